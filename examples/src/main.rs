@@ -1,0 +1,2 @@
+//! The `muhtar` binary.
+fn main() {}
