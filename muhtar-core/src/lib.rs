@@ -1,1 +1,35 @@
-//! Pure domain logic of the Muhtar Bilgi Sistemi.
+//! Pure domain logic of the **Muhtar Bilgi Sistemi** (MBS): muhtars send requests, the
+//! system routes each to the unit that can act, runs a legally correct deadline clock on
+//! it, notifies the muhtar of the outcome and produces the quarterly report of Interior
+//! Ministry circular 2015/8.
+//!
+//! This crate does no I/O: no database, network, file or wall-clock access. Time comes in
+//! through [`clock::Clock`]; storage and delivery sit behind the traits of [`store`] and
+//! [`outbox`]. See `ARCHITECTURE.md` for the map.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod clock;
+pub mod ids;
+pub mod org;
+pub mod outbox;
+pub mod reason;
+pub mod request;
+pub mod routing;
+pub mod service;
+pub mod store;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
+pub mod tracking;
+
+/// The names most applications need.
+pub mod prelude {
+    pub use crate::access::{Action, Actor, Role};
+    pub use crate::clock::{Clock, ManualClock};
+    pub use crate::ids::{MuhtarlikCode, RequestId, TenantId, UnitCode};
+    pub use crate::org::Organisation;
+    pub use crate::request::{Channel, Command, NewRequest, Outcome, RequestKind, Status};
+    pub use crate::service::{Mbs, ServiceError};
+    pub use crate::store::{RequestQuery, Store, StoreError};
+    pub use crate::tracking::TrackingNumber;
+}

@@ -1,0 +1,672 @@
+//! Organisations: tenants, the unit tree, muhtarlıklar and request categories.
+//!
+//! An [`Organisation`] is what one tenant (a governorship or a municipality running the
+//! system) knows about itself. It is loaded whole from a human-editable TOML file and
+//! validated whole before anything is applied: [`Organisation::from_toml_str`] either
+//! returns a valid organisation or every problem it found.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{MuhtarlikCode, TenantId, UnitCode};
+
+/// The kind of a unit in the organisation tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnitKind {
+    /// Bakanlık: a ministry (e.g. the Interior Ministry).
+    Ministry,
+    /// Valilik: the governorship of a province.
+    Governorship,
+    /// Kaymakamlık: the governorship of a district.
+    DistrictGovernorship,
+    /// Büyükşehir belediyesi: a metropolitan municipality.
+    MetropolitanMunicipality,
+    /// İl belediyesi: a provincial municipality.
+    ProvincialMunicipality,
+    /// İlçe belediyesi: a district municipality.
+    DistrictMunicipality,
+    /// Daire başkanlığı: a department.
+    Department,
+    /// Müdürlük: a directorate.
+    Directorate,
+    /// İştirak şirketi: a municipal company (water, transport...).
+    MunicipalCompany,
+    /// Kurum dışı: an outside institution (electricity, gas, a ministry directorate).
+    OutsideInstitution,
+}
+
+/// The title of a responsible official (Genelge 2015/8 item 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OfficialTitle {
+    /// Vali yardımcısı: deputy governor, for a governorship.
+    ValiYardimcisi,
+    /// Genel sekreter yardımcısı: for a metropolitan municipality.
+    GenelSekreterYardimcisi,
+    /// Belediye başkan yardımcısı: for other municipalities.
+    BelediyeBaskanYardimcisi,
+}
+
+/// A person the system writes to: liaison staff, officials, muhtars.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// Full name.
+    pub name: String,
+    /// E-mail address, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Phone number, normalised to `+90XXXXXXXXXX` by validation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// The responsible official of a unit, who signs reports and receives escalations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Official {
+    /// Their title.
+    pub title: OfficialTitle,
+    /// Who they are.
+    #[serde(flatten)]
+    pub person: Person,
+}
+
+/// A unit (birim): a body or a part of one that can act on requests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unit {
+    /// Stable code.
+    pub code: UnitCode,
+    /// Name, in Turkish.
+    pub name: String,
+    /// Kind.
+    pub kind: UnitKind,
+    /// The unit above this one, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<UnitCode>,
+    /// The unit's shared e-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Whether requests may be routed to it.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Province the unit serves (for governorships and municipalities).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
+    /// District the unit serves (for district bodies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
+    /// İrtibat personeli: liaison staff who also receive the unit's notices.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub liaison: Vec<Person>,
+    /// The responsible official, if this unit has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub official: Option<Official>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Whether a muhtarlık is a neighbourhood or a village.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SettlementKind {
+    /// Mahalle: a neighbourhood.
+    Mahalle,
+    /// Köy: a village.
+    Koy,
+}
+
+/// A muhtarlık: the office of a mahalle or köy headman.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Muhtarlik {
+    /// Stable code.
+    pub code: MuhtarlikCode,
+    /// Name, e.g. "Kuzguncuk Mahallesi".
+    pub name: String,
+    /// Mahalle or köy.
+    pub kind: SettlementKind,
+    /// District (ilçe).
+    pub district: String,
+    /// Province (il).
+    pub province: String,
+    /// The muhtar.
+    pub muhtar: Person,
+    /// Whether the muhtarlık can submit requests.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+/// A request category (what Open311 calls a service).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// Stable code, e.g. `asfalt-onarim`.
+    pub code: String,
+    /// Name, in Turkish.
+    pub name: String,
+    /// The group it belongs to, e.g. `altyapi`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Words people use for it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+}
+
+/// The tenant itself and its settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tenant {
+    /// Tenant id.
+    pub id: TenantId,
+    /// Name, e.g. "İstanbul Büyükşehir Belediyesi".
+    pub name: String,
+    /// The unit that runs the system for the tenant (Muhtarlıklar Müdürlüğü or Daire
+    /// Başkanlığı); it is also the default triage queue.
+    pub coordinator_unit: UnitCode,
+    /// The unit whose responsible official signs the tenant's reports.
+    pub reporting_unit: UnitCode,
+    /// The SLA policy applied to new requests.
+    #[serde(default = "default_policy")]
+    pub default_policy: String,
+    /// Days after an answer or closure in which the muhtar may reopen a request.
+    #[serde(default = "default_reopen_days")]
+    pub reopen_window_days: u32,
+}
+
+fn default_policy() -> String {
+    "genelge-2015-8".to_owned()
+}
+fn default_reopen_days() -> u32 {
+    30
+}
+
+/// A tenant's whole organisation, valid by construction when built through
+/// [`Organisation::new`] or [`Organisation::from_toml_str`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    /// The tenant.
+    pub tenant: Tenant,
+    /// Units (tree by `parent`).
+    #[serde(default, rename = "unit")]
+    pub units: Vec<Unit>,
+    /// Muhtarlıklar.
+    #[serde(default, rename = "muhtarlik")]
+    pub muhtarliklar: Vec<Muhtarlik>,
+    /// Request categories.
+    #[serde(default, rename = "category")]
+    pub categories: Vec<Category>,
+    /// Extra reason codes (gerekçe) beyond the built-in list.
+    #[serde(default, rename = "reason")]
+    pub reasons: Vec<crate::reason::ReasonDef>,
+}
+
+/// One thing wrong with an organisation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OrgProblem {
+    /// A unit names a parent that does not exist.
+    #[error("unit {unit}: parent {parent} does not exist")]
+    UnknownParent {
+        /// The unit.
+        unit: String,
+        /// The missing parent.
+        parent: String,
+    },
+    /// Units whose parents form a cycle.
+    #[error("units form a cycle: {}", units.join(" -> "))]
+    Cycle {
+        /// The units in the cycle.
+        units: Vec<String>,
+    },
+    /// Two entries share a code.
+    #[error("duplicate {what} code {code}")]
+    DuplicateCode {
+        /// What kind of entry: unit, muhtarlık, category, reason.
+        what: &'static str,
+        /// The code.
+        code: String,
+    },
+    /// A malformed e-mail address.
+    #[error("{owner}: {value:?} is not an e-mail address")]
+    InvalidEmail {
+        /// Whose address.
+        owner: String,
+        /// The address.
+        value: String,
+    },
+    /// A malformed phone number.
+    #[error("{owner}: {value:?} is not a Turkish phone number")]
+    InvalidPhone {
+        /// Whose number.
+        owner: String,
+        /// The number.
+        value: String,
+    },
+    /// A unit that must receive requests is unknown.
+    #[error("{role}: unit {unit} does not exist")]
+    UnknownUnit {
+        /// Where it was named.
+        role: String,
+        /// The unit.
+        unit: String,
+    },
+    /// A unit that must receive requests is inactive.
+    #[error("{role}: unit {unit} is inactive")]
+    InactiveTarget {
+        /// Where it was named.
+        role: String,
+        /// The unit.
+        unit: String,
+    },
+    /// A required text is empty.
+    #[error("{owner}: {field} is empty")]
+    Empty {
+        /// Whose field.
+        owner: String,
+        /// The field.
+        field: &'static str,
+    },
+    /// The reporting unit has no responsible official to sign reports.
+    #[error("reporting unit {unit} has no responsible official")]
+    NoOfficial {
+        /// The unit.
+        unit: String,
+    },
+}
+
+/// Why an organisation could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OrgError {
+    /// The file is not valid TOML or does not have the expected fields.
+    #[error("organisation file, line {line}: {message}")]
+    Parse {
+        /// 1-based line of the problem (0 if unknown).
+        line: usize,
+        /// What the parser said.
+        message: String,
+    },
+    /// The organisation is well-formed but invalid.
+    #[error("organisation is invalid: {}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid {
+        /// Every problem found.
+        problems: Vec<OrgProblem>,
+    },
+}
+
+/// 1-based line of a byte offset in a text.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Checks an e-mail address: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn is_valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && s.len() <= 254
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
+}
+
+/// Normalises a Turkish phone number to `+90XXXXXXXXXX`; `None` if it is not one.
+///
+/// ```
+/// use muhtar_core::org::normalize_phone;
+/// assert_eq!(normalize_phone("0532 123 45 67").as_deref(), Some("+905321234567"));
+/// assert_eq!(normalize_phone("+90 (216) 555 00 11").as_deref(), Some("+902165550011"));
+/// assert_eq!(normalize_phone("12345"), None);
+/// ```
+pub fn normalize_phone(s: &str) -> Option<String> {
+    if s.chars()
+        .any(|c| !(c.is_ascii_digit() || " ()-+.".contains(c)))
+    {
+        return None;
+    }
+    if s.chars().skip(1).any(|c| c == '+') {
+        return None;
+    }
+    let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+    let national = if let Some(rest) = digits.strip_prefix("90").filter(|r| r.len() == 10) {
+        rest
+    } else if let Some(rest) = digits.strip_prefix('0').filter(|r| r.len() == 10) {
+        rest
+    } else if digits.len() == 10 {
+        &digits
+    } else {
+        return None;
+    };
+    if !matches!(national.as_bytes()[0], b'2'..=b'5' | b'8') {
+        return None;
+    }
+    Some(format!("+90{national}"))
+}
+
+impl Organisation {
+    /// Validates and returns an organisation, normalising phone numbers.
+    pub fn new(mut org: Organisation) -> Result<Self, OrgError> {
+        let problems = org.validate_and_normalize();
+        if problems.is_empty() {
+            Ok(org)
+        } else {
+            Err(OrgError::Invalid { problems })
+        }
+    }
+
+    /// Parses and validates an organisation from TOML.
+    ///
+    /// ```
+    /// use muhtar_core::org::Organisation;
+    /// let org = Organisation::from_toml_str(r#"
+    /// [tenant]
+    /// id = "ornek"
+    /// name = "Örnek Belediyesi"
+    /// coordinator_unit = "muhtarliklar"
+    /// reporting_unit = "belediye"
+    ///
+    /// [[unit]]
+    /// code = "belediye"
+    /// name = "Örnek Belediyesi"
+    /// kind = "district-municipality"
+    /// official = { title = "belediye-baskan-yardimcisi", name = "Ayşe Yılmaz" }
+    ///
+    /// [[unit]]
+    /// code = "muhtarliklar"
+    /// name = "Muhtarlık İşleri Müdürlüğü"
+    /// kind = "directorate"
+    /// parent = "belediye"
+    /// "#).unwrap();
+    /// assert_eq!(org.units.len(), 2);
+    /// ```
+    pub fn from_toml_str(text: &str) -> Result<Self, OrgError> {
+        let org: Organisation = toml::from_str(text).map_err(|e| OrgError::Parse {
+            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
+            message: e.message().to_owned(),
+        })?;
+        Self::new(org)
+    }
+
+    /// The unit with this code.
+    pub fn unit(&self, code: &UnitCode) -> Option<&Unit> {
+        self.units.iter().find(|u| &u.code == code)
+    }
+
+    /// The muhtarlık with this code.
+    pub fn muhtarlik(&self, code: &MuhtarlikCode) -> Option<&Muhtarlik> {
+        self.muhtarliklar.iter().find(|m| &m.code == code)
+    }
+
+    /// The category with this code.
+    pub fn category(&self, code: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+
+    /// `unit` and every unit below it.
+    pub fn subtree(&self, unit: &UnitCode) -> Vec<UnitCode> {
+        let mut children: HashMap<&UnitCode, Vec<&UnitCode>> = HashMap::new();
+        for u in &self.units {
+            if let Some(p) = &u.parent {
+                children.entry(p).or_default().push(&u.code);
+            }
+        }
+        let mut out = vec![unit.clone()];
+        let mut i = 0;
+        while i < out.len() {
+            if let Some(cs) = children.get(&out[i]) {
+                for c in cs {
+                    if !out.contains(c) {
+                        out.push((*c).clone());
+                    }
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// Whether `unit` is `ancestor` or below it.
+    pub fn is_within(&self, unit: &UnitCode, ancestor: &UnitCode) -> bool {
+        let mut cur = Some(unit);
+        let mut steps = 0;
+        while let Some(c) = cur {
+            if c == ancestor {
+                return true;
+            }
+            steps += 1;
+            if steps > self.units.len() {
+                return false;
+            }
+            cur = self.unit(c).and_then(|u| u.parent.as_ref());
+        }
+        false
+    }
+
+    /// The responsible official who signs the tenant's reports.
+    pub fn reporting_official(&self) -> Option<&Official> {
+        self.unit(&self.tenant.reporting_unit)
+            .and_then(|u| u.official.as_ref())
+    }
+
+    /// The nearest responsible official at or above `unit`.
+    pub fn official_for(&self, unit: &UnitCode) -> Option<&Official> {
+        let mut cur = self.unit(unit);
+        let mut steps = 0;
+        while let Some(u) = cur {
+            if let Some(o) = &u.official {
+                return Some(o);
+            }
+            steps += 1;
+            if steps > self.units.len() {
+                return None;
+            }
+            cur = u.parent.as_ref().and_then(|p| self.unit(p));
+        }
+        self.reporting_official()
+    }
+
+    /// Checks that `unit` exists and is active, for use as a routing or transfer target.
+    pub fn check_target(&self, unit: &UnitCode) -> Result<&Unit, OrgProblem> {
+        match self.unit(unit) {
+            None => Err(OrgProblem::UnknownUnit {
+                role: "target".into(),
+                unit: unit.to_string(),
+            }),
+            Some(u) if !u.active => Err(OrgProblem::InactiveTarget {
+                role: "target".into(),
+                unit: unit.to_string(),
+            }),
+            Some(u) => Ok(u),
+        }
+    }
+
+    fn validate_and_normalize(&mut self) -> Vec<OrgProblem> {
+        let mut problems = Vec::new();
+        let mut seen = BTreeSet::new();
+        for u in &self.units {
+            if !seen.insert(u.code.clone()) {
+                problems.push(OrgProblem::DuplicateCode {
+                    what: "unit",
+                    code: u.code.to_string(),
+                });
+            }
+        }
+        let mut seen_m = BTreeSet::new();
+        for m in &self.muhtarliklar {
+            if !seen_m.insert(m.code.clone()) {
+                problems.push(OrgProblem::DuplicateCode {
+                    what: "muhtarlık",
+                    code: m.code.to_string(),
+                });
+            }
+        }
+        let mut seen_c = BTreeSet::new();
+        for c in &self.categories {
+            if !seen_c.insert(c.code.clone()) {
+                problems.push(OrgProblem::DuplicateCode {
+                    what: "category",
+                    code: c.code.clone(),
+                });
+            }
+            if c.code.trim().is_empty() {
+                problems.push(OrgProblem::Empty {
+                    owner: "category".into(),
+                    field: "code",
+                });
+            }
+        }
+        let mut seen_r = BTreeSet::new();
+        for r in &self.reasons {
+            if !seen_r.insert(r.code.clone())
+                || crate::reason::ReasonCode::builtin(&r.code).is_some()
+            {
+                problems.push(OrgProblem::DuplicateCode {
+                    what: "reason",
+                    code: r.code.clone(),
+                });
+            }
+        }
+        if self.tenant.name.trim().is_empty() {
+            problems.push(OrgProblem::Empty {
+                owner: format!("tenant {}", self.tenant.id),
+                field: "name",
+            });
+        }
+        // Parents and cycles.
+        let parents: BTreeMap<UnitCode, Option<UnitCode>> = self
+            .units
+            .iter()
+            .map(|u| (u.code.clone(), u.parent.clone()))
+            .collect();
+        for u in &self.units {
+            if let Some(p) = &u.parent {
+                if !parents.contains_key(p) {
+                    problems.push(OrgProblem::UnknownParent {
+                        unit: u.code.to_string(),
+                        parent: p.to_string(),
+                    });
+                }
+            }
+        }
+        let mut in_cycle: BTreeSet<UnitCode> = BTreeSet::new();
+        for start in parents.keys() {
+            if in_cycle.contains(start) {
+                continue;
+            }
+            let mut path: Vec<UnitCode> = vec![start.clone()];
+            let mut cur = parents.get(start).cloned().flatten();
+            while let Some(c) = cur {
+                if let Some(pos) = path.iter().position(|p| p == &c) {
+                    let cycle: Vec<UnitCode> = path[pos..].to_vec();
+                    if !cycle.iter().any(|c| in_cycle.contains(c)) {
+                        let mut names: Vec<String> = cycle.iter().map(|c| c.to_string()).collect();
+                        names.push(c.to_string());
+                        problems.push(OrgProblem::Cycle { units: names });
+                    }
+                    in_cycle.extend(cycle);
+                    break;
+                }
+                path.push(c.clone());
+                cur = parents.get(&c).cloned().flatten();
+            }
+        }
+        for u in &mut self.units {
+            let owner = format!("unit {}", u.code);
+            if u.name.trim().is_empty() {
+                problems.push(OrgProblem::Empty {
+                    owner: owner.clone(),
+                    field: "name",
+                });
+            }
+            check_email(&owner, &u.email, &mut problems);
+            for p in u
+                .liaison
+                .iter_mut()
+                .chain(u.official.as_mut().map(|o| &mut o.person))
+            {
+                check_person(&format!("{owner} / {}", p.name), p, &mut problems);
+            }
+        }
+        for m in &mut self.muhtarliklar {
+            let owner = format!("muhtarlık {}", m.code);
+            if m.name.trim().is_empty() {
+                problems.push(OrgProblem::Empty {
+                    owner: owner.clone(),
+                    field: "name",
+                });
+            }
+            check_person(&owner, &mut m.muhtar, &mut problems);
+        }
+        for (role, unit) in [
+            ("tenant.coordinator_unit", &self.tenant.coordinator_unit),
+            ("tenant.reporting_unit", &self.tenant.reporting_unit),
+        ] {
+            match self.units.iter().find(|u| &u.code == unit) {
+                None => problems.push(OrgProblem::UnknownUnit {
+                    role: role.into(),
+                    unit: unit.to_string(),
+                }),
+                Some(u) if !u.active => problems.push(OrgProblem::InactiveTarget {
+                    role: role.into(),
+                    unit: unit.to_string(),
+                }),
+                Some(_) => {}
+            }
+        }
+        if problems.is_empty() && self.reporting_official().is_none() {
+            problems.push(OrgProblem::NoOfficial {
+                unit: self.tenant.reporting_unit.to_string(),
+            });
+        }
+        problems
+    }
+}
+
+fn check_email(owner: &str, email: &Option<String>, problems: &mut Vec<OrgProblem>) {
+    if let Some(e) = email {
+        if !is_valid_email(e) {
+            problems.push(OrgProblem::InvalidEmail {
+                owner: owner.to_owned(),
+                value: e.clone(),
+            });
+        }
+    }
+}
+
+fn check_person(owner: &str, p: &mut Person, problems: &mut Vec<OrgProblem>) {
+    if p.name.trim().is_empty() {
+        problems.push(OrgProblem::Empty {
+            owner: owner.to_owned(),
+            field: "person name",
+        });
+    }
+    check_email(owner, &p.email, problems);
+    if let Some(ph) = &p.phone {
+        match normalize_phone(ph) {
+            Some(n) => p.phone = Some(n),
+            None => problems.push(OrgProblem::InvalidPhone {
+                owner: owner.to_owned(),
+                value: ph.clone(),
+            }),
+        }
+    }
+}

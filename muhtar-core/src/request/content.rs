@@ -1,0 +1,484 @@
+//! What a request says: channel, kind, category, text, location, attachments.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::MuhtarlikCode;
+use crate::org::Organisation;
+
+/// How the request reached the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Channel {
+    /// Muhtar Bilgi Sistemi web portal.
+    MbsWeb,
+    /// E-mail (e-posta).
+    Email,
+    /// The muhtars' mobile app (Muhtar Mobil).
+    MobileApp,
+    /// WhatsApp.
+    Whatsapp,
+    /// BiP.
+    Bip,
+    /// Telephone.
+    Phone,
+    /// Dilekçe: a paper petition.
+    Petition,
+    /// In person (yüz yüze).
+    InPerson,
+    /// CİMER (Presidency communication centre).
+    Cimer,
+    /// Açık Kapı (governorship's open-door office).
+    AcikKapi,
+    /// The metropolitan municipality's system (e.g. İBB Beyaz Masa).
+    MetropolitanSystem,
+    /// Social media.
+    SocialMedia,
+    /// A ministry letter (urgent by default, Genelge 2015/8 item 9).
+    MinistryLetter,
+    /// Open311 GeoReport v2 client.
+    Open311,
+}
+
+impl Channel {
+    /// Every channel, in a fixed order.
+    pub const ALL: [Channel; 14] = [
+        Channel::MbsWeb,
+        Channel::Email,
+        Channel::MobileApp,
+        Channel::Whatsapp,
+        Channel::Bip,
+        Channel::Phone,
+        Channel::Petition,
+        Channel::InPerson,
+        Channel::Cimer,
+        Channel::AcikKapi,
+        Channel::MetropolitanSystem,
+        Channel::SocialMedia,
+        Channel::MinistryLetter,
+        Channel::Open311,
+    ];
+}
+
+/// What sort of request it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum RequestKind {
+    /// Talep: a request for action.
+    Request,
+    /// Öneri: a suggestion.
+    Suggestion,
+    /// Şikâyet: a complaint.
+    Complaint,
+    /// Bilgi edinme: an information request (Law 4982).
+    InformationRequest,
+}
+
+impl RequestKind {
+    /// Every kind.
+    pub const ALL: [RequestKind; 4] = [
+        RequestKind::Request,
+        RequestKind::Suggestion,
+        RequestKind::Complaint,
+        RequestKind::InformationRequest,
+    ];
+}
+
+/// Priority.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Priority {
+    /// Normal.
+    #[default]
+    Normal,
+    /// İvedi: urgent (ministry letters).
+    Urgent,
+}
+
+/// Where the problem is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    /// Latitude, WGS 84.
+    pub lat: f64,
+    /// Longitude, WGS 84.
+    pub lon: f64,
+}
+
+/// Turkey's bounding box (with a small margin), used to reject impossible coordinates.
+pub const TURKEY_BOUNDS: (f64, f64, f64, f64) = (35.7, 42.2, 25.5, 45.0);
+
+impl Location {
+    /// Checks the coordinates lie inside Turkey's bounding box.
+    pub fn check(&self) -> Result<(), InputError> {
+        let (lat_min, lat_max, lon_min, lon_max) = TURKEY_BOUNDS;
+        if !(self.lat.is_finite() && (lat_min..=lat_max).contains(&self.lat)) {
+            return Err(InputError::OutOfBounds {
+                field: "location.lat",
+                value: self.lat.to_string(),
+            });
+        }
+        if !(self.lon.is_finite() && (lon_min..=lon_max).contains(&self.lon)) {
+            return Err(InputError::OutOfBounds {
+                field: "location.lon",
+                value: self.lon.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Metadata of an attached file (the bytes live elsewhere, addressed by hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// Media type, e.g. `image/jpeg`.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the content, 64 lowercase hex digits.
+    pub sha256: String,
+    /// The file name as uploaded (for display only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+}
+
+/// Media types accepted as attachments.
+pub const ALLOWED_MEDIA_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/heic",
+    "application/pdf",
+];
+/// Largest attachment accepted, in bytes (20 MiB).
+pub const MAX_ATTACHMENT_BYTES: u64 = 20 * 1024 * 1024;
+/// Most attachments on one request.
+pub const MAX_ATTACHMENTS: usize = 10;
+/// Longest subject, in characters.
+pub const MAX_SUBJECT: usize = 200;
+/// Longest description or answer text, in characters.
+pub const MAX_TEXT: usize = 4000;
+/// Longest short text (address, registration number, names), in characters.
+pub const MAX_SHORT: usize = 500;
+
+/// A citizen's contact details. Personal data (KVKK): never shown publicly, erasable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CitizenContact {
+    /// Name.
+    pub name: String,
+    /// Phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// E-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// A request as submitted, before validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRequest {
+    /// The muhtarlık it comes from.
+    pub muhtarlik: MuhtarlikCode,
+    /// How it arrived.
+    pub channel: Channel,
+    /// What sort of request it is.
+    #[serde(default = "default_kind")]
+    pub kind: RequestKind,
+    /// Category code from the tenant's organisation.
+    pub category: String,
+    /// Subject line.
+    pub subject: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Priority; ministry letters default to urgent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// Where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Address text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Attachments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+    /// The citizen behind the request, if the muhtar passes one on (personal data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citizen: Option<CitizenContact>,
+    /// The official registration (evrak) number when the request arrived on paper.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_number: Option<String>,
+    /// When it reached the body, for back-office entry of earlier requests; default: now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+fn default_kind() -> RequestKind {
+    RequestKind::Request
+}
+
+/// A validated request's content, as recorded in its `received` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestContent {
+    /// The muhtarlık it comes from.
+    pub muhtarlik: MuhtarlikCode,
+    /// District of the muhtarlık (copied for routing and reports).
+    pub district: String,
+    /// Province of the muhtarlık.
+    pub province: String,
+    /// How it arrived.
+    pub channel: Channel,
+    /// What sort of request it is.
+    pub kind: RequestKind,
+    /// Category code.
+    pub category: String,
+    /// Subject.
+    pub subject: String,
+    /// Description.
+    pub description: String,
+    /// Priority.
+    pub priority: Priority,
+    /// Where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Address text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Attachments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+    /// The citizen (personal data; erasable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citizen: Option<CitizenContact>,
+    /// Official registration number for paper documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_number: Option<String>,
+    /// The instant the request reached the body (the deadline counts from here).
+    pub received_at: DateTime<Utc>,
+}
+
+/// A bad field in a request or command. Names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// A required text is empty.
+    #[error("{field} is required")]
+    Empty {
+        /// The field.
+        field: &'static str,
+    },
+    /// A text is too long.
+    #[error("{field} is {len} characters long, at most {max} are allowed")]
+    TooLong {
+        /// The field.
+        field: &'static str,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A number outside its allowed range.
+    #[error("{field} = {value} is out of bounds")]
+    OutOfBounds {
+        /// The field.
+        field: &'static str,
+        /// The value.
+        value: String,
+    },
+    /// An unknown code.
+    #[error("{field}: unknown {value:?}")]
+    Unknown {
+        /// The field.
+        field: &'static str,
+        /// The code.
+        value: String,
+    },
+    /// A value not accepted here.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Checks a text's length; `required` rejects empty (after trimming).
+pub fn check_text(
+    field: &'static str,
+    s: &str,
+    max: usize,
+    required: bool,
+) -> Result<String, InputError> {
+    let t = s.trim();
+    if required && t.is_empty() {
+        return Err(InputError::Empty { field });
+    }
+    let len = t.chars().count();
+    if len > max {
+        return Err(InputError::TooLong { field, len, max });
+    }
+    if t.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(InputError::Invalid {
+            field,
+            message: "contains control characters".into(),
+        });
+    }
+    Ok(t.to_owned())
+}
+
+fn opt_text(
+    field: &'static str,
+    s: &Option<String>,
+    max: usize,
+) -> Result<Option<String>, InputError> {
+    match s {
+        None => Ok(None),
+        Some(s) => {
+            let t = check_text(field, s, max, false)?;
+            Ok(if t.is_empty() { None } else { Some(t) })
+        }
+    }
+}
+
+impl NewRequest {
+    /// Validates the request against the tenant's organisation; `now` bounds `received_at`.
+    pub fn validate(
+        &self,
+        org: &Organisation,
+        now: DateTime<Utc>,
+    ) -> Result<RequestContent, InputError> {
+        let m = org
+            .muhtarlik(&self.muhtarlik)
+            .ok_or_else(|| InputError::Unknown {
+                field: "muhtarlik",
+                value: self.muhtarlik.to_string(),
+            })?;
+        if !m.active {
+            return Err(InputError::Invalid {
+                field: "muhtarlik",
+                message: format!("{} is inactive", m.code),
+            });
+        }
+        if org.category(&self.category).is_none() {
+            return Err(InputError::Unknown {
+                field: "category",
+                value: self.category.clone(),
+            });
+        }
+        let subject = check_text("subject", &self.subject, MAX_SUBJECT, true)?;
+        let description = check_text("description", &self.description, MAX_TEXT, false)?;
+        if let Some(l) = &self.location {
+            l.check()?;
+        }
+        if self.attachments.len() > MAX_ATTACHMENTS {
+            return Err(InputError::TooLong {
+                field: "attachments",
+                len: self.attachments.len(),
+                max: MAX_ATTACHMENTS,
+            });
+        }
+        for a in &self.attachments {
+            if !ALLOWED_MEDIA_TYPES.contains(&a.media_type.as_str()) {
+                return Err(InputError::Invalid {
+                    field: "attachments.media_type",
+                    message: format!("{:?} is not accepted", a.media_type),
+                });
+            }
+            if a.size == 0 || a.size > MAX_ATTACHMENT_BYTES {
+                return Err(InputError::OutOfBounds {
+                    field: "attachments.size",
+                    value: a.size.to_string(),
+                });
+            }
+            if a.sha256.len() != 64
+                || !a
+                    .sha256
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            {
+                return Err(InputError::Invalid {
+                    field: "attachments.sha256",
+                    message: "must be 64 lowercase hex digits".into(),
+                });
+            }
+            opt_text("attachments.file_name", &a.file_name, 255)?;
+        }
+        let citizen = match &self.citizen {
+            None => None,
+            Some(c) => {
+                let name = check_text("citizen.name", &c.name, MAX_SHORT, true)?;
+                let phone =
+                    match &c.phone {
+                        None => None,
+                        Some(p) => Some(crate::org::normalize_phone(p).ok_or_else(|| {
+                            InputError::Invalid {
+                                field: "citizen.phone",
+                                message: format!("{p:?} is not a Turkish phone number"),
+                            }
+                        })?),
+                    };
+                if let Some(e) = &c.email {
+                    if !crate::org::is_valid_email(e) {
+                        return Err(InputError::Invalid {
+                            field: "citizen.email",
+                            message: format!("{e:?} is not an e-mail address"),
+                        });
+                    }
+                }
+                Some(CitizenContact {
+                    name,
+                    phone,
+                    email: c.email.clone(),
+                })
+            }
+        };
+        let received_at = self.received_at.unwrap_or(now);
+        if received_at > now + chrono::Duration::minutes(5) {
+            return Err(InputError::OutOfBounds {
+                field: "received_at",
+                value: received_at.to_rfc3339(),
+            });
+        }
+        if received_at < now - chrono::Duration::days(3 * 366) {
+            return Err(InputError::OutOfBounds {
+                field: "received_at",
+                value: received_at.to_rfc3339(),
+            });
+        }
+        let priority = self
+            .priority
+            .unwrap_or(if self.channel == Channel::MinistryLetter {
+                Priority::Urgent
+            } else {
+                Priority::Normal
+            });
+        Ok(RequestContent {
+            muhtarlik: m.code.clone(),
+            district: m.district.clone(),
+            province: m.province.clone(),
+            channel: self.channel,
+            kind: self.kind,
+            category: self.category.clone(),
+            subject,
+            description,
+            priority,
+            location: self.location.clone(),
+            address: opt_text("address", &self.address, MAX_SHORT)?,
+            attachments: self.attachments.clone(),
+            citizen,
+            registration_number: opt_text("registration_number", &self.registration_number, 64)?,
+            received_at: received_at.min(now),
+        })
+    }
+}

@@ -1,0 +1,195 @@
+//! The events of a request's life. Append-only; the current state is a fold over them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::content::RequestContent;
+use crate::access::Actor;
+use crate::ids::{RequestId, TenantId, UnitCode};
+use crate::reason::ReasonCode;
+use crate::tracking::TrackingNumber;
+
+/// What the answer was. Separate from the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Olumlu: the request was fulfilled, or accepted and scheduled.
+    Positive,
+    /// Olumsuz: the request was refused or could not be fulfilled.
+    Negative,
+}
+
+/// Why the clocks are paused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PauseReason {
+    /// Waiting on the muhtar for missing information.
+    Muhtar,
+    /// Waiting on a fee (Law 4982 art. 11: a fee notice stops the clock).
+    Fee,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Party {
+    /// The muhtar.
+    Muhtar,
+    /// The unit (or the coordinator).
+    Unit,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+#[non_exhaustive]
+#[allow(clippy::large_enum_variant)] // one `received` per request; boxing buys nothing
+pub enum EventKind {
+    /// The request reached the body.
+    Received {
+        /// Request id.
+        id: RequestId,
+        /// Tenant.
+        tenant: TenantId,
+        /// Takip numarası.
+        tracking: TrackingNumber,
+        /// Validated content.
+        content: RequestContent,
+        /// The SLA policy whose clocks run on it.
+        policy: String,
+    },
+    /// Routed to a unit by a rule.
+    Routed {
+        /// The unit.
+        unit: UnitCode,
+        /// The rule that chose it.
+        rule: String,
+        /// The version of the rule set.
+        rule_set_version: String,
+    },
+    /// The unit accepted the request into its work.
+    Accepted,
+    /// A progress note (ara cevap); counts as the first response.
+    InterimReply {
+        /// The note.
+        text: String,
+    },
+    /// The clocks pause: waiting on the muhtar or on a fee.
+    Paused {
+        /// Why.
+        reason: PauseReason,
+        /// What is asked of the muhtar.
+        note: String,
+    },
+    /// The wait ended; the clocks run again.
+    Resumed {
+        /// What was received.
+        #[serde(default)]
+        note: String,
+    },
+    /// A message between the unit and the muhtar.
+    Message {
+        /// Who wrote it.
+        from: Party,
+        /// The text.
+        text: String,
+    },
+    /// The answer.
+    Answered {
+        /// Olumlu or olumsuz.
+        outcome: Outcome,
+        /// Gerekçe, required for a negative outcome.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<ReasonCode>,
+        /// Explanation of the reason (required for `other`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason_text: Option<String>,
+        /// The answer sent to the muhtar.
+        text: String,
+    },
+    /// Closed after the answer.
+    Closed,
+    /// Passed to another unit by the unit that had it.
+    Transferred {
+        /// From.
+        from: UnitCode,
+        /// To.
+        to: UnitCode,
+        /// Why.
+        reason: String,
+        /// Whether the deadline clocks restart (decided by the policy when it happened).
+        restart_clock: bool,
+    },
+    /// A coordinator corrected a misrouted request.
+    Rerouted {
+        /// From (none if it had not been routed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<UnitCode>,
+        /// To.
+        to: UnitCode,
+        /// Why.
+        reason: String,
+        /// Whether the deadline clocks restart.
+        restart_clock: bool,
+    },
+    /// The muhtar reopened an answered or closed request.
+    Reopened {
+        /// Why.
+        reason: String,
+    },
+    /// The muhtar withdrew the request.
+    Withdrawn {
+        /// Why, if said.
+        #[serde(default)]
+        reason: String,
+    },
+    /// Merged into a duplicate request.
+    Merged {
+        /// The request it duplicates.
+        into: TrackingNumber,
+    },
+    /// The Law 4982 deadline was extended once (to 30 business days).
+    Extended {
+        /// The reason notified to the applicant.
+        reason: String,
+    },
+    /// Personal data (the citizen contact) was erased on request (KVKK).
+    ContactErased,
+}
+
+impl EventKind {
+    /// The stable name of the event type, as in its JSON `type` field.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Received { .. } => "received",
+            EventKind::Routed { .. } => "routed",
+            EventKind::Accepted => "accepted",
+            EventKind::InterimReply { .. } => "interim-reply",
+            EventKind::Paused { .. } => "paused",
+            EventKind::Resumed { .. } => "resumed",
+            EventKind::Message { .. } => "message",
+            EventKind::Answered { .. } => "answered",
+            EventKind::Closed => "closed",
+            EventKind::Transferred { .. } => "transferred",
+            EventKind::Rerouted { .. } => "rerouted",
+            EventKind::Reopened { .. } => "reopened",
+            EventKind::Withdrawn { .. } => "withdrawn",
+            EventKind::Merged { .. } => "merged",
+            EventKind::Extended { .. } => "extended",
+            EventKind::ContactErased => "contact-erased",
+        }
+    }
+}
+
+/// One event in a request's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// The request's version after this event (1 for `received`).
+    pub version: u32,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// Who caused it.
+    pub actor: Actor,
+    /// What happened.
+    pub kind: EventKind,
+}

@@ -1,0 +1,14 @@
+//! Requests (talep): content, the event history, the current state and the commands.
+//!
+//! The life of a request is an append-only list of [`Event`]s. [`RequestState::fold`]
+//! turns a history into the current state; [`RequestState::decide`] turns a command into
+//! new events or a typed [`LifecycleError`] naming the state and the command. Neither
+//! does I/O; the service façade stores what they produce.
+
+mod content;
+mod event;
+mod state;
+
+pub use content::*;
+pub use event::*;
+pub use state::*;

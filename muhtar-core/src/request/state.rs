@@ -1,0 +1,758 @@
+//! The current state of a request (a pure fold over its events) and the commands that
+//! produce new events.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::content::{check_text, InputError, RequestContent, MAX_SHORT, MAX_TEXT};
+use super::event::{Event, EventKind, Outcome, Party, PauseReason};
+use crate::access::{Action, Actor, Role};
+use crate::ids::{RequestId, TenantId, UnitCode};
+use crate::org::Organisation;
+use crate::reason::{ReasonCode, ReasonError, DUPLICATE, WITHDRAWN};
+use crate::tracking::TrackingNumber;
+
+/// Where a request is in its life. Separate from its [`Outcome`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Received, not yet routed.
+    Received,
+    /// In a unit's queue, not yet accepted.
+    Routed,
+    /// Accepted and being worked on.
+    InProgress,
+    /// Waiting on the muhtar or a fee; clocks paused.
+    Paused,
+    /// Answered; the muhtar may still reopen it.
+    Answered,
+    /// Closed.
+    Closed,
+    /// Withdrawn by the muhtar.
+    Withdrawn,
+    /// Merged into a duplicate.
+    Merged,
+}
+
+impl Status {
+    /// Every status.
+    pub const ALL: [Status; 8] = [
+        Status::Received,
+        Status::Routed,
+        Status::InProgress,
+        Status::Paused,
+        Status::Answered,
+        Status::Closed,
+        Status::Withdrawn,
+        Status::Merged,
+    ];
+
+    /// Whether the request still waits for an answer.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Status::Received | Status::Routed | Status::InProgress | Status::Paused
+        )
+    }
+
+    /// The stable name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Received => "received",
+            Status::Routed => "routed",
+            Status::InProgress => "in-progress",
+            Status::Paused => "paused",
+            Status::Answered => "answered",
+            Status::Closed => "closed",
+            Status::Withdrawn => "withdrawn",
+            Status::Merged => "merged",
+        }
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = InputError;
+    fn from_str(s: &str) -> Result<Self, InputError> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| InputError::Unknown {
+                field: "status",
+                value: s.to_owned(),
+            })
+    }
+}
+
+/// A request's current state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestState {
+    /// Id.
+    pub id: RequestId,
+    /// Tenant.
+    pub tenant: TenantId,
+    /// Takip numarası.
+    pub tracking: TrackingNumber,
+    /// Number of events so far.
+    pub version: u32,
+    /// What the request says.
+    pub content: RequestContent,
+    /// The SLA policy.
+    pub policy: String,
+    /// Status.
+    pub status: Status,
+    /// Why it is paused, while paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause: Option<PauseReason>,
+    /// The unit it is with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<UnitCode>,
+    /// The rule that routed it last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The rule set version that routed it last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_set_version: Option<String>,
+    /// Olumlu / olumsuz, once answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    /// Gerekçe of a request not fulfilled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ReasonCode>,
+    /// Explanation of the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_text: Option<String>,
+    /// The answer text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    /// First interim reply or answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// Last answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Closure (or withdrawal, or merge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Whether a Law 4982 extension was used.
+    #[serde(default)]
+    pub extended: bool,
+    /// Number of transfers and re-routings.
+    #[serde(default)]
+    pub transfers: u32,
+    /// Number of reopenings.
+    #[serde(default)]
+    pub reopened: u32,
+    /// The duplicate it was merged into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<TrackingNumber>,
+    /// When the last event was recorded.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Why a command or event does not fit the request's state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LifecycleError {
+    /// The command is not allowed in the current status.
+    #[error("cannot {command} a request that is {}", state.as_str())]
+    IllegalTransition {
+        /// The status.
+        state: Status,
+        /// The command.
+        command: &'static str,
+    },
+    /// A field of the command is invalid.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// A reason code problem.
+    #[error(transparent)]
+    Reason(#[from] ReasonError),
+    /// A negative answer needs a reason code.
+    #[error("a negative answer needs a reason code (gerekçe)")]
+    ReasonRequired,
+    /// A positive answer takes no reason code.
+    #[error("a positive answer takes no reason code")]
+    ReasonNotAllowed,
+    /// The reopen window has passed.
+    #[error("the reopen window of {days} days after {since} has passed")]
+    ReopenWindowClosed {
+        /// The window.
+        days: u32,
+        /// The answer or closure it counts from.
+        since: DateTime<Utc>,
+    },
+    /// The target unit is the one that has the request already.
+    #[error("the request is already with unit {0}")]
+    SameUnit(String),
+    /// The target unit does not exist or is inactive.
+    #[error("target unit: {0}")]
+    Target(String),
+    /// The deadline was extended once already.
+    #[error("the deadline was already extended once")]
+    AlreadyExtended,
+    /// A request cannot be merged into itself.
+    #[error("a request cannot be merged into itself")]
+    SelfMerge,
+    /// The stored events do not form a valid history.
+    #[error("corrupt history: {0}")]
+    Corrupt(String),
+}
+
+/// A command on an existing request. Submission is [`super::NewRequest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Command {
+    /// Accept into the unit's work.
+    Accept,
+    /// Send a progress note.
+    InterimReply {
+        /// The note.
+        text: String,
+    },
+    /// Wait on the muhtar (or a fee): pauses the clocks.
+    Pause {
+        /// Why.
+        #[serde(default = "default_pause")]
+        reason: PauseReason,
+        /// What is asked.
+        note: String,
+    },
+    /// End the wait.
+    Resume {
+        /// What was received.
+        #[serde(default)]
+        note: String,
+    },
+    /// A message.
+    Message {
+        /// The text.
+        text: String,
+    },
+    /// Answer.
+    Answer {
+        /// Olumlu or olumsuz.
+        outcome: Outcome,
+        /// Gerekçe (required when negative).
+        #[serde(default)]
+        reason: Option<ReasonCode>,
+        /// Explanation of the reason.
+        #[serde(default)]
+        reason_text: Option<String>,
+        /// The answer.
+        text: String,
+    },
+    /// Close an answered request.
+    Close,
+    /// Reopen (the muhtar, within the window).
+    Reopen {
+        /// Why.
+        reason: String,
+    },
+    /// Transfer to another unit (by the unit that has it).
+    Transfer {
+        /// To.
+        to: UnitCode,
+        /// Why.
+        reason: String,
+    },
+    /// Correct a misrouting (coordinator).
+    Reroute {
+        /// To.
+        to: UnitCode,
+        /// Why.
+        reason: String,
+    },
+    /// Withdraw (the muhtar).
+    Withdraw {
+        /// Why.
+        #[serde(default)]
+        reason: String,
+    },
+    /// Merge into a duplicate.
+    Merge {
+        /// The request it duplicates.
+        into: TrackingNumber,
+    },
+    /// Extend a Law 4982 deadline once.
+    Extend {
+        /// The reason notified.
+        reason: String,
+    },
+    /// Erase the citizen's contact data (KVKK request).
+    EraseContact,
+}
+
+fn default_pause() -> PauseReason {
+    PauseReason::Muhtar
+}
+
+impl Command {
+    /// The stable name of the command.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Accept => "accept",
+            Command::InterimReply { .. } => "interim-reply",
+            Command::Pause { .. } => "pause",
+            Command::Resume { .. } => "resume",
+            Command::Message { .. } => "message",
+            Command::Answer { .. } => "answer",
+            Command::Close => "close",
+            Command::Reopen { .. } => "reopen",
+            Command::Transfer { .. } => "transfer",
+            Command::Reroute { .. } => "reroute",
+            Command::Withdraw { .. } => "withdraw",
+            Command::Merge { .. } => "merge",
+            Command::Extend { .. } => "extend",
+            Command::EraseContact => "erase-contact",
+        }
+    }
+
+    /// The access-control action the command needs.
+    pub fn action(&self) -> Action {
+        match self {
+            Command::Accept => Action::Accept,
+            Command::InterimReply { .. } => Action::InterimReply,
+            Command::Pause { .. } => Action::Pause,
+            Command::Resume { .. } => Action::Resume,
+            Command::Message { .. } => Action::Message,
+            Command::Answer { .. } => Action::Answer,
+            Command::Close => Action::Close,
+            Command::Reopen { .. } => Action::Reopen,
+            Command::Transfer { .. } => Action::Transfer,
+            Command::Reroute { .. } => Action::Reroute,
+            Command::Withdraw { .. } => Action::Withdraw,
+            Command::Merge { .. } => Action::Merge,
+            Command::Extend { .. } => Action::Extend,
+            Command::EraseContact => Action::Manage,
+        }
+    }
+}
+
+/// What a decision needs besides the state.
+#[derive(Debug, Clone, Copy)]
+pub struct DecideContext<'a> {
+    /// The tenant's organisation.
+    pub org: &'a Organisation,
+    /// Now.
+    pub now: DateTime<Utc>,
+    /// Who acts.
+    pub actor: &'a Actor,
+    /// Whether a transfer or re-routing restarts the clocks (from the SLA policy).
+    pub restart_clock_on_transfer: bool,
+}
+
+impl RequestState {
+    /// Folds a history into a state.
+    pub fn fold(events: &[Event]) -> Result<RequestState, LifecycleError> {
+        let mut it = events.iter();
+        let first = it
+            .next()
+            .ok_or_else(|| LifecycleError::Corrupt("no events".into()))?;
+        let mut state = RequestState::start(first)?;
+        for e in it {
+            state.apply(e)?;
+        }
+        Ok(state)
+    }
+
+    /// The state after the first (`received`) event.
+    pub fn start(event: &Event) -> Result<RequestState, LifecycleError> {
+        let EventKind::Received {
+            id,
+            tenant,
+            tracking,
+            content,
+            policy,
+        } = &event.kind
+        else {
+            return Err(LifecycleError::Corrupt(format!(
+                "history starts with {}",
+                event.kind.name()
+            )));
+        };
+        if event.version != 1 {
+            return Err(LifecycleError::Corrupt(format!(
+                "first event has version {}",
+                event.version
+            )));
+        }
+        Ok(RequestState {
+            id: *id,
+            tenant: tenant.clone(),
+            tracking: *tracking,
+            version: 1,
+            content: content.clone(),
+            policy: policy.clone(),
+            status: Status::Received,
+            pause: None,
+            unit: None,
+            rule: None,
+            rule_set_version: None,
+            outcome: None,
+            reason: None,
+            reason_text: None,
+            answer: None,
+            first_response_at: None,
+            answered_at: None,
+            closed_at: None,
+            extended: false,
+            transfers: 0,
+            reopened: 0,
+            merged_into: None,
+            updated_at: event.at,
+        })
+    }
+
+    fn illegal(&self, command: &'static str) -> LifecycleError {
+        LifecycleError::IllegalTransition {
+            state: self.status,
+            command,
+        }
+    }
+
+    /// Applies one more event. Fails when the event does not fit (a corrupt history).
+    pub fn apply(&mut self, event: &Event) -> Result<(), LifecycleError> {
+        if event.version != self.version + 1 {
+            return Err(LifecycleError::Corrupt(format!(
+                "event version {} after version {}",
+                event.version, self.version
+            )));
+        }
+        let at = event.at;
+        let name = event.kind.name();
+        let open = self.status.is_open();
+        match &event.kind {
+            EventKind::Received { .. } => {
+                return Err(LifecycleError::Corrupt("second received event".into()))
+            }
+            EventKind::Routed {
+                unit,
+                rule,
+                rule_set_version,
+            } => {
+                if self.status != Status::Received {
+                    return Err(self.illegal(name));
+                }
+                self.unit = Some(unit.clone());
+                self.rule = Some(rule.clone());
+                self.rule_set_version = Some(rule_set_version.clone());
+                self.status = Status::Routed;
+            }
+            EventKind::Accepted => {
+                if self.status != Status::Routed {
+                    return Err(self.illegal(name));
+                }
+                self.status = Status::InProgress;
+            }
+            EventKind::InterimReply { .. } => {
+                if !matches!(
+                    self.status,
+                    Status::Routed | Status::InProgress | Status::Paused
+                ) {
+                    return Err(self.illegal(name));
+                }
+                if self.status == Status::Routed {
+                    self.status = Status::InProgress;
+                }
+                self.first_response_at.get_or_insert(at);
+            }
+            EventKind::Paused { reason, .. } => {
+                if !matches!(self.status, Status::Routed | Status::InProgress) {
+                    return Err(self.illegal(name));
+                }
+                self.status = Status::Paused;
+                self.pause = Some(*reason);
+            }
+            EventKind::Resumed { .. } => {
+                if self.status != Status::Paused {
+                    return Err(self.illegal(name));
+                }
+                self.status = Status::InProgress;
+                self.pause = None;
+            }
+            EventKind::Message { .. } => {
+                if !(open || self.status == Status::Answered) {
+                    return Err(self.illegal(name));
+                }
+            }
+            EventKind::Answered {
+                outcome,
+                reason,
+                reason_text,
+                text,
+            } => {
+                if !matches!(
+                    self.status,
+                    Status::Routed | Status::InProgress | Status::Paused
+                ) {
+                    return Err(self.illegal(name));
+                }
+                self.status = Status::Answered;
+                self.pause = None;
+                self.outcome = Some(*outcome);
+                self.reason = reason.clone();
+                self.reason_text = reason_text.clone();
+                self.answer = Some(text.clone());
+                self.answered_at = Some(at);
+                self.first_response_at.get_or_insert(at);
+            }
+            EventKind::Closed => {
+                if self.status != Status::Answered {
+                    return Err(self.illegal(name));
+                }
+                self.status = Status::Closed;
+                self.closed_at = Some(at);
+            }
+            EventKind::Transferred { from, to, .. } => {
+                if !matches!(self.status, Status::Routed | Status::InProgress)
+                    || self.unit.as_ref() != Some(from)
+                {
+                    return Err(self.illegal(name));
+                }
+                self.unit = Some(to.clone());
+                self.status = Status::Routed;
+                self.transfers += 1;
+            }
+            EventKind::Rerouted { to, .. } => {
+                if !open {
+                    return Err(self.illegal(name));
+                }
+                self.unit = Some(to.clone());
+                self.status = Status::Routed;
+                self.pause = None;
+                self.transfers += 1;
+            }
+            EventKind::Reopened { .. } => {
+                if !matches!(self.status, Status::Answered | Status::Closed) {
+                    return Err(self.illegal(name));
+                }
+                self.status = Status::InProgress;
+                self.outcome = None;
+                self.reason = None;
+                self.reason_text = None;
+                self.answer = None;
+                self.answered_at = None;
+                self.closed_at = None;
+                self.reopened += 1;
+            }
+            EventKind::Withdrawn { reason } => {
+                if !open {
+                    return Err(self.illegal(name));
+                }
+                self.status = Status::Withdrawn;
+                self.pause = None;
+                self.outcome = Some(Outcome::Negative);
+                self.reason = Some(ReasonCode::new(WITHDRAWN));
+                self.reason_text = if reason.is_empty() {
+                    None
+                } else {
+                    Some(reason.clone())
+                };
+                self.closed_at = Some(at);
+            }
+            EventKind::Merged { into } => {
+                if !open {
+                    return Err(self.illegal(name));
+                }
+                self.status = Status::Merged;
+                self.pause = None;
+                self.outcome = Some(Outcome::Negative);
+                self.reason = Some(ReasonCode::new(DUPLICATE));
+                self.reason_text = Some(into.to_string());
+                self.merged_into = Some(*into);
+                self.closed_at = Some(at);
+            }
+            EventKind::Extended { .. } => {
+                if !open || self.extended {
+                    return Err(self.illegal(name));
+                }
+                self.extended = true;
+            }
+            EventKind::ContactErased => {
+                self.content.citizen = None;
+            }
+        }
+        self.version = event.version;
+        self.updated_at = at;
+        Ok(())
+    }
+
+    /// Decides which events a command produces, without changing anything.
+    ///
+    /// Authorization is the caller's job ([`crate::access::authorize`]); this checks the
+    /// state, the command's fields and the organisation.
+    pub fn decide(
+        &self,
+        cmd: &Command,
+        ctx: &DecideContext<'_>,
+    ) -> Result<Vec<EventKind>, LifecycleError> {
+        let name = cmd.name();
+        let st = self.status;
+        let open = st.is_open();
+        let ev = match cmd {
+            Command::Accept => {
+                if st != Status::Routed {
+                    return Err(self.illegal(name));
+                }
+                EventKind::Accepted
+            }
+            Command::InterimReply { text } => {
+                if !matches!(st, Status::Routed | Status::InProgress | Status::Paused) {
+                    return Err(self.illegal(name));
+                }
+                EventKind::InterimReply {
+                    text: check_text("text", text, MAX_TEXT, true)?,
+                }
+            }
+            Command::Pause { reason, note } => {
+                if !matches!(st, Status::Routed | Status::InProgress) {
+                    return Err(self.illegal(name));
+                }
+                EventKind::Paused {
+                    reason: *reason,
+                    note: check_text("note", note, MAX_TEXT, true)?,
+                }
+            }
+            Command::Resume { note } => {
+                if st != Status::Paused {
+                    return Err(self.illegal(name));
+                }
+                EventKind::Resumed {
+                    note: check_text("note", note, MAX_TEXT, false)?,
+                }
+            }
+            Command::Message { text } => {
+                if !(open || st == Status::Answered) {
+                    return Err(self.illegal(name));
+                }
+                let from = if matches!(ctx.actor.role, Role::Muhtar(_)) {
+                    Party::Muhtar
+                } else {
+                    Party::Unit
+                };
+                EventKind::Message {
+                    from,
+                    text: check_text("text", text, MAX_TEXT, true)?,
+                }
+            }
+            Command::Answer {
+                outcome,
+                reason,
+                reason_text,
+                text,
+            } => {
+                if !matches!(st, Status::Routed | Status::InProgress | Status::Paused) {
+                    return Err(self.illegal(name));
+                }
+                let text = check_text("text", text, MAX_TEXT, true)?;
+                let reason_text = match reason_text {
+                    Some(t) => Some(check_text("reason_text", t, MAX_TEXT, false)?)
+                        .filter(|t| !t.is_empty()),
+                    None => None,
+                };
+                match (outcome, reason) {
+                    (Outcome::Negative, None) => return Err(LifecycleError::ReasonRequired),
+                    (Outcome::Positive, Some(_)) => return Err(LifecycleError::ReasonNotAllowed),
+                    (Outcome::Negative, Some(r)) => {
+                        r.check(ctx.org, reason_text.as_deref())?;
+                    }
+                    (Outcome::Positive, None) => {}
+                }
+                EventKind::Answered {
+                    outcome: *outcome,
+                    reason: reason.clone(),
+                    reason_text,
+                    text,
+                }
+            }
+            Command::Close => {
+                if st != Status::Answered {
+                    return Err(self.illegal(name));
+                }
+                EventKind::Closed
+            }
+            Command::Reopen { reason } => {
+                if !matches!(st, Status::Answered | Status::Closed) {
+                    return Err(self.illegal(name));
+                }
+                let since = self
+                    .closed_at
+                    .or(self.answered_at)
+                    .unwrap_or(self.updated_at);
+                let days = ctx.org.tenant.reopen_window_days;
+                if ctx.now > since + chrono::Duration::days(i64::from(days)) {
+                    return Err(LifecycleError::ReopenWindowClosed { days, since });
+                }
+                EventKind::Reopened {
+                    reason: check_text("reason", reason, MAX_TEXT, true)?,
+                }
+            }
+            Command::Transfer { to, reason } => {
+                if !matches!(st, Status::Routed | Status::InProgress) {
+                    return Err(self.illegal(name));
+                }
+                let from = self.unit.clone().ok_or_else(|| self.illegal(name))?;
+                self.check_target(to, ctx)?;
+                EventKind::Transferred {
+                    from,
+                    to: to.clone(),
+                    reason: check_text("reason", reason, MAX_SHORT, true)?,
+                    restart_clock: ctx.restart_clock_on_transfer,
+                }
+            }
+            Command::Reroute { to, reason } => {
+                if !open {
+                    return Err(self.illegal(name));
+                }
+                self.check_target(to, ctx)?;
+                EventKind::Rerouted {
+                    from: self.unit.clone(),
+                    to: to.clone(),
+                    reason: check_text("reason", reason, MAX_SHORT, true)?,
+                    restart_clock: ctx.restart_clock_on_transfer,
+                }
+            }
+            Command::Withdraw { reason } => {
+                if !open {
+                    return Err(self.illegal(name));
+                }
+                EventKind::Withdrawn {
+                    reason: check_text("reason", reason, MAX_TEXT, false)?,
+                }
+            }
+            Command::Merge { into } => {
+                if !open {
+                    return Err(self.illegal(name));
+                }
+                if *into == self.tracking {
+                    return Err(LifecycleError::SelfMerge);
+                }
+                EventKind::Merged { into: *into }
+            }
+            Command::Extend { reason } => {
+                if !open {
+                    return Err(self.illegal(name));
+                }
+                if self.extended {
+                    return Err(LifecycleError::AlreadyExtended);
+                }
+                EventKind::Extended {
+                    reason: check_text("reason", reason, MAX_TEXT, true)?,
+                }
+            }
+            Command::EraseContact => EventKind::ContactErased,
+        };
+        Ok(vec![ev])
+    }
+
+    fn check_target(&self, to: &UnitCode, ctx: &DecideContext<'_>) -> Result<(), LifecycleError> {
+        if self.unit.as_ref() == Some(to) {
+            return Err(LifecycleError::SameUnit(to.to_string()));
+        }
+        ctx.org
+            .check_target(to)
+            .map(|_| ())
+            .map_err(|p| LifecycleError::Target(p.to_string()))
+    }
+}

@@ -1,0 +1,573 @@
+//! The service façade: every command runs through validation, authorization, the event
+//! fold and one store transaction.
+//!
+//! ```
+//! # muhtar_core::testkit::block_on(async {
+//! use muhtar_core::prelude::*;
+//! use muhtar_core::testkit::{fixtures, MemoryStore};
+//!
+//! let clock = ManualClock::new(fixtures::t0());
+//! let mbs = Mbs::new(MemoryStore::default(), clock, 42);
+//! let org = fixtures::organisation("demo");
+//! mbs.install_organisation(&Actor::system(org.tenant.id.clone()), org.clone()).await.unwrap();
+//! let muhtar = Actor::parse(&org.tenant.id, "muhtar:kuzguncuk").unwrap();
+//! let rec = mbs.submit(&muhtar, fixtures::new_request("kuzguncuk")).await.unwrap();
+//! assert_eq!(rec.state.status, Status::Routed);
+//! # });
+//! ```
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, Utc};
+
+use crate::access::{authorize, AccessError, Action, Actor, Role, Target};
+use crate::clock::Clock;
+use crate::ids::{IdGenerator, RequestId, TenantId, UnitCode};
+use crate::org::{OrgError, Organisation};
+use crate::outbox::{plan, NoopNotifier, Notifier};
+use crate::request::{
+    Command, DecideContext, Event, EventKind, InputError, LifecycleError, NewRequest, RequestState,
+    Status,
+};
+use crate::routing::RuleSet;
+use crate::store::{
+    Commit, Deadlines, Document, DocumentKind, Page, RequestQuery, RequestRecord, Store, StoreError,
+};
+use crate::tracking::TrackingNumber;
+
+/// Why a service call failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    /// Not found, or not visible to this actor.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The actor may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(AccessError),
+    /// A field is invalid.
+    #[error("invalid input: {0}")]
+    Input(#[from] InputError),
+    /// The command does not fit the request's state.
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError),
+    /// Someone else changed the request first; reload and retry.
+    #[error("the request changed meanwhile: expected version {expected}, found {actual}")]
+    Conflict {
+        /// The version the caller expected.
+        expected: u32,
+        /// The version stored.
+        actual: u32,
+    },
+    /// The organisation is invalid.
+    #[error(transparent)]
+    Org(#[from] OrgError),
+    /// The tenant has no organisation installed yet.
+    #[error("tenant {0} is not set up: install an organisation first")]
+    NotConfigured(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { expected, actual } => {
+                ServiceError::Conflict { expected, actual }
+            }
+            StoreError::NotFound { what } => ServiceError::NotFound(what),
+            other => ServiceError::Store(other),
+        }
+    }
+}
+
+impl From<AccessError> for ServiceError {
+    fn from(e: AccessError) -> Self {
+        if e.hides_target() {
+            ServiceError::NotFound("request".into())
+        } else {
+            ServiceError::Forbidden(e)
+        }
+    }
+}
+
+/// A tenant's loaded configuration.
+#[derive(Debug, Clone)]
+pub struct TenantContext {
+    /// Organisation.
+    pub org: Organisation,
+    /// Its document version.
+    pub org_version: u32,
+    /// Routing rules.
+    pub rules: RuleSet,
+    /// Their document version (0: the fallback-only rule set).
+    pub rules_version: u32,
+}
+
+/// Tries a new tracking number this many times when one is taken.
+const TRACKING_ATTEMPTS: usize = 8;
+
+/// The Muhtar Bilgi Sistemi service over a store, a clock and a notifier.
+pub struct Mbs<S, C, N = NoopNotifier> {
+    store: S,
+    clock: C,
+    notifier: N,
+    ids: Mutex<IdGenerator>,
+    cache: RwLock<HashMap<TenantId, Arc<TenantContext>>>,
+}
+
+impl<S: Store, C: Clock> Mbs<S, C, NoopNotifier> {
+    /// A service with no immediate delivery (a dispatcher drains the outbox).
+    /// `seed` seeds the id generator.
+    pub fn new(store: S, clock: C, seed: u64) -> Self {
+        Self::with_notifier(store, clock, NoopNotifier, seed)
+    }
+}
+
+impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
+    /// A service that also hands committed notices to `notifier` at once (best effort;
+    /// the outbox remains the record).
+    pub fn with_notifier(store: S, clock: C, notifier: N, seed: u64) -> Self {
+        Self {
+            store,
+            clock,
+            notifier,
+            ids: Mutex::new(IdGenerator::seeded(seed)),
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    /// The notifier.
+    pub fn notifier(&self) -> &N {
+        &self.notifier
+    }
+
+    fn ids(&self) -> std::sync::MutexGuard<'_, IdGenerator> {
+        self.ids.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Installs (or replaces) a tenant's organisation. The first installation may be done
+    /// by the tenant's system actor; later ones need an administrator.
+    pub async fn install_organisation(
+        &self,
+        actor: &Actor,
+        org: Organisation,
+    ) -> Result<u32, ServiceError> {
+        let org = Organisation::new(org)?;
+        let tenant = org.tenant.id.clone();
+        if actor.tenant != tenant {
+            return Err(ServiceError::NotFound("tenant".into()));
+        }
+        let current = self
+            .store
+            .document_version(&tenant, DocumentKind::Organisation)
+            .await?;
+        let may = matches!(actor.role, Role::Administrator)
+            || (current == 0 && matches!(actor.role, Role::System));
+        if !may {
+            return Err(ServiceError::Forbidden(AccessError::Forbidden {
+                actor: actor.to_string(),
+                action: Action::Manage,
+            }));
+        }
+        let body = serde_json::to_string(&org).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let doc = Document {
+            tenant: tenant.clone(),
+            kind: DocumentKind::Organisation,
+            version: current + 1,
+            body,
+            updated_at: self.clock.now(),
+            updated_by: actor.to_string(),
+        };
+        self.store.put_document(&doc).await?;
+        self.cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&tenant);
+        Ok(doc.version)
+    }
+
+    /// The tenant's configuration, cached by document version.
+    pub async fn context(&self, tenant: &TenantId) -> Result<Arc<TenantContext>, ServiceError> {
+        let org_version = self
+            .store
+            .document_version(tenant, DocumentKind::Organisation)
+            .await?;
+        if org_version == 0 {
+            return Err(ServiceError::NotConfigured(tenant.to_string()));
+        }
+        let rules_version = self
+            .store
+            .document_version(tenant, DocumentKind::RuleSet)
+            .await?;
+        if let Some(c) = self
+            .cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(tenant)
+        {
+            if c.org_version == org_version && c.rules_version == rules_version {
+                return Ok(c.clone());
+            }
+        }
+        let doc = self
+            .store
+            .document(tenant, DocumentKind::Organisation)
+            .await?
+            .ok_or_else(|| ServiceError::NotConfigured(tenant.to_string()))?;
+        let org: Organisation = serde_json::from_str(&doc.body)
+            .map_err(|e| StoreError::Invalid(format!("stored organisation: {e}")))?;
+        let rules = RuleSet::fallback_only(&org);
+        let ctx = Arc::new(TenantContext {
+            org,
+            org_version: doc.version,
+            rules,
+            rules_version,
+        });
+        self.cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(tenant.clone(), ctx.clone());
+        Ok(ctx)
+    }
+
+    fn event(&self, version: u32, at: DateTime<Utc>, actor: &Actor, kind: EventKind) -> Event {
+        Event {
+            version,
+            at,
+            actor: actor.clone(),
+            kind,
+        }
+    }
+
+    /// The deadlines of a request after its events.
+    fn deadlines(
+        &self,
+        _ctx: &TenantContext,
+        _events: &[Event],
+        _state: &RequestState,
+    ) -> Deadlines {
+        Deadlines::default()
+    }
+
+    /// Submits a new request: validates it, routes it, starts its clocks and queues the
+    /// notices, in one transaction.
+    pub async fn submit(
+        &self,
+        actor: &Actor,
+        new: NewRequest,
+    ) -> Result<RequestRecord, ServiceError> {
+        let ctx = self.context(&actor.tenant).await?;
+        let org = &ctx.org;
+        authorize(
+            actor,
+            Action::Submit,
+            &Target::NewRequest {
+                tenant: &actor.tenant,
+                muhtarlik: &new.muhtarlik,
+            },
+            org,
+        )?;
+        let now = self.clock.now();
+        let content = new.validate(org, now)?;
+        let decision = ctx.rules.decide(org, &content);
+        let system = Actor::system(actor.tenant.clone());
+        let mut last_err = None;
+        for _ in 0..TRACKING_ATTEMPTS {
+            let (id, tracking) = {
+                let mut g = self.ids();
+                let id = g.request_id(now);
+                (id, TrackingNumber::from_random(g.next_u64()))
+            };
+            let events = vec![
+                self.event(
+                    1,
+                    now,
+                    actor,
+                    EventKind::Received {
+                        id,
+                        tenant: actor.tenant.clone(),
+                        tracking,
+                        content: content.clone(),
+                        policy: org.tenant.default_policy.clone(),
+                    },
+                ),
+                self.event(
+                    2,
+                    now,
+                    &system,
+                    EventKind::Routed {
+                        unit: decision.unit.clone(),
+                        rule: decision.rule.clone(),
+                        rule_set_version: decision.rule_set_version.clone(),
+                    },
+                ),
+            ];
+            let state = RequestState::fold(&events)?;
+            match self.write(&ctx, 0, events, state, now).await {
+                Err(ServiceError::Store(StoreError::Duplicate { what })) => {
+                    last_err = Some(StoreError::Duplicate { what });
+                }
+                other => return other,
+            }
+        }
+        Err(ServiceError::Store(last_err.unwrap_or(
+            StoreError::Unavailable("no free tracking number".into()),
+        )))
+    }
+
+    async fn write(
+        &self,
+        ctx: &TenantContext,
+        expected_version: u32,
+        new_events: Vec<Event>,
+        state: RequestState,
+        now: DateTime<Utc>,
+    ) -> Result<RequestRecord, ServiceError> {
+        let all_events = if expected_version == 0 {
+            new_events.clone()
+        } else {
+            let mut all = self.store.events(&state.tenant, state.id).await?;
+            all.extend(new_events.iter().cloned());
+            all
+        };
+        let deadlines = self.deadlines(ctx, &all_events, &state);
+        let record = RequestRecord { state, deadlines };
+        let outbox = plan(
+            &ctx.org,
+            &record.state,
+            &record.deadlines,
+            &new_events,
+            &mut self.ids(),
+            now,
+        );
+        let commit = Commit {
+            expected_version,
+            events: new_events,
+            record: record.clone(),
+            outbox,
+        };
+        self.store.commit(&commit).await?;
+        for m in &commit.outbox {
+            // Best effort: the dispatcher delivers whatever this misses.
+            let _ = self.notifier.deliver(m).await;
+        }
+        Ok(record)
+    }
+
+    fn request_target<'a>(state: &'a RequestState) -> Target<'a> {
+        Target::Request {
+            tenant: &state.tenant,
+            muhtarlik: &state.content.muhtarlik,
+            unit: state.unit.as_ref(),
+        }
+    }
+
+    async fn load_visible(
+        &self,
+        actor: &Actor,
+        key: RequestKey<'_>,
+    ) -> Result<(Arc<TenantContext>, RequestRecord), ServiceError> {
+        let ctx = self.context(&actor.tenant).await?;
+        let rec = match key {
+            RequestKey::Tracking(t) => self.store.load_by_tracking(&actor.tenant, t).await,
+            RequestKey::Id(id) => self.store.load(&actor.tenant, id).await,
+        }
+        .map_err(|e| match e {
+            StoreError::NotFound { .. } => ServiceError::NotFound("request".into()),
+            e => e.into(),
+        })?;
+        // Someone who may not read a request is told it does not exist.
+        authorize(
+            actor,
+            Action::Read,
+            &Self::request_target(&rec.state),
+            &ctx.org,
+        )
+        .map_err(|_| ServiceError::NotFound("request".into()))?;
+        Ok((ctx, rec))
+    }
+
+    /// A request by tracking number, if the actor may see it.
+    pub async fn get(
+        &self,
+        actor: &Actor,
+        tracking: &TrackingNumber,
+    ) -> Result<RequestRecord, ServiceError> {
+        Ok(self
+            .load_visible(actor, RequestKey::Tracking(tracking))
+            .await?
+            .1)
+    }
+
+    /// A request by id, if the actor may see it.
+    pub async fn get_by_id(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+    ) -> Result<RequestRecord, ServiceError> {
+        Ok(self.load_visible(actor, RequestKey::Id(id)).await?.1)
+    }
+
+    /// A request's history, if the actor may see it.
+    pub async fn history(
+        &self,
+        actor: &Actor,
+        tracking: &TrackingNumber,
+    ) -> Result<Vec<Event>, ServiceError> {
+        let (_, rec) = self
+            .load_visible(actor, RequestKey::Tracking(tracking))
+            .await?;
+        Ok(self.store.events(&actor.tenant, rec.state.id).await?)
+    }
+
+    /// Runs a command on a request. With `expected_version`, fails with
+    /// [`ServiceError::Conflict`] if the request changed since the caller read it.
+    pub async fn execute(
+        &self,
+        actor: &Actor,
+        tracking: &TrackingNumber,
+        expected_version: Option<u32>,
+        command: Command,
+    ) -> Result<RequestRecord, ServiceError> {
+        let (ctx, rec) = self
+            .load_visible(actor, RequestKey::Tracking(tracking))
+            .await?;
+        let state = rec.state;
+        if let Some(v) = expected_version {
+            if v != state.version {
+                return Err(ServiceError::Conflict {
+                    expected: v,
+                    actual: state.version,
+                });
+            }
+        }
+        authorize(
+            actor,
+            command.action(),
+            &Self::request_target(&state),
+            &ctx.org,
+        )?;
+        if let Command::Merge { into } = &command {
+            let other = self
+                .store
+                .load_by_tracking(&actor.tenant, into)
+                .await
+                .map_err(|_| {
+                    ServiceError::Input(InputError::Unknown {
+                        field: "into",
+                        value: into.to_string(),
+                    })
+                })?;
+            if other.state.id == state.id {
+                return Err(LifecycleError::SelfMerge.into());
+            }
+        }
+        let now = self.clock.now();
+        let dctx = DecideContext {
+            org: &ctx.org,
+            now,
+            actor,
+            restart_clock_on_transfer: false,
+        };
+        let kinds = state.decide(&command, &dctx)?;
+        let mut next = state.clone();
+        let mut events = Vec::with_capacity(kinds.len());
+        for (i, kind) in kinds.into_iter().enumerate() {
+            let e = self.event(state.version + 1 + i as u32, now, actor, kind);
+            next.apply(&e)?;
+            events.push(e);
+        }
+        self.write(&ctx, state.version, events, next, now).await
+    }
+
+    /// Lists requests the actor may see. A muhtar sees only their muhtarlık; unit staff
+    /// only their unit and the units below it.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        mut query: RequestQuery,
+    ) -> Result<Page<RequestRecord>, ServiceError> {
+        let ctx = self.context(&actor.tenant).await?;
+        match &actor.role {
+            Role::Muhtar(m) => {
+                if query.muhtarlik.as_ref().is_some_and(|q| q != m) {
+                    return Ok(Page {
+                        items: vec![],
+                        next: None,
+                    });
+                }
+                query.muhtarlik = Some(m.clone());
+            }
+            Role::UnitStaff(u) => {
+                let mine = ctx.org.subtree(u);
+                query.units = Some(match query.units.take() {
+                    None => mine,
+                    Some(asked) => asked.into_iter().filter(|a| mine.contains(a)).collect(),
+                });
+                if query.units.as_ref().is_some_and(|u| u.is_empty()) {
+                    return Ok(Page {
+                        items: vec![],
+                        next: None,
+                    });
+                }
+            }
+            _ => authorize(
+                actor,
+                Action::Read,
+                &Target::Tenant(&actor.tenant),
+                &ctx.org,
+            )?,
+        }
+        Ok(self.store.query(&actor.tenant, &query).await?)
+    }
+
+    /// A unit's open requests ordered by deadline (its queue), the unit and those below it.
+    pub async fn queue(
+        &self,
+        actor: &Actor,
+        unit: &UnitCode,
+        limit: u32,
+        after: Option<crate::store::Cursor>,
+    ) -> Result<Page<RequestRecord>, ServiceError> {
+        let ctx = self.context(&actor.tenant).await?;
+        if ctx.org.unit(unit).is_none() {
+            return Err(ServiceError::NotFound(format!("unit {unit}")));
+        }
+        authorize(
+            actor,
+            Action::ReadQueue,
+            &Target::Unit {
+                tenant: &actor.tenant,
+                unit,
+            },
+            &ctx.org,
+        )?;
+        let query = RequestQuery {
+            units: Some(ctx.org.subtree(unit)),
+            statuses: Some(Status::ALL.into_iter().filter(|s| s.is_open()).collect()),
+            order: crate::store::Order::Deadline,
+            limit,
+            after,
+            ..RequestQuery::default()
+        };
+        Ok(self.store.query(&actor.tenant, &query).await?)
+    }
+}
+
+enum RequestKey<'a> {
+    Tracking(&'a TrackingNumber),
+    Id(RequestId),
+}

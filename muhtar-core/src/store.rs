@@ -1,0 +1,394 @@
+//! The storage contract every store implements.
+//!
+//! Stores only persist; business rules live in pure functions. One [`Commit`] carries a
+//! request's new events, its new state and deadlines (the query tables) and the outbox
+//! messages the events cause; a store writes all of it in **one transaction** or none
+//! of it. Appends carry the version they expect (optimistic concurrency).
+//!
+//! Every store runs the one conformance suite in `testkit::conformance` through
+//! [`crate::store_conformance_tests!`].
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{MuhtarlikCode, RequestId, TenantId, UnitCode};
+use crate::outbox::{OutboxEntry, OutboxMessage};
+use crate::request::{Channel, Event, RequestState, Status};
+use crate::tracking::TrackingNumber;
+
+/// A storage failure. Separate from domain errors; adapters map their own errors here and
+/// never expose them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Nothing with that key (in that tenant).
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for.
+        what: String,
+    },
+    /// Someone else changed the record first.
+    #[error("version conflict: expected version {expected}, found {actual}")]
+    Conflict {
+        /// The version the writer expected.
+        expected: u32,
+        /// The version in the store.
+        actual: u32,
+    },
+    /// A unique key is taken.
+    #[error("duplicate {what}")]
+    Duplicate {
+        /// Which key.
+        what: String,
+    },
+    /// The data given or found cannot be stored or read back.
+    #[error("invalid data: {0}")]
+    Invalid(String),
+    /// The store cannot be reached or used now (locked, down, read-only, full).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// The query-table deadlines of a request, computed by the SLA module.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Deadlines {
+    /// When the first response is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_due: Option<DateTime<Utc>>,
+    /// When the answer is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution_due: Option<DateTime<Utc>>,
+    /// The calendar version the deadlines were computed with.
+    #[serde(default)]
+    pub calendar_version: String,
+}
+
+/// A request as a store holds it: the folded state and its deadlines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    /// The state.
+    pub state: RequestState,
+    /// The deadlines.
+    pub deadlines: Deadlines,
+}
+
+/// Everything one command writes, in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commit {
+    /// The version the request had when the command was decided (0 for a new request).
+    pub expected_version: u32,
+    /// New events, versions `expected_version + 1 ..`.
+    pub events: Vec<Event>,
+    /// The state after the events.
+    pub record: RequestRecord,
+    /// Notices caused by the events.
+    pub outbox: Vec<OutboxMessage>,
+}
+
+/// Sort order of a request listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Order {
+    /// Resolution deadline first (none last), then id: a unit's queue.
+    #[default]
+    Deadline,
+    /// Most recently received first, then id descending.
+    Newest,
+}
+
+/// An opaque position in a listing (keyset pagination).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Cursor(pub String);
+
+impl Cursor {
+    /// The cursor just after `record` in `order`.
+    pub fn after(record: &RequestRecord, order: Order) -> Cursor {
+        let key = sort_key(record, order);
+        Cursor(format!("{}~{}", key, record.state.id))
+    }
+
+    /// The sort key and id in the cursor.
+    pub fn decode(&self) -> Result<(i64, RequestId), StoreError> {
+        let bad = || StoreError::Invalid(format!("bad cursor {:?}", self.0));
+        let (k, id) = self.0.split_once('~').ok_or_else(bad)?;
+        let k: i64 = k.parse().map_err(|_| bad())?;
+        let id: RequestId = id.parse().map_err(|_| bad())?;
+        Ok((k, id))
+    }
+}
+
+/// A record's sort key in `order`: the resolution deadline in microseconds (`i64::MAX`
+/// when none) for [`Order::Deadline`], the receipt instant for [`Order::Newest`].
+pub fn sort_key(record: &RequestRecord, order: Order) -> i64 {
+    match order {
+        Order::Deadline => record
+            .deadlines
+            .resolution_due
+            .map(|d| d.timestamp_micros())
+            .unwrap_or(i64::MAX),
+        Order::Newest => record.state.content.received_at.timestamp_micros(),
+    }
+}
+
+/// Filters and paging of a request listing. Every filter narrows; `None` means any.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RequestQuery {
+    /// Only requests with one of these units.
+    #[serde(default)]
+    pub units: Option<Vec<UnitCode>>,
+    /// Only this muhtarlık's requests.
+    #[serde(default)]
+    pub muhtarlik: Option<MuhtarlikCode>,
+    /// Only these statuses.
+    #[serde(default)]
+    pub statuses: Option<Vec<Status>>,
+    /// Only this category.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Only this channel.
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    /// Received at or after.
+    #[serde(default)]
+    pub received_from: Option<DateTime<Utc>>,
+    /// Received before.
+    #[serde(default)]
+    pub received_until: Option<DateTime<Utc>>,
+    /// Resolution deadline before this instant (with `statuses` = open: overdue).
+    #[serde(default)]
+    pub due_before: Option<DateTime<Utc>>,
+    /// Order.
+    #[serde(default)]
+    pub order: Order,
+    /// Page size (1 to 1000; 0 means 50).
+    #[serde(default)]
+    pub limit: u32,
+    /// Continue after this cursor.
+    #[serde(default)]
+    pub after: Option<Cursor>,
+}
+
+/// Largest page a store returns.
+pub const MAX_PAGE: u32 = 1000;
+
+impl RequestQuery {
+    /// The effective page size.
+    pub fn page_size(&self) -> u32 {
+        match self.limit {
+            0 => 50,
+            n => n.min(MAX_PAGE),
+        }
+    }
+
+    /// Whether `record` passes the filters (not the cursor). Stores that filter in SQL
+    /// must agree with this; the conformance suite checks that they do.
+    pub fn matches(&self, r: &RequestRecord) -> bool {
+        let s = &r.state;
+        self.units
+            .as_ref()
+            .is_none_or(|us| s.unit.as_ref().is_some_and(|u| us.contains(u)))
+            && self
+                .muhtarlik
+                .as_ref()
+                .is_none_or(|m| &s.content.muhtarlik == m)
+            && self
+                .statuses
+                .as_ref()
+                .is_none_or(|st| st.contains(&s.status))
+            && self
+                .category
+                .as_ref()
+                .is_none_or(|c| &s.content.category == c)
+            && self.channel.is_none_or(|c| s.content.channel == c)
+            && self
+                .received_from
+                .is_none_or(|f| s.content.received_at >= f)
+            && self
+                .received_until
+                .is_none_or(|u| s.content.received_at < u)
+            && self
+                .due_before
+                .is_none_or(|d| r.deadlines.resolution_due.is_some_and(|due| due < d))
+    }
+
+    /// Whether `record` comes after the cursor in the query's order.
+    pub fn after_cursor(&self, r: &RequestRecord) -> Result<bool, StoreError> {
+        let Some(c) = &self.after else {
+            return Ok(true);
+        };
+        let (k, id) = c.decode()?;
+        let rk = sort_key(r, self.order);
+        Ok(match self.order {
+            Order::Deadline => (rk, r.state.id) > (k, id),
+            Order::Newest => (rk, r.state.id) < (k, id),
+        })
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Where the next page starts, if there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<Cursor>,
+}
+
+/// A kind of tenant configuration document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum DocumentKind {
+    /// The organisation (JSON of [`crate::org::Organisation`]).
+    Organisation,
+    /// The routing rule set (its TOML text).
+    RuleSet,
+    /// Calendar additions: idari izin days, closures, corrections.
+    Calendar,
+    /// Other tenant settings (SLA policies, quiet hours, SMS).
+    Settings,
+}
+
+impl DocumentKind {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Organisation => "organisation",
+            DocumentKind::RuleSet => "rule-set",
+            DocumentKind::Calendar => "calendar",
+            DocumentKind::Settings => "settings",
+        }
+    }
+
+    /// The kind with this name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            DocumentKind::Organisation,
+            DocumentKind::RuleSet,
+            DocumentKind::Calendar,
+            DocumentKind::Settings,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// A versioned tenant configuration document. Every version is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    /// Tenant.
+    pub tenant: TenantId,
+    /// Kind.
+    pub kind: DocumentKind,
+    /// Version, from 1.
+    pub version: u32,
+    /// The text.
+    pub body: String,
+    /// When it was written.
+    pub updated_at: DateTime<Utc>,
+    /// Who wrote it.
+    pub updated_by: String,
+}
+
+/// Tenant configuration documents.
+#[async_trait::async_trait]
+pub trait ConfigStore: Send + Sync {
+    /// Writes a new version; `doc.version` must be the current version plus one
+    /// (1 for the first), otherwise [`StoreError::Conflict`].
+    async fn put_document(&self, doc: &Document) -> Result<(), StoreError>;
+    /// The latest version of a document, if any.
+    async fn document(
+        &self,
+        tenant: &TenantId,
+        kind: DocumentKind,
+    ) -> Result<Option<Document>, StoreError>;
+    /// The latest version number of a document (0 if none); cheaper than reading it.
+    async fn document_version(
+        &self,
+        tenant: &TenantId,
+        kind: DocumentKind,
+    ) -> Result<u32, StoreError>;
+    /// Every tenant that has an organisation.
+    async fn tenants(&self) -> Result<Vec<TenantId>, StoreError>;
+}
+
+/// Requests: events as the source of truth, state and deadlines as query tables.
+#[async_trait::async_trait]
+pub trait RequestStore: Send + Sync {
+    /// Writes a commit in one transaction: events, state, deadlines and outbox, or nothing.
+    ///
+    /// Fails with [`StoreError::Conflict`] when the stored version is not
+    /// `commit.expected_version`, and [`StoreError::Duplicate`] when a new request's
+    /// tracking number is taken in its tenant.
+    async fn commit(&self, commit: &Commit) -> Result<(), StoreError>;
+    /// A request by id.
+    async fn load(&self, tenant: &TenantId, id: RequestId) -> Result<RequestRecord, StoreError>;
+    /// A request by tracking number.
+    async fn load_by_tracking(
+        &self,
+        tenant: &TenantId,
+        tracking: &TrackingNumber,
+    ) -> Result<RequestRecord, StoreError>;
+    /// A request's events, oldest first.
+    async fn events(&self, tenant: &TenantId, id: RequestId) -> Result<Vec<Event>, StoreError>;
+    /// A page of requests.
+    async fn query(
+        &self,
+        tenant: &TenantId,
+        query: &RequestQuery,
+    ) -> Result<Page<RequestRecord>, StoreError>;
+    /// Replaces the deadlines of a request (after a calendar change) without new events;
+    /// fails with [`StoreError::Conflict`] if the request moved past `version`.
+    async fn update_deadlines(
+        &self,
+        tenant: &TenantId,
+        id: RequestId,
+        version: u32,
+        deadlines: &Deadlines,
+    ) -> Result<(), StoreError>;
+}
+
+/// The notification outbox.
+#[async_trait::async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Adds messages not tied to a request commit (sweeps, reports). A message whose
+    /// idempotency key is already present is skipped; returns how many were added.
+    async fn enqueue(&self, messages: &[OutboxMessage]) -> Result<usize, StoreError>;
+    /// Claims up to `limit` pending messages due at `now` (not claimed by anyone else
+    /// until `now + lease`), oldest first, counting an attempt on each. Two claimers never
+    /// get the same message while its lease runs.
+    async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError>;
+    /// Marks a message sent.
+    async fn mark_sent(&self, id: uuid::Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Puts a message back for a retry at `next_attempt_at`, recording the error.
+    async fn mark_retry(
+        &self,
+        id: uuid::Uuid,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError>;
+    /// Marks a message permanently failed.
+    async fn mark_failed(
+        &self,
+        id: uuid::Uuid,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError>;
+    /// A tenant's outbox (optionally one request's), oldest first: for inspection and tests.
+    async fn outbox(
+        &self,
+        tenant: &TenantId,
+        request: Option<RequestId>,
+    ) -> Result<Vec<OutboxEntry>, StoreError>;
+}
+
+/// A complete store.
+pub trait Store: ConfigStore + RequestStore + OutboxStore {}
+impl<T: ConfigStore + RequestStore + OutboxStore> Store for T {}

@@ -1,0 +1,689 @@
+//! The store conformance suite: `pub async fn` checks every store must pass, asserting
+//! values and error kinds. A store runs all of them with one line:
+//!
+//! ```ignore
+//! muhtar_core::store_conformance_tests!(async { my_fresh_store().await });
+//! ```
+//!
+//! The expression must give a fresh, migrated, empty store each time it is evaluated.
+//! The calling crate needs `tokio` (features `macros`, `rt-multi-thread`) as a dev-dependency.
+
+use std::collections::BTreeSet;
+
+use chrono::Duration;
+
+use super::fixtures::{next_commit, organisation, t0, tenant, Spec};
+use crate::ids::{RequestId, UnitCode};
+use crate::outbox::OutboxStatus;
+use crate::request::{Channel, EventKind, Outcome, RequestState, Status};
+use crate::store::{
+    Cursor, Deadlines, Document, DocumentKind, Order, RequestQuery, RequestRecord, Store,
+    StoreError,
+};
+use crate::tracking::TrackingNumber;
+
+/// Every check's name, for the macro.
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:expr) => {
+        $crate::__store_conformance_cases!($make;
+            documents_are_versioned,
+            commit_round_trips,
+            version_conflict_writes_nothing,
+            new_request_twice_conflicts,
+            tracking_numbers_unique_per_tenant,
+            tenants_are_isolated,
+            missing_things_are_not_found,
+            deadline_order_paginates,
+            newest_order_paginates,
+            filters_agree_with_reference,
+            outbox_is_written_with_the_commit,
+            outbox_claims_are_exclusive,
+            outbox_retry_and_failure,
+            deadlines_update_checks_version,
+            bad_cursor_is_invalid,
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_conformance_cases {
+    ($make:expr; $($name:ident),* $(,)?) => {
+        mod store_conformance {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let store = $make.await;
+                    $crate::testkit::conformance::$name(&store).await;
+                }
+            )*
+        }
+    };
+}
+
+async fn org_doc<S: Store>(s: &S, t: &str) {
+    let org = organisation(t);
+    s.put_document(&Document {
+        tenant: tenant(t),
+        kind: DocumentKind::Organisation,
+        version: 1,
+        body: serde_json::to_string(&org).unwrap(),
+        updated_at: t0(),
+        updated_by: "test".into(),
+    })
+    .await
+    .unwrap();
+}
+
+async fn insert<S: Store>(s: &S, spec: &Spec) -> RequestRecord {
+    let c = spec.commit();
+    s.commit(&c)
+        .await
+        .unwrap_or_else(|e| panic!("commit of fixture {} failed: {e}", spec.seed));
+    c.record
+}
+
+/// Documents are versioned; a stale write is a conflict; the latest version is returned.
+pub async fn documents_are_versioned<S: Store>(s: &S) {
+    let t = tenant("doc-a");
+    assert_eq!(
+        s.document_version(&t, DocumentKind::RuleSet).await.unwrap(),
+        0
+    );
+    assert_eq!(s.document(&t, DocumentKind::RuleSet).await.unwrap(), None);
+    let mut d = Document {
+        tenant: t.clone(),
+        kind: DocumentKind::RuleSet,
+        version: 1,
+        body: "v1 ğüşıöç".into(),
+        updated_at: t0(),
+        updated_by: "admin".into(),
+    };
+    s.put_document(&d).await.unwrap();
+    d.version = 2;
+    d.body = "v2".into();
+    s.put_document(&d).await.unwrap();
+    let err = s.put_document(&d).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { actual: 2, .. }),
+        "{err:?}"
+    );
+    d.version = 5;
+    assert!(matches!(
+        s.put_document(&d).await.unwrap_err(),
+        StoreError::Conflict { actual: 2, .. }
+    ));
+    let got = s
+        .document(&t, DocumentKind::RuleSet)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((got.version, got.body.as_str()), (2, "v2"));
+    assert_eq!(
+        s.document_version(&t, DocumentKind::RuleSet).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        s.document_version(&tenant("doc-b"), DocumentKind::RuleSet)
+            .await
+            .unwrap(),
+        0
+    );
+    org_doc(s, "doc-a").await;
+    org_doc(s, "doc-c").await;
+    let tenants: BTreeSet<String> = s
+        .tenants()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.to_string())
+        .collect();
+    assert_eq!(
+        tenants,
+        ["doc-a", "doc-c"].into_iter().map(String::from).collect()
+    );
+}
+
+/// A commit reads back exactly: by id, by tracking number, its events, and the events
+/// fold to the stored state.
+pub async fn commit_round_trips<S: Store>(s: &S) {
+    let spec = Spec::new("rt", 1);
+    let rec = insert(s, &spec).await;
+    let t = tenant("rt");
+    assert_eq!(s.load(&t, rec.state.id).await.unwrap(), rec);
+    assert_eq!(
+        s.load_by_tracking(&t, &rec.state.tracking).await.unwrap(),
+        rec
+    );
+    let next = next_commit(&rec, EventKind::Accepted, t0() + Duration::hours(30));
+    s.commit(&next).await.unwrap();
+    let answered = next_commit(
+        &next.record,
+        EventKind::Answered {
+            outcome: Outcome::Negative,
+            reason: Some(crate::reason::ReasonCode::new("other")),
+            reason_text: Some("Özel gerekçe: İçişleri".into()),
+            text: "Yapılamaz — çünkü ğüşıöç İ".into(),
+        },
+        t0() + Duration::hours(40),
+    );
+    s.commit(&answered).await.unwrap();
+    let events = s.events(&t, rec.state.id).await.unwrap();
+    assert_eq!(events.len(), 4);
+    assert_eq!(
+        events.iter().map(|e| e.version).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    let folded = RequestState::fold(&events).unwrap();
+    let stored = s.load(&t, rec.state.id).await.unwrap();
+    assert_eq!(folded, stored.state);
+    assert_eq!(stored, answered.record);
+    assert_eq!(stored.state.status, Status::Answered);
+}
+
+/// A commit with a stale expected version fails with the versions, and writes nothing:
+/// no event, no state change, no outbox row.
+pub async fn version_conflict_writes_nothing<S: Store>(s: &S) {
+    let rec = insert(s, &Spec::new("vc", 1)).await;
+    let t = tenant("vc");
+    let outbox_before = s.outbox(&t, None).await.unwrap();
+    let mut stale = next_commit(&rec, EventKind::Accepted, t0() + Duration::hours(3));
+    stale.expected_version = 1;
+    let mut msg = Spec::new("vc", 99).commit().outbox.remove(0);
+    msg.idempotency_key = "vc-stale".into();
+    msg.request = Some(rec.state.id);
+    stale.outbox.push(msg);
+    let err = s.commit(&stale).await.unwrap_err();
+    assert_eq!(
+        err,
+        StoreError::Conflict {
+            expected: 1,
+            actual: 2
+        }
+    );
+    assert_eq!(s.load(&t, rec.state.id).await.unwrap(), rec);
+    assert_eq!(s.events(&t, rec.state.id).await.unwrap().len(), 2);
+    assert_eq!(s.outbox(&t, None).await.unwrap(), outbox_before);
+    // The right version still goes through afterwards.
+    let ok = next_commit(&rec, EventKind::Accepted, t0() + Duration::hours(3));
+    s.commit(&ok).await.unwrap();
+    assert_eq!(s.load(&t, rec.state.id).await.unwrap().state.version, 3);
+}
+
+/// Creating the same request twice is a conflict (version 0 expected, 2 found).
+pub async fn new_request_twice_conflicts<S: Store>(s: &S) {
+    let spec = Spec::new("twice", 1);
+    insert(s, &spec).await;
+    let err = s.commit(&spec.commit()).await.unwrap_err();
+    assert_eq!(
+        err,
+        StoreError::Conflict {
+            expected: 0,
+            actual: 2
+        }
+    );
+}
+
+/// A tracking number is unique within a tenant, and may repeat across tenants.
+pub async fn tracking_numbers_unique_per_tenant<S: Store>(s: &S) {
+    let a = Spec::new("tr-a", 1).commit();
+    s.commit(&a).await.unwrap();
+    // Another request (other id) with the same tracking number in the same tenant.
+    let mut b = Spec::new("tr-a", 2).commit();
+    let tracking = a.record.state.tracking;
+    set_tracking(&mut b, tracking);
+    let err = s.commit(&b).await.unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
+    assert!(matches!(
+        s.load(&tenant("tr-a"), b.record.state.id)
+            .await
+            .unwrap_err(),
+        StoreError::NotFound { .. }
+    ));
+    assert!(s
+        .outbox(&tenant("tr-a"), Some(b.record.state.id))
+        .await
+        .unwrap()
+        .is_empty());
+    // The same tracking number in another tenant is fine.
+    let mut c = Spec::new("tr-b", 3).commit();
+    set_tracking(&mut c, tracking);
+    s.commit(&c).await.unwrap();
+    assert_eq!(
+        s.load_by_tracking(&tenant("tr-b"), &tracking)
+            .await
+            .unwrap()
+            .state
+            .id,
+        c.record.state.id
+    );
+    assert_eq!(
+        s.load_by_tracking(&tenant("tr-a"), &tracking)
+            .await
+            .unwrap()
+            .state
+            .id,
+        a.record.state.id
+    );
+}
+
+fn set_tracking(c: &mut crate::store::Commit, t: TrackingNumber) {
+    if let EventKind::Received { tracking, .. } = &mut c.events[0].kind {
+        *tracking = t;
+    }
+    c.record.state.tracking = t;
+    for m in &mut c.outbox {
+        m.idempotency_key = format!("{}-{}", m.idempotency_key, c.record.state.id);
+    }
+}
+
+/// Nothing of one tenant is visible through another: loads, events, queries, outbox.
+pub async fn tenants_are_isolated<S: Store>(s: &S) {
+    let a = insert(s, &Spec::new("iso-a", 1)).await;
+    let b = insert(s, &Spec::new("iso-b", 2)).await;
+    let (ta, tb) = (tenant("iso-a"), tenant("iso-b"));
+    for (t, other) in [(&ta, &b), (&tb, &a)] {
+        assert!(matches!(
+            s.load(t, other.state.id).await.unwrap_err(),
+            StoreError::NotFound { .. }
+        ));
+        assert!(matches!(
+            s.load_by_tracking(t, &other.state.tracking)
+                .await
+                .unwrap_err(),
+            StoreError::NotFound { .. }
+        ));
+        assert!(matches!(
+            s.events(t, other.state.id).await.unwrap_err(),
+            StoreError::NotFound { .. }
+        ));
+        assert!(matches!(
+            s.update_deadlines(
+                t,
+                other.state.id,
+                other.state.version,
+                &Deadlines::default()
+            )
+            .await
+            .unwrap_err(),
+            StoreError::NotFound { .. }
+        ));
+        let page = s.query(t, &RequestQuery::default()).await.unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert_ne!(page.items[0].state.id, other.state.id);
+        let outbox = s.outbox(t, None).await.unwrap();
+        assert_eq!(outbox.len(), 1);
+        assert_eq!(&outbox[0].message.tenant, t);
+        assert!(s.outbox(t, Some(other.state.id)).await.unwrap().is_empty());
+    }
+    // Appending to another tenant's request through a commit naming our tenant creates
+    // nothing there.
+    let mut sneaky = next_commit(&b, EventKind::Accepted, t0());
+    sneaky.record.state.tenant = ta.clone();
+    assert!(s.commit(&sneaky).await.is_err());
+    assert_eq!(s.load(&tb, b.state.id).await.unwrap(), b);
+}
+
+/// Missing requests and outbox messages are `NotFound`.
+pub async fn missing_things_are_not_found<S: Store>(s: &S) {
+    let t = tenant("nf");
+    let id: RequestId = "01890a5d-ac96-774b-bcce-b302099a8057".parse().unwrap();
+    assert!(matches!(
+        s.load(&t, id).await.unwrap_err(),
+        StoreError::NotFound { .. }
+    ));
+    assert!(matches!(
+        s.events(&t, id).await.unwrap_err(),
+        StoreError::NotFound { .. }
+    ));
+    let tr = TrackingNumber::from_value(12345).unwrap();
+    assert!(matches!(
+        s.load_by_tracking(&t, &tr).await.unwrap_err(),
+        StoreError::NotFound { .. }
+    ));
+    let u = uuid::Uuid::nil();
+    assert!(matches!(
+        s.mark_sent(u, t0()).await.unwrap_err(),
+        StoreError::NotFound { .. }
+    ));
+    assert!(matches!(
+        s.mark_retry(u, t0(), "x").await.unwrap_err(),
+        StoreError::NotFound { .. }
+    ));
+    assert!(matches!(
+        s.mark_failed(u, t0(), "x").await.unwrap_err(),
+        StoreError::NotFound { .. }
+    ));
+    let page = s.query(&t, &RequestQuery::default()).await.unwrap();
+    assert!(page.items.is_empty() && page.next.is_none());
+}
+
+async fn mixed_data<S: Store>(s: &S, t: &str) -> Vec<RequestRecord> {
+    let mut out = Vec::new();
+    let units = ["fen-isleri", "asfalt", "park-bahce", "muhtarliklar"];
+    let muhtars = ["kuzguncuk", "cengelkoy", "beylerbeyi"];
+    let cats = ["asfalt-onarim", "budama", "cop"];
+    let channels = [
+        Channel::MbsWeb,
+        Channel::Phone,
+        Channel::Whatsapp,
+        Channel::Petition,
+    ];
+    for i in 0..23u64 {
+        let mut spec = Spec::new(t, i + 1);
+        spec.unit = units[(i % 4) as usize].into();
+        spec.muhtarlik = muhtars[(i % 3) as usize].into();
+        spec.category = cats[(i * 7 % 3) as usize].into();
+        spec.channel = channels[(i * 5 % 4) as usize];
+        // Several requests share a deadline (ties broken by id), some have none.
+        spec.due = match i % 5 {
+            0 => None,
+            k => Some(t0() + Duration::days(10 + (k as i64) * 2)),
+        };
+        // Receipt instants are not in id order for some (back-office entry).
+        spec.received_at = t0() + Duration::hours(((i * 37) % 23) as i64) - Duration::days(1);
+        let mut rec = insert(s, &spec).await;
+        if i % 6 == 0 {
+            let c = next_commit(&rec, EventKind::Accepted, t0());
+            s.commit(&c).await.unwrap();
+            rec = c.record;
+        }
+        if i % 8 == 0 {
+            let c = next_commit(
+                &rec,
+                EventKind::Answered {
+                    outcome: Outcome::Positive,
+                    reason: None,
+                    reason_text: None,
+                    text: "Yapıldı".into(),
+                },
+                t0(),
+            );
+            s.commit(&c).await.unwrap();
+            rec = c.record;
+        }
+        out.push(rec);
+    }
+    // A request in another tenant never shows up.
+    insert(s, &Spec::new("other-tenant", 500)).await;
+    out
+}
+
+async fn all_pages<S: Store>(s: &S, t: &str, mut q: RequestQuery) -> Vec<RequestRecord> {
+    let mut out = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = s.query(&tenant(t), &q).await.unwrap();
+        assert!(page.items.len() <= q.page_size() as usize);
+        pages += 1;
+        assert!(pages < 100, "pagination does not end");
+        out.extend(page.items);
+        match page.next {
+            Some(c) => q.after = Some(c),
+            None => break,
+        }
+    }
+    out
+}
+
+fn reference(all: &[RequestRecord], q: &RequestQuery) -> Vec<RequestId> {
+    let mut v: Vec<&RequestRecord> = all.iter().filter(|r| q.matches(r)).collect();
+    match q.order {
+        Order::Deadline => v.sort_by_key(|r| (crate::store::sort_key(r, q.order), r.state.id)),
+        Order::Newest => {
+            v.sort_by_key(|r| std::cmp::Reverse((crate::store::sort_key(r, q.order), r.state.id)))
+        }
+    }
+    v.into_iter().map(|r| r.state.id).collect()
+}
+
+fn ids(v: &[RequestRecord]) -> Vec<RequestId> {
+    v.iter().map(|r| r.state.id).collect()
+}
+
+/// Deadline order: earliest deadline first, none last, ties by id; pages of 5 cover every
+/// request exactly once.
+pub async fn deadline_order_paginates<S: Store>(s: &S) {
+    let all = mixed_data(s, "pg-d").await;
+    let q = RequestQuery {
+        order: Order::Deadline,
+        limit: 5,
+        ..Default::default()
+    };
+    let got = all_pages(s, "pg-d", q.clone()).await;
+    assert_eq!(ids(&got), reference(&all, &q));
+    assert_eq!(got.len(), 23);
+    assert!(got.last().unwrap().deadlines.resolution_due.is_none());
+    assert_eq!(got, {
+        let mut want: Vec<RequestRecord> = Vec::new();
+        for id in reference(&all, &q) {
+            want.push(all.iter().find(|r| r.state.id == id).unwrap().clone());
+        }
+        want
+    });
+}
+
+/// Newest order: latest receipt first, ties by id descending; pages of 4.
+pub async fn newest_order_paginates<S: Store>(s: &S) {
+    let all = mixed_data(s, "pg-n").await;
+    let q = RequestQuery {
+        order: Order::Newest,
+        limit: 4,
+        ..Default::default()
+    };
+    let got = all_pages(s, "pg-n", q.clone()).await;
+    assert_eq!(ids(&got), reference(&all, &q));
+    assert_eq!(got.len(), 23);
+}
+
+/// Every filter gives what [`RequestQuery::matches`] says, in both orders.
+pub async fn filters_agree_with_reference<S: Store>(s: &S) {
+    let all = mixed_data(s, "flt").await;
+    let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
+    let queries = vec![
+        RequestQuery {
+            units: Some(vec![
+                UnitCode::new("fen-isleri").unwrap(),
+                UnitCode::new("asfalt").unwrap(),
+            ]),
+            ..Default::default()
+        },
+        RequestQuery {
+            units: Some(vec![]),
+            ..Default::default()
+        },
+        RequestQuery {
+            muhtarlik: Some("cengelkoy".parse().unwrap()),
+            ..Default::default()
+        },
+        RequestQuery {
+            statuses: Some(vec![Status::InProgress]),
+            ..Default::default()
+        },
+        RequestQuery {
+            statuses: Some(open.clone()),
+            due_before: Some(t0() + Duration::days(15)),
+            ..Default::default()
+        },
+        RequestQuery {
+            category: Some("budama".into()),
+            channel: Some(Channel::Phone),
+            ..Default::default()
+        },
+        RequestQuery {
+            received_from: Some(t0() - Duration::days(1) + Duration::hours(5)),
+            received_until: Some(t0() - Duration::days(1) + Duration::hours(15)),
+            ..Default::default()
+        },
+        RequestQuery {
+            muhtarlik: Some("kuzguncuk".parse().unwrap()),
+            statuses: Some(open),
+            category: Some("asfalt-onarim".into()),
+            ..Default::default()
+        },
+    ];
+    for (i, q) in queries.into_iter().enumerate() {
+        for order in [Order::Deadline, Order::Newest] {
+            let q = RequestQuery {
+                order,
+                limit: 3,
+                ..q.clone()
+            };
+            let got = all_pages(s, "flt", q.clone()).await;
+            assert_eq!(
+                ids(&got),
+                reference(&all, &q),
+                "query {i} in {order:?} order"
+            );
+        }
+    }
+}
+
+/// The outbox rows of a commit are there after it, pending, with no attempt yet.
+pub async fn outbox_is_written_with_the_commit<S: Store>(s: &S) {
+    let c = Spec::new("ob", 1).commit();
+    s.commit(&c).await.unwrap();
+    let got = s
+        .outbox(&tenant("ob"), Some(c.record.state.id))
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].message, c.outbox[0]);
+    assert_eq!(got[0].status, OutboxStatus::Pending);
+    assert_eq!(got[0].attempts, 0);
+    assert_eq!(got[0].next_attempt_at, c.outbox[0].not_before);
+    // Enqueueing the same idempotency key again adds nothing.
+    assert_eq!(s.enqueue(&c.outbox).await.unwrap(), 0);
+    let mut fresh = c.outbox[0].clone();
+    fresh.id = uuid::Uuid::from_u128(42);
+    fresh.idempotency_key = "ob-sweep-1".into();
+    assert_eq!(s.enqueue(&[fresh.clone(), fresh.clone()]).await.unwrap(), 1);
+    assert_eq!(s.outbox(&tenant("ob"), None).await.unwrap().len(), 2);
+}
+
+/// A claimed message is not claimed again while its lease runs; a sent one never again;
+/// an expired lease makes it claimable (a crash between send and mark loses nothing).
+pub async fn outbox_claims_are_exclusive<S: Store>(s: &S) {
+    for i in 1..=3 {
+        let mut spec = Spec::new("cl", i);
+        spec.received_at = t0() + Duration::minutes(i as i64);
+        insert(s, &spec).await;
+    }
+    let now = t0() + Duration::hours(1);
+    let lease = Duration::minutes(5);
+    let first = s.claim(now, 2, lease).await.unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(first
+        .iter()
+        .all(|e| e.attempts == 1 && e.status == OutboxStatus::Pending));
+    let second = s.claim(now, 10, lease).await.unwrap();
+    assert_eq!(second.len(), 1);
+    let ids1: BTreeSet<_> = first.iter().map(|e| e.message.id).collect();
+    assert!(!ids1.contains(&second[0].message.id));
+    assert!(s.claim(now, 10, lease).await.unwrap().is_empty());
+    s.mark_sent(first[0].message.id, now).await.unwrap();
+    // After the leases run out, the unsent ones come back; the sent one never does.
+    let later = s
+        .claim(now + Duration::minutes(6), 10, lease)
+        .await
+        .unwrap();
+    let later_ids: BTreeSet<_> = later.iter().map(|e| e.message.id).collect();
+    assert_eq!(later.len(), 2);
+    assert!(!later_ids.contains(&first[0].message.id));
+    assert!(later.iter().all(|e| e.attempts == 2));
+    let all = s.outbox(&tenant("cl"), None).await.unwrap();
+    let sent: Vec<_> = all
+        .iter()
+        .filter(|e| e.status == OutboxStatus::Sent)
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].sent_at, Some(now));
+    // Messages not yet due are not claimed.
+    let mut future = Spec::new("cl", 9).commit();
+    future.outbox[0].not_before = now + Duration::days(1);
+    s.commit(&future).await.unwrap();
+    let c = s
+        .claim(now + Duration::minutes(20), 10, lease)
+        .await
+        .unwrap();
+    assert!(!c.iter().any(|e| e.message.id == future.outbox[0].id));
+}
+
+/// A retry waits for its time and keeps the error; a failure is final.
+pub async fn outbox_retry_and_failure<S: Store>(s: &S) {
+    insert(s, &Spec::new("rf", 1)).await;
+    insert(s, &Spec::new("rf", 2)).await;
+    let now = t0() + Duration::hours(5);
+    let lease = Duration::minutes(5);
+    let claimed = s.claim(now, 10, lease).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    let (a, b) = (claimed[0].message.id, claimed[1].message.id);
+    s.mark_retry(a, now + Duration::minutes(30), "421 try later")
+        .await
+        .unwrap();
+    s.mark_failed(b, now, "550 no such user").await.unwrap();
+    assert!(s
+        .claim(now + Duration::minutes(29), 10, lease)
+        .await
+        .unwrap()
+        .is_empty());
+    let again = s
+        .claim(now + Duration::minutes(30), 10, lease)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].message.id, a);
+    assert_eq!(again[0].attempts, 2);
+    assert_eq!(again[0].last_error.as_deref(), Some("421 try later"));
+    let all = s.outbox(&tenant("rf"), None).await.unwrap();
+    let failed = all.iter().find(|e| e.message.id == b).unwrap();
+    assert_eq!(failed.status, OutboxStatus::Failed);
+    assert_eq!(failed.last_error.as_deref(), Some("550 no such user"));
+    assert!(s
+        .claim(now + Duration::days(9), 10, lease)
+        .await
+        .unwrap()
+        .iter()
+        .all(|e| e.message.id != b));
+}
+
+/// Deadlines can be replaced for the current version only.
+pub async fn deadlines_update_checks_version<S: Store>(s: &S) {
+    let rec = insert(s, &Spec::new("dl", 1)).await;
+    let t = tenant("dl");
+    let d = Deadlines {
+        first_response_due: Some(t0() + Duration::days(2)),
+        resolution_due: Some(t0() + Duration::days(20)),
+        calendar_version: "v2".into(),
+    };
+    s.update_deadlines(&t, rec.state.id, 2, &d).await.unwrap();
+    assert_eq!(s.load(&t, rec.state.id).await.unwrap().deadlines, d);
+    let err = s
+        .update_deadlines(&t, rec.state.id, 1, &Deadlines::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        StoreError::Conflict {
+            expected: 1,
+            actual: 2
+        }
+    );
+    assert_eq!(s.load(&t, rec.state.id).await.unwrap().deadlines, d);
+}
+
+/// A malformed cursor is `Invalid`, not a panic or an empty page.
+pub async fn bad_cursor_is_invalid<S: Store>(s: &S) {
+    insert(s, &Spec::new("cur", 1)).await;
+    let q = RequestQuery {
+        after: Some(Cursor("garbage".into())),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.query(&tenant("cur"), &q).await.unwrap_err(),
+        StoreError::Invalid(_)
+    ));
+}

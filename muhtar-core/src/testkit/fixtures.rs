@@ -1,0 +1,264 @@
+//! Small, valid data for tests: an organisation, requests and commits.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::access::Actor;
+use crate::ids::{IdGenerator, MuhtarlikCode, TenantId, UnitCode};
+use crate::org::Organisation;
+use crate::outbox::{DeliveryChannel, Locale, NoticeKind, OutboxMessage};
+use crate::request::{Channel, Event, EventKind, NewRequest, RequestKind, RequestState};
+use crate::store::{Commit, Deadlines, RequestRecord};
+use crate::tracking::TrackingNumber;
+
+/// A fixed instant: 2025-03-14 09:00 UTC (12:00 in İstanbul), a Friday.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// A small organisation for `tenant`: a district municipality with a Muhtarlık İşleri
+/// Müdürlüğü (coordinator), Fen İşleri (with a sub-unit) and Park Bahçeler; three mahalle.
+pub fn organisation(tenant: &str) -> Organisation {
+    let toml = format!(
+        r#"
+[tenant]
+id = "{tenant}"
+name = "Örnek İlçe Belediyesi"
+coordinator_unit = "muhtarliklar"
+reporting_unit = "belediye"
+
+[[unit]]
+code = "belediye"
+name = "Örnek İlçe Belediyesi"
+kind = "district-municipality"
+province = "İstanbul"
+district = "Üsküdar"
+email = "bilgi@ornek.bel.tr"
+official = {{ title = "belediye-baskan-yardimcisi", name = "Ayşe Yılmaz", email = "ayse.yilmaz@ornek.bel.tr" }}
+
+[[unit]]
+code = "muhtarliklar"
+name = "Muhtarlık İşleri Müdürlüğü"
+kind = "directorate"
+parent = "belediye"
+email = "muhtarliklar@ornek.bel.tr"
+
+[[unit]]
+code = "fen-isleri"
+name = "Fen İşleri Müdürlüğü"
+kind = "directorate"
+parent = "belediye"
+email = "fen@ornek.bel.tr"
+liaison = [{{ name = "Mehmet Kaya", email = "mehmet.kaya@ornek.bel.tr", phone = "0216 555 00 11" }}]
+
+[[unit]]
+code = "asfalt"
+name = "Asfalt Şefliği"
+kind = "directorate"
+parent = "fen-isleri"
+
+[[unit]]
+code = "park-bahce"
+name = "Park ve Bahçeler Müdürlüğü"
+kind = "directorate"
+parent = "belediye"
+email = "park@ornek.bel.tr"
+
+[[muhtarlik]]
+code = "kuzguncuk"
+name = "Kuzguncuk Mahallesi"
+kind = "mahalle"
+district = "Üsküdar"
+province = "İstanbul"
+muhtar = {{ name = "Ali Demir", email = "ali.demir@muhtar.example", phone = "0532 111 22 33" }}
+
+[[muhtarlik]]
+code = "cengelkoy"
+name = "Çengelköy Mahallesi"
+kind = "mahalle"
+district = "Üsküdar"
+province = "İstanbul"
+muhtar = {{ name = "Şule Öztürk", email = "sule.ozturk@muhtar.example" }}
+
+[[muhtarlik]]
+code = "beylerbeyi"
+name = "Beylerbeyi Mahallesi"
+kind = "mahalle"
+district = "Üsküdar"
+province = "İstanbul"
+muhtar = {{ name = "Güler İnce" }}
+
+[[category]]
+code = "asfalt-onarim"
+name = "Asfalt onarımı"
+group = "altyapi"
+keywords = ["asfalt", "çukur", "yol"]
+
+[[category]]
+code = "budama"
+name = "Budama ve ağaç kesimi"
+group = "cevre"
+
+[[category]]
+code = "cop"
+name = "Çöp ve görüntü kirliliği"
+group = "temizlik"
+"#
+    );
+    match Organisation::from_toml_str(&toml) {
+        Ok(o) => o,
+        Err(e) => panic!("fixture organisation is invalid: {e}"),
+    }
+}
+
+/// The tenant id of a fixture organisation.
+pub fn tenant(t: &str) -> TenantId {
+    TenantId::new(t).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A simple valid request from `muhtarlik`.
+pub fn new_request(muhtarlik: &str) -> NewRequest {
+    NewRequest {
+        muhtarlik: MuhtarlikCode::new(muhtarlik).unwrap_or_else(|e| panic!("{e}")),
+        channel: Channel::MbsWeb,
+        kind: RequestKind::Request,
+        category: "asfalt-onarim".into(),
+        subject: "Okul önündeki çukur".into(),
+        description: "Kuzguncuk İlkokulu önündeki yolda derin bir çukur var.".into(),
+        priority: None,
+        location: None,
+        address: None,
+        attachments: vec![],
+        citizen: None,
+        registration_number: None,
+        received_at: None,
+    }
+}
+
+/// What a fixture request is made of.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Tenant.
+    pub tenant: String,
+    /// Seed for its id and tracking number.
+    pub seed: u64,
+    /// Muhtarlık.
+    pub muhtarlik: String,
+    /// Unit it is routed to.
+    pub unit: String,
+    /// Category.
+    pub category: String,
+    /// Channel.
+    pub channel: Channel,
+    /// Receipt instant.
+    pub received_at: DateTime<Utc>,
+    /// Resolution deadline.
+    pub due: Option<DateTime<Utc>>,
+}
+
+impl Spec {
+    /// A request in `tenant` numbered `seed`, received `seed` hours after [`t0`].
+    pub fn new(tenant: &str, seed: u64) -> Self {
+        Spec {
+            tenant: tenant.into(),
+            seed,
+            muhtarlik: "kuzguncuk".into(),
+            unit: "fen-isleri".into(),
+            category: "asfalt-onarim".into(),
+            channel: Channel::MbsWeb,
+            received_at: t0() + chrono::Duration::hours(seed as i64),
+            due: Some(t0() + chrono::Duration::days(15)),
+        }
+    }
+
+    /// The commit that creates this request (received and routed), with one outbox message.
+    pub fn commit(&self) -> Commit {
+        let org = organisation(&self.tenant);
+        let mut ids = IdGenerator::seeded(self.seed.wrapping_mul(7919).wrapping_add(1));
+        let id = ids.request_id(self.received_at);
+        let tracking = TrackingNumber::from_random(ids.next_u64());
+        let mut req = new_request(&self.muhtarlik);
+        req.category = self.category.clone();
+        req.channel = self.channel;
+        req.received_at = Some(self.received_at);
+        let content = req
+            .validate(&org, self.received_at)
+            .unwrap_or_else(|e| panic!("fixture request invalid: {e}"));
+        let system = Actor::system(org.tenant.id.clone());
+        let events = vec![
+            Event {
+                version: 1,
+                at: self.received_at,
+                actor: system.clone(),
+                kind: EventKind::Received {
+                    id,
+                    tenant: org.tenant.id.clone(),
+                    tracking,
+                    content,
+                    policy: "genelge-2015-8".into(),
+                },
+            },
+            Event {
+                version: 2,
+                at: self.received_at,
+                actor: system,
+                kind: EventKind::Routed {
+                    unit: UnitCode::new(self.unit.clone()).unwrap_or_else(|e| panic!("{e}")),
+                    rule: "test".into(),
+                    rule_set_version: "1".into(),
+                },
+            },
+        ];
+        let state = RequestState::fold(&events).unwrap_or_else(|e| panic!("{e}"));
+        let outbox = vec![OutboxMessage {
+            id: ids.uuid_v7(self.received_at),
+            tenant: org.tenant.id.clone(),
+            request: Some(id),
+            idempotency_key: format!("{id}:2:received"),
+            kind: NoticeKind::Received,
+            channel: DeliveryChannel::Email,
+            recipient: "ali.demir@muhtar.example".into(),
+            locale: Locale::Tr,
+            payload: serde_json::json!({"tracking": tracking.to_string()}),
+            created_at: self.received_at,
+            not_before: self.received_at,
+        }];
+        Commit {
+            expected_version: 0,
+            events,
+            record: RequestRecord {
+                state,
+                deadlines: Deadlines {
+                    first_response_due: None,
+                    resolution_due: self.due,
+                    calendar_version: "test".into(),
+                },
+            },
+            outbox,
+        }
+    }
+}
+
+/// The commit that applies `kind` to `record` (whose events are `events`), at `at`.
+pub fn next_commit(record: &RequestRecord, kind: EventKind, at: DateTime<Utc>) -> Commit {
+    let e = Event {
+        version: record.state.version + 1,
+        at,
+        actor: Actor::system(record.state.tenant.clone()),
+        kind,
+    };
+    let mut state = record.state.clone();
+    state
+        .apply(&e)
+        .unwrap_or_else(|err| panic!("fixture event does not apply: {err}"));
+    Commit {
+        expected_version: record.state.version,
+        events: vec![e],
+        record: RequestRecord {
+            state,
+            deadlines: record.deadlines.clone(),
+        },
+        outbox: vec![],
+    }
+}

@@ -1,0 +1,359 @@
+//! The in-memory store: the reference implementation of the storage contract.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::ids::{RequestId, TenantId};
+use crate::outbox::{OutboxEntry, OutboxMessage, OutboxStatus};
+use crate::request::Event;
+use crate::store::{
+    sort_key, Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, Order, OutboxStore,
+    Page, RequestQuery, RequestRecord, RequestStore, StoreError,
+};
+use crate::tracking::TrackingNumber;
+
+#[derive(Default)]
+struct Inner {
+    docs: BTreeMap<(TenantId, DocumentKind), Vec<Document>>,
+    requests: HashMap<(TenantId, RequestId), (RequestRecord, Vec<Event>)>,
+    tracking: HashMap<(TenantId, TrackingNumber), RequestId>,
+    outbox: Vec<OutboxEntry>,
+    keys: HashSet<String>,
+}
+
+/// Everything in memory behind one mutex: each call is atomic, like a transaction.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn not_found(what: &str) -> StoreError {
+    StoreError::NotFound {
+        what: what.to_owned(),
+    }
+}
+
+fn new_entry(m: &OutboxMessage) -> OutboxEntry {
+    OutboxEntry {
+        message: m.clone(),
+        status: OutboxStatus::Pending,
+        attempts: 0,
+        last_error: None,
+        next_attempt_at: m.not_before,
+        claimed_until: None,
+        sent_at: None,
+    }
+}
+
+#[async_trait::async_trait]
+impl ConfigStore for MemoryStore {
+    async fn put_document(&self, doc: &Document) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let versions = g.docs.entry((doc.tenant.clone(), doc.kind)).or_default();
+        let current = versions.last().map(|d| d.version).unwrap_or(0);
+        if doc.version != current + 1 {
+            return Err(StoreError::Conflict {
+                expected: doc.version.saturating_sub(1),
+                actual: current,
+            });
+        }
+        versions.push(doc.clone());
+        Ok(())
+    }
+
+    async fn document(
+        &self,
+        tenant: &TenantId,
+        kind: DocumentKind,
+    ) -> Result<Option<Document>, StoreError> {
+        Ok(self
+            .lock()
+            .docs
+            .get(&(tenant.clone(), kind))
+            .and_then(|v| v.last().cloned()))
+    }
+
+    async fn document_version(
+        &self,
+        tenant: &TenantId,
+        kind: DocumentKind,
+    ) -> Result<u32, StoreError> {
+        Ok(self
+            .lock()
+            .docs
+            .get(&(tenant.clone(), kind))
+            .and_then(|v| v.last().map(|d| d.version))
+            .unwrap_or(0))
+    }
+
+    async fn tenants(&self) -> Result<Vec<TenantId>, StoreError> {
+        Ok(self
+            .lock()
+            .docs
+            .keys()
+            .filter(|(_, k)| *k == DocumentKind::Organisation)
+            .map(|(t, _)| t.clone())
+            .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl RequestStore for MemoryStore {
+    async fn commit(&self, c: &Commit) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let st = &c.record.state;
+        let key = (st.tenant.clone(), st.id);
+        let actual = g
+            .requests
+            .get(&key)
+            .map(|(r, _)| r.state.version)
+            .unwrap_or(0);
+        if actual != c.expected_version {
+            return Err(StoreError::Conflict {
+                expected: c.expected_version,
+                actual,
+            });
+        }
+        for (i, e) in c.events.iter().enumerate() {
+            if e.version != c.expected_version + 1 + i as u32 {
+                return Err(StoreError::Invalid(format!(
+                    "event version {} out of sequence",
+                    e.version
+                )));
+            }
+        }
+        if c.events.last().map(|e| e.version) != Some(st.version) {
+            return Err(StoreError::Invalid(
+                "state version does not match the events".into(),
+            ));
+        }
+        if c.expected_version == 0 {
+            if let Some(other) = g.tracking.get(&(st.tenant.clone(), st.tracking)) {
+                if *other != st.id {
+                    return Err(StoreError::Duplicate {
+                        what: format!("tracking number {}", st.tracking),
+                    });
+                }
+            }
+        }
+        // All checks passed: apply everything.
+        if c.expected_version == 0 {
+            g.tracking.insert((st.tenant.clone(), st.tracking), st.id);
+        }
+        let entry = g
+            .requests
+            .entry(key)
+            .or_insert_with(|| (c.record.clone(), Vec::new()));
+        entry.0 = c.record.clone();
+        entry.1.extend(c.events.iter().cloned());
+        for m in &c.outbox {
+            if g.keys.insert(m.idempotency_key.clone()) {
+                g.outbox.push(new_entry(m));
+            }
+        }
+        Ok(())
+    }
+
+    async fn load(&self, tenant: &TenantId, id: RequestId) -> Result<RequestRecord, StoreError> {
+        self.lock()
+            .requests
+            .get(&(tenant.clone(), id))
+            .map(|(r, _)| r.clone())
+            .ok_or_else(|| not_found("request"))
+    }
+
+    async fn load_by_tracking(
+        &self,
+        tenant: &TenantId,
+        tracking: &TrackingNumber,
+    ) -> Result<RequestRecord, StoreError> {
+        let g = self.lock();
+        let id = g
+            .tracking
+            .get(&(tenant.clone(), *tracking))
+            .ok_or_else(|| not_found("request"))?;
+        g.requests
+            .get(&(tenant.clone(), *id))
+            .map(|(r, _)| r.clone())
+            .ok_or_else(|| not_found("request"))
+    }
+
+    async fn events(&self, tenant: &TenantId, id: RequestId) -> Result<Vec<Event>, StoreError> {
+        self.lock()
+            .requests
+            .get(&(tenant.clone(), id))
+            .map(|(_, e)| e.clone())
+            .ok_or_else(|| not_found("request"))
+    }
+
+    async fn query(
+        &self,
+        tenant: &TenantId,
+        q: &RequestQuery,
+    ) -> Result<Page<RequestRecord>, StoreError> {
+        let g = self.lock();
+        let mut rows: Vec<&RequestRecord> = Vec::new();
+        for ((t, _), (r, _)) in g.requests.iter() {
+            if t == tenant && q.matches(r) && q.after_cursor(r)? {
+                rows.push(r);
+            }
+        }
+        match q.order {
+            Order::Deadline => rows.sort_by_key(|r| (sort_key(r, q.order), r.state.id)),
+            Order::Newest => {
+                rows.sort_by_key(|r| std::cmp::Reverse((sort_key(r, q.order), r.state.id)))
+            }
+        }
+        let n = q.page_size() as usize;
+        let next = if rows.len() > n {
+            Some(Cursor::after(rows[n - 1], q.order))
+        } else {
+            None
+        };
+        Ok(Page {
+            items: rows.into_iter().take(n).cloned().collect(),
+            next,
+        })
+    }
+
+    async fn update_deadlines(
+        &self,
+        tenant: &TenantId,
+        id: RequestId,
+        version: u32,
+        deadlines: &Deadlines,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let (r, _) = g
+            .requests
+            .get_mut(&(tenant.clone(), id))
+            .ok_or_else(|| not_found("request"))?;
+        if r.state.version != version {
+            return Err(StoreError::Conflict {
+                expected: version,
+                actual: r.state.version,
+            });
+        }
+        r.deadlines = deadlines.clone();
+        Ok(())
+    }
+}
+
+fn entry_mut(g: &mut Inner, id: Uuid) -> Result<&mut OutboxEntry, StoreError> {
+    g.outbox
+        .iter_mut()
+        .find(|e| e.message.id == id)
+        .ok_or_else(|| not_found("outbox message"))
+}
+
+#[async_trait::async_trait]
+impl OutboxStore for MemoryStore {
+    async fn enqueue(&self, messages: &[OutboxMessage]) -> Result<usize, StoreError> {
+        let mut g = self.lock();
+        let mut n = 0;
+        for m in messages {
+            if g.keys.insert(m.idempotency_key.clone()) {
+                g.outbox.push(new_entry(m));
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut g = self.lock();
+        let mut idx: Vec<usize> = (0..g.outbox.len())
+            .filter(|&i| {
+                let e = &g.outbox[i];
+                e.status == OutboxStatus::Pending
+                    && e.next_attempt_at <= now
+                    && e.claimed_until.is_none_or(|c| c <= now)
+            })
+            .collect();
+        idx.sort_by_key(|&i| (g.outbox[i].next_attempt_at, g.outbox[i].message.id));
+        idx.truncate(limit as usize);
+        let mut out = Vec::with_capacity(idx.len());
+        for i in idx {
+            let e = &mut g.outbox[i];
+            e.claimed_until = Some(now + lease);
+            e.attempts += 1;
+            out.push(e.clone());
+        }
+        Ok(out)
+    }
+
+    async fn mark_sent(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let e = entry_mut(&mut g, id)?;
+        e.status = OutboxStatus::Sent;
+        e.sent_at = Some(at);
+        e.claimed_until = None;
+        Ok(())
+    }
+
+    async fn mark_retry(
+        &self,
+        id: Uuid,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let e = entry_mut(&mut g, id)?;
+        if e.status != OutboxStatus::Pending {
+            return Err(StoreError::Invalid(format!(
+                "message {id} is {}",
+                e.status.as_str()
+            )));
+        }
+        e.next_attempt_at = next_attempt_at;
+        e.last_error = Some(error.to_owned());
+        e.claimed_until = None;
+        Ok(())
+    }
+
+    async fn mark_failed(
+        &self,
+        id: Uuid,
+        _at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let e = entry_mut(&mut g, id)?;
+        e.status = OutboxStatus::Failed;
+        e.last_error = Some(error.to_owned());
+        e.claimed_until = None;
+        Ok(())
+    }
+
+    async fn outbox(
+        &self,
+        tenant: &TenantId,
+        request: Option<RequestId>,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let g = self.lock();
+        let mut v: Vec<OutboxEntry> = g
+            .outbox
+            .iter()
+            .filter(|e| {
+                &e.message.tenant == tenant && request.is_none_or(|r| e.message.request == Some(r))
+            })
+            .cloned()
+            .collect();
+        v.sort_by_key(|e| (e.message.created_at, e.message.id));
+        Ok(v)
+    }
+}

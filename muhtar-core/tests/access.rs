@@ -1,0 +1,150 @@
+//! Access control: isolation rules, property-tested.
+
+use muhtar_core::access::{authorize, AccessError, Action, Actor, Role, Target};
+use muhtar_core::ids::{MuhtarlikCode, UnitCode};
+use muhtar_core::testkit::fixtures::{organisation, tenant};
+use proptest::prelude::*;
+
+const ACTIONS: [Action; 20] = [
+    Action::Submit,
+    Action::Read,
+    Action::Accept,
+    Action::InterimReply,
+    Action::Pause,
+    Action::Resume,
+    Action::Answer,
+    Action::Close,
+    Action::Reopen,
+    Action::Transfer,
+    Action::Reroute,
+    Action::Withdraw,
+    Action::Merge,
+    Action::Message,
+    Action::Extend,
+    Action::ReadQueue,
+    Action::ReadReport,
+    Action::SignReport,
+    Action::Manage,
+    Action::Export,
+];
+const UNITS: [&str; 5] = [
+    "belediye",
+    "muhtarliklar",
+    "fen-isleri",
+    "asfalt",
+    "park-bahce",
+];
+const MUHTARS: [&str; 3] = ["kuzguncuk", "cengelkoy", "beylerbeyi"];
+
+fn arb_role() -> impl Strategy<Value = Role> {
+    prop_oneof![
+        prop::sample::select(MUHTARS.to_vec())
+            .prop_map(|m| Role::Muhtar(MuhtarlikCode::new(m).unwrap())),
+        prop::sample::select(UNITS.to_vec())
+            .prop_map(|u| Role::UnitStaff(UnitCode::new(u).unwrap())),
+        Just(Role::Coordinator),
+        Just(Role::ResponsibleOfficial),
+        Just(Role::Auditor),
+        Just(Role::Administrator),
+        Just(Role::System),
+    ]
+}
+
+proptest! {
+    /// Nothing crosses tenants: every action of every role on another tenant's request is
+    /// refused as "not found".
+    #[test]
+    fn nothing_crosses_tenants(role in arb_role(), action in prop::sample::select(ACTIONS.to_vec()),
+                               m in prop::sample::select(MUHTARS.to_vec()), u in prop::sample::select(UNITS.to_vec())) {
+        let org = organisation("a");
+        let other = tenant("b");
+        let actor = Actor::new(tenant("a"), "x", role);
+        let (m, u) = (MuhtarlikCode::new(m).unwrap(), UnitCode::new(u).unwrap());
+        for target in [
+            Target::Request { tenant: &other, muhtarlik: &m, unit: Some(&u) },
+            Target::NewRequest { tenant: &other, muhtarlik: &m },
+            Target::Unit { tenant: &other, unit: &u },
+            Target::Tenant(&other),
+        ] {
+            prop_assert_eq!(authorize(&actor, action, &target, &org), Err(AccessError::OtherTenant));
+        }
+    }
+
+    /// A muhtar acts only on their own muhtarlık's requests.
+    #[test]
+    fn muhtars_see_only_their_own(own in prop::sample::select(MUHTARS.to_vec()), req in prop::sample::select(MUHTARS.to_vec()),
+                                  action in prop::sample::select(ACTIONS.to_vec()), u in prop::sample::select(UNITS.to_vec())) {
+        let org = organisation("a");
+        let t = tenant("a");
+        let actor = Actor::new(t.clone(), "x", Role::Muhtar(MuhtarlikCode::new(own).unwrap()));
+        let m = MuhtarlikCode::new(req).unwrap();
+        let u = UnitCode::new(u).unwrap();
+        let r = authorize(&actor, action, &Target::Request { tenant: &t, muhtarlik: &m, unit: Some(&u) }, &org);
+        if own != req {
+            prop_assert!(r.is_err());
+        }
+        if r.is_ok() {
+            prop_assert!(matches!(action, Action::Read | Action::Resume | Action::Reopen | Action::Withdraw | Action::Message | Action::Close));
+        }
+        let nr = authorize(&actor, Action::Submit, &Target::NewRequest { tenant: &t, muhtarlik: &m }, &org);
+        prop_assert_eq!(nr.is_ok(), own == req);
+        // No muhtar reads a unit queue, a report, or manages anything.
+        for a in [Action::ReadQueue, Action::ReadReport, Action::SignReport, Action::Manage, Action::Export, Action::Reroute] {
+            prop_assert!(authorize(&actor, a, &Target::Tenant(&t), &org).is_err());
+        }
+    }
+
+    /// Unit staff act only on requests with their unit or a unit below it.
+    #[test]
+    fn staff_act_only_within_their_subtree(own in prop::sample::select(UNITS.to_vec()), at in prop::sample::select(UNITS.to_vec()),
+                                           action in prop::sample::select(ACTIONS.to_vec())) {
+        let org = organisation("a");
+        let t = tenant("a");
+        let own_c = UnitCode::new(own).unwrap();
+        let at_c = UnitCode::new(at).unwrap();
+        let actor = Actor::new(t.clone(), "x", Role::UnitStaff(own_c.clone()));
+        let m = MuhtarlikCode::new("kuzguncuk").unwrap();
+        let r = authorize(&actor, action, &Target::Request { tenant: &t, muhtarlik: &m, unit: Some(&at_c) }, &org);
+        if r.is_ok() {
+            prop_assert!(org.is_within(&at_c, &own_c));
+        }
+        if !org.is_within(&at_c, &own_c) {
+            prop_assert!(r.is_err());
+        }
+        let unrouted = authorize(&actor, action, &Target::Request { tenant: &t, muhtarlik: &m, unit: None }, &org);
+        prop_assert!(unrouted.is_err());
+    }
+
+    /// Only the responsible official signs reports; auditors never change anything.
+    #[test]
+    fn only_the_official_signs_and_auditors_only_read(role in arb_role(), action in prop::sample::select(ACTIONS.to_vec())) {
+        let org = organisation("a");
+        let t = tenant("a");
+        let actor = Actor::new(t.clone(), "x", role.clone());
+        let r = authorize(&actor, Action::SignReport, &Target::Tenant(&t), &org);
+        prop_assert_eq!(r.is_ok(), role == Role::ResponsibleOfficial);
+        if role == Role::Auditor {
+            let r = authorize(&actor, action, &Target::Tenant(&t), &org);
+            prop_assert_eq!(r.is_ok(), matches!(action, Action::Read | Action::ReadQueue | Action::ReadReport | Action::Export));
+        }
+    }
+}
+
+#[test]
+fn actor_text_round_trips() {
+    let t = tenant("a");
+    for s in [
+        "muhtar:kuzguncuk@ali",
+        "unit:fen-isleri@veli",
+        "coordinator@c",
+        "official@o",
+        "auditor@a",
+        "admin@x",
+        "system@system",
+    ] {
+        assert_eq!(Actor::parse(&t, s).unwrap().to_string(), s);
+    }
+    assert!(Actor::parse(&t, "mayor").is_err());
+    assert!(Actor::parse(&t, "muhtar").is_err());
+    assert!(Actor::parse(&t, "unit:bad code").is_err());
+}
