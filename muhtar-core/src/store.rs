@@ -392,3 +392,108 @@ pub trait OutboxStore: Send + Sync {
 /// A complete store.
 pub trait Store: ConfigStore + RequestStore + OutboxStore {}
 impl<T: ConfigStore + RequestStore + OutboxStore> Store for T {}
+
+/// A shared store is a store: lets applications pick a backend at run time
+/// (`Arc<dyn Store>`).
+#[async_trait::async_trait]
+impl<T: ConfigStore + ?Sized> ConfigStore for std::sync::Arc<T> {
+    async fn put_document(&self, doc: &Document) -> Result<(), StoreError> {
+        (**self).put_document(doc).await
+    }
+    async fn document(
+        &self,
+        tenant: &TenantId,
+        kind: DocumentKind,
+    ) -> Result<Option<Document>, StoreError> {
+        (**self).document(tenant, kind).await
+    }
+    async fn document_version(
+        &self,
+        tenant: &TenantId,
+        kind: DocumentKind,
+    ) -> Result<u32, StoreError> {
+        (**self).document_version(tenant, kind).await
+    }
+    async fn tenants(&self) -> Result<Vec<TenantId>, StoreError> {
+        (**self).tenants().await
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: RequestStore + ?Sized> RequestStore for std::sync::Arc<T> {
+    async fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
+        (**self).commit(commit).await
+    }
+    async fn load(&self, tenant: &TenantId, id: RequestId) -> Result<RequestRecord, StoreError> {
+        (**self).load(tenant, id).await
+    }
+    async fn load_by_tracking(
+        &self,
+        tenant: &TenantId,
+        tracking: &TrackingNumber,
+    ) -> Result<RequestRecord, StoreError> {
+        (**self).load_by_tracking(tenant, tracking).await
+    }
+    async fn events(&self, tenant: &TenantId, id: RequestId) -> Result<Vec<Event>, StoreError> {
+        (**self).events(tenant, id).await
+    }
+    async fn query(
+        &self,
+        tenant: &TenantId,
+        query: &RequestQuery,
+    ) -> Result<Page<RequestRecord>, StoreError> {
+        (**self).query(tenant, query).await
+    }
+    async fn update_deadlines(
+        &self,
+        tenant: &TenantId,
+        id: RequestId,
+        version: u32,
+        deadlines: &Deadlines,
+    ) -> Result<(), StoreError> {
+        (**self)
+            .update_deadlines(tenant, id, version, deadlines)
+            .await
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: OutboxStore + ?Sized> OutboxStore for std::sync::Arc<T> {
+    async fn enqueue(&self, messages: &[OutboxMessage]) -> Result<usize, StoreError> {
+        (**self).enqueue(messages).await
+    }
+    async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        (**self).claim(now, limit, lease).await
+    }
+    async fn mark_sent(&self, id: uuid::Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        (**self).mark_sent(id, at).await
+    }
+    async fn mark_retry(
+        &self,
+        id: uuid::Uuid,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        (**self).mark_retry(id, next_attempt_at, error).await
+    }
+    async fn mark_failed(
+        &self,
+        id: uuid::Uuid,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        (**self).mark_failed(id, at, error).await
+    }
+    async fn outbox(
+        &self,
+        tenant: &TenantId,
+        request: Option<RequestId>,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        (**self).outbox(tenant, request).await
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Starts or installs what the tests need: PostgreSQL (local cluster) and Python's aiosmtpd
+# (the real SMTP server process the e-mail tests start). Exits non-zero if either is
+# unavailable.
+set -euo pipefail
+
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  echo "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  for _ in $(seq 1 30); do
+    pg_isready -h 127.0.0.1 -p 5432 -q && break
+    sleep 1
+  done
+fi
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  echo "PostgreSQL is not reachable on 127.0.0.1:5432" >&2
+  exit 1
+fi
+psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='test'" | grep -q 1 \
+  || psql -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE test"
+echo "PostgreSQL: ok"
+
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  echo "installing aiosmtpd"
+  python3 -m pip install --quiet --disable-pip-version-check aiosmtpd
+fi
+python3 -c 'import aiosmtpd; print("aiosmtpd:", aiosmtpd.__version__)'
