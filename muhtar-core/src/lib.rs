@@ -1,1 +1,3 @@
 //! Pure domain logic of the Muhtar Bilgi Sistemi.
+pub mod calendar;
+pub mod sla;
