@@ -120,7 +120,11 @@ pub fn run_holidays(args: HolidaysArgs) -> Result<(), String> {
             }
             writeln!(out, "date,name,kind").map_err(io)?;
             for h in &rows {
-                let kind = if h.kind == HolidayKind::Full { "full" } else { "half" };
+                let kind = if h.kind == HolidayKind::Full {
+                    "full"
+                } else {
+                    "half"
+                };
                 writeln!(out, "{},{},{}", h.date, csv_field(&h.name), kind).map_err(io)?;
             }
         }
@@ -135,7 +139,11 @@ pub fn run_holidays(args: HolidaysArgs) -> Result<(), String> {
 /// Runs `muhtar deadline`.
 pub fn run_deadline(args: DeadlineArgs) -> Result<(), String> {
     let registry = PolicyRegistry::builtin();
-    let policy = registry.get(&args.policy).map_err(|e| e.to_string())?.clone().with_view(args.calendar.into());
+    let policy = registry
+        .get(&args.policy)
+        .map_err(|e| e.to_string())?
+        .clone()
+        .with_view(args.calendar.into());
     let cal = calendar_for(policy.view);
     let clock = SlaClock::new(&policy, &cal);
     let now = match &args.now {
@@ -144,7 +152,9 @@ pub fn run_deadline(args: DeadlineArgs) -> Result<(), String> {
     };
     let mut pauses = Vec::new();
     for p in &args.pauses {
-        let (from, to) = p.split_once("..").ok_or_else(|| format!("malformed pause {p:?}: expected FROM..TO"))?;
+        let (from, to) = p
+            .split_once("..")
+            .ok_or_else(|| format!("malformed pause {p:?}: expected FROM..TO"))?;
         let (from, to) = (parse_instant(from)?, parse_instant(to)?);
         if to < from {
             return Err(format!("malformed pause {p:?}: TO is before FROM"));
@@ -159,10 +169,15 @@ pub fn run_deadline(args: DeadlineArgs) -> Result<(), String> {
         events.clear();
         events.push(ClockEvent::Received { at: received });
         for &(from, to) in &pauses {
-            events.push(ClockEvent::Paused { at: from, reason: PauseReason::Muhtar });
+            events.push(ClockEvent::Paused {
+                at: from,
+                reason: PauseReason::Muhtar,
+            });
             events.push(ClockEvent::Resumed { at: to });
         }
-        let eval = clock.evaluate(&events, now.max(received)).map_err(|e| e.to_string())?;
+        let eval = clock
+            .evaluate(&events, now.max(received))
+            .map_err(|e| e.to_string())?;
         let r = &eval.resolution;
         let obj = serde_json::json!({
             "received": muhtar_core::calendar::to_istanbul(received).to_rfc3339(),
@@ -186,7 +201,9 @@ pub fn run_deadline(args: DeadlineArgs) -> Result<(), String> {
         let mut n = 0usize;
         loop {
             line.clear();
-            let read = input.read_line(&mut line).map_err(|e| format!("stdin: {e}"))?;
+            let read = input
+                .read_line(&mut line)
+                .map_err(|e| format!("stdin: {e}"))?;
             if read == 0 {
                 break;
             }

@@ -35,7 +35,10 @@ fn holidays_csv_2025() {
     assert!(lines.contains(&"2025-10-28,Cumhuriyet Bayramı arifesi,half"));
     assert!(!s.contains("2025-04-02"));
     let dates: Vec<_> = lines[1..].iter().map(|l| &l[..10]).collect();
-    assert!(dates.windows(2).all(|w| w[0] < w[1]), "date order, one row per date");
+    assert!(
+        dates.windows(2).all(|w| w[0] < w[1]),
+        "date order, one row per date"
+    );
     assert!(text(&out.stderr).is_empty());
 }
 
@@ -62,7 +65,16 @@ fn holidays_out_of_range_year() {
 
 #[test]
 fn deadline_genelge_example() {
-    let out = muhtar(&["deadline", "--policy", "genelge-2015-8", "--received", "2025-03-14T10:00:00+03:00"], None);
+    let out = muhtar(
+        &[
+            "deadline",
+            "--policy",
+            "genelge-2015-8",
+            "--received",
+            "2025-03-14T10:00:00+03:00",
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
     assert_eq!(v["due"], "2025-04-02T17:30:00+03:00");
@@ -70,7 +82,15 @@ fn deadline_genelge_example() {
     assert_eq!(v["policy"], "genelge-2015-8");
     assert!(v["explanation"]["rolled_forward"].as_array().unwrap().len() == 4);
     let out = muhtar(
-        &["deadline", "--policy", "genelge-2015-8", "--received", "2025-03-14T10:00:00+03:00", "--calendar", "operational"],
+        &[
+            "deadline",
+            "--policy",
+            "genelge-2015-8",
+            "--received",
+            "2025-03-14T10:00:00+03:00",
+            "--calendar",
+            "operational",
+        ],
         None,
     );
     let v: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
@@ -100,10 +120,21 @@ fn deadline_with_pause() {
 #[test]
 fn deadline_batch_from_stdin() {
     let input = "2026-05-15T11:00:00+03:00\n2025-03-14T10:00:00+03:00\n";
-    let out = muhtar(&["deadline", "--policy", "bilgi-edinme-4982", "--received", "-"], Some(input));
+    let out = muhtar(
+        &[
+            "deadline",
+            "--policy",
+            "bilgi-edinme-4982",
+            "--received",
+            "-",
+        ],
+        Some(input),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let lines: Vec<serde_json::Value> =
-        text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["due"], "2026-06-11T17:30:00+03:00");
     assert_eq!(lines[0]["received"], "2026-05-15T11:00:00+03:00");
@@ -111,10 +142,28 @@ fn deadline_batch_from_stdin() {
 
 #[test]
 fn deadline_errors() {
-    let out = muhtar(&["deadline", "--policy", "nope", "--received", "2025-03-14T10:00:00+03:00"], None);
+    let out = muhtar(
+        &[
+            "deadline",
+            "--policy",
+            "nope",
+            "--received",
+            "2025-03-14T10:00:00+03:00",
+        ],
+        None,
+    );
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("nope"));
-    let out = muhtar(&["deadline", "--policy", "genelge-2015-8", "--received", "yesterday"], None);
+    let out = muhtar(
+        &[
+            "deadline",
+            "--policy",
+            "genelge-2015-8",
+            "--received",
+            "yesterday",
+        ],
+        None,
+    );
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("yesterday"));
     let out = muhtar(
@@ -123,8 +172,20 @@ fn deadline_errors() {
     );
     assert!(!out.status.success());
     let err = text(&out.stderr);
-    assert!(err.contains("line 2") && err.contains("bad-instant") && err.lines().count() == 1, "{err}");
-    let out = muhtar(&["deadline", "--policy", "genelge-2015-8", "--received", "2070-01-01T00:00:00Z"], None);
+    assert!(
+        err.contains("line 2") && err.contains("bad-instant") && err.lines().count() == 1,
+        "{err}"
+    );
+    let out = muhtar(
+        &[
+            "deadline",
+            "--policy",
+            "genelge-2015-8",
+            "--received",
+            "2070-01-01T00:00:00Z",
+        ],
+        None,
+    );
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("2070"));
 }

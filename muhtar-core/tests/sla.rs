@@ -17,10 +17,20 @@ fn genelge_worked_example_legal() {
         .then_due("2025-04-02T17:30:00+03:00");
     let e = s.evaluate().unwrap().resolution.explanation;
     assert_eq!(e.last_counted_day, d("2025-03-29"));
-    let rolled: Vec<_> = e.rolled_forward.iter().map(|s| s.date.to_string()).collect();
-    assert_eq!(rolled, ["2025-03-29", "2025-03-30", "2025-03-31", "2025-04-01"]);
+    let rolled: Vec<_> = e
+        .rolled_forward
+        .iter()
+        .map(|s| s.date.to_string())
+        .collect();
+    assert_eq!(
+        rolled,
+        ["2025-03-29", "2025-03-30", "2025-03-31", "2025-04-01"]
+    );
     let json = serde_json::to_string(&e).unwrap();
-    assert!(json.contains("Ramazan Bayramı arifesi") && json.contains("weekend"), "{json}");
+    assert!(
+        json.contains("Ramazan Bayramı arifesi") && json.contains("weekend"),
+        "{json}"
+    );
 }
 
 #[test]
@@ -37,18 +47,36 @@ fn law_4982_worked_example() {
     given(SlaPolicy::bilgi_edinme_4982())
         .received("2026-05-15T11:00:00+03:00")
         .then_due("2026-06-11T17:30:00+03:00");
-    let strict = SlaPolicy { arife_counts_as_business_day: false, ..SlaPolicy::bilgi_edinme_4982() };
-    given(strict).received("2026-05-15T11:00:00+03:00").then_due_date("2026-06-12");
+    let strict = SlaPolicy {
+        arife_counts_as_business_day: false,
+        ..SlaPolicy::bilgi_edinme_4982()
+    };
+    given(strict)
+        .received("2026-05-15T11:00:00+03:00")
+        .then_due_date("2026-06-12");
 }
 
 #[test]
 fn registry_resolves_and_rejects() {
     let reg = PolicyRegistry::builtin();
-    for n in ["genelge-2015-8", "belediye-15-is-gunu", "dilekce-3071", "bilgi-edinme-4982"] {
+    for n in [
+        "genelge-2015-8",
+        "belediye-15-is-gunu",
+        "dilekce-3071",
+        "bilgi-edinme-4982",
+    ] {
         assert_eq!(reg.get(n).unwrap().name, n);
     }
-    assert_eq!(reg.get("nope"), Err(SlaError::UnknownPolicy { name: "nope".into() }));
-    assert_eq!(reg.get("belediye-15-is-gunu").unwrap().unit, DayUnit::Business);
+    assert_eq!(
+        reg.get("nope"),
+        Err(SlaError::UnknownPolicy {
+            name: "nope".into()
+        })
+    );
+    assert_eq!(
+        reg.get("belediye-15-is-gunu").unwrap().unit,
+        DayUnit::Business
+    );
     assert_eq!(reg.get("dilekce-3071").unwrap().length, 30);
 }
 
@@ -80,10 +108,18 @@ fn tenant_policies_from_toml() {
     assert_eq!(p.at_risk_working_days, 3);
     assert!(p.arife_counts_as_business_day && p.roll_forward_half_day);
     assert_eq!(reg.get("genelge-2015-8").unwrap().unit, DayUnit::Business);
-    assert!(matches!(reg.load_toml("[[policy]]\nname='x'\nlength=0"), Err(SlaError::InvalidPolicy { .. })));
-    assert!(matches!(reg.load_toml("[[policy]]\nname='x'\nlength=3\nunit='weeks'"), Err(SlaError::Config(_))));
+    assert!(matches!(
+        reg.load_toml("[[policy]]\nname='x'\nlength=0"),
+        Err(SlaError::InvalidPolicy { .. })
+    ));
+    assert!(matches!(
+        reg.load_toml("[[policy]]\nname='x'\nlength=3\nunit='weeks'"),
+        Err(SlaError::Config(_))
+    ));
     let cal = Calendar::new();
-    let dl = SlaClock::new(reg.get("imar-10").unwrap(), &cal).due_for_receipt(instant("2025-03-14T10:00:00+03:00")).unwrap();
+    let dl = SlaClock::new(reg.get("imar-10").unwrap(), &cal)
+        .due_for_receipt(instant("2025-03-14T10:00:00+03:00"))
+        .unwrap();
     assert_eq!(dl.due_local().to_rfc3339(), "2025-03-28T17:00:00+03:00");
 }
 
@@ -104,21 +140,28 @@ fn dilekce_interim_reply_meets_first_response_only() {
 #[test]
 fn states_running_at_risk_breached_paused() {
     // belediye: received Mon 2025-03-03, 15 business days -> Mon 2025-03-24.
-    let s = given(SlaPolicy::belediye_15_is_gunu()).received("2025-03-03T09:00:00+03:00").then_due_date("2025-03-24");
+    let s = given(SlaPolicy::belediye_15_is_gunu())
+        .received("2025-03-03T09:00:00+03:00")
+        .then_due_date("2025-03-24");
     let s = s
         .then_state_at("2025-03-10T12:00:00+03:00", ClockState::Running)
         .then_state_at("2025-03-19T23:00:00+03:00", ClockState::Running)
         .then_state_at("2025-03-20T00:00:00+03:00", ClockState::AtRisk)
         .then_state_at("2025-03-24T17:30:00+03:00", ClockState::AtRisk)
         .then_state_at("2025-03-24T17:30:01+03:00", ClockState::Breached);
-    let s = s.when(ClockEvent::Paused { at: instant("2025-03-05T10:00:00+03:00"), reason: PauseReason::Muhtar });
+    let s = s.when(ClockEvent::Paused {
+        at: instant("2025-03-05T10:00:00+03:00"),
+        reason: PauseReason::Muhtar,
+    });
     s.then_state_at("2025-04-30T00:00:00Z", ClockState::Paused);
 }
 
 #[test]
 fn law_4982_extension_and_fee() {
     let base = || given(SlaPolicy::bilgi_edinme_4982()).received("2026-05-15T11:00:00+03:00");
-    base().when_extended("2026-06-10T10:00:00+03:00").then_due_date("2026-07-02");
+    base()
+        .when_extended("2026-06-10T10:00:00+03:00")
+        .then_due_date("2026-07-02");
     base()
         .when_extended("2026-06-12T10:00:00+03:00")
         .then_error(|e| matches!(e, SlaError::ExtensionTooLate { .. }));
@@ -132,11 +175,19 @@ fn law_4982_extension_and_fee() {
         .then_error(|e| matches!(e, SlaError::ExtensionNotAllowed { .. }));
     // Fee notice Mon 1 June, paid Fri 5 June: 4 working days (2..5 June) added.
     base()
-        .when_paused_for(PauseReason::Fee, "2026-06-01T10:00:00+03:00", "2026-06-05T10:00:00+03:00")
+        .when_paused_for(
+            PauseReason::Fee,
+            "2026-06-01T10:00:00+03:00",
+            "2026-06-05T10:00:00+03:00",
+        )
         .then_due_date("2026-06-17");
     given(SlaPolicy::belediye_15_is_gunu())
         .received("2026-05-15T11:00:00+03:00")
-        .when_paused_for(PauseReason::Fee, "2026-06-01T10:00:00+03:00", "2026-06-05T10:00:00+03:00")
+        .when_paused_for(
+            PauseReason::Fee,
+            "2026-06-01T10:00:00+03:00",
+            "2026-06-05T10:00:00+03:00",
+        )
         .then_error(|e| matches!(e, SlaError::PauseNotAllowed { .. }));
 }
 
@@ -146,7 +197,10 @@ fn transfer_keep_or_restart() {
         .received("2025-03-03T09:00:00+03:00")
         .when_transferred("2025-03-10T09:00:00+03:00")
         .then_due_date("2025-03-24");
-    let restart = SlaPolicy { reassignment: Reassignment::Restart, ..SlaPolicy::belediye_15_is_gunu() };
+    let restart = SlaPolicy {
+        reassignment: Reassignment::Restart,
+        ..SlaPolicy::belediye_15_is_gunu()
+    };
     given(restart)
         .received("2025-03-03T09:00:00+03:00")
         .when_transferred("2025-03-10T09:00:00+03:00")
@@ -157,14 +211,20 @@ fn transfer_keep_or_restart() {
 fn idari_izin_added_later_moves_open_but_not_decided() {
     let policy = SlaPolicy::genelge_2015_8().with_view(CalendarView::Operational);
     let mut cal = Calendar::new();
-    let open = vec![ClockEvent::Received { at: instant("2025-03-14T10:00:00+03:00") }];
+    let open = vec![ClockEvent::Received {
+        at: instant("2025-03-14T10:00:00+03:00"),
+    }];
     let mut closed = open.clone();
-    closed.push(ClockEvent::Answered { at: instant("2025-04-03T10:00:00+03:00") });
+    closed.push(ClockEvent::Answered {
+        at: instant("2025-04-03T10:00:00+03:00"),
+    });
     let now = instant("2025-04-01T00:00:00Z");
     let later = instant("2025-05-01T00:00:00Z");
     let before_open = SlaClock::new(&policy, &cal).evaluate(&open, now).unwrap();
     assert_eq!(before_open.resolution.due_date, d("2025-04-02"));
-    let decided_eval = SlaClock::new(&policy, &cal).evaluate(&closed, later).unwrap();
+    let decided_eval = SlaClock::new(&policy, &cal)
+        .evaluate(&closed, later)
+        .unwrap();
     assert_eq!(decided_eval.resolution.state, ClockState::MetLate);
     let decision = decided_eval.resolution.decision().unwrap();
     let v0 = cal.version().to_owned();
@@ -172,12 +232,16 @@ fn idari_izin_added_later_moves_open_but_not_decided() {
     assert_ne!(cal.version(), v0);
     let after_open = SlaClock::new(&policy, &cal).evaluate(&open, now).unwrap();
     assert_eq!(after_open.resolution.due_date, d("2025-04-07"));
-    let after_closed = SlaClock::new(&policy, &cal).evaluate_with_decided(&closed, later, &[decision.clone()]).unwrap();
+    let after_closed = SlaClock::new(&policy, &cal)
+        .evaluate_with_decided(&closed, later, std::slice::from_ref(&decision))
+        .unwrap();
     assert_eq!(after_closed.resolution.state, ClockState::MetLate);
     assert_eq!(after_closed.resolution.due, decision.due);
     assert!(after_closed.resolution.frozen);
     // Without the stored decision the recomputation would say Met.
-    let recomputed = SlaClock::new(&policy, &cal).evaluate(&closed, later).unwrap();
+    let recomputed = SlaClock::new(&policy, &cal)
+        .evaluate(&closed, later)
+        .unwrap();
     assert_eq!(recomputed.resolution.state, ClockState::Met);
 }
 
@@ -195,7 +259,11 @@ fn explanation_lists_pauses_and_skipped_days() {
     assert!(e.skipped.iter().any(|s| s.date == d("2025-03-31")));
     let v = serde_json::to_value(&e).unwrap();
     assert_eq!(v["policy"], "belediye-15-is-gunu");
-    assert!(v["skipped"].as_array().unwrap().iter().any(|s| s["reasons"][0]["kind"] == "holiday"));
+    assert!(v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["reasons"][0]["kind"] == "holiday"));
 }
 
 #[test]
@@ -209,7 +277,8 @@ fn out_of_range_receipt_is_an_error() {
 }
 
 fn receipt() -> impl Strategy<Value = DateTime<Utc>> {
-    (0i64..(38 * 365 * 24 * 60)).prop_map(|m| instant("2010-06-01T00:00:00Z") + Duration::minutes(m))
+    (0i64..(38 * 365 * 24 * 60))
+        .prop_map(|m| instant("2010-06-01T00:00:00Z") + Duration::minutes(m))
 }
 
 fn policies() -> impl Strategy<Value = SlaPolicy> {
@@ -218,7 +287,10 @@ fn policies() -> impl Strategy<Value = SlaPolicy> {
         Just(SlaPolicy::belediye_15_is_gunu()),
         Just(SlaPolicy::dilekce_3071()),
         Just(SlaPolicy::bilgi_edinme_4982()),
-        Just(SlaPolicy { arife_counts_as_business_day: false, ..SlaPolicy::belediye_15_is_gunu() }),
+        Just(SlaPolicy {
+            arife_counts_as_business_day: false,
+            ..SlaPolicy::belediye_15_is_gunu()
+        }),
         Just(SlaPolicy::genelge_2015_8().with_view(CalendarView::Operational)),
     ]
 }
@@ -367,5 +439,8 @@ fn scenario_helper_with_local_closure() {
         added_at: instant("2025-03-01T00:00:00Z"),
     })
     .unwrap();
-    given(SlaPolicy::genelge_2015_8()).on(cal).received("2025-03-14T10:00:00+03:00").then_due_date("2025-04-02");
+    given(SlaPolicy::genelge_2015_8())
+        .on(cal)
+        .received("2025-03-14T10:00:00+03:00")
+        .then_due_date("2025-04-02");
 }

@@ -58,10 +58,28 @@ pub(crate) struct BaseHoliday {
 /// A fixed national day: month, day, first year, name, kind.
 const FIXED: &[(u32, u32, i32, &str, HolidayKind)] = &[
     (1, 1, 0, "Yılbaşı", HolidayKind::Full),
-    (4, 23, 0, "Ulusal Egemenlik ve Çocuk Bayramı", HolidayKind::Full),
+    (
+        4,
+        23,
+        0,
+        "Ulusal Egemenlik ve Çocuk Bayramı",
+        HolidayKind::Full,
+    ),
     (5, 1, 2009, "Emek ve Dayanışma Günü", HolidayKind::Full),
-    (5, 19, 0, "Atatürk'ü Anma, Gençlik ve Spor Bayramı", HolidayKind::Full),
-    (7, 15, 2017, "Demokrasi ve Millî Birlik Günü", HolidayKind::Full),
+    (
+        5,
+        19,
+        0,
+        "Atatürk'ü Anma, Gençlik ve Spor Bayramı",
+        HolidayKind::Full,
+    ),
+    (
+        7,
+        15,
+        2017,
+        "Demokrasi ve Millî Birlik Günü",
+        HolidayKind::Full,
+    ),
     (8, 30, 0, "Zafer Bayramı", HolidayKind::Full),
     (10, 28, 0, "Cumhuriyet Bayramı arifesi", HolidayKind::Half),
     (10, 29, 0, "Cumhuriyet Bayramı", HolidayKind::Full),
@@ -116,7 +134,11 @@ pub(crate) fn parse_religious(text: &str) -> Result<Vec<Bayram>, String> {
             other => return Err(format!("line {line}: unknown source {other:?}")),
         };
         let first_day = parse_date(date).map_err(|e| format!("line {line}: {e}"))?;
-        out.push(Bayram { ramazan, first_day, source });
+        out.push(Bayram {
+            ramazan,
+            first_day,
+            source,
+        });
     }
     Ok(out)
 }
@@ -145,17 +167,23 @@ pub(crate) fn parse_idari_izin(text: &str) -> Result<Vec<BuiltinIdariIzin>, Stri
             other => return Err(format!("line {line}: unknown scope {other:?}")),
         };
         let date = parse_date(date).map_err(|e| format!("line {line}: {e}"))?;
-        out.push(BuiltinIdariIzin { date, morning_only, note: note.trim().to_owned() });
+        out.push(BuiltinIdariIzin {
+            date,
+            morning_only,
+            note: note.trim().to_owned(),
+        });
     }
     Ok(out)
 }
 
 static BAYRAMS: LazyLock<Vec<Bayram>> = LazyLock::new(|| {
-    parse_religious(RELIGIOUS_TSV).expect("compiled-in religious_holidays.tsv is valid (checked by tests)")
+    parse_religious(RELIGIOUS_TSV)
+        .expect("compiled-in religious_holidays.tsv is valid (checked by tests)")
 });
 
 static IDARI_IZIN: LazyLock<Vec<BuiltinIdariIzin>> = LazyLock::new(|| {
-    parse_idari_izin(IDARI_IZIN_TSV).expect("compiled-in idari_izin.tsv is valid (checked by tests)")
+    parse_idari_izin(IDARI_IZIN_TSV)
+        .expect("compiled-in idari_izin.tsv is valid (checked by tests)")
 });
 
 /// The compiled-in bayram table.
@@ -175,7 +203,12 @@ pub(crate) fn base_holidays(from: NaiveDate, to: NaiveDate) -> Vec<BaseHoliday> 
         for &(m, d, since, name, kind) in FIXED {
             if year >= since {
                 if let Some(date) = NaiveDate::from_ymd_opt(year, m, d) {
-                    out.push(BaseHoliday { date, name, kind, source: HolidaySource::Law2429 });
+                    out.push(BaseHoliday {
+                        date,
+                        name,
+                        kind,
+                        source: HolidaySource::Law2429,
+                    });
                 }
             }
         }

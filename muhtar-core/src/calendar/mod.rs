@@ -42,7 +42,9 @@ pub const LAST_YEAR: i32 = 2050;
 #[non_exhaustive]
 pub enum CalendarError {
     /// A date outside `FIRST_YEAR-01-01..=LAST_YEAR-12-31`.
-    #[error("date {date} is outside the supported calendar range {FIRST_YEAR}-01-01..{LAST_YEAR}-12-31")]
+    #[error(
+        "date {date} is outside the supported calendar range {FIRST_YEAR}-01-01..{LAST_YEAR}-12-31"
+    )]
     DateOutOfRange {
         /// The offending date.
         date: NaiveDate,
@@ -125,11 +127,17 @@ pub struct CountMode {
 
 impl CountMode {
     /// The DOMAIN default: legal view, half days count.
-    pub const LEGAL: CountMode = CountMode { view: CalendarView::Legal, half_day_is_working: true };
+    pub const LEGAL: CountMode = CountMode {
+        view: CalendarView::Legal,
+        half_day_is_working: true,
+    };
 
     /// A mode for `view`, half days counting as working.
     pub fn new(view: CalendarView, half_day_is_working: bool) -> Self {
-        CountMode { view, half_day_is_working }
+        CountMode {
+            view,
+            half_day_is_working,
+        }
     }
 
     fn index(self) -> usize {
@@ -385,7 +393,9 @@ impl Calendar {
         for d in builtin_idari_izin() {
             self.additions.push(CalendarAddition {
                 date: d.date,
-                change: CalendarChange::IdariIzin { morning_only: d.morning_only },
+                change: CalendarChange::IdariIzin {
+                    morning_only: d.morning_only,
+                },
                 note: d.note.clone(),
                 added_by: added_by.to_owned(),
                 added_at,
@@ -404,7 +414,10 @@ impl Calendar {
     }
 
     /// Adds several changes at once (one index rebuild).
-    pub fn add_all(&mut self, additions: impl IntoIterator<Item = CalendarAddition>) -> Result<(), CalendarError> {
+    pub fn add_all(
+        &mut self,
+        additions: impl IntoIterator<Item = CalendarAddition>,
+    ) -> Result<(), CalendarError> {
         let additions: Vec<_> = additions.into_iter().collect();
         for a in &additions {
             self.day_index(a.date)?;
@@ -428,7 +441,9 @@ impl Calendar {
 
     fn rebuild(&mut self) {
         // Tenant days.
-        self.tenant.iter_mut().for_each(|t| *t = TenantDay::default());
+        self.tenant
+            .iter_mut()
+            .for_each(|t| *t = TenantDay::default());
         for a in &self.additions {
             let i = (a.date.num_days_from_ce() - self.epoch) as usize;
             let t = &mut self.tenant[i];
@@ -438,17 +453,33 @@ impl Calendar {
                     t.idari_izin = Some(t.idari_izin.map_or(morning_only, |m| m && morning_only));
                 }
                 CalendarChange::LocalClosure => t.closure = true,
-                CalendarChange::Correction { set: DayOverride::Reset } => *t = TenantDay::default(),
+                CalendarChange::Correction {
+                    set: DayOverride::Reset,
+                } => *t = TenantDay::default(),
                 CalendarChange::Correction { set } => t.set = Some(set),
             }
         }
-        for (v, view) in [CalendarView::Legal, CalendarView::Operational].into_iter().enumerate() {
-            self.work[v] = (0..self.days).map(|i| self.compute_work(view, i, true)).collect();
+        for (v, view) in [CalendarView::Legal, CalendarView::Operational]
+            .into_iter()
+            .enumerate()
+        {
+            self.work[v] = (0..self.days)
+                .map(|i| self.compute_work(view, i, true))
+                .collect();
         }
         for mode_i in 0..4 {
             let view = mode_i / 2;
             let half = mode_i % 2 == 1;
-            self.index[mode_i] = self.build_index(|w| if half { w.has_work() } else { w == WorkingTime::Full }, view);
+            self.index[mode_i] = self.build_index(
+                |w| {
+                    if half {
+                        w.has_work()
+                    } else {
+                        w == WorkingTime::Full
+                    }
+                },
+                view,
+            );
         }
         for view in 0..2 {
             self.full_index[view] = self.build_index(|w| w == WorkingTime::Full, view);
@@ -526,7 +557,11 @@ impl Calendar {
     }
 
     /// The working time of `date` in `view`.
-    pub fn working_time(&self, view: CalendarView, date: NaiveDate) -> Result<WorkingTime, CalendarError> {
+    pub fn working_time(
+        &self,
+        view: CalendarView,
+        date: NaiveDate,
+    ) -> Result<WorkingTime, CalendarError> {
         let i = self.day_index(date)?;
         Ok(self.work[(view == CalendarView::Operational) as usize][i])
     }
@@ -541,9 +576,13 @@ impl Calendar {
         Ok(match t.set {
             Some(DayOverride::FullHoliday) => DayKind::FullHoliday,
             _ if t.set.is_none() && flags & 2 != 0 => DayKind::FullHoliday,
-            Some(DayOverride::Working) if !(op && (t.closure || t.idari_izin.is_some())) => DayKind::Working,
+            Some(DayOverride::Working) if !(op && (t.closure || t.idari_izin.is_some())) => {
+                DayKind::Working
+            }
             _ if t.set != Some(DayOverride::Working) && flags & 1 != 0 => DayKind::Weekend,
-            _ if op && t.idari_izin.is_some() => DayKind::IdariIzin { morning_only: t.idari_izin == Some(true) },
+            _ if op && t.idari_izin.is_some() => DayKind::IdariIzin {
+                morning_only: t.idari_izin == Some(true),
+            },
             _ if op && t.closure => DayKind::LocalClosure,
             Some(DayOverride::HalfHoliday) => DayKind::HalfHoliday,
             _ if t.set.is_none() && flags & 4 != 0 => DayKind::HalfHoliday,
@@ -553,7 +592,11 @@ impl Calendar {
 
     /// Every reason why `date` is (partly) non-working in `view`; empty for a
     /// normal working day. Allocates: for explanations, not the hot path.
-    pub fn day_reasons(&self, view: CalendarView, date: NaiveDate) -> Result<Vec<DayReason>, CalendarError> {
+    pub fn day_reasons(
+        &self,
+        view: CalendarView,
+        date: NaiveDate,
+    ) -> Result<Vec<DayReason>, CalendarError> {
         let i = self.day_index(date)?;
         let t = self.tenant[i];
         let mut out = Vec::new();
@@ -576,19 +619,29 @@ impl Calendar {
             for h in self.base_on(date) {
                 let estimated = h.source.is_estimated();
                 out.push(match h.kind {
-                    HolidayKind::Full => DayReason::Holiday { name: h.name.to_owned(), estimated },
-                    HolidayKind::Half => DayReason::HalfDay { name: h.name.to_owned(), estimated },
+                    HolidayKind::Full => DayReason::Holiday {
+                        name: h.name.to_owned(),
+                        estimated,
+                    },
+                    HolidayKind::Half => DayReason::HalfDay {
+                        name: h.name.to_owned(),
+                        estimated,
+                    },
                 });
             }
         }
         if view == CalendarView::Operational {
             for a in self.additions.iter().filter(|a| a.date == date) {
                 match a.change {
-                    CalendarChange::IdariIzin { morning_only } if t.idari_izin.is_some() => {
-                        out.push(DayReason::IdariIzin { morning_only, note: a.note.clone() })
-                    }
+                    CalendarChange::IdariIzin { morning_only } if t.idari_izin.is_some() => out
+                        .push(DayReason::IdariIzin {
+                            morning_only,
+                            note: a.note.clone(),
+                        }),
                     CalendarChange::LocalClosure if t.closure => {
-                        out.push(DayReason::LocalClosure { note: a.note.clone() })
+                        out.push(DayReason::LocalClosure {
+                            note: a.note.clone(),
+                        })
                     }
                     _ => {}
                 }
@@ -614,7 +667,8 @@ impl Calendar {
             return Err(CalendarError::YearOutOfRange { year });
         }
         let mut out = Vec::new();
-        let mut date = NaiveDate::from_ymd_opt(year, 1, 1).ok_or(CalendarError::YearOutOfRange { year })?;
+        let mut date =
+            NaiveDate::from_ymd_opt(year, 1, 1).ok_or(CalendarError::YearOutOfRange { year })?;
         while date.year() == year {
             let i = self.day_index(date)?;
             let reasons = self.day_reasons(view, date)?;
@@ -626,7 +680,8 @@ impl Calendar {
                 for r in &reasons {
                     let (name, src) = match r {
                         DayReason::Weekend => continue,
-                        DayReason::Holiday { name, estimated: e } | DayReason::HalfDay { name, estimated: e } => {
+                        DayReason::Holiday { name, estimated: e }
+                        | DayReason::HalfDay { name, estimated: e } => {
                             estimated |= *e;
                             let src = self
                                 .base_on(date)
@@ -635,12 +690,21 @@ impl Calendar {
                                 .map_or(HolidaySource::Law2429, |h| h.source);
                             (name.clone(), src)
                         }
-                        DayReason::IdariIzin { morning_only: true, .. } => {
-                            ("İdari izin (öğleden önce)".to_owned(), HolidaySource::IdariIzin)
+                        DayReason::IdariIzin {
+                            morning_only: true, ..
+                        } => (
+                            "İdari izin (öğleden önce)".to_owned(),
+                            HolidaySource::IdariIzin,
+                        ),
+                        DayReason::IdariIzin { .. } => {
+                            ("İdari izin".to_owned(), HolidaySource::IdariIzin)
                         }
-                        DayReason::IdariIzin { .. } => ("İdari izin".to_owned(), HolidaySource::IdariIzin),
-                        DayReason::LocalClosure { note } => (format!("Yerel kapanış: {note}"), HolidaySource::Tenant),
-                        DayReason::Correction { note, .. } => (format!("Düzeltme: {note}"), HolidaySource::Tenant),
+                        DayReason::LocalClosure { note } => {
+                            (format!("Yerel kapanış: {note}"), HolidaySource::Tenant)
+                        }
+                        DayReason::Correction { note, .. } => {
+                            (format!("Düzeltme: {note}"), HolidaySource::Tenant)
+                        }
                     };
                     if !names.contains(&name) {
                         names.push(name);
@@ -653,7 +717,11 @@ impl Calendar {
                     out.push(Holiday {
                         date,
                         name: names.join(" / "),
-                        kind: if w == WorkingTime::None { HolidayKind::Full } else { HolidayKind::Half },
+                        kind: if w == WorkingTime::None {
+                            HolidayKind::Full
+                        } else {
+                            HolidayKind::Half
+                        },
                         source: source.unwrap_or(HolidaySource::Law2429),
                         estimated,
                     });
@@ -672,26 +740,36 @@ impl Calendar {
         if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
             return Err(CalendarError::YearOutOfRange { year });
         }
-        Ok(self.base.iter().any(|h| h.date.year() == year && h.source.is_estimated()))
+        Ok(self
+            .base
+            .iter()
+            .any(|h| h.date.year() == year && h.source.is_estimated()))
     }
 
     /// Business-day arithmetic for one counting mode (cheap handle, `Copy`).
     #[inline]
     pub fn business_days(&self, mode: CountMode) -> BusinessDays<'_> {
-        BusinessDays { cal: self, index: &self.index[mode.index()] }
+        BusinessDays {
+            cal: self,
+            index: &self.index[mode.index()],
+        }
     }
 
     /// Arithmetic over FULL working days of `view` (half days are not full):
     /// used to roll calendar-day deadlines forward.
     #[inline]
     pub fn full_working_days(&self, view: CalendarView) -> BusinessDays<'_> {
-        BusinessDays { cal: self, index: &self.full_index[(view == CalendarView::Operational) as usize] }
+        BusinessDays {
+            cal: self,
+            index: &self.full_index[(view == CalendarView::Operational) as usize],
+        }
     }
 
     /// [`BusinessDays::add_business_days`] with the DOMAIN defaults (legal view, half days count).
     #[inline]
     pub fn add_business_days(&self, date: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
-        self.business_days(CountMode::LEGAL).add_business_days(date, n)
+        self.business_days(CountMode::LEGAL)
+            .add_business_days(date, n)
     }
 }
 
@@ -754,7 +832,11 @@ impl BusinessDays<'_> {
 
     /// Number of working days `d` with `from < d <= to` (0 when `to <= from`).
     #[inline]
-    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> Result<u32, CalendarError> {
+    pub fn working_days_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<u32, CalendarError> {
         let a = self.cal.day_index(from)?;
         let b = self.cal.day_index(to)?;
         if b <= a {

@@ -32,7 +32,8 @@ pub fn istanbul_offset(at: DateTime<Utc>) -> FixedOffset {
     let secs = to_time(at)
         .map(|t| istanbul().get_offset_utc(&t).to_utc().whole_seconds())
         .unwrap_or(PERMANENT_OFFSET_SECS);
-    FixedOffset::east_opt(secs).unwrap_or_else(|| FixedOffset::east_opt(PERMANENT_OFFSET_SECS).expect("valid"))
+    FixedOffset::east_opt(secs)
+        .unwrap_or_else(|| FixedOffset::east_opt(PERMANENT_OFFSET_SECS).expect("valid"))
 }
 
 /// The instant as Europe/Istanbul local time (with the offset in force then).
@@ -52,12 +53,18 @@ pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
 pub fn from_istanbul_local(local: NaiveDateTime) -> Result<DateTime<Utc>, CalendarError> {
     use chrono::{Datelike, Timelike};
     let err = || CalendarError::NonexistentLocalTime { local };
-    let month = u8::try_from(local.month()).ok().and_then(|m| time::Month::try_from(m).ok());
+    let month = u8::try_from(local.month())
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok());
     let date = month
         .and_then(|m| time::Date::from_calendar_date(local.year(), m, local.day() as u8).ok())
         .ok_or_else(err)?;
-    let t = time::Time::from_hms(local.hour() as u8, local.minute() as u8, local.second() as u8)
-        .map_err(|_| err())?;
+    let t = time::Time::from_hms(
+        local.hour() as u8,
+        local.minute() as u8,
+        local.second() as u8,
+    )
+    .map_err(|_| err())?;
     let as_utc = time::PrimitiveDateTime::new(date, t).assume_utc();
     let offset_secs = match istanbul().get_offset_local(&as_utc) {
         OffsetResult::Some(o) => o.to_utc().whole_seconds(),

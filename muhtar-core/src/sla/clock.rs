@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::policy::{DayUnit, Reassignment, SlaPolicy};
 use super::SlaError;
 use crate::calendar::{
-    from_istanbul_local, local_date, to_istanbul, Calendar, CalendarView, CountMode, DayReason, WorkingTime,
+    from_istanbul_local, local_date, to_istanbul, Calendar, CalendarView, CountMode, DayReason,
+    WorkingTime,
 };
 
 /// Why a clock waits.
@@ -334,23 +335,32 @@ impl<'a> SlaClock<'a> {
 
     /// The last day for a start day, a length and extra (paused) days, plus the
     /// last counted day before roll-forward.
-    fn last_day(&self, start_date: NaiveDate, days: u32) -> Result<(NaiveDate, NaiveDate), SlaError> {
+    fn last_day(
+        &self,
+        start_date: NaiveDate,
+        days: u32,
+    ) -> Result<(NaiveDate, NaiveDate), SlaError> {
         let cal = self.calendar;
         match self.policy.unit {
             DayUnit::Business => {
-                let d = cal.business_days(self.mode()).add_business_days(start_date, days)?;
+                let d = cal
+                    .business_days(self.mode())
+                    .add_business_days(start_date, days)?;
                 Ok((d, d))
             }
             DayUnit::Calendar => {
                 let any = cal.business_days(CountMode::new(self.policy.view, true));
-                let anchor = if self.policy.defer_start_after_non_working_receipt && !any.is_working(start_date)? {
+                let anchor = if self.policy.defer_start_after_non_working_receipt
+                    && !any.is_working(start_date)?
+                {
                     any.add_business_days(start_date, 1)? - Duration::days(1)
                 } else {
                     start_date
                 };
                 let raw = anchor + Duration::days(i64::from(days));
                 let rolled = if self.policy.roll_forward_half_day {
-                    cal.full_working_days(self.policy.view).next_working_on_or_after(raw)?
+                    cal.full_working_days(self.policy.view)
+                        .next_working_on_or_after(raw)?
                 } else {
                     any.next_working_on_or_after(raw)?
                 };
@@ -373,9 +383,17 @@ impl<'a> SlaClock<'a> {
         self.deadline_for(received, self.policy.length, 0)
     }
 
-    fn deadline_for(&self, start: DateTime<Utc>, length: u32, extra: u32) -> Result<Deadline, SlaError> {
+    fn deadline_for(
+        &self,
+        start: DateTime<Utc>,
+        length: u32,
+        extra: u32,
+    ) -> Result<Deadline, SlaError> {
         let (_, due_date) = self.last_day(local_date(start), length.saturating_add(extra))?;
-        Ok(Deadline { due_date, due: self.due_instant(due_date)? })
+        Ok(Deadline {
+            due_date,
+            due: self.due_instant(due_date)?,
+        })
     }
 
     fn pause_days(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<u32, SlaError> {
@@ -384,13 +402,20 @@ impl<'a> SlaClock<'a> {
             return Ok(0);
         }
         Ok(match self.policy.unit {
-            DayUnit::Business => self.calendar.business_days(self.mode()).working_days_between(a, b)?,
+            DayUnit::Business => self
+                .calendar
+                .business_days(self.mode())
+                .working_days_between(a, b)?,
             DayUnit::Calendar => u32::try_from((b - a).num_days()).unwrap_or(u32::MAX),
         })
     }
 
     /// Evaluates both clocks from `events` at `now` (events after `now` are ignored).
-    pub fn evaluate(&self, events: &[ClockEvent], now: DateTime<Utc>) -> Result<SlaEvaluation, SlaError> {
+    pub fn evaluate(
+        &self,
+        events: &[ClockEvent],
+        now: DateTime<Utc>,
+    ) -> Result<SlaEvaluation, SlaError> {
         let mut sorted: Vec<&ClockEvent> = events.iter().filter(|e| e.at() <= now).collect();
         sorted.sort_by_key(|e| e.at());
         let resolution = self.clock(ClockKind::Resolution, &sorted, now)?;
@@ -426,7 +451,12 @@ impl<'a> SlaClock<'a> {
         Ok(eval)
     }
 
-    fn clock(&self, kind: ClockKind, events: &[&ClockEvent], now: DateTime<Utc>) -> Result<ClockStatus, SlaError> {
+    fn clock(
+        &self,
+        kind: ClockKind,
+        events: &[&ClockEvent],
+        now: DateTime<Utc>,
+    ) -> Result<ClockStatus, SlaError> {
         let policy = self.policy;
         let Some(received) = events.iter().find_map(|e| match e {
             ClockEvent::Received { at } => Some(*at),
@@ -462,9 +492,13 @@ impl<'a> SlaClock<'a> {
                         PauseReason::Muhtar => policy.muhtar_pause_stops_clock,
                     };
                     if !allowed {
-                        return Err(SlaError::PauseNotAllowed { policy: policy.name.clone(), reason: *reason });
+                        return Err(SlaError::PauseNotAllowed {
+                            policy: policy.name.clone(),
+                            reason: *reason,
+                        });
                     }
-                    if run.stopped.is_none() && run.open_pause.is_none() && at <= current_due()?.due {
+                    if run.stopped.is_none() && run.open_pause.is_none() && at <= current_due()?.due
+                    {
                         let kind = match reason {
                             PauseReason::Fee => PauseKind::Fee,
                             PauseReason::Muhtar => PauseKind::Muhtar,
@@ -500,14 +534,19 @@ impl<'a> SlaClock<'a> {
                 }
                 ClockEvent::Extended { reason, .. } => {
                     let Some(to_length) = policy.extension_length else {
-                        return Err(SlaError::ExtensionNotAllowed { policy: policy.name.clone() });
+                        return Err(SlaError::ExtensionNotAllowed {
+                            policy: policy.name.clone(),
+                        });
                     };
                     if let Some((first, _)) = &run.extension {
                         return Err(SlaError::ExtensionAlreadyUsed { first: *first });
                     }
                     let deadline = current_due()?.due;
                     if at > deadline {
-                        return Err(SlaError::ExtensionTooLate { at, deadline: to_istanbul(deadline) });
+                        return Err(SlaError::ExtensionTooLate {
+                            at,
+                            deadline: to_istanbul(deadline),
+                        });
                     }
                     if kind == ClockKind::Resolution {
                         run.extension = Some((
@@ -564,7 +603,12 @@ impl<'a> SlaClock<'a> {
         if let Some((from, reason)) = run.open_pause {
             let days = self.pause_days(from, now)?;
             extra = extra.saturating_add(days);
-            run.pauses.push(PauseRecord { from: to_istanbul(from), to: None, reason, days_added: days });
+            run.pauses.push(PauseRecord {
+                from: to_istanbul(from),
+                to: None,
+                reason,
+                days_added: days,
+            });
         }
         if kind == ClockKind::FirstResponse {
             run.extension = None;
@@ -610,28 +654,48 @@ impl<'a> SlaClock<'a> {
         if let Some((from, reason)) = run.open_pause.take() {
             let days = self.pause_days(from, at)?;
             run.extra = run.extra.saturating_add(days);
-            run.pauses.push(PauseRecord { from: to_istanbul(from), to: Some(to_istanbul(at)), reason, days_added: days });
+            run.pauses.push(PauseRecord {
+                from: to_istanbul(from),
+                to: Some(to_istanbul(at)),
+                reason,
+                days_added: days,
+            });
         }
         run.stopped = Some(at);
         Ok(())
     }
 
-    fn skipped(&self, from: NaiveDate, to: NaiveDate, pick: impl Fn(WorkingTime) -> bool) -> Result<Vec<SkippedDay>, SlaError> {
+    fn skipped(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        pick: impl Fn(WorkingTime) -> bool,
+    ) -> Result<Vec<SkippedDay>, SlaError> {
         let mut out = Vec::new();
         let mut d = from;
         while d <= to {
             if pick(self.calendar.working_time(self.policy.view, d)?) {
-                out.push(SkippedDay { date: d, reasons: self.calendar.day_reasons(self.policy.view, d)? });
+                out.push(SkippedDay {
+                    date: d,
+                    reasons: self.calendar.day_reasons(self.policy.view, d)?,
+                });
             }
-            d = d + Duration::days(1);
+            d += Duration::days(1);
         }
         Ok(out)
     }
 
-    fn explain(&self, kind: ClockKind, run: &Run, extra: u32, deadline: Deadline) -> Result<Explanation, SlaError> {
+    fn explain(
+        &self,
+        kind: ClockKind,
+        run: &Run,
+        extra: u32,
+        deadline: Deadline,
+    ) -> Result<Explanation, SlaError> {
         let p = self.policy;
         let start_date = local_date(run.start);
-        let (last_counted, due_date) = self.last_day(start_date, run.length.saturating_add(extra))?;
+        let (last_counted, due_date) =
+            self.last_day(start_date, run.length.saturating_add(extra))?;
         let half_counts = p.arife_counts_as_business_day;
         let not_counted = |w: WorkingTime| match w {
             WorkingTime::Full => false,
@@ -640,22 +704,31 @@ impl<'a> SlaClock<'a> {
         };
         let (counting_starts, skipped, half_days_counted, rolled_forward) = match p.unit {
             DayUnit::Business => {
-                let first = self.calendar.business_days(self.mode()).add_business_days(start_date, 1)?;
+                let first = self
+                    .calendar
+                    .business_days(self.mode())
+                    .add_business_days(start_date, 1)?;
                 let day_after = start_date + Duration::days(1);
                 let skipped = self.skipped(day_after, due_date, not_counted)?;
                 let half = self.skipped(day_after, due_date, |w| {
-                    half_counts && matches!(w, WorkingTime::MorningOnly | WorkingTime::AfternoonOnly)
+                    half_counts
+                        && matches!(w, WorkingTime::MorningOnly | WorkingTime::AfternoonOnly)
                 })?;
                 (first, skipped, half, Vec::new())
             }
             DayUnit::Calendar => {
                 let any = self.calendar.business_days(CountMode::new(p.view, true));
-                let first = if p.defer_start_after_non_working_receipt && !any.is_working(start_date)? {
-                    any.add_business_days(start_date, 1)?
-                } else {
-                    start_date + Duration::days(1)
-                };
-                let skipped = self.skipped(start_date + Duration::days(1), first - Duration::days(1), |_| true)?;
+                let first =
+                    if p.defer_start_after_non_working_receipt && !any.is_working(start_date)? {
+                        any.add_business_days(start_date, 1)?
+                    } else {
+                        start_date + Duration::days(1)
+                    };
+                let skipped = self.skipped(
+                    start_date + Duration::days(1),
+                    first - Duration::days(1),
+                    |_| true,
+                )?;
                 let rolled = if due_date > last_counted {
                     self.skipped(last_counted, due_date - Duration::days(1), |_| true)?
                 } else {

@@ -47,8 +47,8 @@ mod policy;
 pub mod scenario;
 
 pub use clock::{
-    ClockEvent, ClockKind, ClockState, ClockStatus, DecidedClock, Deadline, Explanation, ExtensionRecord,
-    PauseKind, PauseReason, PauseRecord, SkippedDay, SlaClock, SlaEvaluation,
+    ClockEvent, ClockKind, ClockState, ClockStatus, Deadline, DecidedClock, Explanation,
+    ExtensionRecord, PauseKind, PauseReason, PauseRecord, SkippedDay, SlaClock, SlaEvaluation,
 };
 pub use policy::{DayUnit, PolicyRegistry, Reassignment, SlaPolicy};
 

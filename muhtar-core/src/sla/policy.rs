@@ -77,7 +77,11 @@ pub struct SlaPolicy {
     #[serde(default)]
     pub view: CalendarView,
     /// End of office hours, Europe/Istanbul (default 17:30).
-    #[serde(default = "default_office_end", serialize_with = "ser_hhmm", deserialize_with = "de_hhmm")]
+    #[serde(
+        default = "default_office_end",
+        serialize_with = "ser_hhmm",
+        deserialize_with = "de_hhmm"
+    )]
     pub office_end: NaiveTime,
     /// An arife (or 28 October) counts as a business day (default yes).
     #[serde(default = "yes")]
@@ -146,17 +150,28 @@ impl SlaPolicy {
 
     /// Checks the settings make sense.
     pub fn validate(&self) -> Result<(), SlaError> {
-        let bad = |reason: &str| Err(SlaError::InvalidPolicy { name: self.name.clone(), reason: reason.to_owned() });
+        let bad = |reason: &str| {
+            Err(SlaError::InvalidPolicy {
+                name: self.name.clone(),
+                reason: reason.to_owned(),
+            })
+        };
         if self.name.trim().is_empty() {
             return bad("empty name");
         }
         if self.length == 0 || self.length > 3650 {
             return bad("length must be between 1 and 3650 days");
         }
-        if self.first_response_length.is_some_and(|l| l == 0 || l > self.length) {
+        if self
+            .first_response_length
+            .is_some_and(|l| l == 0 || l > self.length)
+        {
             return bad("first_response_length must be between 1 and length");
         }
-        if self.extension_length.is_some_and(|l| l <= self.length || l > 3650) {
+        if self
+            .extension_length
+            .is_some_and(|l| l <= self.length || l > 3650)
+        {
             return bad("extension_length must be longer than length");
         }
         Ok(())
@@ -227,12 +242,18 @@ impl PolicyRegistry {
 
     /// An empty registry.
     pub fn empty() -> Self {
-        PolicyRegistry { policies: BTreeMap::new() }
+        PolicyRegistry {
+            policies: BTreeMap::new(),
+        }
     }
 
     /// The policy called `name`.
     pub fn get(&self, name: &str) -> Result<&SlaPolicy, SlaError> {
-        self.policies.get(name).ok_or_else(|| SlaError::UnknownPolicy { name: name.to_owned() })
+        self.policies
+            .get(name)
+            .ok_or_else(|| SlaError::UnknownPolicy {
+                name: name.to_owned(),
+            })
     }
 
     /// Adds (or replaces) a policy after validating it; returns the replaced one.

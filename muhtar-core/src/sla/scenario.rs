@@ -24,7 +24,11 @@ pub fn instant(s: &str) -> DateTime<Utc> {
 
 /// Starts a scenario for `policy` on the built-in calendar.
 pub fn given(policy: SlaPolicy) -> Scenario {
-    Scenario { policy, calendar: Calendar::new(), events: Vec::new() }
+    Scenario {
+        policy,
+        calendar: Calendar::new(),
+        events: Vec::new(),
+    }
 }
 
 /// A scenario: a policy, a calendar and events.
@@ -52,7 +56,10 @@ impl Scenario {
     }
     /// Paused for `reason` from `from` to `to`.
     pub fn when_paused_for(mut self, reason: PauseReason, from: &str, to: &str) -> Self {
-        self.events.push(ClockEvent::Paused { at: instant(from), reason });
+        self.events.push(ClockEvent::Paused {
+            at: instant(from),
+            reason,
+        });
         self.events.push(ClockEvent::Resumed { at: instant(to) });
         self
     }
@@ -69,7 +76,10 @@ impl Scenario {
     /// Extension notified at `at`.
     pub fn when_extended(self, at: &str) -> Self {
         let at = instant(at);
-        self.when(ClockEvent::Extended { at, reason: "test".into() })
+        self.when(ClockEvent::Extended {
+            at,
+            reason: "test".into(),
+        })
     }
     /// Interim reply at `at`.
     pub fn when_interim_reply(self, at: &str) -> Self {
@@ -96,37 +106,63 @@ impl Scenario {
     /// Asserts the resolution due instant (RFC 3339, compared as instants and as text with offset).
     #[track_caller]
     pub fn then_due(self, expected: &str) -> Self {
-        let eval = self.evaluate().unwrap_or_else(|e| panic!("evaluation failed: {e}"));
-        assert_eq!(eval.resolution.due.to_rfc3339(), instant(expected).with_timezone(&eval.resolution.due.timezone()).to_rfc3339());
-        assert_eq!(eval.resolution.due.to_rfc3339(), expected, "due instant (with offset)");
+        let eval = self
+            .evaluate()
+            .unwrap_or_else(|e| panic!("evaluation failed: {e}"));
+        assert_eq!(
+            eval.resolution.due.to_rfc3339(),
+            instant(expected)
+                .with_timezone(&eval.resolution.due.timezone())
+                .to_rfc3339()
+        );
+        assert_eq!(
+            eval.resolution.due.to_rfc3339(),
+            expected,
+            "due instant (with offset)"
+        );
         self
     }
     /// Asserts the resolution due date (YYYY-MM-DD).
     #[track_caller]
     pub fn then_due_date(self, expected: &str) -> Self {
-        let eval = self.evaluate().unwrap_or_else(|e| panic!("evaluation failed: {e}"));
+        let eval = self
+            .evaluate()
+            .unwrap_or_else(|e| panic!("evaluation failed: {e}"));
         assert_eq!(eval.resolution.due_date.to_string(), expected, "due date");
         self
     }
     /// Asserts the first-response due date (YYYY-MM-DD).
     #[track_caller]
     pub fn then_first_response_due_date(self, expected: &str) -> Self {
-        let eval = self.evaluate().unwrap_or_else(|e| panic!("evaluation failed: {e}"));
-        assert_eq!(eval.first_response.due_date.to_string(), expected, "first-response due date");
+        let eval = self
+            .evaluate()
+            .unwrap_or_else(|e| panic!("evaluation failed: {e}"));
+        assert_eq!(
+            eval.first_response.due_date.to_string(),
+            expected,
+            "first-response due date"
+        );
         self
     }
     /// Asserts the resolution state at `now`.
     #[track_caller]
     pub fn then_state_at(self, now: &str, expected: ClockState) -> Self {
-        let eval = self.evaluate_at(now).unwrap_or_else(|e| panic!("evaluation failed: {e}"));
+        let eval = self
+            .evaluate_at(now)
+            .unwrap_or_else(|e| panic!("evaluation failed: {e}"));
         assert_eq!(eval.resolution.state, expected, "resolution state at {now}");
         self
     }
     /// Asserts the first-response state at `now`.
     #[track_caller]
     pub fn then_first_response_state_at(self, now: &str, expected: ClockState) -> Self {
-        let eval = self.evaluate_at(now).unwrap_or_else(|e| panic!("evaluation failed: {e}"));
-        assert_eq!(eval.first_response.state, expected, "first-response state at {now}");
+        let eval = self
+            .evaluate_at(now)
+            .unwrap_or_else(|e| panic!("evaluation failed: {e}"));
+        assert_eq!(
+            eval.first_response.state, expected,
+            "first-response state at {now}"
+        );
         self
     }
     /// Asserts evaluation fails with an error matching `pred`.
