@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod calendar;
 pub mod clock;
 pub mod ids;
 pub mod org;
@@ -17,6 +18,7 @@ pub mod reason;
 pub mod request;
 pub mod routing;
 pub mod service;
+pub mod sla;
 pub mod store;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;

@@ -1,0 +1,122 @@
+//! SLA deadline clocks (yanıt süreleri) for muhtar requests.
+//!
+//! * [`SlaPolicy`]: length, unit (calendar or business days), calendar view,
+//!   office hours, half-day rules, reassignment rule, at-risk window, optional
+//!   extension and fee stop. Built-in policies with stable names live in a
+//!   [`PolicyRegistry`]; tenants add their own from TOML.
+//! * [`SlaClock`]: computes the first-response and resolution clocks of a
+//!   request from its [`ClockEvent`]s and a [`Calendar`](crate::calendar::Calendar),
+//!   evaluated at a `now` value, each with an [`Explanation`].
+//!
+//! # Counting rules (DOMAIN.md §3)
+//!
+//! * The receipt day is not counted. Business-day deadlines end on the N-th
+//!   working day after the receipt day (a receipt on a non-working day thus
+//!   starts counting at the next working day).
+//! * Calendar-day deadlines: day 1 is the day after receipt, or the first
+//!   working day after it when the receipt day is not a working day
+//!   ([`SlaPolicy::defer_start_after_non_working_receipt`], default yes); a last
+//!   day on a weekend, holiday or (default) half day rolls forward to the next
+//!   full working day.
+//! * The due instant is the end of office hours (default 17:30) Europe/Istanbul
+//!   on the last day; on a half day (office closes at 13:00) it is 13:00 if that
+//!   is earlier.
+//!
+//! # Pauses
+//!
+//! A pause from instant `p` to instant `r` (local dates `P`, `R`) extends the
+//! deadline the way a new receipt would: the pause day `P` still counts, the
+//! days after it up to and including the resume day `R` do not. So a
+//! business-day policy is extended by the number of working days `d` with
+//! `P < d <= R`; a calendar-day policy by `R - P` calendar days (before the
+//! roll-forward, which is applied once to the extended last day). A pause
+//! within one day changes nothing. A pause that starts after the deadline has
+//! passed is ignored (the clock is already breached). While a pause is open at
+//! `now`, the reported due instant is provisional (as if resumed at `now`).
+//!
+//! # Decided clocks
+//!
+//! A clock is recomputed from events + calendar at any time, so a new idari
+//! izin day moves open deadlines. A verdict reached at answer time (met / met
+//! late) is kept by storing [`ClockStatus::decision`] and passing it to
+//! [`SlaClock::evaluate_with_decided`], which returns the stored verdict while
+//! the clock is still stopped at the same instant.
+
+mod clock;
+mod policy;
+pub mod scenario;
+
+pub use clock::{
+    ClockEvent, ClockKind, ClockState, ClockStatus, Deadline, DecidedClock, Explanation,
+    ExtensionRecord, PauseKind, PauseReason, PauseRecord, SkippedDay, SlaClock, SlaEvaluation,
+};
+pub use policy::{DayUnit, PolicyRegistry, Reassignment, SlaPolicy};
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+use crate::calendar::CalendarError;
+
+/// Errors of SLA policies and clocks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SlaError {
+    /// No policy with that name in the registry.
+    #[error("unknown SLA policy {name:?}")]
+    UnknownPolicy {
+        /// The name asked for.
+        name: String,
+    },
+    /// A policy definition that does not make sense.
+    #[error("invalid SLA policy {name:?}: {reason}")]
+    InvalidPolicy {
+        /// Policy name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Tenant policy configuration that is not valid TOML / does not match the schema.
+    #[error("invalid SLA policy configuration: {0}")]
+    Config(String),
+    /// A calendar error (e.g. a date outside 2010–2050).
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+    /// The events contain no `Received` event.
+    #[error("no Received event: the clock has not started")]
+    NotReceived,
+    /// An event before the receipt.
+    #[error("event at {at} precedes the receipt at {received}")]
+    EventBeforeReceipt {
+        /// The event instant.
+        at: DateTime<Utc>,
+        /// The receipt instant.
+        received: DateTime<Utc>,
+    },
+    /// The policy has no extension.
+    #[error("policy {policy:?} does not allow an extension")]
+    ExtensionNotAllowed {
+        /// Policy name.
+        policy: String,
+    },
+    /// The one allowed extension was already used.
+    #[error("the deadline was already extended at {first}; only one extension is allowed")]
+    ExtensionAlreadyUsed {
+        /// When the first extension was notified.
+        first: DateTime<Utc>,
+    },
+    /// The extension was notified after the original deadline had passed (Law 4982 art. 11).
+    #[error("extension notified at {at} after the deadline {deadline} had passed")]
+    ExtensionTooLate {
+        /// When the extension was notified.
+        at: DateTime<Utc>,
+        /// The deadline it should have preceded.
+        deadline: DateTime<FixedOffset>,
+    },
+    /// A pause the policy does not allow (e.g. a fee pause outside Law 4982).
+    #[error("policy {policy:?} does not allow a pause for {reason:?}")]
+    PauseNotAllowed {
+        /// Policy name.
+        policy: String,
+        /// The pause reason.
+        reason: PauseReason,
+    },
+}
