@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, Utc};
 
 use crate::access::{authorize, AccessError, Action, Actor, Role, Target};
+use crate::calendar::{Calendar, CalendarAddition};
 use crate::clock::Clock;
 use crate::ids::{IdGenerator, RequestId, TenantId, UnitCode};
 use crate::org::{OrgError, Organisation};
@@ -31,6 +32,7 @@ use crate::request::{
     Status,
 };
 use crate::routing::RuleSet;
+use crate::sla::{ClockEvent, PolicyRegistry, Reassignment, SlaClock, SlaError, SlaEvaluation};
 use crate::store::{
     Commit, Deadlines, Document, DocumentKind, Page, RequestQuery, RequestRecord, Store, StoreError,
 };
@@ -66,6 +68,18 @@ pub enum ServiceError {
     /// The tenant has no organisation installed yet.
     #[error("tenant {0} is not set up: install an organisation first")]
     NotConfigured(String),
+    /// The SLA policy or the calendar refused (unknown policy, extension too late, a
+    /// pause the policy does not allow, a date outside the calendar).
+    #[error(transparent)]
+    Sla(#[from] SlaError),
+    /// A configuration document (calendar, settings) is invalid.
+    #[error("invalid {what}: {message}")]
+    Config {
+        /// Which document.
+        what: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -104,6 +118,89 @@ pub struct TenantContext {
     pub rules: RuleSet,
     /// Their document version (0: the fallback-only rule set).
     pub rules_version: u32,
+    /// SLA policies: the built-in ones plus the tenant's own (settings document).
+    pub policies: PolicyRegistry,
+    /// The tenant's business calendar: official holidays plus its additions.
+    pub calendar: Calendar,
+    /// Versions of the calendar and settings documents the context was built from.
+    pub doc_versions: (u32, u32),
+}
+
+/// Maps a request's history to the events its deadline clocks depend on.
+///
+/// A transfer or re-routing restarts the clocks only when the event says so: whether it
+/// does was decided by the policy when it happened, so a later policy change never
+/// rewrites history.
+pub fn clock_events(events: &[Event]) -> Vec<ClockEvent> {
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        let at = e.at;
+        let ce = match &e.kind {
+            EventKind::Received { content, .. } => ClockEvent::Received {
+                at: content.received_at,
+            },
+            EventKind::InterimReply { .. } => ClockEvent::InterimReply { at },
+            EventKind::Paused { reason, .. } => ClockEvent::Paused {
+                at,
+                reason: match reason {
+                    crate::request::PauseReason::Muhtar => crate::sla::PauseReason::Muhtar,
+                    crate::request::PauseReason::Fee => crate::sla::PauseReason::Fee,
+                },
+            },
+            EventKind::Resumed { .. } => ClockEvent::Resumed { at },
+            EventKind::Transferred {
+                restart_clock: true,
+                ..
+            }
+            | EventKind::Rerouted {
+                restart_clock: true,
+                ..
+            } => ClockEvent::Transferred { at },
+            EventKind::Extended { reason } => ClockEvent::Extended {
+                at,
+                reason: reason.clone(),
+            },
+            EventKind::Answered { .. } => ClockEvent::Answered { at },
+            EventKind::Reopened { .. } => ClockEvent::Reopened { at },
+            EventKind::Closed | EventKind::Withdrawn { .. } | EventKind::Merged { .. } => {
+                ClockEvent::Closed { at }
+            }
+            _ => continue,
+        };
+        out.push(ce);
+    }
+    out
+}
+
+impl TenantContext {
+    /// Evaluates a request's clocks from its history at `now`.
+    pub fn evaluate(
+        &self,
+        state: &RequestState,
+        events: &[Event],
+        now: DateTime<Utc>,
+    ) -> Result<SlaEvaluation, ServiceError> {
+        let policy = self.policies.get(&state.policy)?;
+        let clock = SlaClock::new(policy, &self.calendar);
+        // Events recorded before the receipt instant (none should be) cannot move it.
+        let evs = clock_events(events);
+        Ok(clock.evaluate(&evs, now.max(state.content.received_at))?)
+    }
+
+    /// The query-table deadlines of a request after its history.
+    pub fn deadlines(
+        &self,
+        state: &RequestState,
+        events: &[Event],
+        now: DateTime<Utc>,
+    ) -> Result<Deadlines, ServiceError> {
+        let ev = self.evaluate(state, events, now)?;
+        Ok(Deadlines {
+            first_response_due: Some(ev.first_response.due.with_timezone(&Utc)),
+            resolution_due: Some(ev.resolution.due.with_timezone(&Utc)),
+            calendar_version: ev.calendar_version,
+        })
+    }
 }
 
 /// Tries a new tracking number this many times when one is taken.
@@ -212,13 +309,24 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             .store
             .document_version(tenant, DocumentKind::RuleSet)
             .await?;
+        let cal_version = self
+            .store
+            .document_version(tenant, DocumentKind::Calendar)
+            .await?;
+        let settings_version = self
+            .store
+            .document_version(tenant, DocumentKind::Settings)
+            .await?;
         if let Some(c) = self
             .cache
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(tenant)
         {
-            if c.org_version == org_version && c.rules_version == rules_version {
+            if c.org_version == org_version
+                && c.rules_version == rules_version
+                && c.doc_versions == (cal_version, settings_version)
+            {
                 return Ok(c.clone());
             }
         }
@@ -230,11 +338,27 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         let org: Organisation = serde_json::from_str(&doc.body)
             .map_err(|e| StoreError::Invalid(format!("stored organisation: {e}")))?;
         let rules = RuleSet::fallback_only(&org);
+        let mut calendar = Calendar::new();
+        if let Some(d) = self.store.document(tenant, DocumentKind::Calendar).await? {
+            calendar
+                .add_all(parse_calendar(&d.body)?)
+                .map_err(|e| ServiceError::Config {
+                    what: "calendar",
+                    message: e.to_string(),
+                })?;
+        }
+        let mut policies = PolicyRegistry::builtin();
+        if let Some(d) = self.store.document(tenant, DocumentKind::Settings).await? {
+            policies.load_toml(&d.body)?;
+        }
         let ctx = Arc::new(TenantContext {
             org,
             org_version: doc.version,
             rules,
             rules_version,
+            policies,
+            calendar,
+            doc_versions: (cal_version, settings_version),
         });
         self.cache
             .write()
@@ -250,16 +374,6 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             actor: actor.clone(),
             kind,
         }
-    }
-
-    /// The deadlines of a request after its events.
-    fn deadlines(
-        &self,
-        _ctx: &TenantContext,
-        _events: &[Event],
-        _state: &RequestState,
-    ) -> Deadlines {
-        Deadlines::default()
     }
 
     /// Submits a new request: validates it, routes it, starts its clocks and queues the
@@ -282,6 +396,7 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         )?;
         let now = self.clock.now();
         let content = new.validate(org, now)?;
+        ctx.policies.get(&org.tenant.default_policy)?;
         let decision = ctx.rules.decide(org, &content);
         let system = Actor::system(actor.tenant.clone());
         let mut last_err = None;
@@ -343,7 +458,7 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             all.extend(new_events.iter().cloned());
             all
         };
-        let deadlines = self.deadlines(ctx, &all_events, &state);
+        let deadlines = ctx.deadlines(&state, &all_events, now)?;
         let record = RequestRecord { state, deadlines };
         let outbox = plan(
             &ctx.org,
@@ -476,11 +591,12 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             }
         }
         let now = self.clock.now();
+        let policy = ctx.policies.get(&state.policy)?;
         let dctx = DecideContext {
             org: &ctx.org,
             now,
             actor,
-            restart_clock_on_transfer: false,
+            restart_clock_on_transfer: policy.reassignment == Reassignment::Restart,
         };
         let kinds = state.decide(&command, &dctx)?;
         let mut next = state.clone();
@@ -565,6 +681,132 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         };
         Ok(self.store.query(&actor.tenant, &query).await?)
     }
+}
+
+impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
+    async fn put_doc(
+        &self,
+        actor: &Actor,
+        kind: DocumentKind,
+        body: String,
+    ) -> Result<u32, ServiceError> {
+        let ctx = self.context(&actor.tenant).await?;
+        authorize(
+            actor,
+            Action::Manage,
+            &Target::Tenant(&actor.tenant),
+            &ctx.org,
+        )?;
+        let current = self.store.document_version(&actor.tenant, kind).await?;
+        let doc = Document {
+            tenant: actor.tenant.clone(),
+            kind,
+            version: current + 1,
+            body,
+            updated_at: self.clock.now(),
+            updated_by: actor.to_string(),
+        };
+        self.store.put_document(&doc).await?;
+        Ok(doc.version)
+    }
+
+    /// Adds days to the tenant's calendar (idari izin, local closures, corrections) and
+    /// recomputes the deadlines of open requests. Returns how many deadlines moved.
+    /// Answered and closed requests keep the deadlines they were decided against.
+    pub async fn add_calendar_days(
+        &self,
+        actor: &Actor,
+        additions: Vec<CalendarAddition>,
+    ) -> Result<usize, ServiceError> {
+        let mut all = match self
+            .store
+            .document(&actor.tenant, DocumentKind::Calendar)
+            .await?
+        {
+            Some(d) => parse_calendar(&d.body)?,
+            None => Vec::new(),
+        };
+        // Check the additions apply before anything is written.
+        let mut check = Calendar::new();
+        check
+            .add_all(all.iter().cloned().chain(additions.iter().cloned()))
+            .map_err(|e| ServiceError::Config {
+                what: "calendar",
+                message: e.to_string(),
+            })?;
+        all.extend(additions);
+        let body =
+            serde_json::to_string_pretty(&all).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        self.put_doc(actor, DocumentKind::Calendar, body).await?;
+        self.recompute_open_deadlines(&actor.tenant).await
+    }
+
+    /// Installs the tenant's settings (TOML; `[[policy]]` tables define SLA policies).
+    pub async fn install_settings(
+        &self,
+        actor: &Actor,
+        toml_text: &str,
+    ) -> Result<u32, ServiceError> {
+        PolicyRegistry::builtin().load_toml(toml_text)?;
+        self.put_doc(actor, DocumentKind::Settings, toml_text.to_owned())
+            .await
+    }
+
+    /// Recomputes the deadlines of every open request of a tenant against the current
+    /// calendar and policies; returns how many changed. A request changed meanwhile by a
+    /// command already has fresh deadlines and is skipped.
+    pub async fn recompute_open_deadlines(&self, tenant: &TenantId) -> Result<usize, ServiceError> {
+        let ctx = self.context(tenant).await?;
+        let now = self.clock.now();
+        let mut query = RequestQuery {
+            statuses: Some(Status::ALL.into_iter().filter(|s| s.is_open()).collect()),
+            limit: crate::store::MAX_PAGE,
+            ..RequestQuery::default()
+        };
+        let mut changed = 0;
+        loop {
+            let page = self.store.query(tenant, &query).await?;
+            for rec in &page.items {
+                let events = self.store.events(tenant, rec.state.id).await?;
+                let d = ctx.deadlines(&rec.state, &events, now)?;
+                if d != rec.deadlines {
+                    match self
+                        .store
+                        .update_deadlines(tenant, rec.state.id, rec.state.version, &d)
+                        .await
+                    {
+                        Ok(()) => changed += 1,
+                        Err(StoreError::Conflict { .. }) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            match page.next {
+                Some(c) => query.after = Some(c),
+                None => return Ok(changed),
+            }
+        }
+    }
+
+    /// A request's deadline clocks now, with their explanations.
+    pub async fn deadline(
+        &self,
+        actor: &Actor,
+        tracking: &TrackingNumber,
+    ) -> Result<SlaEvaluation, ServiceError> {
+        let (ctx, rec) = self
+            .load_visible(actor, RequestKey::Tracking(tracking))
+            .await?;
+        let events = self.store.events(&actor.tenant, rec.state.id).await?;
+        ctx.evaluate(&rec.state, &events, self.clock.now())
+    }
+}
+
+fn parse_calendar(body: &str) -> Result<Vec<CalendarAddition>, ServiceError> {
+    serde_json::from_str(body).map_err(|e| ServiceError::Config {
+        what: "calendar",
+        message: e.to_string(),
+    })
 }
 
 enum RequestKey<'a> {

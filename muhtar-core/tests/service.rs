@@ -14,7 +14,9 @@ async fn setup() -> (Svc, TenantId) {
     let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 1);
     let org = fixtures::organisation("svc");
     let t = org.tenant.id.clone();
-    mbs.install_organisation(&Actor::system(t.clone()), org).await.unwrap();
+    mbs.install_organisation(&Actor::system(t.clone()), org)
+        .await
+        .unwrap();
     (mbs, t)
 }
 
@@ -25,18 +27,59 @@ fn actor(t: &TenantId, s: &str) -> Actor {
 #[tokio::test]
 async fn submit_routes_records_events_and_queues_notices_together() {
     let (mbs, t) = setup().await;
-    let rec = mbs.submit(&actor(&t, "muhtar:kuzguncuk"), fixtures::new_request("kuzguncuk")).await.unwrap();
+    let rec = mbs
+        .submit(
+            &actor(&t, "muhtar:kuzguncuk"),
+            fixtures::new_request("kuzguncuk"),
+        )
+        .await
+        .unwrap();
     assert_eq!(rec.state.status, Status::Routed);
-    assert_eq!(rec.state.unit.as_ref().map(|u| u.as_str()), Some("muhtarliklar"));
+    assert_eq!(
+        rec.state.unit.as_ref().map(|u| u.as_str()),
+        Some("muhtarliklar")
+    );
     assert_eq!(rec.state.version, 2);
     let events = mbs.store().events(&t, rec.state.id).await.unwrap();
-    assert_eq!(events.iter().map(|e| e.kind.name()).collect::<Vec<_>>(), ["received", "routed"]);
+    assert_eq!(
+        events.iter().map(|e| e.kind.name()).collect::<Vec<_>>(),
+        ["received", "routed"]
+    );
     let outbox = mbs.store().outbox(&t, Some(rec.state.id)).await.unwrap();
-    let kinds: Vec<_> = outbox.iter().map(|e| (e.message.kind, e.message.channel, e.message.recipient.as_str())).collect();
-    assert!(kinds.contains(&(NoticeKind::Received, DeliveryChannel::Email, "ali.demir@muhtar.example")), "{kinds:?}");
-    assert!(kinds.contains(&(NoticeKind::Received, DeliveryChannel::Sms, "+905321112233")), "{kinds:?}");
-    assert!(kinds.contains(&(NoticeKind::NewInQueue, DeliveryChannel::Email, "muhtarliklar@ornek.bel.tr")), "{kinds:?}");
-    assert_eq!(outbox[0].message.payload["tracking"], rec.state.tracking.to_string());
+    let kinds: Vec<_> = outbox
+        .iter()
+        .map(|e| {
+            (
+                e.message.kind,
+                e.message.channel,
+                e.message.recipient.as_str(),
+            )
+        })
+        .collect();
+    assert!(
+        kinds.contains(&(
+            NoticeKind::Received,
+            DeliveryChannel::Email,
+            "ali.demir@muhtar.example"
+        )),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&(NoticeKind::Received, DeliveryChannel::Sms, "+905321112233")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&(
+            NoticeKind::NewInQueue,
+            DeliveryChannel::Email,
+            "muhtarliklar@ornek.bel.tr"
+        )),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        outbox[0].message.payload["tracking"],
+        rec.state.tracking.to_string()
+    );
 }
 
 #[tokio::test]
@@ -45,14 +88,35 @@ async fn bad_input_is_refused_and_nothing_is_written() {
     let muhtar = actor(&t, "muhtar:kuzguncuk");
     let mut r = fixtures::new_request("kuzguncuk");
     r.subject = "   ".into();
-    assert!(matches!(mbs.submit(&muhtar, r).await, Err(ServiceError::Input(InputError::Empty { field: "subject" }))));
+    assert!(matches!(
+        mbs.submit(&muhtar, r).await,
+        Err(ServiceError::Input(InputError::Empty { field: "subject" }))
+    ));
     let mut r = fixtures::new_request("kuzguncuk");
     r.category = "uydurma".into();
-    assert!(matches!(mbs.submit(&muhtar, r).await, Err(ServiceError::Input(InputError::Unknown { field: "category", .. }))));
+    assert!(matches!(
+        mbs.submit(&muhtar, r).await,
+        Err(ServiceError::Input(InputError::Unknown {
+            field: "category",
+            ..
+        }))
+    ));
     let mut r = fixtures::new_request("kuzguncuk");
-    r.location = Some(muhtar_core::request::Location { lat: 51.5, lon: -0.1 });
-    assert!(matches!(mbs.submit(&muhtar, r).await, Err(ServiceError::Input(InputError::OutOfBounds { field: "location.lat", .. }))));
-    let page = mbs.list(&actor(&t, "coordinator"), RequestQuery::default()).await.unwrap();
+    r.location = Some(muhtar_core::request::Location {
+        lat: 51.5,
+        lon: -0.1,
+    });
+    assert!(matches!(
+        mbs.submit(&muhtar, r).await,
+        Err(ServiceError::Input(InputError::OutOfBounds {
+            field: "location.lat",
+            ..
+        }))
+    ));
+    let page = mbs
+        .list(&actor(&t, "coordinator"), RequestQuery::default())
+        .await
+        .unwrap();
     assert!(page.items.is_empty());
     assert!(mbs.store().outbox(&t, None).await.unwrap().is_empty());
 }
@@ -62,16 +126,45 @@ async fn muhtars_cannot_submit_for_or_see_another_muhtarlik() {
     let (mbs, t) = setup().await;
     let kuz = actor(&t, "muhtar:kuzguncuk");
     let cen = actor(&t, "muhtar:cengelkoy");
-    assert!(matches!(mbs.submit(&cen, fixtures::new_request("kuzguncuk")).await, Err(ServiceError::Forbidden(_))));
-    let rec = mbs.submit(&kuz, fixtures::new_request("kuzguncuk")).await.unwrap();
-    let tr = rec.state.tracking;
-    assert!(matches!(mbs.get(&cen, &tr).await, Err(ServiceError::NotFound(_))));
     assert!(matches!(
-        mbs.execute(&cen, &tr, None, Command::Withdraw { reason: String::new() }).await,
+        mbs.submit(&cen, fixtures::new_request("kuzguncuk")).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    let rec = mbs
+        .submit(&kuz, fixtures::new_request("kuzguncuk"))
+        .await
+        .unwrap();
+    let tr = rec.state.tracking;
+    assert!(matches!(
+        mbs.get(&cen, &tr).await,
         Err(ServiceError::NotFound(_))
     ));
-    assert!(mbs.list(&cen, RequestQuery::default()).await.unwrap().items.is_empty());
-    assert_eq!(mbs.list(&kuz, RequestQuery::default()).await.unwrap().items.len(), 1);
+    assert!(matches!(
+        mbs.execute(
+            &cen,
+            &tr,
+            None,
+            Command::Withdraw {
+                reason: String::new()
+            }
+        )
+        .await,
+        Err(ServiceError::NotFound(_))
+    ));
+    assert!(mbs
+        .list(&cen, RequestQuery::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert_eq!(
+        mbs.list(&kuz, RequestQuery::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     // Another tenant's actor sees nothing, even with the right tracking number.
     let other = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 2);
     drop(other);
@@ -82,58 +175,148 @@ async fn muhtars_cannot_submit_for_or_see_another_muhtarlik() {
 #[tokio::test]
 async fn staff_work_only_in_their_subtree_and_the_lifecycle_runs() {
     let (mbs, t) = setup().await;
-    let rec = mbs.submit(&actor(&t, "muhtar:kuzguncuk"), fixtures::new_request("kuzguncuk")).await.unwrap();
+    let rec = mbs
+        .submit(
+            &actor(&t, "muhtar:kuzguncuk"),
+            fixtures::new_request("kuzguncuk"),
+        )
+        .await
+        .unwrap();
     let tr = rec.state.tracking;
     let coord = actor(&t, "coordinator");
     let fen = actor(&t, "unit:fen-isleri");
     let asfalt = actor(&t, "unit:asfalt");
     let park = actor(&t, "unit:park-bahce");
     // The coordinator corrects the routing to a sub-unit of Fen İşleri.
-    mbs.execute(&coord, &tr, None, Command::Reroute { to: "asfalt".parse().unwrap(), reason: "Asfalt işi".into() }).await.unwrap();
-    assert!(matches!(mbs.get(&park, &tr).await, Err(ServiceError::NotFound(_))));
-    assert!(mbs.get(&fen, &tr).await.is_ok(), "parent unit sees its sub-unit's requests");
-    let r = mbs.execute(&asfalt, &tr, Some(3), Command::Accept).await.unwrap();
+    mbs.execute(
+        &coord,
+        &tr,
+        None,
+        Command::Reroute {
+            to: "asfalt".parse().unwrap(),
+            reason: "Asfalt işi".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        mbs.get(&park, &tr).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    assert!(
+        mbs.get(&fen, &tr).await.is_ok(),
+        "parent unit sees its sub-unit's requests"
+    );
+    let r = mbs
+        .execute(&asfalt, &tr, Some(3), Command::Accept)
+        .await
+        .unwrap();
     assert_eq!(r.state.status, Status::InProgress);
     // A stale version is a conflict, and nothing changes.
     assert!(matches!(
         mbs.execute(&asfalt, &tr, Some(3), Command::Accept).await,
-        Err(ServiceError::Conflict { expected: 3, actual: 4 })
+        Err(ServiceError::Conflict {
+            expected: 3,
+            actual: 4
+        })
     ));
     // A muhtar may not answer their own request.
     assert!(matches!(
-        mbs.execute(&actor(&t, "muhtar:kuzguncuk"), &tr, None, Command::Answer {
-            outcome: Outcome::Positive, reason: None, reason_text: None, text: "ok".into()
-        }).await,
+        mbs.execute(
+            &actor(&t, "muhtar:kuzguncuk"),
+            &tr,
+            None,
+            Command::Answer {
+                outcome: Outcome::Positive,
+                reason: None,
+                reason_text: None,
+                text: "ok".into()
+            }
+        )
+        .await,
         Err(ServiceError::Forbidden(_))
     ));
     mbs.clock().advance(Duration::days(3));
     let r = mbs
-        .execute(&asfalt, &tr, None, Command::Answer { outcome: Outcome::Positive, reason: None, reason_text: None, text: "Yama yapıldı".into() })
+        .execute(
+            &asfalt,
+            &tr,
+            None,
+            Command::Answer {
+                outcome: Outcome::Positive,
+                reason: None,
+                reason_text: None,
+                text: "Yama yapıldı".into(),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(r.state.outcome, Some(Outcome::Positive));
-    let answered: Vec<_> = mbs.store().outbox(&t, Some(r.state.id)).await.unwrap().into_iter().filter(|e| e.message.kind == NoticeKind::Answered).collect();
+    let answered: Vec<_> = mbs
+        .store()
+        .outbox(&t, Some(r.state.id))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.message.kind == NoticeKind::Answered)
+        .collect();
     assert_eq!(answered.len(), 2, "e-mail and SMS to the muhtar");
     assert_eq!(answered[0].message.payload["answer"], "Yama yapıldı");
     // The muhtar reopens; the unit's queue shows it again.
-    mbs.execute(&actor(&t, "muhtar:kuzguncuk"), &tr, None, Command::Reopen { reason: "Yine bozuldu".into() }).await.unwrap();
-    let q = mbs.queue(&fen, &"fen-isleri".parse().unwrap(), 10, None).await.unwrap();
+    mbs.execute(
+        &actor(&t, "muhtar:kuzguncuk"),
+        &tr,
+        None,
+        Command::Reopen {
+            reason: "Yine bozuldu".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let q = mbs
+        .queue(&fen, &"fen-isleri".parse().unwrap(), 10, None)
+        .await
+        .unwrap();
     assert_eq!(q.items.len(), 1);
-    assert!(matches!(mbs.queue(&park, &"fen-isleri".parse().unwrap(), 10, None).await, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(
+        mbs.queue(&park, &"fen-isleri".parse().unwrap(), 10, None)
+            .await,
+        Err(ServiceError::Forbidden(_))
+    ));
     let history = mbs.history(&coord, &tr).await.unwrap();
     assert_eq!(history.len(), 6);
-    assert_eq!(muhtar_core::request::RequestState::fold(&history).unwrap(), mbs.get(&coord, &tr).await.unwrap().state);
+    assert_eq!(
+        muhtar_core::request::RequestState::fold(&history).unwrap(),
+        mbs.get(&coord, &tr).await.unwrap().state
+    );
 }
 
 #[tokio::test]
 async fn organisation_changes_need_an_administrator() {
     let (mbs, t) = setup().await;
     let org = fixtures::organisation("svc");
-    assert!(matches!(mbs.install_organisation(&Actor::system(t.clone()), org.clone()).await, Err(ServiceError::Forbidden(_))));
-    assert!(matches!(mbs.install_organisation(&actor(&t, "coordinator"), org.clone()).await, Err(ServiceError::Forbidden(_))));
-    assert_eq!(mbs.install_organisation(&actor(&t, "admin"), org).await.unwrap(), 2);
+    assert!(matches!(
+        mbs.install_organisation(&Actor::system(t.clone()), org.clone())
+            .await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    assert!(matches!(
+        mbs.install_organisation(&actor(&t, "coordinator"), org.clone())
+            .await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    assert_eq!(
+        mbs.install_organisation(&actor(&t, "admin"), org)
+            .await
+            .unwrap(),
+        2
+    );
     let unknown = Actor::parse(&TenantId::new("yok").unwrap(), "muhtar:kuzguncuk").unwrap();
-    assert!(matches!(mbs.submit(&unknown, fixtures::new_request("kuzguncuk")).await, Err(ServiceError::NotConfigured(_))));
+    assert!(matches!(
+        mbs.submit(&unknown, fixtures::new_request("kuzguncuk"))
+            .await,
+        Err(ServiceError::NotConfigured(_))
+    ));
 }
 
 #[tokio::test]
@@ -142,13 +325,135 @@ async fn tracking_number_collisions_are_retried() {
     // uniqueness check makes the second pick another.
     let store = std::sync::Arc::new(MemoryStore::default());
     let a = Mbs::new(store.clone(), ManualClock::new(fixtures::t0()), 7);
-    let b = Mbs::new(store.clone(), ManualClock::new(fixtures::t0() + Duration::seconds(1)), 7);
+    let b = Mbs::new(
+        store.clone(),
+        ManualClock::new(fixtures::t0() + Duration::seconds(1)),
+        7,
+    );
     let org = fixtures::organisation("col");
     let t = org.tenant.id.clone();
-    a.install_organisation(&Actor::system(t.clone()), org).await.unwrap();
+    a.install_organisation(&Actor::system(t.clone()), org)
+        .await
+        .unwrap();
     let m = actor(&t, "muhtar:kuzguncuk");
-    let r1 = a.submit(&m, fixtures::new_request("kuzguncuk")).await.unwrap();
-    let r2 = b.submit(&m, fixtures::new_request("kuzguncuk")).await.unwrap();
+    let r1 = a
+        .submit(&m, fixtures::new_request("kuzguncuk"))
+        .await
+        .unwrap();
+    let r2 = b
+        .submit(&m, fixtures::new_request("kuzguncuk"))
+        .await
+        .unwrap();
     assert_ne!(r1.state.tracking, r2.state.tracking);
-    assert_eq!(store.query(&t, &RequestQuery::default()).await.unwrap().items.len(), 2);
+    assert_eq!(
+        store
+            .query(&t, &RequestQuery::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn deadlines_follow_the_policy_and_move_with_the_calendar_only_while_open() {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use muhtar_core::calendar::{CalendarAddition, CalendarChange};
+    // DOMAIN.md worked example: Genelge 2015/8, received 2025-03-14 → 2025-04-02 17:30 +03:00.
+    let (mbs, t) = setup().await;
+    let muhtar = actor(&t, "muhtar:kuzguncuk");
+    let open = mbs
+        .submit(&muhtar, fixtures::new_request("kuzguncuk"))
+        .await
+        .unwrap();
+    let due = Utc.with_ymd_and_hms(2025, 4, 2, 14, 30, 0).unwrap();
+    assert_eq!(open.deadlines.resolution_due, Some(due));
+    let answered = mbs
+        .submit(&muhtar, fixtures::new_request("kuzguncuk"))
+        .await
+        .unwrap();
+    mbs.execute(
+        &actor(&t, "coordinator"),
+        &answered.state.tracking,
+        None,
+        Command::Answer {
+            outcome: Outcome::Positive,
+            reason: None,
+            reason_text: None,
+            text: "Tamam".into(),
+        },
+    )
+    .await
+    .unwrap();
+    // The legal calendar ignores idari izin; a local closure moves operational views only.
+    // A correction that makes 2025-04-02 a full holiday moves open legal deadlines.
+    let add = CalendarAddition {
+        date: NaiveDate::from_ymd_opt(2025, 4, 2).unwrap(),
+        change: CalendarChange::Correction {
+            set: muhtar_core::calendar::DayOverride::FullHoliday,
+        },
+        note: "test".into(),
+        added_by: "admin".into(),
+        added_at: fixtures::t0(),
+    };
+    assert!(matches!(
+        mbs.add_calendar_days(&actor(&t, "coordinator"), vec![add.clone()])
+            .await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    let moved = mbs
+        .add_calendar_days(&actor(&t, "admin"), vec![add])
+        .await
+        .unwrap();
+    assert_eq!(moved, 1, "only the open request moves");
+    let open_now = mbs.get(&muhtar, &open.state.tracking).await.unwrap();
+    assert_eq!(
+        open_now.deadlines.resolution_due,
+        Some(Utc.with_ymd_and_hms(2025, 4, 3, 14, 30, 0).unwrap())
+    );
+    let answered_now = mbs.get(&muhtar, &answered.state.tracking).await.unwrap();
+    assert_eq!(answered_now.deadlines.resolution_due, Some(due));
+    let eval = mbs.deadline(&muhtar, &open.state.tracking).await.unwrap();
+    assert_eq!(
+        eval.resolution.due_date,
+        NaiveDate::from_ymd_opt(2025, 4, 3).unwrap()
+    );
+    assert!(
+        !eval.resolution.explanation.rolled_forward.is_empty(),
+        "{:?}",
+        eval.resolution.explanation
+    );
+}
+
+#[tokio::test]
+async fn a_fee_pause_is_refused_by_a_policy_without_one_and_nothing_is_written() {
+    let (mbs, t) = setup().await;
+    let rec = mbs
+        .submit(
+            &actor(&t, "muhtar:kuzguncuk"),
+            fixtures::new_request("kuzguncuk"),
+        )
+        .await
+        .unwrap();
+    let r = mbs
+        .execute(
+            &actor(&t, "coordinator"),
+            &rec.state.tracking,
+            None,
+            Command::Pause {
+                reason: muhtar_core::request::PauseReason::Fee,
+                note: "Ücret".into(),
+            },
+        )
+        .await;
+    assert!(matches!(r, Err(ServiceError::Sla(_))), "{r:?}");
+    assert_eq!(
+        mbs.get(&actor(&t, "coordinator"), &rec.state.tracking)
+            .await
+            .unwrap()
+            .state
+            .version,
+        2
+    );
 }
