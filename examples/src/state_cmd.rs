@@ -1,0 +1,693 @@
+//! The `muhtar` commands that keep state: init, demo, start, submit, show, list, the
+//! lifecycle commands, and export. Every command acts as the actor given by `--as` and
+//! goes through the same service façade (validation, authorization, one transaction) as
+//! any portal.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Subcommand};
+use muhtar_core::access::{Actor, Role};
+use muhtar_core::ids::{MuhtarlikCode, TenantId, UnitCode};
+use muhtar_core::org::Organisation;
+use muhtar_core::reason::ReasonCode;
+use muhtar_core::request::{Channel, Command, NewRequest, Outcome, PauseReason, Priority, RequestKind, Status};
+use muhtar_core::service::{Mbs, ServiceError};
+use muhtar_core::store::{Cursor, Order, RequestQuery, RequestRecord, Store};
+use muhtar_core::tracking::TrackingNumber;
+
+use crate::db;
+use crate::demo;
+
+/// The example organisation shipped with the binary.
+pub const EXAMPLE_ORG: &str = include_str!("../data/org.toml");
+
+/// Options every stateful command shares.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Database URL: `sqlite://PATH` (default) or `postgres://...`.
+    #[arg(long, env = "MUHTAR_DB", default_value = "sqlite://muhtar.db", global = true)]
+    pub db: String,
+    /// Who acts: muhtar:<code>, unit:<code>, coordinator, official, auditor, admin.
+    #[arg(long = "as", env = "MUHTAR_AS", default_value = "coordinator", global = true)]
+    pub actor: String,
+    /// Tenant id (default: the only tenant in the database).
+    #[arg(long, env = "MUHTAR_TENANT", global = true)]
+    pub tenant: Option<String>,
+    /// Print results as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// `muhtar init`.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Organisation file (TOML); default: the shipped example.
+    #[arg(long)]
+    pub org: Option<std::path::PathBuf>,
+    /// Routing rule file (TOML); default: the shipped example.
+    #[arg(long)]
+    pub rules: Option<std::path::PathBuf>,
+}
+
+/// `muhtar demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Seed of the random choices.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Number of requests.
+    #[arg(long, default_value_t = 500)]
+    pub requests: usize,
+    /// Last day of the data (default: today).
+    #[arg(long)]
+    pub until: Option<NaiveDate>,
+}
+
+/// `muhtar submit`.
+#[derive(Debug, Clone, Args)]
+pub struct SubmitArgs {
+    /// A JSON file with the request (`-` for standard input); flags override its fields.
+    #[arg(long)]
+    pub file: Option<String>,
+    /// Muhtarlık code (default: the acting muhtar's).
+    #[arg(long)]
+    pub muhtarlik: Option<String>,
+    /// Category code.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Subject.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Channel (mbs-web, phone, petition, ...).
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Kind (request, suggestion, complaint, information-request).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Mark urgent.
+    #[arg(long)]
+    pub urgent: bool,
+    /// Latitude.
+    #[arg(long, requires = "lon", allow_hyphen_values = true)]
+    pub lat: Option<f64>,
+    /// Longitude.
+    #[arg(long, requires = "lat", allow_hyphen_values = true)]
+    pub lon: Option<f64>,
+    /// Address text.
+    #[arg(long)]
+    pub address: Option<String>,
+    /// Official registration number of a paper document.
+    #[arg(long)]
+    pub registration_number: Option<String>,
+}
+
+/// `muhtar list`.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Only this unit and the units below it.
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Only this muhtarlık.
+    #[arg(long)]
+    pub muhtarlik: Option<String>,
+    /// Only this status (repeatable).
+    #[arg(long)]
+    pub status: Vec<String>,
+    /// Only open requests past their deadline.
+    #[arg(long)]
+    pub overdue: bool,
+    /// Only open requests within the warning window before their deadline.
+    #[arg(long)]
+    pub at_risk: bool,
+    /// Page size.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Continue after this cursor (printed at the end of the previous page).
+    #[arg(long)]
+    pub after: Option<String>,
+}
+
+/// A command on one request.
+#[derive(Debug, Clone, Args)]
+pub struct OnRequest {
+    /// Tracking number (takip numarası).
+    pub tracking: String,
+    /// Fail if the request is no longer at this version.
+    #[arg(long)]
+    pub expect_version: Option<u32>,
+}
+
+/// The lifecycle commands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Lifecycle {
+    /// Accept a request into the unit's work.
+    Accept(OnRequest),
+    /// Send a progress note (ara cevap).
+    Reply {
+        #[command(flatten)]
+        on: OnRequest,
+        /// The note.
+        #[arg(long)]
+        text: String,
+    },
+    /// Answer with an outcome.
+    Answer {
+        #[command(flatten)]
+        on: OnRequest,
+        /// positive (olumlu) or negative (olumsuz).
+        #[arg(long)]
+        outcome: String,
+        /// Reason code (gerekçe), required when negative.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Explanation of the reason (required for `other`).
+        #[arg(long)]
+        reason_text: Option<String>,
+        /// The answer text.
+        #[arg(long)]
+        text: String,
+    },
+    /// Close an answered request.
+    Close(OnRequest),
+    /// Reopen an answered or closed request (the muhtar, within the window).
+    Reopen {
+        #[command(flatten)]
+        on: OnRequest,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Transfer to another unit (the unit that has it).
+    Transfer {
+        #[command(flatten)]
+        on: OnRequest,
+        /// Target unit code.
+        #[arg(long)]
+        to: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Correct a misrouted request (coordinator).
+    Reroute {
+        #[command(flatten)]
+        on: OnRequest,
+        /// Target unit code.
+        #[arg(long)]
+        to: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Wait on the muhtar (pauses the deadline clocks).
+    Pause {
+        #[command(flatten)]
+        on: OnRequest,
+        /// What is asked of the muhtar.
+        #[arg(long)]
+        note: String,
+        /// The wait is for a fee (Law 4982).
+        #[arg(long)]
+        fee: bool,
+    },
+    /// End the wait.
+    Resume {
+        #[command(flatten)]
+        on: OnRequest,
+        /// What was received.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Withdraw (the muhtar).
+    Withdraw {
+        #[command(flatten)]
+        on: OnRequest,
+        /// Why.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Send a message on a request.
+    Message {
+        #[command(flatten)]
+        on: OnRequest,
+        /// The text.
+        #[arg(long)]
+        text: String,
+    },
+}
+
+/// `muhtar export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, default_value = "jsonl")]
+    pub format: String,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+}
+
+type Service = Mbs<Arc<dyn Store>, fn() -> DateTime<Utc>>;
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+fn err<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// Opens the database (it must be migrated: `muhtar init`), and the service on it.
+pub async fn service(g: &Global) -> Result<(Service, TenantId), String> {
+    let store = db::open(&g.db, false).await?;
+    let tenant = resolve_tenant(&store, g).await?;
+    let f: fn() -> DateTime<Utc> = now;
+    Ok((Mbs::new(store, f, seed()), tenant))
+}
+
+fn seed() -> u64 {
+    let t = Utc::now();
+    (t.timestamp_nanos_opt().unwrap_or_default() as u64) ^ (u64::from(std::process::id()) << 32)
+}
+
+async fn resolve_tenant(store: &Arc<dyn Store>, g: &Global) -> Result<TenantId, String> {
+    if let Some(t) = &g.tenant {
+        return TenantId::new(t.clone()).map_err(err);
+    }
+    let tenants = store.tenants().await.map_err(err)?;
+    match tenants.as_slice() {
+        [] => Err(format!("the database {} has no organisation yet: run `muhtar init`", g.db)),
+        [one] => Ok(one.clone()),
+        many => Err(format!(
+            "the database holds {} tenants ({}): choose one with --tenant",
+            many.len(),
+            many.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+fn actor(g: &Global, tenant: &TenantId) -> Result<Actor, String> {
+    Actor::parse(tenant, &g.actor).map_err(|e| format!("--as {}: {e}", g.actor))
+}
+
+fn read_file(path: &std::path::Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// `muhtar init`: creates or migrates the database and loads the organisation and rules.
+pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
+    let store = db::open(&g.db, true).await?;
+    let org_text = match &a.org {
+        Some(p) => read_file(p)?,
+        None => EXAMPLE_ORG.to_owned(),
+    };
+    let org = Organisation::from_toml_str(&org_text).map_err(err)?;
+    let tenant = org.tenant.id.clone();
+    let f: fn() -> DateTime<Utc> = now;
+    let mbs = Mbs::new(store.clone(), f, seed());
+    let current = store
+        .document(&tenant, muhtar_core::store::DocumentKind::Organisation)
+        .await
+        .map_err(err)?;
+    let org_version = match current {
+        Some(d) if serde_json::from_str::<Organisation>(&d.body).ok().as_ref() == Some(&org) => d.version,
+        Some(_) => mbs.install_organisation(&Actor::parse(&tenant, "admin").map_err(err)?, org.clone()).await.map_err(err)?,
+        None => mbs.install_organisation(&Actor::system(tenant.clone()), org.clone()).await.map_err(err)?,
+    };
+    let rules_version = crate::rules_install(&mbs, &tenant, a.rules.as_deref()).await?;
+    let result = serde_json::json!({
+        "db": g.db,
+        "tenant": tenant,
+        "organisation_version": org_version,
+        "units": org.units.len(),
+        "muhtarliklar": org.muhtarliklar.len(),
+        "rule_set_version": rules_version,
+    });
+    if g.json {
+        println!("{result}");
+    } else {
+        println!(
+            "{}: tenant {} ready ({} units, {} muhtarlık, organisation v{org_version}, rules {rules_version})",
+            g.db,
+            tenant,
+            org.units.len(),
+            org.muhtarliklar.len()
+        );
+    }
+    Ok(())
+}
+
+/// `muhtar demo`.
+pub async fn demo(g: &Global, a: &DemoArgs) -> Result<(), String> {
+    let store = db::open(&g.db, false).await?;
+    let tenant = resolve_tenant(&store, g).await?;
+    let spec = demo::DemoSpec {
+        seed: a.seed,
+        requests: a.requests,
+        until: a.until.unwrap_or_else(|| Utc::now().date_naive()),
+    };
+    let summary = demo::run(store, &tenant, &spec).await.map_err(err)?;
+    if g.json {
+        println!("{}", serde_json::to_string(&summary).map_err(err)?);
+    } else {
+        println!(
+            "demo: {} requests, {} commands; {} positive, {} negative, {} open",
+            summary.requests, summary.commands, summary.positive, summary.negative, summary.open
+        );
+    }
+    Ok(())
+}
+
+/// `muhtar start`: sets up the database on first use (example organisation, rules and
+/// demo data) and shows where the work stands.
+pub async fn start(g: &Global) -> Result<(), String> {
+    let fresh = match db::open(&g.db, false).await {
+        Ok(store) => store.tenants().await.map_err(err)?.is_empty(),
+        Err(_) => true,
+    };
+    if fresh {
+        init(g, &InitArgs { org: None, rules: None }).await?;
+        demo(g, &DemoArgs { seed: 42, requests: 300, until: None }).await?;
+    }
+    let (mbs, tenant) = service(g).await?;
+    let coordinator = Actor::parse(&tenant, "coordinator").map_err(err)?;
+    let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
+    let q = RequestQuery { statuses: Some(open), order: Order::Deadline, limit: 10, ..RequestQuery::default() };
+    let page = mbs.list(&coordinator, q).await.map_err(err)?;
+    println!("Muhtar Bilgi Sistemi on {} (tenant {tenant}). Open requests, earliest deadline first:", g.db);
+    print_table(&page.items);
+    println!("\nTry: muhtar list --overdue | muhtar show <TAKİP NO> | muhtar --as muhtar:kuzguncuk submit --category asfalt-onarim --subject \"Yolda çukur\"");
+    Ok(())
+}
+
+fn parse_enum<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned())).map_err(|_| format!("--{field}: unknown value {value:?}"))
+}
+
+/// `muhtar submit`.
+pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
+    let (mbs, tenant) = service(g).await?;
+    let actor = actor(g, &tenant)?;
+    let mut req: serde_json::Value = match &a.file {
+        Some(p) if p == "-" => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(err)?;
+            serde_json::from_str(&s).map_err(|e| format!("request JSON: {e}"))?
+        }
+        Some(p) => serde_json::from_str(&read_file(std::path::Path::new(p))?).map_err(|e| format!("request JSON: {e}"))?,
+        None => serde_json::json!({}),
+    };
+    let obj = req.as_object_mut().ok_or("the request JSON must be an object")?;
+    let mut set = |k: &str, v: Option<serde_json::Value>| {
+        if let Some(v) = v {
+            obj.insert(k.to_owned(), v);
+        }
+    };
+    let own = match &actor.role {
+        Role::Muhtar(m) => Some(m.to_string()),
+        _ => None,
+    };
+    set("muhtarlik", a.muhtarlik.clone().or(own).map(Into::into));
+    set("category", a.category.clone().map(Into::into));
+    set("subject", a.subject.clone().map(Into::into));
+    set("description", a.description.clone().map(Into::into));
+    set("channel", a.channel.clone().map(Into::into));
+    set("kind", a.kind.clone().map(Into::into));
+    set("address", a.address.clone().map(Into::into));
+    set("registration_number", a.registration_number.clone().map(Into::into));
+    if a.urgent {
+        set("priority", Some("urgent".into()));
+    }
+    if let (Some(lat), Some(lon)) = (a.lat, a.lon) {
+        set("location", Some(serde_json::json!({"lat": lat, "lon": lon})));
+    }
+    if !obj.contains_key("channel") {
+        obj.insert(
+            "channel".into(),
+            if own_is_muhtar(&actor) { "mbs-web" } else { "phone" }.into(),
+        );
+    }
+    let new: NewRequest = serde_json::from_value(req).map_err(|e| format!("request: {e}"))?;
+    let rec = mbs.submit(&actor, new).await.map_err(err)?;
+    print_record(g, &rec, "submitted")
+}
+
+fn own_is_muhtar(a: &Actor) -> bool {
+    matches!(a.role, Role::Muhtar(_))
+}
+
+fn tracking(s: &str) -> Result<TrackingNumber, String> {
+    s.parse::<TrackingNumber>().map_err(|e| format!("tracking number: {e}"))
+}
+
+/// `muhtar show`.
+pub async fn show(g: &Global, t: &str) -> Result<(), String> {
+    let (mbs, tenant) = service(g).await?;
+    let actor = actor(g, &tenant)?;
+    let tr = tracking(t)?;
+    let rec = mbs.get(&actor, &tr).await.map_err(err)?;
+    let history = mbs.history(&actor, &tr).await.map_err(err)?;
+    let clocks = mbs.deadline(&actor, &tr).await.map_err(err)?;
+    if g.json {
+        println!(
+            "{}",
+            serde_json::json!({"request": rec, "history": history, "clocks": clocks})
+        );
+        return Ok(());
+    }
+    let s = &rec.state;
+    println!("Takip No     {}", s.tracking);
+    println!("Konu         {}", s.content.subject);
+    println!("Muhtarlık    {}  ({} / {})", s.content.muhtarlik, s.content.district, s.content.province);
+    println!("Kategori     {}   Kanal: {:?}   Tür: {:?}", s.content.category, s.content.channel, s.content.kind);
+    println!("Durum        {}   Birim: {}", s.status.as_str(), s.unit.as_ref().map(|u| u.as_str()).unwrap_or("-"));
+    println!("Alındı       {}", local(s.content.received_at));
+    println!(
+        "Süre sonu    {} ({:?}, policy {})",
+        clocks.resolution.due.format("%Y-%m-%d %H:%M %:z"),
+        clocks.resolution.state,
+        s.policy
+    );
+    if let Some(o) = s.outcome {
+        println!(
+            "Sonuç        {:?}{}",
+            o,
+            s.reason.as_ref().map(|r| format!(" — gerekçe: {r}")).unwrap_or_default()
+        );
+    }
+    println!("Geçmiş:");
+    for e in &history {
+        println!("  v{:<3} {}  {:<14} {}", e.version, local(e.at), e.kind.name(), e.actor);
+    }
+    Ok(())
+}
+
+fn local(t: DateTime<Utc>) -> String {
+    muhtar_core::calendar::to_istanbul(t).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// `muhtar list`.
+pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
+    let (mbs, tenant) = service(g).await?;
+    let actor = actor(g, &tenant)?;
+    let ctx = mbs.context(&tenant).await.map_err(err)?;
+    let mut q = RequestQuery { order: Order::Deadline, limit: a.limit, ..RequestQuery::default() };
+    if let Some(u) = &a.unit {
+        let code = UnitCode::new(u.clone()).map_err(err)?;
+        if ctx.org.unit(&code).is_none() {
+            return Err(format!("unknown unit {u}"));
+        }
+        q.units = Some(ctx.org.subtree(&code));
+    }
+    if let Some(m) = &a.muhtarlik {
+        q.muhtarlik = Some(MuhtarlikCode::new(m.clone()).map_err(err)?);
+    }
+    if !a.status.is_empty() {
+        q.statuses = Some(a.status.iter().map(|s| s.parse::<Status>().map_err(err)).collect::<Result<_, _>>()?);
+    }
+    let n = now();
+    if a.overdue || a.at_risk {
+        let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
+        q.statuses = Some(match q.statuses.take() {
+            Some(s) => s.into_iter().filter(|x| x.is_open()).collect(),
+            None => open,
+        });
+    }
+    if a.overdue {
+        q.due_before = Some(n);
+    }
+    q.after = a.after.clone().map(Cursor);
+    let mut items = Vec::new();
+    let mut next;
+    loop {
+        let page = mbs.list(&actor, q.clone()).await.map_err(err)?;
+        next = page.next.clone();
+        for r in page.items {
+            if a.at_risk {
+                // At risk: not yet overdue but within the policy's warning window.
+                let Some(due) = r.deadlines.resolution_due else { continue };
+                if due <= n {
+                    continue;
+                }
+                let events = mbs.store().events(&tenant, r.state.id).await.map_err(err)?;
+                let eval = ctx.evaluate(&r.state, &events, n).map_err(err)?;
+                if eval.resolution.state != muhtar_core::sla::ClockState::AtRisk {
+                    continue;
+                }
+            }
+            items.push(r);
+        }
+        if !a.at_risk || items.len() >= a.limit as usize || next.is_none() {
+            break;
+        }
+        q.after = next.clone();
+    }
+    if g.json {
+        println!("{}", serde_json::json!({"items": items, "next": next}));
+    } else {
+        print_table(&items);
+        if let Some(c) = next {
+            println!("(more: --after {})", c.0);
+        }
+    }
+    Ok(())
+}
+
+fn print_table(items: &[RequestRecord]) {
+    println!("{:<12} {:<12} {:<18} {:<16} {:<18} {:<17} {}", "TAKİP NO", "DURUM", "BİRİM", "MUHTARLIK", "KATEGORİ", "SÜRE SONU", "KONU");
+    for r in items {
+        let s = &r.state;
+        println!(
+            "{:<12} {:<12} {:<18} {:<16} {:<18} {:<17} {}",
+            s.tracking.to_string(),
+            s.status.as_str(),
+            s.unit.as_ref().map(|u| u.as_str()).unwrap_or("-"),
+            s.content.muhtarlik.as_str(),
+            s.content.category,
+            r.deadlines.resolution_due.map(local).unwrap_or_else(|| "-".into()),
+            s.content.subject
+        );
+    }
+    if items.is_empty() {
+        println!("(none)");
+    }
+}
+
+fn print_record(g: &Global, rec: &RequestRecord, what: &str) -> Result<(), String> {
+    if g.json {
+        println!("{}", serde_json::to_string(rec).map_err(err)?);
+    } else {
+        println!(
+            "{what}: {}  status {}  unit {}  due {}",
+            rec.state.tracking,
+            rec.state.status.as_str(),
+            rec.state.unit.as_ref().map(|u| u.as_str()).unwrap_or("-"),
+            rec.deadlines.resolution_due.map(local).unwrap_or_else(|| "-".into())
+        );
+    }
+    Ok(())
+}
+
+/// A lifecycle command.
+pub async fn lifecycle(g: &Global, l: &Lifecycle) -> Result<(), String> {
+    let unit = |s: &str| UnitCode::new(s.to_owned()).map_err(|e| format!("--to: {e}"));
+    let (on, cmd) = match l {
+        Lifecycle::Accept(on) => (on, Command::Accept),
+        Lifecycle::Reply { on, text } => (on, Command::InterimReply { text: text.clone() }),
+        Lifecycle::Answer { on, outcome, reason, reason_text, text } => {
+            let outcome = match outcome.as_str() {
+                "positive" | "olumlu" => Outcome::Positive,
+                "negative" | "olumsuz" => Outcome::Negative,
+                o => return Err(format!("--outcome: {o:?} is neither positive (olumlu) nor negative (olumsuz)")),
+            };
+            (
+                on,
+                Command::Answer { outcome, reason: reason.clone().map(ReasonCode::new), reason_text: reason_text.clone(), text: text.clone() },
+            )
+        }
+        Lifecycle::Close(on) => (on, Command::Close),
+        Lifecycle::Reopen { on, reason } => (on, Command::Reopen { reason: reason.clone() }),
+        Lifecycle::Transfer { on, to, reason } => (on, Command::Transfer { to: unit(to)?, reason: reason.clone() }),
+        Lifecycle::Reroute { on, to, reason } => (on, Command::Reroute { to: unit(to)?, reason: reason.clone() }),
+        Lifecycle::Pause { on, note, fee } => (
+            on,
+            Command::Pause { reason: if *fee { PauseReason::Fee } else { PauseReason::Muhtar }, note: note.clone() },
+        ),
+        Lifecycle::Resume { on, note } => (on, Command::Resume { note: note.clone() }),
+        Lifecycle::Withdraw { on, reason } => (on, Command::Withdraw { reason: reason.clone() }),
+        Lifecycle::Message { on, text } => (on, Command::Message { text: text.clone() }),
+    };
+    let (mbs, tenant) = service(g).await?;
+    let actor = actor(g, &tenant)?;
+    let name = cmd.name();
+    let rec = mbs.execute(&actor, &tracking(&on.tracking)?, on.expect_version, cmd).await.map_err(|e| match e {
+        ServiceError::NotFound(_) => format!("no request {} visible to {}", on.tracking, actor),
+        e => e.to_string(),
+    })?;
+    print_record(g, &rec, name)
+}
+
+/// `muhtar export --format jsonl`: every request, one JSON object per line.
+pub async fn export(g: &Global, a: &ExportArgs) -> Result<(), String> {
+    if a.format != "jsonl" {
+        return Err(format!("--format: {:?} is not supported (jsonl)", a.format));
+    }
+    let (mbs, tenant) = service(g).await?;
+    let actor = actor(g, &tenant)?;
+    let ctx = mbs.context(&tenant).await.map_err(err)?;
+    let mut out: Box<dyn Write> = match &a.out {
+        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| format!("cannot write {}: {e}", p.display()))?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    muhtar_core::access::authorize(&actor, muhtar_core::access::Action::Export, &muhtar_core::access::Target::Tenant(&tenant), &ctx.org)
+        .map_err(|e| format!("forbidden: {e}"))?;
+    let mut q = RequestQuery { order: Order::Newest, limit: 1000, ..RequestQuery::default() };
+    let mut n = 0usize;
+    loop {
+        let page = mbs.list(&actor, q.clone()).await.map_err(err)?;
+        for r in &page.items {
+            let s = &r.state;
+            let line = serde_json::json!({
+                "tracking": s.tracking,
+                "id": s.id,
+                "status": s.status.as_str(),
+                "unit": s.unit,
+                "category": s.content.category,
+                "channel": s.content.channel,
+                "kind": s.content.kind,
+                "muhtarlik": s.content.muhtarlik,
+                "district": s.content.district,
+                "received_at": s.content.received_at,
+                "first_response_due": r.deadlines.first_response_due,
+                "resolution_due": r.deadlines.resolution_due,
+                "first_response_at": s.first_response_at,
+                "answered_at": s.answered_at,
+                "outcome": s.outcome,
+                "reason": s.reason,
+                "reason_text": s.reason_text,
+                "subject": s.content.subject,
+                "citizen": s.content.citizen,
+                "version": s.version,
+            });
+            writeln!(out, "{line}").map_err(err)?;
+            n += 1;
+        }
+        match page.next {
+            Some(c) => q.after = Some(c),
+            None => break,
+        }
+    }
+    out.flush().map_err(err)?;
+    if a.out.is_some() {
+        eprintln!("exported {n} requests");
+    }
+    Ok(())
+}
+
+#[allow(dead_code)]
+fn _unused(_: Channel, _: RequestKind, _: Priority) {}
