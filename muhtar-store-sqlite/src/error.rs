@@ -96,9 +96,7 @@ pub enum MigrateError {
 pub(crate) fn store_error(e: rusqlite::Error) -> StoreError {
     use rusqlite::Error as E;
     match e {
-        E::QueryReturnedNoRows => StoreError::NotFound {
-            what: "row".into(),
-        },
+        E::QueryReturnedNoRows => StoreError::NotFound { what: "row".into() },
         E::SqliteFailure(f, msg) => {
             let text = msg.unwrap_or_else(|| f.to_string());
             match f.code {
@@ -118,7 +116,9 @@ pub(crate) fn store_error(e: rusqlite::Error) -> StoreError {
                 ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
                     StoreError::Unavailable(format!("database is locked: {text}"))
                 }
-                ErrorCode::ReadOnly => StoreError::Unavailable(format!("database is read-only: {text}")),
+                ErrorCode::ReadOnly => {
+                    StoreError::Unavailable(format!("database is read-only: {text}"))
+                }
                 ErrorCode::DiskFull => StoreError::Unavailable(format!("disk full: {text}")),
                 ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => {
                     StoreError::Unavailable(format!("database file is corrupt: {text}"))

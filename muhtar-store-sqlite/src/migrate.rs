@@ -214,7 +214,11 @@ mod tests {
             assert_eq!(m.version as usize, i + 1);
             assert!(m.file.starts_with(&format!("{:04}_", m.version)));
             let record = &m.sql[m.body().len()..];
-            assert!(record.starts_with(RECORD_MARKER), "{} has no record", m.file);
+            assert!(
+                record.starts_with(RECORD_MARKER),
+                "{} has no record",
+                m.file
+            );
             let want = format!("VALUES ({}, '{}', '{}',", m.version, m.name, m.checksum());
             assert!(
                 record.contains(&want),

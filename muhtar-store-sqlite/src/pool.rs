@@ -92,7 +92,10 @@ fn parse_location(location: &OsStr) -> Result<PathBuf, OpenError> {
     let Some(s) = location.to_str() else {
         return Ok(PathBuf::from(location));
     };
-    let path = match s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")) {
+    let path = match s
+        .strip_prefix("sqlite://")
+        .or_else(|| s.strip_prefix("sqlite:"))
+    {
         Some(rest) => {
             if rest.contains(['?', '#']) {
                 return Err(invalid("URL parameters are not supported"));

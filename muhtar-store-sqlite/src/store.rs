@@ -5,8 +5,8 @@ use muhtar_core::ids::{RequestId, TenantId};
 use muhtar_core::outbox::{OutboxEntry, OutboxMessage, OutboxStatus};
 use muhtar_core::request::{Event, EventKind};
 use muhtar_core::store::{
-    Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, Order, OutboxStore,
-    Page, RequestQuery, RequestRecord, RequestStore, StoreError,
+    Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, Order, OutboxStore, Page,
+    RequestQuery, RequestRecord, RequestStore, StoreError,
 };
 use muhtar_core::tracking::TrackingNumber;
 use rusqlite::types::Value;
@@ -14,8 +14,8 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Tra
 use uuid::Uuid;
 
 use crate::codec::{
-    enum_name, from_json, id_text, micros, parse_opt_time, parse_tenant,
-    parse_time, time_text, to_json, to_u32, uuid_text,
+    enum_name, from_json, id_text, micros, parse_opt_time, parse_tenant, parse_time, time_text,
+    to_json, to_u32, uuid_text,
 };
 use crate::error::store_error;
 use crate::pool::{begin_error, SqliteStore};
@@ -429,7 +429,11 @@ fn read_events(conn: &Connection, tenant: &str, id: &str) -> Result<Vec<Event>, 
 /// The SQL filters of a query (the cursor apart). Instants that are not whole
 /// microseconds are compared conservatively; the exact check is [`RequestQuery::matches`]
 /// on each row read.
-fn push_filters(q: &RequestQuery, sql: &mut String, args: &mut Vec<Value>) -> Result<(), StoreError> {
+fn push_filters(
+    q: &RequestQuery,
+    sql: &mut String,
+    args: &mut Vec<Value>,
+) -> Result<(), StoreError> {
     fn in_list(col: &str, vals: Vec<String>, sql: &mut String, args: &mut Vec<Value>) {
         if vals.is_empty() {
             sql.push_str(" AND 0");
@@ -689,7 +693,9 @@ fn parse_status(s: &str) -> Result<OutboxStatus, StoreError> {
         "pending" => Ok(OutboxStatus::Pending),
         "sent" => Ok(OutboxStatus::Sent),
         "failed" => Ok(OutboxStatus::Failed),
-        other => Err(StoreError::Invalid(format!("unknown outbox status {other:?}"))),
+        other => Err(StoreError::Invalid(format!(
+            "unknown outbox status {other:?}"
+        ))),
     }
 }
 
@@ -711,7 +717,9 @@ fn read_entry(r: &Row<'_>) -> Result<OutboxEntry, StoreError> {
 
 fn outbox_status(conn: &Connection, id: &str) -> Result<OutboxStatus, StoreError> {
     let s: Option<String> = conn
-        .query_row("SELECT status FROM outbox WHERE id = ?1", [id], |r| r.get(0))
+        .query_row("SELECT status FROM outbox WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
         .optional()
         .map_err(store_error)?;
     parse_status(&s.ok_or_else(|| not_found("outbox message"))?)
