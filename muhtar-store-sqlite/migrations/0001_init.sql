@@ -81,9 +81,10 @@ CREATE TABLE outbox (
 
 -- What a dispatcher claims next.
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id);
--- A tenant's (or a request's) outbox, oldest first.
-CREATE INDEX outbox_tenant ON outbox (tenant, request_id, created_at, id);
+-- A tenant's outbox, and a request's, oldest first.
+CREATE INDEX outbox_tenant ON outbox (tenant, created_at, id);
+CREATE INDEX outbox_request ON outbox (tenant, request_id, created_at, id);
 
 -- muhtar:record (everything above this line is checksummed)
 INSERT INTO schema_migrations (version, name, checksum, applied_at)
-VALUES (1, 'init', '03a5044b9e94f4153dbe548b0fc9ff73605d0ecb51c11edd4fcf2d44eb726860', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+VALUES (1, 'init', 'fc3e2f00d8344127a2a0b5418b86a2c8455f7bb34387aec057b7e77f6c99df11', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));

@@ -519,11 +519,13 @@ fn query_in(
         let mut args = vec![Value::Text(tenant.to_owned())];
         push_filters(q, &mut sql, &mut args)?;
         if let Some((k, id)) = &position {
-            let cmp = match q.order {
-                Order::Deadline => ">",
-                Order::Newest => "<",
+            let (cmp, bound) = match q.order {
+                Order::Deadline => (">", ">="),
+                Order::Newest => ("<", "<="),
             };
-            sql.push_str(&format!(" AND ({key}, id) {cmp} (?, ?)"));
+            // The redundant bound on the key alone lets SQLite seek the expression index.
+            sql.push_str(&format!(" AND {key} {bound} ? AND ({key}, id) {cmp} (?, ?)"));
+            args.push(Value::Integer(*k));
             args.push(Value::Integer(*k));
             args.push(Value::Text(id_text(*id)));
         }
