@@ -524,7 +524,9 @@ fn query_in(
                 Order::Newest => ("<", "<="),
             };
             // The redundant bound on the key alone lets SQLite seek the expression index.
-            sql.push_str(&format!(" AND {key} {bound} ? AND ({key}, id) {cmp} (?, ?)"));
+            sql.push_str(&format!(
+                " AND {key} {bound} ? AND ({key}, id) {cmp} (?, ?)"
+            ));
             args.push(Value::Integer(*k));
             args.push(Value::Integer(*k));
             args.push(Value::Text(id_text(*id)));

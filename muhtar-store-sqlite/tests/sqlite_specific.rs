@@ -443,3 +443,72 @@ async fn urls_and_paths_open_the_same_file() {
         c.record
     );
 }
+
+/// The `requests` table keeps instants in microseconds (the contract's sort keys); query
+/// bounds finer than a microsecond still give exactly what `RequestQuery::matches` says,
+/// across pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sub_microsecond_bounds_are_exact() {
+    use muhtar_core::store::{Order, RequestQuery};
+    let dir = TempDir::new().unwrap();
+    let store = store_in(dir.path(), SqliteOptions::default()).await;
+    let base = t0() + chrono::Duration::microseconds(7);
+    let mut all = Vec::new();
+    for (seed, nanos) in [(1u64, 0i64), (2, 400), (3, 900), (4, 1_000), (5, 1_300)] {
+        let mut spec = Spec::new("ns", seed);
+        spec.received_at = base + chrono::Duration::nanoseconds(nanos);
+        spec.due = Some(base + chrono::Duration::nanoseconds(nanos));
+        let c = spec.commit();
+        store.commit(&c).await.unwrap();
+        all.push(c.record);
+    }
+    let at = |n: i64| Some(base + chrono::Duration::nanoseconds(n));
+    let queries = [
+        RequestQuery {
+            received_from: at(500),
+            ..Default::default()
+        },
+        RequestQuery {
+            received_until: at(500),
+            ..Default::default()
+        },
+        RequestQuery {
+            received_from: at(400),
+            received_until: at(1_300),
+            ..Default::default()
+        },
+        RequestQuery {
+            due_before: at(901),
+            ..Default::default()
+        },
+    ];
+    for q in queries {
+        for order in [Order::Deadline, Order::Newest] {
+            let mut q = RequestQuery {
+                order,
+                limit: 1,
+                ..q.clone()
+            };
+            let mut want: Vec<&RequestRecord> = all.iter().filter(|r| q.matches(r)).collect();
+            want.sort_by_key(|r| {
+                let k = (muhtar_core::store::sort_key(r, order), r.state.id);
+                match order {
+                    Order::Deadline => (k.0, Some(k.1), None),
+                    Order::Newest => (-k.0, None, Some(std::cmp::Reverse(k.1))),
+                }
+            });
+            let mut got = Vec::new();
+            loop {
+                let page = store.query(&tenant("ns"), &q).await.unwrap();
+                got.extend(page.items.into_iter().map(|r| r.state.id));
+                match page.next {
+                    Some(c) => q.after = Some(c),
+                    None => break,
+                }
+            }
+            let want: Vec<_> = want.iter().map(|r| r.state.id).collect();
+            assert!(!want.is_empty());
+            assert_eq!(got, want, "{q:?}");
+        }
+    }
+}
