@@ -1,1 +1,104 @@
-//! Placeholder: built in a later issue.
+//! The SQLite store of `muhtar`: the embedded default, one database file, no server.
+//!
+//! [`SqliteStore`] implements the storage contract of `muhtar-core`
+//! ([`ConfigStore`](muhtar_core::store::ConfigStore),
+//! [`RequestStore`](muhtar_core::store::RequestStore),
+//! [`OutboxStore`](muhtar_core::store::OutboxStore)) on [rusqlite] with a bundled SQLite,
+//! and passes the core conformance suite.
+//!
+//! - **WAL mode**, foreign keys on, a configurable busy timeout
+//!   ([`SqliteOptions::busy_timeout`]).
+//! - **One writer, several readers**: one write connection behind an async mutex and a
+//!   small pool of read-only connections ([`SqliteOptions::readers`]); every SQLite call
+//!   runs on tokio's blocking threads (`spawn_blocking`), never on the runtime's workers.
+//!   Readers never wait for the writer.
+//! - **One transaction per commit** (`BEGIN IMMEDIATE`): the version check, the events, the
+//!   request row and the outbox rows are written together or not at all.
+//! - Every SQLite error is mapped into [`StoreError`](muhtar_core::store::StoreError):
+//!   busy, locked, read-only, full, I/O and corrupt files are `Unavailable`; undecodable
+//!   rows are `Invalid`; taken unique keys are `Duplicate`.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use muhtar_core::store::{ConfigStore, DocumentKind};
+//! use muhtar_store_sqlite::{SqliteOptions, SqliteStore};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = SqliteStore::open("sqlite://muhtar.db", SqliteOptions::default()).await?;
+//! // Explicit, never hidden in `open`: applies whatever migrations are pending.
+//! store.migrate().await?;
+//! let tenant = "uskudar".parse()?;
+//! let version = store.document_version(&tenant, DocumentKind::Organisation).await?;
+//! println!("organisation version {version}");
+//! # Ok(()) }
+//! ```
+//!
+//! Until the schema is current (a new file, or one from an older build), every store
+//! operation fails with `StoreError::Unavailable` naming the schema version;
+//! [`SqliteStore::schema_status`] tells where it stands and [`SqliteStore::migrate`]
+//! brings it forward.
+//!
+//! # Schema
+//!
+//! The schema comes from the append-only SQL files in the crate's `migrations/` directory,
+//! also available as [`MIGRATIONS`]:
+//!
+//! | table | what | key |
+//! |---|---|---|
+//! | `schema_migrations` | applied migrations: `version`, `name`, `checksum` (SHA-256 of the file above its record line), `applied_at` | `version` |
+//! | `events` | **the source of truth**: `tenant`, `request_id`, `version`, `at`, `actor` (JSON), `type`, `payload` (JSON of the event) | `(tenant, request_id, version)` |
+//! | `requests` | the query table: `tenant`, `id`, `tracking`, `version`, `status`, `unit`, `muhtarlik`, `category`, `channel`, `received_at`, `resolution_due`, `first_response_due`, `state` (JSON), `deadlines` (JSON) | `(tenant, id)`, unique `(tenant, tracking)` |
+//! | `outbox` | notices to deliver: `id`, `tenant`, `request_id`, `idempotency_key` (unique), `status`, `attempts`, `next_attempt_at`, `claimed_until`, `last_error`, `sent_at`, `created_at`, `message` (JSON) | `id` |
+//! | `documents` | versioned tenant configuration: `tenant`, `kind`, `version`, `body`, `updated_at`, `updated_by` | `(tenant, kind, version)` |
+//!
+//! Conventions: ids are lowercase hyphenated UUIDs (they sort like the UUIDs); the
+//! instants of `requests` are INTEGER microseconds since the Unix epoch (the sort keys of
+//! the contract; `resolution_due` is NULL when there is none and sorts last); all other
+//! instants are fixed-width UTC RFC 3339 text with nanoseconds
+//! (`2025-03-14T09:00:00.000000000Z`), which sorts in time order. Indexes serve every
+//! listing of the contract: a unit's queue by deadline, the tenant's queue by deadline,
+//! newest first, by muhtarlık, by status and deadline (overdue), and the outbox by
+//! `(status, next_attempt_at)` and by tenant and request. Listings use keyset pagination
+//! on `(COALESCE(resolution_due, i64::MAX), id)` ascending or `(received_at, id)`
+//! descending.
+//!
+//! | migration | adds |
+//! |---|---|
+//! | `0001_init.sql` | `schema_migrations`, `requests`, `events`, `outbox` and their indexes |
+//! | `0002_documents.sql` | `documents` |
+//!
+//! # Applying migrations by hand (for DBAs)
+//!
+//! Each file is plain SQL whose last statement records it in `schema_migrations`, so a DBA
+//! can apply the files with the `sqlite3` shell, in order, skipping those already listed
+//! by `SELECT version, name FROM schema_migrations`:
+//!
+//! ```text
+//! sqlite3 -bail muhtar.db < migrations/0001_init.sql
+//! sqlite3 -bail muhtar.db < migrations/0002_documents.sql
+//! ```
+//!
+//! (`-bail` stops at the first error. For all-or-nothing, wrap a file in a transaction:
+//! `(echo 'BEGIN IMMEDIATE;'; cat migrations/0002_documents.sql; echo 'COMMIT;') | sqlite3
+//! -bail muhtar.db`; the files contain no transaction statements of their own because
+//! [`SqliteStore::migrate`] runs each one inside its own `BEGIN IMMEDIATE`.) The SQL of
+//! every migration is also available to programs as [`MIGRATIONS`]. `migrate()` later
+//! sees what was applied by hand, checks the recorded checksums against the shipped files
+//! ([`MigrateError::ChecksumMismatch`] if a released file was edited) and applies only
+//! the rest. Never edit a released migration: add a new file.
+//!
+//! Backups: with the store running, use `sqlite3 muhtar.db ".backup backup.db"` (copying
+//! the file alone can miss the `-wal` file).
+
+#![forbid(unsafe_code)]
+
+mod codec;
+mod error;
+mod migrate;
+mod pool;
+mod store;
+
+pub use error::{MigrateError, OpenError};
+pub use migrate::{latest_version, Migration, SchemaStatus, MIGRATIONS, RECORD_MARKER};
+pub use pool::{SqliteOptions, SqliteStore};

@@ -1,0 +1,904 @@
+//! The storage contract on SQLite.
+
+use chrono::{DateTime, Utc};
+use muhtar_core::ids::{RequestId, TenantId};
+use muhtar_core::outbox::{OutboxEntry, OutboxMessage, OutboxStatus};
+use muhtar_core::request::{Event, EventKind};
+use muhtar_core::store::{
+    Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, Order, OutboxStore, Page,
+    RequestQuery, RequestRecord, RequestStore, StoreError,
+};
+use muhtar_core::tracking::TrackingNumber;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, TransactionBehavior};
+use uuid::Uuid;
+
+use crate::codec::{
+    enum_name, from_json, id_text, micros, parse_opt_time, parse_tenant, parse_time, time_text,
+    to_json, to_u32, uuid_text,
+};
+use crate::error::store_error;
+use crate::pool::{begin_error, SqliteStore};
+
+/// The deadline sort key in SQL: the resolution deadline, none last.
+const DUE_KEY: &str = "COALESCE(resolution_due, 9223372036854775807)";
+
+fn not_found(what: &str) -> StoreError {
+    StoreError::NotFound {
+        what: what.to_owned(),
+    }
+}
+
+fn immediate(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>, StoreError> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(begin_error)
+}
+
+// ---------------------------------------------------------------------------------------
+// Documents
+
+fn read_document(r: &Row<'_>) -> Result<Document, StoreError> {
+    let tenant: String = r.get(0).map_err(store_error)?;
+    let kind: String = r.get(1).map_err(store_error)?;
+    let version: i64 = r.get(2).map_err(store_error)?;
+    let updated_at: String = r.get(4).map_err(store_error)?;
+    Ok(Document {
+        tenant: parse_tenant(&tenant)?,
+        kind: DocumentKind::parse(&kind)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown document kind {kind:?}")))?,
+        version: to_u32("document version", version)?,
+        body: r.get(3).map_err(store_error)?,
+        updated_at: parse_time(&updated_at)?,
+        updated_by: r.get(5).map_err(store_error)?,
+    })
+}
+
+fn current_doc_version(conn: &Connection, tenant: &str, kind: &str) -> Result<u32, StoreError> {
+    let v: Option<i64> = conn
+        .query_row(
+            "SELECT MAX(version) FROM documents WHERE tenant = ?1 AND kind = ?2",
+            params![tenant, kind],
+            |r| r.get(0),
+        )
+        .map_err(store_error)?;
+    to_u32("document version", v.unwrap_or(0))
+}
+
+#[async_trait::async_trait]
+impl ConfigStore for SqliteStore {
+    async fn put_document(&self, doc: &Document) -> Result<(), StoreError> {
+        let doc = doc.clone();
+        let updated_at = time_text(doc.updated_at)?;
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            let tenant = doc.tenant.as_str();
+            let kind = doc.kind.as_str();
+            let current = current_doc_version(&tx, tenant, kind)?;
+            if doc.version != current + 1 {
+                return Err(StoreError::Conflict {
+                    expected: doc.version.saturating_sub(1),
+                    actual: current,
+                });
+            }
+            tx.execute(
+                "INSERT INTO documents (tenant, kind, version, body, updated_at, updated_by) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    tenant,
+                    kind,
+                    doc.version,
+                    doc.body,
+                    updated_at,
+                    doc.updated_by
+                ],
+            )
+            .map_err(store_error)?;
+            tx.commit().map_err(store_error)
+        })
+        .await
+    }
+
+    async fn document(
+        &self,
+        tenant: &TenantId,
+        kind: DocumentKind,
+    ) -> Result<Option<Document>, StoreError> {
+        let tenant = tenant.as_str().to_owned();
+        self.read(move |conn| {
+            let mut st = conn
+                .prepare_cached(
+                    "SELECT tenant, kind, version, body, updated_at, updated_by FROM documents \
+                     WHERE tenant = ?1 AND kind = ?2 ORDER BY version DESC LIMIT 1",
+                )
+                .map_err(store_error)?;
+            let mut rows = st
+                .query(params![tenant, kind.as_str()])
+                .map_err(store_error)?;
+            match rows.next().map_err(store_error)? {
+                Some(r) => read_document(r).map(Some),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn document_version(
+        &self,
+        tenant: &TenantId,
+        kind: DocumentKind,
+    ) -> Result<u32, StoreError> {
+        let tenant = tenant.as_str().to_owned();
+        self.read(move |conn| current_doc_version(conn, &tenant, kind.as_str()))
+            .await
+    }
+
+    async fn tenants(&self) -> Result<Vec<TenantId>, StoreError> {
+        self.read(|conn| {
+            let mut st = conn
+                .prepare_cached(
+                    "SELECT DISTINCT tenant FROM documents WHERE kind = ?1 ORDER BY tenant",
+                )
+                .map_err(store_error)?;
+            let names = st
+                .query_map([DocumentKind::Organisation.as_str()], |r| {
+                    r.get::<_, String>(0)
+                })
+                .map_err(store_error)?;
+            let mut out = Vec::new();
+            for n in names {
+                out.push(parse_tenant(&n.map_err(store_error)?)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Requests
+
+/// The columns of a commit, encoded before any lock is taken.
+struct EncodedRequest {
+    tenant: String,
+    id: String,
+    tracking: String,
+    version: u32,
+    status: &'static str,
+    unit: Option<String>,
+    muhtarlik: String,
+    category: String,
+    channel: String,
+    received_at: i64,
+    resolution_due: Option<i64>,
+    first_response_due: Option<i64>,
+    state: String,
+    deadlines: String,
+}
+
+fn encode_request(rec: &RequestRecord) -> Result<EncodedRequest, StoreError> {
+    let s = &rec.state;
+    Ok(EncodedRequest {
+        tenant: s.tenant.as_str().to_owned(),
+        id: id_text(s.id),
+        tracking: s.tracking.to_string(),
+        version: s.version,
+        status: s.status.as_str(),
+        unit: s.unit.as_ref().map(|u| u.as_str().to_owned()),
+        muhtarlik: s.content.muhtarlik.as_str().to_owned(),
+        category: s.content.category.clone(),
+        channel: enum_name("channel", &s.content.channel)?,
+        received_at: micros(s.content.received_at),
+        resolution_due: rec.deadlines.resolution_due.map(micros),
+        first_response_due: rec.deadlines.first_response_due.map(micros),
+        state: to_json("request state", &rec.state)?,
+        deadlines: to_json("deadlines", &rec.deadlines)?,
+    })
+}
+
+struct EncodedEvent {
+    version: u32,
+    at: String,
+    actor: String,
+    kind: &'static str,
+    payload: String,
+}
+
+fn encode_event(e: &Event) -> Result<EncodedEvent, StoreError> {
+    Ok(EncodedEvent {
+        version: e.version,
+        at: time_text(e.at)?,
+        actor: to_json("actor", &e.actor)?,
+        kind: e.kind.name(),
+        payload: to_json("event", &e.kind)?,
+    })
+}
+
+struct EncodedMessage {
+    id: String,
+    tenant: String,
+    request: Option<String>,
+    key: String,
+    next_attempt_at: String,
+    created_at: String,
+    message: String,
+}
+
+fn encode_message(m: &OutboxMessage) -> Result<EncodedMessage, StoreError> {
+    Ok(EncodedMessage {
+        id: uuid_text(m.id),
+        tenant: m.tenant.as_str().to_owned(),
+        request: m.request.map(id_text),
+        key: m.idempotency_key.clone(),
+        next_attempt_at: time_text(m.not_before)?,
+        created_at: time_text(m.created_at)?,
+        message: to_json("outbox message", m)?,
+    })
+}
+
+/// Inserts a message unless its idempotency key is taken; whether it was inserted.
+fn insert_message(conn: &Connection, m: &EncodedMessage) -> Result<bool, StoreError> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO outbox (id, tenant, request_id, idempotency_key, status, attempts, \
+             next_attempt_at, created_at, message) \
+             VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?6, ?7) \
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .and_then(|mut st| {
+            st.execute(params![
+                m.id,
+                m.tenant,
+                m.request,
+                m.key,
+                m.next_attempt_at,
+                m.created_at,
+                m.message
+            ])
+        })
+        .map_err(|e| match store_error(e) {
+            StoreError::Duplicate { .. } => StoreError::Duplicate {
+                what: format!("outbox message id {}", m.id),
+            },
+            other => other,
+        })?;
+    Ok(n > 0)
+}
+
+fn read_record(state: &str, deadlines: &str) -> Result<RequestRecord, StoreError> {
+    Ok(RequestRecord {
+        state: from_json("request state", state)?,
+        deadlines: from_json("deadlines", deadlines)?,
+    })
+}
+
+fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
+    let req = encode_request(&c.record)?;
+    let events = c
+        .events
+        .iter()
+        .map(encode_event)
+        .collect::<Result<Vec<_>, _>>()?;
+    let messages = c
+        .outbox
+        .iter()
+        .map(encode_message)
+        .collect::<Result<Vec<_>, _>>()?;
+    let tx = immediate(conn)?;
+    let actual: Option<i64> = tx
+        .query_row(
+            "SELECT version FROM requests WHERE tenant = ?1 AND id = ?2",
+            params![req.tenant, req.id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(store_error)?;
+    let actual = to_u32("request version", actual.unwrap_or(0))?;
+    if actual != c.expected_version {
+        return Err(StoreError::Conflict {
+            expected: c.expected_version,
+            actual,
+        });
+    }
+    for (i, e) in c.events.iter().enumerate() {
+        let want = u32::try_from(i)
+            .ok()
+            .and_then(|i| c.expected_version.checked_add(1)?.checked_add(i));
+        if Some(e.version) != want {
+            return Err(StoreError::Invalid(format!(
+                "event version {} out of sequence",
+                e.version
+            )));
+        }
+    }
+    if c.events.last().map(|e| e.version) != Some(req.version) {
+        return Err(StoreError::Invalid(
+            "state version does not match the events".into(),
+        ));
+    }
+    if c.expected_version == 0 {
+        let other: Option<String> = tx
+            .query_row(
+                "SELECT id FROM requests WHERE tenant = ?1 AND tracking = ?2",
+                params![req.tenant, req.tracking],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(store_error)?;
+        if other.is_some_and(|o| o != req.id) {
+            return Err(StoreError::Duplicate {
+                what: format!("tracking number {}", req.tracking),
+            });
+        }
+    }
+    tx.prepare_cached(
+        "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
+         category, channel, received_at, resolution_due, first_response_due, state, deadlines) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+         ON CONFLICT (tenant, id) DO UPDATE SET \
+         tracking = excluded.tracking, version = excluded.version, status = excluded.status, \
+         unit = excluded.unit, muhtarlik = excluded.muhtarlik, category = excluded.category, \
+         channel = excluded.channel, received_at = excluded.received_at, \
+         resolution_due = excluded.resolution_due, \
+         first_response_due = excluded.first_response_due, \
+         state = excluded.state, deadlines = excluded.deadlines",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            req.tenant,
+            req.id,
+            req.tracking,
+            req.version,
+            req.status,
+            req.unit,
+            req.muhtarlik,
+            req.category,
+            req.channel,
+            req.received_at,
+            req.resolution_due,
+            req.first_response_due,
+            req.state,
+            req.deadlines
+        ])
+    })
+    .map_err(|e| match store_error(e) {
+        StoreError::Duplicate { .. } => StoreError::Duplicate {
+            what: format!("tracking number {}", req.tracking),
+        },
+        other => other,
+    })?;
+    {
+        let mut st = tx
+            .prepare_cached(
+                "INSERT INTO events (tenant, request_id, version, at, actor, type, payload) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(store_error)?;
+        for e in &events {
+            st.execute(params![
+                req.tenant, req.id, e.version, e.at, e.actor, e.kind, e.payload
+            ])
+            .map_err(|err| match store_error(err) {
+                // The version check above makes this unreachable unless the events
+                // table was changed behind the store's back.
+                StoreError::Duplicate { .. } => StoreError::Conflict {
+                    expected: c.expected_version,
+                    actual: e.version,
+                },
+                other => other,
+            })?;
+        }
+    }
+    for m in &messages {
+        insert_message(&tx, m)?;
+    }
+    tx.commit().map_err(store_error)
+}
+
+fn read_events(conn: &Connection, tenant: &str, id: &str) -> Result<Vec<Event>, StoreError> {
+    let mut st = conn
+        .prepare_cached(
+            "SELECT version, at, actor, type, payload FROM events \
+             WHERE tenant = ?1 AND request_id = ?2 ORDER BY version",
+        )
+        .map_err(store_error)?;
+    let mut rows = st.query(params![tenant, id]).map_err(store_error)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(store_error)? {
+        let version: i64 = r.get(0).map_err(store_error)?;
+        let at: String = r.get(1).map_err(store_error)?;
+        let actor: String = r.get(2).map_err(store_error)?;
+        let kind_name: String = r.get(3).map_err(store_error)?;
+        let payload: String = r.get(4).map_err(store_error)?;
+        let kind: EventKind = from_json("event", &payload)?;
+        if kind.name() != kind_name {
+            return Err(StoreError::Invalid(format!(
+                "event {version} has type {kind_name:?} but its payload is {:?}",
+                kind.name()
+            )));
+        }
+        out.push(Event {
+            version: to_u32("event version", version)?,
+            at: parse_time(&at)?,
+            actor: from_json("actor", &actor)?,
+            kind,
+        });
+    }
+    Ok(out)
+}
+
+/// The SQL filters of a query (the cursor apart). Instants that are not whole
+/// microseconds are compared conservatively; the exact check is [`RequestQuery::matches`]
+/// on each row read.
+fn push_filters(
+    q: &RequestQuery,
+    sql: &mut String,
+    args: &mut Vec<Value>,
+) -> Result<(), StoreError> {
+    fn in_list(col: &str, vals: Vec<String>, sql: &mut String, args: &mut Vec<Value>) {
+        if vals.is_empty() {
+            sql.push_str(" AND 0");
+            return;
+        }
+        sql.push_str(&format!(" AND {col} IN ("));
+        for (i, v) in vals.into_iter().enumerate() {
+            sql.push_str(if i == 0 { "?" } else { ", ?" });
+            args.push(Value::Text(v));
+        }
+        sql.push(')');
+    }
+    /// `col < t` in microseconds: exact for whole microseconds, one microsecond wide
+    /// otherwise.
+    fn before(col: &str, t: DateTime<Utc>, sql: &mut String, args: &mut Vec<Value>) {
+        let op = if t.timestamp_subsec_nanos() % 1000 == 0 {
+            "<"
+        } else {
+            "<="
+        };
+        sql.push_str(&format!(" AND {col} {op} ?"));
+        args.push(Value::Integer(micros(t)));
+    }
+    if let Some(us) = &q.units {
+        in_list(
+            "unit",
+            us.iter().map(|u| u.as_str().to_owned()).collect(),
+            sql,
+            args,
+        );
+    }
+    if let Some(m) = &q.muhtarlik {
+        sql.push_str(" AND muhtarlik = ?");
+        args.push(Value::Text(m.as_str().to_owned()));
+    }
+    if let Some(st) = &q.statuses {
+        in_list(
+            "status",
+            st.iter().map(|s| s.as_str().to_owned()).collect(),
+            sql,
+            args,
+        );
+    }
+    if let Some(c) = &q.category {
+        sql.push_str(" AND category = ?");
+        args.push(Value::Text(c.clone()));
+    }
+    if let Some(c) = &q.channel {
+        sql.push_str(" AND channel = ?");
+        args.push(Value::Text(enum_name("channel", c)?));
+    }
+    if let Some(f) = q.received_from {
+        // received_at >= f implies micros(received_at) >= micros(f) (micros floors).
+        sql.push_str(" AND received_at >= ?");
+        args.push(Value::Integer(micros(f)));
+    }
+    if let Some(u) = q.received_until {
+        before("received_at", u, sql, args);
+    }
+    if let Some(d) = q.due_before {
+        sql.push_str(" AND resolution_due IS NOT NULL");
+        before("resolution_due", d, sql, args);
+    }
+    Ok(())
+}
+
+fn query_in(
+    conn: &Connection,
+    tenant: &str,
+    q: &RequestQuery,
+) -> Result<Page<RequestRecord>, StoreError> {
+    let mut position = q.after.as_ref().map(Cursor::decode).transpose()?;
+    let n = q.page_size() as usize;
+    let (key, order) = match q.order {
+        Order::Deadline => (DUE_KEY, "ASC"),
+        Order::Newest => ("received_at", "DESC"),
+    };
+    let mut out: Vec<RequestRecord> = Vec::with_capacity(n + 1);
+    // Usually one round: the SQL filters are exact unless an instant in the query has
+    // sub-microsecond digits, and then the few extra rows are dropped and refilled.
+    loop {
+        let mut sql = format!("SELECT state, deadlines, {key}, id FROM requests WHERE tenant = ?");
+        let mut args = vec![Value::Text(tenant.to_owned())];
+        push_filters(q, &mut sql, &mut args)?;
+        if let Some((k, id)) = &position {
+            let (cmp, bound) = match q.order {
+                Order::Deadline => (">", ">="),
+                Order::Newest => ("<", "<="),
+            };
+            // The redundant bound on the key alone lets SQLite seek the expression index.
+            sql.push_str(&format!(
+                " AND {key} {bound} ? AND ({key}, id) {cmp} (?, ?)"
+            ));
+            args.push(Value::Integer(*k));
+            args.push(Value::Integer(*k));
+            args.push(Value::Text(id_text(*id)));
+        }
+        let need = n + 1 - out.len();
+        sql.push_str(&format!(" ORDER BY {key} {order}, id {order} LIMIT ?"));
+        args.push(Value::Integer(need as i64));
+        let mut st = conn.prepare_cached(&sql).map_err(store_error)?;
+        let mut rows = st.query(params_from_iter(args)).map_err(store_error)?;
+        let mut fetched = 0;
+        while let Some(r) = rows.next().map_err(store_error)? {
+            fetched += 1;
+            let state: String = r.get(0).map_err(store_error)?;
+            let deadlines: String = r.get(1).map_err(store_error)?;
+            let k: i64 = r.get(2).map_err(store_error)?;
+            let id: String = r.get(3).map_err(store_error)?;
+            let id: RequestId = id
+                .parse()
+                .map_err(|_| StoreError::Invalid(format!("stored request id {id:?}")))?;
+            position = Some((k, id));
+            let rec = read_record(&state, &deadlines)?;
+            if q.matches(&rec) && q.after_cursor(&rec)? {
+                out.push(rec);
+            }
+        }
+        if out.len() > n || fetched < need {
+            break;
+        }
+    }
+    let next = if out.len() > n {
+        out.truncate(n);
+        out.last().map(|r| Cursor::after(r, q.order))
+    } else {
+        None
+    };
+    Ok(Page { items: out, next })
+}
+
+#[async_trait::async_trait]
+impl RequestStore for SqliteStore {
+    async fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
+        let c = commit.clone();
+        self.write(move |conn| commit_in(conn, &c)).await
+    }
+
+    async fn load(&self, tenant: &TenantId, id: RequestId) -> Result<RequestRecord, StoreError> {
+        let (tenant, id) = (tenant.as_str().to_owned(), id_text(id));
+        self.read(move |conn| {
+            let row: Option<(String, String)> = conn
+                .prepare_cached(
+                    "SELECT state, deadlines FROM requests WHERE tenant = ?1 AND id = ?2",
+                )
+                .and_then(|mut st| {
+                    st.query_row(params![tenant, id], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()
+                })
+                .map_err(store_error)?;
+            let (s, d) = row.ok_or_else(|| not_found("request"))?;
+            read_record(&s, &d)
+        })
+        .await
+    }
+
+    async fn load_by_tracking(
+        &self,
+        tenant: &TenantId,
+        tracking: &TrackingNumber,
+    ) -> Result<RequestRecord, StoreError> {
+        let (tenant, tracking) = (tenant.as_str().to_owned(), tracking.to_string());
+        self.read(move |conn| {
+            let row: Option<(String, String)> = conn
+                .prepare_cached(
+                    "SELECT state, deadlines FROM requests WHERE tenant = ?1 AND tracking = ?2",
+                )
+                .and_then(|mut st| {
+                    st.query_row(params![tenant, tracking], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()
+                })
+                .map_err(store_error)?;
+            let (s, d) = row.ok_or_else(|| not_found("request"))?;
+            read_record(&s, &d)
+        })
+        .await
+    }
+
+    async fn events(&self, tenant: &TenantId, id: RequestId) -> Result<Vec<Event>, StoreError> {
+        let (tenant, id) = (tenant.as_str().to_owned(), id_text(id));
+        self.read(move |conn| {
+            let events = read_events(conn, &tenant, &id)?;
+            if events.is_empty() {
+                let exists: Option<i64> = conn
+                    .query_row(
+                        "SELECT 1 FROM requests WHERE tenant = ?1 AND id = ?2",
+                        params![tenant, id],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(store_error)?;
+                if exists.is_none() {
+                    return Err(not_found("request"));
+                }
+            }
+            Ok(events)
+        })
+        .await
+    }
+
+    async fn query(
+        &self,
+        tenant: &TenantId,
+        query: &RequestQuery,
+    ) -> Result<Page<RequestRecord>, StoreError> {
+        let (tenant, q) = (tenant.as_str().to_owned(), query.clone());
+        self.read(move |conn| query_in(conn, &tenant, &q)).await
+    }
+
+    async fn update_deadlines(
+        &self,
+        tenant: &TenantId,
+        id: RequestId,
+        version: u32,
+        deadlines: &Deadlines,
+    ) -> Result<(), StoreError> {
+        let (tenant, id) = (tenant.as_str().to_owned(), id_text(id));
+        let json = to_json("deadlines", deadlines)?;
+        let due = deadlines.resolution_due.map(micros);
+        let first = deadlines.first_response_due.map(micros);
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            let actual: Option<i64> = tx
+                .query_row(
+                    "SELECT version FROM requests WHERE tenant = ?1 AND id = ?2",
+                    params![tenant, id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(store_error)?;
+            let actual = to_u32(
+                "request version",
+                actual.ok_or_else(|| not_found("request"))?,
+            )?;
+            if actual != version {
+                return Err(StoreError::Conflict {
+                    expected: version,
+                    actual,
+                });
+            }
+            tx.execute(
+                "UPDATE requests SET deadlines = ?3, resolution_due = ?4, first_response_due = ?5 \
+                 WHERE tenant = ?1 AND id = ?2",
+                params![tenant, id, json, due, first],
+            )
+            .map_err(store_error)?;
+            tx.commit().map_err(store_error)
+        })
+        .await
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Outbox
+
+const ENTRY_COLUMNS: &str =
+    "message, status, attempts, last_error, next_attempt_at, claimed_until, sent_at";
+
+fn parse_status(s: &str) -> Result<OutboxStatus, StoreError> {
+    match s {
+        "pending" => Ok(OutboxStatus::Pending),
+        "sent" => Ok(OutboxStatus::Sent),
+        "failed" => Ok(OutboxStatus::Failed),
+        other => Err(StoreError::Invalid(format!(
+            "unknown outbox status {other:?}"
+        ))),
+    }
+}
+
+fn read_entry(r: &Row<'_>) -> Result<OutboxEntry, StoreError> {
+    let message: String = r.get(0).map_err(store_error)?;
+    let status: String = r.get(1).map_err(store_error)?;
+    let attempts: i64 = r.get(2).map_err(store_error)?;
+    let next: String = r.get(4).map_err(store_error)?;
+    Ok(OutboxEntry {
+        message: from_json("outbox message", &message)?,
+        status: parse_status(&status)?,
+        attempts: to_u32("attempts", attempts)?,
+        last_error: r.get(3).map_err(store_error)?,
+        next_attempt_at: parse_time(&next)?,
+        claimed_until: parse_opt_time(r.get(5).map_err(store_error)?)?,
+        sent_at: parse_opt_time(r.get(6).map_err(store_error)?)?,
+    })
+}
+
+fn outbox_status(conn: &Connection, id: &str) -> Result<OutboxStatus, StoreError> {
+    let s: Option<String> = conn
+        .query_row("SELECT status FROM outbox WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(store_error)?;
+    parse_status(&s.ok_or_else(|| not_found("outbox message"))?)
+}
+
+#[async_trait::async_trait]
+impl OutboxStore for SqliteStore {
+    async fn enqueue(&self, messages: &[OutboxMessage]) -> Result<usize, StoreError> {
+        let messages = messages
+            .iter()
+            .map(encode_message)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            let mut n = 0;
+            for m in &messages {
+                if insert_message(&tx, m)? {
+                    n += 1;
+                }
+            }
+            tx.commit().map_err(store_error)?;
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let until = now
+            .checked_add_signed(lease)
+            .ok_or_else(|| StoreError::Invalid(format!("lease {lease} from {now} overflows")))?;
+        let (now, until) = (time_text(now)?, time_text(until)?);
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            let ids: Vec<String> = {
+                let mut st = tx
+                    .prepare_cached(
+                        "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 \
+                         AND (claimed_until IS NULL OR claimed_until <= ?1) \
+                         ORDER BY next_attempt_at, id LIMIT ?2",
+                    )
+                    .map_err(store_error)?;
+                let rows = st
+                    .query_map(params![now, i64::from(limit)], |r| r.get(0))
+                    .map_err(store_error)?;
+                rows.collect::<Result<_, _>>().map_err(store_error)?
+            };
+            let mut out = Vec::with_capacity(ids.len());
+            {
+                let mut upd = tx
+                    .prepare_cached(
+                        "UPDATE outbox SET claimed_until = ?2, attempts = attempts + 1 WHERE id = ?1",
+                    )
+                    .map_err(store_error)?;
+                let mut get = tx
+                    .prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM outbox WHERE id = ?1"))
+                    .map_err(store_error)?;
+                for id in &ids {
+                    upd.execute(params![id, until]).map_err(store_error)?;
+                    let mut rows = get.query([id]).map_err(store_error)?;
+                    let r = rows
+                        .next()
+                        .map_err(store_error)?
+                        .ok_or_else(|| not_found("outbox message"))?;
+                    out.push(read_entry(r)?);
+                }
+            }
+            tx.commit().map_err(store_error)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn mark_sent(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let (id, at) = (uuid_text(id), time_text(at)?);
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE outbox SET status = 'sent', sent_at = ?2, claimed_until = NULL \
+                     WHERE id = ?1",
+                    params![id, at],
+                )
+                .map_err(store_error)?;
+            if n == 0 {
+                return Err(not_found("outbox message"));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn mark_retry(
+        &self,
+        id: Uuid,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let (uid, next, error) = (id, time_text(next_attempt_at)?, error.to_owned());
+        let id = uuid_text(id);
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            let status = outbox_status(&tx, &id)?;
+            if status != OutboxStatus::Pending {
+                return Err(StoreError::Invalid(format!(
+                    "message {uid} is {}",
+                    status.as_str()
+                )));
+            }
+            tx.execute(
+                "UPDATE outbox SET next_attempt_at = ?2, last_error = ?3, claimed_until = NULL \
+                 WHERE id = ?1",
+                params![id, next, error],
+            )
+            .map_err(store_error)?;
+            tx.commit().map_err(store_error)
+        })
+        .await
+    }
+
+    async fn mark_failed(
+        &self,
+        id: Uuid,
+        _at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let (id, error) = (uuid_text(id), error.to_owned());
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE outbox SET status = 'failed', last_error = ?2, claimed_until = NULL \
+                     WHERE id = ?1",
+                    params![id, error],
+                )
+                .map_err(store_error)?;
+            if n == 0 {
+                return Err(not_found("outbox message"));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn outbox(
+        &self,
+        tenant: &TenantId,
+        request: Option<RequestId>,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let tenant = tenant.as_str().to_owned();
+        let request = request.map(id_text);
+        self.read(move |conn| {
+            let sql = match request {
+                Some(_) => format!(
+                    "SELECT {ENTRY_COLUMNS} FROM outbox WHERE tenant = ?1 AND request_id = ?2 \
+                     ORDER BY created_at, id"
+                ),
+                None => format!(
+                    "SELECT {ENTRY_COLUMNS} FROM outbox WHERE tenant = ?1 ORDER BY created_at, id"
+                ),
+            };
+            let mut st = conn.prepare_cached(&sql).map_err(store_error)?;
+            let mut rows = match &request {
+                Some(r) => st.query(params![tenant, r]),
+                None => st.query(params![tenant]),
+            }
+            .map_err(store_error)?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next().map_err(store_error)? {
+                out.push(read_entry(r)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+}

@@ -1,0 +1,514 @@
+//! What only the SQLite store has to prove: concurrent writers, locks held by others,
+//! schema migrations of older files, and files that are not databases. The storage
+//! contract itself is checked by the conformance suite (`tests/conformance.rs`).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use muhtar_core::outbox::OutboxStatus;
+use muhtar_core::request::{EventKind, Party, RequestState};
+use muhtar_core::store::{
+    Commit, ConfigStore, Document, DocumentKind, OutboxStore, RequestRecord, RequestStore,
+    StoreError,
+};
+use muhtar_core::testkit::fixtures::{next_commit, t0, tenant, Spec};
+use muhtar_store_sqlite::{
+    MigrateError, OpenError, SchemaStatus, SqliteOptions, SqliteStore, MIGRATIONS,
+};
+use tempfile::TempDir;
+
+async fn store_in(dir: &Path, options: SqliteOptions) -> SqliteStore {
+    let store = SqliteStore::open(dir.join("muhtar.db"), options)
+        .await
+        .expect("open");
+    store.migrate().await.expect("migrate");
+    store
+}
+
+fn message(rec: &RequestRecord, key: &str) -> Commit {
+    let mut c = next_commit(
+        rec,
+        EventKind::Message {
+            from: Party::Unit,
+            text: format!("not {key}"),
+        },
+        t0() + chrono::Duration::hours(1),
+    );
+    let mut m = Spec::new(rec.state.tenant.as_str(), 1)
+        .commit()
+        .outbox
+        .remove(0);
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::hash::Hash::hash(key, &mut h);
+    m.id = uuid::Uuid::from_u128((1 << 100) | u128::from(std::hash::Hasher::finish(&h)));
+    m.request = Some(rec.state.id);
+    m.idempotency_key = key.to_owned();
+    c.outbox.push(m);
+    c
+}
+
+/// Several tasks append to one request at once: each commit is either written whole or
+/// refused with `Conflict`; nothing is lost or half-written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_lose_no_update() {
+    let dir = TempDir::new().unwrap();
+    let store = Arc::new(store_in(dir.path(), SqliteOptions::default()).await);
+    let first = Spec::new("conc", 1).commit();
+    store.commit(&first).await.unwrap();
+    let (t, id) = (tenant("conc"), first.record.state.id);
+
+    let writers = 8;
+    // The first round starts together: every task reads version 2, one wins.
+    let barrier = Arc::new(tokio::sync::Barrier::new(writers));
+    let mut tasks = Vec::new();
+    for task in 0..writers {
+        let store = store.clone();
+        let t = t.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut conflicts) = (0u32, 0u32);
+            for attempt in 0..6 {
+                let rec = store.load(&t, id).await.unwrap();
+                if attempt == 0 {
+                    barrier.wait().await;
+                }
+                let c = message(&rec, &format!("conc-{task}-{attempt}"));
+                match store.commit(&c).await {
+                    Ok(()) => ok += 1,
+                    Err(StoreError::Conflict { expected, actual }) => {
+                        assert_eq!(expected, rec.state.version);
+                        assert!(actual > expected, "{expected} -> {actual}");
+                        conflicts += 1;
+                    }
+                    Err(e) => panic!("task {task}: unexpected error {e:?}"),
+                }
+            }
+            (ok, conflicts)
+        }));
+    }
+    let (mut oks, mut conflicts) = (0, 0);
+    for task in tasks {
+        let (ok, conflict) = task.await.unwrap();
+        oks += ok;
+        conflicts += conflict;
+    }
+    assert_eq!(oks + conflicts, 8 * 6);
+    assert!(
+        conflicts >= 7,
+        "the first round has one winner: {conflicts} conflicts"
+    );
+    assert!(
+        oks >= 6,
+        "at least one commit per round goes through: {oks}"
+    );
+
+    let events = store.events(&t, id).await.unwrap();
+    assert_eq!(events.len() as u32, 2 + oks);
+    assert!(events
+        .iter()
+        .enumerate()
+        .all(|(i, e)| e.version == i as u32 + 1));
+    let stored = store.load(&t, id).await.unwrap();
+    assert_eq!(stored.state, RequestState::fold(&events).unwrap());
+    assert_eq!(stored.state.version, 2 + oks);
+    // One outbox row per successful commit (plus the first): none from refused ones.
+    let outbox = store.outbox(&t, Some(id)).await.unwrap();
+    assert_eq!(outbox.len() as u32, 1 + oks);
+}
+
+/// A write lock held by another connection makes writes fail with `Unavailable` after
+/// the busy timeout, writes nothing, and does not stop reads (WAL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locked_database_is_unavailable_and_nothing_is_half_written() {
+    let dir = TempDir::new().unwrap();
+    let timeout = Duration::from_millis(200);
+    let store = store_in(dir.path(), SqliteOptions::default().busy_timeout(timeout)).await;
+    let c = Spec::new("lock", 1).commit();
+    store.commit(&c).await.unwrap();
+    let (t, id) = (tenant("lock"), c.record.state.id);
+    let next = message(&c.record, "lock-1");
+
+    let other = rusqlite::Connection::open(store.path()).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+
+    let started = Instant::now();
+    let err = store.commit(&next).await.unwrap_err();
+    let waited = started.elapsed();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    assert!(waited >= timeout / 2, "gave up after {waited:?}");
+    assert!(waited < Duration::from_secs(5), "waited {waited:?}");
+    assert!(matches!(
+        store.enqueue(&next.outbox).await.unwrap_err(),
+        StoreError::Unavailable(_)
+    ));
+    assert!(matches!(
+        store.claim(t0(), 10, chrono::Duration::minutes(5)).await,
+        Err(StoreError::Unavailable(_))
+    ));
+    // Readers are not blocked by the writer.
+    assert_eq!(store.load(&t, id).await.unwrap(), c.record);
+
+    other.execute_batch("ROLLBACK").unwrap();
+    drop(other);
+    assert_eq!(store.load(&t, id).await.unwrap(), c.record);
+    assert_eq!(store.events(&t, id).await.unwrap().len(), 2);
+    let outbox = store.outbox(&t, None).await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].attempts, 0);
+    // Once the lock is gone, the same commit goes through.
+    store.commit(&next).await.unwrap();
+    assert_eq!(store.events(&t, id).await.unwrap().len(), 3);
+    assert_eq!(store.outbox(&t, None).await.unwrap().len(), 2);
+}
+
+fn time_text(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
+}
+
+/// Applies migration 0001 the way a DBA would: `sqlite3 db < migrations/0001_init.sql`
+/// (or, without the `sqlite3` shell, the same file through rusqlite).
+fn apply_first_migration_by_hand(db: &Path) {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations/0001_init.sql");
+    let shell = std::process::Command::new("sqlite3")
+        .arg("-bail")
+        .arg(db)
+        .stdin(std::fs::File::open(&file).unwrap())
+        .output();
+    match shell {
+        Ok(out) => assert!(
+            out.status.success(),
+            "sqlite3 failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(_) => {
+            let conn = rusqlite::Connection::open(db).unwrap();
+            conn.execute_batch(MIGRATIONS[0].sql).unwrap();
+        }
+    }
+}
+
+/// A database made with migration 0001 only (by hand), holding data, is refused until
+/// migrated; `migrate` applies the rest and the data survives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_schema_is_refused_then_migrated_forward() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("muhtar.db");
+    apply_first_migration_by_hand(&db);
+
+    // Data written by a build that knew only migration 0001.
+    let c = Spec::new("old", 1).commit();
+    let (st, d) = (&c.record.state, &c.record.deadlines);
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute(
+            "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
+             category, channel, received_at, resolution_due, first_response_due, state, \
+             deadlines) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'mbs-web', ?9, ?10, NULL, ?11, ?12)",
+            rusqlite::params![
+                st.tenant.as_str(),
+                st.id.to_string(),
+                st.tracking.to_string(),
+                st.version,
+                st.status.as_str(),
+                st.unit.as_ref().map(|u| u.as_str().to_owned()),
+                st.content.muhtarlik.as_str(),
+                st.content.category,
+                st.content.received_at.timestamp_micros(),
+                d.resolution_due.map(|t| t.timestamp_micros()),
+                serde_json::to_string(st).unwrap(),
+                serde_json::to_string(d).unwrap(),
+            ],
+        )
+        .unwrap();
+        for e in &c.events {
+            conn.execute(
+                "INSERT INTO events (tenant, request_id, version, at, actor, type, payload) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                rusqlite::params![
+                    st.tenant.as_str(),
+                    st.id.to_string(),
+                    e.version,
+                    time_text(e.at),
+                    serde_json::to_string(&e.actor).unwrap(),
+                    e.kind.name(),
+                    serde_json::to_string(&e.kind).unwrap(),
+                ],
+            )
+            .unwrap();
+        }
+        let m = &c.outbox[0];
+        conn.execute(
+            "INSERT INTO outbox (id, tenant, request_id, idempotency_key, status, attempts, \
+             next_attempt_at, created_at, message) VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?6, ?7)",
+            rusqlite::params![
+                m.id.to_string(),
+                m.tenant.as_str(),
+                st.id.to_string(),
+                m.idempotency_key,
+                time_text(m.not_before),
+                time_text(m.created_at),
+                serde_json::to_string(m).unwrap(),
+            ],
+        )
+        .unwrap();
+    }
+
+    let store = SqliteStore::open(&db, SqliteOptions::default())
+        .await
+        .unwrap();
+    let status = store.schema_status().await.unwrap();
+    assert_eq!(
+        status,
+        SchemaStatus {
+            version: 1,
+            latest: 2
+        }
+    );
+    assert!(status.needs_migration());
+    // Not silently usable: a clear error naming the schema.
+    let t = tenant("old");
+    match store.load(&t, st.id).await {
+        Err(StoreError::Unavailable(msg)) => assert!(msg.contains("migrate"), "{msg}"),
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+
+    assert_eq!(store.migrate().await.unwrap(), vec![2]);
+    assert!(store.schema_status().await.unwrap().is_current());
+    assert_eq!(store.migrate().await.unwrap(), Vec::<u32>::new());
+
+    // The old data reads back exactly.
+    assert_eq!(store.load(&t, st.id).await.unwrap(), c.record);
+    assert_eq!(store.events(&t, st.id).await.unwrap(), c.events);
+    let outbox = store.outbox(&t, None).await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].message, c.outbox[0]);
+    assert_eq!(outbox[0].status, OutboxStatus::Pending);
+    // What migration 0002 added works, and so do new commits.
+    store
+        .put_document(&Document {
+            tenant: t.clone(),
+            kind: DocumentKind::Settings,
+            version: 1,
+            body: "{}".into(),
+            updated_at: t0(),
+            updated_by: "dba".into(),
+        })
+        .await
+        .unwrap();
+    let next = message(&c.record, "old-1");
+    store.commit(&next).await.unwrap();
+    assert_eq!(store.load(&t, st.id).await.unwrap(), next.record);
+}
+
+/// The migrator refuses a database whose applied migration differs from the shipped
+/// file, and one migrated by a newer build; the store refuses to work on the latter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edited_or_newer_schemas_are_refused() {
+    let dir = TempDir::new().unwrap();
+    let store = store_in(dir.path(), SqliteOptions::default()).await;
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+
+    conn.execute(
+        "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1",
+        [],
+    )
+    .unwrap();
+    match store.migrate().await {
+        Err(MigrateError::ChecksumMismatch {
+            version: 1,
+            recorded,
+            ..
+        }) => assert_eq!(recorded, "edited"),
+        other => panic!("expected a checksum mismatch, got {other:?}"),
+    }
+    conn.execute(
+        "UPDATE schema_migrations SET checksum = ?1 WHERE version = 1",
+        [MIGRATIONS[0].checksum()],
+    )
+    .unwrap();
+    assert_eq!(store.migrate().await.unwrap(), Vec::<u32>::new());
+
+    conn.execute(
+        "INSERT INTO schema_migrations VALUES (99, 'future', 'x', '2030-01-01T00:00:00Z')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    assert!(matches!(
+        store.migrate().await,
+        Err(MigrateError::NewerSchema {
+            found: 99,
+            known: 2
+        })
+    ));
+    // A fresh handle on the newer file refuses to work on it.
+    let again = SqliteStore::open(store.path(), SqliteOptions::default())
+        .await
+        .unwrap();
+    assert!(again.schema_status().await.unwrap().is_newer());
+    assert!(matches!(
+        again
+            .document_version(&tenant("x"), DocumentKind::Calendar)
+            .await,
+        Err(StoreError::Unavailable(_))
+    ));
+}
+
+fn sidecars(db: &Path) -> Vec<PathBuf> {
+    ["-wal", "-shm", "-journal"]
+        .iter()
+        .map(|s| PathBuf::from(format!("{}{s}", db.display())))
+        .filter(|p| p.exists())
+        .collect()
+}
+
+/// A file that is not an SQLite database is refused with a clear error and left exactly
+/// as it was; so is an SQLite file whose first page is damaged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_database_files_are_refused_untouched() {
+    let dir = TempDir::new().unwrap();
+
+    let text = dir.path().join("notes.db");
+    let bytes: Vec<u8> = "Muhtarlık toplantı notları: bu bir veritabanı değil.\n"
+        .repeat(200)
+        .into_bytes();
+    std::fs::write(&text, &bytes).unwrap();
+    match SqliteStore::open(&text, SqliteOptions::default()).await {
+        Err(e @ OpenError::NotADatabase { .. }) => {
+            assert!(e.to_string().contains("not an SQLite database"), "{e}")
+        }
+        other => panic!("expected NotADatabase, got {other:?}"),
+    }
+    assert_eq!(std::fs::read(&text).unwrap(), bytes);
+    assert!(sidecars(&text).is_empty(), "{:?}", sidecars(&text));
+
+    // A real database whose schema page is overwritten.
+    let db = dir.path().join("damaged.db");
+    {
+        let store = SqliteStore::open(&db, SqliteOptions::default())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+    }
+    let mut damaged = std::fs::read(&db).unwrap();
+    assert!(sidecars(&db).is_empty(), "the WAL is checkpointed on close");
+    for b in &mut damaged[100..4096] {
+        *b = 0xA5;
+    }
+    std::fs::write(&db, &damaged).unwrap();
+    let err = SqliteStore::open(&db, SqliteOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OpenError::NotADatabase { .. }), "{err:?}");
+    assert_eq!(std::fs::read(&db).unwrap(), damaged);
+
+    // In-memory databases are refused: the store needs a file.
+    for location in [
+        ":memory:",
+        "sqlite::memory:",
+        "sqlite://",
+        "file:x?mode=memory",
+    ] {
+        assert!(
+            matches!(
+                SqliteStore::open(location, SqliteOptions::default()).await,
+                Err(OpenError::InvalidLocation { .. })
+            ),
+            "{location}"
+        );
+    }
+}
+
+/// `sqlite://` URLs and plain paths name the same file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urls_and_paths_open_the_same_file() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("muhtar.db");
+    let url = format!("sqlite://{}", path.display());
+    let a = SqliteStore::open(&url, SqliteOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(a.path(), path);
+    a.migrate().await.unwrap();
+    let b = SqliteStore::open(&path, SqliteOptions::default().readers(1))
+        .await
+        .unwrap();
+    assert!(b.schema_status().await.unwrap().is_current());
+    let c = Spec::new("url", 1).commit();
+    a.commit(&c).await.unwrap();
+    assert_eq!(
+        b.load(&tenant("url"), c.record.state.id).await.unwrap(),
+        c.record
+    );
+}
+
+/// The `requests` table keeps instants in microseconds (the contract's sort keys); query
+/// bounds finer than a microsecond still give exactly what `RequestQuery::matches` says,
+/// across pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sub_microsecond_bounds_are_exact() {
+    use muhtar_core::store::{Order, RequestQuery};
+    let dir = TempDir::new().unwrap();
+    let store = store_in(dir.path(), SqliteOptions::default()).await;
+    let base = t0() + chrono::Duration::microseconds(7);
+    let mut all = Vec::new();
+    for (seed, nanos) in [(1u64, 0i64), (2, 400), (3, 900), (4, 1_000), (5, 1_300)] {
+        let mut spec = Spec::new("ns", seed);
+        spec.received_at = base + chrono::Duration::nanoseconds(nanos);
+        spec.due = Some(base + chrono::Duration::nanoseconds(nanos));
+        let c = spec.commit();
+        store.commit(&c).await.unwrap();
+        all.push(c.record);
+    }
+    let at = |n: i64| Some(base + chrono::Duration::nanoseconds(n));
+    let queries = [
+        RequestQuery {
+            received_from: at(500),
+            ..Default::default()
+        },
+        RequestQuery {
+            received_until: at(500),
+            ..Default::default()
+        },
+        RequestQuery {
+            received_from: at(400),
+            received_until: at(1_300),
+            ..Default::default()
+        },
+        RequestQuery {
+            due_before: at(901),
+            ..Default::default()
+        },
+    ];
+    for q in queries {
+        for order in [Order::Deadline, Order::Newest] {
+            let mut q = RequestQuery {
+                order,
+                limit: 1,
+                ..q.clone()
+            };
+            let mut want: Vec<&RequestRecord> = all.iter().filter(|r| q.matches(r)).collect();
+            want.sort_by_key(|r| {
+                let k = (muhtar_core::store::sort_key(r, order), r.state.id);
+                match order {
+                    Order::Deadline => (k.0, Some(k.1), None),
+                    Order::Newest => (-k.0, None, Some(std::cmp::Reverse(k.1))),
+                }
+            });
+            let mut got = Vec::new();
+            loop {
+                let page = store.query(&tenant("ns"), &q).await.unwrap();
+                got.extend(page.items.into_iter().map(|r| r.state.id));
+                match page.next {
+                    Some(c) => q.after = Some(c),
+                    None => break,
+                }
+            }
+            let want: Vec<_> = want.iter().map(|r| r.state.id).collect();
+            assert!(!want.is_empty());
+            assert_eq!(got, want, "{q:?}");
+        }
+    }
+}
