@@ -12,7 +12,7 @@ use muhtar_core::access::{Actor, Role};
 use muhtar_core::ids::{MuhtarlikCode, TenantId, UnitCode};
 use muhtar_core::org::Organisation;
 use muhtar_core::reason::ReasonCode;
-use muhtar_core::request::{Channel, Command, NewRequest, Outcome, PauseReason, Priority, RequestKind, Status};
+use muhtar_core::request::{Command, NewRequest, Outcome, PauseReason, Status};
 use muhtar_core::service::{Mbs, ServiceError};
 use muhtar_core::store::{Cursor, Order, RequestQuery, RequestRecord, Store};
 use muhtar_core::tracking::TrackingNumber;
@@ -385,10 +385,6 @@ pub async fn start(g: &Global) -> Result<(), String> {
     Ok(())
 }
 
-fn parse_enum<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Result<T, String> {
-    serde_json::from_value(serde_json::Value::String(value.to_owned())).map_err(|_| format!("--{field}: unknown value {value:?}"))
-}
-
 /// `muhtar submit`.
 pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
     let (mbs, tenant) = service(g).await?;
@@ -689,5 +685,3 @@ pub async fn export(g: &Global, a: &ExportArgs) -> Result<(), String> {
     Ok(())
 }
 
-#[allow(dead_code)]
-fn _unused(_: Channel, _: RequestKind, _: Priority) {}

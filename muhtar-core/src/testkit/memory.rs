@@ -200,6 +200,9 @@ impl RequestStore for MemoryStore {
         tenant: &TenantId,
         q: &RequestQuery,
     ) -> Result<Page<RequestRecord>, StoreError> {
+        if let Some(c) = &q.after {
+            c.decode()?;
+        }
         let g = self.lock();
         let mut rows: Vec<&RequestRecord> = Vec::new();
         for ((t, _), (r, _)) in g.requests.iter() {

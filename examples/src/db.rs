@@ -1,0 +1,34 @@
+//! Opening the store named by `--db`.
+
+use std::sync::Arc;
+
+use muhtar_core::store::Store;
+use muhtar_store_sqlite::{SqliteOptions, SqliteStore};
+
+/// Opens the database at `url`; with `migrate`, creates or migrates its schema first.
+/// Without it, a database whose schema is missing or old is an error that says to run
+/// `muhtar init`.
+pub async fn open(url: &str, migrate: bool) -> Result<Arc<dyn Store>, String> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return open_postgres(url, migrate).await;
+    }
+    let store = SqliteStore::open(url, SqliteOptions::default())
+        .await
+        .map_err(|e| format!("cannot open database {url}: {e}"))?;
+    if migrate {
+        store.migrate().await.map_err(|e| format!("cannot migrate {url}: {e}"))?;
+    } else {
+        let status = store.schema_status().await.map_err(|e| format!("cannot read database {url}: {e}"))?;
+        if !status.is_current() {
+            return Err(format!(
+                "database {url} is at schema version {} of {}: run `muhtar init`",
+                status.version, status.latest
+            ));
+        }
+    }
+    Ok(Arc::new(store))
+}
+
+async fn open_postgres(url: &str, _migrate: bool) -> Result<Arc<dyn Store>, String> {
+    Err(format!("{url}: the PostgreSQL store is not built into this binary yet"))
+}
