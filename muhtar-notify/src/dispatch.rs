@@ -156,6 +156,24 @@ impl QuietHoursConfig {
     }
 }
 
+/// A clock shared through an `Arc` (core implements [`Clock`] for closures and
+/// `ManualClock`, not for `Arc`): lets a test keep a handle on the `ManualClock` it
+/// gives the dispatcher.
+#[derive(Debug)]
+pub struct SharedClock<C: ?Sized>(pub Arc<C>);
+
+impl<C: ?Sized> Clone for SharedClock<C> {
+    fn clone(&self) -> Self {
+        SharedClock(self.0.clone())
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for SharedClock<C> {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.now()
+    }
+}
+
 /// Exponential back-off with jitter: the delay before retry number `n` (after the
 /// `n`-th failed delivery) is `base × factor^(n-1)`, at most `cap`, then scaled by a
 /// factor in `1 ± jitter` and capped again.
@@ -327,6 +345,18 @@ pub fn recorded_failures(last_error: Option<&str>) -> u32 {
         .unwrap_or(0)
 }
 
+const DEFERRED: &str = "deferred for quiet hours";
+const LAST_ERROR: &str = "; last error: ";
+
+/// The last delivery error recorded in `last_error`, through quiet-hour deferrals.
+fn last_delivery_error(last_error: &str) -> Option<&str> {
+    let e = strip_failures(last_error);
+    match e.strip_prefix(DEFERRED) {
+        Some(rest) => rest.strip_prefix(LAST_ERROR),
+        None => Some(e),
+    }
+}
+
 fn strip_failures(last_error: &str) -> &str {
     match last_error.strip_prefix(FAILURES_PREFIX) {
         Some(rest) => rest.split_once("] ").map(|(_, m)| m).unwrap_or(rest),
@@ -462,13 +492,10 @@ where
             }
             let failures = recorded_failures(entry.last_error.as_deref());
             if let Some(until) = self.quiet_until(&entry.message, now) {
-                let mut note = format!("{FAILURES_PREFIX}{failures}] deferred for quiet hours");
-                if let Some(prev) = entry.last_error.as_deref() {
-                    let prev = strip_failures(prev);
-                    if !prev.starts_with("deferred for quiet hours") {
-                        note.push_str("; last error: ");
-                        note.push_str(prev);
-                    }
+                let mut note = format!("{FAILURES_PREFIX}{failures}] {DEFERRED}");
+                if let Some(prev) = entry.last_error.as_deref().and_then(last_delivery_error) {
+                    note.push_str(LAST_ERROR);
+                    note.push_str(prev);
                 }
                 let d = match self.store.mark_retry(id, until, &note).await {
                     Ok(()) => {
@@ -595,5 +622,423 @@ where
 {
     async fn deliver(&self, message: &OutboxMessage) -> Result<(), DeliveryError> {
         Dispatcher::deliver(self, message).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::email::RecordingTransport;
+    use crate::sms::{RecordingSmsGateway, SmsEncoding};
+    use muhtar_core::clock::ManualClock;
+    use muhtar_core::outbox::{Locale, NoticeKind, OutboxStatus};
+    use muhtar_core::testkit::fixtures;
+    use muhtar_core::testkit::MemoryStore;
+    use serde_json::json;
+
+    type D = Dispatcher<
+        Arc<RecordingTransport>,
+        Arc<RecordingSmsGateway>,
+        SharedClock<ManualClock>,
+        MemoryStore,
+    >;
+
+    /// 2025-03-14 12:00 İstanbul.
+    fn noon() -> DateTime<Utc> {
+        fixtures::t0()
+    }
+
+    fn message(n: u128, kind: NoticeKind, channel: DeliveryChannel, to: &str) -> OutboxMessage {
+        OutboxMessage {
+            id: Uuid::from_u128(n),
+            tenant: fixtures::tenant("t1"),
+            request: None,
+            idempotency_key: format!("req-{n}:2:{}:{to}", kind.as_str()),
+            kind,
+            channel,
+            recipient: to.into(),
+            locale: Locale::Tr,
+            payload: json!({
+                "tracking": "7KM-3QX-9PA",
+                "subject": "Okul önündeki çukur",
+                "unit_name": "Fen İşleri Müdürlüğü",
+                "resolution_due": "2025-04-02T14:30:00Z",
+                "tenant_name": "Örnek İlçe Belediyesi",
+            }),
+            created_at: noon(),
+            not_before: noon(),
+        }
+    }
+
+    fn setup(
+        config: DispatcherConfig,
+    ) -> (
+        D,
+        Arc<MemoryStore>,
+        Arc<RecordingTransport>,
+        Arc<RecordingSmsGateway>,
+        Arc<ManualClock>,
+    ) {
+        let store = Arc::new(MemoryStore::default());
+        let email = Arc::new(RecordingTransport::new());
+        let sms = Arc::new(RecordingSmsGateway::new());
+        let clock = Arc::new(ManualClock::new(noon()));
+        let d = Dispatcher::new(
+            store.clone(),
+            email.clone(),
+            sms.clone(),
+            SharedClock(clock.clone()),
+            config,
+        );
+        (d, store, email, sms, clock)
+    }
+
+    async fn entry(store: &MemoryStore, id: u128) -> muhtar_core::outbox::OutboxEntry {
+        store
+            .outbox(&fixtures::tenant("t1"), None)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.message.id == Uuid::from_u128(id))
+            .unwrap()
+    }
+
+    #[test]
+    fn backoff_grows_exponentially_up_to_the_cap_with_bounded_jitter() {
+        let b = Backoff::default();
+        assert_eq!(b.nominal(1), Duration::minutes(1));
+        assert_eq!(b.nominal(2), Duration::minutes(2));
+        assert_eq!(b.nominal(5), Duration::minutes(16));
+        assert_eq!(b.nominal(9), Duration::minutes(256));
+        assert_eq!(b.nominal(10), Duration::hours(6));
+        assert_eq!(b.nominal(1000), Duration::hours(6));
+        let mut distinct = std::collections::HashSet::new();
+        for n in 1..12 {
+            for k in 0..20 {
+                let key = format!("key-{k}");
+                let d = b.delay(n, &key);
+                assert_eq!(d, b.delay(n, &key), "deterministic");
+                let nominal = b.nominal(n).num_milliseconds() as f64;
+                let ms = d.num_milliseconds() as f64;
+                assert!(
+                    ms >= nominal * 0.8 - 1.0 && ms <= nominal * 1.2 + 1.0,
+                    "{n} {ms}"
+                );
+                assert!(d <= b.cap);
+                distinct.insert(d);
+            }
+        }
+        assert!(distinct.len() > 150, "jitter spreads the delays");
+    }
+
+    #[test]
+    fn quiet_hours_over_midnight() {
+        let q = QuietHours::default(); // 22:00-08:00 local = 19:00-05:00 UTC
+        let at = |h, m| Utc.with_ymd_and_hms(2025, 3, 14, h, m, 0).unwrap();
+        assert!(!q.contains(at(9, 0)));
+        assert!(!q.contains(at(18, 59)));
+        assert!(q.contains(at(19, 0)));
+        assert!(q.contains(at(23, 30)));
+        assert!(q.contains(at(4, 59)));
+        assert!(!q.contains(at(5, 0)));
+        // 23:30 local on the 14th ends at 08:00 local on the 15th.
+        assert_eq!(
+            q.end_after(at(20, 30)),
+            Utc.with_ymd_and_hms(2025, 3, 15, 5, 0, 0).unwrap()
+        );
+        // 03:00 local on the 14th ends at 08:00 local the same day.
+        assert_eq!(q.end_after(at(0, 0)), at(5, 0));
+        assert_eq!(q.end_after(at(12, 0)), at(12, 0));
+        let day = QuietHours::from_hm(12, 0, 13, 30).unwrap();
+        assert!(day.contains(at(9, 0)) && !day.contains(at(10, 30)));
+        assert_eq!(day.end_after(at(9, 15)), at(10, 30));
+        assert!(!QuietHours::from_hm(8, 0, 8, 0).unwrap().contains(at(5, 0)));
+        assert!(QuietHours::from_hm(25, 0, 8, 0).is_none());
+    }
+
+    #[test]
+    fn failure_count_round_trips_through_the_error_text() {
+        assert_eq!(recorded_failures(None), 0);
+        assert_eq!(recorded_failures(Some("[failures=3] SMTP down")), 3);
+        assert_eq!(recorded_failures(Some("something else")), 0);
+        assert_eq!(strip_failures("[failures=3] SMTP down"), "SMTP down");
+    }
+
+    #[tokio::test]
+    async fn sends_email_and_sms_and_marks_them_sent() {
+        let (d, store, email, sms, _clock) = setup(DispatcherConfig::default());
+        store
+            .enqueue(&[
+                message(
+                    1,
+                    NoticeKind::Received,
+                    DeliveryChannel::Email,
+                    "ali.demir@muhtar.example",
+                ),
+                message(
+                    2,
+                    NoticeKind::Received,
+                    DeliveryChannel::Sms,
+                    "0532 111 22 33",
+                ),
+            ])
+            .await
+            .unwrap();
+        let r = d.run_once().await.unwrap();
+        assert_eq!((r.claimed, r.sent, r.failed, r.retried), (2, 2, 0, 0));
+        let mails = email.sent();
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0].subject, "[Takip No: 7KM-3QX-9PA] Talebiniz alındı");
+        assert_eq!(
+            mails[0].message_id,
+            message_id("req-1:2:received:ali.demir@muhtar.example", "muhtar")
+        );
+        assert_eq!(mails[0].from_name.as_deref(), Some("Örnek İlçe Belediyesi"));
+        let texts = sms.sent();
+        assert_eq!(texts.len(), 1);
+        assert_eq!(texts[0].to, "+905321112233");
+        assert_eq!(texts[0].encoding, SmsEncoding::Gsm7);
+        assert!(
+            texts[0]
+                .text
+                .starts_with("Takip No: 7KM-3QX-9PA Talebiniz alindi"),
+            "{}",
+            texts[0].text
+        );
+        for id in [1, 2] {
+            let e = entry(&store, id).await;
+            assert_eq!(e.status, OutboxStatus::Sent);
+            assert_eq!(e.sent_at, Some(noon()));
+        }
+        // Nothing left.
+        assert_eq!(d.run_once().await.unwrap().claimed, 0);
+    }
+
+    #[tokio::test]
+    async fn transient_failures_back_off_then_give_up() {
+        let mut cfg = DispatcherConfig::default();
+        cfg.max_attempts = 3;
+        let (d, store, email, _sms, clock) = setup(cfg);
+        store
+            .enqueue(&[message(
+                1,
+                NoticeKind::Closed,
+                DeliveryChannel::Email,
+                "a@b.example",
+            )])
+            .await
+            .unwrap();
+        email.fail_always(Some(DeliveryError::Transient(
+            "SMTP connection refused".into(),
+        )));
+        let key = "req-1:2:closed:a@b.example";
+        let b = Backoff::default();
+
+        let r = d.run_once().await.unwrap();
+        assert_eq!(r.retried, 1);
+        let e = entry(&store, 1).await;
+        assert_eq!(e.status, OutboxStatus::Pending);
+        assert_eq!(e.next_attempt_at, noon() + b.delay(1, key));
+        assert_eq!(
+            e.last_error.as_deref(),
+            Some("[failures=1] SMTP connection refused")
+        );
+        // Not due yet.
+        clock.advance(Duration::seconds(30));
+        assert_eq!(d.run_once().await.unwrap().claimed, 0);
+
+        clock.set(e.next_attempt_at);
+        let r = d.run_once().await.unwrap();
+        assert!(matches!(
+            r.messages[0].1,
+            Disposition::Retry { failures: 2, .. }
+        ));
+        let e = entry(&store, 1).await;
+        assert_eq!(e.next_attempt_at, clock.now() + b.delay(2, key));
+
+        clock.set(e.next_attempt_at);
+        let r = d.run_once().await.unwrap();
+        assert_eq!(r.failed, 1);
+        let e = entry(&store, 1).await;
+        assert_eq!(e.status, OutboxStatus::Failed);
+        assert_eq!(
+            e.last_error.as_deref(),
+            Some("gave up after 3 failed attempts: SMTP connection refused")
+        );
+        assert!(email.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn permanent_failures_are_never_retried() {
+        let (d, store, email, sms, clock) = setup(DispatcherConfig::default());
+        store
+            .enqueue(&[
+                message(
+                    1,
+                    NoticeKind::Answered,
+                    DeliveryChannel::Email,
+                    "x@y.example",
+                ),
+                message(2, NoticeKind::Answered, DeliveryChannel::Sms, "not a phone"),
+                message(3, NoticeKind::Answered, DeliveryChannel::Sms, "05321112233"),
+            ])
+            .await
+            .unwrap();
+        email.fail_next(DeliveryError::Permanent(
+            "SMTP permanent error (550): no such user".into(),
+        ));
+        sms.fail_next(DeliveryError::Permanent("SMS gateway answered 400".into()));
+        let r = d.run_once().await.unwrap();
+        assert_eq!((r.failed, r.sent), (3, 0));
+        assert_eq!(
+            entry(&store, 1).await.last_error.as_deref(),
+            Some("SMTP permanent error (550): no such user")
+        );
+        assert!(entry(&store, 2)
+            .await
+            .last_error
+            .unwrap()
+            .contains("malformed phone number"));
+        clock.advance(Duration::days(2));
+        assert_eq!(d.run_once().await.unwrap().claimed, 0);
+        assert!(email.sent().is_empty() && sms.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn unrenderable_payload_fails_permanently() {
+        let (d, store, _email, _sms, _clock) = setup(DispatcherConfig::default());
+        let mut m = message(
+            1,
+            NoticeKind::Breached,
+            DeliveryChannel::Email,
+            "a@b.example",
+        );
+        m.payload = json!({"subject": "no tracking"});
+        store.enqueue(&[m]).await.unwrap();
+        assert_eq!(d.run_once().await.unwrap().failed, 1);
+        let e = entry(&store, 1).await;
+        assert_eq!(e.status, OutboxStatus::Failed);
+        assert!(e.last_error.unwrap().contains("tracking"));
+    }
+
+    #[tokio::test]
+    async fn quiet_hours_defer_without_counting_as_failures() {
+        let mut cfg = DispatcherConfig::default();
+        cfg.max_attempts = 2;
+        let (d, store, email, _sms, clock) = setup(cfg);
+        // 23:30 İstanbul.
+        let night = Utc.with_ymd_and_hms(2025, 3, 14, 20, 30, 0).unwrap();
+        let morning = Utc.with_ymd_and_hms(2025, 3, 15, 5, 0, 0).unwrap();
+        clock.set(night);
+        let mut m = message(
+            1,
+            NoticeKind::Breached,
+            DeliveryChannel::Email,
+            "fen@ornek.bel.tr",
+        );
+        m.not_before = night;
+        store.enqueue(&[m]).await.unwrap();
+        // One real failure first.
+        email.fail_next(DeliveryError::Transient("SMTP 421 try later".into()));
+        // It is night: deferred to 08:00, not sent, not failed.
+        let r = d.run_once().await.unwrap();
+        assert_eq!(r.deferred, 1);
+        assert_eq!(r.messages[0].1, Disposition::Deferred { until: morning });
+        let e = entry(&store, 1).await;
+        assert_eq!(
+            (e.status, e.next_attempt_at),
+            (OutboxStatus::Pending, morning)
+        );
+        assert_eq!(recorded_failures(e.last_error.as_deref()), 0);
+        assert!(email.sent().is_empty());
+
+        // Morning: the transient failure counts once.
+        clock.set(morning);
+        let r = d.run_once().await.unwrap();
+        assert_eq!(r.retried, 1);
+        // The retry lands in the evening's quiet hours: deferred again, several nights
+        // in a row, while attempts grow; still not failed with max_attempts = 2.
+        for _ in 0..3 {
+            let e = entry(&store, 1).await;
+            clock.set(e.next_attempt_at.max(night));
+            let next_night = clock
+                .now()
+                .date_naive()
+                .and_hms_opt(20, 0, 0)
+                .unwrap()
+                .and_utc();
+            clock.set(next_night);
+            let r = d.run_once().await.unwrap();
+            assert_eq!(r.deferred, 1, "{r:?}");
+            let e = entry(&store, 1).await;
+            assert_eq!(e.status, OutboxStatus::Pending);
+            assert_eq!(recorded_failures(e.last_error.as_deref()), 1);
+            assert!(
+                e.last_error.as_deref().unwrap().contains("421"),
+                "{:?}",
+                e.last_error
+            );
+        }
+        let e = entry(&store, 1).await;
+        assert!(e.attempts >= 5);
+        clock.set(e.next_attempt_at);
+        let r = d.run_once().await.unwrap();
+        assert_eq!(r.sent, 1);
+        assert_eq!(email.sent().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn quiet_hours_are_per_tenant() {
+        let mut cfg = DispatcherConfig::default();
+        cfg.quiet_hours = QuietHoursConfig::default().with_tenant(fixtures::tenant("t1"), None);
+        let (d, store, email, _sms, clock) = setup(cfg);
+        let night = Utc.with_ymd_and_hms(2025, 3, 14, 20, 30, 0).unwrap();
+        clock.set(night);
+        let mut a = message(
+            1,
+            NoticeKind::AtRisk,
+            DeliveryChannel::Email,
+            "fen@ornek.bel.tr",
+        );
+        a.not_before = night;
+        let mut b = message(
+            2,
+            NoticeKind::AtRisk,
+            DeliveryChannel::Email,
+            "fen@other.example",
+        );
+        b.tenant = fixtures::tenant("t2");
+        b.not_before = night;
+        store.enqueue(&[a, b]).await.unwrap();
+        let r = d.run_once().await.unwrap();
+        assert_eq!((r.sent, r.deferred), (1, 1));
+        assert_eq!(email.sent()[0].to, "fen@ornek.bel.tr");
+    }
+
+    #[tokio::test]
+    async fn run_stops_on_shutdown() {
+        let mut cfg = DispatcherConfig::default();
+        cfg.poll_interval = std::time::Duration::from_millis(10);
+        let (d, store, email, _sms, _clock) = setup(cfg);
+        store
+            .enqueue(&[message(
+                1,
+                NoticeKind::Closed,
+                DeliveryChannel::Email,
+                "a@b.example",
+            )])
+            .await
+            .unwrap();
+        let mut passes = 0;
+        d.run_with(
+            tokio::time::sleep(std::time::Duration::from_millis(100)),
+            |r| {
+                assert!(r.is_ok());
+                passes += 1;
+            },
+        )
+        .await;
+        assert!(passes >= 2);
+        assert_eq!(email.sent().len(), 1);
     }
 }

@@ -511,3 +511,230 @@ pub fn render_sms_text(message: &OutboxMessage) -> Result<String, RenderError> {
     let p = payload(message)?;
     Ok(build(message.kind, &p)?.sms)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use muhtar_core::outbox::DeliveryChannel;
+    use serde_json::json;
+
+    const ALL: [NoticeKind; 12] = [
+        NoticeKind::Received,
+        NoticeKind::Transferred,
+        NoticeKind::InterimReply,
+        NoticeKind::Paused,
+        NoticeKind::Message,
+        NoticeKind::Answered,
+        NoticeKind::Closed,
+        NoticeKind::Reopened,
+        NoticeKind::NewInQueue,
+        NoticeKind::AtRisk,
+        NoticeKind::Breached,
+        NoticeKind::ReportReady,
+    ];
+
+    fn payload() -> Value {
+        json!({
+            "tracking": "7KM-3QX-9PA",
+            "subject": "Okul önündeki çukur",
+            "category": "asfalt-onarim",
+            "muhtarlik_name": "Kuzguncuk Mahallesi",
+            "unit_name": "Fen İşleri Müdürlüğü",
+            "status": "answered",
+            "received_at": "2025-03-14T09:00:00Z",
+            "resolution_due": "2025-04-02T14:30:00Z",
+            "outcome": "negative",
+            "reason": "no-budget",
+            "reason_name": "Bütçe yok",
+            "reason_text": "2025 yatırım programında ödenek kalmadı.",
+            "answer": "Talebiniz 2026 programına alınmıştır.\nİlginize teşekkür ederiz.",
+            "tenant_name": "Örnek İlçe Belediyesi",
+            "note": "Çukurun tam yerini (kapı no) bildiriniz.",
+            "period": "2025-Q1",
+        })
+    }
+
+    fn msg(kind: NoticeKind, locale: Locale, payload: Value) -> OutboxMessage {
+        OutboxMessage {
+            id: uuid::Uuid::nil(),
+            tenant: muhtar_core::ids::TenantId::new("t1").unwrap(),
+            request: None,
+            idempotency_key: "k".into(),
+            kind,
+            channel: DeliveryChannel::Email,
+            recipient: "ali.demir@muhtar.example".into(),
+            locale,
+            payload,
+            created_at: DateTime::<Utc>::default(),
+            not_before: DateTime::<Utc>::default(),
+        }
+    }
+
+    #[test]
+    fn every_kind_renders_in_both_languages_with_the_tracking_number() {
+        for kind in ALL {
+            for (locale, prefix) in [
+                (Locale::Tr, "[Takip No: 7KM-3QX-9PA] "),
+                (Locale::En, "[Tracking No: 7KM-3QX-9PA] "),
+            ] {
+                let m = msg(kind, locale, payload());
+                let r = render_email(&m).unwrap();
+                assert!(r.subject.starts_with(prefix), "{kind:?}: {}", r.subject);
+                assert!(r.subject.len() > prefix.len() + 5, "{kind:?}");
+                assert!(r.text.contains("7KM-3QX-9PA"), "{kind:?}");
+                assert!(r.html.contains("7KM-3QX-9PA"), "{kind:?}");
+                assert!(r.html.starts_with("<!DOCTYPE html>"));
+                let sms = render_sms_text(&m).unwrap();
+                assert!(sms.contains("7KM-3QX-9PA"), "{kind:?}");
+                assert!(sms.chars().count() < 160, "{kind:?}: {sms}");
+                assert!(!sms.contains('\n'));
+            }
+        }
+    }
+
+    #[test]
+    fn subjects_differ_between_kinds() {
+        let mut seen = std::collections::HashSet::new();
+        for kind in ALL {
+            let r = render_email(&msg(kind, Locale::Tr, payload())).unwrap();
+            assert!(
+                seen.insert(r.subject.clone()),
+                "duplicate subject {}",
+                r.subject
+            );
+        }
+    }
+
+    #[test]
+    fn received_shows_unit_and_due_date_in_istanbul_time() {
+        let r = render_email(&msg(NoticeKind::Received, Locale::Tr, payload())).unwrap();
+        assert_eq!(r.subject, "[Takip No: 7KM-3QX-9PA] Talebiniz alındı");
+        assert!(r.text.starts_with("Sayın Muhtar,"));
+        assert!(r.text.contains("Fen İşleri Müdürlüğü"));
+        // 14:30 UTC is 17:30 in İstanbul.
+        assert!(
+            r.text
+                .contains("Cevap için son tarih: 02.04.2025 17:30 (TSİ)"),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("Alınma zamanı: 14.03.2025 12:00 (TSİ)"));
+        let r = render_email(&msg(NoticeKind::Received, Locale::En, payload())).unwrap();
+        assert_eq!(
+            r.subject,
+            "[Tracking No: 7KM-3QX-9PA] Your request has been received"
+        );
+        assert!(r
+            .text
+            .contains("Answer due: 2025-04-02 17:30 (Istanbul time)"));
+    }
+
+    #[test]
+    fn answered_carries_outcome_reason_and_answer() {
+        let r = render_email(&msg(NoticeKind::Answered, Locale::Tr, payload())).unwrap();
+        assert_eq!(
+            r.subject,
+            "[Takip No: 7KM-3QX-9PA] Talebiniz cevaplandı: Olumsuz"
+        );
+        assert!(r.text.contains("Sonuç: Olumsuz"));
+        assert!(r.text.contains("Gerekçe: Bütçe yok"));
+        assert!(r.text.contains("2025 yatırım programında ödenek kalmadı."));
+        assert!(r
+            .text
+            .contains("Talebiniz 2026 programına alınmıştır.\nİlginize"));
+        assert!(r.html.contains("Talebiniz 2026 programına alınmıştır.<br>"));
+        let mut p = payload();
+        p["reason_name"] = Value::Null;
+        let r = render_email(&msg(NoticeKind::Answered, Locale::En, p)).unwrap();
+        assert!(r.subject.ends_with("answered: Negative"));
+        assert!(r.text.contains("Reason: no-budget"));
+    }
+
+    #[test]
+    fn notes_appear_where_they_belong() {
+        for kind in [
+            NoticeKind::InterimReply,
+            NoticeKind::Paused,
+            NoticeKind::Message,
+            NoticeKind::Reopened,
+        ] {
+            let r = render_email(&msg(kind, Locale::Tr, payload())).unwrap();
+            assert!(r.text.contains("kapı no"), "{kind:?}");
+        }
+        let r = render_email(&msg(NoticeKind::Closed, Locale::Tr, payload())).unwrap();
+        assert!(!r.text.contains("kapı no"));
+    }
+
+    #[test]
+    fn escalations_address_the_unit() {
+        for kind in [
+            NoticeKind::AtRisk,
+            NoticeKind::Breached,
+            NoticeKind::NewInQueue,
+        ] {
+            let r = render_email(&msg(kind, Locale::Tr, payload())).unwrap();
+            assert!(r.text.starts_with("Sayın Yetkili,"), "{kind:?}");
+            assert!(r.text.contains("02.04.2025 17:30"), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn html_escapes_every_value() {
+        let mut p = payload();
+        p["subject"] = json!("<script>alert('x')</script> & \"co\"");
+        p["unit_name"] = json!("<b>Fen</b>");
+        p["note"] = json!("<img src=x onerror=alert(1)>");
+        p["tenant_name"] = json!("A&B <Belediye>");
+        for kind in ALL {
+            let r = render_email(&msg(kind, Locale::Tr, p.clone())).unwrap();
+            assert!(!r.html.contains("<script>"), "{kind:?}");
+            assert!(!r.html.contains("<b>Fen"), "{kind:?}");
+            assert!(!r.html.contains("<img"), "{kind:?}");
+            assert!(!r.html.contains("A&B"), "{kind:?}");
+        }
+        let r = render_email(&msg(NoticeKind::Message, Locale::Tr, p)).unwrap();
+        assert!(r
+            .html
+            .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;co&quot;"));
+        assert!(r.html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        // The plain text is not escaped.
+        assert!(r.text.contains("<script>alert('x')</script> & \"co\""));
+    }
+
+    #[test]
+    fn instants_before_permanent_utc3_are_shown_in_utc() {
+        let old = Utc.with_ymd_and_hms(2015, 1, 10, 8, 0, 0).unwrap();
+        assert_eq!(format_instant(old, Locale::Tr), "10.01.2015 08:00 UTC");
+        let new = Utc.with_ymd_and_hms(2016, 9, 7, 0, 0, 0).unwrap();
+        assert_eq!(format_instant(new, Locale::Tr), "07.09.2016 03:00 (TSİ)");
+    }
+
+    #[test]
+    fn bad_payloads_are_errors_not_panics() {
+        let m = msg(NoticeKind::Received, Locale::Tr, json!([1, 2]));
+        assert_eq!(render_email(&m), Err(RenderError::NotAnObject));
+        let m = msg(NoticeKind::Closed, Locale::Tr, json!({"subject": "x"}));
+        assert_eq!(render_email(&m), Err(RenderError::MissingField("tracking")));
+        let m = msg(NoticeKind::Received, Locale::Tr, json!({"tracking": 5}));
+        assert!(render_email(&m).is_err());
+        // Odd types and unparseable dates render without panicking.
+        let m = msg(
+            NoticeKind::Received,
+            Locale::Tr,
+            json!({"tracking": "7KM-3QX-9PA", "resolution_due": "yarın", "unit_name": 3}),
+        );
+        let r = render_email(&m).unwrap();
+        assert!(r.text.contains("yarın"));
+        // A report-ready notice needs no tracking number.
+        let m = msg(
+            NoticeKind::ReportReady,
+            Locale::Tr,
+            json!({"period": "2025-Q1", "unit_name": "Örnek İlçe Belediyesi"}),
+        );
+        let r = render_email(&m).unwrap();
+        assert_eq!(
+            r.subject,
+            "[Rapor: 2025-Q1] 2025-Q1 dönem raporu onayınızı bekliyor"
+        );
+    }
+}
