@@ -65,7 +65,7 @@ pub mod sms;
 
 pub use dispatch::{
     Backoff, DispatchError, DispatchReport, Dispatcher, DispatcherConfig, Disposition, QuietHours,
-    QuietHoursConfig,
+    QuietHoursConfig, SharedClock,
 };
 pub use email::{
     message_id, EmailTransport, OutgoingEmail, RecordingTransport, SmtpConfig, SmtpConfigError,
