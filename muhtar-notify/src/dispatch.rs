@@ -816,8 +816,10 @@ mod tests {
 
     #[tokio::test]
     async fn transient_failures_back_off_then_give_up() {
-        let mut cfg = DispatcherConfig::default();
-        cfg.max_attempts = 3;
+        let cfg = DispatcherConfig {
+            max_attempts: 3,
+            ..DispatcherConfig::default()
+        };
         let (d, store, email, _sms, clock) = setup(cfg);
         store
             .enqueue(&[message(
@@ -923,8 +925,10 @@ mod tests {
 
     #[tokio::test]
     async fn quiet_hours_defer_without_counting_as_failures() {
-        let mut cfg = DispatcherConfig::default();
-        cfg.max_attempts = 2;
+        let cfg = DispatcherConfig {
+            max_attempts: 2,
+            ..DispatcherConfig::default()
+        };
         let (d, store, email, _sms, clock) = setup(cfg);
         // 23:30 İstanbul.
         let night = Utc.with_ymd_and_hms(2025, 3, 14, 20, 30, 0).unwrap();
@@ -989,8 +993,10 @@ mod tests {
 
     #[tokio::test]
     async fn quiet_hours_are_per_tenant() {
-        let mut cfg = DispatcherConfig::default();
-        cfg.quiet_hours = QuietHoursConfig::default().with_tenant(fixtures::tenant("t1"), None);
+        let cfg = DispatcherConfig {
+            quiet_hours: QuietHoursConfig::default().with_tenant(fixtures::tenant("t1"), None),
+            ..DispatcherConfig::default()
+        };
         let (d, store, email, _sms, clock) = setup(cfg);
         let night = Utc.with_ymd_and_hms(2025, 3, 14, 20, 30, 0).unwrap();
         clock.set(night);
@@ -1017,8 +1023,10 @@ mod tests {
 
     #[tokio::test]
     async fn run_stops_on_shutdown() {
-        let mut cfg = DispatcherConfig::default();
-        cfg.poll_interval = std::time::Duration::from_millis(10);
+        let cfg = DispatcherConfig {
+            poll_interval: std::time::Duration::from_millis(10),
+            ..DispatcherConfig::default()
+        };
         let (d, store, email, _sms, _clock) = setup(cfg);
         store
             .enqueue(&[message(

@@ -37,7 +37,10 @@
 //! use muhtar_core::store::OutboxStore;
 //! use muhtar_notify::{Dispatcher, DispatcherConfig, NoSmsGateway, SmtpTransport};
 //!
-//! async fn deliver_notices(store: Arc<dyn OutboxStore>) -> Result<(), Box<dyn std::error::Error>> {
+//! async fn deliver_notices(
+//!     store: Arc<dyn OutboxStore>,
+//!     shutdown: impl std::future::Future<Output = ()>, // e.g. a ctrl-c future
+//! ) -> Result<(), Box<dyn std::error::Error>> {
 //!     let email = SmtpTransport::from_env()?; // MUHTAR_SMTP_URL, MUHTAR_MAIL_FROM
 //!     let dispatcher = Dispatcher::new(
 //!         store,
@@ -46,11 +49,7 @@
 //!         || chrono::Utc::now(),
 //!         DispatcherConfig::default(),
 //!     );
-//!     dispatcher
-//!         .run(async {
-//!             let _ = tokio::signal::ctrl_c().await;
-//!         })
-//!         .await;
+//!     dispatcher.run(shutdown).await;
 //!     Ok(())
 //! }
 //! ```
