@@ -1,0 +1,502 @@
+//! E-mail: the [`EmailTransport`] trait, the SMTP adapter over lettre
+//! ([`SmtpTransport`], configured by [`SmtpConfig`]), a recording stub
+//! ([`RecordingTransport`]) and the idempotent `Message-ID` ([`message_id`]).
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use lettre::message::header::{Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use muhtar_core::outbox::DeliveryError;
+use sha2::{Digest, Sha256};
+
+/// The `Message-ID` of the notice with idempotency key `key`:
+/// `<` + the first 32 hex digits of SHA-256(`key`) + `@` + `domain` + `>`.
+///
+/// The same key always gives the same id, so a notice sent twice (a retry after a crash
+/// between sending and marking it sent) carries the same `Message-ID` both times, and
+/// receiving systems that deduplicate on it show it once.
+pub fn message_id(key: &str, domain: &str) -> String {
+    let digest = hex::encode(Sha256::digest(key.as_bytes()));
+    format!("<{}@{}>", &digest[..32], domain)
+}
+
+/// An e-mail ready for a transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    /// The recipient address.
+    pub to: String,
+    /// A display name for the sender (the tenant's name), used when the transport's
+    /// configured sender has none.
+    pub from_name: Option<String>,
+    /// The subject (UTF-8).
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    /// The HTML body.
+    pub html: String,
+    /// The `Message-ID`, angle brackets included (see [`message_id`]).
+    pub message_id: String,
+    /// The `Date` header.
+    pub date: DateTime<Utc>,
+}
+
+/// Sends e-mail. Errors say whether a retry can help.
+#[async_trait]
+pub trait EmailTransport: Send + Sync {
+    /// Sends one e-mail.
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError>;
+}
+
+#[async_trait]
+impl<T: EmailTransport + ?Sized> EmailTransport for std::sync::Arc<T> {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
+        (**self).send(email).await
+    }
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SmtpSecurity {
+    /// No TLS (`smtp://`): only for a relay on the same host or a trusted network.
+    Plain,
+    /// STARTTLS, required (`smtp+starttls://`, default port 587).
+    StartTls,
+    /// Implicit TLS (`smtps://`, default port 465).
+    ImplicitTls,
+}
+
+/// Why an SMTP configuration is not valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SmtpConfigError {
+    /// An environment variable is not set.
+    #[error("environment variable {0} is not set")]
+    MissingEnv(&'static str),
+    /// The URL cannot be parsed or has an unknown scheme.
+    #[error("invalid SMTP URL: {0}")]
+    Url(String),
+    /// The sender address is not a valid mailbox.
+    #[error("invalid sender address {0:?}")]
+    From(String),
+    /// TLS could not be set up.
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+}
+
+/// Where and how to send e-mail.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    /// Relay host.
+    pub host: String,
+    /// Relay port.
+    pub port: u16,
+    /// Connection security.
+    pub security: SmtpSecurity,
+    /// User name, if the relay wants authentication.
+    pub user: Option<String>,
+    /// Password.
+    pub password: Option<String>,
+    /// The sender mailbox, e.g. `Muhtarlık İşleri <muhtar@ornek.bel.tr>`.
+    pub from: String,
+    /// Connection and command timeout (default 30 s).
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from", &self.from)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+fn percent_decode(s: &str) -> Result<String, SmtpConfigError> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| SmtpConfigError::Url("bad percent escape in credentials".into()))?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| SmtpConfigError::Url("credentials are not UTF-8".into()))
+}
+
+impl SmtpConfig {
+    /// Parses a relay URL:
+    ///
+    /// - `smtp://host[:port]`: plain SMTP, no TLS (default port 25), for a local relay;
+    /// - `smtp+starttls://[user:pass@]host[:port]`: STARTTLS required (default 587);
+    /// - `smtps://[user:pass@]host[:port]`: implicit TLS (default 465).
+    ///
+    /// User and password are percent-decoded. A query `?timeout=SECONDS` sets the
+    /// timeout. `from` is the sender mailbox (`Name <addr>` or `addr`).
+    pub fn from_url(url: &str, from: &str) -> Result<Self, SmtpConfigError> {
+        let parsed = reqwest::Url::parse(url.trim())
+            .map_err(|e| SmtpConfigError::Url(format!("{}: {e}", redact(url))))?;
+        let (security, default_port) = match parsed.scheme() {
+            "smtp" => (SmtpSecurity::Plain, 25),
+            "smtp+starttls" | "submission" => (SmtpSecurity::StartTls, 587),
+            "smtps" => (SmtpSecurity::ImplicitTls, 465),
+            other => {
+                return Err(SmtpConfigError::Url(format!(
+                    "unknown scheme {other:?} (use smtp, smtp+starttls or smtps)"
+                )))
+            }
+        };
+        let host = parsed
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| SmtpConfigError::Url(format!("{}: no host", redact(url))))?;
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let user = match parsed.username() {
+            "" => None,
+            u => Some(percent_decode(u)?),
+        };
+        let password = parsed.password().map(percent_decode).transpose()?;
+        let mut timeout = Duration::from_secs(30);
+        for (k, v) in parsed.query_pairs() {
+            match k.as_ref() {
+                "timeout" => {
+                    let secs: u64 = v
+                        .parse()
+                        .map_err(|_| SmtpConfigError::Url(format!("bad timeout {v:?}")))?;
+                    timeout = Duration::from_secs(secs.max(1));
+                }
+                other => return Err(SmtpConfigError::Url(format!("unknown parameter {other:?}"))),
+            }
+        }
+        from.parse::<Mailbox>()
+            .map_err(|_| SmtpConfigError::From(from.to_owned()))?;
+        Ok(SmtpConfig {
+            host,
+            port: parsed.port().unwrap_or(default_port),
+            security,
+            user,
+            password,
+            from: from.to_owned(),
+            timeout,
+        })
+    }
+
+    /// Reads `MUHTAR_SMTP_URL` (see [`SmtpConfig::from_url`]) and `MUHTAR_MAIL_FROM`.
+    pub fn from_env() -> Result<Self, SmtpConfigError> {
+        let url = std::env::var("MUHTAR_SMTP_URL")
+            .map_err(|_| SmtpConfigError::MissingEnv("MUHTAR_SMTP_URL"))?;
+        let from = std::env::var("MUHTAR_MAIL_FROM")
+            .map_err(|_| SmtpConfigError::MissingEnv("MUHTAR_MAIL_FROM"))?;
+        Self::from_url(&url, &from)
+    }
+}
+
+/// The URL with any password replaced, for error messages.
+fn redact(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "<unparseable URL>".into(),
+    }
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834), so auto-responders stay quiet.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+    fn parse(_s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_owned())
+    }
+}
+
+/// Sends e-mail through an SMTP relay with lettre. One connection per message (no
+/// pool), so a relay that was down is used again as soon as it is back.
+///
+/// Errors are mapped to [`DeliveryError`]: SMTP 5xx replies (e.g. `550` rejected
+/// recipient) and malformed addresses are permanent; 4xx replies, connection refused,
+/// timeouts, network and TLS failures are transient.
+#[derive(Clone)]
+pub struct SmtpTransport {
+    inner: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for SmtpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpTransport")
+            .field("from", &self.from.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmtpTransport {
+    /// A transport for `config`.
+    pub fn new(config: &SmtpConfig) -> Result<Self, SmtpConfigError> {
+        let from: Mailbox = config
+            .from
+            .parse()
+            .map_err(|_| SmtpConfigError::From(config.from.clone()))?;
+        let tls = |host: &str| {
+            TlsParameters::new(host.to_owned()).map_err(|e| SmtpConfigError::Tls(e.to_string()))
+        };
+        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone())
+            .port(config.port)
+            .timeout(Some(config.timeout));
+        b = match config.security {
+            SmtpSecurity::Plain => b.tls(Tls::None),
+            SmtpSecurity::StartTls => b.tls(Tls::Required(tls(&config.host)?)),
+            SmtpSecurity::ImplicitTls => b.tls(Tls::Wrapper(tls(&config.host)?)),
+        };
+        if let Some(user) = &config.user {
+            b = b.credentials(Credentials::new(
+                user.clone(),
+                config.password.clone().unwrap_or_default(),
+            ));
+        }
+        Ok(SmtpTransport {
+            inner: b.build(),
+            from,
+        })
+    }
+
+    /// A transport from `MUHTAR_SMTP_URL` and `MUHTAR_MAIL_FROM`.
+    pub fn from_env() -> Result<Self, SmtpConfigError> {
+        Self::new(&SmtpConfig::from_env()?)
+    }
+
+    /// Builds the MIME message: UTF-8 subject, `multipart/alternative` with a
+    /// `text/plain` and a `text/html` part, the given `Message-ID` and `Date`.
+    pub fn build_message(&self, email: &OutgoingEmail) -> Result<Message, DeliveryError> {
+        let to: Mailbox = email.to.trim().parse().map_err(|e| {
+            DeliveryError::Permanent(format!("malformed recipient address {:?}: {e}", email.to))
+        })?;
+        let from = match (&self.from.name, &email.from_name) {
+            (None, Some(name)) => Mailbox::new(Some(name.clone()), self.from.email.clone()),
+            _ => self.from.clone(),
+        };
+        Message::builder()
+            .from(from)
+            .to(to)
+            .subject(email.subject.clone())
+            .message_id(Some(email.message_id.clone()))
+            .date(std::time::SystemTime::from(email.date))
+            .header(AutoSubmitted)
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))
+            .map_err(|e| DeliveryError::Permanent(format!("cannot build the message: {e}")))
+    }
+}
+
+fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(inner) = src {
+        let s = inner.to_string();
+        if !msg.contains(&s) {
+            msg.push_str(": ");
+            msg.push_str(&s);
+        }
+        src = inner.source();
+    }
+    if e.is_permanent() {
+        DeliveryError::Permanent(format!("SMTP {msg}"))
+    } else {
+        // 4xx replies, connection refused, timeouts, network, TLS and response errors.
+        DeliveryError::Transient(format!("SMTP {msg}"))
+    }
+}
+
+#[async_trait]
+impl EmailTransport for SmtpTransport {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
+        let message = self.build_message(email)?;
+        self.inner
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(&e))
+    }
+}
+
+/// A transport that records what it is asked to send, and fails when told to: for
+/// unit tests.
+#[derive(Debug, Default)]
+pub struct RecordingTransport {
+    sent: Mutex<Vec<OutgoingEmail>>,
+    script: Mutex<VecDeque<DeliveryError>>,
+    always: Mutex<Option<DeliveryError>>,
+}
+
+impl RecordingTransport {
+    /// A transport that accepts everything.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// What was sent successfully, in order.
+    pub fn sent(&self) -> Vec<OutgoingEmail> {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    /// Makes the next send fail with `error` (queued; one error per send).
+    pub fn fail_next(&self, error: DeliveryError) {
+        self.script
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(error);
+    }
+    /// Makes every send fail with `error` until called with `None`.
+    pub fn fail_always(&self, error: Option<DeliveryError>) {
+        *self.always.lock().unwrap_or_else(|e| e.into_inner()) = error;
+    }
+}
+
+#[async_trait]
+impl EmailTransport for RecordingTransport {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
+        if let Some(e) = self
+            .script
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front()
+        {
+            return Err(e);
+        }
+        if let Some(e) = self
+            .always
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            return Err(e);
+        }
+        self.sent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(email.clone());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_id_is_stable_and_short() {
+        let a = message_id("r1:2:received:email:ali@x", "muhtar");
+        assert_eq!(a, message_id("r1:2:received:email:ali@x", "muhtar"));
+        assert_ne!(a, message_id("r1:3:received:email:ali@x", "muhtar"));
+        assert!(a.starts_with('<') && a.ends_with("@muhtar>"));
+        assert_eq!(a.len(), 1 + 32 + "@muhtar>".len());
+    }
+
+    #[test]
+    fn smtp_urls_parse() {
+        let c = SmtpConfig::from_url("smtp://127.0.0.1:2525", "muhtar@ornek.bel.tr").unwrap();
+        assert_eq!(
+            (c.host.as_str(), c.port, c.security),
+            ("127.0.0.1", 2525, SmtpSecurity::Plain)
+        );
+        assert_eq!(c.user, None);
+
+        let c = SmtpConfig::from_url(
+            "smtps://bildirim%40ornek.bel.tr:p%40ss%3Aw@mail.ornek.bel.tr",
+            "MBS <bildirim@ornek.bel.tr>",
+        )
+        .unwrap();
+        assert_eq!(c.security, SmtpSecurity::ImplicitTls);
+        assert_eq!(c.port, 465);
+        assert_eq!(c.user.as_deref(), Some("bildirim@ornek.bel.tr"));
+        assert_eq!(c.password.as_deref(), Some("p@ss:w"));
+        assert!(!format!("{c:?}").contains("p@ss"));
+
+        let c = SmtpConfig::from_url(
+            "smtp+starttls://u:p@relay.example:2587?timeout=5",
+            "a@b.example",
+        )
+        .unwrap();
+        assert_eq!(c.security, SmtpSecurity::StartTls);
+        assert_eq!(c.port, 2587);
+        assert_eq!(c.timeout, Duration::from_secs(5));
+
+        let c = SmtpConfig::from_url("smtp+starttls://relay.example", "a@b.example").unwrap();
+        assert_eq!(c.port, 587);
+    }
+
+    #[test]
+    fn bad_smtp_urls_are_rejected() {
+        assert!(matches!(
+            SmtpConfig::from_url("http://x", "a@b.example"),
+            Err(SmtpConfigError::Url(_))
+        ));
+        assert!(matches!(
+            SmtpConfig::from_url("not a url", "a@b.example"),
+            Err(SmtpConfigError::Url(_))
+        ));
+        assert!(matches!(
+            SmtpConfig::from_url("smtp://x?foo=1", "a@b.example"),
+            Err(SmtpConfigError::Url(_))
+        ));
+        assert!(matches!(
+            SmtpConfig::from_url("smtp://x", "not an address"),
+            Err(SmtpConfigError::From(_))
+        ));
+        let e = SmtpConfig::from_url("ftp://u:secret@x", "a@b.example").unwrap_err();
+        assert!(!e.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn malformed_recipient_is_permanent() {
+        let t =
+            SmtpTransport::new(&SmtpConfig::from_url("smtp://127.0.0.1:1", "a@b.example").unwrap())
+                .unwrap();
+        let e = OutgoingEmail {
+            to: "not an address".into(),
+            from_name: None,
+            subject: "s".into(),
+            text: "t".into(),
+            html: "h".into(),
+            message_id: message_id("k", "muhtar"),
+            date: chrono::DateTime::<Utc>::default(),
+        };
+        assert!(matches!(
+            t.build_message(&e),
+            Err(DeliveryError::Permanent(_))
+        ));
+    }
+}

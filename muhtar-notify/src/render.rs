@@ -1,0 +1,740 @@
+//! Templates: every [`NoticeKind`] rendered from an outbox message's payload into a
+//! subject, a plain-text body, an HTML body and a short SMS text, in Turkish (default)
+//! or English.
+//!
+//! The payload is the JSON of `muhtar_core::outbox::request_payload` (fields `tracking`,
+//! `subject`, `category`, `muhtarlik_name`, `unit_name`, `status`, `received_at`,
+//! `resolution_due`, `outcome`, `reason`, `reason_name`, `reason_text`, `answer`,
+//! `tenant_name`, and per event `note`, `pause_reason`). A report-ready notice reads
+//! `period` (e.g. `2025-Q1`), `unit_name`, `tenant_name` and an optional `url`.
+//! Missing optional fields are left out; every value is HTML-escaped in the HTML body.
+//!
+//! # Time zone
+//!
+//! Instants are shown in Europe/Istanbul local time. Until the core calendar module
+//! provides a tz-database conversion, this module uses the fixed offset **UTC+03:00**
+//! (`chrono::FixedOffset::east_opt(3 * 3600)`), which is exact for every instant from
+//! 2016-09-07 on (Turkey has been on permanent UTC+3 since then). Instants **before**
+//! 2016-09-07, when Turkey still used EET/EEST, are shown in UTC and labelled `UTC`
+//! rather than converted wrongly.
+
+use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
+use muhtar_core::outbox::{Locale, NoticeKind, OutboxMessage};
+use serde_json::Value;
+
+/// A notice rendered for e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedEmail {
+    /// The subject, starting with the tracking number, e.g.
+    /// `[Takip No: 7KM-3QX-9PA] Talebiniz alındı`.
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    /// The HTML body (every payload value escaped).
+    pub html: String,
+}
+
+/// Why a message cannot be rendered. Retrying does not help.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenderError {
+    /// The payload is not a JSON object.
+    #[error("payload is not a JSON object")]
+    NotAnObject,
+    /// A field every notice of this kind needs is missing or not a string.
+    #[error("payload field `{0}` is missing or not a string")]
+    MissingField(&'static str),
+}
+
+/// The first instant from which Turkey is permanently on UTC+03:00.
+fn permanent_utc3_since() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2016, 9, 7, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// The fixed İstanbul offset, UTC+03:00 (see the module docs).
+pub fn istanbul_offset() -> FixedOffset {
+    // 3 * 3600 is within ±24 h, so this is always Some; fall back to UTC defensively.
+    FixedOffset::east_opt(3 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+/// Formats an instant for people in `locale`: İstanbul local time with the fixed
+/// +03:00 offset for instants from 2016-09-07 on, UTC (labelled) before that.
+pub fn format_instant(at: DateTime<Utc>, locale: Locale) -> String {
+    if at < permanent_utc3_since() {
+        return match locale {
+            Locale::Tr => format!("{} UTC", at.format("%d.%m.%Y %H:%M")),
+            Locale::En => format!("{} UTC", at.format("%Y-%m-%d %H:%M")),
+        };
+    }
+    let local = at.with_timezone(&istanbul_offset());
+    match locale {
+        Locale::Tr => format!("{} (TSİ)", local.format("%d.%m.%Y %H:%M")),
+        Locale::En => format!("{} (Istanbul time)", local.format("%Y-%m-%d %H:%M")),
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+struct Payload<'a> {
+    map: &'a serde_json::Map<String, Value>,
+    locale: Locale,
+}
+
+impl<'a> Payload<'a> {
+    fn str(&self, key: &str) -> Option<&'a str> {
+        self.map
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// A date field, formatted; an unparseable value is shown as it is.
+    fn date(&self, key: &str) -> Option<String> {
+        let raw = self.str(key)?;
+        Some(match DateTime::parse_from_rfc3339(raw) {
+            Ok(d) => format_instant(d.with_timezone(&Utc), self.locale),
+            Err(_) => raw.to_owned(),
+        })
+    }
+}
+
+/// Which party a notice is addressed to (for the greeting).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    Muhtar,
+    Unit,
+    Official,
+}
+
+fn audience(kind: NoticeKind) -> Audience {
+    match kind {
+        NoticeKind::Reopened | NoticeKind::NewInQueue | NoticeKind::AtRisk => Audience::Unit,
+        NoticeKind::Breached | NoticeKind::Message => Audience::Unit,
+        NoticeKind::ReportReady => Audience::Official,
+        _ => Audience::Muhtar,
+    }
+}
+
+/// The rendering-neutral content of a notice.
+struct Doc {
+    /// The subject after the tracking prefix.
+    title: String,
+    /// The prefix label and value, e.g. ("Takip No", "7KM-3QX-9PA").
+    tag: (String, String),
+    greeting: String,
+    lead: String,
+    facts: Vec<(String, String)>,
+    /// A longer text block: (label, text).
+    blocks: Vec<(String, String)>,
+    sms: String,
+    footer: String,
+}
+
+fn t(locale: Locale, tr: &str, en: &str) -> String {
+    match locale {
+        Locale::Tr => tr.to_owned(),
+        Locale::En => en.to_owned(),
+    }
+}
+
+fn outcome_label(raw: &str, locale: Locale) -> String {
+    match (raw, locale) {
+        ("positive", Locale::Tr) => "Olumlu".into(),
+        ("negative", Locale::Tr) => "Olumsuz".into(),
+        ("positive", Locale::En) => "Positive".into(),
+        ("negative", Locale::En) => "Negative".into(),
+        (other, _) => other.to_owned(),
+    }
+}
+
+fn status_label(raw: &str, locale: Locale) -> String {
+    let (tr, en) = match raw {
+        "received" => ("Alındı", "Received"),
+        "routed" => ("Birime iletildi", "Routed to a unit"),
+        "in-progress" => ("İşlemde", "In progress"),
+        "paused" => ("Bilgi bekleniyor", "Waiting for information"),
+        "answered" => ("Cevaplandı", "Answered"),
+        "closed" => ("Kapatıldı", "Closed"),
+        "withdrawn" => ("Geri çekildi", "Withdrawn"),
+        "merged" => ("Birleştirildi", "Merged"),
+        other => (other, other),
+    };
+    t(locale, tr, en)
+}
+
+fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
+    let l = p.locale;
+    let tracking = p.str("tracking");
+    let tag = match (kind, tracking) {
+        (_, Some(tn)) => (t(l, "Takip No", "Tracking No"), tn.to_owned()),
+        (NoticeKind::ReportReady, None) => (
+            t(l, "Rapor", "Report"),
+            p.str("period").unwrap_or("-").to_owned(),
+        ),
+        (_, None) => return Err(RenderError::MissingField("tracking")),
+    };
+    let unit = p.str("unit_name");
+    let due = p.date("resolution_due");
+    let subject = p.str("subject");
+    let outcome = p.str("outcome").map(|o| outcome_label(o, l));
+
+    let (title, lead, sms_line) = match kind {
+        NoticeKind::Received => (
+            t(l, "Talebiniz alındı", "Your request has been received"),
+            match (unit, &due) {
+                (Some(u), Some(d)) => match l {
+                    Locale::Tr => format!(
+                        "Talebiniz kaydedildi ve {u} birimine iletildi. Cevap için son tarih: {d}."
+                    ),
+                    Locale::En => format!(
+                        "Your request has been registered and passed to {u}. An answer is due by {d}."
+                    ),
+                },
+                _ => t(
+                    l,
+                    "Talebiniz kaydedildi. Takip numarasıyla durumunu izleyebilirsiniz.",
+                    "Your request has been registered. You can follow it with the tracking number.",
+                ),
+            },
+            match (unit, &due) {
+                (Some(u), Some(d)) => match l {
+                    Locale::Tr => format!("Talebiniz alındı, {u} birimine iletildi. Son tarih: {d}"),
+                    Locale::En => format!("Request received, passed to {u}. Due: {d}"),
+                },
+                _ => t(l, "Talebiniz alındı.", "Your request has been received."),
+            },
+        ),
+        NoticeKind::Transferred => (
+            t(l, "Talebiniz başka birime aktarıldı", "Your request has been transferred"),
+            match unit {
+                Some(u) => match l {
+                    Locale::Tr => format!("Talebiniz {u} birimine aktarıldı."),
+                    Locale::En => format!("Your request has been transferred to {u}."),
+                },
+                None => t(l, "Talebiniz başka bir birime aktarıldı.", "Your request has been transferred to another unit."),
+            },
+            match unit {
+                Some(u) => match l {
+                    Locale::Tr => format!("Talebiniz {u} birimine aktarıldı."),
+                    Locale::En => format!("Request transferred to {u}."),
+                },
+                None => t(l, "Talebiniz başka birime aktarıldı.", "Request transferred."),
+            },
+        ),
+        NoticeKind::InterimReply => (
+            t(l, "Talebiniz hakkında ara bilgi", "Progress update on your request"),
+            t(l, "Talebinizle ilgili çalışmalar sürüyor. Birimin ara bilgisi aşağıdadır.", "Work on your request is in progress. The unit's update is below."),
+            t(l, "Talebiniz hakkında ara bilgi var.", "Progress update on your request."),
+        ),
+        NoticeKind::Paused => (
+            t(l, "Talebiniz için bilgi gerekiyor", "Information needed for your request"),
+            t(l, "Talebinizi sonuçlandırabilmek için aşağıdaki bilgiye ihtiyaç var. Bilgi gelene kadar süre durdurulmuştur.", "To complete your request the information below is needed. The deadline clock is paused until it arrives."),
+            t(l, "Talebiniz için bilgi gerekiyor.", "Information needed for your request."),
+        ),
+        NoticeKind::Message => (
+            t(l, "Taleple ilgili yeni mesaj", "New message about a request"),
+            t(l, "Taleple ilgili yeni bir mesaj var.", "There is a new message about a request."),
+            t(l, "Talebinizle ilgili yeni mesaj var.", "New message about your request."),
+        ),
+        NoticeKind::Answered => (
+            match &outcome {
+                Some(o) => match l {
+                    Locale::Tr => format!("Talebiniz cevaplandı: {o}"),
+                    Locale::En => format!("Your request has been answered: {o}"),
+                },
+                None => t(l, "Talebiniz cevaplandı", "Your request has been answered"),
+            },
+            t(l, "Talebiniz cevaplandı. Sonuç ve cevap aşağıdadır.", "Your request has been answered. The outcome and the answer are below."),
+            match &outcome {
+                Some(o) => match l {
+                    Locale::Tr => format!("Talebiniz cevaplandı. Sonuç: {o}"),
+                    Locale::En => format!("Request answered. Outcome: {o}"),
+                },
+                None => t(l, "Talebiniz cevaplandı.", "Your request has been answered."),
+            },
+        ),
+        NoticeKind::Closed => (
+            t(l, "Talep kapatıldı", "Request closed"),
+            t(l, "Talep kapatılmıştır.", "The request has been closed."),
+            t(l, "Talep kapatıldı.", "Request closed."),
+        ),
+        NoticeKind::Reopened => (
+            t(l, "Talep yeniden açıldı", "Request reopened"),
+            t(l, "Muhtar talebi yeniden açtı. Gerekçesi aşağıdadır.", "The muhtar has reopened the request. The reason is below."),
+            t(l, "Talep yeniden açıldı.", "Request reopened."),
+        ),
+        NoticeKind::NewInQueue => (
+            t(l, "Biriminize yeni talep", "New request for your unit"),
+            match &due {
+                Some(d) => match l {
+                    Locale::Tr => format!("Biriminize yeni bir muhtar talebi iletildi. Cevap için son tarih: {d}."),
+                    Locale::En => format!("A new muhtar request has been passed to your unit. An answer is due by {d}."),
+                },
+                None => t(l, "Biriminize yeni bir muhtar talebi iletildi.", "A new muhtar request has been passed to your unit."),
+            },
+            t(l, "Biriminize yeni talep.", "New request for your unit."),
+        ),
+        NoticeKind::AtRisk => (
+            t(l, "Süre dolmak üzere", "Deadline approaching"),
+            match &due {
+                Some(d) => match l {
+                    Locale::Tr => format!("Bu talebin cevap süresi dolmak üzere. Son tarih: {d}."),
+                    Locale::En => format!("The answer to this request is due soon: {d}."),
+                },
+                None => t(l, "Bu talebin cevap süresi dolmak üzere.", "The answer to this request is due soon."),
+            },
+            match &due {
+                Some(d) => match l {
+                    Locale::Tr => format!("Süre dolmak üzere. Son tarih: {d}"),
+                    Locale::En => format!("Deadline approaching: {d}"),
+                },
+                None => t(l, "Süre dolmak üzere.", "Deadline approaching."),
+            },
+        ),
+        NoticeKind::Breached => (
+            t(l, "Cevap süresi aşıldı", "Deadline passed"),
+            match &due {
+                Some(d) => match l {
+                    Locale::Tr => format!("Bu talebin cevap süresi {d} itibarıyla dolmuştur ve talep hâlâ cevaplanmamıştır."),
+                    Locale::En => format!("The answer to this request was due by {d} and it is still unanswered."),
+                },
+                None => t(l, "Bu talebin cevap süresi dolmuştur.", "The answer to this request is overdue."),
+            },
+            t(l, "Cevap süresi aşıldı.", "Deadline passed."),
+        ),
+        NoticeKind::ReportReady => {
+            let period = p.str("period").unwrap_or("-");
+            (
+                match l {
+                    Locale::Tr => format!("{period} dönem raporu onayınızı bekliyor"),
+                    Locale::En => format!("Quarterly report {period} awaits your sign-off"),
+                },
+                t(l, "Genelge 2015/8 gereği hazırlanan üç aylık muhtar talepleri raporu onayınızı bekliyor.", "The quarterly report on muhtar requests (Circular 2015/8) awaits your sign-off."),
+                match l {
+                    Locale::Tr => format!("{period} raporu onayınızı bekliyor."),
+                    Locale::En => format!("Report {period} awaits your sign-off."),
+                },
+            )
+        }
+        // `NoticeKind` is non-exhaustive: a kind added later gets a neutral notice.
+        _ => (
+            t(l, "Talebinizle ilgili bildirim", "Notice about your request"),
+            t(l, "Talebinizle ilgili bir gelişme var.", "There is news about your request."),
+            t(l, "Talebinizle ilgili bildirim.", "Notice about your request."),
+        ),
+    };
+
+    let greeting = match (audience(kind), l) {
+        (Audience::Muhtar, Locale::Tr) => "Sayın Muhtar,",
+        (Audience::Muhtar, Locale::En) => "Dear Muhtar,",
+        (Audience::Unit, Locale::Tr) => "Sayın Yetkili,",
+        (Audience::Unit, Locale::En) => "Dear colleague,",
+        (Audience::Official, Locale::Tr) => "Sayın Yetkili,",
+        (Audience::Official, Locale::En) => "Dear Sir or Madam,",
+    }
+    .to_owned();
+
+    let mut facts: Vec<(String, String)> = Vec::new();
+    let mut fact = |tr: &str, en: &str, v: Option<String>| {
+        if let Some(v) = v {
+            facts.push((t(l, tr, en), v));
+        }
+    };
+    fact("Takip No", "Tracking No", tracking.map(str::to_owned));
+    if kind == NoticeKind::ReportReady {
+        fact("Dönem", "Period", p.str("period").map(str::to_owned));
+    }
+    fact("Konu", "Subject", subject.map(str::to_owned));
+    fact("Kategori", "Category", p.str("category").map(str::to_owned));
+    fact(
+        "Muhtarlık",
+        "Muhtarlık",
+        p.str("muhtarlik_name").map(str::to_owned),
+    );
+    fact("Birim", "Unit", unit.map(str::to_owned));
+    if kind != NoticeKind::ReportReady {
+        fact(
+            "Durum",
+            "Status",
+            p.str("status").map(|s| status_label(s, l)),
+        );
+    }
+    fact("Alınma zamanı", "Received", p.date("received_at"));
+    fact("Cevap için son tarih", "Answer due", due.clone());
+    if kind == NoticeKind::Answered {
+        fact("Sonuç", "Outcome", outcome.clone());
+        fact(
+            "Gerekçe",
+            "Reason",
+            p.str("reason_name").or(p.str("reason")).map(str::to_owned),
+        );
+    }
+    if kind == NoticeKind::ReportReady {
+        fact(
+            "Rapor bağlantısı",
+            "Report link",
+            p.str("url").map(str::to_owned),
+        );
+    }
+
+    let mut blocks = Vec::new();
+    let note_label = match kind {
+        NoticeKind::InterimReply => Some(("Ara bilgi", "Progress note")),
+        NoticeKind::Paused => Some(("İstenen bilgi", "Information needed")),
+        NoticeKind::Message => Some(("Mesaj", "Message")),
+        NoticeKind::Reopened => Some(("Yeniden açma gerekçesi", "Reason for reopening")),
+        _ => None,
+    };
+    if let (Some((tr, en)), Some(note)) = (note_label, p.str("note")) {
+        blocks.push((t(l, tr, en), note.to_owned()));
+    }
+    if kind == NoticeKind::Answered {
+        if let Some(rt) = p.str("reason_text") {
+            blocks.push((t(l, "Gerekçe açıklaması", "Reason details"), rt.to_owned()));
+        }
+        if let Some(a) = p.str("answer") {
+            blocks.push((t(l, "Cevap", "Answer"), a.to_owned()));
+        }
+    }
+
+    let sender = p.str("tenant_name");
+    let footer = match (l, sender) {
+        (Locale::Tr, Some(s)) => format!("{s} · Muhtar Bilgi Sistemi\nBu ileti otomatik olarak gönderilmiştir; lütfen yanıtlamayınız."),
+        (Locale::Tr, None) => "Muhtar Bilgi Sistemi\nBu ileti otomatik olarak gönderilmiştir; lütfen yanıtlamayınız.".to_owned(),
+        (Locale::En, Some(s)) => format!("{s} · Muhtar Information System\nThis message was sent automatically; please do not reply."),
+        (Locale::En, None) => "Muhtar Information System\nThis message was sent automatically; please do not reply.".to_owned(),
+    };
+
+    Ok(Doc {
+        title,
+        tag: tag.clone(),
+        greeting,
+        lead,
+        facts,
+        blocks,
+        sms: format!("{}: {} {}", tag.0, tag.1, sms_line),
+        footer,
+    })
+}
+
+fn payload(message: &OutboxMessage) -> Result<Payload<'_>, RenderError> {
+    Ok(Payload {
+        map: message
+            .payload
+            .as_object()
+            .ok_or(RenderError::NotAnObject)?,
+        locale: message.locale,
+    })
+}
+
+/// Renders `message` for e-mail: subject, plain text and HTML.
+pub fn render_email(message: &OutboxMessage) -> Result<RenderedEmail, RenderError> {
+    let p = payload(message)?;
+    let d = build(message.kind, &p)?;
+    let subject = format!("[{}: {}] {}", d.tag.0, d.tag.1, d.title);
+
+    let mut text = String::new();
+    text.push_str(&d.greeting);
+    text.push_str("\n\n");
+    text.push_str(&d.lead);
+    text.push_str("\n\n");
+    for (k, v) in &d.facts {
+        text.push_str(&format!("{k}: {v}\n"));
+    }
+    for (k, v) in &d.blocks {
+        text.push_str(&format!("\n{k}:\n{v}\n"));
+    }
+    text.push_str("\n-- \n");
+    text.push_str(&d.footer);
+    text.push('\n');
+
+    let lang = match message.locale {
+        Locale::Tr => "tr",
+        Locale::En => "en",
+    };
+    let e = |s: &str| html_escape(s).replace('\n', "<br>\n");
+    let mut html = String::new();
+    html.push_str(&format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n</head>\n<body style=\"font-family: sans-serif; line-height: 1.4\">\n",
+        e(&subject)
+    ));
+    html.push_str(&format!(
+        "<p>{}</p>\n<p>{}</p>\n",
+        e(&d.greeting),
+        e(&d.lead)
+    ));
+    if !d.facts.is_empty() {
+        html.push_str("<table style=\"border-collapse: collapse\">\n");
+        for (k, v) in &d.facts {
+            html.push_str(&format!(
+                "<tr><th style=\"text-align: left; padding-right: 1em\">{}</th><td>{}</td></tr>\n",
+                e(k),
+                e(v)
+            ));
+        }
+        html.push_str("</table>\n");
+    }
+    for (k, v) in &d.blocks {
+        html.push_str(&format!("<h3>{}</h3>\n<p>{}</p>\n", e(k), e(v)));
+    }
+    html.push_str(&format!(
+        "<hr>\n<p style=\"color: #666; font-size: smaller\">{}</p>\n</body>\n</html>\n",
+        e(&d.footer)
+    ));
+    Ok(RenderedEmail {
+        subject,
+        text,
+        html,
+    })
+}
+
+/// Renders `message` as one SMS line: the tracking number and what happened, before
+/// the SMS policy (transliteration, truncation) is applied.
+pub fn render_sms_text(message: &OutboxMessage) -> Result<String, RenderError> {
+    let p = payload(message)?;
+    Ok(build(message.kind, &p)?.sms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use muhtar_core::outbox::DeliveryChannel;
+    use serde_json::json;
+
+    const ALL: [NoticeKind; 12] = [
+        NoticeKind::Received,
+        NoticeKind::Transferred,
+        NoticeKind::InterimReply,
+        NoticeKind::Paused,
+        NoticeKind::Message,
+        NoticeKind::Answered,
+        NoticeKind::Closed,
+        NoticeKind::Reopened,
+        NoticeKind::NewInQueue,
+        NoticeKind::AtRisk,
+        NoticeKind::Breached,
+        NoticeKind::ReportReady,
+    ];
+
+    fn payload() -> Value {
+        json!({
+            "tracking": "7KM-3QX-9PA",
+            "subject": "Okul önündeki çukur",
+            "category": "asfalt-onarim",
+            "muhtarlik_name": "Kuzguncuk Mahallesi",
+            "unit_name": "Fen İşleri Müdürlüğü",
+            "status": "answered",
+            "received_at": "2025-03-14T09:00:00Z",
+            "resolution_due": "2025-04-02T14:30:00Z",
+            "outcome": "negative",
+            "reason": "no-budget",
+            "reason_name": "Bütçe yok",
+            "reason_text": "2025 yatırım programında ödenek kalmadı.",
+            "answer": "Talebiniz 2026 programına alınmıştır.\nİlginize teşekkür ederiz.",
+            "tenant_name": "Örnek İlçe Belediyesi",
+            "note": "Çukurun tam yerini (kapı no) bildiriniz.",
+            "period": "2025-Q1",
+        })
+    }
+
+    fn msg(kind: NoticeKind, locale: Locale, payload: Value) -> OutboxMessage {
+        OutboxMessage {
+            id: uuid::Uuid::nil(),
+            tenant: muhtar_core::ids::TenantId::new("t1").unwrap(),
+            request: None,
+            idempotency_key: "k".into(),
+            kind,
+            channel: DeliveryChannel::Email,
+            recipient: "ali.demir@muhtar.example".into(),
+            locale,
+            payload,
+            created_at: DateTime::<Utc>::default(),
+            not_before: DateTime::<Utc>::default(),
+        }
+    }
+
+    #[test]
+    fn every_kind_renders_in_both_languages_with_the_tracking_number() {
+        for kind in ALL {
+            for (locale, prefix) in [
+                (Locale::Tr, "[Takip No: 7KM-3QX-9PA] "),
+                (Locale::En, "[Tracking No: 7KM-3QX-9PA] "),
+            ] {
+                let m = msg(kind, locale, payload());
+                let r = render_email(&m).unwrap();
+                assert!(r.subject.starts_with(prefix), "{kind:?}: {}", r.subject);
+                assert!(r.subject.len() > prefix.len() + 5, "{kind:?}");
+                assert!(r.text.contains("7KM-3QX-9PA"), "{kind:?}");
+                assert!(r.html.contains("7KM-3QX-9PA"), "{kind:?}");
+                assert!(r.html.starts_with("<!DOCTYPE html>"));
+                let sms = render_sms_text(&m).unwrap();
+                assert!(sms.contains("7KM-3QX-9PA"), "{kind:?}");
+                assert!(sms.chars().count() < 160, "{kind:?}: {sms}");
+                assert!(!sms.contains('\n'));
+            }
+        }
+    }
+
+    #[test]
+    fn subjects_differ_between_kinds() {
+        let mut seen = std::collections::HashSet::new();
+        for kind in ALL {
+            let r = render_email(&msg(kind, Locale::Tr, payload())).unwrap();
+            assert!(
+                seen.insert(r.subject.clone()),
+                "duplicate subject {}",
+                r.subject
+            );
+        }
+    }
+
+    #[test]
+    fn received_shows_unit_and_due_date_in_istanbul_time() {
+        let r = render_email(&msg(NoticeKind::Received, Locale::Tr, payload())).unwrap();
+        assert_eq!(r.subject, "[Takip No: 7KM-3QX-9PA] Talebiniz alındı");
+        assert!(r.text.starts_with("Sayın Muhtar,"));
+        assert!(r.text.contains("Fen İşleri Müdürlüğü"));
+        // 14:30 UTC is 17:30 in İstanbul.
+        assert!(
+            r.text
+                .contains("Cevap için son tarih: 02.04.2025 17:30 (TSİ)"),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("Alınma zamanı: 14.03.2025 12:00 (TSİ)"));
+        let r = render_email(&msg(NoticeKind::Received, Locale::En, payload())).unwrap();
+        assert_eq!(
+            r.subject,
+            "[Tracking No: 7KM-3QX-9PA] Your request has been received"
+        );
+        assert!(r
+            .text
+            .contains("Answer due: 2025-04-02 17:30 (Istanbul time)"));
+    }
+
+    #[test]
+    fn answered_carries_outcome_reason_and_answer() {
+        let r = render_email(&msg(NoticeKind::Answered, Locale::Tr, payload())).unwrap();
+        assert_eq!(
+            r.subject,
+            "[Takip No: 7KM-3QX-9PA] Talebiniz cevaplandı: Olumsuz"
+        );
+        assert!(r.text.contains("Sonuç: Olumsuz"));
+        assert!(r.text.contains("Gerekçe: Bütçe yok"));
+        assert!(r.text.contains("2025 yatırım programında ödenek kalmadı."));
+        assert!(r
+            .text
+            .contains("Talebiniz 2026 programına alınmıştır.\nİlginize"));
+        assert!(r.html.contains("Talebiniz 2026 programına alınmıştır.<br>"));
+        let mut p = payload();
+        p["reason_name"] = Value::Null;
+        let r = render_email(&msg(NoticeKind::Answered, Locale::En, p)).unwrap();
+        assert!(r.subject.ends_with("answered: Negative"));
+        assert!(r.text.contains("Reason: no-budget"));
+    }
+
+    #[test]
+    fn notes_appear_where_they_belong() {
+        for kind in [
+            NoticeKind::InterimReply,
+            NoticeKind::Paused,
+            NoticeKind::Message,
+            NoticeKind::Reopened,
+        ] {
+            let r = render_email(&msg(kind, Locale::Tr, payload())).unwrap();
+            assert!(r.text.contains("kapı no"), "{kind:?}");
+        }
+        let r = render_email(&msg(NoticeKind::Closed, Locale::Tr, payload())).unwrap();
+        assert!(!r.text.contains("kapı no"));
+    }
+
+    #[test]
+    fn escalations_address_the_unit() {
+        for kind in [
+            NoticeKind::AtRisk,
+            NoticeKind::Breached,
+            NoticeKind::NewInQueue,
+        ] {
+            let r = render_email(&msg(kind, Locale::Tr, payload())).unwrap();
+            assert!(r.text.starts_with("Sayın Yetkili,"), "{kind:?}");
+            assert!(r.text.contains("02.04.2025 17:30"), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn html_escapes_every_value() {
+        let mut p = payload();
+        p["subject"] = json!("<script>alert('x')</script> & \"co\"");
+        p["unit_name"] = json!("<b>Fen</b>");
+        p["note"] = json!("<img src=x onerror=alert(1)>");
+        p["tenant_name"] = json!("A&B <Belediye>");
+        for kind in ALL {
+            let r = render_email(&msg(kind, Locale::Tr, p.clone())).unwrap();
+            assert!(!r.html.contains("<script>"), "{kind:?}");
+            assert!(!r.html.contains("<b>Fen"), "{kind:?}");
+            assert!(!r.html.contains("<img"), "{kind:?}");
+            assert!(!r.html.contains("A&B"), "{kind:?}");
+        }
+        let r = render_email(&msg(NoticeKind::Message, Locale::Tr, p)).unwrap();
+        assert!(r
+            .html
+            .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;co&quot;"));
+        assert!(r.html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        // The plain text is not escaped.
+        assert!(r.text.contains("<script>alert('x')</script> & \"co\""));
+    }
+
+    #[test]
+    fn instants_before_permanent_utc3_are_shown_in_utc() {
+        let old = Utc.with_ymd_and_hms(2015, 1, 10, 8, 0, 0).unwrap();
+        assert_eq!(format_instant(old, Locale::Tr), "10.01.2015 08:00 UTC");
+        let new = Utc.with_ymd_and_hms(2016, 9, 7, 0, 0, 0).unwrap();
+        assert_eq!(format_instant(new, Locale::Tr), "07.09.2016 03:00 (TSİ)");
+    }
+
+    #[test]
+    fn bad_payloads_are_errors_not_panics() {
+        let m = msg(NoticeKind::Received, Locale::Tr, json!([1, 2]));
+        assert_eq!(render_email(&m), Err(RenderError::NotAnObject));
+        let m = msg(NoticeKind::Closed, Locale::Tr, json!({"subject": "x"}));
+        assert_eq!(render_email(&m), Err(RenderError::MissingField("tracking")));
+        let m = msg(NoticeKind::Received, Locale::Tr, json!({"tracking": 5}));
+        assert!(render_email(&m).is_err());
+        // Odd types and unparseable dates render without panicking.
+        let m = msg(
+            NoticeKind::Received,
+            Locale::Tr,
+            json!({"tracking": "7KM-3QX-9PA", "resolution_due": "yarın", "unit_name": 3}),
+        );
+        let r = render_email(&m).unwrap();
+        assert!(r.text.contains("yarın"));
+        // A report-ready notice needs no tracking number.
+        let m = msg(
+            NoticeKind::ReportReady,
+            Locale::Tr,
+            json!({"period": "2025-Q1", "unit_name": "Örnek İlçe Belediyesi"}),
+        );
+        let r = render_email(&m).unwrap();
+        assert_eq!(
+            r.subject,
+            "[Rapor: 2025-Q1] 2025-Q1 dönem raporu onayınızı bekliyor"
+        );
+    }
+}

@@ -1,0 +1,314 @@
+//! The HTTP SMS gateway against a tiny HTTP server started in the test (a tokio
+//! `TcpListener` on loopback that records each request and answers with a scripted
+//! status).
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use muhtar_core::clock::ManualClock;
+use muhtar_core::outbox::{
+    DeliveryChannel, DeliveryError, Locale, NoticeKind, OutboxMessage, OutboxStatus,
+};
+use muhtar_core::store::OutboxStore;
+use muhtar_core::testkit::{fixtures, MemoryStore};
+use muhtar_notify::{
+    Dispatcher, DispatcherConfig, HttpAuth, HttpBody, HttpSmsConfig, HttpSmsGateway, OutgoingSms,
+    QuietHoursConfig, RecordingTransport, SharedClock, SmsEncoding, SmsGateway,
+};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+/// One request as the server saw it.
+#[derive(Debug)]
+struct Seen {
+    head: String,
+    body: String,
+}
+
+/// What the server does with a request.
+#[derive(Clone, Copy)]
+enum Reply {
+    Status(u16),
+    /// Reads the request and never answers.
+    Hang,
+}
+
+/// Serves `replies` one connection each, in order; reports each request.
+async fn server(replies: Vec<Reply>) -> (String, mpsc::UnboundedReceiver<Seen>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/api/sms", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        for reply in replies {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            // Read the head, then Content-Length bytes of body.
+            let (head, body) = loop {
+                let n = match sock.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                buf.extend_from_slice(&chunk[..n]);
+                if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..pos]).to_string();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    while buf.len() < pos + 4 + len {
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let body = String::from_utf8_lossy(&buf[pos + 4..pos + 4 + len]).to_string();
+                    break (head, body);
+                }
+            };
+            let _ = tx.send(Seen { head, body });
+            match reply {
+                Reply::Status(code) => {
+                    let text = format!("status {code}");
+                    let resp = format!(
+                        "HTTP/1.1 {code} X\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                        text.len()
+                    );
+                    let _ = sock.write_all(resp.as_bytes()).await;
+                    let _ = sock.shutdown().await;
+                }
+                Reply::Hang => {
+                    tokio::time::sleep(StdDuration::from_secs(5)).await;
+                }
+            }
+        }
+    });
+    (url, rx)
+}
+
+fn sms(text: &str) -> OutgoingSms {
+    OutgoingSms {
+        to: "+905321112233".into(),
+        text: text.into(),
+        encoding: SmsEncoding::Gsm7,
+        segments: 1,
+        idempotency_key: "k".into(),
+    }
+}
+
+fn form_decode(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let dec = |s: &str| {
+                let s = s.replace('+', " ");
+                let bytes = s.as_bytes();
+                let mut out = Vec::new();
+                let mut i = 0;
+                while i < bytes.len() {
+                    if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
+                        let h = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                        out.push(u8::from_str_radix(h, 16).unwrap());
+                        i += 3;
+                    } else {
+                        out.push(bytes[i]);
+                        i += 1;
+                    }
+                }
+                String::from_utf8(out).unwrap()
+            };
+            (dec(k), dec(v))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn form_post_with_basic_auth_and_custom_parameter_names() {
+    let (url, mut rx) = server(vec![Reply::Status(200)]).await;
+    let mut cfg = HttpSmsConfig::new(url);
+    cfg.auth = HttpAuth::Basic {
+        user: "belediye".into(),
+        password: "gizli".into(),
+    };
+    cfg.to_param = "gsm".into();
+    cfg.text_param = "mesaj".into();
+    cfg.sender_param = "baslik".into();
+    cfg.sender = Some("ORNEKBLD".into());
+    cfg.extra_params = vec![("hesap".into(), "42".into())];
+    let gw = HttpSmsGateway::new(cfg).unwrap();
+    gw.send(&sms("Takip No: 7KM-3QX-9PA Talebiniz alindi & iletildi."))
+        .await
+        .expect("sent");
+    let seen = rx.recv().await.unwrap();
+    assert!(
+        seen.head.starts_with("POST /api/sms HTTP/1.1"),
+        "{}",
+        seen.head
+    );
+    let head = seen.head.to_ascii_lowercase();
+    assert!(head.contains("content-type: application/x-www-form-urlencoded"));
+    // base64("belediye:gizli")
+    assert!(
+        head.contains("authorization: basic ymvszwrpewu6z2l6bgk="),
+        "{head}"
+    );
+    assert_eq!(
+        form_decode(&seen.body),
+        vec![
+            ("gsm".to_string(), "+905321112233".to_string()),
+            (
+                "mesaj".to_string(),
+                "Takip No: 7KM-3QX-9PA Talebiniz alindi & iletildi.".to_string()
+            ),
+            ("baslik".to_string(), "ORNEKBLD".to_string()),
+            ("hesap".to_string(), "42".to_string()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn json_post_with_bearer_token_keeps_unicode() {
+    let (url, mut rx) = server(vec![Reply::Status(202)]).await;
+    let mut cfg = HttpSmsConfig::new(url);
+    cfg.body = HttpBody::Json;
+    cfg.auth = HttpAuth::Bearer("tok-123".into());
+    let gw = HttpSmsGateway::new(cfg).unwrap();
+    gw.send(&sms("Talebiniz alındı: Şükrü"))
+        .await
+        .expect("sent");
+    let seen = rx.recv().await.unwrap();
+    let head = seen.head.to_ascii_lowercase();
+    assert!(head.contains("content-type: application/json"));
+    assert!(head.contains("authorization: bearer tok-123"));
+    let v: serde_json::Value = serde_json::from_str(&seen.body).unwrap();
+    assert_eq!(
+        v,
+        json!({"to": "+905321112233", "text": "Talebiniz alındı: Şükrü"})
+    );
+}
+
+#[tokio::test]
+async fn status_codes_map_to_transient_or_permanent() {
+    let (url, _rx) = server(vec![
+        Reply::Status(400),
+        Reply::Status(401),
+        Reply::Status(503),
+        Reply::Status(500),
+        Reply::Status(429),
+    ])
+    .await;
+    let gw = HttpSmsGateway::new(HttpSmsConfig::new(url)).unwrap();
+    let r400 = gw.send(&sms("x")).await;
+    assert!(
+        matches!(&r400, Err(DeliveryError::Permanent(m)) if m.contains("400") && m.contains("status 400")),
+        "{r400:?}"
+    );
+    assert!(matches!(
+        gw.send(&sms("x")).await,
+        Err(DeliveryError::Permanent(_))
+    ));
+    assert!(
+        matches!(gw.send(&sms("x")).await, Err(DeliveryError::Transient(m)) if m.contains("503"))
+    );
+    assert!(matches!(
+        gw.send(&sms("x")).await,
+        Err(DeliveryError::Transient(_))
+    ));
+    assert!(
+        matches!(gw.send(&sms("x")).await, Err(DeliveryError::Transient(m)) if m.contains("429"))
+    );
+}
+
+#[tokio::test]
+async fn unreachable_or_slow_gateways_are_transient() {
+    // Nothing listens: connection refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gw = HttpSmsGateway::new(HttpSmsConfig::new(format!("http://127.0.0.1:{port}/x"))).unwrap();
+    assert!(matches!(
+        gw.send(&sms("x")).await,
+        Err(DeliveryError::Transient(_))
+    ));
+
+    // Accepts, never answers: timeout.
+    let (url, _rx) = server(vec![Reply::Hang]).await;
+    let mut cfg = HttpSmsConfig::new(url);
+    cfg.timeout = StdDuration::from_millis(300);
+    let gw = HttpSmsGateway::new(cfg).unwrap();
+    let r = gw.send(&sms("x")).await;
+    assert!(matches!(&r, Err(DeliveryError::Transient(_))), "{r:?}");
+}
+
+#[test]
+fn bad_gateway_urls_are_rejected() {
+    assert!(HttpSmsGateway::new(HttpSmsConfig::new("not a url")).is_err());
+    assert!(HttpSmsGateway::new(HttpSmsConfig::new("ftp://x/y")).is_err());
+}
+
+#[tokio::test]
+async fn dispatcher_sends_the_tracking_number_by_sms() {
+    let (url, mut rx) = server(vec![Reply::Status(503), Reply::Status(200)]).await;
+    let gw = HttpSmsGateway::new(HttpSmsConfig::new(url)).unwrap();
+    let store = Arc::new(MemoryStore::default());
+    let clock = Arc::new(ManualClock::new(fixtures::t0()));
+    let mut cfg = DispatcherConfig::default();
+    cfg.quiet_hours = QuietHoursConfig::none();
+    let d = Dispatcher::new(
+        store.clone(),
+        RecordingTransport::new(),
+        gw,
+        SharedClock(clock.clone()),
+        cfg,
+    );
+    let m = OutboxMessage {
+        id: uuid::Uuid::from_u128(1),
+        tenant: fixtures::tenant("t1"),
+        request: None,
+        idempotency_key: "r:2:received:sms:+905321112233".into(),
+        kind: NoticeKind::Received,
+        channel: DeliveryChannel::Sms,
+        recipient: "0532 111 22 33".into(),
+        locale: Locale::Tr,
+        payload: json!({
+            "tracking": "7KM-3QX-9PA",
+            "unit_name": "Fen İşleri Müdürlüğü",
+            "resolution_due": "2025-03-29T09:00:00Z",
+        }),
+        created_at: fixtures::t0(),
+        not_before: fixtures::t0(),
+    };
+    store.enqueue(&[m]).await.unwrap();
+
+    // 503: retried later.
+    let r = d.run_once().await.unwrap();
+    assert_eq!(r.retried, 1);
+    let _ = rx.recv().await.unwrap();
+    let e = &store.outbox(&fixtures::tenant("t1"), None).await.unwrap()[0];
+    assert!(e.last_error.as_deref().unwrap().contains("503"));
+    clock.set(e.next_attempt_at);
+
+    let r = d.run_once().await.unwrap();
+    assert_eq!(r.sent, 1, "{r:?}");
+    let seen = rx.recv().await.unwrap();
+    let params = form_decode(&seen.body);
+    assert_eq!(params[0], ("to".into(), "+905321112233".into()));
+    let text = &params[1].1;
+    assert_eq!(
+        text,
+        "Takip No: 7KM-3QX-9PA Talebiniz alindi, Fen Isleri Müdürlügü birimine iletildi. Son tarih: 29.03.2025 12:00 (TSI)"
+    );
+    let e = &store.outbox(&fixtures::tenant("t1"), None).await.unwrap()[0];
+    assert_eq!(e.status, OutboxStatus::Sent);
+}
