@@ -16,9 +16,15 @@ pub async fn open(url: &str, migrate: bool) -> Result<Arc<dyn Store>, String> {
         .await
         .map_err(|e| format!("cannot open database {url}: {e}"))?;
     if migrate {
-        store.migrate().await.map_err(|e| format!("cannot migrate {url}: {e}"))?;
+        store
+            .migrate()
+            .await
+            .map_err(|e| format!("cannot migrate {url}: {e}"))?;
     } else {
-        let status = store.schema_status().await.map_err(|e| format!("cannot read database {url}: {e}"))?;
+        let status = store
+            .schema_status()
+            .await
+            .map_err(|e| format!("cannot read database {url}: {e}"))?;
         if !status.is_current() {
             return Err(format!(
                 "database {url} is at schema version {} of {}: run `muhtar init`",
@@ -30,5 +36,7 @@ pub async fn open(url: &str, migrate: bool) -> Result<Arc<dyn Store>, String> {
 }
 
 async fn open_postgres(url: &str, _migrate: bool) -> Result<Arc<dyn Store>, String> {
-    Err(format!("{url}: the PostgreSQL store is not built into this binary yet"))
+    Err(format!(
+        "{url}: the PostgreSQL store is not built into this binary yet"
+    ))
 }

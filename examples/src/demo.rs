@@ -16,7 +16,9 @@ use muhtar_core::access::Actor;
 use muhtar_core::clock::ManualClock;
 use muhtar_core::ids::{IdGenerator, TenantId, UnitCode};
 use muhtar_core::reason::ReasonCode;
-use muhtar_core::request::{Channel, Command, NewRequest, Outcome, PauseReason, Priority, RequestKind};
+use muhtar_core::request::{
+    Channel, Command, NewRequest, Outcome, PauseReason, Priority, RequestKind,
+};
 use muhtar_core::service::Mbs;
 use muhtar_core::store::Store;
 
@@ -124,22 +126,70 @@ const REASONS: &[(&str, f64)] = &[
 
 fn subject(category: &str, mahalle: &str) -> (String, String) {
     let (s, d) = match category {
-        "yarali-hayvan" => ("Yaralı kedi", "Parkın yanında bacağı yaralı bir kedi var, veteriner desteği rica ediyoruz."),
-        "moloz" => ("Moloz yığını", "Boş arsaya inşaat molozu dökülmüş, kaldırılmasını talep ediyoruz."),
-        "sokak-hayvani" => ("Sahipsiz köpek sürüsü", "Okul yolunda sahipsiz köpekler çocukları korkutuyor."),
-        "kar-buz" => ("Yokuşta buzlanma", "Sabah saatlerinde yokuş buz tutuyor, tuzlama yapılmasını istiyoruz."),
-        "asfalt-onarim" => ("Yolda çukur", "Cadde üzerinde derin bir çukur oluştu, araçlar zarar görüyor."),
-        "denetim" => ("İşyeri denetimi", "Ruhsatsız çalıştığı düşünülen işyerinin denetlenmesini rica ederiz."),
-        "cop-gorunti" => ("Konteyner taşıyor", "Çöp konteyneri günlerdir boşaltılmadı, koku yayılıyor."),
-        "budama" => ("Ağaç budama", "Elektrik tellerine değen ağaç dallarının budanması gerekiyor."),
-        "komsu-sikayeti" => ("Gürültü şikâyeti", "Gece geç saatlere kadar süren gürültü hakkında şikâyet."),
-        "kacak-insaat" => ("Özensiz inşaat", "İnşaat iskelesi kaldırıma taşmış, yayalar yola iniyor."),
-        "su-kanalizasyon" => ("Rögar taşması", "Yağmurdan sonra rögar taşıyor, sokak su altında kalıyor."),
-        "elektrik-aydinlatma" => ("Sokak lambası yanmıyor", "Sokaktaki üç direkte lamba yanmıyor."),
-        "park-oyun" => ("Oyun alanı bakımı", "Çocuk parkındaki salıncak kırık, onarılmalı."),
-        "dogalgaz" => ("Gaz kokusu", "Bina önünde gaz kokusu var, kontrol edilmesini istiyoruz."),
-        "guvenlik-asayis" => ("Asayiş", "Akşam saatlerinde parkta asayiş sorunu yaşanıyor."),
-        "bilgi-edinme" => ("Bilgi talebi", "Mahallemizdeki yol çalışmasının ne zaman biteceğini öğrenmek istiyoruz."),
+        "yarali-hayvan" => (
+            "Yaralı kedi",
+            "Parkın yanında bacağı yaralı bir kedi var, veteriner desteği rica ediyoruz.",
+        ),
+        "moloz" => (
+            "Moloz yığını",
+            "Boş arsaya inşaat molozu dökülmüş, kaldırılmasını talep ediyoruz.",
+        ),
+        "sokak-hayvani" => (
+            "Sahipsiz köpek sürüsü",
+            "Okul yolunda sahipsiz köpekler çocukları korkutuyor.",
+        ),
+        "kar-buz" => (
+            "Yokuşta buzlanma",
+            "Sabah saatlerinde yokuş buz tutuyor, tuzlama yapılmasını istiyoruz.",
+        ),
+        "asfalt-onarim" => (
+            "Yolda çukur",
+            "Cadde üzerinde derin bir çukur oluştu, araçlar zarar görüyor.",
+        ),
+        "denetim" => (
+            "İşyeri denetimi",
+            "Ruhsatsız çalıştığı düşünülen işyerinin denetlenmesini rica ederiz.",
+        ),
+        "cop-gorunti" => (
+            "Konteyner taşıyor",
+            "Çöp konteyneri günlerdir boşaltılmadı, koku yayılıyor.",
+        ),
+        "budama" => (
+            "Ağaç budama",
+            "Elektrik tellerine değen ağaç dallarının budanması gerekiyor.",
+        ),
+        "komsu-sikayeti" => (
+            "Gürültü şikâyeti",
+            "Gece geç saatlere kadar süren gürültü hakkında şikâyet.",
+        ),
+        "kacak-insaat" => (
+            "Özensiz inşaat",
+            "İnşaat iskelesi kaldırıma taşmış, yayalar yola iniyor.",
+        ),
+        "su-kanalizasyon" => (
+            "Rögar taşması",
+            "Yağmurdan sonra rögar taşıyor, sokak su altında kalıyor.",
+        ),
+        "elektrik-aydinlatma" => (
+            "Sokak lambası yanmıyor",
+            "Sokaktaki üç direkte lamba yanmıyor.",
+        ),
+        "park-oyun" => (
+            "Oyun alanı bakımı",
+            "Çocuk parkındaki salıncak kırık, onarılmalı.",
+        ),
+        "dogalgaz" => (
+            "Gaz kokusu",
+            "Bina önünde gaz kokusu var, kontrol edilmesini istiyoruz.",
+        ),
+        "guvenlik-asayis" => (
+            "Asayiş",
+            "Akşam saatlerinde parkta asayiş sorunu yaşanıyor.",
+        ),
+        "bilgi-edinme" => (
+            "Bilgi talebi",
+            "Mahallemizdeki yol çalışmasının ne zaman biteceğini öğrenmek istiyoruz.",
+        ),
         _ => ("Genel talep", "Mahalle sakinlerinden gelen bir talep."),
     };
     (format!("{s} ({mahalle})"), d.to_owned())
@@ -147,7 +197,8 @@ fn subject(category: &str, mahalle: &str) -> (String, String) {
 
 fn istanbul(date: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
     let naive = date.and_hms_opt(hour, minute, 0).unwrap_or_default();
-    muhtar_core::calendar::from_istanbul_local(naive).unwrap_or_else(|_| Utc.from_utc_datetime(&naive))
+    muhtar_core::calendar::from_istanbul_local(naive)
+        .unwrap_or_else(|_| Utc.from_utc_datetime(&naive))
 }
 
 /// Writes the demo data through the service façade (so every request is validated,
@@ -166,20 +217,35 @@ pub async fn run(
     let mut rng = Rng(IdGenerator::seeded(spec.seed ^ 0x5EED_DE70));
     let muhtarliklar: Vec<_> = org.muhtarliklar.iter().filter(|m| m.active).collect();
     // Zipf-like skew: the first mahalle sends ~20 times as much as the last.
-    let mweights: Vec<(usize, f64)> =
-        (0..muhtarliklar.len()).map(|k| (k, 1.0 / ((k + 1) as f64).powf(1.0))).collect();
-    let categories: Vec<(&str, f64)> =
-        CATEGORIES.iter().copied().filter(|(c, _)| org.category(c).is_some()).collect();
-    let units: Vec<UnitCode> = org.units.iter().filter(|u| u.active).map(|u| u.code.clone()).collect();
-    let coordinator = Actor::parse(tenant, "coordinator").map_err(|e| muhtar_core::service::ServiceError::Config {
-        what: "actor",
-        message: e.to_string(),
+    let mweights: Vec<(usize, f64)> = (0..muhtarliklar.len())
+        .map(|k| (k, 1.0 / ((k + 1) as f64).powf(1.0)))
+        .collect();
+    let categories: Vec<(&str, f64)> = CATEGORIES
+        .iter()
+        .copied()
+        .filter(|(c, _)| org.category(c).is_some())
+        .collect();
+    let units: Vec<UnitCode> = org
+        .units
+        .iter()
+        .filter(|u| u.active)
+        .map(|u| u.code.clone())
+        .collect();
+    let coordinator = Actor::parse(tenant, "coordinator").map_err(|e| {
+        muhtar_core::service::ServiceError::Config {
+            what: "actor",
+            message: e.to_string(),
+        }
     })?;
     // Receipt instants, sorted, mostly in office hours.
     let mut times: Vec<DateTime<Utc>> = (0..spec.requests)
         .map(|_| {
             let day = start.date_naive() + Duration::days(rng.below(365) as i64 + 1);
-            let hour = if rng.chance(0.85) { 8 + rng.below(10) as u32 } else { rng.below(24) as u32 };
+            let hour = if rng.chance(0.85) {
+                8 + rng.below(10) as u32
+            } else {
+                rng.below(24) as u32
+            };
             istanbul(day, hour, rng.below(60) as u32)
         })
         .filter(|t| *t <= until)
@@ -200,14 +266,27 @@ pub async fn run(
         // Requests by phone, petition or in person are entered by the coordinator's staff.
         let back_office = matches!(
             channel,
-            Channel::Phone | Channel::Petition | Channel::InPerson | Channel::Cimer | Channel::AcikKapi | Channel::MinistryLetter
+            Channel::Phone
+                | Channel::Petition
+                | Channel::InPerson
+                | Channel::Cimer
+                | Channel::AcikKapi
+                | Channel::MinistryLetter
         );
         let submitter = if back_office {
             coordinator.clone()
         } else {
-            Actor::new(tenant.clone(), m.code.to_string(), muhtar_core::access::Role::Muhtar(m.code.clone()))
+            Actor::new(
+                tenant.clone(),
+                m.code.to_string(),
+                muhtar_core::access::Role::Muhtar(m.code.clone()),
+            )
         };
-        let entered = if back_office { received + Duration::minutes(20 + rng.below(100) as i64) } else { received };
+        let entered = if back_office {
+            received + Duration::minutes(20 + rng.below(100) as i64)
+        } else {
+            received
+        };
         mbs.clock().set(entered.min(until));
         let new = NewRequest {
             muhtarlik: m.code.clone(),
@@ -216,13 +295,21 @@ pub async fn run(
             category: category.to_owned(),
             subject: subj,
             description: desc,
-            priority: if rng.chance(0.03) { Some(Priority::Urgent) } else { None },
+            priority: if rng.chance(0.03) {
+                Some(Priority::Urgent)
+            } else {
+                None
+            },
             location: None,
             address: None,
             attachments: vec![],
             citizen: None,
             registration_number: if channel == Channel::Petition {
-                Some(format!("E-{}-{}", received.format("%Y"), 10_000 + rng.below(90_000)))
+                Some(format!(
+                    "E-{}-{}",
+                    received.format("%Y"),
+                    10_000 + rng.below(90_000)
+                ))
             } else {
                 None
             },
@@ -231,23 +318,46 @@ pub async fn run(
         let rec = mbs.submit(&submitter, new).await?;
         summary.requests += 1;
         let tracking = rec.state.tracking;
-        let muhtar = Actor::new(tenant.clone(), m.code.to_string(), muhtar_core::access::Role::Muhtar(m.code.clone()));
-        let mut unit = rec.state.unit.clone().unwrap_or_else(|| org.tenant.coordinator_unit.clone());
-        let staff = |u: &UnitCode| Actor::new(tenant.clone(), format!("{u}-personel"), muhtar_core::access::Role::UnitStaff(u.clone()));
+        let muhtar = Actor::new(
+            tenant.clone(),
+            m.code.to_string(),
+            muhtar_core::access::Role::Muhtar(m.code.clone()),
+        );
+        let mut unit = rec
+            .state
+            .unit
+            .clone()
+            .unwrap_or_else(|| org.tenant.coordinator_unit.clone());
+        let staff = |u: &UnitCode| {
+            Actor::new(
+                tenant.clone(),
+                format!("{u}-personel"),
+                muhtar_core::access::Role::UnitStaff(u.clone()),
+            )
+        };
         let age_days = (until - received).num_days();
         let mut t = entered;
-        let mut step = |mbs: &Mbs<Arc<dyn Store>, ManualClock>, hours: i64| -> Option<DateTime<Utc>> {
-            t += Duration::hours(hours.max(1));
-            if t > until {
-                return None;
-            }
-            mbs.clock().set(t);
-            Some(t)
-        };
+        let mut step =
+            |mbs: &Mbs<Arc<dyn Store>, ManualClock>, hours: i64| -> Option<DateTime<Utc>> {
+                t += Duration::hours(hours.max(1));
+                if t > until {
+                    return None;
+                }
+                mbs.clock().set(t);
+                Some(t)
+            };
         // Withdrawn early by the muhtar.
         if rng.chance(0.02) {
             if step(&mbs, 6 + rng.exp_hours(1.0)).is_some() {
-                mbs.execute(&muhtar, &tracking, None, Command::Withdraw { reason: "Sorun kendiliğinden çözüldü".into() }).await?;
+                mbs.execute(
+                    &muhtar,
+                    &tracking,
+                    None,
+                    Command::Withdraw {
+                        reason: "Sorun kendiliğinden çözüldü".into(),
+                    },
+                )
+                .await?;
                 summary.commands += 1;
                 summary.negative += 1;
             }
@@ -258,7 +368,15 @@ pub async fn run(
             let to = units[rng.below(units.len())].clone();
             if to != unit && step(&mbs, 2 + rng.exp_hours(0.5)).is_some() {
                 let r = mbs
-                    .execute(&staff(&unit), &tracking, None, Command::Transfer { to: to.clone(), reason: "Birimimizin görev alanında değil".into() })
+                    .execute(
+                        &staff(&unit),
+                        &tracking,
+                        None,
+                        Command::Transfer {
+                            to: to.clone(),
+                            reason: "Birimimizin görev alanında değil".into(),
+                        },
+                    )
                     .await;
                 if r.is_ok() {
                     unit = to;
@@ -267,24 +385,54 @@ pub async fn run(
             }
         }
         // Recent requests are often still open; old ones rarely.
-        let stays_open = if age_days < 20 { rng.chance(0.6) } else { rng.chance(0.03) };
+        let stays_open = if age_days < 20 {
+            rng.chance(0.6)
+        } else {
+            rng.chance(0.03)
+        };
         if step(&mbs, 1 + rng.exp_hours(0.8)).is_none() {
             summary.open += 1;
             continue;
         }
-        mbs.execute(&staff(&unit), &tracking, None, Command::Accept).await?;
+        mbs.execute(&staff(&unit), &tracking, None, Command::Accept)
+            .await?;
         summary.commands += 1;
         if rng.chance(0.3) && step(&mbs, 4 + rng.exp_hours(2.0)).is_some() {
-            mbs.execute(&staff(&unit), &tracking, None, Command::InterimReply { text: "Talebiniz ekiplerimize iletilmiştir.".into() }).await?;
+            mbs.execute(
+                &staff(&unit),
+                &tracking,
+                None,
+                Command::InterimReply {
+                    text: "Talebiniz ekiplerimize iletilmiştir.".into(),
+                },
+            )
+            .await?;
             summary.commands += 1;
         }
         let mut paused = false;
         if rng.chance(0.08) && step(&mbs, 8 + rng.exp_hours(1.0)).is_some() {
-            mbs.execute(&staff(&unit), &tracking, None, Command::Pause { reason: PauseReason::Muhtar, note: "Açık adres ve fotoğraf rica ediyoruz.".into() }).await?;
+            mbs.execute(
+                &staff(&unit),
+                &tracking,
+                None,
+                Command::Pause {
+                    reason: PauseReason::Muhtar,
+                    note: "Açık adres ve fotoğraf rica ediyoruz.".into(),
+                },
+            )
+            .await?;
             summary.commands += 1;
             paused = true;
             if step(&mbs, 24 + rng.exp_hours(3.0)).is_some() {
-                mbs.execute(&muhtar, &tracking, None, Command::Resume { note: "Adres ve fotoğraf eklendi.".into() }).await?;
+                mbs.execute(
+                    &muhtar,
+                    &tracking,
+                    None,
+                    Command::Resume {
+                        note: "Adres ve fotoğraf eklendi.".into(),
+                    },
+                )
+                .await?;
                 summary.commands += 1;
                 paused = false;
             }
@@ -300,13 +448,19 @@ pub async fn run(
         }
         let positive = rng.chance(0.8);
         let command = if positive {
-            Command::Answer { outcome: Outcome::Positive, reason: None, reason_text: None, text: "Talebiniz yerine getirilmiştir.".into() }
+            Command::Answer {
+                outcome: Outcome::Positive,
+                reason: None,
+                reason_text: None,
+                text: "Talebiniz yerine getirilmiştir.".into(),
+            }
         } else {
             let reason = *rng.weighted(REASONS);
             Command::Answer {
                 outcome: Outcome::Negative,
                 reason: Some(ReasonCode::new(reason)),
-                reason_text: (reason == "other").then(|| "Konu özel mülk sınırları içindedir.".to_owned()),
+                reason_text: (reason == "other")
+                    .then(|| "Konu özel mülk sınırları içindedir.".to_owned()),
                 text: "Talebiniz değerlendirilmiş, ancak yerine getirilememiştir.".into(),
             }
         };
@@ -318,7 +472,8 @@ pub async fn run(
             summary.negative += 1;
         }
         if rng.chance(0.7) && step(&mbs, 24 + rng.exp_hours(2.0)).is_some() {
-            mbs.execute(&staff(&unit), &tracking, None, Command::Close).await?;
+            mbs.execute(&staff(&unit), &tracking, None, Command::Close)
+                .await?;
             summary.commands += 1;
         }
     }

@@ -3,6 +3,7 @@
 mod calendar_cmd;
 mod db;
 mod demo;
+mod notify_cmd;
 mod state_cmd;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +41,10 @@ enum Cmd {
     Export(state_cmd::ExportArgs),
     #[command(flatten)]
     Lifecycle(state_cmd::Lifecycle),
+    /// Deliver notices from the outbox (e-mail via MUHTAR_SMTP_URL, SMS via tenant settings).
+    Notify(notify_cmd::NotifyArgs),
+    /// Evaluate every open request's clocks and queue at-risk and breach notices.
+    Sweep,
     /// Official holidays of a year (CSV or JSON).
     Holidays(calendar_cmd::HolidaysArgs),
     /// Deadline of a request received at a given instant (JSON lines).
@@ -66,7 +71,10 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Cmd::Holidays(args) => calendar_cmd::run_holidays(args),
         Cmd::Deadline(args) => calendar_cmd::run_deadline(args),
-        other => match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        other => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
             Err(e) => Err(format!("cannot start the runtime: {e}")),
             Ok(rt) => rt.block_on(async {
                 match other {
@@ -78,6 +86,8 @@ fn main() -> std::process::ExitCode {
                     Cmd::List(a) => state_cmd::list(&g, &a).await,
                     Cmd::Export(a) => state_cmd::export(&g, &a).await,
                     Cmd::Lifecycle(l) => state_cmd::lifecycle(&g, &l).await,
+                    Cmd::Notify(a) => notify_cmd::notify(&g, &a).await,
+                    Cmd::Sweep => notify_cmd::sweep(&g).await,
                     Cmd::Holidays(_) | Cmd::Deadline(_) => Ok(()),
                 }
             }),

@@ -27,10 +27,20 @@ pub const EXAMPLE_ORG: &str = include_str!("../data/org.toml");
 #[derive(Debug, Clone, Args)]
 pub struct Global {
     /// Database URL: `sqlite://PATH` (default) or `postgres://...`.
-    #[arg(long, env = "MUHTAR_DB", default_value = "sqlite://muhtar.db", global = true)]
+    #[arg(
+        long,
+        env = "MUHTAR_DB",
+        default_value = "sqlite://muhtar.db",
+        global = true
+    )]
     pub db: String,
     /// Who acts: muhtar:<code>, unit:<code>, coordinator, official, auditor, admin.
-    #[arg(long = "as", env = "MUHTAR_AS", default_value = "coordinator", global = true)]
+    #[arg(
+        long = "as",
+        env = "MUHTAR_AS",
+        default_value = "coordinator",
+        global = true
+    )]
     pub actor: String,
     /// Tenant id (default: the only tenant in the database).
     #[arg(long, env = "MUHTAR_TENANT", global = true)]
@@ -281,12 +291,18 @@ async fn resolve_tenant(store: &Arc<dyn Store>, g: &Global) -> Result<TenantId, 
     }
     let tenants = store.tenants().await.map_err(err)?;
     match tenants.as_slice() {
-        [] => Err(format!("the database {} has no organisation yet: run `muhtar init`", g.db)),
+        [] => Err(format!(
+            "the database {} has no organisation yet: run `muhtar init`",
+            g.db
+        )),
         [one] => Ok(one.clone()),
         many => Err(format!(
             "the database holds {} tenants ({}): choose one with --tenant",
             many.len(),
-            many.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }
@@ -315,9 +331,17 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
         .await
         .map_err(err)?;
     let org_version = match current {
-        Some(d) if serde_json::from_str::<Organisation>(&d.body).ok().as_ref() == Some(&org) => d.version,
-        Some(_) => mbs.install_organisation(&Actor::parse(&tenant, "admin").map_err(err)?, org.clone()).await.map_err(err)?,
-        None => mbs.install_organisation(&Actor::system(tenant.clone()), org.clone()).await.map_err(err)?,
+        Some(d) if serde_json::from_str::<Organisation>(&d.body).ok().as_ref() == Some(&org) => {
+            d.version
+        }
+        Some(_) => mbs
+            .install_organisation(&Actor::parse(&tenant, "admin").map_err(err)?, org.clone())
+            .await
+            .map_err(err)?,
+        None => mbs
+            .install_organisation(&Actor::system(tenant.clone()), org.clone())
+            .await
+            .map_err(err)?,
     };
     let rules_version = crate::rules_install(&mbs, &tenant, a.rules.as_deref()).await?;
     let result = serde_json::json!({
@@ -371,15 +395,38 @@ pub async fn start(g: &Global) -> Result<(), String> {
         Err(_) => true,
     };
     if fresh {
-        init(g, &InitArgs { org: None, rules: None }).await?;
-        demo(g, &DemoArgs { seed: 42, requests: 300, until: None }).await?;
+        init(
+            g,
+            &InitArgs {
+                org: None,
+                rules: None,
+            },
+        )
+        .await?;
+        demo(
+            g,
+            &DemoArgs {
+                seed: 42,
+                requests: 300,
+                until: None,
+            },
+        )
+        .await?;
     }
     let (mbs, tenant) = service(g).await?;
     let coordinator = Actor::parse(&tenant, "coordinator").map_err(err)?;
     let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
-    let q = RequestQuery { statuses: Some(open), order: Order::Deadline, limit: 10, ..RequestQuery::default() };
+    let q = RequestQuery {
+        statuses: Some(open),
+        order: Order::Deadline,
+        limit: 10,
+        ..RequestQuery::default()
+    };
     let page = mbs.list(&coordinator, q).await.map_err(err)?;
-    println!("Muhtar Bilgi Sistemi on {} (tenant {tenant}). Open requests, earliest deadline first:", g.db);
+    println!(
+        "Muhtar Bilgi Sistemi on {} (tenant {tenant}). Open requests, earliest deadline first:",
+        g.db
+    );
     print_table(&page.items);
     println!("\nTry: muhtar list --overdue | muhtar show <TAKİP NO> | muhtar --as muhtar:kuzguncuk submit --category asfalt-onarim --subject \"Yolda çukur\"");
     Ok(())
@@ -395,10 +442,13 @@ pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(err)?;
             serde_json::from_str(&s).map_err(|e| format!("request JSON: {e}"))?
         }
-        Some(p) => serde_json::from_str(&read_file(std::path::Path::new(p))?).map_err(|e| format!("request JSON: {e}"))?,
+        Some(p) => serde_json::from_str(&read_file(std::path::Path::new(p))?)
+            .map_err(|e| format!("request JSON: {e}"))?,
         None => serde_json::json!({}),
     };
-    let obj = req.as_object_mut().ok_or("the request JSON must be an object")?;
+    let obj = req
+        .as_object_mut()
+        .ok_or("the request JSON must be an object")?;
     let mut set = |k: &str, v: Option<serde_json::Value>| {
         if let Some(v) = v {
             obj.insert(k.to_owned(), v);
@@ -415,17 +465,28 @@ pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
     set("channel", a.channel.clone().map(Into::into));
     set("kind", a.kind.clone().map(Into::into));
     set("address", a.address.clone().map(Into::into));
-    set("registration_number", a.registration_number.clone().map(Into::into));
+    set(
+        "registration_number",
+        a.registration_number.clone().map(Into::into),
+    );
     if a.urgent {
         set("priority", Some("urgent".into()));
     }
     if let (Some(lat), Some(lon)) = (a.lat, a.lon) {
-        set("location", Some(serde_json::json!({"lat": lat, "lon": lon})));
+        set(
+            "location",
+            Some(serde_json::json!({"lat": lat, "lon": lon})),
+        );
     }
     if !obj.contains_key("channel") {
         obj.insert(
             "channel".into(),
-            if own_is_muhtar(&actor) { "mbs-web" } else { "phone" }.into(),
+            if own_is_muhtar(&actor) {
+                "mbs-web"
+            } else {
+                "phone"
+            }
+            .into(),
         );
     }
     let new: NewRequest = serde_json::from_value(req).map_err(|e| format!("request: {e}"))?;
@@ -438,7 +499,8 @@ fn own_is_muhtar(a: &Actor) -> bool {
 }
 
 fn tracking(s: &str) -> Result<TrackingNumber, String> {
-    s.parse::<TrackingNumber>().map_err(|e| format!("tracking number: {e}"))
+    s.parse::<TrackingNumber>()
+        .map_err(|e| format!("tracking number: {e}"))
 }
 
 /// `muhtar show`.
@@ -459,9 +521,19 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
     let s = &rec.state;
     println!("Takip No     {}", s.tracking);
     println!("Konu         {}", s.content.subject);
-    println!("Muhtarlık    {}  ({} / {})", s.content.muhtarlik, s.content.district, s.content.province);
-    println!("Kategori     {}   Kanal: {:?}   Tür: {:?}", s.content.category, s.content.channel, s.content.kind);
-    println!("Durum        {}   Birim: {}", s.status.as_str(), s.unit.as_ref().map(|u| u.as_str()).unwrap_or("-"));
+    println!(
+        "Muhtarlık    {}  ({} / {})",
+        s.content.muhtarlik, s.content.district, s.content.province
+    );
+    println!(
+        "Kategori     {}   Kanal: {:?}   Tür: {:?}",
+        s.content.category, s.content.channel, s.content.kind
+    );
+    println!(
+        "Durum        {}   Birim: {}",
+        s.status.as_str(),
+        s.unit.as_ref().map(|u| u.as_str()).unwrap_or("-")
+    );
     println!("Alındı       {}", local(s.content.received_at));
     println!(
         "Süre sonu    {} ({:?}, policy {})",
@@ -473,18 +545,29 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
         println!(
             "Sonuç        {:?}{}",
             o,
-            s.reason.as_ref().map(|r| format!(" — gerekçe: {r}")).unwrap_or_default()
+            s.reason
+                .as_ref()
+                .map(|r| format!(" — gerekçe: {r}"))
+                .unwrap_or_default()
         );
     }
     println!("Geçmiş:");
     for e in &history {
-        println!("  v{:<3} {}  {:<14} {}", e.version, local(e.at), e.kind.name(), e.actor);
+        println!(
+            "  v{:<3} {}  {:<14} {}",
+            e.version,
+            local(e.at),
+            e.kind.name(),
+            e.actor
+        );
     }
     Ok(())
 }
 
 fn local(t: DateTime<Utc>) -> String {
-    muhtar_core::calendar::to_istanbul(t).format("%Y-%m-%d %H:%M").to_string()
+    muhtar_core::calendar::to_istanbul(t)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// `muhtar list`.
@@ -492,7 +575,11 @@ pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
     let (mbs, tenant) = service(g).await?;
     let actor = actor(g, &tenant)?;
     let ctx = mbs.context(&tenant).await.map_err(err)?;
-    let mut q = RequestQuery { order: Order::Deadline, limit: a.limit, ..RequestQuery::default() };
+    let mut q = RequestQuery {
+        order: Order::Deadline,
+        limit: a.limit,
+        ..RequestQuery::default()
+    };
     if let Some(u) = &a.unit {
         let code = UnitCode::new(u.clone()).map_err(err)?;
         if ctx.org.unit(&code).is_none() {
@@ -504,7 +591,12 @@ pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
         q.muhtarlik = Some(MuhtarlikCode::new(m.clone()).map_err(err)?);
     }
     if !a.status.is_empty() {
-        q.statuses = Some(a.status.iter().map(|s| s.parse::<Status>().map_err(err)).collect::<Result<_, _>>()?);
+        q.statuses = Some(
+            a.status
+                .iter()
+                .map(|s| s.parse::<Status>().map_err(err))
+                .collect::<Result<_, _>>()?,
+        );
     }
     let n = now();
     if a.overdue || a.at_risk {
@@ -526,7 +618,9 @@ pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
         for r in page.items {
             if a.at_risk {
                 // At risk: not yet overdue but within the policy's warning window.
-                let Some(due) = r.deadlines.resolution_due else { continue };
+                let Some(due) = r.deadlines.resolution_due else {
+                    continue;
+                };
                 if due <= n {
                     continue;
                 }
@@ -555,7 +649,10 @@ pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
 }
 
 fn print_table(items: &[RequestRecord]) {
-    println!("{:<12} {:<12} {:<18} {:<16} {:<18} {:<17} {}", "TAKİP NO", "DURUM", "BİRİM", "MUHTARLIK", "KATEGORİ", "SÜRE SONU", "KONU");
+    println!(
+        "{:<12} {:<12} {:<18} {:<16} {:<18} {:<17} {}",
+        "TAKİP NO", "DURUM", "BİRİM", "MUHTARLIK", "KATEGORİ", "SÜRE SONU", "KONU"
+    );
     for r in items {
         let s = &r.state;
         println!(
@@ -565,7 +662,10 @@ fn print_table(items: &[RequestRecord]) {
             s.unit.as_ref().map(|u| u.as_str()).unwrap_or("-"),
             s.content.muhtarlik.as_str(),
             s.content.category,
-            r.deadlines.resolution_due.map(local).unwrap_or_else(|| "-".into()),
+            r.deadlines
+                .resolution_due
+                .map(local)
+                .unwrap_or_else(|| "-".into()),
             s.content.subject
         );
     }
@@ -583,7 +683,10 @@ fn print_record(g: &Global, rec: &RequestRecord, what: &str) -> Result<(), Strin
             rec.state.tracking,
             rec.state.status.as_str(),
             rec.state.unit.as_ref().map(|u| u.as_str()).unwrap_or("-"),
-            rec.deadlines.resolution_due.map(local).unwrap_or_else(|| "-".into())
+            rec.deadlines
+                .resolution_due
+                .map(local)
+                .unwrap_or_else(|| "-".into())
         );
     }
     Ok(())
@@ -595,36 +698,83 @@ pub async fn lifecycle(g: &Global, l: &Lifecycle) -> Result<(), String> {
     let (on, cmd) = match l {
         Lifecycle::Accept(on) => (on, Command::Accept),
         Lifecycle::Reply { on, text } => (on, Command::InterimReply { text: text.clone() }),
-        Lifecycle::Answer { on, outcome, reason, reason_text, text } => {
+        Lifecycle::Answer {
+            on,
+            outcome,
+            reason,
+            reason_text,
+            text,
+        } => {
             let outcome = match outcome.as_str() {
                 "positive" | "olumlu" => Outcome::Positive,
                 "negative" | "olumsuz" => Outcome::Negative,
-                o => return Err(format!("--outcome: {o:?} is neither positive (olumlu) nor negative (olumsuz)")),
+                o => {
+                    return Err(format!(
+                        "--outcome: {o:?} is neither positive (olumlu) nor negative (olumsuz)"
+                    ))
+                }
             };
             (
                 on,
-                Command::Answer { outcome, reason: reason.clone().map(ReasonCode::new), reason_text: reason_text.clone(), text: text.clone() },
+                Command::Answer {
+                    outcome,
+                    reason: reason.clone().map(ReasonCode::new),
+                    reason_text: reason_text.clone(),
+                    text: text.clone(),
+                },
             )
         }
         Lifecycle::Close(on) => (on, Command::Close),
-        Lifecycle::Reopen { on, reason } => (on, Command::Reopen { reason: reason.clone() }),
-        Lifecycle::Transfer { on, to, reason } => (on, Command::Transfer { to: unit(to)?, reason: reason.clone() }),
-        Lifecycle::Reroute { on, to, reason } => (on, Command::Reroute { to: unit(to)?, reason: reason.clone() }),
+        Lifecycle::Reopen { on, reason } => (
+            on,
+            Command::Reopen {
+                reason: reason.clone(),
+            },
+        ),
+        Lifecycle::Transfer { on, to, reason } => (
+            on,
+            Command::Transfer {
+                to: unit(to)?,
+                reason: reason.clone(),
+            },
+        ),
+        Lifecycle::Reroute { on, to, reason } => (
+            on,
+            Command::Reroute {
+                to: unit(to)?,
+                reason: reason.clone(),
+            },
+        ),
         Lifecycle::Pause { on, note, fee } => (
             on,
-            Command::Pause { reason: if *fee { PauseReason::Fee } else { PauseReason::Muhtar }, note: note.clone() },
+            Command::Pause {
+                reason: if *fee {
+                    PauseReason::Fee
+                } else {
+                    PauseReason::Muhtar
+                },
+                note: note.clone(),
+            },
         ),
         Lifecycle::Resume { on, note } => (on, Command::Resume { note: note.clone() }),
-        Lifecycle::Withdraw { on, reason } => (on, Command::Withdraw { reason: reason.clone() }),
+        Lifecycle::Withdraw { on, reason } => (
+            on,
+            Command::Withdraw {
+                reason: reason.clone(),
+            },
+        ),
         Lifecycle::Message { on, text } => (on, Command::Message { text: text.clone() }),
     };
     let (mbs, tenant) = service(g).await?;
     let actor = actor(g, &tenant)?;
     let name = cmd.name();
-    let rec = mbs.execute(&actor, &tracking(&on.tracking)?, on.expect_version, cmd).await.map_err(|e| match e {
-        ServiceError::NotFound(_) => format!("no request {} visible to {}", on.tracking, actor),
-        e => e.to_string(),
-    })?;
+    let rec = mbs
+        .execute(&actor, &tracking(&on.tracking)?, on.expect_version, cmd)
+        .await
+        .map_err(|e| match e {
+            ServiceError::NotFound(_) => format!("no request {} visible to {}", on.tracking, actor),
+            e => e.to_string(),
+        })?;
     print_record(g, &rec, name)
 }
 
@@ -637,12 +787,23 @@ pub async fn export(g: &Global, a: &ExportArgs) -> Result<(), String> {
     let actor = actor(g, &tenant)?;
     let ctx = mbs.context(&tenant).await.map_err(err)?;
     let mut out: Box<dyn Write> = match &a.out {
-        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| format!("cannot write {}: {e}", p.display()))?)),
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| format!("cannot write {}: {e}", p.display()))?,
+        )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    muhtar_core::access::authorize(&actor, muhtar_core::access::Action::Export, &muhtar_core::access::Target::Tenant(&tenant), &ctx.org)
-        .map_err(|e| format!("forbidden: {e}"))?;
-    let mut q = RequestQuery { order: Order::Newest, limit: 1000, ..RequestQuery::default() };
+    muhtar_core::access::authorize(
+        &actor,
+        muhtar_core::access::Action::Export,
+        &muhtar_core::access::Target::Tenant(&tenant),
+        &ctx.org,
+    )
+    .map_err(|e| format!("forbidden: {e}"))?;
+    let mut q = RequestQuery {
+        order: Order::Newest,
+        limit: 1000,
+        ..RequestQuery::default()
+    };
     let mut n = 0usize;
     loop {
         let page = mbs.list(&actor, q.clone()).await.map_err(err)?;
@@ -684,4 +845,3 @@ pub async fn export(g: &Global, a: &ExportArgs) -> Result<(), String> {
     }
     Ok(())
 }
-

@@ -22,6 +22,12 @@ where
     }
 }
 
+impl<T: Clock + ?Sized> Clock for std::sync::Arc<T> {
+    fn now(&self) -> DateTime<Utc> {
+        (**self).now()
+    }
+}
+
 /// A clock that says what it is told: for tests, demos and replays.
 #[derive(Debug)]
 pub struct ManualClock {

@@ -18,6 +18,7 @@ pub mod reason;
 pub mod request;
 pub mod routing;
 pub mod service;
+pub mod settings;
 pub mod sla;
 pub mod store;
 #[cfg(any(test, feature = "testkit"))]

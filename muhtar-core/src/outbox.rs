@@ -207,7 +207,7 @@ impl Planner<'_> {
     fn push(
         &mut self,
         kind: NoticeKind,
-        version: u32,
+        tag: &str,
         channel: DeliveryChannel,
         to: &str,
         payload: &serde_json::Value,
@@ -215,7 +215,7 @@ impl Planner<'_> {
         let key = format!(
             "{}:{}:{}:{}:{}",
             self.state.id,
-            version,
+            tag,
             kind.as_str(),
             match channel {
                 DeliveryChannel::Email => "email",
@@ -238,23 +238,17 @@ impl Planner<'_> {
         });
     }
 
-    fn for_muhtar(
-        &mut self,
-        kind: NoticeKind,
-        version: u32,
-        payload: &serde_json::Value,
-        sms: bool,
-    ) {
+    fn for_muhtar(&mut self, kind: NoticeKind, tag: &str, payload: &serde_json::Value, sms: bool) {
         let Some(m) = self.org.muhtarlik(&self.state.content.muhtarlik) else {
             return;
         };
         let (email, phone) = (m.muhtar.email.clone(), m.muhtar.phone.clone());
         if let Some(e) = email {
-            self.push(kind, version, DeliveryChannel::Email, &e, payload);
+            self.push(kind, tag, DeliveryChannel::Email, &e, payload);
         }
         if sms {
             if let Some(p) = phone {
-                self.push(kind, version, DeliveryChannel::Sms, &p, payload);
+                self.push(kind, tag, DeliveryChannel::Sms, &p, payload);
             }
         }
     }
@@ -262,7 +256,7 @@ impl Planner<'_> {
     fn for_unit(
         &mut self,
         kind: NoticeKind,
-        version: u32,
+        tag: &str,
         unit: &UnitCode,
         payload: &serde_json::Value,
         official: bool,
@@ -280,9 +274,39 @@ impl Planner<'_> {
         to.sort();
         to.dedup();
         for t in to {
-            self.push(kind, version, DeliveryChannel::Email, &t, payload);
+            self.push(kind, tag, DeliveryChannel::Email, &t, payload);
         }
     }
+}
+
+/// The escalation notices of a request whose resolution clock is at risk (to the unit)
+/// or breached (to the unit and the responsible official). The idempotency key names the
+/// deadline, so a sweep queues each notice once per threshold and deadline: sweeping
+/// again adds nothing, and a deadline that moves (a pause, a new holiday) warns again.
+pub fn plan_escalation(
+    org: &Organisation,
+    state: &RequestState,
+    deadlines: &Deadlines,
+    kind: NoticeKind,
+    due: DateTime<Utc>,
+    ids: &mut IdGenerator,
+    now: DateTime<Utc>,
+) -> Vec<OutboxMessage> {
+    let Some(unit) = state.unit.clone() else {
+        return Vec::new();
+    };
+    let mut payload = request_payload(org, state, deadlines);
+    payload["due"] = json!(due);
+    let mut p = Planner {
+        org,
+        state,
+        ids,
+        now,
+        out: Vec::new(),
+    };
+    let tag = format!("due-{}", due.timestamp());
+    p.for_unit(kind, &tag, &unit, &payload, kind == NoticeKind::Breached);
+    p.out
 }
 
 /// The facts every request notice carries.
@@ -344,7 +368,7 @@ pub fn plan(
     };
     for e in events {
         let mut payload = base.clone();
-        let v = e.version;
+        let v = &e.version.to_string();
         match &e.kind {
             EventKind::Received { .. }
             | EventKind::ContactErased

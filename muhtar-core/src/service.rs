@@ -32,7 +32,10 @@ use crate::request::{
     Status,
 };
 use crate::routing::RuleSet;
-use crate::sla::{ClockEvent, PolicyRegistry, Reassignment, SlaClock, SlaError, SlaEvaluation};
+use crate::settings::TenantSettings;
+use crate::sla::{
+    ClockEvent, ClockState, PolicyRegistry, Reassignment, SlaClock, SlaError, SlaEvaluation,
+};
 use crate::store::{
     Commit, Deadlines, Document, DocumentKind, Page, RequestQuery, RequestRecord, Store, StoreError,
 };
@@ -122,6 +125,8 @@ pub struct TenantContext {
     pub policies: PolicyRegistry,
     /// The tenant's business calendar: official holidays plus its additions.
     pub calendar: Calendar,
+    /// The tenant's settings (quiet hours, SMS gateway, own policies).
+    pub settings: TenantSettings,
     /// Versions of the calendar and settings documents the context was built from.
     pub doc_versions: (u32, u32),
 }
@@ -347,10 +352,16 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
                     message: e.to_string(),
                 })?;
         }
-        let mut policies = PolicyRegistry::builtin();
-        if let Some(d) = self.store.document(tenant, DocumentKind::Settings).await? {
-            policies.load_toml(&d.body)?;
-        }
+        let settings = match self.store.document(tenant, DocumentKind::Settings).await? {
+            Some(d) => {
+                TenantSettings::from_toml_str(&d.body).map_err(|e| ServiceError::Config {
+                    what: "settings",
+                    message: e.to_string(),
+                })?
+            }
+            None => TenantSettings::default(),
+        };
+        let policies = settings.policies()?;
         let ctx = Arc::new(TenantContext {
             org,
             org_version: doc.version,
@@ -358,6 +369,7 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             rules_version,
             policies,
             calendar,
+            settings,
             doc_versions: (cal_version, settings_version),
         });
         self.cache
@@ -741,13 +753,16 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         self.recompute_open_deadlines(&actor.tenant).await
     }
 
-    /// Installs the tenant's settings (TOML; `[[policy]]` tables define SLA policies).
+    /// Installs the tenant's settings (TOML, see [`TenantSettings`]).
     pub async fn install_settings(
         &self,
         actor: &Actor,
         toml_text: &str,
     ) -> Result<u32, ServiceError> {
-        PolicyRegistry::builtin().load_toml(toml_text)?;
+        TenantSettings::from_toml_str(toml_text).map_err(|e| ServiceError::Config {
+            what: "settings",
+            message: e.to_string(),
+        })?;
         self.put_doc(actor, DocumentKind::Settings, toml_text.to_owned())
             .await
     }
@@ -788,6 +803,54 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         }
     }
 
+    /// Evaluates every open request's clocks and queues an at-risk notice (to the unit) or
+    /// a breach notice (to the unit and the responsible official) once per threshold and
+    /// deadline. Running it again queues nothing new.
+    pub async fn sweep(&self, tenant: &TenantId) -> Result<SweepReport, ServiceError> {
+        let ctx = self.context(tenant).await?;
+        let now = self.clock.now();
+        let mut query = RequestQuery {
+            statuses: Some(Status::ALL.into_iter().filter(|s| s.is_open()).collect()),
+            limit: crate::store::MAX_PAGE,
+            ..RequestQuery::default()
+        };
+        let mut report = SweepReport::default();
+        loop {
+            let page = self.store.query(tenant, &query).await?;
+            for rec in &page.items {
+                report.checked += 1;
+                let events = self.store.events(tenant, rec.state.id).await?;
+                let eval = ctx.evaluate(&rec.state, &events, now)?;
+                let kind = match eval.resolution.state {
+                    ClockState::AtRisk => {
+                        report.at_risk += 1;
+                        crate::outbox::NoticeKind::AtRisk
+                    }
+                    ClockState::Breached => {
+                        report.breached += 1;
+                        crate::outbox::NoticeKind::Breached
+                    }
+                    _ => continue,
+                };
+                let due = eval.resolution.due.with_timezone(&Utc);
+                let msgs = crate::outbox::plan_escalation(
+                    &ctx.org,
+                    &rec.state,
+                    &rec.deadlines,
+                    kind,
+                    due,
+                    &mut self.ids(),
+                    now,
+                );
+                report.queued += self.store.enqueue(&msgs).await?;
+            }
+            match page.next {
+                Some(c) => query.after = Some(c),
+                None => return Ok(report),
+            }
+        }
+    }
+
     /// A request's deadline clocks now, with their explanations.
     pub async fn deadline(
         &self,
@@ -800,6 +863,19 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         let events = self.store.events(&actor.tenant, rec.state.id).await?;
         ctx.evaluate(&rec.state, &events, self.clock.now())
     }
+}
+
+/// What a deadline sweep found and queued.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SweepReport {
+    /// Open requests evaluated.
+    pub checked: usize,
+    /// Of those, within the warning window.
+    pub at_risk: usize,
+    /// Of those, past the deadline.
+    pub breached: usize,
+    /// Notices newly queued (0 when a sweep repeats).
+    pub queued: usize,
 }
 
 fn parse_calendar(body: &str) -> Result<Vec<CalendarAddition>, ServiceError> {

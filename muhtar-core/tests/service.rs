@@ -457,3 +457,83 @@ async fn a_fee_pause_is_refused_by_a_policy_without_one_and_nothing_is_written()
         2
     );
 }
+
+#[tokio::test]
+async fn sweep_warns_once_per_threshold() {
+    use muhtar_core::store::OutboxStore;
+    let (mbs, t) = setup().await;
+    let rec = mbs
+        .submit(
+            &actor(&t, "muhtar:kuzguncuk"),
+            fixtures::new_request("kuzguncuk"),
+        )
+        .await
+        .unwrap();
+    let due = rec.deadlines.resolution_due.unwrap();
+    let kinds = |v: Vec<muhtar_core::outbox::OutboxEntry>, k: NoticeKind| {
+        v.into_iter()
+            .filter(|e| e.message.kind == k)
+            .map(|e| e.message.recipient)
+            .collect::<Vec<_>>()
+    };
+    // Well before the deadline: nothing.
+    assert_eq!(mbs.sweep(&t).await.unwrap().queued, 0);
+    // The day before the deadline: at risk, to the unit.
+    mbs.clock().set(due - Duration::days(1));
+    let r = mbs.sweep(&t).await.unwrap();
+    assert_eq!((r.checked, r.at_risk, r.breached, r.queued), (1, 1, 0, 1));
+    assert_eq!(
+        mbs.sweep(&t).await.unwrap().queued,
+        0,
+        "a second sweep queues nothing"
+    );
+    let out = mbs.store().outbox(&t, Some(rec.state.id)).await.unwrap();
+    assert_eq!(
+        kinds(out, NoticeKind::AtRisk),
+        ["muhtarliklar@ornek.bel.tr"]
+    );
+    // Past the deadline: breached, to the unit and the responsible official.
+    mbs.clock().set(due + Duration::hours(1));
+    let r = mbs.sweep(&t).await.unwrap();
+    assert_eq!((r.breached, r.queued), (1, 2));
+    assert_eq!(mbs.sweep(&t).await.unwrap().queued, 0);
+    let mut got = kinds(
+        mbs.store().outbox(&t, Some(rec.state.id)).await.unwrap(),
+        NoticeKind::Breached,
+    );
+    got.sort();
+    assert_eq!(
+        got,
+        ["ayse.yilmaz@ornek.bel.tr", "muhtarliklar@ornek.bel.tr"]
+    );
+}
+
+#[tokio::test]
+async fn settings_define_policies_and_are_validated() {
+    let (mbs, t) = setup().await;
+    let admin = actor(&t, "admin");
+    assert!(matches!(
+        mbs.install_settings(
+            &admin,
+            "quiet_hours = { start = \"25:00\", end = \"08:00\" }"
+        )
+        .await,
+        Err(ServiceError::Config { .. })
+    ));
+    assert!(matches!(
+        mbs.install_settings(
+            &admin,
+            "[[policy]]\nname = \"x\"\nlength = 0\nunit = \"business\"\n"
+        )
+        .await,
+        Err(ServiceError::Config { .. })
+    ));
+    mbs.install_settings(
+        &admin,
+        "[[policy]]\nname = \"ilce-5-is-gunu\"\nlength = 5\nunit = \"business\"\n",
+    )
+    .await
+    .unwrap();
+    let ctx = mbs.context(&t).await.unwrap();
+    assert_eq!(ctx.policies.get("ilce-5-is-gunu").unwrap().length, 5);
+}

@@ -1,0 +1,377 @@
+//! The stateful `muhtar` commands, run as a user would: the built binary on a real SQLite
+//! file in a temporary directory.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn muhtar(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_muhtar"))
+        .current_dir(dir)
+        .env_remove("MUHTAR_DB")
+        .env_remove("MUHTAR_AS")
+        .env_remove("MUHTAR_TENANT")
+        .args(args)
+        .output()
+        .expect("run muhtar")
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = muhtar(dir, args);
+    assert!(
+        o.status.success(),
+        "muhtar {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let o = muhtar(dir, args);
+    assert!(!o.status.success(), "muhtar {args:?} should fail");
+    let e = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(e.trim_end().lines().count(), 1, "one clear line: {e}");
+    e
+}
+
+fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+#[test]
+fn a_request_goes_through_its_life_from_the_command_line() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let init = json(&ok(dir, &["--json", "init"]));
+    assert_eq!(init["tenant"], "ibb");
+    assert!(
+        dir.join("muhtar.db").exists(),
+        "the default database is muhtar.db in the working directory"
+    );
+    // Idempotent: a second init changes nothing.
+    assert_eq!(
+        json(&ok(dir, &["--json", "init"]))["organisation_version"],
+        1
+    );
+
+    let sub = json(&ok(
+        dir,
+        &[
+            "--json",
+            "--as",
+            "muhtar:kuzguncuk",
+            "submit",
+            "--category",
+            "asfalt-onarim",
+            "--subject",
+            "Okul önünde çukur",
+            "--lat",
+            "41.03",
+            "--lon",
+            "29.03",
+        ],
+    ));
+    let tr = sub["state"]["tracking"].as_str().unwrap().to_owned();
+    let unit = sub["state"]["unit"].as_str().unwrap().to_owned();
+    assert_eq!(sub["state"]["status"], "routed");
+    assert!(sub["deadlines"]["resolution_due"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
+
+    // Typed by phone: lower case and spaces are fine; a wrong check character is not.
+    let typed = tr.to_lowercase().replace('-', " ");
+    let shown = json(&ok(
+        dir,
+        &["--json", "--as", "muhtar:kuzguncuk", "show", &typed],
+    ));
+    assert_eq!(shown["request"]["state"]["tracking"], tr.as_str());
+    assert_eq!(shown["history"].as_array().unwrap().len(), 2);
+    assert!(shown["clocks"]["resolution"]["explanation"]["policy"] == "genelge-2015-8");
+    let mut bad = tr.clone().into_bytes();
+    let last = bad.len() - 1;
+    bad[last] = if bad[last] == b'0' { b'1' } else { b'0' };
+    let e = fails(dir, &["show", std::str::from_utf8(&bad).unwrap()]);
+    assert!(e.contains("check character"), "{e}");
+    // Another muhtar cannot see it; the error does not reveal that it exists.
+    let e = fails(dir, &["--as", "muhtar:moda", "show", &tr]);
+    assert!(e.contains("not found"), "{e}");
+    // The unit's queue has it; the unit works it.
+    let q = json(&ok(
+        dir,
+        &["--json", "--as", &format!("unit:{unit}"), "list"],
+    ));
+    assert!(q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["state"]["tracking"] == tr.as_str()));
+    let e = fails(
+        dir,
+        &[
+            "--as",
+            "muhtar:kuzguncuk",
+            "answer",
+            &tr,
+            "--outcome",
+            "positive",
+            "--text",
+            "x",
+        ],
+    );
+    assert!(e.contains("forbidden"), "{e}");
+    let e = fails(dir, &["--as", &format!("unit:{unit}"), "close", &tr]);
+    assert!(e.contains("cannot close a request that is routed"), "{e}");
+    let e = fails(
+        dir,
+        &[
+            "--as",
+            &format!("unit:{unit}"),
+            "answer",
+            &tr,
+            "--outcome",
+            "negative",
+            "--text",
+            "Olmaz",
+        ],
+    );
+    assert!(e.contains("reason"), "{e}");
+    ok(dir, &["--as", &format!("unit:{unit}"), "accept", &tr]);
+    let e = fails(
+        dir,
+        &[
+            "--as",
+            &format!("unit:{unit}"),
+            "accept",
+            &tr,
+            "--expect-version",
+            "2",
+        ],
+    );
+    assert!(e.contains("changed meanwhile"), "{e}");
+    ok(
+        dir,
+        &[
+            "--as",
+            &format!("unit:{unit}"),
+            "answer",
+            &tr,
+            "--outcome",
+            "negative",
+            "--reason",
+            "no-budget",
+            "--text",
+            "Bu yıl bütçe yok",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "--as",
+            "muhtar:kuzguncuk",
+            "reopen",
+            &tr,
+            "--reason",
+            "Acil",
+        ],
+    );
+    let t = json(&ok(
+        dir,
+        &[
+            "--json",
+            "--as",
+            "coordinator",
+            "transfer",
+            &tr,
+            "--to",
+            "kadikoy-fen",
+            "--reason",
+            "İlçe yolu",
+        ],
+    ));
+    assert_eq!(t["state"]["unit"], "kadikoy-fen");
+    let e = fails(
+        dir,
+        &[
+            "--as",
+            "coordinator",
+            "transfer",
+            &tr,
+            "--to",
+            "isfalt",
+            "--reason",
+            "x",
+        ],
+    );
+    assert!(e.contains("inactive"), "{e}");
+
+    // Export: one JSON object per line with the audit fields.
+    let out = ok(dir, &["export", "--format", "jsonl"]);
+    let lines: Vec<serde_json::Value> = out.lines().map(json).collect();
+    assert_eq!(lines.len(), 1);
+    for k in [
+        "tracking",
+        "status",
+        "unit",
+        "category",
+        "channel",
+        "muhtarlik",
+        "received_at",
+        "first_response_due",
+        "resolution_due",
+        "outcome",
+        "reason",
+    ] {
+        assert!(lines[0].get(k).is_some(), "export lacks {k}");
+    }
+    let e = fails(dir, &["--as", "muhtar:kuzguncuk", "export"]);
+    assert!(e.contains("forbidden"), "{e}");
+}
+
+#[test]
+fn unreadable_and_unset_databases_give_one_clear_line() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    std::fs::write(
+        dir.join("notes.db"),
+        b"this is not a database, just some text\n".repeat(100),
+    )
+    .unwrap();
+    let before = std::fs::read(dir.join("notes.db")).unwrap();
+    let e = fails(dir, &["--db", "sqlite://notes.db", "list"]);
+    assert!(e.contains("notes.db"), "{e}");
+    assert_eq!(
+        std::fs::read(dir.join("notes.db")).unwrap(),
+        before,
+        "the file is untouched"
+    );
+    let e = fails(dir, &["list"]);
+    assert!(e.contains("muhtar init"), "{e}");
+    let e = fails(dir, &["--as", "mayor", "list"]);
+    assert!(!e.is_empty());
+}
+
+#[test]
+fn the_demo_is_reproducible_and_sweep_queues_once() {
+    let exports: Vec<String> = (0..2)
+        .map(|_| {
+            let d = tempfile::tempdir().unwrap();
+            ok(d.path(), &["init"]);
+            let s = json(&ok(
+                d.path(),
+                &[
+                    "--json",
+                    "demo",
+                    "--seed",
+                    "7",
+                    "--requests",
+                    "120",
+                    "--until",
+                    "2026-06-30",
+                ],
+            ));
+            assert_eq!(s["requests"], 120);
+            assert!(s["open"].as_u64().unwrap() > 0 && s["negative"].as_u64().unwrap() > 0);
+            let ex = ok(d.path(), &["export"]);
+            // Sweeping twice queues each notice once.
+            let first = json(&ok(d.path(), &["--json", "sweep"]));
+            let second = json(&ok(d.path(), &["--json", "sweep"]));
+            assert_eq!(second["queued"], 0);
+            assert_eq!(first["checked"], second["checked"]);
+            ex
+        })
+        .collect();
+    assert_eq!(exports[0].lines().count(), 120);
+    assert_eq!(exports[0], exports[1], "same seed and --until, same data");
+}
+
+#[test]
+fn start_sets_up_the_embedded_default_in_one_step() {
+    let d = tempfile::tempdir().unwrap();
+    let out = ok(d.path(), &["start"]);
+    assert!(out.contains("TAKİP NO"), "{out}");
+    assert!(d.path().join("muhtar.db").exists());
+    // The second start reuses the data.
+    let again = ok(d.path(), &["start"]);
+    assert!(!again.contains("demo:"), "{again}");
+}
+
+/// `muhtar notify --once` delivers the outbox through a real SMTP server process, configured
+/// by two environment variables.
+#[test]
+fn notify_delivers_through_a_real_smtp_server() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ok(dir, &["init"]);
+    ok(
+        dir,
+        &[
+            "--as",
+            "muhtar:kuzguncuk",
+            "submit",
+            "--category",
+            "budama",
+            "--subject",
+            "Ağaç dalları tellere değiyor",
+        ],
+    );
+    let mail = dir.join("mail");
+    std::fs::create_dir(&mail).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sink = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../muhtar-notify/tests/smtp_sink.py"
+    );
+    let python = std::env::var("MUHTAR_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut child = Command::new(&python)
+        .args([sink, "--port", &port.to_string(), "--dir", mail.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the SMTP test server with {python}: {e}; install Python 3 and `pip install aiosmtpd`"));
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(
+        first.starts_with("READY"),
+        "SMTP test server did not start (is aiosmtpd installed? `pip install aiosmtpd`): {first:?}"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_muhtar"))
+        .current_dir(dir)
+        .env("MUHTAR_SMTP_URL", format!("smtp://127.0.0.1:{port}"))
+        .env("MUHTAR_MAIL_FROM", "MBS <mbs@ibb.example.gov.tr>")
+        .args(["--json", "notify", "--once"])
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = json(&String::from_utf8(o.stdout).unwrap());
+    // E-mails go out; the muhtar's SMS fails permanently (no gateway configured) or waits
+    // for the end of quiet hours, depending on the time of day the test runs.
+    let sent = r["sent"].as_u64().unwrap();
+    assert!(sent >= 2 || r["deferred"].as_u64().unwrap() > 0, "{r}");
+    if sent > 0 {
+        let summaries: Vec<serde_json::Value> = std::fs::read_dir(&mail)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .map(|e| json(&std::fs::read_to_string(e.path()).unwrap()))
+            .collect();
+        assert_eq!(summaries.len() as u64, sent);
+        let text = serde_json::to_string(&summaries).unwrap();
+        assert!(
+            text.contains("Ağaç dalları tellere değiyor"),
+            "Turkish subject intact: {text}"
+        );
+        assert!(
+            text.contains("kuzguncuk.muhtarligi@muhtar.example.org"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! Tenant settings: SLA policies, quiet hours and SMS gateway, from one TOML document.
+//!
+//! ```
+//! use muhtar_core::settings::TenantSettings;
+//! let s = TenantSettings::from_toml_str(r#"
+//! quiet_hours = { start = "22:00", end = "08:00" }
+//!
+//! [sms]
+//! url = "https://sms.example.com/send"
+//! sender = "BELEDIYE"
+//!
+//! [[policy]]
+//! name = "ilce-10-is-gunu"
+//! length = 10
+//! unit = "business"
+//! "#).unwrap();
+//! assert_eq!(s.policy.len(), 1);
+//! assert_eq!(s.quiet_hours.unwrap().start.to_string(), "22:00:00");
+//! ```
+
+use chrono::NaiveTime;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::sla::{PolicyRegistry, SlaError, SlaPolicy};
+
+/// No notices between `start` and `end` (local Europe/Istanbul time; may span midnight).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    /// Start, e.g. `"22:00"`.
+    #[serde(deserialize_with = "hhmm")]
+    pub start: NaiveTime,
+    /// End, e.g. `"08:00"`.
+    #[serde(deserialize_with = "hhmm")]
+    pub end: NaiveTime,
+}
+
+fn hhmm<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+    let s = String::deserialize(d)?;
+    NaiveTime::parse_from_str(&s, "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(&s, "%H:%M:%S"))
+        .map_err(|_| serde::de::Error::custom(format!("{s:?} is not a time of day (HH:MM)")))
+}
+
+/// A generic HTTP SMS gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSettings {
+    /// The gateway's URL.
+    pub url: String,
+    /// Sender name (originator).
+    #[serde(default)]
+    pub sender: Option<String>,
+    /// User for HTTP Basic authentication.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Password for HTTP Basic authentication.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// `form` (default) or `json`.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Name of the recipient parameter (default `to`).
+    #[serde(default)]
+    pub to_param: Option<String>,
+    /// Name of the text parameter (default `text`).
+    #[serde(default)]
+    pub text_param: Option<String>,
+}
+
+/// A tenant's settings document.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSettings {
+    /// The tenant's own SLA policies (added to the built-in ones).
+    #[serde(default)]
+    pub policy: Vec<SlaPolicy>,
+    /// Quiet hours for notices (default: the dispatcher's, 22:00 to 08:00).
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
+    /// SMS gateway (default: none; SMS notices then fail permanently with that reason).
+    #[serde(default)]
+    pub sms: Option<SmsSettings>,
+}
+
+/// Why settings were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// Not valid TOML or unknown fields.
+    #[error("settings, line {line}: {message}")]
+    Parse {
+        /// 1-based line (0 if unknown).
+        line: usize,
+        /// What the parser said.
+        message: String,
+    },
+    /// A policy is invalid.
+    #[error(transparent)]
+    Policy(#[from] SlaError),
+}
+
+impl TenantSettings {
+    /// Parses and checks settings.
+    pub fn from_toml_str(text: &str) -> Result<Self, SettingsError> {
+        let s: TenantSettings = toml::from_str(text).map_err(|e| SettingsError::Parse {
+            line: e
+                .span()
+                .map(|sp| crate::org::line_of(text, sp.start))
+                .unwrap_or(0),
+            message: e.message().to_owned(),
+        })?;
+        for p in &s.policy {
+            p.validate()?;
+        }
+        Ok(s)
+    }
+
+    /// The built-in policies plus the tenant's.
+    pub fn policies(&self) -> Result<PolicyRegistry, SlaError> {
+        let mut r = PolicyRegistry::builtin();
+        for p in &self.policy {
+            r.insert(p.clone())?;
+        }
+        Ok(r)
+    }
+}
