@@ -124,8 +124,7 @@ fn explain(file: &Path, org: Option<&Path>, request: &str) -> Result<(), String>
     } else {
         read(Path::new(request))?
     };
-    let new: NewRequest =
-        serde_json::from_str(&json).map_err(|e| format!("request: {e}"))?;
+    let new: NewRequest = serde_json::from_str(&json).map_err(|e| format!("request: {e}"))?;
     let content = new
         .validate(&org, chrono::Utc::now())
         .map_err(|e| format!("request: {e}"))?;

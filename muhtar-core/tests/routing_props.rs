@@ -4,9 +4,7 @@
 use chrono::{TimeZone, Utc};
 use muhtar_core::ids::MuhtarlikCode;
 use muhtar_core::org::Organisation;
-use muhtar_core::request::{
-    Channel, Location, NewRequest, Priority, RequestContent, RequestKind,
-};
+use muhtar_core::request::{Channel, Location, NewRequest, Priority, RequestContent, RequestKind};
 use muhtar_core::routing::{
     AttemptOutcome, Condition, Conditions, Decision, Polygon, Relative, RoutingError, RuleSet,
     RuleSetSpec, RuleSpec, Target, FALLBACK_RULE,
@@ -19,20 +17,44 @@ fn org() -> Organisation {
     Organisation::from_toml_str(ORG).unwrap()
 }
 
-const WORDS: &[&str] = &["çukur", "Cadde", "KAR", "ışık", "İskele", "gaz kokusu", "moloz", "ağaç"];
+const WORDS: &[&str] = &[
+    "çukur",
+    "Cadde",
+    "KAR",
+    "ışık",
+    "İskele",
+    "gaz kokusu",
+    "moloz",
+    "ağaç",
+];
 const UNITS: &[&str] = &[
-    "atik-mud", "veteriner-mud", "kar-mud", "asfalt-mud", "agac-mud", "iski", "bedas",
-    "uskudar-fen", "kadikoy-zabita",
+    "atik-mud",
+    "veteriner-mud",
+    "kar-mud",
+    "asfalt-mud",
+    "agac-mud",
+    "iski",
+    "bedas",
+    "uskudar-fen",
+    "kadikoy-zabita",
 ];
 
 fn areas() -> Vec<Polygon> {
     vec![
-        Polygon(vec![[41.00, 29.00], [41.00, 29.05], [41.05, 29.05], [41.05, 29.00]]),
+        Polygon(vec![
+            [41.00, 29.00],
+            [41.00, 29.05],
+            [41.05, 29.05],
+            [41.05, 29.00],
+        ]),
         Polygon(vec![[40.95, 29.02], [41.02, 29.10], [40.98, 29.12]]),
     ]
 }
 
-fn pick<T: Clone + std::fmt::Debug + 'static>(items: Vec<T>, max: usize) -> impl Strategy<Value = Vec<T>> {
+fn pick<T: Clone + std::fmt::Debug + 'static>(
+    items: Vec<T>,
+    max: usize,
+) -> impl Strategy<Value = Vec<T>> {
     proptest::sample::subsequence(items.clone(), 0..=max.min(items.len()))
 }
 
@@ -40,15 +62,26 @@ fn conditions() -> impl Strategy<Value = Conditions> {
     let o = org();
     let cats: Vec<String> = o.categories.iter().map(|c| c.code.clone()).collect();
     let groups: Vec<String> = {
-        let mut g: Vec<String> = o.categories.iter().filter_map(|c| c.group.clone()).collect();
+        let mut g: Vec<String> = o
+            .categories
+            .iter()
+            .filter_map(|c| c.group.clone())
+            .collect();
         g.sort();
         g.dedup();
         g
     };
     let muhtarliklar: Vec<String> = o.muhtarliklar.iter().map(|m| m.code.to_string()).collect();
-    let districts = vec!["Üsküdar".to_owned(), "KADIKÖY".to_owned(), "Beykoz".to_owned()];
+    let districts = vec![
+        "Üsküdar".to_owned(),
+        "KADIKÖY".to_owned(),
+        "Beykoz".to_owned(),
+    ];
     (
-        prop_oneof![pick(cats, 3).prop_map(|c| (c, vec![])), pick(groups, 2).prop_map(|g| (vec![], g))],
+        prop_oneof![
+            pick(cats, 3).prop_map(|c| (c, vec![])),
+            pick(groups, 2).prop_map(|g| (vec![], g))
+        ],
         pick(RequestKind::ALL.to_vec(), 2),
         pick(Channel::ALL.to_vec(), 3),
         pick(vec![Priority::Normal, Priority::Urgent], 1),
@@ -60,24 +93,34 @@ fn conditions() -> impl Strategy<Value = Conditions> {
         pick(WORDS.iter().map(|w| w.to_string()).collect(), 2),
         prop_oneof![3 => Just(None), 1 => (0..2usize).prop_map(Some)],
     )
-        .prop_map(|((categories, groups), kinds, channels, priorities, (muhtarliklar, districts), keywords, area)| {
-            let mut c = Conditions {
-                categories,
-                groups,
+        .prop_map(
+            |(
+                (categories, groups),
                 kinds,
                 channels,
                 priorities,
-                muhtarliklar,
-                districts,
-                provinces: vec![],
+                (muhtarliklar, districts),
                 keywords,
-                area: area.map(|i| areas()[i].clone()),
-            };
-            if c.is_empty() {
-                c.priorities = vec![Priority::Normal];
-            }
-            c
-        })
+                area,
+            )| {
+                let mut c = Conditions {
+                    categories,
+                    groups,
+                    kinds,
+                    channels,
+                    priorities,
+                    muhtarliklar,
+                    districts,
+                    provinces: vec![],
+                    keywords,
+                    area: area.map(|i| areas()[i].clone()),
+                };
+                if c.is_empty() {
+                    c.priorities = vec![Priority::Normal];
+                }
+                c
+            },
+        )
 }
 
 fn target() -> impl Strategy<Value = Target> {
@@ -101,7 +144,12 @@ fn spec_of(rules: Vec<(Conditions, Target)>) -> RuleSetSpec {
         rules: rules
             .into_iter()
             .enumerate()
-            .map(|(i, (when, target))| RuleSpec { name: format!("r{i}"), line: i + 1, when, target })
+            .map(|(i, (when, target))| RuleSpec {
+                name: format!("r{i}"),
+                line: i + 1,
+                when,
+                target,
+            })
             .collect(),
     }
 }
@@ -135,14 +183,23 @@ fn request() -> impl Strategy<Value = NewRequest> {
         proptest::sample::select(cats),
         proptest::sample::select(RequestKind::ALL.to_vec()),
         proptest::sample::select(Channel::ALL.to_vec()),
-        proptest::option::of(proptest::sample::select(vec![Priority::Normal, Priority::Urgent])),
+        proptest::option::of(proptest::sample::select(vec![
+            Priority::Normal,
+            Priority::Urgent,
+        ])),
         proptest::collection::vec((proptest::sample::select(WORDS), any::<bool>()), 0..4),
         proptest::option::of((40.94..41.06f64, 28.99..29.13f64)),
     )
         .prop_map(|(m, category, kind, channel, priority, words, loc)| {
             let subject: Vec<String> = words
                 .into_iter()
-                .map(|(w, upper)| if upper { w.to_uppercase() } else { w.to_owned() })
+                .map(|(w, upper)| {
+                    if upper {
+                        w.to_uppercase()
+                    } else {
+                        w.to_owned()
+                    }
+                })
                 .collect();
             NewRequest {
                 muhtarlik: MuhtarlikCode::new(m).unwrap(),
@@ -163,7 +220,8 @@ fn request() -> impl Strategy<Value = NewRequest> {
 }
 
 fn content(o: &Organisation, r: &NewRequest) -> RequestContent {
-    r.validate(o, Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0).unwrap()).unwrap()
+    r.validate(o, Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0).unwrap())
+        .unwrap()
 }
 
 fn same_choice(a: &Decision, b: &Decision) -> bool {

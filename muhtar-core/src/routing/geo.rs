@@ -40,16 +40,6 @@ impl Polygon {
             }
         }
         let n = ring.len();
-        let area2: f64 = (0..n)
-            .map(|i| {
-                let a = ring[i];
-                let b = ring[(i + 1) % n];
-                a[1] * b[0] - b[1] * a[0]
-            })
-            .sum();
-        if area2.abs() < 1e-14 {
-            return Some("the polygon has no area (its points are collinear)".into());
-        }
         if n <= SELF_INTERSECTION_LIMIT {
             for i in 0..n {
                 for j in i + 1..n {
@@ -68,6 +58,16 @@ impl Polygon {
                     }
                 }
             }
+        }
+        let area2: f64 = (0..n)
+            .map(|i| {
+                let a = ring[i];
+                let b = ring[(i + 1) % n];
+                a[1] * b[0] - b[1] * a[0]
+            })
+            .sum();
+        if area2.abs() < 1e-14 {
+            return Some("the polygon has no area (its points are collinear)".into());
         }
         None
     }
