@@ -229,7 +229,10 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             .ok_or_else(|| ServiceError::NotConfigured(tenant.to_string()))?;
         let org: Organisation = serde_json::from_str(&doc.body)
             .map_err(|e| StoreError::Invalid(format!("stored organisation: {e}")))?;
-        let rules = RuleSet::fallback_only(&org);
+        let rules = match self.store.document(tenant, DocumentKind::RuleSet).await? {
+            Some(doc) if rules_version > 0 => RuleSet::from_stored(&doc.body, &org).0,
+            _ => RuleSet::fallback_only(&org),
+        };
         let ctx = Arc::new(TenantContext {
             org,
             org_version: doc.version,

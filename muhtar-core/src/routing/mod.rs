@@ -141,6 +141,21 @@ impl RuleSet {
         Self::build(spec, &empties, org)
     }
 
+    /// Loads a stored rule set for routing. Routing must never stop, so a rule set that no
+    /// longer validates (e.g. after a unit was deactivated in the organisation) is replaced
+    /// by [`Self::fallback_only`] with the version label `fallback:invalid-rules`, and the
+    /// error is returned beside it for the caller to report.
+    pub fn from_stored(text: &str, org: &Organisation) -> (Self, Option<RoutingError>) {
+        match Self::from_toml_str(text, org) {
+            Ok((rules, _)) => (rules, None),
+            Err(e) => {
+                let mut rules = Self::fallback_only(org);
+                rules.label = "fallback:invalid-rules".into();
+                (rules, Some(e))
+            }
+        }
+    }
+
     /// Validates and compiles a rule set built in code.
     pub fn compile(
         spec: RuleSetSpec,
