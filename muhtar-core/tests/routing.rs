@@ -590,3 +590,55 @@ fn ten_thousand_rules_decide_through_the_index() {
     );
     eprintln!("10,000 rules: indexed decide took {elapsed:?}");
 }
+
+#[test]
+fn the_service_routes_with_the_stored_rule_set() {
+    use muhtar_core::prelude::*;
+    use muhtar_core::store::{ConfigStore, Document, DocumentKind};
+    use muhtar_core::testkit::{block_on, MemoryStore};
+    block_on(async {
+        let now = Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0).unwrap();
+        let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(now), 7);
+        let o = org();
+        let system = Actor::system(o.tenant.id.clone());
+        mbs.install_organisation(&system, o.clone()).await.unwrap();
+        let doc = Document {
+            tenant: o.tenant.id.clone(),
+            kind: DocumentKind::RuleSet,
+            version: 1,
+            body: RULES.to_owned(),
+            updated_at: now,
+            updated_by: "test".into(),
+        };
+        mbs.store().put_document(&doc).await.unwrap();
+        let muhtar = Actor::parse(&o.tenant.id, "muhtar:kuzguncuk").unwrap();
+        let mut new = muhtar_core::testkit::fixtures::new_request("kuzguncuk");
+        new.category = "moloz".into();
+        let rec = mbs.submit(&muhtar, new).await.unwrap();
+        assert_eq!(
+            rec.state.unit.as_ref().map(|u| u.as_str()),
+            Some("uskudar-temizlik")
+        );
+        assert_eq!(rec.state.rule.as_deref(), Some("moloz-ilce"));
+        let expected = rules(&o).version_label().to_owned();
+        assert_eq!(
+            rec.state.rule_set_version.as_deref(),
+            Some(expected.as_str())
+        );
+    });
+}
+
+#[test]
+fn a_stored_rule_set_that_no_longer_validates_falls_back() {
+    let mut o = org();
+    for u in &mut o.units {
+        if u.code.as_str() == "kar-mud" {
+            u.active = false;
+        }
+    }
+    let (r, err) = RuleSet::from_stored(RULES, &o);
+    assert!(err.is_some());
+    let d = r.decide(&o, &req(&o, "moda", "kar-buz", "Kar", None));
+    assert_eq!(d.unit, o.tenant.coordinator_unit);
+    assert_eq!(d.rule_set_version, "fallback:invalid-rules");
+}

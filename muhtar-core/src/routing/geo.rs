@@ -61,9 +61,11 @@ impl Polygon {
         }
         let area2: f64 = (0..n)
             .map(|i| {
-                let a = ring[i];
-                let b = ring[(i + 1) % n];
-                a[1] * b[0] - b[1] * a[0]
+                // Relative to the first point, to keep rounding small.
+                let o = ring[0];
+                let (a, b) = (ring[i], ring[(i + 1) % n]);
+                let (ay, ax, by, bx) = (a[0] - o[0], a[1] - o[1], b[0] - o[0], b[1] - o[1]);
+                ax * by - bx * ay
             })
             .sum();
         if area2.abs() < 1e-14 {
