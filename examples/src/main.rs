@@ -4,6 +4,7 @@ mod calendar_cmd;
 mod db;
 mod demo;
 mod notify_cmd;
+mod rules_cmd;
 mod state_cmd;
 
 use clap::{Parser, Subcommand};
@@ -49,20 +50,49 @@ enum Cmd {
     Holidays(calendar_cmd::HolidaysArgs),
     /// Deadline of a request received at a given instant (JSON lines).
     Deadline(calendar_cmd::DeadlineArgs),
+    /// Check a routing rule set, or explain how it routes a request.
+    Rules(rules_cmd::RulesArgs),
 }
 
-/// Installs the rule set (the shipped example by default) and returns its version.
+/// The example rule set shipped with the binary.
+const EXAMPLE_RULES: &str = include_str!("../data/rules.toml");
+
+/// Installs the rule set (the shipped example by default) unless the same text is already
+/// installed, and returns its version label.
 async fn rules_install<S, C, N>(
-    _mbs: &muhtar_core::service::Mbs<S, C, N>,
-    _tenant: &muhtar_core::ids::TenantId,
-    _file: Option<&std::path::Path>,
+    mbs: &muhtar_core::service::Mbs<S, C, N>,
+    tenant: &muhtar_core::ids::TenantId,
+    file: Option<&std::path::Path>,
 ) -> Result<String, String>
 where
     S: muhtar_core::store::Store,
     C: muhtar_core::clock::Clock,
     N: muhtar_core::outbox::Notifier,
 {
-    Ok("fallback".into())
+    let text = match file {
+        Some(p) => {
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?
+        }
+        None => EXAMPLE_RULES.to_owned(),
+    };
+    let current = mbs
+        .store()
+        .document(tenant, muhtar_core::store::DocumentKind::RuleSet)
+        .await
+        .map_err(|e| e.to_string())?;
+    if current.is_some_and(|d| d.body == text) {
+        let ctx = mbs.context(tenant).await.map_err(|e| e.to_string())?;
+        return Ok(ctx.rules.version_label().to_owned());
+    }
+    let admin = muhtar_core::access::Actor::parse(tenant, "admin").map_err(|e| e.to_string())?;
+    let (version, warnings) = mbs
+        .install_rules(&admin, &text)
+        .await
+        .map_err(|e| e.to_string())?;
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    Ok(version)
 }
 
 fn main() -> std::process::ExitCode {
@@ -71,6 +101,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Cmd::Holidays(args) => calendar_cmd::run_holidays(args),
         Cmd::Deadline(args) => calendar_cmd::run_deadline(args),
+        Cmd::Rules(args) => rules_cmd::run(args),
         other => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -88,7 +119,7 @@ fn main() -> std::process::ExitCode {
                     Cmd::Lifecycle(l) => state_cmd::lifecycle(&g, &l).await,
                     Cmd::Notify(a) => notify_cmd::notify(&g, &a).await,
                     Cmd::Sweep => notify_cmd::sweep(&g).await,
-                    Cmd::Holidays(_) | Cmd::Deadline(_) => Ok(()),
+                    Cmd::Holidays(_) | Cmd::Deadline(_) | Cmd::Rules(_) => Ok(()),
                 }
             }),
         },

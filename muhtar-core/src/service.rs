@@ -342,7 +342,10 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             .ok_or_else(|| ServiceError::NotConfigured(tenant.to_string()))?;
         let org: Organisation = serde_json::from_str(&doc.body)
             .map_err(|e| StoreError::Invalid(format!("stored organisation: {e}")))?;
-        let rules = RuleSet::fallback_only(&org);
+        let rules = match self.store.document(tenant, DocumentKind::RuleSet).await? {
+            Some(doc) if rules_version > 0 => RuleSet::from_stored(&doc.body, &org).0,
+            _ => RuleSet::fallback_only(&org),
+        };
         let mut calendar = Calendar::new();
         if let Some(d) = self.store.document(tenant, DocumentKind::Calendar).await? {
             calendar
@@ -751,6 +754,25 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             serde_json::to_string_pretty(&all).map_err(|e| StoreError::Invalid(e.to_string()))?;
         self.put_doc(actor, DocumentKind::Calendar, body).await?;
         self.recompute_open_deadlines(&actor.tenant).await
+    }
+
+    /// Validates a routing rule set (TOML) against the tenant's organisation and installs
+    /// it as the next version; returns the version label recorded on routed events and the
+    /// warnings. A rule set with errors is refused whole and nothing is written.
+    pub async fn install_rules(
+        &self,
+        actor: &Actor,
+        toml_text: &str,
+    ) -> Result<(String, Vec<crate::routing::Problem>), ServiceError> {
+        let ctx = self.context(&actor.tenant).await?;
+        let (rules, warnings) =
+            RuleSet::from_toml_str(toml_text, &ctx.org).map_err(|e| ServiceError::Config {
+                what: "rule set",
+                message: e.to_string(),
+            })?;
+        self.put_doc(actor, DocumentKind::RuleSet, toml_text.to_owned())
+            .await?;
+        Ok((rules.version_label().to_owned(), warnings))
     }
 
     /// Installs the tenant's settings (TOML, see [`TenantSettings`]).

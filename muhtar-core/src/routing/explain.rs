@@ -1,0 +1,163 @@
+//! Why a request went where it went: the rule applied, the conditions that held, and the
+//! rules tried before it that did not apply, each with its reason.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A kind of condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Condition {
+    /// The request's category.
+    Category,
+    /// The group of the request's category.
+    Group,
+    /// The request kind.
+    Kind,
+    /// The channel.
+    Channel,
+    /// The priority.
+    Priority,
+    /// The muhtarlık.
+    Muhtarlik,
+    /// The district (ilçe).
+    District,
+    /// The province (il).
+    Province,
+    /// Keywords in the subject or description.
+    Keywords,
+    /// The location inside an area.
+    Area,
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Condition::Category => "category",
+            Condition::Group => "group",
+            Condition::Kind => "kind",
+            Condition::Channel => "channel",
+            Condition::Priority => "priority",
+            Condition::Muhtarlik => "muhtarlik",
+            Condition::District => "district",
+            Condition::Province => "province",
+            Condition::Keywords => "keywords",
+            Condition::Area => "area",
+        })
+    }
+}
+
+/// One condition checked against a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// Which condition.
+    pub condition: Condition,
+    /// What was found, in words.
+    pub detail: String,
+}
+
+/// The rule (or fallback) that decided.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Applied {
+    /// The rule's name, or `fallback`.
+    pub rule: String,
+    /// Its line in the rule file (0 for the fallback or rules not read from a file).
+    pub line: usize,
+    /// Whether no rule applied and the fallback took the request.
+    pub fallback: bool,
+    /// The conditions that held (empty for the fallback).
+    pub held: Vec<Check>,
+    /// The target as written, e.g. `the district-municipality of the request`.
+    pub target: String,
+    /// A remark, e.g. when the fallback itself was unavailable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Why a rule tried before the applied one did not decide.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum AttemptOutcome {
+    /// A condition did not hold (the first one that failed).
+    NoMatch {
+        /// The failed condition.
+        failed: Check,
+    },
+    /// All conditions held but the target could not be used: a relative target that did
+    /// not resolve, or an unknown or inactive unit. Routing went on with the next rule.
+    TargetUnavailable {
+        /// The conditions that held.
+        held: Vec<Check>,
+        /// The target as written.
+        target: String,
+        /// Why it could not be used.
+        reason: String,
+    },
+}
+
+/// A rule tried before the applied one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// The rule's name.
+    pub rule: String,
+    /// Its line.
+    pub line: usize,
+    /// Why it did not decide.
+    #[serde(flatten)]
+    pub outcome: AttemptOutcome,
+}
+
+/// The explanation of a routing decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// What decided.
+    pub applied: Applied,
+    /// The rules evaluated before it, in order, with why each did not decide.
+    pub tried: Vec<Attempt>,
+    /// Rules before the applied one that the category index excluded without evaluating
+    /// them: their category condition cannot hold for this request.
+    pub skipped_by_index: usize,
+}
+
+impl Explanation {
+    /// The explanation as lines of text for people.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::with_capacity(self.tried.len() + 2);
+        for a in &self.tried {
+            out.push(match &a.outcome {
+                AttemptOutcome::NoMatch { failed } => format!(
+                    "rule {:?} (line {}) did not match: {}",
+                    a.rule, a.line, failed.detail
+                ),
+                AttemptOutcome::TargetUnavailable { target, reason, .. } => format!(
+                    "rule {:?} (line {}) matched but {target} is unavailable: {reason}; continuing",
+                    a.rule, a.line
+                ),
+            });
+        }
+        if self.skipped_by_index > 0 {
+            out.push(format!(
+                "{} other rule(s) skipped: their category condition does not hold",
+                self.skipped_by_index
+            ));
+        }
+        let ap = &self.applied;
+        if ap.fallback {
+            out.push(format!("no rule applied: fallback to {}", ap.target));
+        } else {
+            let held: Vec<&str> = ap.held.iter().map(|c| c.detail.as_str()).collect();
+            out.push(format!(
+                "rule {:?} (line {}) applied: {}; target {}",
+                ap.rule,
+                ap.line,
+                held.join(", "),
+                ap.target
+            ));
+        }
+        if let Some(n) = &ap.note {
+            out.push(n.clone());
+        }
+        out
+    }
+}
