@@ -95,7 +95,7 @@ impl OutboxStore for PgStore {
         let mut tx = self.pool.begin().await.map_err(map)?;
         let mut n = 0;
         for m in &prepared {
-            if m.insert(&mut *tx).await.map_err(map)? {
+            if m.insert(&mut tx).await.map_err(map)? {
                 n += 1;
             }
         }

@@ -268,7 +268,7 @@ impl PgStore {
 
         // The outbox; a key already present is skipped.
         for m in &c.outbox {
-            NewMessage::of(m)?.insert(&mut *tx).await?;
+            NewMessage::of(m)?.insert(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(())

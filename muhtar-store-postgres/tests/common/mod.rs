@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use muhtar_store_postgres::PgStore;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::Executor;
+use sqlx::{Connection, Executor, PgConnection};
 
 const HOW: &str =
     "DATABASE_URL=postgres://postgres@127.0.0.1/test cargo test -p muhtar-store-postgres";
@@ -70,7 +70,7 @@ pub async fn pool_in(schema: &str, max: u32) -> PgPool {
     let set = format!("SET search_path TO \"{schema}\"");
     PgPoolOptions::new()
         .max_connections(max)
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(Duration::from_secs(20))
         .after_connect(move |conn, _meta| {
             let set = set.clone();
             Box::pin(async move {
@@ -96,10 +96,9 @@ pub async fn fresh_schema() -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(Duration::from_secs(30))
-        .connect(&url())
+    // A plain connection, not a pool: an unreachable server fails at once with the
+    // real reason instead of a pool timeout.
+    let mut admin = PgConnection::connect(&url())
         .await
         .unwrap_or_else(|e| panic!("cannot connect to PostgreSQL at DATABASE_URL: {e}"));
     static CLEAN: Once = Once::new();
@@ -110,7 +109,7 @@ pub async fn fresh_schema() -> String {
             "SELECT nspname::text FROM pg_namespace WHERE starts_with(nspname, $1)",
         )
         .bind(PREFIX)
-        .fetch_all(&admin)
+        .fetch_all(&mut admin)
         .await
         .unwrap_or_default();
         for s in old {
@@ -119,17 +118,17 @@ pub async fn fresh_schema() -> String {
                 .and_then(|r| r.split('_').next())
                 .and_then(|t| t.parse().ok());
             if made.is_some_and(|t| t + 3600 < now) {
-                let _ = admin
+                let _ = (&mut admin)
                     .execute(format!("DROP SCHEMA IF EXISTS \"{s}\" CASCADE").as_str())
                     .await;
             }
         }
     }
-    admin
+    (&mut admin)
         .execute(format!("CREATE SCHEMA \"{name}\"").as_str())
         .await
         .unwrap_or_else(|e| panic!("cannot create schema {name}: {e}"));
-    admin.close().await;
+    let _ = admin.close().await;
     name
 }
 
