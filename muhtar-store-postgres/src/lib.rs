@@ -79,7 +79,8 @@ mod requests;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use muhtar_core::store::StoreError;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::Connection;
 
 pub use error::OpenError;
 
@@ -100,10 +101,20 @@ pub struct PgStore {
 impl PgStore {
     /// Connects with a pool of up to 10 connections. Does not migrate: call
     /// [`PgStore::migrate`] or apply the migration files beforehand.
+    ///
+    /// A server that refuses the connection (down, wrong password, no such database)
+    /// fails at once with the server's reason.
     pub async fn connect(url: &str) -> Result<PgStore, OpenError> {
+        let options: PgConnectOptions = url.parse().map_err(OpenError::Connect)?;
+        // One plain connection first: a pool would retry until its timeout and then
+        // report only that it timed out.
+        let first = PgConnection::connect_with(&options)
+            .await
+            .map_err(OpenError::Connect)?;
+        let _ = first.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(10)
-            .connect(url)
+            .connect_with(options)
             .await
             .map_err(OpenError::Connect)?;
         Ok(PgStore { pool })

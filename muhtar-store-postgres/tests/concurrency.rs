@@ -266,3 +266,90 @@ async fn migration_files_apply_as_plain_sql() {
         c.record
     );
 }
+
+/// Holds a transaction that inserts a `requests` row (`tenant`, `id`, `tracking`) while a
+/// store commits a new request, so the commit meets the row at a unique index, not in its
+/// version check; then commits it and returns the store's answer.
+async fn race_at_unique_index(
+    stores: &[PgStore],
+    c: &muhtar_core::store::Commit,
+    id: Uuid,
+    tracking: String,
+) -> Result<(), StoreError> {
+    let st = &c.record.state;
+    let mut tx = stores[0].pool().begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO requests (tenant, id, tracking, version, status, muhtarlik, category,
+             channel, received_at, due_key, received_key, updated_at, state, deadlines)
+         VALUES ($1, $2, $3, 2, 'routed', 'x', 'x', 'x', now(), 0, 0, now(), '{}', '{}')",
+    )
+    .bind(st.tenant.as_str())
+    .bind(id)
+    .bind(tracking)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let s = stores[1].clone();
+    let c2 = c.clone();
+    let task = tokio::spawn(async move { s.commit(&c2).await });
+    // Wait until the commit waits on the row lock (or give up after 5 s: the answer must
+    // be the same either way, only the path differs).
+    for _ in 0..100 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO requests%'",
+        )
+        .fetch_one(stores[2].pool())
+        .await
+        .unwrap();
+        if waiting > 0 {
+            eprintln!("the commit waits at the unique index");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tx.commit().await.unwrap();
+    task.await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unique_violations_become_conflict_or_duplicate() {
+    if common::skip() {
+        return;
+    }
+    let stores = instances().await;
+    // Same id: someone created the request first -> Conflict with the version read back.
+    let c = Spec::new("race", 1).commit();
+    let id = c.record.state.id.as_uuid();
+    let err = race_at_unique_index(&stores, &c, id, "AAA-AAA-AAA".into())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        StoreError::Conflict {
+            expected: 0,
+            actual: 2
+        }
+    );
+    // Same tracking number, other id -> Duplicate; nothing of the commit is written.
+    let c = Spec::new("race", 2).commit();
+    let err = race_at_unique_index(
+        &stores,
+        &c,
+        Uuid::from_u128(7),
+        c.record.state.tracking.to_string(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
+    let t = tenant("race");
+    assert!(matches!(
+        stores[3].events(&t, c.record.state.id).await.unwrap_err(),
+        StoreError::NotFound { .. }
+    ));
+    assert!(stores[3]
+        .outbox(&t, Some(c.record.state.id))
+        .await
+        .unwrap()
+        .is_empty());
+}
