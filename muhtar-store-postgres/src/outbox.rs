@@ -216,18 +216,29 @@ impl OutboxStore for PgStore {
         tenant: &TenantId,
         request: Option<RequestId>,
     ) -> Result<Vec<OutboxEntry>, StoreError> {
-        // `request_id = NULL` is never true: no request means the whole tenant.
-        let rows = sqlx::query(
-            "SELECT message, status, attempts, last_error, next_attempt_at, claimed_until,
-                 sent_at
-             FROM outbox
-             WHERE tenant = $1 AND ($2::uuid IS NULL OR request_id = $2)
-             ORDER BY created_at, id",
-        )
-        .bind(tenant.as_str())
-        .bind(request.map(|r| r.as_uuid()))
-        .fetch_all(&self.pool)
-        .await
+        // Two plain statements rather than one with `$2 IS NULL OR ...`, so each uses
+        // its index.
+        const COLUMNS: &str = "SELECT message, status, attempts, last_error, next_attempt_at,
+                 claimed_until, sent_at FROM outbox";
+        let rows = match request {
+            None => {
+                let sql = format!("{COLUMNS} WHERE tenant = $1 ORDER BY created_at, id");
+                sqlx::query(&sql)
+                    .bind(tenant.as_str())
+                    .fetch_all(&self.pool)
+                    .await
+            }
+            Some(r) => {
+                let sql = format!(
+                    "{COLUMNS} WHERE tenant = $1 AND request_id = $2 ORDER BY created_at, id"
+                );
+                sqlx::query(&sql)
+                    .bind(tenant.as_str())
+                    .bind(r.as_uuid())
+                    .fetch_all(&self.pool)
+                    .await
+            }
+        }
         .map_err(map)?;
         rows.iter().map(entry_from_row).collect()
     }
