@@ -7,6 +7,15 @@
 //!
 //! The expression must give a fresh, migrated, empty store each time it is evaluated.
 //! The calling crate needs `tokio` (features `macros`, `rt-multi-thread`) as a dev-dependency.
+//!
+//! A store that needs an outside server (PostgreSQL) may skip the suite when none is
+//! configured: with `skip_if: <bool expression>` first, every test evaluates the guard
+//! before anything else and returns at once (passing) when it is true. The guard is the
+//! place to print why the tests were skipped, or to panic when skipping is not allowed.
+//!
+//! ```ignore
+//! muhtar_core::store_conformance_tests!(skip_if: no_server(), async { fresh_store().await });
+//! ```
 
 use std::collections::BTreeSet;
 
@@ -25,6 +34,25 @@ use crate::tracking::TrackingNumber;
 /// Every check's name, for the macro.
 #[macro_export]
 macro_rules! store_conformance_tests {
+    (skip_if: $skip:expr, $make:expr $(,)?) => {
+        $crate::__store_conformance_cases!(@skip_if $skip; $make;
+            documents_are_versioned,
+            commit_round_trips,
+            version_conflict_writes_nothing,
+            new_request_twice_conflicts,
+            tracking_numbers_unique_per_tenant,
+            tenants_are_isolated,
+            missing_things_are_not_found,
+            deadline_order_paginates,
+            newest_order_paginates,
+            filters_agree_with_reference,
+            outbox_is_written_with_the_commit,
+            outbox_claims_are_exclusive,
+            outbox_retry_and_failure,
+            deadlines_update_checks_version,
+            bad_cursor_is_invalid,
+        );
+    };
     ($make:expr) => {
         $crate::__store_conformance_cases!($make;
             documents_are_versioned,
@@ -49,6 +77,22 @@ macro_rules! store_conformance_tests {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __store_conformance_cases {
+    (@skip_if $skip:expr; $make:expr; $($name:ident),* $(,)?) => {
+        mod store_conformance {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $skip {
+                        return;
+                    }
+                    let store = $make.await;
+                    $crate::testkit::conformance::$name(&store).await;
+                }
+            )*
+        }
+    };
     ($make:expr; $($name:ident),* $(,)?) => {
         mod store_conformance {
             #[allow(unused_imports)]

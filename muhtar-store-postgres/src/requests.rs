@@ -1,0 +1,498 @@
+//! Requests: events, the state table, listings.
+
+use chrono::{DateTime, Utc};
+use muhtar_core::ids::{RequestId, TenantId};
+use muhtar_core::request::{Event, RequestState, Status};
+use muhtar_core::store::{
+    Commit, Cursor, Deadlines, Order, Page, RequestQuery, RequestRecord, RequestStore, StoreError,
+};
+use muhtar_core::tracking::TrackingNumber;
+use sqlx::postgres::PgRow;
+use sqlx::{Postgres, QueryBuilder, Row};
+use uuid::Uuid;
+
+use crate::error::{constraint, is_retryable, map, sqlstate};
+use crate::outbox::NewMessage;
+use crate::{from_json, join_nanos, serde_name, split_nanos, to_i32, to_json, to_u32, PgStore};
+
+/// How often a commit that lost a deadlock or a serialization check is run again.
+const COMMIT_TRIES: u32 = 5;
+
+/// Why one try of a commit failed.
+enum Failed {
+    /// A business answer (conflict, duplicate, invalid) or a mapped error.
+    Store(StoreError),
+    /// A unique violation: which constraint, decided after the rollback.
+    Unique(Option<String>),
+    /// A deadlock or serialization failure: run it again.
+    Retry(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Failed {
+    fn from(e: sqlx::Error) -> Self {
+        if is_retryable(&e) {
+            Failed::Retry(e)
+        } else if sqlstate(&e).as_deref() == Some("23505") {
+            Failed::Unique(constraint(&e))
+        } else {
+            Failed::Store(map(e))
+        }
+    }
+}
+
+impl From<StoreError> for Failed {
+    fn from(e: StoreError) -> Self {
+        Failed::Store(e)
+    }
+}
+
+fn not_found() -> StoreError {
+    StoreError::NotFound {
+        what: "request".to_owned(),
+    }
+}
+
+/// The sort key of `Order::Deadline` (as in `muhtar_core::store::sort_key`).
+fn due_key(d: &Deadlines) -> i64 {
+    d.resolution_due
+        .map(|t| t.timestamp_micros())
+        .unwrap_or(i64::MAX)
+}
+
+/// The typed copies of a record's fields, for the `requests` columns.
+struct Columns {
+    status: &'static str,
+    outcome: Option<String>,
+    reason: Option<String>,
+    unit: Option<String>,
+    channel: String,
+    state: serde_json::Value,
+    deadlines: serde_json::Value,
+}
+
+impl Columns {
+    fn of(r: &RequestRecord) -> Result<Columns, StoreError> {
+        let s = &r.state;
+        Ok(Columns {
+            status: s.status.as_str(),
+            outcome: s.outcome.as_ref().map(serde_name).transpose()?,
+            reason: s.reason.as_ref().map(|r| r.0.clone()),
+            unit: s.unit.as_ref().map(|u| u.as_str().to_owned()),
+            channel: serde_name(&s.content.channel)?,
+            state: to_json(s, "request state")?,
+            deadlines: to_json(&r.deadlines, "deadlines")?,
+        })
+    }
+}
+
+fn record_from_row(row: &PgRow) -> Result<RequestRecord, StoreError> {
+    let state: serde_json::Value = row.try_get("state").map_err(map)?;
+    let deadlines: serde_json::Value = row.try_get("deadlines").map_err(map)?;
+    Ok(RequestRecord {
+        state: from_json::<RequestState>(state, "request state")?,
+        deadlines: from_json::<Deadlines>(deadlines, "deadlines")?,
+    })
+}
+
+impl PgStore {
+    /// The stored version of a request, if it exists (in the events if the state row is
+    /// missing).
+    async fn stored_version(&self, tenant: &str, id: Uuid) -> Result<u32, StoreError> {
+        let v: i32 = sqlx::query_scalar(
+            "SELECT COALESCE(
+                 (SELECT version FROM requests WHERE tenant = $1 AND id = $2),
+                 (SELECT MAX(version) FROM events WHERE tenant = $1 AND request_id = $2),
+                 0)",
+        )
+        .bind(tenant)
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map)?;
+        to_u32(v, "request version")
+    }
+
+    /// One try of a commit, in one transaction.
+    async fn try_commit(&self, c: &Commit) -> Result<(), Failed> {
+        let st = &c.record.state;
+        let tenant = st.tenant.as_str();
+        let id = st.id.as_uuid();
+        let mut tx = self.pool.begin().await?;
+
+        // The version check: lock the row (if any) until the commit.
+        let actual: Option<i32> = sqlx::query_scalar(
+            "SELECT version FROM requests WHERE tenant = $1 AND id = $2 FOR UPDATE",
+        )
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let actual = actual
+            .map(|v| to_u32(v, "request version"))
+            .transpose()?
+            .unwrap_or(0);
+        if actual != c.expected_version {
+            return Err(Failed::Store(StoreError::Conflict {
+                expected: c.expected_version,
+                actual,
+            }));
+        }
+        for (i, e) in c.events.iter().enumerate() {
+            let want = u32::try_from(i)
+                .ok()
+                .and_then(|i| c.expected_version.checked_add(1)?.checked_add(i));
+            if Some(e.version) != want {
+                return Err(Failed::Store(StoreError::Invalid(format!(
+                    "event version {} out of sequence",
+                    e.version
+                ))));
+            }
+        }
+        if c.events.last().map(|e| e.version) != Some(st.version) {
+            return Err(Failed::Store(StoreError::Invalid(
+                "state version does not match the events".into(),
+            )));
+        }
+        let tracking = st.tracking.to_string();
+        if c.expected_version == 0 {
+            let other: Option<Uuid> =
+                sqlx::query_scalar("SELECT id FROM requests WHERE tenant = $1 AND tracking = $2")
+                    .bind(tenant)
+                    .bind(&tracking)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if other.is_some_and(|o| o != id) {
+                return Err(Failed::Store(StoreError::Duplicate {
+                    what: format!("tracking number {}", st.tracking),
+                }));
+            }
+        }
+
+        // The state row.
+        let cols = Columns::of(&c.record)?;
+        let d = &c.record.deadlines;
+        let version = to_i32(st.version, "request version")?;
+        if c.expected_version == 0 {
+            sqlx::query(
+                "INSERT INTO requests (tenant, id, tracking, version, status, outcome, reason,
+                     unit, muhtarlik, category, channel, received_at, first_response_at,
+                     answered_at, closed_at, first_response_due, resolution_due, due_key,
+                     received_key, updated_at, state, deadlines)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                     $16, $17, $18, $19, $20, $21, $22)",
+            )
+            .bind(tenant)
+            .bind(id)
+            .bind(&tracking)
+            .bind(version)
+            .bind(cols.status)
+            .bind(&cols.outcome)
+            .bind(&cols.reason)
+            .bind(&cols.unit)
+            .bind(st.content.muhtarlik.as_str())
+            .bind(&st.content.category)
+            .bind(&cols.channel)
+            .bind(st.content.received_at)
+            .bind(st.first_response_at)
+            .bind(st.answered_at)
+            .bind(st.closed_at)
+            .bind(d.first_response_due)
+            .bind(d.resolution_due)
+            .bind(due_key(d))
+            .bind(st.content.received_at.timestamp_micros())
+            .bind(st.updated_at)
+            .bind(&cols.state)
+            .bind(&cols.deadlines)
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            let expected = to_i32(c.expected_version, "expected version")?;
+            let res = sqlx::query(
+                "UPDATE requests SET version = $4, status = $5, outcome = $6, reason = $7,
+                     unit = $8, muhtarlik = $9, category = $10, channel = $11,
+                     received_at = $12, first_response_at = $13, answered_at = $14,
+                     closed_at = $15, first_response_due = $16, resolution_due = $17,
+                     due_key = $18, received_key = $19, updated_at = $20, state = $21,
+                     deadlines = $22
+                 WHERE tenant = $1 AND id = $2 AND version = $3",
+            )
+            .bind(tenant)
+            .bind(id)
+            .bind(expected)
+            .bind(version)
+            .bind(cols.status)
+            .bind(&cols.outcome)
+            .bind(&cols.reason)
+            .bind(&cols.unit)
+            .bind(st.content.muhtarlik.as_str())
+            .bind(&st.content.category)
+            .bind(&cols.channel)
+            .bind(st.content.received_at)
+            .bind(st.first_response_at)
+            .bind(st.answered_at)
+            .bind(st.closed_at)
+            .bind(d.first_response_due)
+            .bind(d.resolution_due)
+            .bind(due_key(d))
+            .bind(st.content.received_at.timestamp_micros())
+            .bind(st.updated_at)
+            .bind(&cols.state)
+            .bind(&cols.deadlines)
+            .execute(&mut *tx)
+            .await?;
+            if res.rows_affected() != 1 {
+                // Cannot happen while the row is locked; answer as a conflict anyway.
+                return Err(Failed::Unique(Some("requests_pkey".to_owned())));
+            }
+        }
+
+        // The events.
+        for e in &c.events {
+            let (at, at_nanos) = split_nanos(e.at);
+            sqlx::query(
+                "INSERT INTO events (tenant, request_id, version, at, at_nanos, actor, type,
+                     payload)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(tenant)
+            .bind(id)
+            .bind(to_i32(e.version, "event version")?)
+            .bind(at)
+            .bind(at_nanos)
+            .bind(to_json(&e.actor, "actor")?)
+            .bind(e.kind.name())
+            .bind(to_json(&e.kind, "event")?)
+            .execute(&mut *tx)
+            .await?;
+        }
+
+        // The outbox; a key already present is skipped.
+        for m in &c.outbox {
+            NewMessage::of(m)?.insert(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl RequestStore for PgStore {
+    async fn commit(&self, c: &Commit) -> Result<(), StoreError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.try_commit(c).await {
+                Ok(()) => return Ok(()),
+                Err(Failed::Store(e)) => return Err(e),
+                Err(Failed::Retry(e)) => {
+                    if tries >= COMMIT_TRIES {
+                        return Err(StoreError::Unavailable(format!(
+                            "commit failed {tries} times: {e}"
+                        )));
+                    }
+                }
+                Err(Failed::Unique(name)) => {
+                    // Rolled back. Someone else wrote first: tell which way.
+                    let st = &c.record.state;
+                    let actual = self
+                        .stored_version(st.tenant.as_str(), st.id.as_uuid())
+                        .await?;
+                    if actual != c.expected_version {
+                        return Err(StoreError::Conflict {
+                            expected: c.expected_version,
+                            actual,
+                        });
+                    }
+                    return Err(match name.as_deref() {
+                        Some("requests_tenant_tracking_key") => StoreError::Duplicate {
+                            what: format!("tracking number {}", st.tracking),
+                        },
+                        Some(n) => StoreError::Duplicate {
+                            what: crate::error::constraint_words(n),
+                        },
+                        None => StoreError::Duplicate {
+                            what: "key".to_owned(),
+                        },
+                    });
+                }
+            }
+        }
+    }
+
+    async fn load(&self, tenant: &TenantId, id: RequestId) -> Result<RequestRecord, StoreError> {
+        let row =
+            sqlx::query("SELECT state, deadlines FROM requests WHERE tenant = $1 AND id = $2")
+                .bind(tenant.as_str())
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map)?
+                .ok_or_else(not_found)?;
+        record_from_row(&row)
+    }
+
+    async fn load_by_tracking(
+        &self,
+        tenant: &TenantId,
+        tracking: &TrackingNumber,
+    ) -> Result<RequestRecord, StoreError> {
+        let row = sqlx::query(
+            "SELECT state, deadlines FROM requests WHERE tenant = $1 AND tracking = $2",
+        )
+        .bind(tenant.as_str())
+        .bind(tracking.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map)?
+        .ok_or_else(not_found)?;
+        record_from_row(&row)
+    }
+
+    async fn events(&self, tenant: &TenantId, id: RequestId) -> Result<Vec<Event>, StoreError> {
+        let rows: Vec<(
+            i32,
+            DateTime<Utc>,
+            i32,
+            serde_json::Value,
+            serde_json::Value,
+        )> = sqlx::query_as(
+            "SELECT version, at, at_nanos, actor, payload FROM events
+                 WHERE tenant = $1 AND request_id = $2 ORDER BY version",
+        )
+        .bind(tenant.as_str())
+        .bind(id.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        if rows.is_empty() {
+            return Err(not_found());
+        }
+        rows.into_iter()
+            .map(|(version, at, at_nanos, actor, payload)| {
+                Ok(Event {
+                    version: to_u32(version, "event version")?,
+                    at: join_nanos(at, at_nanos),
+                    actor: from_json(actor, "actor")?,
+                    kind: from_json(payload, "event")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn query(
+        &self,
+        tenant: &TenantId,
+        q: &RequestQuery,
+    ) -> Result<Page<RequestRecord>, StoreError> {
+        let after = q.after.as_ref().map(Cursor::decode).transpose()?;
+        let n = q.page_size();
+        let mut sql: QueryBuilder<'_, Postgres> =
+            QueryBuilder::new("SELECT state, deadlines FROM requests WHERE tenant = ");
+        sql.push_bind(tenant.as_str());
+        if let Some(units) = &q.units {
+            let units: Vec<String> = units.iter().map(|u| u.as_str().to_owned()).collect();
+            sql.push(" AND unit = ANY(").push_bind(units).push(")");
+        }
+        if let Some(m) = &q.muhtarlik {
+            sql.push(" AND muhtarlik = ").push_bind(m.as_str());
+        }
+        if let Some(statuses) = &q.statuses {
+            let statuses: Vec<&'static str> = statuses.iter().map(|s| Status::as_str(*s)).collect();
+            sql.push(" AND status = ANY(").push_bind(statuses).push(")");
+        }
+        if let Some(c) = &q.category {
+            sql.push(" AND category = ").push_bind(c.as_str());
+        }
+        if let Some(c) = &q.channel {
+            sql.push(" AND channel = ").push_bind(serde_name(c)?);
+        }
+        if let Some(f) = q.received_from {
+            sql.push(" AND received_key >= ")
+                .push_bind(f.timestamp_micros());
+        }
+        if let Some(u) = q.received_until {
+            sql.push(" AND received_key < ")
+                .push_bind(u.timestamp_micros());
+        }
+        if let Some(d) = q.due_before {
+            sql.push(" AND resolution_due IS NOT NULL AND due_key < ")
+                .push_bind(d.timestamp_micros());
+        }
+        match q.order {
+            Order::Deadline => {
+                if let Some((k, id)) = after {
+                    sql.push(" AND (due_key, id) > (")
+                        .push_bind(k)
+                        .push(", ")
+                        .push_bind(id.as_uuid())
+                        .push(")");
+                }
+                sql.push(" ORDER BY due_key, id");
+            }
+            Order::Newest => {
+                if let Some((k, id)) = after {
+                    sql.push(" AND (received_key, id) < (")
+                        .push_bind(k)
+                        .push(", ")
+                        .push_bind(id.as_uuid())
+                        .push(")");
+                }
+                sql.push(" ORDER BY received_key DESC, id DESC");
+            }
+        }
+        sql.push(" LIMIT ").push_bind(i64::from(n) + 1);
+        let rows = sql.build().fetch_all(&self.pool).await.map_err(map)?;
+        let mut items = rows
+            .iter()
+            .map(record_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if items.len() > n as usize {
+            items.truncate(n as usize);
+            items.last().map(|r| Cursor::after(r, q.order))
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn update_deadlines(
+        &self,
+        tenant: &TenantId,
+        id: RequestId,
+        version: u32,
+        deadlines: &Deadlines,
+    ) -> Result<(), StoreError> {
+        let res = sqlx::query(
+            "UPDATE requests SET deadlines = $4, first_response_due = $5, resolution_due = $6,
+                 due_key = $7
+             WHERE tenant = $1 AND id = $2 AND version = $3",
+        )
+        .bind(tenant.as_str())
+        .bind(id.as_uuid())
+        .bind(to_i32(version, "version")?)
+        .bind(to_json(deadlines, "deadlines")?)
+        .bind(deadlines.first_response_due)
+        .bind(deadlines.resolution_due)
+        .bind(due_key(deadlines))
+        .execute(&self.pool)
+        .await
+        .map_err(map)?;
+        if res.rows_affected() == 1 {
+            return Ok(());
+        }
+        let actual: Option<i32> =
+            sqlx::query_scalar("SELECT version FROM requests WHERE tenant = $1 AND id = $2")
+                .bind(tenant.as_str())
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map)?;
+        match actual {
+            None => Err(not_found()),
+            Some(a) => Err(StoreError::Conflict {
+                expected: version,
+                actual: to_u32(a, "request version")?,
+            }),
+        }
+    }
+}
