@@ -35,8 +35,26 @@ pub async fn open(url: &str, migrate: bool) -> Result<Arc<dyn Store>, String> {
     Ok(Arc::new(store))
 }
 
-async fn open_postgres(url: &str, _migrate: bool) -> Result<Arc<dyn Store>, String> {
-    Err(format!(
-        "{url}: the PostgreSQL store is not built into this binary yet"
-    ))
+async fn open_postgres(url: &str, migrate: bool) -> Result<Arc<dyn Store>, String> {
+    let store = muhtar_store_postgres::PgStore::connect(url)
+        .await
+        .map_err(|e| format!("cannot connect to {}: {e}", redact(url)))?;
+    if migrate {
+        store
+            .migrate()
+            .await
+            .map_err(|e| format!("cannot migrate {}: {e}", redact(url)))?;
+    }
+    Ok(Arc::new(store))
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}://{user}:***{}", &url[..s], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
 }

@@ -1,0 +1,197 @@
+//! The `muhtar` commands on PostgreSQL (`--db postgres://...`), and the same demo data on
+//! both stores. Needs `DATABASE_URL`; without it the tests say they were skipped, unless
+//! `MUHTAR_REQUIRE_POSTGRES=1` (CI), where a missing server fails them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn server() -> Option<String> {
+    match std::env::var("DATABASE_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var("MUHTAR_REQUIRE_POSTGRES").as_deref() == Ok("1") => {
+            panic!("MUHTAR_REQUIRE_POSTGRES=1 but DATABASE_URL is not set")
+        }
+        _ => {
+            eprintln!(
+                "SKIPPED: PostgreSQL CLI tests (set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test to run them)"
+            );
+            None
+        }
+    }
+}
+
+static N: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh database on the server, dropped by nobody: names are unique per run.
+fn fresh_db(base: &str) -> String {
+    let name = format!(
+        "muhtar_cli_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst),
+        chrono::Utc::now().timestamp()
+    );
+    let o = Command::new("psql")
+        .args([base, "-qc", &format!("CREATE DATABASE {name}")])
+        .output()
+        .expect("psql must be installed to create a test database");
+    assert!(
+        o.status.success(),
+        "cannot create database: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (prefix, _) = base
+        .rsplit_once('/')
+        .expect("DATABASE_URL ends with /dbname");
+    format!("{prefix}/{name}")
+}
+
+fn muhtar(dir: &Path, db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_muhtar"))
+        .current_dir(dir)
+        .env("MUHTAR_DB", db)
+        .env_remove("MUHTAR_AS")
+        .args(args)
+        .output()
+        .expect("run muhtar")
+}
+
+fn ok(dir: &Path, db: &str, args: &[&str]) -> String {
+    let o = muhtar(dir, db, args);
+    assert!(
+        o.status.success(),
+        "muhtar {args:?} on {db} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+#[test]
+fn every_command_works_on_postgres() {
+    let Some(base) = server() else { return };
+    let db = fresh_db(&base);
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ok(dir, &db, &["init"]);
+    let sub = json(&ok(
+        dir,
+        &db,
+        &[
+            "--json",
+            "--as",
+            "muhtar:moda",
+            "submit",
+            "--category",
+            "yarali-hayvan",
+            "--subject",
+            "Yaralı martı",
+        ],
+    ));
+    let tr = sub["state"]["tracking"].as_str().unwrap().to_owned();
+    assert_eq!(
+        sub["state"]["unit"], "veteriner-mud",
+        "routed by the example rules"
+    );
+    ok(dir, &db, &["--as", "unit:veteriner-mud", "accept", &tr]);
+    ok(
+        dir,
+        &db,
+        &[
+            "--as",
+            "unit:veteriner-mud",
+            "pause",
+            &tr,
+            "--note",
+            "Tam adres?",
+        ],
+    );
+    ok(
+        dir,
+        &db,
+        &[
+            "--as",
+            "muhtar:moda",
+            "resume",
+            &tr,
+            "--note",
+            "Moda sahili",
+        ],
+    );
+    ok(
+        dir,
+        &db,
+        &[
+            "--as",
+            "unit:veteriner-mud",
+            "reply",
+            &tr,
+            "--text",
+            "Ekip yolda",
+        ],
+    );
+    ok(
+        dir,
+        &db,
+        &[
+            "--as",
+            "unit:veteriner-mud",
+            "answer",
+            &tr,
+            "--outcome",
+            "positive",
+            "--text",
+            "Tedavi edildi",
+        ],
+    );
+    ok(dir, &db, &["--as", "muhtar:moda", "close", &tr]);
+    let shown = json(&ok(
+        dir,
+        &db,
+        &["--json", "--as", "muhtar:moda", "show", &tr],
+    ));
+    assert_eq!(shown["request"]["state"]["status"], "closed");
+    assert_eq!(shown["history"].as_array().unwrap().len(), 8);
+    let q = json(&ok(dir, &db, &["--json", "list", "--status", "closed"]));
+    assert_eq!(q["items"].as_array().unwrap().len(), 1);
+    assert_eq!(json(&ok(dir, &db, &["--json", "sweep"]))["checked"], 0);
+    assert_eq!(ok(dir, &db, &["export"]).lines().count(), 1);
+}
+
+#[test]
+fn the_same_demo_gives_the_same_data_on_both_stores() {
+    let Some(base) = server() else { return };
+    let db = fresh_db(&base);
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let sqlite = "sqlite://demo.db";
+    let mut exports = Vec::new();
+    for url in [db.as_str(), sqlite] {
+        ok(dir, url, &["init"]);
+        ok(
+            dir,
+            url,
+            &[
+                "demo",
+                "--seed",
+                "11",
+                "--requests",
+                "80",
+                "--until",
+                "2026-03-31",
+            ],
+        );
+        exports.push(ok(dir, url, &["export"]));
+        let l = json(&ok(
+            dir,
+            url,
+            &["--json", "list", "--overdue", "--limit", "5"],
+        ));
+        assert!(!l["items"].as_array().unwrap().is_empty());
+    }
+    assert_eq!(exports[0].lines().count(), 80);
+    assert_eq!(exports[0], exports[1]);
+}
