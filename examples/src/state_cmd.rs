@@ -650,8 +650,8 @@ pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
 
 fn print_table(items: &[RequestRecord]) {
     println!(
-        "{:<12} {:<12} {:<18} {:<16} {:<18} {:<17} {}",
-        "TAKİP NO", "DURUM", "BİRİM", "MUHTARLIK", "KATEGORİ", "SÜRE SONU", "KONU"
+        "{:<12} {:<12} {:<18} {:<16} {:<18} {:<17} KONU",
+        "TAKİP NO", "DURUM", "BİRİM", "MUHTARLIK", "KATEGORİ", "SÜRE SONU"
     );
     for r in items {
         let s = &r.state;

@@ -350,6 +350,7 @@ fn notify_delivers_through_a_real_smtp_server() {
         .output()
         .unwrap();
     let _ = child.kill();
+    let _ = child.wait();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = json(&String::from_utf8(o.stdout).unwrap());
     // E-mails go out; the muhtar's SMS fails permanently (no gateway configured) or waits
