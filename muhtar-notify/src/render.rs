@@ -11,14 +11,13 @@
 //!
 //! # Time zone
 //!
-//! Instants are shown in Europe/Istanbul local time. Until the core calendar module
-//! provides a tz-database conversion, this module uses the fixed offset **UTC+03:00**
-//! (`chrono::FixedOffset::east_opt(3 * 3600)`), which is exact for every instant from
-//! 2016-09-07 on (Turkey has been on permanent UTC+3 since then). Instants **before**
-//! 2016-09-07, when Turkey still used EET/EEST, are shown in UTC and labelled `UTC`
-//! rather than converted wrongly.
+//! Instants are shown in Europe/Istanbul local time through the core calendar's tz
+//! database conversion (`muhtar_core::calendar::to_istanbul`), right for EET/EEST before
+//! 2016-09-07 too. Quiet hours are evaluated with the fixed offset UTC+03:00
+//! ([`istanbul_offset`]), exact for every instant since 2016-09-07: quiet hours concern
+//! the present, never the past.
 
-use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Offset, Utc};
 use muhtar_core::outbox::{Locale, NoticeKind, OutboxMessage};
 use serde_json::Value;
 
@@ -46,29 +45,17 @@ pub enum RenderError {
     MissingField(&'static str),
 }
 
-/// The first instant from which Turkey is permanently on UTC+03:00.
-fn permanent_utc3_since() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2016, 9, 7, 0, 0, 0)
-        .single()
-        .unwrap_or_default()
-}
-
 /// The fixed İstanbul offset, UTC+03:00 (see the module docs).
 pub fn istanbul_offset() -> FixedOffset {
     // 3 * 3600 is within ±24 h, so this is always Some; fall back to UTC defensively.
     FixedOffset::east_opt(3 * 3600).unwrap_or_else(|| Utc.fix())
 }
 
-/// Formats an instant for people in `locale`: İstanbul local time with the fixed
-/// +03:00 offset for instants from 2016-09-07 on, UTC (labelled) before that.
+/// Formats an instant for people in `locale`: Europe/Istanbul local time from the tz
+/// database (EET/EEST before 2016-09-07, +03:00 since).
 pub fn format_instant(at: DateTime<Utc>, locale: Locale) -> String {
-    if at < permanent_utc3_since() {
-        return match locale {
-            Locale::Tr => format!("{} UTC", at.format("%d.%m.%Y %H:%M")),
-            Locale::En => format!("{} UTC", at.format("%Y-%m-%d %H:%M")),
-        };
-    }
-    let local = at.with_timezone(&istanbul_offset());
+    // Through the tz database: right for Turkey's pre-2016 daylight-saving rules too.
+    let local = muhtar_core::calendar::to_istanbul(at);
     match locale {
         Locale::Tr => format!("{} (TSİ)", local.format("%d.%m.%Y %H:%M")),
         Locale::En => format!("{} (Istanbul time)", local.format("%Y-%m-%d %H:%M")),
@@ -704,7 +691,17 @@ mod tests {
     #[test]
     fn instants_before_permanent_utc3_are_shown_in_utc() {
         let old = Utc.with_ymd_and_hms(2015, 1, 10, 8, 0, 0).unwrap();
-        assert_eq!(format_instant(old, Locale::Tr), "10.01.2015 08:00 UTC");
+        assert_eq!(
+            format_instant(old, Locale::Tr),
+            "10.01.2015 10:00 (TSİ)",
+            "winter 2015: +02:00"
+        );
+        let summer = Utc.with_ymd_and_hms(2015, 7, 10, 8, 0, 0).unwrap();
+        assert_eq!(
+            format_instant(summer, Locale::Tr),
+            "10.07.2015 11:00 (TSİ)",
+            "summer 2015: +03:00"
+        );
         let new = Utc.with_ymd_and_hms(2016, 9, 7, 0, 0, 0).unwrap();
         assert_eq!(format_instant(new, Locale::Tr), "07.09.2016 03:00 (TSİ)");
     }
