@@ -502,6 +502,7 @@ pub fn render_sms_text(message: &OutboxMessage) -> Result<String, RenderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use muhtar_core::outbox::DeliveryChannel;
     use serde_json::json;
 
