@@ -195,3 +195,70 @@ fn the_same_demo_gives_the_same_data_on_both_stores() {
     assert_eq!(exports[0].lines().count(), 80);
     assert_eq!(exports[0], exports[1]);
 }
+
+/// Two instances sweeping the same database at once queue each escalation once: the
+/// outbox's unique idempotency key (`ON CONFLICT DO NOTHING`) makes the second a no-op.
+#[test]
+fn concurrent_sweeps_never_double_queue() {
+    let Some(base) = server() else { return };
+    let db = fresh_db(&base);
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ok(dir, &db, &["init"]);
+    ok(
+        dir,
+        &db,
+        &[
+            "demo",
+            "--seed",
+            "5",
+            "--requests",
+            "150",
+            "--until",
+            "2026-03-31",
+        ],
+    );
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_muhtar"))
+            .current_dir(dir)
+            .env("MUHTAR_DB", &db)
+            .args(["--json", "sweep"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let ra = json(&String::from_utf8(a.wait_with_output().unwrap().stdout).unwrap());
+    let rb = json(&String::from_utf8(b.wait_with_output().unwrap().stdout).unwrap());
+    let escalations = ra["at_risk"].as_u64().unwrap() + ra["breached"].as_u64().unwrap();
+    assert!(escalations > 0, "the demo leaves overdue requests: {ra}");
+    let queued = ra["queued"].as_u64().unwrap() + rb["queued"].as_u64().unwrap();
+    let third = json(&ok(dir, &db, &["--json", "sweep"]));
+    assert_eq!(third["queued"], 0);
+    // Each escalation went to at least one recipient, and no key was queued twice.
+    assert!(queued >= escalations, "{ra} {rb}");
+    let single = {
+        let db2 = fresh_db(&base);
+        ok(dir, &db2, &["init"]);
+        ok(
+            dir,
+            &db2,
+            &[
+                "demo",
+                "--seed",
+                "5",
+                "--requests",
+                "150",
+                "--until",
+                "2026-03-31",
+            ],
+        );
+        json(&ok(dir, &db2, &["--json", "sweep"]))["queued"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(
+        queued, single,
+        "two concurrent sweeps queue exactly what one sweep queues"
+    );
+}
