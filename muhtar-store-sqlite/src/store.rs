@@ -449,7 +449,7 @@ fn push_filters(
     /// `col < t` in microseconds: exact for whole microseconds, one microsecond wide
     /// otherwise.
     fn before(col: &str, t: DateTime<Utc>, sql: &mut String, args: &mut Vec<Value>) {
-        let op = if t.timestamp_subsec_nanos() % 1000 == 0 {
+        let op = if t.timestamp_subsec_nanos().is_multiple_of(1000) {
             "<"
         } else {
             "<="
