@@ -2,8 +2,6 @@
 //! ([`SmtpTransport`], configured by [`SmtpConfig`]), a recording stub
 //! ([`RecordingTransport`]) and the idempotent `Message-ID` ([`message_id`]).
 
-use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -356,59 +354,12 @@ impl EmailTransport for SmtpTransport {
 
 /// A transport that records what it is asked to send, and fails when told to: for
 /// unit tests.
-#[derive(Debug, Default)]
-pub struct RecordingTransport {
-    sent: Mutex<Vec<OutgoingEmail>>,
-    script: Mutex<VecDeque<DeliveryError>>,
-    always: Mutex<Option<DeliveryError>>,
-}
-
-impl RecordingTransport {
-    /// A transport that accepts everything.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// What was sent successfully, in order.
-    pub fn sent(&self) -> Vec<OutgoingEmail> {
-        self.sent.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-    /// Makes the next send fail with `error` (queued; one error per send).
-    pub fn fail_next(&self, error: DeliveryError) {
-        self.script
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(error);
-    }
-    /// Makes every send fail with `error` until called with `None`.
-    pub fn fail_always(&self, error: Option<DeliveryError>) {
-        *self.always.lock().unwrap_or_else(|e| e.into_inner()) = error;
-    }
-}
+pub type RecordingTransport = crate::recorder::Recorder<OutgoingEmail>;
 
 #[async_trait]
 impl EmailTransport for RecordingTransport {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
-        if let Some(e) = self
-            .script
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop_front()
-        {
-            return Err(e);
-        }
-        if let Some(e) = self
-            .always
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-        {
-            return Err(e);
-        }
-        self.sent
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(email.clone());
-        Ok(())
+        self.record(email)
     }
 }
 

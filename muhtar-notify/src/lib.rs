@@ -59,6 +59,7 @@
 
 pub mod dispatch;
 pub mod email;
+pub mod recorder;
 pub mod render;
 pub mod sms;
 

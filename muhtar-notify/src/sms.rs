@@ -16,8 +16,6 @@
 //! needs it). Either way a text longer than [`SmsConfig::max_segments`] segments is cut
 //! and ends with an ellipsis (`...` in GSM-7, `…` in UCS-2).
 
-use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -449,59 +447,12 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// A gateway that records what it is asked to send, and fails when told to: for tests.
-#[derive(Debug, Default)]
-pub struct RecordingSmsGateway {
-    sent: Mutex<Vec<OutgoingSms>>,
-    script: Mutex<VecDeque<DeliveryError>>,
-    always: Mutex<Option<DeliveryError>>,
-}
-
-impl RecordingSmsGateway {
-    /// A gateway that accepts everything.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// What was sent successfully, in order.
-    pub fn sent(&self) -> Vec<OutgoingSms> {
-        self.sent.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-    /// Makes the next send fail with `error` (queued; one error per send).
-    pub fn fail_next(&self, error: DeliveryError) {
-        self.script
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(error);
-    }
-    /// Makes every send fail with `error` until called with `None`.
-    pub fn fail_always(&self, error: Option<DeliveryError>) {
-        *self.always.lock().unwrap_or_else(|e| e.into_inner()) = error;
-    }
-}
+pub type RecordingSmsGateway = crate::recorder::Recorder<OutgoingSms>;
 
 #[async_trait]
 impl SmsGateway for RecordingSmsGateway {
     async fn send(&self, sms: &OutgoingSms) -> Result<(), DeliveryError> {
-        if let Some(e) = self
-            .script
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop_front()
-        {
-            return Err(e);
-        }
-        if let Some(e) = self
-            .always
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-        {
-            return Err(e);
-        }
-        self.sent
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(sms.clone());
-        Ok(())
+        self.record(sms)
     }
 }
 
