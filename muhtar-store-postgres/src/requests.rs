@@ -85,6 +85,36 @@ impl Columns {
     }
 }
 
+/// Binds the state columns, `status` to `deadlines` (`$5` to `$22`), in the order both
+/// the INSERT and the UPDATE of a commit list them.
+trait BindColumns<'q> {
+    fn bind_columns(self, cols: &'q Columns, r: &'q RequestRecord) -> Self;
+}
+
+impl<'q> BindColumns<'q> for sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+    fn bind_columns(self, cols: &'q Columns, r: &'q RequestRecord) -> Self {
+        let (st, d) = (&r.state, &r.deadlines);
+        self.bind(cols.status)
+            .bind(&cols.outcome)
+            .bind(&cols.reason)
+            .bind(&cols.unit)
+            .bind(st.content.muhtarlik.as_str())
+            .bind(&st.content.category)
+            .bind(&cols.channel)
+            .bind(st.content.received_at)
+            .bind(st.first_response_at)
+            .bind(st.answered_at)
+            .bind(st.closed_at)
+            .bind(d.first_response_due)
+            .bind(d.resolution_due)
+            .bind(due_key(d))
+            .bind(st.content.received_at.timestamp_micros())
+            .bind(st.updated_at)
+            .bind(&cols.state)
+            .bind(&cols.deadlines)
+    }
+}
+
 fn record_from_row(row: &PgRow) -> Result<RequestRecord, StoreError> {
     let state: serde_json::Value = row.try_get("state").map_err(map)?;
     let deadlines: serde_json::Value = row.try_get("deadlines").map_err(map)?;
@@ -170,7 +200,6 @@ impl PgStore {
 
         // The state row.
         let cols = Columns::of(&c.record)?;
-        let d = &c.record.deadlines;
         let version = to_i32(st.version, "request version")?;
         if c.expected_version == 0 {
             sqlx::query(
@@ -185,24 +214,7 @@ impl PgStore {
             .bind(id)
             .bind(&tracking)
             .bind(version)
-            .bind(cols.status)
-            .bind(&cols.outcome)
-            .bind(&cols.reason)
-            .bind(&cols.unit)
-            .bind(st.content.muhtarlik.as_str())
-            .bind(&st.content.category)
-            .bind(&cols.channel)
-            .bind(st.content.received_at)
-            .bind(st.first_response_at)
-            .bind(st.answered_at)
-            .bind(st.closed_at)
-            .bind(d.first_response_due)
-            .bind(d.resolution_due)
-            .bind(due_key(d))
-            .bind(st.content.received_at.timestamp_micros())
-            .bind(st.updated_at)
-            .bind(&cols.state)
-            .bind(&cols.deadlines)
+            .bind_columns(&cols, &c.record)
             .execute(&mut *tx)
             .await?;
         } else {
@@ -220,24 +232,7 @@ impl PgStore {
             .bind(id)
             .bind(expected)
             .bind(version)
-            .bind(cols.status)
-            .bind(&cols.outcome)
-            .bind(&cols.reason)
-            .bind(&cols.unit)
-            .bind(st.content.muhtarlik.as_str())
-            .bind(&st.content.category)
-            .bind(&cols.channel)
-            .bind(st.content.received_at)
-            .bind(st.first_response_at)
-            .bind(st.answered_at)
-            .bind(st.closed_at)
-            .bind(d.first_response_due)
-            .bind(d.resolution_due)
-            .bind(due_key(d))
-            .bind(st.content.received_at.timestamp_micros())
-            .bind(st.updated_at)
-            .bind(&cols.state)
-            .bind(&cols.deadlines)
+            .bind_columns(&cols, &c.record)
             .execute(&mut *tx)
             .await?;
             if res.rows_affected() != 1 {
