@@ -85,6 +85,31 @@ pub struct Commit {
     pub outbox: Vec<OutboxMessage>,
 }
 
+impl Commit {
+    /// Checks the commit is well formed: its events are numbered
+    /// `expected_version + 1, + 2, …` in order, and the state's version is the last
+    /// event's. Every store calls this (after its version check) before writing.
+    pub fn check_shape(&self) -> Result<(), StoreError> {
+        for (i, e) in self.events.iter().enumerate() {
+            let want = u32::try_from(i)
+                .ok()
+                .and_then(|i| self.expected_version.checked_add(1)?.checked_add(i));
+            if Some(e.version) != want {
+                return Err(StoreError::Invalid(format!(
+                    "event version {} out of sequence",
+                    e.version
+                )));
+            }
+        }
+        if self.events.last().map(|e| e.version) != Some(self.record.state.version) {
+            return Err(StoreError::Invalid(
+                "state version does not match the events".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Sort order of a request listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -167,22 +167,7 @@ impl PgStore {
                 actual,
             }));
         }
-        for (i, e) in c.events.iter().enumerate() {
-            let want = u32::try_from(i)
-                .ok()
-                .and_then(|i| c.expected_version.checked_add(1)?.checked_add(i));
-            if Some(e.version) != want {
-                return Err(Failed::Store(StoreError::Invalid(format!(
-                    "event version {} out of sequence",
-                    e.version
-                ))));
-            }
-        }
-        if c.events.last().map(|e| e.version) != Some(st.version) {
-            return Err(Failed::Store(StoreError::Invalid(
-                "state version does not match the events".into(),
-            )));
-        }
+        c.check_shape().map_err(Failed::Store)?;
         let tracking = st.tracking.to_string();
         if c.expected_version == 0 {
             let other: Option<Uuid> =

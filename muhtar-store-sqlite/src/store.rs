@@ -299,22 +299,7 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
             actual,
         });
     }
-    for (i, e) in c.events.iter().enumerate() {
-        let want = u32::try_from(i)
-            .ok()
-            .and_then(|i| c.expected_version.checked_add(1)?.checked_add(i));
-        if Some(e.version) != want {
-            return Err(StoreError::Invalid(format!(
-                "event version {} out of sequence",
-                e.version
-            )));
-        }
-    }
-    if c.events.last().map(|e| e.version) != Some(req.version) {
-        return Err(StoreError::Invalid(
-            "state version does not match the events".into(),
-        ));
-    }
+    c.check_shape()?;
     if c.expected_version == 0 {
         let other: Option<String> = tx
             .query_row(

@@ -123,19 +123,7 @@ impl RequestStore for MemoryStore {
                 actual,
             });
         }
-        for (i, e) in c.events.iter().enumerate() {
-            if e.version != c.expected_version + 1 + i as u32 {
-                return Err(StoreError::Invalid(format!(
-                    "event version {} out of sequence",
-                    e.version
-                )));
-            }
-        }
-        if c.events.last().map(|e| e.version) != Some(st.version) {
-            return Err(StoreError::Invalid(
-                "state version does not match the events".into(),
-            ));
-        }
+        c.check_shape()?;
         if c.expected_version == 0 {
             if let Some(other) = g.tracking.get(&(st.tenant.clone(), st.tracking)) {
                 if *other != st.id {
