@@ -1,0 +1,3 @@
+pub async fn run(_opts: &crate::Opts) -> crate::Outcome {
+    Ok(())
+}

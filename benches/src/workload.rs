@@ -1,0 +1,154 @@
+//! Deterministic inputs shared by the criterion benches and the comparison runner.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use muhtar_core::calendar::{Calendar, CalendarView, HolidayKind, FIRST_YEAR, LAST_YEAR};
+use muhtar_core::ids::{IdGenerator, MuhtarlikCode};
+use muhtar_core::org::Organisation;
+use muhtar_core::request::{Channel, Location, NewRequest, RequestContent, RequestKind};
+use muhtar_core::routing::RuleSet;
+
+/// The example organisation (İstanbul Büyükşehir Belediyesi), as shipped in `examples/data`.
+pub const ORG_TOML: &str = include_str!("../../examples/data/org.toml");
+/// The example routing rules, as shipped in `examples/data`.
+pub const RULES_TOML: &str = include_str!("../../examples/data/rules.toml");
+
+/// The instant every generated request is received at, unless said otherwise.
+pub fn epoch() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0)
+        .single()
+        .expect("a valid instant")
+}
+
+/// The example organisation.
+pub fn example_org() -> Organisation {
+    Organisation::from_toml_str(ORG_TOML).expect("the example organisation is valid")
+}
+
+/// The example rule set, compiled against `org`.
+pub fn example_rules(org: &Organisation) -> RuleSet {
+    RuleSet::from_toml_str(RULES_TOML, org)
+        .expect("the example rules are valid")
+        .0
+}
+
+/// A generated rule set of `n` rules, as the routing tests build it: rule `i` matches
+/// category `i mod #categories` and the keyword `kelime{i}`, so every category has about
+/// `n / #categories` rules and a request that matches none of them falls back after
+/// trying them all.
+pub fn generated_rules_toml(org: &Organisation, n: usize) -> String {
+    let cats: Vec<&str> = org.categories.iter().map(|c| c.code.as_str()).collect();
+    let mut text = String::from("version = \"generated\"\n");
+    for i in 0..n {
+        let cat = cats[i % cats.len()];
+        text.push_str(&format!(
+            "[[rule]]\nname = \"r{i}\"\ncategory = \"{cat}\"\nkeywords = \"kelime{i}\"\ntarget = \"atik-mud\"\n"
+        ));
+    }
+    text
+}
+
+/// [`generated_rules_toml`], compiled against `org`.
+pub fn generated_rules(org: &Organisation, n: usize) -> RuleSet {
+    RuleSet::from_toml_str(&generated_rules_toml(org, n), org)
+        .expect("the generated rules are valid")
+        .0
+}
+
+/// Subjects of the generated requests: plain ones, and ones that trigger keyword rules of
+/// the example set (gas, main roads) or of the generated set (`kelime…`).
+const SUBJECTS: &[&str] = &[
+    "Okul önündeki çukur",
+    "Sokakta biriken çöp",
+    "Parktaki ağaç devrilmek üzere",
+    "Bağdat Caddesi üzerinde çökme",
+    "Binada gaz kokusu var",
+    "Köşedeki lamba yanmıyor",
+    "kelime42 geçen bir talep",
+    "Kaldırımda moloz dökülmüş, kamyon ile getirilmiş",
+];
+
+/// `n` new requests (the form a muhtar fills), spread over every active muhtarlık,
+/// category and channel, a third of them with a location near the Bosphorus.
+pub fn new_requests(org: &Organisation, n: usize, seed: u64) -> Vec<NewRequest> {
+    let muhtarliklar: Vec<&MuhtarlikCode> = org
+        .muhtarliklar
+        .iter()
+        .filter(|m| m.active)
+        .map(|m| &m.code)
+        .collect();
+    let channels = [
+        Channel::MbsWeb,
+        Channel::MbsWeb,
+        Channel::Phone,
+        Channel::Email,
+    ];
+    let mut g = IdGenerator::seeded(seed);
+    (0..n)
+        .map(|_| {
+            let r = g.next_u64();
+            let location = (r % 3 == 0).then(|| Location {
+                lat: 41.0 + (r >> 8 & 0xff) as f64 / 2000.0,
+                lon: 29.0 + (r >> 16 & 0xff) as f64 / 2000.0,
+            });
+            NewRequest {
+                muhtarlik: muhtarliklar[(r >> 24) as usize % muhtarliklar.len()].clone(),
+                channel: channels[(r >> 32) as usize % channels.len()].clone(),
+                kind: RequestKind::Request,
+                category: org.categories[(r >> 40) as usize % org.categories.len()]
+                    .code
+                    .clone(),
+                subject: SUBJECTS[(r >> 48) as usize % SUBJECTS.len()].to_owned(),
+                description: "Mahalle sakinlerinin bildirdiği sorun.".to_owned(),
+                priority: None,
+                location,
+                address: None,
+                attachments: vec![],
+                citizen: None,
+                registration_number: None,
+                received_at: None,
+            }
+        })
+        .collect()
+}
+
+/// [`new_requests`], validated against `org` (received at [`epoch`]).
+pub fn request_contents(org: &Organisation, n: usize, seed: u64) -> Vec<RequestContent> {
+    new_requests(org, n, seed)
+        .into_iter()
+        .map(|r| {
+            r.validate(org, epoch())
+                .expect("generated requests are valid")
+        })
+        .collect()
+}
+
+/// `n` (received date, N business days) pairs: dates uniform over 2012-01-01..2047-12-31
+/// (every day of the week, holidays included), N uniform in 1..=60, so every answer is
+/// inside the calendar's range.
+pub fn deadline_pairs(n: usize, seed: u64) -> Vec<(NaiveDate, u32)> {
+    let first = NaiveDate::from_ymd_opt(2012, 1, 1).expect("valid date");
+    let last = NaiveDate::from_ymd_opt(2047, 12, 31).expect("valid date");
+    let span = (last - first).num_days() as u64 + 1;
+    let mut g = IdGenerator::seeded(seed);
+    (0..n)
+        .map(|_| {
+            let r = g.next_u64();
+            let date = first + Duration::days(((r >> 8) % span) as i64);
+            (date, (r & 0xff) as u32 % 60 + 1)
+        })
+        .collect()
+}
+
+/// The non-working weekdays of the calendar's legal view where half days count as
+/// working (the DOMAIN default): every full official holiday of
+/// `FIRST_YEAR..=LAST_YEAR`, from the public holiday listing.
+pub fn full_holidays(cal: &Calendar) -> Vec<NaiveDate> {
+    (FIRST_YEAR..=LAST_YEAR)
+        .flat_map(|y| {
+            cal.holidays(y, CalendarView::Legal)
+                .expect("a year in range")
+        })
+        .filter(|h| h.kind == HolidayKind::Full)
+        .map(|h| h.date)
+        .collect()
+}
