@@ -152,3 +152,32 @@ pub fn full_holidays(cal: &Calendar) -> Vec<NaiveDate> {
         .map(|h| h.date)
         .collect()
 }
+
+/// A service over `store` with the example organisation and rule set installed, its clock
+/// standing at [`epoch`].
+pub async fn example_service<S: muhtar_core::store::Store>(
+    store: S,
+) -> Result<
+    muhtar_core::service::Mbs<S, muhtar_core::clock::ManualClock>,
+    muhtar_core::service::ServiceError,
+> {
+    use muhtar_core::access::Actor;
+    let mbs = muhtar_core::service::Mbs::new(
+        store,
+        muhtar_core::clock::ManualClock::new(epoch()),
+        2015_8,
+    );
+    let org = example_org();
+    let tenant = org.tenant.id.clone();
+    mbs.install_organisation(&Actor::system(tenant.clone()), org)
+        .await?;
+    let admin = Actor::parse(&tenant, "admin").expect("a valid actor");
+    mbs.install_rules(&admin, RULES_TOML).await?;
+    Ok(mbs)
+}
+
+/// The actor who submits `new`: the muhtar of its muhtarlık.
+pub fn submitter(org: &Organisation, new: &NewRequest) -> muhtar_core::access::Actor {
+    muhtar_core::access::Actor::parse(&org.tenant.id, &format!("muhtar:{}", new.muhtarlik))
+        .expect("a valid actor")
+}

@@ -7,7 +7,7 @@
 //! Prints one line per comparison on stdout, ending in `ratio=<number>`; progress and
 //! details go to stderr. Sections (`--only`): `deadlines` (vs numpy `busday_offset`),
 //! `routing` (indexed vs naive first-match), `store` (`Mbs::submit` vs a bare rusqlite loop
-//! and `pgbench`), `queue` (a unit's queue at 10 million requests, with the plan checked).
+//! and `pgbench`; `store-sqlite` and `store-postgres` run one half), `queue` (a unit's queue at 10 million requests, with the plan checked).
 //! `--quick` uses smaller sizes and finishes in under two minutes. A failed check (an
 //! answer that differs from numpy's, a plan with a sequential scan) exits non-zero.
 //! See BENCHMARKS.md.
@@ -59,10 +59,19 @@ impl Opts {
         Ok(opts)
     }
 
-    fn wants(&self, section: &str) -> bool {
+    /// Whether `name` was asked for by name (or everything is to run).
+    pub fn named(&self, name: &str) -> bool {
         self.only
             .as_ref()
-            .is_none_or(|o| o.iter().any(|s| s == section))
+            .is_none_or(|o| o.iter().any(|s| s == name))
+    }
+
+    /// Whether `section` (or, for `store`, one of its parts) is to run.
+    pub fn wants(&self, section: &str) -> bool {
+        self.only.as_ref().is_none_or(|o| {
+            o.iter()
+                .any(|s| s == section || s.strip_prefix("store-").is_some() && section == "store")
+        })
     }
 }
 
