@@ -22,7 +22,7 @@ use crate::{per_sec, rate, Opts, Outcome};
 
 const CLIENTS: [usize; 2] = [1, 8];
 /// Alternating rounds per configuration (the best of each side counts).
-const ROUNDS: usize = 2;
+const ROUNDS: usize = 3;
 
 /// Submits from `clients` concurrent tasks for `secs`; returns how many succeeded and
 /// the time they took.
@@ -71,6 +71,17 @@ fn line(store: &str, clients: usize, ours: f64, ceiling_name: &str, ceiling: f64
 pub async fn run(opts: &Opts) -> Outcome {
     let secs = Duration::from_secs(if opts.quick { 3 } else { 10 });
     let reqs = Arc::new(new_requests(&example_org(), 10_000, 9));
+    // The façade's own cost, without a database: the in-memory store of the testkit.
+    let memory = Arc::new(
+        example_service(muhtar_core::testkit::MemoryStore::default())
+            .await
+            .map_err(|e| e.to_string())?,
+    );
+    let (n, d) = submit_for(memory, reqs.clone(), 1, secs).await?;
+    eprintln!(
+        "  Mbs::submit on the in-memory store (no I/O), 1 client: {}",
+        rate(per_sec(n, d))
+    );
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     if opts.named("store") || opts.named("store-sqlite") {
         sqlite(
@@ -122,11 +133,16 @@ async fn sqlite(
                 )),
             }
             .clone();
-            let p = ceiling_path.to_owned();
+            let p = path.to_owned();
             let c = tokio::task::spawn_blocking(move || s.ceiling(&p, clients, secs))
                 .await
                 .map_err(|e| e.to_string())?
                 .map_err(|e| e.to_string())?;
+            eprintln!(
+                "  sqlite {clients} client(s): Mbs {} ceiling {}",
+                rate(per_sec(n, d)),
+                rate(c)
+            );
             ceiling = ceiling.max(c);
         }
         line(
@@ -278,7 +294,13 @@ async fn postgres(reqs: Arc<Vec<NewRequest>>, secs: Duration) -> Outcome {
                 std::fs::write(&file, &text).map_err(|e| e.to_string())?;
                 script = Some(text);
             }
-            ceiling = ceiling.max(pgbench_tps(&pgbench, &file, &url, clients, secs)?);
+            let c = pgbench_tps(&pgbench, &file, &url, clients, secs)?;
+            eprintln!(
+                "  postgres {clients} client(s): Mbs {} pgbench {}",
+                rate(per_sec(n, d)),
+                rate(c)
+            );
+            ceiling = ceiling.max(c);
         }
         line(
             "PostgreSQL",
