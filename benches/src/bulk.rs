@@ -409,7 +409,7 @@ pub async fn load_postgres(pool: &PgPool, rows: Rows) -> Result<LoadReport, sqlx
         );
         buf.pop();
         buf.push('\n');
-        if (n as u64 + 1) % CHUNK == 0 {
+        if (n as u64 + 1).is_multiple_of(CHUNK) {
             copy.send(buf.as_bytes()).await?;
             buf.clear();
         }

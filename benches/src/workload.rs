@@ -86,13 +86,13 @@ pub fn new_requests(org: &Organisation, n: usize, seed: u64) -> Vec<NewRequest> 
     (0..n)
         .map(|_| {
             let r = g.next_u64();
-            let location = (r % 3 == 0).then(|| Location {
+            let location = r.is_multiple_of(3).then(|| Location {
                 lat: 41.0 + (r >> 8 & 0xff) as f64 / 2000.0,
                 lon: 29.0 + (r >> 16 & 0xff) as f64 / 2000.0,
             });
             NewRequest {
                 muhtarlik: muhtarliklar[(r >> 24) as usize % muhtarliklar.len()].clone(),
-                channel: channels[(r >> 32) as usize % channels.len()].clone(),
+                channel: channels[(r >> 32) as usize % channels.len()],
                 kind: RequestKind::Request,
                 category: org.categories[(r >> 40) as usize % org.categories.len()]
                     .code
@@ -165,7 +165,7 @@ pub async fn example_service<S: muhtar_core::store::Store>(
     let mbs = muhtar_core::service::Mbs::new(
         store,
         muhtar_core::clock::ManualClock::new(epoch()),
-        2015_8,
+        20_158,
     );
     let org = example_org();
     let tenant = org.tenant.id.clone();

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use muhtar_core::ids::{RequestId, TenantId};
 use muhtar_core::outbox::{OutboxEntry, OutboxMessage, OutboxStatus};
-use muhtar_core::request::{Event, EventKind};
+use muhtar_core::request::{Event, EventKind, Status};
 use muhtar_core::store::{
     Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, Order, OutboxStore, Page,
     RequestQuery, RequestRecord, RequestStore, StoreError,
@@ -455,12 +455,19 @@ fn push_filters(
         args.push(Value::Text(m.as_str().to_owned()));
     }
     if let Some(st) = &q.statuses {
-        in_list(
-            "status",
-            st.iter().map(|s| s.as_str().to_owned()).collect(),
-            sql,
-            args,
-        );
+        // Literals in the order of `Status::ALL`, not parameters: SQLite uses a partial
+        // index (such as one on open requests) only when the query states its condition
+        // in the same words. The names are the fixed, quote-free names of `Status`.
+        if st.is_empty() {
+            sql.push_str(" AND 0");
+        } else {
+            let names: Vec<String> = Status::ALL
+                .into_iter()
+                .filter(|s| st.contains(s))
+                .map(|s| format!("'{}'", s.as_str()))
+                .collect();
+            sql.push_str(&format!(" AND status IN ({})", names.join(", ")));
+        }
     }
     if let Some(c) = &q.category {
         sql.push_str(" AND category = ?");

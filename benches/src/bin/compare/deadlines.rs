@@ -84,7 +84,7 @@ pub fn run(opts: &Opts) -> Outcome {
     let runs = if opts.quick { 3 } else { 7 };
     let scalar_n = if opts.quick { 20_000 } else { 100_000 };
     let cal = Calendar::new();
-    let pairs = deadline_pairs(n, 2015_8);
+    let pairs = deadline_pairs(n, 20_158);
     let holidays = full_holidays(&cal);
     let mut answers = vec![NaiveDate::MIN; n];
     let (t_ours, ()) = best_of(runs, || ours(&cal, &pairs, &mut answers));

@@ -7,7 +7,8 @@
 //! Prints one line per comparison on stdout, ending in `ratio=<number>`; progress and
 //! details go to stderr. Sections (`--only`): `deadlines` (vs numpy `busday_offset`),
 //! `routing` (indexed vs naive first-match), `store` (`Mbs::submit` vs a bare rusqlite loop
-//! and `pgbench`; `store-sqlite` and `store-postgres` run one half), `queue` (a unit's queue at 10 million requests, with the plan checked).
+//! and `pgbench`; `store-sqlite` and `store-postgres` run one half), `queue` (a unit's queue at 10 million requests, with the plan checked; `queue-sqlite` and
+//! `queue-postgres` run one half).
 //! `--quick` uses smaller sizes and finishes in under two minutes. A failed check (an
 //! answer that differs from numpy's, a plan with a sequential scan) exits non-zero.
 //! See BENCHMARKS.md.
@@ -66,17 +67,21 @@ impl Opts {
             .is_none_or(|o| o.iter().any(|s| s == name))
     }
 
-    /// Whether `section` (or, for `store`, one of its parts) is to run.
+    /// Whether `section` (or one of its parts, `store-sqlite`, `queue-postgres`, ...)
+    /// is to run.
     pub fn wants(&self, section: &str) -> bool {
         self.only.as_ref().is_none_or(|o| {
             o.iter()
-                .any(|s| s == section || s.strip_prefix("store-").is_some() && section == "store")
+                .any(|s| s == section || s.split_once('-').is_some_and(|(head, _)| head == section))
         })
     }
 }
 
 /// The result of a section: `Err` when a check failed or a peer could not run.
 pub type Outcome = Result<(), String>;
+
+/// A section: its name and how to run it.
+type Section<'a> = (&'a str, &'a dyn Fn(&Opts) -> Outcome);
 
 /// Runs `f` `runs` times and returns the shortest time (the least disturbed by the other
 /// work on the machine) and the last result.
@@ -134,7 +139,7 @@ fn main() -> ExitCode {
         load_average()
     );
     let mut failed = Vec::new();
-    let sections: [(&str, &dyn Fn(&Opts) -> Outcome); 4] = [
+    let sections: [Section<'_>; 4] = [
         ("deadlines", &|o| deadlines::run(o)),
         ("routing", &|o| routing::run(o)),
         ("store", &|o| rt.block_on(store::run(o))),
