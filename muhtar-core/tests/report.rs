@@ -546,7 +546,7 @@ async fn sign_off_is_the_officials_and_freezes_the_report() {
     bad.report.totals.received += 1;
     assert!(bad.verify().is_err());
     // The signed HTML says who signed, and the hash.
-    let html = render::render_signed(&v2, render::Format::Html);
+    let html = render::render_signed(&v2, render::Format::Html, Default::default());
     assert!(html.contains(&v2.content_hash) && html.contains("Onaylandı"));
 }
 

@@ -69,21 +69,45 @@ pub fn signed_json(s: &SignedReport) -> String {
     serde_json::to_string_pretty(s).expect("a report always serialises")
 }
 
-/// The report in `format` (CSV with default options).
-pub fn render(r: &QuarterlyReport, format: Format) -> String {
+/// The report in `format` (`csv` options apply to CSV only).
+pub fn render(r: &QuarterlyReport, format: Format, csv: CsvOptions) -> String {
     match format {
         Format::Json => json(r),
-        Format::Csv => csv(r, CsvOptions::default()),
+        Format::Csv => csv_inner(r, csv, None),
         Format::Html => html(r),
     }
 }
 
 /// A signed report in `format`: JSON includes the sign-off data; CSV and HTML show it.
-pub fn render_signed(s: &SignedReport, format: Format) -> String {
+pub fn render_signed(s: &SignedReport, format: Format, csv: CsvOptions) -> String {
     match format {
         Format::Json => signed_json(s),
-        Format::Csv => csv_inner(&s.report, CsvOptions::default(), Some(s)),
+        Format::Csv => csv_inner(&s.report, csv, Some(s)),
         Format::Html => html_inner(&s.report, Some(s)),
+    }
+}
+
+impl Format {
+    /// The media type of the output.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
+        }
+    }
+}
+
+impl std::str::FromStr for Separator {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "," | "comma" => Ok(Separator::Comma),
+            ";" | "semicolon" => Ok(Separator::Semicolon),
+            _ => Err(format!(
+                "unknown CSV separator {s:?}: expected comma or semicolon"
+            )),
+        }
     }
 }
 
