@@ -261,7 +261,7 @@ fn tr_num(v: f64) -> String {
     let digits = int.to_string();
     let mut grouped = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('.');
         }
         grouped.push(ch);
@@ -334,6 +334,8 @@ th:first-child, td:first-child { text-align: left; } th { background: #eef2f5; f
 .draft { color: #a00; font-weight: 700; } .sig { margin-top: 18pt; } figure { margin: 6pt 0; page-break-inside: avoid; }
 figcaption { font-weight: 600; margin-bottom: 2pt; } dt { font-weight: 600; } dd { margin: 0 0 4pt 12pt; }
 .small { font-size: 8pt; color: #444; word-break: break-all; }
+table.bd { table-layout: fixed; font-size: 7.5pt; } table.bd th { font-size: 7pt; }
+table.bd td { overflow-wrap: anywhere; } table.bd td, table.bd th { padding: 1pt 2pt; } table.bd td:last-child { text-align: left; font-size: 7pt; }
 "#;
 
 /// The report as one self-contained HTML page in Turkish: tables, inline SVG charts
@@ -500,11 +502,25 @@ fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
 }
 
 fn breakdown_table(h: &mut String, rows: &[Row]) {
-    h.push_str("<table><thead><tr><th>Ad</th>");
-    for (_, label) in COLUMNS.iter().take(8) {
-        let _ = write!(h, "<th>{}</th>", esc(label));
+    h.push_str("<table class=\"bd\"><colgroup><col style=\"width:20%\">");
+    for _ in 0..9 {
+        h.push_str("<col style=\"width:6%\">");
     }
-    h.push_str("<th>Ortanca (iş günü)</th><th>Gerekçeler</th></tr></thead><tbody>");
+    h.push_str("<col style=\"width:26%\"></colgroup><thead><tr><th>Ad</th>");
+    for label in [
+        "Alınan",
+        "Olumlu",
+        "Olumsuz",
+        "Açık",
+        "Süre&shy;sinde",
+        "Gecik&shy;meli",
+        "Süresi geçmiş açık",
+        "Devre&shy;den",
+        "Ortanca iş günü",
+    ] {
+        let _ = write!(h, "<th>{label}</th>");
+    }
+    h.push_str("<th>Gerekçeler</th></tr></thead><tbody>");
     for x in rows {
         let _ = write!(h, "<tr><td>{}</td>", esc(&x.name));
         for v in values(&x.counts).into_iter().take(8) {
