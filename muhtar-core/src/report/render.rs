@@ -236,9 +236,10 @@ fn csv_cell(s: &str, sep: char) -> String {
     }
 }
 
-/// HTML-escapes text.
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
+/// Escapes text for HTML element content and attribute values (also used by the
+/// notification templates).
+pub fn html_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 8);
     for ch in s.chars() {
         match ch {
             '&' => o.push_str("&amp;"),
@@ -251,6 +252,8 @@ fn esc(s: &str) -> String {
     }
     o
 }
+
+use html_escape as esc;
 
 /// A number in Turkish style: `12.345`, `2,5`.
 fn tr_num(v: f64) -> String {
@@ -412,31 +415,20 @@ fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
     }
 
     h.push_str("<h2>Grafikler</h2>");
-    let top: Vec<(String, f64, String)> = r
-        .top_categories
-        .iter()
-        .map(|x| {
-            (
-                x.name.clone(),
-                x.counts.received as f64,
-                tr_num(x.counts.received as f64),
-            )
-        })
-        .collect();
-    let max = top.iter().map(|x| x.1).fold(0.0, f64::max);
+    let received = |rows: &[Row]| -> (Vec<(String, f64, String)>, f64) {
+        let bars: Vec<(String, f64, String)> = rows
+            .iter()
+            .map(|x| {
+                let n = x.counts.received as f64;
+                (x.name.clone(), n, tr_num(n))
+            })
+            .collect();
+        let max = bars.iter().map(|x| x.1).fold(0.0, f64::max);
+        (bars, max)
+    };
+    let (top, max) = received(&r.top_categories);
     h.push_str(&bar_chart("En çok talep alan 10 kategori", &top, max));
-    let hoods: Vec<(String, f64, String)> = r
-        .by_muhtarlik
-        .iter()
-        .map(|x| {
-            (
-                x.name.clone(),
-                x.counts.received as f64,
-                tr_num(x.counts.received as f64),
-            )
-        })
-        .collect();
-    let max = hoods.iter().map(|x| x.1).fold(0.0, f64::max);
+    let (hoods, max) = received(&r.by_muhtarlik);
     h.push_str(&bar_chart("Mahalle / köy başına talep", &hoods, max));
     let rates: Vec<(String, f64, String)> = r
         .by_unit
