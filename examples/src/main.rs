@@ -3,6 +3,7 @@
 mod calendar_cmd;
 mod db;
 mod demo;
+mod kvkk_cmd;
 mod notify_cmd;
 mod report_cmd;
 mod rules_cmd;
@@ -55,6 +56,8 @@ enum Cmd {
     Rules(rules_cmd::RulesArgs),
     /// The quarterly report (Genelge 2015/8 item 7): draft, sign-off, signed reports.
     Report(report_cmd::ReportArgs),
+    /// Personal data requests (KVKK): export or erase a citizen's contact data.
+    Kvkk(kvkk_cmd::KvkkArgs),
 }
 
 /// The example rule set shipped with the binary.
@@ -123,6 +126,7 @@ fn main() -> std::process::ExitCode {
                     Cmd::Notify(a) => notify_cmd::notify(&g, &a).await,
                     Cmd::Sweep => notify_cmd::sweep(&g).await,
                     Cmd::Report(a) => report_cmd::run(&g, &a).await,
+                    Cmd::Kvkk(a) => kvkk_cmd::run(&g, &a).await,
                     Cmd::Holidays(_) | Cmd::Deadline(_) | Cmd::Rules(_) => Ok(()),
                 }
             }),
