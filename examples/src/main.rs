@@ -3,7 +3,9 @@
 mod calendar_cmd;
 mod db;
 mod demo;
+mod kvkk_cmd;
 mod notify_cmd;
+mod report_cmd;
 mod rules_cmd;
 mod state_cmd;
 
@@ -52,6 +54,10 @@ enum Cmd {
     Deadline(calendar_cmd::DeadlineArgs),
     /// Check a routing rule set, or explain how it routes a request.
     Rules(rules_cmd::RulesArgs),
+    /// The quarterly report (Genelge 2015/8 item 7): draft, sign-off, signed reports.
+    Report(report_cmd::ReportArgs),
+    /// Personal data requests (KVKK): export or erase a citizen's contact data.
+    Kvkk(kvkk_cmd::KvkkArgs),
 }
 
 /// The example rule set shipped with the binary.
@@ -119,6 +125,8 @@ fn main() -> std::process::ExitCode {
                     Cmd::Lifecycle(l) => state_cmd::lifecycle(&g, &l).await,
                     Cmd::Notify(a) => notify_cmd::notify(&g, &a).await,
                     Cmd::Sweep => notify_cmd::sweep(&g).await,
+                    Cmd::Report(a) => report_cmd::run(&g, &a).await,
+                    Cmd::Kvkk(a) => kvkk_cmd::run(&g, &a).await,
                     Cmd::Holidays(_) | Cmd::Deadline(_) | Cmd::Rules(_) => Ok(()),
                 }
             }),

@@ -307,7 +307,7 @@ async fn resolve_tenant(store: &Arc<dyn Store>, g: &Global) -> Result<TenantId, 
     }
 }
 
-fn actor(g: &Global, tenant: &TenantId) -> Result<Actor, String> {
+pub fn actor(g: &Global, tenant: &TenantId) -> Result<Actor, String> {
     Actor::parse(tenant, &g.actor).map_err(|e| format!("--as {}: {e}", g.actor))
 }
 

@@ -58,6 +58,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0002_documents.sql",
         sql: include_str!("../migrations/0002_documents.sql"),
     },
+    Migration {
+        version: 3,
+        name: "reports",
+        file: "0003_reports.sql",
+        sql: include_str!("../migrations/0003_reports.sql"),
+    },
 ];
 
 /// The schema version this build needs.

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use muhtar_core::outbox::OutboxStatus;
 use muhtar_core::request::{EventKind, Party, RequestState};
 use muhtar_core::store::{
-    Commit, ConfigStore, Document, DocumentKind, OutboxStore, RequestRecord, RequestStore,
-    StoreError,
+    Commit, ConfigStore, Document, DocumentKind, OutboxStore, ReportStore, RequestRecord,
+    RequestStore, StoreError,
 };
 use muhtar_core::testkit::fixtures::{next_commit, t0, tenant, Spec};
 use muhtar_store_sqlite::{
@@ -189,19 +189,11 @@ fn apply_first_migration_by_hand(db: &Path) {
     }
 }
 
-/// A database made with migration 0001 only (by hand), holding data, is refused until
-/// migrated; `migrate` applies the rest and the data survives.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn older_schema_is_refused_then_migrated_forward() {
-    let dir = TempDir::new().unwrap();
-    let db = dir.path().join("muhtar.db");
-    apply_first_migration_by_hand(&db);
-
-    // Data written by a build that knew only migration 0001.
-    let c = Spec::new("old", 1).commit();
+/// Writes a commit the way a build that knew only migration 0001 did.
+fn insert_v1(db: &Path, c: &Commit) {
     let (st, d) = (&c.record.state, &c.record.deadlines);
     {
-        let conn = rusqlite::Connection::open(&db).unwrap();
+        let conn = rusqlite::Connection::open(db).unwrap();
         conn.execute(
             "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
              category, channel, received_at, resolution_due, first_response_due, state, \
@@ -254,6 +246,20 @@ async fn older_schema_is_refused_then_migrated_forward() {
         )
         .unwrap();
     }
+}
+
+/// A database made with migration 0001 only (by hand), holding data, is refused until
+/// migrated; `migrate` applies the rest and the data survives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_schema_is_refused_then_migrated_forward() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("muhtar.db");
+    apply_first_migration_by_hand(&db);
+
+    // Data written by a build that knew only migration 0001.
+    let c = Spec::new("old", 1).commit();
+    let st = &c.record.state;
+    insert_v1(&db, &c);
 
     let store = SqliteStore::open(&db, SqliteOptions::default())
         .await
@@ -263,7 +269,7 @@ async fn older_schema_is_refused_then_migrated_forward() {
         status,
         SchemaStatus {
             version: 1,
-            latest: 2
+            latest: 3
         }
     );
     assert!(status.needs_migration());
@@ -274,7 +280,7 @@ async fn older_schema_is_refused_then_migrated_forward() {
         other => panic!("expected Unavailable, got {other:?}"),
     }
 
-    assert_eq!(store.migrate().await.unwrap(), vec![2]);
+    assert_eq!(store.migrate().await.unwrap(), vec![2, 3]);
     assert!(store.schema_status().await.unwrap().is_current());
     assert_eq!(store.migrate().await.unwrap(), Vec::<u32>::new());
 
@@ -340,7 +346,7 @@ async fn edited_or_newer_schemas_are_refused() {
         store.migrate().await,
         Err(MigrateError::NewerSchema {
             found: 99,
-            known: 2
+            known: 3
         })
     ));
     // A fresh handle on the newer file refuses to work on it.
@@ -511,4 +517,136 @@ async fn sub_microsecond_bounds_are_exact() {
             assert_eq!(got, want, "{q:?}");
         }
     }
+}
+
+/// Migration 0003 fills the report columns of rows written before it from their JSON
+/// state, so that the report of old data equals the pure aggregation (working days
+/// excepted, which stay unknown for old answers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_columns_of_old_rows_are_backfilled() {
+    use muhtar_core::reason::ReasonCode;
+    use muhtar_core::report::{aggregate, CubeQuery, Facts, Quarter};
+    use muhtar_core::request::Outcome;
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("muhtar.db");
+    apply_first_migration_by_hand(&db);
+    let mut records = Vec::new();
+    for (i, ending) in ["open", "negative", "withdrawn", "positive"]
+        .iter()
+        .enumerate()
+    {
+        let mut spec = Spec::new("old", 10 + i as u64);
+        spec.due = Some(t0() + chrono::Duration::days(2));
+        let c = spec.commit();
+        let at =
+            t0() + chrono::Duration::days(i as i64) + chrono::Duration::nanoseconds(123_456_789);
+        let kind = match *ending {
+            "negative" => Some(EventKind::Answered {
+                outcome: Outcome::Negative,
+                reason: Some(ReasonCode::new("no-budget")),
+                reason_text: None,
+                text: "Ödenek yok".into(),
+            }),
+            "withdrawn" => Some(EventKind::Withdrawn {
+                reason: String::new(),
+            }),
+            "positive" => Some(EventKind::Answered {
+                outcome: Outcome::Positive,
+                reason: None,
+                reason_text: None,
+                text: "Yapıldı".into(),
+            }),
+            _ => None,
+        };
+        let c = match kind {
+            None => c,
+            Some(k) => {
+                let mut a = next_commit(&c.record, k, at);
+                a.events = c.events.iter().cloned().chain(a.events).collect();
+                a.outbox = c.outbox.clone();
+                a.expected_version = 0;
+                a
+            }
+        };
+        insert_v1(&db, &c);
+        records.push(c.record);
+    }
+    let store = SqliteStore::open(&db, SqliteOptions::default())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let facts: Vec<Facts> = records.iter().map(Facts::of).collect();
+    assert!(facts.iter().filter(|f| f.concluded_at.is_some()).count() == 3);
+    for q in ["2025Q1", "2025Q2"] {
+        let query = CubeQuery {
+            window: q.parse::<Quarter>().unwrap().window(),
+            units: None,
+        };
+        assert_eq!(
+            store.report_cube(&tenant("old"), &query).await.unwrap(),
+            aggregate(&facts, &query),
+            "{q}"
+        );
+    }
+}
+
+/// A full disk (here the size cap, which fails the same way): the commit that does not
+/// fit fails with a clear `Unavailable` error and leaves nothing behind; every commit
+/// acknowledged before is intact, the file passes SQLite's integrity check, and with room
+/// again (reopened without the cap) writing goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_the_commit_and_corrupts_nothing() {
+    let dir = TempDir::new().unwrap();
+    let store = store_in(dir.path(), SqliteOptions::default().max_size(256 * 1024)).await;
+    let t = tenant("full");
+    let mut acked = Vec::new();
+    let mut refused = None;
+    for seed in 1..5000u64 {
+        let mut spec = Spec::new("full", seed);
+        spec.due = None;
+        let c = spec.commit();
+        match store.commit(&c).await {
+            Ok(()) => acked.push(c),
+            Err(e) => {
+                refused = Some((c, e));
+                break;
+            }
+        }
+    }
+    let (lost, err) = refused.expect("the cap is reached");
+    assert!(acked.len() > 10, "only {} fit", acked.len());
+    match &err {
+        StoreError::Unavailable(msg) => assert!(msg.contains("full"), "{msg}"),
+        other => panic!("expected Unavailable(disk full), got {other:?}"),
+    }
+    // Nothing of the refused commit is there; everything acknowledged is.
+    assert!(matches!(
+        store.load(&t, lost.record.state.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(store
+        .outbox(&t, Some(lost.record.state.id))
+        .await
+        .unwrap()
+        .is_empty());
+    for c in &acked {
+        assert_eq!(store.load(&t, c.record.state.id).await.unwrap(), c.record);
+        assert_eq!(store.events(&t, c.record.state.id).await.unwrap(), c.events);
+    }
+    let path = store.path().to_owned();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    drop(conn);
+    let roomy = SqliteStore::open(&path, SqliteOptions::default())
+        .await
+        .unwrap();
+    roomy.commit(&lost).await.unwrap();
+    assert_eq!(
+        roomy.load(&t, lost.record.state.id).await.unwrap(),
+        lost.record
+    );
 }

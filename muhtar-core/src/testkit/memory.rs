@@ -11,7 +11,7 @@ use crate::outbox::{OutboxEntry, OutboxMessage, OutboxStatus};
 use crate::request::Event;
 use crate::store::{
     sort_key, Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, Order, OutboxStore,
-    Page, RequestQuery, RequestRecord, RequestStore, StoreError,
+    Page, ReportStore, RequestQuery, RequestRecord, RequestStore, StoreError,
 };
 use crate::tracking::TrackingNumber;
 
@@ -22,6 +22,7 @@ struct Inner {
     tracking: HashMap<(TenantId, TrackingNumber), RequestId>,
     outbox: Vec<OutboxEntry>,
     keys: HashSet<String>,
+    reports: Vec<crate::report::SignedReport>,
 }
 
 /// Everything in memory behind one mutex: each call is atomic, like a transaction.
@@ -142,6 +143,11 @@ impl RequestStore for MemoryStore {
             .entry(key)
             .or_insert_with(|| (c.record.clone(), Vec::new()));
         entry.0 = c.record.clone();
+        if c.erases_contact() {
+            for e in entry.1.iter_mut() {
+                crate::request::redact_contact(&mut e.kind);
+            }
+        }
         entry.1.extend(c.events.iter().cloned());
         for m in &c.outbox {
             if g.keys.insert(m.idempotency_key.clone()) {
@@ -345,6 +351,72 @@ impl OutboxStore for MemoryStore {
             .cloned()
             .collect();
         v.sort_by_key(|e| (e.message.created_at, e.message.id));
+        Ok(v)
+    }
+}
+
+#[async_trait::async_trait]
+impl ReportStore for MemoryStore {
+    async fn report_cube(
+        &self,
+        tenant: &TenantId,
+        query: &crate::report::CubeQuery,
+    ) -> Result<crate::report::Cube, StoreError> {
+        let g = self.lock();
+        let facts: Vec<crate::report::Facts> = g
+            .requests
+            .iter()
+            .filter(|((t, _), _)| t == tenant)
+            .map(|(_, (rec, _))| crate::report::Facts::of(rec))
+            .collect();
+        Ok(crate::report::aggregate(&facts, query))
+    }
+
+    async fn put_signed_report(
+        &self,
+        report: &crate::report::SignedReport,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let latest = g
+            .reports
+            .iter()
+            .filter(|r| {
+                r.tenant == report.tenant
+                    && r.quarter == report.quarter
+                    && r.scope_key() == report.scope_key()
+            })
+            .map(|r| r.version)
+            .max()
+            .unwrap_or(0);
+        let taken = g.reports.iter().any(|r| {
+            r.id == report.id
+                || (r.tenant == report.tenant
+                    && r.quarter == report.quarter
+                    && r.scope_key() == report.scope_key()
+                    && r.version == report.version)
+        });
+        if taken {
+            return Err(StoreError::Conflict {
+                expected: report.version.saturating_sub(1),
+                actual: latest,
+            });
+        }
+        g.reports.push(report.clone());
+        Ok(())
+    }
+
+    async fn signed_reports(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<crate::report::SignedReport>, StoreError> {
+        let mut v: Vec<_> = self
+            .lock()
+            .reports
+            .iter()
+            .filter(|r| &r.tenant == tenant)
+            .cloned()
+            .collect();
+        v.sort_by(crate::store::signed_report_order);
         Ok(v)
     }
 }
