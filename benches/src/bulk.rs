@@ -13,15 +13,18 @@
 //! have created the schema: they drop the `requests` indexes, insert (prepared inserts in
 //! 100,000-row transactions on SQLite, `COPY ... FORMAT csv` on PostgreSQL), recreate the
 //! indexes from their stored definitions and `ANALYZE`. The column encodings are the
-//! stores' own (ids, instants in microseconds, serde names, the exact JSON records).
+//! stores' own (ids, instants in microseconds, serde names, the exact JSON records), and
+//! the report columns come from `report::Facts::of`, as the stores' commits write them.
 
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
 use muhtar_core::access::Actor;
+use muhtar_core::calendar::local_date;
 use muhtar_core::ids::{IdGenerator, MuhtarlikCode, TenantId, UnitCode};
 use muhtar_core::org::Organisation;
 use muhtar_core::reason::ReasonCode;
+use muhtar_core::report::{serde_name as name, Facts};
 use muhtar_core::request::{Event, EventKind, Outcome, RequestContent, RequestState, Status};
 use muhtar_core::store::{Deadlines, RequestRecord};
 use muhtar_core::tracking::TrackingNumber;
@@ -58,7 +61,7 @@ pub struct Rows {
     categories: Vec<String>,
     ids: IdGenerator,
     next: u64,
-    calendar_version: String,
+    calendar: muhtar_core::calendar::Calendar,
 }
 
 impl Rows {
@@ -111,7 +114,7 @@ impl Rows {
             template,
             ids,
             next: 0,
-            calendar_version: muhtar_core::calendar::Calendar::new().version().to_owned(),
+            calendar: muhtar_core::calendar::Calendar::new(),
         }
     }
 
@@ -204,10 +207,18 @@ impl Iterator for Rows {
             s.outcome = None;
         }
         s.updated_at = s.closed_at.or(s.answered_at).unwrap_or(received);
+        // Working days from receipt to answer, as the façade records them.
+        let answer_working_days = s.outcome.and(s.answered_at).and_then(|a| {
+            self.calendar
+                .business_days(muhtar_core::calendar::CountMode::LEGAL)
+                .working_days_between(local_date(received), local_date(a))
+                .ok()
+        });
         let deadlines = Deadlines {
             first_response_due: Some(received + Duration::days(3)),
             resolution_due: Some(received + Duration::days(15)),
-            calendar_version: self.calendar_version.clone(),
+            calendar_version: self.calendar.version().to_owned(),
+            answer_working_days,
         };
         Some(RequestRecord {
             state: s,
@@ -223,14 +234,6 @@ const CHANNELS: &[muhtar_core::request::Channel] = &[
     muhtar_core::request::Channel::Email,
     muhtar_core::request::Channel::Petition,
 ];
-
-/// The serde name of a unit-like enum value (a channel, an outcome), as the stores write it.
-fn name<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        other => panic!("not a name: {other:?}"),
-    }
-}
 
 /// What a load did.
 #[derive(Debug, Clone, Copy)]
@@ -275,10 +278,13 @@ pub fn load_sqlite(path: &std::path::Path, rows: Rows) -> rusqlite::Result<LoadR
             let mut st = tx.prepare_cached(
                 "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
                  category, channel, received_at, resolution_due, first_response_due, state, \
-                 deadlines) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 deadlines, kind, outcome, reason, concluded_at, answer_days) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+                 ?17, ?18, ?19)",
             )?;
             for rec in rows.by_ref().take(CHUNK as usize) {
                 let s = &rec.state;
+                let f = Facts::of(&rec);
                 st.execute(rusqlite::params![
                     tenant,
                     s.id.as_uuid().hyphenated().to_string(),
@@ -296,6 +302,11 @@ pub fn load_sqlite(path: &std::path::Path, rows: Rows) -> rusqlite::Result<LoadR
                         .map(|t| t.timestamp_micros()),
                     serde_json::to_string(s).expect("a state encodes"),
                     serde_json::to_string(&rec.deadlines).expect("deadlines encode"),
+                    f.kind,
+                    f.outcome.map(|o| name(&o)),
+                    f.reason,
+                    f.concluded_at.map(|t| t.timestamp_micros()),
+                    f.answer_working_days,
                 ])?;
             }
         }
@@ -363,7 +374,7 @@ pub async fn load_postgres(pool: &PgPool, rows: Rows) -> Result<LoadReport, sqlx
             "COPY requests (tenant, id, tracking, version, status, outcome, reason, unit, \
              muhtarlik, category, channel, received_at, first_response_at, answered_at, \
              closed_at, first_response_due, resolution_due, due_key, received_key, updated_at, \
-             state, deadlines) FROM STDIN (FORMAT csv)",
+             state, deadlines, kind, concluded_at, answer_days) FROM STDIN (FORMAT csv)",
         )
         .await?;
     let mut buf = String::with_capacity(64 << 20);
@@ -371,13 +382,14 @@ pub async fn load_postgres(pool: &PgPool, rows: Rows) -> Result<LoadReport, sqlx
     for (n, rec) in rows.enumerate() {
         let s = &rec.state;
         let d = &rec.deadlines;
+        let f = Facts::of(&rec);
         csv(&mut buf, &tenant);
         csv(&mut buf, &s.id.as_uuid().hyphenated().to_string());
         csv(&mut buf, &s.tracking.to_string());
         csv(&mut buf, &s.version.to_string());
         csv(&mut buf, s.status.as_str());
-        csv_opt(&mut buf, s.outcome.as_ref().map(name));
-        csv_opt(&mut buf, s.reason.as_ref().map(|r| r.0.clone()));
+        csv_opt(&mut buf, f.outcome.as_ref().map(name));
+        csv_opt(&mut buf, f.reason.clone());
         csv_opt(&mut buf, s.unit.as_ref().map(|u| u.as_str().to_owned()));
         csv(&mut buf, s.content.muhtarlik.as_str());
         csv(&mut buf, &s.content.category);

@@ -8,13 +8,15 @@
 //! details go to stderr. Sections (`--only`): `deadlines` (vs numpy `busday_offset`),
 //! `routing` (indexed vs naive first-match), `store` (`Mbs::submit` vs a bare rusqlite loop
 //! and `pgbench`; `store-sqlite` and `store-postgres` run one half), `queue` (a unit's queue at 10 million requests, with the plan checked; `queue-sqlite` and
-//! `queue-postgres` run one half).
+//! `queue-postgres` run one half), `report` (the quarterly report at 1 and 10 million
+//! requests; `report-sqlite`, `report-postgres`).
 //! `--quick` uses smaller sizes and finishes in under two minutes. A failed check (an
 //! answer that differs from numpy's, a plan with a sequential scan) exits non-zero.
 //! See BENCHMARKS.md.
 
 mod deadlines;
 mod queue;
+mod report;
 mod routing;
 mod store;
 
@@ -139,11 +141,12 @@ fn main() -> ExitCode {
         load_average()
     );
     let mut failed = Vec::new();
-    let sections: [Section<'_>; 4] = [
+    let sections: [Section<'_>; 5] = [
         ("deadlines", &|o| deadlines::run(o)),
         ("routing", &|o| routing::run(o)),
         ("store", &|o| rt.block_on(store::run(o))),
         ("queue", &|o| rt.block_on(queue::run(o))),
+        ("report", &|o| rt.block_on(report::run(o))),
     ];
     for (name, run) in sections {
         if !opts.wants(name) {

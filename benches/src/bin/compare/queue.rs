@@ -142,7 +142,8 @@ pub async fn run(opts: &Opts) -> Outcome {
     Ok(())
 }
 
-fn rows_for(rows: u64) -> Rows {
+/// The bulk rows of the data set of `rows` requests.
+pub fn rows_for(rows: u64) -> Rows {
     let org = example_org();
     let content = request_contents(&org, 1, 1).remove(0);
     Rows::new(&org, content, spec(rows))
