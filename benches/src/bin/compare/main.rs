@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p muhtar-benches --bin compare -- [--quick] [--only NAME,...] [--queue-rows N]
+//!     [--report-rows A,B]
 //! ```
 //!
 //! Prints one line per comparison on stdout, ending in `ratio=<number>`; progress and
@@ -32,6 +33,8 @@ pub struct Opts {
     pub only: Option<Vec<String>>,
     /// Requests in the queue data set (default 10,000,000; 200,000 with `--quick`).
     pub queue_rows: Option<u64>,
+    /// The two sizes of the report data sets (default 1,000,000 and 10,000,000).
+    pub report_rows: Option<[u64; 2]>,
 }
 
 impl Opts {
@@ -40,6 +43,7 @@ impl Opts {
             quick: false,
             only: None,
             queue_rows: None,
+            report_rows: None,
         };
         let mut args = std::env::args().skip(1);
         while let Some(a) = args.next() {
@@ -52,6 +56,18 @@ impl Opts {
                 "--queue-rows" => {
                     let v = args.next().ok_or("--queue-rows needs a number")?;
                     opts.queue_rows = Some(v.replace('_', "").parse().map_err(|e| format!("--queue-rows: {e}"))?);
+                }
+                "--report-rows" => {
+                    let v = args.next().ok_or("--report-rows needs two numbers: A,B")?;
+                    let n: Vec<u64> = v
+                        .split(',')
+                        .map(|x| x.replace('_', "").parse::<u64>())
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| format!("--report-rows: {e}"))?;
+                    opts.report_rows = Some(match n[..] {
+                        [a, b] => [a, b],
+                        _ => return Err("--report-rows needs two numbers: A,B".into()),
+                    });
                 }
                 "-h" | "--help" => {
                     return Err("usage: compare [--quick] [--only deadlines,routing,store,queue] [--queue-rows N]".into())

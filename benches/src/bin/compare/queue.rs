@@ -127,7 +127,7 @@ fn report(
 pub async fn run(opts: &Opts) -> Outcome {
     let rows = opts
         .queue_rows
-        .unwrap_or(if opts.quick { 200_000 } else { 10_000_000 });
+        .unwrap_or(if opts.quick { 100_000 } else { 10_000_000 });
     let dir = match std::env::var_os("MUHTAR_BENCH_DIR") {
         Some(d) => tempfile::tempdir_in(d),
         None => tempfile::tempdir(),

@@ -54,11 +54,11 @@ fn line(store: &str, sizes: &[u64], times: &[Duration]) {
 }
 
 pub async fn run(opts: &Opts) -> Outcome {
-    let sizes: [u64; 2] = if opts.quick {
-        [100_000, 1_000_000]
+    let sizes: [u64; 2] = opts.report_rows.unwrap_or(if opts.quick {
+        [20_000, 200_000]
     } else {
         [1_000_000, 10_000_000]
-    };
+    });
     if opts.named("report") || opts.named("report-sqlite") {
         let mut times = Vec::new();
         for rows in sizes {

@@ -69,7 +69,7 @@ fn line(store: &str, clients: usize, ours: f64, ceiling_name: &str, ceiling: f64
 }
 
 pub async fn run(opts: &Opts) -> Outcome {
-    let secs = Duration::from_secs(if opts.quick { 3 } else { 10 });
+    let secs = Duration::from_secs(if opts.quick { 2 } else { 10 });
     let reqs = Arc::new(new_requests(&example_org(), 10_000, 9));
     // The façade's own cost, without a database: the in-memory store of the testkit.
     let memory = Arc::new(
