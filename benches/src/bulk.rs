@@ -419,6 +419,9 @@ pub async fn load_postgres(pool: &PgPool, rows: Rows) -> Result<LoadReport, sqlx
             &mut buf,
             &serde_json::to_string(d).expect("deadlines encode"),
         );
+        csv(&mut buf, &f.kind);
+        csv_opt(&mut buf, ts(f.concluded_at));
+        csv_opt(&mut buf, f.answer_working_days.map(|n| n.to_string()));
         buf.pop();
         buf.push('\n');
         if (n as u64 + 1).is_multiple_of(CHUNK) {
