@@ -5,7 +5,9 @@ mod db;
 mod demo;
 mod notify_cmd;
 mod rules_cmd;
+mod serve;
 mod state_cmd;
+mod token_cmd;
 
 use clap::{Parser, Subcommand};
 use state_cmd::Global;
@@ -52,6 +54,11 @@ enum Cmd {
     Deadline(calendar_cmd::DeadlineArgs),
     /// Check a routing rule set, or explain how it routes a request.
     Rules(rules_cmd::RulesArgs),
+    /// Run the HTTP server: REST API, Open311 GeoReport v2, dispatcher and sweeper.
+    Serve(serve::ServeArgs),
+    /// API tokens for the HTTP server: create (as `--as`), list, revoke.
+    #[command(subcommand)]
+    Token(token_cmd::TokenCmd),
 }
 
 /// The example rule set shipped with the binary.
@@ -119,6 +126,8 @@ fn main() -> std::process::ExitCode {
                     Cmd::Lifecycle(l) => state_cmd::lifecycle(&g, &l).await,
                     Cmd::Notify(a) => notify_cmd::notify(&g, &a).await,
                     Cmd::Sweep => notify_cmd::sweep(&g).await,
+                    Cmd::Serve(a) => serve::run(&g, &a).await,
+                    Cmd::Token(t) => token_cmd::run(&g, &t).await,
                     Cmd::Holidays(_) | Cmd::Deadline(_) | Cmd::Rules(_) => Ok(()),
                 }
             }),

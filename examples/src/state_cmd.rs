@@ -262,9 +262,12 @@ pub struct ExportArgs {
     pub out: Option<std::path::PathBuf>,
 }
 
-type Service = Mbs<Arc<dyn Store>, fn() -> DateTime<Utc>>;
+/// The service every command and the HTTP server use: the store named by `--db` and the
+/// wall clock.
+pub type Service = Mbs<Arc<dyn Store>, fn() -> DateTime<Utc>>;
 
-fn now() -> DateTime<Utc> {
+/// The wall clock.
+pub fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
@@ -274,10 +277,17 @@ fn err<E: std::fmt::Display>(e: E) -> String {
 
 /// Opens the database (it must be migrated: `muhtar init`), and the service on it.
 pub async fn service(g: &Global) -> Result<(Service, TenantId), String> {
+    let mbs = open_service(g).await?;
+    let tenant = resolve_tenant(mbs.store(), g).await?;
+    Ok((mbs, tenant))
+}
+
+/// Opens the database named by `--db` (it must be migrated: `muhtar init`) and the
+/// service on it, for every tenant it holds. The one place the service is built.
+pub async fn open_service(g: &Global) -> Result<Service, String> {
     let store = db::open(&g.db, false).await?;
-    let tenant = resolve_tenant(&store, g).await?;
     let f: fn() -> DateTime<Utc> = now;
-    Ok((Mbs::new(store, f, seed()), tenant))
+    Ok(Mbs::new(store, f, seed()))
 }
 
 fn seed() -> u64 {
@@ -285,7 +295,7 @@ fn seed() -> u64 {
     (t.timestamp_nanos_opt().unwrap_or_default() as u64) ^ (u64::from(std::process::id()) << 32)
 }
 
-async fn resolve_tenant(store: &Arc<dyn Store>, g: &Global) -> Result<TenantId, String> {
+pub async fn resolve_tenant(store: &Arc<dyn Store>, g: &Global) -> Result<TenantId, String> {
     if let Some(t) = &g.tenant {
         return TenantId::new(t.clone()).map_err(err);
     }
@@ -307,7 +317,7 @@ async fn resolve_tenant(store: &Arc<dyn Store>, g: &Global) -> Result<TenantId, 
     }
 }
 
-fn actor(g: &Global, tenant: &TenantId) -> Result<Actor, String> {
+pub fn actor(g: &Global, tenant: &TenantId) -> Result<Actor, String> {
     Actor::parse(tenant, &g.actor).map_err(|e| format!("--as {}: {e}", g.actor))
 }
 

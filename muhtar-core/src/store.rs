@@ -415,8 +415,8 @@ pub trait OutboxStore: Send + Sync {
 }
 
 /// A complete store.
-pub trait Store: ConfigStore + RequestStore + OutboxStore {}
-impl<T: ConfigStore + RequestStore + OutboxStore> Store for T {}
+pub trait Store: ConfigStore + RequestStore + OutboxStore + crate::token::TokenStore {}
+impl<T: ConfigStore + RequestStore + OutboxStore + crate::token::TokenStore> Store for T {}
 
 /// A shared store is a store: lets applications pick a backend at run time
 /// (`Arc<dyn Store>`).

@@ -76,6 +76,7 @@ mod config;
 mod error;
 mod outbox;
 mod requests;
+mod tokens;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use muhtar_core::store::StoreError;

@@ -58,6 +58,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0002_documents.sql",
         sql: include_str!("../migrations/0002_documents.sql"),
     },
+    Migration {
+        version: 4,
+        name: "tokens",
+        file: "0004_tokens.sql",
+        sql: include_str!("../migrations/0004_tokens.sql"),
+    },
 ];
 
 /// The schema version this build needs.
