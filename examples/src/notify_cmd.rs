@@ -31,7 +31,7 @@ fn now() -> DateTime<Utc> {
 /// settings (default 22:00–08:00).
 pub async fn notify(g: &Global, a: &NotifyArgs) -> Result<(), String> {
     let (mbs, tenant) = state_cmd::service(g).await?;
-    let dispatcher = dispatcher(&mbs, &tenant).await?;
+    let dispatcher = dispatcher(&mbs, &tenant, None).await?;
     if a.once {
         let r = dispatcher.run_once().await.map_err(|e| e.to_string())?;
         if g.json {
@@ -73,7 +73,11 @@ pub async fn notify(g: &Global, a: &NotifyArgs) -> Result<(), String> {
 /// `MUHTAR_SMTP_URL` (sender `MUHTAR_MAIL_FROM`), SMS through the tenant's `[sms]`
 /// settings, quiet hours from its settings (default 22:00–08:00). Used by `muhtar notify`
 /// and `muhtar serve`.
-pub async fn dispatcher(mbs: &state_cmd::Service, tenant: &TenantId) -> Result<Dispatch, String> {
+pub async fn dispatcher(
+    mbs: &state_cmd::Service,
+    tenant: &TenantId,
+    poll_interval: Option<std::time::Duration>,
+) -> Result<Dispatch, String> {
     let ctx = mbs.context(tenant).await.map_err(|e| e.to_string())?;
     let email = SmtpTransport::from_env()
         .map_err(|e| format!("e-mail: {e} (set MUHTAR_SMTP_URL and MUHTAR_MAIL_FROM)"))?;
@@ -101,6 +105,9 @@ pub async fn dispatcher(mbs: &state_cmd::Service, tenant: &TenantId) -> Result<D
         }
     };
     let mut config = DispatcherConfig::default();
+    if let Some(p) = poll_interval {
+        config.poll_interval = p;
+    }
     if let Some(q) = ctx.settings.quiet_hours {
         config.quiet_hours = QuietHoursConfig::none()
             .with_tenant(tenant.clone(), Some(QuietHours::new(q.start, q.end)));

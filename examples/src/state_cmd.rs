@@ -59,6 +59,9 @@ pub struct InitArgs {
     /// Routing rule file (TOML); default: the shipped example.
     #[arg(long)]
     pub rules: Option<std::path::PathBuf>,
+    /// Tenant settings file (TOML: quiet hours, SMS gateway, SLA policies, `[open311]`).
+    #[arg(long)]
+    pub settings: Option<std::path::PathBuf>,
 }
 
 /// `muhtar demo`.
@@ -354,6 +357,12 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
             .map_err(err)?,
     };
     let rules_version = crate::rules_install(&mbs, &tenant, a.rules.as_deref()).await?;
+    if let Some(p) = &a.settings {
+        let admin = Actor::parse(&tenant, "admin").map_err(err)?;
+        mbs.install_settings(&admin, &read_file(p)?)
+            .await
+            .map_err(err)?;
+    }
     let result = serde_json::json!({
         "db": g.db,
         "tenant": tenant,
@@ -410,6 +419,7 @@ pub async fn start(g: &Global) -> Result<(), String> {
             &InitArgs {
                 org: None,
                 rules: None,
+                settings: None,
             },
         )
         .await?;

@@ -36,7 +36,12 @@ type St = State<Arc<AppState>>;
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/openapi.json", get(super::openapi::document))
-        .route("/requests", post(submit).get(list))
+        .route(
+            "/requests",
+            post(submit)
+                .get(list)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BODY)),
+        )
         .route("/requests/{tracking}", get(get_request))
         .route("/requests/{tracking}/history", get(history))
         .route("/requests/{tracking}/deadline", get(deadline))
@@ -45,7 +50,6 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/units/{unit}/queue", get(queue))
         .route("/organisation", get(organisation))
         .route("/rules", get(rules))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BODY))
 }
 
 /// Largest photo or document accepted, in bytes.
@@ -83,6 +87,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let bytes = body_bytes(req, state).await?;
+        if bytes.len() > super::MAX_BODY {
+            return Err(ApiError::too_large(format!(
+                "a JSON body may have at most {} bytes",
+                super::MAX_BODY
+            )));
+        }
         let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
             b"{}"
         } else {

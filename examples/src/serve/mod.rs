@@ -39,6 +39,9 @@ pub struct ServeArgs {
     /// Do not run the deadline sweeper here (another process runs `muhtar sweep`).
     #[arg(long)]
     pub no_sweeper: bool,
+    /// Seconds between two outbox passes of the dispatcher when it is idle.
+    #[arg(long, default_value_t = 10)]
+    pub dispatch_interval: u64,
     /// Seconds between two deadline sweeps.
     #[arg(long, default_value_t = 300)]
     pub sweep_interval: u64,
@@ -129,7 +132,11 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();
     if !a.no_dispatcher {
-        tasks.push(tokio::spawn(dispatch_loop(state.clone(), stop_rx.clone())));
+        tasks.push(tokio::spawn(dispatch_loop(
+            state.clone(),
+            Duration::from_secs(a.dispatch_interval.max(1)),
+            stop_rx.clone(),
+        )));
     }
     if !a.no_sweeper {
         tasks.push(tokio::spawn(sweep_loop(
@@ -166,7 +173,7 @@ async fn stopped(mut rx: watch::Receiver<bool>) {
 /// hours of the first tenant (the usual deployment has one); a database with tenants that
 /// use different SMS gateways should run `muhtar serve --no-dispatcher` and one
 /// `muhtar notify --tenant ...` per tenant.
-async fn dispatch_loop(state: Arc<AppState>, stop: watch::Receiver<bool>) {
+async fn dispatch_loop(state: Arc<AppState>, every: Duration, stop: watch::Receiver<bool>) {
     let tenants = match state.mbs.store().tenants().await {
         Ok(t) => t,
         Err(e) => {
@@ -181,7 +188,7 @@ async fn dispatch_loop(state: Arc<AppState>, stop: watch::Receiver<bool>) {
     if tenants.len() > 1 {
         tracing::warn!(tenant = %tenant, "several tenants: the dispatcher uses this one's SMS gateway and quiet hours");
     }
-    let d = match crate::notify_cmd::dispatcher(&state.mbs, tenant).await {
+    let d = match crate::notify_cmd::dispatcher(&state.mbs, tenant, Some(every)).await {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!(error = %e, "dispatcher not started (configure it and restart, or run `muhtar notify` elsewhere)");
