@@ -408,7 +408,9 @@ pub async fn demo(g: &Global, a: &DemoArgs) -> Result<(), String> {
 
 /// `muhtar start`: sets up the database on first use (example organisation, rules and
 /// demo data) and shows where the work stands.
-pub async fn start(g: &Global) -> Result<(), String> {
+/// On a new database: creates the schema, loads the example organisation and rules and a
+/// year of demo requests. Leaves a database that has a tenant alone.
+pub async fn setup_if_fresh(g: &Global) -> Result<(), String> {
     let fresh = match db::open(&g.db, false).await {
         Ok(store) => store.tenants().await.map_err(err)?.is_empty(),
         Err(_) => true,
@@ -433,6 +435,11 @@ pub async fn start(g: &Global) -> Result<(), String> {
         )
         .await?;
     }
+    Ok(())
+}
+
+pub async fn start(g: &Global) -> Result<(), String> {
+    setup_if_fresh(g).await?;
     let (mbs, tenant) = service(g).await?;
     let coordinator = Actor::parse(&tenant, "coordinator").map_err(err)?;
     let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();

@@ -45,6 +45,10 @@ pub struct ServeArgs {
     /// Seconds between two deadline sweeps.
     #[arg(long, default_value_t = 300)]
     pub sweep_interval: u64,
+    /// Try it out: on a new database, load the example organisation and a year of demo
+    /// requests first, and print two fresh API tokens (a muhtar's and the coordinator's).
+    #[arg(long)]
+    pub demo: bool,
     /// Directory for uploaded photos and documents (content-addressed by SHA-256).
     #[arg(long, env = "MUHTAR_UPLOADS", default_value = "muhtar-uploads")]
     pub uploads: PathBuf,
@@ -122,7 +126,20 @@ async fn shutdown_signal() {
 /// the background tasks stop after their current pass.
 pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
     init_tracing();
+    if a.demo {
+        state_cmd::setup_if_fresh(g).await?;
+    }
     let mbs = state_cmd::open_service(g).await?;
+    if a.demo {
+        let tenant = state_cmd::resolve_tenant(mbs.store(), g).await?;
+        for who in ["muhtar:kuzguncuk", "coordinator"] {
+            let actor =
+                muhtar_core::access::Actor::parse(&tenant, who).map_err(|e| e.to_string())?;
+            let (_, secret) =
+                crate::token_cmd::create(mbs.store().as_ref(), &actor, "demo").await?;
+            println!("token for {who}: {secret}");
+        }
+    }
     std::fs::create_dir_all(&a.uploads)
         .map_err(|e| format!("cannot create {}: {e}", a.uploads.display()))?;
     let state = Arc::new(AppState {
