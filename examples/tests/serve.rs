@@ -810,7 +810,7 @@ async fn open311(srv: &Server, c: &reqwest::Client, kuz: &str, coord: &str, fore
         .await
         .unwrap();
     assert!(
-        x.contains(&format!("<service_requests><request><"))
+        x.contains("<service_requests><request><")
             && x.contains(&format!("<service_request_id>{id}</service_request_id>")),
         "{x}"
     );
