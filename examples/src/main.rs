@@ -4,6 +4,7 @@ mod calendar_cmd;
 mod db;
 mod demo;
 mod notify_cmd;
+mod report_cmd;
 mod rules_cmd;
 mod serve;
 mod state_cmd;
@@ -54,6 +55,8 @@ enum Cmd {
     Deadline(calendar_cmd::DeadlineArgs),
     /// Check a routing rule set, or explain how it routes a request.
     Rules(rules_cmd::RulesArgs),
+    /// The quarterly report (Genelge 2015/8 item 7): draft, sign-off, signed reports.
+    Report(report_cmd::ReportArgs),
     /// Run the HTTP server: REST API, Open311 GeoReport v2, dispatcher and sweeper.
     Serve(serve::ServeArgs),
     /// API tokens for the HTTP server: create (as `--as`), list, revoke.
@@ -126,6 +129,7 @@ fn main() -> std::process::ExitCode {
                     Cmd::Lifecycle(l) => state_cmd::lifecycle(&g, &l).await,
                     Cmd::Notify(a) => notify_cmd::notify(&g, &a).await,
                     Cmd::Sweep => notify_cmd::sweep(&g).await,
+                    Cmd::Report(a) => report_cmd::run(&g, &a).await,
                     Cmd::Serve(a) => serve::run(&g, &a).await,
                     Cmd::Token(t) => token_cmd::run(&g, &t).await,
                     Cmd::Holidays(_) | Cmd::Deadline(_) | Cmd::Rules(_) => Ok(()),

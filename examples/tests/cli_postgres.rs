@@ -194,6 +194,27 @@ fn the_same_demo_gives_the_same_data_on_both_stores() {
     }
     assert_eq!(exports[0].lines().count(), 80);
     assert_eq!(exports[0], exports[1]);
+
+    // The quarterly report is the same JSON on both stores (the generation instant aside),
+    // for the whole tenant and for a unit, in the quarter and in one carrying requests over.
+    for args in [
+        vec!["report", "--quarter", "2026Q1"],
+        vec!["report", "--quarter", "2025Q4"],
+        vec!["report", "--quarter", "2026Q1", "--unit", "veteriner-mud"],
+    ] {
+        let mut reports: Vec<serde_json::Value> = [db.as_str(), sqlite]
+            .iter()
+            .map(|url| json(&ok(dir, url, &args)))
+            .collect();
+        for r in &mut reports {
+            r["generated_at"] = serde_json::Value::Null;
+        }
+        assert!(
+            reports[0]["totals"]["received"].as_u64().unwrap() > 0,
+            "{args:?}"
+        );
+        assert_eq!(reports[0], reports[1], "{args:?}");
+    }
 }
 
 /// Two instances sweeping the same database at once queue each escalation once: the

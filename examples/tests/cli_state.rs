@@ -376,3 +376,172 @@ fn notify_delivers_through_a_real_smtp_server() {
         );
     }
 }
+
+/// `muhtar report`: the draft in three formats, the sign-off by the official only, the
+/// frozen signed report, and a correction as the next version.
+#[test]
+fn the_quarterly_report_is_drafted_signed_and_frozen() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ok(dir, &["init"]);
+    ok(
+        dir,
+        &[
+            "demo",
+            "--seed",
+            "5",
+            "--requests",
+            "150",
+            "--until",
+            "2026-06-30",
+        ],
+    );
+    let r = json(&ok(dir, &["report", "--quarter", "2026Q2"]));
+    assert_eq!(r["format"], "muhtar-quarterly-report/1");
+    let t = &r["totals"];
+    let n = |v: &serde_json::Value| v.as_u64().unwrap();
+    assert!(n(&t["received"]) > 20, "{t}");
+    assert_eq!(
+        n(&t["positive"]) + n(&t["negative"]) + n(&t["open_at_end"]),
+        n(&t["received"])
+    );
+    let by_hood: u64 = r["by_muhtarlik"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| n(&x["counts"]["received"]))
+        .sum();
+    assert_eq!(by_hood, n(&t["received"]));
+    assert!(r["top_categories"].as_array().unwrap().len() <= 10);
+
+    // CSV with BOM and semicolons; HTML with charts, to files.
+    ok(
+        dir,
+        &[
+            "report",
+            "--quarter",
+            "2026Q2",
+            "--format",
+            "csv",
+            "--csv-separator",
+            "semicolon",
+            "--out",
+            "r.csv",
+        ],
+    );
+    let csv = std::fs::read_to_string(dir.join("r.csv")).unwrap();
+    assert!(csv.starts_with('\u{feff}') && csv.contains("\r\n"));
+    assert!(csv.lines().nth(3).unwrap().starts_with("Toplam;;"), "{csv}");
+    ok(
+        dir,
+        &[
+            "report",
+            "--quarter",
+            "2026Q2",
+            "--format",
+            "html",
+            "--out",
+            "r.html",
+        ],
+    );
+    let html = std::fs::read_to_string(dir.join("r.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("lang=\"tr\""));
+    assert_eq!(html.matches("<svg").count(), 3);
+    assert!(html.contains("@page { size: A4"));
+
+    // Bad input: one clear line each.
+    assert!(fails(dir, &["report", "--quarter", "2026Q5"]).contains("invalid quarter"));
+    assert!(
+        fails(dir, &["report", "--quarter", "2026Q2", "--format", "pdf"])
+            .contains("unknown report format")
+    );
+    assert!(fails(
+        dir,
+        &["report", "--quarter", "2026Q2", "--unit", "yok-boyle"]
+    )
+    .contains("not found"));
+
+    // Only the responsible official signs.
+    let e = fails(
+        dir,
+        &[
+            "report",
+            "sign",
+            "--quarter",
+            "2026Q2",
+            "--note",
+            "Uygundur",
+        ],
+    );
+    assert!(e.contains("forbidden"), "{e}");
+    let s1 = json(&ok(
+        dir,
+        &[
+            "--as",
+            "official",
+            "--json",
+            "report",
+            "sign",
+            "--quarter",
+            "2026Q2",
+            "--note",
+            "Uygundur",
+        ],
+    ));
+    assert_eq!(s1["version"], 1);
+    let id = s1["id"].as_str().unwrap().to_owned();
+    let shown = json(&ok(dir, &["report", "show", &id]));
+    assert_eq!(shown["content_hash"], s1["content_hash"]);
+    assert_eq!(shown["report"]["totals"], r["totals"]);
+
+    // New data for the quarter (back-office entry of a June request) changes the draft,
+    // not the signed report.
+    std::fs::write(
+        dir.join("late.json"),
+        r#"{"received_at": "2026-06-15T07:00:00Z", "channel": "petition"}"#,
+    )
+    .unwrap();
+    ok(
+        dir,
+        &[
+            "submit",
+            "--file",
+            "late.json",
+            "--muhtarlik",
+            "kuzguncuk",
+            "--category",
+            "cop-gorunti",
+            "--subject",
+            "Çöp",
+            "--description",
+            "Konteyner taşıyor",
+        ],
+    );
+    let draft = json(&ok(dir, &["report", "--quarter", "2026Q2"]));
+    assert_eq!(n(&draft["totals"]["received"]), n(&t["received"]) + 1);
+    let again = json(&ok(dir, &["report", "show", &id]));
+    assert_eq!(again, shown);
+
+    // A correction is version 2, linked to version 1; both are listed.
+    let s2 = json(&ok(
+        dir,
+        &[
+            "--as",
+            "official",
+            "--json",
+            "report",
+            "sign",
+            "--quarter",
+            "2026Q2",
+            "--note",
+            "Geç girilen talep eklendi",
+        ],
+    ));
+    assert_eq!(
+        (s2["version"].clone(), s2["supersedes"].clone()),
+        (2.into(), id.clone().into())
+    );
+    let list = json(&ok(dir, &["--json", "report", "list"]));
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(n(&list[1]["received"]), n(&t["received"]) + 1);
+}

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod org;
 pub mod outbox;
 pub mod reason;
+pub mod report;
 pub mod request;
 pub mod routing;
 pub mod service;

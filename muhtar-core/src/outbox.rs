@@ -422,3 +422,38 @@ pub fn plan(
     }
     p.out
 }
+
+/// The report-ready notice of `quarter` to the tenant's responsible official (e-mail),
+/// asking for the sign-off. Its idempotency key names the tenant and the quarter, so a
+/// notice goes out once per quarter however often it is planned.
+pub fn plan_report_ready(
+    org: &Organisation,
+    quarter: crate::report::Quarter,
+    ids: &mut IdGenerator,
+    now: DateTime<Utc>,
+) -> Vec<OutboxMessage> {
+    let Some(official) = org.reporting_official() else {
+        return Vec::new();
+    };
+    let Some(to) = official.person.email.clone() else {
+        return Vec::new();
+    };
+    let payload = json!({
+        "period": quarter.to_string(),
+        "tenant_name": org.tenant.name,
+        "unit_name": org.unit(&org.tenant.reporting_unit).map(|u| u.name.clone()),
+    });
+    vec![OutboxMessage {
+        id: ids.uuid_v7(now),
+        tenant: org.tenant.id.clone(),
+        request: None,
+        idempotency_key: format!("report-ready:{}:{quarter}:email:{to}", org.tenant.id),
+        kind: NoticeKind::ReportReady,
+        channel: DeliveryChannel::Email,
+        recipient: to,
+        locale: Locale::Tr,
+        payload,
+        created_at: now,
+        not_before: now,
+    }]
+}

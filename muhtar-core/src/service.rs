@@ -41,6 +41,8 @@ use crate::store::{
 };
 use crate::tracking::TrackingNumber;
 
+mod reports;
+
 /// Why a service call failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -83,6 +85,9 @@ pub enum ServiceError {
         /// What is wrong.
         message: String,
     },
+    /// A report could not be made or signed (bad quarter, quarter not over, no note).
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -200,10 +205,24 @@ impl TenantContext {
         now: DateTime<Utc>,
     ) -> Result<Deadlines, ServiceError> {
         let ev = self.evaluate(state, events, now)?;
+        let answer_working_days = match state.answered_at {
+            Some(at) => {
+                let mode = self.policies.get(&state.policy)?.count_mode();
+                self.calendar
+                    .business_days(mode)
+                    .working_days_between(
+                        crate::calendar::local_date(state.content.received_at),
+                        crate::calendar::local_date(at),
+                    )
+                    .ok()
+            }
+            None => None,
+        };
         Ok(Deadlines {
             first_response_due: Some(ev.first_response.due.with_timezone(&Utc)),
             resolution_due: Some(ev.resolution.due.with_timezone(&Utc)),
             calendar_version: ev.calendar_version,
+            answer_working_days,
         })
     }
 }
@@ -868,9 +887,47 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             }
             match page.next {
                 Some(c) => query.after = Some(c),
-                None => return Ok(report),
+                None => break,
             }
         }
+        let n = self.queue_report_ready(tenant, &ctx, now).await?;
+        report.report_ready = n;
+        report.queued += n;
+        Ok(report)
+    }
+
+    /// Queues the report-ready notice for the last ended quarter, once, if the tenant had
+    /// requests by then and that quarter's tenant-wide report is not signed yet.
+    async fn queue_report_ready(
+        &self,
+        tenant: &TenantId,
+        ctx: &TenantContext,
+        now: DateTime<Utc>,
+    ) -> Result<usize, ServiceError> {
+        let quarter = crate::report::Quarter::containing(now).previous();
+        let any = self
+            .store
+            .query(
+                tenant,
+                &RequestQuery {
+                    received_until: Some(quarter.end()),
+                    limit: 1,
+                    ..RequestQuery::default()
+                },
+            )
+            .await?;
+        if any.items.is_empty() {
+            return Ok(0);
+        }
+        let signed = self.store.signed_reports(tenant).await?;
+        if signed
+            .iter()
+            .any(|r| r.quarter == quarter && r.unit.is_none())
+        {
+            return Ok(0);
+        }
+        let msgs = crate::outbox::plan_report_ready(&ctx.org, quarter, &mut self.ids(), now);
+        Ok(self.store.enqueue(&msgs).await?)
     }
 
     /// A request's deadline clocks now, with their explanations.
@@ -898,6 +955,8 @@ pub struct SweepReport {
     pub breached: usize,
     /// Notices newly queued (0 when a sweep repeats).
     pub queued: usize,
+    /// Report-ready notices newly queued (the last quarter awaits its sign-off).
+    pub report_ready: usize,
 }
 
 fn parse_calendar(body: &str) -> Result<Vec<CalendarAddition>, ServiceError> {

@@ -61,6 +61,12 @@ pub struct Deadlines {
     /// The calendar version the deadlines were computed with.
     #[serde(default)]
     pub calendar_version: String,
+    /// Working days from receipt to the (last) answer, in the request's counting mode,
+    /// once answered: the figure the quarterly report's median and mean are made of
+    /// (see [`crate::report`]). Computed with the calendar of the moment of the answer,
+    /// like the deadlines, and kept when the calendar changes later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_working_days: Option<u32>,
 }
 
 /// A request as a store holds it: the folded state and its deadlines.
@@ -414,9 +420,73 @@ pub trait OutboxStore: Send + Sync {
     ) -> Result<Vec<OutboxEntry>, StoreError>;
 }
 
+/// Quarterly reports: the SQL side of the aggregation, and signed-off reports.
+#[async_trait::async_trait]
+pub trait ReportStore: Send + Sync {
+    /// The report cube of the tenant's requests for `query`: exactly what
+    /// [`crate::report::aggregate`] gives over the [`crate::report::Facts`] of every
+    /// request of the tenant (the conformance suite checks it). Stores compute it with
+    /// their own aggregation so that it scales to tens of millions of requests.
+    async fn report_cube(
+        &self,
+        tenant: &TenantId,
+        query: &crate::report::CubeQuery,
+    ) -> Result<crate::report::Cube, StoreError>;
+    /// Stores a signed report. Another report with the same tenant, quarter, scope
+    /// (unit or none) and version, or the same id, is a [`StoreError::Conflict`] and
+    /// nothing is written. A signed report is never changed or deleted.
+    async fn put_signed_report(
+        &self,
+        report: &crate::report::SignedReport,
+    ) -> Result<(), StoreError>;
+    /// The tenant's signed reports, ordered by quarter, scope (whole tenant first, then
+    /// unit code) and version.
+    async fn signed_reports(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<crate::report::SignedReport>, StoreError>;
+}
+
 /// A complete store.
-pub trait Store: ConfigStore + RequestStore + OutboxStore + crate::token::TokenStore {}
-impl<T: ConfigStore + RequestStore + OutboxStore + crate::token::TokenStore> Store for T {}
+pub trait Store:
+    ConfigStore + RequestStore + OutboxStore + ReportStore + crate::token::TokenStore
+{
+}
+impl<T: ConfigStore + RequestStore + OutboxStore + ReportStore + crate::token::TokenStore> Store
+    for T
+{
+}
+
+#[async_trait::async_trait]
+impl<T: ReportStore + ?Sized> ReportStore for std::sync::Arc<T> {
+    async fn report_cube(
+        &self,
+        tenant: &TenantId,
+        query: &crate::report::CubeQuery,
+    ) -> Result<crate::report::Cube, StoreError> {
+        (**self).report_cube(tenant, query).await
+    }
+    async fn put_signed_report(
+        &self,
+        report: &crate::report::SignedReport,
+    ) -> Result<(), StoreError> {
+        (**self).put_signed_report(report).await
+    }
+    async fn signed_reports(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<crate::report::SignedReport>, StoreError> {
+        (**self).signed_reports(tenant).await
+    }
+}
+
+/// Orders signed reports the way [`ReportStore::signed_reports`] returns them.
+pub fn signed_report_order(
+    a: &crate::report::SignedReport,
+    b: &crate::report::SignedReport,
+) -> std::cmp::Ordering {
+    (a.quarter, a.scope_key(), a.version).cmp(&(b.quarter, b.scope_key(), b.version))
+}
 
 /// A shared store is a store: lets applications pick a backend at run time
 /// (`Arc<dyn Store>`).

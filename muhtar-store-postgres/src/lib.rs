@@ -75,6 +75,7 @@
 mod config;
 mod error;
 mod outbox;
+mod reports;
 mod requests;
 mod tokens;
 

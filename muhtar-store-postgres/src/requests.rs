@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use muhtar_core::ids::{RequestId, TenantId};
+use muhtar_core::report::Facts;
 use muhtar_core::request::{Event, RequestState, Status};
 use muhtar_core::store::{
     Commit, Cursor, Deadlines, Order, Page, RequestQuery, RequestRecord, RequestStore, StoreError,
@@ -68,15 +69,25 @@ struct Columns {
     channel: String,
     state: serde_json::Value,
     deadlines: serde_json::Value,
+    kind: String,
+    concluded_at: Option<DateTime<Utc>>,
+    answer_days: Option<i32>,
 }
 
 impl Columns {
     fn of(r: &RequestRecord) -> Result<Columns, StoreError> {
         let s = &r.state;
+        let facts = Facts::of(r);
         Ok(Columns {
             status: s.status.as_str(),
-            outcome: s.outcome.as_ref().map(serde_name).transpose()?,
-            reason: s.reason.as_ref().map(|r| r.0.clone()),
+            outcome: facts.outcome.as_ref().map(serde_name).transpose()?,
+            reason: facts.reason,
+            kind: facts.kind,
+            concluded_at: facts.concluded_at,
+            answer_days: facts
+                .answer_working_days
+                .map(|d| to_i32(d, "working days"))
+                .transpose()?,
             unit: s.unit.as_ref().map(|u| u.as_str().to_owned()),
             channel: serde_name(&s.content.channel)?,
             state: to_json(s, "request state")?,
@@ -85,7 +96,7 @@ impl Columns {
     }
 }
 
-/// Binds the state columns, `status` to `deadlines` (`$5` to `$22`), in the order both
+/// Binds the state columns, `status` to `answer_days` (`$5` to `$25`), in the order both
 /// the INSERT and the UPDATE of a commit list them.
 trait BindColumns<'q> {
     fn bind_columns(self, cols: &'q Columns, r: &'q RequestRecord) -> Self;
@@ -112,6 +123,9 @@ impl<'q> BindColumns<'q> for sqlx::query::Query<'q, Postgres, sqlx::postgres::Pg
             .bind(st.updated_at)
             .bind(&cols.state)
             .bind(&cols.deadlines)
+            .bind(&cols.kind)
+            .bind(cols.concluded_at)
+            .bind(cols.answer_days)
     }
 }
 
@@ -191,9 +205,10 @@ impl PgStore {
                 "INSERT INTO requests (tenant, id, tracking, version, status, outcome, reason,
                      unit, muhtarlik, category, channel, received_at, first_response_at,
                      answered_at, closed_at, first_response_due, resolution_due, due_key,
-                     received_key, updated_at, state, deadlines)
+                     received_key, updated_at, state, deadlines, kind, concluded_at,
+                     answer_days)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                     $16, $17, $18, $19, $20, $21, $22)",
+                     $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
             )
             .bind(tenant)
             .bind(id)
@@ -210,7 +225,7 @@ impl PgStore {
                      received_at = $12, first_response_at = $13, answered_at = $14,
                      closed_at = $15, first_response_due = $16, resolution_due = $17,
                      due_key = $18, received_key = $19, updated_at = $20, state = $21,
-                     deadlines = $22
+                     deadlines = $22, kind = $23, concluded_at = $24, answer_days = $25
                  WHERE tenant = $1 AND id = $2 AND version = $3",
             )
             .bind(tenant)
@@ -444,7 +459,9 @@ impl RequestStore for PgStore {
     ) -> Result<(), StoreError> {
         let res = sqlx::query(
             "UPDATE requests SET deadlines = $4, first_response_due = $5, resolution_due = $6,
-                 due_key = $7
+                 due_key = $7,
+                 answer_days = CASE WHEN concluded_at IS NOT NULL AND answered_at IS NOT NULL
+                                    THEN $8 END
              WHERE tenant = $1 AND id = $2 AND version = $3",
         )
         .bind(tenant.as_str())
@@ -454,6 +471,12 @@ impl RequestStore for PgStore {
         .bind(deadlines.first_response_due)
         .bind(deadlines.resolution_due)
         .bind(due_key(deadlines))
+        .bind(
+            deadlines
+                .answer_working_days
+                .map(|d| to_i32(d, "working days"))
+                .transpose()?,
+        )
         .execute(&self.pool)
         .await
         .map_err(map)?;

@@ -59,6 +59,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0002_documents.sql"),
     },
     Migration {
+        version: 3,
+        name: "reports",
+        file: "0003_reports.sql",
+        sql: include_str!("../migrations/0003_reports.sql"),
+    },
+    Migration {
         version: 4,
         name: "tokens",
         file: "0004_tokens.sql",

@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use muhtar_core::ids::{RequestId, TenantId};
 use muhtar_core::outbox::{OutboxEntry, OutboxMessage, OutboxStatus};
+use muhtar_core::report::{serde_name, Class, Cube, CubeQuery, Dimension, Facts, SignedReport};
 use muhtar_core::request::{Event, EventKind};
 use muhtar_core::store::{
     Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, Order, OutboxStore, Page,
-    RequestQuery, RequestRecord, RequestStore, StoreError,
+    ReportStore, RequestQuery, RequestRecord, RequestStore, StoreError,
 };
 use muhtar_core::tracking::TrackingNumber;
 use rusqlite::types::Value;
@@ -173,11 +174,22 @@ struct EncodedRequest {
     first_response_due: Option<i64>,
     state: String,
     deadlines: String,
+    kind: String,
+    outcome: Option<String>,
+    reason: Option<String>,
+    concluded_at: Option<i64>,
+    answer_days: Option<u32>,
 }
 
 fn encode_request(rec: &RequestRecord) -> Result<EncodedRequest, StoreError> {
     let s = &rec.state;
+    let facts = Facts::of(rec);
     Ok(EncodedRequest {
+        kind: facts.kind,
+        outcome: facts.outcome.map(|o| serde_name(&o)),
+        reason: facts.reason,
+        concluded_at: facts.concluded_at.map(micros),
+        answer_days: facts.answer_working_days,
         tenant: s.tenant.as_str().to_owned(),
         id: id_text(s.id),
         tracking: s.tracking.to_string(),
@@ -317,15 +329,18 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
     }
     tx.prepare_cached(
         "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
-         category, channel, received_at, resolution_due, first_response_due, state, deadlines) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+         category, channel, received_at, resolution_due, first_response_due, state, deadlines, \
+         kind, outcome, reason, concluded_at, answer_days) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
          ON CONFLICT (tenant, id) DO UPDATE SET \
          tracking = excluded.tracking, version = excluded.version, status = excluded.status, \
          unit = excluded.unit, muhtarlik = excluded.muhtarlik, category = excluded.category, \
          channel = excluded.channel, received_at = excluded.received_at, \
          resolution_due = excluded.resolution_due, \
          first_response_due = excluded.first_response_due, \
-         state = excluded.state, deadlines = excluded.deadlines",
+         state = excluded.state, deadlines = excluded.deadlines, kind = excluded.kind, \
+         outcome = excluded.outcome, reason = excluded.reason, \
+         concluded_at = excluded.concluded_at, answer_days = excluded.answer_days",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -342,7 +357,12 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
             req.resolution_due,
             req.first_response_due,
             req.state,
-            req.deadlines
+            req.deadlines,
+            req.kind,
+            req.outcome,
+            req.reason,
+            req.concluded_at,
+            req.answer_days
         ])
     })
     .map_err(|e| match store_error(e) {
@@ -639,6 +659,7 @@ impl RequestStore for SqliteStore {
         let json = to_json("deadlines", deadlines)?;
         let due = deadlines.resolution_due.map(micros);
         let first = deadlines.first_response_due.map(micros);
+        let days = deadlines.answer_working_days;
         self.write(move |conn| {
             let tx = immediate(conn)?;
             let actual: Option<i64> = tx
@@ -660,9 +681,11 @@ impl RequestStore for SqliteStore {
                 });
             }
             tx.execute(
-                "UPDATE requests SET deadlines = ?3, resolution_due = ?4, first_response_due = ?5 \
+                "UPDATE requests SET deadlines = ?3, resolution_due = ?4, first_response_due = ?5, \
+                 answer_days = CASE WHEN concluded_at IS NOT NULL \
+                 AND json_extract(state, '$.answered_at') IS NOT NULL THEN ?6 END \
                  WHERE tenant = ?1 AND id = ?2",
-                params![tenant, id, json, due, first],
+                params![tenant, id, json, due, first, days],
             )
             .map_err(store_error)?;
             tx.commit().map_err(store_error)
@@ -882,6 +905,157 @@ impl OutboxStore for SqliteStore {
             while let Some(r) = rows.next().map_err(store_error)? {
                 out.push(read_entry(r)?);
             }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reports
+
+/// The key column of each report dimension.
+const DIMENSIONS: [(Dimension, &str); 5] = [
+    (Dimension::Unit, "COALESCE(unit, '')"),
+    (Dimension::Category, "category"),
+    (Dimension::Channel, "channel"),
+    (Dimension::Muhtarlik, "muhtarlik"),
+    (Dimension::Kind, "kind"),
+];
+
+/// The report cube with one `GROUP BY` per dimension over the requests that matter to
+/// the window (received in it, or received before and not concluded by its start). The
+/// class columns mirror `muhtar_core::report::Class::of`.
+fn cube_in(conn: &Connection, tenant: &str, q: &CubeQuery) -> Result<Cube, StoreError> {
+    let mut cube = Cube::default();
+    let mut args: Vec<Value> = vec![
+        Value::Text(tenant.to_owned()),
+        Value::Integer(micros(q.window.start)),
+        Value::Integer(micros(q.window.end)),
+    ];
+    let mut filter = String::new();
+    if let Some(units) = &q.units {
+        if units.is_empty() {
+            return Ok(cube);
+        }
+        filter.push_str(" AND unit IN (");
+        for (i, u) in units.iter().enumerate() {
+            if i > 0 {
+                filter.push_str(", ");
+            }
+            filter.push('?');
+            args.push(Value::Text(u.as_str().to_owned()));
+        }
+        filter.push(')');
+    }
+    for (dim, col) in DIMENSIONS {
+        let sql = format!(
+            "SELECT {col}, received_at >= ?2, \
+             CASE WHEN received_at >= ?2 AND concluded_at < ?3 THEN outcome END, \
+             CASE WHEN received_at >= ?2 AND concluded_at < ?3 AND outcome = 'negative' \
+                  THEN COALESCE(reason, '') END, \
+             CASE WHEN received_at < ?2 THEN 0 \
+                  WHEN concluded_at < ?3 THEN resolution_due IS NOT NULL AND concluded_at > resolution_due \
+                  ELSE resolution_due IS NOT NULL AND resolution_due < ?3 END, \
+             CASE WHEN received_at >= ?2 AND concluded_at < ?3 THEN answer_days END, \
+             COUNT(*) \
+             FROM requests \
+             WHERE tenant = ?1 AND received_at < ?3 \
+               AND (received_at >= ?2 OR concluded_at IS NULL OR concluded_at >= ?2){filter} \
+             GROUP BY 1, 2, 3, 4, 5, 6"
+        );
+        let mut st = conn.prepare_cached(&sql).map_err(store_error)?;
+        let mut rows = st
+            .query(rusqlite::params_from_iter(args.iter()))
+            .map_err(store_error)?;
+        while let Some(r) = rows.next().map_err(store_error)? {
+            let key: String = r.get(0).map_err(store_error)?;
+            let cohort: bool = r.get(1).map_err(store_error)?;
+            let done: Option<String> = r.get(2).map_err(store_error)?;
+            let why: Option<String> = r.get(3).map_err(store_error)?;
+            let late: bool = r.get(4).map_err(store_error)?;
+            let days: Option<i64> = r.get(5).map_err(store_error)?;
+            let n: i64 = r.get(6).map_err(store_error)?;
+            let class = Class::from_group(cohort, done.as_deref(), why, late, days)
+                .map_err(|e| StoreError::Invalid(format!("report row: {e}")))?;
+            cube.add_group(dim, key, &class, u64::try_from(n).unwrap_or(0));
+        }
+    }
+    cube.total_from(Dimension::Kind);
+    Ok(cube)
+}
+
+#[async_trait::async_trait]
+impl ReportStore for SqliteStore {
+    async fn report_cube(&self, tenant: &TenantId, query: &CubeQuery) -> Result<Cube, StoreError> {
+        let (tenant, q) = (tenant.as_str().to_owned(), query.clone());
+        self.read(move |conn| cube_in(conn, &tenant, &q)).await
+    }
+
+    async fn put_signed_report(&self, report: &SignedReport) -> Result<(), StoreError> {
+        let body = to_json("signed report", report)?;
+        let signed_at = time_text(report.signed_at)?;
+        let r = report.clone();
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            let latest: i64 = tx
+                .query_row(
+                    "SELECT COALESCE(MAX(version), 0) FROM signed_reports \
+                     WHERE tenant = ?1 AND quarter = ?2 AND scope = ?3",
+                    params![r.tenant.as_str(), r.quarter.to_string(), r.scope_key()],
+                    |row| row.get(0),
+                )
+                .map_err(store_error)?;
+            let inserted = tx.execute(
+                "INSERT INTO signed_reports (tenant, id, quarter, scope, version, supersedes, \
+                 signed_by, signed_at, content_hash, body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    r.tenant.as_str(),
+                    r.id.to_string(),
+                    r.quarter.to_string(),
+                    r.scope_key(),
+                    r.version,
+                    r.supersedes.map(|s| s.to_string()),
+                    r.signed_by,
+                    signed_at,
+                    r.content_hash,
+                    body
+                ],
+            );
+            match inserted.map_err(store_error) {
+                Ok(_) => tx.commit().map_err(store_error),
+                Err(StoreError::Duplicate { .. }) => Err(StoreError::Conflict {
+                    expected: r.version.saturating_sub(1),
+                    actual: to_u32("report version", latest)?,
+                }),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+    }
+
+    async fn signed_reports(&self, tenant: &TenantId) -> Result<Vec<SignedReport>, StoreError> {
+        let tenant = tenant.as_str().to_owned();
+        self.read(move |conn| {
+            let mut st = conn
+                .prepare_cached(
+                    "SELECT body FROM signed_reports WHERE tenant = ?1 \
+                     ORDER BY quarter, scope, version",
+                )
+                .map_err(store_error)?;
+            let bodies: Vec<String> = st
+                .query_map(params![tenant], |r| r.get(0))
+                .and_then(|rows| rows.collect())
+                .map_err(store_error)?;
+            let mut out = Vec::with_capacity(bodies.len());
+            for b in bodies {
+                out.push(
+                    serde_json::from_str::<SignedReport>(&b)
+                        .map_err(|e| StoreError::Invalid(format!("signed report: {e}")))?,
+                );
+            }
+            out.sort_by(muhtar_core::store::signed_report_order);
             Ok(out)
         })
         .await

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use muhtar_core::outbox::OutboxStatus;
 use muhtar_core::request::{EventKind, Party, RequestState};
 use muhtar_core::store::{
-    Commit, ConfigStore, Document, DocumentKind, OutboxStore, RequestRecord, RequestStore,
-    StoreError,
+    Commit, ConfigStore, Document, DocumentKind, OutboxStore, ReportStore, RequestRecord,
+    RequestStore, StoreError,
 };
 use muhtar_core::testkit::fixtures::{next_commit, t0, tenant, Spec};
 use muhtar_store_sqlite::{
@@ -189,16 +189,8 @@ fn apply_first_migration_by_hand(db: &Path) {
     }
 }
 
-/// A database made with migration 0001 only (by hand), holding data, is refused until
-/// migrated; `migrate` applies the rest and the data survives.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn older_schema_is_refused_then_migrated_forward() {
-    let dir = TempDir::new().unwrap();
-    let db = dir.path().join("muhtar.db");
-    apply_first_migration_by_hand(&db);
-
-    // Data written by a build that knew only migration 0001.
-    let c = Spec::new("old", 1).commit();
+/// Writes a commit the way a build that knew only migration 0001 did.
+fn insert_v1(db: &Path, c: &Commit) {
     let (st, d) = (&c.record.state, &c.record.deadlines);
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
@@ -254,6 +246,20 @@ async fn older_schema_is_refused_then_migrated_forward() {
         )
         .unwrap();
     }
+}
+
+/// A database made with migration 0001 only (by hand), holding data, is refused until
+/// migrated; `migrate` applies the rest and the data survives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_schema_is_refused_then_migrated_forward() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("muhtar.db");
+    apply_first_migration_by_hand(&db);
+
+    // Data written by a build that knew only migration 0001.
+    let c = Spec::new("old", 1).commit();
+    let st = &c.record.state;
+    insert_v1(&db, &c);
 
     let store = SqliteStore::open(&db, SqliteOptions::default())
         .await
@@ -263,7 +269,7 @@ async fn older_schema_is_refused_then_migrated_forward() {
         status,
         SchemaStatus {
             version: 1,
-            latest: 2
+            latest: 3
         }
     );
     assert!(status.needs_migration());
@@ -274,7 +280,7 @@ async fn older_schema_is_refused_then_migrated_forward() {
         other => panic!("expected Unavailable, got {other:?}"),
     }
 
-    assert_eq!(store.migrate().await.unwrap(), vec![2]);
+    assert_eq!(store.migrate().await.unwrap(), vec![2, 3]);
     assert!(store.schema_status().await.unwrap().is_current());
     assert_eq!(store.migrate().await.unwrap(), Vec::<u32>::new());
 
@@ -340,7 +346,7 @@ async fn edited_or_newer_schemas_are_refused() {
         store.migrate().await,
         Err(MigrateError::NewerSchema {
             found: 99,
-            known: 2
+            known: 3
         })
     ));
     // A fresh handle on the newer file refuses to work on it.
@@ -510,5 +516,76 @@ async fn sub_microsecond_bounds_are_exact() {
             assert!(!want.is_empty());
             assert_eq!(got, want, "{q:?}");
         }
+    }
+}
+
+/// Migration 0003 fills the report columns of rows written before it from their JSON
+/// state, so that the report of old data equals the pure aggregation (working days
+/// excepted, which stay unknown for old answers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_columns_of_old_rows_are_backfilled() {
+    use muhtar_core::reason::ReasonCode;
+    use muhtar_core::report::{aggregate, CubeQuery, Facts, Quarter};
+    use muhtar_core::request::Outcome;
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("muhtar.db");
+    apply_first_migration_by_hand(&db);
+    let mut records = Vec::new();
+    for (i, ending) in ["open", "negative", "withdrawn", "positive"]
+        .iter()
+        .enumerate()
+    {
+        let mut spec = Spec::new("old", 10 + i as u64);
+        spec.due = Some(t0() + chrono::Duration::days(2));
+        let c = spec.commit();
+        let at =
+            t0() + chrono::Duration::days(i as i64) + chrono::Duration::nanoseconds(123_456_789);
+        let kind = match *ending {
+            "negative" => Some(EventKind::Answered {
+                outcome: Outcome::Negative,
+                reason: Some(ReasonCode::new("no-budget")),
+                reason_text: None,
+                text: "Ödenek yok".into(),
+            }),
+            "withdrawn" => Some(EventKind::Withdrawn {
+                reason: String::new(),
+            }),
+            "positive" => Some(EventKind::Answered {
+                outcome: Outcome::Positive,
+                reason: None,
+                reason_text: None,
+                text: "Yapıldı".into(),
+            }),
+            _ => None,
+        };
+        let c = match kind {
+            None => c,
+            Some(k) => {
+                let mut a = next_commit(&c.record, k, at);
+                a.events = c.events.iter().cloned().chain(a.events).collect();
+                a.outbox = c.outbox.clone();
+                a.expected_version = 0;
+                a
+            }
+        };
+        insert_v1(&db, &c);
+        records.push(c.record);
+    }
+    let store = SqliteStore::open(&db, SqliteOptions::default())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let facts: Vec<Facts> = records.iter().map(Facts::of).collect();
+    assert!(facts.iter().filter(|f| f.concluded_at.is_some()).count() == 3);
+    for q in ["2025Q1", "2025Q2"] {
+        let query = CubeQuery {
+            window: q.parse::<Quarter>().unwrap().window(),
+            units: None,
+        };
+        assert_eq!(
+            store.report_cube(&tenant("old"), &query).await.unwrap(),
+            aggregate(&facts, &query),
+            "{q}"
+        );
     }
 }

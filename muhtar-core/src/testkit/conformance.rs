@@ -26,7 +26,7 @@ use crate::ids::{RequestId, UnitCode};
 use crate::outbox::OutboxStatus;
 use crate::request::{Channel, EventKind, Outcome, RequestState, Status};
 use crate::store::{
-    Cursor, Deadlines, Document, DocumentKind, Order, RequestQuery, RequestRecord, Store,
+    Commit, Cursor, Deadlines, Document, DocumentKind, Order, RequestQuery, RequestRecord, Store,
     StoreError,
 };
 use crate::tracking::TrackingNumber;
@@ -55,6 +55,8 @@ macro_rules! store_conformance_tests {
             deadlines_update_checks_version,
             bad_cursor_is_invalid,
             tokens_by_hash_list_and_revoke,
+            report_cube_equals_pure_aggregation,
+            signed_reports_are_frozen_and_versioned,
         );
     };
     ($make:expr) => {
@@ -677,6 +679,7 @@ pub async fn deadlines_update_checks_version<S: Store>(s: &S) {
         first_response_due: Some(t0() + Duration::days(2)),
         resolution_due: Some(t0() + Duration::days(20)),
         calendar_version: "v2".into(),
+        answer_working_days: None,
     };
     s.update_deadlines(&t, rec.state.id, 2, &d).await.unwrap();
     assert_eq!(s.load(&t, rec.state.id).await.unwrap().deadlines, d);
@@ -773,4 +776,249 @@ pub async fn tokens_by_hash_list_and_revoke<S: Store>(s: &S) {
         .unwrap()
         .is_active());
     assert_eq!(s.tokens(&tenant("tok-a")).await.unwrap().len(), 2);
+}
+
+/// Requests spread over 2025Q1 to Q3 with every kind of ending: positive and negative
+/// answers with reasons and working days, withdrawals, merges, reopenings, open ones,
+/// on time and late, instants on quarter boundaries and below the microsecond.
+async fn report_data<S: Store>(s: &S, t: &str) -> Vec<RequestRecord> {
+    use crate::reason::ReasonCode;
+    use crate::request::RequestKind;
+    let q1 = crate::report::Quarter::new(2025, 1).unwrap();
+    let q2 = q1.next();
+    let units = ["fen-isleri", "asfalt", "park-bahce", "muhtarliklar"];
+    let muhtars = ["kuzguncuk", "cengelkoy", "beylerbeyi"];
+    let cats = ["asfalt-onarim", "budama", "cop"];
+    let channels = [
+        Channel::MbsWeb,
+        Channel::Phone,
+        Channel::Whatsapp,
+        Channel::Open311,
+    ];
+    let kinds = [
+        RequestKind::Request,
+        RequestKind::Complaint,
+        RequestKind::Suggestion,
+    ];
+    let reasons = ["no-budget", "not-our-authority", "planned-later"];
+    let mut out = Vec::new();
+    for i in 0..60u64 {
+        let mut spec = Spec::new(t, 1000 + i);
+        spec.unit = units[(i % 4) as usize].into();
+        spec.muhtarlik = muhtars[(i * 7 % 3) as usize].into();
+        spec.category = cats[(i * 5 % 3) as usize].into();
+        spec.channel = channels[(i * 3 % 4) as usize];
+        spec.kind = kinds[(i * 11 % 3) as usize];
+        spec.received_at = match i {
+            0 => q1.start(),
+            1 => q2.start(),
+            2 => q2.start() - Duration::nanoseconds(1),
+            3 => q2.start() + Duration::nanoseconds(999),
+            _ => {
+                q1.start() - Duration::days(20)
+                    + Duration::days((i * 53 % 190) as i64)
+                    + Duration::hours((i * 7 % 24) as i64)
+            }
+        };
+        spec.due = match i % 7 {
+            0 => None,
+            1 => Some(q2.start() - Duration::microseconds(1)),
+            k => Some(spec.received_at + Duration::days(3 + k as i64 * 4)),
+        };
+        let mut rec = insert(s, &spec).await;
+        let at = spec.received_at + Duration::hours((i * 29 % 40 * 24) as i64 / 3 + 1);
+        let at = if i % 13 == 5 { q2.start() } else { at };
+        let step = |rec: &RequestRecord, kind: EventKind, at, days: Option<u32>| {
+            let mut c = next_commit(rec, kind, at);
+            c.record.deadlines.answer_working_days = days;
+            c
+        };
+        let answer = |outcome, reason: Option<&str>| EventKind::Answered {
+            outcome,
+            reason: reason.map(ReasonCode::new),
+            reason_text: None,
+            text: "Cevap".into(),
+        };
+        let commits: Vec<Commit> = match i % 9 {
+            0 | 4 => vec![step(
+                &rec,
+                answer(Outcome::Positive, None),
+                at,
+                Some((i % 6) as u32),
+            )],
+            1 | 6 => vec![step(
+                &rec,
+                answer(Outcome::Negative, Some(reasons[(i % 3) as usize])),
+                at,
+                Some((i % 4) as u32),
+            )],
+            2 => vec![step(
+                &rec,
+                EventKind::Withdrawn {
+                    reason: "Gerek kalmadı".into(),
+                },
+                at,
+                None,
+            )],
+            3 => vec![step(
+                &rec,
+                EventKind::Merged {
+                    into: out
+                        .first()
+                        .map(|r: &RequestRecord| r.state.tracking)
+                        .unwrap_or(rec.state.tracking),
+                },
+                at,
+                None,
+            )],
+            5 => {
+                // Answered, then reopened: open again.
+                let a = step(&rec, answer(Outcome::Positive, None), at, Some(2));
+                let b = step(
+                    &a.record,
+                    EventKind::Reopened {
+                        reason: "Yapılmadı".into(),
+                    },
+                    at + Duration::days(1),
+                    None,
+                );
+                vec![a, b]
+            }
+            // Answered without working days (as before migration 0003).
+            7 => vec![step(&rec, answer(Outcome::Positive, None), at, None)],
+            _ => vec![],
+        };
+        for c in commits {
+            s.commit(&c)
+                .await
+                .unwrap_or_else(|e| panic!("report fixture {i}: {e}"));
+            rec = c.record;
+        }
+        out.push(rec);
+    }
+    // Another tenant's requests never count.
+    let mut other = Spec::new("other-tenant", 900);
+    other.received_at = q1.start() + Duration::days(3);
+    insert(s, &other).await;
+    out
+}
+
+/// The store's report cube equals [`crate::report::aggregate`] over the same requests,
+/// for several quarters and unit scopes (including an empty and an unknown unit list).
+pub async fn report_cube_equals_pure_aggregation<S: Store>(s: &S) {
+    use crate::report::{aggregate, CubeQuery, Facts, Quarter};
+    let all = report_data(s, "rep").await;
+    let facts: Vec<Facts> = all.iter().map(Facts::of).collect();
+    let scopes: Vec<Option<Vec<UnitCode>>> = vec![
+        None,
+        Some(vec![
+            UnitCode::new("fen-isleri").unwrap(),
+            UnitCode::new("asfalt").unwrap(),
+        ]),
+        Some(vec![UnitCode::new("park-bahce").unwrap()]),
+        Some(vec![]),
+        Some(vec![UnitCode::new("no-such-unit").unwrap()]),
+    ];
+    let mut nonempty = 0;
+    for q in ["2024Q4", "2025Q1", "2025Q2", "2025Q3"] {
+        let quarter: Quarter = q.parse().unwrap();
+        for units in &scopes {
+            let query = CubeQuery {
+                window: quarter.window(),
+                units: units.clone(),
+            };
+            let want = aggregate(&facts, &query);
+            let got = s.report_cube(&tenant("rep"), &query).await.unwrap();
+            assert_eq!(got, want, "cube of {q} for units {units:?}");
+            if want.total.received > 0 {
+                nonempty += 1;
+            }
+        }
+    }
+    // The data exercises what the report counts.
+    let q1 = aggregate(
+        &facts,
+        &CubeQuery {
+            window: "2025Q1".parse::<Quarter>().unwrap().window(),
+            units: None,
+        },
+    );
+    let q2 = aggregate(
+        &facts,
+        &CubeQuery {
+            window: "2025Q2".parse::<Quarter>().unwrap().window(),
+            units: None,
+        },
+    );
+    assert!(nonempty >= 6, "too few non-empty cubes: {nonempty}");
+    for t in [&q1.total, &q2.total] {
+        assert!(
+            t.positive > 0 && t.negative > 0 && t.open_at_end > 0,
+            "{t:?}"
+        );
+    }
+    assert!(q1.total.answered_late + q2.total.answered_late > 0);
+    assert!(q1.total.overdue_at_end + q2.total.overdue_at_end > 0);
+    assert!(q2.total.carried_over > 0);
+    assert!(q1.total.reasons.len() + q2.total.reasons.len() >= 3);
+    assert!(!q1.total.answer_days.is_empty());
+}
+
+/// A signed report reads back exactly (its hash still matches); a second report with
+/// the same quarter, scope and version, or the same id, is a conflict and changes
+/// nothing; the list is ordered by quarter, scope and version, per tenant.
+pub async fn signed_reports_are_frozen_and_versioned<S: Store>(s: &S) {
+    use crate::report::{content_hash, Cube, Quarter, QuarterlyReport, SignedReport};
+    let org = organisation("sig");
+    let make = |q: &str, unit: Option<&str>, version: u32, n: u128| {
+        let quarter: Quarter = q.parse().unwrap();
+        let unit = unit.map(|u| UnitCode::new(u).unwrap());
+        let mut cube = Cube::default();
+        cube.total.received = n as u64;
+        cube.total.answer_days.insert(3, 2);
+        cube.total.answer_days.insert(4, 1);
+        let report = QuarterlyReport::build(&cube, &org, quarter, unit.as_ref(), quarter.end());
+        SignedReport {
+            id: uuid::Uuid::from_u128(n),
+            tenant: tenant("sig"),
+            quarter,
+            unit,
+            version,
+            supersedes: (version > 1).then(|| uuid::Uuid::from_u128(n - 1)),
+            signed_by: "official@ayse".into(),
+            official: report.responsible_official.clone(),
+            signed_at: quarter.end() + Duration::days(3),
+            note: "Onaylandı; ölçüm \"tamam\"".into(),
+            content_hash: content_hash(&report),
+            report,
+        }
+    };
+    let a1 = make("2025Q2", None, 1, 1);
+    let a2 = make("2025Q2", None, 2, 2);
+    let u1 = make("2025Q2", Some("fen-isleri"), 1, 3);
+    let b1 = make("2025Q1", None, 1, 4);
+    for r in [&a1, &u1, &b1, &a2] {
+        s.put_signed_report(r).await.unwrap();
+    }
+    let got = s.signed_reports(&tenant("sig")).await.unwrap();
+    assert_eq!(got, vec![b1.clone(), a1.clone(), a2.clone(), u1.clone()]);
+    for r in &got {
+        r.verify().unwrap();
+        assert_eq!(r.report.totals.mean_working_days, Some(3.33));
+    }
+    // Same quarter, scope and version: conflict, nothing written.
+    let mut again = make("2025Q2", None, 2, 10);
+    again.note = "başka".into();
+    assert!(matches!(
+        s.put_signed_report(&again).await,
+        Err(StoreError::Conflict { actual: 2, .. })
+    ));
+    // Same id: conflict.
+    let same_id = make("2025Q3", None, 1, 1);
+    assert!(matches!(
+        s.put_signed_report(&same_id).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(s.signed_reports(&tenant("sig")).await.unwrap(), got);
+    assert!(s.signed_reports(&tenant("other")).await.unwrap().is_empty());
 }

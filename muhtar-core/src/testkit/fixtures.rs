@@ -157,6 +157,8 @@ pub struct Spec {
     pub received_at: DateTime<Utc>,
     /// Resolution deadline.
     pub due: Option<DateTime<Utc>>,
+    /// Kind.
+    pub kind: RequestKind,
 }
 
 impl Spec {
@@ -171,6 +173,7 @@ impl Spec {
             channel: Channel::MbsWeb,
             received_at: t0() + chrono::Duration::hours(seed as i64),
             due: Some(t0() + chrono::Duration::days(15)),
+            kind: RequestKind::Request,
         }
     }
 
@@ -183,6 +186,7 @@ impl Spec {
         let mut req = new_request(&self.muhtarlik);
         req.category = self.category.clone();
         req.channel = self.channel;
+        req.kind = self.kind;
         req.received_at = Some(self.received_at);
         let content = req
             .validate(&org, self.received_at)
@@ -235,6 +239,7 @@ impl Spec {
                     first_response_due: None,
                     resolution_due: self.due,
                     calendar_version: "test".into(),
+                    answer_working_days: None,
                 },
             },
             outbox,

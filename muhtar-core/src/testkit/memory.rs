@@ -11,7 +11,7 @@ use crate::outbox::{OutboxEntry, OutboxMessage, OutboxStatus};
 use crate::request::Event;
 use crate::store::{
     sort_key, Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, Order, OutboxStore,
-    Page, RequestQuery, RequestRecord, RequestStore, StoreError,
+    Page, ReportStore, RequestQuery, RequestRecord, RequestStore, StoreError,
 };
 use crate::tracking::TrackingNumber;
 
@@ -23,6 +23,7 @@ struct Inner {
     outbox: Vec<OutboxEntry>,
     keys: HashSet<String>,
     tokens: Vec<crate::token::ApiToken>,
+    reports: Vec<crate::report::SignedReport>,
 }
 
 /// Everything in memory behind one mutex: each call is atomic, like a transaction.
@@ -399,5 +400,71 @@ impl crate::token::TokenStore for MemoryStore {
             .ok_or_else(|| not_found("token"))?;
         t.revoked_at.get_or_insert(at);
         Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl ReportStore for MemoryStore {
+    async fn report_cube(
+        &self,
+        tenant: &TenantId,
+        query: &crate::report::CubeQuery,
+    ) -> Result<crate::report::Cube, StoreError> {
+        let g = self.lock();
+        let facts: Vec<crate::report::Facts> = g
+            .requests
+            .iter()
+            .filter(|((t, _), _)| t == tenant)
+            .map(|(_, (rec, _))| crate::report::Facts::of(rec))
+            .collect();
+        Ok(crate::report::aggregate(&facts, query))
+    }
+
+    async fn put_signed_report(
+        &self,
+        report: &crate::report::SignedReport,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let latest = g
+            .reports
+            .iter()
+            .filter(|r| {
+                r.tenant == report.tenant
+                    && r.quarter == report.quarter
+                    && r.scope_key() == report.scope_key()
+            })
+            .map(|r| r.version)
+            .max()
+            .unwrap_or(0);
+        let taken = g.reports.iter().any(|r| {
+            r.id == report.id
+                || (r.tenant == report.tenant
+                    && r.quarter == report.quarter
+                    && r.scope_key() == report.scope_key()
+                    && r.version == report.version)
+        });
+        if taken {
+            return Err(StoreError::Conflict {
+                expected: report.version.saturating_sub(1),
+                actual: latest,
+            });
+        }
+        g.reports.push(report.clone());
+        Ok(())
+    }
+
+    async fn signed_reports(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<crate::report::SignedReport>, StoreError> {
+        let mut v: Vec<_> = self
+            .lock()
+            .reports
+            .iter()
+            .filter(|r| &r.tenant == tenant)
+            .cloned()
+            .collect();
+        v.sort_by(crate::store::signed_report_order);
+        Ok(v)
     }
 }

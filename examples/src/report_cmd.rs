@@ -1,0 +1,242 @@
+//! `muhtar report`: the quarterly report of Genelge 2015/8 (draft, sign-off, signed
+//! reports) in JSON, CSV or HTML.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use muhtar_core::ids::UnitCode;
+use muhtar_core::report::render::{self, CsvOptions, Format, Separator};
+use muhtar_core::report::Quarter;
+
+use crate::state_cmd::{self, Global};
+
+/// `muhtar report`.
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ReportArgs {
+    /// Sign off, list or show signed reports; without one, the draft report.
+    #[command(subcommand)]
+    pub action: Option<ReportAction>,
+    #[command(flatten)]
+    pub draft: DraftArgs,
+}
+
+/// What to report on and how to write it.
+#[derive(Debug, Clone, Args)]
+pub struct DraftArgs {
+    /// Quarter, e.g. 2026Q1 (default: the last quarter that has ended).
+    #[arg(long)]
+    pub quarter: Option<String>,
+    /// Narrow to this unit and the units below it.
+    #[arg(long)]
+    pub unit: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Output options.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// json, csv or html.
+    #[arg(long, default_value = "json")]
+    pub format: String,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// CSV field separator: comma (decimal point `.`) or semicolon (decimal comma, for
+    /// spreadsheets in Turkish locale).
+    #[arg(long, default_value = "comma")]
+    pub csv_separator: String,
+}
+
+/// `muhtar report <action>`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ReportAction {
+    /// Sign off an ended quarter's report (the responsible official: `--as official`).
+    /// Signing again makes a correction, the next version.
+    Sign {
+        /// Quarter, e.g. 2026Q1.
+        #[arg(long)]
+        quarter: String,
+        /// Narrow to this unit and the units below it.
+        #[arg(long)]
+        unit: Option<String>,
+        /// The sign-off note (for a correction: what was corrected).
+        #[arg(long)]
+        note: String,
+    },
+    /// List the signed reports.
+    List,
+    /// Show a signed report by id.
+    Show {
+        /// The signed report's id (from `report list`).
+        id: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+fn unit(s: Option<&str>) -> Result<Option<UnitCode>, String> {
+    s.map(|u| UnitCode::new(u).map_err(|e| format!("--unit {u}: {e}")))
+        .transpose()
+}
+
+fn output(o: &OutputArgs) -> Result<(Format, CsvOptions), String> {
+    let format: Format = o.format.parse()?;
+    let separator: Separator = o.csv_separator.parse()?;
+    Ok((format, CsvOptions { separator }))
+}
+
+/// Writes `text` to `out` (through a temporary file renamed into place, so a reader never
+/// sees half a report) or to standard output.
+fn write(out: Option<&Path>, text: &str) -> Result<(), String> {
+    match out {
+        None => {
+            print!("{text}");
+            if !text.ends_with('\n') {
+                println!();
+            }
+            Ok(())
+        }
+        Some(path) => {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let tmp = dir.join(format!(
+                ".{}.tmp-{}",
+                path.file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("report"),
+                std::process::id()
+            ));
+            std::fs::write(&tmp, text)
+                .and_then(|_| std::fs::rename(&tmp, path))
+                .map_err(|e| {
+                    let _ = std::fs::remove_file(&tmp);
+                    format!("cannot write {}: {e}", path.display())
+                })
+        }
+    }
+}
+
+/// Runs `muhtar report`.
+pub async fn run(g: &Global, a: &ReportArgs) -> Result<(), String> {
+    let (mbs, tenant) = state_cmd::service(g).await?;
+    let actor = state_cmd::actor(g, &tenant)?;
+    match &a.action {
+        None => {
+            let d = &a.draft;
+            let (format, csv) = output(&d.output)?;
+            let quarter = match &d.quarter {
+                Some(q) => q.parse::<Quarter>().map_err(|e| e.to_string())?,
+                None => Quarter::containing(chrono::Utc::now()).previous(),
+            };
+            let unit = unit(d.unit.as_deref())?;
+            let report = mbs
+                .report(&actor, quarter, unit.as_ref())
+                .await
+                .map_err(|e| e.to_string())?;
+            write(
+                d.output.out.as_deref(),
+                &render::render(&report, format, csv),
+            )
+        }
+        Some(ReportAction::Sign {
+            quarter,
+            unit: u,
+            note,
+        }) => {
+            let quarter: Quarter = quarter
+                .parse()
+                .map_err(|e: muhtar_core::report::ReportError| e.to_string())?;
+            let unit = unit(u.as_deref())?;
+            let s = mbs
+                .sign_report(&actor, quarter, unit.as_ref(), note)
+                .await
+                .map_err(|e| e.to_string())?;
+            if g.json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "id": s.id,
+                        "quarter": s.quarter,
+                        "unit": s.unit,
+                        "version": s.version,
+                        "supersedes": s.supersedes,
+                        "signed_by": s.signed_by,
+                        "signed_at": s.signed_at,
+                        "content_hash": s.content_hash,
+                    })
+                );
+            } else {
+                println!(
+                    "signed {} {} version {} ({}), sha256 {}",
+                    s.quarter,
+                    s.unit
+                        .as_ref()
+                        .map(|u| u.as_str())
+                        .unwrap_or("(whole tenant)"),
+                    s.version,
+                    s.id,
+                    s.content_hash
+                );
+            }
+            Ok(())
+        }
+        Some(ReportAction::List) => {
+            let all = mbs
+                .signed_reports(&actor)
+                .await
+                .map_err(|e| e.to_string())?;
+            if g.json {
+                let items: Vec<serde_json::Value> = all
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "id": s.id,
+                            "quarter": s.quarter,
+                            "unit": s.unit,
+                            "version": s.version,
+                            "supersedes": s.supersedes,
+                            "signed_by": s.signed_by,
+                            "signed_at": s.signed_at,
+                            "note": s.note,
+                            "content_hash": s.content_hash,
+                            "received": s.report.totals.received,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(items));
+            } else if all.is_empty() {
+                println!("no signed reports");
+            } else {
+                for s in &all {
+                    println!(
+                        "{}  {}  {:<20} v{}  {}  {}  {}",
+                        s.id,
+                        s.quarter,
+                        s.unit.as_ref().map(|u| u.as_str()).unwrap_or("(tenant)"),
+                        s.version,
+                        s.signed_at.format("%Y-%m-%d %H:%M UTC"),
+                        s.signed_by,
+                        s.note
+                    );
+                }
+            }
+            Ok(())
+        }
+        Some(ReportAction::Show { id, output: o }) => {
+            let (format, csv) = output(o)?;
+            let id: uuid::Uuid = id
+                .parse()
+                .map_err(|e| format!("signed report id {id:?}: {e}"))?;
+            let s = mbs
+                .signed_report(&actor, id)
+                .await
+                .map_err(|e| e.to_string())?;
+            s.verify().map_err(|e| e.to_string())?;
+            write(o.out.as_deref(), &render::render_signed(&s, format, csv))
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! From a cube to the report: names, reason texts, averages, breakdown rows.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Cube, Dimension, Quarter, Tally};
+use crate::ids::{TenantId, UnitCode};
+use crate::org::{OfficialTitle, Organisation};
+use crate::reason::ReasonCode;
+
+/// The format tag of the JSON.
+pub const FORMAT: &str = "muhtar-quarterly-report/1";
+
+/// How many categories `top_categories` lists.
+pub const TOP_CATEGORIES: usize = 10;
+
+/// The quarterly report (üç aylık rapor) of one tenant, or one unit and those below it.
+/// Field names are stable: see the [module documentation](super).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuarterlyReport {
+    /// `muhtar-quarterly-report/1`.
+    pub format: String,
+    /// Tenant id.
+    pub tenant: TenantId,
+    /// Tenant name.
+    pub tenant_name: String,
+    /// The quarter.
+    pub quarter: Quarter,
+    /// Its start and end in Istanbul local time.
+    pub period: Period,
+    /// What it covers.
+    pub scope: Scope,
+    /// When it was computed.
+    pub generated_at: DateTime<Utc>,
+    /// The responsible official who signs it (Genelge 2015/8 item 5), if named.
+    pub responsible_official: Option<OfficialRef>,
+    /// The counts of the whole scope.
+    pub totals: Counts,
+    /// Per unit.
+    pub by_unit: Vec<Row>,
+    /// Per category, most requests first.
+    pub by_category: Vec<Row>,
+    /// The ten categories with most requests.
+    pub top_categories: Vec<Row>,
+    /// Per channel.
+    pub by_channel: Vec<Row>,
+    /// Per neighbourhood (mahalle / köy).
+    pub by_muhtarlik: Vec<Row>,
+    /// Per request kind.
+    pub by_kind: Vec<Row>,
+    /// What every count means.
+    pub definitions: Vec<Definition>,
+}
+
+/// A quarter's bounds in local time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    /// Start, included.
+    pub start: DateTime<FixedOffset>,
+    /// End, excluded.
+    pub end: DateTime<FixedOffset>,
+}
+
+/// What a report covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    /// The unit it is narrowed to; `None`: the whole tenant.
+    pub unit: Option<UnitCode>,
+    /// That unit's name.
+    pub unit_name: Option<String>,
+    /// The units covered (the unit and those below it); empty for the whole tenant.
+    pub units: Vec<UnitCode>,
+}
+
+/// The official, as printed on the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficialRef {
+    /// Title, e.g. `genel-sekreter-yardimcisi`.
+    pub title: OfficialTitle,
+    /// Name.
+    pub name: String,
+}
+
+/// One row of a breakdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// The code (unit, category, channel, muhtarlık or kind); empty: not routed.
+    pub key: String,
+    /// Its name in Turkish.
+    pub name: String,
+    /// Its counts.
+    pub counts: Counts,
+}
+
+/// The counts of a report or of one breakdown row. See the module docs for definitions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Received in the quarter.
+    pub received: u64,
+    /// Answered positive (olumlu).
+    pub positive: u64,
+    /// Answered negative (olumsuz).
+    pub negative: u64,
+    /// The negative ones by reason (gerekçe), most first.
+    pub not_fulfilled: Vec<ReasonCount>,
+    /// Still open at the quarter's end.
+    pub open_at_end: u64,
+    /// Answered within the deadline.
+    pub answered_on_time: u64,
+    /// Answered after the deadline.
+    pub answered_late: u64,
+    /// Open and overdue at the quarter's end.
+    pub overdue_at_end: u64,
+    /// Carried over from earlier quarters.
+    pub carried_over: u64,
+    /// Answers the working-day figures are made of.
+    pub answered_with_days: u64,
+    /// Median working days to answer.
+    pub median_working_days: Option<f64>,
+    /// Mean working days to answer.
+    pub mean_working_days: Option<f64>,
+}
+
+/// A reason and how many negative answers gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonCount {
+    /// Reason code.
+    pub code: String,
+    /// The reason's text.
+    pub text: String,
+    /// Count.
+    pub count: u64,
+}
+
+/// A definition printed with the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Definition {
+    /// The field.
+    pub field: String,
+    /// What it means, in Turkish.
+    pub text: String,
+}
+
+impl Counts {
+    fn of(t: &Tally, org: &Organisation) -> Counts {
+        let mut not_fulfilled: Vec<ReasonCount> = t
+            .reasons
+            .iter()
+            .map(|(code, count)| ReasonCount {
+                code: code.clone(),
+                text: reason_text(code, org),
+                count: *count,
+            })
+            .collect();
+        not_fulfilled.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+        Counts {
+            received: t.received,
+            positive: t.positive,
+            negative: t.negative,
+            not_fulfilled,
+            open_at_end: t.open_at_end,
+            answered_on_time: t.answered_on_time,
+            answered_late: t.answered_late,
+            overdue_at_end: t.overdue_at_end,
+            carried_over: t.carried_over,
+            answered_with_days: t.answered_with_days(),
+            median_working_days: t.median_working_days(),
+            mean_working_days: t.mean_working_days(),
+        }
+    }
+
+    /// The share answered on time, in percent, if anything was answered.
+    pub fn on_time_percent(&self) -> Option<f64> {
+        let done = self.answered_on_time + self.answered_late;
+        (done > 0).then(|| (self.answered_on_time as f64 * 1000.0 / done as f64).round() / 10.0)
+    }
+}
+
+fn reason_text(code: &str, org: &Organisation) -> String {
+    if code.is_empty() {
+        return "Gerekçe belirtilmemiş".into();
+    }
+    ReasonCode::new(code)
+        .definition(org)
+        .map(|d| d.name)
+        .unwrap_or_else(|_| code.to_owned())
+}
+
+/// The Turkish name of a channel's stable name.
+pub fn channel_name(key: &str) -> String {
+    match key {
+        "mbs-web" => "MBS web",
+        "email" => "E-posta",
+        "mobile-app" => "Mobil uygulama",
+        "whatsapp" => "WhatsApp",
+        "bip" => "BiP",
+        "phone" => "Telefon",
+        "petition" => "Dilekçe",
+        "in-person" => "Yüz yüze",
+        "cimer" => "CİMER",
+        "acik-kapi" => "Açık Kapı",
+        "metropolitan-system" => "Büyükşehir sistemi",
+        "social-media" => "Sosyal medya",
+        "ministry-letter" => "Bakanlık yazısı",
+        "open311" => "Open311",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// The Turkish name of a request kind's stable name.
+pub fn kind_name(key: &str) -> String {
+    match key {
+        "request" => "Talep",
+        "suggestion" => "Öneri",
+        "complaint" => "Şikâyet",
+        "information-request" => "Bilgi talebi",
+        other => other,
+    }
+    .to_owned()
+}
+
+fn definitions() -> Vec<Definition> {
+    let d = |f: &str, t: &str| Definition {
+        field: f.into(),
+        text: t.into(),
+    };
+    vec![
+        d("quarter", "Çeyrek, Türkiye saatiyle (Europe/Istanbul) ilk günün 00:00'ından sonraki çeyreğin ilk gününün 00:00'ına kadardır (2026Q1: 1 Ocak 00:00 – 1 Nisan 00:00)."),
+        d("received", "Alınma anı çeyrek içinde olan talepler. Aşağıdaki sayıların tümü (devreden hariç) bu talepler içindir."),
+        d("positive", "Çeyrek bitmeden olumlu sonuçlandırılanlar (yerine getirildi veya programa alındı)."),
+        d("negative", "Çeyrek bitmeden olumsuz sonuçlandırılanlar; muhtarın geri çektiği ve mükerrer olduğu için birleştirilen talepler dahil."),
+        d("not_fulfilled", "Olumsuz sonuçlananların gerekçeye göre dağılımı; toplamı olumsuz sayısına eşittir."),
+        d("open_at_end", "Çeyrek sonunda sonuçlanmamış olanlar. Olumlu + olumsuz + açık = alınan."),
+        d("answered_on_time", "Cevap süresi (son tarih) içinde sonuçlandırılanlar; son tarihi olmayanlar süresinde sayılır."),
+        d("answered_late", "Son tarihten sonra sonuçlandırılanlar. Süresinde + gecikmeli = olumlu + olumsuz."),
+        d("overdue_at_end", "Çeyrek sonunda açık olup son tarihi çeyrek bitmeden geçmiş olanlar."),
+        d("carried_over", "Önceki çeyreklerde alınıp bu çeyreğin başında hâlâ sonuçlanmamış talepler."),
+        d("median_working_days", "Çeyrek bitmeden cevaplananlarda alınma gününden sonraki ilk iş gününden cevap gününe kadar geçen iş günü (aynı gün cevap: 0); talebin süre politikasının sayım biçimiyle ve cevap anındaki takvimle. Ortanca ve ortalama iki ondalıkla."),
+        d("scope", "Kapsam: kurumun tamamı ya da bir birim ve altındaki birimler; talep şu an bulunduğu birime sayılır."),
+        d("state", "Rapor her talebin güncel durumunu okur: çeyrek içinde cevaplanıp sonra yeniden açılan talep açık sayılır. İmzalanan rapor dondurulur, sonradan değişmez."),
+    ]
+}
+
+impl QuarterlyReport {
+    /// Builds the report of `quarter` for the tenant of `org`, narrowed to `unit` and
+    /// those below it when given, from its cube.
+    pub fn build(
+        cube: &Cube,
+        org: &Organisation,
+        quarter: Quarter,
+        unit: Option<&UnitCode>,
+        generated_at: DateTime<Utc>,
+    ) -> QuarterlyReport {
+        let scope_units = unit.map(|u| super::scope_units(org, u)).unwrap_or_default();
+        let official = match unit {
+            Some(u) => org.official_for(u),
+            None => org.reporting_official(),
+        };
+        let empty = BTreeMap::new();
+        let rows = |d: Dimension, all: Vec<(String, String)>| -> Vec<Row> {
+            let tallies = cube.by.get(&d).unwrap_or(&empty);
+            let mut keys: BTreeMap<String, String> = all.into_iter().collect();
+            for k in tallies.keys() {
+                keys.entry(k.clone()).or_insert_with(|| k.clone());
+            }
+            let zero = Tally::default();
+            let mut rows: Vec<Row> = keys
+                .into_iter()
+                .map(|(key, name)| Row {
+                    counts: Counts::of(tallies.get(&key).unwrap_or(&zero), org),
+                    key,
+                    name,
+                })
+                .collect();
+            rows.sort_by(|a, b| {
+                (b.counts.received, b.counts.carried_over)
+                    .cmp(&(a.counts.received, a.counts.carried_over))
+                    .then_with(|| a.key.cmp(&b.key))
+            });
+            rows
+        };
+        let unit_rows: Vec<(String, String)> = org
+            .units
+            .iter()
+            .filter(|u| u.active && (unit.is_none() || scope_units.contains(&u.code)))
+            .map(|u| (u.code.to_string(), u.name.clone()))
+            .collect();
+        let mut by_unit = rows(Dimension::Unit, unit_rows);
+        for r in &mut by_unit {
+            if r.key.is_empty() {
+                r.name = "Yönlendirilmemiş".into();
+            } else if let Some(u) = UnitCode::new(r.key.clone()).ok().and_then(|c| org.unit(&c)) {
+                r.name = u.name.clone();
+            }
+        }
+        let by_category = rows(
+            Dimension::Category,
+            org.categories
+                .iter()
+                .map(|c| (c.code.clone(), c.name.clone()))
+                .collect(),
+        );
+        let top_categories = by_category
+            .iter()
+            .filter(|r| r.counts.received > 0)
+            .take(TOP_CATEGORIES)
+            .cloned()
+            .collect();
+        let mut by_channel = rows(Dimension::Channel, vec![]);
+        for r in &mut by_channel {
+            r.name = channel_name(&r.key);
+        }
+        let by_muhtarlik = rows(
+            Dimension::Muhtarlik,
+            org.muhtarliklar
+                .iter()
+                .map(|m| (m.code.to_string(), m.name.clone()))
+                .collect(),
+        );
+        let mut by_kind = rows(Dimension::Kind, vec![]);
+        for r in &mut by_kind {
+            r.name = kind_name(&r.key);
+        }
+        QuarterlyReport {
+            format: FORMAT.into(),
+            tenant: org.tenant.id.clone(),
+            tenant_name: org.tenant.name.clone(),
+            quarter,
+            period: Period {
+                start: crate::calendar::to_istanbul(quarter.start()),
+                end: crate::calendar::to_istanbul(quarter.end()),
+            },
+            scope: Scope {
+                unit: unit.cloned(),
+                unit_name: unit.and_then(|u| org.unit(u)).map(|u| u.name.clone()),
+                units: scope_units,
+            },
+            generated_at,
+            responsible_official: official.map(|o| OfficialRef {
+                title: o.title,
+                name: o.person.name.clone(),
+            }),
+            totals: Counts::of(&cube.total, org),
+            by_unit,
+            by_category,
+            top_categories,
+            by_channel,
+            by_muhtarlik,
+            by_kind,
+            definitions: definitions(),
+        }
+    }
+
+    /// Every breakdown with its name, in report order.
+    pub fn breakdowns(&self) -> [(&'static str, &'static str, &[Row]); 5] {
+        [
+            ("by_unit", "Birimlere göre", &self.by_unit),
+            ("by_category", "Kategorilere göre", &self.by_category),
+            ("by_channel", "Başvuru kanalına göre", &self.by_channel),
+            ("by_muhtarlik", "Mahalle / köye göre", &self.by_muhtarlik),
+            ("by_kind", "Talep türüne göre", &self.by_kind),
+        ]
+    }
+}

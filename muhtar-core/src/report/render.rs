@@ -1,0 +1,568 @@
+//! The report as JSON, CSV (UTF-8 with BOM, comma or semicolon) and a self-contained
+//! HTML page in Turkish with inline SVG charts, printable on A4.
+//!
+//! ```
+//! use muhtar_core::report::{render, Cube, Quarter, QuarterlyReport};
+//! let org = muhtar_core::testkit::fixtures::organisation("demo");
+//! let q: Quarter = "2025Q1".parse().unwrap();
+//! let r = QuarterlyReport::build(&Cube::default(), &org, q, None, q.end());
+//! assert!(render::json(&r).contains("\"format\": \"muhtar-quarterly-report/1\""));
+//! let csv = render::csv(&r, render::CsvOptions { separator: render::Separator::Semicolon });
+//! assert!(csv.starts_with('\u{feff}'));
+//! assert!(render::html(&r).contains("<svg"));
+//! ```
+
+use std::fmt::Write as _;
+
+use super::{Counts, QuarterlyReport, Row, SignedReport};
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// JSON with the stable field names.
+    Json,
+    /// CSV for spreadsheets.
+    Csv,
+    /// A self-contained HTML page.
+    Html,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            "html" => Ok(Format::Html),
+            _ => Err(format!(
+                "unknown report format {s:?}: expected json, csv or html"
+            )),
+        }
+    }
+}
+
+/// The CSV field separator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Separator {
+    /// `,` with `.` as the decimal point.
+    #[default]
+    Comma,
+    /// `;` with `,` as the decimal point: what a spreadsheet in Turkish locale expects.
+    Semicolon,
+}
+
+/// CSV options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CsvOptions {
+    /// Field separator (and with it the decimal mark).
+    pub separator: Separator,
+}
+
+/// The report as pretty-printed JSON.
+pub fn json(r: &QuarterlyReport) -> String {
+    serde_json::to_string_pretty(r).expect("a report always serialises")
+}
+
+/// A signed report (sign-off data and the frozen report) as pretty-printed JSON.
+pub fn signed_json(s: &SignedReport) -> String {
+    serde_json::to_string_pretty(s).expect("a report always serialises")
+}
+
+/// The report in `format` (`csv` options apply to CSV only).
+pub fn render(r: &QuarterlyReport, format: Format, csv: CsvOptions) -> String {
+    match format {
+        Format::Json => json(r),
+        Format::Csv => csv_inner(r, csv, None),
+        Format::Html => html(r),
+    }
+}
+
+/// A signed report in `format`: JSON includes the sign-off data; CSV and HTML show it.
+pub fn render_signed(s: &SignedReport, format: Format, csv: CsvOptions) -> String {
+    match format {
+        Format::Json => signed_json(s),
+        Format::Csv => csv_inner(&s.report, csv, Some(s)),
+        Format::Html => html_inner(&s.report, Some(s)),
+    }
+}
+
+impl Format {
+    /// The media type of the output.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
+        }
+    }
+}
+
+impl std::str::FromStr for Separator {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "," | "comma" => Ok(Separator::Comma),
+            ";" | "semicolon" => Ok(Separator::Semicolon),
+            _ => Err(format!(
+                "unknown CSV separator {s:?}: expected comma or semicolon"
+            )),
+        }
+    }
+}
+
+const COLUMNS: [(&str, &str); 12] = [
+    ("received", "Alınan"),
+    ("positive", "Olumlu"),
+    ("negative", "Olumsuz"),
+    ("open_at_end", "Dönem sonu açık"),
+    ("answered_on_time", "Süresinde cevaplanan"),
+    ("answered_late", "Gecikmeli cevaplanan"),
+    ("overdue_at_end", "Açık ve süresi geçmiş"),
+    ("carried_over", "Önceki dönemden devreden"),
+    ("answered_with_days", "İş günü hesaplanan cevap"),
+    ("median_working_days", "Ortanca cevap süresi (iş günü)"),
+    ("mean_working_days", "Ortalama cevap süresi (iş günü)"),
+    ("on_time_percent", "Süresinde cevap oranı (%)"),
+];
+
+fn values(c: &Counts) -> [Option<f64>; 12] {
+    let n = |v: u64| Some(v as f64);
+    [
+        n(c.received),
+        n(c.positive),
+        n(c.negative),
+        n(c.open_at_end),
+        n(c.answered_on_time),
+        n(c.answered_late),
+        n(c.overdue_at_end),
+        n(c.carried_over),
+        n(c.answered_with_days),
+        c.median_working_days,
+        c.mean_working_days,
+        c.on_time_percent(),
+    ]
+}
+
+/// The report as CSV: UTF-8 with a byte-order mark (so spreadsheets read the Turkish
+/// letters), CRLF line ends, one row per total and breakdown row with a column per
+/// count and one per reason code (`Gerekçe: <text>`), Turkish headers. Cells that a
+/// spreadsheet would read as a formula are prefixed with `'`.
+pub fn csv(r: &QuarterlyReport, o: CsvOptions) -> String {
+    csv_inner(r, o, None)
+}
+
+fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Option<&SignedReport>) -> String {
+    let (sep, dec) = match o.separator {
+        Separator::Comma => (',', '.'),
+        Separator::Semicolon => (';', ','),
+    };
+    let mut out = String::from('\u{feff}');
+    let mut line = |cells: Vec<String>| {
+        let cells: Vec<String> = cells.iter().map(|c| csv_cell(c, sep)).collect();
+        out.push_str(&cells.join(&sep.to_string()));
+        out.push_str("\r\n");
+    };
+    line(vec![
+        "Rapor".into(),
+        format!("{} {}", r.tenant_name, r.quarter),
+    ]);
+    line(vec![
+        "Kapsam".into(),
+        r.scope
+            .unit_name
+            .clone()
+            .unwrap_or_else(|| "Kurumun tamamı".into()),
+    ]);
+    if let Some(s) = signed {
+        line(vec![
+            "Onay".into(),
+            format!(
+                "{} sürüm {} {} sha256:{}",
+                s.signed_by,
+                s.version,
+                s.signed_at.to_rfc3339(),
+                s.content_hash
+            ),
+        ]);
+    }
+    let reasons: Vec<(String, String)> = r
+        .totals
+        .not_fulfilled
+        .iter()
+        .map(|x| (x.code.clone(), x.text.clone()))
+        .collect();
+    let mut header = vec!["Bölüm".to_owned(), "Kod".into(), "Ad".into()];
+    header.extend(COLUMNS.iter().map(|(_, h)| (*h).to_owned()));
+    header.extend(reasons.iter().map(|(_, t)| format!("Gerekçe: {t}")));
+    line(header);
+    let num = |v: Option<f64>| match v {
+        None => String::new(),
+        Some(x) if x.fract() == 0.0 => format!("{x:.0}"),
+        Some(x) => format!("{x}").replace('.', &dec.to_string()),
+    };
+    let row = |section: &str, key: &str, name: &str, c: &Counts| {
+        let mut cells = vec![section.to_owned(), key.to_owned(), name.to_owned()];
+        cells.extend(values(c).into_iter().map(num));
+        cells.extend(reasons.iter().map(|(code, _)| {
+            c.not_fulfilled
+                .iter()
+                .find(|x| &x.code == code)
+                .map(|x| x.count)
+                .unwrap_or(0)
+                .to_string()
+        }));
+        cells
+    };
+    line(row("Toplam", "", &r.tenant_name, &r.totals));
+    for (_, title, rows) in r.breakdowns() {
+        for x in rows {
+            line(row(title, &x.key, &x.name, &x.counts));
+        }
+    }
+    out
+}
+
+fn csv_cell(s: &str, sep: char) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([sep, '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// HTML-escapes text.
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// A number in Turkish style: `12.345`, `2,5`.
+fn tr_num(v: f64) -> String {
+    let neg = v < 0.0;
+    let v = v.abs();
+    let int = v.trunc() as u64;
+    let frac = ((v - v.trunc()) * 100.0).round() as u64;
+    let digits = int.to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(ch);
+    }
+    let mut s = if neg { format!("-{grouped}") } else { grouped };
+    if frac > 0 {
+        let f = format!("{frac:02}");
+        let _ = write!(s, ",{}", f.trim_end_matches('0'));
+    }
+    s
+}
+
+fn cell(v: Option<f64>) -> String {
+    v.map(tr_num).unwrap_or_else(|| "–".into())
+}
+
+/// A horizontal bar chart as inline SVG.
+fn bar_chart(title: &str, items: &[(String, f64, String)], max: f64) -> String {
+    let row_h = 18.0;
+    let label_w = 230.0;
+    let bar_w = 360.0;
+    let width = label_w + bar_w + 80.0;
+    let height = 26.0 + row_h * items.len().max(1) as f64;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<figure><figcaption>{}</figcaption><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}" viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px">"#,
+        esc(title),
+        esc(title)
+    );
+    if items.is_empty() {
+        let _ = write!(
+            s,
+            r##"<text x="4" y="20" font-size="12" fill="#555">Veri yok</text>"##
+        );
+    }
+    for (i, (label, v, vlabel)) in items.iter().enumerate() {
+        let y = 8.0 + row_h * i as f64;
+        let w = if max > 0.0 { bar_w * v / max } else { 0.0 };
+        let short: String = if label.chars().count() > 36 {
+            label.chars().take(35).collect::<String>() + "…"
+        } else {
+            label.clone()
+        };
+        let _ = write!(
+            s,
+            r##"<text x="{x}" y="{ty}" font-size="11" text-anchor="end">{l}</text><rect x="{bx}" y="{y}" width="{w:.1}" height="{h}" fill="#2f6f9f"/><text x="{vx:.1}" y="{ty}" font-size="11">{vl}</text>"##,
+            x = label_w - 6.0,
+            ty = y + 12.0,
+            l = esc(&short),
+            bx = label_w,
+            h = row_h - 4.0,
+            vx = label_w + w + 4.0,
+            vl = esc(vlabel),
+        );
+    }
+    s.push_str("</svg></figure>");
+    s
+}
+
+const STYLE: &str = r#"
+@page { size: A4; margin: 14mm; }
+body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 10pt; color: #111; max-width: 190mm; margin: 0 auto; }
+h1 { font-size: 15pt; margin: 0 0 4pt; } h2 { font-size: 12pt; margin: 14pt 0 4pt; border-bottom: 1px solid #999; }
+table { border-collapse: collapse; width: 100%; margin: 4pt 0; page-break-inside: auto; }
+tr { page-break-inside: avoid; } thead { display: table-header-group; }
+th, td { border: 1px solid #bbb; padding: 2pt 4pt; text-align: right; vertical-align: top; }
+th:first-child, td:first-child { text-align: left; } th { background: #eef2f5; font-weight: 600; }
+.meta td { border: none; text-align: left; padding: 1pt 6pt 1pt 0; }
+.draft { color: #a00; font-weight: 700; } .sig { margin-top: 18pt; } figure { margin: 6pt 0; page-break-inside: avoid; }
+figcaption { font-weight: 600; margin-bottom: 2pt; } dt { font-weight: 600; } dd { margin: 0 0 4pt 12pt; }
+.small { font-size: 8pt; color: #444; word-break: break-all; }
+"#;
+
+/// The report as one self-contained HTML page in Turkish: tables, inline SVG charts
+/// (top categories, requests per neighbourhood, on-time rate per unit), the definitions
+/// and a signature block; no scripts, fonts or images from outside; A4 print styles.
+pub fn html(r: &QuarterlyReport) -> String {
+    html_inner(r, None)
+}
+
+fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
+    let mut h = String::new();
+    let title = format!("{} – {} Muhtar Talepleri Raporu", r.tenant_name, r.quarter);
+    let _ = write!(
+        h,
+        r#"<!DOCTYPE html><html lang="tr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{}</title><style>{STYLE}</style></head><body>"#,
+        esc(&title)
+    );
+    let _ = write!(h, "<h1>{}</h1>", esc(&title));
+    let (first, last) = r.quarter.days();
+    let official = r
+        .responsible_official
+        .as_ref()
+        .map(|o| format!("{} ({})", o.name, title_name(&super::serde_name(&o.title))))
+        .unwrap_or_else(|| "Belirtilmemiş".into());
+    let _ = write!(
+        h,
+        "<table class=\"meta\"><tr><td>Dayanak</td><td>İçişleri Bakanlığı Genelgesi 2015/8, madde 7</td></tr>\
+         <tr><td>Dönem</td><td>{} ({} – {})</td></tr><tr><td>Kapsam</td><td>{}</td></tr>\
+         <tr><td>Sorumlu yetkili</td><td>{}</td></tr><tr><td>Oluşturulma</td><td>{}</td></tr><tr><td>Durum</td><td>{}</td></tr></table>",
+        r.quarter,
+        first.format("%d.%m.%Y"),
+        last.format("%d.%m.%Y"),
+        esc(&r
+            .scope
+            .unit_name
+            .clone()
+            .map(|n| format!("{n} ve bağlı birimler"))
+            .unwrap_or_else(|| "Kurumun tamamı".into())),
+        esc(&official),
+        crate::calendar::to_istanbul(r.generated_at).format("%d.%m.%Y %H:%M"),
+        match signed {
+            Some(s) => format!(
+                "Onaylandı: sürüm {}{}",
+                s.version,
+                if s.supersedes.is_some() { " (düzeltme)" } else { "" }
+            ),
+            None => "<span class=\"draft\">TASLAK – onaylanmamış</span>".into(),
+        }
+    );
+
+    h.push_str("<h2>Özet</h2><table><thead><tr><th>Gösterge</th><th>Sayı</th></tr></thead><tbody>");
+    for ((_, label), v) in COLUMNS.iter().zip(values(&r.totals)) {
+        let _ = write!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(label), cell(v));
+    }
+    h.push_str("</tbody></table>");
+
+    h.push_str("<h2>Yerine getirilemeyen talepler ve gerekçeleri</h2>");
+    if r.totals.not_fulfilled.is_empty() {
+        h.push_str("<p>Bu dönemde olumsuz sonuçlanan talep yoktur.</p>");
+    } else {
+        h.push_str(
+            "<table><thead><tr><th>Gerekçe</th><th>Kod</th><th>Sayı</th></tr></thead><tbody>",
+        );
+        for x in &r.totals.not_fulfilled {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&x.text),
+                esc(&x.code),
+                tr_num(x.count as f64)
+            );
+        }
+        h.push_str("</tbody></table>");
+    }
+
+    h.push_str("<h2>Grafikler</h2>");
+    let top: Vec<(String, f64, String)> = r
+        .top_categories
+        .iter()
+        .map(|x| {
+            (
+                x.name.clone(),
+                x.counts.received as f64,
+                tr_num(x.counts.received as f64),
+            )
+        })
+        .collect();
+    let max = top.iter().map(|x| x.1).fold(0.0, f64::max);
+    h.push_str(&bar_chart("En çok talep alan 10 kategori", &top, max));
+    let hoods: Vec<(String, f64, String)> = r
+        .by_muhtarlik
+        .iter()
+        .map(|x| {
+            (
+                x.name.clone(),
+                x.counts.received as f64,
+                tr_num(x.counts.received as f64),
+            )
+        })
+        .collect();
+    let max = hoods.iter().map(|x| x.1).fold(0.0, f64::max);
+    h.push_str(&bar_chart("Mahalle / köy başına talep", &hoods, max));
+    let rates: Vec<(String, f64, String)> = r
+        .by_unit
+        .iter()
+        .filter_map(|x| {
+            x.counts.on_time_percent().map(|p| {
+                (
+                    x.name.clone(),
+                    p,
+                    format!(
+                        "%{} ({}/{})",
+                        tr_num(p),
+                        x.counts.answered_on_time,
+                        x.counts.answered_on_time + x.counts.answered_late
+                    ),
+                )
+            })
+        })
+        .collect();
+    h.push_str(&bar_chart(
+        "Birim başına süresinde cevap oranı",
+        &rates,
+        100.0,
+    ));
+
+    for (_, title, rows) in r.breakdowns() {
+        let _ = write!(h, "<h2>{}</h2>", esc(title));
+        breakdown_table(&mut h, rows);
+    }
+
+    h.push_str("<h2>Tanımlar</h2><dl>");
+    for d in &r.definitions {
+        let _ = write!(h, "<dt>{}</dt><dd>{}</dd>", esc(&d.field), esc(&d.text));
+    }
+    h.push_str("</dl>");
+
+    h.push_str("<div class=\"sig\"><h2>Onay</h2>");
+    match signed {
+        Some(s) => {
+            let _ = write!(
+                h,
+                "<p>Bu rapor {} tarihinde {} tarafından onaylanmıştır (sürüm {}).</p><p>Not: {}</p><p class=\"small\">İçerik özeti (SHA-256): {}{}</p>",
+                crate::calendar::to_istanbul(s.signed_at).format("%d.%m.%Y %H:%M"),
+                esc(&s.official.as_ref().map(|o| o.name.clone()).unwrap_or_else(|| s.signed_by.clone())),
+                s.version,
+                esc(&s.note),
+                esc(&s.content_hash),
+                s.supersedes
+                    .map(|p| format!("<br>Düzelttiği rapor: {p}"))
+                    .unwrap_or_default()
+            );
+        }
+        None => {
+            let _ = write!(
+                h,
+                "<p>Sorumlu yetkili: {}</p><p>İmza: ______________________ &nbsp; Tarih: ____/____/________</p>",
+                esc(&official)
+            );
+        }
+    }
+    h.push_str("</div></body></html>\n");
+    h
+}
+
+fn breakdown_table(h: &mut String, rows: &[Row]) {
+    h.push_str("<table><thead><tr><th>Ad</th>");
+    for (_, label) in COLUMNS.iter().take(8) {
+        let _ = write!(h, "<th>{}</th>", esc(label));
+    }
+    h.push_str("<th>Ortanca (iş günü)</th><th>Gerekçeler</th></tr></thead><tbody>");
+    for x in rows {
+        let _ = write!(h, "<tr><td>{}</td>", esc(&x.name));
+        for v in values(&x.counts).into_iter().take(8) {
+            let _ = write!(h, "<td>{}</td>", cell(v));
+        }
+        let reasons: Vec<String> = x
+            .counts
+            .not_fulfilled
+            .iter()
+            .map(|r| format!("{}: {}", r.text, r.count))
+            .collect();
+        let _ = write!(
+            h,
+            "<td>{}</td><td>{}</td></tr>",
+            cell(x.counts.median_working_days),
+            esc(&reasons.join("; "))
+        );
+    }
+    h.push_str("</tbody></table>");
+}
+
+fn title_name(t: &str) -> String {
+    match t {
+        "vali-yardimcisi" => "Vali Yardımcısı",
+        "genel-sekreter-yardimcisi" => "Genel Sekreter Yardımcısı",
+        "belediye-baskan-yardimcisi" => "Belediye Başkan Yardımcısı",
+        other => other,
+    }
+    .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn turkish_numbers() {
+        assert_eq!(tr_num(0.0), "0");
+        assert_eq!(tr_num(12345.0), "12.345");
+        assert_eq!(tr_num(1234567.5), "1.234.567,5");
+        assert_eq!(tr_num(2.25), "2,25");
+        assert_eq!(tr_num(999.0), "999");
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_and_defused() {
+        assert_eq!(csv_cell("a;b", ';'), "\"a;b\"");
+        assert_eq!(csv_cell("a,b", ';'), "a,b");
+        assert_eq!(csv_cell("say \"x\"", ','), "\"say \"\"x\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(1)", ','), "'=HYPERLINK(1)");
+        assert_eq!(csv_cell("-5", ','), "-5");
+    }
+
+    #[test]
+    fn html_escapes() {
+        assert_eq!(
+            esc("<a href='x'>&</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! The quarterly report through the façade: drafts, sign-off, signed reports.
+
+use super::*;
+use crate::report::{
+    content_hash, scope_units, CubeQuery, Quarter, QuarterlyReport, ReportError, SignedReport,
+};
+
+impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
+    fn authorize_report(
+        &self,
+        actor: &Actor,
+        action: Action,
+        unit: Option<&UnitCode>,
+        org: &Organisation,
+    ) -> Result<(), ServiceError> {
+        match unit {
+            Some(u) => {
+                if org.unit(u).is_none() {
+                    return Err(ServiceError::NotFound(format!("unit {u}")));
+                }
+                authorize(
+                    actor,
+                    action,
+                    &Target::Unit {
+                        tenant: &actor.tenant,
+                        unit: u,
+                    },
+                    org,
+                )?
+            }
+            None => authorize(actor, action, &Target::Tenant(&actor.tenant), org)?,
+        }
+        Ok(())
+    }
+
+    /// The quarterly report of `quarter` as it stands now (a draft), for the whole tenant
+    /// or narrowed to `unit` and the units below it. The numbers come from the store's
+    /// aggregation ([`crate::store::ReportStore::report_cube`]); see [`crate::report`]
+    /// for what they mean. Unit staff may read their own unit's report; officials,
+    /// coordinators, auditors and administrators any.
+    pub async fn report(
+        &self,
+        actor: &Actor,
+        quarter: Quarter,
+        unit: Option<&UnitCode>,
+    ) -> Result<QuarterlyReport, ServiceError> {
+        let ctx = self.context(&actor.tenant).await?;
+        self.authorize_report(actor, Action::ReadReport, unit, &ctx.org)?;
+        let query = CubeQuery {
+            window: quarter.window(),
+            units: unit.map(|u| scope_units(&ctx.org, u)),
+        };
+        let cube = self.store.report_cube(&actor.tenant, &query).await?;
+        Ok(QuarterlyReport::build(
+            &cube,
+            &ctx.org,
+            quarter,
+            unit,
+            self.clock.now(),
+        ))
+    }
+
+    /// Signs off the report of an ended `quarter` (whole tenant or `unit`): computes it
+    /// now, freezes it with its content hash and stores it. The first sign-off is version
+    /// 1; signing again makes a correction, the next version, linked to the latest one.
+    /// Only the responsible official may sign ([`ServiceError::Forbidden`] for anyone
+    /// else); the note is required.
+    pub async fn sign_report(
+        &self,
+        actor: &Actor,
+        quarter: Quarter,
+        unit: Option<&UnitCode>,
+        note: &str,
+    ) -> Result<SignedReport, ServiceError> {
+        let ctx = self.context(&actor.tenant).await?;
+        self.authorize_report(actor, Action::SignReport, unit, &ctx.org)?;
+        let note = SignedReport::check_note(note)?;
+        let now = self.clock.now();
+        if now < quarter.end() {
+            return Err(ReportError::QuarterNotOver {
+                quarter,
+                end: quarter.end(),
+            }
+            .into());
+        }
+        let report = self.report(actor, quarter, unit).await?;
+        let latest = self
+            .store
+            .signed_reports(&actor.tenant)
+            .await?
+            .into_iter()
+            .filter(|r| r.quarter == quarter && r.unit.as_ref() == unit)
+            .max_by_key(|r| r.version);
+        let signed = SignedReport {
+            id: self.ids().uuid_v7(now),
+            tenant: actor.tenant.clone(),
+            quarter,
+            unit: unit.cloned(),
+            version: latest.as_ref().map(|r| r.version + 1).unwrap_or(1),
+            supersedes: latest.map(|r| r.id),
+            signed_by: actor.to_string(),
+            official: report.responsible_official.clone(),
+            signed_at: now,
+            note,
+            content_hash: content_hash(&report),
+            report,
+        };
+        self.store.put_signed_report(&signed).await?;
+        Ok(signed)
+    }
+
+    /// The signed reports the actor may read: all of them for officials, coordinators,
+    /// auditors and administrators; unit staff those of their unit and the units below.
+    pub async fn signed_reports(&self, actor: &Actor) -> Result<Vec<SignedReport>, ServiceError> {
+        let ctx = self.context(&actor.tenant).await?;
+        let all = self.store.signed_reports(&actor.tenant).await?;
+        if let Role::UnitStaff(_) = actor.role {
+            return Ok(all
+                .into_iter()
+                .filter(|r| {
+                    self.authorize_report(actor, Action::ReadReport, r.unit.as_ref(), &ctx.org)
+                        .is_ok()
+                })
+                .collect());
+        }
+        self.authorize_report(actor, Action::ReadReport, None, &ctx.org)?;
+        Ok(all)
+    }
+
+    /// One signed report by id, if the actor may read it.
+    pub async fn signed_report(
+        &self,
+        actor: &Actor,
+        id: uuid::Uuid,
+    ) -> Result<SignedReport, ServiceError> {
+        self.signed_reports(actor)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| ServiceError::NotFound(format!("signed report {id}")))
+    }
+}

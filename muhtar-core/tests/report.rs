@@ -1,0 +1,618 @@
+//! The quarterly report: properties of the pure aggregation, the report built from it,
+//! exact figures for a known quarter through the façade, and the sign-off rules.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use muhtar_core::prelude::*;
+use muhtar_core::reason::ReasonCode;
+use muhtar_core::report::{
+    aggregate, render, Class, Cube, CubeQuery, Dimension, Facts, Quarter, QuarterlyReport,
+    ReportError, Tally,
+};
+use muhtar_core::store::{OutboxStore, ReportStore};
+use muhtar_core::testkit::{fixtures, MemoryStore};
+use proptest::prelude::*;
+
+const UNITS: [&str; 5] = ["", "fen-isleri", "asfalt", "park-bahce", "muhtarliklar"];
+
+fn base() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap()
+}
+
+prop_compose! {
+    fn facts()(
+        unit in 0..UNITS.len(),
+        cat in 0..4usize,
+        chan in 0..3usize,
+        hood in 0..3usize,
+        kind in 0..3usize,
+        received in 0i64..200 * 24 * 60,
+        concluded in proptest::option::of(0i64..120 * 24 * 60),
+        outcome in any::<bool>(),
+        reason in 0..4usize,
+        due in proptest::option::of(-10i64..40 * 24 * 60),
+        days in proptest::option::of(0u32..40),
+    ) -> Facts {
+        let received_at = base() + Duration::minutes(received);
+        let concluded_at = concluded.map(|c| received_at + Duration::minutes(c));
+        let outcome = concluded_at.map(|_| if outcome { Outcome::Positive } else { Outcome::Negative });
+        Facts {
+            unit: UNITS[unit].into(),
+            category: format!("cat-{cat}"),
+            channel: ["mbs-web", "phone", "open311"][chan].into(),
+            muhtarlik: ["kuzguncuk", "cengelkoy", "beylerbeyi"][hood].into(),
+            kind: ["request", "complaint", "suggestion"][kind].into(),
+            received_at,
+            concluded_at,
+            outcome,
+            reason: (outcome == Some(Outcome::Negative))
+                .then(|| ["no-budget", "other", "withdrawn", ""][reason].to_owned()),
+            resolution_due: due.map(|d| received_at + Duration::minutes(d)),
+            answer_working_days: if outcome.is_some() { days } else { None },
+        }
+    }
+}
+
+fn quarters() -> impl Strategy<Value = Quarter> {
+    prop_oneof![
+        Just(Quarter::new(2025, 4).unwrap()),
+        Just(Quarter::new(2026, 1).unwrap()),
+        Just(Quarter::new(2026, 2).unwrap()),
+    ]
+}
+
+fn units_subset() -> impl Strategy<Value = Vec<UnitCode>> {
+    proptest::sample::subsequence(UNITS[1..].to_vec(), 0..=4)
+        .prop_map(|v| v.into_iter().map(|u| UnitCode::new(u).unwrap()).collect())
+}
+
+fn sum_of(m: &BTreeMap<String, Tally>) -> Tally {
+    let mut t = Tally::default();
+    for v in m.values() {
+        t.merge(v);
+    }
+    t
+}
+
+/// Every count of `a` is at most the same count of `b`.
+fn le(a: &Tally, b: &Tally) -> bool {
+    a.received <= b.received
+        && a.positive <= b.positive
+        && a.negative <= b.negative
+        && a.open_at_end <= b.open_at_end
+        && a.answered_on_time <= b.answered_on_time
+        && a.answered_late <= b.answered_late
+        && a.overdue_at_end <= b.overdue_at_end
+        && a.carried_over <= b.carried_over
+        && a.reasons
+            .iter()
+            .all(|(k, v)| *v <= b.reasons.get(k).copied().unwrap_or(0))
+        && a.answer_days
+            .iter()
+            .all(|(k, v)| *v <= b.answer_days.get(k).copied().unwrap_or(0))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Each breakdown sums to the totals; the totals add up the way the definitions say.
+    #[test]
+    fn breakdowns_sum_to_totals_and_totals_add_up(
+        fs in proptest::collection::vec(facts(), 0..120),
+        q in quarters(),
+    ) {
+        let cube = aggregate(&fs, &CubeQuery { window: q.window(), units: None });
+        for d in Dimension::ALL {
+            prop_assert_eq!(&sum_of(&cube.by[&d]), &cube.total, "{:?}", d);
+        }
+        let t = &cube.total;
+        prop_assert_eq!(t.positive + t.negative + t.open_at_end, t.received);
+        prop_assert_eq!(t.answered_on_time + t.answered_late, t.positive + t.negative);
+        prop_assert_eq!(t.reasons.values().sum::<u64>(), t.negative);
+        prop_assert!(t.overdue_at_end <= t.open_at_end);
+        prop_assert!(t.answered_with_days() <= t.positive + t.negative);
+        // Received is exactly the requests received in the quarter.
+        let w = q.window();
+        let received = fs.iter().filter(|f| f.received_at >= w.start && f.received_at < w.end).count();
+        prop_assert_eq!(t.received, received as u64);
+        // The cube's total equals the sum of any dimension (what stores compute).
+        let mut via_kind = cube.clone();
+        via_kind.total_from(Dimension::Kind);
+        prop_assert_eq!(via_kind, cube);
+    }
+
+    /// Narrowing to units never increases a count, in the totals or any breakdown row;
+    /// narrowing to all units loses only the unrouted requests.
+    #[test]
+    fn narrowing_never_increases_a_count(
+        fs in proptest::collection::vec(facts(), 0..120),
+        q in quarters(),
+        units in units_subset(),
+    ) {
+        let all = aggregate(&fs, &CubeQuery { window: q.window(), units: None });
+        let some = aggregate(&fs, &CubeQuery { window: q.window(), units: Some(units.clone()) });
+        prop_assert!(le(&some.total, &all.total));
+        for d in Dimension::ALL {
+            for (k, v) in &some.by[&d] {
+                prop_assert!(le(v, &all.by[&d][k]), "{:?} {}", d, k);
+            }
+        }
+        // A smaller unit set gives smaller counts still.
+        let fewer: Vec<UnitCode> = units.iter().skip(1).cloned().collect();
+        let less = aggregate(&fs, &CubeQuery { window: q.window(), units: Some(fewer) });
+        prop_assert!(le(&less.total, &some.total));
+        // Per-unit rows of the narrowed cube are exactly the full cube's rows of those units.
+        for u in &units {
+            prop_assert_eq!(
+                some.by[&Dimension::Unit].get(u.as_str()),
+                all.by[&Dimension::Unit].get(u.as_str())
+            );
+        }
+    }
+
+    /// Aggregation is additive: the cube of two sets together is their cubes merged (what
+    /// lets stores group in SQL and sum).
+    #[test]
+    fn aggregation_is_additive(
+        a in proptest::collection::vec(facts(), 0..60),
+        b in proptest::collection::vec(facts(), 0..60),
+        q in quarters(),
+    ) {
+        let query = CubeQuery { window: q.window(), units: None };
+        let both: Vec<Facts> = a.iter().chain(b.iter()).cloned().collect();
+        let whole = aggregate(&both, &query);
+        let (ca, cb) = (aggregate(&a, &query), aggregate(&b, &query));
+        let mut merged = ca.clone();
+        merged.total.merge(&cb.total);
+        for d in Dimension::ALL {
+            for (k, v) in &cb.by[&d] {
+                merged.by.get_mut(&d).unwrap().entry(k.clone()).or_default().merge(v);
+            }
+        }
+        prop_assert_eq!(merged, whole);
+    }
+
+    /// The group rows a store returns rebuild the same class as the pure function.
+    #[test]
+    fn classes_survive_the_store_row_shape(f in facts(), q in quarters()) {
+        if let Some(c) = Class::of(&f, &q.window()) {
+            let back = match &c {
+                Class::CarriedOver => Class::from_group(false, None, None, false, None),
+                Class::Received { outcome, reason, late, days } => Class::from_group(
+                    true,
+                    outcome.map(|o| if o == Outcome::Positive { "positive" } else { "negative" }),
+                    reason.clone(),
+                    *late,
+                    days.map(i64::from),
+                ),
+            };
+            prop_assert_eq!(back.unwrap(), c);
+        }
+    }
+
+    /// Median and mean from the histogram equal those of the sorted list of values.
+    #[test]
+    fn median_and_mean_match_the_sorted_values(values in proptest::collection::vec(0u32..60, 1..80)) {
+        let mut t = Tally::default();
+        for v in &values {
+            *t.answer_days.entry(*v).or_default() += 1;
+        }
+        let mut s = values.clone();
+        s.sort();
+        let n = s.len();
+        let median = (f64::from(s[(n - 1) / 2]) + f64::from(s[n / 2])) / 2.0;
+        let mean = s.iter().map(|v| f64::from(*v)).sum::<f64>() / n as f64;
+        prop_assert_eq!(t.median_working_days(), Some((median * 100.0).round() / 100.0));
+        prop_assert_eq!(t.mean_working_days(), Some((mean * 100.0).round() / 100.0));
+    }
+
+    /// The built report's rows sum to its totals in every breakdown; the top categories are
+    /// at most ten, most first; the JSON reads back to the same report.
+    #[test]
+    fn built_reports_are_consistent(
+        fs in proptest::collection::vec(facts(), 0..120),
+        q in quarters(),
+    ) {
+        let org = fixtures::organisation("prop");
+        let cube = aggregate(&fs, &CubeQuery { window: q.window(), units: None });
+        let r = QuarterlyReport::build(&cube, &org, q, None, q.end());
+        for (name, _, rows) in r.breakdowns() {
+            let sum = |f: fn(&muhtar_core::report::Counts) -> u64| rows.iter().map(|x| f(&x.counts)).sum::<u64>();
+            prop_assert_eq!(sum(|c| c.received), r.totals.received, "{}", name);
+            prop_assert_eq!(sum(|c| c.positive), r.totals.positive, "{}", name);
+            prop_assert_eq!(sum(|c| c.negative), r.totals.negative, "{}", name);
+            prop_assert_eq!(sum(|c| c.open_at_end), r.totals.open_at_end, "{}", name);
+            prop_assert_eq!(sum(|c| c.carried_over), r.totals.carried_over, "{}", name);
+            prop_assert_eq!(sum(|c| c.overdue_at_end), r.totals.overdue_at_end, "{}", name);
+        }
+        prop_assert!(r.top_categories.len() <= 10);
+        prop_assert!(r.top_categories.windows(2).all(|w| w[0].counts.received >= w[1].counts.received));
+        let back: QuarterlyReport = serde_json::from_str(&render::json(&r)).unwrap();
+        prop_assert_eq!(&back, &r);
+        prop_assert_eq!(muhtar_core::report::content_hash(&back), muhtar_core::report::content_hash(&r));
+    }
+}
+
+#[test]
+fn quarters_parse_and_bound_in_istanbul_time() {
+    let q: Quarter = "2026Q1".parse().unwrap();
+    assert_eq!(q, "2026-q1".parse().unwrap());
+    assert_eq!(q.to_string(), "2026Q1");
+    assert_eq!(
+        q.start(),
+        Utc.with_ymd_and_hms(2025, 12, 31, 21, 0, 0).unwrap()
+    );
+    assert_eq!(
+        q.end(),
+        Utc.with_ymd_and_hms(2026, 3, 31, 21, 0, 0).unwrap()
+    );
+    assert_eq!(Quarter::containing(q.start()), q);
+    assert_eq!(Quarter::containing(q.end() - Duration::microseconds(1)), q);
+    assert_eq!(Quarter::containing(q.end()), q.next());
+    assert_eq!(q.previous().to_string(), "2025Q4");
+    // Before 2016 Istanbul kept EET in winter: 2015Q1 began at 22:00 UTC.
+    let old: Quarter = "2015Q1".parse().unwrap();
+    assert_eq!(
+        old.start(),
+        Utc.with_ymd_and_hms(2014, 12, 31, 22, 0, 0).unwrap()
+    );
+    // July 1st 2015 was summer time (EEST, +03:00).
+    assert_eq!(
+        old.next().next().start(),
+        Utc.with_ymd_and_hms(2015, 6, 30, 21, 0, 0).unwrap()
+    );
+    for bad in [
+        "2026Q0", "2026Q5", "26Q1", "2026", "Q1", "2026Q11", "1999Q4", "",
+    ] {
+        assert!(
+            matches!(bad.parse::<Quarter>(), Err(ReportError::InvalidQuarter(_))),
+            "{bad}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Through the façade
+
+type Svc = Mbs<MemoryStore, ManualClock>;
+
+async fn setup() -> (Svc, TenantId) {
+    let q1: Quarter = "2026Q1".parse().unwrap();
+    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(q1.start()), 7);
+    let org = fixtures::organisation("rpt");
+    let t = org.tenant.id.clone();
+    mbs.install_organisation(&Actor::system(t.clone()), org)
+        .await
+        .unwrap();
+    (mbs, t)
+}
+
+fn actor(t: &TenantId, s: &str) -> Actor {
+    Actor::parse(t, s).unwrap()
+}
+
+fn answer(outcome: Outcome, reason: Option<&str>) -> Command {
+    Command::Answer {
+        outcome,
+        reason: reason.map(ReasonCode::new),
+        reason_text: None,
+        text: "Cevap".into(),
+    }
+}
+
+/// A quarter with a known outcome for every request, checked number by number.
+#[tokio::test]
+async fn a_known_quarter_gives_the_expected_numbers() {
+    let (mbs, t) = setup().await;
+    let q1: Quarter = "2026Q1".parse().unwrap();
+    let clock = mbs.clock();
+    let muhtar = actor(&t, "muhtar:kuzguncuk");
+    let staff = actor(&t, "unit:muhtarliklar");
+    // Carried over: received in 2025Q4, still open on 1 January.
+    clock.set(q1.start() - Duration::days(10));
+    let carried = mbs
+        .submit(&muhtar, fixtures::new_request("kuzguncuk"))
+        .await
+        .unwrap();
+    // Received on Monday 2026-01-05 10:00 local (07:00 UTC).
+    let monday = Utc.with_ymd_and_hms(2026, 1, 5, 7, 0, 0).unwrap();
+    clock.set(monday);
+    let mut new = Vec::new();
+    for _ in 0..4 {
+        new.push(
+            mbs.submit(&muhtar, fixtures::new_request("kuzguncuk"))
+                .await
+                .unwrap(),
+        );
+    }
+    // 1: positive on Wednesday: 2 working days, on time.
+    clock.set(monday + Duration::days(2));
+    mbs.execute(
+        &staff,
+        &new[0].state.tracking,
+        None,
+        answer(Outcome::Positive, None),
+    )
+    .await
+    .unwrap();
+    // 2: negative, no budget, on Friday: 4 working days, on time.
+    clock.set(monday + Duration::days(4));
+    mbs.execute(
+        &staff,
+        &new[1].state.tracking,
+        None,
+        answer(Outcome::Negative, Some("no-budget")),
+    )
+    .await
+    .unwrap();
+    // 3: withdrawn by the muhtar the same day: negative, reason "withdrawn".
+    mbs.execute(
+        &muhtar,
+        &new[2].state.tracking,
+        None,
+        Command::Withdraw {
+            reason: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    // 4: never answered: open and overdue at the quarter's end.
+    // The carried-over one is answered in February, 30+ days late.
+    clock.set(Utc.with_ymd_and_hms(2026, 2, 10, 8, 0, 0).unwrap());
+    mbs.execute(
+        &staff,
+        &carried.state.tracking,
+        None,
+        answer(Outcome::Positive, None),
+    )
+    .await
+    .unwrap();
+    // After the quarter.
+    clock.set(q1.end() + Duration::days(2));
+    let r = mbs.report(&actor(&t, "official"), q1, None).await.unwrap();
+    let c = &r.totals;
+    assert_eq!(
+        (c.received, c.positive, c.negative, c.open_at_end),
+        (4, 1, 2, 1)
+    );
+    assert_eq!(
+        (c.answered_on_time, c.answered_late, c.overdue_at_end),
+        (3, 0, 1)
+    );
+    assert_eq!(c.carried_over, 1);
+    assert_eq!(c.answered_with_days, 2);
+    assert_eq!(c.median_working_days, Some(3.0));
+    assert_eq!(c.mean_working_days, Some(3.0));
+    let reasons: Vec<(&str, u64)> = c
+        .not_fulfilled
+        .iter()
+        .map(|x| (x.code.as_str(), x.count))
+        .collect();
+    assert_eq!(reasons, [("no-budget", 1), ("withdrawn", 1)]);
+    assert!(c
+        .not_fulfilled
+        .iter()
+        .all(|x| !x.text.is_empty() && x.text != x.code));
+    let hood = r
+        .by_muhtarlik
+        .iter()
+        .find(|x| x.key == "kuzguncuk")
+        .unwrap();
+    assert_eq!(hood.counts, *c);
+    // Every muhtarlık of the organisation has a row, the empty ones with zeros.
+    assert_eq!(r.by_muhtarlik.len(), 3);
+    assert_eq!(r.responsible_official.as_ref().unwrap().name, "Ayşe Yılmaz");
+    // 2025Q4: the carried-over request was received then and open at its end.
+    let q4 = mbs
+        .report(&actor(&t, "official"), q1.previous(), None)
+        .await
+        .unwrap();
+    assert_eq!((q4.totals.received, q4.totals.open_at_end), (1, 1));
+    // Narrowed to a unit with no requests: zeros; to the unit that has them: the same.
+    let park = UnitCode::new("park-bahce").unwrap();
+    let empty = mbs
+        .report(&actor(&t, "official"), q1, Some(&park))
+        .await
+        .unwrap();
+    assert_eq!(empty.totals.received, 0);
+    let mine = UnitCode::new("muhtarliklar").unwrap();
+    let narrowed = mbs.report(&staff, q1, Some(&mine)).await.unwrap();
+    assert_eq!(narrowed.totals, *c);
+    // Renderers carry the numbers.
+    let csv = render::csv(
+        &r,
+        render::CsvOptions {
+            separator: render::Separator::Semicolon,
+        },
+    );
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.contains("Toplam;;"), "{csv}");
+    let html = render::html(&r);
+    assert!(html.contains("TASLAK") && html.matches("<svg").count() == 3);
+    // Self-contained: the only address is the SVG namespace.
+    assert_eq!(
+        html.matches("http").count(),
+        html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
+    assert!(!html.contains("<script") && !html.contains("<link") && !html.contains("src="));
+}
+
+/// Only the responsible official signs, only ended quarters, with a note; the signed
+/// report is frozen against later changes; a correction is the next version.
+#[tokio::test]
+async fn sign_off_is_the_officials_and_freezes_the_report() {
+    let (mbs, t) = setup().await;
+    let q1: Quarter = "2026Q1".parse().unwrap();
+    let clock = mbs.clock();
+    let muhtar = actor(&t, "muhtar:kuzguncuk");
+    clock.set(q1.start() + Duration::days(5));
+    let rec = mbs
+        .submit(&muhtar, fixtures::new_request("kuzguncuk"))
+        .await
+        .unwrap();
+    let official = actor(&t, "official@ayse");
+
+    // Not before the quarter ends.
+    assert!(matches!(
+        mbs.sign_report(&official, q1, None, "Uygundur").await,
+        Err(ServiceError::Report(ReportError::QuarterNotOver { .. }))
+    ));
+    clock.set(q1.end() + Duration::days(1));
+    // Nobody else may sign.
+    for who in [
+        "coordinator",
+        "admin",
+        "auditor",
+        "unit:muhtarliklar",
+        "muhtar:kuzguncuk",
+        "system",
+    ] {
+        assert!(
+            matches!(
+                mbs.sign_report(&actor(&t, who), q1, None, "Uygundur").await,
+                Err(ServiceError::Forbidden(_))
+            ),
+            "{who}"
+        );
+    }
+    // Another tenant's official cannot see this one.
+    let stranger = Actor::parse(&TenantId::new("baska").unwrap(), "official").unwrap();
+    assert!(mbs.sign_report(&stranger, q1, None, "x").await.is_err());
+    // A note is required.
+    assert!(matches!(
+        mbs.sign_report(&official, q1, None, "  ").await,
+        Err(ServiceError::Report(ReportError::NoteRequired))
+    ));
+    assert!(mbs.store().signed_reports(&t).await.unwrap().is_empty());
+
+    let v1 = mbs
+        .sign_report(&official, q1, None, "Uygundur")
+        .await
+        .unwrap();
+    assert_eq!((v1.version, v1.supersedes), (1, None));
+    assert_eq!(v1.signed_by, "official@ayse");
+    assert_eq!(v1.report.totals.open_at_end, 1);
+    v1.verify().unwrap();
+
+    // The data changes: the draft changes, the signed report does not.
+    mbs.execute(
+        &actor(&t, "unit:muhtarliklar"),
+        &rec.state.tracking,
+        None,
+        answer(Outcome::Positive, None),
+    )
+    .await
+    .unwrap();
+    let draft = mbs.report(&official, q1, None).await.unwrap();
+    assert_eq!(
+        draft.totals.open_at_end, 1,
+        "answered after the quarter: still open at its end"
+    );
+    let stored = mbs.signed_reports(&official).await.unwrap();
+    assert_eq!(stored, vec![v1.clone()]);
+
+    // A correction: version 2, linked to version 1; both kept.
+    let v2 = mbs
+        .sign_report(&official, q1, None, "Düzeltme: kategori adı")
+        .await
+        .unwrap();
+    assert_eq!((v2.version, v2.supersedes), (2, Some(v1.id)));
+    assert_eq!(
+        mbs.signed_reports(&official).await.unwrap(),
+        vec![v1.clone(), v2.clone()]
+    );
+    assert_eq!(mbs.signed_report(&official, v1.id).await.unwrap(), v1);
+    // A unit's report is versioned on its own.
+    let unit = UnitCode::new("muhtarliklar").unwrap();
+    let u1 = mbs
+        .sign_report(&official, q1, Some(&unit), "Birim raporu")
+        .await
+        .unwrap();
+    assert_eq!(u1.version, 1);
+    // Unit staff see their unit's signed reports only.
+    let staff = mbs
+        .signed_reports(&actor(&t, "unit:muhtarliklar"))
+        .await
+        .unwrap();
+    assert_eq!(staff, vec![u1.clone()]);
+    assert!(mbs
+        .signed_reports(&muhtar)
+        .await
+        .unwrap_or_default()
+        .is_empty());
+    // A tampered snapshot no longer verifies.
+    let mut bad = v2.clone();
+    bad.report.totals.received += 1;
+    assert!(bad.verify().is_err());
+    // The signed HTML says who signed, and the hash.
+    let html = render::render_signed(&v2, render::Format::Html, Default::default());
+    assert!(html.contains(&v2.content_hash) && html.contains("Onaylandı"));
+}
+
+/// The sweep asks the official to sign the last quarter's report once, and not after it
+/// is signed.
+#[tokio::test]
+async fn sweep_queues_one_report_ready_notice_per_quarter() {
+    let (mbs, t) = setup().await;
+    let q1: Quarter = "2026Q1".parse().unwrap();
+    let clock = mbs.clock();
+    // Nothing yet: no notice.
+    clock.set(q1.end() + Duration::days(1));
+    assert_eq!(mbs.sweep(&t).await.unwrap().report_ready, 0);
+    clock.set(q1.start() + Duration::days(3));
+    mbs.submit(
+        &actor(&t, "muhtar:kuzguncuk"),
+        fixtures::new_request("kuzguncuk"),
+    )
+    .await
+    .unwrap();
+    clock.set(q1.end() + Duration::days(1));
+    assert_eq!(mbs.sweep(&t).await.unwrap().report_ready, 1);
+    assert_eq!(mbs.sweep(&t).await.unwrap().report_ready, 0);
+    let out = mbs.store().outbox(&t, None).await.unwrap();
+    let ready: Vec<_> = out
+        .iter()
+        .filter(|e| e.message.kind == muhtar_core::outbox::NoticeKind::ReportReady)
+        .collect();
+    assert_eq!(ready.len(), 1);
+    assert_eq!(ready[0].message.recipient, "ayse.yilmaz@ornek.bel.tr");
+    assert_eq!(ready[0].message.payload["period"], "2026Q1");
+    // Next quarter, signed before the sweep: no notice.
+    clock.set(q1.next().end() + Duration::days(1));
+    mbs.sign_report(&actor(&t, "official"), q1.next(), None, "Uygundur")
+        .await
+        .unwrap();
+    assert_eq!(mbs.sweep(&t).await.unwrap().report_ready, 0);
+}
+
+/// The store's cube (memory store here; SQLite and PostgreSQL in the conformance suite)
+/// is what the façade's report is built from.
+#[tokio::test]
+async fn the_report_is_built_from_the_store_cube() {
+    let (mbs, t) = setup().await;
+    let q1: Quarter = "2026Q1".parse().unwrap();
+    mbs.clock().set(q1.start() + Duration::days(1));
+    for _ in 0..3 {
+        mbs.submit(
+            &actor(&t, "muhtar:cengelkoy"),
+            fixtures::new_request("cengelkoy"),
+        )
+        .await
+        .unwrap();
+    }
+    let cube: Cube = mbs
+        .store()
+        .report_cube(
+            &t,
+            &CubeQuery {
+                window: q1.window(),
+                units: None,
+            },
+        )
+        .await
+        .unwrap();
+    let r = mbs.report(&actor(&t, "auditor"), q1, None).await.unwrap();
+    assert_eq!(r.totals.received, cube.total.received);
+    assert_eq!(r.totals.received, 3);
+}
