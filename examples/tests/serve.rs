@@ -270,7 +270,7 @@ async fn scenario(db: &str) {
         "{{\"category\": \"asfalt-onarim\", \"subject\": \"{}\"}}",
         "a".repeat(2 * 1024 * 1024)
     );
-    let r = c
+    let r = client() // the server closes the connection after a 413
         .post(srv.url("/api/v1/requests"))
         .bearer_auth(&kuz)
         .header("content-type", "application/json")
@@ -587,7 +587,7 @@ async fn scenario(db: &str) {
             "photo",
             reqwest::multipart::Part::bytes(huge).file_name("big.jpg"),
         );
-    let r = c
+    let r = client() // the server closes the connection after a 413
         .post(srv.url("/api/v1/requests"))
         .bearer_auth(&kuz)
         .multipart(form)
@@ -626,6 +626,7 @@ async fn scenario(db: &str) {
         .exists());
     assert_eq!(count(kuz.clone()).await, n);
 
+    reports(&srv, &c, &kuz, &coord, &token(dir, db, "ibb", "official")).await;
     open311(&srv, &c, &kuz, &coord, &foreign).await;
 
     // Graceful shutdown on SIGTERM: exit status 0.
@@ -639,6 +640,97 @@ fn hex_sha256(b: &[u8]) -> String {
 
 fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The quarterly report in three formats and its sign-off.
+async fn reports(srv: &Server, c: &reqwest::Client, kuz: &str, coord: &str, official: &str) {
+    let get = |p: &str, t: &str| {
+        c.get(srv.url(&format!("/api/v1/reports{p}")))
+            .bearer_auth(t.to_owned())
+            .send()
+    };
+    let (s, r) = body(get("/2025Q4", coord).await.unwrap()).await;
+    assert_eq!(s, 200, "{r}");
+    assert!(r.is_object());
+    for (fmt, ct) in [("csv", "text/csv"), ("html", "text/html")] {
+        let resp = get(&format!("/2025Q4?format={fmt}"), coord).await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert!(resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(ct));
+        assert!(!resp.text().await.unwrap().is_empty());
+    }
+    let (s, e) = body(get("/2025Q5", coord).await.unwrap()).await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["field"].as_str()),
+        (422, Some("quarter")),
+        "{e}"
+    );
+    let (s, e) = body(get("/2025Q4?format=pdf", coord).await.unwrap()).await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["field"].as_str()),
+        (422, Some("format")),
+        "{e}"
+    );
+    let (s, _) = body(get("/2025Q4", kuz).await.unwrap()).await;
+    assert_eq!(s, 403);
+    let sign = |q: &str, t: &str, v: Value| {
+        c.post(srv.url(&format!("/api/v1/reports/{q}/sign")))
+            .bearer_auth(t.to_owned())
+            .json(&v)
+            .send()
+    };
+    let (s, _) = body(sign("2025Q4", coord, json!({"note": "x"})).await.unwrap()).await;
+    assert_eq!(s, 403);
+    let (s, e) = body(
+        sign("2099Q1", official, json!({"note": "x"}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 409, "{e}");
+    let (s, e) = body(sign("2025Q4", official, json!({"note": ""})).await.unwrap()).await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["field"].as_str()),
+        (422, Some("note")),
+        "{e}"
+    );
+    let (s, v1) = body(
+        sign("2025Q4", official, json!({"note": "Görüldü"}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((s.as_u16(), v1["version"].as_u64()), (201, Some(1)), "{v1}");
+    let (s, v2) = body(
+        sign("2025Q4", official, json!({"note": "Düzeltme"}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((s.as_u16(), v2["version"].as_u64()), (201, Some(2)), "{v2}");
+    assert_eq!(v2["supersedes"], v1["id"]);
+    let (s, all) = body(get("/signed", coord).await.unwrap()).await;
+    assert_eq!(
+        (s.as_u16(), all.as_array().unwrap().len()),
+        (200, 2),
+        "{all}"
+    );
+    let one = get(
+        &format!("/signed/{}?format=html", v1["id"].as_str().unwrap()),
+        coord,
+    )
+    .await
+    .unwrap();
+    assert_eq!(one.status(), 200);
+    let (s, _) = body(
+        get("/signed/00000000-0000-0000-0000-000000000000", coord)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 404);
 }
 
 /// The Open311 round trip and its errors, in JSON and XML.

@@ -137,6 +137,20 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "lifecycle", s.to_string())
             }
             ServiceError::Store(s) => s.into(),
+            ServiceError::Report(r) => {
+                use muhtar_core::report::ReportError as R;
+                match r {
+                    R::InvalidQuarter(_) => ApiError::invalid("quarter", r.to_string()),
+                    R::QuarterNotOver { .. } => {
+                        ApiError::new(StatusCode::CONFLICT, "lifecycle", r.to_string())
+                    }
+                    R::NoteRequired | R::NoteTooLong { .. } => {
+                        ApiError::invalid("note", r.to_string())
+                    }
+                    R::UnknownUnit(_) => ApiError::invalid("unit", r.to_string()),
+                    other => ApiError::internal(other),
+                }
+            }
             other => ApiError::internal(other),
         }
     }

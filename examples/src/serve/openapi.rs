@@ -19,16 +19,19 @@ use super::error::{ErrorBody, ErrorDetail};
     paths(
         api::submit, api::list, api::get_request, api::history, api::deadline,
         api::attachment, api::command, api::queue, api::organisation, api::rules,
+        api::report, api::sign_report, api::signed_reports, api::signed_report,
     ),
     components(schemas(
         api::RequestView, api::RequestPage, api::SubmitBody, api::LocationBody,
         api::AttachmentBody, api::CitizenBody, api::CommandBody, api::RulesView,
+        api::SignBody, api::SignedView,
         ErrorBody, ErrorDetail,
     )),
     modifiers(&Bearer),
     tags(
         (name = "requests", description = "Submit, read, list and act on requests"),
         (name = "configuration", description = "The tenant's organisation and rules"),
+        (name = "reports", description = "The quarterly report of Genelge 2015/8 and its sign-off"),
     )
 )]
 pub struct ApiDoc;
