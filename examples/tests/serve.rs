@@ -7,11 +7,12 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+
+mod common;
 
 fn muhtar(dir: &Path, db: &str, args: &[&str]) -> String {
     let o = Command::new(env!("CARGO_BIN_EXE_muhtar"))
@@ -966,43 +967,12 @@ async fn rest_and_open311_on_sqlite() {
     scenario(&db).await;
 }
 
-fn pg_server() -> Option<String> {
-    match std::env::var("DATABASE_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ if std::env::var("MUHTAR_REQUIRE_POSTGRES").as_deref() == Ok("1") => {
-            panic!("MUHTAR_REQUIRE_POSTGRES=1 but DATABASE_URL is not set")
-        }
-        _ => {
-            eprintln!("SKIPPED: serve on PostgreSQL (set DATABASE_URL to run it)");
-            None
-        }
-    }
-}
-
-static N: AtomicUsize = AtomicUsize::new(0);
-
-fn fresh_pg(base: &str) -> String {
-    let name = format!(
-        "muhtar_serve_{}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst),
-        chrono::Utc::now().timestamp()
-    );
-    let o = Command::new("psql")
-        .args([base, "-qc", &format!("CREATE DATABASE {name}")])
-        .output()
-        .expect("psql must be installed to create a test database");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let (prefix, _) = base
-        .rsplit_once('/')
-        .expect("DATABASE_URL ends with /dbname");
-    format!("{prefix}/{name}")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_and_open311_on_postgres() {
-    let Some(base) = pg_server() else { return };
-    scenario(&fresh_pg(&base)).await;
+    let Some(base) = common::pg_server("serve on PostgreSQL") else {
+        return;
+    };
+    scenario(&common::fresh_pg_db(&base, "muhtar_serve")).await;
 }
 
 /// The README's done-criterion: a request posted over Open311 is answered over REST and
@@ -1033,37 +1003,7 @@ async fn open311_request_answer_is_emailed_by_the_server() {
 
     let mail = dir.join("mail");
     std::fs::create_dir(&mail).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let sink = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../muhtar-notify/tests/smtp_sink.py"
-    );
-    let python = std::env::var("MUHTAR_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut smtp = Command::new(&python)
-        .args([
-            sink,
-            "--port",
-            &port.to_string(),
-            "--dir",
-            mail.to_str().unwrap(),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the SMTP test server with {python}: {e}"));
-    let mut first = String::new();
-    BufReader::new(smtp.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    assert!(
-        first.starts_with("READY"),
-        "SMTP test server did not start (pip install aiosmtpd): {first:?}"
-    );
+    let (mut smtp, port) = common::smtp_sink(&mail);
 
     let srv = Server::start(
         dir,
