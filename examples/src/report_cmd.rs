@@ -120,6 +120,22 @@ fn write(out: Option<&Path>, text: &str) -> Result<(), String> {
     }
 }
 
+/// A signed report without its body, as `--json` prints it.
+fn summary(s: &muhtar_core::report::SignedReport) -> serde_json::Value {
+    serde_json::json!({
+        "id": s.id,
+        "quarter": s.quarter,
+        "unit": s.unit,
+        "version": s.version,
+        "supersedes": s.supersedes,
+        "signed_by": s.signed_by,
+        "signed_at": s.signed_at,
+        "note": s.note,
+        "content_hash": s.content_hash,
+        "received": s.report.totals.received,
+    })
+}
+
 /// Runs `muhtar report`.
 pub async fn run(g: &Global, a: &ReportArgs) -> Result<(), String> {
     let (mbs, tenant) = state_cmd::service(g).await?;
@@ -156,19 +172,7 @@ pub async fn run(g: &Global, a: &ReportArgs) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             if g.json {
-                println!(
-                    "{}",
-                    serde_json::json!({
-                        "id": s.id,
-                        "quarter": s.quarter,
-                        "unit": s.unit,
-                        "version": s.version,
-                        "supersedes": s.supersedes,
-                        "signed_by": s.signed_by,
-                        "signed_at": s.signed_at,
-                        "content_hash": s.content_hash,
-                    })
-                );
+                println!("{}", summary(&s));
             } else {
                 println!(
                     "signed {} {} version {} ({}), sha256 {}",
@@ -190,23 +194,7 @@ pub async fn run(g: &Global, a: &ReportArgs) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             if g.json {
-                let items: Vec<serde_json::Value> = all
-                    .iter()
-                    .map(|s| {
-                        serde_json::json!({
-                            "id": s.id,
-                            "quarter": s.quarter,
-                            "unit": s.unit,
-                            "version": s.version,
-                            "supersedes": s.supersedes,
-                            "signed_by": s.signed_by,
-                            "signed_at": s.signed_at,
-                            "note": s.note,
-                            "content_hash": s.content_hash,
-                            "received": s.report.totals.received,
-                        })
-                    })
-                    .collect();
+                let items: Vec<serde_json::Value> = all.iter().map(summary).collect();
                 println!("{}", serde_json::Value::Array(items));
             } else if all.is_empty() {
                 println!("no signed reports");

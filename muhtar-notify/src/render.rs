@@ -62,21 +62,9 @@ pub fn format_instant(at: DateTime<Utc>, locale: Locale) -> String {
     }
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML element content and attribute values (the core's escaping, which
+/// the report pages use too).
+pub use muhtar_core::report::render::html_escape;
 
 struct Payload<'a> {
     map: &'a serde_json::Map<String, Value>,

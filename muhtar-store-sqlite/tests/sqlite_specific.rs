@@ -193,7 +193,7 @@ fn apply_first_migration_by_hand(db: &Path) {
 fn insert_v1(db: &Path, c: &Commit) {
     let (st, d) = (&c.record.state, &c.record.deadlines);
     {
-        let conn = rusqlite::Connection::open(&db).unwrap();
+        let conn = rusqlite::Connection::open(db).unwrap();
         conn.execute(
             "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
              category, channel, received_at, resolution_due, first_response_due, state, \

@@ -236,9 +236,10 @@ fn csv_cell(s: &str, sep: char) -> String {
     }
 }
 
-/// HTML-escapes text.
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
+/// Escapes text for HTML element content and attribute values (also used by the
+/// notification templates).
+pub fn html_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 8);
     for ch in s.chars() {
         match ch {
             '&' => o.push_str("&amp;"),
@@ -252,6 +253,8 @@ fn esc(s: &str) -> String {
     o
 }
 
+use html_escape as esc;
+
 /// A number in Turkish style: `12.345`, `2,5`.
 fn tr_num(v: f64) -> String {
     let neg = v < 0.0;
@@ -261,7 +264,7 @@ fn tr_num(v: f64) -> String {
     let digits = int.to_string();
     let mut grouped = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('.');
         }
         grouped.push(ch);
@@ -334,6 +337,8 @@ th:first-child, td:first-child { text-align: left; } th { background: #eef2f5; f
 .draft { color: #a00; font-weight: 700; } .sig { margin-top: 18pt; } figure { margin: 6pt 0; page-break-inside: avoid; }
 figcaption { font-weight: 600; margin-bottom: 2pt; } dt { font-weight: 600; } dd { margin: 0 0 4pt 12pt; }
 .small { font-size: 8pt; color: #444; word-break: break-all; }
+table.bd { table-layout: fixed; font-size: 7.5pt; } table.bd th { font-size: 7pt; }
+table.bd td { overflow-wrap: anywhere; } table.bd td, table.bd th { padding: 1pt 2pt; } table.bd td:last-child { text-align: left; font-size: 7pt; }
 "#;
 
 /// The report as one self-contained HTML page in Turkish: tables, inline SVG charts
@@ -410,31 +415,20 @@ fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
     }
 
     h.push_str("<h2>Grafikler</h2>");
-    let top: Vec<(String, f64, String)> = r
-        .top_categories
-        .iter()
-        .map(|x| {
-            (
-                x.name.clone(),
-                x.counts.received as f64,
-                tr_num(x.counts.received as f64),
-            )
-        })
-        .collect();
-    let max = top.iter().map(|x| x.1).fold(0.0, f64::max);
+    let received = |rows: &[Row]| -> (Vec<(String, f64, String)>, f64) {
+        let bars: Vec<(String, f64, String)> = rows
+            .iter()
+            .map(|x| {
+                let n = x.counts.received as f64;
+                (x.name.clone(), n, tr_num(n))
+            })
+            .collect();
+        let max = bars.iter().map(|x| x.1).fold(0.0, f64::max);
+        (bars, max)
+    };
+    let (top, max) = received(&r.top_categories);
     h.push_str(&bar_chart("En çok talep alan 10 kategori", &top, max));
-    let hoods: Vec<(String, f64, String)> = r
-        .by_muhtarlik
-        .iter()
-        .map(|x| {
-            (
-                x.name.clone(),
-                x.counts.received as f64,
-                tr_num(x.counts.received as f64),
-            )
-        })
-        .collect();
-    let max = hoods.iter().map(|x| x.1).fold(0.0, f64::max);
+    let (hoods, max) = received(&r.by_muhtarlik);
     h.push_str(&bar_chart("Mahalle / köy başına talep", &hoods, max));
     let rates: Vec<(String, f64, String)> = r
         .by_unit
@@ -500,11 +494,25 @@ fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
 }
 
 fn breakdown_table(h: &mut String, rows: &[Row]) {
-    h.push_str("<table><thead><tr><th>Ad</th>");
-    for (_, label) in COLUMNS.iter().take(8) {
-        let _ = write!(h, "<th>{}</th>", esc(label));
+    h.push_str("<table class=\"bd\"><colgroup><col style=\"width:20%\">");
+    for _ in 0..9 {
+        h.push_str("<col style=\"width:6%\">");
     }
-    h.push_str("<th>Ortanca (iş günü)</th><th>Gerekçeler</th></tr></thead><tbody>");
+    h.push_str("<col style=\"width:26%\"></colgroup><thead><tr><th>Ad</th>");
+    for label in [
+        "Alınan",
+        "Olumlu",
+        "Olumsuz",
+        "Açık",
+        "Süre&shy;sinde",
+        "Gecik&shy;meli",
+        "Süresi geçmiş açık",
+        "Devre&shy;den",
+        "Ortanca iş günü",
+    ] {
+        let _ = write!(h, "<th>{label}</th>");
+    }
+    h.push_str("<th>Gerekçeler</th></tr></thead><tbody>");
     for x in rows {
         let _ = write!(h, "<tr><td>{}</td>", esc(&x.name));
         for v in values(&x.counts).into_iter().take(8) {
