@@ -1,9 +1,8 @@
 //! The stateful `muhtar` commands, run as a user would: the built binary on a real SQLite
 //! file in a temporary directory.
 
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 mod common;
 
