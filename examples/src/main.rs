@@ -3,6 +3,7 @@
 mod calendar_cmd;
 mod db;
 mod demo;
+mod kvkk_cmd;
 mod notify_cmd;
 mod report_cmd;
 mod rules_cmd;
@@ -62,6 +63,8 @@ enum Cmd {
     /// API tokens for the HTTP server: create (as `--as`), list, revoke.
     #[command(subcommand)]
     Token(token_cmd::TokenCmd),
+    /// Personal data requests (KVKK): export or erase a citizen's contact data.
+    Kvkk(kvkk_cmd::KvkkArgs),
 }
 
 /// The example rule set shipped with the binary.
@@ -132,6 +135,7 @@ fn main() -> std::process::ExitCode {
                     Cmd::Report(a) => report_cmd::run(&g, &a).await,
                     Cmd::Serve(a) => serve::run(&g, &a).await,
                     Cmd::Token(t) => token_cmd::run(&g, &t).await,
+                    Cmd::Kvkk(a) => kvkk_cmd::run(&g, &a).await,
                     Cmd::Holidays(_) | Cmd::Deadline(_) | Cmd::Rules(_) => Ok(()),
                 }
             }),

@@ -522,3 +522,70 @@ fn the_quarterly_report_is_drafted_signed_and_frozen() {
     assert_eq!(list.as_array().unwrap().len(), 2);
     assert_eq!(n(&list[1]["received"]), n(&t["received"]) + 1);
 }
+
+/// `muhtar kvkk`: an administrator exports and erases a citizen's contact data.
+#[test]
+fn kvkk_export_and_erase() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ok(dir, &["init"]);
+    std::fs::write(
+        dir.join("req.json"),
+        r#"{"citizen": {"name": "Fatma Kaya", "phone": "0555 111 22 33", "email": "fatma@example.com"}}"#,
+    )
+    .unwrap();
+    let sub = json(&ok(
+        dir,
+        &[
+            "--as",
+            "muhtar:kuzguncuk",
+            "--json",
+            "submit",
+            "--file",
+            "req.json",
+            "--category",
+            "asfalt-onarim",
+            "--subject",
+            "Çukur",
+            "--description",
+            "Yolda çukur var",
+        ],
+    ));
+    let tracking = sub["state"]["tracking"].as_str().unwrap().to_owned();
+    let e = fails(dir, &["kvkk", "export", "--email", "fatma@example.com"]);
+    assert!(e.contains("forbidden"), "{e}");
+    let out = ok(
+        dir,
+        &[
+            "--as",
+            "admin",
+            "kvkk",
+            "export",
+            "--phone",
+            "+905551112233",
+        ],
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert_eq!(json(&out)["tracking"], tracking.as_str());
+    assert_eq!(json(&out)["citizen"]["email"], "fatma@example.com");
+    ok(dir, &["--as", "admin", "kvkk", "erase", &tracking]);
+    assert_eq!(
+        ok(
+            dir,
+            &[
+                "--as",
+                "admin",
+                "kvkk",
+                "export",
+                "--email",
+                "FATMA@example.com"
+            ]
+        ),
+        ""
+    );
+    let export = ok(dir, &["export"]);
+    assert!(
+        !export.contains("Fatma") && !export.contains("fatma@"),
+        "{export}"
+    );
+}

@@ -41,7 +41,10 @@ use crate::store::{
 };
 use crate::tracking::TrackingNumber;
 
+mod personal_data;
 mod reports;
+
+pub use personal_data::{ContactQuery, PersonalData};
 
 /// Why a service call failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

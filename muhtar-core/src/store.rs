@@ -92,6 +92,15 @@ pub struct Commit {
 }
 
 impl Commit {
+    /// Whether the commit erases the citizen contact (KVKK): then the store also removes
+    /// the contact from the request's stored `received` event, in the same transaction
+    /// (see [`crate::request::redact_contact`]). The events stay; the personal data goes.
+    pub fn erases_contact(&self) -> bool {
+        self.events
+            .iter()
+            .any(|e| matches!(e.kind, crate::request::EventKind::ContactErased))
+    }
+
     /// Checks the commit is well formed: its events are numbered
     /// `expected_version + 1, + 2, …` in order, and the state's version is the last
     /// event's. Every store calls this (after its version check) before writing.
@@ -353,6 +362,10 @@ pub trait RequestStore: Send + Sync {
     /// Fails with [`StoreError::Conflict`] when the stored version is not
     /// `commit.expected_version`, and [`StoreError::Duplicate`] when a new request's
     /// tracking number is taken in its tenant.
+    ///
+    /// A commit that [erases the contact](Commit::erases_contact) also removes the
+    /// citizen contact from the request's stored `received` event (JSON path
+    /// `content.citizen`), so no copy of it remains in the history.
     async fn commit(&self, commit: &Commit) -> Result<(), StoreError>;
     /// A request by id.
     async fn load(&self, tenant: &TenantId, id: RequestId) -> Result<RequestRecord, StoreError>;

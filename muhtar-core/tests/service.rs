@@ -537,3 +537,83 @@ async fn settings_define_policies_and_are_validated() {
     let ctx = mbs.context(&t).await.unwrap();
     assert_eq!(ctx.policies.get("ilce-5-is-gunu").unwrap().length, 5);
 }
+
+/// KVKK: an administrator finds a citizen's contact data by e-mail or phone, and erases
+/// it; the history keeps its events without the data; nobody else may do either.
+#[tokio::test]
+async fn personal_data_is_found_and_erased_without_breaking_history() {
+    use muhtar_core::request::CitizenContact;
+    use muhtar_core::service::ContactQuery;
+    let (mbs, t) = setup().await;
+    let muhtar = actor(&t, "muhtar:kuzguncuk");
+    let mut req = fixtures::new_request("kuzguncuk");
+    req.citizen = Some(CitizenContact {
+        name: "Fatma Kaya".into(),
+        phone: Some("0555 111 22 33".into()),
+        email: Some("Fatma@Example.com".into()),
+    });
+    let rec = mbs.submit(&muhtar, req).await.unwrap();
+    mbs.submit(&muhtar, fixtures::new_request("kuzguncuk"))
+        .await
+        .unwrap();
+    let admin = actor(&t, "admin");
+    let by_email = ContactQuery {
+        email: Some("fatma@example.COM".into()),
+        ..Default::default()
+    };
+    let by_phone = ContactQuery {
+        phone: Some("+90 555 111 2233".into()),
+        ..Default::default()
+    };
+    for q in [&by_email, &by_phone] {
+        let found = mbs.personal_data(&admin, q).await.unwrap();
+        assert_eq!(found.len(), 1, "{q:?}");
+        assert_eq!(found[0].tracking, rec.state.tracking);
+        assert_eq!(found[0].citizen.name, "Fatma Kaya");
+    }
+    assert!(matches!(
+        mbs.personal_data(&admin, &ContactQuery::default()).await,
+        Err(ServiceError::Input(_))
+    ));
+    for who in [
+        "coordinator",
+        "muhtar:kuzguncuk",
+        "unit:muhtarliklar",
+        "auditor",
+    ] {
+        assert!(
+            matches!(
+                mbs.personal_data(&actor(&t, who), &by_email).await,
+                Err(ServiceError::Forbidden(_))
+            ),
+            "{who}"
+        );
+        assert!(mbs
+            .execute(
+                &actor(&t, who),
+                &rec.state.tracking,
+                None,
+                Command::EraseContact
+            )
+            .await
+            .is_err());
+    }
+    let before = mbs.history(&admin, &rec.state.tracking).await.unwrap();
+    let erased = mbs
+        .execute(&admin, &rec.state.tracking, None, Command::EraseContact)
+        .await
+        .unwrap();
+    assert_eq!(erased.state.content.citizen, None);
+    assert!(mbs
+        .personal_data(&admin, &by_email)
+        .await
+        .unwrap()
+        .is_empty());
+    let after = mbs.history(&admin, &rec.state.tracking).await.unwrap();
+    assert_eq!(after.len(), before.len() + 1);
+    let text = serde_json::to_string(&after).unwrap();
+    assert!(!text.contains("Fatma") && !text.contains("555"), "{text}");
+    // The request itself is intact.
+    assert_eq!(erased.state.content.subject, rec.state.content.subject);
+    assert_eq!(erased.state.status, rec.state.status);
+}

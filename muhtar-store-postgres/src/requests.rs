@@ -261,6 +261,18 @@ impl PgStore {
             .await?;
         }
 
+        // KVKK erasure: the received event keeps everything but the citizen contact.
+        if c.erases_contact() {
+            sqlx::query(
+                "UPDATE events SET payload = payload #- '{content,citizen}'
+                 WHERE tenant = $1 AND request_id = $2 AND type = 'received'",
+            )
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+
         // The outbox; a key already present is skipped.
         for m in &c.outbox {
             NewMessage::of(m)?.insert(&mut tx).await?;

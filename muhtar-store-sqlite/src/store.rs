@@ -393,6 +393,14 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
             })?;
         }
     }
+    if c.erases_contact() {
+        tx.execute(
+            "UPDATE events SET payload = json_remove(payload, '$.content.citizen') \
+             WHERE tenant = ?1 AND request_id = ?2 AND type = 'received'",
+            params![req.tenant, req.id],
+        )
+        .map_err(store_error)?;
+    }
     for m in &messages {
         insert_message(&tx, m)?;
     }

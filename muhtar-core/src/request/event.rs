@@ -193,3 +193,12 @@ pub struct Event {
     /// What happened.
     pub kind: EventKind,
 }
+
+/// Removes the citizen contact from a `received` event (KVKK erasure): what a store does
+/// to the stored history when a [`EventKind::ContactErased`] event is committed. Other
+/// events are left as they are; folding the redacted history gives the same state.
+pub fn redact_contact(kind: &mut EventKind) {
+    if let EventKind::Received { content, .. } = kind {
+        content.citizen = None;
+    }
+}

@@ -57,6 +57,7 @@ macro_rules! store_conformance_tests {
             tokens_by_hash_list_and_revoke,
             report_cube_equals_pure_aggregation,
             signed_reports_are_frozen_and_versioned,
+            contact_erasure_redacts_the_history,
         );
     };
     ($make:expr) => {
@@ -1021,4 +1022,57 @@ pub async fn signed_reports_are_frozen_and_versioned<S: Store>(s: &S) {
     ));
     assert_eq!(s.signed_reports(&tenant("sig")).await.unwrap(), got);
     assert!(s.signed_reports(&tenant("other")).await.unwrap().is_empty());
+}
+
+/// Erasing the citizen contact (KVKK) removes it from the state and from the stored
+/// `received` event in the same commit; the history keeps every event and still folds to
+/// the state; other requests keep their contacts.
+pub async fn contact_erasure_redacts_the_history<S: Store>(s: &S) {
+    use crate::request::CitizenContact;
+    let with_contact = |seed: u64| {
+        let mut c = Spec::new("kvkk", seed).commit();
+        let citizen = CitizenContact {
+            name: "Fatma Kaya".into(),
+            phone: Some("+905551112233".into()),
+            email: Some("fatma@example.com".into()),
+        };
+        if let EventKind::Received { content, .. } = &mut c.events[0].kind {
+            content.citizen = Some(citizen.clone());
+        }
+        c.record.state.content.citizen = Some(citizen);
+        c
+    };
+    let (a, b) = (with_contact(1), with_contact(2));
+    s.commit(&a).await.unwrap();
+    s.commit(&b).await.unwrap();
+    let t = tenant("kvkk");
+    let id = a.record.state.id;
+    let before = s.events(&t, id).await.unwrap();
+    assert!(serde_json::to_string(&before)
+        .unwrap()
+        .contains("fatma@example.com"));
+
+    let erase = next_commit(
+        &a.record,
+        EventKind::ContactErased,
+        t0() + Duration::days(1),
+    );
+    assert!(erase.erases_contact());
+    s.commit(&erase).await.unwrap();
+    let after = s.events(&t, id).await.unwrap();
+    assert_eq!(after.len(), before.len() + 1);
+    let text = serde_json::to_string(&after).unwrap();
+    for personal in ["fatma@example.com", "+905551112233", "Fatma Kaya"] {
+        assert!(!text.contains(personal), "{personal} left in the history");
+    }
+    let loaded = s.load(&t, id).await.unwrap();
+    assert_eq!(loaded.state.content.citizen, None);
+    assert_eq!(RequestState::fold(&after).unwrap(), loaded.state);
+    // Everything but the contact is unchanged.
+    assert_eq!(after[1..before.len()], before[1..]);
+    // The other request keeps its contact.
+    let other = s.events(&t, b.record.state.id).await.unwrap();
+    assert!(serde_json::to_string(&other)
+        .unwrap()
+        .contains("fatma@example.com"));
 }

@@ -144,6 +144,11 @@ impl RequestStore for MemoryStore {
             .entry(key)
             .or_insert_with(|| (c.record.clone(), Vec::new()));
         entry.0 = c.record.clone();
+        if c.erases_contact() {
+            for e in entry.1.iter_mut() {
+                crate::request::redact_contact(&mut e.kind);
+            }
+        }
         entry.1.extend(c.events.iter().cloned());
         for m in &c.outbox {
             if g.keys.insert(m.idempotency_key.clone()) {
