@@ -44,6 +44,11 @@ pub async fn create(
     name: &str,
 ) -> Result<(ApiToken, String), String> {
     let (id, secret) = new_secret()?;
+    // Without an explicit `@user`, events record which token acted.
+    let mut actor = actor.clone();
+    if actor.to_string() == format!("{}@{}", actor.user, actor.user) {
+        actor.user = format!("token-{}", &id.simple().to_string()[..8]);
+    }
     let created_at = chrono::DateTime::from_timestamp_micros(state_cmd::now().timestamp_micros())
         .unwrap_or_else(state_cmd::now);
     let token = ApiToken {

@@ -129,7 +129,23 @@ async fn scenario(db: &str) {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     muhtar(dir, db, &["init"]);
-    muhtar(dir, db, &["init", "--org", &other_org(dir)]);
+    // The second tenant keeps its Open311 reads private.
+    std::fs::write(
+        dir.join("private.toml"),
+        "[open311]\nprivate_reads = true\n",
+    )
+    .unwrap();
+    muhtar(
+        dir,
+        db,
+        &[
+            "init",
+            "--org",
+            &other_org(dir),
+            "--settings",
+            dir.join("private.toml").to_str().unwrap(),
+        ],
+    );
     let kuz = token(dir, db, "ibb", "muhtar:kuzguncuk");
     let cen = token(dir, db, "ibb", "muhtar:cengelkoy");
     let coord = token(dir, db, "ibb", "coordinator");
@@ -139,6 +155,13 @@ async fn scenario(db: &str) {
     let list: Value = serde_json::from_str(&list).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 4);
     assert!(!list.to_string().contains(&kuz), "secrets are never listed");
+    assert!(
+        list[0]["actor"]
+            .as_str()
+            .unwrap()
+            .starts_with("muhtar:kuzguncuk@token-"),
+        "{list}"
+    );
     let revoked_id = list[3]["id"].as_str().unwrap().to_owned();
     muhtar(
         dir,
@@ -958,6 +981,30 @@ async fn open311(srv: &Server, c: &reqwest::Client, kuz: &str, coord: &str, fore
     assert!(s == 400 || s == 404);
     let (s, _) = body(get("requests.yaml?jurisdiction_id=ibb").await.unwrap()).await;
     assert_eq!(s, 404);
+
+    // A tenant with private reads: no key, 403; its own key, 200; another tenant's, 403.
+    let (s, e) = body(get("requests.json?jurisdiction_id=other").await.unwrap()).await;
+    assert_eq!((s.as_u16(), e[0]["code"].as_u64()), (403, Some(403)), "{e}");
+    let (s, _) = body(
+        get(&format!(
+            "requests.json?jurisdiction_id=other&api_key={foreign}"
+        ))
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = body(
+        get(&format!(
+            "requests.json?jurisdiction_id=other&api_key={kuz}"
+        ))
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = body(get("services.json?jurisdiction_id=other").await.unwrap()).await;
+    assert_eq!(s, 200, "the service list stays public");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
