@@ -676,48 +676,42 @@ async fn list_requests(
 }
 
 async fn one_request(State(s): St, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
-    let format = format_of(&file);
-    let p = params(q.as_deref().map(str::as_bytes));
-    let r = async {
-        let (id, format) = split(&file)?;
-        let ctx = tenant_of(&s, &p).await?;
-        let actor = reader(&s, &p, &ctx).await?;
-        let t = id
-            .parse()
-            .map_err(|e| bad(format!("service_request_id {id:?}: {e}")))?;
-        let rec = s.mbs.get(&actor, &t).await.map_err(|e| match e {
-            ServiceError::NotFound(_) => {
-                err(StatusCode::NOT_FOUND, format!("no service request {id}"))
-            }
-            e => e.into(),
-        })?;
-        let v = Value::Array(vec![request_json(&ctx, &rec)]);
-        Ok(respond(
-            format,
-            StatusCode::OK,
-            "service_requests",
-            "request",
-            &v,
-        ))
-    }
-    .await;
-    r.unwrap_or_else(|e| error_response(format, e))
+    lookup(&s, &file, q.as_deref(), false).await
 }
 
 async fn token(State(s): St, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
-    let format = format_of(&file);
-    let p = params(q.as_deref().map(str::as_bytes));
+    lookup(&s, &file, q.as_deref(), true).await
+}
+
+/// `requests/{service_request_id}` (the public view) or `tokens/{token}` (the request's
+/// id to its tracking number), as the reader sees them.
+async fn lookup(s: &AppState, file: &str, q: Option<&str>, by_token: bool) -> Response {
+    let format = format_of(file);
+    let p = params(q.map(str::as_bytes));
     let r = async {
-        let (id, format) = split(&file)?;
-        let ctx = tenant_of(&s, &p).await?;
-        let actor = reader(&s, &p, &ctx).await?;
-        let not_found = || err(StatusCode::NOT_FOUND, format!("no token {id}"));
-        let rid: RequestId = id.parse().map_err(|_| not_found())?;
-        let rec = s.mbs.get_by_id(&actor, rid).await.map_err(|e| match e {
+        let (id, format) = split(file)?;
+        let ctx = tenant_of(s, &p).await?;
+        let actor = reader(s, &p, &ctx).await?;
+        let what = if by_token { "token" } else { "service request" };
+        let not_found = || err(StatusCode::NOT_FOUND, format!("no {what} {id}"));
+        let found = if by_token {
+            let rid: RequestId = id.parse().map_err(|_| not_found())?;
+            s.mbs.get_by_id(&actor, rid).await
+        } else {
+            let t = id
+                .parse()
+                .map_err(|e| bad(format!("service_request_id {id:?}: {e}")))?;
+            s.mbs.get(&actor, &t).await
+        };
+        let rec = found.map_err(|e| match e {
             ServiceError::NotFound(_) => not_found(),
             e => e.into(),
         })?;
-        let v = json!([{"token": id, "service_request_id": rec.state.tracking.to_string()}]);
+        let v = if by_token {
+            json!([{"token": id, "service_request_id": rec.state.tracking.to_string()}])
+        } else {
+            Value::Array(vec![request_json(&ctx, &rec)])
+        };
         Ok(respond(
             format,
             StatusCode::OK,
