@@ -4,7 +4,7 @@
 //! `MUHTAR_REQUIRE_POSTGRES=1`), and the Open311 → answer → e-mail path through a real
 //! SMTP server process.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -532,24 +532,13 @@ async fn scenario(db: &str) {
         b"pixels",
     ]
     .concat();
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "request",
-            reqwest::multipart::Part::text(
-                json!({"category": "asfalt-onarim", "subject": "Fotoğraflı"}).to_string(),
-            ),
-        )
-        .part(
-            "photo",
-            reqwest::multipart::Part::bytes(png.clone()).file_name("../../etc/x.png"),
-        );
-    let (s, v) = body(
-        c.post(srv.url("/api/v1/requests"))
-            .bearer_auth(&kuz)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
+    let (s, v) = upload(
+        &c,
+        &srv,
+        &kuz,
+        json!({"category": "asfalt-onarim", "subject": "Fotoğraflı"}),
+        &png,
+        "../../etc/x.png",
     )
     .await;
     assert_eq!(s, 201, "{v}");
@@ -573,26 +562,8 @@ async fn scenario(db: &str) {
         .join(sha)
         .exists());
     let n = count(kuz.clone()).await;
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "request",
-            reqwest::multipart::Part::text(
-                json!({"category": "asfalt-onarim", "subject": "x"}).to_string(),
-            ),
-        )
-        .part(
-            "photo",
-            reqwest::multipart::Part::bytes(b"#!/bin/sh\necho hi".to_vec()).file_name("x.png"),
-        );
-    let (s, e) = body(
-        c.post(srv.url("/api/v1/requests"))
-            .bearer_auth(&kuz)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let x = json!({"category": "asfalt-onarim", "subject": "x"});
+    let (s, e) = upload(&c, &srv, &kuz, x.clone(), b"#!/bin/sh\necho hi", "x.png").await;
     assert_eq!(
         (s.as_u16(), e["error"]["field"].as_str()),
         (415, Some("photo")),
@@ -600,45 +571,18 @@ async fn scenario(db: &str) {
     );
     let mut huge = vec![0xFFu8, 0xD8, 0xFF];
     huge.resize(11 * 1024 * 1024, 0);
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "request",
-            reqwest::multipart::Part::text(
-                json!({"category": "asfalt-onarim", "subject": "x"}).to_string(),
-            ),
-        )
-        .part(
-            "photo",
-            reqwest::multipart::Part::bytes(huge).file_name("big.jpg"),
-        );
-    let r = client() // the server closes the connection after a 413
-        .post(srv.url("/api/v1/requests"))
-        .bearer_auth(&kuz)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 413);
+    // The server closes the connection after a 413: a client of its own.
+    let (s, _) = upload(&client(), &srv, &kuz, x, &huge, "big.jpg").await;
+    assert_eq!(s, 413);
     // A photo with a request that fails validation leaves neither request nor file.
     let jpg = vec![0xFFu8, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4];
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "photo",
-            reqwest::multipart::Part::bytes(jpg.clone()).file_name("a.jpg"),
-        )
-        .part(
-            "request",
-            reqwest::multipart::Part::text(
-                json!({"category": "uydurma", "subject": "x"}).to_string(),
-            ),
-        );
-    let (s, _) = body(
-        c.post(srv.url("/api/v1/requests"))
-            .bearer_auth(&kuz)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
+    let (s, _) = upload(
+        &c,
+        &srv,
+        &kuz,
+        json!({"category": "uydurma", "subject": "x"}),
+        &jpg,
+        "a.jpg",
     )
     .await;
     assert_eq!(s, 422);
@@ -653,8 +597,55 @@ async fn scenario(db: &str) {
     reports(&srv, &c, &kuz, &coord, &token(dir, db, "ibb", "official")).await;
     open311(&srv, &c, &kuz, &coord, &foreign).await;
 
-    // Graceful shutdown on SIGTERM: exit status 0.
+    // Graceful shutdown on SIGTERM: a request in flight (half its body sent) is finished
+    // and answered, then the process exits with status 0.
+    let addr = srv.base.trim_start_matches("http://").to_owned();
+    let body_text = json!({"category": "asfalt-onarim", "subject": "Kapanırken gelen"}).to_string();
+    let (head, tail) = body_text.split_at(body_text.len() / 2);
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        conn,
+        "POST /api/v1/requests HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {kuz}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+        body_text.len()
+    )
+    .unwrap();
+    conn.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = srv.child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    conn.write_all(tail.as_bytes()).unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
     assert!(srv.terminate().success());
+}
+
+/// A multipart submission: the request as JSON and one photo.
+async fn upload(
+    c: &reqwest::Client,
+    srv: &Server,
+    tok: &str,
+    request: Value,
+    photo: &[u8],
+    name: &str,
+) -> (StatusCode, Value) {
+    use reqwest::multipart::{Form, Part};
+    let form = Form::new()
+        .part("request", Part::text(request.to_string()))
+        .part(
+            "photo",
+            Part::bytes(photo.to_vec()).file_name(name.to_owned()),
+        );
+    let r = c
+        .post(srv.url("/api/v1/requests"))
+        .bearer_auth(tok)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
 }
 
 fn hex_sha256(b: &[u8]) -> String {
