@@ -23,6 +23,12 @@ pub struct SqliteOptions {
     /// How many read connections may be open at once (at least 1; 0 counts as 1).
     /// Reads never wait for the writer (WAL). Default: 4.
     pub readers: usize,
+    /// A cap on the database file's size in bytes (SQLite's `max_page_count`), or none.
+    /// A commit that would grow the file past it fails with
+    /// [`StoreError::Unavailable`] ("disk full") and writes nothing, exactly as a full
+    /// disk does: a quota for shared hosts, and how the tests prove a full disk loses
+    /// nothing. Default: none.
+    pub max_size: Option<u64>,
 }
 
 impl Default for SqliteOptions {
@@ -30,6 +36,7 @@ impl Default for SqliteOptions {
         SqliteOptions {
             busy_timeout: Duration::from_secs(5),
             readers: 4,
+            max_size: None,
         }
     }
 }
@@ -44,6 +51,12 @@ impl SqliteOptions {
     /// These options with another number of read connections.
     pub fn readers(mut self, readers: usize) -> Self {
         self.readers = readers;
+        self
+    }
+
+    /// These options with a cap on the database size in bytes.
+    pub fn max_size(mut self, bytes: u64) -> Self {
+        self.max_size = Some(bytes);
         self
     }
 }
@@ -155,6 +168,16 @@ fn open_writer(path: &Path, options: &SqliteOptions) -> Result<Connection, OpenE
             path: path.to_owned(),
             mode,
         });
+    }
+    if let Some(bytes) = options.max_size {
+        let page: i64 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .map_err(unavailable)?;
+        let pages = (bytes / page.max(512) as u64).max(1);
+        conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(unavailable)?;
     }
     Ok(conn)
 }

@@ -592,3 +592,64 @@ async fn report_columns_of_old_rows_are_backfilled() {
         );
     }
 }
+
+/// A full disk (here the size cap, which fails the same way): the commit that does not
+/// fit fails with a clear `Unavailable` error and leaves nothing behind; every commit
+/// acknowledged before is intact, the file passes SQLite's integrity check, and with room
+/// again (reopened without the cap) writing goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_the_commit_and_corrupts_nothing() {
+    let dir = TempDir::new().unwrap();
+    let store = store_in(dir.path(), SqliteOptions::default().max_size(256 * 1024)).await;
+    let t = tenant("full");
+    let mut acked = Vec::new();
+    let mut refused = None;
+    for seed in 1..5000u64 {
+        let mut spec = Spec::new("full", seed);
+        spec.due = None;
+        let c = spec.commit();
+        match store.commit(&c).await {
+            Ok(()) => acked.push(c),
+            Err(e) => {
+                refused = Some((c, e));
+                break;
+            }
+        }
+    }
+    let (lost, err) = refused.expect("the cap is reached");
+    assert!(acked.len() > 10, "only {} fit", acked.len());
+    match &err {
+        StoreError::Unavailable(msg) => assert!(msg.contains("full"), "{msg}"),
+        other => panic!("expected Unavailable(disk full), got {other:?}"),
+    }
+    // Nothing of the refused commit is there; everything acknowledged is.
+    assert!(matches!(
+        store.load(&t, lost.record.state.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(store
+        .outbox(&t, Some(lost.record.state.id))
+        .await
+        .unwrap()
+        .is_empty());
+    for c in &acked {
+        assert_eq!(store.load(&t, c.record.state.id).await.unwrap(), c.record);
+        assert_eq!(store.events(&t, c.record.state.id).await.unwrap(), c.events);
+    }
+    let path = store.path().to_owned();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    drop(conn);
+    let roomy = SqliteStore::open(&path, SqliteOptions::default())
+        .await
+        .unwrap();
+    roomy.commit(&lost).await.unwrap();
+    assert_eq!(
+        roomy.load(&t, lost.record.state.id).await.unwrap(),
+        lost.record
+    );
+}
