@@ -314,6 +314,8 @@ pub async fn run(
                 None
             },
             received_at: Some(received),
+            attributes: Default::default(),
+            media_url: None,
         };
         let rec = mbs.submit(&submitter, new).await?;
         summary.requests += 1;

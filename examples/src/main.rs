@@ -7,7 +7,9 @@ mod kvkk_cmd;
 mod notify_cmd;
 mod report_cmd;
 mod rules_cmd;
+mod serve;
 mod state_cmd;
+mod token_cmd;
 
 use clap::{Parser, Subcommand};
 use state_cmd::Global;
@@ -56,6 +58,11 @@ enum Cmd {
     Rules(rules_cmd::RulesArgs),
     /// The quarterly report (Genelge 2015/8 item 7): draft, sign-off, signed reports.
     Report(report_cmd::ReportArgs),
+    /// Run the HTTP server: REST API, Open311 GeoReport v2, dispatcher and sweeper.
+    Serve(serve::ServeArgs),
+    /// API tokens for the HTTP server: create (as `--as`), list, revoke.
+    #[command(subcommand)]
+    Token(token_cmd::TokenCmd),
     /// Personal data requests (KVKK): export or erase a citizen's contact data.
     Kvkk(kvkk_cmd::KvkkArgs),
 }
@@ -126,6 +133,8 @@ fn main() -> std::process::ExitCode {
                     Cmd::Notify(a) => notify_cmd::notify(&g, &a).await,
                     Cmd::Sweep => notify_cmd::sweep(&g).await,
                     Cmd::Report(a) => report_cmd::run(&g, &a).await,
+                    Cmd::Serve(a) => serve::run(&g, &a).await,
+                    Cmd::Token(t) => token_cmd::run(&g, &t).await,
                     Cmd::Kvkk(a) => kvkk_cmd::run(&g, &a).await,
                     Cmd::Holidays(_) | Cmd::Deadline(_) | Cmd::Rules(_) => Ok(()),
                 }

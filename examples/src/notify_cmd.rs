@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clap::Args;
+use muhtar_core::ids::TenantId;
 use muhtar_core::service::Mbs;
+use muhtar_core::store::Store;
 use muhtar_notify::{
     Dispatcher, DispatcherConfig, HttpAuth, HttpBody, HttpSmsConfig, HttpSmsGateway, NoSmsGateway,
     QuietHours, QuietHoursConfig, SmsGateway, SmtpTransport,
@@ -29,39 +31,7 @@ fn now() -> DateTime<Utc> {
 /// settings (default 22:00–08:00).
 pub async fn notify(g: &Global, a: &NotifyArgs) -> Result<(), String> {
     let (mbs, tenant) = state_cmd::service(g).await?;
-    let ctx = mbs.context(&tenant).await.map_err(|e| e.to_string())?;
-    let email = SmtpTransport::from_env()
-        .map_err(|e| format!("e-mail: {e} (set MUHTAR_SMTP_URL and MUHTAR_MAIL_FROM)"))?;
-    let sms: Arc<dyn SmsGateway> = match &ctx.settings.sms {
-        None => Arc::new(NoSmsGateway),
-        Some(s) => {
-            let mut c = HttpSmsConfig::new(s.url.clone());
-            c.sender = s.sender.clone();
-            if let (Some(user), Some(password)) = (&s.username, &s.password) {
-                c.auth = HttpAuth::Basic {
-                    user: user.clone(),
-                    password: password.clone(),
-                };
-            }
-            if s.format.as_deref() == Some("json") {
-                c.body = HttpBody::Json;
-            }
-            if let Some(p) = &s.to_param {
-                c.to_param = p.clone();
-            }
-            if let Some(p) = &s.text_param {
-                c.text_param = p.clone();
-            }
-            Arc::new(HttpSmsGateway::new(c).map_err(|e| format!("sms: {e}"))?)
-        }
-    };
-    let mut config = DispatcherConfig::default();
-    if let Some(q) = ctx.settings.quiet_hours {
-        config.quiet_hours = QuietHoursConfig::none()
-            .with_tenant(tenant.clone(), Some(QuietHours::new(q.start, q.end)));
-    }
-    let clock: fn() -> DateTime<Utc> = now;
-    let dispatcher = Dispatcher::new(mbs.store().clone(), email, sms, clock, config);
+    let dispatcher = dispatcher(&mbs, &tenant, None).await?;
     if a.once {
         let r = dispatcher.run_once().await.map_err(|e| e.to_string())?;
         if g.json {
@@ -98,6 +68,63 @@ pub async fn notify(g: &Global, a: &NotifyArgs) -> Result<(), String> {
         .await;
     Ok(())
 }
+
+/// The outbox dispatcher as configured: e-mail through the SMTP relay named by
+/// `MUHTAR_SMTP_URL` (sender `MUHTAR_MAIL_FROM`), SMS through the tenant's `[sms]`
+/// settings, quiet hours from its settings (default 22:00–08:00). Used by `muhtar notify`
+/// and `muhtar serve`.
+pub async fn dispatcher(
+    mbs: &state_cmd::Service,
+    tenant: &TenantId,
+    poll_interval: Option<std::time::Duration>,
+) -> Result<Dispatch, String> {
+    let ctx = mbs.context(tenant).await.map_err(|e| e.to_string())?;
+    let email = SmtpTransport::from_env()
+        .map_err(|e| format!("e-mail: {e} (set MUHTAR_SMTP_URL and MUHTAR_MAIL_FROM)"))?;
+    let sms: Arc<dyn SmsGateway> = match &ctx.settings.sms {
+        None => Arc::new(NoSmsGateway),
+        Some(s) => {
+            let mut c = HttpSmsConfig::new(s.url.clone());
+            c.sender = s.sender.clone();
+            if let (Some(user), Some(password)) = (&s.username, &s.password) {
+                c.auth = HttpAuth::Basic {
+                    user: user.clone(),
+                    password: password.clone(),
+                };
+            }
+            if s.format.as_deref() == Some("json") {
+                c.body = HttpBody::Json;
+            }
+            if let Some(p) = &s.to_param {
+                c.to_param = p.clone();
+            }
+            if let Some(p) = &s.text_param {
+                c.text_param = p.clone();
+            }
+            Arc::new(HttpSmsGateway::new(c).map_err(|e| format!("sms: {e}"))?)
+        }
+    };
+    let mut config = DispatcherConfig::default();
+    if let Some(p) = poll_interval {
+        config.poll_interval = p;
+    }
+    if let Some(q) = ctx.settings.quiet_hours {
+        config.quiet_hours = QuietHoursConfig::none()
+            .with_tenant(tenant.clone(), Some(QuietHours::new(q.start, q.end)));
+    }
+    let clock: fn() -> DateTime<Utc> = now;
+    Ok(Dispatcher::new(
+        mbs.store().clone(),
+        email,
+        sms,
+        clock,
+        config,
+    ))
+}
+
+/// The dispatcher the CLI builds.
+pub type Dispatch =
+    Dispatcher<SmtpTransport, Arc<dyn SmsGateway>, fn() -> DateTime<Utc>, dyn Store>;
 
 /// `muhtar sweep`: queues at-risk and breach notices, once per threshold.
 pub async fn sweep(g: &Global) -> Result<(), String> {

@@ -59,6 +59,9 @@ pub struct InitArgs {
     /// Routing rule file (TOML); default: the shipped example.
     #[arg(long)]
     pub rules: Option<std::path::PathBuf>,
+    /// Tenant settings file (TOML: quiet hours, SMS gateway, SLA policies, `[open311]`).
+    #[arg(long)]
+    pub settings: Option<std::path::PathBuf>,
 }
 
 /// `muhtar demo`.
@@ -262,9 +265,12 @@ pub struct ExportArgs {
     pub out: Option<std::path::PathBuf>,
 }
 
-type Service = Mbs<Arc<dyn Store>, fn() -> DateTime<Utc>>;
+/// The service every command and the HTTP server use: the store named by `--db` and the
+/// wall clock.
+pub type Service = Mbs<Arc<dyn Store>, fn() -> DateTime<Utc>>;
 
-fn now() -> DateTime<Utc> {
+/// The wall clock.
+pub fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
@@ -274,10 +280,17 @@ fn err<E: std::fmt::Display>(e: E) -> String {
 
 /// Opens the database (it must be migrated: `muhtar init`), and the service on it.
 pub async fn service(g: &Global) -> Result<(Service, TenantId), String> {
+    let mbs = open_service(g).await?;
+    let tenant = resolve_tenant(mbs.store(), g).await?;
+    Ok((mbs, tenant))
+}
+
+/// Opens the database named by `--db` (it must be migrated: `muhtar init`) and the
+/// service on it, for every tenant it holds. The one place the service is built.
+pub async fn open_service(g: &Global) -> Result<Service, String> {
     let store = db::open(&g.db, false).await?;
-    let tenant = resolve_tenant(&store, g).await?;
     let f: fn() -> DateTime<Utc> = now;
-    Ok((Mbs::new(store, f, seed()), tenant))
+    Ok(Mbs::new(store, f, seed()))
 }
 
 fn seed() -> u64 {
@@ -285,7 +298,7 @@ fn seed() -> u64 {
     (t.timestamp_nanos_opt().unwrap_or_default() as u64) ^ (u64::from(std::process::id()) << 32)
 }
 
-async fn resolve_tenant(store: &Arc<dyn Store>, g: &Global) -> Result<TenantId, String> {
+pub async fn resolve_tenant(store: &Arc<dyn Store>, g: &Global) -> Result<TenantId, String> {
     if let Some(t) = &g.tenant {
         return TenantId::new(t.clone()).map_err(err);
     }
@@ -344,6 +357,12 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
             .map_err(err)?,
     };
     let rules_version = crate::rules_install(&mbs, &tenant, a.rules.as_deref()).await?;
+    if let Some(p) = &a.settings {
+        let admin = Actor::parse(&tenant, "admin").map_err(err)?;
+        mbs.install_settings(&admin, &read_file(p)?)
+            .await
+            .map_err(err)?;
+    }
     let result = serde_json::json!({
         "db": g.db,
         "tenant": tenant,
@@ -389,7 +408,9 @@ pub async fn demo(g: &Global, a: &DemoArgs) -> Result<(), String> {
 
 /// `muhtar start`: sets up the database on first use (example organisation, rules and
 /// demo data) and shows where the work stands.
-pub async fn start(g: &Global) -> Result<(), String> {
+/// On a new database: creates the schema, loads the example organisation and rules and a
+/// year of demo requests. Leaves a database that has a tenant alone.
+pub async fn setup_if_fresh(g: &Global) -> Result<(), String> {
     let fresh = match db::open(&g.db, false).await {
         Ok(store) => store.tenants().await.map_err(err)?.is_empty(),
         Err(_) => true,
@@ -400,6 +421,7 @@ pub async fn start(g: &Global) -> Result<(), String> {
             &InitArgs {
                 org: None,
                 rules: None,
+                settings: None,
             },
         )
         .await?;
@@ -413,6 +435,11 @@ pub async fn start(g: &Global) -> Result<(), String> {
         )
         .await?;
     }
+    Ok(())
+}
+
+pub async fn start(g: &Global) -> Result<(), String> {
+    setup_if_fresh(g).await?;
     let (mbs, tenant) = service(g).await?;
     let coordinator = Actor::parse(&tenant, "coordinator").map_err(err)?;
     let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();

@@ -4,46 +4,15 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+
+mod common;
 
 fn server() -> Option<String> {
-    match std::env::var("DATABASE_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ if std::env::var("MUHTAR_REQUIRE_POSTGRES").as_deref() == Ok("1") => {
-            panic!("MUHTAR_REQUIRE_POSTGRES=1 but DATABASE_URL is not set")
-        }
-        _ => {
-            eprintln!(
-                "SKIPPED: PostgreSQL CLI tests (set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test to run them)"
-            );
-            None
-        }
-    }
+    common::pg_server("PostgreSQL CLI tests")
 }
 
-static N: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh database on the server, dropped by nobody: names are unique per run.
 fn fresh_db(base: &str) -> String {
-    let name = format!(
-        "muhtar_cli_{}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst),
-        chrono::Utc::now().timestamp()
-    );
-    let o = Command::new("psql")
-        .args([base, "-qc", &format!("CREATE DATABASE {name}")])
-        .output()
-        .expect("psql must be installed to create a test database");
-    assert!(
-        o.status.success(),
-        "cannot create database: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let (prefix, _) = base
-        .rsplit_once('/')
-        .expect("DATABASE_URL ends with /dbname");
-    format!("{prefix}/{name}")
+    common::fresh_pg_db(base, "muhtar_cli")
 }
 
 fn muhtar(dir: &Path, db: &str, args: &[&str]) -> Output {

@@ -1,9 +1,10 @@
 //! The stateful `muhtar` commands, run as a user would: the built binary on a real SQLite
 //! file in a temporary directory.
 
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+mod common;
 
 fn muhtar(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_muhtar"))
@@ -317,31 +318,7 @@ fn notify_delivers_through_a_real_smtp_server() {
     );
     let mail = dir.join("mail");
     std::fs::create_dir(&mail).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let sink = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../muhtar-notify/tests/smtp_sink.py"
-    );
-    let python = std::env::var("MUHTAR_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut child = Command::new(&python)
-        .args([sink, "--port", &port.to_string(), "--dir", mail.to_str().unwrap()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the SMTP test server with {python}: {e}; install Python 3 and `pip install aiosmtpd`"));
-    let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    assert!(
-        first.starts_with("READY"),
-        "SMTP test server did not start (is aiosmtpd installed? `pip install aiosmtpd`): {first:?}"
-    );
+    let (mut child, port) = common::smtp_sink(&mail);
     let o = Command::new(env!("CARGO_BIN_EXE_muhtar"))
         .current_dir(dir)
         .env("MUHTAR_SMTP_URL", format!("smtp://127.0.0.1:{port}"))

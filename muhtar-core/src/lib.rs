@@ -24,6 +24,7 @@ pub mod sla;
 pub mod store;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
+pub mod token;
 pub mod tracking;
 
 /// The names most applications need.

@@ -156,6 +156,35 @@ pub struct Category {
     /// Words people use for it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keywords: Vec<String>,
+    /// Extra fields a request of this category carries (Open311 service attributes).
+    #[serde(default, rename = "attribute", skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<CategoryAttribute>,
+}
+
+/// An extra field of a category (an Open311 service attribute).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryAttribute {
+    /// Stable code, e.g. `hayvan-turu`.
+    pub code: String,
+    /// The question shown to the person filling in the request.
+    pub description: String,
+    /// Whether a request must give it.
+    #[serde(default)]
+    pub required: bool,
+    /// Allowed values (`key`, shown name); empty: free text.
+    #[serde(default, rename = "value", skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<AttributeValue>,
+}
+
+/// An allowed value of a [`CategoryAttribute`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeValue {
+    /// The value sent.
+    pub key: String,
+    /// The name shown.
+    pub name: String,
 }
 
 /// The tenant itself and its settings.

@@ -81,6 +81,18 @@ pub struct TenantSettings {
     /// SMS gateway (default: none; SMS notices then fail permanently with that reason).
     #[serde(default)]
     pub sms: Option<SmsSettings>,
+    /// Open311 GeoReport v2 interface settings.
+    #[serde(default)]
+    pub open311: Open311Settings,
+}
+
+/// How the tenant's Open311 GeoReport v2 interface behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Open311Settings {
+    /// Reads (service requests) need an `api_key` too, instead of being public.
+    #[serde(default)]
+    pub private_reads: bool,
 }
 
 /// Why settings were refused.

@@ -461,8 +461,14 @@ pub trait ReportStore: Send + Sync {
 }
 
 /// A complete store.
-pub trait Store: ConfigStore + RequestStore + OutboxStore + ReportStore {}
-impl<T: ConfigStore + RequestStore + OutboxStore + ReportStore> Store for T {}
+pub trait Store:
+    ConfigStore + RequestStore + OutboxStore + ReportStore + crate::token::TokenStore
+{
+}
+impl<T: ConfigStore + RequestStore + OutboxStore + ReportStore + crate::token::TokenStore> Store
+    for T
+{
+}
 
 #[async_trait::async_trait]
 impl<T: ReportStore + ?Sized> ReportStore for std::sync::Arc<T> {

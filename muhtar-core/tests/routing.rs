@@ -44,6 +44,8 @@ fn req(
         citizen: None,
         registration_number: None,
         received_at: None,
+        attributes: Default::default(),
+        media_url: None,
     }
     .validate(org, now)
     .unwrap()

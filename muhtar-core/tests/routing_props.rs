@@ -215,6 +215,8 @@ fn request() -> impl Strategy<Value = NewRequest> {
                 citizen: None,
                 registration_number: None,
                 received_at: None,
+                attributes: Default::default(),
+                media_url: None,
             }
         })
 }

@@ -77,6 +77,7 @@ mod error;
 mod outbox;
 mod reports;
 mod requests;
+mod tokens;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use muhtar_core::store::StoreError;

@@ -51,6 +51,7 @@
 //! | `requests` | the query table: `tenant`, `id`, `tracking`, `version`, `status`, `unit`, `muhtarlik`, `category`, `channel`, `received_at`, `resolution_due`, `first_response_due`, `state` (JSON), `deadlines` (JSON) | `(tenant, id)`, unique `(tenant, tracking)` |
 //! | `outbox` | notices to deliver: `id`, `tenant`, `request_id`, `idempotency_key` (unique), `status`, `attempts`, `next_attempt_at`, `claimed_until`, `last_error`, `sent_at`, `created_at`, `message` (JSON) | `id` |
 //! | `documents` | versioned tenant configuration: `tenant`, `kind`, `version`, `body`, `updated_at`, `updated_by` | `(tenant, kind, version)` |
+//! | `api_tokens` | API tokens: `id`, `tenant`, `actor`, `name`, `hash` (SHA-256 of the secret, unique), `created_at`, `revoked_at` | `id` |
 //!
 //! Conventions: ids are lowercase hyphenated UUIDs (they sort like the UUIDs); the
 //! instants of `requests` are INTEGER microseconds since the Unix epoch (the sort keys of
@@ -67,6 +68,7 @@
 //! |---|---|
 //! | `0001_init.sql` | `schema_migrations`, `requests`, `events`, `outbox` and their indexes |
 //! | `0002_documents.sql` | `documents` |
+//! | `0004_tokens.sql` | `api_tokens`: API tokens of the HTTP server (SHA-256 of the secret only) |
 //!
 //! # Applying migrations by hand (for DBAs)
 //!
@@ -98,6 +100,7 @@ mod error;
 mod migrate;
 mod pool;
 mod store;
+mod tokens;
 
 pub use error::{MigrateError, OpenError};
 pub use migrate::{latest_version, Migration, SchemaStatus, MIGRATIONS, RECORD_MARKER};

@@ -64,6 +64,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0003_reports.sql",
         sql: include_str!("../migrations/0003_reports.sql"),
     },
+    Migration {
+        version: 4,
+        name: "tokens",
+        file: "0004_tokens.sql",
+        sql: include_str!("../migrations/0004_tokens.sql"),
+    },
 ];
 
 /// The schema version this build needs.

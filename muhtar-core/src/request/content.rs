@@ -1,5 +1,7 @@
 //! What a request says: channel, kind, category, text, location, attachments.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -219,6 +221,12 @@ pub struct NewRequest {
     /// When it reached the body, for back-office entry of earlier requests; default: now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at: Option<DateTime<Utc>>,
+    /// Values of the category's extra fields, by attribute code.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    /// A link to a photo held elsewhere (Open311 `media_url`), `http(s)://` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
 }
 
 fn default_kind() -> RequestKind {
@@ -263,6 +271,12 @@ pub struct RequestContent {
     pub registration_number: Option<String>,
     /// The instant the request reached the body (the deadline counts from here).
     pub received_at: DateTime<Utc>,
+    /// Values of the category's extra fields, by attribute code.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    /// A link to a photo held elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
 }
 
 /// A bad field in a request or command. Names the field.
@@ -309,6 +323,19 @@ pub enum InputError {
         /// What is wrong.
         message: String,
     },
+}
+
+impl InputError {
+    /// The field the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            InputError::Empty { field }
+            | InputError::TooLong { field, .. }
+            | InputError::OutOfBounds { field, .. }
+            | InputError::Unknown { field, .. }
+            | InputError::Invalid { field, .. } => field,
+        }
+    }
 }
 
 /// Checks a text's length; `required` rejects empty (after trimming).
@@ -370,11 +397,54 @@ impl NewRequest {
                 message: format!("{} is inactive", m.code),
             });
         }
-        if org.category(&self.category).is_none() {
-            return Err(InputError::Unknown {
+        let category = org
+            .category(&self.category)
+            .ok_or_else(|| InputError::Unknown {
                 field: "category",
                 value: self.category.clone(),
+            })?;
+        let mut attributes = BTreeMap::new();
+        for (k, v) in &self.attributes {
+            let def = category
+                .attributes
+                .iter()
+                .find(|a| &a.code == k)
+                .ok_or_else(|| InputError::Unknown {
+                    field: "attributes",
+                    value: k.clone(),
+                })?;
+            let v = check_text("attributes", v, MAX_SHORT, false)?;
+            if v.is_empty() {
+                continue;
+            }
+            if !def.values.is_empty() && !def.values.iter().any(|x| x.key == v) {
+                return Err(InputError::Invalid {
+                    field: "attributes",
+                    message: format!("{k}: {v:?} is not one of the allowed values"),
+                });
+            }
+            attributes.insert(k.clone(), v);
+        }
+        if let Some(missing) = category
+            .attributes
+            .iter()
+            .find(|a| a.required && !attributes.contains_key(&a.code))
+        {
+            return Err(InputError::Invalid {
+                field: "attributes",
+                message: format!("{} is required for {}", missing.code, category.code),
             });
+        }
+        let media_url = opt_text("media_url", &self.media_url, MAX_SHORT)?;
+        if let Some(u) = &media_url {
+            if !(u.starts_with("https://") || u.starts_with("http://"))
+                || u.contains(char::is_whitespace)
+            {
+                return Err(InputError::Invalid {
+                    field: "media_url",
+                    message: "must be an http(s) URL".into(),
+                });
+            }
         }
         let subject = check_text("subject", &self.subject, MAX_SUBJECT, true)?;
         let description = check_text("description", &self.description, MAX_TEXT, false)?;
@@ -479,6 +549,8 @@ impl NewRequest {
             citizen,
             registration_number: opt_text("registration_number", &self.registration_number, 64)?,
             received_at: received_at.min(now),
+            attributes,
+            media_url,
         })
     }
 }

@@ -54,6 +54,7 @@ macro_rules! store_conformance_tests {
             outbox_retry_and_failure,
             deadlines_update_checks_version,
             bad_cursor_is_invalid,
+            tokens_by_hash_list_and_revoke,
             report_cube_equals_pure_aggregation,
             signed_reports_are_frozen_and_versioned,
             contact_erasure_redacts_the_history,
@@ -708,6 +709,74 @@ pub async fn bad_cursor_is_invalid<S: Store>(s: &S) {
         s.query(&tenant("cur"), &q).await.unwrap_err(),
         StoreError::Invalid(_)
     ));
+}
+
+/// API tokens: found by hash in any tenant, listed per tenant oldest first, revoked once
+/// (the first instant stays), unique by id and by hash, invisible across tenants.
+pub async fn tokens_by_hash_list_and_revoke<S: Store>(s: &S) {
+    use crate::token::{hash_secret, ApiToken};
+    let tok = |n: u128, t: &str, secret: &str, at| ApiToken {
+        id: uuid::Uuid::from_u128(n),
+        tenant: tenant(t),
+        actor: "muhtar:kuzguncuk@ali".into(),
+        name: format!("token {n}"),
+        hash: hash_secret(secret),
+        created_at: at,
+        revoked_at: None,
+    };
+    assert_eq!(s.token_by_hash(&hash_secret("none")).await.unwrap(), None);
+    let a1 = tok(1, "tok-a", "s1", t0() + Duration::minutes(1));
+    let a2 = tok(2, "tok-a", "s2", t0());
+    let b1 = tok(3, "tok-b", "s3", t0());
+    for t in [&a1, &a2, &b1] {
+        s.create_token(t).await.unwrap();
+    }
+    assert_eq!(
+        s.token_by_hash(&hash_secret("s1")).await.unwrap(),
+        Some(a1.clone())
+    );
+    assert_eq!(
+        s.token_by_hash(&hash_secret("s3")).await.unwrap(),
+        Some(b1.clone())
+    );
+    assert_eq!(
+        s.tokens(&tenant("tok-a")).await.unwrap(),
+        vec![a2.clone(), a1.clone()]
+    );
+    // The same hash or the same id again is a duplicate and changes nothing.
+    let same_hash = tok(9, "tok-b", "s1", t0());
+    assert!(matches!(
+        s.create_token(&same_hash).await.unwrap_err(),
+        StoreError::Duplicate { .. }
+    ));
+    let same_id = tok(1, "tok-b", "s9", t0());
+    assert!(matches!(
+        s.create_token(&same_id).await.unwrap_err(),
+        StoreError::Duplicate { .. }
+    ));
+    assert_eq!(s.tokens(&tenant("tok-b")).await.unwrap(), vec![b1.clone()]);
+    // Another tenant cannot revoke it.
+    assert!(matches!(
+        s.revoke_token(&tenant("tok-b"), a1.id, t0())
+            .await
+            .unwrap_err(),
+        StoreError::NotFound { .. }
+    ));
+    let at = t0() + Duration::hours(2);
+    s.revoke_token(&tenant("tok-a"), a1.id, at).await.unwrap();
+    s.revoke_token(&tenant("tok-a"), a1.id, at + Duration::hours(1))
+        .await
+        .unwrap();
+    let got = s.token_by_hash(&hash_secret("s1")).await.unwrap().unwrap();
+    assert_eq!(got.revoked_at, Some(at));
+    assert!(!got.is_active());
+    assert!(s
+        .token_by_hash(&hash_secret("s2"))
+        .await
+        .unwrap()
+        .unwrap()
+        .is_active());
+    assert_eq!(s.tokens(&tenant("tok-a")).await.unwrap().len(), 2);
 }
 
 /// Requests spread over 2025Q1 to Q3 with every kind of ending: positive and negative

@@ -133,6 +133,8 @@ pub fn new_request(muhtarlik: &str) -> NewRequest {
         citizen: None,
         registration_number: None,
         received_at: None,
+        attributes: Default::default(),
+        media_url: None,
     }
 }
 

@@ -22,6 +22,7 @@ struct Inner {
     tracking: HashMap<(TenantId, TrackingNumber), RequestId>,
     outbox: Vec<OutboxEntry>,
     keys: HashSet<String>,
+    tokens: Vec<crate::token::ApiToken>,
     reports: Vec<crate::report::SignedReport>,
 }
 
@@ -352,6 +353,58 @@ impl OutboxStore for MemoryStore {
             .collect();
         v.sort_by_key(|e| (e.message.created_at, e.message.id));
         Ok(v)
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::token::TokenStore for MemoryStore {
+    async fn create_token(&self, token: &crate::token::ApiToken) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        if g.tokens
+            .iter()
+            .any(|t| t.id == token.id || t.hash == token.hash)
+        {
+            return Err(StoreError::Duplicate {
+                what: "token".into(),
+            });
+        }
+        g.tokens.push(token.clone());
+        Ok(())
+    }
+
+    async fn token_by_hash(
+        &self,
+        hash: &str,
+    ) -> Result<Option<crate::token::ApiToken>, StoreError> {
+        Ok(self.lock().tokens.iter().find(|t| t.hash == hash).cloned())
+    }
+
+    async fn tokens(&self, tenant: &TenantId) -> Result<Vec<crate::token::ApiToken>, StoreError> {
+        let mut v: Vec<_> = self
+            .lock()
+            .tokens
+            .iter()
+            .filter(|t| &t.tenant == tenant)
+            .cloned()
+            .collect();
+        v.sort_by_key(|t| (t.created_at, t.id));
+        Ok(v)
+    }
+
+    async fn revoke_token(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let t = g
+            .tokens
+            .iter_mut()
+            .find(|t| &t.tenant == tenant && t.id == id)
+            .ok_or_else(|| not_found("token"))?;
+        t.revoked_at.get_or_insert(at);
+        Ok(())
     }
 }
 

@@ -1,0 +1,69 @@
+//! Connecting a portal by embedding the library instead of calling the HTTP API:
+//! `cargo run -p muhtar-examples --example embed`.
+//!
+//! Opens (and migrates) an SQLite database in a temporary directory, installs the example
+//! organisation and rules, submits a request as a muhtar and answers it as the unit,
+//! through the same service façade (validation, authorization, one transaction per
+//! command) the CLI and `muhtar serve` use.
+
+use muhtar_core::prelude::*;
+use muhtar_core::request::Outcome;
+use muhtar_store_sqlite::{SqliteOptions, SqliteStore};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::temp_dir().join(format!("muhtar-embed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let url = format!("sqlite://{}", dir.join("portal.db").display());
+    let store = SqliteStore::open(&url, SqliteOptions::default()).await?;
+    store.migrate().await?; // explicit, never hidden in open()
+
+    // Any Fn() -> DateTime<Utc> is a clock; the seed drives ids and tracking numbers.
+    let mbs = Mbs::new(store, chrono::Utc::now, 42);
+    let org = Organisation::from_toml_str(include_str!("../data/org.toml"))?;
+    let tenant = org.tenant.id.clone();
+    mbs.install_organisation(&Actor::system(tenant.clone()), org)
+        .await?;
+    mbs.install_rules(
+        &Actor::parse(&tenant, "admin")?,
+        include_str!("../data/rules.toml"),
+    )
+    .await?;
+
+    let muhtar = Actor::parse(&tenant, "muhtar:kuzguncuk")?;
+    let new: NewRequest = serde_json::from_value(serde_json::json!({
+        "muhtarlik": "kuzguncuk",
+        "channel": "mbs-web",
+        "category": "asfalt-onarim",
+        "subject": "Okul önünde çukur",
+        "location": {"lat": 41.0312, "lon": 29.0301},
+    }))?;
+    let rec = mbs.submit(&muhtar, new).await?;
+    let unit = rec.state.unit.clone().ok_or("not routed")?;
+    println!(
+        "takip no {} → {} (cevap süresi {:?})",
+        rec.state.tracking, unit, rec.deadlines.resolution_due
+    );
+
+    let staff = Actor::parse(&tenant, &format!("unit:{unit}"))?;
+    let answered = mbs
+        .execute(
+            &staff,
+            &rec.state.tracking,
+            Some(rec.state.version),
+            Command::Answer {
+                outcome: Outcome::Positive,
+                reason: None,
+                reason_text: None,
+                text: "Yama yapıldı".into(),
+            },
+        )
+        .await?;
+    println!(
+        "{} is {}",
+        answered.state.tracking,
+        answered.state.status.as_str()
+    );
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}

@@ -1,0 +1,1218 @@
+//! The REST API under `/api/v1`: JSON in and out, bearer tokens, core's authorization
+//! on every call. The OpenAPI document ([`super::openapi`]) is generated from the
+//! annotations here.
+
+use std::collections::BTreeMap;
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use muhtar_core::access::{authorize, Action, Actor, Role, Target};
+use muhtar_core::clock::Clock;
+use muhtar_core::ids::{MuhtarlikCode, UnitCode};
+use muhtar_core::request::{Attachment, Channel, Command, NewRequest, Status, MAX_ATTACHMENTS};
+use muhtar_core::store::{
+    ConfigStore, Cursor, DocumentKind, Order, Page, RequestQuery, RequestRecord,
+};
+use muhtar_core::tracking::TrackingNumber;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::Auth;
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::AppState;
+
+type St = State<Arc<AppState>>;
+
+/// The routes under `/api/v1`.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/openapi.json", get(super::openapi::document))
+        .route(
+            "/requests",
+            post(submit)
+                .get(list)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BODY)),
+        )
+        .route("/requests/{tracking}", get(get_request))
+        .route("/requests/{tracking}/history", get(history))
+        .route("/requests/{tracking}/deadline", get(deadline))
+        .route("/requests/{tracking}/attachments/{sha256}", get(attachment))
+        .route("/requests/{tracking}/{action}", post(command))
+        .route("/units/{unit}/queue", get(queue))
+        .route("/organisation", get(organisation))
+        .route("/rules", get(rules))
+        .route("/reports/signed", get(signed_reports))
+        .route("/reports/signed/{id}", get(signed_report))
+        .route("/reports/{quarter}", get(report))
+        .route("/reports/{quarter}/sign", post(sign_report))
+}
+
+/// Largest photo or document accepted, in bytes.
+pub const MAX_UPLOAD: u64 = 10 * 1024 * 1024;
+/// Largest multipart submission (the request and its photos), in bytes.
+pub const MAX_UPLOAD_BODY: usize = 2 * MAX_UPLOAD as usize + super::MAX_BODY;
+
+// ---------------------------------------------------------------------------------------
+// Body and query extraction with errors that name the field.
+
+/// A JSON body read with the field path of any error (`location.lat: invalid type ...`).
+pub struct JsonBody<T>(pub T);
+
+/// Reads `T` from JSON text, naming the field of an error.
+pub fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::malformed(format!("malformed JSON: {inner}"))
+        } else if path == "." {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                inner.to_string(),
+            )
+        } else {
+            ApiError::invalid(path, inner.to_string())
+        }
+    })
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = body_bytes(req, state).await?;
+        if bytes.len() > super::MAX_BODY {
+            return Err(ApiError::too_large(format!(
+                "a JSON body may have at most {} bytes",
+                super::MAX_BODY
+            )));
+        }
+        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        Ok(JsonBody(from_json(bytes)?))
+    }
+}
+
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> ApiResult<Bytes> {
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(format!("the body is larger than {} bytes", super::MAX_BODY))
+        } else {
+            ApiError::malformed(e.body_text())
+        }
+    })
+}
+
+/// Query parameters read with the name of a bad parameter.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, ApiError> {
+        let q = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(Params)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                ApiError::malformed(e.into_inner().to_string()).field(path)
+            })
+    }
+}
+
+fn tracking(s: &str) -> ApiResult<TrackingNumber> {
+    s.parse::<TrackingNumber>().map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            format!("tracking number {s:?}: {e}"),
+        )
+        .field("tracking")
+    })
+}
+
+/// A serde name (`mbs-web`) to its enum value, naming the field when it is unknown.
+fn named<T: DeserializeOwned>(field: &str, s: &str) -> ApiResult<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| ApiError::invalid(field, format!("unknown {field} {s:?}")))
+}
+
+// ---------------------------------------------------------------------------------------
+// Views
+
+/// A request as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestView {
+    /// Takip numarası (tracking number), e.g. `7KM-3QX-9PA`.
+    pub tracking: String,
+    /// Internal id (UUID).
+    pub id: String,
+    /// Version: the number of events so far (for `expected_version`).
+    pub version: u32,
+    /// Status: received, routed, in-progress, paused, answered, closed, withdrawn, merged.
+    pub status: String,
+    /// The unit it is with.
+    pub unit: Option<String>,
+    /// The muhtarlık it comes from.
+    pub muhtarlik: String,
+    /// District (ilçe).
+    pub district: String,
+    /// Province (il).
+    pub province: String,
+    /// Category code.
+    pub category: String,
+    /// Channel (mbs-web, open311, phone, ...).
+    pub channel: String,
+    /// Kind (request, suggestion, complaint, information-request).
+    pub kind: String,
+    /// Priority (normal, urgent).
+    pub priority: String,
+    /// Subject.
+    pub subject: String,
+    /// Description.
+    pub description: String,
+    /// Location.
+    pub location: Option<LocationBody>,
+    /// Address text.
+    pub address: Option<String>,
+    /// Attachments (download: `attachments/{sha256}`).
+    pub attachments: Vec<AttachmentBody>,
+    /// The category's extra fields.
+    pub attributes: BTreeMap<String, String>,
+    /// Link to a photo held elsewhere.
+    pub media_url: Option<String>,
+    /// The citizen behind the request (personal data).
+    pub citizen: Option<CitizenBody>,
+    /// The SLA policy.
+    pub policy: String,
+    /// When it reached the body.
+    pub received_at: DateTime<Utc>,
+    /// When the first response is due.
+    pub first_response_due: Option<DateTime<Utc>>,
+    /// When the answer is due.
+    pub resolution_due: Option<DateTime<Utc>>,
+    /// Olumlu / olumsuz (positive / negative), once answered.
+    pub outcome: Option<String>,
+    /// Gerekçe (reason code) of a request not fulfilled.
+    pub reason: Option<String>,
+    /// Explanation of the reason.
+    pub reason_text: Option<String>,
+    /// The answer text.
+    pub answer: Option<String>,
+    /// When it was answered.
+    pub answered_at: Option<DateTime<Utc>>,
+    /// When it was closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+fn name_of<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+impl From<&RequestRecord> for RequestView {
+    fn from(r: &RequestRecord) -> Self {
+        let s = &r.state;
+        let c = &s.content;
+        RequestView {
+            tracking: s.tracking.to_string(),
+            id: s.id.to_string(),
+            version: s.version,
+            status: s.status.as_str().to_owned(),
+            unit: s.unit.as_ref().map(|u| u.to_string()),
+            muhtarlik: c.muhtarlik.to_string(),
+            district: c.district.clone(),
+            province: c.province.clone(),
+            category: c.category.clone(),
+            channel: name_of(&c.channel),
+            kind: name_of(&c.kind),
+            priority: name_of(&c.priority),
+            subject: c.subject.clone(),
+            description: c.description.clone(),
+            location: c.location.as_ref().map(|l| LocationBody {
+                lat: l.lat,
+                lon: l.lon,
+            }),
+            address: c.address.clone(),
+            attachments: c
+                .attachments
+                .iter()
+                .map(|a| AttachmentBody {
+                    media_type: a.media_type.clone(),
+                    size: a.size,
+                    sha256: a.sha256.clone(),
+                    file_name: a.file_name.clone(),
+                })
+                .collect(),
+            attributes: c.attributes.clone(),
+            media_url: c.media_url.clone(),
+            citizen: c.citizen.as_ref().map(|p| CitizenBody {
+                name: p.name.clone(),
+                phone: p.phone.clone(),
+                email: p.email.clone(),
+            }),
+            policy: s.policy.clone(),
+            received_at: c.received_at,
+            first_response_due: r.deadlines.first_response_due,
+            resolution_due: r.deadlines.resolution_due,
+            outcome: s.outcome.as_ref().map(name_of),
+            reason: s.reason.as_ref().map(|r| r.0.clone()),
+            reason_text: s.reason_text.clone(),
+            answer: s.answer.clone(),
+            answered_at: s.answered_at,
+            closed_at: s.closed_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// A page of requests.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestPage {
+    /// The requests.
+    pub items: Vec<RequestView>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+impl From<Page<RequestRecord>> for RequestPage {
+    fn from(p: Page<RequestRecord>) -> Self {
+        RequestPage {
+            items: p.items.iter().map(RequestView::from).collect(),
+            next: p.next.map(|c| c.0),
+        }
+    }
+}
+
+/// WGS 84 coordinates (inside Turkey).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationBody {
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+/// An attached file.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentBody {
+    /// Media type found by the server from the content (image/jpeg, image/png,
+    /// image/webp, application/pdf).
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the content, lowercase hex.
+    pub sha256: String,
+    /// The client's file name (display only; never used for storage).
+    #[serde(default)]
+    pub file_name: Option<String>,
+}
+
+/// A citizen's contact details (personal data).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CitizenBody {
+    /// Name.
+    pub name: String,
+    /// Phone.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// E-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// A new request. As JSON (`application/json`), or as `multipart/form-data` with this
+/// JSON in a part named `request` and photos (JPEG, PNG, WebP) or PDFs in parts named
+/// `photo`, each at most 10 MiB, type checked by content.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitBody {
+    /// Muhtarlık code; default: the acting muhtar's.
+    #[serde(default)]
+    pub muhtarlik: Option<String>,
+    /// Category code (see `/organisation`).
+    pub category: String,
+    /// Subject.
+    pub subject: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Channel; default `mbs-web` for a muhtar, `phone` for back-office entry.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// Kind: request (default), suggestion, complaint, information-request.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Priority: normal or urgent.
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// Location.
+    #[serde(default)]
+    pub location: Option<LocationBody>,
+    /// Address text.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Files uploaded earlier in this request's multipart body are added automatically;
+    /// listed here only when already stored (by SHA-256).
+    #[serde(default)]
+    pub attachments: Vec<AttachmentBody>,
+    /// The category's extra fields.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    /// A link to a photo held elsewhere.
+    #[serde(default)]
+    pub media_url: Option<String>,
+    /// The citizen behind the request.
+    #[serde(default)]
+    pub citizen: Option<CitizenBody>,
+    /// Official registration (evrak) number of a paper document.
+    #[serde(default)]
+    pub registration_number: Option<String>,
+    /// When it reached the body (back-office entry of earlier requests); default now.
+    #[serde(default)]
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+impl SubmitBody {
+    /// The core request, for `actor`.
+    pub fn into_new(self, actor: &Actor, default_channel: Channel) -> ApiResult<NewRequest> {
+        let muhtarlik = match (self.muhtarlik, &actor.role) {
+            (Some(m), _) => m,
+            (None, Role::Muhtar(m)) => m.to_string(),
+            (None, _) => return Err(ApiError::invalid("muhtarlik", "muhtarlik is required")),
+        };
+        let muhtarlik = MuhtarlikCode::new(muhtarlik.clone())
+            .map_err(|e| ApiError::invalid("muhtarlik", format!("{muhtarlik:?}: {e}")))?;
+        let channel = match &self.channel {
+            Some(c) => named("channel", c)?,
+            None if matches!(actor.role, Role::Muhtar(_)) => default_channel,
+            None => Channel::Phone,
+        };
+        Ok(NewRequest {
+            muhtarlik,
+            channel,
+            kind: match &self.kind {
+                Some(k) => named("kind", k)?,
+                None => muhtar_core::request::RequestKind::Request,
+            },
+            category: self.category,
+            subject: self.subject,
+            description: self.description,
+            priority: self
+                .priority
+                .as_deref()
+                .map(|p| named("priority", p))
+                .transpose()?,
+            location: self.location.map(|l| muhtar_core::request::Location {
+                lat: l.lat,
+                lon: l.lon,
+            }),
+            address: self.address,
+            attachments: self
+                .attachments
+                .into_iter()
+                .map(|a| Attachment {
+                    media_type: a.media_type,
+                    size: a.size,
+                    sha256: a.sha256,
+                    file_name: a.file_name,
+                })
+                .collect(),
+            citizen: self.citizen.map(|c| muhtar_core::request::CitizenContact {
+                name: c.name,
+                phone: c.phone,
+                email: c.email,
+            }),
+            registration_number: self.registration_number,
+            received_at: self.received_at,
+            attributes: self.attributes,
+            media_url: self.media_url,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Uploads: content-addressed files under the uploads directory.
+
+/// The media type of a file from its first bytes (magic numbers), if accepted.
+pub fn sniff(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if head.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+/// Where an upload with this hash is stored: `<dir>/<first two hex digits>/<sha256>`.
+/// The name comes from the content only, never from the client.
+pub fn upload_path(dir: &FsPath, sha256: &str) -> Option<PathBuf> {
+    if sha256.len() != 64
+        || !sha256
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return None;
+    }
+    Some(dir.join(&sha256[..2]).join(sha256))
+}
+
+/// A stored upload: its metadata and whether this call created the file.
+struct Stored {
+    attachment: Attachment,
+    created: Option<PathBuf>,
+}
+
+/// Streams one multipart field to a temporary file while hashing and counting it, checks
+/// its type by content and its size, then moves it to its content address.
+async fn store_upload(
+    dir: &FsPath,
+    field: &mut axum::extract::multipart::Field<'_>,
+) -> ApiResult<Stored> {
+    use tokio::io::AsyncWriteExt;
+    let file_name = field.file_name().map(|n| {
+        n.chars()
+            .filter(|c| !c.is_control())
+            .take(255)
+            .collect::<String>()
+    });
+    let (tmp, tmp_path) = {
+        let mut rnd = [0u8; 16];
+        getrandom::getrandom(&mut rnd).map_err(ApiError::internal)?;
+        let p = dir.join(format!(".upload-{}", hex::encode(rnd)));
+        (
+            tokio::fs::File::create(&p)
+                .await
+                .map_err(ApiError::internal)?,
+            p,
+        )
+    };
+    let result = async {
+        let mut tmp = tmp;
+        let mut hasher = Sha256::new();
+        let mut size: u64 = 0;
+        let mut head: Vec<u8> = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            size += chunk.len() as u64;
+            if size > MAX_UPLOAD {
+                return Err(ApiError::too_large(format!(
+                    "a file may have at most {MAX_UPLOAD} bytes"
+                ))
+                .field("photo"));
+            }
+            if head.len() < 16 {
+                head.extend(chunk.iter().take(16 - head.len()));
+            }
+            hasher.update(&chunk);
+            tmp.write_all(&chunk).await.map_err(ApiError::internal)?;
+        }
+        tmp.flush().await.map_err(ApiError::internal)?;
+        if size == 0 {
+            return Err(ApiError::invalid("photo", "the file is empty"));
+        }
+        let media_type = sniff(&head).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "only JPEG, PNG, WebP images and PDF documents are accepted",
+            )
+            .field("photo")
+        })?;
+        Ok((hex::encode(hasher.finalize()), size, media_type))
+    }
+    .await;
+    let (sha, size, media_type) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp_path).await;
+            return Err(e);
+        }
+    };
+    let dest = upload_path(dir, &sha).ok_or_else(|| ApiError::internal("bad hash"))?;
+    let created = if tokio::fs::try_exists(&dest).await.unwrap_or(false) {
+        let _ = tokio::fs::remove_file(&tmp_path).await;
+        None
+    } else {
+        if let Some(parent) = dest.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(ApiError::internal)?;
+        }
+        tokio::fs::rename(&tmp_path, &dest)
+            .await
+            .map_err(ApiError::internal)?;
+        Some(dest)
+    };
+    Ok(Stored {
+        attachment: Attachment {
+            media_type: media_type.to_owned(),
+            size,
+            sha256: sha,
+            file_name,
+        },
+        created,
+    })
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::too_large(format!("the body is larger than {MAX_UPLOAD_BODY} bytes"))
+    } else {
+        ApiError::malformed(format!("multipart body: {}", e.body_text()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Handlers
+
+/// Submit a request (JSON, or multipart with photos).
+#[utoipa::path(post, path = "/requests", tag = "requests",
+    request_body(content((SubmitBody = "application/json"), (SubmitBody = "multipart/form-data"))),
+    responses(
+        (status = 201, description = "Submitted: validated, routed, deadlines set", body = RequestView),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "The actor may not submit for this muhtarlık", body = ErrorBody),
+        (status = 413, description = "Body or file too large", body = ErrorBody),
+        (status = 415, description = "File type not accepted", body = ErrorBody),
+        (status = 422, description = "A field is invalid (named in `field`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn submit(State(s): St, Auth(actor): Auth, req: Request) -> ApiResult<Response> {
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut created: Vec<PathBuf> = Vec::new();
+    let result = async {
+        let body: SubmitBody = if is_multipart {
+            let mut mp = Multipart::from_request(req, &())
+                .await
+                .map_err(|e| ApiError::malformed(e.body_text()))?;
+            let mut body: Option<SubmitBody> = None;
+            let mut files = Vec::new();
+            while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
+                match field.name() {
+                    Some("request") => {
+                        let bytes = field.bytes().await.map_err(multipart_error)?;
+                        body = Some(from_json(&bytes)?);
+                    }
+                    Some("photo") | Some("file") => {
+                        if files.len() >= MAX_ATTACHMENTS {
+                            return Err(ApiError::invalid(
+                                "photo",
+                                format!("at most {MAX_ATTACHMENTS} files"),
+                            ));
+                        }
+                        let stored = store_upload(&s.uploads, &mut field).await?;
+                        created.extend(stored.created);
+                        files.push(stored.attachment);
+                    }
+                    other => {
+                        return Err(ApiError::invalid(
+                            other.unwrap_or(""),
+                            "unknown part: expected `request` and `photo`",
+                        ))
+                    }
+                }
+            }
+            let mut body =
+                body.ok_or_else(|| ApiError::invalid("request", "the `request` part is missing"))?;
+            body.attachments
+                .extend(files.into_iter().map(|a| AttachmentBody {
+                    media_type: a.media_type,
+                    size: a.size,
+                    sha256: a.sha256,
+                    file_name: a.file_name,
+                }));
+            body
+        } else {
+            JsonBody::<SubmitBody>::from_request(req, &()).await?.0
+        };
+        for a in &body.attachments {
+            let known = match upload_path(&s.uploads, &a.sha256) {
+                Some(p) => tokio::fs::try_exists(p).await.unwrap_or(false),
+                None => false,
+            };
+            if !known {
+                return Err(ApiError::invalid(
+                    "attachments.sha256",
+                    format!("no uploaded file {}", a.sha256),
+                ));
+            }
+        }
+        let new = body.into_new(&actor, Channel::MbsWeb)?;
+        Ok(s.mbs.submit(&actor, new).await?)
+    }
+    .await;
+    match result {
+        Ok(rec) => Ok((StatusCode::CREATED, Json(RequestView::from(&rec))).into_response()),
+        Err(e) => {
+            // Nothing half-written: files this call stored go again.
+            for p in created {
+                let _ = tokio::fs::remove_file(p).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Get a request by tracking number.
+#[utoipa::path(get, path = "/requests/{tracking}", tag = "requests",
+    params(("tracking" = String, Path, description = "Takip numarası, e.g. 7KM-3QX-9PA")),
+    responses(
+        (status = 200, body = RequestView),
+        (status = 400, description = "Not a tracking number (bad check character)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "No such request, or not visible to the actor", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_request(
+    State(s): St,
+    Auth(actor): Auth,
+    Path(t): Path<String>,
+) -> ApiResult<Json<RequestView>> {
+    let rec = s.mbs.get(&actor, &tracking(&t)?).await?;
+    Ok(Json(RequestView::from(&rec)))
+}
+
+/// A request's history (its events, oldest first).
+#[utoipa::path(get, path = "/requests/{tracking}/history", tag = "requests",
+    params(("tracking" = String, Path, description = "Takip numarası")),
+    responses((status = 200, description = "Events: version, at, actor, type and its fields", body = Vec<Object>),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn history(
+    State(s): St,
+    Auth(actor): Auth,
+    Path(t): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let events = s.mbs.history(&actor, &tracking(&t)?).await?;
+    Ok(Json(
+        serde_json::to_value(events).map_err(ApiError::internal)?,
+    ))
+}
+
+/// A request's deadline clocks now, with their explanations (which days were skipped
+/// and why).
+#[utoipa::path(get, path = "/requests/{tracking}/deadline", tag = "requests",
+    params(("tracking" = String, Path, description = "Takip numarası")),
+    responses((status = 200, description = "First-response and resolution clocks: due, state, explanation", body = Object),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn deadline(
+    State(s): St,
+    Auth(actor): Auth,
+    Path(t): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let ev = s.mbs.deadline(&actor, &tracking(&t)?).await?;
+    Ok(Json(serde_json::to_value(ev).map_err(ApiError::internal)?))
+}
+
+/// Download an attachment of a request.
+#[utoipa::path(get, path = "/requests/{tracking}/attachments/{sha256}", tag = "requests",
+    params(("tracking" = String, Path, description = "Takip numarası"),
+           ("sha256" = String, Path, description = "The attachment's SHA-256")),
+    responses((status = 200, description = "The file, with its media type", content_type = "application/octet-stream"),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn attachment(
+    State(s): St,
+    Auth(actor): Auth,
+    Path((t, sha)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let rec = s.mbs.get(&actor, &tracking(&t)?).await?;
+    let a = rec
+        .state
+        .content
+        .attachments
+        .iter()
+        .find(|a| a.sha256 == sha)
+        .ok_or_else(|| ApiError::not_found("attachment"))?;
+    let path =
+        upload_path(&s.uploads, &a.sha256).ok_or_else(|| ApiError::not_found("attachment"))?;
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|_| ApiError::not_found("attachment file"))?;
+    Ok(([(header::CONTENT_TYPE, a.media_type.clone())], bytes).into_response())
+}
+
+/// Filters of a listing.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Only these statuses, comma-separated (`routed,in-progress`), or `open`.
+    pub status: Option<String>,
+    /// Only this unit and the units below it.
+    pub unit: Option<String>,
+    /// Only this muhtarlık.
+    pub muhtarlik: Option<String>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only this channel.
+    pub channel: Option<String>,
+    /// Received at or after (RFC 3339).
+    pub received_from: Option<DateTime<Utc>>,
+    /// Received before (RFC 3339).
+    pub received_until: Option<DateTime<Utc>>,
+    /// Only open requests past their deadline.
+    pub overdue: Option<bool>,
+    /// `deadline` (default: earliest deadline first) or `newest`.
+    pub order: Option<String>,
+    /// Page size, 1 to 1000 (default 50).
+    pub limit: Option<u32>,
+    /// The `next` of the previous page.
+    pub after: Option<String>,
+}
+
+/// List the requests the actor may see, with filters and keyset pagination.
+#[utoipa::path(get, path = "/requests", tag = "requests", params(ListParams),
+    responses((status = 200, body = RequestPage), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(s): St,
+    Auth(actor): Auth,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<RequestPage>> {
+    let ctx = s.mbs.context(&actor.tenant).await?;
+    let mut q = RequestQuery {
+        limit: p.limit.unwrap_or(50),
+        ..RequestQuery::default()
+    };
+    if q.limit == 0 || q.limit > muhtar_core::store::MAX_PAGE {
+        return Err(ApiError::invalid("limit", "limit must be 1 to 1000"));
+    }
+    if let Some(st) = &p.status {
+        q.statuses = Some(if st == "open" {
+            Status::ALL.into_iter().filter(|s| s.is_open()).collect()
+        } else {
+            st.split(',')
+                .map(|x| x.trim().parse::<Status>())
+                .collect::<Result<_, _>>()
+                .map_err(|e| ApiError::invalid("status", e.to_string()))?
+        });
+    }
+    if let Some(u) = &p.unit {
+        let code =
+            UnitCode::new(u.clone()).map_err(|e| ApiError::invalid("unit", e.to_string()))?;
+        if ctx.org.unit(&code).is_none() {
+            return Err(ApiError::invalid("unit", format!("unknown unit {u}")));
+        }
+        q.units = Some(ctx.org.subtree(&code));
+    }
+    if let Some(m) = &p.muhtarlik {
+        q.muhtarlik = Some(
+            MuhtarlikCode::new(m.clone())
+                .map_err(|e| ApiError::invalid("muhtarlik", e.to_string()))?,
+        );
+    }
+    q.category = p.category.clone();
+    q.channel = p
+        .channel
+        .as_deref()
+        .map(|c| named("channel", c))
+        .transpose()?;
+    q.received_from = p.received_from;
+    q.received_until = p.received_until;
+    if p.overdue == Some(true) {
+        q.due_before = Some(s.mbs.clock().now());
+        let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
+        q.statuses = Some(match q.statuses.take() {
+            Some(st) => st.into_iter().filter(|x| x.is_open()).collect(),
+            None => open,
+        });
+    }
+    q.order = match p.order.as_deref() {
+        None | Some("deadline") => Order::Deadline,
+        Some("newest") => Order::Newest,
+        Some(o) => {
+            return Err(ApiError::invalid(
+                "order",
+                format!("{o:?}: deadline or newest"),
+            ))
+        }
+    };
+    if let Some(a) = &p.after {
+        let c = Cursor(a.clone());
+        c.decode()
+            .map_err(|e| ApiError::invalid("after", e.to_string()))?;
+        q.after = Some(c);
+    }
+    Ok(Json(s.mbs.list(&actor, q).await?.into()))
+}
+
+/// Paging of a queue.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1 to 1000 (default 50).
+    pub limit: Option<u32>,
+    /// The `next` of the previous page.
+    pub after: Option<String>,
+}
+
+/// A unit's queue: its open requests and those of the units below it, earliest deadline
+/// first.
+#[utoipa::path(get, path = "/units/{unit}/queue", tag = "requests",
+    params(("unit" = String, Path, description = "Unit code"), PageParams),
+    responses((status = 200, body = RequestPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn queue(
+    State(s): St,
+    Auth(actor): Auth,
+    Path(unit): Path<String>,
+    Params(p): Params<PageParams>,
+) -> ApiResult<Json<RequestPage>> {
+    let unit =
+        UnitCode::new(unit.clone()).map_err(|_| ApiError::not_found(format!("unit {unit}")))?;
+    let limit = p.limit.unwrap_or(50);
+    if limit == 0 || limit > muhtar_core::store::MAX_PAGE {
+        return Err(ApiError::invalid("limit", "limit must be 1 to 1000"));
+    }
+    let after = p.after.map(Cursor);
+    if let Some(c) = &after {
+        c.decode()
+            .map_err(|e| ApiError::invalid("after", e.to_string()))?;
+    }
+    Ok(Json(s.mbs.queue(&actor, &unit, limit, after).await?.into()))
+}
+
+/// The lifecycle commands and the command tag each one sends to core.
+const ACTIONS: &[(&str, &str)] = &[
+    ("accept", "accept"),
+    ("reply", "interim-reply"),
+    ("pause", "pause"),
+    ("resume", "resume"),
+    ("answer", "answer"),
+    ("close", "close"),
+    ("reopen", "reopen"),
+    ("transfer", "transfer"),
+    ("reroute", "reroute"),
+    ("withdraw", "withdraw"),
+    ("message", "message"),
+    ("merge", "merge"),
+    ("extend", "extend"),
+];
+
+/// The body of a lifecycle command: the fields the command needs.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct CommandBody {
+    /// Fail with 409 if the request is no longer at this version.
+    pub expected_version: Option<u32>,
+    /// reply, message, answer: the text.
+    pub text: Option<String>,
+    /// pause: what is asked of the muhtar; resume: what was received.
+    pub note: Option<String>,
+    /// answer: `positive` (olumlu) or `negative` (olumsuz).
+    pub outcome: Option<String>,
+    /// answer: reason code (gerekçe), required when negative; pause: `muhtar` or `fee`;
+    /// reopen, transfer, reroute, withdraw, extend: why.
+    pub reason: Option<String>,
+    /// answer: explanation of the reason (required for `other`).
+    pub reason_text: Option<String>,
+    /// transfer, reroute: the target unit.
+    pub to: Option<String>,
+    /// merge: the tracking number of the request this one duplicates.
+    pub into: Option<String>,
+}
+
+/// Run a lifecycle command: accept, reply (interim reply), pause, resume, answer, close,
+/// reopen, transfer, reroute, withdraw, message, merge, extend.
+#[utoipa::path(post, path = "/requests/{tracking}/{action}", tag = "requests",
+    params(("tracking" = String, Path, description = "Takip numarası"),
+           ("action" = String, Path, description = "accept | reply | pause | resume | answer | close | reopen | transfer | reroute | withdraw | message | merge | extend")),
+    request_body = CommandBody,
+    responses((status = 200, description = "The request after the command", body = RequestView),
+        (status = 403, description = "The actor may not do this", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not possible in the request's status, or it changed meanwhile", body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn command(
+    State(s): St,
+    Auth(actor): Auth,
+    Path((t, action)): Path<(String, String)>,
+    JsonBody(mut body): JsonBody<serde_json::Map<String, serde_json::Value>>,
+) -> ApiResult<Json<RequestView>> {
+    let tag = ACTIONS
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| ApiError::not_found(format!("command {action}")))?;
+    let tr = tracking(&t)?;
+    let expected = match body.remove("expected_version") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .and_then(|v| u32::try_from(v).ok())
+                .ok_or_else(|| ApiError::invalid("expected_version", "must be a whole number"))?,
+        ),
+    };
+    body.insert("command".into(), tag.into());
+    let cmd: Command = from_json(&serde_json::to_vec(&body).map_err(ApiError::internal)?)?;
+    let rec = s.mbs.execute(&actor, &tr, expected, cmd).await?;
+    Ok(Json(RequestView::from(&rec)))
+}
+
+/// The tenant's organisation: units, muhtarlıklar, categories (with their extra fields),
+/// reason codes.
+#[utoipa::path(get, path = "/organisation", tag = "configuration",
+    responses((status = 200, description = "The organisation document", body = Object),
+        (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn organisation(State(s): St, Auth(actor): Auth) -> ApiResult<Json<serde_json::Value>> {
+    let ctx = s.mbs.context(&actor.tenant).await?;
+    Ok(Json(
+        serde_json::to_value(&ctx.org).map_err(ApiError::internal)?,
+    ))
+}
+
+/// The routing rule set in force.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RulesView {
+    /// The version label recorded on routed events.
+    pub version: String,
+    /// The document version (0: only the fallback rule).
+    pub document_version: u32,
+    /// The rule set's TOML text.
+    pub text: Option<String>,
+}
+
+/// The tenant's routing rule set.
+#[utoipa::path(get, path = "/rules", tag = "configuration",
+    responses((status = 200, body = RulesView), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn rules(State(s): St, Auth(actor): Auth) -> ApiResult<Json<RulesView>> {
+    let ctx = s.mbs.context(&actor.tenant).await?;
+    authorize(
+        &actor,
+        Action::Read,
+        &Target::Tenant(&actor.tenant),
+        &ctx.org,
+    )
+    .map_err(muhtar_core::service::ServiceError::from)?;
+    let doc = s
+        .mbs
+        .store()
+        .document(&actor.tenant, DocumentKind::RuleSet)
+        .await?;
+    Ok(Json(RulesView {
+        version: ctx.rules.version_label().to_owned(),
+        document_version: ctx.rules_version,
+        text: doc.map(|d| d.body),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// Quarterly reports (Genelge 2015/8 item 7)
+
+/// How a report is written.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportParams {
+    /// Narrow to this unit and the units below it.
+    pub unit: Option<String>,
+    /// `json` (default), `csv` or `html`.
+    pub format: Option<String>,
+    /// CSV separator: `comma` (default) or `semicolon` (decimal comma, Turkish spreadsheets).
+    pub csv_separator: Option<String>,
+}
+
+fn quarter(q: &str) -> ApiResult<muhtar_core::report::Quarter> {
+    q.parse::<muhtar_core::report::Quarter>()
+        .map_err(|e| ApiError::invalid("quarter", e.to_string()))
+}
+
+fn report_unit(u: Option<&str>) -> ApiResult<Option<UnitCode>> {
+    u.map(|u| UnitCode::new(u).map_err(|e| ApiError::invalid("unit", e.to_string())))
+        .transpose()
+}
+
+fn rendered(
+    p: &ReportParams,
+    render: impl FnOnce(
+        muhtar_core::report::render::Format,
+        muhtar_core::report::render::CsvOptions,
+    ) -> String,
+) -> ApiResult<Response> {
+    use muhtar_core::report::render::{CsvOptions, Format, Separator};
+    let format: Format = p
+        .format
+        .as_deref()
+        .unwrap_or("json")
+        .parse()
+        .map_err(|e: String| ApiError::invalid("format", e))?;
+    let separator: Separator = p
+        .csv_separator
+        .as_deref()
+        .unwrap_or("comma")
+        .parse()
+        .map_err(|e: String| ApiError::invalid("csv_separator", e))?;
+    let content_type = match format {
+        Format::Json => "application/json",
+        Format::Csv => "text/csv; charset=utf-8",
+        Format::Html => "text/html; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    let body = render(format, CsvOptions { separator });
+    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// The quarterly report (draft): received, positive, negative with reasons, open,
+/// on time and late, by unit, category, channel and neighbourhood.
+#[utoipa::path(get, path = "/reports/{quarter}", tag = "reports",
+    params(("quarter" = String, Path, description = "e.g. 2026Q1"), ReportParams),
+    responses((status = 200, description = "The report as JSON, CSV or HTML", body = Object),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn report(
+    State(s): St,
+    Auth(actor): Auth,
+    Path(q): Path<String>,
+    Params(p): Params<ReportParams>,
+) -> ApiResult<Response> {
+    let unit = report_unit(p.unit.as_deref())?;
+    let r = s.mbs.report(&actor, quarter(&q)?, unit.as_ref()).await?;
+    rendered(&p, |f, c| muhtar_core::report::render::render(&r, f, c))
+}
+
+/// A sign-off.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignBody {
+    /// Narrow to this unit and the units below it (default: the whole tenant).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// The sign-off note (for a correction: what was corrected).
+    pub note: String,
+}
+
+/// A signed report without its content.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedView {
+    /// Id.
+    pub id: String,
+    /// Quarter.
+    pub quarter: String,
+    /// Unit, if narrowed.
+    pub unit: Option<String>,
+    /// Version (a correction is the next one).
+    pub version: u32,
+    /// The version it corrects.
+    pub supersedes: Option<String>,
+    /// Who signed.
+    pub signed_by: String,
+    /// When.
+    pub signed_at: DateTime<Utc>,
+    /// The note.
+    pub note: String,
+    /// SHA-256 of the frozen content.
+    pub content_hash: String,
+}
+
+impl From<&muhtar_core::report::SignedReport> for SignedView {
+    fn from(s: &muhtar_core::report::SignedReport) -> Self {
+        SignedView {
+            id: s.id.to_string(),
+            quarter: s.quarter.to_string(),
+            unit: s.unit.as_ref().map(|u| u.to_string()),
+            version: s.version,
+            supersedes: s.supersedes.map(|u| u.to_string()),
+            signed_by: s.signed_by.clone(),
+            signed_at: s.signed_at,
+            note: s.note.clone(),
+            content_hash: s.content_hash.clone(),
+        }
+    }
+}
+
+/// Sign off an ended quarter's report (the responsible official). Signing again makes a
+/// correction: the next version; a signed version never changes.
+#[utoipa::path(post, path = "/reports/{quarter}/sign", tag = "reports",
+    params(("quarter" = String, Path, description = "e.g. 2026Q1")),
+    request_body = SignBody,
+    responses((status = 201, body = SignedView), (status = 403, body = ErrorBody),
+        (status = 409, description = "The quarter has not ended", body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn sign_report(
+    State(s): St,
+    Auth(actor): Auth,
+    Path(q): Path<String>,
+    JsonBody(b): JsonBody<SignBody>,
+) -> ApiResult<Response> {
+    let unit = report_unit(b.unit.as_deref())?;
+    let signed = s
+        .mbs
+        .sign_report(&actor, quarter(&q)?, unit.as_ref(), &b.note)
+        .await?;
+    Ok((StatusCode::CREATED, Json(SignedView::from(&signed))).into_response())
+}
+
+/// The signed reports the actor may see.
+#[utoipa::path(get, path = "/reports/signed", tag = "reports",
+    responses((status = 200, body = Vec<SignedView>), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn signed_reports(State(s): St, Auth(actor): Auth) -> ApiResult<Json<Vec<SignedView>>> {
+    let all = s.mbs.signed_reports(&actor).await?;
+    Ok(Json(all.iter().map(SignedView::from).collect()))
+}
+
+/// One signed report, as signed, in JSON, CSV or HTML.
+#[utoipa::path(get, path = "/reports/signed/{id}", tag = "reports",
+    params(("id" = String, Path, description = "The signed report's id"), ReportParams),
+    responses((status = 200, description = "The frozen report", body = Object),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn signed_report(
+    State(s): St,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    Params(p): Params<ReportParams>,
+) -> ApiResult<Response> {
+    let all = s.mbs.signed_reports(&actor).await?;
+    let one = all
+        .iter()
+        .find(|r| r.id.to_string() == id)
+        .ok_or_else(|| ApiError::not_found(format!("signed report {id}")))?;
+    rendered(&p, |f, c| {
+        muhtar_core::report::render::render_signed(one, f, c)
+    })
+}

@@ -1,0 +1,184 @@
+//! Errors of the REST API: a status and a JSON body `{"error": {code, message, field}}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use muhtar_core::request::LifecycleError;
+use muhtar_core::service::ServiceError;
+use muhtar_core::store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code: `unauthorized`, `forbidden`, `not_found`, `invalid_input`,
+    /// `malformed`, `too_large`, `unsupported_media_type`, `conflict`, `lifecycle`,
+    /// `unavailable`, `internal`.
+    pub code: &'static str,
+    /// A human-readable explanation.
+    pub message: String,
+    /// The field the error is about, when there is one (`location.lat`, `subject`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// An error response.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Body.
+    pub detail: ErrorDetail,
+}
+
+impl ApiError {
+    /// An error with a status, a code and a message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            detail: ErrorDetail {
+                code,
+                message: message.into(),
+                field: None,
+            },
+        }
+    }
+
+    /// The same error about a field.
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.detail.field = Some(field.into());
+        self
+    }
+
+    /// 422: a field's value is not accepted.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message).field(field)
+    }
+
+    /// 400: the body or a parameter could not be read.
+    pub fn malformed(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "malformed", message)
+    }
+
+    /// 401: no valid token.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid bearer token is required (Authorization: Bearer mbs_...)",
+        )
+    }
+
+    /// 404: nothing there (or nothing the caller may see).
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{} not found", what.into()),
+        )
+    }
+
+    /// 413: the body or an upload is too large.
+    pub fn too_large(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
+    }
+
+    /// 500/503 for a store failure, logged; the message does not leak internals.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error (logged)",
+        )
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound(what) => ApiError::not_found(what),
+            ServiceError::Forbidden(a) => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", a.to_string())
+            }
+            ServiceError::Input(i) => ApiError::invalid(i.field(), i.to_string()),
+            ServiceError::Lifecycle(LifecycleError::Input(i)) => {
+                ApiError::invalid(i.field(), i.to_string())
+            }
+            ServiceError::Lifecycle(l @ LifecycleError::IllegalTransition { .. })
+            | ServiceError::Lifecycle(l @ LifecycleError::ReopenWindowClosed { .. })
+            | ServiceError::Lifecycle(l @ LifecycleError::AlreadyExtended) => {
+                ApiError::new(StatusCode::CONFLICT, "lifecycle", l.to_string())
+            }
+            ServiceError::Lifecycle(l @ LifecycleError::Corrupt(_)) => ApiError::internal(l),
+            ServiceError::Lifecycle(l) => {
+                let field = match &l {
+                    LifecycleError::Reason(_)
+                    | LifecycleError::ReasonRequired
+                    | LifecycleError::ReasonNotAllowed => "reason",
+                    LifecycleError::SameUnit(_) | LifecycleError::Target(_) => "to",
+                    LifecycleError::SelfMerge => "into",
+                    _ => "command",
+                };
+                ApiError::invalid(field, l.to_string())
+            }
+            e @ ServiceError::Conflict { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            }
+            ServiceError::NotConfigured(t) => ApiError::not_found(format!("tenant {t}")),
+            ServiceError::Sla(s) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "lifecycle", s.to_string())
+            }
+            ServiceError::Store(s) => s.into(),
+            ServiceError::Report(r) => {
+                use muhtar_core::report::ReportError as R;
+                match r {
+                    R::InvalidQuarter(_) => ApiError::invalid("quarter", r.to_string()),
+                    R::QuarterNotOver { .. } => {
+                        ApiError::new(StatusCode::CONFLICT, "lifecycle", r.to_string())
+                    }
+                    R::NoteRequired | R::NoteTooLong { .. } => {
+                        ApiError::invalid("note", r.to_string())
+                    }
+                    R::UnknownUnit(_) => ApiError::invalid("unit", r.to_string()),
+                    other => ApiError::internal(other),
+                }
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { what } => ApiError::not_found(what),
+            StoreError::Unavailable(m) => {
+                tracing::warn!(error = %m, "store unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the store is unavailable; try again later",
+                )
+            }
+            StoreError::Invalid(m) if m.starts_with("bad cursor") => ApiError::invalid("after", m),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(ErrorBody { error: self.detail })).into_response()
+    }
+}
+
+/// A handler's result.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,253 @@
+//! `muhtar serve`: the HTTP server. REST API under `/api/v1` (OpenAPI document at
+//! `/api/v1/openapi.json`), Open311 GeoReport v2 under `/open311/v2`, `/healthz` and
+//! `/readyz`; the outbox dispatcher and the deadline sweeper run beside it unless switched
+//! off.
+//!
+//! Modules: [`auth`] (bearer tokens), [`api`] (REST), [`open311`], [`openapi`] (the
+//! generated document), [`error`] (JSON errors).
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod open311;
+pub mod openapi;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use clap::Args;
+use tokio::sync::watch;
+use tower_http::trace::TraceLayer;
+
+use crate::state_cmd::{self, Global, Service};
+
+/// `muhtar serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "MUHTAR_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Do not run the outbox dispatcher here (another process runs `muhtar notify`).
+    #[arg(long)]
+    pub no_dispatcher: bool,
+    /// Do not run the deadline sweeper here (another process runs `muhtar sweep`).
+    #[arg(long)]
+    pub no_sweeper: bool,
+    /// Seconds between two outbox passes of the dispatcher when it is idle.
+    #[arg(long, default_value_t = 10)]
+    pub dispatch_interval: u64,
+    /// Seconds between two deadline sweeps.
+    #[arg(long, default_value_t = 300)]
+    pub sweep_interval: u64,
+    /// Try it out: on a new database, load the example organisation and a year of demo
+    /// requests first, and print two fresh API tokens (a muhtar's and the coordinator's).
+    #[arg(long)]
+    pub demo: bool,
+    /// Directory for uploaded photos and documents (content-addressed by SHA-256).
+    #[arg(long, env = "MUHTAR_UPLOADS", default_value = "muhtar-uploads")]
+    pub uploads: PathBuf,
+}
+
+/// What every handler shares.
+pub struct AppState {
+    /// The service.
+    pub mbs: Service,
+    /// Where uploads are kept.
+    pub uploads: PathBuf,
+}
+
+/// Largest JSON or form body, in bytes.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// The whole application: every route with its limits and request logging.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .nest("/api/v1", api::router())
+        .nest("/open311/v2", open311::router())
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|r: &axum::http::Request<_>| {
+                tracing::info_span!("http", method = %r.method(), path = %r.uri().path(), actor = tracing::field::Empty)
+            }),
+        )
+        .with_state(state)
+}
+
+async fn readyz(State(s): State<Arc<AppState>>) -> (StatusCode, &'static str) {
+    match s.mbs.store().tenants().await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MUHTAR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// Runs the server until SIGINT or SIGTERM; requests in flight are finished first, then
+/// the background tasks stop after their current pass.
+pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
+    init_tracing();
+    if a.demo {
+        state_cmd::setup_if_fresh(g).await?;
+    }
+    let mbs = state_cmd::open_service(g).await?;
+    if a.demo {
+        let tenant = state_cmd::resolve_tenant(mbs.store(), g).await?;
+        for who in ["muhtar:kuzguncuk", "coordinator"] {
+            let actor =
+                muhtar_core::access::Actor::parse(&tenant, who).map_err(|e| e.to_string())?;
+            let (_, secret) =
+                crate::token_cmd::create(mbs.store().as_ref(), &actor, "demo").await?;
+            println!("token for {who}: {secret}");
+        }
+    }
+    std::fs::create_dir_all(&a.uploads)
+        .map_err(|e| format!("cannot create {}: {e}", a.uploads.display()))?;
+    let state = Arc::new(AppState {
+        mbs,
+        uploads: a.uploads.clone(),
+    });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    if !a.no_dispatcher {
+        tasks.push(tokio::spawn(dispatch_loop(
+            state.clone(),
+            Duration::from_secs(a.dispatch_interval.max(1)),
+            stop_rx.clone(),
+        )));
+    }
+    if !a.no_sweeper {
+        tasks.push(tokio::spawn(sweep_loop(
+            state.clone(),
+            Duration::from_secs(a.sweep_interval.max(1)),
+            stop_rx.clone(),
+        )));
+    }
+    let listener = tokio::net::TcpListener::bind(a.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", a.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, db = %g.db, "muhtar serve listening");
+    // Tests and scripts read this line to find the port (with --bind 127.0.0.1:0).
+    println!("listening on http://{addr}");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server: {e}"))?;
+    tracing::info!("shutting down: stopping background tasks");
+    let _ = stop_tx.send(true);
+    for t in tasks {
+        let _ = t.await;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
+
+/// The outbox dispatcher. It drains the whole outbox with the SMS gateway and quiet
+/// hours of the first tenant (the usual deployment has one); a database with tenants that
+/// use different SMS gateways should run `muhtar serve --no-dispatcher` and one
+/// `muhtar notify --tenant ...` per tenant.
+async fn dispatch_loop(state: Arc<AppState>, every: Duration, stop: watch::Receiver<bool>) {
+    let tenants = match state.mbs.store().tenants().await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "dispatcher: cannot list tenants; not started");
+            return;
+        }
+    };
+    let Some(tenant) = tenants.first() else {
+        tracing::warn!("dispatcher not started: no tenant yet (run `muhtar init`)");
+        return;
+    };
+    if tenants.len() > 1 {
+        tracing::warn!(tenant = %tenant, "several tenants: the dispatcher uses this one's SMS gateway and quiet hours");
+    }
+    let d = match crate::notify_cmd::dispatcher(&state.mbs, tenant, Some(every)).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(error = %e, "dispatcher not started (configure it and restart, or run `muhtar notify` elsewhere)");
+            return;
+        }
+    };
+    tracing::info!(tenant = %tenant, "dispatcher started");
+    d.run_with(stopped(stop), |r| match r {
+        Ok(r) if r.claimed > 0 => tracing::info!(
+            sent = r.sent,
+            retried = r.retried,
+            deferred = r.deferred,
+            failed = r.failed,
+            "dispatcher pass"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "dispatcher pass failed"),
+    })
+    .await;
+}
+
+/// Sweeps every tenant's open requests for at-risk and breached deadlines.
+async fn sweep_loop(state: Arc<AppState>, every: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        match state.mbs.store().tenants().await {
+            Ok(tenants) => {
+                for t in tenants {
+                    match state.mbs.sweep(&t).await {
+                        Ok(r) if r.queued > 0 => tracing::info!(
+                            tenant = %t, checked = r.checked, at_risk = r.at_risk,
+                            breached = r.breached, queued = r.queued, "sweep"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(tenant = %t, error = %e, "sweep failed"),
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "sweep: cannot list tenants"),
+        }
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}

@@ -1,0 +1,725 @@
+//! Open311 GeoReport v2 under `/open311/v2`, in `.json` and `.xml`.
+//!
+//! - Services are the tenant's categories (group, keywords; attributes where a category
+//!   has extra fields). `jurisdiction_id` selects the tenant (optional when the database
+//!   holds one).
+//! - `POST requests` needs an `api_key`: a token from `muhtar token create`; the request
+//!   is submitted as that actor with channel `open311`. A muhtar's token submits for their
+//!   muhtarlık; other actors name it with `attribute[muhtarlik]`.
+//! - Reads are public and show no personal data (no citizen contact, no messages, no
+//!   answer text); the tenant setting `[open311] private_reads = true` requires an
+//!   `api_key` for them, and the key's actor then sees what core lets it see.
+//! - Our statuses map to `open`/`closed`; the outcome goes to `status_notes`, the
+//!   resolution deadline to `expected_datetime`, the unit's name to `agency_responsible`.
+//!   The `token` of a new request is its id, resolvable at `tokens/{id}`.
+//! - Errors are the specification's arrays `[{"code": 400, "description": "..."}]`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, Duration, Utc};
+use muhtar_core::access::{Actor, Role};
+use muhtar_core::clock::Clock;
+use muhtar_core::ids::{MuhtarlikCode, RequestId, TenantId};
+use muhtar_core::request::{
+    Channel, CitizenContact, Location, NewRequest, Outcome, RequestKind, Status,
+};
+use muhtar_core::service::{ServiceError, TenantContext};
+use muhtar_core::store::{ConfigStore, Order, RequestQuery, RequestRecord};
+use serde_json::{json, Value};
+
+use super::auth::actor_for_secret;
+use super::AppState;
+
+type St = State<Arc<AppState>>;
+
+/// The routes under `/open311/v2`.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/{file}", get(root_get).post(root_post))
+        .route("/services/{file}", get(service_definition))
+        .route("/requests/{file}", get(one_request))
+        .route("/tokens/{file}", get(token))
+}
+
+/// Most rows a listing returns.
+pub const MAX_ROWS: usize = 1000;
+/// Widest date range of a listing, and the default window (the last 90 days).
+pub const MAX_DAYS: i64 = 90;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Xml,
+}
+
+/// An Open311 error: an HTTP status and the description in the error array.
+#[derive(Debug)]
+struct O311Error {
+    status: StatusCode,
+    description: String,
+}
+
+fn err(status: StatusCode, description: impl Into<String>) -> O311Error {
+    O311Error {
+        status,
+        description: description.into(),
+    }
+}
+
+fn bad(description: impl Into<String>) -> O311Error {
+    err(StatusCode::BAD_REQUEST, description)
+}
+
+impl From<ServiceError> for O311Error {
+    fn from(e: ServiceError) -> Self {
+        let api = super::error::ApiError::from(e);
+        let status = match api.status {
+            // The specification's clients expect 400 for anything wrong with the input.
+            StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+            s => s,
+        };
+        let d = match api.detail.field {
+            Some(f) => format!("{f}: {}", api.detail.message),
+            None => api.detail.message,
+        };
+        err(status, d)
+    }
+}
+
+impl From<muhtar_core::store::StoreError> for O311Error {
+    fn from(e: muhtar_core::store::StoreError) -> Self {
+        ServiceError::from(e).into()
+    }
+}
+
+/// Splits `services.json` into the name and its format.
+fn split(file: &str) -> Result<(&str, Format), O311Error> {
+    let (name, ext) = file
+        .rsplit_once('.')
+        .ok_or_else(|| err(StatusCode::NOT_FOUND, "add .json or .xml to the path"))?;
+    let f = match ext {
+        "json" => Format::Json,
+        "xml" => Format::Xml,
+        _ => {
+            return Err(err(
+                StatusCode::NOT_FOUND,
+                format!("unknown format .{ext}: use .json or .xml"),
+            ))
+        }
+    };
+    Ok((name, f))
+}
+
+fn format_of(file: &str) -> Format {
+    split(file).map(|(_, f)| f).unwrap_or(Format::Json)
+}
+
+// ---------------------------------------------------------------------------------------
+// Output
+
+fn respond(format: Format, status: StatusCode, root: &str, item: &str, v: &Value) -> Response {
+    match format {
+        Format::Json => (status, axum::Json(v.clone())).into_response(),
+        Format::Xml => {
+            let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
+            match v {
+                Value::Array(items) => {
+                    s.push_str(&format!("<{root}>"));
+                    for i in items {
+                        xml_element(&mut s, item, i);
+                    }
+                    s.push_str(&format!("</{root}>"));
+                }
+                other => xml_element(&mut s, root, other),
+            }
+            (
+                status,
+                [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+                s,
+            )
+                .into_response()
+        }
+    }
+}
+
+fn error_response(format: Format, e: O311Error) -> Response {
+    let v = json!([{ "code": e.status.as_u16(), "description": e.description }]);
+    respond(format, e.status, "errors", "error", &v)
+}
+
+/// The element name of an array's items in the specification's XML.
+fn singular(name: &str) -> &str {
+    match name {
+        "attributes" => "attribute",
+        "values" => "value",
+        "endpoints" => "endpoint",
+        "formats" => "format",
+        "services" => "service",
+        "keywords" => "keyword",
+        other => other,
+    }
+}
+
+fn xml_escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() && c != '\n' && c != '\r' && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+}
+
+fn xml_element(out: &mut String, name: &str, v: &Value) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+    match v {
+        Value::Null => {}
+        Value::String(s) => xml_escape(s, out),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Array(items) => {
+            for i in items {
+                xml_element(out, singular(name), i);
+            }
+        }
+        Value::Object(m) => {
+            for (k, v) in m {
+                xml_element(out, k, v);
+            }
+        }
+    }
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
+// ---------------------------------------------------------------------------------------
+// Parameters and tenants
+
+/// Query or form parameters; `attribute[x]` keys are kept as they are.
+fn params(text: Option<&[u8]>) -> BTreeMap<String, String> {
+    form_urlencoded::parse(text.unwrap_or_default())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+async fn tenant_of(
+    s: &AppState,
+    p: &BTreeMap<String, String>,
+) -> Result<Arc<TenantContext>, O311Error> {
+    let tenant = match p.get("jurisdiction_id").filter(|j| !j.is_empty()) {
+        Some(j) => TenantId::new(j.clone()).map_err(|_| {
+            err(
+                StatusCode::NOT_FOUND,
+                format!("unknown jurisdiction_id {j:?}"),
+            )
+        })?,
+        None => {
+            let all = s.mbs.store().tenants().await?;
+            match all.as_slice() {
+                [one] => one.clone(),
+                [] => return Err(err(StatusCode::NOT_FOUND, "no jurisdiction is set up")),
+                _ => return Err(bad("jurisdiction_id is required")),
+            }
+        }
+    };
+    s.mbs.context(&tenant).await.map_err(|e| match e {
+        ServiceError::NotConfigured(_) => err(
+            StatusCode::NOT_FOUND,
+            format!("unknown jurisdiction_id {tenant}"),
+        ),
+        e => e.into(),
+    })
+}
+
+/// The actor of an `api_key` in the tenant, or a 403.
+async fn key_actor(
+    s: &AppState,
+    p: &BTreeMap<String, String>,
+    tenant: &TenantId,
+) -> Result<Actor, O311Error> {
+    let key = p
+        .get("api_key")
+        .ok_or_else(|| err(StatusCode::FORBIDDEN, "api_key is required"))?;
+    match actor_for_secret(s.mbs.store().as_ref(), key).await {
+        Ok(Some(a)) if &a.tenant == tenant => Ok(a),
+        Ok(_) => Err(err(
+            StatusCode::FORBIDDEN,
+            "api_key is not valid for this jurisdiction",
+        )),
+        Err(e) => Err(err(e.status, e.detail.message)),
+    }
+}
+
+/// Who reads: the public (the system actor, filtered to public fields) or, when the
+/// tenant requires it, the api_key's actor.
+async fn reader(
+    s: &AppState,
+    p: &BTreeMap<String, String>,
+    ctx: &TenantContext,
+) -> Result<Actor, O311Error> {
+    if ctx.settings.open311.private_reads {
+        key_actor(s, p, &ctx.org.tenant.id).await
+    } else {
+        Ok(Actor::new(
+            ctx.org.tenant.id.clone(),
+            "open311-public",
+            Role::System,
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Views
+
+fn service_json(c: &muhtar_core::org::Category) -> Value {
+    json!({
+        "service_code": c.code,
+        "service_name": c.name,
+        "description": c.name,
+        "metadata": !c.attributes.is_empty(),
+        "type": "realtime",
+        "keywords": c.keywords.join(","),
+        "group": c.group.clone().unwrap_or_default(),
+    })
+}
+
+/// A request as the public sees it: no citizen, no messages, no answer text.
+fn request_json(ctx: &TenantContext, r: &RequestRecord) -> Value {
+    let s = &r.state;
+    let c = &s.content;
+    let open = s.status.is_open();
+    let notes = match (s.status, s.outcome) {
+        (Status::Merged, _) => match &s.merged_into {
+            Some(t) => format!("duplicate of {t}"),
+            None => "duplicate".into(),
+        },
+        (Status::Withdrawn, _) => "withdrawn".into(),
+        (_, Some(Outcome::Positive)) if !open => "positive (olumlu)".into(),
+        (_, Some(Outcome::Negative)) if !open => format!(
+            "negative (olumsuz): {}",
+            s.reason.as_ref().map(|r| r.0.as_str()).unwrap_or("-")
+        ),
+        (st, _) => st.as_str().to_owned(),
+    };
+    let service_name = ctx
+        .org
+        .category(&c.category)
+        .map(|x| x.name.clone())
+        .unwrap_or_default();
+    let agency = s
+        .unit
+        .as_ref()
+        .and_then(|u| ctx.org.unit(u))
+        .map(|u| u.name.clone());
+    json!({
+        "service_request_id": s.tracking.to_string(),
+        "status": if open { "open" } else { "closed" },
+        "status_notes": notes,
+        "service_name": service_name,
+        "service_code": c.category,
+        "description": c.description,
+        "agency_responsible": agency,
+        "service_notice": Value::Null,
+        "requested_datetime": c.received_at.to_rfc3339(),
+        "updated_datetime": s.updated_at.to_rfc3339(),
+        "expected_datetime": r.deadlines.resolution_due.map(|d| d.to_rfc3339()),
+        "address": c.address,
+        "address_id": Value::Null,
+        "zipcode": Value::Null,
+        "lat": c.location.as_ref().map(|l| l.lat),
+        "long": c.location.as_ref().map(|l| l.lon),
+        "media_url": c.media_url,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Handlers
+
+async fn root_get(State(s): St, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
+    let format = format_of(&file);
+    let p = params(q.as_deref().map(str::as_bytes));
+    let r = async {
+        let (name, format) = split(&file)?;
+        match name {
+            "discovery" => Ok(respond(
+                format,
+                StatusCode::OK,
+                "discovery",
+                "",
+                &discovery(),
+            )),
+            "services" => {
+                let ctx = tenant_of(&s, &p).await?;
+                let v: Vec<Value> = ctx.org.categories.iter().map(service_json).collect();
+                Ok(respond(
+                    format,
+                    StatusCode::OK,
+                    "services",
+                    "service",
+                    &Value::Array(v),
+                ))
+            }
+            "requests" => list_requests(&s, &p, format).await,
+            _ => Err(err(StatusCode::NOT_FOUND, format!("no resource {name}"))),
+        }
+    }
+    .await;
+    r.unwrap_or_else(|e| error_response(format, e))
+}
+
+fn discovery() -> Value {
+    json!({
+        "changeset": "2026-01-01T00:00:00Z",
+        "contact": "The operator of this muhtar server",
+        "key_service": "API keys are issued by the operator: muhtar token create --as <actor>",
+        "endpoints": [
+            {"specification": "http://wiki.open311.org/GeoReport_v2", "url": "/open311/v2",
+             "changeset": "2026-01-01T00:00:00Z", "type": "production",
+             "formats": ["application/json", "text/xml"]}
+        ]
+    })
+}
+
+async fn service_definition(
+    State(s): St,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let format = format_of(&file);
+    let p = params(q.as_deref().map(str::as_bytes));
+    let r = async {
+        let (code, format) = split(&file)?;
+        let ctx = tenant_of(&s, &p).await?;
+        let c = ctx
+            .org
+            .category(code)
+            .ok_or_else(|| err(StatusCode::NOT_FOUND, format!("unknown service_code {code}")))?;
+        let attrs: Vec<Value> = c
+            .attributes
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                json!({
+                    "variable": true,
+                    "code": a.code,
+                    "datatype": if a.values.is_empty() { "string" } else { "singlevaluelist" },
+                    "required": a.required,
+                    "datatype_description": Value::Null,
+                    "order": i + 1,
+                    "description": a.description,
+                    "values": a.values.iter().map(|v| json!({"key": v.key, "name": v.name})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let v = json!({"service_code": c.code, "attributes": attrs});
+        Ok(respond(format, StatusCode::OK, "service_definition", "", &v))
+    }
+    .await;
+    r.unwrap_or_else(|e| error_response(format, e))
+}
+
+async fn root_post(State(s): St, Path(file): Path<String>, body: Bytes) -> Response {
+    let format = format_of(&file);
+    let r = async {
+        let (name, format) = split(&file)?;
+        if name != "requests" {
+            return Err(err(StatusCode::NOT_FOUND, format!("cannot POST {name}")));
+        }
+        let p = params(Some(&body));
+        let ctx = tenant_of(&s, &p).await?;
+        let actor = key_actor(&s, &p, &ctx.org.tenant.id).await?;
+        let new = new_request(&ctx, &actor, &p)?;
+        let rec = s.mbs.submit(&actor, new).await?;
+        let v = json!([{
+            "service_request_id": rec.state.tracking.to_string(),
+            "token": rec.state.id.to_string(),
+            "service_notice": format!(
+                "takip numarası {}; cevap süresi {}",
+                rec.state.tracking,
+                rec.deadlines.resolution_due.map(|d| d.to_rfc3339()).unwrap_or_default()
+            ),
+            "account_id": Value::Null,
+        }]);
+        Ok(respond(
+            format,
+            StatusCode::CREATED,
+            "service_requests",
+            "request",
+            &v,
+        ))
+    }
+    .await;
+    r.unwrap_or_else(|e| error_response(format, e))
+}
+
+fn number(p: &BTreeMap<String, String>, k: &str) -> Result<Option<f64>, O311Error> {
+    p.get(k)
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            v.trim()
+                .parse::<f64>()
+                .map_err(|_| bad(format!("{k}: {v:?} is not a number")))
+        })
+        .transpose()
+}
+
+/// The core request of a form-encoded Open311 submission.
+fn new_request(
+    ctx: &TenantContext,
+    actor: &Actor,
+    p: &BTreeMap<String, String>,
+) -> Result<NewRequest, O311Error> {
+    let get = |k: &str| {
+        p.get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let code = get("service_code").ok_or_else(|| bad("service_code is required"))?;
+    let category = ctx
+        .org
+        .category(&code)
+        .ok_or_else(|| bad(format!("service_code: unknown {code:?}")))?;
+    let location = match (number(p, "lat")?, number(p, "long")?) {
+        (Some(lat), Some(lon)) => Some(Location { lat, lon }),
+        (None, None) => None,
+        _ => return Err(bad("lat and long go together")),
+    };
+    let address = get("address_string");
+    if location.is_none() && address.is_none() && get("address_id").is_none() {
+        return Err(bad(
+            "a location is required: lat and long, or address_string",
+        ));
+    }
+    let mut attributes = BTreeMap::new();
+    let mut muhtarlik = match &actor.role {
+        Role::Muhtar(m) => Some(m.to_string()),
+        _ => None,
+    };
+    for (k, v) in p {
+        if let Some(code) = k
+            .strip_prefix("attribute[")
+            .and_then(|r| r.strip_suffix(']'))
+        {
+            if code == "muhtarlik" {
+                if muhtarlik.is_none() {
+                    muhtarlik = Some(v.clone());
+                }
+            } else {
+                attributes.insert(code.to_owned(), v.clone());
+            }
+        }
+    }
+    let muhtarlik =
+        muhtarlik.ok_or_else(|| bad("attribute[muhtarlik] is required for this api_key"))?;
+    let muhtarlik = MuhtarlikCode::new(muhtarlik.clone())
+        .map_err(|_| bad(format!("attribute[muhtarlik]: unknown {muhtarlik:?}")))?;
+    let description = get("description").unwrap_or_default();
+    let subject: String = match description.lines().next() {
+        Some(l) if !l.trim().is_empty() => l
+            .trim()
+            .chars()
+            .take(muhtar_core::request::MAX_SUBJECT)
+            .collect(),
+        _ => category.name.clone(),
+    };
+    let name = [get("first_name"), get("last_name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (email, phone) = (get("email"), get("phone"));
+    let citizen = if name.is_empty() && email.is_none() && phone.is_none() {
+        None
+    } else {
+        Some(CitizenContact {
+            name: if name.is_empty() {
+                email.clone().or_else(|| phone.clone()).unwrap_or_default()
+            } else {
+                name
+            },
+            phone,
+            email,
+        })
+    };
+    Ok(NewRequest {
+        muhtarlik,
+        channel: Channel::Open311,
+        kind: RequestKind::Request,
+        category: category.code.clone(),
+        subject,
+        description,
+        priority: None,
+        location,
+        address,
+        attachments: vec![],
+        citizen,
+        registration_number: None,
+        received_at: None,
+        attributes,
+        media_url: get("media_url"),
+    })
+}
+
+fn date(p: &BTreeMap<String, String>, k: &str) -> Result<Option<DateTime<Utc>>, O311Error> {
+    p.get(k)
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            DateTime::parse_from_rfc3339(v.trim())
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|_| {
+                    bad(format!(
+                        "{k}: {v:?} is not a W3C date-time (2026-01-31T09:00:00+03:00)"
+                    ))
+                })
+        })
+        .transpose()
+}
+
+async fn list_requests(
+    s: &AppState,
+    p: &BTreeMap<String, String>,
+    format: Format,
+) -> Result<Response, O311Error> {
+    let ctx = tenant_of(s, p).await?;
+    let actor = reader(s, p, &ctx).await?;
+    let mut out = Vec::new();
+    if let Some(ids) = p.get("service_request_id").filter(|v| !v.is_empty()) {
+        for id in ids.split(',').take(MAX_ROWS) {
+            let Ok(t) = id.trim().parse() else { continue };
+            match s.mbs.get(&actor, &t).await {
+                Ok(r) => out.push(request_json(&ctx, &r)),
+                Err(ServiceError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        return Ok(respond(
+            format,
+            StatusCode::OK,
+            "service_requests",
+            "request",
+            &Value::Array(out),
+        ));
+    }
+    let now = s.mbs.clock().now();
+    let end = date(p, "end_date")?;
+    let start = date(p, "start_date")?;
+    let (start, end) = match (start, end) {
+        (Some(a), Some(b)) => (a, b),
+        (Some(a), None) => (a, (a + Duration::days(MAX_DAYS)).min(now)),
+        (None, Some(b)) => (b - Duration::days(MAX_DAYS), b),
+        (None, None) => (now - Duration::days(MAX_DAYS), now),
+    };
+    if end < start {
+        return Err(bad("end_date is before start_date"));
+    }
+    if end - start > Duration::days(MAX_DAYS) {
+        return Err(bad(format!(
+            "the date range may span at most {MAX_DAYS} days"
+        )));
+    }
+    let statuses: Option<Vec<Status>> = match p.get("status").map(String::as_str) {
+        None | Some("") => None,
+        Some(list) => {
+            let mut v = Vec::new();
+            for st in list.split(',') {
+                match st.trim() {
+                    "open" => v.extend(Status::ALL.into_iter().filter(|s| s.is_open())),
+                    "closed" => v.extend(Status::ALL.into_iter().filter(|s| !s.is_open())),
+                    other => {
+                        return Err(bad(format!("status: {other:?} is neither open nor closed")))
+                    }
+                }
+            }
+            Some(v)
+        }
+    };
+    let mut q = RequestQuery {
+        statuses,
+        category: p.get("service_code").filter(|c| !c.is_empty()).cloned(),
+        received_from: Some(start),
+        received_until: Some(end + Duration::microseconds(1)),
+        order: Order::Newest,
+        limit: MAX_ROWS as u32,
+        ..RequestQuery::default()
+    };
+    if let Role::Muhtar(m) = &actor.role {
+        q.muhtarlik = Some(m.clone());
+    }
+    let page = s.mbs.list(&actor, q).await?;
+    out.extend(
+        page.items
+            .iter()
+            .take(MAX_ROWS)
+            .map(|r| request_json(&ctx, r)),
+    );
+    Ok(respond(
+        format,
+        StatusCode::OK,
+        "service_requests",
+        "request",
+        &Value::Array(out),
+    ))
+}
+
+async fn one_request(State(s): St, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
+    lookup(&s, &file, q.as_deref(), false).await
+}
+
+async fn token(State(s): St, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
+    lookup(&s, &file, q.as_deref(), true).await
+}
+
+/// `requests/{service_request_id}` (the public view) or `tokens/{token}` (the request's
+/// id to its tracking number), as the reader sees them.
+async fn lookup(s: &AppState, file: &str, q: Option<&str>, by_token: bool) -> Response {
+    let format = format_of(file);
+    let p = params(q.map(str::as_bytes));
+    let r = async {
+        let (id, format) = split(file)?;
+        let ctx = tenant_of(s, &p).await?;
+        let actor = reader(s, &p, &ctx).await?;
+        let what = if by_token { "token" } else { "service request" };
+        let not_found = || err(StatusCode::NOT_FOUND, format!("no {what} {id}"));
+        let found = if by_token {
+            let rid: RequestId = id.parse().map_err(|_| not_found())?;
+            s.mbs.get_by_id(&actor, rid).await
+        } else {
+            let t = id
+                .parse()
+                .map_err(|e| bad(format!("service_request_id {id:?}: {e}")))?;
+            s.mbs.get(&actor, &t).await
+        };
+        let rec = found.map_err(|e| match e {
+            ServiceError::NotFound(_) => not_found(),
+            e => e.into(),
+        })?;
+        let v = if by_token {
+            json!([{"token": id, "service_request_id": rec.state.tracking.to_string()}])
+        } else {
+            Value::Array(vec![request_json(&ctx, &rec)])
+        };
+        Ok(respond(
+            format,
+            StatusCode::OK,
+            "service_requests",
+            "request",
+            &v,
+        ))
+    }
+    .await;
+    r.unwrap_or_else(|e| error_response(format, e))
+}

@@ -1,0 +1,54 @@
+//! The OpenAPI 3 document of the REST API, generated from the handlers' annotations
+//! (utoipa) and served at `/api/v1/openapi.json`.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::api;
+use super::error::{ErrorBody, ErrorDetail};
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "muhtar — Muhtar Bilgi Sistemi REST API",
+        description = "Requests of muhtars, routed, timed and reported (Genelge 2015/8). Every call needs `Authorization: Bearer <token>` (`muhtar token create --as ...`). Errors are `{\"error\": {code, message, field}}`."
+    ),
+    servers((url = "/api/v1")),
+    paths(
+        api::submit, api::list, api::get_request, api::history, api::deadline,
+        api::attachment, api::command, api::queue, api::organisation, api::rules,
+        api::report, api::sign_report, api::signed_reports, api::signed_report,
+    ),
+    components(schemas(
+        api::RequestView, api::RequestPage, api::SubmitBody, api::LocationBody,
+        api::AttachmentBody, api::CitizenBody, api::CommandBody, api::RulesView,
+        api::SignBody, api::SignedView,
+        ErrorBody, ErrorDetail,
+    )),
+    modifiers(&Bearer),
+    tags(
+        (name = "requests", description = "Submit, read, list and act on requests"),
+        (name = "configuration", description = "The tenant's organisation and rules"),
+        (name = "reports", description = "The quarterly report of Genelge 2015/8 and its sign-off"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /api/v1/openapi.json` (public).
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
