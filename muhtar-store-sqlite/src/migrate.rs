@@ -70,6 +70,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0004_tokens.sql",
         sql: include_str!("../migrations/0004_tokens.sql"),
     },
+    Migration {
+        version: 5,
+        name: "queue_index",
+        file: "0005_queue_index.sql",
+        sql: include_str!("../migrations/0005_queue_index.sql"),
+    },
 ];
 
 /// The schema version this build needs.
