@@ -33,10 +33,18 @@ WITH r AS (
                      THEN resolution_due IS NOT NULL AND concluded_at > resolution_due
                 ELSE resolution_due IS NOT NULL AND resolution_due < $3 END AS late,
            CASE WHEN received_at >= $2 AND concluded_at < $3 THEN answer_days END AS days
-    FROM requests
-    WHERE tenant = $1 AND received_at < $3
-      AND (received_at >= $2 OR concluded_at IS NULL OR concluded_at >= $2)
-      AND ($4::text[] IS NULL OR unit = ANY($4))
+    FROM (
+        -- Received in the quarter: a range of the receipt index.
+        SELECT * FROM requests
+        WHERE tenant = $1 AND received_key >= $5 AND received_key < $6
+          AND ($4::text[] IS NULL OR unit = ANY($4))
+        UNION ALL
+        -- Carried over: received before, not concluded by the start (conclusion index).
+        SELECT * FROM requests
+        WHERE tenant = $1 AND received_key < $5
+          AND (concluded_at IS NULL OR concluded_at >= $2)
+          AND ($4::text[] IS NULL OR unit = ANY($4))
+    ) AS relevant
 )
 SELECT CASE WHEN GROUPING(ku) = 0 THEN 0 WHEN GROUPING(kc) = 0 THEN 1
             WHEN GROUPING(kh) = 0 THEN 2 WHEN GROUPING(km) = 0 THEN 3 ELSE 4 END AS dim,
@@ -67,6 +75,8 @@ impl ReportStore for PgStore {
             .bind(query.window.start)
             .bind(query.window.end)
             .bind(units)
+            .bind(query.window.start.timestamp_micros())
+            .bind(query.window.end.timestamp_micros())
             .fetch_all(&self.pool)
             .await
             .map_err(map)?;

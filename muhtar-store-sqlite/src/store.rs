@@ -958,7 +958,8 @@ fn cube_in(conn: &Connection, tenant: &str, q: &CubeQuery) -> Result<Cube, Store
             if i > 0 {
                 filter.push_str(", ");
             }
-            filter.push('?');
+            // Numbered: the filter stands in both halves of the query.
+            filter.push_str(&format!("?{}", 4 + i));
             args.push(Value::Text(u.as_str().to_owned()));
         }
         filter.push(')');
@@ -974,9 +975,12 @@ fn cube_in(conn: &Connection, tenant: &str, q: &CubeQuery) -> Result<Cube, Store
                   ELSE resolution_due IS NOT NULL AND resolution_due < ?3 END, \
              CASE WHEN received_at >= ?2 AND concluded_at < ?3 THEN answer_days END, \
              COUNT(*) \
-             FROM requests \
-             WHERE tenant = ?1 AND received_at < ?3 \
-               AND (received_at >= ?2 OR concluded_at IS NULL OR concluded_at >= ?2){filter} \
+             FROM (SELECT * FROM requests \
+                   WHERE tenant = ?1 AND received_at >= ?2 AND received_at < ?3{filter} \
+                   UNION ALL \
+                   SELECT * FROM requests \
+                   WHERE tenant = ?1 AND received_at < ?2 \
+                     AND (concluded_at IS NULL OR concluded_at >= ?2){filter}) \
              GROUP BY 1, 2, 3, 4, 5, 6"
         );
         let mut st = conn.prepare_cached(&sql).map_err(store_error)?;
