@@ -106,6 +106,8 @@ pub fn new_requests(org: &Organisation, n: usize, seed: u64) -> Vec<NewRequest> 
                 citizen: None,
                 registration_number: None,
                 received_at: None,
+                attributes: Default::default(),
+                media_url: None,
             }
         })
         .collect()
