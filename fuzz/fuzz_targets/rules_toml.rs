@@ -1,19 +1,12 @@
-//! The routing rule-set parser and validator against the example organisation: never
-//! panics; an accepted rule set decides every request without panicking.
+//! The routing rule-set parser and validator against the example organisation: any text
+//! gives a rule set with its problems or a typed error, never a panic.
 #![no_main]
-use std::sync::OnceLock;
-
 use libfuzzer_sys::fuzz_target;
-use muhtar_core::org::Organisation;
-use muhtar_core::routing::RuleSet;
 
-fn org() -> &'static Organisation {
-    static ORG: OnceLock<Organisation> = OnceLock::new();
-    ORG.get_or_init(|| {
-        Organisation::from_toml_str(include_str!("../../examples/data/org.toml"))
-            .expect("the example organisation is valid")
-    })
-}
+#[path = "example_org.rs"]
+mod example_org;
+use example_org::org;
+use muhtar_core::routing::RuleSet;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else {
