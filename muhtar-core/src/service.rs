@@ -37,7 +37,8 @@ use crate::sla::{
     ClockEvent, ClockState, PolicyRegistry, Reassignment, SlaClock, SlaError, SlaEvaluation,
 };
 use crate::store::{
-    Commit, Deadlines, Document, DocumentKind, Page, RequestQuery, RequestRecord, Store, StoreError,
+    Commit, Deadlines, Document, DocumentKind, DocumentVersions, Page, RequestQuery, RequestRecord,
+    Store, StoreError,
 };
 use crate::tracking::TrackingNumber;
 
@@ -135,8 +136,8 @@ pub struct TenantContext {
     pub calendar: Calendar,
     /// The tenant's settings (quiet hours, SMS gateway, own policies).
     pub settings: TenantSettings,
-    /// Versions of the calendar and settings documents the context was built from.
-    pub doc_versions: (u32, u32),
+    /// Versions of every document the context was built from.
+    pub versions: DocumentVersions,
 }
 
 /// Maps a request's history to the events its deadline clocks depend on.
@@ -325,35 +326,19 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
 
     /// The tenant's configuration, cached by document version.
     pub async fn context(&self, tenant: &TenantId) -> Result<Arc<TenantContext>, ServiceError> {
-        let org_version = self
-            .store
-            .document_version(tenant, DocumentKind::Organisation)
-            .await?;
-        if org_version == 0 {
+        // One round trip per command: the cached context is reused while no document
+        // has a newer version.
+        let versions = self.store.document_versions(tenant).await?;
+        if versions.organisation == 0 {
             return Err(ServiceError::NotConfigured(tenant.to_string()));
         }
-        let rules_version = self
-            .store
-            .document_version(tenant, DocumentKind::RuleSet)
-            .await?;
-        let cal_version = self
-            .store
-            .document_version(tenant, DocumentKind::Calendar)
-            .await?;
-        let settings_version = self
-            .store
-            .document_version(tenant, DocumentKind::Settings)
-            .await?;
         if let Some(c) = self
             .cache
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(tenant)
         {
-            if c.org_version == org_version
-                && c.rules_version == rules_version
-                && c.doc_versions == (cal_version, settings_version)
-            {
+            if c.versions == versions {
                 return Ok(c.clone());
             }
         }
@@ -365,7 +350,7 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         let org: Organisation = serde_json::from_str(&doc.body)
             .map_err(|e| StoreError::Invalid(format!("stored organisation: {e}")))?;
         let rules = match self.store.document(tenant, DocumentKind::RuleSet).await? {
-            Some(doc) if rules_version > 0 => RuleSet::from_stored(&doc.body, &org).0,
+            Some(doc) if versions.rule_set > 0 => RuleSet::from_stored(&doc.body, &org).0,
             _ => RuleSet::fallback_only(&org),
         };
         let mut calendar = Calendar::new();
@@ -391,11 +376,11 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             org,
             org_version: doc.version,
             rules,
-            rules_version,
+            rules_version: versions.rule_set,
             policies,
             calendar,
             settings,
-            doc_versions: (cal_version, settings_version),
+            versions,
         });
         self.cache
             .write()

@@ -292,6 +292,14 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
+    /// Every kind, in a stable order.
+    pub const ALL: [DocumentKind; 4] = [
+        DocumentKind::Organisation,
+        DocumentKind::RuleSet,
+        DocumentKind::Calendar,
+        DocumentKind::Settings,
+    ];
+
     /// The stable name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -304,14 +312,57 @@ impl DocumentKind {
 
     /// The kind with this name.
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            DocumentKind::Organisation,
-            DocumentKind::RuleSet,
-            DocumentKind::Calendar,
-            DocumentKind::Settings,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The latest version of each of a tenant's configuration documents (0: none yet).
+///
+/// Read in one round trip by [`ConfigStore::document_versions`]; the service compares it
+/// with the versions its cached [`crate::service::TenantContext`] was built from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DocumentVersions {
+    /// [`DocumentKind::Organisation`].
+    pub organisation: u32,
+    /// [`DocumentKind::RuleSet`].
+    pub rule_set: u32,
+    /// [`DocumentKind::Calendar`].
+    pub calendar: u32,
+    /// [`DocumentKind::Settings`].
+    pub settings: u32,
+}
+
+impl DocumentVersions {
+    /// The version of one kind.
+    pub fn get(&self, kind: DocumentKind) -> u32 {
+        match kind {
+            DocumentKind::Organisation => self.organisation,
+            DocumentKind::RuleSet => self.rule_set,
+            DocumentKind::Calendar => self.calendar,
+            DocumentKind::Settings => self.settings,
+        }
+    }
+
+    /// Sets the version of one kind.
+    pub fn set(&mut self, kind: DocumentKind, version: u32) {
+        match kind {
+            DocumentKind::Organisation => self.organisation = version,
+            DocumentKind::RuleSet => self.rule_set = version,
+            DocumentKind::Calendar => self.calendar = version,
+            DocumentKind::Settings => self.settings = version,
+        }
+    }
+
+    /// Builds the versions from `(kind name, version)` rows such as a store's
+    /// `GROUP BY kind`; rows of kinds this version of muhtar does not know are ignored.
+    pub fn from_rows(rows: impl IntoIterator<Item = (String, u32)>) -> Self {
+        let mut v = Self::default();
+        for (name, version) in rows {
+            if let Some(kind) = DocumentKind::parse(&name) {
+                v.set(kind, version);
+            }
+        }
+        v
     }
 }
 
@@ -350,6 +401,17 @@ pub trait ConfigStore: Send + Sync {
         tenant: &TenantId,
         kind: DocumentKind,
     ) -> Result<u32, StoreError>;
+    /// The latest version of every document kind of a tenant, in one read.
+    ///
+    /// The default asks [`ConfigStore::document_version`] once per kind; stores override
+    /// it with a single query, since the service calls it before every command.
+    async fn document_versions(&self, tenant: &TenantId) -> Result<DocumentVersions, StoreError> {
+        let mut v = DocumentVersions::default();
+        for kind in DocumentKind::ALL {
+            v.set(kind, self.document_version(tenant, kind).await?);
+        }
+        Ok(v)
+    }
     /// Every tenant that has an organisation.
     async fn tenants(&self) -> Result<Vec<TenantId>, StoreError>;
 }
@@ -521,6 +583,9 @@ impl<T: ConfigStore + ?Sized> ConfigStore for std::sync::Arc<T> {
         kind: DocumentKind,
     ) -> Result<u32, StoreError> {
         (**self).document_version(tenant, kind).await
+    }
+    async fn document_versions(&self, tenant: &TenantId) -> Result<DocumentVersions, StoreError> {
+        (**self).document_versions(tenant).await
     }
     async fn tenants(&self) -> Result<Vec<TenantId>, StoreError> {
         (**self).tenants().await

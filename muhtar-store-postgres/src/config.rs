@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use muhtar_core::ids::TenantId;
-use muhtar_core::store::{ConfigStore, Document, DocumentKind, StoreError};
+use muhtar_core::store::{ConfigStore, Document, DocumentKind, DocumentVersions, StoreError};
 
 use crate::error::{map, sqlstate};
 use crate::{to_i32, to_u32, PgStore};
@@ -95,6 +95,21 @@ impl ConfigStore for PgStore {
         kind: DocumentKind,
     ) -> Result<u32, StoreError> {
         self.current_document_version(tenant.as_str(), kind).await
+    }
+
+    async fn document_versions(&self, tenant: &TenantId) -> Result<DocumentVersions, StoreError> {
+        let rows: Vec<(String, i32)> = sqlx::query_as(
+            "SELECT kind, MAX(version) FROM documents WHERE tenant = $1 GROUP BY kind",
+        )
+        .bind(tenant.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        let rows = rows
+            .into_iter()
+            .map(|(kind, v)| Ok((kind, to_u32(v, "document version")?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(DocumentVersions::from_rows(rows))
     }
 
     async fn tenants(&self) -> Result<Vec<TenantId>, StoreError> {

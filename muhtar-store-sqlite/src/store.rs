@@ -6,8 +6,8 @@ use muhtar_core::outbox::{OutboxEntry, OutboxMessage, OutboxStatus};
 use muhtar_core::report::{serde_name, Class, Cube, CubeQuery, Dimension, Facts, SignedReport};
 use muhtar_core::request::{Event, EventKind, Status};
 use muhtar_core::store::{
-    Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, Order, OutboxStore, Page,
-    ReportStore, RequestQuery, RequestRecord, RequestStore, StoreError,
+    Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, DocumentVersions, Order,
+    OutboxStore, Page, ReportStore, RequestQuery, RequestRecord, RequestStore, StoreError,
 };
 use muhtar_core::tracking::TrackingNumber;
 use rusqlite::types::Value;
@@ -131,6 +131,29 @@ impl ConfigStore for SqliteStore {
         let tenant = tenant.as_str().to_owned();
         self.read(move |conn| current_doc_version(conn, &tenant, kind.as_str()))
             .await
+    }
+
+    async fn document_versions(&self, tenant: &TenantId) -> Result<DocumentVersions, StoreError> {
+        let tenant = tenant.as_str().to_owned();
+        self.read(move |conn| {
+            let mut st = conn
+                .prepare_cached(
+                    "SELECT kind, MAX(version) FROM documents WHERE tenant = ?1 GROUP BY kind",
+                )
+                .map_err(store_error)?;
+            let rows = st
+                .query_map([&tenant], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })
+                .map_err(store_error)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (kind, v) = row.map_err(store_error)?;
+                out.push((kind, to_u32("document version", v)?));
+            }
+            Ok(DocumentVersions::from_rows(out))
+        })
+        .await
     }
 
     async fn tenants(&self) -> Result<Vec<TenantId>, StoreError> {

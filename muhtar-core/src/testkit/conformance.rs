@@ -22,12 +22,12 @@ use std::collections::BTreeSet;
 use chrono::Duration;
 
 use super::fixtures::{next_commit, organisation, t0, tenant, Spec};
-use crate::ids::{RequestId, UnitCode};
+use crate::ids::{RequestId, TenantId, UnitCode};
 use crate::outbox::OutboxStatus;
 use crate::request::{Channel, EventKind, Outcome, RequestState, Status};
 use crate::store::{
-    Commit, Cursor, Deadlines, Document, DocumentKind, Order, RequestQuery, RequestRecord, Store,
-    StoreError,
+    Commit, Cursor, Deadlines, Document, DocumentKind, DocumentVersions, Order, RequestQuery,
+    RequestRecord, Store, StoreError,
 };
 use crate::tracking::TrackingNumber;
 
@@ -40,6 +40,7 @@ macro_rules! store_conformance_tests {
     (skip_if: $skip:expr, $make:expr $(,)?) => {
         $crate::__store_conformance_cases!($skip; $make;
             documents_are_versioned,
+            document_versions_read_every_kind_at_once,
             commit_round_trips,
             version_conflict_writes_nothing,
             new_request_twice_conflicts,
@@ -166,6 +167,61 @@ pub async fn documents_are_versioned<S: Store>(s: &S) {
     assert_eq!(
         tenants,
         ["doc-a", "doc-c"].into_iter().map(String::from).collect()
+    );
+}
+
+/// `document_versions` equals `document_version` asked kind by kind, counts only the
+/// tenant's own documents, and follows every new version.
+pub async fn document_versions_read_every_kind_at_once<S: Store>(s: &S) {
+    let (t, other) = (tenant("dv-a"), tenant("dv-b"));
+    assert_eq!(
+        s.document_versions(&t).await.unwrap(),
+        DocumentVersions::default()
+    );
+    let put = |tenant: &TenantId, kind, version| Document {
+        tenant: tenant.clone(),
+        kind,
+        version,
+        body: format!("{} v{version}", kind.as_str()),
+        updated_at: t0(),
+        updated_by: "admin".into(),
+    };
+    // Another tenant's documents, with higher versions, must not show through.
+    for v in 1..=4 {
+        s.put_document(&put(&other, DocumentKind::Calendar, v))
+            .await
+            .unwrap();
+    }
+    let plan = [
+        (DocumentKind::Organisation, 1),
+        (DocumentKind::RuleSet, 1),
+        (DocumentKind::RuleSet, 2),
+        (DocumentKind::RuleSet, 3),
+        (DocumentKind::Settings, 1),
+        (DocumentKind::Calendar, 1),
+        (DocumentKind::Settings, 2),
+    ];
+    let mut expected = DocumentVersions::default();
+    for (kind, v) in plan {
+        s.put_document(&put(&t, kind, v)).await.unwrap();
+        expected.set(kind, v);
+        let got = s.document_versions(&t).await.unwrap();
+        assert_eq!(got, expected, "after {} v{v}", kind.as_str());
+        for k in DocumentKind::ALL {
+            assert_eq!(
+                got.get(k),
+                s.document_version(&t, k).await.unwrap(),
+                "{}",
+                k.as_str()
+            );
+        }
+    }
+    assert_eq!(
+        s.document_versions(&other).await.unwrap(),
+        DocumentVersions {
+            calendar: 4,
+            ..DocumentVersions::default()
+        }
     );
 }
 
