@@ -15,6 +15,7 @@
 //! answer that differs from numpy's, a plan with a sequential scan) exits non-zero.
 //! See BENCHMARKS.md.
 
+mod data;
 mod deadlines;
 mod queue;
 mod report;

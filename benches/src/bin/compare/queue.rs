@@ -3,12 +3,11 @@
 //! bare SQL statement the store sends; the query plan is checked (an index, no sequential
 //! scan, no sort of the unit's rows).
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use muhtar_benches::bulk::{load_postgres, load_sqlite, BulkSpec, LoadReport, Rows};
+use muhtar_benches::bulk::{BulkSpec, Rows};
 use muhtar_benches::workload::{example_org, example_service, request_contents};
 use muhtar_core::access::Actor;
 use muhtar_core::clock::ManualClock;
@@ -17,7 +16,7 @@ use muhtar_core::request::Status;
 use muhtar_core::service::Mbs;
 use muhtar_core::store::Store;
 use muhtar_store_postgres::PgStore;
-use muhtar_store_sqlite::{SqliteOptions, SqliteStore};
+use muhtar_store_sqlite::SqliteStore;
 
 use crate::{Opts, Outcome};
 
@@ -104,17 +103,16 @@ fn ms(d: Duration) -> String {
 fn report(
     store: &str,
     rows: u64,
-    load: &LoadReport,
+    load: &crate::data::Loaded,
     api: (Duration, Duration, usize),
     sql: (Duration, Duration, usize),
     plan: &str,
 ) {
     eprintln!("  {store} plan: {plan}");
     println!(
-        "queue {store}: {rows} requests (loaded in {:.1} s + {:.1} s indexes), unit {UNIT}, first page of {}: \
+        "queue {store}: {rows} requests ({}), unit {UNIT}, first page of {}: \
          Mbs::queue median {} (best {}); bare SQL median {} (best {}); plan uses an index, no seq scan, no sort; ratio={:.2}",
-        load.insert.as_secs_f64(),
-        load.index.as_secs_f64(),
+        load.describe(),
         api.2,
         ms(api.0),
         ms(api.1),
@@ -128,13 +126,8 @@ pub async fn run(opts: &Opts) -> Outcome {
     let rows = opts
         .queue_rows
         .unwrap_or(if opts.quick { 100_000 } else { 10_000_000 });
-    let dir = match std::env::var_os("MUHTAR_BENCH_DIR") {
-        Some(d) => tempfile::tempdir_in(d),
-        None => tempfile::tempdir(),
-    }
-    .map_err(|e| e.to_string())?;
     if opts.named("queue") || opts.named("queue-sqlite") {
-        sqlite(&dir.path().join("queue.db"), rows).await?;
+        sqlite(rows).await?;
     }
     if opts.named("queue") || opts.named("queue-postgres") {
         postgres(rows).await?;
@@ -171,18 +164,6 @@ fn sqlite_queue() -> String {
     )
 }
 
-/// The index proposed for the queue on SQLite: the open requests of a unit in deadline
-/// order (the shipped `requests_unit_due` also holds every closed request, which the
-/// queue must step over).
-fn sqlite_proposed_index() -> String {
-    format!(
-        "CREATE INDEX requests_open_unit_due ON requests \
-         (tenant, unit, COALESCE(resolution_due, 9223372036854775807), id) \
-         WHERE status IN ({})",
-        open_list()
-    )
-}
-
 fn sqlite_args(tenant: &str) -> Vec<rusqlite::types::Value> {
     use rusqlite::types::Value;
     let mut v = vec![Value::Text(tenant.into()), Value::Text(UNIT.into())];
@@ -190,46 +171,15 @@ fn sqlite_args(tenant: &str) -> Vec<rusqlite::types::Value> {
     v
 }
 
-async fn sqlite(path: &Path, rows: u64) -> Outcome {
-    let store = SqliteStore::open(path.as_os_str(), SqliteOptions::default())
-        .await
-        .map_err(|e| e.to_string())?;
-    store.migrate().await.map_err(|e| e.to_string())?;
+async fn sqlite(rows: u64) -> Outcome {
+    let (store, path, _dir, load) = crate::data::sqlite(rows).await?;
     let mbs = example_service(store).await.map_err(|e| e.to_string())?;
     let tenant = example_org().tenant.id.as_str().to_owned();
-    eprintln!("  loading {rows} requests into SQLite ...");
-    let p = path.to_owned();
-    let load = tokio::task::spawn_blocking(move || load_sqlite(&p, rows_for(rows)))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("bulk load: {e}"))?;
     let conn = Arc::new(std::sync::Mutex::new(
-        rusqlite::Connection::open(path).map_err(|e| e.to_string())?,
+        rusqlite::Connection::open(&path).map_err(|e| e.to_string())?,
     ));
     sqlite_measure(
         "SQLite",
-        rows,
-        &load,
-        &mbs,
-        &conn,
-        &tenant,
-        "USING INDEX requests_unit_due",
-    )
-    .await?;
-    let t = Instant::now();
-    {
-        let c = conn.lock().unwrap_or_else(|e| e.into_inner());
-        c.execute_batch(&sqlite_proposed_index())
-            .map_err(|e| e.to_string())?;
-        c.execute_batch("ANALYZE").map_err(|e| e.to_string())?;
-    }
-    eprintln!(
-        "  proposed index built in {:.1} s: {}",
-        t.elapsed().as_secs_f64(),
-        sqlite_proposed_index()
-    );
-    sqlite_measure(
-        "SQLite + proposed index",
         rows,
         &load,
         &mbs,
@@ -243,7 +193,7 @@ async fn sqlite(path: &Path, rows: u64) -> Outcome {
 async fn sqlite_measure(
     label: &str,
     rows: u64,
-    load: &LoadReport,
+    load: &crate::data::Loaded,
     mbs: &Mbs<SqliteStore, ManualClock>,
     conn: &Arc<std::sync::Mutex<rusqlite::Connection>>,
     tenant: &str,
@@ -308,45 +258,13 @@ fn pg_queue() -> String {
     )
 }
 
-/// The index proposed for the queue on PostgreSQL (see [`sqlite_proposed_index`]).
-fn pg_proposed_index() -> String {
-    format!(
-        "CREATE INDEX requests_open_unit_due_idx ON requests (tenant, unit, due_key, id) \
-         WHERE status IN ({})",
-        open_list()
-    )
-}
-
 async fn postgres(rows: u64) -> Outcome {
-    let url = muhtar_benches::pg::fresh_database("muhtar_bench_queue")
-        .await
-        .map_err(|e| e.to_string())?;
-    let store = PgStore::connect(&url).await.map_err(|e| e.to_string())?;
-    store.migrate().await.map_err(|e| e.to_string())?;
+    let (store, load) = crate::data::postgres(rows).await?;
     let pool = store.pool().clone();
     let mbs = example_service(store).await.map_err(|e| e.to_string())?;
     let tenant = example_org().tenant.id.as_str().to_owned();
-    eprintln!("  loading {rows} requests into PostgreSQL ...");
-    let load = load_postgres(&pool, rows_for(rows))
-        .await
-        .map_err(|e| format!("bulk load: {e}"))?;
-    pg_measure("PostgreSQL", rows, &load, &mbs, &pool, &tenant, "Index").await?;
-    let t = Instant::now();
-    sqlx::query(&pg_proposed_index())
-        .execute(&pool)
-        .await
-        .map_err(|e| e.to_string())?;
-    sqlx::query("ANALYZE requests")
-        .execute(&pool)
-        .await
-        .map_err(|e| e.to_string())?;
-    eprintln!(
-        "  proposed index built in {:.1} s: {}",
-        t.elapsed().as_secs_f64(),
-        pg_proposed_index()
-    );
     pg_measure(
-        "PostgreSQL + proposed index",
+        "PostgreSQL",
         rows,
         &load,
         &mbs,
@@ -360,7 +278,7 @@ async fn postgres(rows: u64) -> Outcome {
 async fn pg_measure(
     label: &str,
     rows: u64,
-    load: &LoadReport,
+    load: &crate::data::Loaded,
     mbs: &Mbs<PgStore, ManualClock>,
     pool: &sqlx::PgPool,
     tenant: &str,

@@ -4,17 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use muhtar_benches::bulk::{load_postgres, load_sqlite};
 use muhtar_benches::workload::{example_org, example_service};
 use muhtar_core::access::Actor;
 use muhtar_core::clock::ManualClock;
 use muhtar_core::report::Quarter;
 use muhtar_core::service::Mbs;
 use muhtar_core::store::Store;
-use muhtar_store_postgres::PgStore;
-use muhtar_store_sqlite::{SqliteOptions, SqliteStore};
 
-use crate::queue::rows_for;
 use crate::{Opts, Outcome};
 
 /// Timed runs (after one warm-up).
@@ -62,23 +58,8 @@ pub async fn run(opts: &Opts) -> Outcome {
     if opts.named("report") || opts.named("report-sqlite") {
         let mut times = Vec::new();
         for rows in sizes {
-            let dir = match std::env::var_os("MUHTAR_BENCH_DIR") {
-                Some(d) => tempfile::tempdir_in(d),
-                None => tempfile::tempdir(),
-            }
-            .map_err(|e| e.to_string())?;
-            let path = dir.path().join("report.db");
-            let store = SqliteStore::open(path.as_os_str(), SqliteOptions::default())
-                .await
-                .map_err(|e| e.to_string())?;
-            store.migrate().await.map_err(|e| e.to_string())?;
+            let (store, _path, _dir, _load) = crate::data::sqlite(rows).await?;
             let mbs = example_service(store).await.map_err(|e| e.to_string())?;
-            eprintln!("  loading {rows} requests into SQLite ...");
-            let p = path.clone();
-            tokio::task::spawn_blocking(move || load_sqlite(&p, rows_for(rows)))
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| format!("bulk load: {e}"))?;
             times.push(report_time(&mbs).await?);
         }
         line("SQLite", &sizes, &times);
@@ -86,17 +67,8 @@ pub async fn run(opts: &Opts) -> Outcome {
     if opts.named("report") || opts.named("report-postgres") {
         let mut times = Vec::new();
         for rows in sizes {
-            let url = muhtar_benches::pg::fresh_database("muhtar_bench_report")
-                .await
-                .map_err(|e| e.to_string())?;
-            let store = PgStore::connect(&url).await.map_err(|e| e.to_string())?;
-            store.migrate().await.map_err(|e| e.to_string())?;
-            let pool = store.pool().clone();
+            let (store, _load) = crate::data::postgres(rows).await?;
             let mbs = example_service(store).await.map_err(|e| e.to_string())?;
-            eprintln!("  loading {rows} requests into PostgreSQL ...");
-            load_postgres(&pool, rows_for(rows))
-                .await
-                .map_err(|e| format!("bulk load: {e}"))?;
             times.push(report_time(&mbs).await?);
         }
         line("PostgreSQL", &sizes, &times);
