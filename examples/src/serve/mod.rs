@@ -81,15 +81,23 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// Ready when the store answers within [`READY_TIMEOUT`].
 async fn readyz(State(s): State<Arc<AppState>>) -> (StatusCode, &'static str) {
-    match s.mbs.store().tenants().await {
-        Ok(_) => (StatusCode::OK, "ready"),
-        Err(e) => {
+    match tokio::time::timeout(READY_TIMEOUT, s.mbs.store().tenants()).await {
+        Ok(Ok(_)) => (StatusCode::OK, "ready"),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the store did not answer in time");
             (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
         }
     }
 }
+
+/// How long `/readyz` waits for the store: a probe must get its answer quickly.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MUHTAR_LOG")
