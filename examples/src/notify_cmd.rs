@@ -20,6 +20,10 @@ pub struct NotifyArgs {
     /// Deliver what is due now and exit (default: keep running until Ctrl-C).
     #[arg(long)]
     pub once: bool,
+    /// Seconds before the first retry of a notice that could not be delivered (relay
+    /// down); each further retry waits twice as long, up to 6 hours.
+    #[arg(long, default_value_t = 60)]
+    pub retry_after: u64,
 }
 
 fn now() -> DateTime<Utc> {
@@ -31,7 +35,8 @@ fn now() -> DateTime<Utc> {
 /// settings (default 22:00–08:00).
 pub async fn notify(g: &Global, a: &NotifyArgs) -> Result<(), String> {
     let (mbs, tenant) = state_cmd::service(g).await?;
-    let dispatcher = dispatcher(&mbs, &tenant, None).await?;
+    let retry = std::time::Duration::from_secs(a.retry_after);
+    let dispatcher = dispatcher(&mbs, &tenant, None, Some(retry)).await?;
     if a.once {
         let r = dispatcher.run_once().await.map_err(|e| e.to_string())?;
         if g.json {
@@ -72,11 +77,13 @@ pub async fn notify(g: &Global, a: &NotifyArgs) -> Result<(), String> {
 /// The outbox dispatcher as configured: e-mail through the SMTP relay named by
 /// `MUHTAR_SMTP_URL` (sender `MUHTAR_MAIL_FROM`), SMS through the tenant's `[sms]`
 /// settings, quiet hours from its settings (default 22:00–08:00). Used by `muhtar notify`
-/// and `muhtar serve`.
+/// and `muhtar serve`. `retry_after` is the delay before the first retry of a notice
+/// (default 1 minute; at least 1 second).
 pub async fn dispatcher(
     mbs: &state_cmd::Service,
     tenant: &TenantId,
     poll_interval: Option<std::time::Duration>,
+    retry_after: Option<std::time::Duration>,
 ) -> Result<Dispatch, String> {
     let ctx = mbs.context(tenant).await.map_err(|e| e.to_string())?;
     let email = SmtpTransport::from_env()
@@ -107,6 +114,9 @@ pub async fn dispatcher(
     let mut config = DispatcherConfig::default();
     if let Some(p) = poll_interval {
         config.poll_interval = p;
+    }
+    if let Some(r) = retry_after {
+        config.backoff.base = chrono::Duration::from_std(r).map_err(|e| e.to_string())?;
     }
     if let Some(q) = ctx.settings.quiet_hours {
         config.quiet_hours = QuietHoursConfig::none()

@@ -93,6 +93,11 @@ pub fn migrator() -> sqlx::migrate::Migrator {
     sqlx::migrate!("./migrations")
 }
 
+/// How long an operation of a store opened with [`PgStore::connect`] waits for a pooled
+/// connection (all busy, or the server unreachable) before it fails with
+/// [`StoreError::Unavailable`].
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A store in a PostgreSQL database, behind a connection pool. Cheap to clone (the pool
 /// is shared).
 #[derive(Debug, Clone)]
@@ -101,11 +106,15 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connects with a pool of up to 10 connections. Does not migrate: call
-    /// [`PgStore::migrate`] or apply the migration files beforehand.
+    /// Connects with a pool of up to 10 connections, each operation waiting at most
+    /// [`ACQUIRE_TIMEOUT`] for one. Does not migrate: call [`PgStore::migrate`] or apply
+    /// the migration files beforehand.
     ///
     /// A server that refuses the connection (down, wrong password, no such database)
-    /// fails at once with the server's reason.
+    /// fails at once with the server's reason. A server that goes down later makes
+    /// operations fail with [`StoreError::Unavailable`] within [`ACQUIRE_TIMEOUT`]
+    /// (sqlx's default, 30 s, kept HTTP callers and health checks waiting that long);
+    /// the pool reconnects by itself once the server is back.
     pub async fn connect(url: &str) -> Result<PgStore, OpenError> {
         let options: PgConnectOptions = url.parse().map_err(OpenError::Connect)?;
         // One plain connection first: a pool would retry until its timeout and then
@@ -116,6 +125,7 @@ impl PgStore {
         let _ = first.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(10)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await
             .map_err(OpenError::Connect)?;

@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// Seconds between two outbox passes of the dispatcher when it is idle.
     #[arg(long, default_value_t = 10)]
     pub dispatch_interval: u64,
+    /// Seconds before the dispatcher's first retry of a notice that could not be
+    /// delivered; each further retry waits twice as long, up to 6 hours.
+    #[arg(long, default_value_t = 60)]
+    pub retry_after: u64,
     /// Seconds between two deadline sweeps.
     #[arg(long, default_value_t = 300)]
     pub sweep_interval: u64,
@@ -81,15 +85,23 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// Ready when the store answers within [`READY_TIMEOUT`].
 async fn readyz(State(s): State<Arc<AppState>>) -> (StatusCode, &'static str) {
-    match s.mbs.store().tenants().await {
-        Ok(_) => (StatusCode::OK, "ready"),
-        Err(e) => {
+    match tokio::time::timeout(READY_TIMEOUT, s.mbs.store().tenants()).await {
+        Ok(Ok(_)) => (StatusCode::OK, "ready"),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the store did not answer in time");
             (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
         }
     }
 }
+
+/// How long `/readyz` waits for the store: a probe must get its answer quickly.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MUHTAR_LOG")
@@ -152,6 +164,7 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
         tasks.push(tokio::spawn(dispatch_loop(
             state.clone(),
             Duration::from_secs(a.dispatch_interval.max(1)),
+            Duration::from_secs(a.retry_after),
             stop_rx.clone(),
         )));
     }
@@ -190,7 +203,12 @@ async fn stopped(mut rx: watch::Receiver<bool>) {
 /// hours of the first tenant (the usual deployment has one); a database with tenants that
 /// use different SMS gateways should run `muhtar serve --no-dispatcher` and one
 /// `muhtar notify --tenant ...` per tenant.
-async fn dispatch_loop(state: Arc<AppState>, every: Duration, stop: watch::Receiver<bool>) {
+async fn dispatch_loop(
+    state: Arc<AppState>,
+    every: Duration,
+    retry_after: Duration,
+    stop: watch::Receiver<bool>,
+) {
     let tenants = match state.mbs.store().tenants().await {
         Ok(t) => t,
         Err(e) => {
@@ -205,7 +223,9 @@ async fn dispatch_loop(state: Arc<AppState>, every: Duration, stop: watch::Recei
     if tenants.len() > 1 {
         tracing::warn!(tenant = %tenant, "several tenants: the dispatcher uses this one's SMS gateway and quiet hours");
     }
-    let d = match crate::notify_cmd::dispatcher(&state.mbs, tenant, Some(every)).await {
+    let d = match crate::notify_cmd::dispatcher(&state.mbs, tenant, Some(every), Some(retry_after))
+        .await
+    {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!(error = %e, "dispatcher not started (configure it and restart, or run `muhtar notify` elsewhere)");
