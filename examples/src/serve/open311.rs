@@ -26,10 +26,8 @@ use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use muhtar_core::access::{Actor, Role};
 use muhtar_core::clock::Clock;
-use muhtar_core::ids::{MuhtarlikCode, RequestId, TenantId};
-use muhtar_core::request::{
-    Channel, CitizenContact, Location, NewRequest, Outcome, RequestKind, Status,
-};
+use muhtar_core::ids::{RequestId, TenantId};
+use muhtar_core::request::{Outcome, Status};
 use muhtar_core::service::{ServiceError, TenantContext};
 use muhtar_core::store::{ConfigStore, Order, RequestQuery, RequestRecord};
 use serde_json::{json, Value};
@@ -209,11 +207,9 @@ fn xml_element(out: &mut String, name: &str, v: &Value) {
 // ---------------------------------------------------------------------------------------
 // Parameters and tenants
 
-/// Query or form parameters; `attribute[x]` keys are kept as they are.
+/// Query or form parameters (core's decoding: never fails, lossy on bad UTF-8).
 fn params(text: Option<&[u8]>) -> BTreeMap<String, String> {
-    form_urlencoded::parse(text.unwrap_or_default())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+    muhtar_core::open311::parse_params(text.unwrap_or_default())
 }
 
 async fn tenant_of(
@@ -442,7 +438,8 @@ async fn root_post(State(s): St, Path(file): Path<String>, body: Bytes) -> Respo
         let p = params(Some(&body));
         let ctx = tenant_of(&s, &p).await?;
         let actor = key_actor(&s, &p, &ctx.org.tenant.id).await?;
-        let new = new_request(&ctx, &actor, &p)?;
+        let new = muhtar_core::open311::new_request(&ctx.org, &actor, &p)
+            .map_err(|e| bad(e.to_string()))?;
         let rec = s.mbs.submit(&actor, new).await?;
         let v = json!([{
             "service_request_id": rec.state.tracking.to_string(),
@@ -464,114 +461,6 @@ async fn root_post(State(s): St, Path(file): Path<String>, body: Bytes) -> Respo
     }
     .await;
     r.unwrap_or_else(|e| error_response(format, e))
-}
-
-fn number(p: &BTreeMap<String, String>, k: &str) -> Result<Option<f64>, O311Error> {
-    p.get(k)
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| {
-            v.trim()
-                .parse::<f64>()
-                .map_err(|_| bad(format!("{k}: {v:?} is not a number")))
-        })
-        .transpose()
-}
-
-/// The core request of a form-encoded Open311 submission.
-fn new_request(
-    ctx: &TenantContext,
-    actor: &Actor,
-    p: &BTreeMap<String, String>,
-) -> Result<NewRequest, O311Error> {
-    let get = |k: &str| {
-        p.get(k)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
-    let code = get("service_code").ok_or_else(|| bad("service_code is required"))?;
-    let category = ctx
-        .org
-        .category(&code)
-        .ok_or_else(|| bad(format!("service_code: unknown {code:?}")))?;
-    let location = match (number(p, "lat")?, number(p, "long")?) {
-        (Some(lat), Some(lon)) => Some(Location { lat, lon }),
-        (None, None) => None,
-        _ => return Err(bad("lat and long go together")),
-    };
-    let address = get("address_string");
-    if location.is_none() && address.is_none() && get("address_id").is_none() {
-        return Err(bad(
-            "a location is required: lat and long, or address_string",
-        ));
-    }
-    let mut attributes = BTreeMap::new();
-    let mut muhtarlik = match &actor.role {
-        Role::Muhtar(m) => Some(m.to_string()),
-        _ => None,
-    };
-    for (k, v) in p {
-        if let Some(code) = k
-            .strip_prefix("attribute[")
-            .and_then(|r| r.strip_suffix(']'))
-        {
-            if code == "muhtarlik" {
-                if muhtarlik.is_none() {
-                    muhtarlik = Some(v.clone());
-                }
-            } else {
-                attributes.insert(code.to_owned(), v.clone());
-            }
-        }
-    }
-    let muhtarlik =
-        muhtarlik.ok_or_else(|| bad("attribute[muhtarlik] is required for this api_key"))?;
-    let muhtarlik = MuhtarlikCode::new(muhtarlik.clone())
-        .map_err(|_| bad(format!("attribute[muhtarlik]: unknown {muhtarlik:?}")))?;
-    let description = get("description").unwrap_or_default();
-    let subject: String = match description.lines().next() {
-        Some(l) if !l.trim().is_empty() => l
-            .trim()
-            .chars()
-            .take(muhtar_core::request::MAX_SUBJECT)
-            .collect(),
-        _ => category.name.clone(),
-    };
-    let name = [get("first_name"), get("last_name")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let (email, phone) = (get("email"), get("phone"));
-    let citizen = if name.is_empty() && email.is_none() && phone.is_none() {
-        None
-    } else {
-        Some(CitizenContact {
-            name: if name.is_empty() {
-                email.clone().or_else(|| phone.clone()).unwrap_or_default()
-            } else {
-                name
-            },
-            phone,
-            email,
-        })
-    };
-    Ok(NewRequest {
-        muhtarlik,
-        channel: Channel::Open311,
-        kind: RequestKind::Request,
-        category: category.code.clone(),
-        subject,
-        description,
-        priority: None,
-        location,
-        address,
-        attachments: vec![],
-        citizen,
-        registration_number: None,
-        received_at: None,
-        attributes,
-        media_url: get("media_url"),
-    })
 }
 
 fn date(p: &BTreeMap<String, String>, k: &str) -> Result<Option<DateTime<Utc>>, O311Error> {

@@ -1,0 +1,397 @@
+//! Open311 GeoReport v2 form decoding: the `application/x-www-form-urlencoded` body of a
+//! `POST requests` into a [`NewRequest`], or a typed [`FormError`] naming the parameter.
+//!
+//! Pure: bytes, the tenant's organisation and the submitting actor in, a request out.
+//! The HTTP server (`muhtar serve`) calls it; the fuzz target `open311_form` feeds it
+//! arbitrary bytes. What the request says is checked afterwards by
+//! [`NewRequest::validate`], like every other channel's.
+//!
+//! How the parameters map:
+//! - `service_code` → category (required, one of the organisation's);
+//! - `lat` + `long` (together) or `address_string` / `address_id` → location (one is
+//!   required);
+//! - `description` → description; its first line (at most [`MAX_SUBJECT`] characters)
+//!   is the subject, else the category's name;
+//! - `first_name`, `last_name`, `email`, `phone` → the citizen (personal data);
+//! - `attribute[code]` → the category's extra fields; `attribute[muhtarlik]` names the
+//!   muhtarlık for actors other than a muhtar (a muhtar always submits for their own);
+//! - `media_url` → a link to a photo.
+//!
+//! ```
+//! use muhtar_core::access::Actor;
+//! use muhtar_core::open311::{decode_request, FormError};
+//! # let org = muhtar_core::testkit::fixtures::organisation("ibb");
+//! let muhtar = Actor::parse(&org.tenant.id, "muhtar:kuzguncuk").unwrap();
+//! let r = decode_request(&org, &muhtar, b"service_code=asfalt-onarim&address_string=Kuzguncuk+Cd.+1").unwrap();
+//! assert_eq!(r.category, "asfalt-onarim");
+//! let e = decode_request(&org, &muhtar, b"service_code=asfalt-onarim&lat=41").unwrap_err();
+//! assert_eq!(e, FormError::LocationIncomplete);
+//! assert_eq!(e.field(), "lat");
+//! ```
+
+use std::collections::BTreeMap;
+
+use crate::access::{Actor, Role};
+use crate::ids::MuhtarlikCode;
+use crate::org::Organisation;
+use crate::request::{Channel, CitizenContact, Location, NewRequest, RequestKind, MAX_SUBJECT};
+
+/// Form parameters by name; a repeated name keeps its last value; `attribute[x]` keys
+/// are kept as they are.
+pub type Params = BTreeMap<String, String>;
+
+/// The longest part of a client's value that an error message repeats, in characters.
+pub const ECHO_MAX: usize = 64;
+
+/// Why an Open311 form could not become a request. Each names its parameter
+/// ([`FormError::field`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormError {
+    /// A required parameter is missing or empty.
+    #[error("{field} is required")]
+    Missing {
+        /// The parameter.
+        field: &'static str,
+    },
+    /// `service_code` names no category of the organisation.
+    #[error("service_code: unknown {0:?}")]
+    UnknownService(String),
+    /// A coordinate is not a number.
+    #[error("{field}: {value:?} is not a number")]
+    NotANumber {
+        /// `lat` or `long`.
+        field: &'static str,
+        /// The start of the value.
+        value: String,
+    },
+    /// Only one of `lat` and `long` was given.
+    #[error("lat and long go together")]
+    LocationIncomplete,
+    /// Neither coordinates nor an address.
+    #[error("a location is required: lat and long, or address_string")]
+    LocationRequired,
+    /// The actor is not a muhtar and did not name the muhtarlık.
+    #[error("attribute[muhtarlik] is required for this api_key")]
+    MuhtarlikRequired,
+    /// `attribute[muhtarlik]` is not a muhtarlık code.
+    #[error("attribute[muhtarlik]: unknown {0:?}")]
+    BadMuhtarlik(String),
+}
+
+impl FormError {
+    /// The parameter the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            FormError::Missing { field } | FormError::NotANumber { field, .. } => field,
+            FormError::UnknownService(_) => "service_code",
+            FormError::LocationIncomplete | FormError::LocationRequired => "lat",
+            FormError::MuhtarlikRequired | FormError::BadMuhtarlik(_) => "attribute[muhtarlik]",
+        }
+    }
+}
+
+/// The start of a client's value, for an error message: at most [`ECHO_MAX`] characters.
+pub fn echo(value: &str) -> String {
+    let mut out: String = value.chars().take(ECHO_MAX).collect();
+    if out.len() < value.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Query or form parameters of `application/x-www-form-urlencoded` bytes. Never fails:
+/// invalid percent-escapes stay as they are and invalid UTF-8 becomes U+FFFD.
+pub fn parse_params(bytes: &[u8]) -> Params {
+    form_urlencoded::parse(bytes)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn number(p: &Params, field: &'static str) -> Result<Option<f64>, FormError> {
+    p.get(field)
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<f64>().map_err(|_| FormError::NotANumber {
+                field,
+                value: echo(v),
+            })
+        })
+        .transpose()
+}
+
+/// The request of a decoded Open311 form, submitted by `actor` with channel `open311`.
+pub fn new_request(org: &Organisation, actor: &Actor, p: &Params) -> Result<NewRequest, FormError> {
+    let get = |k: &str| {
+        p.get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let code = get("service_code").ok_or(FormError::Missing {
+        field: "service_code",
+    })?;
+    let category = org
+        .category(&code)
+        .ok_or_else(|| FormError::UnknownService(echo(&code)))?;
+    let location = match (number(p, "lat")?, number(p, "long")?) {
+        (Some(lat), Some(lon)) => Some(Location { lat, lon }),
+        (None, None) => None,
+        _ => return Err(FormError::LocationIncomplete),
+    };
+    let address = get("address_string");
+    if location.is_none() && address.is_none() && get("address_id").is_none() {
+        return Err(FormError::LocationRequired);
+    }
+    let mut attributes = BTreeMap::new();
+    let mut muhtarlik = match &actor.role {
+        Role::Muhtar(m) => Some(m.to_string()),
+        _ => None,
+    };
+    for (k, v) in p {
+        if let Some(code) = k
+            .strip_prefix("attribute[")
+            .and_then(|r| r.strip_suffix(']'))
+        {
+            if code == "muhtarlik" {
+                if muhtarlik.is_none() {
+                    muhtarlik = Some(v.clone());
+                }
+            } else {
+                attributes.insert(code.to_owned(), v.clone());
+            }
+        }
+    }
+    let muhtarlik = muhtarlik.ok_or(FormError::MuhtarlikRequired)?;
+    let muhtarlik = MuhtarlikCode::new(muhtarlik.clone())
+        .map_err(|_| FormError::BadMuhtarlik(echo(&muhtarlik)))?;
+    let description = get("description").unwrap_or_default();
+    let subject: String = match description.lines().next() {
+        Some(l) if !l.trim().is_empty() => l.trim().chars().take(MAX_SUBJECT).collect(),
+        _ => category.name.clone(),
+    };
+    let name = [get("first_name"), get("last_name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (email, phone) = (get("email"), get("phone"));
+    let citizen = if name.is_empty() && email.is_none() && phone.is_none() {
+        None
+    } else {
+        Some(CitizenContact {
+            name: if name.is_empty() {
+                email.clone().or_else(|| phone.clone()).unwrap_or_default()
+            } else {
+                name
+            },
+            phone,
+            email,
+        })
+    };
+    Ok(NewRequest {
+        muhtarlik,
+        channel: Channel::Open311,
+        kind: RequestKind::Request,
+        category: category.code.clone(),
+        subject,
+        description,
+        priority: None,
+        location,
+        address,
+        attachments: vec![],
+        citizen,
+        registration_number: None,
+        received_at: None,
+        attributes,
+        media_url: get("media_url"),
+    })
+}
+
+/// [`parse_params`] then [`new_request`]: form bytes to the request they submit.
+pub fn decode_request(
+    org: &Organisation,
+    actor: &Actor,
+    form: &[u8],
+) -> Result<NewRequest, FormError> {
+    new_request(org, actor, &parse_params(form))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::fixtures::{organisation, t0};
+
+    fn org() -> Organisation {
+        organisation("ibb")
+    }
+
+    fn actor(spec: &str) -> Actor {
+        Actor::parse(&org().tenant.id, spec).unwrap()
+    }
+
+    #[test]
+    fn a_full_form_becomes_a_request() {
+        let form = "service_code=asfalt-onarim&lat=41.03&long=29.03\
+            &description=Okul+%C3%B6n%C3%BCnde+%C3%A7ukur%0ADerin&first_name=Ay%C5%9Fe\
+            &last_name=Y%C4%B1lmaz&email=ayse%40example.org&phone=0532+111+22+33\
+            &attribute[renk]=gri&media_url=https%3A%2F%2Ffoto.example.org%2F1.jpg";
+        let r = decode_request(&org(), &actor("muhtar:kuzguncuk"), form.as_bytes()).unwrap();
+        assert_eq!(r.muhtarlik.as_str(), "kuzguncuk");
+        assert_eq!(r.channel, Channel::Open311);
+        assert_eq!(r.category, "asfalt-onarim");
+        assert_eq!(r.subject, "Okul önünde çukur");
+        assert_eq!(r.description, "Okul önünde çukur\nDerin");
+        assert_eq!(
+            r.location,
+            Some(Location {
+                lat: 41.03,
+                lon: 29.03
+            })
+        );
+        let c = r.citizen.clone().unwrap();
+        assert_eq!(c.name, "Ayşe Yılmaz");
+        assert_eq!(c.email.as_deref(), Some("ayse@example.org"));
+        assert_eq!(c.phone.as_deref(), Some("0532 111 22 33"));
+        assert_eq!(r.attributes.get("renk").map(String::as_str), Some("gri"));
+        assert_eq!(
+            r.media_url.as_deref(),
+            Some("https://foto.example.org/1.jpg")
+        );
+        // The core validation takes it from here: the fixture's category has no extra
+        // fields, so the attribute is refused there, by name.
+        assert_eq!(r.validate(&org(), t0()).unwrap_err().field(), "attributes");
+        let mut r = r;
+        r.attributes.clear();
+        let content = r.validate(&org(), t0()).unwrap();
+        assert_eq!(content.subject, "Okul önünde çukur");
+    }
+
+    #[test]
+    fn the_subject_defaults_to_the_category_and_the_citizen_to_the_contact() {
+        let r = decode_request(
+            &org(),
+            &actor("muhtar:kuzguncuk"),
+            b"service_code=budama&address_string=Park&email=a%40b.org",
+        )
+        .unwrap();
+        assert_eq!(r.subject, "Budama ve ağaç kesimi");
+        assert_eq!(r.location, None);
+        assert_eq!(r.address.as_deref(), Some("Park"));
+        assert_eq!(r.citizen.unwrap().name, "a@b.org");
+    }
+
+    #[test]
+    fn a_muhtar_always_submits_for_their_own_muhtarlik() {
+        let form = b"service_code=cop&address_id=7&attribute[muhtarlik]=cengelkoy";
+        let r = decode_request(&org(), &actor("muhtar:kuzguncuk"), form).unwrap();
+        assert_eq!(r.muhtarlik.as_str(), "kuzguncuk");
+        assert!(r.attributes.is_empty(), "the muhtarlık is not an attribute");
+        let r = decode_request(&org(), &actor("coordinator"), form).unwrap();
+        assert_eq!(r.muhtarlik.as_str(), "cengelkoy");
+    }
+
+    #[test]
+    fn each_error_names_its_parameter() {
+        let m = actor("muhtar:kuzguncuk");
+        let c = actor("coordinator");
+        let cases: [(&Actor, &[u8], FormError, &str); 9] = [
+            (
+                &m,
+                b"",
+                FormError::Missing {
+                    field: "service_code",
+                },
+                "service_code",
+            ),
+            (
+                &m,
+                b"service_code=+&lat=41&long=29",
+                FormError::Missing {
+                    field: "service_code",
+                },
+                "service_code",
+            ),
+            (
+                &m,
+                b"service_code=nope&lat=41&long=29",
+                FormError::UnknownService("nope".into()),
+                "service_code",
+            ),
+            (
+                &m,
+                b"service_code=cop&lat=north&long=29",
+                FormError::NotANumber {
+                    field: "lat",
+                    value: "north".into(),
+                },
+                "lat",
+            ),
+            (
+                &m,
+                b"service_code=cop&lat=41&long=x",
+                FormError::NotANumber {
+                    field: "long",
+                    value: "x".into(),
+                },
+                "long",
+            ),
+            (
+                &m,
+                b"service_code=cop&long=29",
+                FormError::LocationIncomplete,
+                "lat",
+            ),
+            (
+                &m,
+                b"service_code=cop&description=x",
+                FormError::LocationRequired,
+                "lat",
+            ),
+            (
+                &c,
+                b"service_code=cop&address_string=x",
+                FormError::MuhtarlikRequired,
+                "attribute[muhtarlik]",
+            ),
+            (
+                &c,
+                b"service_code=cop&address_string=x&attribute[muhtarlik]=a+b",
+                FormError::BadMuhtarlik("a b".into()),
+                "attribute[muhtarlik]",
+            ),
+        ];
+        for (who, form, want, field) in cases {
+            let e = decode_request(&org(), who, form).unwrap_err();
+            assert_eq!(e, want, "{}", String::from_utf8_lossy(form));
+            assert_eq!(e.field(), field);
+        }
+    }
+
+    #[test]
+    fn hostile_bytes_decode_without_panic_and_echo_little() {
+        let m = actor("muhtar:kuzguncuk");
+        // Invalid UTF-8, bad escapes, NUL: decoded lossily, never a panic.
+        let r = decode_request(
+            &org(),
+            &m,
+            b"service_code=cop&address_string=%FF%FE\xff&description=%00%zz&lat=&long=",
+        )
+        .unwrap();
+        assert_eq!(r.address.as_deref(), Some("\u{FFFD}\u{FFFD}\u{FFFD}"));
+        assert_eq!(r.description, "\u{0}%zz");
+        // ... and the control character is refused by validation, naming the subject
+        // (the description's first line).
+        assert_eq!(r.validate(&org(), t0()).unwrap_err().field(), "subject");
+        let long = format!("service_code={}&lat=1&long=2", "x".repeat(100_000));
+        let e = decode_request(&org(), &m, long.as_bytes()).unwrap_err();
+        assert!(e.to_string().len() < 3 * ECHO_MAX, "{e}");
+    }
+
+    #[test]
+    fn a_repeated_parameter_keeps_its_last_value() {
+        let p = parse_params(b"a=1&a=2&b");
+        assert_eq!(p.get("a").map(String::as_str), Some("2"));
+        assert_eq!(p.get("b").map(String::as_str), Some(""));
+    }
+}
