@@ -2,6 +2,7 @@
 //! `POST requests` into a [`NewRequest`], or a typed [`FormError`] naming the parameter.
 //!
 //! Pure: bytes, the tenant's organisation and the submitting actor in, a request out.
+//! [`parse_params`] also reads the query strings of the REST and Open311 interfaces.
 //! The HTTP server (`muhtar serve`) calls it; the fuzz target `open311_form` feeds it
 //! arbitrary bytes. What the request says is checked afterwards by
 //! [`NewRequest::validate`], like every other channel's.
@@ -77,16 +78,23 @@ pub enum FormError {
     /// `attribute[muhtarlik]` is not a muhtarlık code.
     #[error("attribute[muhtarlik]: unknown {0:?}")]
     BadMuhtarlik(String),
+    /// A parameter's name or value is not UTF-8 (after percent-decoding).
+    #[error("{name}: not valid UTF-8")]
+    NotUtf8 {
+        /// The parameter (its name decoded lossily, at most [`ECHO_MAX`] characters).
+        name: String,
+    },
 }
 
 impl FormError {
     /// The parameter the error is about.
-    pub fn field(&self) -> &'static str {
+    pub fn field(&self) -> &str {
         match self {
             FormError::Missing { field } | FormError::NotANumber { field, .. } => field,
             FormError::UnknownService(_) => "service_code",
             FormError::LocationIncomplete | FormError::LocationRequired => "lat",
             FormError::MuhtarlikRequired | FormError::BadMuhtarlik(_) => "attribute[muhtarlik]",
+            FormError::NotUtf8 { name } => name,
         }
     }
 }
@@ -100,12 +108,54 @@ pub fn echo(value: &str) -> String {
     out
 }
 
-/// Query or form parameters of `application/x-www-form-urlencoded` bytes. Never fails:
-/// invalid percent-escapes stay as they are and invalid UTF-8 becomes U+FFFD.
-pub fn parse_params(bytes: &[u8]) -> Params {
-    form_urlencoded::parse(bytes)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+/// Query or form parameters of `application/x-www-form-urlencoded` bytes: pairs split
+/// at `&`, name and value at the first `=`, `+` is a space, `%XX` a byte (a `%` not
+/// followed by two hex digits stays as it is). A name or value that is not UTF-8 once
+/// decoded is refused, naming the parameter: nothing is replaced silently.
+pub fn parse_params(bytes: &[u8]) -> Result<Params, FormError> {
+    let mut out = Params::new();
+    for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, &[][..]),
+        };
+        let name = percent_decode(name);
+        let name = String::from_utf8(name).map_err(|e| FormError::NotUtf8 {
+            name: echo(&String::from_utf8_lossy(e.as_bytes())),
+        })?;
+        let value = String::from_utf8(percent_decode(value))
+            .map_err(|_| FormError::NotUtf8 { name: echo(&name) })?;
+        out.insert(name, value);
+    }
+    Ok(out)
+}
+
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    fn hex(b: u8) -> Option<u8> {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    }
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (
+                s.get(i + 1).copied().and_then(hex),
+                s.get(i + 2).copied().and_then(hex),
+            ) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
 }
 
 fn number(p: &Params, field: &'static str) -> Result<Option<f64>, FormError> {
@@ -214,7 +264,7 @@ pub fn decode_request(
     actor: &Actor,
     form: &[u8],
 ) -> Result<NewRequest, FormError> {
-    new_request(org, actor, &parse_params(form))
+    new_request(org, actor, &parse_params(form)?)
 }
 
 #[cfg(test)]
@@ -371,15 +421,26 @@ mod tests {
     #[test]
     fn hostile_bytes_decode_without_panic_and_echo_little() {
         let m = actor("muhtar:kuzguncuk");
-        // Invalid UTF-8, bad escapes, NUL: decoded lossily, never a panic.
+        // Invalid UTF-8, raw or percent-encoded, is refused naming the parameter.
+        for form in [
+            &b"service_code=cop&address_string=%FF%FE"[..],
+            b"service_code=cop&address_string=\xff",
+            b"service_code=cop&address_string=%C3",
+        ] {
+            let e = decode_request(&org(), &m, form).unwrap_err();
+            assert_eq!(e.field(), "address_string", "{e}");
+        }
+        let e = decode_request(&org(), &m, b"service_code=cop&%FFx=1").unwrap_err();
+        assert_eq!(e.field(), "\u{FFFD}x");
+        // NUL and bad escapes decode, never a panic...
         let r = decode_request(
             &org(),
             &m,
-            b"service_code=cop&address_string=%FF%FE\xff&description=%00%zz&lat=&long=",
+            b"service_code=cop&address_string=%C3%A7&description=%00%zz%&lat=&long=",
         )
         .unwrap();
-        assert_eq!(r.address.as_deref(), Some("\u{FFFD}\u{FFFD}\u{FFFD}"));
-        assert_eq!(r.description, "\u{0}%zz");
+        assert_eq!(r.address.as_deref(), Some("ç"));
+        assert_eq!(r.description, "\u{0}%zz%");
         // ... and the control character is refused by validation, naming the subject
         // (the description's first line).
         assert_eq!(r.validate(&org(), t0()).unwrap_err().field(), "subject");
@@ -389,9 +450,36 @@ mod tests {
     }
 
     #[test]
-    fn a_repeated_parameter_keeps_its_last_value() {
-        let p = parse_params(b"a=1&a=2&b");
-        assert_eq!(p.get("a").map(String::as_str), Some("2"));
+    fn parameters_decode_like_form_urlencoded_on_valid_utf8() {
+        let p = parse_params(b"a=1&a=2&b&&c=x=y&d=%41+%2B%2&e%5B0%5D=%C4%B1").unwrap();
+        assert_eq!(
+            p.get("a").map(String::as_str),
+            Some("2"),
+            "the last value wins"
+        );
         assert_eq!(p.get("b").map(String::as_str), Some(""));
+        assert_eq!(p.get("c").map(String::as_str), Some("x=y"));
+        assert_eq!(p.get("d").map(String::as_str), Some("A +%2"));
+        assert_eq!(p.get("e[0]").map(String::as_str), Some("ı"));
+        assert_eq!(p.len(), 5);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn valid_utf8_decodes_as_form_urlencoded_does(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+            let theirs: Params = form_urlencoded::parse(&bytes)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            match parse_params(&bytes) {
+                Ok(ours) => proptest::prop_assert_eq!(ours, theirs),
+                // Refused only where the reference had to replace something.
+                Err(_) => {
+                    let replaced = theirs
+                        .iter()
+                        .any(|(k, v)| k.contains(char::REPLACEMENT_CHARACTER) || v.contains(char::REPLACEMENT_CHARACTER));
+                    proptest::prop_assert!(replaced);
+                }
+            }
+        }
     }
 }

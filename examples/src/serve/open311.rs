@@ -15,6 +15,7 @@
 //! - Errors are the specification's arrays `[{"code": 400, "description": "..."}]`.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -32,7 +33,7 @@ use muhtar_core::service::{ServiceError, TenantContext};
 use muhtar_core::store::{ConfigStore, Order, RequestQuery, RequestRecord};
 use serde_json::{json, Value};
 
-use super::auth::actor_for_secret;
+use super::auth::{limited_actor, ClientIp};
 use super::AppState;
 
 type St = State<Arc<AppState>>;
@@ -62,22 +63,20 @@ enum Format {
 struct O311Error {
     status: StatusCode,
     description: String,
+    /// Seconds for a `Retry-After` header (429).
+    retry_after: Option<u64>,
 }
 
 fn err(status: StatusCode, description: impl Into<String>) -> O311Error {
     O311Error {
         status,
-        description: description.into(),
+        description: super::error::capped(description.into()),
+        retry_after: None,
     }
 }
 
-fn bad(description: impl Into<String>) -> O311Error {
-    err(StatusCode::BAD_REQUEST, description)
-}
-
-impl From<ServiceError> for O311Error {
-    fn from(e: ServiceError) -> Self {
-        let api = super::error::ApiError::from(e);
+impl From<super::error::ApiError> for O311Error {
+    fn from(api: super::error::ApiError) -> Self {
         let status = match api.status {
             // The specification's clients expect 400 for anything wrong with the input.
             StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
@@ -87,7 +86,21 @@ impl From<ServiceError> for O311Error {
             Some(f) => format!("{f}: {}", api.detail.message),
             None => api.detail.message,
         };
-        err(status, d)
+        O311Error {
+            status,
+            description: super::error::capped(d),
+            retry_after: api.retry_after,
+        }
+    }
+}
+
+fn bad(description: impl Into<String>) -> O311Error {
+    err(StatusCode::BAD_REQUEST, description)
+}
+
+impl From<ServiceError> for O311Error {
+    fn from(e: ServiceError) -> Self {
+        super::error::ApiError::from(e).into()
     }
 }
 
@@ -149,7 +162,11 @@ fn respond(format: Format, status: StatusCode, root: &str, item: &str, v: &Value
 
 fn error_response(format: Format, e: O311Error) -> Response {
     let v = json!([{ "code": e.status.as_u16(), "description": e.description }]);
-    respond(format, e.status, "errors", "error", &v)
+    let mut r = respond(format, e.status, "errors", "error", &v);
+    if let Some(s) = e.retry_after {
+        r.headers_mut().insert(header::RETRY_AFTER, s.into());
+    }
+    r
 }
 
 /// The element name of an array's items in the specification's XML.
@@ -207,9 +224,9 @@ fn xml_element(out: &mut String, name: &str, v: &Value) {
 // ---------------------------------------------------------------------------------------
 // Parameters and tenants
 
-/// Query or form parameters (core's decoding: never fails, lossy on bad UTF-8).
-fn params(text: Option<&[u8]>) -> BTreeMap<String, String> {
-    muhtar_core::open311::parse_params(text.unwrap_or_default())
+/// Query or form parameters (core's decoding); one that is not UTF-8 is a 400 naming it.
+fn params(text: Option<&[u8]>) -> Result<BTreeMap<String, String>, O311Error> {
+    muhtar_core::open311::parse_params(text.unwrap_or_default()).map_err(|e| bad(e.to_string()))
 }
 
 async fn tenant_of(
@@ -241,22 +258,23 @@ async fn tenant_of(
     })
 }
 
-/// The actor of an `api_key` in the tenant, or a 403.
+/// The actor of an `api_key` in the tenant, or a 403; an unknown key counts against the
+/// client's address ([`limited_actor`]).
 async fn key_actor(
     s: &AppState,
     p: &BTreeMap<String, String>,
     tenant: &TenantId,
+    ip: Option<IpAddr>,
 ) -> Result<Actor, O311Error> {
     let key = p
         .get("api_key")
         .ok_or_else(|| err(StatusCode::FORBIDDEN, "api_key is required"))?;
-    match actor_for_secret(s.mbs.store().as_ref(), key).await {
-        Ok(Some(a)) if &a.tenant == tenant => Ok(a),
-        Ok(_) => Err(err(
+    match limited_actor(s, ip, Some(key)).await? {
+        Some(a) if &a.tenant == tenant => Ok(a),
+        _ => Err(err(
             StatusCode::FORBIDDEN,
             "api_key is not valid for this jurisdiction",
         )),
-        Err(e) => Err(err(e.status, e.detail.message)),
     }
 }
 
@@ -266,9 +284,10 @@ async fn reader(
     s: &AppState,
     p: &BTreeMap<String, String>,
     ctx: &TenantContext,
+    ip: Option<IpAddr>,
 ) -> Result<Actor, O311Error> {
     if ctx.settings.open311.private_reads {
-        key_actor(s, p, &ctx.org.tenant.id).await
+        key_actor(s, p, &ctx.org.tenant.id, ip).await
     } else {
         Ok(Actor::new(
             ctx.org.tenant.id.clone(),
@@ -345,10 +364,15 @@ fn request_json(ctx: &TenantContext, r: &RequestRecord) -> Value {
 // ---------------------------------------------------------------------------------------
 // Handlers
 
-async fn root_get(State(s): St, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
+async fn root_get(
+    State(s): St,
+    ClientIp(ip): ClientIp,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let format = format_of(&file);
-    let p = params(q.as_deref().map(str::as_bytes));
     let r = async {
+        let p = params(q.as_deref().map(str::as_bytes))?;
         let (name, format) = split(&file)?;
         match name {
             "discovery" => Ok(respond(
@@ -369,7 +393,7 @@ async fn root_get(State(s): St, Path(file): Path<String>, RawQuery(q): RawQuery)
                     &Value::Array(v),
                 ))
             }
-            "requests" => list_requests(&s, &p, format).await,
+            "requests" => list_requests(&s, &p, format, ip).await,
             _ => Err(err(StatusCode::NOT_FOUND, format!("no resource {name}"))),
         }
     }
@@ -396,8 +420,8 @@ async fn service_definition(
     RawQuery(q): RawQuery,
 ) -> Response {
     let format = format_of(&file);
-    let p = params(q.as_deref().map(str::as_bytes));
     let r = async {
+        let p = params(q.as_deref().map(str::as_bytes))?;
         let (code, format) = split(&file)?;
         let ctx = tenant_of(&s, &p).await?;
         let c = ctx
@@ -428,16 +452,21 @@ async fn service_definition(
     r.unwrap_or_else(|e| error_response(format, e))
 }
 
-async fn root_post(State(s): St, Path(file): Path<String>, body: Bytes) -> Response {
+async fn root_post(
+    State(s): St,
+    ClientIp(ip): ClientIp,
+    Path(file): Path<String>,
+    body: Bytes,
+) -> Response {
     let format = format_of(&file);
     let r = async {
         let (name, format) = split(&file)?;
         if name != "requests" {
             return Err(err(StatusCode::NOT_FOUND, format!("cannot POST {name}")));
         }
-        let p = params(Some(&body));
+        let p = params(Some(&body))?;
         let ctx = tenant_of(&s, &p).await?;
-        let actor = key_actor(&s, &p, &ctx.org.tenant.id).await?;
+        let actor = key_actor(&s, &p, &ctx.org.tenant.id, ip).await?;
         let new = muhtar_core::open311::new_request(&ctx.org, &actor, &p)
             .map_err(|e| bad(e.to_string()))?;
         let rec = s.mbs.submit(&actor, new).await?;
@@ -482,9 +511,10 @@ async fn list_requests(
     s: &AppState,
     p: &BTreeMap<String, String>,
     format: Format,
+    ip: Option<IpAddr>,
 ) -> Result<Response, O311Error> {
     let ctx = tenant_of(s, p).await?;
-    let actor = reader(s, p, &ctx).await?;
+    let actor = reader(s, p, &ctx, ip).await?;
     let mut out = Vec::new();
     if let Some(ids) = p.get("service_request_id").filter(|v| !v.is_empty()) {
         for id in ids.split(',').take(MAX_ROWS) {
@@ -564,23 +594,39 @@ async fn list_requests(
     ))
 }
 
-async fn one_request(State(s): St, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
-    lookup(&s, &file, q.as_deref(), false).await
+async fn one_request(
+    State(s): St,
+    ClientIp(ip): ClientIp,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    lookup(&s, ip, &file, q.as_deref(), false).await
 }
 
-async fn token(State(s): St, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
-    lookup(&s, &file, q.as_deref(), true).await
+async fn token(
+    State(s): St,
+    ClientIp(ip): ClientIp,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    lookup(&s, ip, &file, q.as_deref(), true).await
 }
 
 /// `requests/{service_request_id}` (the public view) or `tokens/{token}` (the request's
 /// id to its tracking number), as the reader sees them.
-async fn lookup(s: &AppState, file: &str, q: Option<&str>, by_token: bool) -> Response {
+async fn lookup(
+    s: &AppState,
+    ip: Option<IpAddr>,
+    file: &str,
+    q: Option<&str>,
+    by_token: bool,
+) -> Response {
     let format = format_of(file);
-    let p = params(q.map(str::as_bytes));
     let r = async {
+        let p = params(q.map(str::as_bytes))?;
         let (id, format) = split(file)?;
         let ctx = tenant_of(s, &p).await?;
-        let actor = reader(s, &p, &ctx).await?;
+        let actor = reader(s, &p, &ctx, ip).await?;
         let what = if by_token { "token" } else { "service request" };
         let not_found = || err(StatusCode::NOT_FOUND, format!("no {what} {id}"));
         let found = if by_token {
