@@ -1,5 +1,6 @@
 //! An Open311 GeoReport v2 `POST requests` form body (what `muhtar serve` decodes):
-//! decoding never panics; an error names its parameter and repeats little of the input;
+//! decoding never panics; an error names its parameter (a name or value that is not
+//! UTF-8 included) and repeats little of the input;
 //! a decoded request is an `open311` request of the muhtar's own muhtarlık (for a
 //! muhtar's key), and its validation never panics either.
 #![no_main]
@@ -38,7 +39,8 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(&req.muhtarlik, m, "a muhtar submits for their own muhtarlık");
             }
             assert!(org.category(&req.category).is_some());
-            let address_id = parse_params(form)
+            let params = parse_params(form).expect("a decoded request's form parses");
+            let address_id = params
                 .get("address_id")
                 .is_some_and(|v| !v.trim().is_empty());
             assert!(req.location.is_some() || req.address.is_some() || address_id);

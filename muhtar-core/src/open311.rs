@@ -41,6 +41,9 @@ use crate::request::{Channel, CitizenContact, Location, NewRequest, RequestKind,
 /// are kept as they are.
 pub type Params = BTreeMap<String, String>;
 
+/// How an error names a parameter whose name is empty (`=value`).
+pub const UNNAMED: &str = "(unnamed parameter)";
+
 /// The longest part of a client's value that an error message repeats, in characters.
 pub const ECHO_MAX: usize = 64;
 
@@ -123,8 +126,13 @@ pub fn parse_params(bytes: &[u8]) -> Result<Params, FormError> {
         let name = String::from_utf8(name).map_err(|e| FormError::NotUtf8 {
             name: echo(&String::from_utf8_lossy(e.as_bytes())),
         })?;
-        let value = String::from_utf8(percent_decode(value))
-            .map_err(|_| FormError::NotUtf8 { name: echo(&name) })?;
+        let value = String::from_utf8(percent_decode(value)).map_err(|_| FormError::NotUtf8 {
+            name: if name.is_empty() {
+                UNNAMED.to_owned()
+            } else {
+                echo(&name)
+            },
+        })?;
         out.insert(name, value);
     }
     Ok(out)
@@ -432,6 +440,9 @@ mod tests {
         }
         let e = decode_request(&org(), &m, b"service_code=cop&%FFx=1").unwrap_err();
         assert_eq!(e.field(), "\u{FFFD}x");
+        // Found by the fuzz target: a value without a name still names something.
+        let e = decode_request(&org(), &m, b"service_code=cop&=%FF").unwrap_err();
+        assert_eq!(e.field(), UNNAMED);
         // NUL and bad escapes decode, never a panic...
         let r = decode_request(
             &org(),
