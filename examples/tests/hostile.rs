@@ -1212,26 +1212,30 @@ async fn long_and_non_utf8_input_gets_a_clear_4xx_and_writes_nothing() {
 // 4. Access: every endpoint against core's authorize
 
 mod access {
-    use super::*;
-    use muhtar_core::access::{authorize, Action, Actor, Target};
+    use std::cell::Cell;
+
+    use muhtar_core::access::{authorize, Action, Actor, Role, Target};
     use muhtar_core::ids::{MuhtarlikCode, TenantId, UnitCode};
     use muhtar_core::org::Organisation;
     use proptest::prelude::*;
-    use proptest::test_runner::{Config, TestRunner};
+    use proptest::test_runner::TestCaseError;
 
-    /// Someone calling: an actor with a token, or nobody.
+    use super::*;
+
+    /// Someone calling: an actor with its token, or nobody.
     pub struct Caller {
         pub actor: Option<Actor>,
         pub token: Option<String>,
     }
 
-    /// A request made up front, by tenant.
+    /// A request made up front.
     pub struct Req {
         pub tenant: String,
         pub tracking: String,
         pub id: String,
     }
 
+    /// What a case calls.
     #[derive(Debug, Clone, Copy)]
     pub enum Endpoint {
         Get,
@@ -1262,22 +1266,6 @@ mod access {
         ("merge", Action::Merge),
         ("extend", Action::Extend),
     ];
-
-    /// A well-formed body for each command (a malformed one would be refused before
-    /// authorization, with the same 422 for everyone).
-    pub fn command_body(action: &str, other: &str) -> Value {
-        match action {
-            "reply" | "message" => json!({"text": "Bilgi"}),
-            "pause" => json!({"note": "Adres?"}),
-            "resume" => json!({"note": "Adres geldi"}),
-            "answer" => json!({"outcome": "positive", "text": "Yapıldı"}),
-            "reopen" | "withdraw" | "extend" => json!({"reason": "Neden"}),
-            "transfer" | "reroute" => json!({"to": "uskudar-temizlik", "reason": "Yanlış birim"}),
-            "merge" => json!({"into": other}),
-            _ => json!({}),
-        }
-    }
-
     pub const UNITS: &[&str] = &[
         "uskudar-fen",
         "uskudar-bld",
@@ -1286,7 +1274,27 @@ mod access {
         "ibb",
     ];
     pub const MUHTARLIKLAR: &[&str] = &["kuzguncuk", "cengelkoy", "beylerbeyi"];
+    /// The citizen's name on every request: never in an Open311 read.
+    pub const SECRET: &str = "Gizli Vatandaş Soyadı";
 
+    /// A well-formed body for each command (a malformed one is refused before
+    /// authorization, with the same 422 for everyone).
+    fn command_body(action: &str, other: &str) -> Value {
+        match action {
+            "reply" | "message" => json!({"text": "Bilgi"}),
+            "pause" => json!({"note": "Adres?"}),
+            "resume" => json!({"note": "Adres geldi"}),
+            "answer" => json!({"outcome": "positive", "text": "Yapıldı"}),
+            "reopen" | "withdraw" | "extend" => json!({"reason": "Neden"}),
+            "transfer" | "reroute" => {
+                json!({"to": "uskudar-temizlik", "reason": "Yanlış birim"})
+            }
+            "merge" => json!({"into": other}),
+            _ => json!({}),
+        }
+    }
+
+    /// The example organisation under tenant id `tenant`.
     pub fn org(tenant: &str) -> Organisation {
         let text = include_str!("../data/org.toml").replacen(
             "id = \"ibb\"",
@@ -1294,23 +1302,6 @@ mod access {
             1,
         );
         Organisation::from_toml_str(&text).unwrap()
-    }
-
-    pub fn target<'a>(
-        tenant: &'a TenantId,
-        muhtarlik: &'a MuhtarlikCode,
-        unit: Option<&'a UnitCode>,
-    ) -> Target<'a> {
-        Target::Request {
-            tenant,
-            muhtarlik,
-            unit,
-        }
-    }
-
-    pub fn may(a: &Actor, action: Action, t: &Target<'_>, orgs: &[(String, Organisation)]) -> bool {
-        let org = &orgs.iter().find(|(t, _)| t == a.tenant.as_str()).unwrap().1;
-        authorize(a, action, t, org).is_ok()
     }
 
     pub fn endpoints() -> impl Strategy<Value = Endpoint> {
@@ -1330,13 +1321,304 @@ mod access {
         ]
     }
 
-    pub fn runner(cases: u32) -> TestRunner {
-        TestRunner::new(Config {
-            cases,
-            failure_persistence: None,
-            max_shrink_iters: 0,
-            ..Config::default()
-        })
+    /// The server, its callers and requests, and the tally of outcomes.
+    pub struct World {
+        pub c: reqwest::Client,
+        pub srv: Server,
+        pub callers: Vec<Caller>,
+        pub reqs: Vec<Req>,
+        pub orgs: Vec<Organisation>,
+        pub allowed: Cell<u32>,
+        pub denied: Cell<u32>,
+    }
+
+    impl World {
+        /// Whether core lets `a` take `action` on `t` (the oracle).
+        fn may(&self, a: &Actor, action: Action, t: &Target<'_>) -> bool {
+            let org = self.orgs.iter().find(|o| o.tenant.id == a.tenant).unwrap();
+            authorize(a, action, t, org).is_ok()
+        }
+
+        /// A token of `spec` in `tenant`.
+        pub fn token_of(&self, tenant: &str, spec: &str) -> String {
+            let want = Actor::parse(&TenantId::new(tenant).unwrap(), spec).unwrap();
+            self.callers
+                .iter()
+                .find(|c| {
+                    c.actor
+                        .as_ref()
+                        .is_some_and(|a| a.tenant == want.tenant && a.role == want.role)
+                })
+                .and_then(|c| c.token.clone())
+                .unwrap()
+        }
+
+        /// The status a case got agrees with the oracle's; counts it.
+        fn agrees(
+            &self,
+            s: StatusCode,
+            want: u16,
+            ctx: &str,
+            v: &Value,
+        ) -> Result<bool, TestCaseError> {
+            prop_assert_eq!(s.as_u16(), want, "{}: {}", ctx, v);
+            let ok = want / 100 == 2;
+            let n = if ok { &self.allowed } else { &self.denied };
+            n.set(n.get() + 1);
+            Ok(ok)
+        }
+
+        /// Every request of a listing is one the caller may read.
+        fn visible_only(&self, a: &Actor, page: &Value) -> Result<(), TestCaseError> {
+            for item in page["items"].as_array().unwrap() {
+                let m = MuhtarlikCode::new(item["muhtarlik"].as_str().unwrap()).unwrap();
+                let u = item["unit"].as_str().map(|u| UnitCode::new(u).unwrap());
+                let t = Target::Request {
+                    tenant: &a.tenant,
+                    muhtarlik: &m,
+                    unit: u.as_ref(),
+                };
+                prop_assert!(
+                    self.may(a, Action::Read, &t),
+                    "{} was shown {}",
+                    a,
+                    item["tracking"]
+                );
+            }
+            Ok(())
+        }
+
+        /// 401 without a token; else 200 or 403 as core decides on the caller's tenant,
+        /// or on one of its units.
+        fn decide(&self, actor: Option<&Actor>, action: Action, unit: Option<&UnitCode>) -> u16 {
+            let Some(a) = actor else { return 401 };
+            let t = match unit {
+                Some(unit) => Target::Unit {
+                    tenant: &a.tenant,
+                    unit,
+                },
+                None => Target::Tenant(&a.tenant),
+            };
+            if self.may(a, action, &t) {
+                200
+            } else {
+                403
+            }
+        }
+
+        fn get(&self, caller: &Caller, path: &str) -> reqwest::RequestBuilder {
+            self.with_token(caller, self.c.get(self.srv.url(path)))
+        }
+
+        fn with_token(
+            &self,
+            caller: &Caller,
+            r: reqwest::RequestBuilder,
+        ) -> reqwest::RequestBuilder {
+            match &caller.token {
+                Some(t) => r.bearer_auth(t),
+                None => r,
+            }
+        }
+
+        /// One case: `caller` calls `ep` about request `r`.
+        pub async fn case(
+            &self,
+            caller: &Caller,
+            ep: Endpoint,
+            r: &Req,
+            other: &str,
+        ) -> Result<(), TestCaseError> {
+            // The request as it is now, seen by its tenant's coordinator.
+            let admin = self.token_of(&r.tenant, "coordinator");
+            let view = format!("/api/v1/requests/{}", r.tracking);
+            let now = send(self.c.get(self.srv.url(&view)).bearer_auth(&admin))
+                .await
+                .1;
+            let tenant = TenantId::new(r.tenant.clone()).unwrap();
+            let muhtarlik = MuhtarlikCode::new(now["muhtarlik"].as_str().unwrap()).unwrap();
+            let unit = now["unit"].as_str().map(|u| UnitCode::new(u).unwrap());
+            let t = Target::Request {
+                tenant: &tenant,
+                muhtarlik: &muhtarlik,
+                unit: unit.as_ref(),
+            };
+            let who = caller
+                .actor
+                .as_ref()
+                .map_or("nobody".to_owned(), Actor::to_string);
+            let ctx = format!("{who} {ep:?} on {} ({})", r.tracking, r.tenant);
+            let actor = caller.actor.as_ref();
+            let reads = actor.is_some_and(|a| self.may(a, Action::Read, &t));
+            match ep {
+                Endpoint::Get | Endpoint::History | Endpoint::Deadline => {
+                    let suffix = match ep {
+                        Endpoint::History => "/history",
+                        Endpoint::Deadline => "/deadline",
+                        _ => "",
+                    };
+                    let (s, v) = send(self.get(caller, &format!("{view}{suffix}"))).await;
+                    let want = match actor {
+                        None => 401,
+                        Some(_) if reads => 200,
+                        Some(_) => 404,
+                    };
+                    self.agrees(s, want, &ctx, &v)?;
+                }
+                Endpoint::Command(k) => {
+                    let (action, act) = COMMANDS[k];
+                    let q = self
+                        .c
+                        .post(self.srv.url(&format!("{view}/{action}")))
+                        .json(&command_body(action, other));
+                    let (s, v) = send(self.with_token(caller, q)).await;
+                    let may_act = actor.is_some_and(|a| self.may(a, act, &t));
+                    match actor {
+                        None => prop_assert_eq!(s.as_u16(), 401, "{}: {}", ctx, v),
+                        Some(_) if !reads => prop_assert_eq!(s.as_u16(), 404, "{}: {}", ctx, v),
+                        Some(_) if !may_act => prop_assert_eq!(s.as_u16(), 403, "{}: {}", ctx, v),
+                        Some(_) => prop_assert!(
+                            matches!(s.as_u16(), 200 | 409 | 422),
+                            "{}: allowed, got {} {}",
+                            ctx,
+                            s,
+                            v
+                        ),
+                    }
+                    let after = send(self.c.get(self.srv.url(&view)).bearer_auth(&admin))
+                        .await
+                        .1;
+                    let n = if s == 200 {
+                        &self.allowed
+                    } else {
+                        &self.denied
+                    };
+                    n.set(n.get() + 1);
+                    if s != 200 {
+                        prop_assert_eq!(
+                            &after["version"],
+                            &now["version"],
+                            "{}: a refused command wrote",
+                            ctx
+                        );
+                    }
+                }
+                Endpoint::Queue(u) => {
+                    let unit = UnitCode::new(UNITS[u]).unwrap();
+                    let (s, v) =
+                        send(self.get(caller, &format!("/api/v1/units/{unit}/queue"))).await;
+                    let want = self.decide(actor, Action::ReadQueue, Some(&unit));
+                    if self.agrees(s, want, &ctx, &v)? {
+                        self.visible_only(actor.unwrap(), &v)?;
+                    }
+                }
+                Endpoint::List => {
+                    let (s, v) = send(self.get(caller, "/api/v1/requests?limit=1000")).await;
+                    // Muhtars and unit staff list what is theirs; others need the tenant.
+                    let want = match actor.map(|a| &a.role) {
+                        Some(Role::Muhtar(_) | Role::UnitStaff(_)) => 200,
+                        _ => self.decide(actor, Action::Read, None),
+                    };
+                    if self.agrees(s, want, &ctx, &v)? {
+                        self.visible_only(actor.unwrap(), &v)?;
+                    }
+                }
+                Endpoint::Report => {
+                    let (s, v) = send(self.get(caller, "/api/v1/reports/2025Q4")).await;
+                    let want = self.decide(actor, Action::ReadReport, None);
+                    self.agrees(s, want, &ctx, &v)?;
+                }
+                Endpoint::Open311Get | Endpoint::Open311Token => {
+                    let key = caller
+                        .token
+                        .as_ref()
+                        .map(|k| format!("&api_key={k}"))
+                        .unwrap_or_default();
+                    let (file, id) = match ep {
+                        Endpoint::Open311Get => ("requests", &r.tracking),
+                        _ => ("tokens", &r.id),
+                    };
+                    let path = format!(
+                        "/open311/v2/{file}/{id}.json?jurisdiction_id={}{key}",
+                        r.tenant
+                    );
+                    let (s, v) = send(self.c.get(self.srv.url(&path))).await;
+                    // `ibb` reads are public; `other` needs a key of its own tenant.
+                    let want = match actor {
+                        _ if r.tenant == "ibb" => 200,
+                        Some(a) if a.tenant == tenant && reads => 200,
+                        Some(a) if a.tenant == tenant => 404,
+                        _ => 403,
+                    };
+                    prop_assert!(
+                        !v.to_string().contains(SECRET),
+                        "{}: personal data in an Open311 read: {}",
+                        ctx,
+                        v
+                    );
+                    self.agrees(s, want, &ctx, &v)?;
+                }
+                Endpoint::Open311Post(m) | Endpoint::RestSubmit(m) => {
+                    let asked = MuhtarlikCode::new(MUHTARLIKLAR[m]).unwrap();
+                    let rest = matches!(ep, Endpoint::RestSubmit(_));
+                    // REST submits in the caller's tenant; Open311 names the request's.
+                    let j = match (actor, rest) {
+                        (Some(a), true) => a.tenant.clone(),
+                        _ => tenant.clone(),
+                    };
+                    let counter = self.token_of(j.as_str(), "coordinator");
+                    let before = count(&self.c, &self.srv, &counter).await;
+                    let (s, v) = if rest {
+                        let body = json!({"muhtarlik": asked.as_str(), "category": "moloz", "subject": "Erişim"});
+                        send(self.with_token(
+                            caller,
+                            self.c.post(self.srv.url("/api/v1/requests")).json(&body),
+                        ))
+                        .await
+                    } else {
+                        let key = caller.token.clone().unwrap_or_default();
+                        let f = form(&[
+                            ("jurisdiction_id", j.as_str()),
+                            ("api_key", key.as_str()),
+                            ("service_code", "moloz"),
+                            ("address_string", "Sokak"),
+                            ("attribute[muhtarlik]", asked.as_str()),
+                        ]);
+                        post_form(&self.c, &self.srv, f).await
+                    };
+                    let want = match actor {
+                        None if rest => 401,
+                        None => 403,
+                        Some(a) if a.tenant != j => 403,
+                        Some(a) => {
+                            // A muhtar's Open311 key always submits for their own.
+                            let m = match (&a.role, rest) {
+                                (Role::Muhtar(own), false) => own,
+                                _ => &asked,
+                            };
+                            let t = Target::NewRequest {
+                                tenant: &j,
+                                muhtarlik: m,
+                            };
+                            if self.may(a, Action::Submit, &t) {
+                                201
+                            } else {
+                                403
+                            }
+                        }
+                    };
+                    let created = self.agrees(s, want, &ctx, &v)?;
+                    let after = count(&self.c, &self.srv, &counter).await;
+                    prop_assert_eq!(
+                        after,
+                        before + usize::from(created),
+                        "{}: the count is off",
+                        ctx
+                    );
+                }
+            }
+            Ok(())
+        }
     }
 }
 
@@ -1350,9 +1632,9 @@ mod access {
 #[test]
 fn access_over_rest_and_open311_agrees_with_core_authorize() {
     use access::*;
-    use muhtar_core::access::{Action, Actor, Target};
-    use muhtar_core::ids::{MuhtarlikCode, TenantId, UnitCode};
-    use proptest::prelude::*;
+    use muhtar_core::access::Actor;
+    use muhtar_core::ids::TenantId;
+    use proptest::test_runner::{Config, TestRunner};
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -1368,6 +1650,7 @@ fn access_over_rest_and_open311_agrees_with_core_authorize() {
         "[open311]\nprivate_reads = true\n",
     )
     .unwrap();
+    let private = dir.join("private.toml");
     muhtar(
         dir,
         &db,
@@ -1376,13 +1659,9 @@ fn access_over_rest_and_open311_agrees_with_core_authorize() {
             "--org",
             &other_org(dir),
             "--settings",
-            dir.join("private.toml").to_str().unwrap(),
+            private.to_str().unwrap(),
         ],
     );
-    let orgs = vec![
-        ("ibb".to_owned(), org("ibb")),
-        ("other".to_owned(), org("other")),
-    ];
     let specs = [
         ("ibb", "muhtar:kuzguncuk"),
         ("ibb", "muhtar:cengelkoy"),
@@ -1409,23 +1688,15 @@ fn access_over_rest_and_open311_agrees_with_core_authorize() {
         actor: None,
         token: None,
     });
-    let coord_of = |tenant: &str| {
-        callers
-            .iter()
-            .find(|c| {
-                c.actor.as_ref().is_some_and(|a| {
-                    a.tenant.as_str() == tenant && a.role == muhtar_core::access::Role::Coordinator
-                })
-            })
-            .unwrap()
-            .token
-            .clone()
-            .unwrap()
+    let mut w = World {
+        c: client(),
+        srv: quiet_server(dir, &db),
+        callers,
+        reqs: Vec::new(),
+        orgs: vec![org("ibb"), org("other")],
+        allowed: Default::default(),
+        denied: Default::default(),
     };
-    let srv = quiet_server(dir, &db);
-    let c = client();
-    let secret = "Gizli Vatandaş Soyadı";
-    let mut reqs = Vec::new();
     rt.block_on(async {
         for (tenant, who, category) in [
             ("ibb", "muhtar:kuzguncuk", "asfalt-onarim"),
@@ -1433,26 +1704,15 @@ fn access_over_rest_and_open311_agrees_with_core_authorize() {
             ("ibb", "muhtar:kuzguncuk", "budama"),
             ("other", "muhtar:kuzguncuk", "asfalt-onarim"),
         ] {
-            let tok = callers
-                .iter()
-                .find(|c| {
-                    c.actor.as_ref().is_some_and(|a| {
-                        a.tenant.as_str() == tenant && a.to_string().starts_with(who)
-                    })
-                })
-                .unwrap()
-                .token
-                .clone()
-                .unwrap();
             let (s, v) = send(
-                c.post(srv.url("/api/v1/requests"))
-                    .bearer_auth(tok)
+                w.c.post(w.srv.url("/api/v1/requests"))
+                    .bearer_auth(w.token_of(tenant, who))
                     .json(&json!({"category": category, "subject": "Erişim denemesi",
-                                  "citizen": {"name": secret}})),
+                                  "citizen": {"name": SECRET}})),
             )
             .await;
             assert_eq!(s, 201, "{category}: {v}");
-            reqs.push(Req {
+            w.reqs.push(Req {
                 tenant: tenant.to_owned(),
                 tracking: v["tracking"].as_str().unwrap().to_owned(),
                 id: v["id"].as_str().unwrap().to_owned(),
@@ -1463,224 +1723,30 @@ fn access_over_rest_and_open311_agrees_with_core_authorize() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(128);
-    let (allowed, denied) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
-    // Checks a status against the oracle's and counts the case.
-    let agrees = |s: StatusCode, want: u16, ctx: &str, v: &Value| {
-        prop_assert_eq!(s.as_u16(), want, "{}: {}", ctx, v);
-        let ok = want / 100 == 2;
-        let n = if ok { &allowed } else { &denied };
-        n.set(n.get() + 1);
-        Ok::<bool, proptest::test_runner::TestCaseError>(ok)
-    };
     let started = Instant::now();
-    let mut runner = runner(cases);
-    let strategy = (0..callers.len(), endpoints(), 0..reqs.len());
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 0,
+        ..Config::default()
+    });
+    let strategy = (0..w.callers.len(), endpoints(), 0..w.reqs.len());
     runner
         .run(&strategy, |(ci, ep, ri)| {
-            let caller = &callers[ci];
-            let r = &reqs[ri];
-            let other = &reqs[(ri + 1) % reqs.len()].tracking;
-            rt.block_on(async {
-                // The request as it is now, seen by its tenant's coordinator.
-                let admin = coord_of(&r.tenant);
-                let state = |tr: String, tok: String| {
-                    let c = c.clone();
-                    let u = srv.url(&format!("/api/v1/requests/{tr}"));
-                    async move { send(c.get(u).bearer_auth(tok)).await.1 }
-                };
-                let now = state(r.tracking.clone(), admin.clone()).await;
-                let tenant = TenantId::new(r.tenant.clone()).unwrap();
-                let muhtarlik = MuhtarlikCode::new(now["muhtarlik"].as_str().unwrap()).unwrap();
-                let unit = now["unit"].as_str().map(|u| UnitCode::new(u).unwrap());
-                let t = target(&tenant, &muhtarlik, unit.as_ref());
-                let get = |path: String| {
-                    let mut q = c.get(srv.url(&path));
-                    if let Some(tok) = &caller.token {
-                        q = q.bearer_auth(tok);
-                    }
-                    q
-                };
-                let who = caller.actor.as_ref().map(|a| a.to_string()).unwrap_or_else(|| "nobody".into());
-                let ctx = format!("{who} {ep:?} on {} ({})", r.tracking, r.tenant);
-                let reads = caller.actor.as_ref().is_some_and(|a| may(a, Action::Read, &t, &orgs));
-                match ep {
-                    Endpoint::Get | Endpoint::History | Endpoint::Deadline => {
-                        let suffix = match ep {
-                            Endpoint::History => "/history",
-                            Endpoint::Deadline => "/deadline",
-                            _ => "",
-                        };
-                        let (s, v) = send(get(format!("/api/v1/requests/{}{suffix}", r.tracking))).await;
-                        let want = match &caller.actor {
-                            None => 401,
-                            Some(_) if reads => 200,
-                            Some(_) => 404,
-                        };
-                        agrees(s, want, &ctx, &v)?;
-                    }
-                    Endpoint::Command(k) => {
-                        let (action, act) = COMMANDS[k];
-                        let mut q = c
-                            .post(srv.url(&format!("/api/v1/requests/{}/{action}", r.tracking)))
-                            .json(&command_body(action, other));
-                        if let Some(tok) = &caller.token {
-                            q = q.bearer_auth(tok);
-                        }
-                        let (s, v) = send(q).await;
-                        let may_act = caller.actor.as_ref().is_some_and(|a| may(a, act, &t, &orgs));
-                        match &caller.actor {
-                            None => prop_assert_eq!(s.as_u16(), 401, "{}: {}", ctx, v),
-                            Some(_) if !reads => prop_assert_eq!(s.as_u16(), 404, "{}: {}", ctx, v),
-                            Some(_) if !may_act => prop_assert_eq!(s.as_u16(), 403, "{}: {}", ctx, v),
-                            Some(_) => prop_assert!(
-                                matches!(s.as_u16(), 200 | 409 | 422),
-                                "{}: allowed, got {} {}", ctx, s, v
-                            ),
-                        }
-                        let after = state(r.tracking.clone(), admin.clone()).await;
-                        if s != 200 {
-                            denied.set(denied.get() + 1);
-                            prop_assert_eq!(&after["version"], &now["version"], "{}: a refused command wrote", ctx);
-                        } else {
-                            allowed.set(allowed.get() + 1);
-                        }
-                    }
-                    Endpoint::Queue(u) => {
-                        let unit = UnitCode::new(UNITS[u]).unwrap();
-                        let (s, v) = send(get(format!("/api/v1/units/{unit}/queue"))).await;
-                        let want = match &caller.actor {
-                            None => 401,
-                            Some(a) if may(a, Action::ReadQueue, &Target::Unit { tenant: &a.tenant, unit: &unit }, &orgs) => 200,
-                            Some(_) => 403,
-                        };
-                        if agrees(s, want, &ctx, &v)? {                            visible_only(caller, &v, &orgs)?;                        }
-                    }
-                    Endpoint::List => {
-                        let (s, v) = send(get("/api/v1/requests?limit=1000".into())).await;
-                        let want = match &caller.actor {
-                            None => 401,
-                            Some(a) if matches!(a.role, muhtar_core::access::Role::Muhtar(_) | muhtar_core::access::Role::UnitStaff(_)) => 200,
-                            Some(a) if may(a, Action::Read, &Target::Tenant(&a.tenant), &orgs) => 200,
-                            Some(_) => 403,
-                        };
-                        if agrees(s, want, &ctx, &v)? {                            visible_only(caller, &v, &orgs)?;                        }
-                    }
-                    Endpoint::Report => {
-                        let (s, v) = send(get("/api/v1/reports/2025Q4".into())).await;
-                        let want = match &caller.actor {
-                            None => 401,
-                            Some(a) if may(a, Action::ReadReport, &Target::Tenant(&a.tenant), &orgs) => 200,
-                            Some(_) => 403,
-                        };
-                        agrees(s, want, &ctx, &v)?;
-                    }
-                    Endpoint::Open311Get | Endpoint::Open311Token => {
-                        let key = caller.token.as_ref().map(|k| format!("&api_key={k}")).unwrap_or_default();
-                        let path = match ep {
-                            Endpoint::Open311Get => format!("/open311/v2/requests/{}.json?jurisdiction_id={}{key}", r.tracking, r.tenant),
-                            _ => format!("/open311/v2/tokens/{}.json?jurisdiction_id={}{key}", r.id, r.tenant),
-                        };
-                        let (s, v) = send(c.get(srv.url(&path))).await;
-                        let want = if r.tenant == "ibb" {
-                            200 // public reads
-                        } else {
-                            match &caller.actor {
-                                Some(a) if a.tenant != tenant => 403,
-                                None => 403,
-                                Some(_) if reads => 200,
-                                Some(_) => 404,
-                            }
-                        };
-                        prop_assert!(!v.to_string().contains(secret), "{}: personal data in an Open311 read: {}", ctx, v);
-                        agrees(s, want, &ctx, &v)?;
-                    }
-                    Endpoint::Open311Post(m) | Endpoint::RestSubmit(m) => {
-                        let asked = MuhtarlikCode::new(MUHTARLIKLAR[m]).unwrap();
-                        let rest = matches!(ep, Endpoint::RestSubmit(_));
-                        // REST submits in the caller's tenant; Open311 names the request's.
-                        let j = match (&caller.actor, rest) {
-                            (Some(a), true) => a.tenant.to_string(),
-                            _ => r.tenant.clone(),
-                        };
-                        let before = count(&c, &srv, &coord_of(&j)).await;
-                        let (s, v) = if rest {
-                            let mut q = c.post(srv.url("/api/v1/requests")).json(&json!({
-                                "muhtarlik": asked.as_str(), "category": "moloz", "subject": "Erişim"}));
-                            if let Some(tok) = &caller.token {
-                                q = q.bearer_auth(tok);
-                            }
-                            send(q).await
-                        } else {
-                            let key = caller.token.clone().unwrap_or_default();
-                            post_form(&c, &srv, form(&[
-                                ("jurisdiction_id", j.as_str()), ("api_key", key.as_str()),
-                                ("service_code", "moloz"), ("address_string", "Sokak"),
-                                ("attribute[muhtarlik]", asked.as_str()),
-                            ])).await
-                        };
-                        let jt = TenantId::new(j.clone()).unwrap();
-                        let want = match &caller.actor {
-                            None if rest => 401,
-                            None => 403,
-                            Some(a) if a.tenant != jt => 403,
-                            Some(a) => {
-                                // A muhtar's Open311 key always submits for their own.
-                                let m = match (&a.role, rest) {
-                                    (muhtar_core::access::Role::Muhtar(own), false) => own.clone(),
-                                    _ => asked.clone(),
-                                };
-                                if may(a, Action::Submit, &Target::NewRequest { tenant: &jt, muhtarlik: &m }, &orgs) { 201 } else { 403 }
-                            }
-                        };
-                        prop_assert_eq!(s.as_u16(), want, "{}: {}", ctx, v);
-                        let after = count(&c, &srv, &coord_of(&j)).await;
-                        if want == 201 {
-                            allowed.set(allowed.get() + 1);
-                            prop_assert_eq!(after, before + 1);
-                        } else {
-                            denied.set(denied.get() + 1);
-                            prop_assert_eq!(after, before, "{}: a refused submission wrote", ctx);
-                        }
-                    }
-                }
-                Ok(())
-            })
+            let other = &w.reqs[(ri + 1) % w.reqs.len()].tracking;
+            rt.block_on(w.case(&w.callers[ci], ep, &w.reqs[ri], other))
         })
         .unwrap_or_else(|e| panic!("{e}"));
+    let (allowed, denied) = (w.allowed.get(), w.denied.get());
     eprintln!(
-        "access: {cases} random (caller, endpoint, request) cases: {} allowed, {} refused, all as core's authorize says, in {:.1} s",
-        allowed.get(),
-        denied.get(),
+        "access: {cases} random (caller, endpoint, request) cases: {allowed} allowed, {denied} refused, all as core's authorize says, in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     assert!(
-        allowed.get() > 0 && denied.get() > 0,
-        "{allowed:?} allowed, {denied:?} denied"
+        allowed > 0 && denied > 0,
+        "{allowed} allowed, {denied} denied"
     );
-    assert!(srv.terminate().success());
-}
-
-/// Every request of a listing is one the caller may read.
-fn visible_only(
-    caller: &access::Caller,
-    page: &Value,
-    orgs: &[(String, muhtar_core::org::Organisation)],
-) -> Result<(), proptest::test_runner::TestCaseError> {
-    use muhtar_core::access::Action;
-    use muhtar_core::ids::{MuhtarlikCode, UnitCode};
-    let a = caller.actor.as_ref().unwrap();
-    for item in page["items"].as_array().unwrap() {
-        let m = MuhtarlikCode::new(item["muhtarlik"].as_str().unwrap()).unwrap();
-        let u = item["unit"].as_str().map(|u| UnitCode::new(u).unwrap());
-        let t = access::target(&a.tenant, &m, u.as_ref());
-        proptest::prop_assert!(
-            access::may(a, Action::Read, &t, orgs),
-            "{} was shown {}",
-            a,
-            item["tracking"]
-        );
-    }
-    Ok(())
+    assert!(w.srv.terminate().success());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2038,8 +2104,7 @@ fn a_read_only_database_file_is_refused_clearly_and_left_unchanged() {
     let db_path = dir.join("readonly.db");
     let db = format!("sqlite://{}", db_path.display());
     muhtar(dir, &db, &["init"]);
-    let kuz = token(dir, &db, "ibb", "muhtar:kuzguncuk");
-    assert!(!kuz.is_empty());
+    token(dir, &db, "ibb", "muhtar:kuzguncuk");
     muhtar(
         dir,
         &db,
