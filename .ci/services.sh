@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Starts or installs what the tests need: PostgreSQL (local cluster) and Python's aiosmtpd
-# (the real SMTP server process the e-mail tests start). Exits non-zero if either is
-# unavailable.
+# Starts or installs what the tests need: PostgreSQL (local cluster), Python's aiosmtpd
+# (the real SMTP server process the e-mail tests start) and schemathesis (property-based
+# HTTP tests of the OpenAPI document, examples/tests/hostile.rs). Exits non-zero if any
+# is unavailable.
 set -euo pipefail
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
@@ -25,3 +26,10 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check aiosmtpd
 fi
 python3 -c 'import aiosmtpd; print("aiosmtpd:", aiosmtpd.__version__)'
+
+SCHEMATHESIS_VERSION=4.32.5
+if ! python3 -c "import schemathesis, sys; sys.exit(schemathesis.__version__ != '$SCHEMATHESIS_VERSION')" 2>/dev/null; then
+  echo "installing schemathesis $SCHEMATHESIS_VERSION"
+  python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+python3 -c 'import schemathesis; print("schemathesis:", schemathesis.__version__)'

@@ -48,13 +48,34 @@ async fn open_postgres(url: &str, migrate: bool) -> Result<Arc<dyn Store>, Strin
     Ok(Arc::new(store))
 }
 
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
             Some((user, _)) => format!("{}://{user}:***{}", &url[..s], &url[at..]),
             None => url.to_owned(),
         },
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_messages_or_logs() {
+        assert_eq!(
+            redact("postgres://muhtar:s3cret@db.example:5432/mbs"),
+            "postgres://muhtar:***@db.example:5432/mbs"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(
+            redact("sqlite:///var/lib/muhtar.db"),
+            "sqlite:///var/lib/muhtar.db"
+        );
     }
 }

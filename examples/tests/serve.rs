@@ -5,23 +5,14 @@
 //! SMTP server process.
 
 use std::io::{Read, Write};
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{body, client, muhtar, token, Server};
+use common::{body, client, muhtar, other_org, token, Server};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 mod common;
-
-/// A second tenant: the example organisation under another id.
-fn other_org(dir: &Path) -> String {
-    let org = include_str!("../data/org.toml").replacen("id = \"ibb\"", "id = \"other\"", 1);
-    let p = dir.join("other.toml");
-    std::fs::write(&p, org).unwrap();
-    p.to_str().unwrap().to_owned()
-}
 
 /// Everything over HTTP on one store.
 async fn scenario(db: &str) {

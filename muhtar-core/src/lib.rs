@@ -12,6 +12,7 @@ pub mod access;
 pub mod calendar;
 pub mod clock;
 pub mod ids;
+pub mod open311;
 pub mod org;
 pub mod outbox;
 pub mod reason;

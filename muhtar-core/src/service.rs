@@ -638,6 +638,19 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         actor: &Actor,
         mut query: RequestQuery,
     ) -> Result<Page<RequestRecord>, ServiceError> {
+        // The one free-text filter: no category code holds a control character, and
+        // PostgreSQL refuses a NUL in text outright.
+        if query
+            .category
+            .as_deref()
+            .is_some_and(|c| c.chars().any(char::is_control))
+        {
+            return Err(InputError::Invalid {
+                field: "category",
+                message: "contains control characters".into(),
+            }
+            .into());
+        }
         let ctx = self.context(&actor.tenant).await?;
         match &actor.role {
             Role::Muhtar(m) => {

@@ -623,3 +623,22 @@ async fn personal_data_is_found_and_erased_without_breaking_history() {
     assert_eq!(erased.state.content.subject, rec.state.content.subject);
     assert_eq!(erased.state.status, rec.state.status);
 }
+
+#[tokio::test]
+async fn a_category_filter_with_a_control_character_is_refused_naming_it() {
+    let (mbs, t) = setup().await;
+    let coord = actor(&t, "coordinator");
+    let q = RequestQuery {
+        category: Some("asfalt\u{0}onarim".into()),
+        ..RequestQuery::default()
+    };
+    match mbs.list(&coord, q).await {
+        Err(ServiceError::Input(e)) => assert_eq!(e.field(), "category"),
+        other => panic!("{other:?}"),
+    }
+    let q = RequestQuery {
+        category: Some("' OR '1'='1".into()),
+        ..RequestQuery::default()
+    };
+    assert!(mbs.list(&coord, q).await.unwrap().items.is_empty());
+}

@@ -36,6 +36,17 @@ pub enum OpenError {
         /// What SQLite said.
         reason: String,
     },
+    /// The database file (or the directory that holds it) cannot be written: muhtar
+    /// writes the file and its `-wal` and `-shm` files beside it, even to read. The file
+    /// was not modified.
+    #[error(
+        "database {path:?} is read-only: the file or its directory cannot be written by \
+         this user (muhtar needs to write the file and its -wal and -shm files beside it)"
+    )]
+    ReadOnly {
+        /// The file.
+        path: PathBuf,
+    },
     /// The database does not accept write-ahead logging (e.g. a file system without
     /// shared memory support).
     #[error("database {path:?} cannot use WAL mode (journal mode is {mode:?})")]

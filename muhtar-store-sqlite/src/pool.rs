@@ -143,7 +143,24 @@ fn open_writer(path: &Path, options: &SqliteOptions) -> Result<Connection, OpenE
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(unavailable)?;
+    let read_only = || OpenError::ReadOnly {
+        path: path.to_owned(),
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) {
+            read_only()
+        } else {
+            unavailable(e)
+        }
+    })?;
+    // SQLite falls back to read-only for a write-protected file: refuse it before any
+    // statement, so the file stays as it is and the error says why.
+    if conn
+        .is_readonly(rusqlite::DatabaseName::Main)
+        .map_err(unavailable)?
+    {
+        return Err(read_only());
+    }
     configure(&conn, options.busy_timeout).map_err(unavailable)?;
     // Read before anything writes: a file that is not a database (or whose first page
     // is damaged) fails here, untouched.

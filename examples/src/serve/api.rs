@@ -126,6 +126,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
         _: &S,
     ) -> Result<Self, ApiError> {
         let q = parts.uri.query().unwrap_or("");
+        // Not UTF-8 once decoded: a 400 naming the parameter, never a silent U+FFFD.
+        muhtar_core::open311::parse_params(q.as_bytes())
+            .map_err(|e| ApiError::malformed(e.to_string()).field(e.field()))?;
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(Params)
@@ -911,22 +914,58 @@ pub async fn queue(
     Ok(Json(s.mbs.queue(&actor, &unit, limit, after).await?.into()))
 }
 
-/// The lifecycle commands and the command tag each one sends to core.
-const ACTIONS: &[(&str, &str)] = &[
-    ("accept", "accept"),
-    ("reply", "interim-reply"),
-    ("pause", "pause"),
-    ("resume", "resume"),
-    ("answer", "answer"),
-    ("close", "close"),
-    ("reopen", "reopen"),
-    ("transfer", "transfer"),
-    ("reroute", "reroute"),
-    ("withdraw", "withdraw"),
-    ("message", "message"),
-    ("merge", "merge"),
-    ("extend", "extend"),
-];
+/// A lifecycle command's name in the path (`POST /requests/{tracking}/{action}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommandName {
+    /// Accept into the unit's work.
+    Accept,
+    /// An interim reply (progress note).
+    Reply,
+    /// Wait on the muhtar or a fee.
+    Pause,
+    /// End the wait.
+    Resume,
+    /// Answer with an outcome.
+    Answer,
+    /// Close an answered request.
+    Close,
+    /// Reopen an answered or closed request.
+    Reopen,
+    /// Transfer to another unit.
+    Transfer,
+    /// Correct the routing.
+    Reroute,
+    /// Withdraw.
+    Withdraw,
+    /// A message on the request.
+    Message,
+    /// Merge into a duplicate.
+    Merge,
+    /// Extend a Law 4982 deadline.
+    Extend,
+}
+
+impl CommandName {
+    /// The command tag core reads.
+    pub fn tag(self) -> &'static str {
+        match self {
+            CommandName::Accept => "accept",
+            CommandName::Reply => "interim-reply",
+            CommandName::Pause => "pause",
+            CommandName::Resume => "resume",
+            CommandName::Answer => "answer",
+            CommandName::Close => "close",
+            CommandName::Reopen => "reopen",
+            CommandName::Transfer => "transfer",
+            CommandName::Reroute => "reroute",
+            CommandName::Withdraw => "withdraw",
+            CommandName::Message => "message",
+            CommandName::Merge => "merge",
+            CommandName::Extend => "extend",
+        }
+    }
+}
 
 /// The body of a lifecycle command: the fields the command needs.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -955,7 +994,7 @@ pub struct CommandBody {
 /// reopen, transfer, reroute, withdraw, message, merge, extend.
 #[utoipa::path(post, path = "/requests/{tracking}/{action}", tag = "requests",
     params(("tracking" = String, Path, description = "Takip numarası"),
-           ("action" = String, Path, description = "accept | reply | pause | resume | answer | close | reopen | transfer | reroute | withdraw | message | merge | extend")),
+           ("action" = CommandName, Path, description = "accept | reply | pause | resume | answer | close | reopen | transfer | reroute | withdraw | message | merge | extend")),
     request_body = CommandBody,
     responses((status = 200, description = "The request after the command", body = RequestView),
         (status = 403, description = "The actor may not do this", body = ErrorBody),
@@ -969,11 +1008,9 @@ pub async fn command(
     Path((t, action)): Path<(String, String)>,
     JsonBody(mut body): JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> ApiResult<Json<RequestView>> {
-    let tag = ACTIONS
-        .iter()
-        .find(|(a, _)| *a == action)
-        .map(|(_, t)| *t)
-        .ok_or_else(|| ApiError::not_found(format!("command {action}")))?;
+    let tag = serde_json::from_value::<CommandName>(serde_json::Value::String(action.clone()))
+        .map_err(|_| ApiError::not_found(format!("command {action}")))?
+        .tag();
     let tr = tracking(&t)?;
     let expected = match body.remove("expected_version") {
         None | Some(serde_json::Value::Null) => None,
@@ -984,9 +1021,44 @@ pub async fn command(
         ),
     };
     body.insert("command".into(), tag.into());
-    let cmd: Command = from_json(&serde_json::to_vec(&body).map_err(ApiError::internal)?)?;
+    let cmd = command_of(&body)?;
     let rec = s.mbs.execute(&actor, &tr, expected, cmd).await?;
     Ok(Json(RequestView::from(&rec)))
+}
+
+/// A command from its JSON body, with errors that name the field. Core's `Command` is an
+/// internally tagged enum, whose errors lose the field's path; the fields are therefore
+/// read one by one first (types, unit codes, tracking numbers, outcomes), and a field
+/// still missing is found in serde's message.
+fn command_of(body: &serde_json::Map<String, serde_json::Value>) -> ApiResult<Command> {
+    let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    let fields: CommandBody = from_json(&bytes)?;
+    if let Some(to) = &fields.to {
+        UnitCode::new(to.as_str()).map_err(|e| ApiError::invalid("to", e.to_string()))?;
+    }
+    if let Some(into) = &fields.into {
+        into.parse::<TrackingNumber>()
+            .map_err(|e| ApiError::invalid("into", format!("tracking number {into:?}: {e}")))?;
+    }
+    if let Some(o) = &fields.outcome {
+        named::<muhtar_core::request::Outcome>("outcome", o)?;
+    }
+    from_json::<Command>(&bytes).map_err(|mut e| {
+        if e.detail.field.is_none() {
+            let m = &e.detail.message;
+            let missing = m
+                .split_once("missing field `")
+                .and_then(|(_, rest)| rest.split_once('`'))
+                .map(|(f, _)| f.to_owned());
+            e.detail.field = Some(match missing {
+                Some(f) => f,
+                // The one enum left inside a command: the pause reason.
+                None if m.contains("unknown variant") => "reason".to_owned(),
+                None => "command".to_owned(),
+            });
+        }
+        e
+    })
 }
 
 /// The tenant's organisation: units, muhtarlıklar, categories (with their extra fields),

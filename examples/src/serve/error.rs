@@ -20,7 +20,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// A stable code: `unauthorized`, `forbidden`, `not_found`, `invalid_input`,
     /// `malformed`, `too_large`, `unsupported_media_type`, `conflict`, `lifecycle`,
-    /// `unavailable`, `internal`.
+    /// `too_many_requests`, `unavailable`, `internal`.
     pub code: &'static str,
     /// A human-readable explanation.
     pub message: String,
@@ -36,6 +36,21 @@ pub struct ApiError {
     pub status: StatusCode,
     /// Body.
     pub detail: ErrorDetail,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<u64>,
+}
+
+/// Longest error message or field name sent back, in characters: messages that quote
+/// the client's input (serde's `invalid type: string "..."`, an unknown code) are cut,
+/// so an error is never an echo of a megabyte.
+pub const MAX_MESSAGE: usize = 300;
+
+/// `text` cut to [`MAX_MESSAGE`] characters, marked with `…` where cut.
+pub fn capped(text: String) -> String {
+    match text.char_indices().nth(MAX_MESSAGE) {
+        None => text,
+        Some((at, _)) => format!("{}…", &text[..at]),
+    }
 }
 
 impl ApiError {
@@ -45,15 +60,22 @@ impl ApiError {
             status,
             detail: ErrorDetail {
                 code,
-                message: message.into(),
+                message: capped(message.into()),
                 field: None,
             },
+            retry_after: None,
         }
+    }
+
+    /// The same error with a `Retry-After` header.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// The same error about a field.
     pub fn field(mut self, field: impl Into<String>) -> Self {
-        self.detail.field = Some(field.into());
+        self.detail.field = Some(capped(field.into()));
         self
     }
 
@@ -176,7 +198,12 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(ErrorBody { error: self.detail })).into_response()
+        let mut r = (self.status, axum::Json(ErrorBody { error: self.detail })).into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        r
     }
 }
 

@@ -3,7 +3,7 @@
 //! `/readyz`; the outbox dispatcher and the deadline sweeper run beside it unless switched
 //! off.
 //!
-//! Modules: [`auth`] (bearer tokens), [`api`] (REST), [`open311`], [`openapi`] (the
+//! Modules: [`auth`] (bearer tokens, the limit on failed authentications), [`api`] (REST), [`open311`], [`openapi`] (the
 //! generated document), [`error`] (JSON errors).
 
 pub mod api;
@@ -56,6 +56,18 @@ pub struct ServeArgs {
     /// Directory for uploaded photos and documents (content-addressed by SHA-256).
     #[arg(long, env = "MUHTAR_UPLOADS", default_value = "muhtar-uploads")]
     pub uploads: PathBuf,
+    /// Failed authentications (unknown, revoked or malformed tokens or api_keys) allowed
+    /// from one client address within `--auth-window`; after that the address gets 429
+    /// for `--auth-cooldown`, even with a valid token. 0 switches the limit off (e.g.
+    /// behind a reverse proxy, where every client has the proxy's address).
+    #[arg(long, env = "MUHTAR_AUTH_MAX_FAILURES", default_value_t = 20)]
+    pub auth_max_failures: u32,
+    /// Seconds in which failed authentications are counted.
+    #[arg(long, env = "MUHTAR_AUTH_WINDOW", default_value_t = 60)]
+    pub auth_window: u64,
+    /// Seconds an address is refused once it has too many failures.
+    #[arg(long, env = "MUHTAR_AUTH_COOLDOWN", default_value_t = 60)]
+    pub auth_cooldown: u64,
 }
 
 /// What every handler shares.
@@ -64,6 +76,8 @@ pub struct AppState {
     pub mbs: Service,
     /// Where uploads are kept.
     pub uploads: PathBuf,
+    /// Failed authentications per client address.
+    pub limiter: auth::AuthLimiter,
 }
 
 /// Largest JSON or form body, in bytes.
@@ -157,6 +171,11 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
     let state = Arc::new(AppState {
         mbs,
         uploads: a.uploads.clone(),
+        limiter: auth::AuthLimiter::new(auth::LimitSettings {
+            max_failures: a.auth_max_failures,
+            window: Duration::from_secs(a.auth_window.max(1)),
+            cooldown: Duration::from_secs(a.auth_cooldown.max(1)),
+        }),
     });
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();
@@ -179,13 +198,17 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", a.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(%addr, db = %g.db, "muhtar serve listening");
+    tracing::info!(%addr, db = %crate::db::redact(&g.db), "muhtar serve listening");
     // Tests and scripts read this line to find the port (with --bind 127.0.0.1:0).
     println!("listening on http://{addr}");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server: {e}"))?;
+    // Connection info: the client's address, for the limit on failed authentications.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("server: {e}"))?;
     tracing::info!("shutting down: stopping background tasks");
     let _ = stop_tx.send(true);
     for t in tasks {

@@ -15,6 +15,7 @@
 //! - Errors are the specification's arrays `[{"code": 400, "description": "..."}]`.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -26,15 +27,13 @@ use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use muhtar_core::access::{Actor, Role};
 use muhtar_core::clock::Clock;
-use muhtar_core::ids::{MuhtarlikCode, RequestId, TenantId};
-use muhtar_core::request::{
-    Channel, CitizenContact, Location, NewRequest, Outcome, RequestKind, Status,
-};
+use muhtar_core::ids::{RequestId, TenantId};
+use muhtar_core::request::{Outcome, Status};
 use muhtar_core::service::{ServiceError, TenantContext};
 use muhtar_core::store::{ConfigStore, Order, RequestQuery, RequestRecord};
 use serde_json::{json, Value};
 
-use super::auth::actor_for_secret;
+use super::auth::{limited_actor, ClientIp};
 use super::AppState;
 
 type St = State<Arc<AppState>>;
@@ -64,22 +63,20 @@ enum Format {
 struct O311Error {
     status: StatusCode,
     description: String,
+    /// Seconds for a `Retry-After` header (429).
+    retry_after: Option<u64>,
 }
 
 fn err(status: StatusCode, description: impl Into<String>) -> O311Error {
     O311Error {
         status,
-        description: description.into(),
+        description: super::error::capped(description.into()),
+        retry_after: None,
     }
 }
 
-fn bad(description: impl Into<String>) -> O311Error {
-    err(StatusCode::BAD_REQUEST, description)
-}
-
-impl From<ServiceError> for O311Error {
-    fn from(e: ServiceError) -> Self {
-        let api = super::error::ApiError::from(e);
+impl From<super::error::ApiError> for O311Error {
+    fn from(api: super::error::ApiError) -> Self {
         let status = match api.status {
             // The specification's clients expect 400 for anything wrong with the input.
             StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
@@ -89,7 +86,21 @@ impl From<ServiceError> for O311Error {
             Some(f) => format!("{f}: {}", api.detail.message),
             None => api.detail.message,
         };
-        err(status, d)
+        O311Error {
+            status,
+            description: super::error::capped(d),
+            retry_after: api.retry_after,
+        }
+    }
+}
+
+fn bad(description: impl Into<String>) -> O311Error {
+    err(StatusCode::BAD_REQUEST, description)
+}
+
+impl From<ServiceError> for O311Error {
+    fn from(e: ServiceError) -> Self {
+        super::error::ApiError::from(e).into()
     }
 }
 
@@ -151,7 +162,11 @@ fn respond(format: Format, status: StatusCode, root: &str, item: &str, v: &Value
 
 fn error_response(format: Format, e: O311Error) -> Response {
     let v = json!([{ "code": e.status.as_u16(), "description": e.description }]);
-    respond(format, e.status, "errors", "error", &v)
+    let mut r = respond(format, e.status, "errors", "error", &v);
+    if let Some(s) = e.retry_after {
+        r.headers_mut().insert(header::RETRY_AFTER, s.into());
+    }
+    r
 }
 
 /// The element name of an array's items in the specification's XML.
@@ -209,11 +224,9 @@ fn xml_element(out: &mut String, name: &str, v: &Value) {
 // ---------------------------------------------------------------------------------------
 // Parameters and tenants
 
-/// Query or form parameters; `attribute[x]` keys are kept as they are.
-fn params(text: Option<&[u8]>) -> BTreeMap<String, String> {
-    form_urlencoded::parse(text.unwrap_or_default())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+/// Query or form parameters (core's decoding); one that is not UTF-8 is a 400 naming it.
+fn params(text: Option<&[u8]>) -> Result<BTreeMap<String, String>, O311Error> {
+    muhtar_core::open311::parse_params(text.unwrap_or_default()).map_err(|e| bad(e.to_string()))
 }
 
 async fn tenant_of(
@@ -245,22 +258,23 @@ async fn tenant_of(
     })
 }
 
-/// The actor of an `api_key` in the tenant, or a 403.
+/// The actor of an `api_key` in the tenant, or a 403; an unknown key counts against the
+/// client's address ([`limited_actor`]).
 async fn key_actor(
     s: &AppState,
     p: &BTreeMap<String, String>,
     tenant: &TenantId,
+    ip: Option<IpAddr>,
 ) -> Result<Actor, O311Error> {
     let key = p
         .get("api_key")
         .ok_or_else(|| err(StatusCode::FORBIDDEN, "api_key is required"))?;
-    match actor_for_secret(s.mbs.store().as_ref(), key).await {
-        Ok(Some(a)) if &a.tenant == tenant => Ok(a),
-        Ok(_) => Err(err(
+    match limited_actor(s, ip, Some(key)).await? {
+        Some(a) if &a.tenant == tenant => Ok(a),
+        _ => Err(err(
             StatusCode::FORBIDDEN,
             "api_key is not valid for this jurisdiction",
         )),
-        Err(e) => Err(err(e.status, e.detail.message)),
     }
 }
 
@@ -270,9 +284,10 @@ async fn reader(
     s: &AppState,
     p: &BTreeMap<String, String>,
     ctx: &TenantContext,
+    ip: Option<IpAddr>,
 ) -> Result<Actor, O311Error> {
     if ctx.settings.open311.private_reads {
-        key_actor(s, p, &ctx.org.tenant.id).await
+        key_actor(s, p, &ctx.org.tenant.id, ip).await
     } else {
         Ok(Actor::new(
             ctx.org.tenant.id.clone(),
@@ -349,10 +364,15 @@ fn request_json(ctx: &TenantContext, r: &RequestRecord) -> Value {
 // ---------------------------------------------------------------------------------------
 // Handlers
 
-async fn root_get(State(s): St, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
+async fn root_get(
+    State(s): St,
+    ClientIp(ip): ClientIp,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let format = format_of(&file);
-    let p = params(q.as_deref().map(str::as_bytes));
     let r = async {
+        let p = params(q.as_deref().map(str::as_bytes))?;
         let (name, format) = split(&file)?;
         match name {
             "discovery" => Ok(respond(
@@ -373,7 +393,7 @@ async fn root_get(State(s): St, Path(file): Path<String>, RawQuery(q): RawQuery)
                     &Value::Array(v),
                 ))
             }
-            "requests" => list_requests(&s, &p, format).await,
+            "requests" => list_requests(&s, &p, format, ip).await,
             _ => Err(err(StatusCode::NOT_FOUND, format!("no resource {name}"))),
         }
     }
@@ -400,8 +420,8 @@ async fn service_definition(
     RawQuery(q): RawQuery,
 ) -> Response {
     let format = format_of(&file);
-    let p = params(q.as_deref().map(str::as_bytes));
     let r = async {
+        let p = params(q.as_deref().map(str::as_bytes))?;
         let (code, format) = split(&file)?;
         let ctx = tenant_of(&s, &p).await?;
         let c = ctx
@@ -432,17 +452,23 @@ async fn service_definition(
     r.unwrap_or_else(|e| error_response(format, e))
 }
 
-async fn root_post(State(s): St, Path(file): Path<String>, body: Bytes) -> Response {
+async fn root_post(
+    State(s): St,
+    ClientIp(ip): ClientIp,
+    Path(file): Path<String>,
+    body: Bytes,
+) -> Response {
     let format = format_of(&file);
     let r = async {
         let (name, format) = split(&file)?;
         if name != "requests" {
             return Err(err(StatusCode::NOT_FOUND, format!("cannot POST {name}")));
         }
-        let p = params(Some(&body));
+        let p = params(Some(&body))?;
         let ctx = tenant_of(&s, &p).await?;
-        let actor = key_actor(&s, &p, &ctx.org.tenant.id).await?;
-        let new = new_request(&ctx, &actor, &p)?;
+        let actor = key_actor(&s, &p, &ctx.org.tenant.id, ip).await?;
+        let new = muhtar_core::open311::new_request(&ctx.org, &actor, &p)
+            .map_err(|e| bad(e.to_string()))?;
         let rec = s.mbs.submit(&actor, new).await?;
         let v = json!([{
             "service_request_id": rec.state.tracking.to_string(),
@@ -466,114 +492,6 @@ async fn root_post(State(s): St, Path(file): Path<String>, body: Bytes) -> Respo
     r.unwrap_or_else(|e| error_response(format, e))
 }
 
-fn number(p: &BTreeMap<String, String>, k: &str) -> Result<Option<f64>, O311Error> {
-    p.get(k)
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| {
-            v.trim()
-                .parse::<f64>()
-                .map_err(|_| bad(format!("{k}: {v:?} is not a number")))
-        })
-        .transpose()
-}
-
-/// The core request of a form-encoded Open311 submission.
-fn new_request(
-    ctx: &TenantContext,
-    actor: &Actor,
-    p: &BTreeMap<String, String>,
-) -> Result<NewRequest, O311Error> {
-    let get = |k: &str| {
-        p.get(k)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
-    let code = get("service_code").ok_or_else(|| bad("service_code is required"))?;
-    let category = ctx
-        .org
-        .category(&code)
-        .ok_or_else(|| bad(format!("service_code: unknown {code:?}")))?;
-    let location = match (number(p, "lat")?, number(p, "long")?) {
-        (Some(lat), Some(lon)) => Some(Location { lat, lon }),
-        (None, None) => None,
-        _ => return Err(bad("lat and long go together")),
-    };
-    let address = get("address_string");
-    if location.is_none() && address.is_none() && get("address_id").is_none() {
-        return Err(bad(
-            "a location is required: lat and long, or address_string",
-        ));
-    }
-    let mut attributes = BTreeMap::new();
-    let mut muhtarlik = match &actor.role {
-        Role::Muhtar(m) => Some(m.to_string()),
-        _ => None,
-    };
-    for (k, v) in p {
-        if let Some(code) = k
-            .strip_prefix("attribute[")
-            .and_then(|r| r.strip_suffix(']'))
-        {
-            if code == "muhtarlik" {
-                if muhtarlik.is_none() {
-                    muhtarlik = Some(v.clone());
-                }
-            } else {
-                attributes.insert(code.to_owned(), v.clone());
-            }
-        }
-    }
-    let muhtarlik =
-        muhtarlik.ok_or_else(|| bad("attribute[muhtarlik] is required for this api_key"))?;
-    let muhtarlik = MuhtarlikCode::new(muhtarlik.clone())
-        .map_err(|_| bad(format!("attribute[muhtarlik]: unknown {muhtarlik:?}")))?;
-    let description = get("description").unwrap_or_default();
-    let subject: String = match description.lines().next() {
-        Some(l) if !l.trim().is_empty() => l
-            .trim()
-            .chars()
-            .take(muhtar_core::request::MAX_SUBJECT)
-            .collect(),
-        _ => category.name.clone(),
-    };
-    let name = [get("first_name"), get("last_name")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let (email, phone) = (get("email"), get("phone"));
-    let citizen = if name.is_empty() && email.is_none() && phone.is_none() {
-        None
-    } else {
-        Some(CitizenContact {
-            name: if name.is_empty() {
-                email.clone().or_else(|| phone.clone()).unwrap_or_default()
-            } else {
-                name
-            },
-            phone,
-            email,
-        })
-    };
-    Ok(NewRequest {
-        muhtarlik,
-        channel: Channel::Open311,
-        kind: RequestKind::Request,
-        category: category.code.clone(),
-        subject,
-        description,
-        priority: None,
-        location,
-        address,
-        attachments: vec![],
-        citizen,
-        registration_number: None,
-        received_at: None,
-        attributes,
-        media_url: get("media_url"),
-    })
-}
-
 fn date(p: &BTreeMap<String, String>, k: &str) -> Result<Option<DateTime<Utc>>, O311Error> {
     p.get(k)
         .filter(|v| !v.trim().is_empty())
@@ -593,9 +511,10 @@ async fn list_requests(
     s: &AppState,
     p: &BTreeMap<String, String>,
     format: Format,
+    ip: Option<IpAddr>,
 ) -> Result<Response, O311Error> {
     let ctx = tenant_of(s, p).await?;
-    let actor = reader(s, p, &ctx).await?;
+    let actor = reader(s, p, &ctx, ip).await?;
     let mut out = Vec::new();
     if let Some(ids) = p.get("service_request_id").filter(|v| !v.is_empty()) {
         for id in ids.split(',').take(MAX_ROWS) {
@@ -675,23 +594,39 @@ async fn list_requests(
     ))
 }
 
-async fn one_request(State(s): St, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
-    lookup(&s, &file, q.as_deref(), false).await
+async fn one_request(
+    State(s): St,
+    ClientIp(ip): ClientIp,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    lookup(&s, ip, &file, q.as_deref(), false).await
 }
 
-async fn token(State(s): St, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
-    lookup(&s, &file, q.as_deref(), true).await
+async fn token(
+    State(s): St,
+    ClientIp(ip): ClientIp,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    lookup(&s, ip, &file, q.as_deref(), true).await
 }
 
 /// `requests/{service_request_id}` (the public view) or `tokens/{token}` (the request's
 /// id to its tracking number), as the reader sees them.
-async fn lookup(s: &AppState, file: &str, q: Option<&str>, by_token: bool) -> Response {
+async fn lookup(
+    s: &AppState,
+    ip: Option<IpAddr>,
+    file: &str,
+    q: Option<&str>,
+    by_token: bool,
+) -> Response {
     let format = format_of(file);
-    let p = params(q.map(str::as_bytes));
     let r = async {
+        let p = params(q.map(str::as_bytes))?;
         let (id, format) = split(file)?;
         let ctx = tenant_of(s, &p).await?;
-        let actor = reader(s, &p, &ctx).await?;
+        let actor = reader(s, &p, &ctx, ip).await?;
         let what = if by_token { "token" } else { "service request" };
         let not_found = || err(StatusCode::NOT_FOUND, format!("no {what} {id}"));
         let found = if by_token {

@@ -23,7 +23,7 @@ use super::error::{ErrorBody, ErrorDetail};
     ),
     components(schemas(
         api::RequestView, api::RequestPage, api::SubmitBody, api::LocationBody,
-        api::AttachmentBody, api::CitizenBody, api::CommandBody, api::RulesView,
+        api::AttachmentBody, api::CitizenBody, api::CommandBody, api::CommandName, api::RulesView,
         api::SignBody, api::SignedView,
         ErrorBody, ErrorDetail,
     )),
