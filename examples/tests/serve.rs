@@ -389,6 +389,7 @@ async fn scenario(db: &str) {
     let (s, rules) = body(get("/api/v1/rules", Some(&coord)).await.unwrap()).await;
     assert_eq!(s, 200);
     assert!(rules["text"].as_str().unwrap().contains("[[rule]]"));
+    assert!(rules.get("problem").is_none(), "in force: {rules}");
 
     // Listing with filters and keyset pagination.
     for i in 0..3 {
@@ -910,6 +911,41 @@ async fn rest_and_open311_on_postgres() {
         return;
     };
     scenario(&common::fresh_pg_db(&base, "muhtar_serve")).await;
+}
+
+/// `GET /api/v1/rules` says when the stored rule set is not in force (an organisation
+/// change forced past it deactivated a unit it targets) and why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_endpoint_reports_a_rule_set_not_in_force() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let db = format!("sqlite://{}", dir.join("rules.db").display());
+    muhtar(dir, &db, &["init"]);
+    let coord = token(dir, &db, "ibb", "coordinator");
+    let org = include_str!("../data/org.toml").replacen(
+        "code = \"igdas\"\n",
+        "code = \"igdas\"\nactive = false\n",
+        1,
+    );
+    let p = dir.join("org.toml");
+    std::fs::write(&p, org).unwrap();
+    muhtar(dir, &db, &["init", "--force", "--org", p.to_str().unwrap()]);
+    let srv = Server::start(dir, &db, &["--no-dispatcher", "--no-sweeper"], &[]);
+    let r = client()
+        .get(srv.url("/api/v1/rules"))
+        .bearer_auth(&coord)
+        .send()
+        .await
+        .unwrap();
+    let (s, rules) = body(r).await;
+    assert_eq!(s, 200);
+    assert_eq!(rules["version"], "fallback:invalid-rules");
+    assert_eq!(rules["document_version"], 1);
+    let problem = rules["problem"].as_str().unwrap();
+    assert!(
+        problem.contains("rule \"gaz-kokusu\"") && problem.contains("igdas"),
+        "{problem}"
+    );
 }
 
 /// The README's done-criterion: a request posted over Open311 is answered over REST and
