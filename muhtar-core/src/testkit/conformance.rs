@@ -52,6 +52,7 @@ macro_rules! store_conformance_tests {
             filters_agree_with_reference,
             outbox_is_written_with_the_commit,
             outbox_claims_are_exclusive,
+            outbox_claims_by_tenant,
             outbox_retry_and_failure,
             deadlines_update_checks_version,
             bad_cursor_is_invalid,
@@ -687,6 +688,59 @@ pub async fn outbox_claims_are_exclusive<S: Store>(s: &S) {
         .claim(now + Duration::minutes(20), 10, lease)
         .await
         .unwrap();
+    assert!(!c.iter().any(|e| e.message.id == future.outbox[0].id));
+}
+
+/// A claim limited to one tenant gets only that tenant's due messages, oldest first, up
+/// to the limit; claims of both kinds exclude each other while a lease runs.
+pub async fn outbox_claims_by_tenant<S: Store>(s: &S) {
+    let (a, b) = (tenant("ca"), tenant("cb"));
+    for i in 1..=3u64 {
+        for (t, seed) in [("ca", i), ("cb", 10 + i)] {
+            let mut spec = Spec::new(t, seed);
+            spec.received_at = t0() + Duration::minutes(seed as i64);
+            insert(s, &spec).await;
+        }
+    }
+    let now = t0() + Duration::hours(1);
+    let lease = Duration::minutes(5);
+    let ids = |v: &[crate::outbox::OutboxEntry]| v.iter().map(|e| e.message.id).collect::<Vec<_>>();
+    let a_all = s.outbox(&a, None).await.unwrap();
+    assert_eq!(a_all.len(), 3);
+    let first = s.claim_tenant(&a, now, 2, lease).await.unwrap();
+    assert_eq!(ids(&first), ids(&a_all[..2]), "a's two oldest");
+    assert!(first
+        .iter()
+        .all(|e| e.message.tenant == a && e.attempts == 1));
+    // An unlimited claim takes the rest of a and all of b; then nothing is left.
+    let rest = s.claim(now, 10, lease).await.unwrap();
+    assert_eq!(rest.len(), 4);
+    assert_eq!(rest.iter().filter(|e| e.message.tenant == a).count(), 1);
+    assert!(s.claim_tenant(&a, now, 10, lease).await.unwrap().is_empty());
+    assert!(s.claim_tenant(&b, now, 10, lease).await.unwrap().is_empty());
+    // After the leases: b's claim gets b's three only, a's the remaining three of a.
+    let later = now + Duration::minutes(6);
+    let bs = s.claim_tenant(&b, later, 10, lease).await.unwrap();
+    assert_eq!(ids(&bs), ids(&s.outbox(&b, None).await.unwrap()));
+    assert!(bs.iter().all(|e| e.message.tenant == b && e.attempts == 2));
+    assert_eq!(
+        ids(&s.claim_tenant(&a, later, 10, lease).await.unwrap()),
+        ids(&a_all)
+    );
+    // A tenant without messages, and one not due yet, get nothing.
+    assert!(s
+        .claim_tenant(&tenant("cc"), later + Duration::minutes(6), 10, lease)
+        .await
+        .unwrap()
+        .is_empty());
+    let mut future = Spec::new("cb", 19).commit();
+    future.outbox[0].not_before = later + Duration::days(1);
+    s.commit(&future).await.unwrap();
+    let c = s
+        .claim_tenant(&b, later + Duration::minutes(6), 10, lease)
+        .await
+        .unwrap();
+    assert_eq!(c.len(), 3);
     assert!(!c.iter().any(|e| e.message.id == future.outbox[0].id));
 }
 
