@@ -70,24 +70,29 @@ enum Cmd {
 /// The example rule set shipped with the binary.
 const EXAMPLE_RULES: &str = include_str!("../data/rules.toml");
 
-/// Installs the rule set (the shipped example by default) unless the same text is already
-/// installed, and returns its version label.
+/// The rule file's name and text: `file`, or the shipped example.
+fn rules_text(file: Option<&std::path::Path>) -> Result<(String, String), String> {
+    match file {
+        Some(p) => Ok((
+            p.display().to_string(),
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
+        )),
+        None => Ok(("the example rule set".to_owned(), EXAMPLE_RULES.to_owned())),
+    }
+}
+
+/// Installs the rule set `text` unless the same text is already installed, and returns
+/// its version label.
 async fn rules_install<S, C, N>(
     mbs: &muhtar_core::service::Mbs<S, C, N>,
     tenant: &muhtar_core::ids::TenantId,
-    file: Option<&std::path::Path>,
+    text: &str,
 ) -> Result<String, String>
 where
     S: muhtar_core::store::Store,
     C: muhtar_core::clock::Clock,
     N: muhtar_core::outbox::Notifier,
 {
-    let text = match file {
-        Some(p) => {
-            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?
-        }
-        None => EXAMPLE_RULES.to_owned(),
-    };
     let current = mbs
         .store()
         .document(tenant, muhtar_core::store::DocumentKind::RuleSet)
@@ -99,7 +104,7 @@ where
     }
     let admin = muhtar_core::access::Actor::parse(tenant, "admin").map_err(|e| e.to_string())?;
     let (version, warnings) = mbs
-        .install_rules(&admin, &text)
+        .install_rules(&admin, text)
         .await
         .map_err(|e| e.to_string())?;
     for w in warnings {
@@ -114,7 +119,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Cmd::Holidays(args) => calendar_cmd::run_holidays(args),
         Cmd::Deadline(args) => calendar_cmd::run_deadline(args),
-        Cmd::Rules(args) => rules_cmd::run(args),
+        Cmd::Rules(args) if !args.uses_database() => rules_cmd::run(args),
         other => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -136,7 +141,8 @@ fn main() -> std::process::ExitCode {
                     Cmd::Serve(a) => serve::run(&g, &a).await,
                     Cmd::Token(t) => token_cmd::run(&g, &t).await,
                     Cmd::Kvkk(a) => kvkk_cmd::run(&g, &a).await,
-                    Cmd::Holidays(_) | Cmd::Deadline(_) | Cmd::Rules(_) => Ok(()),
+                    Cmd::Rules(a) => rules_cmd::run_stored(&g, a).await,
+                    Cmd::Holidays(_) | Cmd::Deadline(_) => Ok(()),
                 }
             }),
         },

@@ -62,6 +62,11 @@ pub struct InitArgs {
     /// Tenant settings file (TOML: quiet hours, SMS gateway, SLA policies, `[open311]`).
     #[arg(long)]
     pub settings: Option<std::path::PathBuf>,
+    /// Install the organisation even though the routing rules do not validate against
+    /// it: the rules are then not installed, and every request goes to the fallback unit
+    /// until rules that fit are (`muhtar rules show` says why).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `muhtar demo`.
@@ -288,9 +293,24 @@ pub async fn service(g: &Global) -> Result<(Service, TenantId), String> {
 /// Opens the database named by `--db` (it must be migrated: `muhtar init`) and the
 /// service on it, for every tenant it holds. The one place the service is built.
 pub async fn open_service(g: &Global) -> Result<Service, String> {
-    let store = db::open(&g.db, false).await?;
+    Ok(service_on(db::open(&g.db, false).await?))
+}
+
+/// The service on an open store: wall clock, a fresh seed, configuration warnings
+/// logged.
+fn service_on(store: Arc<dyn Store>) -> Service {
     let f: fn() -> DateTime<Utc> = now;
-    Ok(Mbs::new(store, f, seed()))
+    Mbs::new(store, f, seed()).on_warning(log_config_warning)
+}
+
+/// Logs a configuration warning (a stored rule set that no longer validates, …):
+/// through `tracing` when a subscriber is set (`muhtar serve`), else on standard error.
+fn log_config_warning(w: &muhtar_core::service::ConfigWarning) {
+    if tracing::dispatcher::has_been_set() {
+        tracing::warn!("{w}");
+    } else {
+        eprintln!("warning: {w}");
+    }
 }
 
 fn seed() -> u64 {
@@ -329,6 +349,10 @@ fn read_file(path: &std::path::Path) -> Result<String, String> {
 }
 
 /// `muhtar init`: creates or migrates the database and loads the organisation and rules.
+///
+/// The rules (`--rules`, default the shipped example) are checked against the
+/// organisation before anything is written: rules that do not fit refuse the whole
+/// command, naming their problems, unless `--force` installs the organisation alone.
 pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
     let store = db::open(&g.db, true).await?;
     let org_text = match &a.org {
@@ -337,8 +361,22 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
     };
     let org = Organisation::from_toml_str(&org_text).map_err(err)?;
     let tenant = org.tenant.id.clone();
-    let f: fn() -> DateTime<Utc> = now;
-    let mbs = Mbs::new(store.clone(), f, seed());
+    let (rules_name, rules_text) = crate::rules_text(a.rules.as_deref())?;
+    let rules_fit = match muhtar_core::routing::RuleSet::from_toml_str(&rules_text, &org) {
+        Ok(_) => None,
+        Err(e) => {
+            let problems = crate::rules_cmd::problem_lines(&e).join("\n");
+            if !a.force {
+                return Err(format!(
+                    "{rules_name} does not validate against organisation {tenant}; nothing was \
+                     written (give --rules with rules that fit, or --force to install the \
+                     organisation alone):\n{problems}"
+                ));
+            }
+            Some(problems)
+        }
+    };
+    let mbs = service_on(store.clone());
     let current = store
         .document(&tenant, muhtar_core::store::DocumentKind::Organisation)
         .await
@@ -347,8 +385,10 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
         Some(d) if serde_json::from_str::<Organisation>(&d.body).ok().as_ref() == Some(&org) => {
             d.version
         }
+        // Forced: the stored rules are replaced next by rules checked against this
+        // organisation, or --force said to go without them.
         Some(_) => mbs
-            .install_organisation(&Actor::parse(&tenant, "admin").map_err(err)?, org.clone())
+            .install_organisation_forced(&Actor::parse(&tenant, "admin").map_err(err)?, org.clone())
             .await
             .map_err(err)?,
         None => mbs
@@ -356,7 +396,21 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
             .await
             .map_err(err)?,
     };
-    let rules_version = crate::rules_install(&mbs, &tenant, a.rules.as_deref()).await?;
+    let rules_version = match &rules_fit {
+        None => crate::rules_install(&mbs, &tenant, &rules_text).await?,
+        Some(problems) => {
+            eprintln!(
+                "warning: {rules_name} not installed (--force): it does not validate against \
+                 the organisation:\n{problems}"
+            );
+            mbs.context(&tenant)
+                .await
+                .map_err(err)?
+                .rules
+                .version_label()
+                .to_owned()
+        }
+    };
     if let Some(p) = &a.settings {
         let admin = Actor::parse(&tenant, "admin").map_err(err)?;
         mbs.install_settings(&admin, &read_file(p)?)
@@ -422,6 +476,7 @@ pub async fn setup_if_fresh(g: &Global) -> Result<(), String> {
                 org: None,
                 rules: None,
                 settings: None,
+                force: false,
             },
         )
         .await?;

@@ -6,6 +6,7 @@
 
 use std::io::{Read, Write};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{body, client, muhtar, other_org, token, Server};
@@ -380,6 +381,7 @@ async fn scenario(db: &str) {
     let (s, rules) = body(get("/api/v1/rules", Some(&coord)).await.unwrap()).await;
     assert_eq!(s, 200);
     assert!(rules["text"].as_str().unwrap().contains("[[rule]]"));
+    assert!(rules.get("problem").is_none(), "in force: {rules}");
 
     // Listing with filters and keyset pagination.
     for i in 0..3 {
@@ -901,6 +903,187 @@ async fn rest_and_open311_on_postgres() {
         return;
     };
     scenario(&common::fresh_pg_db(&base, "muhtar_serve")).await;
+}
+
+/// `GET /api/v1/rules` says when the stored rule set is not in force (an organisation
+/// change forced past it deactivated a unit it targets) and why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_endpoint_reports_a_rule_set_not_in_force() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let db = format!("sqlite://{}", dir.join("rules.db").display());
+    muhtar(dir, &db, &["init"]);
+    let coord = token(dir, &db, "ibb", "coordinator");
+    let org = include_str!("../data/org.toml").replacen(
+        "code = \"igdas\"\n",
+        "code = \"igdas\"\nactive = false\n",
+        1,
+    );
+    let p = dir.join("org.toml");
+    std::fs::write(&p, org).unwrap();
+    muhtar(dir, &db, &["init", "--force", "--org", p.to_str().unwrap()]);
+    let srv = Server::start(dir, &db, &["--no-dispatcher", "--no-sweeper"], &[]);
+    let r = client()
+        .get(srv.url("/api/v1/rules"))
+        .bearer_auth(&coord)
+        .send()
+        .await
+        .unwrap();
+    let (s, rules) = body(r).await;
+    assert_eq!(s, 200);
+    assert_eq!(rules["version"], "fallback:invalid-rules");
+    assert_eq!(rules["document_version"], 1);
+    let problem = rules["problem"].as_str().unwrap();
+    assert!(
+        problem.contains("rule \"gaz-kokusu\"") && problem.contains("igdas"),
+        "{problem}"
+    );
+}
+
+/// An HTTP SMS gateway on a loopback port: its URL and the form bodies it was sent.
+async fn sms_gateway() -> (String, Arc<Mutex<Vec<String>>>) {
+    let got: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = got.clone();
+    let app = axum::Router::new().route(
+        "/sms",
+        axum::routing::post(move |body: String| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push(body);
+                "OK"
+            }
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await });
+    (url, got)
+}
+
+/// Quiet hours, as a settings line, from an hour before to an hour after the present
+/// moment in İstanbul (UTC+03:00).
+fn quiet_now() -> String {
+    let local = chrono::Utc::now() + chrono::Duration::hours(3);
+    let hm = |t: chrono::DateTime<chrono::Utc>| t.format("%H:%M").to_string();
+    format!(
+        "quiet_hours = {{ start = \"{}\", end = \"{}\" }}\n",
+        hm(local - chrono::Duration::hours(1)),
+        hm(local + chrono::Duration::hours(1))
+    )
+}
+
+/// The JSON summaries of the e-mails the SMTP sink received.
+fn mails(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect()
+}
+
+/// With two tenants, the server's dispatcher delivers each tenant's notices with that
+/// tenant's settings: the first tenant (no quiet hours, its own SMS gateway) gets its
+/// e-mail and SMS at once; the second, in its quiet hours now, gets nothing, and nothing
+/// of it goes through the first's gateway (the dispatcher used to take the first
+/// tenant's settings for everyone).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_tenants_notices_go_out_with_its_own_quiet_hours_and_sms_gateway() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let db = format!("sqlite://{}", dir.join("tenants.db").display());
+    let (sms_url, sms) = sms_gateway().await;
+    let ibb = dir.join("ibb.toml");
+    std::fs::write(
+        &ibb,
+        format!(
+            "quiet_hours = {{ start = \"00:00\", end = \"00:00\" }}\n\n[sms]\nurl = \"{sms_url}\"\n"
+        ),
+    )
+    .unwrap();
+    let other = dir.join("other-settings.toml");
+    std::fs::write(&other, quiet_now()).unwrap();
+    muhtar(dir, &db, &["init", "--settings", ibb.to_str().unwrap()]);
+    muhtar(
+        dir,
+        &db,
+        &[
+            "init",
+            "--org",
+            &other_org(dir),
+            "--settings",
+            other.to_str().unwrap(),
+        ],
+    );
+    for t in ["ibb", "other"] {
+        muhtar(
+            dir,
+            &db,
+            &[
+                "--tenant",
+                t,
+                "--as",
+                "muhtar:kuzguncuk",
+                "submit",
+                "--category",
+                "budama",
+                "--subject",
+                &format!("Dallar tellere değiyor ({t})"),
+            ],
+        );
+    }
+    let mail = dir.join("mail");
+    std::fs::create_dir(&mail).unwrap();
+    let (mut smtp, port) = common::smtp_sink(&mail);
+    let smtp_env = [
+        ("MUHTAR_SMTP_URL", format!("smtp://127.0.0.1:{port}")),
+        (
+            "MUHTAR_MAIL_FROM",
+            "MBS <mbs@ibb.example.gov.tr>".to_owned(),
+        ),
+    ];
+    let srv = Server::start(
+        dir,
+        &db,
+        &["--no-sweeper", "--dispatch-interval", "1"],
+        &smtp_env,
+    );
+    // ibb's notices: the muhtar's e-mail and SMS.
+    let mut waited = 0;
+    while !(sms.lock().unwrap().len() == 1
+        && mails(&mail)
+            .iter()
+            .any(|m| m.contains("kuzguncuk.muhtarligi@muhtar.example.org")))
+    {
+        assert!(waited < 150, "ibb's notices did not go out within 30 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        waited += 1;
+    }
+    // Two more passes: still nothing of other's.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(srv.terminate().success());
+    let all = mails(&mail);
+    assert!(
+        all.iter()
+            .all(|m| m.contains("(ibb)") && !m.contains("(other)")),
+        "{all:?}"
+    );
+    let texts = sms.lock().unwrap().clone();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    // other's are due at the end of its quiet hours, not failed or sent.
+    let o = Command::new(env!("CARGO_BIN_EXE_muhtar"))
+        .current_dir(dir)
+        .env("MUHTAR_DB", &db)
+        .args(["--tenant", "other", "--json", "notify", "--once"])
+        .envs(smtp_env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["claimed"], 0, "{r}");
+    let _ = smtp.kill();
+    let _ = smtp.wait();
+    assert_eq!(mails(&mail).len(), all.len());
 }
 
 /// The README's done-criterion: a request posted over Open311 is answered over REST and

@@ -31,7 +31,7 @@ use crate::request::{
     Command, DecideContext, Event, EventKind, InputError, LifecycleError, NewRequest, RequestState,
     Status,
 };
-use crate::routing::RuleSet;
+use crate::routing::{RoutingError, RuleSet};
 use crate::settings::TenantSettings;
 use crate::sla::{
     ClockEvent, ClockState, PolicyRegistry, Reassignment, SlaClock, SlaError, SlaEvaluation,
@@ -92,6 +92,21 @@ pub enum ServiceError {
     /// A report could not be made or signed (bad quarter, quarter not over, no note).
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
+    /// The routing rule set in force would no longer validate against the organisation
+    /// being installed (routing would silently fall back to the coordinator's queue).
+    /// Install rules that fit the new organisation first, or force the installation
+    /// ([`Mbs::install_organisation_forced`]).
+    #[error(
+        "the routing rule set in force (version {rules_version}) would no longer validate \
+         against this organisation: {error}; install rules that fit it first, or force \
+         the installation"
+    )]
+    RulesInvalidated {
+        /// The document version of the stored rule set.
+        rules_version: u32,
+        /// Its problems under the new organisation.
+        error: RoutingError,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -126,10 +141,16 @@ pub struct TenantContext {
     pub org: Organisation,
     /// Its document version.
     pub org_version: u32,
-    /// Routing rules.
+    /// Routing rules: the stored rule set, or the fallback-only rule set when there is
+    /// none or it does not validate against the organisation (see `rules_problem`).
     pub rules: RuleSet,
-    /// Their document version (0: the fallback-only rule set).
+    /// The stored rule set's document version (0: none stored, the fallback-only rule set).
     pub rules_version: u32,
+    /// Why the stored rule set is not in force: it no longer validates against the
+    /// organisation (a unit it targets was removed or deactivated, …), so every request
+    /// goes to the fallback unit until valid rules are installed. `None` when the stored
+    /// rule set is in force or none is stored.
+    pub rules_problem: Option<RoutingError>,
     /// SLA policies: the built-in ones plus the tenant's own (settings document).
     pub policies: PolicyRegistry,
     /// The tenant's business calendar: official holidays plus its additions.
@@ -231,6 +252,12 @@ impl TenantContext {
     }
 }
 
+/// The organisation a stored document holds.
+fn stored_organisation(doc: &Document) -> Result<Organisation, ServiceError> {
+    serde_json::from_str(&doc.body)
+        .map_err(|e| StoreError::Invalid(format!("stored organisation: {e}")).into())
+}
+
 /// Tries a new tracking number this many times when one is taken.
 const TRACKING_ATTEMPTS: usize = 8;
 
@@ -241,6 +268,36 @@ pub struct Mbs<S, C, N = NoopNotifier> {
     notifier: N,
     ids: Mutex<IdGenerator>,
     cache: RwLock<HashMap<TenantId, Arc<TenantContext>>>,
+    on_warning: Option<WarningHook>,
+}
+
+type WarningHook = Arc<dyn Fn(&ConfigWarning) + Send + Sync>;
+
+/// Something wrong with a tenant's stored configuration that the service works around.
+/// Handed to the hook set with [`Mbs::on_warning`] once each time a tenant's context is
+/// built (the context is cached until a document changes), for the application to log.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigWarning {
+    /// The stored rule set does not validate against the organisation: requests go to
+    /// the fallback unit ([`TenantContext::rules_problem`]).
+    #[error(
+        "tenant {tenant}: the routing rule set (version {rules_version}) does not validate \
+         against organisation version {org_version}, so every request goes to the \
+         fallback unit {fallback}: {error}"
+    )]
+    InvalidRules {
+        /// The tenant.
+        tenant: TenantId,
+        /// The stored rule set's document version.
+        rules_version: u32,
+        /// The organisation's document version.
+        org_version: u32,
+        /// The unit requests go to meanwhile.
+        fallback: UnitCode,
+        /// The rule set's problems.
+        error: RoutingError,
+    },
 }
 
 impl<S: Store, C: Clock> Mbs<S, C, NoopNotifier> {
@@ -261,7 +318,15 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             notifier,
             ids: Mutex::new(IdGenerator::seeded(seed)),
             cache: RwLock::new(HashMap::new()),
+            on_warning: None,
         }
+    }
+
+    /// Calls `hook` with every [`ConfigWarning`]: once each time a tenant's context is
+    /// built with one (core does no logging; the application logs them).
+    pub fn on_warning(mut self, hook: impl Fn(&ConfigWarning) + Send + Sync + 'static) -> Self {
+        self.on_warning = Some(Arc::new(hook));
+        self
     }
 
     /// The store.
@@ -285,10 +350,40 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
 
     /// Installs (or replaces) a tenant's organisation. The first installation may be done
     /// by the tenant's system actor; later ones need an administrator.
+    ///
+    /// An organisation under which the routing rule set in force would no longer
+    /// validate (it targets a unit the new organisation removes or deactivates, …) is
+    /// refused with [`ServiceError::RulesInvalidated`] naming the rules' problems, and
+    /// nothing is written: routing would otherwise fall back to the coordinator's queue
+    /// without anyone having decided it. Install rules that fit both first, or use
+    /// [`Self::install_organisation_forced`]. A rule set that already does not validate
+    /// does not block the installation (it stays reported in
+    /// [`TenantContext::rules_problem`]).
     pub async fn install_organisation(
         &self,
         actor: &Actor,
         org: Organisation,
+    ) -> Result<u32, ServiceError> {
+        self.put_organisation(actor, org, false).await
+    }
+
+    /// [`Self::install_organisation`] even when the stored rule set would no longer
+    /// validate: requests then go to the fallback unit, and the context reports why
+    /// ([`TenantContext::rules_problem`], [`ConfigWarning::InvalidRules`]) until rules
+    /// that fit are installed.
+    pub async fn install_organisation_forced(
+        &self,
+        actor: &Actor,
+        org: Organisation,
+    ) -> Result<u32, ServiceError> {
+        self.put_organisation(actor, org, true).await
+    }
+
+    async fn put_organisation(
+        &self,
+        actor: &Actor,
+        org: Organisation,
+        force: bool,
     ) -> Result<u32, ServiceError> {
         let org = Organisation::new(org)?;
         let tenant = org.tenant.id.clone();
@@ -307,6 +402,9 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
                 action: Action::Manage,
             }));
         }
+        if !force && current > 0 {
+            self.check_rules_survive(&tenant, &org).await?;
+        }
         let body = serde_json::to_string(&org).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let doc = Document {
             tenant: tenant.clone(),
@@ -322,6 +420,36 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             .unwrap_or_else(|e| e.into_inner())
             .remove(&tenant);
         Ok(doc.version)
+    }
+
+    /// Refuses `new` if the stored rule set validates against the stored organisation
+    /// but not against `new`.
+    async fn check_rules_survive(
+        &self,
+        tenant: &TenantId,
+        new: &Organisation,
+    ) -> Result<(), ServiceError> {
+        let Some(rules) = self.store.document(tenant, DocumentKind::RuleSet).await? else {
+            return Ok(());
+        };
+        let Some(doc) = self
+            .store
+            .document(tenant, DocumentKind::Organisation)
+            .await?
+        else {
+            return Ok(());
+        };
+        let old = stored_organisation(&doc)?;
+        if RuleSet::from_toml_str(&rules.body, &old).is_err() {
+            return Ok(());
+        }
+        match RuleSet::from_toml_str(&rules.body, new) {
+            Ok(_) => Ok(()),
+            Err(error) => Err(ServiceError::RulesInvalidated {
+                rules_version: rules.version,
+                error,
+            }),
+        }
     }
 
     /// The tenant's configuration, cached by document version.
@@ -347,12 +475,12 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             .document(tenant, DocumentKind::Organisation)
             .await?
             .ok_or_else(|| ServiceError::NotConfigured(tenant.to_string()))?;
-        let org: Organisation = serde_json::from_str(&doc.body)
-            .map_err(|e| StoreError::Invalid(format!("stored organisation: {e}")))?;
-        let rules = match self.store.document(tenant, DocumentKind::RuleSet).await? {
-            Some(doc) if versions.rule_set > 0 => RuleSet::from_stored(&doc.body, &org).0,
-            _ => RuleSet::fallback_only(&org),
-        };
+        let org = stored_organisation(&doc)?;
+        let (rules, rules_problem) =
+            match self.store.document(tenant, DocumentKind::RuleSet).await? {
+                Some(doc) if versions.rule_set > 0 => RuleSet::from_stored(&doc.body, &org),
+                _ => (RuleSet::fallback_only(&org), None),
+            };
         let mut calendar = Calendar::new();
         if let Some(d) = self.store.document(tenant, DocumentKind::Calendar).await? {
             calendar
@@ -372,11 +500,21 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             None => TenantSettings::default(),
         };
         let policies = settings.policies()?;
+        if let (Some(error), Some(hook)) = (&rules_problem, &self.on_warning) {
+            hook(&ConfigWarning::InvalidRules {
+                tenant: tenant.clone(),
+                rules_version: versions.rule_set,
+                org_version: doc.version,
+                fallback: rules.fallback().clone(),
+                error: error.clone(),
+            });
+        }
         let ctx = Arc::new(TenantContext {
             org,
             org_version: doc.version,
             rules,
             rules_version: versions.rule_set,
+            rules_problem,
             policies,
             calendar,
             settings,

@@ -471,6 +471,16 @@ pub trait OutboxStore: Send + Sync {
         limit: u32,
         lease: chrono::Duration,
     ) -> Result<Vec<OutboxEntry>, StoreError>;
+    /// Like [`Self::claim`], but only `tenant`'s messages: for a dispatcher that delivers
+    /// one tenant's notices with that tenant's settings (quiet hours, SMS gateway).
+    /// Claims of both kinds exclude each other the same way.
+    async fn claim_tenant(
+        &self,
+        tenant: &TenantId,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError>;
     /// Marks a message sent.
     async fn mark_sent(&self, id: uuid::Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Puts a message back for a retry at `next_attempt_at`, recording the error.
@@ -642,6 +652,15 @@ impl<T: OutboxStore + ?Sized> OutboxStore for std::sync::Arc<T> {
         lease: chrono::Duration,
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         (**self).claim(now, limit, lease).await
+    }
+    async fn claim_tenant(
+        &self,
+        tenant: &TenantId,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        (**self).claim_tenant(tenant, now, limit, lease).await
     }
     async fn mark_sent(&self, id: uuid::Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
         (**self).mark_sent(id, at).await

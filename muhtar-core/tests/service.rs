@@ -319,6 +319,144 @@ async fn organisation_changes_need_an_administrator() {
     ));
 }
 
+/// Sends pruning to Park ve Bahçeler.
+const PARK_RULES: &str = r#"
+version = "park"
+
+[[rule]]
+name = "budama-parka"
+category = "budama"
+target = "park-bahce"
+"#;
+
+/// The fixture organisation with Park ve Bahçeler active or not.
+fn org_with_park(active: bool) -> Organisation {
+    let mut org = fixtures::organisation("svc");
+    for u in &mut org.units {
+        if u.code.as_str() == "park-bahce" {
+            u.active = active;
+        }
+    }
+    org
+}
+
+fn pruning() -> NewRequest {
+    NewRequest {
+        category: "budama".into(),
+        ..fixtures::new_request("kuzguncuk")
+    }
+}
+
+/// An organisation under which the rule set in force would no longer validate is
+/// refused (typed, naming the rule) and nothing changes; forced, it is installed and the
+/// context says why routing falls back, with one warning per context built; rules that
+/// fit clear it.
+#[tokio::test]
+async fn an_organisation_that_would_invalidate_the_rules_is_refused_unless_forced() {
+    use muhtar_core::routing::{ProblemKind, RoutingError};
+    use muhtar_core::service::ConfigWarning;
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<ConfigWarning>>> = Arc::default();
+    let sink = seen.clone();
+    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 1)
+        .on_warning(move |w| sink.lock().unwrap().push(w.clone()));
+    let t = fixtures::tenant("svc");
+    let admin = actor(&t, "admin");
+    let muhtar = actor(&t, "muhtar:kuzguncuk");
+    mbs.install_organisation(&Actor::system(t.clone()), org_with_park(true))
+        .await
+        .unwrap();
+    mbs.install_rules(&admin, PARK_RULES).await.unwrap();
+    let rec = mbs.submit(&muhtar, pruning()).await.unwrap();
+    assert_eq!(rec.state.unit.unwrap().as_str(), "park-bahce");
+    assert_eq!(mbs.context(&t).await.unwrap().rules_problem, None);
+
+    // Deactivating the unit the rules send pruning to is refused, naming the rule.
+    let err = mbs
+        .install_organisation(&admin, org_with_park(false))
+        .await
+        .unwrap_err();
+    match &err {
+        ServiceError::RulesInvalidated {
+            rules_version: 1,
+            error: RoutingError::Invalid { problems },
+        } => assert!(
+            problems.iter().any(|p| p.is_error()
+                && p.rule.as_deref() == Some("budama-parka")
+                && matches!(p.kind, ProblemKind::InactiveUnit { .. })),
+            "{problems:?}"
+        ),
+        other => panic!("expected RulesInvalidated, got {other:?}"),
+    }
+    assert!(err.to_string().contains("budama-parka"), "{err}");
+    // Nothing changed.
+    let ctx = mbs.context(&t).await.unwrap();
+    assert_eq!((ctx.org_version, ctx.rules_problem.clone()), (1, None));
+    let rec = mbs.submit(&muhtar, pruning()).await.unwrap();
+    assert_eq!(rec.state.unit.unwrap().as_str(), "park-bahce");
+    assert!(seen.lock().unwrap().is_empty());
+
+    // Forced: installed; routing falls back, and the context says why.
+    assert_eq!(
+        mbs.install_organisation_forced(&admin, org_with_park(false))
+            .await
+            .unwrap(),
+        2
+    );
+    let ctx = mbs.context(&t).await.unwrap();
+    match &ctx.rules_problem {
+        Some(e @ RoutingError::Invalid { .. }) => {
+            assert!(e.to_string().contains("budama-parka"), "{e}")
+        }
+        other => panic!("expected the rules' problem, got {other:?}"),
+    }
+    assert_eq!(ctx.rules_version, 1);
+    assert_eq!(ctx.rules.version_label(), "fallback:invalid-rules");
+    let rec = mbs.submit(&muhtar, pruning()).await.unwrap();
+    assert_eq!(rec.state.unit.unwrap().as_str(), "muhtarliklar");
+    mbs.context(&t).await.unwrap();
+    // One warning for the one context built, however often it is used.
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        match &seen[0] {
+            ConfigWarning::InvalidRules {
+                tenant,
+                rules_version: 1,
+                org_version: 2,
+                fallback,
+                ..
+            } => assert_eq!((tenant, fallback.as_str()), (&t, "muhtarliklar")),
+            other => panic!("{other:?}"),
+        }
+        assert!(seen[0].to_string().contains("budama-parka"));
+    }
+
+    // Rules already broken do not block another organisation change.
+    assert_eq!(
+        mbs.install_organisation(&admin, org_with_park(false))
+            .await
+            .unwrap(),
+        3
+    );
+    // Rules that fit clear the problem; an organisation they survive is accepted.
+    mbs.install_rules(&admin, "version = \"2\"\n")
+        .await
+        .unwrap();
+    assert_eq!(mbs.context(&t).await.unwrap().rules_problem, None);
+    assert_eq!(
+        mbs.install_organisation(&admin, org_with_park(true))
+            .await
+            .unwrap(),
+        4
+    );
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        2,
+        "one more context built with v3"
+    );
+}
+
 #[tokio::test]
 async fn tracking_number_collisions_are_retried() {
     // Two services with the same seed generate the same tracking numbers; the store's

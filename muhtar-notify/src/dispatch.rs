@@ -252,6 +252,10 @@ pub struct DispatcherConfig {
     pub sms: SmsConfig,
     /// The domain part of generated `Message-ID`s (default `muhtar`).
     pub message_id_domain: String,
+    /// Claim only this tenant's messages ([`OutboxStore::claim_tenant`]), for a
+    /// dispatcher built with one tenant's settings (its SMS gateway, its quiet hours);
+    /// `None` (default): every tenant's.
+    pub tenant: Option<TenantId>,
 }
 
 impl Default for DispatcherConfig {
@@ -265,6 +269,7 @@ impl Default for DispatcherConfig {
             quiet_hours: QuietHoursConfig::default(),
             sms: SmsConfig::default(),
             message_id_domain: "muhtar".into(),
+            tenant: None,
         }
     }
 }
@@ -323,6 +328,20 @@ pub struct DispatchReport {
     pub store_errors: usize,
     /// Each claimed message and what happened to it, in order.
     pub messages: Vec<(Uuid, Disposition)>,
+}
+
+impl DispatchReport {
+    /// Adds `other`'s counts and messages to this report (the passes of several
+    /// dispatchers as one).
+    pub fn absorb(&mut self, other: DispatchReport) {
+        self.claimed += other.claimed;
+        self.sent += other.sent;
+        self.retried += other.retried;
+        self.deferred += other.deferred;
+        self.failed += other.failed;
+        self.store_errors += other.store_errors;
+        self.messages.extend(other.messages);
+    }
 }
 
 /// Why a pass could not run.
@@ -475,10 +494,11 @@ where
     /// One pass: claims up to `batch_size` due messages and delivers them one by one.
     pub async fn run_once(&self) -> Result<DispatchReport, DispatchError> {
         let now = self.clock.now();
-        let claimed = self
-            .store
-            .claim(now, self.config.batch_size.max(1), self.config.lease)
-            .await?;
+        let (limit, lease) = (self.config.batch_size.max(1), self.config.lease);
+        let claimed = match &self.config.tenant {
+            Some(t) => self.store.claim_tenant(t, now, limit, lease).await?,
+            None => self.store.claim(now, limit, lease).await?,
+        };
         let mut report = DispatchReport {
             claimed: claimed.len(),
             ..DispatchReport::default()
@@ -1019,6 +1039,93 @@ mod tests {
         let r = d.run_once().await.unwrap();
         assert_eq!((r.sent, r.deferred), (1, 1));
         assert_eq!(email.sent()[0].to, "fen@ornek.bel.tr");
+    }
+
+    /// Two dispatchers on one outbox, each limited to its tenant and built with that
+    /// tenant's quiet hours and SMS gateway: each claims and delivers only its tenant's
+    /// messages, the night-time one waits, the other goes out through its own gateway.
+    #[tokio::test]
+    async fn a_tenant_dispatcher_claims_only_its_tenants_messages() {
+        let store = Arc::new(MemoryStore::default());
+        let clock = Arc::new(ManualClock::new(noon()));
+        let (t1, t2) = (fixtures::tenant("t1"), fixtures::tenant("t2"));
+        // At noon, t1 is in its quiet hours (11:00-13:00); t2 has none.
+        let lunch = QuietHours::from_hm(11, 0, 13, 0);
+        let for_tenant = |t: &TenantId, quiet: Option<QuietHours>| {
+            let email = Arc::new(RecordingTransport::new());
+            let sms = Arc::new(RecordingSmsGateway::new());
+            let config = DispatcherConfig {
+                tenant: Some(t.clone()),
+                quiet_hours: QuietHoursConfig::none().with_tenant(t.clone(), quiet),
+                ..DispatcherConfig::default()
+            };
+            let d = Dispatcher::new(
+                store.clone(),
+                email.clone(),
+                sms.clone(),
+                SharedClock(clock.clone()),
+                config,
+            );
+            (d, email, sms)
+        };
+        let (d1, email1, sms1) = for_tenant(&t1, lunch);
+        let (d2, email2, sms2) = for_tenant(&t2, None);
+        let mut all = Vec::new();
+        for (n, t) in [(1, &t1), (2, &t2)] {
+            let mut e = message(
+                n,
+                NoticeKind::Received,
+                DeliveryChannel::Email,
+                "a@b.example",
+            );
+            e.tenant = t.clone();
+            e.idempotency_key.push_str(t.as_str());
+            let mut s = message(
+                10 + n,
+                NoticeKind::Received,
+                DeliveryChannel::Sms,
+                "05321112233",
+            );
+            s.tenant = t.clone();
+            s.idempotency_key.push_str(t.as_str());
+            all.extend([e, s]);
+        }
+        store.enqueue(&all).await.unwrap();
+
+        let r2 = d2.run_once().await.unwrap();
+        assert_eq!((r2.claimed, r2.sent), (2, 2));
+        let r2_ids: Vec<Uuid> = r2.messages.iter().map(|(id, _)| *id).collect();
+        assert_eq!(r2_ids, vec![Uuid::from_u128(2), Uuid::from_u128(12)]);
+        assert_eq!((email2.sent().len(), sms2.sent().len()), (1, 1));
+        // t1's messages were not touched by t2's dispatcher.
+        for e in store.outbox(&t1, None).await.unwrap() {
+            assert_eq!((e.status, e.attempts), (OutboxStatus::Pending, 0));
+        }
+        let r1 = d1.run_once().await.unwrap();
+        assert_eq!((r1.claimed, r1.deferred, r1.sent), (2, 2, 0));
+        let end = Utc.with_ymd_and_hms(2025, 3, 14, 10, 0, 0).unwrap();
+        assert!(r1
+            .messages
+            .iter()
+            .all(|(_, d)| *d == Disposition::Deferred { until: end }));
+        assert!(email1.sent().is_empty() && sms1.sent().is_empty());
+        clock.set(end);
+        assert_eq!(d2.run_once().await.unwrap().claimed, 0);
+        assert_eq!(d1.run_once().await.unwrap().sent, 2);
+        assert_eq!((email1.sent().len(), sms1.sent().len()), (1, 1));
+        assert_eq!((email2.sent().len(), sms2.sent().len()), (1, 1));
+
+        let mut total = r1.clone();
+        total.absorb(r2.clone());
+        assert_eq!(
+            (
+                total.claimed,
+                total.sent,
+                total.deferred,
+                total.messages.len()
+            ),
+            (4, 2, 2, 4)
+        );
     }
 
     #[tokio::test]

@@ -85,6 +85,58 @@ fn not_found() -> StoreError {
     }
 }
 
+impl PgStore {
+    /// The claim of [`OutboxStore::claim`] and [`OutboxStore::claim_tenant`].
+    async fn claim_where(
+        &self,
+        tenant: Option<&TenantId>,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let until = now
+            .checked_add_signed(lease)
+            .ok_or_else(|| StoreError::Invalid(format!("lease {lease} is out of range")))?;
+        // Rows another claimer holds locked are skipped, not waited for; a row claimed
+        // (and committed) meanwhile fails the re-checked condition.
+        // Two statements rather than `($4 IS NULL OR tenant = $4)`, so that each gets a
+        // plan of its own.
+        let sql = format!(
+            "UPDATE outbox o SET claimed_until = $2, attempts = o.attempts + 1
+             FROM (SELECT id FROM outbox
+                   WHERE status = 'pending' AND next_attempt_at <= $1
+                     AND (claimed_until IS NULL OR claimed_until <= $1){}
+                   ORDER BY next_attempt_at, id
+                   LIMIT $3
+                   FOR UPDATE SKIP LOCKED) c
+             WHERE o.id = c.id
+             RETURNING o.id, o.message, o.status, o.attempts, o.last_error, o.next_attempt_at,
+                 o.claimed_until, o.sent_at",
+            if tenant.is_some() {
+                " AND tenant = $4"
+            } else {
+                ""
+            }
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(now)
+            .bind(until)
+            .bind(i64::from(limit));
+        if let Some(t) = tenant {
+            q = q.bind(t.as_str());
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(map)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: Uuid = row.try_get("id").map_err(map)?;
+            out.push((id, entry_from_row(row)?));
+        }
+        // RETURNING has no order: give them oldest first, as claimed.
+        out.sort_by_key(|(id, e)| (e.next_attempt_at, *id));
+        Ok(out.into_iter().map(|(_, e)| e).collect())
+    }
+}
+
 #[async_trait::async_trait]
 impl OutboxStore for PgStore {
     async fn enqueue(&self, messages: &[OutboxMessage]) -> Result<usize, StoreError> {
@@ -109,37 +161,17 @@ impl OutboxStore for PgStore {
         limit: u32,
         lease: chrono::Duration,
     ) -> Result<Vec<OutboxEntry>, StoreError> {
-        let until = now
-            .checked_add_signed(lease)
-            .ok_or_else(|| StoreError::Invalid(format!("lease {lease} is out of range")))?;
-        // Rows another claimer holds locked are skipped, not waited for; a row claimed
-        // (and committed) meanwhile fails the re-checked condition.
-        let rows = sqlx::query(
-            "UPDATE outbox o SET claimed_until = $2, attempts = o.attempts + 1
-             FROM (SELECT id FROM outbox
-                   WHERE status = 'pending' AND next_attempt_at <= $1
-                     AND (claimed_until IS NULL OR claimed_until <= $1)
-                   ORDER BY next_attempt_at, id
-                   LIMIT $3
-                   FOR UPDATE SKIP LOCKED) c
-             WHERE o.id = c.id
-             RETURNING o.id, o.message, o.status, o.attempts, o.last_error, o.next_attempt_at,
-                 o.claimed_until, o.sent_at",
-        )
-        .bind(now)
-        .bind(until)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let id: Uuid = row.try_get("id").map_err(map)?;
-            out.push((id, entry_from_row(row)?));
-        }
-        // RETURNING has no order: give them oldest first, as claimed.
-        out.sort_by_key(|(id, e)| (e.next_attempt_at, *id));
-        Ok(out.into_iter().map(|(_, e)| e).collect())
+        self.claim_where(None, now, limit, lease).await
+    }
+
+    async fn claim_tenant(
+        &self,
+        tenant: &TenantId,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.claim_where(Some(tenant), now, limit, lease).await
     }
 
     async fn mark_sent(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {

@@ -775,29 +775,11 @@ fn outbox_status(conn: &Connection, id: &str) -> Result<OutboxStatus, StoreError
     parse_status(&s.ok_or_else(|| not_found("outbox message"))?)
 }
 
-#[async_trait::async_trait]
-impl OutboxStore for SqliteStore {
-    async fn enqueue(&self, messages: &[OutboxMessage]) -> Result<usize, StoreError> {
-        let messages = messages
-            .iter()
-            .map(encode_message)
-            .collect::<Result<Vec<_>, _>>()?;
-        self.write(move |conn| {
-            let tx = immediate(conn)?;
-            let mut n = 0;
-            for m in &messages {
-                if insert_message(&tx, m)? {
-                    n += 1;
-                }
-            }
-            tx.commit().map_err(store_error)?;
-            Ok(n)
-        })
-        .await
-    }
-
-    async fn claim(
+impl SqliteStore {
+    /// The claim of [`OutboxStore::claim`] and [`OutboxStore::claim_tenant`].
+    async fn claim_where(
         &self,
+        tenant: Option<&TenantId>,
         now: DateTime<Utc>,
         limit: u32,
         lease: chrono::Duration,
@@ -806,6 +788,7 @@ impl OutboxStore for SqliteStore {
             .checked_add_signed(lease)
             .ok_or_else(|| StoreError::Invalid(format!("lease {lease} from {now} overflows")))?;
         let (now, until) = (time_text(now)?, time_text(until)?);
+        let tenant = tenant.map(|t| t.as_str().to_owned());
         self.write(move |conn| {
             let tx = immediate(conn)?;
             let ids: Vec<String> = {
@@ -813,11 +796,12 @@ impl OutboxStore for SqliteStore {
                     .prepare_cached(
                         "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 \
                          AND (claimed_until IS NULL OR claimed_until <= ?1) \
+                         AND (?3 IS NULL OR tenant = ?3) \
                          ORDER BY next_attempt_at, id LIMIT ?2",
                     )
                     .map_err(store_error)?;
                 let rows = st
-                    .query_map(params![now, i64::from(limit)], |r| r.get(0))
+                    .query_map(params![now, i64::from(limit), tenant], |r| r.get(0))
                     .map_err(store_error)?;
                 rows.collect::<Result<_, _>>().map_err(store_error)?
             };
@@ -845,6 +829,47 @@ impl OutboxStore for SqliteStore {
             Ok(out)
         })
         .await
+    }
+}
+
+#[async_trait::async_trait]
+impl OutboxStore for SqliteStore {
+    async fn enqueue(&self, messages: &[OutboxMessage]) -> Result<usize, StoreError> {
+        let messages = messages
+            .iter()
+            .map(encode_message)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            let mut n = 0;
+            for m in &messages {
+                if insert_message(&tx, m)? {
+                    n += 1;
+                }
+            }
+            tx.commit().map_err(store_error)?;
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.claim_where(None, now, limit, lease).await
+    }
+
+    async fn claim_tenant(
+        &self,
+        tenant: &TenantId,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.claim_where(Some(tenant), now, limit, lease).await
     }
 
     async fn mark_sent(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {

@@ -1083,6 +1083,10 @@ pub struct RulesView {
     pub document_version: u32,
     /// The rule set's TOML text.
     pub text: Option<String>,
+    /// Why the stored rule set is not in force: it no longer validates against the
+    /// organisation, so every request goes to the fallback unit. Absent when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 /// The tenant's routing rule set.
@@ -1108,6 +1112,7 @@ pub async fn rules(State(s): St, Auth(actor): Auth) -> ApiResult<Json<RulesView>
         version: ctx.rules.version_label().to_owned(),
         document_version: ctx.rules_version,
         text: doc.map(|d| d.body),
+        problem: ctx.rules_problem.as_ref().map(ToString::to_string),
     }))
 }
 

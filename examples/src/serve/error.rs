@@ -151,7 +151,7 @@ impl From<ServiceError> for ApiError {
                 };
                 ApiError::invalid(field, l.to_string())
             }
-            e @ ServiceError::Conflict { .. } => {
+            e @ (ServiceError::Conflict { .. } | ServiceError::RulesInvalidated { .. }) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }
             ServiceError::NotConfigured(t) => ApiError::not_found(format!("tenant {t}")),

@@ -222,49 +222,43 @@ async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
 }
 
-/// The outbox dispatcher. It drains the whole outbox with the SMS gateway and quiet
-/// hours of the first tenant (the usual deployment has one); a database with tenants that
-/// use different SMS gateways should run `muhtar serve --no-dispatcher` and one
-/// `muhtar notify --tenant ...` per tenant.
+/// The outbox dispatchers ([`crate::notify_cmd::Dispatchers`]): every tenant's notices
+/// with that tenant's SMS gateway and quiet hours; tenants added and settings changed
+/// while the server runs are picked up at the next pass.
 async fn dispatch_loop(
     state: Arc<AppState>,
     every: Duration,
     retry_after: Duration,
     stop: watch::Receiver<bool>,
 ) {
-    let tenants = match state.mbs.store().tenants().await {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::error!(error = %e, "dispatcher: cannot list tenants; not started");
-            return;
-        }
+    let options = crate::notify_cmd::DispatchOptions {
+        poll_interval: Some(every),
+        retry_after: Some(retry_after),
     };
-    let Some(tenant) = tenants.first() else {
-        tracing::warn!("dispatcher not started: no tenant yet (run `muhtar init`)");
-        return;
-    };
-    if tenants.len() > 1 {
-        tracing::warn!(tenant = %tenant, "several tenants: the dispatcher uses this one's SMS gateway and quiet hours");
-    }
-    let d = match crate::notify_cmd::dispatcher(&state.mbs, tenant, Some(every), Some(retry_after))
-        .await
-    {
+    let mut d = match crate::notify_cmd::Dispatchers::new(&state.mbs, None, options) {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!(error = %e, "dispatcher not started (configure it and restart, or run `muhtar notify` elsewhere)");
             return;
         }
     };
-    tracing::info!(tenant = %tenant, "dispatcher started");
-    d.run_with(stopped(stop), |r| match r {
-        Ok(r) if r.claimed > 0 => tracing::info!(
-            sent = r.sent,
-            retried = r.retried,
-            deferred = r.deferred,
-            failed = r.failed,
-            "dispatcher pass"
-        ),
-        Ok(_) => {}
+    tracing::info!("dispatcher started");
+    d.run_with(stopped(stop), |p| match p {
+        Ok(p) => {
+            let r = &p.report;
+            if r.claimed > 0 {
+                tracing::info!(
+                    sent = r.sent,
+                    retried = r.retried,
+                    deferred = r.deferred,
+                    failed = r.failed,
+                    "dispatcher pass"
+                );
+            }
+            for problem in &p.problems {
+                tracing::warn!("dispatcher: {problem}");
+            }
+        }
         Err(e) => tracing::warn!(error = %e, "dispatcher pass failed"),
     })
     .await;

@@ -21,12 +21,12 @@ use std::collections::BTreeSet;
 
 use chrono::Duration;
 
-use super::fixtures::{next_commit, organisation, t0, tenant, Spec};
+use super::fixtures::{next_commit, organisation, report_histories, t0, tenant, Spec};
 use crate::ids::{RequestId, TenantId, UnitCode};
 use crate::outbox::OutboxStatus;
 use crate::request::{Channel, EventKind, Outcome, RequestState, Status};
 use crate::store::{
-    Commit, Cursor, Deadlines, Document, DocumentKind, DocumentVersions, Order, RequestQuery,
+    Cursor, Deadlines, Document, DocumentKind, DocumentVersions, Order, ReportStore, RequestQuery,
     RequestRecord, Store, StoreError,
 };
 use crate::tracking::TrackingNumber;
@@ -52,6 +52,7 @@ macro_rules! store_conformance_tests {
             filters_agree_with_reference,
             outbox_is_written_with_the_commit,
             outbox_claims_are_exclusive,
+            outbox_claims_by_tenant,
             outbox_retry_and_failure,
             deadlines_update_checks_version,
             bad_cursor_is_invalid,
@@ -690,6 +691,59 @@ pub async fn outbox_claims_are_exclusive<S: Store>(s: &S) {
     assert!(!c.iter().any(|e| e.message.id == future.outbox[0].id));
 }
 
+/// A claim limited to one tenant gets only that tenant's due messages, oldest first, up
+/// to the limit; claims of both kinds exclude each other while a lease runs.
+pub async fn outbox_claims_by_tenant<S: Store>(s: &S) {
+    let (a, b) = (tenant("ca"), tenant("cb"));
+    for i in 1..=3u64 {
+        for (t, seed) in [("ca", i), ("cb", 10 + i)] {
+            let mut spec = Spec::new(t, seed);
+            spec.received_at = t0() + Duration::minutes(seed as i64);
+            insert(s, &spec).await;
+        }
+    }
+    let now = t0() + Duration::hours(1);
+    let lease = Duration::minutes(5);
+    let ids = |v: &[crate::outbox::OutboxEntry]| v.iter().map(|e| e.message.id).collect::<Vec<_>>();
+    let a_all = s.outbox(&a, None).await.unwrap();
+    assert_eq!(a_all.len(), 3);
+    let first = s.claim_tenant(&a, now, 2, lease).await.unwrap();
+    assert_eq!(ids(&first), ids(&a_all[..2]), "a's two oldest");
+    assert!(first
+        .iter()
+        .all(|e| e.message.tenant == a && e.attempts == 1));
+    // An unlimited claim takes the rest of a and all of b; then nothing is left.
+    let rest = s.claim(now, 10, lease).await.unwrap();
+    assert_eq!(rest.len(), 4);
+    assert_eq!(rest.iter().filter(|e| e.message.tenant == a).count(), 1);
+    assert!(s.claim_tenant(&a, now, 10, lease).await.unwrap().is_empty());
+    assert!(s.claim_tenant(&b, now, 10, lease).await.unwrap().is_empty());
+    // After the leases: b's claim gets b's three only, a's the remaining three of a.
+    let later = now + Duration::minutes(6);
+    let bs = s.claim_tenant(&b, later, 10, lease).await.unwrap();
+    assert_eq!(ids(&bs), ids(&s.outbox(&b, None).await.unwrap()));
+    assert!(bs.iter().all(|e| e.message.tenant == b && e.attempts == 2));
+    assert_eq!(
+        ids(&s.claim_tenant(&a, later, 10, lease).await.unwrap()),
+        ids(&a_all)
+    );
+    // A tenant without messages, and one not due yet, get nothing.
+    assert!(s
+        .claim_tenant(&tenant("cc"), later + Duration::minutes(6), 10, lease)
+        .await
+        .unwrap()
+        .is_empty());
+    let mut future = Spec::new("cb", 19).commit();
+    future.outbox[0].not_before = later + Duration::days(1);
+    s.commit(&future).await.unwrap();
+    let c = s
+        .claim_tenant(&b, later + Duration::minutes(6), 10, lease)
+        .await
+        .unwrap();
+    assert_eq!(c.len(), 3);
+    assert!(!c.iter().any(|e| e.message.id == future.outbox[0].id));
+}
+
 /// A retry waits for its time and keeps the error; a failure is final.
 pub async fn outbox_retry_and_failure<S: Store>(s: &S) {
     insert(s, &Spec::new("rf", 1)).await;
@@ -835,137 +889,40 @@ pub async fn tokens_by_hash_list_and_revoke<S: Store>(s: &S) {
     assert_eq!(s.tokens(&tenant("tok-a")).await.unwrap().len(), 2);
 }
 
-/// Requests spread over 2025Q1 to Q3 with every kind of ending: positive and negative
-/// answers with reasons and working days, withdrawals, merges, reopenings, open ones,
-/// on time and late, instants on quarter boundaries and below the microsecond.
+/// Commits [`report_histories`]'s requests of tenant `t` (plus one of another tenant,
+/// which must never count) and gives their final records.
 async fn report_data<S: Store>(s: &S, t: &str) -> Vec<RequestRecord> {
-    use crate::reason::ReasonCode;
-    use crate::request::RequestKind;
-    let q1 = crate::report::Quarter::new(2025, 1).unwrap();
-    let q2 = q1.next();
-    let units = ["fen-isleri", "asfalt", "park-bahce", "muhtarliklar"];
-    let muhtars = ["kuzguncuk", "cengelkoy", "beylerbeyi"];
-    let cats = ["asfalt-onarim", "budama", "cop"];
-    let channels = [
-        Channel::MbsWeb,
-        Channel::Phone,
-        Channel::Whatsapp,
-        Channel::Open311,
-    ];
-    let kinds = [
-        RequestKind::Request,
-        RequestKind::Complaint,
-        RequestKind::Suggestion,
-    ];
-    let reasons = ["no-budget", "not-our-authority", "planned-later"];
     let mut out = Vec::new();
-    for i in 0..60u64 {
-        let mut spec = Spec::new(t, 1000 + i);
-        spec.unit = units[(i % 4) as usize].into();
-        spec.muhtarlik = muhtars[(i * 7 % 3) as usize].into();
-        spec.category = cats[(i * 5 % 3) as usize].into();
-        spec.channel = channels[(i * 3 % 4) as usize];
-        spec.kind = kinds[(i * 11 % 3) as usize];
-        spec.received_at = match i {
-            0 => q1.start(),
-            1 => q2.start(),
-            2 => q2.start() - Duration::nanoseconds(1),
-            3 => q2.start() + Duration::nanoseconds(999),
-            _ => {
-                q1.start() - Duration::days(20)
-                    + Duration::days((i * 53 % 190) as i64)
-                    + Duration::hours((i * 7 % 24) as i64)
-            }
-        };
-        spec.due = match i % 7 {
-            0 => None,
-            1 => Some(q2.start() - Duration::microseconds(1)),
-            k => Some(spec.received_at + Duration::days(3 + k as i64 * 4)),
-        };
-        let mut rec = insert(s, &spec).await;
-        let at = spec.received_at + Duration::hours((i * 29 % 40 * 24) as i64 / 3 + 1);
-        let at = if i % 13 == 5 { q2.start() } else { at };
-        let step = |rec: &RequestRecord, kind: EventKind, at, days: Option<u32>| {
-            let mut c = next_commit(rec, kind, at);
-            c.record.deadlines.answer_working_days = days;
-            c
-        };
-        let answer = |outcome, reason: Option<&str>| EventKind::Answered {
-            outcome,
-            reason: reason.map(ReasonCode::new),
-            reason_text: None,
-            text: "Cevap".into(),
-        };
-        let commits: Vec<Commit> = match i % 9 {
-            0 | 4 => vec![step(
-                &rec,
-                answer(Outcome::Positive, None),
-                at,
-                Some((i % 6) as u32),
-            )],
-            1 | 6 => vec![step(
-                &rec,
-                answer(Outcome::Negative, Some(reasons[(i % 3) as usize])),
-                at,
-                Some((i % 4) as u32),
-            )],
-            2 => vec![step(
-                &rec,
-                EventKind::Withdrawn {
-                    reason: "Gerek kalmadı".into(),
-                },
-                at,
-                None,
-            )],
-            3 => vec![step(
-                &rec,
-                EventKind::Merged {
-                    into: out
-                        .first()
-                        .map(|r: &RequestRecord| r.state.tracking)
-                        .unwrap_or(rec.state.tracking),
-                },
-                at,
-                None,
-            )],
-            5 => {
-                // Answered, then reopened: open again.
-                let a = step(&rec, answer(Outcome::Positive, None), at, Some(2));
-                let b = step(
-                    &a.record,
-                    EventKind::Reopened {
-                        reason: "Yapılmadı".into(),
-                    },
-                    at + Duration::days(1),
-                    None,
-                );
-                vec![a, b]
-            }
-            // Answered without working days (as before migration 0003).
-            7 => vec![step(&rec, answer(Outcome::Positive, None), at, None)],
-            _ => vec![],
-        };
-        for c in commits {
+    for (i, history) in report_histories(t).into_iter().enumerate() {
+        let mut rec = None;
+        for c in history {
             s.commit(&c)
                 .await
                 .unwrap_or_else(|e| panic!("report fixture {i}: {e}"));
-            rec = c.record;
+            rec = Some(c.record);
         }
-        out.push(rec);
+        out.extend(rec);
     }
     // Another tenant's requests never count.
     let mut other = Spec::new("other-tenant", 900);
-    other.received_at = q1.start() + Duration::days(3);
+    other.received_at = crate::report::Quarter::new(2025, 1).unwrap().start() + Duration::days(3);
     insert(s, &other).await;
     out
 }
 
-/// The store's report cube equals [`crate::report::aggregate`] over the same requests,
-/// for several quarters and unit scopes (including an empty and an unknown unit list).
-pub async fn report_cube_equals_pure_aggregation<S: Store>(s: &S) {
+/// Asserts that the store's report cube of `tenant` equals [`crate::report::aggregate`]
+/// over the facts of `records` (all of the tenant's requests) for each of `quarters`
+/// (`"2025Q1"`), over the whole tenant and several unit scopes (two units, one unit, an
+/// empty and an unknown unit list). Returns how many of those cubes were not empty.
+/// Used by the conformance suite and by the stores' migration tests.
+pub async fn assert_cube_matches<S: ReportStore + ?Sized>(
+    s: &S,
+    tenant: &TenantId,
+    records: &[RequestRecord],
+    quarters: &[&str],
+) -> usize {
     use crate::report::{aggregate, CubeQuery, Facts, Quarter};
-    let all = report_data(s, "rep").await;
-    let facts: Vec<Facts> = all.iter().map(Facts::of).collect();
+    let facts: Vec<Facts> = records.iter().map(Facts::of).collect();
     let scopes: Vec<Option<Vec<UnitCode>>> = vec![
         None,
         Some(vec![
@@ -977,7 +934,7 @@ pub async fn report_cube_equals_pure_aggregation<S: Store>(s: &S) {
         Some(vec![UnitCode::new("no-such-unit").unwrap()]),
     ];
     let mut nonempty = 0;
-    for q in ["2024Q4", "2025Q1", "2025Q2", "2025Q3"] {
+    for q in quarters {
         let quarter: Quarter = q.parse().unwrap();
         for units in &scopes {
             let query = CubeQuery {
@@ -985,13 +942,29 @@ pub async fn report_cube_equals_pure_aggregation<S: Store>(s: &S) {
                 units: units.clone(),
             };
             let want = aggregate(&facts, &query);
-            let got = s.report_cube(&tenant("rep"), &query).await.unwrap();
+            let got = s.report_cube(tenant, &query).await.unwrap();
             assert_eq!(got, want, "cube of {q} for units {units:?}");
             if want.total.received > 0 {
                 nonempty += 1;
             }
         }
     }
+    nonempty
+}
+
+/// The store's report cube equals [`crate::report::aggregate`] over the same requests,
+/// for several quarters and unit scopes (including an empty and an unknown unit list).
+pub async fn report_cube_equals_pure_aggregation<S: Store>(s: &S) {
+    use crate::report::{aggregate, CubeQuery, Facts, Quarter};
+    let all = report_data(s, "rep").await;
+    let facts: Vec<Facts> = all.iter().map(Facts::of).collect();
+    let nonempty = assert_cube_matches(
+        s,
+        &tenant("rep"),
+        &all,
+        &["2024Q4", "2025Q1", "2025Q2", "2025Q3"],
+    )
+    .await;
     // The data exercises what the report counts.
     let q1 = aggregate(
         &facts,

@@ -269,3 +269,132 @@ pub fn next_commit(record: &RequestRecord, kind: EventKind, at: DateTime<Utc>) -
         outbox: vec![],
     }
 }
+
+/// The histories of 60 requests of `tenant` spread over 2025Q1 to Q3 with every kind of
+/// ending: positive and negative answers with reasons and working days, withdrawals,
+/// merges, reopenings, open ones, on time and late, instants on quarter boundaries and
+/// below the microsecond. Each history is the commits of one request in order (the
+/// first creates it). The report conformance check and the stores' migration tests
+/// (through [`squash`]) use it.
+pub fn report_histories(tenant: &str) -> Vec<Vec<Commit>> {
+    use crate::reason::ReasonCode;
+    use crate::request::Outcome;
+    use chrono::Duration;
+    let q1 = crate::report::Quarter::new(2025, 1).unwrap_or_else(|e| panic!("{e}"));
+    let q2 = q1.next();
+    let units = ["fen-isleri", "asfalt", "park-bahce", "muhtarliklar"];
+    let muhtars = ["kuzguncuk", "cengelkoy", "beylerbeyi"];
+    let cats = ["asfalt-onarim", "budama", "cop"];
+    let channels = [
+        Channel::MbsWeb,
+        Channel::Phone,
+        Channel::Whatsapp,
+        Channel::Open311,
+    ];
+    let kinds = [
+        RequestKind::Request,
+        RequestKind::Complaint,
+        RequestKind::Suggestion,
+    ];
+    let reasons = ["no-budget", "not-our-authority", "planned-later"];
+    let mut first_tracking = None;
+    let mut out = Vec::new();
+    for i in 0..60u64 {
+        let mut spec = Spec::new(tenant, 1000 + i);
+        spec.unit = units[(i % 4) as usize].into();
+        spec.muhtarlik = muhtars[(i * 7 % 3) as usize].into();
+        spec.category = cats[(i * 5 % 3) as usize].into();
+        spec.channel = channels[(i * 3 % 4) as usize];
+        spec.kind = kinds[(i * 11 % 3) as usize];
+        spec.received_at = match i {
+            0 => q1.start(),
+            1 => q2.start(),
+            2 => q2.start() - Duration::nanoseconds(1),
+            3 => q2.start() + Duration::nanoseconds(999),
+            _ => {
+                q1.start() - Duration::days(20)
+                    + Duration::days((i * 53 % 190) as i64)
+                    + Duration::hours((i * 7 % 24) as i64)
+            }
+        };
+        spec.due = match i % 7 {
+            0 => None,
+            1 => Some(q2.start() - Duration::microseconds(1)),
+            k => Some(spec.received_at + Duration::days(3 + k as i64 * 4)),
+        };
+        let created = spec.commit();
+        let rec = created.record.clone();
+        let tracking = *first_tracking.get_or_insert(rec.state.tracking);
+        let at = spec.received_at + Duration::hours((i * 29 % 40 * 24) as i64 / 3 + 1);
+        let at = if i % 13 == 5 { q2.start() } else { at };
+        let step = |rec: &RequestRecord, kind: EventKind, at, days: Option<u32>| {
+            let mut c = next_commit(rec, kind, at);
+            c.record.deadlines.answer_working_days = days;
+            c
+        };
+        let answer = |outcome, reason: Option<&str>| EventKind::Answered {
+            outcome,
+            reason: reason.map(ReasonCode::new),
+            reason_text: None,
+            text: "Cevap".into(),
+        };
+        let later: Vec<Commit> = match i % 9 {
+            0 | 4 => vec![step(
+                &rec,
+                answer(Outcome::Positive, None),
+                at,
+                Some((i % 6) as u32),
+            )],
+            1 | 6 => vec![step(
+                &rec,
+                answer(Outcome::Negative, Some(reasons[(i % 3) as usize])),
+                at,
+                Some((i % 4) as u32),
+            )],
+            2 => vec![step(
+                &rec,
+                EventKind::Withdrawn {
+                    reason: "Gerek kalmadı".into(),
+                },
+                at,
+                None,
+            )],
+            3 => vec![step(&rec, EventKind::Merged { into: tracking }, at, None)],
+            5 => {
+                // Answered, then reopened: open again.
+                let a = step(&rec, answer(Outcome::Positive, None), at, Some(2));
+                let b = step(
+                    &a.record,
+                    EventKind::Reopened {
+                        reason: "Yapılmadı".into(),
+                    },
+                    at + Duration::days(1),
+                    None,
+                );
+                vec![a, b]
+            }
+            // Answered without working days (as before the report columns).
+            7 => vec![step(&rec, answer(Outcome::Positive, None), at, None)],
+            _ => vec![],
+        };
+        let mut history = vec![created];
+        history.extend(later);
+        out.push(history);
+    }
+    out
+}
+
+/// One commit that creates a request with its whole history at once: every event, the
+/// final record and every outbox message (as an import, or a test that writes rows the
+/// way an older schema held them, needs it).
+pub fn squash(history: &[Commit]) -> Commit {
+    let last = history
+        .last()
+        .unwrap_or_else(|| panic!("squash: an empty history"));
+    Commit {
+        expected_version: 0,
+        events: history.iter().flat_map(|c| c.events.clone()).collect(),
+        record: last.record.clone(),
+        outbox: history.iter().flat_map(|c| c.outbox.clone()).collect(),
+    }
+}

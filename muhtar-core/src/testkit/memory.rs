@@ -33,6 +33,36 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
+    /// The claim of [`OutboxStore::claim`] and [`OutboxStore::claim_tenant`].
+    fn claim_where(
+        &self,
+        tenant: Option<&TenantId>,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut g = self.lock();
+        let mut idx: Vec<usize> = (0..g.outbox.len())
+            .filter(|&i| {
+                let e = &g.outbox[i];
+                e.status == OutboxStatus::Pending
+                    && e.next_attempt_at <= now
+                    && e.claimed_until.is_none_or(|c| c <= now)
+                    && tenant.is_none_or(|t| *t == e.message.tenant)
+            })
+            .collect();
+        idx.sort_by_key(|&i| (g.outbox[i].next_attempt_at, g.outbox[i].message.id));
+        idx.truncate(limit as usize);
+        let mut out = Vec::with_capacity(idx.len());
+        for i in idx {
+            let e = &mut g.outbox[i];
+            e.claimed_until = Some(now + lease);
+            e.attempts += 1;
+            out.push(e.clone());
+        }
+        Ok(out)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -273,25 +303,17 @@ impl OutboxStore for MemoryStore {
         limit: u32,
         lease: chrono::Duration,
     ) -> Result<Vec<OutboxEntry>, StoreError> {
-        let mut g = self.lock();
-        let mut idx: Vec<usize> = (0..g.outbox.len())
-            .filter(|&i| {
-                let e = &g.outbox[i];
-                e.status == OutboxStatus::Pending
-                    && e.next_attempt_at <= now
-                    && e.claimed_until.is_none_or(|c| c <= now)
-            })
-            .collect();
-        idx.sort_by_key(|&i| (g.outbox[i].next_attempt_at, g.outbox[i].message.id));
-        idx.truncate(limit as usize);
-        let mut out = Vec::with_capacity(idx.len());
-        for i in idx {
-            let e = &mut g.outbox[i];
-            e.claimed_until = Some(now + lease);
-            e.attempts += 1;
-            out.push(e.clone());
-        }
-        Ok(out)
+        self.claim_where(None, now, limit, lease)
+    }
+
+    async fn claim_tenant(
+        &self,
+        tenant: &TenantId,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.claim_where(Some(tenant), now, limit, lease)
     }
 
     async fn mark_sent(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
