@@ -5,6 +5,7 @@
 //! SMTP server process.
 
 use std::io::{Read, Write};
+use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
