@@ -3,8 +3,8 @@
 //!
 //! A data set is identified by its size and [`GENERATION`] (bumped whenever the bulk
 //! generator or the schema it fills changes). PostgreSQL keeps it in the database
-//! `muhtar_bench_data_<rows>`; SQLite in `data-<rows>.db` under `MUHTAR_BENCH_DIR` (only
-//! when that is set: a temporary directory is not kept). Each records what it holds in a
+//! `muhtar_bench_data_<rows>`; SQLite in `data-<rows>.db` under `MUHTAR_BENCH_DIR` (when
+//! that is not set, in a temporary directory shared by the sections of one run). Each records what it holds in a
 //! table `bench_dataset`; a data set whose record does not match is loaded again, and
 //! `MUHTAR_BENCH_FRESH=1` always reloads.
 
@@ -89,19 +89,24 @@ pub async fn postgres(rows: u64) -> Result<(PgStore, Loaded), String> {
     Ok((store, Loaded::Now(load)))
 }
 
-/// The SQLite data set of `rows` requests: the store on it, the file, and the directory
-/// to keep alive while it is used (a temporary one unless `MUHTAR_BENCH_DIR` is set).
-pub async fn sqlite(
-    rows: u64,
-) -> Result<(SqliteStore, PathBuf, Option<tempfile::TempDir>, Loaded), String> {
-    let (path, temp) = match std::env::var_os("MUHTAR_BENCH_DIR") {
-        Some(d) => (PathBuf::from(d).join(format!("data-{rows}.db")), None),
-        None => {
-            let t = tempfile::tempdir().map_err(|e| e.to_string())?;
-            (t.path().join(format!("data-{rows}.db")), Some(t))
-        }
-    };
-    if temp.is_none() && !fresh_requested() && path.exists() {
+/// The directory of the SQLite data sets: `MUHTAR_BENCH_DIR`, or one temporary directory
+/// for the whole run (removed at exit), so the queue and report sections share a size.
+fn sqlite_dir() -> Result<PathBuf, String> {
+    static TEMP: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    if let Some(d) = std::env::var_os("MUHTAR_BENCH_DIR") {
+        return Ok(PathBuf::from(d));
+    }
+    if TEMP.get().is_none() {
+        let t = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let _ = TEMP.set(t);
+    }
+    Ok(TEMP.get().map(|t| t.path().to_owned()).unwrap_or_default())
+}
+
+/// The SQLite data set of `rows` requests: the store on it and the file.
+pub async fn sqlite(rows: u64) -> Result<(SqliteStore, PathBuf, Loaded), String> {
+    let path = sqlite_dir()?.join(format!("data-{rows}.db"));
+    if !fresh_requested() && path.exists() {
         let held: Option<(i64, i64)> = rusqlite::Connection::open(&path)
             .and_then(|c| {
                 c.query_row("SELECT rows, generation FROM bench_dataset", [], |r| {
@@ -118,7 +123,7 @@ pub async fn sqlite(
                 "  SQLite data set of {rows} requests kept from an earlier run ({})",
                 path.display()
             );
-            return Ok((store, path, temp, Loaded::Kept));
+            return Ok((store, path, Loaded::Kept));
         }
     }
     for suffix in ["", "-wal", "-shm"] {
@@ -147,5 +152,5 @@ pub async fn sqlite(
     .await
     .map_err(|e| e.to_string())?
     .map_err(|e| format!("bulk load: {e}"))?;
-    Ok((store, path, temp, Loaded::Now(load)))
+    Ok((store, path, Loaded::Now(load)))
 }

@@ -172,7 +172,7 @@ fn sqlite_args(tenant: &str) -> Vec<rusqlite::types::Value> {
 }
 
 async fn sqlite(rows: u64) -> Outcome {
-    let (store, path, _dir, load) = crate::data::sqlite(rows).await?;
+    let (store, path, load) = crate::data::sqlite(rows).await?;
     let mbs = example_service(store).await.map_err(|e| e.to_string())?;
     let tenant = example_org().tenant.id.as_str().to_owned();
     let conn = Arc::new(std::sync::Mutex::new(

@@ -51,14 +51,14 @@ fn line(store: &str, sizes: &[u64], times: &[Duration]) {
 
 pub async fn run(opts: &Opts) -> Outcome {
     let sizes: [u64; 2] = opts.report_rows.unwrap_or(if opts.quick {
-        [20_000, 200_000]
+        [10_000, 100_000]
     } else {
         [1_000_000, 10_000_000]
     });
     if opts.named("report") || opts.named("report-sqlite") {
         let mut times = Vec::new();
         for rows in sizes {
-            let (store, _path, _dir, _load) = crate::data::sqlite(rows).await?;
+            let (store, _path, _load) = crate::data::sqlite(rows).await?;
             let mbs = example_service(store).await.map_err(|e| e.to_string())?;
             times.push(report_time(&mbs).await?);
         }
