@@ -282,6 +282,25 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// After a KVKK erasure (committed): `VACUUM` of the tables that held the erased
+    /// contact, so that the row versions still holding it (the `received` event before
+    /// the erasure, the earlier states of the request) are removed from the heap pages
+    /// now rather than at the next autovacuum. Outside the transaction (VACUUM cannot run
+    /// in one); `INDEX_CLEANUP OFF` keeps it to the changed heap pages (the indexes hold
+    /// no contact data; autovacuum tidies them later). A row version an older transaction
+    /// still sees stays until the next vacuum. A failure is logged, never an error: the
+    /// erasure itself is committed.
+    async fn vacuum_after_erasure(&self) {
+        if let Err(e) = sqlx::raw_sql("VACUUM (INDEX_CLEANUP OFF) events, requests")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::warn!(error = %e, "VACUUM after a KVKK erasure failed; autovacuum will remove the old row versions later");
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl RequestStore for PgStore {
     async fn commit(&self, c: &Commit) -> Result<(), StoreError> {
@@ -289,7 +308,12 @@ impl RequestStore for PgStore {
         loop {
             tries += 1;
             match self.try_commit(c).await {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    if c.erases_contact() {
+                        self.vacuum_after_erasure().await;
+                    }
+                    return Ok(());
+                }
                 Err(Failed::Store(e)) => return Err(e),
                 Err(Failed::Retry(e)) => {
                     if tries >= COMMIT_TRIES {

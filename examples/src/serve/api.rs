@@ -3,7 +3,6 @@
 //! annotations here.
 
 use std::collections::BTreeMap;
-use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -23,12 +22,11 @@ use muhtar_core::store::{
 use muhtar_core::tracking::TrackingNumber;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::AppState;
+use super::{uploads, AppState};
 
 type St = State<Arc<AppState>>;
 
@@ -56,8 +54,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/reports/{quarter}/sign", post(sign_report))
 }
 
-/// Largest photo or document accepted, in bytes.
-pub const MAX_UPLOAD: u64 = 10 * 1024 * 1024;
+use super::uploads::MAX_UPLOAD;
 /// Largest multipart submission (the request and its photos), in bytes.
 pub const MAX_UPLOAD_BODY: usize = 2 * MAX_UPLOAD as usize + super::MAX_BODY;
 
@@ -379,8 +376,9 @@ pub struct SubmitBody {
     /// Address text.
     #[serde(default)]
     pub address: Option<String>,
-    /// Files uploaded earlier in this request's multipart body are added automatically;
-    /// listed here only when already stored (by SHA-256).
+    /// The files of this request's multipart body are attached automatically; a hash
+    /// listed here must be one of them (an attachment belongs to the submission that
+    /// uploaded it).
     #[serde(default)]
     pub attachments: Vec<AttachmentBody>,
     /// The category's extra fields.
@@ -459,132 +457,7 @@ impl SubmitBody {
 }
 
 // ---------------------------------------------------------------------------------------
-// Uploads: content-addressed files under the uploads directory.
-
-/// The media type of a file from its first bytes (magic numbers), if accepted.
-pub fn sniff(head: &[u8]) -> Option<&'static str> {
-    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some("image/png")
-    } else if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else if head.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else {
-        None
-    }
-}
-
-/// Where an upload with this hash is stored: `<dir>/<first two hex digits>/<sha256>`.
-/// The name comes from the content only, never from the client.
-pub fn upload_path(dir: &FsPath, sha256: &str) -> Option<PathBuf> {
-    if sha256.len() != 64
-        || !sha256
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    {
-        return None;
-    }
-    Some(dir.join(&sha256[..2]).join(sha256))
-}
-
-/// A stored upload: its metadata and whether this call created the file.
-struct Stored {
-    attachment: Attachment,
-    created: Option<PathBuf>,
-}
-
-/// Streams one multipart field to a temporary file while hashing and counting it, checks
-/// its type by content and its size, then moves it to its content address.
-async fn store_upload(
-    dir: &FsPath,
-    field: &mut axum::extract::multipart::Field<'_>,
-) -> ApiResult<Stored> {
-    use tokio::io::AsyncWriteExt;
-    let file_name = field.file_name().map(|n| {
-        n.chars()
-            .filter(|c| !c.is_control())
-            .take(255)
-            .collect::<String>()
-    });
-    let (tmp, tmp_path) = {
-        let mut rnd = [0u8; 16];
-        getrandom::getrandom(&mut rnd).map_err(ApiError::internal)?;
-        let p = dir.join(format!(".upload-{}", hex::encode(rnd)));
-        (
-            tokio::fs::File::create(&p)
-                .await
-                .map_err(ApiError::internal)?,
-            p,
-        )
-    };
-    let result = async {
-        let mut tmp = tmp;
-        let mut hasher = Sha256::new();
-        let mut size: u64 = 0;
-        let mut head: Vec<u8> = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            size += chunk.len() as u64;
-            if size > MAX_UPLOAD {
-                return Err(ApiError::too_large(format!(
-                    "a file may have at most {MAX_UPLOAD} bytes"
-                ))
-                .field("photo"));
-            }
-            if head.len() < 16 {
-                head.extend(chunk.iter().take(16 - head.len()));
-            }
-            hasher.update(&chunk);
-            tmp.write_all(&chunk).await.map_err(ApiError::internal)?;
-        }
-        tmp.flush().await.map_err(ApiError::internal)?;
-        if size == 0 {
-            return Err(ApiError::invalid("photo", "the file is empty"));
-        }
-        let media_type = sniff(&head).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "only JPEG, PNG, WebP images and PDF documents are accepted",
-            )
-            .field("photo")
-        })?;
-        Ok((hex::encode(hasher.finalize()), size, media_type))
-    }
-    .await;
-    let (sha, size, media_type) = match result {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&tmp_path).await;
-            return Err(e);
-        }
-    };
-    let dest = upload_path(dir, &sha).ok_or_else(|| ApiError::internal("bad hash"))?;
-    let created = if tokio::fs::try_exists(&dest).await.unwrap_or(false) {
-        let _ = tokio::fs::remove_file(&tmp_path).await;
-        None
-    } else {
-        if let Some(parent) = dest.parent() {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(ApiError::internal)?;
-        }
-        tokio::fs::rename(&tmp_path, &dest)
-            .await
-            .map_err(ApiError::internal)?;
-        Some(dest)
-    };
-    Ok(Stored {
-        attachment: Attachment {
-            media_type: media_type.to_owned(),
-            size,
-            sha256: sha,
-            file_name,
-        },
-        created,
-    })
-}
+// Uploads: see [`super::uploads`].
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -607,6 +480,7 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
         (status = 403, description = "The actor may not submit for this muhtarlık", body = ErrorBody),
         (status = 413, description = "Body or file too large", body = ErrorBody),
         (status = 415, description = "File type not accepted", body = ErrorBody),
+        (status = 507, description = "No disk space left for uploads", body = ErrorBody),
         (status = 422, description = "A field is invalid (named in `field`)", body = ErrorBody),
     ),
     security(("bearer" = [])))]
@@ -616,78 +490,52 @@ pub async fn submit(State(s): St, Auth(actor): Auth, req: Request) -> ApiResult<
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let mut created: Vec<PathBuf> = Vec::new();
-    let result = async {
-        let body: SubmitBody = if is_multipart {
-            let mut mp = Multipart::from_request(req, &())
-                .await
-                .map_err(|e| ApiError::malformed(e.body_text()))?;
-            let mut body: Option<SubmitBody> = None;
-            let mut files = Vec::new();
-            while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
-                match field.name() {
-                    Some("request") => {
-                        let bytes = field.bytes().await.map_err(multipart_error)?;
-                        body = Some(from_json(&bytes)?);
-                    }
-                    Some("photo") | Some("file") => {
-                        if files.len() >= MAX_ATTACHMENTS {
-                            return Err(ApiError::invalid(
-                                "photo",
-                                format!("at most {MAX_ATTACHMENTS} files"),
-                            ));
-                        }
-                        let stored = store_upload(&s.uploads, &mut field).await?;
-                        created.extend(stored.created);
-                        files.push(stored.attachment);
-                    }
-                    other => {
+    let mut files: Vec<uploads::Received> = Vec::new();
+    let body: SubmitBody = if is_multipart {
+        let mut mp = Multipart::from_request(req, &())
+            .await
+            .map_err(|e| ApiError::malformed(e.body_text()))?;
+        let mut body: Option<SubmitBody> = None;
+        while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
+            match field.name() {
+                Some("request") => {
+                    let bytes = field.bytes().await.map_err(multipart_error)?;
+                    body = Some(from_json(&bytes)?);
+                }
+                Some("photo") | Some("file") => {
+                    if files.len() >= MAX_ATTACHMENTS {
                         return Err(ApiError::invalid(
-                            other.unwrap_or(""),
-                            "unknown part: expected `request` and `photo`",
-                        ))
+                            "photo",
+                            format!("at most {MAX_ATTACHMENTS} files"),
+                        ));
                     }
+                    files.push(
+                        uploads::receive(s.uploads.dir(), &mut field, multipart_error).await?,
+                    );
+                }
+                other => {
+                    return Err(ApiError::invalid(
+                        other.unwrap_or(""),
+                        "unknown part: expected `request` and `photo`",
+                    ))
                 }
             }
-            let mut body =
-                body.ok_or_else(|| ApiError::invalid("request", "the `request` part is missing"))?;
-            body.attachments
-                .extend(files.into_iter().map(|a| AttachmentBody {
-                    media_type: a.media_type,
-                    size: a.size,
-                    sha256: a.sha256,
-                    file_name: a.file_name,
-                }));
-            body
-        } else {
-            JsonBody::<SubmitBody>::from_request(req, &()).await?.0
-        };
-        for a in &body.attachments {
-            let known = match upload_path(&s.uploads, &a.sha256) {
-                Some(p) => tokio::fs::try_exists(p).await.unwrap_or(false),
-                None => false,
-            };
-            if !known {
-                return Err(ApiError::invalid(
-                    "attachments.sha256",
-                    format!("no uploaded file {}", a.sha256),
-                ));
-            }
         }
-        let new = body.into_new(&actor, Channel::MbsWeb)?;
-        Ok(s.mbs.submit(&actor, new).await?)
-    }
-    .await;
-    match result {
-        Ok(rec) => Ok((StatusCode::CREATED, Json(RequestView::from(&rec))).into_response()),
-        Err(e) => {
-            // Nothing half-written: files this call stored go again.
-            for p in created {
-                let _ = tokio::fs::remove_file(p).await;
-            }
-            Err(e)
-        }
-    }
+        body.ok_or_else(|| ApiError::invalid("request", "the `request` part is missing"))?
+    } else {
+        JsonBody::<SubmitBody>::from_request(req, &()).await?.0
+    };
+    // An attachment belongs to the submission that uploaded it: a hash listed in the
+    // JSON must be one of this body's files.
+    let listed: Vec<String> = body.attachments.iter().map(|a| a.sha256.clone()).collect();
+    let attachments = uploads::bind(&listed, &files)?;
+    let mut new = body.into_new(&actor, Channel::MbsWeb)?;
+    new.attachments = attachments;
+    let rec = s
+        .uploads
+        .commit_with(files, async { Ok(s.mbs.submit(&actor, new).await?) })
+        .await?;
+    Ok((StatusCode::CREATED, Json(RequestView::from(&rec))).into_response())
 }
 
 /// Get a request by tracking number.
@@ -762,8 +610,10 @@ pub async fn attachment(
         .iter()
         .find(|a| a.sha256 == sha)
         .ok_or_else(|| ApiError::not_found("attachment"))?;
-    let path =
-        upload_path(&s.uploads, &a.sha256).ok_or_else(|| ApiError::not_found("attachment"))?;
+    let path = s
+        .uploads
+        .path(&a.sha256)
+        .ok_or_else(|| ApiError::not_found("attachment"))?;
     let bytes = tokio::fs::read(path)
         .await
         .map_err(|_| ApiError::not_found("attachment file"))?;
@@ -1062,16 +912,22 @@ fn command_of(body: &serde_json::Map<String, serde_json::Value>) -> ApiResult<Co
 }
 
 /// The tenant's organisation: units, muhtarlıklar, categories (with their extra fields),
-/// reason codes.
+/// reason codes. A muhtar gets it without people (no liaison, official or muhtar contact
+/// data); the back office gets all of it.
 #[utoipa::path(get, path = "/organisation", tag = "configuration",
     responses((status = 200, description = "The organisation document", body = Object),
         (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn organisation(State(s): St, Auth(actor): Auth) -> ApiResult<Json<serde_json::Value>> {
     let ctx = s.mbs.context(&actor.tenant).await?;
-    Ok(Json(
-        serde_json::to_value(&ctx.org).map_err(ApiError::internal)?,
-    ))
+    // A muhtar gets the view without people (see `super::organisation`).
+    let doc = match actor.role {
+        Role::Muhtar(_) => {
+            serde_json::to_value(super::organisation::PublicOrganisation::from(&ctx.org))
+        }
+        _ => serde_json::to_value(&ctx.org),
+    };
+    Ok(Json(doc.map_err(ApiError::internal)?))
 }
 
 /// The routing rule set in force.

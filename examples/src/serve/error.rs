@@ -20,7 +20,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// A stable code: `unauthorized`, `forbidden`, `not_found`, `invalid_input`,
     /// `malformed`, `too_large`, `unsupported_media_type`, `conflict`, `lifecycle`,
-    /// `too_many_requests`, `unavailable`, `internal`.
+    /// `too_many_requests`, `insufficient_storage`, `unavailable`, `internal`.
     pub code: &'static str,
     /// A human-readable explanation.
     pub message: String,

@@ -4,13 +4,17 @@
 //! off.
 //!
 //! Modules: [`auth`] (bearer tokens, the limit on failed authentications), [`api`] (REST), [`open311`], [`openapi`] (the
-//! generated document), [`error`] (JSON errors).
+//! generated document), [`error`] (JSON errors), [`connections`] (timeouts, the connection
+//! cap, graceful shutdown), [`uploads`] (stored files).
 
 pub mod api;
 pub mod auth;
+pub mod connections;
 pub mod error;
 pub mod open311;
 pub mod openapi;
+pub mod organisation;
+pub mod uploads;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -68,6 +72,22 @@ pub struct ServeArgs {
     /// Seconds an address is refused once it has too many failures.
     #[arg(long, env = "MUHTAR_AUTH_COOLDOWN", default_value_t = 60)]
     pub auth_cooldown: u64,
+    /// Connections served at once; more wait, unaccepted, in the listen queue. Default:
+    /// half of what the open-file limit (`ulimit -n`) leaves after 64, 16 to 10,000.
+    #[arg(long, env = "MUHTAR_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Seconds a client has to send a request's whole header, from the connection's
+    /// opening or the previous answer: also how long a kept-alive connection may idle.
+    #[arg(long, env = "MUHTAR_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a client may pause while sending a request's body; then the request is
+    /// refused and the connection closed.
+    #[arg(long, env = "MUHTAR_BODY_TIMEOUT", default_value_t = 30)]
+    pub body_timeout: u64,
+    /// Seconds a shutdown (SIGTERM, Ctrl-C) waits for requests in flight before it closes
+    /// their connections.
+    #[arg(long, env = "MUHTAR_SHUTDOWN_GRACE", default_value_t = 10)]
+    pub shutdown_grace: u64,
 }
 
 /// What every handler shares.
@@ -75,7 +95,7 @@ pub struct AppState {
     /// The service.
     pub mbs: Service,
     /// Where uploads are kept.
-    pub uploads: PathBuf,
+    pub uploads: uploads::Uploads,
     /// Failed authentications per client address.
     pub limiter: auth::AuthLimiter,
 }
@@ -168,9 +188,14 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
     }
     std::fs::create_dir_all(&a.uploads)
         .map_err(|e| format!("cannot create {}: {e}", a.uploads.display()))?;
+    match uploads::remove_stale_temporaries(&a.uploads) {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(removed = n, "removed temporary files of interrupted uploads"),
+        Err(e) => tracing::warn!(error = %e, "cannot remove temporary files of interrupted uploads"),
+    }
     let state = Arc::new(AppState {
         mbs,
-        uploads: a.uploads.clone(),
+        uploads: uploads::Uploads::new(a.uploads.clone()),
         limiter: auth::AuthLimiter::new(auth::LimitSettings {
             max_failures: a.auth_max_failures,
             window: Duration::from_secs(a.auth_window.max(1)),
@@ -201,14 +226,15 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
     tracing::info!(%addr, db = %crate::db::redact(&g.db), "muhtar serve listening");
     // Tests and scripts read this line to find the port (with --bind 127.0.0.1:0).
     println!("listening on http://{addr}");
-    // Connection info: the client's address, for the limit on failed authentications.
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| format!("server: {e}"))?;
+    let limits = connections::Limits {
+        max_connections: a
+            .max_connections
+            .unwrap_or_else(connections::default_max_connections),
+        header_timeout: Duration::from_secs(a.header_timeout.max(1)),
+        body_timeout: Duration::from_secs(a.body_timeout.max(1)),
+        shutdown_grace: Duration::from_secs(a.shutdown_grace),
+    };
+    connections::serve(listener, router(state), limits, shutdown_signal()).await;
     tracing::info!("shutting down: stopping background tasks");
     let _ = stop_tx.send(true);
     for t in tasks {
