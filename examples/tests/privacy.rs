@@ -142,3 +142,65 @@ fn kvkk_erasure_on_postgres_leaves_no_copy_in_the_heap() {
         }
     }
 }
+
+#[test]
+fn kvkk_erasure_on_sqlite_leaves_no_copy_in_the_files() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let file = dir.join("erase.db");
+    let db = format!("sqlite://{}", file.display());
+    muhtar(dir, &db, &["init"]);
+    // A running server keeps the database open, as in production: the write-ahead log
+    // stays (SQLite removes it only when the last connection closes).
+    let srv = Server::start(dir, &db, &["--no-dispatcher", "--no-sweeper"], &[]);
+    let name = "Zümrüt Silinecekoğlu";
+    let email = "zumrut.silinecek@example.com";
+    std::fs::write(
+        dir.join("req.json"),
+        format!(r#"{{"citizen": {{"name": "{name}", "phone": "0555 987 65 43", "email": "{email}"}}}}"#),
+    )
+    .unwrap();
+    let sub = muhtar(
+        dir,
+        &db,
+        &[
+            "--as",
+            "muhtar:kuzguncuk",
+            "--json",
+            "submit",
+            "--file",
+            "req.json",
+            "--category",
+            "asfalt-onarim",
+            "--subject",
+            "Çukur",
+        ],
+    );
+    let sub: serde_json::Value = serde_json::from_str(&sub).unwrap();
+    let tracking = sub["state"]["tracking"].as_str().unwrap().to_owned();
+    muhtar(dir, &db, &["--as", "coordinator", "message", &tracking, "--text", "Not"]);
+    let holding = |text: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        for f in std::fs::read_dir(dir).unwrap() {
+            let p = f.unwrap().path();
+            let n = p.file_name().unwrap().to_string_lossy().into_owned();
+            if n.starts_with("erase.db") {
+                let bytes = std::fs::read(&p).unwrap();
+                if bytes.windows(text.len()).any(|w| w == text.as_bytes()) {
+                    out.push(n);
+                }
+            }
+        }
+        out
+    };
+    assert!(!holding(name).is_empty(), "the test finds it");
+    muhtar(dir, &db, &["--as", "admin", "kvkk", "erase", &tracking]);
+    for text in [name, email] {
+        assert_eq!(
+            holding(text),
+            Vec::<String>::new(),
+            "files still holding {text:?} after the erasure"
+        );
+    }
+    drop(srv);
+}

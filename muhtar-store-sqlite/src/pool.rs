@@ -132,6 +132,8 @@ fn parse_location(location: &OsStr) -> Result<PathBuf, OpenError> {
 fn configure(conn: &Connection, busy: Duration) -> rusqlite::Result<()> {
     conn.busy_timeout(busy)?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Deleted and overwritten content is zeroed, not left in free space (KVKK erasure).
+    conn.pragma_update(None, "secure_delete", true)?;
     Ok(())
 }
 

@@ -612,7 +612,18 @@ fn query_in(
 impl RequestStore for SqliteStore {
     async fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
         let c = commit.clone();
-        self.write(move |conn| commit_in(conn, &c)).await
+        self.write(move |conn| {
+            commit_in(conn, &c)?;
+            if c.erases_contact() {
+                // The erased contact is zeroed in the pages (`secure_delete`), but the
+                // write-ahead log still holds the earlier page images: copy it into the
+                // database and empty it. A reader in the middle of a transaction can
+                // keep it from finishing; the erasure is committed either way.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn load(&self, tenant: &TenantId, id: RequestId) -> Result<RequestRecord, StoreError> {
