@@ -106,7 +106,9 @@ fn kvkk_erasure_on_postgres_leaves_no_copy_in_the_heap() {
     let email = "zumrut.silinecek@example.com";
     std::fs::write(
         dir.join("req.json"),
-        format!(r#"{{"citizen": {{"name": "{name}", "phone": "0555 987 65 43", "email": "{email}"}}}}"#),
+        format!(
+            r#"{{"citizen": {{"name": "{name}", "phone": "0555 987 65 43", "email": "{email}"}}}}"#
+        ),
     )
     .unwrap();
     let sub = muhtar(
@@ -128,7 +130,11 @@ fn kvkk_erasure_on_postgres_leaves_no_copy_in_the_heap() {
     let sub: serde_json::Value = serde_json::from_str(&sub).unwrap();
     let tracking = sub["state"]["tracking"].as_str().unwrap().to_owned();
     // A command, so that both tables have older versions of the row too.
-    muhtar(dir, &db, &["--as", "coordinator", "message", &tracking, "--text", "Not"]);
+    muhtar(
+        dir,
+        &db,
+        &["--as", "coordinator", "message", &tracking, "--text", "Not"],
+    );
     assert!(tuples_holding(&db, "events", name) > 0, "the test finds it");
     assert!(tuples_holding(&db, "requests", name) > 0);
     muhtar(dir, &db, &["--as", "admin", "kvkk", "erase", &tracking]);
@@ -157,7 +163,9 @@ fn kvkk_erasure_on_sqlite_leaves_no_copy_in_the_files() {
     let email = "zumrut.silinecek@example.com";
     std::fs::write(
         dir.join("req.json"),
-        format!(r#"{{"citizen": {{"name": "{name}", "phone": "0555 987 65 43", "email": "{email}"}}}}"#),
+        format!(
+            r#"{{"citizen": {{"name": "{name}", "phone": "0555 987 65 43", "email": "{email}"}}}}"#
+        ),
     )
     .unwrap();
     let sub = muhtar(
@@ -178,7 +186,11 @@ fn kvkk_erasure_on_sqlite_leaves_no_copy_in_the_files() {
     );
     let sub: serde_json::Value = serde_json::from_str(&sub).unwrap();
     let tracking = sub["state"]["tracking"].as_str().unwrap().to_owned();
-    muhtar(dir, &db, &["--as", "coordinator", "message", &tracking, "--text", "Not"]);
+    muhtar(
+        dir,
+        &db,
+        &["--as", "coordinator", "message", &tracking, "--text", "Not"],
+    );
     let holding = |text: &str| -> Vec<String> {
         let mut out = Vec::new();
         for f in std::fs::read_dir(dir).unwrap() {

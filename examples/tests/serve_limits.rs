@@ -156,9 +156,7 @@ fn idle_connections_beyond_the_file_limit_do_not_starve_the_server() {
     let srv = Server { child, base };
     let a = addr(&srv);
     // 400 connections that never send a byte.
-    let idle: Vec<TcpStream> = (0..400)
-        .map(|_| TcpStream::connect(&a).unwrap())
-        .collect();
+    let idle: Vec<TcpStream> = (0..400).map(|_| TcpStream::connect(&a).unwrap()).collect();
     std::thread::sleep(Duration::from_millis(300));
     let t = Instant::now();
     let r = get(&a, "/api/v1/requests", &kuz, Duration::from_secs(30))

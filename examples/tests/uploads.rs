@@ -101,13 +101,20 @@ async fn concurrent_identical_uploads_keep_every_acknowledged_file() {
     let c = client();
     let (mut acked, mut lost) = (0, Vec::new());
     for round in 0..15u32 {
-        let photo = png(format!("round {round} {:?}", Instant::now()).as_bytes(), 2000);
+        let photo = png(
+            format!("round {round} {:?}", Instant::now()).as_bytes(),
+            2000,
+        );
         let mut tasks = Vec::new();
         for i in 0..16 {
             let (c, srv, kuz, photo) = (c.clone(), srv.clone(), kuz.clone(), photo.clone());
             tasks.push(tokio::spawn(async move {
                 // Every second one names a category that does not exist: 422 after upload.
-                let category = if i % 2 == 0 { "asfalt-onarim" } else { "uydurma" };
+                let category = if i % 2 == 0 {
+                    "asfalt-onarim"
+                } else {
+                    "uydurma"
+                };
                 let req = json!({"category": category, "subject": format!("Aynı foto {i}")});
                 upload(&c, &srv, &kuz, &req, &photo).await
             }));
@@ -173,7 +180,11 @@ async fn attachments_belong_to_the_submission_that_uploaded_them() {
     let (s3, e3) = post_json(&c, &url, &kuz, &referencing(&h, photo.len() as u64)).await;
     assert_eq!(s1, 422, "{e1}");
     assert_eq!(e1["error"]["field"], "attachments.sha256", "{e1}");
-    assert_eq!((s1, &e1), (s2, &e2), "an existing hash looks like an unknown one");
+    assert_eq!(
+        (s1, &e1),
+        (s2, &e2),
+        "an existing hash looks like an unknown one"
+    );
     assert_eq!((s1, &e1), (s3, &e3));
     assert_eq!(count(&c, &srv, &coord).await, n, "nothing was written");
 
@@ -253,7 +264,11 @@ async fn a_full_disk_is_507_and_nothing_is_half_written() {
     assert!(m.contains("disk") && m.contains("No space"), "{m}");
     let h = sha(&photo);
     assert!(!disk.0.join(&h[..2]).join(&h).exists());
-    assert!(temporaries(&disk.0).is_empty(), "{:?}", temporaries(&disk.0));
+    assert!(
+        temporaries(&disk.0).is_empty(),
+        "{:?}",
+        temporaries(&disk.0)
+    );
     assert_eq!(count(&c, &srv, &kuz).await, n, "no request was stored");
     // With room again, the same upload is accepted.
     std::fs::remove_file(&filler).unwrap();

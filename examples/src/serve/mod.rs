@@ -190,8 +190,13 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot create {}: {e}", a.uploads.display()))?;
     match uploads::remove_stale_temporaries(&a.uploads) {
         Ok(0) => {}
-        Ok(n) => tracing::warn!(removed = n, "removed temporary files of interrupted uploads"),
-        Err(e) => tracing::warn!(error = %e, "cannot remove temporary files of interrupted uploads"),
+        Ok(n) => tracing::warn!(
+            removed = n,
+            "removed temporary files of interrupted uploads"
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot remove temporary files of interrupted uploads")
+        }
     }
     let state = Arc::new(AppState {
         mbs,

@@ -292,7 +292,11 @@ pub fn remove_stale_temporaries(dir: &Path) -> std::io::Result<usize> {
     let mut n = 0;
     for e in std::fs::read_dir(dir)? {
         let e = e?;
-        if e.file_name().to_string_lossy().starts_with(TEMPORARY_PREFIX) && e.file_type()?.is_file() {
+        if e.file_name()
+            .to_string_lossy()
+            .starts_with(TEMPORARY_PREFIX)
+            && e.file_type()?.is_file()
+        {
             std::fs::remove_file(e.path())?;
             n += 1;
         }
