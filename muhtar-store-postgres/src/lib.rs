@@ -57,6 +57,16 @@
 //! keys; tracking number unique per tenant), `outbox` (one row per notice, idempotency key
 //! unique) and `documents` (every version of every tenant configuration document).
 //!
+//! # KVKK erasure
+//!
+//! A commit that erases a citizen's contact (`Commit::erases_contact`) removes it from the
+//! stored `received` event in its transaction; once committed, the store runs
+//! `VACUUM (INDEX_CLEANUP OFF) events, requests` on its own (VACUUM cannot run inside a
+//! transaction), so the older row versions that still held the contact leave the heap
+//! pages at once instead of at the next autovacuum. It needs the role to own the tables;
+//! a failure is ignored (logged with `tracing`): the erasure stands. What stays (free space
+//! of a page until overwritten, the WAL, backups) is listed in RELIABILITY.md.
+//!
 //! # Precision
 //!
 //! `timestamptz` keeps microseconds. Requests, deadlines, outbox messages and events read
