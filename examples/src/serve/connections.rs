@@ -99,6 +99,7 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
+        tracing::trace!("connection accepted");
         let app = app.clone();
         let body_timeout = limits.body_timeout;
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
@@ -109,8 +110,9 @@ pub async fn serve(
         });
         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, %remote, "connection ended");
+            match conn.await {
+                Ok(()) => tracing::trace!("connection closed"),
+                Err(e) => tracing::debug!(error = %e, "connection ended"),
             }
             drop(permit);
         });
