@@ -1,5 +1,5 @@
-//! Reports of a quarter or any period: the cube with `GROUPING SETS` over index-only scans, in three
-//! concurrent pieces, and signed reports.
+//! Reports of a quarter or any period: the cube with `GROUPING SETS` over index-only
+//! scans, in three concurrent pieces, and signed reports.
 
 use muhtar_core::ids::TenantId;
 use muhtar_core::report::{Class, Cube, CubeQuery, Dimension, SignedReport};
