@@ -82,6 +82,7 @@ async fn scenario(db: &str) {
         "/requests/{tracking}",
         "/requests/{tracking}/{action}",
         "/units/{unit}/queue",
+        "/reports",
     ] {
         assert!(doc["paths"][p].is_object(), "openapi lacks {p}");
     }

@@ -447,6 +447,38 @@ fn periods_parse_and_refuse_with_the_expected_forms() {
     assert!(long.to_string().contains("10 years"), "{long}");
 }
 
+/// A report signed before the period label and the calendar-day figures existed reads
+/// back to the same canonical JSON, so its content hash still verifies.
+#[test]
+fn reports_signed_before_the_calendar_days_keep_their_hash() {
+    let org = fixtures::organisation("old");
+    let q: Quarter = "2025Q2".parse().unwrap();
+    let mut cube = Cube::default();
+    cube.total.received = 3;
+    cube.total.positive = 2;
+    cube.total.open_at_end = 1;
+    cube.total.answered_on_time = 2;
+    cube.total.answer_days.insert(2, 2);
+    cube.total.answer_calendar_days.insert(4, 2);
+    let r = QuarterlyReport::build(&cube, &org, q, None, q.end());
+    let new = serde_json::to_string(&r).unwrap();
+    assert!(new.contains(r#""median_calendar_days":4.0"#), "{new}");
+    // The same report as the earlier build wrote it: without those fields.
+    let mut old = new.replace(r#","label":"2025Q2""#, "");
+    while let Some(i) = old.find(r#","answered_with_calendar_days":"#) {
+        let end = i + old[i..].find('}').unwrap();
+        old.replace_range(i..end, "");
+    }
+    assert!(!old.contains("answered_with_calendar_days") && !old.contains("\"label\""));
+    let back: QuarterlyReport = serde_json::from_str(&old).unwrap();
+    assert_eq!(back.totals.calendar_days, None);
+    assert_eq!(back.period.label, None);
+    assert_eq!(back.label(), "2025Q2");
+    assert_eq!(serde_json::to_string(&back).unwrap(), old);
+    // Rendering it still works, without calendar figures.
+    assert!(render::html(&back).contains("2025Q2"));
+}
+
 // ---------------------------------------------------------------------------------------
 // Through the façade
 
