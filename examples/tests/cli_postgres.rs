@@ -173,7 +173,13 @@ fn the_same_demo_gives_the_same_data_on_both_stores() {
         vec!["report", "--quarter", "2026Q1", "--unit", "veteriner-mud"],
         vec!["report", "--period", "2026"],
         vec!["report", "--period", "2025-11-15..2026-02-20"],
-        vec!["report", "--period", "2026-01-01..2026-12-31", "--unit", "veteriner-mud"],
+        vec![
+            "report",
+            "--period",
+            "2026-01-01..2026-12-31",
+            "--unit",
+            "veteriner-mud",
+        ],
     ] {
         let mut reports: Vec<serde_json::Value> = [db.as_str(), sqlite]
             .iter()

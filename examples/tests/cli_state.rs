@@ -587,7 +587,9 @@ fn the_period_report_covers_a_year_a_quarter_and_dates() {
             .sum::<u64>(),
         received(&year)
     );
-    assert!(channels.iter().all(|x| !x["name"].as_str().unwrap().is_empty()));
+    assert!(channels
+        .iter()
+        .all(|x| !x["name"].as_str().unwrap().is_empty()));
     // Calendar days beside working days; weekends count, so never fewer.
     assert!(n(&t["answered_with_calendar_days"]) > 0, "{t}");
     let f = |k: &str| t[k].as_f64().unwrap();
@@ -600,7 +602,10 @@ fn the_period_report_covers_a_year_a_quarter_and_dates() {
         .any(|d| d["field"] == "median_calendar_days"));
     // CSV and HTML say it is not signable; the quarterly draft does not.
     let csv = ok(dir, &["report", "--period", "2026", "--format", "csv"]);
-    assert!(csv.contains("İmzalanamaz") && csv.contains("takvim günü"), "{csv}");
+    assert!(
+        csv.contains("İmzalanamaz") && csv.contains("takvim günü"),
+        "{csv}"
+    );
     let html = ok(dir, &["report", "--period", "2026", "--format", "html"]);
     assert!(html.contains("İmzalanamaz") && !html.contains("TASLAK"));
     assert!(html.contains("2026 Muhtar Talepleri Raporu"));
@@ -620,9 +625,11 @@ fn the_period_report_covers_a_year_a_quarter_and_dates() {
     let e = fails(dir, &["report", "--period", "2015-01-01..2026-01-01"]);
     assert!(e.contains("longer than 10 years"), "{e}");
     // --quarter and --period together, or a period to sign: refused.
-    assert!(!muhtar(dir, &["report", "--quarter", "2026Q1", "--period", "2026"])
-        .status
-        .success());
+    assert!(
+        !muhtar(dir, &["report", "--quarter", "2026Q1", "--period", "2026"])
+            .status
+            .success()
+    );
     let o = muhtar(
         dir,
         &[

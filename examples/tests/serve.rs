@@ -645,14 +645,21 @@ async fn reports(srv: &Server, c: &reqwest::Client, kuz: &str, coord: &str, offi
     let (s, y) = body(get("?period=2025", coord).await.unwrap()).await;
     assert_eq!(s, 200, "{y}");
     assert_eq!(
-        (y["format"].as_str(), y["quarter"].clone(), y["period"]["label"].as_str()),
+        (
+            y["format"].as_str(),
+            y["quarter"].clone(),
+            y["period"]["label"].as_str()
+        ),
         (Some("muhtar-period-report/1"), Value::Null, Some("2025"))
     );
     assert!(y["totals"]["answered_with_calendar_days"].is_u64(), "{y}");
     assert!(y["by_channel"].as_array().unwrap().len() >= 14);
     let (_, q) = body(get("?period=2025Q4", coord).await.unwrap()).await;
     let (_, direct) = body(get("/2025Q4", coord).await.unwrap()).await;
-    assert_eq!((q["quarter"].as_str(), &q["totals"]), (Some("2025Q4"), &direct["totals"]));
+    assert_eq!(
+        (q["quarter"].as_str(), &q["totals"]),
+        (Some("2025Q4"), &direct["totals"])
+    );
     let resp = get("?period=2025-10-01..2026-03-31&format=csv", coord)
         .await
         .unwrap();

@@ -412,12 +412,21 @@ fn periods_parse_and_refuse_with_the_expected_forms() {
         ReportPeriod::Quarter("2026Q2".parse().unwrap())
     );
     assert_eq!(p(" 2026-q2 ").unwrap().to_string(), "2026Q2");
-    assert_eq!(p("2026-01-01..2026-12-31").unwrap(), ReportPeriod::Year(2026));
+    assert_eq!(
+        p("2026-01-01..2026-12-31").unwrap(),
+        ReportPeriod::Year(2026)
+    );
     let r = p("2026-01-01..2026-06-30").unwrap();
     assert_eq!(r.to_string(), "2026-01-01..2026-06-30");
     assert!(r.quarter().is_none());
-    assert_eq!(r.start(), Utc.with_ymd_and_hms(2025, 12, 31, 21, 0, 0).unwrap());
-    assert_eq!(r.end(), Utc.with_ymd_and_hms(2026, 6, 30, 21, 0, 0).unwrap());
+    assert_eq!(
+        r.start(),
+        Utc.with_ymd_and_hms(2025, 12, 31, 21, 0, 0).unwrap()
+    );
+    assert_eq!(
+        r.end(),
+        Utc.with_ymd_and_hms(2026, 6, 30, 21, 0, 0).unwrap()
+    );
     // One day.
     let d = p("2026-03-31..2026-03-31").unwrap();
     assert_eq!(d.end() - d.start(), Duration::days(1));
@@ -427,8 +436,18 @@ fn periods_parse_and_refuse_with_the_expected_forms() {
         Utc.with_ymd_and_hms(2014, 12, 31, 22, 0, 0).unwrap()
     );
     for bad in [
-        "", "26", "20260", "2026Q5", "2026-13-01..2026-12-31", "2026-01-01", "2026-01-01..",
-        "..2026-01-01", "1999", "2101", "2026-02-30..2026-03-01", "yıl",
+        "",
+        "26",
+        "20260",
+        "2026Q5",
+        "2026-13-01..2026-12-31",
+        "2026-01-01",
+        "2026-01-01..",
+        "..2026-01-01",
+        "1999",
+        "2101",
+        "2026-02-30..2026-03-01",
+        "yıl",
     ] {
         let e = p(bad).unwrap_err();
         assert!(matches!(e, ReportError::InvalidPeriod(_)), "{bad}: {e:?}");
@@ -443,7 +462,10 @@ fn periods_parse_and_refuse_with_the_expected_forms() {
     ));
     assert!(p("2016-01-01..2025-12-31").is_ok());
     let long = p("2016-01-01..2026-01-01").unwrap_err();
-    assert!(matches!(long, ReportError::PeriodTooLong { max_years: 10, .. }));
+    assert!(matches!(
+        long,
+        ReportError::PeriodTooLong { max_years: 10, .. }
+    ));
     assert!(long.to_string().contains("10 years"), "{long}");
 }
 
@@ -691,7 +713,10 @@ async fn a_known_quarter_gives_the_expected_numbers() {
         .report_period(&actor(&t, "official"), q1.into(), None)
         .await
         .unwrap();
-    assert_eq!((q.quarter, q.format.as_str()), (Some(q1), "muhtar-quarterly-report/1"));
+    assert_eq!(
+        (q.quarter, q.format.as_str()),
+        (Some(q1), "muhtar-quarterly-report/1")
+    );
     assert_eq!(q.totals, *c);
 }
 

@@ -557,7 +557,14 @@ async fn report_columns_of_old_rows_are_backfilled() {
         &store,
         &tenant("old"),
         &records,
-        &["2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025", "2025-02-15..2025-05-20"],
+        &[
+            "2024Q4",
+            "2025Q1",
+            "2025Q2",
+            "2025Q3",
+            "2025",
+            "2025-02-15..2025-05-20",
+        ],
     )
     .await;
     assert!(nonempty >= 6, "{nonempty}");

@@ -372,7 +372,12 @@ impl QuarterlyReport {
         }
         let quarter = period.quarter();
         QuarterlyReport {
-            format: if quarter.is_some() { FORMAT } else { PERIOD_FORMAT }.into(),
+            format: if quarter.is_some() {
+                FORMAT
+            } else {
+                PERIOD_FORMAT
+            }
+            .into(),
             tenant: org.tenant.id.clone(),
             tenant_name: org.tenant.name.clone(),
             quarter,
@@ -414,7 +419,10 @@ impl QuarterlyReport {
     /// The first and the last day of the period (included), local dates.
     pub fn days(&self) -> (chrono::NaiveDate, chrono::NaiveDate) {
         let last = (self.period.end - chrono::Duration::days(1)).date_naive();
-        (self.period.start.date_naive(), last.max(self.period.start.date_naive()))
+        (
+            self.period.start.date_naive(),
+            last.max(self.period.start.date_naive()),
+        )
     }
 
     /// Every breakdown with its name, in report order.

@@ -76,7 +76,10 @@ impl ReportPeriod {
         if q.days() == (first, last) {
             return Ok(ReportPeriod::Quarter(q));
         }
-        if first.ordinal() == 1 && last.year() == first.year() && last.month() == 12 && last.day() == 31
+        if first.ordinal() == 1
+            && last.year() == first.year()
+            && last.month() == 12
+            && last.day() == 31
         {
             return Ok(ReportPeriod::Year(first.year()));
         }
@@ -150,7 +153,10 @@ impl FromStr for ReportPeriod {
             return ReportPeriod::dates(day(a)?, day(b)?);
         }
         if t.contains(['Q', 'q']) {
-            return t.parse::<Quarter>().map(ReportPeriod::Quarter).map_err(|_| bad());
+            return t
+                .parse::<Quarter>()
+                .map(ReportPeriod::Quarter)
+                .map_err(|_| bad());
         }
         if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
             return ReportPeriod::year(t.parse().map_err(|_| bad())?).map_err(|_| bad());

@@ -124,7 +124,10 @@ const COLUMNS: [(&str, &str); 15] = [
     ("median_working_days", "Ortanca cevap süresi (iş günü)"),
     ("mean_working_days", "Ortalama cevap süresi (iş günü)"),
     ("on_time_percent", "Süresinde cevap oranı (%)"),
-    ("answered_with_calendar_days", "Takvim günü hesaplanan cevap"),
+    (
+        "answered_with_calendar_days",
+        "Takvim günü hesaplanan cevap",
+    ),
     ("median_calendar_days", "Ortanca cevap süresi (takvim günü)"),
     ("mean_calendar_days", "Ortalama cevap süresi (takvim günü)"),
 ];
@@ -170,7 +173,10 @@ fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Option<&SignedReport>) 
         out.push_str(&cells.join(&sep.to_string()));
         out.push_str("\r\n");
     };
-    line(vec!["Rapor".into(), format!("{} {}", r.tenant_name, r.label())]);
+    line(vec![
+        "Rapor".into(),
+        format!("{} {}", r.tenant_name, r.label()),
+    ]);
     line(vec![
         "Kapsam".into(),
         r.scope
