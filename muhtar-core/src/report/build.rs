@@ -24,7 +24,7 @@ pub const TOP_CATEGORIES: usize = 10;
 /// Field names are stable: see the [module documentation](super).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuarterlyReport {
-    /// `muhtar-quarterly-report/1` ([`PERIOD_FORMAT`] for another period).
+    /// `muhtar-quarterly-report/1` (`muhtar-period-report/1` for another period).
     pub format: String,
     /// Tenant id.
     pub tenant: TenantId,

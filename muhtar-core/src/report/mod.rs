@@ -5,14 +5,16 @@
 //! # How a report is made
 //!
 //! 1. Each request is reduced to its [`Facts`] (unit, category, channel, muhtarlık,
-//!    kind, receipt, conclusion, outcome, reason, deadline, working days to answer):
+//!    kind, receipt, conclusion, outcome, reason, deadline, working and calendar days to
+//!    answer):
 //!    [`Facts::of`]. Stores keep these facts as columns of their query table.
 //! 2. The facts of the requests that matter to a period are counted into a [`Cube`]:
 //!    one [`Tally`] for the whole scope and one per key of each [`Dimension`]. The
 //!    pure function is [`aggregate`]; stores compute the same cube with SQL
 //!    aggregation ([`crate::store::ReportStore::report_cube`]), and the conformance
 //!    suite checks that the two agree on the same data.
-//! 3. [`QuarterlyReport::build`] turns a cube into the report: names from the
+//! 3. [`QuarterlyReport::build`] ([`QuarterlyReport::build_period`] for any period)
+//!    turns a cube into the report: names from the
 //!    organisation, reason texts, medians and means, breakdown rows (with zero rows for
 //!    the neighbourhoods, categories and units of the scope that had nothing).
 //! 4. [`render`] writes it as JSON, CSV or a self-contained HTML page.
