@@ -278,9 +278,10 @@ pub fn load_sqlite(path: &std::path::Path, rows: Rows) -> rusqlite::Result<LoadR
             let mut st = tx.prepare_cached(
                 "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
                  category, channel, received_at, resolution_due, first_response_due, state, \
-                 deadlines, kind, outcome, reason, concluded_at, answer_days) \
+                 deadlines, kind, outcome, reason, concluded_at, answer_days, \
+                 answer_calendar_days) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-                 ?17, ?18, ?19)",
+                 ?17, ?18, ?19, ?20)",
             )?;
             for rec in rows.by_ref().take(CHUNK as usize) {
                 let s = &rec.state;
@@ -307,6 +308,7 @@ pub fn load_sqlite(path: &std::path::Path, rows: Rows) -> rusqlite::Result<LoadR
                     f.reason,
                     f.concluded_at.map(|t| t.timestamp_micros()),
                     f.answer_working_days,
+                    f.answer_calendar_days,
                 ])?;
             }
         }
@@ -374,7 +376,8 @@ pub async fn load_postgres(pool: &PgPool, rows: Rows) -> Result<LoadReport, sqlx
             "COPY requests (tenant, id, tracking, version, status, outcome, reason, unit, \
              muhtarlik, category, channel, received_at, first_response_at, answered_at, \
              closed_at, first_response_due, resolution_due, due_key, received_key, updated_at, \
-             state, deadlines, kind, concluded_at, answer_days) FROM STDIN (FORMAT csv)",
+             state, deadlines, kind, concluded_at, answer_days, answer_calendar_days) \
+             FROM STDIN (FORMAT csv)",
         )
         .await?;
     let mut buf = String::with_capacity(64 << 20);
@@ -422,6 +425,7 @@ pub async fn load_postgres(pool: &PgPool, rows: Rows) -> Result<LoadReport, sqlx
         csv(&mut buf, &f.kind);
         csv_opt(&mut buf, ts(f.concluded_at));
         csv_opt(&mut buf, f.answer_working_days.map(|n| n.to_string()));
+        csv_opt(&mut buf, f.answer_calendar_days.map(|n| n.to_string()));
         buf.pop();
         buf.push('\n');
         if (n as u64 + 1).is_multiple_of(CHUNK) {

@@ -1,12 +1,13 @@
 //! `muhtar report`: the quarterly report of Genelge 2015/8 (draft, sign-off, signed
-//! reports) in JSON, CSV or HTML.
+//! reports) and the same statistics for any period (`--period`, never signed) in JSON,
+//! CSV or HTML.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use muhtar_core::ids::UnitCode;
 use muhtar_core::report::render::{self, CsvOptions, Format, Separator};
-use muhtar_core::report::Quarter;
+use muhtar_core::report::{Quarter, ReportPeriod};
 
 use crate::state_cmd::{self, Global};
 
@@ -25,8 +26,12 @@ pub struct ReportArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DraftArgs {
     /// Quarter, e.g. 2026Q1 (default: the last quarter that has ended).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "period")]
     pub quarter: Option<String>,
+    /// Any period instead: a year (2026), a quarter (2026Q2) or a range of dates, both
+    /// included (2026-01-01..2026-06-30), Istanbul dates. Only quarters are signed.
+    #[arg(long)]
+    pub period: Option<String>,
     /// Narrow to this unit and the units below it.
     #[arg(long)]
     pub unit: Option<String>,
@@ -144,13 +149,16 @@ pub async fn run(g: &Global, a: &ReportArgs) -> Result<(), String> {
         None => {
             let d = &a.draft;
             let (format, csv) = output(&d.output)?;
-            let quarter = match &d.quarter {
-                Some(q) => q.parse::<Quarter>().map_err(|e| e.to_string())?,
-                None => Quarter::containing(chrono::Utc::now()).previous(),
+            let period = match (&d.period, &d.quarter) {
+                (Some(p), _) => p
+                    .parse::<ReportPeriod>()
+                    .map_err(|e| format!("--period: {e}"))?,
+                (None, Some(q)) => q.parse::<Quarter>().map_err(|e| e.to_string())?.into(),
+                (None, None) => Quarter::containing(chrono::Utc::now()).previous().into(),
             };
             let unit = unit(d.unit.as_deref())?;
             let report = mbs
-                .report(&actor, quarter, unit.as_ref())
+                .report_period(&actor, period, unit.as_ref())
                 .await
                 .map_err(|e| e.to_string())?;
             write(

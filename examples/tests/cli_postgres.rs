@@ -165,11 +165,21 @@ fn the_same_demo_gives_the_same_data_on_both_stores() {
     assert_eq!(exports[0], exports[1]);
 
     // The quarterly report is the same JSON on both stores (the generation instant aside),
-    // for the whole tenant and for a unit, in the quarter and in one carrying requests over.
+    // for the whole tenant and for a unit, in the quarter and in one carrying requests over;
+    // so are the reports of a year and of a range of dates across quarters.
     for args in [
         vec!["report", "--quarter", "2026Q1"],
         vec!["report", "--quarter", "2025Q4"],
         vec!["report", "--quarter", "2026Q1", "--unit", "veteriner-mud"],
+        vec!["report", "--period", "2026"],
+        vec!["report", "--period", "2025-11-15..2026-02-20"],
+        vec![
+            "report",
+            "--period",
+            "2026-01-01..2026-12-31",
+            "--unit",
+            "veteriner-mud",
+        ],
     ] {
         let mut reports: Vec<serde_json::Value> = [db.as_str(), sqlite]
             .iter()
@@ -183,6 +193,8 @@ fn the_same_demo_gives_the_same_data_on_both_stores() {
             "{args:?}"
         );
         assert_eq!(reports[0], reports[1], "{args:?}");
+        let t = &reports[0]["totals"];
+        assert!(t["answered_with_calendar_days"].as_u64().is_some(), "{t}");
     }
 }
 

@@ -523,6 +523,122 @@ fn the_quarterly_report_is_drafted_signed_and_frozen() {
     assert_eq!(n(&list[1]["received"]), n(&t["received"]) + 1);
 }
 
+/// `muhtar report --period`: a year, a quarter and a range of dates, with the quarterly
+/// report's definitions, a row per channel and calendar-day figures; never signable.
+#[test]
+fn the_period_report_covers_a_year_a_quarter_and_dates() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ok(dir, &["init"]);
+    ok(
+        dir,
+        &[
+            "demo",
+            "--seed",
+            "5",
+            "--requests",
+            "150",
+            "--until",
+            "2026-06-30",
+        ],
+    );
+    let n = |v: &serde_json::Value| v.as_u64().unwrap();
+    let report = |args: &[&str]| {
+        let mut r = json(&ok(dir, args));
+        r["generated_at"] = serde_json::Value::Null;
+        r
+    };
+    let q1 = report(&["report", "--quarter", "2026Q1"]);
+    let q2 = report(&["report", "--quarter", "2026Q2"]);
+    // A quarter given as a period is the quarterly report.
+    assert_eq!(report(&["report", "--period", "2026Q2"]), q2);
+    assert_eq!(
+        report(&["report", "--period", "2026-04-01..2026-06-30"]),
+        q2
+    );
+    let year = report(&["report", "--period", "2026"]);
+    assert_eq!(year["format"], "muhtar-period-report/1");
+    assert_eq!(year["quarter"], serde_json::Value::Null);
+    assert_eq!(year["period"]["label"], "2026");
+    assert_eq!(year["period"]["start"], "2026-01-01T00:00:00+03:00");
+    assert_eq!(year["period"]["end"], "2027-01-01T00:00:00+03:00");
+    let received = |r: &serde_json::Value| n(&r["totals"]["received"]);
+    assert!(received(&q1) > 0 && received(&q2) > 0);
+    assert_eq!(received(&year), received(&q1) + received(&q2));
+    assert_eq!(year["totals"]["carried_over"], q1["totals"]["carried_over"]);
+    let half = report(&["report", "--period", "2026-01-01..2026-06-30"]);
+    assert_eq!(half["period"]["label"], "2026-01-01..2026-06-30");
+    assert_eq!(half["period"]["end"], "2026-07-01T00:00:00+03:00");
+    // Nothing arrived after June: the same counts, except the deadlines that pass
+    // between the half year's end and the year's.
+    let (mut h, mut y) = (half["totals"].clone(), year["totals"].clone());
+    assert!(n(&h["overdue_at_end"]) <= n(&y["overdue_at_end"]));
+    h["overdue_at_end"] = 0.into();
+    y["overdue_at_end"] = 0.into();
+    assert_eq!(h, y);
+    // Every channel has a row; the rows add up to the totals.
+    let t = &year["totals"];
+    let channels = year["by_channel"].as_array().unwrap();
+    assert_eq!(channels.len(), muhtar_core::request::Channel::ALL.len());
+    assert_eq!(
+        channels
+            .iter()
+            .map(|x| n(&x["counts"]["received"]))
+            .sum::<u64>(),
+        received(&year)
+    );
+    assert!(channels
+        .iter()
+        .all(|x| !x["name"].as_str().unwrap().is_empty()));
+    // Calendar days beside working days; weekends count, so never fewer.
+    assert!(n(&t["answered_with_calendar_days"]) > 0, "{t}");
+    let f = |k: &str| t[k].as_f64().unwrap();
+    assert!(f("mean_calendar_days") >= f("mean_working_days"), "{t}");
+    assert!(f("median_calendar_days") >= f("median_working_days"), "{t}");
+    assert!(year["definitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["field"] == "median_calendar_days"));
+    // CSV and HTML say it is not signable; the quarterly draft does not.
+    let csv = ok(dir, &["report", "--period", "2026", "--format", "csv"]);
+    assert!(
+        csv.contains("İmzalanamaz") && csv.contains("takvim günü"),
+        "{csv}"
+    );
+    let html = ok(dir, &["report", "--period", "2026", "--format", "html"]);
+    assert!(html.contains("İmzalanamaz") && !html.contains("TASLAK"));
+    assert!(html.contains("2026 Muhtar Talepleri Raporu"));
+    let qhtml = ok(dir, &["report", "--period", "2026Q2", "--format", "html"]);
+    assert!(qhtml.contains("TASLAK") && !qhtml.contains("İmzalanamaz"));
+
+    // Bad periods: one line naming the expected forms.
+    for bad in ["26", "2026Q5", "2026-02-30..2026-03-01", "2026-01-01"] {
+        let e = fails(dir, &["report", "--period", bad]);
+        assert!(
+            e.contains("--period") && e.contains("2026-01-01..2026-06-30") && e.contains("2026Q2"),
+            "{bad}: {e}"
+        );
+    }
+    let e = fails(dir, &["report", "--period", "2026-06-30..2026-01-01"]);
+    assert!(e.contains("before the first"), "{e}");
+    let e = fails(dir, &["report", "--period", "2015-01-01..2026-01-01"]);
+    assert!(e.contains("longer than 10 years"), "{e}");
+    // --quarter and --period together, or a period to sign: refused.
+    assert!(
+        !muhtar(dir, &["report", "--quarter", "2026Q1", "--period", "2026"])
+            .status
+            .success()
+    );
+    let o = muhtar(
+        dir,
+        &[
+            "--as", "official", "report", "sign", "--period", "2026", "--note", "x",
+        ],
+    );
+    assert!(!o.status.success());
+}
+
 /// `muhtar kvkk`: an administrator exports and erases a citizen's contact data.
 #[test]
 fn kvkk_export_and_erase() {

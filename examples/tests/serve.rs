@@ -82,6 +82,7 @@ async fn scenario(db: &str) {
         "/requests/{tracking}",
         "/requests/{tracking}/{action}",
         "/units/{unit}/queue",
+        "/reports",
     ] {
         assert!(doc["paths"][p].is_object(), "openapi lacks {p}");
     }
@@ -639,6 +640,53 @@ async fn reports(srv: &Server, c: &reqwest::Client, kuz: &str, coord: &str, offi
     )
     .await;
     assert_eq!(s, 404);
+
+    // Any period: `GET /reports?period=`; a quarter as a period is the quarterly report.
+    let (s, y) = body(get("?period=2025", coord).await.unwrap()).await;
+    assert_eq!(s, 200, "{y}");
+    assert_eq!(
+        (
+            y["format"].as_str(),
+            y["quarter"].clone(),
+            y["period"]["label"].as_str()
+        ),
+        (Some("muhtar-period-report/1"), Value::Null, Some("2025"))
+    );
+    assert!(y["totals"]["answered_with_calendar_days"].is_u64(), "{y}");
+    assert!(y["by_channel"].as_array().unwrap().len() >= 14);
+    let (_, q) = body(get("?period=2025Q4", coord).await.unwrap()).await;
+    let (_, direct) = body(get("/2025Q4", coord).await.unwrap()).await;
+    assert_eq!(
+        (q["quarter"].as_str(), &q["totals"]),
+        (Some("2025Q4"), &direct["totals"])
+    );
+    let resp = get("?period=2025-10-01..2026-03-31&format=csv", coord)
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().contains("İmzalanamaz"));
+    for bad in [
+        "",
+        "?period=26",
+        "?period=2026-06-30..2026-01-01",
+        "?period=2010-01-01..2026-01-01",
+    ] {
+        let (s, e) = body(get(bad, coord).await.unwrap()).await;
+        assert_eq!(
+            (s.as_u16(), e["error"]["field"].as_str()),
+            (422, Some("period")),
+            "{bad}: {e}"
+        );
+        let m = e["error"]["message"].as_str().unwrap();
+        assert!(m.contains("period") && m.contains("2026"), "{bad}: {m}");
+    }
+    let (_, e) = body(get("?period=26", coord).await.unwrap()).await;
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("2026-01-01..2026-06-30"));
+    let (s, _) = body(get("?period=2025", kuz).await.unwrap()).await;
+    assert_eq!(s, 403);
 }
 
 /// The Open311 round trip and its errors, in JSON and XML.

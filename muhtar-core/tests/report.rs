@@ -8,7 +8,7 @@ use muhtar_core::prelude::*;
 use muhtar_core::reason::ReasonCode;
 use muhtar_core::report::{
     aggregate, render, Class, Cube, CubeQuery, Dimension, Facts, Quarter, QuarterlyReport,
-    ReportError, Tally,
+    ReportError, ReportPeriod, Tally,
 };
 use muhtar_core::store::{OutboxStore, ReportStore};
 use muhtar_core::testkit::{fixtures, MemoryStore};
@@ -20,19 +20,25 @@ fn base() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap()
 }
 
+fn facts() -> impl Strategy<Value = Facts> {
+    facts_in(200, 120)
+}
+
 prop_compose! {
-    fn facts()(
+    /// Facts received within `span` days of [`base`], concluded within `lag` days.
+    fn facts_in(span: i64, lag: i64)(
         unit in 0..UNITS.len(),
         cat in 0..4usize,
         chan in 0..3usize,
         hood in 0..3usize,
         kind in 0..3usize,
-        received in 0i64..200 * 24 * 60,
-        concluded in proptest::option::of(0i64..120 * 24 * 60),
+        received in 0i64..span * 24 * 60,
+        concluded in proptest::option::of(0i64..lag * 24 * 60),
         outcome in any::<bool>(),
         reason in 0..4usize,
         due in proptest::option::of(-10i64..40 * 24 * 60),
         days in proptest::option::of(0u32..40),
+        cdays in proptest::option::of(0u32..60),
     ) -> Facts {
         let received_at = base() + Duration::minutes(received);
         let concluded_at = concluded.map(|c| received_at + Duration::minutes(c));
@@ -50,6 +56,7 @@ prop_compose! {
                 .then(|| ["no-budget", "other", "withdrawn", ""][reason].to_owned()),
             resolution_due: due.map(|d| received_at + Duration::minutes(d)),
             answer_working_days: if outcome.is_some() { days } else { None },
+            answer_calendar_days: if outcome.is_some() { cdays } else { None },
         }
     }
 }
@@ -91,6 +98,28 @@ fn le(a: &Tally, b: &Tally) -> bool {
         && a.answer_days
             .iter()
             .all(|(k, v)| *v <= b.answer_days.get(k).copied().unwrap_or(0))
+        && a.answer_calendar_days
+            .iter()
+            .all(|(k, v)| *v <= b.answer_calendar_days.get(k).copied().unwrap_or(0))
+}
+
+/// The received counts of every key of every dimension.
+fn received_by_key(c: &Cube) -> BTreeMap<(Dimension, String), u64> {
+    let mut m = BTreeMap::new();
+    for (d, keys) in &c.by {
+        for (k, t) in keys {
+            if t.received > 0 {
+                m.insert((*d, k.clone()), t.received);
+            }
+        }
+    }
+    m
+}
+
+fn add_received(into: &mut BTreeMap<(Dimension, String), u64>, c: &Cube) {
+    for (k, v) in received_by_key(c) {
+        *into.entry(k).or_default() += v;
+    }
 }
 
 proptest! {
@@ -178,13 +207,14 @@ proptest! {
     fn classes_survive_the_store_row_shape(f in facts(), q in quarters()) {
         if let Some(c) = Class::of(&f, &q.window()) {
             let back = match &c {
-                Class::CarriedOver => Class::from_group(false, None, None, false, None),
-                Class::Received { outcome, reason, late, days } => Class::from_group(
+                Class::CarriedOver => Class::from_group(false, None, None, false, None, None),
+                Class::Received { outcome, reason, late, days, calendar_days } => Class::from_group(
                     true,
                     outcome.map(|o| if o == Outcome::Positive { "positive" } else { "negative" }),
                     reason.clone(),
                     *late,
                     days.map(i64::from),
+                    calendar_days.map(i64::from),
                 ),
             };
             prop_assert_eq!(back.unwrap(), c);
@@ -205,6 +235,107 @@ proptest! {
         let mean = s.iter().map(|v| f64::from(*v)).sum::<f64>() / n as f64;
         prop_assert_eq!(t.median_working_days(), Some((median * 100.0).round() / 100.0));
         prop_assert_eq!(t.mean_working_days(), Some((mean * 100.0).round() / 100.0));
+        // The same for calendar days.
+        let mut c = Tally::default();
+        for v in &values {
+            *c.answer_calendar_days.entry(*v).or_default() += 1;
+        }
+        prop_assert_eq!(c.median_calendar_days(), Some((median * 100.0).round() / 100.0));
+        prop_assert_eq!(c.mean_calendar_days(), Some((mean * 100.0).round() / 100.0));
+        prop_assert_eq!(c.answered_with_calendar_days(), n as u64);
+        prop_assert_eq!(c.median_working_days(), None);
+    }
+
+    /// A year against its four quarters. Additive: `received`, in total and for every key
+    /// of every breakdown (channels included). Not additive: the year's `carried_over` is
+    /// its first quarter's; `positive`, `negative`, `answered_on_time + answered_late` and
+    /// the answers with working or calendar days are at least the quarters' sum (an answer
+    /// in a later quarter of the year counts for the year and for no quarter); `open_at_end`
+    /// is at most the quarters' sum (a request open at the year's end was open at the end
+    /// of the quarter it arrived in, and some open at a quarter's end are answered later).
+    #[test]
+    fn a_year_against_its_quarters(
+        fs in proptest::collection::vec(facts_in(420, 300), 0..150),
+    ) {
+        let year: ReportPeriod = "2026".parse().unwrap();
+        let cube = |w| aggregate(&fs, &CubeQuery { window: w, units: None });
+        let y = cube(year.window());
+        let q1 = Quarter::new(2026, 1).unwrap();
+        let qs: Vec<Cube> = [q1, q1.next(), q1.next().next(), q1.next().next().next()]
+            .into_iter()
+            .map(|q| cube(q.window()))
+            .collect();
+        let sum = |f: fn(&Tally) -> u64| qs.iter().map(|c| f(&c.total)).sum::<u64>();
+        prop_assert_eq!(y.total.received, sum(|t| t.received));
+        let mut by_key = BTreeMap::new();
+        for q in &qs {
+            add_received(&mut by_key, q);
+        }
+        prop_assert_eq!(received_by_key(&y), by_key);
+        prop_assert_eq!(y.total.carried_over, qs[0].total.carried_over);
+        prop_assert!(y.total.positive >= sum(|t| t.positive));
+        prop_assert!(y.total.negative >= sum(|t| t.negative));
+        prop_assert!(
+            y.total.answered_on_time + y.total.answered_late
+                >= sum(|t| t.answered_on_time + t.answered_late)
+        );
+        prop_assert!(y.total.answered_with_days() >= sum(Tally::answered_with_days));
+        prop_assert!(
+            y.total.answered_with_calendar_days() >= sum(Tally::answered_with_calendar_days)
+        );
+        prop_assert!(y.total.open_at_end <= sum(|t| t.open_at_end));
+        // The year's received are exactly the requests received in it.
+        let (s, e) = (year.start(), year.end());
+        let n = fs.iter().filter(|f| f.received_at >= s && f.received_at < e).count();
+        prop_assert_eq!(y.total.received, n as u64);
+    }
+
+    /// Any range of dates split at any day: `received` adds up (total and every key),
+    /// the whole's carried over are the first part's, and the whole keeps the identities
+    /// of the definitions.
+    #[test]
+    fn a_range_split_anywhere_adds_up(
+        fs in proptest::collection::vec(facts_in(420, 300), 0..150),
+        first in 0i64..300,
+        len in 1i64..200,
+        cut in 0i64..200,
+    ) {
+        let day0 = chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
+        let a = day0 + Duration::days(first);
+        let z = a + Duration::days(len);
+        let m = a + Duration::days(cut % len);
+        let whole = ReportPeriod::dates(a, z).unwrap();
+        let left = ReportPeriod::dates(a, m).unwrap();
+        let right = ReportPeriod::dates(m.succ_opt().unwrap(), z).unwrap();
+        prop_assert_eq!(whole.window().start, left.window().start);
+        prop_assert_eq!(left.window().end, right.window().start);
+        prop_assert_eq!(whole.window().end, right.window().end);
+        let cube = |p: ReportPeriod| aggregate(&fs, &CubeQuery { window: p.window(), units: None });
+        let (w, l, r) = (cube(whole), cube(left), cube(right));
+        prop_assert_eq!(w.total.received, l.total.received + r.total.received);
+        let mut by_key = received_by_key(&l);
+        add_received(&mut by_key, &r);
+        prop_assert_eq!(received_by_key(&w), by_key);
+        prop_assert_eq!(w.total.carried_over, l.total.carried_over);
+        let t = &w.total;
+        prop_assert_eq!(t.positive + t.negative + t.open_at_end, t.received);
+        prop_assert_eq!(t.answered_on_time + t.answered_late, t.positive + t.negative);
+    }
+
+    /// Every period prints as it parses; a range that is a quarter or a year becomes one.
+    #[test]
+    fn periods_print_as_they_parse(first in 0i64..20_000, len in 0i64..3650) {
+        let a = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + Duration::days(first);
+        let z = a + Duration::days(len);
+        if let Ok(p) = ReportPeriod::dates(a, z) {
+            let back: ReportPeriod = p.to_string().parse().unwrap();
+            prop_assert_eq!(back, p);
+            prop_assert_eq!(p.days(), (a, z));
+            prop_assert!(p.start() < p.end());
+            if let Some(q) = p.quarter() {
+                prop_assert_eq!(q.window(), p.window());
+            }
+        }
     }
 
     /// The built report's rows sum to its totals in every breakdown; the top categories are
@@ -270,6 +401,104 @@ fn quarters_parse_and_bound_in_istanbul_time() {
             "{bad}"
         );
     }
+}
+
+#[test]
+fn periods_parse_and_refuse_with_the_expected_forms() {
+    let p = |s: &str| s.parse::<ReportPeriod>();
+    assert_eq!(p("2026").unwrap(), ReportPeriod::Year(2026));
+    assert_eq!(
+        p("2026Q2").unwrap(),
+        ReportPeriod::Quarter("2026Q2".parse().unwrap())
+    );
+    assert_eq!(p(" 2026-q2 ").unwrap().to_string(), "2026Q2");
+    assert_eq!(
+        p("2026-01-01..2026-12-31").unwrap(),
+        ReportPeriod::Year(2026)
+    );
+    let r = p("2026-01-01..2026-06-30").unwrap();
+    assert_eq!(r.to_string(), "2026-01-01..2026-06-30");
+    assert!(r.quarter().is_none());
+    assert_eq!(
+        r.start(),
+        Utc.with_ymd_and_hms(2025, 12, 31, 21, 0, 0).unwrap()
+    );
+    assert_eq!(
+        r.end(),
+        Utc.with_ymd_and_hms(2026, 6, 30, 21, 0, 0).unwrap()
+    );
+    // One day.
+    let d = p("2026-03-31..2026-03-31").unwrap();
+    assert_eq!(d.end() - d.start(), Duration::days(1));
+    // Before 2016 a year began at 22:00 UTC (EET).
+    assert_eq!(
+        p("2015").unwrap().start(),
+        Utc.with_ymd_and_hms(2014, 12, 31, 22, 0, 0).unwrap()
+    );
+    for bad in [
+        "",
+        "26",
+        "20260",
+        "2026Q5",
+        "2026-13-01..2026-12-31",
+        "2026-01-01",
+        "2026-01-01..",
+        "..2026-01-01",
+        "1999",
+        "2101",
+        "2026-02-30..2026-03-01",
+        "yıl",
+    ] {
+        let e = p(bad).unwrap_err();
+        assert!(matches!(e, ReportError::InvalidPeriod(_)), "{bad}: {e:?}");
+        let msg = e.to_string();
+        for form in ["2026", "2026Q2", "2026-01-01..2026-06-30"] {
+            assert!(msg.contains(form), "{bad}: {msg}");
+        }
+    }
+    assert!(matches!(
+        p("2026-06-30..2026-01-01"),
+        Err(ReportError::PeriodEndsBeforeStart { .. })
+    ));
+    assert!(p("2016-01-01..2025-12-31").is_ok());
+    let long = p("2016-01-01..2026-01-01").unwrap_err();
+    assert!(matches!(
+        long,
+        ReportError::PeriodTooLong { max_years: 10, .. }
+    ));
+    assert!(long.to_string().contains("10 years"), "{long}");
+}
+
+/// A report signed before the period label and the calendar-day figures existed reads
+/// back to the same canonical JSON, so its content hash still verifies.
+#[test]
+fn reports_signed_before_the_calendar_days_keep_their_hash() {
+    let org = fixtures::organisation("old");
+    let q: Quarter = "2025Q2".parse().unwrap();
+    let mut cube = Cube::default();
+    cube.total.received = 3;
+    cube.total.positive = 2;
+    cube.total.open_at_end = 1;
+    cube.total.answered_on_time = 2;
+    cube.total.answer_days.insert(2, 2);
+    cube.total.answer_calendar_days.insert(4, 2);
+    let r = QuarterlyReport::build(&cube, &org, q, None, q.end());
+    let new = serde_json::to_string(&r).unwrap();
+    assert!(new.contains(r#""median_calendar_days":4.0"#), "{new}");
+    // The same report as the earlier build wrote it: without those fields.
+    let mut old = new.replace(r#","label":"2025Q2""#, "");
+    while let Some(i) = old.find(r#","answered_with_calendar_days":"#) {
+        let end = i + old[i..].find('}').unwrap();
+        old.replace_range(i..end, "");
+    }
+    assert!(!old.contains("answered_with_calendar_days") && !old.contains("\"label\""));
+    let back: QuarterlyReport = serde_json::from_str(&old).unwrap();
+    assert_eq!(back.totals.calendar_days, None);
+    assert_eq!(back.period.label, None);
+    assert_eq!(back.label(), "2025Q2");
+    assert_eq!(serde_json::to_string(&back).unwrap(), old);
+    // Rendering it still works, without calendar figures.
+    assert!(render::html(&back).contains("2025Q2"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -384,6 +613,13 @@ async fn a_known_quarter_gives_the_expected_numbers() {
     assert_eq!(c.answered_with_days, 2);
     assert_eq!(c.median_working_days, Some(3.0));
     assert_eq!(c.mean_working_days, Some(3.0));
+    // Calendar days: Monday → Wednesday 2, Monday → Friday 4.
+    let cal = c.calendar_days.as_ref().unwrap();
+    assert_eq!(cal.answered_with_calendar_days, 2);
+    assert_eq!(
+        (cal.median_calendar_days, cal.mean_calendar_days),
+        (Some(3.0), Some(3.0))
+    );
     let reasons: Vec<(&str, u64)> = c
         .not_fulfilled
         .iter()
@@ -436,6 +672,52 @@ async fn a_known_quarter_gives_the_expected_numbers() {
         html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
     );
     assert!(!html.contains("<script") && !html.contains("<link") && !html.contains("src="));
+    assert!(!html.contains(render::NOT_SIGNABLE));
+    // Every channel has a row; the one used carries the counts.
+    assert_eq!(r.by_channel.len(), Channel::ALL.len());
+    assert_eq!(
+        r.by_channel.iter().map(|x| x.counts.received).sum::<u64>(),
+        4
+    );
+
+    // The year 2026: the same requests (all of them in Q1), a period report.
+    let year = mbs
+        .report_period(&actor(&t, "official"), "2026".parse().unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(year.totals, *c);
+    assert_eq!(year.quarter, None);
+    assert_eq!(year.format, "muhtar-period-report/1");
+    assert_eq!(year.period.label.as_deref(), Some("2026"));
+    assert_eq!(year.period.start.to_rfc3339(), "2026-01-01T00:00:00+03:00");
+    assert_eq!(year.period.end.to_rfc3339(), "2027-01-01T00:00:00+03:00");
+    assert!(render::html(&year).contains(render::NOT_SIGNABLE));
+    assert!(!render::html(&year).contains("TASLAK"));
+    let csv = render::csv(&year, Default::default());
+    assert!(csv.contains(render::NOT_SIGNABLE), "{csv}");
+    assert!(csv.contains("Ortanca cevap süresi (takvim günü)"), "{csv}");
+    // A range from the second week: the Monday requests and the 2025Q4 one are carried
+    // over into it.
+    let later = mbs
+        .report_period(
+            &actor(&t, "official"),
+            "2026-01-06..2026-02-28".parse().unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(later.totals.received, 0);
+    assert_eq!(later.totals.carried_over, 5);
+    // The quarter as a period is the quarterly report.
+    let q = mbs
+        .report_period(&actor(&t, "official"), q1.into(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (q.quarter, q.format.as_str()),
+        (Some(q1), "muhtar-quarterly-report/1")
+    );
+    assert_eq!(q.totals, *c);
 }
 
 /// Only the responsible official signs, only ended quarters, with a note; the signed

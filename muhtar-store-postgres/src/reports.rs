@@ -1,5 +1,5 @@
-//! Quarterly reports: the cube with `GROUPING SETS` over index-only scans, in three
-//! concurrent pieces, and signed reports.
+//! Reports of a quarter or any period: the cube with `GROUPING SETS` over index-only
+//! scans, in three concurrent pieces, and signed reports.
 
 use muhtar_core::ids::TenantId;
 use muhtar_core::report::{Class, Cube, CubeQuery, Dimension, SignedReport};
@@ -19,9 +19,10 @@ const DIMENSIONS: [Dimension; 5] = [
 ];
 
 /// The columns a report reads: all of them are in the covering indexes of migration
-/// `0005_report_covering`, so the pieces below are index-only scans.
+/// `0006_p16report_calendar_days` (those of `0005_report_covering` plus calendar days),
+/// so the pieces below are index-only scans.
 const FACT_COLUMNS: &str = "unit, category, channel, muhtarlik, kind, received_at, \
-     concluded_at, outcome, reason, resolution_due, answer_days";
+     concluded_at, outcome, reason, resolution_due, answer_days, answer_calendar_days";
 
 /// The unit filter every piece carries (`$4`: the unit codes, or NULL for all).
 const UNIT_FILTER: &str = "($4::text[] IS NULL OR unit = ANY($4))";
@@ -64,20 +65,21 @@ fn cube_sql(piece: Piece) -> String {
                 WHEN concluded_at < $3
                      THEN resolution_due IS NOT NULL AND concluded_at > resolution_due
                 ELSE resolution_due IS NOT NULL AND resolution_due < $3 END AS late,
-           CASE WHEN received_at >= $2 AND concluded_at < $3 THEN answer_days END AS days
+           CASE WHEN received_at >= $2 AND concluded_at < $3 THEN answer_days END AS days,
+           CASE WHEN received_at >= $2 AND concluded_at < $3 THEN answer_calendar_days END AS cdays
     FROM ({relevant}) AS relevant
 )
 SELECT CASE WHEN GROUPING(ku) = 0 THEN 0 WHEN GROUPING(kc) = 0 THEN 1
             WHEN GROUPING(kh) = 0 THEN 2 WHEN GROUPING(km) = 0 THEN 3 ELSE 4 END AS dim,
        COALESCE(ku, kc, kh, km, kk) AS k,
-       cohort, done, why, late, days, COUNT(*) AS n
+       cohort, done, why, late, days, cdays, COUNT(*) AS n
 FROM r
 GROUP BY GROUPING SETS (
-    (ku, cohort, done, why, late, days),
-    (kc, cohort, done, why, late, days),
-    (kh, cohort, done, why, late, days),
-    (km, cohort, done, why, late, days),
-    (kk, cohort, done, why, late, days)
+    (ku, cohort, done, why, late, days, cdays),
+    (kc, cohort, done, why, late, days, cdays),
+    (kh, cohort, done, why, late, days, cdays),
+    (km, cohort, done, why, late, days, cdays),
+    (kk, cohort, done, why, late, days, cdays)
 )"
     )
 }
@@ -172,13 +174,21 @@ impl ReportStore for PgStore {
             let why: Option<String> = r.try_get("why").map_err(map)?;
             let late: bool = r.try_get("late").map_err(map)?;
             let days: Option<i32> = r.try_get("days").map_err(map)?;
+            let cdays: Option<i32> = r.try_get("cdays").map_err(map)?;
             let n: i64 = r.try_get("n").map_err(map)?;
             let d = usize::try_from(dim)
                 .ok()
                 .and_then(|i| DIMENSIONS.get(i))
                 .ok_or_else(|| StoreError::Invalid(format!("report grouping {dim}")))?;
-            let class = Class::from_group(cohort, done.as_deref(), why, late, days.map(i64::from))
-                .map_err(|e| StoreError::Invalid(format!("report row: {e}")))?;
+            let class = Class::from_group(
+                cohort,
+                done.as_deref(),
+                why,
+                late,
+                days.map(i64::from),
+                cdays.map(i64::from),
+            )
+            .map_err(|e| StoreError::Invalid(format!("report row: {e}")))?;
             cube.add_group(*d, key, &class, u64::try_from(n).unwrap_or(0));
         }
         cube.total_from(Dimension::Kind);

@@ -72,6 +72,7 @@ struct Columns {
     kind: String,
     concluded_at: Option<DateTime<Utc>>,
     answer_days: Option<i32>,
+    answer_calendar_days: Option<i32>,
 }
 
 impl Columns {
@@ -88,6 +89,10 @@ impl Columns {
                 .answer_working_days
                 .map(|d| to_i32(d, "working days"))
                 .transpose()?,
+            answer_calendar_days: facts
+                .answer_calendar_days
+                .map(|d| to_i32(d, "calendar days"))
+                .transpose()?,
             unit: s.unit.as_ref().map(|u| u.as_str().to_owned()),
             channel: serde_name(&s.content.channel)?,
             state: to_json(s, "request state")?,
@@ -96,7 +101,7 @@ impl Columns {
     }
 }
 
-/// Binds the state columns, `status` to `answer_days` (`$5` to `$25`), in the order both
+/// Binds the state columns, `status` to `answer_calendar_days` (`$5` to `$26`), in the order both
 /// the INSERT and the UPDATE of a commit list them.
 trait BindColumns<'q> {
     fn bind_columns(self, cols: &'q Columns, r: &'q RequestRecord) -> Self;
@@ -126,6 +131,7 @@ impl<'q> BindColumns<'q> for sqlx::query::Query<'q, Postgres, sqlx::postgres::Pg
             .bind(&cols.kind)
             .bind(cols.concluded_at)
             .bind(cols.answer_days)
+            .bind(cols.answer_calendar_days)
     }
 }
 
@@ -206,9 +212,9 @@ impl PgStore {
                      unit, muhtarlik, category, channel, received_at, first_response_at,
                      answered_at, closed_at, first_response_due, resolution_due, due_key,
                      received_key, updated_at, state, deadlines, kind, concluded_at,
-                     answer_days)
+                     answer_days, answer_calendar_days)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                     $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
+                     $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
             )
             .bind(tenant)
             .bind(id)
@@ -225,7 +231,8 @@ impl PgStore {
                      received_at = $12, first_response_at = $13, answered_at = $14,
                      closed_at = $15, first_response_due = $16, resolution_due = $17,
                      due_key = $18, received_key = $19, updated_at = $20, state = $21,
-                     deadlines = $22, kind = $23, concluded_at = $24, answer_days = $25
+                     deadlines = $22, kind = $23, concluded_at = $24, answer_days = $25,
+                     answer_calendar_days = $26
                  WHERE tenant = $1 AND id = $2 AND version = $3",
             )
             .bind(tenant)

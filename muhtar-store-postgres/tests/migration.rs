@@ -115,6 +115,7 @@ struct ReportColumns {
     reason: Option<String>,
     concluded_at: Option<DateTime<Utc>>,
     answer_days: Option<u32>,
+    answer_calendar_days: Option<u32>,
 }
 
 impl ReportColumns {
@@ -125,13 +126,14 @@ impl ReportColumns {
             reason: f.reason.clone(),
             concluded_at: f.concluded_at,
             answer_days: f.answer_working_days,
+            answer_calendar_days: f.answer_calendar_days,
         }
     }
 }
 
 async fn report_columns(pool: &PgPool, t: &TenantId, id: Uuid) -> ReportColumns {
     let row = sqlx::query(
-        "SELECT kind, outcome, reason, concluded_at, answer_days FROM requests
+        "SELECT kind, outcome, reason, concluded_at, answer_days, answer_calendar_days FROM requests
          WHERE tenant = $1 AND id = $2",
     )
     .bind(t.as_str())
@@ -152,12 +154,16 @@ async fn report_columns(pool: &PgPool, t: &TenantId, id: Uuid) -> ReportColumns 
         answer_days: row
             .get::<Option<i32>, _>("answer_days")
             .map(|d| u32::try_from(d).unwrap()),
+        answer_calendar_days: row
+            .get::<Option<i32>, _>("answer_calendar_days")
+            .map(|d| u32::try_from(d).unwrap()),
     }
 }
 
-/// Migration 0002 fills the report columns of the rows written before it from the
-/// columns and JSON state 0001 kept: each row's columns equal `report::Facts::of` of
-/// its record, and the store's report cube equals the pure aggregation. The data is
+/// Migrations 0002 and 0006 fill the report columns of the rows written before them from
+/// the columns and JSON state 0001 kept: each row's columns equal `report::Facts::of` of
+/// its record (calendar days to answer included), and the store's report cube equals the
+/// pure aggregation, for quarters, a year and a range of dates. The data is
 /// the conformance suite's report data set (every kind of ending, instants below the
 /// microsecond), each request written whole the way 0001 stored it. Working days are
 /// not known for old answers (builds before 0002 did not record them).
@@ -215,7 +221,14 @@ async fn report_columns_of_old_rows_are_backfilled() {
         &store,
         &t,
         &records,
-        &["2024Q4", "2025Q1", "2025Q2", "2025Q3"],
+        &[
+            "2024Q4",
+            "2025Q1",
+            "2025Q2",
+            "2025Q3",
+            "2025",
+            "2025-02-15..2025-05-20",
+        ],
     )
     .await;
     assert!(nonempty >= 6, "{nonempty}");

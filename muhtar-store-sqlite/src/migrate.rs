@@ -76,6 +76,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0005_queue_index.sql",
         sql: include_str!("../migrations/0005_queue_index.sql"),
     },
+    Migration {
+        version: 6,
+        name: "p16report_calendar_days",
+        file: "0006_p16report_calendar_days.sql",
+        sql: include_str!("../migrations/0006_p16report_calendar_days.sql"),
+    },
 ];
 
 /// The schema version this build needs.

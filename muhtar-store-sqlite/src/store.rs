@@ -202,6 +202,7 @@ struct EncodedRequest {
     reason: Option<String>,
     concluded_at: Option<i64>,
     answer_days: Option<u32>,
+    answer_calendar_days: Option<u32>,
 }
 
 fn encode_request(rec: &RequestRecord) -> Result<EncodedRequest, StoreError> {
@@ -213,6 +214,7 @@ fn encode_request(rec: &RequestRecord) -> Result<EncodedRequest, StoreError> {
         reason: facts.reason,
         concluded_at: facts.concluded_at.map(micros),
         answer_days: facts.answer_working_days,
+        answer_calendar_days: facts.answer_calendar_days,
         tenant: s.tenant.as_str().to_owned(),
         id: id_text(s.id),
         tracking: s.tracking.to_string(),
@@ -353,8 +355,8 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
          category, channel, received_at, resolution_due, first_response_due, state, deadlines, \
-         kind, outcome, reason, concluded_at, answer_days) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
+         kind, outcome, reason, concluded_at, answer_days, answer_calendar_days) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) \
          ON CONFLICT (tenant, id) DO UPDATE SET \
          tracking = excluded.tracking, version = excluded.version, status = excluded.status, \
          unit = excluded.unit, muhtarlik = excluded.muhtarlik, category = excluded.category, \
@@ -363,7 +365,8 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
          first_response_due = excluded.first_response_due, \
          state = excluded.state, deadlines = excluded.deadlines, kind = excluded.kind, \
          outcome = excluded.outcome, reason = excluded.reason, \
-         concluded_at = excluded.concluded_at, answer_days = excluded.answer_days",
+         concluded_at = excluded.concluded_at, answer_days = excluded.answer_days, \
+         answer_calendar_days = excluded.answer_calendar_days",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -385,7 +388,8 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
             req.outcome,
             req.reason,
             req.concluded_at,
-            req.answer_days
+            req.answer_days,
+            req.answer_calendar_days
         ])
     })
     .map_err(|e| match store_error(e) {
@@ -1033,6 +1037,7 @@ fn cube_in(conn: &Connection, tenant: &str, q: &CubeQuery) -> Result<Cube, Store
                   WHEN concluded_at < ?3 THEN resolution_due IS NOT NULL AND concluded_at > resolution_due \
                   ELSE resolution_due IS NOT NULL AND resolution_due < ?3 END, \
              CASE WHEN received_at >= ?2 AND concluded_at < ?3 THEN answer_days END, \
+             CASE WHEN received_at >= ?2 AND concluded_at < ?3 THEN answer_calendar_days END, \
              COUNT(*) \
              FROM (SELECT * FROM requests \
                    WHERE tenant = ?1 AND received_at >= ?2 AND received_at < ?3{filter} \
@@ -1040,7 +1045,7 @@ fn cube_in(conn: &Connection, tenant: &str, q: &CubeQuery) -> Result<Cube, Store
                    SELECT * FROM requests \
                    WHERE tenant = ?1 AND received_at < ?2 \
                      AND (concluded_at IS NULL OR concluded_at >= ?2){filter}) \
-             GROUP BY 1, 2, 3, 4, 5, 6"
+             GROUP BY 1, 2, 3, 4, 5, 6, 7"
         );
         let mut st = conn.prepare_cached(&sql).map_err(store_error)?;
         let mut rows = st
@@ -1053,8 +1058,9 @@ fn cube_in(conn: &Connection, tenant: &str, q: &CubeQuery) -> Result<Cube, Store
             let why: Option<String> = r.get(3).map_err(store_error)?;
             let late: bool = r.get(4).map_err(store_error)?;
             let days: Option<i64> = r.get(5).map_err(store_error)?;
-            let n: i64 = r.get(6).map_err(store_error)?;
-            let class = Class::from_group(cohort, done.as_deref(), why, late, days)
+            let cdays: Option<i64> = r.get(6).map_err(store_error)?;
+            let n: i64 = r.get(7).map_err(store_error)?;
+            let class = Class::from_group(cohort, done.as_deref(), why, late, days, cdays)
                 .map_err(|e| StoreError::Invalid(format!("report row: {e}")))?;
             cube.add_group(dim, key, &class, u64::try_from(n).unwrap_or(0));
         }

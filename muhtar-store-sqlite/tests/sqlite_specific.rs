@@ -523,9 +523,10 @@ async fn sub_microsecond_bounds_are_exact() {
     }
 }
 
-/// Migration 0003 fills the report columns of rows written before it from their JSON
-/// state, so that the report of old data equals the pure aggregation (working days
-/// excepted, which builds before it never recorded). The data is the conformance
+/// Migrations 0003 and 0006 fill the report columns of rows written before them from
+/// their JSON state, so that the report of old data equals the pure aggregation (working
+/// days excepted, which builds before it never recorded; calendar days included), for
+/// quarters, a year and a range of dates. The data is the conformance
 /// suite's report data set, each request written whole the way 0001 stored it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_columns_of_old_rows_are_backfilled() {
@@ -556,7 +557,14 @@ async fn report_columns_of_old_rows_are_backfilled() {
         &store,
         &tenant("old"),
         &records,
-        &["2024Q4", "2025Q1", "2025Q2", "2025Q3"],
+        &[
+            "2024Q4",
+            "2025Q1",
+            "2025Q2",
+            "2025Q3",
+            "2025",
+            "2025-02-15..2025-05-20",
+        ],
     )
     .await;
     assert!(nonempty >= 6, "{nonempty}");

@@ -48,6 +48,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/units/{unit}/queue", get(queue))
         .route("/organisation", get(organisation))
         .route("/rules", get(rules))
+        .route("/reports", get(period_report))
         .route("/reports/signed", get(signed_reports))
         .route("/reports/signed/{id}", get(signed_report))
         .route("/reports/{quarter}", get(report))
@@ -1044,6 +1045,59 @@ pub async fn report(
     let unit = report_unit(p.unit.as_deref())?;
     let r = s.mbs.report(&actor, quarter(&q)?, unit.as_ref()).await?;
     rendered(&p, |f, c| muhtar_core::report::render::render(&r, f, c))
+}
+
+/// What a period report covers and how it is written.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodParams {
+    /// Required: a year (`2026`), a quarter (`2026Q2`) or a range of Istanbul dates, both
+    /// included (`2026-01-01..2026-06-30`), at most ten years.
+    pub period: Option<String>,
+    /// Narrow to this unit and the units below it.
+    pub unit: Option<String>,
+    /// `json` (default), `csv` or `html`.
+    pub format: Option<String>,
+    /// CSV separator: `comma` (default) or `semicolon` (decimal comma, Turkish spreadsheets).
+    pub csv_separator: Option<String>,
+}
+
+/// The report of any period (a year, a quarter or a range of dates) with the quarterly
+/// report's definitions, counts per channel, and working-day and calendar-day completion
+/// times. Only quarters are signed (`POST /reports/{quarter}/sign`); a report of another
+/// period says it is not signable (JSON: `quarter` is null).
+#[utoipa::path(get, path = "/reports", tag = "reports",
+    params(PeriodParams),
+    responses((status = 200, description = "The report as JSON, CSV or HTML", body = Object),
+        (status = 403, body = ErrorBody),
+        (status = 422, description = "`period` missing or malformed (expected 2026, 2026Q2 or 2026-01-01..2026-06-30), or another field invalid", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn period_report(
+    State(s): St,
+    Auth(actor): Auth,
+    Params(p): Params<PeriodParams>,
+) -> ApiResult<Response> {
+    let period = p
+        .period
+        .as_deref()
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "period",
+                "period is required: a year (2026), a quarter (2026Q2) or a range of dates \
+                 (2026-01-01..2026-06-30)",
+            )
+        })?
+        .parse::<muhtar_core::report::ReportPeriod>()
+        .map_err(|e| ApiError::invalid("period", e.to_string()))?;
+    let unit = report_unit(p.unit.as_deref())?;
+    let r = s.mbs.report_period(&actor, period, unit.as_ref()).await?;
+    let out = ReportParams {
+        unit: None,
+        format: p.format,
+        csv_separator: p.csv_separator,
+    };
+    rendered(&out, |f, c| muhtar_core::report::render::render(&r, f, c))
 }
 
 /// A sign-off.

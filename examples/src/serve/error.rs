@@ -163,6 +163,9 @@ impl From<ServiceError> for ApiError {
                 use muhtar_core::report::ReportError as R;
                 match r {
                     R::InvalidQuarter(_) => ApiError::invalid("quarter", r.to_string()),
+                    R::InvalidPeriod(_)
+                    | R::PeriodEndsBeforeStart { .. }
+                    | R::PeriodTooLong { .. } => ApiError::invalid("period", r.to_string()),
                     R::QuarterNotOver { .. } => {
                         ApiError::new(StatusCode::CONFLICT, "lifecycle", r.to_string())
                     }

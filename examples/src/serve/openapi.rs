@@ -19,7 +19,7 @@ use super::error::{ErrorBody, ErrorDetail};
     paths(
         api::submit, api::list, api::get_request, api::history, api::deadline,
         api::attachment, api::command, api::queue, api::organisation, api::rules,
-        api::report, api::sign_report, api::signed_reports, api::signed_report,
+        api::report, api::period_report, api::sign_report, api::signed_reports, api::signed_report,
     ),
     components(schemas(
         api::RequestView, api::RequestPage, api::SubmitBody, api::LocationBody,
@@ -31,7 +31,7 @@ use super::error::{ErrorBody, ErrorDetail};
     tags(
         (name = "requests", description = "Submit, read, list and act on requests"),
         (name = "configuration", description = "The tenant's organisation and rules"),
-        (name = "reports", description = "The quarterly report of Genelge 2015/8 and its sign-off"),
+        (name = "reports", description = "The quarterly report of Genelge 2015/8 and its sign-off; the same statistics for any period"),
     )
 )]
 pub struct ApiDoc;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Cube, Dimension, Quarter, Tally};
+use super::{Cube, Dimension, Quarter, ReportPeriod, Tally};
 use crate::ids::{TenantId, UnitCode};
 use crate::org::{OfficialTitle, Organisation};
 use crate::reason::ReasonCode;
@@ -13,21 +13,25 @@ use crate::reason::ReasonCode;
 /// The format tag of the JSON.
 pub const FORMAT: &str = "muhtar-quarterly-report/1";
 
+/// The format tag of the JSON of a period that is not a quarter.
+pub const PERIOD_FORMAT: &str = "muhtar-period-report/1";
+
 /// How many categories `top_categories` lists.
 pub const TOP_CATEGORIES: usize = 10;
 
-/// The quarterly report (üç aylık rapor) of one tenant, or one unit and those below it.
+/// The quarterly report (üç aylık rapor) of one tenant, or one unit and those below it;
+/// also the report of any [`ReportPeriod`] (then `quarter` is `None`: not signable).
 /// Field names are stable: see the [module documentation](super).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuarterlyReport {
-    /// `muhtar-quarterly-report/1`.
+    /// `muhtar-quarterly-report/1` (`muhtar-period-report/1` for another period).
     pub format: String,
     /// Tenant id.
     pub tenant: TenantId,
     /// Tenant name.
     pub tenant_name: String,
-    /// The quarter.
-    pub quarter: Quarter,
+    /// The quarter; `None` for a period that is not a quarter (not signable).
+    pub quarter: Option<Quarter>,
     /// Its start and end in Istanbul local time.
     pub period: Period,
     /// What it covers.
@@ -54,13 +58,17 @@ pub struct QuarterlyReport {
     pub definitions: Vec<Definition>,
 }
 
-/// A quarter's bounds in local time.
+/// A period's bounds in local time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Period {
     /// Start, included.
     pub start: DateTime<FixedOffset>,
     /// End, excluded.
     pub end: DateTime<FixedOffset>,
+    /// The period as given: `2026`, `2026Q2` or `2026-01-01..2026-06-30` (absent in
+    /// reports signed before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// What a report covers.
@@ -121,6 +129,20 @@ pub struct Counts {
     pub median_working_days: Option<f64>,
     /// Mean working days to answer.
     pub mean_working_days: Option<f64>,
+    /// The calendar-day figures (`None` only in reports signed before they existed).
+    #[serde(flatten)]
+    pub calendar_days: Option<CalendarDayFigures>,
+}
+
+/// The calendar days to answer: see the module docs' definitions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalendarDayFigures {
+    /// Answers the calendar-day figures are made of.
+    pub answered_with_calendar_days: u64,
+    /// Median calendar days to answer.
+    pub median_calendar_days: Option<f64>,
+    /// Mean calendar days to answer.
+    pub mean_calendar_days: Option<f64>,
 }
 
 /// A reason and how many negative answers gave it.
@@ -168,6 +190,11 @@ impl Counts {
             answered_with_days: t.answered_with_days(),
             median_working_days: t.median_working_days(),
             mean_working_days: t.mean_working_days(),
+            calendar_days: Some(CalendarDayFigures {
+                answered_with_calendar_days: t.answered_with_calendar_days(),
+                median_calendar_days: t.median_calendar_days(),
+                mean_calendar_days: t.mean_calendar_days(),
+            }),
         }
     }
 
@@ -228,19 +255,21 @@ fn definitions() -> Vec<Definition> {
         text: t.into(),
     };
     vec![
-        d("quarter", "Çeyrek, Türkiye saatiyle (Europe/Istanbul) ilk günün 00:00'ından sonraki çeyreğin ilk gününün 00:00'ına kadardır (2026Q1: 1 Ocak 00:00 – 1 Nisan 00:00)."),
-        d("received", "Alınma anı çeyrek içinde olan talepler. Aşağıdaki sayıların tümü (devreden hariç) bu talepler içindir."),
-        d("positive", "Çeyrek bitmeden olumlu sonuçlandırılanlar (yerine getirildi veya programa alındı)."),
-        d("negative", "Çeyrek bitmeden olumsuz sonuçlandırılanlar; muhtarın geri çektiği ve mükerrer olduğu için birleştirilen talepler dahil."),
+        d("period", "Dönem: çeyrek (2026Q1: 1 Ocak 00:00 – 1 Nisan 00:00), yıl (2026: 1 Ocak 00:00 – 1 Ocak 2027 00:00) ya da iki tarih arası, iki gün de dahil (2026-01-01..2026-06-30: 1 Ocak 00:00 – 1 Temmuz 00:00); Türkiye saatiyle (Europe/Istanbul), başlangıç dahil, bitiş hariç. Yalnızca çeyrek raporları onaylanır."),
+        d("received", "Alınma anı dönem içinde olan talepler. Aşağıdaki sayıların tümü (devreden hariç) bu talepler içindir."),
+        d("positive", "Dönem bitmeden olumlu sonuçlandırılanlar (yerine getirildi veya programa alındı)."),
+        d("negative", "Dönem bitmeden olumsuz sonuçlandırılanlar; muhtarın geri çektiği ve mükerrer olduğu için birleştirilen talepler dahil."),
         d("not_fulfilled", "Olumsuz sonuçlananların gerekçeye göre dağılımı; toplamı olumsuz sayısına eşittir."),
-        d("open_at_end", "Çeyrek sonunda sonuçlanmamış olanlar. Olumlu + olumsuz + açık = alınan."),
+        d("open_at_end", "Dönem sonunda sonuçlanmamış olanlar. Olumlu + olumsuz + açık = alınan."),
         d("answered_on_time", "Cevap süresi (son tarih) içinde sonuçlandırılanlar; son tarihi olmayanlar süresinde sayılır."),
         d("answered_late", "Son tarihten sonra sonuçlandırılanlar. Süresinde + gecikmeli = olumlu + olumsuz."),
-        d("overdue_at_end", "Çeyrek sonunda açık olup son tarihi çeyrek bitmeden geçmiş olanlar."),
-        d("carried_over", "Önceki çeyreklerde alınıp bu çeyreğin başında hâlâ sonuçlanmamış talepler."),
-        d("median_working_days", "Çeyrek bitmeden cevaplananlarda alınma gününden sonraki ilk iş gününden cevap gününe kadar geçen iş günü (aynı gün cevap: 0); talebin süre politikasının sayım biçimiyle ve cevap anındaki takvimle. Ortanca ve ortalama iki ondalıkla."),
+        d("overdue_at_end", "Dönem sonunda açık olup son tarihi dönem bitmeden geçmiş olanlar."),
+        d("carried_over", "Dönemden önce alınıp dönemin başında hâlâ sonuçlanmamış talepler."),
+        d("median_working_days", "Dönem bitmeden cevaplananlarda alınma gününden sonraki ilk iş gününden cevap gününe kadar geçen iş günü (aynı gün cevap: 0); talebin süre politikasının sayım biçimiyle ve cevap anındaki takvimle. Ortanca ve ortalama iki ondalıkla."),
+        d("median_calendar_days", "Aynı cevaplarda alınma gününden sonraki günden cevap gününe kadar geçen takvim günü, Türkiye tarihleriyle; hafta sonu ve tatiller de sayılır (aynı gün cevap: 0, ertesi gün: 1; cuma 16:00'da alınıp pazartesi 09:00'da cevaplanan: 3 takvim günü, 1 iş günü). Ortanca ve ortalama iki ondalıkla."),
+        d("by_channel", "Başvuru kanalına göre dağılım: her kanal için aynı sayılar; toplamları genel toplama eşittir."),
         d("scope", "Kapsam: kurumun tamamı ya da bir birim ve altındaki birimler; talep şu an bulunduğu birime sayılır."),
-        d("state", "Rapor her talebin güncel durumunu okur: çeyrek içinde cevaplanıp sonra yeniden açılan talep açık sayılır. İmzalanan rapor dondurulur, sonradan değişmez."),
+        d("state", "Rapor her talebin güncel durumunu okur: dönem içinde cevaplanıp sonra yeniden açılan talep açık sayılır. İmzalanan rapor dondurulur, sonradan değişmez."),
     ]
 }
 
@@ -251,6 +280,18 @@ impl QuarterlyReport {
         cube: &Cube,
         org: &Organisation,
         quarter: Quarter,
+        unit: Option<&UnitCode>,
+        generated_at: DateTime<Utc>,
+    ) -> QuarterlyReport {
+        Self::build_period(cube, org, quarter.into(), unit, generated_at)
+    }
+
+    /// Builds the report of any `period` (a quarter's is the quarterly report), as
+    /// [`QuarterlyReport::build`].
+    pub fn build_period(
+        cube: &Cube,
+        org: &Organisation,
+        period: ReportPeriod,
         unit: Option<&UnitCode>,
         generated_at: DateTime<Utc>,
     ) -> QuarterlyReport {
@@ -309,7 +350,12 @@ impl QuarterlyReport {
             .take(TOP_CATEGORIES)
             .cloned()
             .collect();
-        let mut by_channel = rows(Dimension::Channel, vec![]);
+        // Every channel has a row, the ones without requests with zeros.
+        let channels = crate::request::Channel::ALL
+            .iter()
+            .map(|c| (super::serde_name(c), String::new()))
+            .collect();
+        let mut by_channel = rows(Dimension::Channel, channels);
         for r in &mut by_channel {
             r.name = channel_name(&r.key);
         }
@@ -324,14 +370,21 @@ impl QuarterlyReport {
         for r in &mut by_kind {
             r.name = kind_name(&r.key);
         }
+        let quarter = period.quarter();
         QuarterlyReport {
-            format: FORMAT.into(),
+            format: if quarter.is_some() {
+                FORMAT
+            } else {
+                PERIOD_FORMAT
+            }
+            .into(),
             tenant: org.tenant.id.clone(),
             tenant_name: org.tenant.name.clone(),
             quarter,
             period: Period {
-                start: crate::calendar::to_istanbul(quarter.start()),
-                end: crate::calendar::to_istanbul(quarter.end()),
+                start: crate::calendar::to_istanbul(period.start()),
+                end: crate::calendar::to_istanbul(period.end()),
+                label: Some(period.to_string()),
             },
             scope: Scope {
                 unit: unit.cloned(),
@@ -352,6 +405,24 @@ impl QuarterlyReport {
             by_kind,
             definitions: definitions(),
         }
+    }
+
+    /// The period's name: its label, or the quarter of a report signed before labels.
+    pub fn label(&self) -> String {
+        match (&self.period.label, self.quarter) {
+            (Some(l), _) => l.clone(),
+            (None, Some(q)) => q.to_string(),
+            (None, None) => format!("{}..{}", self.period.start, self.period.end),
+        }
+    }
+
+    /// The first and the last day of the period (included), local dates.
+    pub fn days(&self) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        let last = (self.period.end - chrono::Duration::days(1)).date_naive();
+        (
+            self.period.start.date_naive(),
+            last.max(self.period.start.date_naive()),
+        )
     }
 
     /// Every breakdown with its name, in report order.

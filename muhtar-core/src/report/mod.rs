@@ -1,17 +1,20 @@
 //! The quarterly report of Genelge 2015/8 item 7 (üç aylık rapor), its statistics and
-//! its sign-off.
+//! its sign-off; and the same report for any period (a year or a range of dates), which
+//! is never signed.
 //!
 //! # How a report is made
 //!
 //! 1. Each request is reduced to its [`Facts`] (unit, category, channel, muhtarlık,
-//!    kind, receipt, conclusion, outcome, reason, deadline, working days to answer):
+//!    kind, receipt, conclusion, outcome, reason, deadline, working and calendar days to
+//!    answer):
 //!    [`Facts::of`]. Stores keep these facts as columns of their query table.
-//! 2. The facts of the requests that matter to a quarter are counted into a [`Cube`]:
+//! 2. The facts of the requests that matter to a period are counted into a [`Cube`]:
 //!    one [`Tally`] for the whole scope and one per key of each [`Dimension`]. The
 //!    pure function is [`aggregate`]; stores compute the same cube with SQL
 //!    aggregation ([`crate::store::ReportStore::report_cube`]), and the conformance
 //!    suite checks that the two agree on the same data.
-//! 3. [`QuarterlyReport::build`] turns a cube into the report: names from the
+//! 3. [`QuarterlyReport::build`] ([`QuarterlyReport::build_period`] for any period)
+//!    turns a cube into the report: names from the
 //!    organisation, reason texts, medians and means, breakdown rows (with zero rows for
 //!    the neighbourhoods, categories and units of the scope that had nothing).
 //! 4. [`render`] writes it as JSON, CSV or a self-contained HTML page.
@@ -26,6 +29,11 @@
 //! - **Quarter**: `2026Q1` runs from 1 January 00:00 to 1 April 00:00 Europe/Istanbul
 //!   local time (start included, end excluded); Q2 to 1 July, Q3 to 1 October, Q4 to
 //!   1 January of the next year.
+//! - **Period** ([`ReportPeriod`]): a quarter, a year (`2026`: 1 January 00:00 to
+//!   1 January 2027 00:00) or a range of local dates with both days included
+//!   (`2026-01-01..2026-06-30`: 1 January 00:00 to 1 July 00:00), at most
+//!   [`MAX_PERIOD_YEARS`] years. Every definition below reads "period" for "quarter".
+//!   Only quarters are signed; a report of another period is marked not signable.
 //! - **Received** (`received`): requests whose receipt instant lies in the quarter. The
 //!   counts `positive`, `negative`, `not_fulfilled`, `open_at_end`, `answered_on_time`,
 //!   `answered_late`, `overdue_at_end` and the working days all concern these requests.
@@ -52,6 +60,16 @@
 //!   the request's SLA counting mode with the calendar of the moment of the answer: an
 //!   answer on the day of receipt is 0, on the next working day 1. The median of an even
 //!   number of values is the mean of the two middle ones; both are rounded to two decimals.
+//! - **Calendar days to answer** (`median_calendar_days`, `mean_calendar_days`, over
+//!   `answered_with_calendar_days` requests): for the same answers, the number of
+//!   calendar days after the day of receipt up to and including the day of the answer
+//!   (Istanbul local dates; weekends and holidays count): the same day is 0, the next day
+//!   1; a request received on Friday 16:00 and answered on Monday 09:00 took 3 calendar
+//!   days and 1 working day. Whole local dates, not elapsed hours, because periods are
+//!   counted in days from the day after receipt (HMK 92) and activity reports publish
+//!   "ortalama N gün"; whole days also group in SQL. Median and mean as for working days.
+//!   Every answer has calendar days (working days are missing for answers recorded by
+//!   builds before the report columns), so `answered_with_calendar_days` can be larger.
 //! - **Scope**: the tenant, or a unit and every unit below it (a request counts for the
 //!   unit it is with now; unrouted requests count only for the whole tenant).
 //! - **Breakdowns** (`by_unit`, `by_category`, `top_categories`, `by_channel`,
@@ -67,16 +85,20 @@
 //! # JSON field names
 //!
 //! The JSON of [`QuarterlyReport`] is a stable interface (its `format` is
-//! `muhtar-quarterly-report/1`; a change of meaning gets a new number). Top level:
-//! `format`, `tenant`, `tenant_name`, `quarter`, `period` (`start`, `end`, local
-//! RFC 3339), `scope` (`unit`, `unit_name`, `units`), `generated_at`,
+//! `muhtar-quarterly-report/1`, or `muhtar-period-report/1` for a period that is not a
+//! quarter; a change of meaning gets a new number). Top level:
+//! `format`, `tenant`, `tenant_name`, `quarter` (null for a period that is not a quarter:
+//! not signable), `period` (`start`, `end`, local RFC 3339, and `label`: `2026`,
+//! `2026Q2` or `2026-01-01..2026-06-30`), `scope` (`unit`, `unit_name`, `units`), `generated_at`,
 //! `responsible_official` (`title`, `name`), `totals`, `by_unit`, `by_category`,
 //! `top_categories`, `by_channel`, `by_muhtarlik`, `by_kind`, `definitions`. Each
 //! breakdown is a list of rows `{key, name, counts}`; `counts` (and `totals`) have
 //! `received`, `positive`, `negative`, `not_fulfilled` (list of `{code, text, count}`),
 //! `open_at_end`, `answered_on_time`, `answered_late`, `overdue_at_end`, `carried_over`,
 //! `answered_with_days`, `median_working_days`, `mean_working_days` (null when there is
-//! no answer).
+//! no answer), `answered_with_calendar_days`, `median_calendar_days`,
+//! `mean_calendar_days` (the same; absent only in reports signed before they existed,
+//! whose content hash must not change, like `period.label`).
 //!
 //! ```
 //! use muhtar_core::report::Quarter;
@@ -88,6 +110,7 @@
 //! ```
 
 mod build;
+mod period;
 pub mod render;
 mod signoff;
 
@@ -102,7 +125,10 @@ use crate::ids::UnitCode;
 use crate::request::Outcome;
 use crate::store::RequestRecord;
 
-pub use build::{Counts, OfficialRef, Period, QuarterlyReport, ReasonCount, Row, Scope};
+pub use build::{
+    CalendarDayFigures, Counts, OfficialRef, Period, QuarterlyReport, ReasonCount, Row, Scope,
+};
+pub use period::{ReportPeriod, MAX_PERIOD_YEARS};
 pub use signoff::{content_hash, SignedReport};
 
 /// What went wrong with a report.
@@ -112,6 +138,27 @@ pub enum ReportError {
     /// A quarter could not be read, e.g. `2026Q5`.
     #[error("invalid quarter {0:?}: expected YEARQn, e.g. 2026Q1, with n from 1 to 4 and a year from 2000 to 2100")]
     InvalidQuarter(String),
+    /// A period could not be read, e.g. `2026-13-01..2026-14-01`.
+    #[error("invalid period {0:?}: expected a year (2026), a quarter (2026Q2) or a range of dates (2026-01-01..2026-06-30), with years from 2000 to 2100")]
+    InvalidPeriod(String),
+    /// A range of dates whose last day is before its first.
+    #[error("invalid period {first}..{last}: the last day is before the first")]
+    PeriodEndsBeforeStart {
+        /// First day.
+        first: NaiveDate,
+        /// Last day.
+        last: NaiveDate,
+    },
+    /// A range of dates longer than the longest period a report covers.
+    #[error("invalid period {first}..{last}: longer than {max_years} years")]
+    PeriodTooLong {
+        /// First day.
+        first: NaiveDate,
+        /// Last day.
+        last: NaiveDate,
+        /// The limit.
+        max_years: i32,
+    },
     /// Only quarters that have ended can be signed off.
     #[error("quarter {quarter} has not ended yet (it ends {end}); only an ended quarter can be signed off")]
     QuarterNotOver {
@@ -232,7 +279,7 @@ impl Quarter {
     }
 }
 
-fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
     let local = d.and_hms_opt(0, 0, 0).expect("midnight exists");
     // Istanbul has never skipped or repeated midnight on the first of a quarter's month
     // (its changes were at 03:00/04:00); the fixed +03:00 is the fallback all the same.
@@ -277,7 +324,7 @@ impl<'de> Deserialize<'de> for Quarter {
     }
 }
 
-/// A half-open span of time `[start, end)`: a quarter's.
+/// A half-open span of time `[start, end)`: a quarter's or any [`ReportPeriod`]'s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
     /// Start, included.
@@ -314,6 +361,9 @@ pub struct Facts {
     pub resolution_due: Option<DateTime<Utc>>,
     /// Working days from receipt to answer (answered requests only).
     pub answer_working_days: Option<u32>,
+    /// Calendar days from the day of receipt to the day of the answer, Istanbul dates
+    /// (answered requests only; see the module docs).
+    pub answer_calendar_days: Option<u32>,
 }
 
 /// The stable (serde) name of a unit-like enum value, e.g. `mbs-web` for a channel.
@@ -351,6 +401,10 @@ impl Facts {
                 .answered_at
                 .and(concluded_at)
                 .and(rec.deadlines.answer_working_days),
+            answer_calendar_days: s
+                .answered_at
+                .filter(|_| concluded_at.is_some())
+                .map(|a| calendar_days(s.content.received_at, a)),
         }
     }
 
@@ -364,6 +418,13 @@ impl Facts {
             Dimension::Kind => &self.kind,
         }
     }
+}
+
+/// Calendar days from the Istanbul date of `received` to that of `answered`: 0 on the
+/// same day, 1 on the next (never negative).
+pub fn calendar_days(received: DateTime<Utc>, answered: DateTime<Utc>) -> u32 {
+    let d = crate::calendar::local_date(answered) - crate::calendar::local_date(received);
+    u32::try_from(d.num_days()).unwrap_or(0)
 }
 
 fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -385,6 +446,8 @@ pub enum Class {
         late: bool,
         /// Working days to answer, for answers before the end.
         days: Option<u32>,
+        /// Calendar days to answer, for answers before the end.
+        calendar_days: Option<u32>,
     },
 }
 
@@ -407,12 +470,14 @@ impl Class {
                 reason: f.reason.clone(),
                 late: f.resolution_due.is_some_and(|d| c > d),
                 days: f.answer_working_days,
+                calendar_days: f.answer_calendar_days,
             },
             None => Class::Received {
                 outcome: None,
                 reason: None,
                 late: f.resolution_due.is_some_and(|d| d < w.end),
                 days: None,
+                calendar_days: None,
             },
         })
     }
@@ -442,6 +507,9 @@ pub struct Tally {
     pub reasons: BTreeMap<String, u64>,
     /// Answers by working days to answer.
     pub answer_days: BTreeMap<u32, u64>,
+    /// Answers by calendar days to answer.
+    #[serde(default)]
+    pub answer_calendar_days: BTreeMap<u32, u64>,
 }
 
 impl Tally {
@@ -454,6 +522,7 @@ impl Tally {
                 reason,
                 late,
                 days,
+                calendar_days,
             } => {
                 self.received += n;
                 match outcome {
@@ -482,6 +551,9 @@ impl Tally {
                         if let Some(d) = days {
                             *self.answer_days.entry(*d).or_default() += n;
                         }
+                        if let Some(d) = calendar_days {
+                            *self.answer_calendar_days.entry(*d).or_default() += n;
+                        }
                     }
                 }
             }
@@ -504,6 +576,9 @@ impl Tally {
         for (k, v) in &o.answer_days {
             *self.answer_days.entry(*k).or_default() += v;
         }
+        for (k, v) in &o.answer_calendar_days {
+            *self.answer_calendar_days.entry(*k).or_default() += v;
+        }
     }
 
     /// Whether nothing was counted.
@@ -519,36 +594,58 @@ impl Tally {
     /// The median working days to answer (mean of the two middle values for an even
     /// count), rounded to two decimals.
     pub fn median_working_days(&self) -> Option<f64> {
-        let n = self.answered_with_days();
-        if n == 0 {
-            return None;
-        }
-        let nth = |k: u64| {
-            let mut seen = 0;
-            for (d, c) in &self.answer_days {
-                seen += c;
-                if seen > k {
-                    return f64::from(*d);
-                }
-            }
-            0.0
-        };
-        Some(round2((nth((n - 1) / 2) + nth(n / 2)) / 2.0))
+        median(&self.answer_days)
     }
 
     /// The mean working days to answer, rounded to two decimals.
     pub fn mean_working_days(&self) -> Option<f64> {
-        let n = self.answered_with_days();
-        if n == 0 {
-            return None;
-        }
-        let sum: u64 = self
-            .answer_days
-            .iter()
-            .map(|(d, c)| u64::from(*d) * c)
-            .sum();
-        Some(round2(sum as f64 / n as f64))
+        mean(&self.answer_days)
     }
+
+    /// Number of answers with calendar days.
+    pub fn answered_with_calendar_days(&self) -> u64 {
+        self.answer_calendar_days.values().sum()
+    }
+
+    /// The median calendar days to answer, like [`Tally::median_working_days`].
+    pub fn median_calendar_days(&self) -> Option<f64> {
+        median(&self.answer_calendar_days)
+    }
+
+    /// The mean calendar days to answer, rounded to two decimals.
+    pub fn mean_calendar_days(&self) -> Option<f64> {
+        mean(&self.answer_calendar_days)
+    }
+}
+
+/// The median of a histogram (value → count): the mean of the two middle values for an
+/// even count, rounded to two decimals.
+fn median(h: &BTreeMap<u32, u64>) -> Option<f64> {
+    let n: u64 = h.values().sum();
+    if n == 0 {
+        return None;
+    }
+    let nth = |k: u64| {
+        let mut seen = 0;
+        for (d, c) in h {
+            seen += c;
+            if seen > k {
+                return f64::from(*d);
+            }
+        }
+        0.0
+    };
+    Some(round2((nth((n - 1) / 2) + nth(n / 2)) / 2.0))
+}
+
+/// The mean of a histogram, rounded to two decimals.
+fn mean(h: &BTreeMap<u32, u64>) -> Option<f64> {
+    let n: u64 = h.values().sum();
+    if n == 0 {
+        return None;
+    }
+    let sum: u64 = h.iter().map(|(d, c)| u64::from(*d) * c).sum();
+    Some(round2(sum as f64 / n as f64))
 }
 
 fn round2(x: f64) -> f64 {
@@ -582,7 +679,7 @@ impl Dimension {
     ];
 }
 
-/// What a cube is computed over: a quarter's window, optionally narrowed to units.
+/// What a cube is computed over: a period's window, optionally narrowed to units.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CubeQuery {
     /// The window.
@@ -649,15 +746,17 @@ impl Cube {
 }
 
 impl Class {
-    /// The class of a store's group row: `cohort` (received in the quarter), `done`
+    /// The class of a store's group row: `cohort` (received in the period), `done`
     /// (the outcome's stable name if concluded before the end), `why` (the reason of a
-    /// negative one), `late` and `days`, as the stores' `GROUP BY` computes them.
+    /// negative one), `late`, `days` and `cdays` (working and calendar days to answer),
+    /// as the stores' `GROUP BY` computes them.
     pub fn from_group(
         cohort: bool,
         done: Option<&str>,
         why: Option<String>,
         late: bool,
         days: Option<i64>,
+        cdays: Option<i64>,
     ) -> Result<Class, String> {
         if !cohort {
             return Ok(Class::CarriedOver);
@@ -671,11 +770,15 @@ impl Class {
         let days = days
             .map(|d| u32::try_from(d).map_err(|_| format!("working days out of range: {d}")))
             .transpose()?;
+        let calendar_days = cdays
+            .map(|d| u32::try_from(d).map_err(|_| format!("calendar days out of range: {d}")))
+            .transpose()?;
         Ok(Class::Received {
             outcome,
             reason: why,
             late,
             days,
+            calendar_days,
         })
     }
 }

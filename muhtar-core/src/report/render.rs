@@ -111,7 +111,7 @@ impl std::str::FromStr for Separator {
     }
 }
 
-const COLUMNS: [(&str, &str); 12] = [
+const COLUMNS: [(&str, &str); 15] = [
     ("received", "Alınan"),
     ("positive", "Olumlu"),
     ("negative", "Olumsuz"),
@@ -124,9 +124,16 @@ const COLUMNS: [(&str, &str); 12] = [
     ("median_working_days", "Ortanca cevap süresi (iş günü)"),
     ("mean_working_days", "Ortalama cevap süresi (iş günü)"),
     ("on_time_percent", "Süresinde cevap oranı (%)"),
+    (
+        "answered_with_calendar_days",
+        "Takvim günü hesaplanan cevap",
+    ),
+    ("median_calendar_days", "Ortanca cevap süresi (takvim günü)"),
+    ("mean_calendar_days", "Ortalama cevap süresi (takvim günü)"),
 ];
 
-fn values(c: &Counts) -> [Option<f64>; 12] {
+fn values(c: &Counts) -> [Option<f64>; 15] {
+    let cal = c.calendar_days.as_ref();
     let n = |v: u64| Some(v as f64);
     [
         n(c.received),
@@ -141,6 +148,9 @@ fn values(c: &Counts) -> [Option<f64>; 12] {
         c.median_working_days,
         c.mean_working_days,
         c.on_time_percent(),
+        cal.map(|x| x.answered_with_calendar_days as f64),
+        cal.and_then(|x| x.median_calendar_days),
+        cal.and_then(|x| x.mean_calendar_days),
     ]
 }
 
@@ -165,7 +175,7 @@ fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Option<&SignedReport>) 
     };
     line(vec![
         "Rapor".into(),
-        format!("{} {}", r.tenant_name, r.quarter),
+        format!("{} {}", r.tenant_name, r.label()),
     ]);
     line(vec![
         "Kapsam".into(),
@@ -174,6 +184,9 @@ fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Option<&SignedReport>) 
             .clone()
             .unwrap_or_else(|| "Kurumun tamamı".into()),
     ]);
+    if r.quarter.is_none() {
+        line(vec!["Onay".into(), NOT_SIGNABLE.into()]);
+    }
     if let Some(s) = signed {
         line(vec![
             "Onay".into(),
@@ -341,6 +354,10 @@ table.bd { table-layout: fixed; font-size: 7.5pt; } table.bd th { font-size: 7pt
 table.bd td { overflow-wrap: anywhere; } table.bd td, table.bd th { padding: 1pt 2pt; } table.bd td:last-child { text-align: left; font-size: 7pt; }
 "#;
 
+/// What a report of a period that is not a quarter says where a quarter's shows its
+/// sign-off status.
+pub const NOT_SIGNABLE: &str = "İmzalanamaz: yalnızca çeyrek raporları onaylanır";
+
 /// The report as one self-contained HTML page in Turkish: tables, inline SVG charts
 /// (top categories, requests per neighbourhood, on-time rate per unit), the definitions
 /// and a signature block; no scripts, fonts or images from outside; A4 print styles.
@@ -350,14 +367,14 @@ pub fn html(r: &QuarterlyReport) -> String {
 
 fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
     let mut h = String::new();
-    let title = format!("{} – {} Muhtar Talepleri Raporu", r.tenant_name, r.quarter);
+    let title = format!("{} – {} Muhtar Talepleri Raporu", r.tenant_name, r.label());
     let _ = write!(
         h,
         r#"<!DOCTYPE html><html lang="tr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{}</title><style>{STYLE}</style></head><body>"#,
         esc(&title)
     );
     let _ = write!(h, "<h1>{}</h1>", esc(&title));
-    let (first, last) = r.quarter.days();
+    let (first, last) = r.days();
     let official = r
         .responsible_official
         .as_ref()
@@ -365,10 +382,15 @@ fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
         .unwrap_or_else(|| "Belirtilmemiş".into());
     let _ = write!(
         h,
-        "<table class=\"meta\"><tr><td>Dayanak</td><td>İçişleri Bakanlığı Genelgesi 2015/8, madde 7</td></tr>\
+        "<table class=\"meta\"><tr><td>Dayanak</td><td>İçişleri Bakanlığı Genelgesi 2015/8, madde 7{}</td></tr>\
          <tr><td>Dönem</td><td>{} ({} – {})</td></tr><tr><td>Kapsam</td><td>{}</td></tr>\
          <tr><td>Sorumlu yetkili</td><td>{}</td></tr><tr><td>Oluşturulma</td><td>{}</td></tr><tr><td>Durum</td><td>{}</td></tr></table>",
-        r.quarter,
+        if r.quarter.is_some() {
+            ""
+        } else {
+            " (dönem istatistiği, aynı tanımlarla)"
+        },
+        r.label(),
         first.format("%d.%m.%Y"),
         last.format("%d.%m.%Y"),
         esc(&r
@@ -385,6 +407,7 @@ fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
                 s.version,
                 if s.supersedes.is_some() { " (düzeltme)" } else { "" }
             ),
+            None if r.quarter.is_none() => esc(NOT_SIGNABLE),
             None => "<span class=\"draft\">TASLAK – onaylanmamış</span>".into(),
         }
     );
@@ -481,6 +504,9 @@ fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
                     .unwrap_or_default()
             );
         }
+        None if r.quarter.is_none() => {
+            let _ = write!(h, "<p>{}.</p>", esc(NOT_SIGNABLE));
+        }
         None => {
             let _ = write!(
                 h,
@@ -495,10 +521,10 @@ fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
 
 fn breakdown_table(h: &mut String, rows: &[Row]) {
     h.push_str("<table class=\"bd\"><colgroup><col style=\"width:20%\">");
-    for _ in 0..9 {
+    for _ in 0..10 {
         h.push_str("<col style=\"width:6%\">");
     }
-    h.push_str("<col style=\"width:26%\"></colgroup><thead><tr><th>Ad</th>");
+    h.push_str("<col style=\"width:20%\"></colgroup><thead><tr><th>Ad</th>");
     for label in [
         "Alınan",
         "Olumlu",
@@ -509,6 +535,7 @@ fn breakdown_table(h: &mut String, rows: &[Row]) {
         "Süresi geçmiş açık",
         "Devre&shy;den",
         "Ortanca iş günü",
+        "Ortanca takvim günü",
     ] {
         let _ = write!(h, "<th>{label}</th>");
     }
@@ -526,8 +553,14 @@ fn breakdown_table(h: &mut String, rows: &[Row]) {
             .collect();
         let _ = write!(
             h,
-            "<td>{}</td><td>{}</td></tr>",
+            "<td>{}</td><td>{}</td><td>{}</td></tr>",
             cell(x.counts.median_working_days),
+            cell(
+                x.counts
+                    .calendar_days
+                    .as_ref()
+                    .and_then(|c| c.median_calendar_days)
+            ),
             esc(&reasons.join("; "))
         );
     }

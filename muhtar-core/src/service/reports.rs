@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::report::{
-    content_hash, scope_units, CubeQuery, Quarter, QuarterlyReport, ReportError, SignedReport,
+    content_hash, scope_units, CubeQuery, Quarter, QuarterlyReport, ReportError, ReportPeriod,
+    SignedReport,
 };
 
 impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
@@ -44,17 +45,28 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         quarter: Quarter,
         unit: Option<&UnitCode>,
     ) -> Result<QuarterlyReport, ServiceError> {
+        self.report_period(actor, quarter.into(), unit).await
+    }
+
+    /// The report of any `period` (a year, a quarter or a range of dates) with the
+    /// quarterly report's definitions, as [`Mbs::report`]; only a quarter's is signable.
+    pub async fn report_period(
+        &self,
+        actor: &Actor,
+        period: ReportPeriod,
+        unit: Option<&UnitCode>,
+    ) -> Result<QuarterlyReport, ServiceError> {
         let ctx = self.context(&actor.tenant).await?;
         self.authorize_report(actor, Action::ReadReport, unit, &ctx.org)?;
         let query = CubeQuery {
-            window: quarter.window(),
+            window: period.window(),
             units: unit.map(|u| scope_units(&ctx.org, u)),
         };
         let cube = self.store.report_cube(&actor.tenant, &query).await?;
-        Ok(QuarterlyReport::build(
+        Ok(QuarterlyReport::build_period(
             &cube,
             &ctx.org,
-            quarter,
+            period,
             unit,
             self.clock.now(),
         ))

@@ -911,17 +911,18 @@ async fn report_data<S: Store>(s: &S, t: &str) -> Vec<RequestRecord> {
 }
 
 /// Asserts that the store's report cube of `tenant` equals [`crate::report::aggregate`]
-/// over the facts of `records` (all of the tenant's requests) for each of `quarters`
-/// (`"2025Q1"`), over the whole tenant and several unit scopes (two units, one unit, an
-/// empty and an unknown unit list). Returns how many of those cubes were not empty.
-/// Used by the conformance suite and by the stores' migration tests.
+/// over the facts of `records` (all of the tenant's requests) for each of `periods`
+/// (`"2025Q1"`, `"2025"`, `"2025-02-15..2025-05-20"`), over the whole tenant and several
+/// unit scopes (two units, one unit, an empty and an unknown unit list). Returns how many
+/// of those cubes were not empty. Used by the conformance suite and by the stores'
+/// migration tests.
 pub async fn assert_cube_matches<S: ReportStore + ?Sized>(
     s: &S,
     tenant: &TenantId,
     records: &[RequestRecord],
-    quarters: &[&str],
+    periods: &[&str],
 ) -> usize {
-    use crate::report::{aggregate, CubeQuery, Facts, Quarter};
+    use crate::report::{aggregate, CubeQuery, Facts, ReportPeriod};
     let facts: Vec<Facts> = records.iter().map(Facts::of).collect();
     let scopes: Vec<Option<Vec<UnitCode>>> = vec![
         None,
@@ -934,11 +935,11 @@ pub async fn assert_cube_matches<S: ReportStore + ?Sized>(
         Some(vec![UnitCode::new("no-such-unit").unwrap()]),
     ];
     let mut nonempty = 0;
-    for q in quarters {
-        let quarter: Quarter = q.parse().unwrap();
+    for q in periods {
+        let period: ReportPeriod = q.parse().unwrap();
         for units in &scopes {
             let query = CubeQuery {
-                window: quarter.window(),
+                window: period.window(),
                 units: units.clone(),
             };
             let want = aggregate(&facts, &query);
@@ -953,18 +954,38 @@ pub async fn assert_cube_matches<S: ReportStore + ?Sized>(
 }
 
 /// The store's report cube equals [`crate::report::aggregate`] over the same requests,
-/// for several quarters and unit scopes (including an empty and an unknown unit list).
+/// for several quarters, a year and ranges of dates across quarter boundaries, and unit
+/// scopes (including an empty and an unknown unit list); calendar days to answer
+/// included.
 pub async fn report_cube_equals_pure_aggregation<S: Store>(s: &S) {
-    use crate::report::{aggregate, CubeQuery, Facts, Quarter};
+    use crate::report::{aggregate, CubeQuery, Facts, Quarter, ReportPeriod};
     let all = report_data(s, "rep").await;
     let facts: Vec<Facts> = all.iter().map(Facts::of).collect();
     let nonempty = assert_cube_matches(
         s,
         &tenant("rep"),
         &all,
-        &["2024Q4", "2025Q1", "2025Q2", "2025Q3"],
+        &[
+            "2024Q4",
+            "2025Q1",
+            "2025Q2",
+            "2025Q3",
+            "2025",
+            "2025-02-15..2025-05-20",
+            "2024-12-20..2025-01-10",
+            "2025-03-31..2025-03-31",
+        ],
     )
     .await;
+    // A year and a range across quarters: their own counts, not a quarter's.
+    let year = aggregate(
+        &facts,
+        &CubeQuery {
+            window: "2025".parse::<ReportPeriod>().unwrap().window(),
+            units: None,
+        },
+    );
+    assert!(year.total.received > 0 && !year.total.answer_calendar_days.is_empty());
     // The data exercises what the report counts.
     let q1 = aggregate(
         &facts,
@@ -992,6 +1013,8 @@ pub async fn report_cube_equals_pure_aggregation<S: Store>(s: &S) {
     assert!(q2.total.carried_over > 0);
     assert!(q1.total.reasons.len() + q2.total.reasons.len() >= 3);
     assert!(!q1.total.answer_days.is_empty());
+    assert!(q1.total.answered_with_calendar_days() > q1.total.answered_with_days());
+    assert!(q1.total.answer_calendar_days.len() >= 3);
 }
 
 /// A signed report reads back exactly (its hash still matches); a second report with
