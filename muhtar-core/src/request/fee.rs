@@ -79,6 +79,7 @@ impl FromStr for FeeAmount {
             .unwrap_or(t)
             .trim();
         let (lira, kurus) = match t.split_once(['.', ',']) {
+            Some((_, "")) => return Err(bad()),
             Some((l, k)) => (l, k),
             None => (t, ""),
         };
