@@ -562,7 +562,15 @@ impl<'a> SlaClock<'a> {
                     if let Some((first, _)) = &run.extension {
                         return Err(SlaError::ExtensionAlreadyUsed { first: *first });
                     }
-                    let deadline = current_due()?.due;
+                    // While paused the period does not run out: count the open pause
+                    // up to the extension.
+                    let open = match run.open_pause {
+                        Some((from, _)) => self.pause_days(from, at)?,
+                        None => 0,
+                    };
+                    let deadline = self
+                        .deadline_for(run.start, run.length, run.extra.saturating_add(open))?
+                        .due;
                     if at > deadline {
                         return Err(SlaError::ExtensionTooLate {
                             at,
