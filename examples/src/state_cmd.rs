@@ -663,9 +663,13 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
     );
     if let Some(x) = &clocks.resolution.explanation.extension {
         println!(
-            "Uzatma       {} → {} gün, {}: {}",
+            "Uzatma       {} → {} {}, {}: {}",
             x.from_length,
             x.to_length,
+            match clocks.resolution.explanation.unit {
+                muhtar_core::sla::DayUnit::Business => "iş günü",
+                _ => "gün",
+            },
             x.at.format("%Y-%m-%d %H:%M"),
             x.reason
         );
