@@ -990,7 +990,8 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
 
     /// Evaluates every open request's clocks and queues an at-risk notice (to the unit) or
     /// a breach notice (to the unit and the responsible official) once per threshold and
-    /// deadline. Running it again queues nothing new.
+    /// deadline. Running it again queues nothing new. A request whose Law 4982 fee went
+    /// unpaid past its payment period (art. 12) is recorded as deemed withdrawn, once.
     pub async fn sweep(&self, tenant: &TenantId) -> Result<SweepReport, ServiceError> {
         let ctx = self.context(tenant).await?;
         let now = self.clock.now();

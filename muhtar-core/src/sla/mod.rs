@@ -118,7 +118,13 @@ pub enum SlaError {
         deadline: DateTime<FixedOffset>,
     },
     /// A pause the policy does not allow (e.g. a fee pause outside Law 4982).
-    #[error("policy {policy:?} does not allow a pause for {reason:?}")]
+    #[error(
+        "policy {policy:?} does not stop the clock {}",
+        match reason {
+            PauseReason::Fee => "for a fee (only Law 4982 policies, fee_stops_clock, do)",
+            PauseReason::Muhtar => "while waiting on the muhtar (muhtar_pause_stops_clock)",
+        }
+    )]
     PauseNotAllowed {
         /// Policy name.
         policy: String,
