@@ -332,8 +332,8 @@ pub async fn sweep(g: &Global) -> Result<(), String> {
         println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
     } else {
         println!(
-            "sweep: {} open requests, {} at risk, {} breached, {} notices queued",
-            r.checked, r.at_risk, r.breached, r.queued
+            "sweep: {} open requests, {} at risk, {} breached, {} deemed withdrawn (fee unpaid), {} notices queued",
+            r.checked, r.at_risk, r.breached, r.deemed_withdrawn, r.queued
         );
     }
     Ok(())

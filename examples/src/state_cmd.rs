@@ -257,6 +257,35 @@ pub enum Lifecycle {
         #[arg(long)]
         text: String,
     },
+    /// Extend a Law 4982 deadline once, to 30 business days, before the 15 run out; the
+    /// reason is notified.
+    Extend {
+        #[command(flatten)]
+        on: OnRequest,
+        /// The reason notified to the applicant.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Notify a Law 4982 fee: the clock stops until it is paid; unpaid for 15 business
+    /// days, the request is deemed withdrawn by the sweep.
+    Fee {
+        #[command(flatten)]
+        on: OnRequest,
+        /// The amount in TL, e.g. 12.50 or 12,50.
+        #[arg(long)]
+        amount: String,
+        /// What the fee is for, how to pay it.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// The notified fee was paid: the clock runs again.
+    FeePaid {
+        #[command(flatten)]
+        on: OnRequest,
+        /// A receipt number or remark.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
 }
 
 /// `muhtar export`.
@@ -618,11 +647,40 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
     );
     println!("Alındı       {}", local(s.content.received_at));
     println!(
-        "Süre sonu    {} ({:?}, policy {})",
+        "Süre sonu    {} ({}, policy {})",
         clocks.resolution.due.format("%Y-%m-%d %H:%M %:z"),
-        clocks.resolution.state,
+        clock_tr(clocks.resolution.state),
         s.policy
     );
+    let fr = &clocks.first_response;
+    println!(
+        "İlk yanıt    süre {}{}",
+        fr.due.format("%Y-%m-%d %H:%M %:z"),
+        match s.first_response_at {
+            Some(at) => format!(" — yanıt {} ({})", local(at), clock_tr(fr.state)),
+            None => format!(" ({})", clock_tr(fr.state)),
+        }
+    );
+    if let Some(x) = &clocks.resolution.explanation.extension {
+        println!(
+            "Uzatma       {} → {} {}, {}: {}",
+            x.from_length,
+            x.to_length,
+            match clocks.resolution.explanation.unit {
+                muhtar_core::sla::DayUnit::Business => "iş günü",
+                _ => "gün",
+            },
+            x.at.format("%Y-%m-%d %H:%M"),
+            x.reason
+        );
+    }
+    if let Some(f) = &s.fee {
+        println!(
+            "Ücret        {} bildirildi {} (ödenene kadar süre durur)",
+            f.amount.map(|a| a.to_string()).unwrap_or_default(),
+            local(f.notified_at)
+        );
+    }
     if let Some(o) = s.outcome {
         println!(
             "Sonuç        {:?}{}",
@@ -644,6 +702,19 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// A clock state for people.
+fn clock_tr(s: muhtar_core::sla::ClockState) -> &'static str {
+    use muhtar_core::sla::ClockState as C;
+    match s {
+        C::Running => "işliyor",
+        C::Paused => "durduruldu",
+        C::AtRisk => "süre dolmak üzere",
+        C::Breached => "süre aşıldı",
+        C::Met => "süresinde",
+        C::MetLate => "süre aşılarak",
+    }
 }
 
 fn local(t: DateTime<Utc>) -> String {
@@ -846,6 +917,20 @@ pub async fn lifecycle(g: &Global, l: &Lifecycle) -> Result<(), String> {
             },
         ),
         Lifecycle::Message { on, text } => (on, Command::Message { text: text.clone() }),
+        Lifecycle::Extend { on, reason } => (
+            on,
+            Command::Extend {
+                reason: reason.clone(),
+            },
+        ),
+        Lifecycle::Fee { on, amount, note } => (
+            on,
+            Command::NotifyFee {
+                amount: amount.parse().map_err(|e| format!("--{e}"))?,
+                note: note.clone(),
+            },
+        ),
+        Lifecycle::FeePaid { on, note } => (on, Command::FeePaid { note: note.clone() }),
     };
     let (mbs, tenant) = service(g).await?;
     let actor = actor(g, &tenant)?;

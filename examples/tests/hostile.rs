@@ -1265,6 +1265,8 @@ mod access {
         ("message", Action::Message),
         ("merge", Action::Merge),
         ("extend", Action::Extend),
+        ("fee", Action::Extend),
+        ("fee-paid", Action::Extend),
     ];
     pub const UNITS: &[&str] = &[
         "uskudar-fen",
@@ -1290,6 +1292,8 @@ mod access {
                 json!({"to": "uskudar-temizlik", "reason": "Yanlış birim"})
             }
             "merge" => json!({"into": other}),
+            "fee" => json!({"amount": "5", "note": "Fotokopi"}),
+            "fee-paid" => json!({"note": "Dekont"}),
             _ => json!({}),
         }
     }

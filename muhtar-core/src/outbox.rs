@@ -43,6 +43,14 @@ pub enum NoticeKind {
     Breached,
     /// To the responsible official: a quarterly report awaits sign-off.
     ReportReady,
+    /// To the muhtar: the Law 4982 deadline was extended, with the reason.
+    Extended,
+    /// To the muhtar: a Law 4982 fee is due (amount; the clock stops until paid).
+    FeeNotified,
+    /// To the muhtar: the fee was received, the clock runs again.
+    FeePaid,
+    /// To the muhtar: the fee went unpaid, the application is deemed withdrawn.
+    DeemedWithdrawn,
 }
 
 impl NoticeKind {
@@ -61,6 +69,10 @@ impl NoticeKind {
             NoticeKind::AtRisk => "at-risk",
             NoticeKind::Breached => "breached",
             NoticeKind::ReportReady => "report-ready",
+            NoticeKind::Extended => "extended",
+            NoticeKind::FeeNotified => "fee-notified",
+            NoticeKind::FeePaid => "fee-paid",
+            NoticeKind::DeemedWithdrawn => "deemed-withdrawn",
         }
     }
 
@@ -373,8 +385,23 @@ pub fn plan(
             EventKind::Received { .. }
             | EventKind::ContactErased
             | EventKind::Accepted
-            | EventKind::Resumed { .. }
-            | EventKind::Extended { .. } => {}
+            | EventKind::Resumed { .. } => {}
+            EventKind::Extended { reason } => {
+                payload["note"] = json!(reason);
+                p.for_muhtar(NoticeKind::Extended, v, &payload, false);
+            }
+            EventKind::FeeNotified { amount, note } => {
+                payload["note"] = json!(note);
+                payload["fee_amount"] = json!(amount.to_string());
+                p.for_muhtar(NoticeKind::FeeNotified, v, &payload, true);
+            }
+            EventKind::FeePaid { .. } => p.for_muhtar(NoticeKind::FeePaid, v, &payload, false),
+            EventKind::DeemedWithdrawn { .. } => {
+                p.for_muhtar(NoticeKind::DeemedWithdrawn, v, &payload, true);
+                if let Some(u) = state.unit.clone() {
+                    p.for_unit(NoticeKind::Closed, v, &u, &payload, false);
+                }
+            }
             EventKind::Routed { unit, .. } => {
                 p.for_muhtar(NoticeKind::Received, v, &payload, true);
                 p.for_unit(NoticeKind::NewInQueue, v, unit, &payload, false);

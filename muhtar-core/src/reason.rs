@@ -2,6 +2,11 @@
 //!
 //! The built-in list is DOMAIN.md section 4; a tenant can add its own codes in its
 //! organisation file (`[[reason]]`). The code `other` (diğer) requires free text.
+//!
+//! The refusal grounds of Law 4982 (right to information: arts. 15–27, and art. 7, a
+//! request that needs a separate study) and `fee-unpaid` (art. 12, set by the sweep)
+//! are built in too, marked with `law = "4982"` so that lists can group them
+//! ([`ReasonCode::law_4982`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +31,10 @@ pub struct ReasonDef {
     /// Whether an answer with this reason must carry explanatory text.
     #[serde(default)]
     pub requires_text: bool,
+    /// The law the reason belongs to (`4982` for the refusal grounds of the right to
+    /// information), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub law: Option<String>,
 }
 
 /// The reason used when a muhtar withdraws a request.
@@ -34,6 +43,87 @@ pub const WITHDRAWN: &str = "withdrawn";
 pub const DUPLICATE: &str = "duplicate";
 /// The reason that requires free text.
 pub const OTHER: &str = "other";
+/// Law 4982 art. 12: the fee went unpaid, the application is deemed withdrawn.
+pub const FEE_UNPAID: &str = "fee-unpaid";
+
+/// The reasons of Law 4982: code, Turkish name (with the article), English name.
+const LAW_4982: &[(&str, &str, &str)] = &[
+    (
+        "requires-separate-study",
+        "Ayrı veya özel bir çalışma, araştırma, inceleme ya da analiz gerektiriyor (4982 md. 7)",
+        "Requires a separate study or research (Law 4982 art. 7)",
+    ),
+    (
+        FEE_UNPAID,
+        "Ücret süresinde ödenmedi, başvurudan vazgeçilmiş sayıldı (4982 md. 12)",
+        "Fee unpaid in time, deemed withdrawn (Law 4982 art. 12)",
+    ),
+    (
+        "outside-judicial-review",
+        "Yargı denetimi dışında kalan işlem (4982 md. 15)",
+        "Act outside judicial review (Law 4982 art. 15)",
+    ),
+    (
+        "state-secret",
+        "Devlet sırrı (4982 md. 16)",
+        "State secret (Law 4982 art. 16)",
+    ),
+    (
+        "economic-interest",
+        "Ülkenin ekonomik çıkarları (4982 md. 17)",
+        "Economic interests of the country (Law 4982 art. 17)",
+    ),
+    (
+        "intelligence",
+        "İstihbarat (4982 md. 18)",
+        "Intelligence (Law 4982 art. 18)",
+    ),
+    (
+        "administrative-investigation",
+        "İdari soruşturma (4982 md. 19)",
+        "Administrative investigation (Law 4982 art. 19)",
+    ),
+    (
+        "judicial-investigation",
+        "Adli soruşturma ve kovuşturma (4982 md. 20)",
+        "Judicial investigation and prosecution (Law 4982 art. 20)",
+    ),
+    (
+        "private-life",
+        "Özel hayatın gizliliği (4982 md. 21)",
+        "Privacy of private life (Law 4982 art. 21)",
+    ),
+    (
+        "communication-secrecy",
+        "Haberleşmenin gizliliği (4982 md. 22)",
+        "Secrecy of communication (Law 4982 art. 22)",
+    ),
+    (
+        "trade-secret",
+        "Ticari sır (4982 md. 23)",
+        "Trade secret (Law 4982 art. 23)",
+    ),
+    (
+        "intellectual-works",
+        "Fikir ve sanat eserleri (4982 md. 24)",
+        "Intellectual and artistic works (Law 4982 art. 24)",
+    ),
+    (
+        "internal-regulation",
+        "Kurum içi düzenleme (4982 md. 25)",
+        "Internal regulation (Law 4982 art. 25)",
+    ),
+    (
+        "internal-opinion",
+        "Kurum içi görüş, bilgi notu ve tavsiye (4982 md. 26)",
+        "Internal opinion, briefing note or recommendation (Law 4982 art. 26)",
+    ),
+    (
+        "advice-request",
+        "Tavsiye ve mütalaa talebi (4982 md. 27)",
+        "Request for advice or an opinion (Law 4982 art. 27)",
+    ),
+];
 
 const BUILTIN: &[(&str, &str, &str, bool)] = &[
     (
@@ -91,20 +181,39 @@ impl ReasonCode {
 
     /// The built-in definition of `code`, if it is one.
     pub fn builtin(code: &str) -> Option<ReasonDef> {
+        let def = |c: &str, tr: &str, en: &str, t: bool, law: Option<&str>| ReasonDef {
+            code: c.to_owned(),
+            name: tr.to_owned(),
+            name_en: en.to_owned(),
+            requires_text: t,
+            law: law.map(str::to_owned),
+        };
         BUILTIN
             .iter()
             .find(|(c, ..)| *c == code)
-            .map(|(c, tr, en, t)| ReasonDef {
-                code: (*c).to_owned(),
-                name: (*tr).to_owned(),
-                name_en: (*en).to_owned(),
-                requires_text: *t,
+            .map(|(c, tr, en, t)| def(c, tr, en, *t, None))
+            .or_else(|| {
+                LAW_4982
+                    .iter()
+                    .find(|(c, ..)| *c == code)
+                    .map(|(c, tr, en)| def(c, tr, en, false, Some("4982")))
             })
     }
 
-    /// Every built-in reason.
+    /// Every built-in reason: those of DOMAIN.md §4, then those of Law 4982.
     pub fn builtins() -> Vec<ReasonDef> {
         BUILTIN
+            .iter()
+            .map(|(c, ..)| *c)
+            .chain(LAW_4982.iter().map(|(c, ..)| *c))
+            .filter_map(Self::builtin)
+            .collect()
+    }
+
+    /// The built-in reasons of Law 4982 (right to information): its refusal grounds
+    /// (arts. 7, 15–27) and `fee-unpaid` (art. 12).
+    pub fn law_4982() -> Vec<ReasonDef> {
+        LAW_4982
             .iter()
             .filter_map(|(c, ..)| Self::builtin(c))
             .collect()

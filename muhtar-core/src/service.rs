@@ -182,7 +182,11 @@ pub fn clock_events(events: &[Event]) -> Vec<ClockEvent> {
                     crate::request::PauseReason::Fee => crate::sla::PauseReason::Fee,
                 },
             },
-            EventKind::Resumed { .. } => ClockEvent::Resumed { at },
+            EventKind::Resumed { .. } | EventKind::FeePaid { .. } => ClockEvent::Resumed { at },
+            EventKind::FeeNotified { .. } => ClockEvent::Paused {
+                at,
+                reason: crate::sla::PauseReason::Fee,
+            },
             EventKind::Transferred {
                 restart_clock: true,
                 ..
@@ -197,9 +201,10 @@ pub fn clock_events(events: &[Event]) -> Vec<ClockEvent> {
             },
             EventKind::Answered { .. } => ClockEvent::Answered { at },
             EventKind::Reopened { .. } => ClockEvent::Reopened { at },
-            EventKind::Closed | EventKind::Withdrawn { .. } | EventKind::Merged { .. } => {
-                ClockEvent::Closed { at }
-            }
+            EventKind::Closed
+            | EventKind::Withdrawn { .. }
+            | EventKind::Merged { .. }
+            | EventKind::DeemedWithdrawn { .. } => ClockEvent::Closed { at },
             _ => continue,
         };
         out.push(ce);
@@ -985,7 +990,8 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
 
     /// Evaluates every open request's clocks and queues an at-risk notice (to the unit) or
     /// a breach notice (to the unit and the responsible official) once per threshold and
-    /// deadline. Running it again queues nothing new.
+    /// deadline. Running it again queues nothing new. A request whose Law 4982 fee went
+    /// unpaid past its payment period (art. 12) is recorded as deemed withdrawn, once.
     pub async fn sweep(&self, tenant: &TenantId) -> Result<SweepReport, ServiceError> {
         let ctx = self.context(tenant).await?;
         let now = self.clock.now();
@@ -999,6 +1005,10 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             let page = self.store.query(tenant, &query).await?;
             for rec in &page.items {
                 report.checked += 1;
+                if self.withdraw_if_fee_unpaid(&ctx, rec, now).await? {
+                    report.deemed_withdrawn += 1;
+                    continue;
+                }
                 let events = self.store.events(tenant, rec.state.id).await?;
                 let eval = ctx.evaluate(&rec.state, &events, now)?;
                 let kind = match eval.resolution.state {
@@ -1033,6 +1043,49 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         report.report_ready = n;
         report.queued += n;
         Ok(report)
+    }
+
+    /// Law 4982 art. 12: records a request whose fee went unpaid past its payment period
+    /// as deemed withdrawn (negative, reason `fee-unpaid`, with its notice). Returns
+    /// whether it did; a request changed meanwhile is left to the next sweep.
+    async fn withdraw_if_fee_unpaid(
+        &self,
+        ctx: &TenantContext,
+        rec: &RequestRecord,
+        now: DateTime<Utc>,
+    ) -> Result<bool, ServiceError> {
+        let Some(fee) = &rec.state.fee else {
+            return Ok(false);
+        };
+        let policy = ctx.policies.get(&rec.state.policy)?;
+        let Some(period) = SlaClock::new(policy, &ctx.calendar).fee_payment_due(fee.notified_at)?
+        else {
+            return Ok(false);
+        };
+        if now <= period.due {
+            return Ok(false);
+        }
+        let system = Actor::system(rec.state.tenant.clone());
+        let event = self.event(
+            rec.state.version + 1,
+            now,
+            &system,
+            EventKind::DeemedWithdrawn {
+                reason: crate::reason::ReasonCode::new(crate::reason::FEE_UNPAID),
+                fee_notified_at: fee.notified_at,
+                period_ended: period.due,
+            },
+        );
+        let mut next = rec.state.clone();
+        next.apply(&event)?;
+        match self
+            .write(ctx, rec.state.version, vec![event], next, now)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(ServiceError::Conflict { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Queues the report-ready notice for the last ended quarter, once, if the tenant had
@@ -1096,6 +1149,8 @@ pub struct SweepReport {
     pub queued: usize,
     /// Report-ready notices newly queued (the last quarter awaits its sign-off).
     pub report_ready: usize,
+    /// Requests deemed withdrawn because their Law 4982 fee went unpaid (art. 12).
+    pub deemed_withdrawn: usize,
 }
 
 fn parse_calendar(body: &str) -> Result<Vec<CalendarAddition>, ServiceError> {

@@ -242,8 +242,13 @@ fn arb_command() -> impl Strategy<Value = Command> {
         (0u64..3).prop_map(|v| Command::Merge {
             into: TrackingNumber::from_value(v).unwrap()
         }),
-        text.prop_map(|reason| Command::Extend { reason }),
+        text.clone().prop_map(|reason| Command::Extend { reason }),
         Just(Command::EraseContact),
+        (1u64..100_000, text.clone()).prop_map(|(k, note)| Command::NotifyFee {
+            amount: muhtar_core::request::FeeAmount::from_kurus(k).unwrap(),
+            note
+        }),
+        text.prop_map(|note| Command::FeePaid { note }),
     ]
 }
 
@@ -269,6 +274,8 @@ proptest! {
                 prop_assert!(st.outcome.is_some());
             }
             prop_assert_eq!(st.pause.is_some(), st.status == Status::Paused);
+            // A fee is pending exactly while the request waits on one.
+            prop_assert_eq!(st.fee.is_some(), st.pause == Some(PauseReason::Fee));
         }
     }
 }

@@ -308,6 +308,47 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
                 },
             )
         }
+        NoticeKind::Extended => (
+            t(l, "Cevap süresi uzatıldı (4982 sayılı Kanun md. 11)", "Deadline extended (Law 4982 art. 11)"),
+            match &due {
+                Some(d) => match l {
+                    Locale::Tr => format!("Bilgi edinme başvurunuzun cevap süresi, gerekçesi aşağıda belirtilerek 30 iş gününe uzatılmıştır. Yeni son tarih: {d}."),
+                    Locale::En => format!("The period to answer your information request has been extended to 30 business days for the reason below. New deadline: {d}."),
+                },
+                None => t(l, "Bilgi edinme başvurunuzun cevap süresi, gerekçesi aşağıda belirtilerek 30 iş gününe uzatılmıştır.", "The period to answer your information request has been extended to 30 business days for the reason below."),
+            },
+            match &due {
+                Some(d) => match l {
+                    Locale::Tr => format!("Cevap süresi uzatıldı. Yeni son tarih: {d}"),
+                    Locale::En => format!("Deadline extended. New deadline: {d}"),
+                },
+                None => t(l, "Cevap süresi uzatıldı.", "Deadline extended."),
+            },
+        ),
+        NoticeKind::FeeNotified => {
+            let amount = p.str("fee_amount").unwrap_or("-");
+            (
+                t(l, "Bilgi edinme ücreti bildirimi", "Information request fee"),
+                match l {
+                    Locale::Tr => format!("Başvurunuz için {amount} tutarında ücret ödenmesi gerekmektedir. Ücret ödenene kadar cevap süresi durur; ücret 15 iş günü içinde ödenmezse başvurunuzdan vazgeçmiş sayılırsınız (4982 sayılı Kanun md. 12)."),
+                    Locale::En => format!("A fee of {amount} is due for your request. The answer period stops until it is paid; if it is not paid within 15 business days, the application is deemed withdrawn (Law 4982 art. 12)."),
+                },
+                match l {
+                    Locale::Tr => format!("Başvurunuz için {amount} ücret ödenmesi gerekiyor; 15 iş günü içinde ödenmezse başvuru geri çekilmiş sayılır."),
+                    Locale::En => format!("Fee of {amount} due within 15 business days, or the request is deemed withdrawn."),
+                },
+            )
+        }
+        NoticeKind::FeePaid => (
+            t(l, "Ücret ödemeniz alındı", "Your fee payment has been received"),
+            t(l, "Ücret ödemeniz alındı; başvurunuzun cevap süresi yeniden işlemeye başladı.", "Your fee payment has been received; the answer period runs again."),
+            t(l, "Ücret ödemeniz alındı, süre yeniden işliyor.", "Fee received, the deadline runs again."),
+        ),
+        NoticeKind::DeemedWithdrawn => (
+            t(l, "Başvurunuzdan vazgeçilmiş sayıldı", "Your application is deemed withdrawn"),
+            t(l, "Bildirilen ücret süresi içinde ödenmediğinden başvurunuzdan vazgeçmiş sayıldınız (4982 sayılı Kanun md. 12). Başvuru kapatılmıştır.", "The notified fee was not paid in time, so the application is deemed withdrawn (Law 4982 art. 12) and has been closed."),
+            t(l, "Ücret süresinde ödenmediğinden başvurunuz geri çekilmiş sayıldı.", "Fee unpaid in time: the request is deemed withdrawn."),
+        ),
         // `NoticeKind` is non-exhaustive: a kind added later gets a neutral notice.
         _ => (
             t(l, "Talebinizle ilgili bildirim", "Notice about your request"),
@@ -353,6 +394,9 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
     }
     fact("Alınma zamanı", "Received", p.date("received_at"));
     fact("Cevap için son tarih", "Answer due", due.clone());
+    if kind == NoticeKind::FeeNotified {
+        fact("Ücret", "Fee", p.str("fee_amount").map(str::to_owned));
+    }
     if kind == NoticeKind::Answered {
         fact("Sonuç", "Outcome", outcome.clone());
         fact(
@@ -375,6 +419,8 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
         NoticeKind::Paused => Some(("İstenen bilgi", "Information needed")),
         NoticeKind::Message => Some(("Mesaj", "Message")),
         NoticeKind::Reopened => Some(("Yeniden açma gerekçesi", "Reason for reopening")),
+        NoticeKind::Extended => Some(("Uzatma gerekçesi", "Reason for the extension")),
+        NoticeKind::FeeNotified => Some(("Ücret açıklaması", "About the fee")),
         _ => None,
     };
     if let (Some((tr, en)), Some(note)) = (note_label, p.str("note")) {
@@ -494,7 +540,7 @@ mod tests {
     use muhtar_core::outbox::DeliveryChannel;
     use serde_json::json;
 
-    const ALL: [NoticeKind; 12] = [
+    const ALL: [NoticeKind; 16] = [
         NoticeKind::Received,
         NoticeKind::Transferred,
         NoticeKind::InterimReply,
@@ -507,6 +553,10 @@ mod tests {
         NoticeKind::AtRisk,
         NoticeKind::Breached,
         NoticeKind::ReportReady,
+        NoticeKind::Extended,
+        NoticeKind::FeeNotified,
+        NoticeKind::FeePaid,
+        NoticeKind::DeemedWithdrawn,
     ];
 
     fn payload() -> Value {
@@ -603,6 +653,34 @@ mod tests {
         assert!(r
             .text
             .contains("Answer due: 2025-04-02 17:30 (Istanbul time)"));
+    }
+
+    #[test]
+    fn law_4982_notices_carry_the_reason_the_amount_and_the_new_deadline() {
+        let mut p = payload();
+        p["note"] = json!("Belgeler arşivden derlenecek");
+        let r = render_email(&msg(NoticeKind::Extended, Locale::Tr, p.clone())).unwrap();
+        assert!(r
+            .subject
+            .ends_with("Cevap süresi uzatıldı (4982 sayılı Kanun md. 11)"));
+        assert!(r
+            .text
+            .contains("Uzatma gerekçesi:\nBelgeler arşivden derlenecek"));
+        assert!(
+            r.text.contains("Yeni son tarih: 02.04.2025 17:30 (TSİ)"),
+            "{}",
+            r.text
+        );
+        p["fee_amount"] = json!("12,50 TL");
+        let r = render_email(&msg(NoticeKind::FeeNotified, Locale::Tr, p.clone())).unwrap();
+        assert!(r.text.contains("Ücret: 12,50 TL"), "{}", r.text);
+        assert!(r.text.contains("15 iş günü içinde ödenmezse"));
+        let sms = render_sms_text(&msg(NoticeKind::FeeNotified, Locale::Tr, p)).unwrap();
+        assert!(sms.contains("12,50 TL"), "{sms}");
+        let r = render_email(&msg(NoticeKind::DeemedWithdrawn, Locale::Tr, payload())).unwrap();
+        assert!(r
+            .text
+            .contains("vazgeçmiş sayıldınız (4982 sayılı Kanun md. 12)"));
     }
 
     #[test]

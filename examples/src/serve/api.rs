@@ -222,6 +222,23 @@ pub struct RequestView {
     pub closed_at: Option<DateTime<Utc>>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// The first response: an interim reply (ara cevap, Law 3071) or the answer.
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// Whether the first response came by its deadline (absent until it came).
+    pub first_response_on_time: Option<bool>,
+    /// Whether the Law 4982 deadline was extended (to 30 business days).
+    pub extended: bool,
+    /// The Law 4982 fee notified and not yet paid (the clocks stop meanwhile).
+    pub fee: Option<FeeView>,
+}
+
+/// A pending Law 4982 fee.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeeView {
+    /// The amount in TL, e.g. `12.50`.
+    pub amount: Option<String>,
+    /// When it was notified; unpaid for 15 business days, the request is deemed withdrawn.
+    pub notified_at: DateTime<Utc>,
 }
 
 fn name_of<T: Serialize>(v: &T) -> String {
@@ -284,6 +301,15 @@ impl From<&RequestRecord> for RequestView {
             answered_at: s.answered_at,
             closed_at: s.closed_at,
             updated_at: s.updated_at,
+            first_response_at: s.first_response_at,
+            first_response_on_time: s
+                .first_response_at
+                .map(|at| r.deadlines.first_response_due.is_none_or(|due| at <= due)),
+            extended: s.extended,
+            fee: s.fee.as_ref().map(|f| FeeView {
+                amount: f.amount.map(|a| a.plain()),
+                notified_at: f.notified_at,
+            }),
         }
     }
 }
@@ -795,6 +821,10 @@ pub enum CommandName {
     Merge,
     /// Extend a Law 4982 deadline.
     Extend,
+    /// Notify a Law 4982 fee (stops the clocks).
+    Fee,
+    /// The fee was paid (the clocks run again).
+    FeePaid,
 }
 
 impl CommandName {
@@ -814,6 +844,8 @@ impl CommandName {
             CommandName::Message => "message",
             CommandName::Merge => "merge",
             CommandName::Extend => "extend",
+            CommandName::Fee => "notify-fee",
+            CommandName::FeePaid => "fee-paid",
         }
     }
 }
@@ -826,7 +858,8 @@ pub struct CommandBody {
     pub expected_version: Option<u32>,
     /// reply, message, answer: the text.
     pub text: Option<String>,
-    /// pause: what is asked of the muhtar; resume: what was received.
+    /// pause: what is asked of the muhtar; resume: what was received; fee: what it is
+    /// for; fee-paid: a receipt number.
     pub note: Option<String>,
     /// answer: `positive` (olumlu) or `negative` (olumsuz).
     pub outcome: Option<String>,
@@ -839,13 +872,17 @@ pub struct CommandBody {
     pub to: Option<String>,
     /// merge: the tracking number of the request this one duplicates.
     pub into: Option<String>,
+    /// fee: the amount in TL, e.g. `"12.50"` (a string or a number).
+    #[schema(value_type = Option<String>)]
+    pub amount: Option<serde_json::Value>,
 }
 
 /// Run a lifecycle command: accept, reply (interim reply), pause, resume, answer, close,
-/// reopen, transfer, reroute, withdraw, message, merge, extend.
+/// reopen, transfer, reroute, withdraw, message, merge, extend, fee (Law 4982: notify a
+/// fee, which stops the clocks), fee-paid (the clocks run again).
 #[utoipa::path(post, path = "/requests/{tracking}/{action}", tag = "requests",
     params(("tracking" = String, Path, description = "Takip numarası"),
-           ("action" = CommandName, Path, description = "accept | reply | pause | resume | answer | close | reopen | transfer | reroute | withdraw | message | merge | extend")),
+           ("action" = CommandName, Path, description = "accept | reply | pause | resume | answer | close | reopen | transfer | reroute | withdraw | message | merge | extend | fee | fee-paid")),
     request_body = CommandBody,
     responses((status = 200, description = "The request after the command", body = RequestView),
         (status = 403, description = "The actor may not do this", body = ErrorBody),
@@ -893,6 +930,14 @@ fn command_of(body: &serde_json::Map<String, serde_json::Value>) -> ApiResult<Co
     }
     if let Some(o) = &fields.outcome {
         named::<muhtar_core::request::Outcome>("outcome", o)?;
+    }
+    if let Some(a) = &fields.amount {
+        let text = match a {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        text.parse::<muhtar_core::request::FeeAmount>()
+            .map_err(|e| ApiError::invalid("amount", e.to_string()))?;
     }
     from_json::<Command>(&bytes).map_err(|mut e| {
         if e.detail.field.is_none() {

@@ -302,9 +302,10 @@ async fn sweep_loop(state: Arc<AppState>, every: Duration, mut stop: watch::Rece
             Ok(tenants) => {
                 for t in tenants {
                     match state.mbs.sweep(&t).await {
-                        Ok(r) if r.queued > 0 => tracing::info!(
+                        Ok(r) if r.queued > 0 || r.deemed_withdrawn > 0 => tracing::info!(
                             tenant = %t, checked = r.checked, at_risk = r.at_risk,
-                            breached = r.breached, queued = r.queued, "sweep"
+                            breached = r.breached, deemed_withdrawn = r.deemed_withdrawn,
+                            queued = r.queued, "sweep"
                         ),
                         Ok(_) => {}
                         Err(e) => tracing::warn!(tenant = %t, error = %e, "sweep failed"),

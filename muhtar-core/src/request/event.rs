@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::content::RequestContent;
+use super::fee::FeeAmount;
 use crate::access::Actor;
 use crate::ids::{RequestId, TenantId, UnitCode};
 use crate::reason::ReasonCode;
@@ -155,6 +156,32 @@ pub enum EventKind {
     },
     /// Personal data (the citizen contact) was erased on request (KVKK).
     ContactErased,
+    /// Law 4982 art. 12: a fee was notified to the applicant; the clocks stop until it
+    /// is paid.
+    FeeNotified {
+        /// The amount.
+        amount: FeeAmount,
+        /// What the fee is for, how to pay it.
+        #[serde(default)]
+        note: String,
+    },
+    /// The notified fee was paid; the clocks run again.
+    FeePaid {
+        /// A receipt number or remark.
+        #[serde(default)]
+        note: String,
+    },
+    /// Law 4982 art. 12: the fee went unpaid for the set business days after its notice,
+    /// so the application is deemed withdrawn. Recorded by the deadline sweep; negative
+    /// with the reason `fee-unpaid`.
+    DeemedWithdrawn {
+        /// The reason code ([`crate::reason::FEE_UNPAID`]).
+        reason: ReasonCode,
+        /// When the unpaid fee was notified.
+        fee_notified_at: DateTime<Utc>,
+        /// The instant the payment period ended.
+        period_ended: DateTime<Utc>,
+    },
 }
 
 impl EventKind {
@@ -177,6 +204,9 @@ impl EventKind {
             EventKind::Merged { .. } => "merged",
             EventKind::Extended { .. } => "extended",
             EventKind::ContactErased => "contact-erased",
+            EventKind::FeeNotified { .. } => "fee-notified",
+            EventKind::FeePaid { .. } => "fee-paid",
+            EventKind::DeemedWithdrawn { .. } => "deemed-withdrawn",
         }
     }
 }

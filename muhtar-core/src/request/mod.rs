@@ -7,8 +7,10 @@
 
 mod content;
 mod event;
+mod fee;
 mod state;
 
 pub use content::*;
 pub use event::*;
+pub use fee::*;
 pub use state::*;

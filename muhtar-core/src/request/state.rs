@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::content::{check_text, InputError, RequestContent, MAX_SHORT, MAX_TEXT};
 use super::event::{Event, EventKind, Outcome, Party, PauseReason};
+use super::fee::{FeeAmount, PendingFee};
 use crate::access::{Action, Actor, Role};
 use crate::ids::{RequestId, TenantId, UnitCode};
 use crate::org::Organisation;
@@ -136,6 +137,9 @@ pub struct RequestState {
     /// Whether a Law 4982 extension was used.
     #[serde(default)]
     pub extended: bool,
+    /// The Law 4982 fee notified and not yet paid (while paused for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<PendingFee>,
     /// Number of transfers and re-routings.
     #[serde(default)]
     pub transfers: u32,
@@ -281,6 +285,21 @@ pub enum Command {
     },
     /// Erase the citizen's contact data (KVKK request).
     EraseContact,
+    /// Notify a Law 4982 fee: the clocks stop until it is paid (policies with
+    /// `fee_stops_clock` only).
+    NotifyFee {
+        /// The amount.
+        amount: FeeAmount,
+        /// What it is for, how to pay.
+        #[serde(default)]
+        note: String,
+    },
+    /// The notified fee was paid: the clocks run again.
+    FeePaid {
+        /// A receipt number or remark.
+        #[serde(default)]
+        note: String,
+    },
 }
 
 fn default_pause() -> PauseReason {
@@ -305,6 +324,8 @@ impl Command {
             Command::Merge { .. } => "merge",
             Command::Extend { .. } => "extend",
             Command::EraseContact => "erase-contact",
+            Command::NotifyFee { .. } => "notify-fee",
+            Command::FeePaid { .. } => "fee-paid",
         }
     }
 
@@ -325,6 +346,7 @@ impl Command {
             Command::Merge { .. } => Action::Merge,
             Command::Extend { .. } => Action::Extend,
             Command::EraseContact => Action::Manage,
+            Command::NotifyFee { .. } | Command::FeePaid { .. } => Action::Extend,
         }
     }
 }
@@ -397,6 +419,7 @@ impl RequestState {
             answered_at: None,
             closed_at: None,
             extended: false,
+            fee: None,
             transfers: 0,
             reopened: 0,
             merged_into: None,
@@ -572,6 +595,46 @@ impl RequestState {
             EventKind::ContactErased => {
                 self.content.citizen = None;
             }
+            EventKind::FeeNotified { amount, .. } => {
+                if !matches!(self.status, Status::Routed | Status::InProgress) {
+                    return Err(self.illegal(name));
+                }
+                self.status = Status::Paused;
+                self.pause = Some(PauseReason::Fee);
+                self.fee = Some(PendingFee {
+                    amount: Some(*amount),
+                    notified_at: at,
+                });
+            }
+            EventKind::FeePaid { .. } => {
+                if self.pause != Some(PauseReason::Fee) {
+                    return Err(self.illegal(name));
+                }
+                self.status = Status::InProgress;
+                self.pause = None;
+            }
+            EventKind::DeemedWithdrawn { reason, .. } => {
+                if self.pause != Some(PauseReason::Fee) {
+                    return Err(self.illegal(name));
+                }
+                self.status = Status::Withdrawn;
+                self.pause = None;
+                self.outcome = Some(Outcome::Negative);
+                self.reason = Some(reason.clone());
+                self.reason_text = None;
+                self.closed_at = Some(at);
+            }
+        }
+        // A fee is pending exactly while the request waits on it.
+        match (&event.kind, self.pause) {
+            (EventKind::Paused { .. }, Some(PauseReason::Fee)) => {
+                self.fee = Some(PendingFee {
+                    amount: None,
+                    notified_at: at,
+                })
+            }
+            (_, Some(PauseReason::Fee)) => {}
+            _ => self.fee = None,
         }
         self.version = event.version;
         self.updated_at = at;
@@ -742,6 +805,23 @@ impl RequestState {
                 }
             }
             Command::EraseContact => EventKind::ContactErased,
+            Command::NotifyFee { amount, note } => {
+                if !matches!(st, Status::Routed | Status::InProgress) {
+                    return Err(self.illegal(name));
+                }
+                EventKind::FeeNotified {
+                    amount: FeeAmount::from_kurus(amount.kurus())?,
+                    note: check_text("note", note, MAX_TEXT, false)?,
+                }
+            }
+            Command::FeePaid { note } => {
+                if self.pause != Some(PauseReason::Fee) {
+                    return Err(self.illegal(name));
+                }
+                EventKind::FeePaid {
+                    note: check_text("note", note, MAX_TEXT, false)?,
+                }
+            }
         };
         Ok(vec![ev])
     }

@@ -377,6 +377,27 @@ impl<'a> SlaClock<'a> {
         Ok(from_istanbul_local(due_date.and_time(end))?)
     }
 
+    /// Law 4982 art. 12: the end of the payment period of a fee notified at
+    /// `notified_at`: the end of office hours on the
+    /// [`fee_payment_days`](SlaPolicy::fee_payment_days)-th working day after the
+    /// notice day. `None` when the policy has no fee stop or no payment period.
+    pub fn fee_payment_due(
+        &self,
+        notified_at: DateTime<Utc>,
+    ) -> Result<Option<Deadline>, SlaError> {
+        if !self.policy.fee_stops_clock || self.policy.fee_payment_days == 0 {
+            return Ok(None);
+        }
+        let due_date = self
+            .calendar
+            .business_days(self.mode())
+            .add_business_days(local_date(notified_at), self.policy.fee_payment_days)?;
+        Ok(Some(Deadline {
+            due_date,
+            due: self.due_instant(due_date)?,
+        }))
+    }
+
     /// The resolution deadline of a request received at `received` with no
     /// other events. Allocation-free fast path.
     pub fn due_for_receipt(&self, received: DateTime<Utc>) -> Result<Deadline, SlaError> {
@@ -541,7 +562,15 @@ impl<'a> SlaClock<'a> {
                     if let Some((first, _)) = &run.extension {
                         return Err(SlaError::ExtensionAlreadyUsed { first: *first });
                     }
-                    let deadline = current_due()?.due;
+                    // While paused the period does not run out: count the open pause
+                    // up to the extension.
+                    let open = match run.open_pause {
+                        Some((from, _)) => self.pause_days(from, at)?,
+                        None => 0,
+                    };
+                    let deadline = self
+                        .deadline_for(run.start, run.length, run.extra.saturating_add(open))?
+                        .due;
                     if at > deadline {
                         return Err(SlaError::ExtensionTooLate {
                             at,

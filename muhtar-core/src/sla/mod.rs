@@ -104,7 +104,13 @@ pub enum SlaError {
         first: DateTime<Utc>,
     },
     /// The extension was notified after the original deadline had passed (Law 4982 art. 11).
-    #[error("extension notified at {at} after the deadline {deadline} had passed")]
+    #[error(
+        "too late to extend: the deadline {} (Europe/Istanbul) passed before the extension \
+         at {}; an extension must be notified before the original period runs out \
+         (Law 4982 art. 11)",
+        deadline.format("%d.%m.%Y %H:%M"),
+        crate::calendar::to_istanbul(*at).format("%d.%m.%Y %H:%M")
+    )]
     ExtensionTooLate {
         /// When the extension was notified.
         at: DateTime<Utc>,
@@ -112,7 +118,13 @@ pub enum SlaError {
         deadline: DateTime<FixedOffset>,
     },
     /// A pause the policy does not allow (e.g. a fee pause outside Law 4982).
-    #[error("policy {policy:?} does not allow a pause for {reason:?}")]
+    #[error(
+        "policy {policy:?} does not stop the clock {}",
+        match reason {
+            PauseReason::Fee => "for a fee (only Law 4982 policies, fee_stops_clock, do)",
+            PauseReason::Muhtar => "while waiting on the muhtar (muhtar_pause_stops_clock)",
+        }
+    )]
     PauseNotAllowed {
         /// Policy name.
         policy: String,

@@ -41,6 +41,9 @@ fn default_office_end() -> NaiveTime {
 fn default_at_risk() -> u32 {
     3
 }
+fn default_fee_payment_days() -> u32 {
+    15
+}
 
 fn ser_hhmm<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&t.format("%H:%M").to_string())
@@ -111,6 +114,11 @@ pub struct SlaPolicy {
     /// A fee notice stops the clock until paid (Law 4982). Without it a fee pause is an error.
     #[serde(default)]
     pub fee_stops_clock: bool,
+    /// Law 4982 art. 12: a fee unpaid for this many business days after its notice makes
+    /// the application deemed withdrawn (the sweep records it). Default 15; 0 = never.
+    /// Only for policies with `fee_stops_clock`.
+    #[serde(default = "default_fee_payment_days")]
+    pub fee_payment_days: u32,
     /// A pause while waiting on the muhtar stops the clock (default yes).
     #[serde(default = "yes")]
     pub muhtar_pause_stops_clock: bool,
@@ -133,6 +141,7 @@ impl SlaPolicy {
             first_response_length: None,
             extension_length: None,
             fee_stops_clock: false,
+            fee_payment_days: default_fee_payment_days(),
             muhtar_pause_stops_clock: true,
         }
     }
