@@ -303,22 +303,46 @@ impl SmtpTransport {
             DeliveryError::Permanent(format!("malformed recipient address {:?}: {e}", email.to))
         })?;
         let from = match (&self.from.name, &email.from_name) {
-            (None, Some(name)) => Mailbox::new(Some(name.clone()), self.from.email.clone()),
+            (None, Some(name)) => {
+                // lettre panics on a line break in a display name (issue 17): such a
+                // name (an organisation stored before validation refused it) fails
+                // this message only.
+                if let Some(c) = name.chars().find(|&c| header_unsafe(c)) {
+                    return Err(DeliveryError::Permanent(format!(
+                        "the sender's display name (the tenant's name) contains the character \
+                         U+{:04X}, which an e-mail header cannot hold",
+                        u32::from(c)
+                    )));
+                }
+                Mailbox::new(Some(name.clone()), self.from.email.clone())
+            }
             _ => self.from.clone(),
         };
-        Message::builder()
-            .from(from)
-            .to(to)
-            .subject(email.subject.clone())
-            .message_id(Some(email.message_id.clone()))
-            .date(std::time::SystemTime::from(email.date))
-            .header(AutoSubmitted)
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))
-            .map_err(|e| DeliveryError::Permanent(format!("cannot build the message: {e}")))
+        // Anything else lettre would panic on is a permanent failure of this message,
+        // never a panic of the dispatcher.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Message::builder()
+                .from(from)
+                .to(to)
+                .subject(email.subject.clone())
+                .message_id(Some(email.message_id.clone()))
+                .date(std::time::SystemTime::from(email.date))
+                .header(AutoSubmitted)
+                .multipart(MultiPart::alternative_plain_html(
+                    email.text.clone(),
+                    email.html.clone(),
+                ))
+        }))
+        .map_err(|_| {
+            DeliveryError::Permanent("cannot build the message: a header is malformed".into())
+        })?
+        .map_err(|e| DeliveryError::Permanent(format!("cannot build the message: {e}")))
     }
+}
+
+/// Whether a display name may not hold `c`: control characters and U+FFFE/U+FFFF.
+fn header_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
@@ -429,6 +453,46 @@ mod tests {
         ));
         let e = SmtpConfig::from_url("ftp://u:secret@x", "a@b.example").unwrap_err();
         assert!(!e.to_string().contains("secret"));
+    }
+
+    /// Issue 17, defect 1: a line break in the tenant's name (the From display name)
+    /// made lettre panic and killed the dispatcher. Now the message fails, permanently,
+    /// and nothing panics; a subject with a line break is encoded, not split.
+    #[test]
+    fn header_text_with_line_breaks_is_a_permanent_failure_not_a_panic() {
+        let t =
+            SmtpTransport::new(&SmtpConfig::from_url("smtp://127.0.0.1:1", "a@b.example").unwrap())
+                .unwrap();
+        let mut e = OutgoingEmail {
+            to: "ali@example.com".into(),
+            from_name: Some("Örnek\r\nBcc: herkes@example.com".into()),
+            subject: "s".into(),
+            text: "t".into(),
+            html: "h".into(),
+            message_id: message_id("k", "muhtar"),
+            date: chrono::DateTime::<Utc>::default(),
+        };
+        for name in [
+            "Örnek\r\nBcc: x@example.com",
+            "a\nb",
+            "a\rb",
+            "a\u{0}b",
+            "a\u{FFFF}",
+        ] {
+            e.from_name = Some(name.into());
+            match t.build_message(&e) {
+                Err(DeliveryError::Permanent(m)) => assert!(m.contains("sender"), "{m}"),
+                other => panic!("{name:?}: {other:?}"),
+            }
+        }
+        e.from_name = Some("Örnek Belediyesi".into());
+        e.subject = "Çukur\r\nBcc: x@example.com".into();
+        let m = String::from_utf8(t.build_message(&e).unwrap().formatted()).unwrap();
+        assert!(!m.contains("\r\nBcc:"), "{m}");
+        assert!(
+            m.contains("From: =?utf-8?") || m.contains("From: \"=?utf-8?"),
+            "{m}"
+        );
     }
 
     #[test]
