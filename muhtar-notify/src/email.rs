@@ -104,7 +104,9 @@ pub struct SmtpConfig {
     pub password: Option<String>,
     /// The sender mailbox, e.g. `Muhtarlık İşleri <muhtar@ornek.bel.tr>`.
     pub from: String,
-    /// Connection and command timeout (default 30 s).
+    /// Connection and command timeout (default 30 s). A whole message (connect,
+    /// greeting, every command, the data) gets at most [`SEND_DEADLINE_FACTOR`] times
+    /// this, whatever the relay does.
     pub timeout: Duration,
 }
 
@@ -225,6 +227,13 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// A whole message may take at most this many times [`SmtpConfig::timeout`].
+pub const SEND_DEADLINE_FACTOR: u32 = 3;
+
+/// How the error text of a transient failure starts when the relay did not answer in
+/// time (the dispatcher then tries no more e-mail in that pass).
+pub const SMTP_TIMEOUT: &str = "SMTP timeout";
+
 /// `Auto-Submitted: auto-generated` (RFC 3834), so auto-responders stay quiet.
 #[derive(Clone)]
 struct AutoSubmitted;
@@ -246,11 +255,14 @@ impl Header for AutoSubmitted {
 ///
 /// Errors are mapped to [`DeliveryError`]: SMTP 5xx replies (e.g. `550` rejected
 /// recipient) and malformed addresses are permanent; 4xx replies, connection refused,
-/// timeouts, network and TLS failures are transient.
+/// timeouts, network and TLS failures are transient. Every message has a deadline
+/// ([`SEND_DEADLINE_FACTOR`] × the timeout) whatever the relay does.
 #[derive(Clone)]
 pub struct SmtpTransport {
     inner: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// The most one message may take.
+    deadline: Duration,
 }
 
 impl std::fmt::Debug for SmtpTransport {
@@ -288,6 +300,7 @@ impl SmtpTransport {
         Ok(SmtpTransport {
             inner: b.build(),
             from,
+            deadline: config.timeout * SEND_DEADLINE_FACTOR,
         })
     }
 
@@ -358,6 +371,8 @@ fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
     }
     if e.is_permanent() {
         DeliveryError::Permanent(format!("SMTP {msg}"))
+    } else if e.is_timeout() {
+        DeliveryError::Transient(format!("{SMTP_TIMEOUT}: {msg}"))
     } else {
         // 4xx replies, connection refused, timeouts, network, TLS and response errors.
         DeliveryError::Transient(format!("SMTP {msg}"))
@@ -368,11 +383,16 @@ fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
 impl EmailTransport for SmtpTransport {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
         let message = self.build_message(email)?;
-        self.inner
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| classify(&e))
+        // lettre's timeout does not bound every wait (a relay that accepts the
+        // connection and never answers a command held delivery for good): the whole
+        // message has a deadline. A timeout is transient: the message is tried again.
+        match tokio::time::timeout(self.deadline, self.inner.send(message)).await {
+            Ok(result) => result.map(|_| ()).map_err(|e| classify(&e)),
+            Err(_) => Err(DeliveryError::Transient(format!(
+                "{SMTP_TIMEOUT}: the relay did not finish the message within {} s",
+                self.deadline.as_secs()
+            ))),
+        }
     }
 }
 
