@@ -193,6 +193,10 @@ fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// Writes `s` as XML character data that always parses: markup characters escaped, a
+/// carriage return as `&#13;` (a reader would turn it into a line feed), and every
+/// character XML 1.0 cannot carry ([`is_xml_char`]: C0 controls, U+FFFE, U+FFFF, which
+/// validation refuses but an old database may hold) as U+FFFD.
 fn xml_escape(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
@@ -201,7 +205,8 @@ fn xml_escape(s: &str, out: &mut String) {
             '&' => out.push_str("&amp;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c if c.is_control() && c != '\n' && c != '\r' && c != '\t' => {}
+            '\r' => out.push_str("&#13;"),
+            c if !is_xml_char(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
