@@ -472,7 +472,7 @@ async fn stored_xml_forbidden_characters_still_give_a_well_formed_feed() {
     })
     .await;
     for path in [
-        format!("requests.xml?jurisdiction_id=ibb"),
+        "requests.xml?jurisdiction_id=ibb".to_owned(),
         format!("requests/{tracking}.xml?jurisdiction_id=ibb"),
         "services.xml?jurisdiction_id=ibb".to_owned(),
     ] {

@@ -781,6 +781,9 @@ async fn a_category_filter_with_a_control_character_is_refused_naming_it() {
     assert!(mbs.list(&coord, q).await.unwrap().items.is_empty());
 }
 
+/// Sets one field of a request.
+type SetField<'a> = Box<dyn Fn(&mut NewRequest) + 'a>;
+
 /// Issue 17, defect 5: characters XML 1.0 cannot carry (U+FFFE, U+FFFF, C0 controls but
 /// tab and line breaks) are refused in every text field of a request, naming the field,
 /// so none reaches the Open311 XML feed.
@@ -789,7 +792,7 @@ async fn xml_forbidden_characters_are_refused_in_every_text_field() {
     let (mbs, t) = setup().await;
     let kuz = actor(&t, "muhtar:kuzguncuk");
     for bad in ["\u{FFFE}", "\u{FFFF}", "\u{1}", "\u{1B}"] {
-        let cases: [(&str, Box<dyn Fn(&mut NewRequest)>); 5] = [
+        let cases: [(&str, SetField<'_>); 5] = [
             ("subject", Box::new(|r| r.subject = format!("Çukur{bad}"))),
             (
                 "description",
