@@ -240,8 +240,10 @@ impl Backoff {
 pub struct DispatcherConfig {
     /// Messages claimed per pass (default 20).
     pub batch_size: u32,
-    /// How long a claim holds a message (default 15 min). Must exceed the time a batch
-    /// can take (`batch_size` × the transport timeout).
+    /// How long a claim holds a message (default 15 min). Should exceed the time a batch
+    /// can take (`batch_size` × the transport's per-message deadline, though a relay
+    /// timeout ends the pass's e-mail); a message whose lease ran out before its turn
+    /// is left for the next claim ([`Disposition::LeaseExpired`]).
     pub lease: Duration,
     /// Pause between passes of [`Dispatcher::run`] when there was not a full batch
     /// (default 30 s).
