@@ -23,17 +23,32 @@ use muhtar_core::access::Actor;
 use muhtar_core::ids::TenantId;
 use muhtar_core::outbox::{DeliveryChannel, OutboxEntry, OutboxStatus};
 use muhtar_core::request::{Event, EventKind, Party};
-use muhtar_core::store::{Commit, ConfigStore, Document, DocumentKind, OutboxStore, RequestStore};
-use muhtar_store_sqlite::SqliteStore;
+use muhtar_core::store::{Commit, Document, DocumentKind, Store};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 mod common;
 
-async fn open(db: &str) -> SqliteStore {
-    SqliteStore::open(db, Default::default())
-        .await
-        .expect("open the SQLite store")
+/// The store of `db` (SQLite or PostgreSQL), for reading and tampering.
+async fn open(db: &str) -> Arc<dyn Store> {
+    if db.starts_with("postgres") {
+        Arc::new(
+            muhtar_store_postgres::PgStore::connect(db)
+                .await
+                .expect("open the PostgreSQL store"),
+        )
+    } else {
+        Arc::new(
+            muhtar_store_sqlite::SqliteStore::open(db, Default::default())
+                .await
+                .expect("open the SQLite store"),
+        )
+    }
+}
+
+/// A fresh PostgreSQL database, or `None` (skipped) without `DATABASE_URL`.
+fn pg_db(prefix: &str) -> Option<String> {
+    common::pg_server("resilience on PostgreSQL").map(|base| common::fresh_pg_db(&base, prefix))
 }
 
 /// Rewrites `tenant`'s stored organisation with `change`, as a new version, without
@@ -145,8 +160,19 @@ fn a_line_break_in_the_tenants_name_is_refused_at_installation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_line_break_in_a_stored_tenant_name_fails_its_emails_not_the_dispatcher() {
     let d = tempfile::tempdir().unwrap();
-    let dir = d.path();
-    let db = format!("sqlite://{}", dir.join("crlf.db").display());
+    let db = format!("sqlite://{}", d.path().join("crlf.db").display());
+    stored_line_break_in_tenant_name(d.path(), &db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_break_in_a_stored_tenant_name_fails_its_emails_not_the_dispatcher_on_postgres() {
+    let Some(db) = pg_db("crlf") else { return };
+    let d = tempfile::tempdir().unwrap();
+    stored_line_break_in_tenant_name(d.path(), &db).await;
+}
+
+async fn stored_line_break_in_tenant_name(dir: &Path, db: &str) {
+    let db = db.to_owned();
     let settings = dir.join("settings.toml");
     std::fs::write(&settings, NO_QUIET_HOURS).unwrap();
     let settings = settings.to_str().unwrap();
@@ -419,8 +445,19 @@ async fn sigterm_stops_the_server_mid_delivery() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stored_xml_forbidden_characters_still_give_a_well_formed_feed() {
     let d = tempfile::tempdir().unwrap();
-    let dir = d.path();
-    let db = format!("sqlite://{}", dir.join("xml.db").display());
+    let db = format!("sqlite://{}", d.path().join("xml.db").display());
+    stored_xml_forbidden_characters(d.path(), &db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_xml_forbidden_characters_still_give_a_well_formed_feed_on_postgres() {
+    let Some(db) = pg_db("xmlfeed") else { return };
+    let d = tempfile::tempdir().unwrap();
+    stored_xml_forbidden_characters(d.path(), &db).await;
+}
+
+async fn stored_xml_forbidden_characters(dir: &Path, db: &str) {
+    let db = db.to_owned();
     muhtar(dir, &db, &["init"]);
     let kuz = token(dir, &db, "ibb", "muhtar:kuzguncuk");
     let srv = Server::start(dir, &db, &["--no-dispatcher", "--no-sweeper"], &[]);
