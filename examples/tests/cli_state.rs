@@ -408,7 +408,10 @@ fn the_quarterly_report_is_drafted_signed_and_frozen() {
     );
     let csv = std::fs::read_to_string(dir.join("r.csv")).unwrap();
     assert!(csv.starts_with('\u{feff}') && csv.contains("\r\n"));
-    assert!(csv.lines().nth(3).unwrap().starts_with("Toplam;;"), "{csv}");
+    assert!(
+        csv.lines().nth(3).unwrap().starts_with("\"Toplam\";\"\";"),
+        "{csv}"
+    );
     ok(
         dir,
         &[

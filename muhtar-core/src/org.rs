@@ -308,6 +308,27 @@ pub enum OrgProblem {
         /// The unit.
         unit: String,
     },
+    /// A name or text holds a character it may not: a control character (line breaks
+    /// and tabs included: these texts are one line, and end up in e-mail headers such as
+    /// the sender's display name) or U+FFFE / U+FFFF (not allowed in XML).
+    #[error("{owner}: {field} contains the character U+{:04X}{}", u32::from(*character), if *line > 0 { format!(" (line {line})") } else { String::new() })]
+    ForbiddenCharacter {
+        /// Whose text.
+        owner: String,
+        /// The field.
+        field: &'static str,
+        /// The first forbidden character.
+        character: char,
+        /// 1-based line of the field in the organisation file; 0 when not read from a
+        /// file.
+        line: usize,
+    },
+}
+
+/// Whether an organisation text (a name, a description, a keyword) may not hold `c`:
+/// any control character, or U+FFFE / U+FFFF.
+pub fn is_forbidden_in_name(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 /// Why an organisation could not be loaded.
@@ -432,7 +453,13 @@ impl Organisation {
             line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
             message: e.message().to_owned(),
         })?;
-        Self::new(org)
+        Self::new(org).map_err(|e| match e {
+            OrgError::Invalid { mut problems } => {
+                forbidden_lines(text, &mut problems);
+                OrgError::Invalid { problems }
+            }
+            e => e,
+        })
     }
 
     /// The unit with this code.
@@ -574,6 +601,7 @@ impl Organisation {
                 });
             }
         }
+        self.check_texts(&mut problems);
         if self.tenant.name.trim().is_empty() {
             problems.push(OrgProblem::Empty {
                 owner: format!("tenant {}", self.tenant.id),
@@ -667,6 +695,157 @@ impl Organisation {
             });
         }
         problems
+    }
+}
+
+impl Organisation {
+    /// Every name and text that can reach an e-mail header, a report or a feed, checked
+    /// for [`is_forbidden_in_name`] characters.
+    fn check_texts(&self, problems: &mut Vec<OrgProblem>) {
+        let mut check = |owner: &dyn Fn() -> String, field: &'static str, text: &str| {
+            if let Some(character) = text.chars().find(|&c| is_forbidden_in_name(c)) {
+                problems.push(OrgProblem::ForbiddenCharacter {
+                    owner: owner(),
+                    field,
+                    character,
+                    line: 0,
+                });
+            }
+        };
+        check(
+            &|| format!("tenant {}", self.tenant.id),
+            "name",
+            &self.tenant.name,
+        );
+        for u in &self.units {
+            let owner = || format!("unit {}", u.code);
+            check(&owner, "name", &u.name);
+            check(&owner, "province", u.province.as_deref().unwrap_or(""));
+            check(&owner, "district", u.district.as_deref().unwrap_or(""));
+            for (i, p) in u.liaison.iter().enumerate() {
+                check(
+                    &|| format!("unit {} / liaison {}", u.code, i + 1),
+                    "name",
+                    &p.name,
+                );
+            }
+            if let Some(o) = &u.official {
+                check(
+                    &|| format!("unit {} / official", u.code),
+                    "name",
+                    &o.person.name,
+                );
+            }
+        }
+        for m in &self.muhtarliklar {
+            let owner = || format!("muhtarlık {}", m.code);
+            check(&owner, "name", &m.name);
+            check(&owner, "district", &m.district);
+            check(&owner, "province", &m.province);
+            check(
+                &|| format!("muhtarlık {} / muhtar", m.code),
+                "name",
+                &m.muhtar.name,
+            );
+        }
+        for c in &self.categories {
+            let owner = || format!("category {}", c.code);
+            check(&owner, "code", &c.code);
+            check(&owner, "name", &c.name);
+            check(&owner, "group", c.group.as_deref().unwrap_or(""));
+            for k in &c.keywords {
+                check(&owner, "keywords", k);
+            }
+            for a in &c.attributes {
+                let owner = || format!("category {} / attribute {}", c.code, a.code);
+                check(&owner, "code", &a.code);
+                check(&owner, "description", &a.description);
+                for v in &a.values {
+                    check(&owner, "key", &v.key);
+                    check(&owner, "name", &v.name);
+                }
+            }
+        }
+        for r in &self.reasons {
+            let owner = || format!("reason {}", r.code);
+            check(&owner, "code", &r.code);
+            check(&owner, "name", &r.name);
+            check(&owner, "name_en", &r.name_en);
+        }
+    }
+}
+
+/// Fills in the line of each [`OrgProblem::ForbiddenCharacter`] from the file: the
+/// first line (not yet given to another problem) whose key is the field and whose value
+/// holds the character. A value may be a multi-line string or sit in an inline table.
+fn forbidden_lines(text: &str, problems: &mut [OrgProblem]) {
+    if !problems
+        .iter()
+        .any(|p| matches!(p, OrgProblem::ForbiddenCharacter { .. }))
+    {
+        return;
+    }
+    // (line, key, value) of every string value in the file.
+    let mut values: Vec<(usize, String, String)> = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        // A value is one line, or runs to the line that closes its multi-line string.
+        let mut end = i;
+        let mut chunk = lines[i].to_owned();
+        while toml::from_str::<toml::Table>(&chunk).is_err()
+            && end + 1 < lines.len()
+            && end < i + 200
+        {
+            end += 1;
+            chunk.push('\n');
+            chunk.push_str(lines[end]);
+        }
+        match toml::from_str::<toml::Table>(&chunk) {
+            Ok(t) => {
+                collect_strings(&t, i + 1, &mut values);
+                i = end + 1;
+            }
+            Err(_) => i += 1,
+        }
+    }
+    let mut used = vec![false; values.len()];
+    for p in problems {
+        if let OrgProblem::ForbiddenCharacter {
+            field,
+            character,
+            line,
+            ..
+        } = p
+        {
+            if let Some(n) = values
+                .iter()
+                .enumerate()
+                .position(|(n, (_, k, v))| !used[n] && k == field && v.contains(*character))
+            {
+                used[n] = true;
+                *line = values[n].0;
+            }
+        }
+    }
+}
+
+fn collect_strings(t: &toml::Table, line: usize, out: &mut Vec<(usize, String, String)>) {
+    for (k, v) in t {
+        match v {
+            toml::Value::String(s) => out.push((line, k.clone(), s.clone())),
+            toml::Value::Table(t) => collect_strings(t, line, out),
+            toml::Value::Array(items) => {
+                for item in items {
+                    match item {
+                        toml::Value::String(s) => out.push((line, k.clone(), s.clone())),
+                        toml::Value::Table(t) => collect_strings(t, line, out),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 

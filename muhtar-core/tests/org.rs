@@ -142,3 +142,76 @@ fn example_organisation_is_valid() {
             >= 2
     );
 }
+
+/// Issue 17, defect 1 (and 5): text that ends up in an e-mail header (the tenant's
+/// name is the From display name; unit, muhtarlık and category names appear in
+/// subjects and feeds) may not hold control characters or U+FFFE/U+FFFF: each is a
+/// typed problem naming the owner, the field and the line of the file.
+#[test]
+fn control_characters_in_names_are_refused_with_field_and_line() {
+    let toml = r#"
+[tenant]
+id = "t"
+name = "Örnek\r\nBcc: herkes@example.com"
+coordinator_unit = "a"
+reporting_unit = "a"
+
+[[unit]]
+code = "a"
+name = "A"
+kind = "district-municipality"
+official = { title = "belediye-baskan-yardimcisi", name = "X\u0007" }
+
+[[unit]]
+code = "b"
+kind = "directorate"
+parent = "a"
+name = """
+Fen
+İşleri"""
+
+[[category]]
+code = "c"
+name = "Çukur\uFFFF"
+"#;
+    let p = problems(toml);
+    let found = |owner: &str, field: &str| {
+        p.iter().find_map(|x| match x {
+            OrgProblem::ForbiddenCharacter {
+                owner: o,
+                field: f,
+                line,
+                ..
+            } if o == owner && *f == field => Some(*line),
+            _ => None,
+        })
+    };
+    assert_eq!(found("tenant t", "name"), Some(4), "{p:?}");
+    assert_eq!(found("unit a / official", "name"), Some(12), "{p:?}");
+    assert_eq!(found("unit b", "name"), Some(18), "{p:?}");
+    assert_eq!(found("category c", "name"), Some(24), "{p:?}");
+    let message = OrgError::Invalid { problems: p }.to_string();
+    assert!(
+        message.contains("tenant t: name") && message.contains("line 4"),
+        "{message}"
+    );
+    // Not echoed: the message names the character, not the text.
+    assert!(!message.contains("Bcc"), "{message}");
+    // A validated organisation built in code is checked the same way (line 0).
+    let mut org = organisation("x");
+    org.tenant.name = "Örnek\nBelediyesi".into();
+    match Organisation::new(org) {
+        Err(OrgError::Invalid { problems }) => assert!(
+            problems.iter().any(|x| matches!(
+                x,
+                OrgProblem::ForbiddenCharacter {
+                    field: "name",
+                    line: 0,
+                    ..
+                }
+            )),
+            "{problems:?}"
+        ),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}

@@ -663,7 +663,7 @@ async fn a_known_quarter_gives_the_expected_numbers() {
         },
     );
     assert!(csv.starts_with('\u{feff}'));
-    assert!(csv.contains("Toplam;;"), "{csv}");
+    assert!(csv.contains("\"Toplam\";\"\";"), "{csv}");
     let html = render::html(&r);
     assert!(html.contains("TASLAK") && html.matches("<svg").count() == 3);
     // Self-contained: the only address is the SVG namespace.
@@ -897,4 +897,93 @@ async fn the_report_is_built_from_the_store_cube() {
     let r = mbs.report(&actor(&t, "auditor"), q1, None).await.unwrap();
     assert_eq!(r.totals.received, cube.total.received);
     assert_eq!(r.totals.received, 3);
+}
+
+/// Text a hostile organisation or rule set could put into a report cell: formula
+/// starts, both separators, quotes, line breaks, tabs.
+fn hostile_cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[=+@\\-\t\r;,\"\n a-zÇçĞğİıÖöŞşÜü0-9().]{0,16}",
+        Just("Kuzguncuk;=cmd|' /C calc'!A0".to_owned()),
+        Just("Kuzguncuk,=HYPERLINK(\"http://x\")".to_owned()),
+        Just("-2+3".to_owned()),
+        Just("@SUM(A1)".to_owned()),
+    ]
+}
+
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Parses `csv` (BOM stripped) with `sep` as a real CSV reader does.
+fn parse_csv(csv: &str, sep: u8) -> Vec<Vec<String>> {
+    let body = csv.strip_prefix('\u{feff}').expect("a BOM");
+    csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes())
+        .records()
+        .map(|r| r.expect("parses").iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// A cell's text without the `'`s a defusing writer may add, line breaks as spaces:
+/// what a text must come back as, defusing aside.
+fn undefused(s: &str) -> String {
+    s.replace(['\r', '\n'], " ").replace('\'', "")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Issue 17, defect 7: every text cell is quoted and defused, so a CSV written with
+    /// either separator parses back (with that separator) into the same cells, and read
+    /// with either separator (a spreadsheet in another locale) no cell starts a formula.
+    #[test]
+    fn csv_cells_never_split_or_start_a_formula(
+        tenant in hostile_cell(),
+        scope in hostile_cell(),
+        key in hostile_cell(),
+        name in hostile_cell(),
+        reason in hostile_cell(),
+    ) {
+        let org = fixtures::organisation("demo");
+        let q: Quarter = "2025Q1".parse().unwrap();
+        let mut r = QuarterlyReport::build(&Cube::default(), &org, q, None, q.end());
+        r.tenant_name = tenant.clone();
+        r.scope.unit_name = Some(scope.clone());
+        let mut counts = r.totals.clone();
+        counts.median_working_days = Some(2.5);
+        counts.not_fulfilled = vec![muhtar_core::report::ReasonCount {
+            code: "other".into(),
+            text: reason.clone(),
+            count: 1,
+        }];
+        r.totals.not_fulfilled = counts.not_fulfilled.clone();
+        r.by_unit.push(muhtar_core::report::Row { key: key.clone(), name: name.clone(), counts });
+        for (separator, sep) in [(render::Separator::Comma, b','), (render::Separator::Semicolon, b';')] {
+            let csv = render::csv(&r, render::CsvOptions { separator });
+            let rows = parse_csv(&csv, sep);
+            let width = 3 + 12 + 1;
+            prop_assert_eq!(rows.len(), 3 + 1 + r.breakdowns().iter().map(|b| b.2.len()).sum::<usize>());
+            let u = |cells: &[String]| cells.iter().map(|c| undefused(c)).collect::<Vec<_>>();
+            prop_assert_eq!(u(&rows[0]), u(&["Rapor".to_owned(), format!("{tenant} {q}")]));
+            prop_assert_eq!(u(&rows[1]), u(&["Kapsam".to_owned(), scope.clone()]));
+            prop_assert_eq!(rows[2].len(), width);
+            prop_assert_eq!(undefused(&rows[2][width - 1]), undefused(&format!("Gerekçe: {reason}")));
+            for row in &rows[3..] {
+                prop_assert_eq!(row.len(), width, "{:?}", row);
+            }
+            prop_assert_eq!(undefused(&rows[3][2]), undefused(&tenant));
+            let mine = rows.iter().rev().find(|row| row[0] == "Birimlere göre");
+            prop_assert_eq!(u(&mine.unwrap()[1..3]), u(&[key.clone(), name.clone()]));
+            // Read with either separator, no cell is a formula.
+            for other in [b',', b';'] {
+                for row in parse_csv(&csv, other) {
+                    for cell in row {
+                        prop_assert!(!cell.starts_with(FORMULA_START), "{:?} in {}", cell, csv);
+                    }
+                }
+            }
+        }
+    }
 }

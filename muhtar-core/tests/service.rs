@@ -780,3 +780,54 @@ async fn a_category_filter_with_a_control_character_is_refused_naming_it() {
     };
     assert!(mbs.list(&coord, q).await.unwrap().items.is_empty());
 }
+
+/// Sets one field of a request.
+type SetField<'a> = Box<dyn Fn(&mut NewRequest) + 'a>;
+
+/// Issue 17, defect 5: characters XML 1.0 cannot carry (U+FFFE, U+FFFF, C0 controls but
+/// tab and line breaks) are refused in every text field of a request, naming the field,
+/// so none reaches the Open311 XML feed.
+#[tokio::test]
+async fn xml_forbidden_characters_are_refused_in_every_text_field() {
+    let (mbs, t) = setup().await;
+    let kuz = actor(&t, "muhtar:kuzguncuk");
+    for bad in ["\u{FFFE}", "\u{FFFF}", "\u{1}", "\u{1B}"] {
+        let cases: [(&str, SetField<'_>); 5] = [
+            ("subject", Box::new(|r| r.subject = format!("Çukur{bad}"))),
+            (
+                "description",
+                Box::new(|r| r.description = format!("Derin{bad}çukur")),
+            ),
+            (
+                "address",
+                Box::new(|r| r.address = Some(format!("Sokak{bad}"))),
+            ),
+            (
+                "registration_number",
+                Box::new(|r| r.registration_number = Some(format!("E-1{bad}"))),
+            ),
+            (
+                "citizen.name",
+                Box::new(|r| {
+                    r.citizen = Some(muhtar_core::request::CitizenContact {
+                        name: format!("Ali{bad}"),
+                        phone: None,
+                        email: None,
+                    })
+                }),
+            ),
+        ];
+        for (field, set) in cases {
+            let mut r = fixtures::new_request("kuzguncuk");
+            set(&mut r);
+            match mbs.submit(&kuz, r).await {
+                Err(ServiceError::Input(e)) => assert_eq!(e.field(), field, "{bad:?}"),
+                other => panic!("{field} with {bad:?}: {other:?}"),
+            }
+        }
+    }
+    // Tab and line breaks stay allowed in texts.
+    let mut r = fixtures::new_request("kuzguncuk");
+    r.description = "Birinci satır\r\nikinci\tsatır".into();
+    mbs.submit(&kuz, r).await.unwrap();
+}

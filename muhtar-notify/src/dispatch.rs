@@ -25,6 +25,11 @@
 //! an error starting with `[failures=N]`, and the next pass reads `N` back from
 //! `OutboxEntry::last_error`. Only real delivery failures raise `N`.
 //!
+//! An e-mail whose relay timed out ([`crate::email::SMTP_TIMEOUT`]) ends the pass's
+//! e-mail deliveries: the pass's remaining e-mails are put back for a retry without
+//! being tried (and without counting as failed), so a stalled relay costs one message's
+//! deadline per pass, not one per message.
+//!
 //! # Quiet hours
 //!
 //! Each tenant can have quiet hours in İstanbul local time ([`QuietHours`], default
@@ -44,7 +49,7 @@ use muhtar_core::store::{OutboxStore, StoreError};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::email::{message_id, EmailTransport, OutgoingEmail};
+use crate::email::{message_id, EmailTransport, OutgoingEmail, SMTP_TIMEOUT};
 use crate::render::{istanbul_offset, render_email, render_sms_text};
 use crate::sms::{normalize_phone, prepare_text, OutgoingSms, SmsConfig, SmsGateway};
 
@@ -235,8 +240,10 @@ impl Backoff {
 pub struct DispatcherConfig {
     /// Messages claimed per pass (default 20).
     pub batch_size: u32,
-    /// How long a claim holds a message (default 15 min). Must exceed the time a batch
-    /// can take (`batch_size` × the transport timeout).
+    /// How long a claim holds a message (default 15 min). Should exceed the time a batch
+    /// can take (`batch_size` × the transport's per-message deadline, though a relay
+    /// timeout ends the pass's e-mail); a message whose lease ran out before its turn
+    /// is left for the next claim ([`Disposition::LeaseExpired`]).
     pub lease: Duration,
     /// Pause between passes of [`Dispatcher::run`] when there was not a full batch
     /// (default 30 s).
@@ -365,6 +372,7 @@ pub fn recorded_failures(last_error: Option<&str>) -> u32 {
 }
 
 const DEFERRED: &str = "deferred for quiet hours";
+const NOT_TRIED: &str = "not tried in this pass: ";
 const LAST_ERROR: &str = "; last error: ";
 
 /// The last delivery error recorded in `last_error`, through quiet-hour deferrals.
@@ -503,6 +511,9 @@ where
             claimed: claimed.len(),
             ..DispatchReport::default()
         };
+        // Once the relay timed out, the pass tries no more e-mail: each would wait as
+        // long again. They are put back, not counted as failed deliveries.
+        let mut relay_timed_out = false;
         for entry in claimed {
             let id = entry.message.id;
             let now = self.clock.now();
@@ -527,7 +538,31 @@ where
                 report.messages.push((id, d));
                 continue;
             }
+            if relay_timed_out && entry.message.channel == DeliveryChannel::Email {
+                let at = now
+                    + self
+                        .config
+                        .backoff
+                        .delay(failures.max(1), &entry.message.idempotency_key);
+                let error = format!("{NOT_TRIED}{SMTP_TIMEOUT} on another message");
+                let note = format!("{FAILURES_PREFIX}{failures}] {error}");
+                let d = match self.store.mark_retry(id, at, &note).await {
+                    Ok(()) => {
+                        report.retried += 1;
+                        Disposition::Retry {
+                            at,
+                            failures,
+                            error,
+                        }
+                    }
+                    Err(e) => store_error(&mut report, e),
+                };
+                report.messages.push((id, d));
+                continue;
+            }
             let result = self.deliver(&entry.message).await;
+            relay_timed_out |= entry.message.channel == DeliveryChannel::Email
+                && matches!(&result, Err(DeliveryError::Transient(m)) if m.starts_with(SMTP_TIMEOUT));
             let now = self.clock.now();
             let d = match result {
                 Ok(()) => match self.store.mark_sent(id, now).await {
@@ -888,6 +923,35 @@ mod tests {
             Some("gave up after 3 failed attempts: SMTP connection refused")
         );
         assert!(email.sent().is_empty());
+    }
+
+    /// Issue 17, defect 2: after a relay timeout, the pass tries no more e-mail (each
+    /// would wait as long again); those are put back without a failure counted, SMS
+    /// still goes out.
+    #[tokio::test]
+    async fn a_relay_timeout_ends_the_passs_email_deliveries() {
+        let (d, store, email, sms, _clock) = setup(DispatcherConfig::default());
+        store
+            .enqueue(&[
+                message(1, NoticeKind::Closed, DeliveryChannel::Email, "a@b.example"),
+                message(2, NoticeKind::Closed, DeliveryChannel::Email, "c@b.example"),
+                message(3, NoticeKind::Closed, DeliveryChannel::Sms, "05321234567"),
+            ])
+            .await
+            .unwrap();
+        email.fail_next(DeliveryError::Transient(format!(
+            "{SMTP_TIMEOUT}: the relay did not finish the message within 6 s"
+        )));
+        let r = d.run_once().await.unwrap();
+        assert_eq!((r.claimed, r.retried, r.sent), (3, 2, 1), "{r:?}");
+        assert!(email.sent().is_empty(), "the second e-mail was not tried");
+        assert_eq!(sms.sent().len(), 1);
+        let first = entry(&store, 1).await;
+        assert_eq!(recorded_failures(first.last_error.as_deref()), 1);
+        let second = entry(&store, 2).await;
+        assert_eq!(second.status, OutboxStatus::Pending);
+        assert_eq!(recorded_failures(second.last_error.as_deref()), 0);
+        assert!(second.last_error.unwrap().contains("not tried"));
     }
 
     #[tokio::test]

@@ -104,7 +104,9 @@ pub struct SmtpConfig {
     pub password: Option<String>,
     /// The sender mailbox, e.g. `Muhtarlık İşleri <muhtar@ornek.bel.tr>`.
     pub from: String,
-    /// Connection and command timeout (default 30 s).
+    /// Connection and command timeout (default 30 s). A whole message (connect,
+    /// greeting, every command, the data) gets at most [`SEND_DEADLINE_FACTOR`] times
+    /// this, whatever the relay does.
     pub timeout: Duration,
 }
 
@@ -225,6 +227,13 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// A whole message may take at most this many times [`SmtpConfig::timeout`].
+pub const SEND_DEADLINE_FACTOR: u32 = 3;
+
+/// How the error text of a transient failure starts when the relay did not answer in
+/// time (the dispatcher then tries no more e-mail in that pass).
+pub const SMTP_TIMEOUT: &str = "SMTP timeout";
+
 /// `Auto-Submitted: auto-generated` (RFC 3834), so auto-responders stay quiet.
 #[derive(Clone)]
 struct AutoSubmitted;
@@ -246,11 +255,14 @@ impl Header for AutoSubmitted {
 ///
 /// Errors are mapped to [`DeliveryError`]: SMTP 5xx replies (e.g. `550` rejected
 /// recipient) and malformed addresses are permanent; 4xx replies, connection refused,
-/// timeouts, network and TLS failures are transient.
+/// timeouts, network and TLS failures are transient. Every message has a deadline
+/// ([`SEND_DEADLINE_FACTOR`] × the timeout) whatever the relay does.
 #[derive(Clone)]
 pub struct SmtpTransport {
     inner: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// The most one message may take.
+    deadline: Duration,
 }
 
 impl std::fmt::Debug for SmtpTransport {
@@ -288,6 +300,7 @@ impl SmtpTransport {
         Ok(SmtpTransport {
             inner: b.build(),
             from,
+            deadline: config.timeout * SEND_DEADLINE_FACTOR,
         })
     }
 
@@ -303,22 +316,46 @@ impl SmtpTransport {
             DeliveryError::Permanent(format!("malformed recipient address {:?}: {e}", email.to))
         })?;
         let from = match (&self.from.name, &email.from_name) {
-            (None, Some(name)) => Mailbox::new(Some(name.clone()), self.from.email.clone()),
+            (None, Some(name)) => {
+                // lettre panics on a line break in a display name (issue 17): such a
+                // name (an organisation stored before validation refused it) fails
+                // this message only.
+                if let Some(c) = name.chars().find(|&c| header_unsafe(c)) {
+                    return Err(DeliveryError::Permanent(format!(
+                        "the sender's display name (the tenant's name) contains the character \
+                         U+{:04X}, which an e-mail header cannot hold",
+                        u32::from(c)
+                    )));
+                }
+                Mailbox::new(Some(name.clone()), self.from.email.clone())
+            }
             _ => self.from.clone(),
         };
-        Message::builder()
-            .from(from)
-            .to(to)
-            .subject(email.subject.clone())
-            .message_id(Some(email.message_id.clone()))
-            .date(std::time::SystemTime::from(email.date))
-            .header(AutoSubmitted)
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))
-            .map_err(|e| DeliveryError::Permanent(format!("cannot build the message: {e}")))
+        // Anything else lettre would panic on is a permanent failure of this message,
+        // never a panic of the dispatcher.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Message::builder()
+                .from(from)
+                .to(to)
+                .subject(email.subject.clone())
+                .message_id(Some(email.message_id.clone()))
+                .date(std::time::SystemTime::from(email.date))
+                .header(AutoSubmitted)
+                .multipart(MultiPart::alternative_plain_html(
+                    email.text.clone(),
+                    email.html.clone(),
+                ))
+        }))
+        .map_err(|_| {
+            DeliveryError::Permanent("cannot build the message: a header is malformed".into())
+        })?
+        .map_err(|e| DeliveryError::Permanent(format!("cannot build the message: {e}")))
     }
+}
+
+/// Whether a display name may not hold `c`: control characters and U+FFFE/U+FFFF.
+fn header_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
@@ -334,6 +371,8 @@ fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
     }
     if e.is_permanent() {
         DeliveryError::Permanent(format!("SMTP {msg}"))
+    } else if e.is_timeout() {
+        DeliveryError::Transient(format!("{SMTP_TIMEOUT}: {msg}"))
     } else {
         // 4xx replies, connection refused, timeouts, network, TLS and response errors.
         DeliveryError::Transient(format!("SMTP {msg}"))
@@ -344,11 +383,16 @@ fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
 impl EmailTransport for SmtpTransport {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
         let message = self.build_message(email)?;
-        self.inner
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| classify(&e))
+        // lettre's timeout does not bound every wait (a relay that accepts the
+        // connection and never answers a command held delivery for good): the whole
+        // message has a deadline. A timeout is transient: the message is tried again.
+        match tokio::time::timeout(self.deadline, self.inner.send(message)).await {
+            Ok(result) => result.map(|_| ()).map_err(|e| classify(&e)),
+            Err(_) => Err(DeliveryError::Transient(format!(
+                "{SMTP_TIMEOUT}: the relay did not finish the message within {} s",
+                self.deadline.as_secs()
+            ))),
+        }
     }
 }
 
@@ -429,6 +473,46 @@ mod tests {
         ));
         let e = SmtpConfig::from_url("ftp://u:secret@x", "a@b.example").unwrap_err();
         assert!(!e.to_string().contains("secret"));
+    }
+
+    /// Issue 17, defect 1: a line break in the tenant's name (the From display name)
+    /// made lettre panic and killed the dispatcher. Now the message fails, permanently,
+    /// and nothing panics; a subject with a line break is encoded, not split.
+    #[test]
+    fn header_text_with_line_breaks_is_a_permanent_failure_not_a_panic() {
+        let t =
+            SmtpTransport::new(&SmtpConfig::from_url("smtp://127.0.0.1:1", "a@b.example").unwrap())
+                .unwrap();
+        let mut e = OutgoingEmail {
+            to: "ali@example.com".into(),
+            from_name: Some("Örnek\r\nBcc: herkes@example.com".into()),
+            subject: "s".into(),
+            text: "t".into(),
+            html: "h".into(),
+            message_id: message_id("k", "muhtar"),
+            date: chrono::DateTime::<Utc>::default(),
+        };
+        for name in [
+            "Örnek\r\nBcc: x@example.com",
+            "a\nb",
+            "a\rb",
+            "a\u{0}b",
+            "a\u{FFFF}",
+        ] {
+            e.from_name = Some(name.into());
+            match t.build_message(&e) {
+                Err(DeliveryError::Permanent(m)) => assert!(m.contains("sender"), "{m}"),
+                other => panic!("{name:?}: {other:?}"),
+            }
+        }
+        e.from_name = Some("Örnek Belediyesi".into());
+        e.subject = "Çukur\r\nBcc: x@example.com".into();
+        let m = String::from_utf8(t.build_message(&e).unwrap().formatted()).unwrap();
+        assert!(!m.contains("\r\nBcc:"), "{m}");
+        assert!(
+            m.contains("From: =?utf-8?") || m.contains("From: \"=?utf-8?"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //!
 //! Modules: [`auth`] (bearer tokens, the limit on failed authentications), [`api`] (REST), [`open311`], [`openapi`] (the
 //! generated document), [`error`] (JSON errors), [`connections`] (timeouts, the connection
-//! cap, graceful shutdown), [`uploads`] (stored files).
+//! cap, graceful shutdown), [`uploads`] (stored files), [`supervise`] (the background tasks).
 
 pub mod api;
 pub mod auth;
@@ -14,6 +14,7 @@ pub mod error;
 pub mod open311;
 pub mod openapi;
 pub mod organisation;
+pub mod supervise;
 pub mod uploads;
 
 use std::net::SocketAddr;
@@ -98,6 +99,8 @@ pub struct AppState {
     pub uploads: uploads::Uploads,
     /// Failed authentications per client address.
     pub limiter: auth::AuthLimiter,
+    /// The background tasks' health (panics, restarts), for `/readyz`.
+    pub tasks: Arc<supervise::Supervisor>,
 }
 
 /// Largest JSON or form body, in bytes.
@@ -119,17 +122,22 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Ready when the store answers within [`READY_TIMEOUT`].
-async fn readyz(State(s): State<Arc<AppState>>) -> (StatusCode, &'static str) {
+/// Ready when no background task is restarting or panicked lately
+/// ([`supervise::Supervisor::readiness`]: the body names the task and its panics) and
+/// the store answers within [`READY_TIMEOUT`].
+async fn readyz(State(s): State<Arc<AppState>>) -> (StatusCode, String) {
+    if let Err(tasks) = s.tasks.readiness() {
+        return (StatusCode::SERVICE_UNAVAILABLE, tasks);
+    }
     match tokio::time::timeout(READY_TIMEOUT, s.mbs.store().tenants()).await {
-        Ok(Ok(_)) => (StatusCode::OK, "ready"),
+        Ok(Ok(_)) => (StatusCode::OK, "ready".into()),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable".into())
         }
         Err(_) => {
             tracing::warn!("not ready: the store did not answer in time");
-            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable".into())
         }
     }
 }
@@ -169,7 +177,8 @@ async fn shutdown_signal() {
 }
 
 /// Runs the server until SIGINT or SIGTERM; requests in flight are finished first, then
-/// the background tasks stop after their current pass.
+/// the background tasks stop after their current pass, or are dropped after
+/// [`supervise::SHUTDOWN_GRACE`].
 pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
     init_tracing();
     if a.demo {
@@ -206,23 +215,25 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
             window: Duration::from_secs(a.auth_window.max(1)),
             cooldown: Duration::from_secs(a.auth_cooldown.max(1)),
         }),
+        tasks: supervise::Supervisor::new(),
     });
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();
+    // Supervised: a panic is logged, counted, shown by /readyz and restarted.
     if !a.no_dispatcher {
-        tasks.push(tokio::spawn(dispatch_loop(
-            state.clone(),
-            Duration::from_secs(a.dispatch_interval.max(1)),
-            Duration::from_secs(a.retry_after),
-            stop_rx.clone(),
-        )));
+        let (s, rx) = (state.clone(), stop_rx.clone());
+        let every = Duration::from_secs(a.dispatch_interval.max(1));
+        let retry_after = Duration::from_secs(a.retry_after);
+        tasks.push(state.tasks.spawn("dispatcher", stop_rx.clone(), move || {
+            dispatch_loop(s.clone(), every, retry_after, rx.clone())
+        }));
     }
     if !a.no_sweeper {
-        tasks.push(tokio::spawn(sweep_loop(
-            state.clone(),
-            Duration::from_secs(a.sweep_interval.max(1)),
-            stop_rx.clone(),
-        )));
+        let (s, rx) = (state.clone(), stop_rx.clone());
+        let every = Duration::from_secs(a.sweep_interval.max(1));
+        tasks.push(state.tasks.spawn("sweeper", stop_rx.clone(), move || {
+            sweep_loop(s.clone(), every, rx.clone())
+        }));
     }
     let listener = tokio::net::TcpListener::bind(a.bind)
         .await

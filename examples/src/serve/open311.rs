@@ -138,26 +138,30 @@ fn format_of(file: &str) -> Format {
 fn respond(format: Format, status: StatusCode, root: &str, item: &str, v: &Value) -> Response {
     match format {
         Format::Json => (status, axum::Json(v.clone())).into_response(),
-        Format::Xml => {
-            let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
-            match v {
-                Value::Array(items) => {
-                    s.push_str(&format!("<{root}>"));
-                    for i in items {
-                        xml_element(&mut s, item, i);
-                    }
-                    s.push_str(&format!("</{root}>"));
-                }
-                other => xml_element(&mut s, root, other),
-            }
-            (
-                status,
-                [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
-                s,
-            )
-                .into_response()
-        }
+        Format::Xml => (
+            status,
+            [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+            xml_document(root, item, v),
+        )
+            .into_response(),
     }
+}
+
+/// `v` as the specification's XML: an array is `<root>` holding one `<item>` per
+/// element; anything else is `<root>` itself.
+fn xml_document(root: &str, item: &str, v: &Value) -> String {
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
+    match v {
+        Value::Array(items) => {
+            s.push_str(&format!("<{root}>"));
+            for i in items {
+                xml_element(&mut s, item, i);
+            }
+            s.push_str(&format!("</{root}>"));
+        }
+        other => xml_element(&mut s, root, other),
+    }
+    s
 }
 
 fn error_response(format: Format, e: O311Error) -> Response {
@@ -182,6 +186,17 @@ fn singular(name: &str) -> &str {
     }
 }
 
+/// Whether XML 1.0 can carry `c` (its `Char` production: tab, line feed, carriage
+/// return, U+0020..U+D7FF, U+E000..U+FFFD, U+10000 and up; Rust strings hold no
+/// surrogates).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Writes `s` as XML character data that always parses: markup characters escaped, a
+/// carriage return as `&#13;` (a reader would turn it into a line feed), and every
+/// character XML 1.0 cannot carry ([`is_xml_char`]: C0 controls, U+FFFE, U+FFFF, which
+/// validation refuses but an old database may hold) as U+FFFD.
 fn xml_escape(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
@@ -190,7 +205,8 @@ fn xml_escape(s: &str, out: &mut String) {
             '&' => out.push_str("&amp;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c if c.is_control() && c != '\n' && c != '\r' && c != '\t' => {}
+            '\r' => out.push_str("&#13;"),
+            c if !is_xml_char(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -657,4 +673,79 @@ async fn lookup(
     }
     .await;
     r.unwrap_or_else(|e| error_response(format, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Any text, with the characters XML cannot carry (C0 controls, U+FFFE, U+FFFF) and
+    /// the ones it must escape mixed in often.
+    fn any_text() -> impl Strategy<Value = String> {
+        let special = prop_oneof![
+            Just('\u{FFFE}'),
+            Just('\u{FFFF}'),
+            Just('\u{0}'),
+            Just('\u{1B}'),
+            Just('\r'),
+            Just('\n'),
+            Just('\t'),
+            Just('<'),
+            Just('&'),
+            Just(']'),
+            Just('\u{85}'),
+            Just('\u{D7FF}'),
+            Just('\u{E000}'),
+            Just('\u{10FFFF}'),
+        ];
+        proptest::collection::vec(prop_oneof![any::<char>(), special], 0..24)
+            .prop_map(|cs| cs.into_iter().collect())
+    }
+
+    /// What an XML reader must get back for `s`: the text, with each character XML
+    /// cannot carry replaced by U+FFFD.
+    fn readable(s: &str) -> String {
+        s.chars()
+            .map(|c| if is_xml_char(c) { c } else { '\u{FFFD}' })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Issue 17, defect 5: whatever text a request or a category holds (data stored
+        /// before validation refused it included), the XML parses with a real XML
+        /// parser, and each field reads back as stored (unwritable characters as U+FFFD).
+        #[test]
+        fn xml_output_is_always_well_formed(texts in proptest::collection::vec(any_text(), 12)) {
+            let fields = [
+                "service_request_id", "status_notes", "service_name", "service_code",
+                "description", "agency_responsible", "address", "media_url",
+                "requested_datetime", "updated_datetime", "expected_datetime", "status",
+            ];
+            let mut one = serde_json::Map::new();
+            for (k, t) in fields.iter().zip(&texts) {
+                one.insert((*k).to_owned(), Value::String(t.clone()));
+            }
+            let requests = Value::Array(vec![Value::Object(one), json!({"lat": 41.0, "long": null})]);
+            let xml = xml_document("service_requests", "request", &requests);
+            let doc = roxmltree::Document::parse(&xml);
+            prop_assert!(doc.is_ok(), "{:?} for {:?}", doc.err(), xml);
+            let doc = doc.unwrap();
+            let first = doc.root_element().children().find(|n| n.is_element()).unwrap();
+            for (k, t) in fields.iter().zip(&texts) {
+                let e = first.children().find(|n| n.has_tag_name(*k)).unwrap();
+                prop_assert_eq!(e.text().unwrap_or(""), readable(t));
+            }
+            // A category's texts in the service list, and an error's description.
+            let services = json!([{"service_code": texts[0], "service_name": texts[1],
+                "keywords": texts[2], "group": texts[3], "metadata": false}]);
+            let xml = xml_document("services", "service", &services);
+            prop_assert!(roxmltree::Document::parse(&xml).is_ok(), "{}", xml);
+            let errors = json!([{"code": 400, "description": texts[4]}]);
+            let xml = xml_document("errors", "error", &errors);
+            prop_assert!(roxmltree::Document::parse(&xml).is_ok(), "{}", xml);
+        }
+    }
 }

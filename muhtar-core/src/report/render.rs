@@ -156,8 +156,8 @@ fn values(c: &Counts) -> [Option<f64>; 15] {
 
 /// The report as CSV: UTF-8 with a byte-order mark (so spreadsheets read the Turkish
 /// letters), CRLF line ends, one row per total and breakdown row with a column per
-/// count and one per reason code (`Gerekçe: <text>`), Turkish headers. Cells that a
-/// spreadsheet would read as a formula are prefixed with `'`.
+/// count and one per reason code (`Gerekçe: <text>`), Turkish headers. Text cells are
+/// quoted and defused ([`csv_text`]); numbers are not quoted.
 pub fn csv(r: &QuarterlyReport, o: CsvOptions) -> String {
     csv_inner(r, o, None)
 }
@@ -168,27 +168,28 @@ fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Option<&SignedReport>) 
         Separator::Semicolon => (';', ','),
     };
     let mut out = String::from('\u{feff}');
+    // Cells arrive written: text through `csv_text`, numbers as they are.
     let mut line = |cells: Vec<String>| {
-        let cells: Vec<String> = cells.iter().map(|c| csv_cell(c, sep)).collect();
         out.push_str(&cells.join(&sep.to_string()));
         out.push_str("\r\n");
     };
-    line(vec![
+    let text = |cells: Vec<String>| cells.iter().map(|c| csv_text(c)).collect::<Vec<_>>();
+    line(text(vec![
         "Rapor".into(),
         format!("{} {}", r.tenant_name, r.label()),
-    ]);
-    line(vec![
+    ]));
+    line(text(vec![
         "Kapsam".into(),
         r.scope
             .unit_name
             .clone()
             .unwrap_or_else(|| "Kurumun tamamı".into()),
-    ]);
+    ]));
     if r.quarter.is_none() {
-        line(vec!["Onay".into(), NOT_SIGNABLE.into()]);
+        line(text(vec!["Onay".into(), NOT_SIGNABLE.into()]));
     }
     if let Some(s) = signed {
-        line(vec![
+        line(text(vec![
             "Onay".into(),
             format!(
                 "{} sürüm {} {} sha256:{}",
@@ -197,7 +198,7 @@ fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Option<&SignedReport>) 
                 s.signed_at.to_rfc3339(),
                 s.content_hash
             ),
-        ]);
+        ]));
     }
     let reasons: Vec<(String, String)> = r
         .totals
@@ -208,14 +209,14 @@ fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Option<&SignedReport>) 
     let mut header = vec!["Bölüm".to_owned(), "Kod".into(), "Ad".into()];
     header.extend(COLUMNS.iter().map(|(_, h)| (*h).to_owned()));
     header.extend(reasons.iter().map(|(_, t)| format!("Gerekçe: {t}")));
-    line(header);
+    line(text(header));
     let num = |v: Option<f64>| match v {
         None => String::new(),
         Some(x) if x.fract() == 0.0 => format!("{x:.0}"),
         Some(x) => format!("{x}").replace('.', &dec.to_string()),
     };
     let row = |section: &str, key: &str, name: &str, c: &Counts| {
-        let mut cells = vec![section.to_owned(), key.to_owned(), name.to_owned()];
+        let mut cells = text(vec![section.to_owned(), key.to_owned(), name.to_owned()]);
         cells.extend(values(c).into_iter().map(num));
         cells.extend(reasons.iter().map(|(code, _)| {
             c.not_fulfilled
@@ -236,18 +237,46 @@ fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Option<&SignedReport>) 
     out
 }
 
-fn csv_cell(s: &str, sep: char) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([sep, '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
+/// A text cell for CSV, safe with either separator (OWASP CSV injection guidance):
+/// every text cell is quoted with its quotes doubled, so neither `,` nor `;` inside it
+/// splits it for a reader that uses the file's separator; a cell starting with `=`, `+`,
+/// `-`, `@`, tab or CR gets a leading `'` (a spreadsheet shows it as text).
+///
+/// A spreadsheet that assumes the *other* separator (`;` in a Turkish locale reading a
+/// comma file) starts a new cell after each `,` or `;` inside the text. So a `,` or `;`
+/// followed by a formula character, by a quote (which would open a quoted cell running
+/// past the line's end) or by the cell's end gets a `'` after it, and line breaks
+/// inside a cell become spaces: read either way, each row is one line and no cell
+/// starts a formula. Numbers are written unquoted, never through this.
+pub fn csv_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 4);
+    out.push('"');
+    let mut after_separator = false;
+    for (i, c) in s.chars().enumerate() {
+        let starts = if i == 0 {
+            FORMULA_START.contains(&c)
+        } else {
+            after_separator && (FORMULA_START.contains(&c) || c == '"')
+        };
+        if starts {
+            out.push('\'');
+        }
+        after_separator = matches!(c, ',' | ';');
+        match c {
+            '"' => out.push_str("\"\""),
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
     }
+    if after_separator {
+        out.push('\'');
+    }
+    out.push('"');
+    out
 }
+
+/// What starts a formula in a spreadsheet cell.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// Escapes text for HTML element content and attribute values (also used by the
 /// notification templates).
@@ -592,11 +621,15 @@ mod tests {
 
     #[test]
     fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(csv_cell("a;b", ';'), "\"a;b\"");
-        assert_eq!(csv_cell("a,b", ';'), "a,b");
-        assert_eq!(csv_cell("say \"x\"", ','), "\"say \"\"x\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(1)", ','), "'=HYPERLINK(1)");
-        assert_eq!(csv_cell("-5", ','), "-5");
+        assert_eq!(csv_text("a;b"), "\"a;b\"");
+        assert_eq!(csv_text("Kuzguncuk;=cmd"), "\"Kuzguncuk;'=cmd\"");
+        assert_eq!(csv_text("a,\"@x"), "\"a,'\"\"@x\"");
+        assert_eq!(csv_text("a\"=x"), "\"a\"\"=x\"");
+        assert_eq!(csv_text("a;"), "\"a;'\"");
+        assert_eq!(csv_text("say \"x\""), "\"say \"\"x\"\"\"");
+        assert_eq!(csv_text("=HYPERLINK(1)"), "\"'=HYPERLINK(1)\"");
+        assert_eq!(csv_text("-5"), "\"'-5\"");
+        assert_eq!(csv_text(""), "\"\"");
     }
 
     #[test]

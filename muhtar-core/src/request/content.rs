@@ -338,7 +338,8 @@ impl InputError {
     }
 }
 
-/// Checks a text's length; `required` rejects empty (after trimming).
+/// Checks a text: its length, `required` rejects empty (after trimming), and no
+/// character [`is_forbidden_in_text`] (the error names `field` and the character).
 pub fn check_text(
     field: &'static str,
     s: &str,
@@ -353,15 +354,24 @@ pub fn check_text(
     if len > max {
         return Err(InputError::TooLong { field, len, max });
     }
-    if t.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
+    if let Some(c) = t.chars().find(|&c| is_forbidden_in_text(c)) {
         return Err(InputError::Invalid {
             field,
-            message: "contains control characters".into(),
+            message: format!(
+                "contains the character U+{:04X} (control characters other than tab and line \
+                 breaks, U+FFFE and U+FFFF are not allowed)",
+                u32::from(c)
+            ),
         });
     }
     Ok(t.to_owned())
+}
+
+/// Whether a text field may not hold `c`: a control character other than tab, line
+/// feed and carriage return, or U+FFFE / U+FFFF. None of these can be written in an XML
+/// 1.0 document (the Open311 feed) or an e-mail header.
+pub fn is_forbidden_in_text(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 fn opt_text(
