@@ -374,9 +374,13 @@ proptest! {
         let a = c.evaluate(&events, now).unwrap();
         let b = c.evaluate(&events, now).unwrap();
         prop_assert_eq!(&a, &b);
-        let mut shuffled = events.clone();
-        shuffled.reverse();
-        prop_assert_eq!(a, c.evaluate(&shuffled, now).unwrap());
+        // The clock orders events by instant; events of the same instant keep the order of
+        // the history (a reversed pause and resume of the same minute mean something else).
+        if pause > 0 && len > 0 {
+            let mut shuffled = events.clone();
+            shuffled.reverse();
+            prop_assert_eq!(a, c.evaluate(&shuffled, now).unwrap());
+        }
     }
 
     #[test]
