@@ -217,6 +217,13 @@ impl TenantContext {
     ) -> Result<SlaEvaluation, ServiceError> {
         let policy = self.policies.get(&state.policy)?;
         let clock = SlaClock::new(policy, &self.calendar);
+        // A dated letter: its reply-by date is the deadline unless the policy's is earlier.
+        let reply_by = match state.content.reply_by {
+            Some(crate::request::ReplyBy::Date(d)) => Some(clock.due_on(d)?),
+            Some(crate::request::ReplyBy::Instant(t)) => Some(t),
+            None => None,
+        };
+        let clock = clock.with_reply_by(reply_by);
         // Events recorded before the receipt instant (none should be) cannot move it.
         let evs = clock_events(events);
         Ok(clock.evaluate(&evs, now.max(state.content.received_at))?)
