@@ -76,6 +76,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0005_queue_index.sql",
         sql: include_str!("../migrations/0005_queue_index.sql"),
     },
+    Migration {
+        version: 6,
+        name: "priority_rank",
+        file: "0006_p16-urgent_priority_rank.sql",
+        sql: include_str!("../migrations/0006_p16-urgent_priority_rank.sql"),
+    },
 ];
 
 /// The schema version this build needs.

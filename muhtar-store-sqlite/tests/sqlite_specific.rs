@@ -500,13 +500,7 @@ async fn sub_microsecond_bounds_are_exact() {
                 ..q.clone()
             };
             let mut want: Vec<&RequestRecord> = all.iter().filter(|r| q.matches(r)).collect();
-            want.sort_by_key(|r| {
-                let k = (muhtar_core::store::sort_key(r, order), r.state.id);
-                match order {
-                    Order::Deadline => (k.0, Some(k.1), None),
-                    Order::Newest => (-k.0, None, Some(std::cmp::Reverse(k.1))),
-                }
-            });
+            order.sort(&mut want);
             let mut got = Vec::new();
             loop {
                 let page = store.query(&tenant("ns"), &q).await.unwrap();

@@ -1,0 +1,32 @@
+-- muhtar SQLite schema, migration 0006: urgent requests (İVEDİ, Genelge 2015/8 item 9)
+-- come first in every listing and queue. `priority_rank` is 0 for urgent, 1 for normal
+-- (`muhtar_core::store::priority_rank`); rows written before this migration get theirs
+-- from their JSON state. The listing indexes lead with it, so that a queue stays an
+-- ordered index search with no sort: the open-queue index replaces
+-- `requests_open_unit_due` (migration 0005), and the deadline and newest-first indexes
+-- replace `requests_unit_due` and `requests_due` and join `requests_received` (kept for
+-- receipt ranges). Newest first sorts by `-priority_rank DESC`, so its index holds
+-- that expression.
+--
+-- Apply by hand after 0005: `sqlite3 muhtar.db < migrations/0006_p16-urgent_priority_rank.sql`.
+
+ALTER TABLE requests ADD COLUMN priority_rank INTEGER NOT NULL DEFAULT 1;
+UPDATE requests SET priority_rank = 0
+    WHERE json_extract(state, '$.content.priority') = 'urgent';
+
+DROP INDEX IF EXISTS requests_open_unit_due;
+DROP INDEX IF EXISTS requests_unit_due;
+DROP INDEX IF EXISTS requests_due;
+
+CREATE INDEX requests_open_unit_rank_due ON requests
+    (tenant, unit, priority_rank, COALESCE(resolution_due, 9223372036854775807), id)
+    WHERE status IN ('received', 'routed', 'in-progress', 'paused');
+CREATE INDEX requests_unit_rank_due ON requests
+    (tenant, unit, priority_rank, COALESCE(resolution_due, 9223372036854775807), id);
+CREATE INDEX requests_rank_due ON requests
+    (tenant, priority_rank, COALESCE(resolution_due, 9223372036854775807), id);
+CREATE INDEX requests_rank_newest ON requests (tenant, -priority_rank, received_at, id);
+
+-- muhtar:record (everything above this line is checksummed)
+INSERT INTO schema_migrations (version, name, checksum, applied_at)
+VALUES (6, 'priority_rank', '9c9f7ec4c76a41cd396b61729624a16cf45a56406fa5c1c4e74374db62a4ea5c', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
