@@ -186,6 +186,10 @@ pub struct RequestView {
     pub kind: String,
     /// Priority (normal, urgent).
     pub priority: String,
+    /// Whether it is urgent (İVEDİ, Genelge 2015/8 item 9): listed first everywhere.
+    pub urgent: bool,
+    /// The date the letter asks the answer by (günlü yazı): `2026-12-15` or an instant.
+    pub reply_by: Option<String>,
     /// Subject.
     pub subject: String,
     /// Description.
@@ -251,6 +255,8 @@ impl From<&RequestRecord> for RequestView {
             channel: name_of(&c.channel),
             kind: name_of(&c.kind),
             priority: name_of(&c.priority),
+            urgent: c.priority.is_urgent(),
+            reply_by: c.reply_by.map(|r| r.to_string()),
             subject: c.subject.clone(),
             description: c.description.clone(),
             location: c.location.as_ref().map(|l| LocationBody {
@@ -373,6 +379,11 @@ pub struct SubmitBody {
     /// Priority: normal or urgent.
     #[serde(default)]
     pub priority: Option<String>,
+    /// The date the letter asks the answer by (günlü yazı): a date (`2026-12-15`, the end
+    /// of office hours) or an RFC 3339 instant. It is the resolution deadline unless the
+    /// policy's is earlier.
+    #[serde(default)]
+    pub reply_by: Option<String>,
     /// Location.
     #[serde(default)]
     pub location: Option<LocationBody>,
@@ -454,6 +465,12 @@ impl SubmitBody {
             received_at: self.received_at,
             attributes: self.attributes,
             media_url: self.media_url,
+            reply_by: self
+                .reply_by
+                .as_deref()
+                .map(str::parse::<muhtar_core::request::ReplyBy>)
+                .transpose()
+                .map_err(|e| ApiError::invalid("reply_by", e.to_string()))?,
         })
     }
 }
