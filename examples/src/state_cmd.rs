@@ -559,8 +559,7 @@ pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
         set("priority", Some("urgent".into()));
     }
     if let Some(r) = &a.reply_by {
-        let r: muhtar_core::request::ReplyBy =
-            r.parse().map_err(|e| format!("--reply-by: {e}"))?;
+        let r: muhtar_core::request::ReplyBy = r.parse().map_err(|e| format!("--reply-by: {e}"))?;
         set("reply_by", Some(r.to_string().into()));
     }
     if let (Some(lat), Some(lon)) = (a.lat, a.lon) {

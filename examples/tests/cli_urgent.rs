@@ -67,7 +67,10 @@ fn run(dir: &Path, db: &str) {
         rows[0].starts_with(&tu) && rows[0].contains("İVEDİ · Bakanlık yazısı"),
         "{list}"
     );
-    assert!(rows[1].starts_with(&tn) && !rows[1].contains("İVEDİ"), "{list}");
+    assert!(
+        rows[1].starts_with(&tn) && !rows[1].contains("İVEDİ"),
+        "{list}"
+    );
     // Also the muhtar's own list, newest first, and page by page.
     let page = json(&m(&[
         "--json",
@@ -80,7 +83,14 @@ fn run(dir: &Path, db: &str) {
     assert_eq!(page["items"][0]["state"]["tracking"], tu.as_str());
     let next = page["next"].as_str().unwrap().to_owned();
     let page = json(&m(&[
-        "--json", "--as", "muhtar:kuzguncuk", "list", "--limit", "1", "--after", &next,
+        "--json",
+        "--as",
+        "muhtar:kuzguncuk",
+        "list",
+        "--limit",
+        "1",
+        "--after",
+        &next,
     ]));
     assert_eq!(page["items"][0]["state"]["tracking"], tn.as_str());
 
@@ -169,11 +179,22 @@ fn run(dir: &Path, db: &str) {
         .unwrap();
     assert!(!o.status.success());
     let e = String::from_utf8(o.stderr).unwrap();
-    assert!(e.contains("reply_by") && e.trim_end().lines().count() == 1, "{e}");
+    assert!(
+        e.contains("reply_by") && e.trim_end().lines().count() == 1,
+        "{e}"
+    );
     let o = Command::new(env!("CARGO_BIN_EXE_muhtar"))
         .current_dir(dir)
         .env("MUHTAR_DB", db)
-        .args(["submit", "--category", "x", "--subject", "y", "--reply-by", "yarın"])
+        .args([
+            "submit",
+            "--category",
+            "x",
+            "--subject",
+            "y",
+            "--reply-by",
+            "yarın",
+        ])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stderr).contains("--reply-by"));

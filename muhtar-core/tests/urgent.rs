@@ -41,7 +41,12 @@ fn reference(records: &[RequestRecord], order: Order) -> Vec<RequestRecord> {
         let urgent = |r: &RequestRecord| r.state.content.priority != Priority::Urgent;
         urgent(a).cmp(&urgent(b)).then_with(|| match order {
             Order::Deadline => {
-                let due = |r: &RequestRecord| (r.deadlines.resolution_due.is_none(), r.deadlines.resolution_due);
+                let due = |r: &RequestRecord| {
+                    (
+                        r.deadlines.resolution_due.is_none(),
+                        r.deadlines.resolution_due,
+                    )
+                };
                 (due(a), a.state.id).cmp(&(due(b), b.state.id))
             }
             Order::Newest => (b.state.content.received_at, b.state.id)
@@ -243,12 +248,20 @@ async fn a_dated_letter_sets_the_deadline_when_earlier_and_is_validated() {
         .unwrap();
     assert_eq!(rec.state.content.reply_by, Some(ReplyBy::Date(early)));
     assert_eq!(rec.deadlines.resolution_due, Some(istanbul(early, 17, 30)));
-    let clocks = mbs.deadline(&coordinator, &rec.state.tracking).await.unwrap();
+    let clocks = mbs
+        .deadline(&coordinator, &rec.state.tracking)
+        .await
+        .unwrap();
     let r = clocks.resolution.explanation.reply_by.unwrap();
-    assert!(r.applied && r.note.contains("yazıda istenen cevap tarihi"), "{r:?}");
+    assert!(
+        r.applied && r.note.contains("yazıda istenen cevap tarihi"),
+        "{r:?}"
+    );
     // The received notice names the letter's date.
     let outbox = mbs.store().outbox(&t, Some(rec.state.id)).await.unwrap();
-    assert!(outbox.iter().all(|e| e.message.payload["reply_by"] == "2025-03-20"));
+    assert!(outbox
+        .iter()
+        .all(|e| e.message.payload["reply_by"] == "2025-03-20"));
 
     // A date later than the policy's deadline: the policy's stands, and says so.
     let late = received + Duration::days(40);
@@ -267,7 +280,10 @@ async fn a_dated_letter_sets_the_deadline_when_earlier_and_is_validated() {
         .await
         .unwrap();
     assert_eq!(rec.deadlines, plain.deadlines);
-    let clocks = mbs.deadline(&coordinator, &rec.state.tracking).await.unwrap();
+    let clocks = mbs
+        .deadline(&coordinator, &rec.state.tracking)
+        .await
+        .unwrap();
     let r = clocks.resolution.explanation.reply_by.unwrap();
     assert!(!r.applied && r.note.contains("daha geç"), "{r:?}");
 
@@ -315,7 +331,10 @@ async fn a_dated_letter_sets_the_deadline_when_earlier_and_is_validated() {
 #[test]
 fn reply_by_reads_a_date_or_an_instant_and_old_events_without_it() {
     let d: ReplyBy = serde_json::from_str("\"2026-12-15\"").unwrap();
-    assert_eq!(d, ReplyBy::Date(NaiveDate::from_ymd_opt(2026, 12, 15).unwrap()));
+    assert_eq!(
+        d,
+        ReplyBy::Date(NaiveDate::from_ymd_opt(2026, 12, 15).unwrap())
+    );
     let i: ReplyBy = serde_json::from_str("\"2026-12-15T12:00:00+03:00\"").unwrap();
     assert_eq!(
         i,

@@ -386,10 +386,11 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
     fact(
         "Yazıda istenen cevap tarihi",
         "Reply requested by",
-        p.str("reply_by").map(|r| match DateTime::parse_from_rfc3339(r) {
-            Ok(d) => format_instant(d.with_timezone(&Utc), l),
-            Err(_) => r.to_owned(),
-        }),
+        p.str("reply_by")
+            .map(|r| match DateTime::parse_from_rfc3339(r) {
+                Ok(d) => format_instant(d.with_timezone(&Utc), l),
+                Err(_) => r.to_owned(),
+            }),
     );
     if kind == NoticeKind::Answered {
         fact("Sonuç", "Outcome", outcome.clone());
@@ -662,16 +663,27 @@ mod tests {
         for kind in ALL {
             let m = msg(kind, Locale::Tr, p.clone());
             let r = render_email(&m).unwrap();
-            assert!(r.subject.starts_with("[İVEDİ] [Takip No: 7KM-3QX-9PA] "), "{kind:?}: {}", r.subject);
+            assert!(
+                r.subject.starts_with("[İVEDİ] [Takip No: 7KM-3QX-9PA] "),
+                "{kind:?}: {}",
+                r.subject
+            );
             assert!(r.text.contains("Öncelik: İVEDİ"), "{kind:?}");
             let sms = render_sms_text(&m).unwrap();
-            assert!(sms.starts_with("İVEDİ Takip No: 7KM-3QX-9PA"), "{kind:?}: {sms}");
+            assert!(
+                sms.starts_with("İVEDİ Takip No: 7KM-3QX-9PA"),
+                "{kind:?}: {sms}"
+            );
             assert!(sms.chars().count() < 160, "{kind:?}: {sms}");
             let r = render_email(&msg(kind, Locale::En, p.clone())).unwrap();
             assert!(r.subject.starts_with("[URGENT] [Tracking No: "), "{kind:?}");
         }
         let r = render_email(&msg(NoticeKind::Received, Locale::Tr, p)).unwrap();
-        assert!(r.text.contains("Yazıda istenen cevap tarihi: 2025-03-20"), "{}", r.text);
+        assert!(
+            r.text.contains("Yazıda istenen cevap tarihi: 2025-03-20"),
+            "{}",
+            r.text
+        );
         // A normal request's subject has no İVEDİ.
         let r = render_email(&msg(NoticeKind::Received, Locale::Tr, payload())).unwrap();
         assert!(!r.subject.contains("İVEDİ") && !r.text.contains("Öncelik"));

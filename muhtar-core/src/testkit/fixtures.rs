@@ -6,9 +6,7 @@ use crate::access::Actor;
 use crate::ids::{IdGenerator, MuhtarlikCode, TenantId, UnitCode};
 use crate::org::Organisation;
 use crate::outbox::{DeliveryChannel, Locale, NoticeKind, OutboxMessage};
-use crate::request::{
-    Channel, Event, EventKind, NewRequest, Priority, RequestKind, RequestState,
-};
+use crate::request::{Channel, Event, EventKind, NewRequest, Priority, RequestKind, RequestState};
 use crate::store::{Commit, Deadlines, RequestRecord};
 use crate::tracking::TrackingNumber;
 

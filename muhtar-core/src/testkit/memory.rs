@@ -10,8 +10,8 @@ use crate::ids::{RequestId, TenantId};
 use crate::outbox::{OutboxEntry, OutboxMessage, OutboxStatus};
 use crate::request::Event;
 use crate::store::{
-    Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, OutboxStore,
-    Page, ReportStore, RequestQuery, RequestRecord, RequestStore, StoreError,
+    Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, OutboxStore, Page, ReportStore,
+    RequestQuery, RequestRecord, RequestStore, StoreError,
 };
 use crate::tracking::TrackingNumber;
 
