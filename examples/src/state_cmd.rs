@@ -510,7 +510,7 @@ pub async fn start(g: &Global) -> Result<(), String> {
     };
     let page = mbs.list(&coordinator, q).await.map_err(err)?;
     println!(
-        "Muhtar Bilgi Sistemi on {} (tenant {tenant}). Open requests, earliest deadline first:",
+        "Muhtar Bilgi Sistemi on {} (tenant {tenant}). Open requests, İVEDİ first, then earliest deadline:",
         g.db
     );
     print_table(&page.items);

@@ -776,8 +776,8 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         self.write(&ctx, state.version, events, next, now).await
     }
 
-    /// Lists requests the actor may see. A muhtar sees only their muhtarlık; unit staff
-    /// only their unit and the units below it.
+    /// Lists requests the actor may see, urgent (İVEDİ) first in either order. A muhtar
+    /// sees only their muhtarlık; unit staff only their unit and the units below it.
     pub async fn list(
         &self,
         actor: &Actor,
@@ -830,7 +830,8 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         Ok(self.store.query(&actor.tenant, &query).await?)
     }
 
-    /// A unit's open requests ordered by deadline (its queue), the unit and those below it.
+    /// A unit's open requests, urgent (İVEDİ) first, then by deadline (its queue), the unit
+    /// and those below it.
     pub async fn queue(
         &self,
         actor: &Actor,

@@ -808,7 +808,7 @@ pub struct ListParams {
     pub received_until: Option<DateTime<Utc>>,
     /// Only open requests past their deadline.
     pub overdue: Option<bool>,
-    /// `deadline` (default: earliest deadline first) or `newest`.
+    /// `deadline` (default: earliest deadline first) or `newest`; urgent (İVEDİ) requests first in both.
     pub order: Option<String>,
     /// Page size, 1 to 1000 (default 50).
     pub limit: Option<u32>,
@@ -905,8 +905,8 @@ pub struct PageParams {
     pub after: Option<String>,
 }
 
-/// A unit's queue: its open requests and those of the units below it, earliest deadline
-/// first.
+/// A unit's queue: its open requests and those of the units below it, urgent (İVEDİ)
+/// first, then earliest deadline.
 #[utoipa::path(get, path = "/units/{unit}/queue", tag = "requests",
     params(("unit" = String, Path, description = "Unit code"), PageParams),
     responses((status = 200, body = RequestPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),

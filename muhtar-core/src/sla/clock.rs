@@ -208,8 +208,7 @@ pub struct Explanation {
     pub due_date: NaiveDate,
     /// The final instant (end of office hours, Europe/Istanbul).
     pub due: DateTime<FixedOffset>,
-    /// A dated letter's reply-by date (günlü yazı) and whether it set the deadline
-    /// (resolution clock only).
+    /// A dated letter's reply-by date (günlü yazı) and whether it set the deadline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_by: Option<ReplyByRecord>,
 }
@@ -350,8 +349,9 @@ impl<'a> SlaClock<'a> {
 
     /// The same clock for a dated letter that asks the answer by `reply_by`: the
     /// resolution deadline is the earlier of the policy's and `reply_by`, and the
-    /// explanation says which ([`Explanation::reply_by`]). The letter's date is fixed:
-    /// pauses, transfers and reopenings do not move it.
+    /// explanation says which ([`Explanation::reply_by`]); the first-response deadline is
+    /// bounded by it the same way. The letter's date is fixed: pauses, transfers and
+    /// reopenings do not move it.
     pub fn with_reply_by(mut self, reply_by: Option<DateTime<Utc>>) -> Self {
         self.reply_by = reply_by;
         self
@@ -653,8 +653,10 @@ impl<'a> SlaClock<'a> {
             run.extension = None;
         }
         let mut deadline = self.deadline_for(run.start, run.length, extra)?;
-        let reply_by = match (kind, self.reply_by) {
-            (ClockKind::Resolution, Some(r)) => {
+        // A dated letter: its date bounds both clocks (a first response later than the
+        // answer it asks for would mean nothing).
+        let reply_by = match self.reply_by {
+            Some(r) => {
                 let record = reply_by_record(r, deadline.due);
                 if record.applied {
                     deadline = Deadline {
