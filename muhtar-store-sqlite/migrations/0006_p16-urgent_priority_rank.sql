@@ -18,15 +18,17 @@ DROP INDEX IF EXISTS requests_open_unit_due;
 DROP INDEX IF EXISTS requests_unit_due;
 DROP INDEX IF EXISTS requests_due;
 
-CREATE INDEX requests_open_unit_rank_due ON requests
-    (tenant, unit, priority_rank, COALESCE(resolution_due, 9223372036854775807), id)
-    WHERE status IN ('received', 'routed', 'in-progress', 'paused');
 CREATE INDEX requests_unit_rank_due ON requests
     (tenant, unit, priority_rank, COALESCE(resolution_due, 9223372036854775807), id);
 CREATE INDEX requests_rank_due ON requests
     (tenant, priority_rank, COALESCE(resolution_due, 9223372036854775807), id);
 CREATE INDEX requests_rank_newest ON requests (tenant, -priority_rank, received_at, id);
+-- Created last: of two indexes that serve a query equally, SQLite without statistics
+-- takes the one created last, and a queue should read only open requests.
+CREATE INDEX requests_open_unit_rank_due ON requests
+    (tenant, unit, priority_rank, COALESCE(resolution_due, 9223372036854775807), id)
+    WHERE status IN ('received', 'routed', 'in-progress', 'paused');
 
 -- muhtar:record (everything above this line is checksummed)
 INSERT INTO schema_migrations (version, name, checksum, applied_at)
-VALUES (6, 'priority_rank', '9c9f7ec4c76a41cd396b61729624a16cf45a56406fa5c1c4e74374db62a4ea5c', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+VALUES (6, 'priority_rank', '8333309afb11a01a98176cfedf16d42916f2dd2370b062805774876a3b458797', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));

@@ -613,9 +613,14 @@ fn query_in(
             }
         }
         let need = n + 1 - out.len();
-        sql.push_str(&format!(
-            " ORDER BY {rank} {order}, {key} {order}, id {order} LIMIT ?"
-        ));
+        if bounded_rank.is_some() {
+            // One rank: ordering by it too would make SQLite sort (newest first).
+            sql.push_str(&format!(" ORDER BY {key} {order}, id {order} LIMIT ?"));
+        } else {
+            sql.push_str(&format!(
+                " ORDER BY {rank} {order}, {key} {order}, id {order} LIMIT ?"
+            ));
+        }
         args.push(Value::Integer(need as i64));
         let mut st = conn.prepare_cached(&sql).map_err(store_error)?;
         let mut rows = st.query(params_from_iter(args)).map_err(store_error)?;

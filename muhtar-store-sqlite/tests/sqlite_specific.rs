@@ -661,3 +661,69 @@ async fn priority_ranks_of_old_rows_are_backfilled() {
         assert_eq!(got, w.iter().map(|r| r.state.id).collect::<Vec<_>>());
     }
 }
+
+/// The listings stay ordered index searches with the priority rank in front (migration
+/// 0006): a unit's queue reads the open-request index, within a rank and from one rank
+/// on, and newest first reads its expression index; none sorts. The statements are those
+/// `query_in` sends (and the queue's is the benchmark's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urgent_first_listings_are_index_searches_without_a_sort() {
+    let dir = TempDir::new().unwrap();
+    drop(store_in(dir.path(), SqliteOptions::default()).await);
+    let conn = rusqlite::Connection::open(dir.path().join("muhtar.db")).unwrap();
+    let due = "COALESCE(resolution_due, 9223372036854775807)";
+    let open = "status IN ('received', 'routed', 'in-progress', 'paused')";
+    for (sql, index) in [
+        (
+            format!(
+                "SELECT state, deadlines, priority_rank, {due}, id FROM requests WHERE tenant = ? \
+                 AND unit IN (?) AND {open} ORDER BY priority_rank ASC, {due} ASC, id ASC LIMIT ?"
+            ),
+            "requests_open_unit_rank_due",
+        ),
+        (
+            format!(
+                "SELECT state, deadlines, priority_rank, {due}, id FROM requests WHERE tenant = ? \
+                 AND unit IN (?) AND {open} AND priority_rank = ? AND {due} >= ? \
+                 AND ({due}, id) > (?, ?) ORDER BY {due} ASC, id ASC LIMIT ?"
+            ),
+            "requests_open_unit_rank_due",
+        ),
+        (
+            format!(
+                "SELECT state, deadlines, priority_rank, {due}, id FROM requests WHERE tenant = ? \
+                 AND unit IN (?) AND {open} AND priority_rank >= ? \
+                 ORDER BY priority_rank ASC, {due} ASC, id ASC LIMIT ?"
+            ),
+            "requests_open_unit_rank_due",
+        ),
+        (
+            "SELECT state, deadlines, -priority_rank, received_at, id FROM requests \
+             WHERE tenant = ? AND -priority_rank = ? AND received_at <= ? \
+             AND (received_at, id) < (?, ?) ORDER BY received_at DESC, id DESC LIMIT ?"
+                .to_owned(),
+            "requests_rank_newest",
+        ),
+        (
+            "SELECT state, deadlines, -priority_rank, received_at, id FROM requests \
+             WHERE tenant = ? ORDER BY -priority_rank DESC, received_at DESC, id DESC LIMIT ?"
+                .to_owned(),
+            "requests_rank_newest",
+        ),
+    ] {
+        let n = sql.matches('?').count();
+        let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let plan = st
+            .query_map(rusqlite::params_from_iter((0..n).map(|_| 1i64)), |r| {
+                r.get::<_, String>(3)
+            })
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .join("; ");
+        assert!(
+            plan.contains(&format!("USING INDEX {index} ")) && !plan.contains("TEMP B-TREE"),
+            "{sql}: {plan}"
+        );
+    }
+}
