@@ -108,6 +108,7 @@ pub fn new_requests(org: &Organisation, n: usize, seed: u64) -> Vec<NewRequest> 
                 received_at: None,
                 attributes: Default::default(),
                 media_url: None,
+                reply_by: None,
             }
         })
         .collect()

@@ -316,6 +316,7 @@ pub async fn run(
             received_at: Some(received),
             attributes: Default::default(),
             media_url: None,
+            reply_by: None,
         };
         let rec = mbs.submit(&submitter, new).await?;
         summary.requests += 1;

@@ -40,7 +40,7 @@ enum Cmd {
         /// Tracking number.
         tracking: String,
     },
-    /// List requests, earliest deadline first.
+    /// List requests, urgent (İVEDİ) first, then earliest deadline.
     List(state_cmd::ListArgs),
     /// Export every request (JSON lines).
     Export(state_cmd::ExportArgs),

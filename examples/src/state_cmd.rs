@@ -107,9 +107,13 @@ pub struct SubmitArgs {
     /// Kind (request, suggestion, complaint, information-request).
     #[arg(long)]
     pub kind: Option<String>,
-    /// Mark urgent.
+    /// Mark urgent (İVEDİ): listed first, the responsible official is notified.
     #[arg(long)]
     pub urgent: bool,
+    /// The date the letter asks the answer by (günlü yazı), e.g. 2026-12-15 or an
+    /// RFC 3339 instant: the resolution deadline unless the policy's is earlier.
+    #[arg(long)]
+    pub reply_by: Option<String>,
     /// Latitude.
     #[arg(long, requires = "lon", allow_hyphen_values = true)]
     pub lat: Option<f64>,
@@ -535,7 +539,7 @@ pub async fn start(g: &Global) -> Result<(), String> {
     };
     let page = mbs.list(&coordinator, q).await.map_err(err)?;
     println!(
-        "Muhtar Bilgi Sistemi on {} (tenant {tenant}). Open requests, earliest deadline first:",
+        "Muhtar Bilgi Sistemi on {} (tenant {tenant}). Open requests, İVEDİ first, then earliest deadline:",
         g.db
     );
     print_table(&page.items);
@@ -582,6 +586,10 @@ pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
     );
     if a.urgent {
         set("priority", Some("urgent".into()));
+    }
+    if let Some(r) = &a.reply_by {
+        let r: muhtar_core::request::ReplyBy = r.parse().map_err(|e| format!("--reply-by: {e}"))?;
+        set("reply_by", Some(r.to_string().into()));
     }
     if let (Some(lat), Some(lon)) = (a.lat, a.lon) {
         set(
@@ -631,6 +639,9 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
     }
     let s = &rec.state;
     println!("Takip No     {}", s.tracking);
+    if s.content.priority.is_urgent() {
+        println!("Öncelik      {}", s.content.priority.display_name());
+    }
     println!("Konu         {}", s.content.subject);
     println!(
         "Muhtarlık    {}  ({} / {})",
@@ -680,6 +691,9 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
             f.amount.map(|a| a.to_string()).unwrap_or_default(),
             local(f.notified_at)
         );
+    }
+    if let Some(r) = &clocks.resolution.explanation.reply_by {
+        println!("Cevap tarihi {}", r.note);
     }
     if let Some(o) = s.outcome {
         println!(
@@ -819,11 +833,21 @@ fn print_table(items: &[RequestRecord]) {
                 .resolution_due
                 .map(local)
                 .unwrap_or_else(|| "-".into()),
-            s.content.subject
+            urgent_subject(r)
         );
     }
     if items.is_empty() {
         println!("(none)");
+    }
+}
+
+/// The subject as listed: an urgent request's starts with İVEDİ.
+fn urgent_subject(r: &RequestRecord) -> String {
+    let c = &r.state.content;
+    if c.priority.is_urgent() {
+        format!("{} · {}", c.priority.display_name(), c.subject)
+    } else {
+        c.subject.clone()
     }
 }
 
@@ -832,8 +856,13 @@ fn print_record(g: &Global, rec: &RequestRecord, what: &str) -> Result<(), Strin
         println!("{}", serde_json::to_string(rec).map_err(err)?);
     } else {
         println!(
-            "{what}: {}  status {}  unit {}  due {}",
+            "{what}: {}{}  status {}  unit {}  due {}",
             rec.state.tracking,
+            if rec.state.content.priority.is_urgent() {
+                "  İVEDİ"
+            } else {
+                ""
+            },
             rec.state.status.as_str(),
             rec.state.unit.as_ref().map(|u| u.as_str()).unwrap_or("-"),
             rec.deadlines
@@ -984,6 +1013,9 @@ pub async fn export(g: &Global, a: &ExportArgs) -> Result<(), String> {
                 "category": s.content.category,
                 "channel": s.content.channel,
                 "kind": s.content.kind,
+                "priority": s.content.priority,
+                "urgent": s.content.priority.is_urgent(),
+                "reply_by": s.content.reply_by,
                 "muhtarlik": s.content.muhtarlik,
                 "district": s.content.district,
                 "received_at": s.content.received_at,

@@ -263,6 +263,7 @@ pub fn new_request(org: &Organisation, actor: &Actor, p: &Params) -> Result<NewR
         received_at: None,
         attributes,
         media_url: get("media_url"),
+        reply_by: None,
     })
 }
 

@@ -51,6 +51,9 @@ pub enum NoticeKind {
     FeePaid,
     /// To the muhtar: the fee went unpaid, the application is deemed withdrawn.
     DeemedWithdrawn,
+    /// To the tenant's responsible official: an urgent request (İVEDİ, Genelge 2015/8
+    /// item 9) was received.
+    UrgentReceived,
 }
 
 impl NoticeKind {
@@ -73,6 +76,7 @@ impl NoticeKind {
             NoticeKind::FeeNotified => "fee-notified",
             NoticeKind::FeePaid => "fee-paid",
             NoticeKind::DeemedWithdrawn => "deemed-withdrawn",
+            NoticeKind::UrgentReceived => "urgent-received",
         }
     }
 
@@ -289,6 +293,20 @@ impl Planner<'_> {
             self.push(kind, tag, DeliveryChannel::Email, &t, payload);
         }
     }
+
+    /// To the tenant's responsible official (the reporting unit's): e-mail and SMS.
+    fn for_official(&mut self, kind: NoticeKind, tag: &str, payload: &serde_json::Value) {
+        let Some(o) = self.org.reporting_official() else {
+            return;
+        };
+        let (email, phone) = (o.person.email.clone(), o.person.phone.clone());
+        if let Some(e) = email {
+            self.push(kind, tag, DeliveryChannel::Email, &e, payload);
+        }
+        if let Some(p) = phone {
+            self.push(kind, tag, DeliveryChannel::Sms, &p, payload);
+        }
+    }
 }
 
 /// The escalation notices of a request whose resolution clock is at risk (to the unit)
@@ -343,6 +361,9 @@ pub fn request_payload(
     json!({
         "tracking": state.tracking.to_string(),
         "subject": state.content.subject,
+        "priority": state.content.priority.as_str(),
+        "urgent": state.content.priority.is_urgent(),
+        "reply_by": state.content.reply_by,
         "category": state.content.category,
         "muhtarlik": state.content.muhtarlik,
         "muhtarlik_name": muhtarlik_name,
@@ -382,6 +403,10 @@ pub fn plan(
         let mut payload = base.clone();
         let v = &e.version.to_string();
         match &e.kind {
+            // An urgent request: the responsible official hears of it on receipt.
+            EventKind::Received { content, .. } if content.priority.is_urgent() => {
+                p.for_official(NoticeKind::UrgentReceived, v, &payload);
+            }
             EventKind::Received { .. }
             | EventKind::ContactErased
             | EventKind::Accepted

@@ -222,6 +222,13 @@ impl TenantContext {
     ) -> Result<SlaEvaluation, ServiceError> {
         let policy = self.policies.get(&state.policy)?;
         let clock = SlaClock::new(policy, &self.calendar);
+        // A dated letter: its reply-by date is the deadline unless the policy's is earlier.
+        let reply_by = match state.content.reply_by {
+            Some(crate::request::ReplyBy::Date(d)) => Some(clock.due_on(d)?),
+            Some(crate::request::ReplyBy::Instant(t)) => Some(t),
+            None => None,
+        };
+        let clock = clock.with_reply_by(reply_by);
         // Events recorded before the receipt instant (none should be) cannot move it.
         let evs = clock_events(events);
         Ok(clock.evaluate(&evs, now.max(state.content.received_at))?)
@@ -774,8 +781,8 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         self.write(&ctx, state.version, events, next, now).await
     }
 
-    /// Lists requests the actor may see. A muhtar sees only their muhtarlık; unit staff
-    /// only their unit and the units below it.
+    /// Lists requests the actor may see, urgent (İVEDİ) first in either order. A muhtar
+    /// sees only their muhtarlık; unit staff only their unit and the units below it.
     pub async fn list(
         &self,
         actor: &Actor,
@@ -828,7 +835,8 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         Ok(self.store.query(&actor.tenant, &query).await?)
     }
 
-    /// A unit's open requests ordered by deadline (its queue), the unit and those below it.
+    /// A unit's open requests, urgent (İVEDİ) first, then by deadline (its queue), the unit
+    /// and those below it.
     pub async fn queue(
         &self,
         actor: &Actor,

@@ -125,18 +125,71 @@ impl Commit {
     }
 }
 
-/// Sort order of a request listing.
+/// Sort order of a request listing. In every order urgent requests (İVEDİ, Genelge
+/// 2015/8 item 9) come first: the order is that of [`Position`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Order {
-    /// Resolution deadline first (none last), then id: a unit's queue.
+    /// Urgent first, then resolution deadline first (none last), then id: a unit's queue.
     #[default]
     Deadline,
-    /// Most recently received first, then id descending.
+    /// Urgent first, then most recently received first, then id descending.
     Newest,
 }
 
-/// An opaque position in a listing (keyset pagination).
+impl Order {
+    /// How two positions compare in this order (`Less`: `a` is listed first).
+    pub fn compare(self, a: &Position, b: &Position) -> std::cmp::Ordering {
+        a.rank.cmp(&b.rank).then_with(|| match self {
+            Order::Deadline => (a.key, a.id).cmp(&(b.key, b.id)),
+            Order::Newest => (b.key, b.id).cmp(&(a.key, a.id)),
+        })
+    }
+
+    /// Sorts records into this order.
+    pub fn sort<R: std::borrow::Borrow<RequestRecord>>(self, records: &mut [R]) {
+        records.sort_by(|a, b| {
+            self.compare(
+                &Position::of(a.borrow(), self),
+                &Position::of(b.borrow(), self),
+            )
+        });
+    }
+}
+
+/// The rank of a priority in every listing: 0 for urgent, 1 for normal (ascending).
+/// Stores keep it as a column (`priority_rank`).
+pub fn priority_rank(p: crate::request::Priority) -> i16 {
+    match p {
+        crate::request::Priority::Urgent => 0,
+        crate::request::Priority::Normal => 1,
+    }
+}
+
+/// A record's place in a listing: its priority rank, its sort key in the order and its
+/// id. Compared with [`Order::compare`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Position {
+    /// [`priority_rank`] of the request's priority.
+    pub rank: i16,
+    /// [`sort_key`] in the order.
+    pub key: i64,
+    /// The request id (the tie-breaker).
+    pub id: RequestId,
+}
+
+impl Position {
+    /// The position of `record` in `order`.
+    pub fn of(record: &RequestRecord, order: Order) -> Position {
+        Position {
+            rank: priority_rank(record.state.content.priority),
+            key: sort_key(record, order),
+            id: record.state.id,
+        }
+    }
+}
+
+/// An opaque position in a listing (keyset pagination): `rank~key~id`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Cursor(pub String);
@@ -144,17 +197,22 @@ pub struct Cursor(pub String);
 impl Cursor {
     /// The cursor just after `record` in `order`.
     pub fn after(record: &RequestRecord, order: Order) -> Cursor {
-        let key = sort_key(record, order);
-        Cursor(format!("{}~{}", key, record.state.id))
+        let p = Position::of(record, order);
+        Cursor(format!("{}~{}~{}", p.rank, p.key, p.id))
     }
 
-    /// The sort key and id in the cursor.
-    pub fn decode(&self) -> Result<(i64, RequestId), StoreError> {
+    /// The position in the cursor.
+    pub fn decode(&self) -> Result<Position, StoreError> {
         let bad = || StoreError::Invalid(format!("bad cursor {:?}", self.0));
-        let (k, id) = self.0.split_once('~').ok_or_else(bad)?;
-        let k: i64 = k.parse().map_err(|_| bad())?;
-        let id: RequestId = id.parse().map_err(|_| bad())?;
-        Ok((k, id))
+        let mut parts = self.0.splitn(3, '~');
+        let (Some(rank), Some(key), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad());
+        };
+        Ok(Position {
+            rank: rank.parse().map_err(|_| bad())?,
+            key: key.parse().map_err(|_| bad())?,
+            id: id.parse().map_err(|_| bad())?,
+        })
     }
 }
 
@@ -257,12 +315,8 @@ impl RequestQuery {
         let Some(c) = &self.after else {
             return Ok(true);
         };
-        let (k, id) = c.decode()?;
-        let rk = sort_key(r, self.order);
-        Ok(match self.order {
-            Order::Deadline => (rk, r.state.id) > (k, id),
-            Order::Newest => (rk, r.state.id) < (k, id),
-        })
+        let at = c.decode()?;
+        Ok(self.order.compare(&Position::of(r, self.order), &at) == std::cmp::Ordering::Greater)
     }
 }
 

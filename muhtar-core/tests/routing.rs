@@ -46,6 +46,7 @@ fn req(
         received_at: None,
         attributes: Default::default(),
         media_url: None,
+        reply_by: None,
     }
     .validate(org, now)
     .unwrap()

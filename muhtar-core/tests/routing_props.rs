@@ -217,6 +217,7 @@ fn request() -> impl Strategy<Value = NewRequest> {
                 received_at: None,
                 attributes: Default::default(),
                 media_url: None,
+                reply_by: None,
             }
         })
 }

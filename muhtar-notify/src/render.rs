@@ -5,7 +5,9 @@
 //! The payload is the JSON of `muhtar_core::outbox::request_payload` (fields `tracking`,
 //! `subject`, `category`, `muhtarlik_name`, `unit_name`, `status`, `received_at`,
 //! `resolution_due`, `outcome`, `reason`, `reason_name`, `reason_text`, `answer`,
-//! `tenant_name`, and per event `note`, `pause_reason`). A report-ready notice reads
+//! `tenant_name`, `urgent`, `reply_by`, and per event `note`, `pause_reason`). An urgent
+//! request's notices (`urgent: true`) carry **İVEDİ** (`URGENT` in English) at the start
+//! of the subject and the SMS text (Genelge 2015/8 item 9). A report-ready notice reads
 //! `period` (e.g. `2025-Q1`), `unit_name`, `tenant_name` and an optional `url`.
 //! Missing optional fields are left out; every value is HTML-escaped in the HTML body.
 //!
@@ -80,6 +82,12 @@ impl<'a> Payload<'a> {
             .filter(|s| !s.is_empty())
     }
 
+    /// Whether the request is urgent (İVEDİ).
+    fn urgent(&self) -> bool {
+        self.map.get("urgent").and_then(Value::as_bool) == Some(true)
+            || self.str("priority") == Some("urgent")
+    }
+
     /// A date field, formatted; an unparseable value is shown as it is.
     fn date(&self, key: &str) -> Option<String> {
         let raw = self.str(key)?;
@@ -102,13 +110,15 @@ fn audience(kind: NoticeKind) -> Audience {
     match kind {
         NoticeKind::Reopened | NoticeKind::NewInQueue | NoticeKind::AtRisk => Audience::Unit,
         NoticeKind::Breached | NoticeKind::Message => Audience::Unit,
-        NoticeKind::ReportReady => Audience::Official,
+        NoticeKind::ReportReady | NoticeKind::UrgentReceived => Audience::Official,
         _ => Audience::Muhtar,
     }
 }
 
 /// The rendering-neutral content of a notice.
 struct Doc {
+    /// `İVEDİ` (or `URGENT`) for an urgent request: leads the subject and the SMS.
+    urgent: Option<String>,
     /// The subject after the tracking prefix.
     title: String,
     /// The prefix label and value, e.g. ("Takip No", "7KM-3QX-9PA").
@@ -349,6 +359,23 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
             t(l, "Bildirilen ücret süresi içinde ödenmediğinden başvurunuzdan vazgeçmiş sayıldınız (4982 sayılı Kanun md. 12). Başvuru kapatılmıştır.", "The notified fee was not paid in time, so the application is deemed withdrawn (Law 4982 art. 12) and has been closed."),
             t(l, "Ücret süresinde ödenmediğinden başvurunuz geri çekilmiş sayıldı.", "Fee unpaid in time: the request is deemed withdrawn."),
         ),
+        NoticeKind::UrgentReceived => (
+            t(l, "İvedi talep alındı", "Urgent request received"),
+            match (unit, &due) {
+                (Some(u), Some(d)) => match l {
+                    Locale::Tr => format!("Genelge 2015/8 (madde 9) gereği ivedilikle ele alınacak bir talep alındı ve {u} birimine iletildi. Cevap için son tarih: {d}."),
+                    Locale::En => format!("A request to be handled with urgency (Circular 2015/8, item 9) has been received and passed to {u}. An answer is due by {d}."),
+                },
+                _ => t(l, "Genelge 2015/8 (madde 9) gereği ivedilikle ele alınacak bir talep alındı.", "A request to be handled with urgency (Circular 2015/8, item 9) has been received."),
+            },
+            match unit {
+                Some(u) => match l {
+                    Locale::Tr => format!("İvedi talep alındı, {u} birimine iletildi."),
+                    Locale::En => format!("Urgent request received, passed to {u}."),
+                },
+                None => t(l, "İvedi talep alındı.", "Urgent request received."),
+            },
+        ),
         // `NoticeKind` is non-exhaustive: a kind added later gets a neutral notice.
         _ => (
             t(l, "Talebinizle ilgili bildirim", "Notice about your request"),
@@ -378,6 +405,9 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
         fact("Dönem", "Period", p.str("period").map(str::to_owned));
     }
     fact("Konu", "Subject", subject.map(str::to_owned));
+    if p.urgent() {
+        fact("Öncelik", "Priority", Some(t(l, "İVEDİ", "URGENT")));
+    }
     fact("Kategori", "Category", p.str("category").map(str::to_owned));
     fact(
         "Muhtarlık",
@@ -397,6 +427,15 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
     if kind == NoticeKind::FeeNotified {
         fact("Ücret", "Fee", p.str("fee_amount").map(str::to_owned));
     }
+    fact(
+        "Yazıda istenen cevap tarihi",
+        "Reply requested by",
+        p.str("reply_by")
+            .map(|r| match DateTime::parse_from_rfc3339(r) {
+                Ok(d) => format_instant(d.with_timezone(&Utc), l),
+                Err(_) => r.to_owned(),
+            }),
+    );
     if kind == NoticeKind::Answered {
         fact("Sonuç", "Outcome", outcome.clone());
         fact(
@@ -443,14 +482,20 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
         (Locale::En, None) => "Muhtar Information System\nThis message was sent automatically; please do not reply.".to_owned(),
     };
 
+    // İVEDİ leads the subject and the SMS of every notice about an urgent request.
+    let urgent = p.urgent().then(|| t(l, "İVEDİ", "URGENT"));
     Ok(Doc {
+        urgent: urgent.clone(),
         title,
         tag: tag.clone(),
         greeting,
         lead,
         facts,
         blocks,
-        sms: format!("{}: {} {}", tag.0, tag.1, sms_line),
+        sms: match &urgent {
+            Some(u) => format!("{u} {}: {} {}", tag.0, tag.1, sms_line),
+            None => format!("{}: {} {}", tag.0, tag.1, sms_line),
+        },
         footer,
     })
 }
@@ -469,7 +514,10 @@ fn payload(message: &OutboxMessage) -> Result<Payload<'_>, RenderError> {
 pub fn render_email(message: &OutboxMessage) -> Result<RenderedEmail, RenderError> {
     let p = payload(message)?;
     let d = build(message.kind, &p)?;
-    let subject = format!("[{}: {}] {}", d.tag.0, d.tag.1, d.title);
+    let subject = match &d.urgent {
+        Some(u) => format!("[{u}] [{}: {}] {}", d.tag.0, d.tag.1, d.title),
+        None => format!("[{}: {}] {}", d.tag.0, d.tag.1, d.title),
+    };
 
     let mut text = String::new();
     text.push_str(&d.greeting);
@@ -540,7 +588,7 @@ mod tests {
     use muhtar_core::outbox::DeliveryChannel;
     use serde_json::json;
 
-    const ALL: [NoticeKind; 16] = [
+    const ALL: [NoticeKind; 17] = [
         NoticeKind::Received,
         NoticeKind::Transferred,
         NoticeKind::InterimReply,
@@ -557,6 +605,7 @@ mod tests {
         NoticeKind::FeeNotified,
         NoticeKind::FeePaid,
         NoticeKind::DeemedWithdrawn,
+        NoticeKind::UrgentReceived,
     ];
 
     fn payload() -> Value {
@@ -681,6 +730,56 @@ mod tests {
         assert!(r
             .text
             .contains("vazgeçmiş sayıldınız (4982 sayılı Kanun md. 12)"));
+    }
+
+    #[test]
+    fn urgent_requests_carry_ivedi_in_every_subject_and_sms() {
+        let mut p = payload();
+        p["urgent"] = json!(true);
+        p["priority"] = json!("urgent");
+        p["reply_by"] = json!("2025-03-20");
+        for kind in ALL {
+            let m = msg(kind, Locale::Tr, p.clone());
+            let r = render_email(&m).unwrap();
+            assert!(
+                r.subject.starts_with("[İVEDİ] [Takip No: 7KM-3QX-9PA] "),
+                "{kind:?}: {}",
+                r.subject
+            );
+            assert!(r.text.contains("Öncelik: İVEDİ"), "{kind:?}");
+            let sms = render_sms_text(&m).unwrap();
+            assert!(
+                sms.starts_with("İVEDİ Takip No: 7KM-3QX-9PA"),
+                "{kind:?}: {sms}"
+            );
+            assert!(sms.chars().count() < 160, "{kind:?}: {sms}");
+            let r = render_email(&msg(kind, Locale::En, p.clone())).unwrap();
+            assert!(r.subject.starts_with("[URGENT] [Tracking No: "), "{kind:?}");
+        }
+        let r = render_email(&msg(NoticeKind::Received, Locale::Tr, p)).unwrap();
+        assert!(
+            r.text.contains("Yazıda istenen cevap tarihi: 2025-03-20"),
+            "{}",
+            r.text
+        );
+        // A normal request's subject has no İVEDİ.
+        let r = render_email(&msg(NoticeKind::Received, Locale::Tr, payload())).unwrap();
+        assert!(!r.subject.contains("İVEDİ") && !r.text.contains("Öncelik"));
+    }
+
+    #[test]
+    fn the_official_hears_of_an_urgent_request_in_turkish() {
+        let mut p = payload();
+        p["urgent"] = json!(true);
+        let r = render_email(&msg(NoticeKind::UrgentReceived, Locale::Tr, p)).unwrap();
+        assert_eq!(
+            r.subject,
+            "[İVEDİ] [Takip No: 7KM-3QX-9PA] İvedi talep alındı"
+        );
+        assert!(r.text.starts_with("Sayın Yetkili,"));
+        assert!(r.text.contains("Genelge 2015/8 (madde 9)"));
+        assert!(r.text.contains("Fen İşleri Müdürlüğü birimine iletildi"));
+        assert!(r.text.contains("02.04.2025 17:30"));
     }
 
     #[test]

@@ -19,7 +19,7 @@ const DIMENSIONS: [Dimension; 5] = [
 ];
 
 /// The columns a report reads: all of them are in the covering indexes of migration
-/// `0006_p16report_calendar_days` (those of `0005_report_covering` plus calendar days),
+/// `0006_report_calendar_days` (those of `0005_report_covering` plus calendar days),
 /// so the pieces below are index-only scans.
 const FACT_COLUMNS: &str = "unit, category, channel, muhtarlik, kind, received_at, \
      concluded_at, outcome, reason, resolution_due, answer_days, answer_calendar_days";

@@ -101,7 +101,7 @@ impl Columns {
     }
 }
 
-/// Binds the state columns, `status` to `answer_calendar_days` (`$5` to `$26`), in the order both
+/// Binds the state columns, `status` to `priority_rank` (`$5` to `$27`), in the order both
 /// the INSERT and the UPDATE of a commit list them.
 trait BindColumns<'q> {
     fn bind_columns(self, cols: &'q Columns, r: &'q RequestRecord) -> Self;
@@ -132,6 +132,7 @@ impl<'q> BindColumns<'q> for sqlx::query::Query<'q, Postgres, sqlx::postgres::Pg
             .bind(cols.concluded_at)
             .bind(cols.answer_days)
             .bind(cols.answer_calendar_days)
+            .bind(muhtar_core::store::priority_rank(st.content.priority))
     }
 }
 
@@ -212,9 +213,9 @@ impl PgStore {
                      unit, muhtarlik, category, channel, received_at, first_response_at,
                      answered_at, closed_at, first_response_due, resolution_due, due_key,
                      received_key, updated_at, state, deadlines, kind, concluded_at,
-                     answer_days, answer_calendar_days)
+                     answer_days, answer_calendar_days, priority_rank)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                     $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
+                     $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
             )
             .bind(tenant)
             .bind(id)
@@ -232,7 +233,7 @@ impl PgStore {
                      closed_at = $15, first_response_due = $16, resolution_due = $17,
                      due_key = $18, received_key = $19, updated_at = $20, state = $21,
                      deadlines = $22, kind = $23, concluded_at = $24, answer_days = $25,
-                     answer_calendar_days = $26
+                     answer_calendar_days = $26, priority_rank = $27
                  WHERE tenant = $1 AND id = $2 AND version = $3",
             )
             .bind(tenant)
@@ -430,7 +431,7 @@ impl RequestStore for PgStore {
         if let Some(units) = &q.units {
             let mut units: Vec<String> = units.iter().map(|u| u.as_str().to_owned()).collect();
             if units.len() == 1 {
-                // `unit = $n` lets an index on (tenant, unit, due_key, id) return one
+                // `unit = $n` lets an index on (tenant, unit, priority_rank, due_key, id) return one
                 // unit's rows in deadline order; `= ANY(...)` would make them be sorted.
                 sql.push(" AND unit = ").push_bind(units.remove(0));
             } else {
@@ -473,26 +474,32 @@ impl RequestStore for PgStore {
             sql.push(" AND resolution_due IS NOT NULL AND due_key < ")
                 .push_bind(d.timestamp_micros());
         }
+        // Urgent first (`priority_rank` 0) in both orders; newest first sorts by
+        // `-priority_rank DESC` so that the whole order runs one way (one index).
         match q.order {
             Order::Deadline => {
-                if let Some((k, id)) = after {
-                    sql.push(" AND (due_key, id) > (")
-                        .push_bind(k)
+                if let Some(p) = after {
+                    sql.push(" AND (priority_rank, due_key, id) > (")
+                        .push_bind(p.rank)
                         .push(", ")
-                        .push_bind(id.as_uuid())
+                        .push_bind(p.key)
+                        .push(", ")
+                        .push_bind(p.id.as_uuid())
                         .push(")");
                 }
-                sql.push(" ORDER BY due_key, id");
+                sql.push(" ORDER BY priority_rank, due_key, id");
             }
             Order::Newest => {
-                if let Some((k, id)) = after {
-                    sql.push(" AND (received_key, id) < (")
-                        .push_bind(k)
+                if let Some(p) = after {
+                    sql.push(" AND (-priority_rank, received_key, id) < (")
+                        .push_bind(-p.rank)
                         .push(", ")
-                        .push_bind(id.as_uuid())
+                        .push_bind(p.key)
+                        .push(", ")
+                        .push_bind(p.id.as_uuid())
                         .push(")");
                 }
-                sql.push(" ORDER BY received_key DESC, id DESC");
+                sql.push(" ORDER BY -priority_rank DESC, received_key DESC, id DESC");
             }
         }
         sql.push(" LIMIT ").push_bind(i64::from(n) + 1);

@@ -258,3 +258,49 @@ async fn report_columns_of_old_rows_are_backfilled() {
         ReportColumns::of(&facts)
     );
 }
+
+/// Migration 0006 gives rows written before it their priority rank from their JSON
+/// state: urgent requests stored by older builds come first too, page by page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn priority_ranks_of_old_rows_are_backfilled() {
+    use muhtar_core::request::Priority;
+    use muhtar_core::store::{Order, RequestQuery, RequestRecord};
+    if common::skip() {
+        return;
+    }
+    let schema = common::fresh_schema().await;
+    let pool = common::pool_in(&schema, 4).await;
+    apply_first_migration_by_hand(&pool).await;
+    let mut want = Vec::new();
+    for seed in 1..=6u64 {
+        let mut spec = Spec::new("rank", seed);
+        if seed % 3 == 0 {
+            spec.priority = Priority::Urgent;
+        }
+        let c = spec.commit();
+        insert_v1(&pool, &c).await;
+        want.push(c.record);
+    }
+    let store = PgStore::from_pool(pool.clone());
+    store.migrate().await.unwrap();
+    for order in [Order::Deadline, Order::Newest] {
+        let mut q = RequestQuery {
+            order,
+            limit: 1,
+            ..Default::default()
+        };
+        let mut got = Vec::new();
+        loop {
+            let page = store.query(&tenant("rank"), &q).await.unwrap();
+            got.extend(page.items.into_iter().map(|r| r.state.id));
+            match page.next {
+                Some(c) => q.after = Some(c),
+                None => break,
+            }
+        }
+        let mut w: Vec<&RequestRecord> = want.iter().collect();
+        order.sort(&mut w);
+        assert!(w[0].state.content.priority == Priority::Urgent);
+        assert_eq!(got, w.iter().map(|r| r.state.id).collect::<Vec<_>>());
+    }
+}

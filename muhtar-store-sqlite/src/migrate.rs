@@ -78,9 +78,15 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 6,
-        name: "p16report_calendar_days",
-        file: "0006_p16report_calendar_days.sql",
-        sql: include_str!("../migrations/0006_p16report_calendar_days.sql"),
+        name: "report_calendar_days",
+        file: "0006_report_calendar_days.sql",
+        sql: include_str!("../migrations/0006_report_calendar_days.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "priority_rank",
+        file: "0007_priority_rank.sql",
+        sql: include_str!("../migrations/0007_priority_rank.sql"),
     },
 ];
 

@@ -203,6 +203,7 @@ struct EncodedRequest {
     concluded_at: Option<i64>,
     answer_days: Option<u32>,
     answer_calendar_days: Option<u32>,
+    priority_rank: i16,
 }
 
 fn encode_request(rec: &RequestRecord) -> Result<EncodedRequest, StoreError> {
@@ -229,6 +230,7 @@ fn encode_request(rec: &RequestRecord) -> Result<EncodedRequest, StoreError> {
         first_response_due: rec.deadlines.first_response_due.map(micros),
         state: to_json("request state", &rec.state)?,
         deadlines: to_json("deadlines", &rec.deadlines)?,
+        priority_rank: muhtar_core::store::priority_rank(s.content.priority),
     })
 }
 
@@ -355,8 +357,8 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
          category, channel, received_at, resolution_due, first_response_due, state, deadlines, \
-         kind, outcome, reason, concluded_at, answer_days, answer_calendar_days) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) \
+         kind, outcome, reason, concluded_at, answer_days, answer_calendar_days, priority_rank) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) \
          ON CONFLICT (tenant, id) DO UPDATE SET \
          tracking = excluded.tracking, version = excluded.version, status = excluded.status, \
          unit = excluded.unit, muhtarlik = excluded.muhtarlik, category = excluded.category, \
@@ -366,7 +368,8 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
          state = excluded.state, deadlines = excluded.deadlines, kind = excluded.kind, \
          outcome = excluded.outcome, reason = excluded.reason, \
          concluded_at = excluded.concluded_at, answer_days = excluded.answer_days, \
-         answer_calendar_days = excluded.answer_calendar_days",
+         answer_calendar_days = excluded.answer_calendar_days, \
+         priority_rank = excluded.priority_rank",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -389,7 +392,8 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
             req.reason,
             req.concluded_at,
             req.answer_days,
-            req.answer_calendar_days
+            req.answer_calendar_days,
+            req.priority_rank
         ])
     })
     .map_err(|e| match store_error(e) {
@@ -547,39 +551,80 @@ fn push_filters(
     Ok(())
 }
 
+/// The last priority rank (normal requests).
+const LAST_RANK: i16 = 1;
+
 fn query_in(
     conn: &Connection,
     tenant: &str,
     q: &RequestQuery,
 ) -> Result<Page<RequestRecord>, StoreError> {
-    let mut position = q.after.as_ref().map(Cursor::decode).transpose()?;
+    // Where the next row starts: a priority rank (urgent first) and, within it, the
+    // position after the last row read. SQLite seeks an index by a bound on the key
+    // only within one rank, so a page that runs past the end of a rank continues from
+    // the start of the next one in another round.
+    let mut position: Option<(i16, Option<(i64, RequestId)>)> = q
+        .after
+        .as_ref()
+        .map(Cursor::decode)
+        .transpose()?
+        .map(|p| (p.rank, Some((p.key, p.id))));
     let n = q.page_size() as usize;
-    let (key, order) = match q.order {
-        Order::Deadline => (DUE_KEY, "ASC"),
-        Order::Newest => ("received_at", "DESC"),
+    // Newest first sorts by `-priority_rank DESC` so that every column of the order
+    // runs the same way (the index `requests_rank_newest` holds that expression).
+    let (rank, key, order) = match q.order {
+        Order::Deadline => ("priority_rank", DUE_KEY, "ASC"),
+        Order::Newest => ("-priority_rank", "received_at", "DESC"),
+    };
+    let sign: i64 = match q.order {
+        Order::Deadline => 1,
+        Order::Newest => -1,
     };
     let mut out: Vec<RequestRecord> = Vec::with_capacity(n + 1);
     // Usually one round: the SQL filters are exact unless an instant in the query has
     // sub-microsecond digits, and then the few extra rows are dropped and refilled.
     loop {
-        let mut sql = format!("SELECT state, deadlines, {key}, id FROM requests WHERE tenant = ?");
+        let mut sql = format!(
+            "SELECT state, deadlines, priority_rank, {key}, id FROM requests WHERE tenant = ?"
+        );
         let mut args = vec![Value::Text(tenant.to_owned())];
         push_filters(q, &mut sql, &mut args)?;
-        if let Some((k, id)) = &position {
-            let (cmp, bound) = match q.order {
-                Order::Deadline => (">", ">="),
-                Order::Newest => ("<", "<="),
-            };
-            // The redundant bound on the key alone lets SQLite seek the expression index.
-            sql.push_str(&format!(
-                " AND {key} {bound} ? AND ({key}, id) {cmp} (?, ?)"
-            ));
-            args.push(Value::Integer(*k));
-            args.push(Value::Integer(*k));
-            args.push(Value::Text(id_text(*id)));
+        // A round bounded to one rank (after a row of it) may end before the page does.
+        let bounded_rank = match position {
+            Some((r, Some(_))) => Some(r),
+            _ => None,
+        };
+        match &position {
+            None => {}
+            Some((r, None)) => {
+                let cmp = if sign > 0 { ">=" } else { "<=" };
+                sql.push_str(&format!(" AND {rank} {cmp} ?"));
+                args.push(Value::Integer(sign * i64::from(*r)));
+            }
+            Some((r, Some((k, id)))) => {
+                let (cmp, bound) = match q.order {
+                    Order::Deadline => (">", ">="),
+                    Order::Newest => ("<", "<="),
+                };
+                // The redundant bound on the key alone lets SQLite seek the index.
+                sql.push_str(&format!(
+                    " AND {rank} = ? AND {key} {bound} ? AND ({key}, id) {cmp} (?, ?)"
+                ));
+                args.push(Value::Integer(sign * i64::from(*r)));
+                args.push(Value::Integer(*k));
+                args.push(Value::Integer(*k));
+                args.push(Value::Text(id_text(*id)));
+            }
         }
         let need = n + 1 - out.len();
-        sql.push_str(&format!(" ORDER BY {key} {order}, id {order} LIMIT ?"));
+        if bounded_rank.is_some() {
+            // One rank: ordering by it too would make SQLite sort (newest first).
+            sql.push_str(&format!(" ORDER BY {key} {order}, id {order} LIMIT ?"));
+        } else {
+            sql.push_str(&format!(
+                " ORDER BY {rank} {order}, {key} {order}, id {order} LIMIT ?"
+            ));
+        }
         args.push(Value::Integer(need as i64));
         let mut st = conn.prepare_cached(&sql).map_err(store_error)?;
         let mut rows = st.query(params_from_iter(args)).map_err(store_error)?;
@@ -588,19 +633,27 @@ fn query_in(
             fetched += 1;
             let state: String = r.get(0).map_err(store_error)?;
             let deadlines: String = r.get(1).map_err(store_error)?;
-            let k: i64 = r.get(2).map_err(store_error)?;
-            let id: String = r.get(3).map_err(store_error)?;
+            let rank: i16 = r.get(2).map_err(store_error)?;
+            let k: i64 = r.get(3).map_err(store_error)?;
+            let id: String = r.get(4).map_err(store_error)?;
             let id: RequestId = id
                 .parse()
                 .map_err(|_| StoreError::Invalid(format!("stored request id {id:?}")))?;
-            position = Some((k, id));
+            position = Some((rank, Some((k, id))));
             let rec = read_record(&state, &deadlines)?;
             if q.matches(&rec) && q.after_cursor(&rec)? {
                 out.push(rec);
             }
         }
-        if out.len() > n || fetched < need {
+        if out.len() > n {
             break;
+        }
+        if fetched < need {
+            // This rank is exhausted: go on with the next, if any.
+            match bounded_rank {
+                Some(r) if r < LAST_RANK => position = Some((r + 1, None)),
+                _ => break,
+            }
         }
     }
     let next = if out.len() > n {

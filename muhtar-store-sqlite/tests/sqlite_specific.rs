@@ -500,13 +500,7 @@ async fn sub_microsecond_bounds_are_exact() {
                 ..q.clone()
             };
             let mut want: Vec<&RequestRecord> = all.iter().filter(|r| q.matches(r)).collect();
-            want.sort_by_key(|r| {
-                let k = (muhtar_core::store::sort_key(r, order), r.state.id);
-                match order {
-                    Order::Deadline => (k.0, Some(k.1), None),
-                    Order::Newest => (-k.0, None, Some(std::cmp::Reverse(k.1))),
-                }
-            });
+            order.sort(&mut want);
             let mut got = Vec::new();
             loop {
                 let page = store.query(&tenant("ns"), &q).await.unwrap();
@@ -629,4 +623,115 @@ async fn a_full_disk_refuses_the_commit_and_corrupts_nothing() {
         roomy.load(&t, lost.record.state.id).await.unwrap(),
         lost.record
     );
+}
+
+/// Migration 0006 gives rows written before it their priority rank from their JSON
+/// state: urgent requests stored by older builds come first too, page by page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn priority_ranks_of_old_rows_are_backfilled() {
+    use muhtar_core::request::Priority;
+    use muhtar_core::store::{Order, RequestQuery};
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("muhtar.db");
+    apply_first_migration_by_hand(&db);
+    let mut want = Vec::new();
+    for seed in 1..=6u64 {
+        let mut spec = Spec::new("rank", seed);
+        if seed % 3 == 0 {
+            spec.priority = Priority::Urgent;
+        }
+        let c = spec.commit();
+        insert_v1(&db, &c);
+        want.push(c.record);
+    }
+    let store = SqliteStore::open(&db, SqliteOptions::default())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    for order in [Order::Deadline, Order::Newest] {
+        let mut q = RequestQuery {
+            order,
+            limit: 1,
+            ..Default::default()
+        };
+        let mut got = Vec::new();
+        loop {
+            let page = store.query(&tenant("rank"), &q).await.unwrap();
+            got.extend(page.items.into_iter().map(|r| r.state.id));
+            match page.next {
+                Some(c) => q.after = Some(c),
+                None => break,
+            }
+        }
+        let mut w: Vec<&RequestRecord> = want.iter().collect();
+        order.sort(&mut w);
+        assert!(w[0].state.content.priority == Priority::Urgent);
+        assert_eq!(got, w.iter().map(|r| r.state.id).collect::<Vec<_>>());
+    }
+}
+
+/// The listings stay ordered index searches with the priority rank in front (migration
+/// 0006): a unit's queue reads the open-request index, within a rank and from one rank
+/// on, and newest first reads its expression index; none sorts. The statements are those
+/// `query_in` sends (and the queue's is the benchmark's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urgent_first_listings_are_index_searches_without_a_sort() {
+    let dir = TempDir::new().unwrap();
+    drop(store_in(dir.path(), SqliteOptions::default()).await);
+    let conn = rusqlite::Connection::open(dir.path().join("muhtar.db")).unwrap();
+    let due = "COALESCE(resolution_due, 9223372036854775807)";
+    let open = "status IN ('received', 'routed', 'in-progress', 'paused')";
+    for (sql, index) in [
+        (
+            format!(
+                "SELECT state, deadlines, priority_rank, {due}, id FROM requests WHERE tenant = ? \
+                 AND unit IN (?) AND {open} ORDER BY priority_rank ASC, {due} ASC, id ASC LIMIT ?"
+            ),
+            "requests_open_unit_rank_due",
+        ),
+        (
+            format!(
+                "SELECT state, deadlines, priority_rank, {due}, id FROM requests WHERE tenant = ? \
+                 AND unit IN (?) AND {open} AND priority_rank = ? AND {due} >= ? \
+                 AND ({due}, id) > (?, ?) ORDER BY {due} ASC, id ASC LIMIT ?"
+            ),
+            "requests_open_unit_rank_due",
+        ),
+        (
+            format!(
+                "SELECT state, deadlines, priority_rank, {due}, id FROM requests WHERE tenant = ? \
+                 AND unit IN (?) AND {open} AND priority_rank >= ? \
+                 ORDER BY priority_rank ASC, {due} ASC, id ASC LIMIT ?"
+            ),
+            "requests_open_unit_rank_due",
+        ),
+        (
+            "SELECT state, deadlines, -priority_rank, received_at, id FROM requests \
+             WHERE tenant = ? AND -priority_rank = ? AND received_at <= ? \
+             AND (received_at, id) < (?, ?) ORDER BY received_at DESC, id DESC LIMIT ?"
+                .to_owned(),
+            "requests_rank_newest",
+        ),
+        (
+            "SELECT state, deadlines, -priority_rank, received_at, id FROM requests \
+             WHERE tenant = ? ORDER BY -priority_rank DESC, received_at DESC, id DESC LIMIT ?"
+                .to_owned(),
+            "requests_rank_newest",
+        ),
+    ] {
+        let n = sql.matches('?').count();
+        let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let plan = st
+            .query_map(rusqlite::params_from_iter((0..n).map(|_| 1i64)), |r| {
+                r.get::<_, String>(3)
+            })
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .join("; ");
+        assert!(
+            plan.contains(&format!("USING INDEX {index} ")) && !plan.contains("TEMP B-TREE"),
+            "{sql}: {plan}"
+        );
+    }
 }

@@ -184,6 +184,10 @@ pub struct RequestView {
     pub kind: String,
     /// Priority (normal, urgent).
     pub priority: String,
+    /// Whether it is urgent (İVEDİ, Genelge 2015/8 item 9): listed first everywhere.
+    pub urgent: bool,
+    /// The date the letter asks the answer by (günlü yazı): `2026-12-15` or an instant.
+    pub reply_by: Option<String>,
     /// Subject.
     pub subject: String,
     /// Description.
@@ -266,6 +270,8 @@ impl From<&RequestRecord> for RequestView {
             channel: name_of(&c.channel),
             kind: name_of(&c.kind),
             priority: name_of(&c.priority),
+            urgent: c.priority.is_urgent(),
+            reply_by: c.reply_by.map(|r| r.to_string()),
             subject: c.subject.clone(),
             description: c.description.clone(),
             location: c.location.as_ref().map(|l| LocationBody {
@@ -397,6 +403,11 @@ pub struct SubmitBody {
     /// Priority: normal or urgent.
     #[serde(default)]
     pub priority: Option<String>,
+    /// The date the letter asks the answer by (günlü yazı): a date (`2026-12-15`, the end
+    /// of office hours) or an RFC 3339 instant. It is the resolution deadline unless the
+    /// policy's is earlier.
+    #[serde(default)]
+    pub reply_by: Option<String>,
     /// Location.
     #[serde(default)]
     pub location: Option<LocationBody>,
@@ -479,6 +490,12 @@ impl SubmitBody {
             received_at: self.received_at,
             attributes: self.attributes,
             media_url: self.media_url,
+            reply_by: self
+                .reply_by
+                .as_deref()
+                .map(str::parse::<muhtar_core::request::ReplyBy>)
+                .transpose()
+                .map_err(|e| ApiError::invalid("reply_by", e.to_string()))?,
         })
     }
 }
@@ -668,7 +685,7 @@ pub struct ListParams {
     pub received_until: Option<DateTime<Utc>>,
     /// Only open requests past their deadline.
     pub overdue: Option<bool>,
-    /// `deadline` (default: earliest deadline first) or `newest`.
+    /// `deadline` (default: earliest deadline first) or `newest`; urgent (İVEDİ) requests first in both.
     pub order: Option<String>,
     /// Page size, 1 to 1000 (default 50).
     pub limit: Option<u32>,
@@ -765,8 +782,8 @@ pub struct PageParams {
     pub after: Option<String>,
 }
 
-/// A unit's queue: its open requests and those of the units below it, earliest deadline
-/// first.
+/// A unit's queue: its open requests and those of the units below it, urgent (İVEDİ)
+/// first, then earliest deadline.
 #[utoipa::path(get, path = "/units/{unit}/queue", tag = "requests",
     params(("unit" = String, Path, description = "Unit code"), PageParams),
     responses((status = 200, body = RequestPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::MuhtarlikCode;
@@ -100,6 +100,94 @@ pub enum Priority {
     /// İvedi: urgent (ministry letters).
     Urgent,
 }
+
+impl Priority {
+    /// Whether it is urgent (İVEDİ).
+    pub fn is_urgent(self) -> bool {
+        self == Priority::Urgent
+    }
+
+    /// The stable name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Normal => "normal",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    /// The name for people: `İVEDİ` for urgent, `Normal` otherwise.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Priority::Normal => "Normal",
+            Priority::Urgent => "İVEDİ",
+        }
+    }
+}
+
+/// The date a letter asks to be answered by (günlü yazı): a local date (the end of
+/// office hours that day, Europe/Istanbul) or an instant. Written and read as text:
+/// `2026-12-15` or an RFC 3339 instant such as `2026-12-15T12:00:00+03:00`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReplyBy {
+    /// A local date: the answer is due by the end of office hours that day.
+    Date(NaiveDate),
+    /// An instant.
+    Instant(DateTime<Utc>),
+}
+
+impl ReplyBy {
+    /// The local date it falls on (Europe/Istanbul).
+    pub fn local_date(self) -> NaiveDate {
+        match self {
+            ReplyBy::Date(d) => d,
+            ReplyBy::Instant(t) => crate::calendar::local_date(t),
+        }
+    }
+}
+
+impl std::fmt::Display for ReplyBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplyBy::Date(d) => write!(f, "{d}"),
+            ReplyBy::Instant(t) => write!(f, "{}", t.to_rfc3339()),
+        }
+    }
+}
+
+impl std::str::FromStr for ReplyBy {
+    type Err = InputError;
+    fn from_str(s: &str) -> Result<Self, InputError> {
+        let s = s.trim();
+        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            return Ok(ReplyBy::Date(d));
+        }
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| ReplyBy::Instant(t.with_timezone(&Utc)))
+            .map_err(|_| InputError::Invalid {
+                field: "reply_by",
+                message: format!(
+                    "{s:?} is neither a date (2026-12-15) nor an RFC 3339 instant \
+                     (2026-12-15T12:00:00+03:00)"
+                ),
+            })
+    }
+}
+
+impl Serialize for ReplyBy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ReplyBy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Latest reply-by date accepted, in days after the receipt.
+pub const MAX_REPLY_BY_DAYS: i64 = 366;
 
 /// Where the problem is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -227,6 +315,11 @@ pub struct NewRequest {
     /// A link to a photo held elsewhere (Open311 `media_url`), `http(s)://` only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
+    /// The date the letter asks the answer by (günlü yazı): the resolution deadline
+    /// unless the policy's is earlier. Not before the receipt, at most
+    /// [`MAX_REPLY_BY_DAYS`] after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_by: Option<ReplyBy>,
 }
 
 fn default_kind() -> RequestKind {
@@ -277,6 +370,9 @@ pub struct RequestContent {
     /// A link to a photo held elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
+    /// The date the letter asks the answer by (günlü yazı), if it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_by: Option<ReplyBy>,
 }
 
 /// A bad field in a request or command. Names the field.
@@ -536,6 +632,10 @@ impl NewRequest {
                 value: received_at.to_rfc3339(),
             });
         }
+        let received_at = received_at.min(now);
+        if let Some(r) = self.reply_by {
+            check_reply_by(r, received_at)?;
+        }
         let priority = self
             .priority
             .unwrap_or(if self.channel == Channel::MinistryLetter {
@@ -558,9 +658,35 @@ impl NewRequest {
             attachments: self.attachments.clone(),
             citizen,
             registration_number: opt_text("registration_number", &self.registration_number, 64)?,
-            received_at: received_at.min(now),
+            received_at,
             attributes,
             media_url,
+            reply_by: self.reply_by,
         })
     }
+}
+
+/// Checks a reply-by date against the receipt: not before it (a date: not before its
+/// local day), at most [`MAX_REPLY_BY_DAYS`] after it.
+pub fn check_reply_by(r: ReplyBy, received_at: DateTime<Utc>) -> Result<(), InputError> {
+    let received_day = crate::calendar::local_date(received_at);
+    let before = match r {
+        ReplyBy::Date(d) => d < received_day,
+        ReplyBy::Instant(t) => t < received_at,
+    };
+    if before {
+        return Err(InputError::Invalid {
+            field: "reply_by",
+            message: format!("{r} is before the receipt ({})", received_at.to_rfc3339()),
+        });
+    }
+    if r.local_date() > received_day + chrono::Duration::days(MAX_REPLY_BY_DAYS) {
+        return Err(InputError::Invalid {
+            field: "reply_by",
+            message: format!(
+                "{r} is more than {MAX_REPLY_BY_DAYS} days after the receipt ({received_day})"
+            ),
+        });
+    }
+    Ok(())
 }

@@ -208,6 +208,24 @@ pub struct Explanation {
     pub due_date: NaiveDate,
     /// The final instant (end of office hours, Europe/Istanbul).
     pub due: DateTime<FixedOffset>,
+    /// A dated letter's reply-by date (günlü yazı) and whether it set the deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_by: Option<ReplyByRecord>,
+}
+
+/// How a dated letter's reply-by date (yazıda istenen cevap tarihi) bore on the
+/// resolution deadline: it is the deadline when it is earlier than the policy's;
+/// otherwise the policy's deadline stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyByRecord {
+    /// The instant the letter asks the answer by (a date: the end of office hours).
+    pub requested: DateTime<FixedOffset>,
+    /// The policy's deadline, as computed without the letter's date.
+    pub policy_due: DateTime<FixedOffset>,
+    /// Whether the letter's date is the deadline (it is earlier than the policy's).
+    pub applied: bool,
+    /// The explanation for people, in Turkish.
+    pub note: String,
 }
 
 /// A deadline (fast path, no explanation).
@@ -299,6 +317,7 @@ pub struct SlaEvaluation {
 pub struct SlaClock<'a> {
     policy: &'a SlaPolicy,
     calendar: &'a Calendar,
+    reply_by: Option<DateTime<Utc>>,
 }
 
 /// Internal running state of one clock.
@@ -321,7 +340,27 @@ const HALF_DAY_CLOSE: NaiveTime = match NaiveTime::from_hms_opt(13, 0, 0) {
 impl<'a> SlaClock<'a> {
     /// A clock computer for `policy` on `calendar`.
     pub fn new(policy: &'a SlaPolicy, calendar: &'a Calendar) -> Self {
-        SlaClock { policy, calendar }
+        SlaClock {
+            policy,
+            calendar,
+            reply_by: None,
+        }
+    }
+
+    /// The same clock for a dated letter that asks the answer by `reply_by`: the
+    /// resolution deadline is the earlier of the policy's and `reply_by`, and the
+    /// explanation says which ([`Explanation::reply_by`]); the first-response deadline is
+    /// bounded by it the same way. The letter's date is fixed: pauses, transfers and
+    /// reopenings do not move it.
+    pub fn with_reply_by(mut self, reply_by: Option<DateTime<Utc>>) -> Self {
+        self.reply_by = reply_by;
+        self
+    }
+
+    /// The due instant of a deadline on the local date `date`: the end of office hours
+    /// (13:00 on a half day). What a reply-by date without a time means.
+    pub fn due_on(&self, date: NaiveDate) -> Result<DateTime<Utc>, SlaError> {
+        self.due_instant(date)
     }
 
     /// The policy.
@@ -642,7 +681,22 @@ impl<'a> SlaClock<'a> {
         if kind == ClockKind::FirstResponse {
             run.extension = None;
         }
-        let deadline = self.deadline_for(run.start, run.length, extra)?;
+        let mut deadline = self.deadline_for(run.start, run.length, extra)?;
+        // A dated letter: its date bounds both clocks (a first response later than the
+        // answer it asks for would mean nothing).
+        let reply_by = match self.reply_by {
+            Some(r) => {
+                let record = reply_by_record(r, deadline.due);
+                if record.applied {
+                    deadline = Deadline {
+                        due_date: local_date(r),
+                        due: r,
+                    };
+                }
+                Some(record)
+            }
+            _ => None,
+        };
         let at_risk_from = if policy.at_risk_working_days > 0 {
             let bd = self.calendar.business_days(self.mode());
             let day = bd.sub_business_days(deadline.due_date, policy.at_risk_working_days - 1)?;
@@ -665,7 +719,11 @@ impl<'a> SlaClock<'a> {
         } else {
             ClockState::Running
         };
-        let explanation = self.explain(kind, &run, extra, deadline)?;
+        let mut explanation = self.explain(kind, &run, extra, deadline)?;
+        if reply_by.is_some() {
+            explanation.due_date = deadline.due_date;
+            explanation.reply_by = reply_by;
+        }
         Ok(ClockStatus {
             clock: kind,
             state,
@@ -785,6 +843,34 @@ impl<'a> SlaClock<'a> {
             rolled_forward,
             due_date,
             due: deadline.due_local(),
+            reply_by: None,
         })
+    }
+}
+
+/// The reply-by rule: the letter's date is the deadline when it is earlier than the
+/// policy's deadline `policy_due`.
+fn reply_by_record(requested: DateTime<Utc>, policy_due: DateTime<Utc>) -> ReplyByRecord {
+    let applied = requested < policy_due;
+    let fmt = |t: DateTime<Utc>| to_istanbul(t).format("%d.%m.%Y %H:%M").to_string();
+    let note = if applied {
+        format!(
+            "Süre sonu, yazıda istenen cevap tarihidir ({}); politikanın süresi ({}) daha geç.",
+            fmt(requested),
+            fmt(policy_due)
+        )
+    } else {
+        format!(
+            "Yazıda istenen cevap tarihi ({}) politikanın süresinden ({}) daha geç olduğundan \
+             politikanın süresi geçerlidir.",
+            fmt(requested),
+            fmt(policy_due)
+        )
+    };
+    ReplyByRecord {
+        requested: to_istanbul(requested),
+        policy_due: to_istanbul(policy_due),
+        applied,
+        note,
     }
 }

@@ -24,7 +24,7 @@ use chrono::Duration;
 use super::fixtures::{next_commit, organisation, report_histories, t0, tenant, Spec};
 use crate::ids::{RequestId, TenantId, UnitCode};
 use crate::outbox::OutboxStatus;
-use crate::request::{Channel, EventKind, Outcome, RequestState, Status};
+use crate::request::{Channel, EventKind, Outcome, Priority, RequestState, Status};
 use crate::store::{
     Cursor, Deadlines, Document, DocumentKind, DocumentVersions, Order, ReportStore, RequestQuery,
     RequestRecord, Store, StoreError,
@@ -49,6 +49,7 @@ macro_rules! store_conformance_tests {
             missing_things_are_not_found,
             deadline_order_paginates,
             newest_order_paginates,
+            urgent_requests_come_first,
             filters_agree_with_reference,
             outbox_is_written_with_the_commit,
             outbox_claims_are_exclusive,
@@ -464,6 +465,10 @@ async fn mixed_data<S: Store>(s: &S, t: &str) -> Vec<RequestRecord> {
         };
         // Receipt instants are not in id order for some (back-office entry).
         spec.received_at = t0() + Duration::hours(((i * 37) % 23) as i64) - Duration::days(1);
+        // Some are urgent (İVEDİ): they come first in every order.
+        if i % 4 == 1 || i == 20 {
+            spec.priority = Priority::Urgent;
+        }
         let mut rec = insert(s, &spec).await;
         if i % 6 == 0 {
             let c = next_commit(&rec, EventKind::Accepted, t0());
@@ -510,12 +515,7 @@ async fn all_pages<S: Store>(s: &S, t: &str, mut q: RequestQuery) -> Vec<Request
 
 fn reference(all: &[RequestRecord], q: &RequestQuery) -> Vec<RequestId> {
     let mut v: Vec<&RequestRecord> = all.iter().filter(|r| q.matches(r)).collect();
-    match q.order {
-        Order::Deadline => v.sort_by_key(|r| (crate::store::sort_key(r, q.order), r.state.id)),
-        Order::Newest => {
-            v.sort_by_key(|r| std::cmp::Reverse((crate::store::sort_key(r, q.order), r.state.id)))
-        }
-    }
+    q.order.sort(&mut v);
     v.into_iter().map(|r| r.state.id).collect()
 }
 
@@ -556,6 +556,60 @@ pub async fn newest_order_paginates<S: Store>(s: &S) {
     let got = all_pages(s, "pg-n", q.clone()).await;
     assert_eq!(ids(&got), reference(&all, &q));
     assert_eq!(got.len(), 23);
+}
+
+/// Urgent requests come first in both orders (then the order's key and id), in the whole
+/// tenant and in a unit's open queue; pages of 2 and 3 give every request exactly once.
+pub async fn urgent_requests_come_first<S: Store>(s: &S) {
+    let all = mixed_data(s, "urg").await;
+    let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
+    let urgent = all
+        .iter()
+        .filter(|r| r.state.content.priority == Priority::Urgent)
+        .count();
+    assert!(urgent >= 5 && urgent < all.len());
+    let queries = [
+        RequestQuery::default(),
+        RequestQuery {
+            units: Some(vec![
+                UnitCode::new("fen-isleri").unwrap(),
+                UnitCode::new("park-bahce").unwrap(),
+            ]),
+            statuses: Some(open.clone()),
+            ..Default::default()
+        },
+        RequestQuery {
+            units: Some(vec![UnitCode::new("asfalt").unwrap()]),
+            statuses: Some(open),
+            ..Default::default()
+        },
+    ];
+    for q in queries {
+        for (order, limit) in [(Order::Deadline, 2), (Order::Newest, 3)] {
+            let q = RequestQuery {
+                order,
+                limit,
+                ..q.clone()
+            };
+            let got = all_pages(s, "urg", q.clone()).await;
+            assert_eq!(ids(&got), reference(&all, &q), "{q:?}");
+            let mut seen = std::collections::HashSet::new();
+            assert!(got.iter().all(|r| seen.insert(r.state.id)), "{q:?}");
+            let first_normal = got
+                .iter()
+                .position(|r| r.state.content.priority == Priority::Normal)
+                .unwrap_or(got.len());
+            assert!(
+                got[first_normal..]
+                    .iter()
+                    .all(|r| r.state.content.priority == Priority::Normal),
+                "an urgent request after a normal one in {q:?}"
+            );
+            if q.units.is_none() {
+                assert_eq!(first_normal, urgent, "{q:?}");
+            }
+        }
+    }
 }
 
 /// Every filter gives what [`RequestQuery::matches`] says, in both orders.

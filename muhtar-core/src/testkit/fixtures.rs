@@ -6,7 +6,7 @@ use crate::access::Actor;
 use crate::ids::{IdGenerator, MuhtarlikCode, TenantId, UnitCode};
 use crate::org::Organisation;
 use crate::outbox::{DeliveryChannel, Locale, NoticeKind, OutboxMessage};
-use crate::request::{Channel, Event, EventKind, NewRequest, RequestKind, RequestState};
+use crate::request::{Channel, Event, EventKind, NewRequest, Priority, RequestKind, RequestState};
 use crate::store::{Commit, Deadlines, RequestRecord};
 use crate::tracking::TrackingNumber;
 
@@ -135,6 +135,7 @@ pub fn new_request(muhtarlik: &str) -> NewRequest {
         received_at: None,
         attributes: Default::default(),
         media_url: None,
+        reply_by: None,
     }
 }
 
@@ -159,6 +160,8 @@ pub struct Spec {
     pub due: Option<DateTime<Utc>>,
     /// Kind.
     pub kind: RequestKind,
+    /// Priority.
+    pub priority: Priority,
 }
 
 impl Spec {
@@ -174,6 +177,7 @@ impl Spec {
             received_at: t0() + chrono::Duration::hours(seed as i64),
             due: Some(t0() + chrono::Duration::days(15)),
             kind: RequestKind::Request,
+            priority: Priority::Normal,
         }
     }
 
@@ -187,6 +191,7 @@ impl Spec {
         req.category = self.category.clone();
         req.channel = self.channel;
         req.kind = self.kind;
+        req.priority = Some(self.priority);
         req.received_at = Some(self.received_at);
         let content = req
             .validate(&org, self.received_at)

@@ -10,8 +10,8 @@ use crate::ids::{RequestId, TenantId};
 use crate::outbox::{OutboxEntry, OutboxMessage, OutboxStatus};
 use crate::request::Event;
 use crate::store::{
-    sort_key, Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, Order, OutboxStore,
-    Page, ReportStore, RequestQuery, RequestRecord, RequestStore, StoreError,
+    Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, OutboxStore, Page, ReportStore,
+    RequestQuery, RequestRecord, RequestStore, StoreError,
 };
 use crate::tracking::TrackingNumber;
 
@@ -235,12 +235,7 @@ impl RequestStore for MemoryStore {
                 rows.push(r);
             }
         }
-        match q.order {
-            Order::Deadline => rows.sort_by_key(|r| (sort_key(r, q.order), r.state.id)),
-            Order::Newest => {
-                rows.sort_by_key(|r| std::cmp::Reverse((sort_key(r, q.order), r.state.id)))
-            }
-        }
+        q.order.sort(&mut rows);
         let n = q.page_size() as usize;
         let next = if rows.len() > n {
             Some(Cursor::after(rows[n - 1], q.order))

@@ -1,4 +1,4 @@
-//! Queue query: a unit's queue (open requests, earliest deadline first), first page, on a
+//! Queue query: a unit's queue (open requests, urgent first, then earliest deadline), first page, on a
 //! bulk-loaded data set (10 million requests by default), through `Mbs::queue` and as the
 //! bare SQL statement the store sends; the query plan is checked (an index, no sequential
 //! scan, no sort of the unit's rows).
@@ -81,12 +81,14 @@ async fn api_time<S: Store + 'static>(
                 .queue(&actor, &unit, PAGE, None)
                 .await
                 .map_err(|e| e.to_string())?;
-            // The first page of a queue: open requests in deadline order.
-            let ok = page
-                .items
-                .windows(2)
-                .all(|w| w[0].deadlines.resolution_due <= w[1].deadlines.resolution_due)
-                && page.items.iter().all(|r| r.state.status.is_open());
+            // The first page of a queue: open requests, urgent first, in deadline order.
+            let order = muhtar_core::store::Order::Deadline;
+            let ok = page.items.windows(2).all(|w| {
+                order.compare(
+                    &muhtar_core::store::Position::of(&w[0], order),
+                    &muhtar_core::store::Position::of(&w[1], order),
+                ) == std::cmp::Ordering::Less
+            }) && page.items.iter().all(|r| r.state.status.is_open());
             if !ok {
                 return Err("the queue's first page is not open requests in deadline order".into());
             }
@@ -157,9 +159,9 @@ fn open_list() -> String {
 /// The statement `SqliteStore` sends for the first page of a queue (see its `query_in`).
 fn sqlite_queue() -> String {
     format!(
-        "SELECT state, deadlines, COALESCE(resolution_due, 9223372036854775807), id \
+        "SELECT state, deadlines, priority_rank, COALESCE(resolution_due, 9223372036854775807), id \
          FROM requests WHERE tenant = ? AND unit IN (?) AND status IN ({}) \
-         ORDER BY COALESCE(resolution_due, 9223372036854775807) ASC, id ASC LIMIT ?",
+         ORDER BY priority_rank ASC, COALESCE(resolution_due, 9223372036854775807) ASC, id ASC LIMIT ?",
         open_list()
     )
 }
@@ -185,7 +187,7 @@ async fn sqlite(rows: u64) -> Outcome {
         &mbs,
         &conn,
         &tenant,
-        "USING INDEX requests_open_unit_due",
+        "USING INDEX requests_open_unit_rank_due",
     )
     .await
 }
@@ -253,7 +255,7 @@ async fn sqlite_measure(
 fn pg_queue() -> String {
     format!(
         "SELECT state, deadlines FROM requests WHERE tenant = $1 AND unit = $2 \
-         AND status IN ({}) ORDER BY due_key, id LIMIT $3",
+         AND status IN ({}) ORDER BY priority_rank, due_key, id LIMIT $3",
         open_list()
     )
 }
@@ -270,7 +272,7 @@ async fn postgres(rows: u64) -> Outcome {
         &mbs,
         &pool,
         &tenant,
-        "requests_open_unit_due_idx",
+        "requests_open_unit_rank_due_idx",
     )
     .await
 }

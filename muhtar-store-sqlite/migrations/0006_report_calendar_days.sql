@@ -5,7 +5,7 @@
 -- below (+03:00 in summer until 2015 and always since 27 March 2016, +02:00 otherwise).
 -- Requests received before 2009 stay NULL until their next change.
 --
--- Apply by hand after 0005: `sqlite3 muhtar.db < migrations/0006_p16report_calendar_days.sql`.
+-- Apply by hand after 0005: `sqlite3 muhtar.db < migrations/0006_report_calendar_days.sql`.
 
 ALTER TABLE requests ADD COLUMN answer_calendar_days INTEGER;
 
@@ -33,4 +33,4 @@ DROP TABLE istanbul_summer;
 
 -- muhtar:record (everything above this line is checksummed)
 INSERT INTO schema_migrations (version, name, checksum, applied_at)
-VALUES (6, 'p16report_calendar_days', '8fa9b1d1165fb4940e1ca6e6ed084fe2042f74278a86399787a68a398f42c0b3', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+VALUES (6, 'report_calendar_days', 'accad7f59855fff3f9ed11f548ed25750761b5be7af0321dfcaa4510eae55bc5', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
