@@ -963,7 +963,7 @@ proptest! {
         for (separator, sep) in [(render::Separator::Comma, b','), (render::Separator::Semicolon, b';')] {
             let csv = render::csv(&r, render::CsvOptions { separator });
             let rows = parse_csv(&csv, sep);
-            let width = 3 + 12 + 1;
+            let width = 3 + 15 + 1; // key, name, label; 15 counts; the reasons
             prop_assert_eq!(rows.len(), 3 + 1 + r.breakdowns().iter().map(|b| b.2.len()).sum::<usize>());
             let u = |cells: &[String]| cells.iter().map(|c| undefused(c)).collect::<Vec<_>>();
             prop_assert_eq!(u(&rows[0]), u(&["Rapor".to_owned(), format!("{tenant} {q}")]));
