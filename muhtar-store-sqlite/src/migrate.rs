@@ -76,6 +76,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0005_queue_index.sql",
         sql: include_str!("../migrations/0005_queue_index.sql"),
     },
+    Migration {
+        version: 6,
+        name: "p16_receipt_report_corrections",
+        file: "0006_p16-receipt_report_corrections.sql",
+        sql: include_str!("../migrations/0006_p16-receipt_report_corrections.sql"),
+    },
 ];
 
 /// The schema version this build needs.

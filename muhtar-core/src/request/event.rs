@@ -19,6 +19,24 @@ pub enum Outcome {
     Negative,
 }
 
+impl Outcome {
+    /// The stable name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Positive => "positive",
+            Outcome::Negative => "negative",
+        }
+    }
+
+    /// The Turkish name people read.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Outcome::Positive => "olumlu",
+            Outcome::Negative => "olumsuz",
+        }
+    }
+}
+
 /// Why the clocks are paused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
