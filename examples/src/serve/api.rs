@@ -54,6 +54,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/reports/signed/{id}", get(signed_report))
         .route("/reports/{quarter}", get(report))
         .route("/reports/{quarter}/sign", post(sign_report))
+        .route("/status/{tracking}", get(super::status::public_status))
 }
 
 /// Largest photo or document accepted, in bytes.
@@ -224,6 +225,14 @@ pub struct RequestView {
     pub closed_at: Option<DateTime<Utc>>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// The status, in Turkish.
+    pub status_name: String,
+    /// The channel, in Turkish (e.g. `İBB Beyaz Masa`).
+    pub channel_name: String,
+    /// The kind, in Turkish.
+    pub kind_name: String,
+    /// The outcome, in Turkish (olumlu / olumsuz), once answered.
+    pub outcome_name: Option<String>,
 }
 
 fn name_of<T: Serialize>(v: &T) -> String {
@@ -286,6 +295,10 @@ impl From<&RequestRecord> for RequestView {
             answered_at: s.answered_at,
             closed_at: s.closed_at,
             updated_at: s.updated_at,
+            status_name: s.status.display_name().to_owned(),
+            channel_name: c.channel.display_name().to_owned(),
+            kind_name: c.kind.display_name().to_owned(),
+            outcome_name: s.outcome.map(|o| o.display_name().to_owned()),
         }
     }
 }
@@ -395,9 +408,14 @@ pub struct SubmitBody {
     /// Official registration (evrak) number of a paper document.
     #[serde(default)]
     pub registration_number: Option<String>,
-    /// When it reached the body (back-office entry of earlier requests); default now.
+    /// When it reached the body: back-office staff only (coordinator, unit staff), at
+    /// most the tenant's window back (default 30 days), never in the future; default now.
     #[serde(default)]
     pub received_at: Option<DateTime<Utc>>,
+    /// The coordinator's reason for a `received_at` inside a quarter whose report is
+    /// signed; the signed report is then marked as needing a correction.
+    #[serde(default)]
+    pub force_reason: Option<String>,
 }
 
 impl SubmitBody {
@@ -411,7 +429,9 @@ impl SubmitBody {
         let muhtarlik = MuhtarlikCode::new(muhtarlik.clone())
             .map_err(|e| ApiError::invalid("muhtarlik", format!("{muhtarlik:?}: {e}")))?;
         let channel = match &self.channel {
-            Some(c) => named("channel", c)?,
+            Some(c) => c
+                .parse::<Channel>()
+                .map_err(|e| ApiError::invalid("channel", e.to_string()))?,
             None if matches!(actor.role, Role::Muhtar(_)) => default_channel,
             None => Channel::Phone,
         };
@@ -662,6 +682,7 @@ pub async fn submit(State(s): St, Auth(actor): Auth, req: Request) -> ApiResult<
         } else {
             JsonBody::<SubmitBody>::from_request(req, &()).await?.0
         };
+        let mut body = body;
         for a in &body.attachments {
             let known = match upload_path(&s.uploads, &a.sha256) {
                 Some(p) => tokio::fs::try_exists(p).await.unwrap_or(false),
@@ -674,8 +695,12 @@ pub async fn submit(State(s): St, Auth(actor): Auth, req: Request) -> ApiResult<
                 ));
             }
         }
+        let force = body.force_reason.take();
         let new = body.into_new(&actor, Channel::MbsWeb)?;
-        Ok(s.mbs.submit(&actor, new).await?)
+        Ok(match force {
+            Some(reason) => s.mbs.submit_forced(&actor, new, &reason).await?,
+            None => s.mbs.submit(&actor, new).await?,
+        })
     }
     .await;
     match result {
@@ -1222,6 +1247,9 @@ pub struct SignedView {
     pub note: String,
     /// SHA-256 of the frozen content.
     pub content_hash: String,
+    /// Requests were entered afterwards with a receipt forced into this quarter: a
+    /// correction (the next version) should be signed.
+    pub needs_correction: bool,
 }
 
 impl From<&muhtar_core::report::SignedReport> for SignedView {
@@ -1236,6 +1264,7 @@ impl From<&muhtar_core::report::SignedReport> for SignedView {
             signed_at: s.signed_at,
             note: s.note.clone(),
             content_hash: s.content_hash.clone(),
+            needs_correction: false,
         }
     }
 }
@@ -1268,8 +1297,15 @@ pub async fn sign_report(
     responses((status = 200, body = Vec<SignedView>), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn signed_reports(State(s): St, Auth(actor): Auth) -> ApiResult<Json<Vec<SignedView>>> {
-    let all = s.mbs.signed_reports(&actor).await?;
-    Ok(Json(all.iter().map(SignedView::from).collect()))
+    let all = s.mbs.signed_reports_marked(&actor).await?;
+    Ok(Json(
+        all.iter()
+            .map(|(r, marks)| SignedView {
+                needs_correction: !marks.is_empty(),
+                ..SignedView::from(r)
+            })
+            .collect(),
+    ))
 }
 
 /// One signed report, as signed, in JSON, CSV or HTML.
@@ -1284,12 +1320,12 @@ pub async fn signed_report(
     Path(id): Path<String>,
     Params(p): Params<ReportParams>,
 ) -> ApiResult<Response> {
-    let all = s.mbs.signed_reports(&actor).await?;
-    let one = all
+    let all = s.mbs.signed_reports_marked(&actor).await?;
+    let (one, marks) = all
         .iter()
-        .find(|r| r.id.to_string() == id)
+        .find(|(r, _)| r.id.to_string() == id)
         .ok_or_else(|| ApiError::not_found(format!("signed report {id}")))?;
     rendered(&p, |f, c| {
-        muhtar_core::report::render::render_signed(one, f, c)
+        muhtar_core::report::render::render_signed_marked(one, f, c, marks)
     })
 }

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 pub mod open311;
 pub mod openapi;
+pub mod status;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -171,6 +171,25 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         Ok(())
     }
 
+    /// The signed reports the actor may read ([`Self::signed_reports`]), each with the
+    /// correction marks that apply to it ([`crate::store::ReportCorrection::applies_to`]):
+    /// a non-empty list means the report needs a correction.
+    pub async fn signed_reports_marked(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(crate::report::SignedReport, Vec<crate::store::ReportCorrection>)>, ServiceError>
+    {
+        let reports = self.signed_reports(actor).await?;
+        let marks = self.store.report_corrections(&actor.tenant).await?;
+        Ok(reports
+            .into_iter()
+            .map(|r| {
+                let m = marks.iter().filter(|m| m.applies_to(&r)).cloned().collect();
+                (r, m)
+            })
+            .collect())
+    }
+
     /// The public view of a request by tracking number text (no token needed): status,
     /// unit, deadline, outcome and reason names, and nothing personal. A malformed and
     /// an unknown number give the same [`ServiceError::NotFound`].
