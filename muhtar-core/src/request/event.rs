@@ -197,6 +197,30 @@ impl EventKind {
             EventKind::ContactErased => "contact-erased",
         }
     }
+
+    /// What happened, in Turkish, for people (history lists).
+    pub fn display_name(&self) -> &'static str {
+        match self {
+            EventKind::Received { .. } => "alındı",
+            EventKind::Routed { .. } => "birime iletildi",
+            EventKind::Accepted => "işleme alındı",
+            EventKind::InterimReply { .. } => "ara cevap",
+            EventKind::Paused { .. } => "bekletildi",
+            EventKind::Resumed { .. } => "devam ediyor",
+            EventKind::Message { .. } => "mesaj",
+            EventKind::Answered { .. } => "cevaplandı",
+            EventKind::Closed => "kapatıldı",
+            EventKind::Transferred { .. } => "aktarıldı",
+            EventKind::Rerouted { .. } => "yeniden yönlendirildi",
+            EventKind::Reopened { .. } => "yeniden açıldı",
+            EventKind::Withdrawn { .. } => "geri çekildi",
+            EventKind::Merged { .. } => "birleştirildi",
+            EventKind::Extended { .. } => "süre uzatıldı",
+            EventKind::ContactErased => "kişisel veri silindi",
+            #[allow(unreachable_patterns)] // kinds added later show their stable name
+            _ => self.name(),
+        }
+    }
 }
 
 /// One event in a request's history.
