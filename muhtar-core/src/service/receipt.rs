@@ -173,7 +173,8 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
 
     /// The signed reports the actor may read ([`Self::signed_reports`]), each with the
     /// correction marks that apply to it ([`crate::store::ReportCorrection::applies_to`]):
-    /// a non-empty list means the report needs a correction.
+    /// a non-empty list means the report needs a correction. Only the latest version of
+    /// a quarter and scope is marked: a correction signed after the marks settles them.
     pub async fn signed_reports_marked(
         &self,
         actor: &Actor,
@@ -181,10 +182,21 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
     {
         let reports = self.signed_reports(actor).await?;
         let marks = self.store.report_corrections(&actor.tenant).await?;
+        let latest: HashMap<(Quarter, String), u32> =
+            reports.iter().fold(HashMap::new(), |mut m, r| {
+                let v = m.entry((r.quarter, r.scope_key().to_owned())).or_insert(0);
+                *v = (*v).max(r.version);
+                m
+            });
         Ok(reports
             .into_iter()
             .map(|r| {
-                let m = marks.iter().filter(|m| m.applies_to(&r)).cloned().collect();
+                let superseded = reports_latest(&latest, &r);
+                let m = if superseded {
+                    Vec::new()
+                } else {
+                    marks.iter().filter(|m| m.applies_to(&r)).cloned().collect()
+                };
                 (r, m)
             })
             .collect())
@@ -214,4 +226,14 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             })?;
         Ok(PublicStatus::of(&rec, &ctx.org))
     }
+}
+
+/// Whether a later version of `r`'s quarter and scope exists.
+fn reports_latest(
+    latest: &HashMap<(Quarter, String), u32>,
+    r: &crate::report::SignedReport,
+) -> bool {
+    latest
+        .get(&(r.quarter, r.scope_key().to_owned()))
+        .is_some_and(|v| *v > r.version)
 }
