@@ -220,11 +220,7 @@ pub async fn run(g: &Global, a: &ReportArgs) -> Result<(), String> {
                         s.signed_at.format("%Y-%m-%d %H:%M UTC"),
                         s.signed_by,
                         s.note,
-                        if needs(s) {
-                            "  DÜZELTME GEREKLİ"
-                        } else {
-                            ""
-                        }
+                        if needs(s) { "  DÜZELTME GEREKLİ" } else { "" }
                     );
                 }
             }

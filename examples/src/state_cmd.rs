@@ -636,7 +636,12 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
     let unit = s
         .unit
         .as_ref()
-        .map(|u| ctx.org.unit(u).map(|x| x.name.clone()).unwrap_or(u.to_string()))
+        .map(|u| {
+            ctx.org
+                .unit(u)
+                .map(|x| x.name.clone())
+                .unwrap_or(u.to_string())
+        })
         .unwrap_or_else(|| "-".into());
     println!(
         "Kategori     {}   Kanal: {}   Tür: {}",

@@ -86,13 +86,20 @@ fn receipts_and_names(dir: &Path, db: &str) {
     let e = fails(
         dir,
         db,
-        &[&["--as", "muhtar:kuzguncuk"][..], &submit(&["--received-at", &yesterday])].concat(),
+        &[
+            &["--as", "muhtar:kuzguncuk"][..],
+            &submit(&["--received-at", &yesterday]),
+        ]
+        .concat(),
     );
     assert!(e.contains("received_at"), "{e}");
     assert_eq!(count(dir, db), 0);
     // An unknown channel lists the valid ones.
     let e = fails(dir, db, &submit(&["--channel", "fax"]));
-    assert!(e.contains("--channel") && e.contains("beyaz-masa") && e.contains("call-centre"), "{e}");
+    assert!(
+        e.contains("--channel") && e.contains("beyaz-masa") && e.contains("call-centre"),
+        "{e}"
+    );
     // Beyond the window, or in the future: refused.
     for bad in [now - Duration::days(401), now + Duration::hours(1)] {
         let e = fails(dir, db, &submit(&["--received-at", &bad.to_rfc3339()]));
@@ -109,7 +116,18 @@ fn receipts_and_names(dir: &Path, db: &str) {
     let rec = json(&ok(
         dir,
         db,
-        &[&["--json"][..], &submit(&["--file", "citizen.json", "--received-at", &yesterday, "--channel", "beyaz-masa"])].concat(),
+        &[
+            &["--json"][..],
+            &submit(&[
+                "--file",
+                "citizen.json",
+                "--received-at",
+                &yesterday,
+                "--channel",
+                "beyaz-masa",
+            ]),
+        ]
+        .concat(),
     ));
     let tracking = rec["state"]["tracking"].as_str().unwrap().to_owned();
     let got: chrono::DateTime<Utc> =
@@ -117,7 +135,22 @@ fn receipts_and_names(dir: &Path, db: &str) {
     assert_eq!(got.timestamp(), (now - Duration::days(1)).timestamp());
     assert_eq!(rec["state"]["content"]["channel"], "beyaz-masa");
     // The old name still reads as Beyaz Masa.
-    let old = json(&ok(dir, db, &["--json", "submit", "--muhtarlik", "kuzguncuk", "--category", "budama", "--subject", "Eski ad", "--channel", "metropolitan-system"]));
+    let old = json(&ok(
+        dir,
+        db,
+        &[
+            "--json",
+            "submit",
+            "--muhtarlik",
+            "kuzguncuk",
+            "--category",
+            "budama",
+            "--subject",
+            "Eski ad",
+            "--channel",
+            "metropolitan-system",
+        ],
+    ));
     assert_eq!(old["state"]["content"]["channel"], "beyaz-masa");
 
     // People read Turkish names, never the stable ones.
@@ -127,11 +160,29 @@ fn receipts_and_names(dir: &Path, db: &str) {
     let listed = ok(dir, db, &["list"]);
     let submitted = ok(dir, db, &submit(&["--channel", "call-centre"]));
     for (what, out) in [("show", &shown), ("list", &listed), ("submit", &submitted)] {
-        for stable in ["routed", "beyaz-masa", "call-centre", "in-progress", "Routed", "BeyazMasa"] {
+        for stable in [
+            "routed",
+            "beyaz-masa",
+            "call-centre",
+            "in-progress",
+            "Routed",
+            "BeyazMasa",
+        ] {
             assert!(!out.contains(stable), "{what} shows {stable:?}: {out}");
         }
     }
-    ok(dir, db, &["answer", &tracking, "--outcome", "positive", "--text", "Budandı"]);
+    ok(
+        dir,
+        db,
+        &[
+            "answer",
+            &tracking,
+            "--outcome",
+            "positive",
+            "--text",
+            "Budandı",
+        ],
+    );
     let shown = ok(dir, db, &["show", &tracking]);
     assert!(shown.contains("Sonuç        olumlu"), "{shown}");
     for stable in ["positive", "answered"] {
@@ -140,12 +191,37 @@ fn receipts_and_names(dir: &Path, db: &str) {
 
     // A signed quarter is closed to backdating unless the coordinator forces it.
     let last = muhtar_core::report::Quarter::containing(now).previous();
-    ok(dir, db, &["--as", "official", "report", "sign", "--quarter", &last.to_string(), "--note", "Uygundur"]);
+    ok(
+        dir,
+        db,
+        &[
+            "--as",
+            "official",
+            "report",
+            "sign",
+            "--quarter",
+            &last.to_string(),
+            "--note",
+            "Uygundur",
+        ],
+    );
     let inside = (last.end() - Duration::days(2)).to_rfc3339();
     let e = fails(dir, db, &submit(&["--received-at", &inside]));
-    assert!(e.contains("received_at") && e.contains(&last.to_string()), "{e}");
+    assert!(
+        e.contains("received_at") && e.contains(&last.to_string()),
+        "{e}"
+    );
     assert!(!ok(dir, db, &["report", "list"]).contains("DÜZELTME"));
-    ok(dir, db, &submit(&["--received-at", &inside, "--force-reason", "Evrak kayıtta unutulmuş"]));
+    ok(
+        dir,
+        db,
+        &submit(&[
+            "--received-at",
+            &inside,
+            "--force-reason",
+            "Evrak kayıtta unutulmuş",
+        ]),
+    );
     let listed = ok(dir, db, &["report", "list"]);
     assert!(listed.contains("DÜZELTME GEREKLİ"), "{listed}");
 }

@@ -361,7 +361,11 @@ fn the_quarterly_report_is_drafted_signed_and_frozen() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     // The test runs on the wall clock: a window wide enough to reach back to 2026Q2.
-    std::fs::write(dir.join("settings.toml"), "received_at_window_days = 3650\n").unwrap();
+    std::fs::write(
+        dir.join("settings.toml"),
+        "received_at_window_days = 3650\n",
+    )
+    .unwrap();
     ok(dir, &["init", "--settings", "settings.toml"]);
     ok(
         dir,

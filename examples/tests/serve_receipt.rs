@@ -16,14 +16,27 @@ async fn scenario(db: &str) {
         "quiet_hours = { start = \"00:00\", end = \"00:00\" }\nreceived_at_window_days = 400\n",
     )
     .unwrap();
-    muhtar(dir, db, &["init", "--settings", dir.join("settings.toml").to_str().unwrap()]);
+    muhtar(
+        dir,
+        db,
+        &[
+            "init",
+            "--settings",
+            dir.join("settings.toml").to_str().unwrap(),
+        ],
+    );
     let kuz = token(dir, db, "ibb", "muhtar:kuzguncuk");
     let coord = token(dir, db, "ibb", "coordinator");
     let official = token(dir, db, "ibb", "official");
     let srv = Server::start(
         dir,
         db,
-        &["--no-dispatcher", "--no-sweeper", "--auth-max-failures", "5"],
+        &[
+            "--no-dispatcher",
+            "--no-sweeper",
+            "--auth-max-failures",
+            "5",
+        ],
         &[],
     );
     let c = client();
@@ -57,7 +70,13 @@ async fn scenario(db: &str) {
     };
 
     // A muhtar's received_at: 422 naming the field, nothing written.
-    let (s, e) = post_json(&c, &url, &kuz, &with(json!({"received_at": now - Duration::hours(2)}))).await;
+    let (s, e) = post_json(
+        &c,
+        &url,
+        &kuz,
+        &with(json!({"received_at": now - Duration::hours(2)})),
+    )
+    .await;
     assert_eq!(s, 422, "{e}");
     assert_eq!(e["error"]["field"], "received_at", "{e}");
     // An Open311 client's too.
@@ -80,35 +99,80 @@ async fn scenario(db: &str) {
         .unwrap();
     let (s, e) = body(r).await;
     assert_eq!(s, 422, "{e}");
-    assert!(e[0]["description"].as_str().unwrap().starts_with("received_at"), "{e}");
+    assert!(
+        e[0]["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("received_at"),
+        "{e}"
+    );
     assert_eq!(count().await, 0);
 
     // The coordinator's, within the window: accepted; beyond it: refused.
     let back = now - Duration::days(3);
-    let (s, rec) = post_json(&c, &url, &coord, &with(json!({"received_at": back, "channel": "call-centre"}))).await;
+    let (s, rec) = post_json(
+        &c,
+        &url,
+        &coord,
+        &with(json!({"received_at": back, "channel": "call-centre"})),
+    )
+    .await;
     assert_eq!(s, 201, "{rec}");
     assert_eq!(rec["channel"], "call-centre");
     assert_eq!(rec["channel_name"], "Çağrı merkezi");
     assert_eq!(rec["status_name"], "birime iletildi");
     let got: chrono::DateTime<Utc> = serde_json::from_value(rec["received_at"].clone()).unwrap();
     assert_eq!(got.timestamp(), back.timestamp());
-    let (s, e) = post_json(&c, &url, &coord, &with(json!({"received_at": now - Duration::days(401)}))).await;
-    assert_eq!((s.as_u16(), e["error"]["field"].clone()), (422, json!("received_at")), "{e}");
+    let (s, e) = post_json(
+        &c,
+        &url,
+        &coord,
+        &with(json!({"received_at": now - Duration::days(401)})),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["field"].clone()),
+        (422, json!("received_at")),
+        "{e}"
+    );
     let (s, e) = post_json(&c, &url, &coord, &with(json!({"channel": "fax"}))).await;
     assert_eq!(s, 422);
-    assert!(e["error"]["message"].as_str().unwrap().contains("bilgi-edinme"), "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bilgi-edinme"),
+        "{e}"
+    );
 
     let tracking = rec["tracking"].as_str().unwrap().to_owned();
 
     // The public status: no token, no personal data; unknown and malformed alike 404.
-    let status = c.get(srv.url(&format!("/api/v1/status/{tracking}"))).send().await.unwrap();
+    let status = c
+        .get(srv.url(&format!("/api/v1/status/{tracking}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(status.status(), 200);
     let text = status.text().await.unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["status_name"], "birime iletildi");
-    assert!(v["unit_name"].is_string() && v["resolution_due"].is_string(), "{v}");
-    assert!(v["resolution_due"].as_str().unwrap().ends_with("+03:00"), "{v}");
-    for personal in ["Fatma", "fatma@example.com", "555", "Kapı önündeki çınar", "kuzguncuk", "Ali Demir"] {
+    assert!(
+        v["unit_name"].is_string() && v["resolution_due"].is_string(),
+        "{v}"
+    );
+    assert!(
+        v["resolution_due"].as_str().unwrap().ends_with("+03:00"),
+        "{v}"
+    );
+    for personal in [
+        "Fatma",
+        "fatma@example.com",
+        "555",
+        "Kapı önündeki çınar",
+        "kuzguncuk",
+        "Ali Demir",
+    ] {
         assert!(!text.contains(personal), "{personal} in {text}");
     }
     let (s, doc) = body(c.get(srv.url("/api/v1/openapi.json")).send().await.unwrap()).await;
@@ -125,11 +189,23 @@ async fn scenario(db: &str) {
     .await;
     assert_eq!(s, 200, "{a}");
     assert_eq!(a["outcome_name"], "olumsuz");
-    let (s, v) = body(c.get(srv.url(&format!("/api/v1/status/{tracking}"))).send().await.unwrap()).await;
+    let (s, v) = body(
+        c.get(srv.url(&format!("/api/v1/status/{tracking}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, 200);
-    assert_eq!((v["outcome_name"].clone(), v["status_name"].clone()), (json!("olumsuz"), json!("cevaplandı")));
+    assert_eq!(
+        (v["outcome_name"].clone(), v["status_name"].clone()),
+        (json!("olumsuz"), json!("cevaplandı"))
+    );
     assert!(v["reason_name"].is_string(), "{v}");
-    assert!(!v.to_string().contains("Bütçe yok\""), "the answer text is not public: {v}");
+    assert!(
+        !v.to_string().contains("Bütçe yok\""),
+        "the answer text is not public: {v}"
+    );
 
     // A signed quarter: refused, then forced with a reason, which marks the report.
     let last = muhtar_core::report::Quarter::containing(now).previous();
@@ -143,11 +219,26 @@ async fn scenario(db: &str) {
     assert_eq!(s, 201, "{signed}");
     let inside = last.end() - Duration::days(2);
     let (s, e) = post_json(&c, &url, &coord, &with(json!({"received_at": inside}))).await;
-    assert_eq!((s.as_u16(), e["error"]["field"].clone()), (422, json!("received_at")), "{e}");
+    assert_eq!(
+        (s.as_u16(), e["error"]["field"].clone()),
+        (422, json!("received_at")),
+        "{e}"
+    );
     let (s, e) = post_json(&c, &url, &kuz, &with(json!({"force_reason": "neden"}))).await;
-    assert_eq!((s.as_u16(), e["error"]["field"].clone()), (422, json!("force_reason")), "{e}");
+    assert_eq!(
+        (s.as_u16(), e["error"]["field"].clone()),
+        (422, json!("force_reason")),
+        "{e}"
+    );
     let signed_list = || async {
-        let (s, l) = body(c.get(srv.url("/api/v1/reports/signed")).bearer_auth(&official).send().await.unwrap()).await;
+        let (s, l) = body(
+            c.get(srv.url("/api/v1/reports/signed"))
+                .bearer_auth(&official)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(s, 200);
         l
     };
@@ -175,13 +266,27 @@ async fn scenario(db: &str) {
 
     // Guessing numbers is limited like failed authentications (5 allowed here).
     for _ in 0..6 {
-        let (s, e) = body(c.get(srv.url("/api/v1/status/nonsense")).send().await.unwrap()).await;
+        let (s, e) = body(
+            c.get(srv.url("/api/v1/status/nonsense"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         if s == 429 {
             break;
         }
-        assert_eq!((s.as_u16(), e["error"]["code"].clone()), (404, json!("not_found")));
+        assert_eq!(
+            (s.as_u16(), e["error"]["code"].clone()),
+            (404, json!("not_found"))
+        );
     }
-    let s = c.get(srv.url(&format!("/api/v1/status/{tracking}"))).send().await.unwrap().status();
+    let s = c
+        .get(srv.url(&format!("/api/v1/status/{tracking}")))
+        .send()
+        .await
+        .unwrap()
+        .status();
     assert_eq!(s, 429);
     srv.kill();
 }

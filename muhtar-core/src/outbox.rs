@@ -76,7 +76,10 @@ impl NoticeKind {
     /// Whether the notice goes to the citizen behind the request (its recipient is their
     /// contact, personal data: erased with it, see [`crate::store::RequestStore::commit`]).
     pub fn is_for_citizen(self) -> bool {
-        matches!(self, NoticeKind::CitizenReceived | NoticeKind::CitizenAnswered)
+        matches!(
+            self,
+            NoticeKind::CitizenReceived | NoticeKind::CitizenAnswered
+        )
     }
 
     /// Whether the notice may wait for the end of the tenant's quiet hours.

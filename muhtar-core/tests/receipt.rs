@@ -126,7 +126,10 @@ async fn a_signed_quarter_is_closed_unless_the_coordinator_forces_it_with_a_reas
         r.received_at = Some(at(2025, 3, 28));
         r
     };
-    assert_eq!(refused_field(mbs.submit(&coord, late()).await), "received_at");
+    assert_eq!(
+        refused_field(mbs.submit(&coord, late()).await),
+        "received_at"
+    );
     assert_eq!(
         refused_field(mbs.submit_forced(&coord, late(), "  ").await),
         "force_reason"
@@ -181,29 +184,52 @@ fn with_citizen() -> muhtar_core::request::NewRequest {
 }
 
 #[tokio::test]
-async fn the_citizen_hears_the_tracking_number_then_the_outcome_and_erasure_takes_the_notices()
-{
+async fn the_citizen_hears_the_tracking_number_then_the_outcome_and_erasure_takes_the_notices() {
     let (mbs, t) = setup_at(fixtures::t0()).await;
     let muhtar = actor(&t, "muhtar:kuzguncuk");
     let rec = mbs.submit(&muhtar, with_citizen()).await.unwrap();
-    let citizen = |o: &[muhtar_core::outbox::OutboxEntry]| -> Vec<(NoticeKind, DeliveryChannel, String)> {
-        o.iter()
-            .filter(|e| e.message.kind.is_for_citizen())
-            .map(|e| (e.message.kind, e.message.channel, e.message.recipient.clone()))
-            .collect()
-    };
+    let citizen =
+        |o: &[muhtar_core::outbox::OutboxEntry]| -> Vec<(NoticeKind, DeliveryChannel, String)> {
+            o.iter()
+                .filter(|e| e.message.kind.is_for_citizen())
+                .map(|e| {
+                    (
+                        e.message.kind,
+                        e.message.channel,
+                        e.message.recipient.clone(),
+                    )
+                })
+                .collect()
+        };
     let out = mbs.store().outbox(&t, Some(rec.state.id)).await.unwrap();
     assert_eq!(
         citizen(&out),
         vec![
-            (NoticeKind::CitizenReceived, DeliveryChannel::Email, "fatma@example.com".into()),
-            (NoticeKind::CitizenReceived, DeliveryChannel::Sms, "+905551112233".into()),
+            (
+                NoticeKind::CitizenReceived,
+                DeliveryChannel::Email,
+                "fatma@example.com".into()
+            ),
+            (
+                NoticeKind::CitizenReceived,
+                DeliveryChannel::Sms,
+                "+905551112233".into()
+            ),
         ]
     );
-    let m = out.iter().find(|e| e.message.kind == NoticeKind::CitizenReceived).unwrap();
-    assert_eq!(m.message.payload["tracking"], rec.state.tracking.to_string());
+    let m = out
+        .iter()
+        .find(|e| e.message.kind == NoticeKind::CitizenReceived)
+        .unwrap();
+    assert_eq!(
+        m.message.payload["tracking"],
+        rec.state.tracking.to_string()
+    );
     // No contact given, no citizen notice (the contact is the consent).
-    let plain = mbs.submit(&muhtar, fixtures::new_request("kuzguncuk")).await.unwrap();
+    let plain = mbs
+        .submit(&muhtar, fixtures::new_request("kuzguncuk"))
+        .await
+        .unwrap();
     let out = mbs.store().outbox(&t, Some(plain.state.id)).await.unwrap();
     assert!(citizen(&out).is_empty());
 
@@ -227,13 +253,21 @@ async fn the_citizen_hears_the_tracking_number_then_the_outcome_and_erasure_take
         .filter(|c| c.0 == NoticeKind::CitizenAnswered)
         .collect();
     assert_eq!(answered.len(), 2);
-    let m = out.iter().find(|e| e.message.kind == NoticeKind::CitizenAnswered).unwrap();
+    let m = out
+        .iter()
+        .find(|e| e.message.kind == NoticeKind::CitizenAnswered)
+        .unwrap();
     assert_eq!(m.message.payload["outcome_name"], "olumsuz");
 
     // KVKK erasure takes the citizen's notices with the contact.
-    mbs.execute(&actor(&t, "admin"), &rec.state.tracking, None, Command::EraseContact)
-        .await
-        .unwrap();
+    mbs.execute(
+        &actor(&t, "admin"),
+        &rec.state.tracking,
+        None,
+        Command::EraseContact,
+    )
+    .await
+    .unwrap();
     let out = mbs.store().outbox(&t, Some(rec.state.id)).await.unwrap();
     assert!(citizen(&out).is_empty());
     let text = serde_json::to_string(&out).unwrap();
@@ -256,7 +290,10 @@ async fn public_status_shows_no_personal_data_and_gives_no_oracle() {
     assert_eq!(view.status_name, "birime iletildi");
     assert!(view.unit_name.is_some());
     assert!(view.resolution_due.is_some());
-    assert_eq!(view.resolution_due.unwrap().offset().local_minus_utc(), 3 * 3600);
+    assert_eq!(
+        view.resolution_due.unwrap().offset().local_minus_utc(),
+        3 * 3600
+    );
     let text = serde_json::to_string(&view).unwrap();
     for personal in [
         "Fatma",
@@ -271,13 +308,17 @@ async fn public_status_shows_no_personal_data_and_gives_no_oracle() {
     let unknown = TrackingNumber::from_random(12345).to_string();
     for bad in ["not-a-number", "", unknown.as_str()] {
         assert!(
-            matches!(mbs.public_status(&t, bad).await, Err(ServiceError::NotFound(_))),
+            matches!(
+                mbs.public_status(&t, bad).await,
+                Err(ServiceError::NotFound(_))
+            ),
             "{bad}"
         );
     }
     let other = TenantId::new("baska").unwrap();
     assert!(matches!(
-        mbs.public_status(&other, &rec.state.tracking.to_string()).await,
+        mbs.public_status(&other, &rec.state.tracking.to_string())
+            .await,
         Err(ServiceError::NotFound(_))
     ));
 }
@@ -289,9 +330,17 @@ fn every_channel_kind_status_and_outcome_has_a_turkish_name() {
     let names: Vec<(&str, &str)> = Channel::ALL
         .iter()
         .map(|c| (c.as_str(), c.display_name()))
-        .chain(RequestKind::ALL.iter().map(|k| (k.as_str(), k.display_name())))
+        .chain(
+            RequestKind::ALL
+                .iter()
+                .map(|k| (k.as_str(), k.display_name())),
+        )
         .chain(Status::ALL.iter().map(|s| (s.as_str(), s.display_name())))
-        .chain([Outcome::Positive, Outcome::Negative].iter().map(|o| (o.as_str(), o.display_name())))
+        .chain(
+            [Outcome::Positive, Outcome::Negative]
+                .iter()
+                .map(|o| (o.as_str(), o.display_name())),
+        )
         .collect();
     for (_, display) in &names {
         assert!(!display.is_empty());
@@ -301,7 +350,10 @@ fn every_channel_kind_status_and_outcome_has_a_turkish_name() {
         );
     }
     assert_eq!(Channel::BeyazMasa.display_name(), "İBB Beyaz Masa");
-    assert_eq!("metropolitan-system".parse::<Channel>().unwrap(), Channel::BeyazMasa);
+    assert_eq!(
+        "metropolitan-system".parse::<Channel>().unwrap(),
+        Channel::BeyazMasa
+    );
     let old: Channel = serde_json::from_str("\"metropolitan-system\"").unwrap();
     assert_eq!(serde_json::to_string(&old).unwrap(), "\"beyaz-masa\"");
     for c in ["web", "beyaz-masa", "bilgi-edinme", "call-centre"] {

@@ -575,11 +575,18 @@ mod tests {
         assert!(r.text.starts_with("Sayın Başvuru Sahibi,"), "{}", r.text);
         assert!(r.text.contains("Takip numaranız 7KM-3QX-9PA"), "{}", r.text);
         let r = render_email(&msg(NoticeKind::CitizenAnswered, Locale::Tr, payload())).unwrap();
-        assert_eq!(r.subject, "[Takip No: 7KM-3QX-9PA] Başvurunuz sonuçlandı: Olumsuz");
+        assert_eq!(
+            r.subject,
+            "[Takip No: 7KM-3QX-9PA] Başvurunuz sonuçlandı: Olumsuz"
+        );
         assert!(r.text.contains("Gerekçe: Bütçe yok"), "{}", r.text);
         assert!(r.text.contains("Durum: Cevaplandı"), "{}", r.text);
-        let sms = render_sms_text(&msg(NoticeKind::CitizenReceived, Locale::Tr, payload())).unwrap();
-        assert!(sms.starts_with("Takip No: 7KM-3QX-9PA Başvurunuz alındı."), "{sms}");
+        let sms =
+            render_sms_text(&msg(NoticeKind::CitizenReceived, Locale::Tr, payload())).unwrap();
+        assert!(
+            sms.starts_with("Takip No: 7KM-3QX-9PA Başvurunuz alındı."),
+            "{sms}"
+        );
     }
 
     fn payload() -> Value {

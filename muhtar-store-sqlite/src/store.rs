@@ -6,9 +6,9 @@ use muhtar_core::outbox::{OutboxEntry, OutboxMessage, OutboxStatus};
 use muhtar_core::report::{serde_name, Class, Cube, CubeQuery, Dimension, Facts, SignedReport};
 use muhtar_core::request::{Event, EventKind, Status};
 use muhtar_core::store::{
-    ReportCorrection,
     Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, DocumentVersions, Order,
-    OutboxStore, Page, ReportStore, RequestQuery, RequestRecord, RequestStore, StoreError,
+    OutboxStore, Page, ReportCorrection, ReportStore, RequestQuery, RequestRecord, RequestStore,
+    StoreError,
 };
 use muhtar_core::tracking::TrackingNumber;
 use rusqlite::types::Value;

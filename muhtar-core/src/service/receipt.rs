@@ -178,8 +178,13 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
     pub async fn signed_reports_marked(
         &self,
         actor: &Actor,
-    ) -> Result<Vec<(crate::report::SignedReport, Vec<crate::store::ReportCorrection>)>, ServiceError>
-    {
+    ) -> Result<
+        Vec<(
+            crate::report::SignedReport,
+            Vec<crate::store::ReportCorrection>,
+        )>,
+        ServiceError,
+    > {
         let reports = self.signed_reports(actor).await?;
         let marks = self.store.report_corrections(&actor.tenant).await?;
         let latest: HashMap<(Quarter, String), u32> =

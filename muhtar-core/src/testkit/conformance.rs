@@ -1118,8 +1118,16 @@ pub async fn contact_erasure_drops_citizen_notices<S: Store>(s: &S) {
         let mut c = Spec::new("kvkk2", seed).commit();
         let base = c.outbox[0].clone();
         for (i, (kind, channel, to)) in [
-            (NoticeKind::CitizenReceived, DeliveryChannel::Email, "fatma@example.com"),
-            (NoticeKind::CitizenReceived, DeliveryChannel::Sms, "+905551112233"),
+            (
+                NoticeKind::CitizenReceived,
+                DeliveryChannel::Email,
+                "fatma@example.com",
+            ),
+            (
+                NoticeKind::CitizenReceived,
+                DeliveryChannel::Sms,
+                "+905551112233",
+            ),
         ]
         .into_iter()
         .enumerate()
@@ -1149,9 +1157,15 @@ pub async fn contact_erasure_drops_citizen_notices<S: Store>(s: &S) {
         .map(|e| &e.message)
         .find(|m| m.request == Some(id) && m.kind == NoticeKind::CitizenReceived)
         .expect("a citizen notice to claim");
-    s.mark_sent(sent.id, t0() + Duration::days(1)).await.unwrap();
+    s.mark_sent(sent.id, t0() + Duration::days(1))
+        .await
+        .unwrap();
 
-    let erase = next_commit(&a.record, EventKind::ContactErased, t0() + Duration::days(1));
+    let erase = next_commit(
+        &a.record,
+        EventKind::ContactErased,
+        t0() + Duration::days(1),
+    );
     s.commit(&erase).await.unwrap();
     let left = s.outbox(&t, Some(id)).await.unwrap();
     assert_eq!(left.len(), 1, "{left:?}");
@@ -1197,7 +1211,11 @@ pub async fn forced_receipt_marks_report_correction<S: Store>(s: &S) {
     assert_eq!(got[0].quarter, quarter);
     assert_eq!(got[0].reason, "Evrak kayıtta unutulmuş");
     assert_eq!(got[0].unit.as_ref().map(|u| u.as_str()), Some("fen-isleri"));
-    assert!(s.report_corrections(&tenant("other")).await.unwrap().is_empty());
+    assert!(s
+        .report_corrections(&tenant("other"))
+        .await
+        .unwrap()
+        .is_empty());
     // Later commits on the request add no mark.
     let next = next_commit(&a.record, EventKind::Accepted, t0() + Duration::days(1));
     s.commit(&next).await.unwrap();
