@@ -181,7 +181,9 @@ pub struct RequestView {
     pub province: String,
     /// Category code.
     pub category: String,
-    /// Channel (mbs-web, open311, phone, ...).
+    /// Channel (stable name): mbs-web, email, mobile-app, whatsapp, bip, phone, petition,
+    /// in-person, cimer, acik-kapi, beyaz-masa, social-media, ministry-letter, open311, web,
+    /// bilgi-edinme, call-centre.
     pub channel: String,
     /// Kind (request, suggestion, complaint, information-request).
     pub kind: String,
@@ -377,7 +379,8 @@ pub struct SubmitBody {
     /// Description.
     #[serde(default)]
     pub description: String,
-    /// Channel; default `mbs-web` for a muhtar, `phone` for back-office entry.
+    /// Channel (see `RequestView.channel`; `metropolitan-system` is read as `beyaz-masa`);
+    /// default `mbs-web` for a muhtar, `phone` for back-office entry.
     #[serde(default)]
     pub channel: Option<String>,
     /// Kind: request (default), suggestion, complaint, information-request.
@@ -871,7 +874,10 @@ pub async fn list(
     q.channel = p
         .channel
         .as_deref()
-        .map(|c| named("channel", c))
+        .map(|c| {
+            c.parse::<Channel>()
+                .map_err(|e| ApiError::invalid("channel", e.to_string()))
+        })
         .transpose()?;
     q.received_from = p.received_from;
     q.received_until = p.received_until;
