@@ -14,3 +14,7 @@ CREATE TABLE IF NOT EXISTS report_corrections (
 
 CREATE INDEX IF NOT EXISTS report_corrections_quarter_idx
     ON report_corrections (tenant, quarter, at);
+
+-- The channel `metropolitan-system` is now `beyaz-masa` (İBB Beyaz Masa; the old name is still
+-- read): the report and the list filters group and match by this column.
+UPDATE requests SET channel = 'beyaz-masa' WHERE channel = 'metropolitan-system';

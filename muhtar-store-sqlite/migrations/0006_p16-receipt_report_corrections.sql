@@ -17,6 +17,10 @@ CREATE TABLE report_corrections (
 
 CREATE INDEX report_corrections_quarter ON report_corrections (tenant, quarter, at);
 
+-- The channel `metropolitan-system` is now `beyaz-masa` (İBB Beyaz Masa; the old name is still
+-- read): the report and the list filters group and match by this column.
+UPDATE requests SET channel = 'beyaz-masa' WHERE channel = 'metropolitan-system';
+
 -- muhtar:record (everything above this line is checksummed)
 INSERT INTO schema_migrations (version, name, checksum, applied_at)
-VALUES (6, 'p16_receipt_report_corrections', '93fa2e2311f42fe5b8031156a506cfd5a03fa7311e43bbe3d706db47483e567f', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+VALUES (6, 'p16_receipt_report_corrections', 'bfef3198c6260e53e8c33b9f91d1601851c47f235b4802e6d28ebc840ca5807f', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
