@@ -652,9 +652,9 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
     println!("Durum        {}   Birim: {}", s.status.display_name(), unit);
     println!("Alındı       {}", local(s.content.received_at));
     println!(
-        "Süre sonu    {} ({:?}, policy {})",
+        "Süre sonu    {} ({}, politika {})",
         clocks.resolution.due.format("%Y-%m-%d %H:%M %:z"),
-        clocks.resolution.state,
+        clocks.resolution.state.display_name(),
         s.policy
     );
     if let Some(f) = &s.content.received_at_forced {

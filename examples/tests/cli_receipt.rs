@@ -157,6 +157,7 @@ fn receipts_and_names(dir: &Path, db: &str) {
     let shown = ok(dir, db, &["show", &tracking]);
     assert!(shown.contains("Kanal: İBB Beyaz Masa"), "{shown}");
     assert!(shown.contains("birime iletildi"), "{shown}");
+    assert!(shown.contains("süre işliyor"), "{shown}");
     let listed = ok(dir, db, &["list"]);
     let submitted = ok(dir, db, &submit(&["--channel", "call-centre"]));
     for (what, out) in [("show", &shown), ("list", &listed), ("submit", &submitted)] {
