@@ -108,10 +108,13 @@ const CHANNELS: &[(Channel, f64)] = &[
     (Channel::Petition, 4.0),
     (Channel::InPerson, 3.0),
     (Channel::Cimer, 3.0),
-    (Channel::MetropolitanSystem, 2.0),
+    (Channel::BeyazMasa, 2.0),
     (Channel::Bip, 1.5),
     (Channel::AcikKapi, 1.0),
     (Channel::MinistryLetter, 0.5),
+    (Channel::Web, 2.0),
+    (Channel::CallCentre, 2.0),
+    (Channel::BilgiEdinme, 0.5),
 ];
 
 const REASONS: &[(&str, f64)] = &[
@@ -272,6 +275,9 @@ pub async fn run(
                 | Channel::Cimer
                 | Channel::AcikKapi
                 | Channel::MinistryLetter
+                | Channel::BeyazMasa
+                | Channel::CallCentre
+                | Channel::BilgiEdinme
         );
         let submitter = if back_office {
             coordinator.clone()
@@ -313,7 +319,8 @@ pub async fn run(
             } else {
                 None
             },
-            received_at: Some(received),
+            // Only back-office staff may say when a request arrived.
+            received_at: back_office.then_some(received),
             attributes: Default::default(),
             media_url: None,
             reply_by: None,

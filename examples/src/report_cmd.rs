@@ -197,26 +197,38 @@ pub async fn run(g: &Global, a: &ReportArgs) -> Result<(), String> {
             Ok(())
         }
         Some(ReportAction::List) => {
-            let all = mbs
-                .signed_reports(&actor)
+            let marked = mbs
+                .signed_reports_marked(&actor)
                 .await
                 .map_err(|e| e.to_string())?;
+            let needs = |s: &muhtar_core::report::SignedReport| {
+                marked.iter().any(|(r, m)| r.id == s.id && !m.is_empty())
+            };
+            let all: Vec<_> = marked.iter().map(|(r, _)| r.clone()).collect();
             if g.json {
-                let items: Vec<serde_json::Value> = all.iter().map(summary).collect();
+                let items: Vec<serde_json::Value> = all
+                    .iter()
+                    .map(|s| {
+                        let mut v = summary(s);
+                        v["needs_correction"] = needs(s).into();
+                        v
+                    })
+                    .collect();
                 println!("{}", serde_json::Value::Array(items));
             } else if all.is_empty() {
                 println!("no signed reports");
             } else {
                 for s in &all {
                     println!(
-                        "{}  {}  {:<20} v{}  {}  {}  {}",
+                        "{}  {}  {:<20} v{}  {}  {}  {}{}",
                         s.id,
                         s.quarter,
                         s.unit.as_ref().map(|u| u.as_str()).unwrap_or("(tenant)"),
                         s.version,
                         s.signed_at.format("%Y-%m-%d %H:%M UTC"),
                         s.signed_by,
-                        s.note
+                        s.note,
+                        if needs(s) { "  DÜZELTME GEREKLİ" } else { "" }
                     );
                 }
             }
@@ -227,12 +239,18 @@ pub async fn run(g: &Global, a: &ReportArgs) -> Result<(), String> {
             let id: uuid::Uuid = id
                 .parse()
                 .map_err(|e| format!("signed report id {id:?}: {e}"))?;
-            let s = mbs
-                .signed_report(&actor, id)
+            let (s, marks) = mbs
+                .signed_reports_marked(&actor)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|(r, _)| r.id == id)
+                .ok_or_else(|| format!("signed report {id} not found"))?;
             s.verify().map_err(|e| e.to_string())?;
-            write(o.out.as_deref(), &render::render_signed(&s, format, csv))
+            write(
+                o.out.as_deref(),
+                &render::render_signed_marked(&s, format, csv, &marks),
+            )
         }
     }
 }

@@ -101,7 +101,9 @@ pub struct SubmitArgs {
     /// Description.
     #[arg(long)]
     pub description: Option<String>,
-    /// Channel (mbs-web, phone, petition, ...).
+    /// Channel: mbs-web, email, mobile-app, whatsapp, bip, phone, petition, in-person,
+    /// cimer, acik-kapi, beyaz-masa (İBB Beyaz Masa; metropolitan-system is read as it),
+    /// social-media, ministry-letter, open311, web, bilgi-edinme, call-centre.
     #[arg(long)]
     pub channel: Option<String>,
     /// Kind (request, suggestion, complaint, information-request).
@@ -126,6 +128,15 @@ pub struct SubmitArgs {
     /// Official registration number of a paper document.
     #[arg(long)]
     pub registration_number: Option<String>,
+    /// When it reached the body (RFC 3339, e.g. 2026-06-15T10:00:00+03:00): back-office
+    /// staff only (coordinator, unit staff), at most the tenant's window back (default
+    /// 30 days), never in the future.
+    #[arg(long)]
+    pub received_at: Option<String>,
+    /// The coordinator's reason for a --received-at inside a quarter whose report is
+    /// signed (the signed report is then marked as needing a correction).
+    #[arg(long)]
+    pub force_reason: Option<String>,
 }
 
 /// `muhtar list`.
@@ -577,7 +588,12 @@ pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
     set("category", a.category.clone().map(Into::into));
     set("subject", a.subject.clone().map(Into::into));
     set("description", a.description.clone().map(Into::into));
+    if let Some(c) = &a.channel {
+        c.parse::<muhtar_core::request::Channel>()
+            .map_err(|e| format!("--channel: {e}"))?;
+    }
     set("channel", a.channel.clone().map(Into::into));
+    set("received_at", a.received_at.clone().map(Into::into));
     set("kind", a.kind.clone().map(Into::into));
     set("address", a.address.clone().map(Into::into));
     set(
@@ -609,7 +625,11 @@ pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
         );
     }
     let new: NewRequest = serde_json::from_value(req).map_err(|e| format!("request: {e}"))?;
-    let rec = mbs.submit(&actor, new).await.map_err(err)?;
+    let rec = match &a.force_reason {
+        Some(reason) => mbs.submit_forced(&actor, new, reason).await,
+        None => mbs.submit(&actor, new).await,
+    }
+    .map_err(err)?;
     print_record(g, &rec, "submitted")
 }
 
@@ -647,18 +667,32 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
         "Muhtarlık    {}  ({} / {})",
         s.content.muhtarlik, s.content.district, s.content.province
     );
+    let ctx = mbs.context(&tenant).await.map_err(err)?;
+    let category = ctx
+        .org
+        .category(&s.content.category)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| s.content.category.clone());
+    let unit = s
+        .unit
+        .as_ref()
+        .map(|u| {
+            ctx.org
+                .unit(u)
+                .map(|x| x.name.clone())
+                .unwrap_or(u.to_string())
+        })
+        .unwrap_or_else(|| "-".into());
     println!(
-        "Kategori     {}   Kanal: {:?}   Tür: {:?}",
-        s.content.category, s.content.channel, s.content.kind
+        "Kategori     {}   Kanal: {}   Tür: {}",
+        category,
+        s.content.channel.display_name(),
+        s.content.kind.display_name()
     );
-    println!(
-        "Durum        {}   Birim: {}",
-        s.status.as_str(),
-        s.unit.as_ref().map(|u| u.as_str()).unwrap_or("-")
-    );
+    println!("Durum        {}   Birim: {}", s.status.display_name(), unit);
     println!("Alındı       {}", local(s.content.received_at));
     println!(
-        "Süre sonu    {} ({}, policy {})",
+        "Süre sonu    {} ({}, politika {})",
         clocks.resolution.due.format("%Y-%m-%d %H:%M %:z"),
         clock_tr(clocks.resolution.state),
         s.policy
@@ -695,23 +729,29 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
     if let Some(r) = &clocks.resolution.explanation.reply_by {
         println!("Cevap tarihi {}", r.note);
     }
+    if let Some(f) = &s.content.received_at_forced {
+        println!(
+            "Zorlanan alınma: {} raporu imzalıydı — gerekçe: {}",
+            f.quarter, f.reason
+        );
+    }
     if let Some(o) = s.outcome {
         println!(
-            "Sonuç        {:?}{}",
-            o,
+            "Sonuç        {}{}",
+            o.display_name(),
             s.reason
                 .as_ref()
-                .map(|r| format!(" — gerekçe: {r}"))
+                .map(|r| format!(" — gerekçe: {}", r.display_name(&ctx.org)))
                 .unwrap_or_default()
         );
     }
     println!("Geçmiş:");
     for e in &history {
         println!(
-            "  v{:<3} {}  {:<14} {}",
+            "  v{:<3} {}  {:<22} {}",
             e.version,
             local(e.at),
-            e.kind.name(),
+            e.kind.display_name(),
             e.actor
         );
     }
@@ -817,15 +857,15 @@ pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
 
 fn print_table(items: &[RequestRecord]) {
     println!(
-        "{:<12} {:<12} {:<18} {:<16} {:<18} {:<17} KONU",
+        "{:<12} {:<16} {:<18} {:<16} {:<18} {:<17} KONU",
         "TAKİP NO", "DURUM", "BİRİM", "MUHTARLIK", "KATEGORİ", "SÜRE SONU"
     );
     for r in items {
         let s = &r.state;
         println!(
-            "{:<12} {:<12} {:<18} {:<16} {:<18} {:<17} {}",
+            "{:<12} {:<16} {:<18} {:<16} {:<18} {:<17} {}",
             s.tracking.to_string(),
-            s.status.as_str(),
+            s.status.display_name(),
             s.unit.as_ref().map(|u| u.as_str()).unwrap_or("-"),
             s.content.muhtarlik.as_str(),
             s.content.category,
@@ -856,14 +896,14 @@ fn print_record(g: &Global, rec: &RequestRecord, what: &str) -> Result<(), Strin
         println!("{}", serde_json::to_string(rec).map_err(err)?);
     } else {
         println!(
-            "{what}: {}{}  status {}  unit {}  due {}",
+            "{what}: {}{}  durum {}  birim {}  süre sonu {}",
             rec.state.tracking,
             if rec.state.content.priority.is_urgent() {
                 "  İVEDİ"
             } else {
                 ""
             },
-            rec.state.status.as_str(),
+            rec.state.status.display_name(),
             rec.state.unit.as_ref().map(|u| u.as_str()).unwrap_or("-"),
             rec.deadlines
                 .resolution_due

@@ -360,7 +360,13 @@ fn notify_delivers_through_a_real_smtp_server() {
 fn the_quarterly_report_is_drafted_signed_and_frozen() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    ok(dir, &["init"]);
+    // The test runs on the wall clock: a window wide enough to reach back to 2026Q2.
+    std::fs::write(
+        dir.join("settings.toml"),
+        "received_at_window_days = 3650\n",
+    )
+    .unwrap();
+    ok(dir, &["init", "--settings", "settings.toml"]);
     ok(
         dir,
         &[
@@ -474,32 +480,52 @@ fn the_quarterly_report_is_drafted_signed_and_frozen() {
     assert_eq!(shown["content_hash"], s1["content_hash"]);
     assert_eq!(shown["report"]["totals"], r["totals"]);
 
-    // New data for the quarter (back-office entry of a June request) changes the draft,
-    // not the signed report.
+    // New data for the quarter (back-office entry of a June request) is refused while
+    // the quarter is signed, unless the coordinator forces it with a reason; then it
+    // changes the draft, not the signed report, which is marked as needing a correction.
     std::fs::write(
         dir.join("late.json"),
         r#"{"received_at": "2026-06-15T07:00:00Z", "channel": "petition"}"#,
     )
     .unwrap();
-    ok(
-        dir,
-        &[
-            "submit",
-            "--file",
-            "late.json",
-            "--muhtarlik",
-            "kuzguncuk",
-            "--category",
-            "cop-gorunti",
-            "--subject",
-            "Çöp",
-            "--description",
-            "Konteyner taşıyor",
-        ],
-    );
+    let late = [
+        "submit",
+        "--file",
+        "late.json",
+        "--muhtarlik",
+        "kuzguncuk",
+        "--category",
+        "cop-gorunti",
+        "--subject",
+        "Çöp",
+        "--description",
+        "Konteyner taşıyor",
+    ];
+    let e = fails(dir, &late);
+    assert!(e.contains("received_at") && e.contains("2026Q2"), "{e}");
+    let mut as_unit = vec!["--as", "unit:fen-isleri"];
+    as_unit.extend(late);
+    as_unit.extend(["--force-reason", "Evrak geç geldi"]);
+    let e = fails(dir, &as_unit);
+    assert!(e.contains("force_reason"), "{e}");
+    assert!(!ok(dir, &["report", "list"]).contains("DÜZELTME"));
+    let mut forced = late.to_vec();
+    forced.extend(["--force-reason", "Evrak kayıtta unutulmuş"]);
+    ok(dir, &forced);
+    let listed = ok(dir, &["report", "list"]);
+    assert!(listed.contains("DÜZELTME GEREKLİ"), "{listed}");
+    let marked = json(&ok(dir, &["--json", "report", "list"]));
+    assert_eq!(marked[0]["needs_correction"], true);
+    let page = ok(dir, &["report", "show", &id, "--format", "html"]);
+    assert!(page.contains("DÜZELTME GEREKLİ") && page.contains("Evrak kayıtta unutulmuş"));
+    let page = json(&ok(dir, &["report", "show", &id]));
+    assert_eq!(page["needs_correction"], true);
     let draft = json(&ok(dir, &["report", "--quarter", "2026Q2"]));
     assert_eq!(n(&draft["totals"]["received"]), n(&t["received"]) + 1);
-    let again = json(&ok(dir, &["report", "show", &id]));
+    let mut again = json(&ok(dir, &["report", "show", &id]));
+    let o = again.as_object_mut().unwrap();
+    o.remove("needs_correction");
+    o.remove("corrections");
     assert_eq!(again, shown);
 
     // A correction is version 2, linked to version 1; both are listed.
@@ -524,6 +550,10 @@ fn the_quarterly_report_is_drafted_signed_and_frozen() {
     let list = json(&ok(dir, &["--json", "report", "list"]));
     assert_eq!(list.as_array().unwrap().len(), 2);
     assert_eq!(n(&list[1]["received"]), n(&t["received"]) + 1);
+    // The correction settles the mark.
+    assert_eq!(list[0]["needs_correction"], false);
+    assert_eq!(list[1]["needs_correction"], false);
+    assert!(!ok(dir, &["report", "list"]).contains("DÜZELTME"));
 }
 
 /// `muhtar report --period`: a year, a quarter and a range of dates, with the quarterly

@@ -81,6 +81,13 @@ pub enum FormError {
     /// `attribute[muhtarlik]` is not a muhtarlık code.
     #[error("attribute[muhtarlik]: unknown {0:?}")]
     BadMuhtarlik(String),
+    /// A parameter an Open311 client may not set: `received_at` (only back-office staff
+    /// say when a request arrived; the receipt is the moment the server got it).
+    #[error("{field}: an Open311 client may not set it; the request is received now")]
+    NotAllowed {
+        /// The parameter.
+        field: &'static str,
+    },
     /// A parameter's name or value is not UTF-8 (after percent-decoding).
     #[error("{name}: not valid UTF-8")]
     NotUtf8 {
@@ -93,7 +100,9 @@ impl FormError {
     /// The parameter the error is about.
     pub fn field(&self) -> &str {
         match self {
-            FormError::Missing { field } | FormError::NotANumber { field, .. } => field,
+            FormError::Missing { field }
+            | FormError::NotANumber { field, .. }
+            | FormError::NotAllowed { field } => field,
             FormError::UnknownService(_) => "service_code",
             FormError::LocationIncomplete | FormError::LocationRequired => "lat",
             FormError::MuhtarlikRequired | FormError::BadMuhtarlik(_) => "attribute[muhtarlik]",
@@ -181,6 +190,11 @@ fn number(p: &Params, field: &'static str) -> Result<Option<f64>, FormError> {
 
 /// The request of a decoded Open311 form, submitted by `actor` with channel `open311`.
 pub fn new_request(org: &Organisation, actor: &Actor, p: &Params) -> Result<NewRequest, FormError> {
+    if p.contains_key("received_at") {
+        return Err(FormError::NotAllowed {
+            field: "received_at",
+        });
+    }
     let get = |k: &str| {
         p.get(k)
             .map(|v| v.trim().to_owned())

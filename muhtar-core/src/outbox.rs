@@ -54,6 +54,10 @@ pub enum NoticeKind {
     /// To the tenant's responsible official: an urgent request (İVEDİ, Genelge 2015/8
     /// item 9) was received.
     UrgentReceived,
+    /// To the citizen (applicant): received, with the tracking number.
+    CitizenReceived,
+    /// To the citizen (applicant): the outcome.
+    CitizenAnswered,
 }
 
 impl NoticeKind {
@@ -77,7 +81,21 @@ impl NoticeKind {
             NoticeKind::FeePaid => "fee-paid",
             NoticeKind::DeemedWithdrawn => "deemed-withdrawn",
             NoticeKind::UrgentReceived => "urgent-received",
+            NoticeKind::CitizenReceived => "citizen-received",
+            NoticeKind::CitizenAnswered => "citizen-answered",
         }
+    }
+
+    /// The kinds addressed to the citizen ([`Self::is_for_citizen`]).
+    pub const CITIZEN: [NoticeKind; 2] = [NoticeKind::CitizenReceived, NoticeKind::CitizenAnswered];
+
+    /// Whether the notice goes to the citizen behind the request (its recipient is their
+    /// contact, personal data: erased with it, see [`crate::store::RequestStore::commit`]).
+    pub fn is_for_citizen(self) -> bool {
+        matches!(
+            self,
+            NoticeKind::CitizenReceived | NoticeKind::CitizenAnswered
+        )
     }
 
     /// Whether the notice may wait for the end of the tenant's quiet hours.
@@ -269,6 +287,21 @@ impl Planner<'_> {
         }
     }
 
+    /// The citizen behind the request, by e-mail and SMS, at the contact they gave. The
+    /// contact given is the consent: nothing goes to a citizen who gave none, and an
+    /// erased contact (KVKK) gets nothing more.
+    fn for_citizen(&mut self, kind: NoticeKind, tag: &str, payload: &serde_json::Value) {
+        let Some(c) = self.state.content.citizen.clone() else {
+            return;
+        };
+        if let Some(e) = c.email {
+            self.push(kind, tag, DeliveryChannel::Email, &e, payload);
+        }
+        if let Some(p) = c.phone {
+            self.push(kind, tag, DeliveryChannel::Sms, &p, payload);
+        }
+    }
+
     fn for_unit(
         &mut self,
         kind: NoticeKind,
@@ -374,6 +407,10 @@ pub fn request_payload(
         "resolution_due": deadlines.resolution_due,
         "first_response_due": deadlines.first_response_due,
         "outcome": state.outcome,
+        "status_name": state.status.display_name(),
+        "outcome_name": state.outcome.map(|o| o.display_name()),
+        "channel_name": state.content.channel.display_name(),
+        "kind_name": state.content.kind.display_name(),
         "reason": state.reason,
         "reason_name": reason_name,
         "reason_text": state.reason_text,
@@ -430,6 +467,7 @@ pub fn plan(
             EventKind::Routed { unit, .. } => {
                 p.for_muhtar(NoticeKind::Received, v, &payload, true);
                 p.for_unit(NoticeKind::NewInQueue, v, unit, &payload, false);
+                p.for_citizen(NoticeKind::CitizenReceived, v, &payload);
             }
             EventKind::Transferred { to, .. } | EventKind::Rerouted { to, .. } => {
                 p.for_muhtar(NoticeKind::Transferred, v, &payload, false);
@@ -457,7 +495,10 @@ pub fn plan(
                     }
                 }
             }
-            EventKind::Answered { .. } => p.for_muhtar(NoticeKind::Answered, v, &payload, true),
+            EventKind::Answered { .. } => {
+                p.for_muhtar(NoticeKind::Answered, v, &payload, true);
+                p.for_citizen(NoticeKind::CitizenAnswered, v, &payload);
+            }
             EventKind::Closed => p.for_muhtar(NoticeKind::Closed, v, &payload, false),
             EventKind::Reopened { reason } => {
                 payload["note"] = json!(reason);

@@ -226,6 +226,13 @@ impl ReasonCode {
             .ok_or_else(|| ReasonError::Unknown(self.0.clone()))
     }
 
+    /// The Turkish name people read; the code itself when `org` does not know it.
+    pub fn display_name(&self, org: &Organisation) -> String {
+        self.definition(org)
+            .map(|d| d.name)
+            .unwrap_or_else(|_| self.0.clone())
+    }
+
     /// Checks the code is known to `org` and that text is given where it is required.
     pub fn check(&self, org: &Organisation, text: Option<&str>) -> Result<ReasonDef, ReasonError> {
         let def = self.definition(org)?;

@@ -43,9 +43,11 @@ use crate::store::{
 use crate::tracking::TrackingNumber;
 
 mod personal_data;
+mod receipt;
 mod reports;
 
 pub use personal_data::{ContactQuery, PersonalData};
+pub use receipt::PublicStatus;
 
 /// Why a service call failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -549,11 +551,21 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
     }
 
     /// Submits a new request: validates it, routes it, starts its clocks and queues the
-    /// notices, in one transaction.
+    /// notices, in one transaction. Only back-office staff may give `received_at` (see
+    /// [`Self::submit_forced`]).
     pub async fn submit(
         &self,
         actor: &Actor,
         new: NewRequest,
+    ) -> Result<RequestRecord, ServiceError> {
+        self.submit_with(actor, new, None).await
+    }
+
+    async fn submit_with(
+        &self,
+        actor: &Actor,
+        new: NewRequest,
+        force: Option<&str>,
     ) -> Result<RequestRecord, ServiceError> {
         let ctx = self.context(&actor.tenant).await?;
         let org = &ctx.org;
@@ -567,7 +579,9 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             org,
         )?;
         let now = self.clock.now();
-        let content = new.validate(org, now)?;
+        let mut content = new.validate(org, now)?;
+        self.check_receipt(&ctx, actor, &new, &mut content, force, now)
+            .await?;
         ctx.policies.get(&org.tenant.default_policy)?;
         let decision = ctx.rules.decide(org, &content);
         let system = Actor::system(actor.tenant.clone());

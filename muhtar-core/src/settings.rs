@@ -84,6 +84,22 @@ pub struct TenantSettings {
     /// Open311 GeoReport v2 interface settings.
     #[serde(default)]
     pub open311: Open311Settings,
+    /// How many days back back-office staff may date a request's receipt
+    /// (`received_at`); default [`DEFAULT_RECEIVED_AT_WINDOW_DAYS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at_window_days: Option<u32>,
+}
+
+/// Default of [`TenantSettings::received_at_window_days`]: 30 days, a month of paper
+/// letters entered late. The law sets no limit; a tenant may set its own.
+pub const DEFAULT_RECEIVED_AT_WINDOW_DAYS: u32 = 30;
+
+impl TenantSettings {
+    /// How many days back `received_at` may lie.
+    pub fn received_at_window_days(&self) -> u32 {
+        self.received_at_window_days
+            .unwrap_or(DEFAULT_RECEIVED_AT_WINDOW_DAYS)
+    }
 }
 
 /// How the tenant's Open311 GeoReport v2 interface behaves.

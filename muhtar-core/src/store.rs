@@ -78,6 +78,49 @@ pub struct RequestRecord {
     pub deadlines: Deadlines,
 }
 
+/// A mark on a quarter's signed reports: a request was entered afterwards with a receipt
+/// instant inside the quarter (forced by the coordinator with a reason), so the signed
+/// figures are out of date and need a correction (a new signed version). Written by the
+/// store in the same transaction as the request's first commit
+/// ([`Commit::report_correction`]); append-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportCorrection {
+    /// Tenant.
+    pub tenant: TenantId,
+    /// The signed quarter.
+    pub quarter: crate::report::Quarter,
+    /// The request entered late.
+    pub request: RequestId,
+    /// Its tracking number.
+    pub tracking: crate::tracking::TrackingNumber,
+    /// The unit it was routed to at entry (unit-scoped reports it falls in are marked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<crate::ids::UnitCode>,
+    /// The coordinator's reason.
+    pub reason: String,
+    /// Who forced it.
+    pub by: String,
+    /// When it was entered.
+    pub at: DateTime<Utc>,
+}
+
+impl ReportCorrection {
+    /// Whether this mark makes `report` need a correction: same tenant and quarter, made
+    /// after it was signed, and (for a unit's report) the request's unit is in its scope.
+    pub fn applies_to(&self, report: &crate::report::SignedReport) -> bool {
+        self.tenant == report.tenant
+            && self.quarter == report.quarter
+            && self.at >= report.signed_at
+            && match &report.unit {
+                None => true,
+                Some(_) => self
+                    .unit
+                    .as_ref()
+                    .is_some_and(|u| report.report.scope.units.contains(u)),
+            }
+    }
+}
+
 /// Everything one command writes, in one transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Commit {
@@ -99,6 +142,30 @@ impl Commit {
         self.events
             .iter()
             .any(|e| matches!(e.kind, crate::request::EventKind::ContactErased))
+    }
+
+    /// The report-correction mark this commit writes: a new request whose receipt instant
+    /// the coordinator forced into a signed quarter ([`crate::request::ForcedReceipt`]).
+    pub fn report_correction(&self) -> Option<ReportCorrection> {
+        if self.expected_version != 0 {
+            return None;
+        }
+        let e = self.events.first()?;
+        let crate::request::EventKind::Received { content, .. } = &e.kind else {
+            return None;
+        };
+        let f = content.received_at_forced.as_ref()?;
+        let s = &self.record.state;
+        Some(ReportCorrection {
+            tenant: s.tenant.clone(),
+            quarter: f.quarter,
+            request: s.id,
+            tracking: s.tracking,
+            unit: s.unit.clone(),
+            reason: f.reason.clone(),
+            by: e.actor.to_string(),
+            at: e.at,
+        })
     }
 
     /// Checks the commit is well formed: its events are numbered
@@ -481,7 +548,13 @@ pub trait RequestStore: Send + Sync {
     ///
     /// A commit that [erases the contact](Commit::erases_contact) also removes the
     /// citizen contact from the request's stored `received` event (JSON path
-    /// `content.citizen`), so no copy of it remains in the history.
+    /// `content.citizen`), so no copy of it remains in the history, and deletes the
+    /// request's outbox rows addressed to the citizen
+    /// ([`crate::outbox::NoticeKind::is_for_citizen`]), whatever their state: their
+    /// recipient, key and payload hold the contact.
+    ///
+    /// A commit with a [report correction](Commit::report_correction) also records that
+    /// mark ([`ReportStore::report_corrections`]).
     async fn commit(&self, commit: &Commit) -> Result<(), StoreError>;
     /// A request by id.
     async fn load(&self, tenant: &TenantId, id: RequestId) -> Result<RequestRecord, StoreError>;
@@ -584,6 +657,12 @@ pub trait ReportStore: Send + Sync {
         &self,
         tenant: &TenantId,
     ) -> Result<Vec<crate::report::SignedReport>, StoreError>;
+    /// The tenant's report-correction marks ([`ReportCorrection`], written by
+    /// [`RequestStore::commit`] with the request), oldest first.
+    async fn report_corrections(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<ReportCorrection>, StoreError>;
 }
 
 /// A complete store.
@@ -616,6 +695,12 @@ impl<T: ReportStore + ?Sized> ReportStore for std::sync::Arc<T> {
         tenant: &TenantId,
     ) -> Result<Vec<crate::report::SignedReport>, StoreError> {
         (**self).signed_reports(tenant).await
+    }
+    async fn report_corrections(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<ReportCorrection>, StoreError> {
+        (**self).report_corrections(tenant).await
     }
 }
 

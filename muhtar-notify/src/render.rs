@@ -104,6 +104,7 @@ enum Audience {
     Muhtar,
     Unit,
     Official,
+    Citizen,
 }
 
 fn audience(kind: NoticeKind) -> Audience {
@@ -111,6 +112,7 @@ fn audience(kind: NoticeKind) -> Audience {
         NoticeKind::Reopened | NoticeKind::NewInQueue | NoticeKind::AtRisk => Audience::Unit,
         NoticeKind::Breached | NoticeKind::Message => Audience::Unit,
         NoticeKind::ReportReady | NoticeKind::UrgentReceived => Audience::Official,
+        NoticeKind::CitizenReceived | NoticeKind::CitizenAnswered => Audience::Citizen,
         _ => Audience::Muhtar,
     }
 }
@@ -139,10 +141,23 @@ fn t(locale: Locale, tr: &str, en: &str) -> String {
     }
 }
 
+/// The core's display name with a capital first letter (for labels in a sentence start).
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 fn outcome_label(raw: &str, locale: Locale) -> String {
+    use muhtar_core::request::Outcome;
+    let tr = [Outcome::Positive, Outcome::Negative]
+        .into_iter()
+        .find(|o| o.as_str() == raw)
+        .map(|o| capitalised(o.display_name()));
     match (raw, locale) {
-        ("positive", Locale::Tr) => "Olumlu".into(),
-        ("negative", Locale::Tr) => "Olumsuz".into(),
+        (_, Locale::Tr) if tr.is_some() => tr.unwrap_or_default(),
         ("positive", Locale::En) => "Positive".into(),
         ("negative", Locale::En) => "Negative".into(),
         (other, _) => other.to_owned(),
@@ -150,6 +165,12 @@ fn outcome_label(raw: &str, locale: Locale) -> String {
 }
 
 fn status_label(raw: &str, locale: Locale) -> String {
+    use muhtar_core::request::Status;
+    if locale == Locale::Tr {
+        if let Some(s) = Status::ALL.into_iter().find(|s| s.as_str() == raw) {
+            return capitalised(s.display_name());
+        }
+    }
     let (tr, en) = match raw {
         "received" => ("Alındı", "Received"),
         "routed" => ("Birime iletildi", "Routed to a unit"),
@@ -376,6 +397,40 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
                 None => t(l, "İvedi talep alındı.", "Urgent request received."),
             },
         ),
+        NoticeKind::CitizenReceived => (
+            t(l, "Başvurunuz alındı", "Your application has been received"),
+            match (tracking, &due) {
+                (Some(tn), Some(d)) => match l {
+                    Locale::Tr => format!("Başvurunuz kaydedildi. Takip numaranız {tn}; bu numarayla başvurunuzun durumunu sorgulayabilirsiniz. Cevap için son tarih: {d}."),
+                    Locale::En => format!("Your application has been registered. Your tracking number is {tn}; use it to look up its status. An answer is due by {d}."),
+                },
+                _ => t(l, "Başvurunuz kaydedildi. Takip numaranızla durumunu sorgulayabilirsiniz.", "Your application has been registered. Use the tracking number to look up its status."),
+            },
+            match &due {
+                Some(d) => match l {
+                    Locale::Tr => format!("Başvurunuz alındı. Son tarih: {d}"),
+                    Locale::En => format!("Application received. Due: {d}"),
+                },
+                None => t(l, "Başvurunuz alındı.", "Application received."),
+            },
+        ),
+        NoticeKind::CitizenAnswered => (
+            match &outcome {
+                Some(o) => match l {
+                    Locale::Tr => format!("Başvurunuz sonuçlandı: {o}"),
+                    Locale::En => format!("Your application has been answered: {o}"),
+                },
+                None => t(l, "Başvurunuz sonuçlandı", "Your application has been answered"),
+            },
+            t(l, "Başvurunuz sonuçlandı. Sonuç ve cevap aşağıdadır.", "Your application has been answered. The outcome and the answer are below."),
+            match &outcome {
+                Some(o) => match l {
+                    Locale::Tr => format!("Başvurunuz sonuçlandı. Sonuç: {o}"),
+                    Locale::En => format!("Application answered. Outcome: {o}"),
+                },
+                None => t(l, "Başvurunuz sonuçlandı.", "Your application has been answered."),
+            },
+        ),
         // `NoticeKind` is non-exhaustive: a kind added later gets a neutral notice.
         _ => (
             t(l, "Talebinizle ilgili bildirim", "Notice about your request"),
@@ -391,6 +446,8 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
         (Audience::Unit, Locale::En) => "Dear colleague,",
         (Audience::Official, Locale::Tr) => "Sayın Yetkili,",
         (Audience::Official, Locale::En) => "Dear Sir or Madam,",
+        (Audience::Citizen, Locale::Tr) => "Sayın Başvuru Sahibi,",
+        (Audience::Citizen, Locale::En) => "Dear applicant,",
     }
     .to_owned();
 
@@ -436,7 +493,7 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
                 Err(_) => r.to_owned(),
             }),
     );
-    if kind == NoticeKind::Answered {
+    if matches!(kind, NoticeKind::Answered | NoticeKind::CitizenAnswered) {
         fact("Sonuç", "Outcome", outcome.clone());
         fact(
             "Gerekçe",
@@ -465,7 +522,7 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
     if let (Some((tr, en)), Some(note)) = (note_label, p.str("note")) {
         blocks.push((t(l, tr, en), note.to_owned()));
     }
-    if kind == NoticeKind::Answered {
+    if matches!(kind, NoticeKind::Answered | NoticeKind::CitizenAnswered) {
         if let Some(rt) = p.str("reason_text") {
             blocks.push((t(l, "Gerekçe açıklaması", "Reason details"), rt.to_owned()));
         }
@@ -588,7 +645,7 @@ mod tests {
     use muhtar_core::outbox::DeliveryChannel;
     use serde_json::json;
 
-    const ALL: [NoticeKind; 17] = [
+    const ALL: [NoticeKind; 19] = [
         NoticeKind::Received,
         NoticeKind::Transferred,
         NoticeKind::InterimReply,
@@ -606,7 +663,30 @@ mod tests {
         NoticeKind::FeePaid,
         NoticeKind::DeemedWithdrawn,
         NoticeKind::UrgentReceived,
+        NoticeKind::CitizenReceived,
+        NoticeKind::CitizenAnswered,
     ];
+
+    #[test]
+    fn the_citizen_gets_the_tracking_number_then_the_outcome_in_turkish() {
+        let r = render_email(&msg(NoticeKind::CitizenReceived, Locale::Tr, payload())).unwrap();
+        assert_eq!(r.subject, "[Takip No: 7KM-3QX-9PA] Başvurunuz alındı");
+        assert!(r.text.starts_with("Sayın Başvuru Sahibi,"), "{}", r.text);
+        assert!(r.text.contains("Takip numaranız 7KM-3QX-9PA"), "{}", r.text);
+        let r = render_email(&msg(NoticeKind::CitizenAnswered, Locale::Tr, payload())).unwrap();
+        assert_eq!(
+            r.subject,
+            "[Takip No: 7KM-3QX-9PA] Başvurunuz sonuçlandı: Olumsuz"
+        );
+        assert!(r.text.contains("Gerekçe: Bütçe yok"), "{}", r.text);
+        assert!(r.text.contains("Durum: Cevaplandı"), "{}", r.text);
+        let sms =
+            render_sms_text(&msg(NoticeKind::CitizenReceived, Locale::Tr, payload())).unwrap();
+        assert!(
+            sms.starts_with("Takip No: 7KM-3QX-9PA Başvurunuz alındı."),
+            "{sms}"
+        );
+    }
 
     fn payload() -> Value {
         json!({

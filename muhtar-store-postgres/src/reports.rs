@@ -123,6 +123,26 @@ async fn piece_rows(
 
 #[async_trait::async_trait]
 impl ReportStore for PgStore {
+    async fn report_corrections(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<muhtar_core::store::ReportCorrection>, StoreError> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM report_corrections WHERE tenant = $1 ORDER BY at, request_id",
+        )
+        .bind(tenant.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        bodies
+            .iter()
+            .map(|b| {
+                serde_json::from_str(b)
+                    .map_err(|e| StoreError::Invalid(format!("stored report correction: {e}")))
+            })
+            .collect()
+    }
+
     async fn report_cube(&self, tenant: &TenantId, query: &CubeQuery) -> Result<Cube, StoreError> {
         let mut cube = Cube::default();
         let units: Option<Vec<String>> = query

@@ -279,6 +279,34 @@ impl PgStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+            // The citizen's notices hold the contact (recipient, key): they go with it.
+            let kinds: Vec<&str> = muhtar_core::outbox::NoticeKind::CITIZEN
+                .iter()
+                .map(|k| k.as_str())
+                .collect();
+            sqlx::query(
+                "DELETE FROM outbox WHERE tenant = $1 AND request_id = $2 AND kind = ANY($3)",
+            )
+            .bind(tenant)
+            .bind(id)
+            .bind(&kinds)
+            .execute(&mut *tx)
+            .await?;
+        }
+
+        // A receipt forced into a signed quarter marks its reports.
+        if let Some(m) = c.report_correction() {
+            sqlx::query(
+                "INSERT INTO report_corrections (tenant, request_id, quarter, at, body)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(tenant)
+            .bind(id)
+            .bind(m.quarter.to_string())
+            .bind(m.at)
+            .bind(to_json(&m, "report correction")?.to_string())
+            .execute(&mut *tx)
+            .await?;
         }
 
         // The outbox; a key already present is skipped.

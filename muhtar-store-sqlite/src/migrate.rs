@@ -88,6 +88,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0007_priority_rank.sql",
         sql: include_str!("../migrations/0007_priority_rank.sql"),
     },
+    Migration {
+        version: 8,
+        name: "report_corrections",
+        file: "0008_report_corrections.sql",
+        sql: include_str!("../migrations/0008_report_corrections.sql"),
+    },
 ];
 
 /// The schema version this build needs.

@@ -7,7 +7,8 @@ use muhtar_core::report::{serde_name, Class, Cube, CubeQuery, Dimension, Facts, 
 use muhtar_core::request::{Event, EventKind, Status};
 use muhtar_core::store::{
     Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, DocumentVersions, Order,
-    OutboxStore, Page, ReportStore, RequestQuery, RequestRecord, RequestStore, StoreError,
+    OutboxStore, Page, ReportCorrection, ReportStore, RequestQuery, RequestRecord, RequestStore,
+    StoreError,
 };
 use muhtar_core::tracking::TrackingNumber;
 use rusqlite::types::Value;
@@ -432,10 +433,43 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
         )
         .map_err(store_error)?;
     }
+    if c.erases_contact() {
+        // The citizen's notices hold the contact (recipient, key): they go with it.
+        let kinds = citizen_kinds();
+        tx.execute(
+            "DELETE FROM outbox WHERE tenant = ?1 AND request_id = ?2 \
+             AND json_extract(message, '$.kind') IN (SELECT value FROM json_each(?3))",
+            params![req.tenant, req.id, kinds],
+        )
+        .map_err(store_error)?;
+    }
+    if let Some(m) = c.report_correction() {
+        tx.execute(
+            "INSERT INTO report_corrections (tenant, request_id, quarter, at, body) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                req.tenant,
+                req.id,
+                m.quarter.to_string(),
+                time_text(m.at)?,
+                to_json("report correction", &m)?
+            ],
+        )
+        .map_err(store_error)?;
+    }
     for m in &messages {
         insert_message(&tx, m)?;
     }
     tx.commit().map_err(store_error)
+}
+
+/// The stable names of the notice kinds addressed to the citizen, as a JSON array.
+fn citizen_kinds() -> String {
+    let kinds: Vec<&str> = muhtar_core::outbox::NoticeKind::CITIZEN
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    serde_json::to_string(&kinds).unwrap_or_else(|_| "[]".into())
 }
 
 fn read_events(conn: &Connection, tenant: &str, id: &str) -> Result<Vec<Event>, StoreError> {
@@ -1124,6 +1158,33 @@ fn cube_in(conn: &Connection, tenant: &str, q: &CubeQuery) -> Result<Cube, Store
 
 #[async_trait::async_trait]
 impl ReportStore for SqliteStore {
+    async fn report_corrections(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<ReportCorrection>, StoreError> {
+        let tenant = tenant.as_str().to_owned();
+        self.read(move |conn| {
+            let mut st = conn
+                .prepare_cached(
+                    "SELECT body FROM report_corrections WHERE tenant = ?1 \
+                     ORDER BY at, request_id",
+                )
+                .map_err(store_error)?;
+            let bodies: Vec<String> = st
+                .query_map(params![tenant], |r| r.get(0))
+                .and_then(|rows| rows.collect())
+                .map_err(store_error)?;
+            bodies
+                .iter()
+                .map(|b| {
+                    serde_json::from_str(b)
+                        .map_err(|e| StoreError::Invalid(format!("report correction: {e}")))
+                })
+                .collect()
+        })
+        .await
+    }
+
     async fn report_cube(&self, tenant: &TenantId, query: &CubeQuery) -> Result<Cube, StoreError> {
         let (tenant, q) = (tenant.as_str().to_owned(), query.clone());
         self.read(move |conn| cube_in(conn, &tenant, &q)).await

@@ -53,6 +53,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/reports/signed/{id}", get(signed_report))
         .route("/reports/{quarter}", get(report))
         .route("/reports/{quarter}/sign", post(sign_report))
+        .route("/status/{tracking}", get(super::status::public_status))
 }
 
 use super::uploads::MAX_UPLOAD;
@@ -178,7 +179,9 @@ pub struct RequestView {
     pub province: String,
     /// Category code.
     pub category: String,
-    /// Channel (mbs-web, open311, phone, ...).
+    /// Channel (stable name): mbs-web, email, mobile-app, whatsapp, bip, phone, petition,
+    /// in-person, cimer, acik-kapi, beyaz-masa, social-media, ministry-letter, open311, web,
+    /// bilgi-edinme, call-centre.
     pub channel: String,
     /// Kind (request, suggestion, complaint, information-request).
     pub kind: String,
@@ -234,6 +237,14 @@ pub struct RequestView {
     pub extended: bool,
     /// The Law 4982 fee notified and not yet paid (the clocks stop meanwhile).
     pub fee: Option<FeeView>,
+    /// The status, in Turkish.
+    pub status_name: String,
+    /// The channel, in Turkish (e.g. `İBB Beyaz Masa`).
+    pub channel_name: String,
+    /// The kind, in Turkish.
+    pub kind_name: String,
+    /// The outcome, in Turkish (olumlu / olumsuz), once answered.
+    pub outcome_name: Option<String>,
 }
 
 /// A pending Law 4982 fee.
@@ -316,6 +327,10 @@ impl From<&RequestRecord> for RequestView {
                 amount: f.amount.map(|a| a.plain()),
                 notified_at: f.notified_at,
             }),
+            status_name: s.status.display_name().to_owned(),
+            channel_name: c.channel.display_name().to_owned(),
+            kind_name: c.kind.display_name().to_owned(),
+            outcome_name: s.outcome.map(|o| o.display_name().to_owned()),
         }
     }
 }
@@ -394,7 +409,8 @@ pub struct SubmitBody {
     /// Description.
     #[serde(default)]
     pub description: String,
-    /// Channel; default `mbs-web` for a muhtar, `phone` for back-office entry.
+    /// Channel (see `RequestView.channel`; `metropolitan-system` is read as `beyaz-masa`);
+    /// default `mbs-web` for a muhtar, `phone` for back-office entry.
     #[serde(default)]
     pub channel: Option<String>,
     /// Kind: request (default), suggestion, complaint, information-request.
@@ -431,9 +447,14 @@ pub struct SubmitBody {
     /// Official registration (evrak) number of a paper document.
     #[serde(default)]
     pub registration_number: Option<String>,
-    /// When it reached the body (back-office entry of earlier requests); default now.
+    /// When it reached the body: back-office staff only (coordinator, unit staff), at
+    /// most the tenant's window back (default 30 days), never in the future; default now.
     #[serde(default)]
     pub received_at: Option<DateTime<Utc>>,
+    /// The coordinator's reason for a `received_at` inside a quarter whose report is
+    /// signed; the signed report is then marked as needing a correction.
+    #[serde(default)]
+    pub force_reason: Option<String>,
 }
 
 impl SubmitBody {
@@ -447,7 +468,9 @@ impl SubmitBody {
         let muhtarlik = MuhtarlikCode::new(muhtarlik.clone())
             .map_err(|e| ApiError::invalid("muhtarlik", format!("{muhtarlik:?}: {e}")))?;
         let channel = match &self.channel {
-            Some(c) => named("channel", c)?,
+            Some(c) => c
+                .parse::<Channel>()
+                .map_err(|e| ApiError::invalid("channel", e.to_string()))?,
             None if matches!(actor.role, Role::Muhtar(_)) => default_channel,
             None => Channel::Phone,
         };
@@ -573,11 +596,18 @@ pub async fn submit(State(s): St, Auth(actor): Auth, req: Request) -> ApiResult<
     // JSON must be one of this body's files.
     let listed: Vec<String> = body.attachments.iter().map(|a| a.sha256.clone()).collect();
     let attachments = uploads::bind(&listed, &files)?;
+    let mut body = body;
+    let force = body.force_reason.take();
     let mut new = body.into_new(&actor, Channel::MbsWeb)?;
     new.attachments = attachments;
     let rec = s
         .uploads
-        .commit_with(files, async { Ok(s.mbs.submit(&actor, new).await?) })
+        .commit_with(files, async {
+            Ok(match force {
+                Some(reason) => s.mbs.submit_forced(&actor, new, &reason).await?,
+                None => s.mbs.submit(&actor, new).await?,
+            })
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(RequestView::from(&rec))).into_response())
 }
@@ -740,7 +770,10 @@ pub async fn list(
     q.channel = p
         .channel
         .as_deref()
-        .map(|c| named("channel", c))
+        .map(|c| {
+            c.parse::<Channel>()
+                .map_err(|e| ApiError::invalid("channel", e.to_string()))
+        })
         .transpose()?;
     q.received_from = p.received_from;
     q.received_until = p.received_until;
@@ -1194,6 +1227,9 @@ pub struct SignedView {
     pub note: String,
     /// SHA-256 of the frozen content.
     pub content_hash: String,
+    /// Requests were entered afterwards with a receipt forced into this quarter: a
+    /// correction (the next version) should be signed.
+    pub needs_correction: bool,
 }
 
 impl From<&muhtar_core::report::SignedReport> for SignedView {
@@ -1208,6 +1244,7 @@ impl From<&muhtar_core::report::SignedReport> for SignedView {
             signed_at: s.signed_at,
             note: s.note.clone(),
             content_hash: s.content_hash.clone(),
+            needs_correction: false,
         }
     }
 }
@@ -1240,8 +1277,15 @@ pub async fn sign_report(
     responses((status = 200, body = Vec<SignedView>), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn signed_reports(State(s): St, Auth(actor): Auth) -> ApiResult<Json<Vec<SignedView>>> {
-    let all = s.mbs.signed_reports(&actor).await?;
-    Ok(Json(all.iter().map(SignedView::from).collect()))
+    let all = s.mbs.signed_reports_marked(&actor).await?;
+    Ok(Json(
+        all.iter()
+            .map(|(r, marks)| SignedView {
+                needs_correction: !marks.is_empty(),
+                ..SignedView::from(r)
+            })
+            .collect(),
+    ))
 }
 
 /// One signed report, as signed, in JSON, CSV or HTML.
@@ -1256,12 +1300,12 @@ pub async fn signed_report(
     Path(id): Path<String>,
     Params(p): Params<ReportParams>,
 ) -> ApiResult<Response> {
-    let all = s.mbs.signed_reports(&actor).await?;
-    let one = all
+    let all = s.mbs.signed_reports_marked(&actor).await?;
+    let (one, marks) = all
         .iter()
-        .find(|r| r.id.to_string() == id)
+        .find(|(r, _)| r.id.to_string() == id)
         .ok_or_else(|| ApiError::not_found(format!("signed report {id}")))?;
     rendered(&p, |f, c| {
-        muhtar_core::report::render::render_signed(one, f, c)
+        muhtar_core::report::render::render_signed_marked(one, f, c, marks)
     })
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod open311;
 pub mod openapi;
 pub mod organisation;
+pub mod status;
 pub mod supervise;
 pub mod uploads;
 

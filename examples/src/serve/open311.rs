@@ -483,8 +483,13 @@ async fn root_post(
         let p = params(Some(&body))?;
         let ctx = tenant_of(&s, &p).await?;
         let actor = key_actor(&s, &p, &ctx.org.tenant.id, ip).await?;
-        let new = muhtar_core::open311::new_request(&ctx.org, &actor, &p)
-            .map_err(|e| bad(e.to_string()))?;
+        let new = muhtar_core::open311::new_request(&ctx.org, &actor, &p).map_err(|e| match e {
+            // Like the REST API: a field nobody may set here is a 422 naming it.
+            muhtar_core::open311::FormError::NotAllowed { .. } => {
+                err(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+            }
+            e => bad(e.to_string()),
+        })?;
         let rec = s.mbs.submit(&actor, new).await?;
         let v = json!([{
             "service_request_id": rec.state.tracking.to_string(),

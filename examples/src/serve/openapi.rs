@@ -20,11 +20,12 @@ use super::error::{ErrorBody, ErrorDetail};
         api::submit, api::list, api::get_request, api::history, api::deadline,
         api::attachment, api::command, api::queue, api::organisation, api::rules,
         api::report, api::period_report, api::sign_report, api::signed_reports, api::signed_report,
+        super::status::public_status,
     ),
     components(schemas(
         api::RequestView, api::RequestPage, api::SubmitBody, api::LocationBody,
         api::AttachmentBody, api::CitizenBody, api::CommandBody, api::CommandName, api::RulesView,
-        api::SignBody, api::SignedView,
+        api::SignBody, api::SignedView, super::status::StatusView,
         ErrorBody, ErrorDetail,
     )),
     modifiers(&Bearer),
@@ -32,6 +33,7 @@ use super::error::{ErrorBody, ErrorDetail};
         (name = "requests", description = "Submit, read, list and act on requests"),
         (name = "configuration", description = "The tenant's organisation and rules"),
         (name = "reports", description = "The quarterly report of Genelge 2015/8 and its sign-off; the same statistics for any period"),
+        (name = "public", description = "No token: a request's public status by tracking number"),
     )
 )]
 pub struct ApiDoc;

@@ -215,38 +215,20 @@ fn reason_text(code: &str, org: &Organisation) -> String {
         .unwrap_or_else(|_| code.to_owned())
 }
 
-/// The Turkish name of a channel's stable name.
+/// The Turkish name of a channel's stable name (`metropolitan-system` too).
 pub fn channel_name(key: &str) -> String {
-    match key {
-        "mbs-web" => "MBS web",
-        "email" => "E-posta",
-        "mobile-app" => "Mobil uygulama",
-        "whatsapp" => "WhatsApp",
-        "bip" => "BiP",
-        "phone" => "Telefon",
-        "petition" => "Dilekçe",
-        "in-person" => "Yüz yüze",
-        "cimer" => "CİMER",
-        "acik-kapi" => "Açık Kapı",
-        "metropolitan-system" => "Büyükşehir sistemi",
-        "social-media" => "Sosyal medya",
-        "ministry-letter" => "Bakanlık yazısı",
-        "open311" => "Open311",
-        other => other,
-    }
-    .to_owned()
+    key.parse::<crate::request::Channel>()
+        .map(|c| c.display_name().to_owned())
+        .unwrap_or_else(|_| key.to_owned())
 }
 
 /// The Turkish name of a request kind's stable name.
 pub fn kind_name(key: &str) -> String {
-    match key {
-        "request" => "Talep",
-        "suggestion" => "Öneri",
-        "complaint" => "Şikâyet",
-        "information-request" => "Bilgi talebi",
-        other => other,
-    }
-    .to_owned()
+    crate::request::RequestKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == key)
+        .map(|k| k.display_name().to_owned())
+        .unwrap_or_else(|| key.to_owned())
 }
 
 fn definitions() -> Vec<Definition> {

@@ -87,6 +87,61 @@ pub fn render_signed(s: &SignedReport, format: Format, csv: CsvOptions) -> Strin
     }
 }
 
+/// [`render_signed`] with the report's correction marks
+/// ([`crate::store::ReportCorrection`]): JSON gains `needs_correction` and `corrections`;
+/// HTML a notice under the title naming each late request and its reason; CSV a
+/// `# düzeltme gerekli` comment line first. With no marks, exactly [`render_signed`].
+pub fn render_signed_marked(
+    s: &SignedReport,
+    format: Format,
+    csv: CsvOptions,
+    corrections: &[crate::store::ReportCorrection],
+) -> String {
+    let out = render_signed(s, format, csv);
+    if corrections.is_empty() {
+        return out;
+    }
+    match format {
+        Format::Json => {
+            let mut v: serde_json::Value =
+                serde_json::from_str(&out).unwrap_or(serde_json::Value::Null);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("needs_correction".into(), true.into());
+                o.insert(
+                    "corrections".into(),
+                    serde_json::to_value(corrections).unwrap_or_default(),
+                );
+            }
+            serde_json::to_string_pretty(&v).unwrap_or(out)
+        }
+        Format::Csv => format!(
+            "# düzeltme gerekli: imzadan sonra bu döneme {} talep girildi\n{out}",
+            corrections.len()
+        ),
+        Format::Html => {
+            let mut note = String::from(
+                "<div class=\"draft\"><strong>DÜZELTME GEREKLİ</strong>: bu rapor imzalandıktan \
+                 sonra alınma anı bu döneme düşen talepler girildi; düzeltme sürümü imzalanmalı.<ul>",
+            );
+            for c in corrections {
+                let _ = write!(
+                    note,
+                    "<li>{} – {} ({}, {})</li>",
+                    esc(&c.tracking.to_string()),
+                    esc(&c.reason),
+                    esc(&c.by),
+                    crate::calendar::to_istanbul(c.at).format("%d.%m.%Y %H:%M")
+                );
+            }
+            note.push_str("</ul></div>");
+            match out.find("</h1>") {
+                Some(i) => format!("{}{note}{}", &out[..i + 5], &out[i + 5..]),
+                None => out,
+            }
+        }
+    }
+}
+
 impl Format {
     /// The media type of the output.
     pub fn media_type(self) -> &'static str {

@@ -33,19 +33,27 @@ pub enum Channel {
     Cimer,
     /// Açık Kapı (governorship's open-door office).
     AcikKapi,
-    /// The metropolitan municipality's system (e.g. İBB Beyaz Masa).
-    MetropolitanSystem,
+    /// İBB Beyaz Masa, the metropolitan municipality's request centre. Stored as
+    /// `beyaz-masa`; the older name `metropolitan-system` is still read.
+    #[serde(alias = "metropolitan-system")]
+    BeyazMasa,
     /// Social media.
     SocialMedia,
     /// A ministry letter (urgent by default, Genelge 2015/8 item 9).
     MinistryLetter,
     /// Open311 GeoReport v2 client.
     Open311,
+    /// The municipality's own web site.
+    Web,
+    /// Bilgi Edinme: the information-request unit or portal (Law 4982).
+    BilgiEdinme,
+    /// The call centre (çağrı merkezi).
+    CallCentre,
 }
 
 impl Channel {
     /// Every channel, in a fixed order.
-    pub const ALL: [Channel; 14] = [
+    pub const ALL: [Channel; 17] = [
         Channel::MbsWeb,
         Channel::Email,
         Channel::MobileApp,
@@ -56,11 +64,69 @@ impl Channel {
         Channel::InPerson,
         Channel::Cimer,
         Channel::AcikKapi,
-        Channel::MetropolitanSystem,
+        Channel::BeyazMasa,
         Channel::SocialMedia,
         Channel::MinistryLetter,
         Channel::Open311,
+        Channel::Web,
+        Channel::BilgiEdinme,
+        Channel::CallCentre,
     ];
+
+    /// The stable name, as in JSON (`mbs-web`, `beyaz-masa`, …).
+    pub fn as_str(self) -> &'static str {
+        self.names().0
+    }
+
+    /// The Turkish name people read (`İBB Beyaz Masa`, `Dilekçe`, …).
+    pub fn display_name(self) -> &'static str {
+        self.names().1
+    }
+
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Channel::MbsWeb => ("mbs-web", "MBS web"),
+            Channel::Email => ("email", "E-posta"),
+            Channel::MobileApp => ("mobile-app", "Mobil uygulama"),
+            Channel::Whatsapp => ("whatsapp", "WhatsApp"),
+            Channel::Bip => ("bip", "BiP"),
+            Channel::Phone => ("phone", "Telefon"),
+            Channel::Petition => ("petition", "Dilekçe"),
+            Channel::InPerson => ("in-person", "Yüz yüze"),
+            Channel::Cimer => ("cimer", "CİMER"),
+            Channel::AcikKapi => ("acik-kapi", "Açık Kapı"),
+            Channel::BeyazMasa => ("beyaz-masa", "İBB Beyaz Masa"),
+            Channel::SocialMedia => ("social-media", "Sosyal medya"),
+            Channel::MinistryLetter => ("ministry-letter", "Bakanlık yazısı"),
+            Channel::Open311 => ("open311", "Open311"),
+            Channel::Web => ("web", "Belediye web sitesi"),
+            Channel::BilgiEdinme => ("bilgi-edinme", "Bilgi Edinme"),
+            Channel::CallCentre => ("call-centre", "Çağrı merkezi"),
+        }
+    }
+
+    /// Every valid stable name, comma-separated (for help texts and errors).
+    pub fn valid_values() -> String {
+        Channel::ALL.map(Channel::as_str).join(", ")
+    }
+}
+
+impl std::str::FromStr for Channel {
+    type Err = InputError;
+    /// Parses a stable name (`metropolitan-system` is read as `beyaz-masa`).
+    fn from_str(s: &str) -> Result<Self, InputError> {
+        let s = s.trim();
+        if s == "metropolitan-system" {
+            return Ok(Channel::BeyazMasa);
+        }
+        Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| InputError::Invalid {
+                field: "channel",
+                message: format!("unknown {s:?}; valid values: {}", Channel::valid_values()),
+            })
+    }
 }
 
 /// What sort of request it is.
@@ -86,6 +152,26 @@ impl RequestKind {
         RequestKind::Complaint,
         RequestKind::InformationRequest,
     ];
+
+    /// The stable name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Request => "request",
+            RequestKind::Suggestion => "suggestion",
+            RequestKind::Complaint => "complaint",
+            RequestKind::InformationRequest => "information-request",
+        }
+    }
+
+    /// The Turkish name people read.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            RequestKind::Request => "Talep",
+            RequestKind::Suggestion => "Öneri",
+            RequestKind::Complaint => "Şikâyet",
+            RequestKind::InformationRequest => "Bilgi edinme başvurusu",
+        }
+    }
 }
 
 /// Priority.
@@ -364,6 +450,10 @@ pub struct RequestContent {
     pub registration_number: Option<String>,
     /// The instant the request reached the body (the deadline counts from here).
     pub received_at: DateTime<Utc>,
+    /// Set when the coordinator forced `received_at` into a quarter whose report is
+    /// signed: that report then needs a correction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at_forced: Option<ForcedReceipt>,
     /// Values of the category's extra fields, by attribute code.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
@@ -373,6 +463,18 @@ pub struct RequestContent {
     /// The date the letter asks the answer by (günlü yazı), if it names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_by: Option<ReplyBy>,
+}
+
+/// A receipt instant the coordinator forced into a quarter whose report is signed, with
+/// the reason: recorded on the `received` event; the quarter's signed reports then need a
+/// correction ([`crate::store::ReportCorrection`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForcedReceipt {
+    /// The signed quarter the request now falls in.
+    pub quarter: crate::report::Quarter,
+    /// Why (required).
+    pub reason: String,
 }
 
 /// A bad field in a request or command. Names the field.
@@ -659,6 +761,7 @@ impl NewRequest {
             citizen,
             registration_number: opt_text("registration_number", &self.registration_number, 64)?,
             received_at,
+            received_at_forced: None,
             attributes,
             media_url,
             reply_by: self.reply_by,

@@ -20,6 +20,24 @@ pub enum Outcome {
     Negative,
 }
 
+impl Outcome {
+    /// The stable name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Positive => "positive",
+            Outcome::Negative => "negative",
+        }
+    }
+
+    /// The Turkish name people read.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Outcome::Positive => "olumlu",
+            Outcome::Negative => "olumsuz",
+        }
+    }
+}
+
 /// Why the clocks are paused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -207,6 +225,30 @@ impl EventKind {
             EventKind::FeeNotified { .. } => "fee-notified",
             EventKind::FeePaid { .. } => "fee-paid",
             EventKind::DeemedWithdrawn { .. } => "deemed-withdrawn",
+        }
+    }
+
+    /// What happened, in Turkish, for people (history lists).
+    pub fn display_name(&self) -> &'static str {
+        match self {
+            EventKind::Received { .. } => "alındı",
+            EventKind::Routed { .. } => "birime iletildi",
+            EventKind::Accepted => "işleme alındı",
+            EventKind::InterimReply { .. } => "ara cevap",
+            EventKind::Paused { .. } => "bekletildi",
+            EventKind::Resumed { .. } => "devam ediyor",
+            EventKind::Message { .. } => "mesaj",
+            EventKind::Answered { .. } => "cevaplandı",
+            EventKind::Closed => "kapatıldı",
+            EventKind::Transferred { .. } => "aktarıldı",
+            EventKind::Rerouted { .. } => "yeniden yönlendirildi",
+            EventKind::Reopened { .. } => "yeniden açıldı",
+            EventKind::Withdrawn { .. } => "geri çekildi",
+            EventKind::Merged { .. } => "birleştirildi",
+            EventKind::Extended { .. } => "süre uzatıldı",
+            EventKind::ContactErased => "kişisel veri silindi",
+            #[allow(unreachable_patterns)] // kinds added later show their stable name
+            _ => self.name(),
         }
     }
 }

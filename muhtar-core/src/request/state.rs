@@ -69,6 +69,20 @@ impl Status {
             Status::Merged => "merged",
         }
     }
+
+    /// The Turkish name people read.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Status::Received => "alındı",
+            Status::Routed => "birime iletildi",
+            Status::InProgress => "işlemde",
+            Status::Paused => "bekletiliyor",
+            Status::Answered => "cevaplandı",
+            Status::Closed => "kapatıldı",
+            Status::Withdrawn => "geri çekildi",
+            Status::Merged => "birleştirildi",
+        }
+    }
 }
 
 impl std::str::FromStr for Status {

@@ -1,5 +1,8 @@
 //! Personal data (KVKK): finding a citizen's contact data for an access request. Erasure
-//! is the `EraseContact` command ([`crate::request::Command::EraseContact`]).
+//! is the `EraseContact` command ([`crate::request::Command::EraseContact`]): it removes the
+//! contact from the state and the stored `received` event, and deletes the outbox rows
+//! addressed to the citizen (their notices carry the contact; see
+//! [`crate::store::RequestStore::commit`]).
 
 use serde::Serialize;
 

@@ -122,6 +122,20 @@ pub enum ClockState {
     MetLate,
 }
 
+impl ClockState {
+    /// The Turkish name people read.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            ClockState::Running => "süre işliyor",
+            ClockState::Paused => "süre durduruldu",
+            ClockState::AtRisk => "süre dolmak üzere",
+            ClockState::Breached => "süre aşıldı",
+            ClockState::Met => "süresinde",
+            ClockState::MetLate => "gecikmeli",
+        }
+    }
+}
+
 /// Why an interval did not count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

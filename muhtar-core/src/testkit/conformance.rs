@@ -61,6 +61,8 @@ macro_rules! store_conformance_tests {
             report_cube_equals_pure_aggregation,
             signed_reports_are_frozen_and_versioned,
             contact_erasure_redacts_the_history,
+            contact_erasure_drops_citizen_notices,
+            forced_receipt_marks_report_correction,
         );
     };
     ($make:expr) => {
@@ -1181,4 +1183,118 @@ pub async fn contact_erasure_redacts_the_history<S: Store>(s: &S) {
     assert!(serde_json::to_string(&other)
         .unwrap()
         .contains("fatma@example.com"));
+}
+
+/// Erasing the citizen contact (KVKK) also deletes the request's outbox rows addressed to
+/// the citizen, pending or sent (their recipient and key hold the contact), in the same
+/// commit; the muhtar's notices and other requests' citizen notices stay.
+pub async fn contact_erasure_drops_citizen_notices<S: Store>(s: &S) {
+    use crate::outbox::{DeliveryChannel, NoticeKind};
+    let t = tenant("kvkk2");
+    let with_notices = |seed: u64| {
+        let mut c = Spec::new("kvkk2", seed).commit();
+        let base = c.outbox[0].clone();
+        for (i, (kind, channel, to)) in [
+            (
+                NoticeKind::CitizenReceived,
+                DeliveryChannel::Email,
+                "fatma@example.com",
+            ),
+            (
+                NoticeKind::CitizenReceived,
+                DeliveryChannel::Sms,
+                "+905551112233",
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut m = base.clone();
+            m.id = uuid::Uuid::from_u128(u128::from(seed) << 8 | i as u128);
+            m.kind = kind;
+            m.channel = channel;
+            m.recipient = to.into();
+            m.idempotency_key = format!("{}:2:{}:{to}", c.record.state.id, kind.as_str());
+            c.outbox.push(m);
+        }
+        c
+    };
+    let (a, b) = (with_notices(1), with_notices(2));
+    s.commit(&a).await.unwrap();
+    s.commit(&b).await.unwrap();
+    let id = a.record.state.id;
+    assert_eq!(s.outbox(&t, Some(id)).await.unwrap().len(), 3);
+    // One of them was already sent: it goes too.
+    let claimed = s
+        .claim_tenant(&t, t0() + Duration::days(1), 10, Duration::minutes(5))
+        .await
+        .unwrap();
+    let sent = claimed
+        .iter()
+        .map(|e| &e.message)
+        .find(|m| m.request == Some(id) && m.kind == NoticeKind::CitizenReceived)
+        .expect("a citizen notice to claim");
+    s.mark_sent(sent.id, t0() + Duration::days(1))
+        .await
+        .unwrap();
+
+    let erase = next_commit(
+        &a.record,
+        EventKind::ContactErased,
+        t0() + Duration::days(1),
+    );
+    s.commit(&erase).await.unwrap();
+    let left = s.outbox(&t, Some(id)).await.unwrap();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].message.kind, NoticeKind::Received);
+    let text = serde_json::to_string(&left).unwrap();
+    assert!(!text.contains("fatma@example.com") && !text.contains("+905551112233"));
+    assert_eq!(
+        s.outbox(&t, Some(b.record.state.id)).await.unwrap().len(),
+        3,
+        "another request's notices stay"
+    );
+}
+
+/// A new request whose receipt the coordinator forced into a signed quarter records its
+/// report-correction mark with the commit, per tenant; a commit that fails writes none;
+/// an ordinary request writes none.
+pub async fn forced_receipt_marks_report_correction<S: Store>(s: &S) {
+    use crate::report::Quarter;
+    use crate::request::ForcedReceipt;
+    let t = tenant("fix");
+    let quarter = Quarter::containing(t0());
+    let forced = |seed: u64| {
+        let mut c = Spec::new("fix", seed).commit();
+        let f = ForcedReceipt {
+            quarter,
+            reason: "Evrak kayıtta unutulmuş".into(),
+        };
+        if let EventKind::Received { content, .. } = &mut c.events[0].kind {
+            content.received_at_forced = Some(f.clone());
+        }
+        c.record.state.content.received_at_forced = Some(f);
+        c
+    };
+    s.commit(&Spec::new("fix", 9).commit()).await.unwrap();
+    assert!(s.report_corrections(&t).await.unwrap().is_empty());
+    let a = forced(1);
+    let want = a.report_correction().expect("a mark");
+    s.commit(&a).await.unwrap();
+    // The same request again conflicts and writes nothing more.
+    assert!(s.commit(&a).await.is_err());
+    let got = s.report_corrections(&t).await.unwrap();
+    assert_eq!(got, vec![want.clone()]);
+    assert_eq!(got[0].quarter, quarter);
+    assert_eq!(got[0].reason, "Evrak kayıtta unutulmuş");
+    assert_eq!(got[0].unit.as_ref().map(|u| u.as_str()), Some("fen-isleri"));
+    assert!(s
+        .report_corrections(&tenant("other"))
+        .await
+        .unwrap()
+        .is_empty());
+    // Later commits on the request add no mark.
+    let next = next_commit(&a.record, EventKind::Accepted, t0() + Duration::days(1));
+    s.commit(&next).await.unwrap();
+    assert_eq!(s.report_corrections(&t).await.unwrap().len(), 1);
 }

@@ -24,6 +24,7 @@ struct Inner {
     keys: HashSet<String>,
     tokens: Vec<crate::token::ApiToken>,
     reports: Vec<crate::report::SignedReport>,
+    corrections: Vec<crate::store::ReportCorrection>,
 }
 
 /// Everything in memory behind one mutex: each call is atomic, like a transaction.
@@ -185,6 +186,22 @@ impl RequestStore for MemoryStore {
                 g.outbox.push(new_entry(m));
             }
         }
+        let correction = c.report_correction();
+        if c.erases_contact() {
+            let id = st.id;
+            let gone: Vec<String> = g
+                .outbox
+                .iter()
+                .filter(|o| o.message.request == Some(id) && o.message.kind.is_for_citizen())
+                .map(|o| o.message.idempotency_key.clone())
+                .collect();
+            g.outbox
+                .retain(|o| !(o.message.request == Some(id) && o.message.kind.is_for_citizen()));
+            for k in gone {
+                g.keys.remove(&k);
+            }
+        }
+        g.corrections.extend(correction);
         Ok(())
     }
 
@@ -427,6 +444,19 @@ impl crate::token::TokenStore for MemoryStore {
 
 #[async_trait::async_trait]
 impl ReportStore for MemoryStore {
+    async fn report_corrections(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<crate::store::ReportCorrection>, StoreError> {
+        Ok(self
+            .lock()
+            .corrections
+            .iter()
+            .filter(|c| &c.tenant == tenant)
+            .cloned()
+            .collect())
+    }
+
     async fn report_cube(
         &self,
         tenant: &TenantId,
