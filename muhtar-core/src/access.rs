@@ -172,6 +172,8 @@ pub enum Action {
     Manage,
     /// Export requests (audits, backups, data-subject requests).
     Export,
+    /// Set or change a request's SLA policy (the coordinator).
+    SetPolicy,
 }
 
 /// What the action is aimed at.

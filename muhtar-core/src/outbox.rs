@@ -374,7 +374,8 @@ pub fn plan(
             | EventKind::ContactErased
             | EventKind::Accepted
             | EventKind::Resumed { .. }
-            | EventKind::Extended { .. } => {}
+            | EventKind::Extended { .. }
+            | EventKind::PolicyChanged { .. } => {}
             EventKind::Routed { unit, .. } => {
                 p.for_muhtar(NoticeKind::Received, v, &payload, true);
                 p.for_unit(NoticeKind::NewInQueue, v, unit, &payload, false);

@@ -31,6 +31,7 @@ use crate::request::{
     Command, DecideContext, Event, EventKind, InputError, LifecycleError, NewRequest, RequestState,
     Status,
 };
+use crate::regime::{PolicyChoice, PolicyRules};
 use crate::routing::{RoutingError, RuleSet};
 use crate::settings::TenantSettings;
 use crate::sla::{
@@ -153,6 +154,12 @@ pub struct TenantContext {
     pub rules_problem: Option<RoutingError>,
     /// SLA policies: the built-in ones plus the tenant's own (settings document).
     pub policies: PolicyRegistry,
+    /// Policy rules (settings document): which policy a new request gets. No rules
+    /// when none are set or they do not validate (see `policy_rules_problem`).
+    pub policy_rules: PolicyRules,
+    /// Why the stored policy rules are not in force (every request then gets the
+    /// organisation's default policy); `None` when they are.
+    pub policy_rules_problem: Option<RoutingError>,
     /// The tenant's business calendar: official holidays plus its additions.
     pub calendar: Calendar,
     /// The tenant's settings (quiet hours, SMS gateway, own policies).
@@ -196,6 +203,12 @@ pub fn clock_events(events: &[Event]) -> Vec<ClockEvent> {
                 reason: reason.clone(),
             },
             EventKind::Answered { .. } => ClockEvent::Answered { at },
+            EventKind::PolicyChanged { from, to, reason } => ClockEvent::PolicyChanged {
+                at,
+                from: from.clone(),
+                to: to.clone(),
+                reason: reason.clone(),
+            },
             EventKind::Reopened { .. } => ClockEvent::Reopened { at },
             EventKind::Closed | EventKind::Withdrawn { .. } | EventKind::Merged { .. } => {
                 ClockEvent::Closed { at }
@@ -219,7 +232,40 @@ impl TenantContext {
         let clock = SlaClock::new(policy, &self.calendar);
         // Events recorded before the receipt instant (none should be) cannot move it.
         let evs = clock_events(events);
-        Ok(clock.evaluate(&evs, now.max(state.content.received_at))?)
+        let now = now.max(state.content.received_at);
+        let mut eval = clock.evaluate(&evs, now)?;
+        // Decided clocks stay: a clock stopped before a policy change keeps the verdict
+        // it had under the policy in force when it stopped.
+        for status in [&mut eval.first_response, &mut eval.resolution] {
+            let Some(stopped) = status.stopped_at.map(|s| s.with_timezone(&Utc)) else {
+                continue;
+            };
+            let changes = events.iter().filter_map(|e| match &e.kind {
+                EventKind::PolicyChanged { from, to, .. } => Some((e.at, from, to)),
+                _ => None,
+            });
+            let mut then = None;
+            let mut later = false;
+            for (at, from, to) in changes {
+                if at <= stopped {
+                    then = Some(to);
+                } else {
+                    later = true;
+                    then.get_or_insert(from);
+                    break;
+                }
+            }
+            let (true, Some(Ok(p))) = (later, then.map(|n| self.policies.get(n))) else {
+                continue;
+            };
+            let before: Vec<ClockEvent> = evs.iter().filter(|e| e.at() <= stopped).cloned().collect();
+            let old = SlaClock::new(p, &self.calendar).evaluate(&before, now)?;
+            *status = match status.clock {
+                crate::sla::ClockKind::FirstResponse => old.first_response,
+                crate::sla::ClockKind::Resolution => old.resolution,
+            };
+        }
+        Ok(eval)
     }
 
     /// The query-table deadlines of a request after its history.
@@ -296,6 +342,21 @@ pub enum ConfigWarning {
         /// The unit requests go to meanwhile.
         fallback: UnitCode,
         /// The rule set's problems.
+        error: RoutingError,
+    },
+    /// The stored policy rules do not validate against the organisation or the
+    /// policies: every new request gets the default policy
+    /// ([`TenantContext::policy_rules_problem`]).
+    #[error(
+        "tenant {tenant}: the policy rules of settings version {settings_version} do not \
+         validate, so every new request gets the organisation's default policy: {error}"
+    )]
+    InvalidPolicyRules {
+        /// The tenant.
+        tenant: TenantId,
+        /// The settings document's version.
+        settings_version: u32,
+        /// The rules' problems.
         error: RoutingError,
     },
 }
@@ -500,6 +561,17 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             None => TenantSettings::default(),
         };
         let policies = settings.policies()?;
+        let (policy_rules, policy_rules_problem) = match settings.policy_rules(&org) {
+            Ok((r, _)) => (r, None),
+            Err(e) => (PolicyRules::none(&org), Some(e)),
+        };
+        if let (Some(error), Some(hook)) = (&policy_rules_problem, &self.on_warning) {
+            hook(&ConfigWarning::InvalidPolicyRules {
+                tenant: tenant.clone(),
+                settings_version: versions.settings,
+                error: error.clone(),
+            });
+        }
         if let (Some(error), Some(hook)) = (&rules_problem, &self.on_warning) {
             hook(&ConfigWarning::InvalidRules {
                 tenant: tenant.clone(),
@@ -516,6 +588,8 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             rules_version: versions.rule_set,
             rules_problem,
             policies,
+            policy_rules,
+            policy_rules_problem,
             calendar,
             settings,
             versions,
@@ -556,8 +630,9 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         )?;
         let now = self.clock.now();
         let content = new.validate(org, now)?;
-        ctx.policies.get(&org.tenant.default_policy)?;
         let decision = ctx.rules.decide(org, &content);
+        let choice = ctx.policy_rules.choose(&content, &decision.unit);
+        ctx.policies.get(&choice.policy)?;
         let system = Actor::system(actor.tenant.clone());
         let mut last_err = None;
         for _ in 0..TRACKING_ATTEMPTS {
@@ -576,7 +651,8 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
                         tenant: actor.tenant.clone(),
                         tracking,
                         content: content.clone(),
-                        policy: org.tenant.default_policy.clone(),
+                        policy: choice.policy.clone(),
+                        policy_rule: choice.rule.clone(),
                     },
                 ),
                 self.event(
@@ -748,6 +824,18 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
                 })?;
             if other.state.id == state.id {
                 return Err(LifecycleError::SelfMerge.into());
+            }
+        }
+        if let Command::SetPolicy { policy, .. } = &command {
+            if ctx.policies.get(policy).is_err() {
+                return Err(InputError::Invalid {
+                    field: "policy",
+                    message: format!(
+                        "unknown policy {policy:?} (known: {})",
+                        ctx.policies.names().collect::<Vec<_>>().join(", ")
+                    ),
+                }
+                .into());
             }
         }
         let now = self.clock.now();
@@ -939,12 +1027,96 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         actor: &Actor,
         toml_text: &str,
     ) -> Result<u32, ServiceError> {
-        TenantSettings::from_toml_str(toml_text).map_err(|e| ServiceError::Config {
-            what: "settings",
-            message: e.to_string(),
-        })?;
+        let settings =
+            TenantSettings::from_toml_str(toml_text).map_err(|e| ServiceError::Config {
+                what: "settings",
+                message: e.to_string(),
+            })?;
+        let ctx = self.context(&actor.tenant).await?;
+        settings
+            .policy_rules(&ctx.org)
+            .map_err(|e| ServiceError::Config {
+                what: "settings",
+                message: policy_rules_message(&e),
+            })?;
         self.put_doc(actor, DocumentKind::Settings, toml_text.to_owned())
             .await
+    }
+
+    /// Why a request runs under its policy: the policy rule recorded at receipt, the
+    /// changes staff made, and how the policy rules in force now decide for it (the
+    /// request as received, routed to the unit it was first routed to).
+    pub async fn explain_policy(
+        &self,
+        actor: &Actor,
+        tracking: &TrackingNumber,
+    ) -> Result<PolicyExplanation, ServiceError> {
+        let (ctx, rec) = self
+            .load_visible(actor, RequestKey::Tracking(tracking))
+            .await?;
+        let events = self.store.events(&actor.tenant, rec.state.id).await?;
+        let mut received = None;
+        let mut unit = None;
+        let mut changes = Vec::new();
+        for e in &events {
+            match &e.kind {
+                EventKind::Received {
+                    policy,
+                    policy_rule,
+                    ..
+                } => received = Some((policy.clone(), policy_rule.clone())),
+                EventKind::Routed { unit: u, .. } => {
+                    unit.get_or_insert_with(|| u.clone());
+                }
+                EventKind::PolicyChanged { from, to, reason } => changes.push(PolicyChange {
+                    at: e.at,
+                    by: e.actor.to_string(),
+                    from: from.clone(),
+                    to: to.clone(),
+                    reason: reason.clone(),
+                }),
+                _ => {}
+            }
+        }
+        let (received_policy, received_rule) =
+            received.ok_or_else(|| LifecycleError::Corrupt("no received event".into()))?;
+        let unit = unit
+            .or_else(|| rec.state.unit.clone())
+            .unwrap_or_else(|| ctx.org.tenant.coordinator_unit.clone());
+        let now = ctx.policy_rules.choose(&rec.state.content, &unit);
+        let mut summary = vec![format!(
+            "received under policy {received_policy} ({})",
+            if received_rule == crate::regime::DEFAULT_POLICY_RULE {
+                "no policy rule matched: the organisation's default".to_owned()
+            } else {
+                format!("policy rule {received_rule:?}")
+            }
+        )];
+        for c in &changes {
+            summary.push(format!(
+                "policy changed from {} to {} at {} by {}: {}",
+                c.from,
+                c.to,
+                crate::calendar::to_istanbul(c.at).format("%Y-%m-%d %H:%M"),
+                c.by,
+                c.reason
+            ));
+        }
+        summary.push(format!(
+            "the policy rules in force now give {} for it:",
+            now.policy
+        ));
+        summary.extend(now.explanation.lines().into_iter().map(|l| format!("  {l}")));
+        Ok(PolicyExplanation {
+            tracking: rec.state.tracking,
+            policy: rec.state.policy.clone(),
+            policy_rule: rec.state.policy_rule.clone(),
+            received_policy,
+            received_rule,
+            changes,
+            now,
+            summary,
+        })
     }
 
     /// Recomputes the deadlines of every open request of a tenant against the current
@@ -1080,6 +1252,59 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             .await?;
         let events = self.store.events(&actor.tenant, rec.state.id).await?;
         ctx.evaluate(&rec.state, &events, self.clock.now())
+    }
+}
+
+/// Why a request runs under its policy ([`Mbs::explain_policy`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PolicyExplanation {
+    /// The request.
+    pub tracking: TrackingNumber,
+    /// The policy in force.
+    pub policy: String,
+    /// Why: the policy rule, `default` or `set-policy`.
+    pub policy_rule: String,
+    /// The policy it was received under.
+    pub received_policy: String,
+    /// The policy rule that chose it at receipt (`default`: none matched).
+    pub received_rule: String,
+    /// Changes by staff, oldest first.
+    pub changes: Vec<PolicyChange>,
+    /// How the policy rules in force now decide for the request (they may have changed
+    /// since it was received).
+    pub now: PolicyChoice,
+    /// The above as lines of text for people.
+    pub summary: Vec<String>,
+}
+
+/// A change of a request's policy by staff.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PolicyChange {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub by: String,
+    /// The policy before.
+    pub from: String,
+    /// The policy after.
+    pub to: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The problems of policy rules as one message (each with its rule and line).
+pub fn policy_rules_message(e: &RoutingError) -> String {
+    match e {
+        RoutingError::Invalid { problems } => format!(
+            "policy rules: {}",
+            problems
+                .iter()
+                .filter(|p| p.is_error())
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        e => format!("policy rules: {e}"),
     }
 }
 

@@ -21,6 +21,9 @@
 use chrono::NaiveTime;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::org::Organisation;
+use crate::regime::{PolicyRuleSpec, PolicyRules};
+use crate::routing::RoutingError;
 use crate::sla::{PolicyRegistry, SlaError, SlaPolicy};
 
 /// No notices between `start` and `end` (local Europe/Istanbul time; may span midnight).
@@ -84,6 +87,15 @@ pub struct TenantSettings {
     /// Open311 GeoReport v2 interface settings.
     #[serde(default)]
     pub open311: Open311Settings,
+    /// Policy rules: which SLA policy a request gets (`[[policy_rule]]` tables, first
+    /// match wins; see [`crate::regime`]). Checked against the organisation and the
+    /// policies by [`Self::policy_rules`].
+    #[serde(
+        default,
+        rename = "policy_rule",
+        deserialize_with = "crate::regime::deserialize_rules"
+    )]
+    pub policy_rules: Vec<PolicyRuleSpec>,
 }
 
 /// How the tenant's Open311 GeoReport v2 interface behaves.
@@ -125,7 +137,30 @@ impl TenantSettings {
         for p in &s.policy {
             p.validate()?;
         }
+        let mut s = s;
+        let headers = crate::routing::spec::table_header_lines(text, "policy_rule");
+        let by_header = headers.len() == s.policy_rules.len();
+        for (i, r) in s.policy_rules.iter_mut().enumerate() {
+            r.line = if by_header {
+                headers[i]
+            } else {
+                crate::org::line_of(text, r.offset)
+            };
+        }
         Ok(s)
+    }
+
+    /// The policy rules, checked against the organisation and the policies (built-in
+    /// and the tenant's): the compiled rules and their warnings, or every problem by line.
+    pub fn policy_rules(
+        &self,
+        org: &Organisation,
+    ) -> Result<(PolicyRules, Vec<crate::routing::Problem>), RoutingError> {
+        let policies = self.policies().map_err(|e| RoutingError::Parse {
+            line: 0,
+            message: e.to_string(),
+        })?;
+        PolicyRules::compile(&self.policy_rules, org, &policies)
     }
 
     /// The built-in policies plus the tenant's.

@@ -57,6 +57,10 @@ pub enum EventKind {
         content: RequestContent,
         /// The SLA policy whose clocks run on it.
         policy: String,
+        /// Why that policy: the policy rule that chose it, or `default` (none matched;
+        /// also what events recorded before policy rules read as).
+        #[serde(default = "default_policy_rule")]
+        policy_rule: String,
     },
     /// Routed to a unit by a rule.
     Routed {
@@ -155,6 +159,20 @@ pub enum EventKind {
     },
     /// Personal data (the citizen contact) was erased on request (KVKK).
     ContactErased,
+    /// Back-office staff set the request's SLA policy; its open clocks run under the new
+    /// one from now on (recomputed from the receipt, pauses kept).
+    PolicyChanged {
+        /// The policy before.
+        from: String,
+        /// The policy after.
+        to: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn default_policy_rule() -> String {
+    crate::regime::DEFAULT_POLICY_RULE.to_owned()
 }
 
 impl EventKind {
@@ -177,6 +195,7 @@ impl EventKind {
             EventKind::Merged { .. } => "merged",
             EventKind::Extended { .. } => "extended",
             EventKind::ContactErased => "contact-erased",
+            EventKind::PolicyChanged { .. } => "policy-changed",
         }
     }
 }

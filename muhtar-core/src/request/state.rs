@@ -98,6 +98,13 @@ pub struct RequestState {
     pub content: RequestContent,
     /// The SLA policy.
     pub policy: String,
+    /// Why `policy`: the policy rule that chose it at receipt, `default` (no rule
+    /// matched) or `set-policy` (staff set it, see `policy_reason`).
+    #[serde(default = "default_policy_rule")]
+    pub policy_rule: String,
+    /// The reason staff gave when they last set the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_reason: Option<String>,
     /// Status.
     pub status: Status,
     /// Why it is paused, while paused.
@@ -281,6 +288,18 @@ pub enum Command {
     },
     /// Erase the citizen's contact data (KVKK request).
     EraseContact,
+    /// Set the SLA policy (back-office staff; open requests only: the clocks of an
+    /// answered or closed request were decided under its policy).
+    SetPolicy {
+        /// The new policy's name.
+        policy: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn default_policy_rule() -> String {
+    crate::regime::DEFAULT_POLICY_RULE.to_owned()
 }
 
 fn default_pause() -> PauseReason {
@@ -305,6 +324,7 @@ impl Command {
             Command::Merge { .. } => "merge",
             Command::Extend { .. } => "extend",
             Command::EraseContact => "erase-contact",
+            Command::SetPolicy { .. } => "set-policy",
         }
     }
 
@@ -325,6 +345,7 @@ impl Command {
             Command::Merge { .. } => Action::Merge,
             Command::Extend { .. } => Action::Extend,
             Command::EraseContact => Action::Manage,
+            Command::SetPolicy { .. } => Action::SetPolicy,
         }
     }
 }
@@ -364,6 +385,7 @@ impl RequestState {
             tracking,
             content,
             policy,
+            policy_rule,
         } = &event.kind
         else {
             return Err(LifecycleError::Corrupt(format!(
@@ -384,6 +406,8 @@ impl RequestState {
             version: 1,
             content: content.clone(),
             policy: policy.clone(),
+            policy_rule: policy_rule.clone(),
+            policy_reason: None,
             status: Status::Received,
             pause: None,
             unit: None,
@@ -572,6 +596,14 @@ impl RequestState {
             EventKind::ContactErased => {
                 self.content.citizen = None;
             }
+            EventKind::PolicyChanged { to, reason, .. } => {
+                if !open {
+                    return Err(self.illegal(name));
+                }
+                self.policy = to.clone();
+                self.policy_rule = crate::regime::SET_POLICY_RULE.to_owned();
+                self.policy_reason = Some(reason.clone());
+            }
         }
         self.version = event.version;
         self.updated_at = at;
@@ -742,6 +774,24 @@ impl RequestState {
                 }
             }
             Command::EraseContact => EventKind::ContactErased,
+            Command::SetPolicy { policy, reason } => {
+                if !open {
+                    return Err(self.illegal(name));
+                }
+                let to = check_text("policy", policy, MAX_SHORT, true)?;
+                if to == self.policy {
+                    return Err(InputError::Invalid {
+                        field: "policy",
+                        message: format!("the request already runs under policy {to}"),
+                    }
+                    .into());
+                }
+                EventKind::PolicyChanged {
+                    from: self.policy.clone(),
+                    to,
+                    reason: check_text("reason", reason, MAX_TEXT, true)?,
+                }
+            }
         };
         Ok(vec![ev])
     }
