@@ -1265,6 +1265,7 @@ mod access {
         ("message", Action::Message),
         ("merge", Action::Merge),
         ("extend", Action::Extend),
+        ("set-policy", Action::SetPolicy),
     ];
     pub const UNITS: &[&str] = &[
         "uskudar-fen",
@@ -1290,6 +1291,7 @@ mod access {
                 json!({"to": "uskudar-temizlik", "reason": "Yanlış birim"})
             }
             "merge" => json!({"into": other}),
+            "set-policy" => json!({"policy": "belediye-15-is-gunu", "reason": "Neden"}),
             _ => json!({}),
         }
     }
