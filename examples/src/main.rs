@@ -84,7 +84,10 @@ fn settings_text(file: Option<&std::path::Path>) -> Result<(String, String), Str
             p.display().to_string(),
             std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
         )),
-        None => Ok(("the example settings".to_owned(), EXAMPLE_SETTINGS.to_owned())),
+        None => Ok((
+            "the example settings".to_owned(),
+            EXAMPLE_SETTINGS.to_owned(),
+        )),
     }
 }
 

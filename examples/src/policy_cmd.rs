@@ -58,8 +58,8 @@ pub fn run(args: PolicyArgs) -> Result<(), String> {
                 None => Organisation::from_toml_str(EXAMPLE_ORG)
                     .map_err(|e| format!("example organisation: {e}"))?,
             };
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("{}: {e}", file.display()))?;
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             check(&file.display().to_string(), &text, &org)
         }
         _ => Err("this subcommand needs the database".into()),
@@ -86,7 +86,11 @@ pub async fn run_stored(g: &Global, args: PolicyArgs) -> Result<(), String> {
                     .org
                     .clone(),
             };
-            check(&format!("stored settings v{}", doc.version), &doc.body, &org)
+            check(
+                &format!("stored settings v{}", doc.version),
+                &doc.body,
+                &org,
+            )
         }
         PolicyCommand::Explain { tracking } => {
             let actor = state_cmd::actor(g, &tenant)?;

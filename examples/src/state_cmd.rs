@@ -435,7 +435,8 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
                 .to_owned()
         }
     };
-    let settings_version = crate::settings_install(&mbs, &tenant, &settings_text, a.settings.is_none()).await?;
+    let settings_version =
+        crate::settings_install(&mbs, &tenant, &settings_text, a.settings.is_none()).await?;
     let result = serde_json::json!({
         "db": g.db,
         "tenant": tenant,
@@ -449,7 +450,7 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
         println!("{result}");
     } else {
         println!(
-            "{}: tenant {} ready ({} units, {} muhtarlık, organisation v{org_version}, rules {rules_version})",
+            "{}: tenant {} ready ({} units, {} muhtarlık, organisation v{org_version}, rules {rules_version}, settings v{settings_version})",
             g.db,
             tenant,
             org.units.len(),

@@ -83,13 +83,22 @@ fn cli_flow(dir: &Path, db: &str) {
     assert!(String::from_utf8_lossy(&ok_settings.stdout).starts_with("ok: 2 policy rule(s)"));
 
     // The coordinator records an information request that came by CİMER: Law 4982.
-    let args = [SUBMIT, &["--channel", "cimer", "--kind", "information-request"]].concat();
+    let args = [
+        SUBMIT,
+        &["--channel", "cimer", "--kind", "information-request"],
+    ]
+    .concat();
     let info = ok(dir, db, &args);
     assert_eq!(info["state"]["policy"], "bilgi-edinme-4982", "{info}");
     assert_eq!(info["state"]["policy_rule"], "bilgi-edinme");
     assert_eq!(
         instant(&info["deadlines"]["resolution_due"]),
-        reference_due(dir, db, "bilgi-edinme-4982", &info["state"]["content"]["received_at"])
+        reference_due(
+            dir,
+            db,
+            "bilgi-edinme-4982",
+            &info["state"]["content"]["received_at"]
+        )
     );
     // A complaint by petition: Law 3071.
     let args = [SUBMIT, &["--channel", "petition", "--kind", "complaint"]].concat();
@@ -120,13 +129,20 @@ fn cli_flow(dir: &Path, db: &str) {
     let ex = ok(
         dir,
         db,
-        &["policy", "explain", petition["state"]["tracking"].as_str().unwrap()],
+        &[
+            "policy",
+            "explain",
+            petition["state"]["tracking"].as_str().unwrap(),
+        ],
     );
     assert_eq!(ex["received_rule"], "dilekce");
     assert_eq!(ex["now"]["policy"], "dilekce-3071");
     let summary = ex["summary"].to_string();
     assert!(summary.contains("did not match: kind"), "{summary}");
-    assert!(summary.contains("rule \\\"dilekce\\\" (line 22) applied"), "{summary}");
+    assert!(
+        summary.contains("rule \\\"dilekce\\\" (line 22) applied"),
+        "{summary}"
+    );
 
     // A muhtar may not set the policy: one line, nothing written.
     let e = fails(
@@ -222,7 +238,10 @@ fn init_refuses_settings_whose_policy_rules_do_not_fit() {
     )
     .unwrap();
     let e = fails(dir, &db, &["init", "--settings", file.to_str().unwrap()]);
-    assert!(e.contains("rule \"x\" (line 1): unknown policy \"yok\""), "{e}");
+    assert!(
+        e.contains("rule \"x\" (line 1): unknown policy \"yok\""),
+        "{e}"
+    );
     assert!(e.contains("nothing was written"), "{e}");
     let o = run(dir, &db, &["policy", "check", file.to_str().unwrap()]);
     assert!(!o.status.success());
@@ -292,7 +311,10 @@ async fn rest_flow(db: &str) {
     );
     let (s, ex) = body(
         get(
-            format!("/api/v1/requests/{}/policy", info["tracking"].as_str().unwrap()),
+            format!(
+                "/api/v1/requests/{}/policy",
+                info["tracking"].as_str().unwrap()
+            ),
             &coord,
         )
         .await

@@ -357,7 +357,10 @@ impl PolicyRules {
                     line: 0,
                     fallback: true,
                     held: Vec::new(),
-                    target: format!("policy {} (the organisation's default)", self.default_policy),
+                    target: format!(
+                        "policy {} (the organisation's default)",
+                        self.default_policy
+                    ),
                     note: None,
                 },
                 tried,

@@ -27,11 +27,11 @@ use crate::clock::Clock;
 use crate::ids::{IdGenerator, RequestId, TenantId, UnitCode};
 use crate::org::{OrgError, Organisation};
 use crate::outbox::{plan, NoopNotifier, Notifier};
+use crate::regime::{PolicyChoice, PolicyRules};
 use crate::request::{
     Command, DecideContext, Event, EventKind, InputError, LifecycleError, NewRequest, RequestState,
     Status,
 };
-use crate::regime::{PolicyChoice, PolicyRules};
 use crate::routing::{RoutingError, RuleSet};
 use crate::settings::TenantSettings;
 use crate::sla::{
@@ -258,7 +258,8 @@ impl TenantContext {
             let (true, Some(Ok(p))) = (later, then.map(|n| self.policies.get(n))) else {
                 continue;
             };
-            let before: Vec<ClockEvent> = evs.iter().filter(|e| e.at() <= stopped).cloned().collect();
+            let before: Vec<ClockEvent> =
+                evs.iter().filter(|e| e.at() <= stopped).cloned().collect();
             let old = SlaClock::new(p, &self.calendar).evaluate(&before, now)?;
             *status = match status.clock {
                 crate::sla::ClockKind::FirstResponse => old.first_response,
@@ -1106,7 +1107,12 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             "the policy rules in force now give {} for it:",
             now.policy
         ));
-        summary.extend(now.explanation.lines().into_iter().map(|l| format!("  {l}")));
+        summary.extend(
+            now.explanation
+                .lines()
+                .into_iter()
+                .map(|l| format!("  {l}")),
+        );
         Ok(PolicyExplanation {
             tracking: rec.state.tracking,
             policy: rec.state.policy.clone(),

@@ -44,20 +44,40 @@ fn example_settings_choose_the_law_of_each_request() {
     assert_eq!(rules.len(), 2);
     let u = unit("fen-isleri");
     // An information request, by CİMER or any other channel: Law 4982.
-    for ch in [Channel::Cimer, Channel::Petition, Channel::Email, Channel::MbsWeb] {
+    for ch in [
+        Channel::Cimer,
+        Channel::Petition,
+        Channel::Email,
+        Channel::MbsWeb,
+    ] {
         let c = rules.choose(&content(ch, RequestKind::InformationRequest, None), &u);
-        assert_eq!((c.policy.as_str(), c.rule.as_str()), ("bilgi-edinme-4982", "bilgi-edinme"));
+        assert_eq!(
+            (c.policy.as_str(), c.rule.as_str()),
+            ("bilgi-edinme-4982", "bilgi-edinme")
+        );
         assert_eq!(c.explanation.applied.line, 15);
     }
     // Requests and complaints by CİMER or petition: Law 3071.
     for ch in [Channel::Cimer, Channel::Petition] {
         for k in [RequestKind::Request, RequestKind::Complaint] {
             let c = rules.choose(&content(ch, k, None), &u);
-            assert_eq!((c.policy.as_str(), c.rule.as_str()), ("dilekce-3071", "dilekce"));
+            assert_eq!(
+                (c.policy.as_str(), c.rule.as_str()),
+                ("dilekce-3071", "dilekce")
+            );
             let lines = c.explanation.lines();
-            assert!(lines[0].starts_with("rule \"bilgi-edinme\" (line 15) did not match: kind"), "{lines:?}");
-            assert!(lines[1].contains("rule \"dilekce\" (line 22) applied"), "{lines:?}");
-            assert!(lines[1].ends_with("target policy dilekce-3071"), "{lines:?}");
+            assert!(
+                lines[0].starts_with("rule \"bilgi-edinme\" (line 15) did not match: kind"),
+                "{lines:?}"
+            );
+            assert!(
+                lines[1].contains("rule \"dilekce\" (line 22) applied"),
+                "{lines:?}"
+            );
+            assert!(
+                lines[1].ends_with("target policy dilekce-3071"),
+                "{lines:?}"
+            );
         }
     }
     // Everything else: the organisation's default.
@@ -67,7 +87,10 @@ fn example_settings_choose_the_law_of_each_request() {
         (Channel::Cimer, RequestKind::Suggestion),
     ] {
         let c = rules.choose(&content(ch, k, None), &u);
-        assert_eq!((c.policy.as_str(), c.rule.as_str()), ("genelge-2015-8", DEFAULT_POLICY_RULE));
+        assert_eq!(
+            (c.policy.as_str(), c.rule.as_str()),
+            ("genelge-2015-8", DEFAULT_POLICY_RULE)
+        );
         assert!(c.explanation.applied.fallback);
         assert_eq!(c.explanation.tried.len(), 2);
         let last = c.explanation.lines().pop().unwrap();
@@ -177,12 +200,23 @@ fn urgent_requests_get_their_own_policy() {
     let (rules, _) = s.policy_rules(&org()).unwrap();
     let u = unit("fen-isleri");
     let urgent = rules.choose(
-        &content(Channel::Cimer, RequestKind::InformationRequest, Some(Priority::Urgent)),
+        &content(
+            Channel::Cimer,
+            RequestKind::InformationRequest,
+            Some(Priority::Urgent),
+        ),
         &u,
     );
-    assert_eq!((urgent.policy.as_str(), urgent.rule.as_str()), ("ivedi-5-is-gunu", "ivedi"));
+    assert_eq!(
+        (urgent.policy.as_str(), urgent.rule.as_str()),
+        ("ivedi-5-is-gunu", "ivedi")
+    );
     let normal = rules.choose(
-        &content(Channel::Cimer, RequestKind::InformationRequest, Some(Priority::Normal)),
+        &content(
+            Channel::Cimer,
+            RequestKind::InformationRequest,
+            Some(Priority::Normal),
+        ),
         &u,
     );
     assert_eq!(normal.policy, "bilgi-edinme-4982");
@@ -191,18 +225,19 @@ fn urgent_requests_get_their_own_policy() {
 
 #[test]
 fn unit_condition_takes_the_unit_and_those_below_it() {
-    let mut r = PolicyRuleSpec::new(
-        "fen",
-        Conditions::default(),
-        "belediye-15-is-gunu",
-    );
+    let mut r = PolicyRuleSpec::new("fen", Conditions::default(), "belediye-15-is-gunu");
     r.units = vec!["fen-isleri".into()];
     r.line = 1;
-    let (rules, _) =
-        PolicyRules::compile(&[r], &org(), &PolicyRegistry::builtin()).unwrap();
+    let (rules, _) = PolicyRules::compile(&[r], &org(), &PolicyRegistry::builtin()).unwrap();
     let c = content(Channel::MbsWeb, RequestKind::Request, None);
-    assert_eq!(rules.choose(&c, &unit("fen-isleri")).policy, "belediye-15-is-gunu");
-    assert_eq!(rules.choose(&c, &unit("asfalt")).policy, "belediye-15-is-gunu");
+    assert_eq!(
+        rules.choose(&c, &unit("fen-isleri")).policy,
+        "belediye-15-is-gunu"
+    );
+    assert_eq!(
+        rules.choose(&c, &unit("asfalt")).policy,
+        "belediye-15-is-gunu"
+    );
     let other = rules.choose(&c, &unit("park-bahce"));
     assert_eq!(other.policy, "genelge-2015-8");
     match &other.explanation.tried[0].outcome {
@@ -239,7 +274,9 @@ async fn setup() -> (Svc, TenantId) {
     let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 3);
     let o = org();
     let t = o.tenant.id.clone();
-    mbs.install_organisation(&Actor::system(t.clone()), o).await.unwrap();
+    mbs.install_organisation(&Actor::system(t.clone()), o)
+        .await
+        .unwrap();
     mbs.install_settings(&Actor::parse(&t, "admin").unwrap(), SETTINGS)
         .await
         .unwrap();
@@ -254,7 +291,12 @@ fn local(t: Option<DateTime<Utc>>) -> String {
     muhtar_core::calendar::to_istanbul(t.unwrap()).to_rfc3339()
 }
 
-async fn submit(mbs: &Svc, t: &TenantId, ch: Channel, k: RequestKind) -> muhtar_core::store::RequestRecord {
+async fn submit(
+    mbs: &Svc,
+    t: &TenantId,
+    ch: Channel,
+    k: RequestKind,
+) -> muhtar_core::store::RequestRecord {
     let mut n = fixtures::new_request("kuzguncuk");
     n.channel = ch;
     n.kind = k;
@@ -269,27 +311,60 @@ async fn submit_records_the_policy_and_why() {
     assert_eq!(info.state.policy, "bilgi-edinme-4982");
     assert_eq!(info.state.policy_rule, "bilgi-edinme");
     // 15 business days; 31 March – 1 April are Ramazan Bayramı.
-    assert_eq!(local(info.deadlines.resolution_due), "2025-04-08T17:30:00+03:00");
+    assert_eq!(
+        local(info.deadlines.resolution_due),
+        "2025-04-08T17:30:00+03:00"
+    );
     let events = mbs.store().events(&t, info.state.id).await.unwrap();
-    assert!(matches!(&events[0].kind, EventKind::Received { policy, policy_rule, .. }
-        if policy == "bilgi-edinme-4982" && policy_rule == "bilgi-edinme"));
+    assert!(
+        matches!(&events[0].kind, EventKind::Received { policy, policy_rule, .. }
+        if policy == "bilgi-edinme-4982" && policy_rule == "bilgi-edinme")
+    );
 
     let petition = submit(&mbs, &t, Channel::Petition, RequestKind::Complaint).await;
-    assert_eq!((petition.state.policy.as_str(), petition.state.policy_rule.as_str()), ("dilekce-3071", "dilekce"));
+    assert_eq!(
+        (
+            petition.state.policy.as_str(),
+            petition.state.policy_rule.as_str()
+        ),
+        ("dilekce-3071", "dilekce")
+    );
     // 30 calendar days end Sunday 13 April: Monday 14 April.
-    assert_eq!(local(petition.deadlines.resolution_due), "2025-04-14T17:30:00+03:00");
+    assert_eq!(
+        local(petition.deadlines.resolution_due),
+        "2025-04-14T17:30:00+03:00"
+    );
 
     let mbs_req = mbs
-        .submit(&actor(&t, "muhtar:kuzguncuk"), fixtures::new_request("kuzguncuk"))
+        .submit(
+            &actor(&t, "muhtar:kuzguncuk"),
+            fixtures::new_request("kuzguncuk"),
+        )
         .await
         .unwrap();
-    assert_eq!((mbs_req.state.policy.as_str(), mbs_req.state.policy_rule.as_str()), ("genelge-2015-8", "default"));
-    assert_eq!(local(mbs_req.deadlines.resolution_due), "2025-04-02T17:30:00+03:00");
+    assert_eq!(
+        (
+            mbs_req.state.policy.as_str(),
+            mbs_req.state.policy_rule.as_str()
+        ),
+        ("genelge-2015-8", "default")
+    );
+    assert_eq!(
+        local(mbs_req.deadlines.resolution_due),
+        "2025-04-02T17:30:00+03:00"
+    );
 
-    let ex = mbs.explain_policy(&actor(&t, "coordinator"), &petition.state.tracking).await.unwrap();
+    let ex = mbs
+        .explain_policy(&actor(&t, "coordinator"), &petition.state.tracking)
+        .await
+        .unwrap();
     assert_eq!(ex.received_rule, "dilekce");
     assert_eq!(ex.now.rule, "dilekce");
-    assert!(ex.summary[0].contains("policy rule \"dilekce\""), "{:?}", ex.summary);
+    assert!(
+        ex.summary[0].contains("policy rule \"dilekce\""),
+        "{:?}",
+        ex.summary
+    );
 }
 
 #[tokio::test]
@@ -297,9 +372,13 @@ async fn settings_with_bad_policy_rules_are_refused_whole() {
     let (mbs, t) = setup().await;
     let before = mbs.context(&t).await.unwrap().versions.settings;
     let bad = "[[policy_rule]]\nname = \"x\"\ncategory = \"yok\"\npolicy = \"dilekce-3071\"\n";
-    let e = mbs.install_settings(&actor(&t, "admin"), bad).await.unwrap_err();
+    let e = mbs
+        .install_settings(&actor(&t, "admin"), bad)
+        .await
+        .unwrap_err();
     assert!(
-        e.to_string().contains("rule \"x\" (line 1): unknown category \"yok\""),
+        e.to_string()
+            .contains("rule \"x\" (line 1): unknown category \"yok\""),
         "{e}"
     );
     assert_eq!(mbs.context(&t).await.unwrap().versions.settings, before);
@@ -310,46 +389,107 @@ async fn set_policy_recomputes_the_deadline_and_names_the_change() {
     let (mbs, t) = setup().await;
     let clock = mbs.clock();
     let rec = mbs
-        .submit(&actor(&t, "muhtar:kuzguncuk"), fixtures::new_request("kuzguncuk"))
+        .submit(
+            &actor(&t, "muhtar:kuzguncuk"),
+            fixtures::new_request("kuzguncuk"),
+        )
         .await
         .unwrap();
     let tr = rec.state.tracking;
-    assert_eq!(local(rec.deadlines.resolution_due), "2025-04-02T17:30:00+03:00");
+    assert_eq!(
+        local(rec.deadlines.resolution_due),
+        "2025-04-02T17:30:00+03:00"
+    );
     let cmd = |p: &str| Command::SetPolicy {
         policy: p.into(),
         reason: "CİMER üzerinden gelen bilgi edinme başvurusu".into(),
     };
     // Not the muhtar's, not unit staff's: nothing written.
     for who in ["muhtar:kuzguncuk", "unit:muhtarliklar", "official"] {
-        let e = mbs.execute(&actor(&t, who), &tr, None, cmd("bilgi-edinme-4982")).await.unwrap_err();
+        let e = mbs
+            .execute(&actor(&t, who), &tr, None, cmd("bilgi-edinme-4982"))
+            .await
+            .unwrap_err();
         assert!(matches!(e, ServiceError::Forbidden(_)), "{who}: {e}");
     }
     assert_eq!(mbs.store().events(&t, rec.state.id).await.unwrap().len(), 2);
     // Unknown and unchanged policies name the field.
-    let e = mbs.execute(&actor(&t, "coordinator"), &tr, None, cmd("yok")).await.unwrap_err();
-    assert!(matches!(&e, ServiceError::Input(InputError::Invalid { field: "policy", .. })), "{e}");
+    let e = mbs
+        .execute(&actor(&t, "coordinator"), &tr, None, cmd("yok"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            ServiceError::Input(InputError::Invalid {
+                field: "policy",
+                ..
+            })
+        ),
+        "{e}"
+    );
     assert!(e.to_string().contains("bilgi-edinme-4982"), "{e}");
-    let e = mbs.execute(&actor(&t, "coordinator"), &tr, None, cmd("genelge-2015-8")).await.unwrap_err();
-    assert!(matches!(e, ServiceError::Lifecycle(LifecycleError::Input(InputError::Invalid { field: "policy", .. }))), "{e}");
+    let e = mbs
+        .execute(&actor(&t, "coordinator"), &tr, None, cmd("genelge-2015-8"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ServiceError::Lifecycle(LifecycleError::Input(InputError::Invalid {
+                field: "policy",
+                ..
+            }))
+        ),
+        "{e}"
+    );
 
     // A muhtar pause of 3 calendar days (Mon 17 – Thu 20 March) before the change: kept,
     // counted again in the new policy's unit (3 working days).
     clock.set(fixtures::t0() + Duration::days(3));
-    mbs.execute(&actor(&t, "coordinator"), &tr, None, Command::Pause {
-        reason: muhtar_core::request::PauseReason::Muhtar,
-        note: "Adres eksik".into(),
-    }).await.unwrap();
+    mbs.execute(
+        &actor(&t, "coordinator"),
+        &tr,
+        None,
+        Command::Pause {
+            reason: muhtar_core::request::PauseReason::Muhtar,
+            note: "Adres eksik".into(),
+        },
+    )
+    .await
+    .unwrap();
     clock.set(fixtures::t0() + Duration::days(6));
-    mbs.execute(&actor(&t, "muhtar:kuzguncuk"), &tr, None, Command::Resume { note: "Adres geldi".into() })
+    mbs.execute(
+        &actor(&t, "muhtar:kuzguncuk"),
+        &tr,
+        None,
+        Command::Resume {
+            note: "Adres geldi".into(),
+        },
+    )
+    .await
+    .unwrap();
+    clock.set(fixtures::t0() + Duration::days(7));
+    let after = mbs
+        .execute(
+            &actor(&t, "coordinator"),
+            &tr,
+            None,
+            cmd("bilgi-edinme-4982"),
+        )
         .await
         .unwrap();
-    clock.set(fixtures::t0() + Duration::days(7));
-    let after = mbs.execute(&actor(&t, "coordinator"), &tr, None, cmd("bilgi-edinme-4982")).await.unwrap();
     assert_eq!(after.state.policy, "bilgi-edinme-4982");
     assert_eq!(after.state.policy_rule, SET_POLICY_RULE);
-    assert_eq!(after.state.policy_reason.as_deref(), Some("CİMER üzerinden gelen bilgi edinme başvurusu"));
+    assert_eq!(
+        after.state.policy_reason.as_deref(),
+        Some("CİMER üzerinden gelen bilgi edinme başvurusu")
+    );
     // 15 business days to 8 April, plus the 3 working days of the pause: 11 April.
-    assert_eq!(local(after.deadlines.resolution_due), "2025-04-11T17:30:00+03:00");
+    assert_eq!(
+        local(after.deadlines.resolution_due),
+        "2025-04-11T17:30:00+03:00"
+    );
     let ev = mbs.deadline(&actor(&t, "coordinator"), &tr).await.unwrap();
     assert_eq!(ev.policy, "bilgi-edinme-4982");
     let x = &ev.resolution.explanation;
@@ -357,26 +497,57 @@ async fn set_policy_recomputes_the_deadline_and_names_the_change() {
     assert_eq!(x.pauses.len(), 1);
     assert_eq!(x.pauses[0].days_added, 3);
     assert_eq!(x.policy_changes.len(), 1);
-    assert_eq!((x.policy_changes[0].from.as_str(), x.policy_changes[0].to.as_str()), ("genelge-2015-8", "bilgi-edinme-4982"));
+    assert_eq!(
+        (
+            x.policy_changes[0].from.as_str(),
+            x.policy_changes[0].to.as_str()
+        ),
+        ("genelge-2015-8", "bilgi-edinme-4982")
+    );
     let events = mbs.store().events(&t, rec.state.id).await.unwrap();
-    assert!(matches!(&events.last().unwrap().kind, EventKind::PolicyChanged { from, to, .. }
-        if from == "genelge-2015-8" && to == "bilgi-edinme-4982"));
+    assert!(
+        matches!(&events.last().unwrap().kind, EventKind::PolicyChanged { from, to, .. }
+        if from == "genelge-2015-8" && to == "bilgi-edinme-4982")
+    );
     // The fold of the stored history gives the stored state.
     let folded = muhtar_core::request::RequestState::fold(&events).unwrap();
     assert_eq!(folded, after.state);
-    let ex = mbs.explain_policy(&actor(&t, "coordinator"), &tr).await.unwrap();
+    let ex = mbs
+        .explain_policy(&actor(&t, "coordinator"), &tr)
+        .await
+        .unwrap();
     assert_eq!(ex.changes.len(), 1);
-    assert!(ex.summary[1].starts_with("policy changed from genelge-2015-8 to bilgi-edinme-4982"), "{:?}", ex.summary);
+    assert!(
+        ex.summary[1].starts_with("policy changed from genelge-2015-8 to bilgi-edinme-4982"),
+        "{:?}",
+        ex.summary
+    );
 
     // Decided clocks stay: an answered request's policy cannot change.
-    mbs.execute(&actor(&t, "coordinator"), &tr, None, Command::Answer {
-        outcome: Outcome::Positive,
-        reason: None,
-        reason_text: None,
-        text: "Bilgi verildi".into(),
-    }).await.unwrap();
-    let e = mbs.execute(&actor(&t, "coordinator"), &tr, None, cmd("dilekce-3071")).await.unwrap_err();
-    assert!(matches!(e, ServiceError::Lifecycle(LifecycleError::IllegalTransition { .. })), "{e}");
+    mbs.execute(
+        &actor(&t, "coordinator"),
+        &tr,
+        None,
+        Command::Answer {
+            outcome: Outcome::Positive,
+            reason: None,
+            reason_text: None,
+            text: "Bilgi verildi".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let e = mbs
+        .execute(&actor(&t, "coordinator"), &tr, None, cmd("dilekce-3071"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ServiceError::Lifecycle(LifecycleError::IllegalTransition { .. })
+        ),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -386,19 +557,36 @@ async fn a_first_response_met_before_the_change_keeps_its_verdict() {
     let rec = submit(&mbs, &t, Channel::Petition, RequestKind::Request).await;
     let tr = rec.state.tracking;
     clock.set(fixtures::t0() + Duration::days(2));
-    mbs.execute(&actor(&t, "coordinator"), &tr, None, Command::InterimReply { text: "İnceleniyor".into() })
-        .await
-        .unwrap();
+    mbs.execute(
+        &actor(&t, "coordinator"),
+        &tr,
+        None,
+        Command::InterimReply {
+            text: "İnceleniyor".into(),
+        },
+    )
+    .await
+    .unwrap();
     clock.set(fixtures::t0() + Duration::days(4));
-    mbs.execute(&actor(&t, "coordinator"), &tr, None, Command::SetPolicy {
-        policy: "genelge-2015-8".into(),
-        reason: "MBS talebi".into(),
-    }).await.unwrap();
+    mbs.execute(
+        &actor(&t, "coordinator"),
+        &tr,
+        None,
+        Command::SetPolicy {
+            policy: "genelge-2015-8".into(),
+            reason: "MBS talebi".into(),
+        },
+    )
+    .await
+    .unwrap();
     let ev = mbs.deadline(&actor(&t, "coordinator"), &tr).await.unwrap();
     assert_eq!(ev.first_response.clock, ClockKind::FirstResponse);
     assert_eq!(ev.first_response.state, ClockState::Met);
     assert_eq!(ev.first_response.explanation.policy, "dilekce-3071");
-    assert_eq!(ev.first_response.due.to_rfc3339(), "2025-04-14T17:30:00+03:00");
+    assert_eq!(
+        ev.first_response.due.to_rfc3339(),
+        "2025-04-14T17:30:00+03:00"
+    );
     assert_eq!(ev.resolution.explanation.policy, "genelge-2015-8");
     assert_eq!(ev.resolution.due.to_rfc3339(), "2025-04-02T17:30:00+03:00");
 }
@@ -406,11 +594,25 @@ async fn a_first_response_met_before_the_change_keeps_its_verdict() {
 // ---------------------------------------------------------------------------------------
 // Properties
 
-const POLICIES: &[&str] = &["genelge-2015-8", "belediye-15-is-gunu", "dilekce-3071", "bilgi-edinme-4982"];
-const UNITS: &[&str] = &["belediye", "muhtarliklar", "fen-isleri", "asfalt", "park-bahce"];
+const POLICIES: &[&str] = &[
+    "genelge-2015-8",
+    "belediye-15-is-gunu",
+    "dilekce-3071",
+    "bilgi-edinme-4982",
+];
+const UNITS: &[&str] = &[
+    "belediye",
+    "muhtarliklar",
+    "fen-isleri",
+    "asfalt",
+    "park-bahce",
+];
 const CATS: &[&str] = &["asfalt-onarim", "budama", "cop"];
 
-fn sub<T: Clone + std::fmt::Debug + 'static>(v: Vec<T>, max: usize) -> impl Strategy<Value = Vec<T>> {
+fn sub<T: Clone + std::fmt::Debug + 'static>(
+    v: Vec<T>,
+    max: usize,
+) -> impl Strategy<Value = Vec<T>> {
     proptest::sample::subsequence(v.clone(), 0..=max.min(v.len()))
 }
 
@@ -423,20 +625,22 @@ fn rule_spec() -> impl Strategy<Value = (Conditions, Vec<String>, String)> {
         sub(UNITS.iter().map(|c| c.to_string()).collect(), 2),
         proptest::sample::select(POLICIES),
     )
-        .prop_map(|(kinds, channels, priorities, categories, mut units, policy)| {
-            let mut when = Conditions {
-                kinds,
-                channels,
-                priorities,
-                categories,
-                ..Conditions::default()
-            };
-            if when.is_empty() && units.is_empty() {
-                when.priorities = vec![Priority::Urgent];
-            }
-            units.sort();
-            (when, units, policy.to_owned())
-        })
+        .prop_map(
+            |(kinds, channels, priorities, categories, mut units, policy)| {
+                let mut when = Conditions {
+                    kinds,
+                    channels,
+                    priorities,
+                    categories,
+                    ..Conditions::default()
+                };
+                if when.is_empty() && units.is_empty() {
+                    when.priorities = vec![Priority::Urgent];
+                }
+                units.sort();
+                (when, units, policy.to_owned())
+            },
+        )
 }
 
 fn req() -> impl Strategy<Value = (RequestContent, UnitCode)> {
@@ -464,8 +668,7 @@ fn naive(r: &PolicyRuleSpec, c: &RequestContent, u: &UnitCode, o: &Organisation)
         && (w.channels.is_empty() || w.channels.contains(&c.channel))
         && (w.priorities.is_empty() || w.priorities.contains(&c.priority))
         && (w.categories.is_empty() || w.categories.contains(&c.category))
-        && (r.units.is_empty()
-            || r.units.iter().any(|x| o.is_within(u, &unit(x))))
+        && (r.units.is_empty() || r.units.iter().any(|x| o.is_within(u, &unit(x))))
 }
 
 proptest! {

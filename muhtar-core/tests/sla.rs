@@ -84,7 +84,8 @@ fn law_3071_worked_example_saturday_receipt() {
     .then_due("2024-05-21T17:30:00+03:00");
     // A TOML policy without the key gets the default (no).
     let mut reg = PolicyRegistry::empty();
-    reg.load_toml("[[policy]]\nname = \"x\"\nlength = 30\n").unwrap();
+    reg.load_toml("[[policy]]\nname = \"x\"\nlength = 30\n")
+        .unwrap();
     assert!(!reg.get("x").unwrap().defer_start_after_non_working_receipt);
 }
 

@@ -371,7 +371,6 @@ impl RuleSet {
             unit,
         }
     }
-
 }
 
 impl Matcher {
@@ -776,9 +775,9 @@ fn validate(
                 keywords: keywords.clone(),
                 has_errors,
             };
-            if let Some(j) = (0..i)
-                .find(|&j| !meanings[j].has_errors && covers(&spec.rules[j].when, &meanings[j], &r.when, &me))
-            {
+            if let Some(j) = (0..i).find(|&j| {
+                !meanings[j].has_errors && covers(&spec.rules[j].when, &meanings[j], &r.when, &me)
+            }) {
                 errs.push(ProblemKind::Shadowed {
                     by: spec.rules[j].name.clone(),
                     by_line: spec.rules[j].line,
@@ -909,8 +908,7 @@ pub(crate) fn check_conditions(
                 .iter()
                 .filter(|c| w.categories.is_empty() || w.categories.contains(&c.code))
                 .filter(|c| {
-                    w.groups.is_empty()
-                        || c.group.as_ref().is_some_and(|g| w.groups.contains(g))
+                    w.groups.is_empty() || c.group.as_ref().is_some_and(|g| w.groups.contains(g))
                 })
                 .map(|c| c.code.clone())
                 .collect(),
@@ -1010,4 +1008,3 @@ fn active_muhtarliklar(org: &Organisation) -> Vec<(usize, &crate::org::Muhtarlik
         .filter(|(_, m)| m.active)
         .collect()
 }
-
