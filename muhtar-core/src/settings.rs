@@ -1,4 +1,5 @@
-//! Tenant settings: SLA policies, quiet hours and SMS gateway, from one TOML document.
+//! Tenant settings: SLA policies, policy rules, quiet hours and SMS gateway, from one TOML
+//! document.
 //!
 //! ```
 //! use muhtar_core::settings::TenantSettings;
@@ -13,8 +14,14 @@
 //! name = "ilce-10-is-gunu"
 //! length = 10
 //! unit = "business"
+//!
+//! [[policy_rule]]
+//! name = "ivedi"
+//! priority = "urgent"
+//! policy = "ilce-10-is-gunu"
 //! "#).unwrap();
 //! assert_eq!(s.policy.len(), 1);
+//! assert_eq!((s.policy_rules[0].name.as_str(), s.policy_rules[0].line), ("ivedi", 13));
 //! assert_eq!(s.quiet_hours.unwrap().start.to_string(), "22:00:00");
 //! ```
 
