@@ -722,3 +722,48 @@ proptest! {
         }
     }
 }
+
+/// Policy rules that no longer fit the organisation never stop submissions, and never
+/// silently: the context says why and the warning hook hears it; requests get the default.
+#[tokio::test]
+async fn policy_rules_that_no_longer_fit_fall_back_to_the_default_and_say_why() {
+    let warnings = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let heard = warnings.clone();
+    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 5)
+        .on_warning(move |w| heard.lock().unwrap().push(w.to_string()));
+    let o = org();
+    let t = o.tenant.id.clone();
+    mbs.install_organisation(&Actor::system(t.clone()), o.clone())
+        .await
+        .unwrap();
+    let text =
+        "[[policy_rule]]\nname = \"budama\"\ncategory = \"budama\"\npolicy = \"dilekce-3071\"\n";
+    mbs.install_settings(&actor(&t, "admin"), text)
+        .await
+        .unwrap();
+    let mut smaller = o.clone();
+    smaller.categories.retain(|c| c.code != "budama");
+    mbs.install_organisation(&actor(&t, "admin"), smaller)
+        .await
+        .unwrap();
+    let ctx = mbs.context(&t).await.unwrap();
+    let problem = ctx.policy_rules_problem.as_ref().unwrap().to_string();
+    assert!(problem.contains("unknown category \"budama\""), "{problem}");
+    assert!(ctx.policy_rules.is_empty());
+    let w = warnings.lock().unwrap().join("\n");
+    assert!(
+        w.contains("policy rules of settings version 1 do not validate"),
+        "{w}"
+    );
+    let rec = mbs
+        .submit(
+            &actor(&t, "muhtar:kuzguncuk"),
+            fixtures::new_request("kuzguncuk"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (rec.state.policy.as_str(), rec.state.policy_rule.as_str()),
+        ("genelge-2015-8", "default")
+    );
+}
