@@ -82,6 +82,7 @@ impl Rows {
                     tracking: TrackingNumber::from_random(0),
                     content,
                     policy: org.tenant.default_policy.clone(),
+                    policy_rule: "default".into(),
                 },
             },
             Event {

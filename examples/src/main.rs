@@ -5,6 +5,7 @@ mod db;
 mod demo;
 mod kvkk_cmd;
 mod notify_cmd;
+mod policy_cmd;
 mod report_cmd;
 mod rules_cmd;
 mod serve;
@@ -56,6 +57,9 @@ enum Cmd {
     Deadline(calendar_cmd::DeadlineArgs),
     /// Check a routing rule set, or explain how it routes a request.
     Rules(rules_cmd::RulesArgs),
+    /// Check the policy rules of a settings file, or explain why a request runs under
+    /// its SLA policy.
+    Policy(policy_cmd::PolicyArgs),
     /// The quarterly report (Genelge 2015/8 item 7): draft, sign-off, signed reports.
     Report(report_cmd::ReportArgs),
     /// Run the HTTP server: REST API, Open311 GeoReport v2, dispatcher and sweeper.
@@ -69,6 +73,54 @@ enum Cmd {
 
 /// The example rule set shipped with the binary.
 const EXAMPLE_RULES: &str = include_str!("../data/rules.toml");
+
+/// The example tenant settings shipped with the binary (policy rules).
+const EXAMPLE_SETTINGS: &str = include_str!("../data/settings.toml");
+
+/// The settings file's name and text: `file`, or the shipped example.
+fn settings_text(file: Option<&std::path::Path>) -> Result<(String, String), String> {
+    match file {
+        Some(p) => Ok((
+            p.display().to_string(),
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
+        )),
+        None => Ok((
+            "the example settings".to_owned(),
+            EXAMPLE_SETTINGS.to_owned(),
+        )),
+    }
+}
+
+/// Installs the settings `text` unless the same text is already installed; returns the
+/// settings document version. `keep`: leave settings already stored alone (the shipped
+/// example never replaces a tenant's own settings).
+async fn settings_install<S, C, N>(
+    mbs: &muhtar_core::service::Mbs<S, C, N>,
+    tenant: &muhtar_core::ids::TenantId,
+    text: &str,
+    keep: bool,
+) -> Result<u32, String>
+where
+    S: muhtar_core::store::Store,
+    C: muhtar_core::clock::Clock,
+    N: muhtar_core::outbox::Notifier,
+{
+    let current = mbs
+        .store()
+        .document(tenant, muhtar_core::store::DocumentKind::Settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    match current {
+        Some(d) if d.body == text || keep => Ok(d.version),
+        _ => {
+            let admin =
+                muhtar_core::access::Actor::parse(tenant, "admin").map_err(|e| e.to_string())?;
+            mbs.install_settings(&admin, text)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    }
+}
 
 /// The rule file's name and text: `file`, or the shipped example.
 fn rules_text(file: Option<&std::path::Path>) -> Result<(String, String), String> {
@@ -120,6 +172,7 @@ fn main() -> std::process::ExitCode {
         Cmd::Holidays(args) => calendar_cmd::run_holidays(args),
         Cmd::Deadline(args) => calendar_cmd::run_deadline(args),
         Cmd::Rules(args) if !args.uses_database() => rules_cmd::run(args),
+        Cmd::Policy(args) if !args.uses_database() => policy_cmd::run(args),
         other => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -142,6 +195,7 @@ fn main() -> std::process::ExitCode {
                     Cmd::Token(t) => token_cmd::run(&g, &t).await,
                     Cmd::Kvkk(a) => kvkk_cmd::run(&g, &a).await,
                     Cmd::Rules(a) => rules_cmd::run_stored(&g, a).await,
+                    Cmd::Policy(a) => policy_cmd::run_stored(&g, a).await,
                     Cmd::Holidays(_) | Cmd::Deadline(_) => Ok(()),
                 }
             }),

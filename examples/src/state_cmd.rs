@@ -59,7 +59,9 @@ pub struct InitArgs {
     /// Routing rule file (TOML); default: the shipped example.
     #[arg(long)]
     pub rules: Option<std::path::PathBuf>,
-    /// Tenant settings file (TOML: quiet hours, SMS gateway, SLA policies, `[open311]`).
+    /// Tenant settings file (TOML: quiet hours, SMS gateway, SLA policies, policy rules,
+    /// `[open311]`); default: the shipped example (its policy rules) when the tenant has
+    /// no settings yet.
     #[arg(long)]
     pub settings: Option<std::path::PathBuf>,
     /// Install the organisation even though the routing rules do not validate against
@@ -301,6 +303,18 @@ pub enum Lifecycle {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Set or change a request's SLA policy (coordinator; open requests only): its
+    /// deadlines are recomputed under the new policy, pauses kept.
+    SetPolicy {
+        #[command(flatten)]
+        on: OnRequest,
+        /// The policy, e.g. bilgi-edinme-4982.
+        #[arg(long)]
+        policy: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 /// `muhtar export`.
@@ -420,6 +434,16 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
             Some(problems)
         }
     };
+    let (settings_name, settings_text) = crate::settings_text(a.settings.as_deref())?;
+    muhtar_core::settings::TenantSettings::from_toml_str(&settings_text)
+        .map_err(|e| format!("{settings_name}: {e}; nothing was written"))?
+        .policy_rules(&org)
+        .map_err(|e| {
+            format!(
+                "{settings_name}: {}; nothing was written",
+                muhtar_core::service::policy_rules_message(&e)
+            )
+        })?;
     let mbs = service_on(store.clone());
     let current = store
         .document(&tenant, muhtar_core::store::DocumentKind::Organisation)
@@ -455,12 +479,8 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
                 .to_owned()
         }
     };
-    if let Some(p) = &a.settings {
-        let admin = Actor::parse(&tenant, "admin").map_err(err)?;
-        mbs.install_settings(&admin, &read_file(p)?)
-            .await
-            .map_err(err)?;
-    }
+    let settings_version =
+        crate::settings_install(&mbs, &tenant, &settings_text, a.settings.is_none()).await?;
     let result = serde_json::json!({
         "db": g.db,
         "tenant": tenant,
@@ -468,12 +488,13 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
         "units": org.units.len(),
         "muhtarliklar": org.muhtarliklar.len(),
         "rule_set_version": rules_version,
+        "settings_version": settings_version,
     });
     if g.json {
         println!("{result}");
     } else {
         println!(
-            "{}: tenant {} ready ({} units, {} muhtarlık, organisation v{org_version}, rules {rules_version})",
+            "{}: tenant {} ready ({} units, {} muhtarlık, organisation v{org_version}, rules {rules_version}, settings v{settings_version})",
             g.db,
             tenant,
             org.units.len(),
@@ -696,6 +717,18 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
         clocks.resolution.due.format("%Y-%m-%d %H:%M %:z"),
         clock_tr(clocks.resolution.state),
         s.policy
+    );
+    println!(
+        "Politika     {}   ({})",
+        s.policy,
+        match s.policy_rule.as_str() {
+            muhtar_core::regime::DEFAULT_POLICY_RULE => "kural yok: kurumun varsayılanı".to_owned(),
+            muhtar_core::regime::SET_POLICY_RULE => format!(
+                "elle belirlendi: {}",
+                s.policy_reason.as_deref().unwrap_or("-")
+            ),
+            rule => format!("politika kuralı {rule:?}"),
+        }
     );
     let fr = &clocks.first_response;
     println!(
@@ -1000,6 +1033,13 @@ pub async fn lifecycle(g: &Global, l: &Lifecycle) -> Result<(), String> {
             },
         ),
         Lifecycle::FeePaid { on, note } => (on, Command::FeePaid { note: note.clone() }),
+        Lifecycle::SetPolicy { on, policy, reason } => (
+            on,
+            Command::SetPolicy {
+                policy: policy.clone(),
+                reason: reason.clone(),
+            },
+        ),
     };
     let (mbs, tenant) = service(g).await?;
     let actor = actor(g, &tenant)?;

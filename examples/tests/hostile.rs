@@ -1267,6 +1267,7 @@ mod access {
         ("extend", Action::Extend),
         ("fee", Action::Extend),
         ("fee-paid", Action::Extend),
+        ("set-policy", Action::SetPolicy),
     ];
     pub const UNITS: &[&str] = &[
         "uskudar-fen",
@@ -1294,6 +1295,7 @@ mod access {
             "merge" => json!({"into": other}),
             "fee" => json!({"amount": "5", "note": "Fotokopi"}),
             "fee-paid" => json!({"note": "Dekont"}),
+            "set-policy" => json!({"policy": "belediye-15-is-gunu", "reason": "Neden"}),
             _ => json!({}),
         }
     }

@@ -5,7 +5,8 @@
 //! - nothing ever crosses tenants;
 //! - a muhtar sees and acts only on their own muhtarlık's requests;
 //! - unit staff act on requests routed to their unit or to a unit below it;
-//! - the coordinator (Muhtarlıklar Müdürlüğü) acts on every request of the tenant;
+//! - the coordinator (Muhtarlıklar Müdürlüğü) acts on every request of the tenant, and alone
+//!   sets a request's SLA policy;
 //! - the responsible official reads everything and alone signs reports;
 //! - an auditor only reads; an administrator manages organisation, rules and calendar.
 
@@ -172,6 +173,8 @@ pub enum Action {
     Manage,
     /// Export requests (audits, backups, data-subject requests).
     Export,
+    /// Set or change a request's SLA policy (the coordinator).
+    SetPolicy,
 }
 
 /// What the action is aimed at.

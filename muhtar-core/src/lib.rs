@@ -16,6 +16,7 @@ pub mod open311;
 pub mod org;
 pub mod outbox;
 pub mod reason;
+pub mod regime;
 pub mod report;
 pub mod request;
 pub mod routing;

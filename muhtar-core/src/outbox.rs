@@ -447,7 +447,8 @@ pub fn plan(
             EventKind::Received { .. }
             | EventKind::ContactErased
             | EventKind::Accepted
-            | EventKind::Resumed { .. } => {}
+            | EventKind::Resumed { .. }
+            | EventKind::PolicyChanged { .. } => {}
             EventKind::Extended { reason } => {
                 payload["note"] = json!(reason);
                 p.for_muhtar(NoticeKind::Extended, v, &payload, false);

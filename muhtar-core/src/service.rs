@@ -27,6 +27,7 @@ use crate::clock::Clock;
 use crate::ids::{IdGenerator, RequestId, TenantId, UnitCode};
 use crate::org::{OrgError, Organisation};
 use crate::outbox::{plan, NoopNotifier, Notifier};
+use crate::regime::{PolicyChoice, PolicyRules};
 use crate::request::{
     Command, DecideContext, Event, EventKind, InputError, LifecycleError, NewRequest, RequestState,
     Status,
@@ -43,10 +44,12 @@ use crate::store::{
 use crate::tracking::TrackingNumber;
 
 mod personal_data;
+mod policy;
 mod receipt;
 mod reports;
 
 pub use personal_data::{ContactQuery, PersonalData};
+pub use policy::{policy_rules_message, PolicyChange, PolicyExplanation};
 pub use receipt::PublicStatus;
 
 /// Why a service call failed.
@@ -155,6 +158,12 @@ pub struct TenantContext {
     pub rules_problem: Option<RoutingError>,
     /// SLA policies: the built-in ones plus the tenant's own (settings document).
     pub policies: PolicyRegistry,
+    /// Policy rules (settings document): which policy a new request gets. No rules
+    /// when none are set or they do not validate (see `policy_rules_problem`).
+    pub policy_rules: PolicyRules,
+    /// Why the stored policy rules are not in force (every request then gets the
+    /// organisation's default policy); `None` when they are.
+    pub policy_rules_problem: Option<RoutingError>,
     /// The tenant's business calendar: official holidays plus its additions.
     pub calendar: Calendar,
     /// The tenant's settings (quiet hours, SMS gateway, own policies).
@@ -202,6 +211,12 @@ pub fn clock_events(events: &[Event]) -> Vec<ClockEvent> {
                 reason: reason.clone(),
             },
             EventKind::Answered { .. } => ClockEvent::Answered { at },
+            EventKind::PolicyChanged { from, to, reason } => ClockEvent::PolicyChanged {
+                at,
+                from: from.clone(),
+                to: to.clone(),
+                reason: reason.clone(),
+            },
             EventKind::Reopened { .. } => ClockEvent::Reopened { at },
             EventKind::Closed
             | EventKind::Withdrawn { .. }
@@ -233,7 +248,10 @@ impl TenantContext {
         let clock = clock.with_reply_by(reply_by);
         // Events recorded before the receipt instant (none should be) cannot move it.
         let evs = clock_events(events);
-        Ok(clock.evaluate(&evs, now.max(state.content.received_at))?)
+        let now = now.max(state.content.received_at);
+        let mut eval = clock.evaluate(&evs, now)?;
+        self.keep_decided_before_change(&mut eval, events, &evs, now)?;
+        Ok(eval)
     }
 
     /// The query-table deadlines of a request after its history.
@@ -310,6 +328,21 @@ pub enum ConfigWarning {
         /// The unit requests go to meanwhile.
         fallback: UnitCode,
         /// The rule set's problems.
+        error: RoutingError,
+    },
+    /// The stored policy rules do not validate against the organisation or the
+    /// policies: every new request gets the default policy
+    /// ([`TenantContext::policy_rules_problem`]).
+    #[error(
+        "tenant {tenant}: the policy rules of settings version {settings_version} do not \
+         validate, so every new request gets the organisation's default policy: {error}"
+    )]
+    InvalidPolicyRules {
+        /// The tenant.
+        tenant: TenantId,
+        /// The settings document's version.
+        settings_version: u32,
+        /// The rules' problems.
         error: RoutingError,
     },
 }
@@ -514,6 +547,17 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             None => TenantSettings::default(),
         };
         let policies = settings.policies()?;
+        let (policy_rules, policy_rules_problem) = match settings.policy_rules(&org) {
+            Ok((r, _)) => (r, None),
+            Err(e) => (PolicyRules::none(&org), Some(e)),
+        };
+        if let (Some(error), Some(hook)) = (&policy_rules_problem, &self.on_warning) {
+            hook(&ConfigWarning::InvalidPolicyRules {
+                tenant: tenant.clone(),
+                settings_version: versions.settings,
+                error: error.clone(),
+            });
+        }
         if let (Some(error), Some(hook)) = (&rules_problem, &self.on_warning) {
             hook(&ConfigWarning::InvalidRules {
                 tenant: tenant.clone(),
@@ -530,6 +574,8 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             rules_version: versions.rule_set,
             rules_problem,
             policies,
+            policy_rules,
+            policy_rules_problem,
             calendar,
             settings,
             versions,
@@ -582,8 +628,9 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         let mut content = new.validate(org, now)?;
         self.check_receipt(&ctx, actor, &new, &mut content, force, now)
             .await?;
-        ctx.policies.get(&org.tenant.default_policy)?;
         let decision = ctx.rules.decide(org, &content);
+        let choice = ctx.policy_rules.choose(&content, &decision.unit);
+        ctx.policies.get(&choice.policy)?;
         let system = Actor::system(actor.tenant.clone());
         let mut last_err = None;
         for _ in 0..TRACKING_ATTEMPTS {
@@ -602,7 +649,8 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
                         tenant: actor.tenant.clone(),
                         tracking,
                         content: content.clone(),
-                        policy: org.tenant.default_policy.clone(),
+                        policy: choice.policy.clone(),
+                        policy_rule: choice.rule.clone(),
                     },
                 ),
                 self.event(
@@ -774,6 +822,18 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
                 })?;
             if other.state.id == state.id {
                 return Err(LifecycleError::SelfMerge.into());
+            }
+        }
+        if let Command::SetPolicy { policy, .. } = &command {
+            if ctx.policies.get(policy).is_err() {
+                return Err(InputError::Invalid {
+                    field: "policy",
+                    message: format!(
+                        "unknown policy {policy:?} (known: {})",
+                        ctx.policies.names().collect::<Vec<_>>().join(", ")
+                    ),
+                }
+                .into());
             }
         }
         let now = self.clock.now();
@@ -966,10 +1026,18 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         actor: &Actor,
         toml_text: &str,
     ) -> Result<u32, ServiceError> {
-        TenantSettings::from_toml_str(toml_text).map_err(|e| ServiceError::Config {
-            what: "settings",
-            message: e.to_string(),
-        })?;
+        let settings =
+            TenantSettings::from_toml_str(toml_text).map_err(|e| ServiceError::Config {
+                what: "settings",
+                message: e.to_string(),
+            })?;
+        let ctx = self.context(&actor.tenant).await?;
+        settings
+            .policy_rules(&ctx.org)
+            .map_err(|e| ServiceError::Config {
+                what: "settings",
+                message: policy_rules_message(&e),
+            })?;
         self.put_doc(actor, DocumentKind::Settings, toml_text.to_owned())
             .await
     }

@@ -1,4 +1,5 @@
-//! Tenant settings: SLA policies, quiet hours and SMS gateway, from one TOML document.
+//! Tenant settings: SLA policies, policy rules, quiet hours and SMS gateway, from one TOML
+//! document.
 //!
 //! ```
 //! use muhtar_core::settings::TenantSettings;
@@ -13,14 +14,23 @@
 //! name = "ilce-10-is-gunu"
 //! length = 10
 //! unit = "business"
+//!
+//! [[policy_rule]]
+//! name = "ivedi"
+//! priority = "urgent"
+//! policy = "ilce-10-is-gunu"
 //! "#).unwrap();
 //! assert_eq!(s.policy.len(), 1);
+//! assert_eq!((s.policy_rules[0].name.as_str(), s.policy_rules[0].line), ("ivedi", 13));
 //! assert_eq!(s.quiet_hours.unwrap().start.to_string(), "22:00:00");
 //! ```
 
 use chrono::NaiveTime;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::org::Organisation;
+use crate::regime::{PolicyRuleSpec, PolicyRules};
+use crate::routing::RoutingError;
 use crate::sla::{PolicyRegistry, SlaError, SlaPolicy};
 
 /// No notices between `start` and `end` (local Europe/Istanbul time; may span midnight).
@@ -84,6 +94,15 @@ pub struct TenantSettings {
     /// Open311 GeoReport v2 interface settings.
     #[serde(default)]
     pub open311: Open311Settings,
+    /// Policy rules: which SLA policy a request gets (`[[policy_rule]]` tables, first
+    /// match wins; see [`crate::regime`]). Checked against the organisation and the
+    /// policies by [`Self::policy_rules`].
+    #[serde(
+        default,
+        rename = "policy_rule",
+        deserialize_with = "crate::regime::deserialize_rules"
+    )]
+    pub policy_rules: Vec<PolicyRuleSpec>,
     /// How many days back back-office staff may date a request's receipt
     /// (`received_at`); default [`DEFAULT_RECEIVED_AT_WINDOW_DAYS`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -141,7 +160,30 @@ impl TenantSettings {
         for p in &s.policy {
             p.validate()?;
         }
+        let mut s = s;
+        let headers = crate::routing::spec::table_header_lines(text, "policy_rule");
+        let by_header = headers.len() == s.policy_rules.len();
+        for (i, r) in s.policy_rules.iter_mut().enumerate() {
+            r.line = if by_header {
+                headers[i]
+            } else {
+                crate::org::line_of(text, r.offset)
+            };
+        }
         Ok(s)
+    }
+
+    /// The policy rules, checked against the organisation and the policies (built-in
+    /// and the tenant's): the compiled rules and their warnings, or every problem by line.
+    pub fn policy_rules(
+        &self,
+        org: &Organisation,
+    ) -> Result<(PolicyRules, Vec<crate::routing::Problem>), RoutingError> {
+        let policies = self.policies().map_err(|e| RoutingError::Parse {
+            line: 0,
+            message: e.to_string(),
+        })?;
+        PolicyRules::compile(&self.policy_rules, org, &policies)
     }
 
     /// The built-in policies plus the tenant's.

@@ -56,6 +56,39 @@ fn law_4982_worked_example() {
         .then_due_date("2026-06-12");
 }
 
+/// DOMAIN.md §3: a calendar-day period starts the day after receipt, always (HMK 92/93):
+/// the weekend of receipt is inside the period.
+#[test]
+fn law_3071_worked_example_saturday_receipt() {
+    let s = given(SlaPolicy::dilekce_3071())
+        .received("2024-04-20T10:00:00+03:00")
+        .then_due("2024-05-20T17:30:00+03:00");
+    let e = s.evaluate().unwrap().resolution.explanation;
+    assert_eq!(e.counting_starts, d("2024-04-21"));
+    assert!(e.skipped.is_empty(), "{:?}", e.skipped);
+    // Through the registry, as a tenant gets it.
+    let reg = PolicyRegistry::builtin();
+    let p = reg.get("dilekce-3071").unwrap();
+    assert!(!p.defer_start_after_non_working_receipt);
+    let cal = Calendar::new();
+    let due = SlaClock::new(p, &cal)
+        .due_for_receipt(instant("2024-04-20T10:00:00+03:00"))
+        .unwrap();
+    assert_eq!(due.due_local().to_rfc3339(), "2024-05-20T17:30:00+03:00");
+    // The setting still defers the start for a tenant that wants it.
+    given(SlaPolicy {
+        defer_start_after_non_working_receipt: true,
+        ..SlaPolicy::dilekce_3071()
+    })
+    .received("2024-04-20T10:00:00+03:00")
+    .then_due("2024-05-21T17:30:00+03:00");
+    // A TOML policy without the key gets the default (no).
+    let mut reg = PolicyRegistry::empty();
+    reg.load_toml("[[policy]]\nname = \"x\"\nlength = 30\n")
+        .unwrap();
+    assert!(!reg.get("x").unwrap().defer_start_after_non_working_receipt);
+}
+
 #[test]
 fn registry_resolves_and_rejects() {
     let reg = PolicyRegistry::builtin();
@@ -292,6 +325,10 @@ fn policies() -> impl Strategy<Value = SlaPolicy> {
             ..SlaPolicy::belediye_15_is_gunu()
         }),
         Just(SlaPolicy::genelge_2015_8().with_view(CalendarView::Operational)),
+        Just(SlaPolicy {
+            defer_start_after_non_working_receipt: true,
+            ..SlaPolicy::dilekce_3071()
+        }),
     ]
 }
 
@@ -414,7 +451,7 @@ fn naive_due_date(cal: &Calendar, p: &SlaPolicy, receipt_day: NaiveDate) -> Naiv
         }
         DayUnit::Calendar => {
             let mut anchor = receipt_day;
-            if !wt(anchor).has_work() {
+            if p.defer_start_after_non_working_receipt && !wt(anchor).has_work() {
                 loop {
                     anchor = anchor.succ_opt().unwrap();
                     if wt(anchor).has_work() {

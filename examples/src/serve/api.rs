@@ -43,6 +43,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/requests/{tracking}", get(get_request))
         .route("/requests/{tracking}/history", get(history))
         .route("/requests/{tracking}/deadline", get(deadline))
+        .route("/requests/{tracking}/policy", get(policy))
         .route("/requests/{tracking}/attachments/{sha256}", get(attachment))
         .route("/requests/{tracking}/{action}", post(command))
         .route("/units/{unit}/queue", get(queue))
@@ -207,8 +208,13 @@ pub struct RequestView {
     pub media_url: Option<String>,
     /// The citizen behind the request (personal data).
     pub citizen: Option<CitizenBody>,
-    /// The SLA policy.
+    /// The SLA policy (deadline regime).
     pub policy: String,
+    /// Why that policy: the policy rule that chose it, `default` (no rule matched: the
+    /// organisation's default) or `set-policy` (set by staff, see `policy_reason`).
+    pub policy_rule: String,
+    /// The reason staff gave when they set the policy.
+    pub policy_reason: Option<String>,
     /// When it reached the body.
     pub received_at: DateTime<Utc>,
     /// When the first response is due.
@@ -308,6 +314,8 @@ impl From<&RequestRecord> for RequestView {
                 email: p.email.clone(),
             }),
             policy: s.policy.clone(),
+            policy_rule: s.policy_rule.clone(),
+            policy_reason: s.policy_reason.clone(),
             received_at: c.received_at,
             first_response_due: r.deadlines.first_response_due,
             resolution_due: r.deadlines.resolution_due,
@@ -664,6 +672,22 @@ pub async fn deadline(
     Ok(Json(serde_json::to_value(ev).map_err(ApiError::internal)?))
 }
 
+/// Why a request runs under its SLA policy: the policy rule recorded at receipt, changes
+/// by staff, and how the policy rules in force now decide for it.
+#[utoipa::path(get, path = "/requests/{tracking}/policy", tag = "requests",
+    params(("tracking" = String, Path, description = "Takip numarası")),
+    responses((status = 200, description = "policy, policy_rule, received_policy, received_rule, changes, now (the rules' decision and explanation), summary", body = Object),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn policy(
+    State(s): St,
+    Auth(actor): Auth,
+    Path(t): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let ex = s.mbs.explain_policy(&actor, &tracking(&t)?).await?;
+    Ok(Json(serde_json::to_value(ex).map_err(ApiError::internal)?))
+}
+
 /// Download an attachment of a request.
 #[utoipa::path(get, path = "/requests/{tracking}/attachments/{sha256}", tag = "requests",
     params(("tracking" = String, Path, description = "Takip numarası"),
@@ -875,6 +899,8 @@ pub enum CommandName {
     Fee,
     /// The fee was paid (the clocks run again).
     FeePaid,
+    /// Set the SLA policy (coordinator).
+    SetPolicy,
 }
 
 impl CommandName {
@@ -896,6 +922,7 @@ impl CommandName {
             CommandName::Extend => "extend",
             CommandName::Fee => "notify-fee",
             CommandName::FeePaid => "fee-paid",
+            CommandName::SetPolicy => "set-policy",
         }
     }
 }
@@ -914,7 +941,7 @@ pub struct CommandBody {
     /// answer: `positive` (olumlu) or `negative` (olumsuz).
     pub outcome: Option<String>,
     /// answer: reason code (gerekçe), required when negative; pause: `muhtar` or `fee`;
-    /// reopen, transfer, reroute, withdraw, extend: why.
+    /// reopen, transfer, reroute, withdraw, extend, set-policy: why.
     pub reason: Option<String>,
     /// answer: explanation of the reason (required for `other`).
     pub reason_text: Option<String>,
@@ -925,14 +952,16 @@ pub struct CommandBody {
     /// fee: the amount in TL, e.g. `"12.50"` (a string or a number).
     #[schema(value_type = Option<String>)]
     pub amount: Option<serde_json::Value>,
+    /// set-policy: the SLA policy, e.g. `bilgi-edinme-4982` (`reason` says why).
+    pub policy: Option<String>,
 }
 
 /// Run a lifecycle command: accept, reply (interim reply), pause, resume, answer, close,
 /// reopen, transfer, reroute, withdraw, message, merge, extend, fee (Law 4982: notify a
-/// fee, which stops the clocks), fee-paid (the clocks run again).
+/// fee, which stops the clocks), fee-paid (the clocks run again), set-policy (coordinator).
 #[utoipa::path(post, path = "/requests/{tracking}/{action}", tag = "requests",
     params(("tracking" = String, Path, description = "Takip numarası"),
-           ("action" = CommandName, Path, description = "accept | reply | pause | resume | answer | close | reopen | transfer | reroute | withdraw | message | merge | extend | fee | fee-paid")),
+           ("action" = CommandName, Path, description = "accept | reply | pause | resume | answer | close | reopen | transfer | reroute | withdraw | message | merge | extend | fee | fee-paid | set-policy")),
     request_body = CommandBody,
     responses((status = 200, description = "The request after the command", body = RequestView),
         (status = 403, description = "The actor may not do this", body = ErrorBody),

@@ -17,7 +17,7 @@ use super::error::{ErrorBody, ErrorDetail};
     ),
     servers((url = "/api/v1")),
     paths(
-        api::submit, api::list, api::get_request, api::history, api::deadline,
+        api::submit, api::list, api::get_request, api::history, api::deadline, api::policy,
         api::attachment, api::command, api::queue, api::organisation, api::rules,
         api::report, api::period_report, api::sign_report, api::signed_reports, api::signed_report,
         super::status::public_status,

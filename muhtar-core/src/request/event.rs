@@ -76,6 +76,10 @@ pub enum EventKind {
         content: RequestContent,
         /// The SLA policy whose clocks run on it.
         policy: String,
+        /// Why that policy: the policy rule that chose it, or `default` (none matched;
+        /// also what events recorded before policy rules read as).
+        #[serde(default = "default_policy_rule")]
+        policy_rule: String,
     },
     /// Routed to a unit by a rule.
     Routed {
@@ -200,6 +204,20 @@ pub enum EventKind {
         /// The instant the payment period ended.
         period_ended: DateTime<Utc>,
     },
+    /// Back-office staff set the request's SLA policy; its open clocks run under the new
+    /// one from now on (recomputed from the receipt, pauses kept).
+    PolicyChanged {
+        /// The policy before.
+        from: String,
+        /// The policy after.
+        to: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn default_policy_rule() -> String {
+    crate::regime::DEFAULT_POLICY_RULE.to_owned()
 }
 
 impl EventKind {
@@ -225,6 +243,7 @@ impl EventKind {
             EventKind::FeeNotified { .. } => "fee-notified",
             EventKind::FeePaid { .. } => "fee-paid",
             EventKind::DeemedWithdrawn { .. } => "deemed-withdrawn",
+            EventKind::PolicyChanged { .. } => "policy-changed",
         }
     }
 
@@ -247,8 +266,10 @@ impl EventKind {
             EventKind::Merged { .. } => "birleştirildi",
             EventKind::Extended { .. } => "süre uzatıldı",
             EventKind::ContactErased => "kişisel veri silindi",
-            #[allow(unreachable_patterns)] // kinds added later show their stable name
-            _ => self.name(),
+            EventKind::FeeNotified { .. } => "ücret bildirildi",
+            EventKind::FeePaid { .. } => "ücret ödendi",
+            EventKind::DeemedWithdrawn { .. } => "başvurudan vazgeçilmiş sayıldı",
+            EventKind::PolicyChanged { .. } => "süre rejimi değiştirildi",
         }
     }
 }

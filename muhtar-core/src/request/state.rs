@@ -113,6 +113,13 @@ pub struct RequestState {
     pub content: RequestContent,
     /// The SLA policy.
     pub policy: String,
+    /// Why `policy`: the policy rule that chose it at receipt, `default` (no rule
+    /// matched) or `set-policy` (staff set it, see `policy_reason`).
+    #[serde(default = "default_policy_rule")]
+    pub policy_rule: String,
+    /// The reason staff gave when they last set the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_reason: Option<String>,
     /// Status.
     pub status: Status,
     /// Why it is paused, while paused.
@@ -314,6 +321,18 @@ pub enum Command {
         #[serde(default)]
         note: String,
     },
+    /// Set the SLA policy (back-office staff; open requests only: the clocks of an
+    /// answered or closed request were decided under its policy).
+    SetPolicy {
+        /// The new policy's name.
+        policy: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn default_policy_rule() -> String {
+    crate::regime::DEFAULT_POLICY_RULE.to_owned()
 }
 
 fn default_pause() -> PauseReason {
@@ -340,6 +359,7 @@ impl Command {
             Command::EraseContact => "erase-contact",
             Command::NotifyFee { .. } => "notify-fee",
             Command::FeePaid { .. } => "fee-paid",
+            Command::SetPolicy { .. } => "set-policy",
         }
     }
 
@@ -361,6 +381,7 @@ impl Command {
             Command::Extend { .. } => Action::Extend,
             Command::EraseContact => Action::Manage,
             Command::NotifyFee { .. } | Command::FeePaid { .. } => Action::Extend,
+            Command::SetPolicy { .. } => Action::SetPolicy,
         }
     }
 }
@@ -400,6 +421,7 @@ impl RequestState {
             tracking,
             content,
             policy,
+            policy_rule,
         } = &event.kind
         else {
             return Err(LifecycleError::Corrupt(format!(
@@ -420,6 +442,8 @@ impl RequestState {
             version: 1,
             content: content.clone(),
             policy: policy.clone(),
+            policy_rule: policy_rule.clone(),
+            policy_reason: None,
             status: Status::Received,
             pause: None,
             unit: None,
@@ -638,6 +662,14 @@ impl RequestState {
                 self.reason_text = None;
                 self.closed_at = Some(at);
             }
+            EventKind::PolicyChanged { to, reason, .. } => {
+                if !open {
+                    return Err(self.illegal(name));
+                }
+                self.policy = to.clone();
+                self.policy_rule = crate::regime::SET_POLICY_RULE.to_owned();
+                self.policy_reason = Some(reason.clone());
+            }
         }
         // A fee is pending exactly while the request waits on it.
         match (&event.kind, self.pause) {
@@ -834,6 +866,24 @@ impl RequestState {
                 }
                 EventKind::FeePaid {
                     note: check_text("note", note, MAX_TEXT, false)?,
+                }
+            }
+            Command::SetPolicy { policy, reason } => {
+                if !open {
+                    return Err(self.illegal(name));
+                }
+                let to = check_text("policy", policy, MAX_SHORT, true)?;
+                if to == self.policy {
+                    return Err(InputError::Invalid {
+                        field: "policy",
+                        message: format!("the request already runs under policy {to}"),
+                    }
+                    .into());
+                }
+                EventKind::PolicyChanged {
+                    from: self.policy.clone(),
+                    to,
+                    reason: check_text("reason", reason, MAX_TEXT, true)?,
                 }
             }
         };

@@ -29,6 +29,8 @@ pub enum Condition {
     Keywords,
     /// The location inside an area.
     Area,
+    /// The unit the request was routed to (policy rules).
+    Unit,
 }
 
 impl fmt::Display for Condition {
@@ -44,6 +46,7 @@ impl fmt::Display for Condition {
             Condition::Province => "province",
             Condition::Keywords => "keywords",
             Condition::Area => "area",
+            Condition::Unit => "unit",
         })
     }
 }

@@ -41,7 +41,7 @@ use crate::request::RequestContent;
 mod explain;
 pub mod geo;
 mod problem;
-mod spec;
+pub(crate) mod spec;
 pub mod text;
 
 pub use explain::{Applied, Attempt, AttemptOutcome, Check, Condition, Explanation};
@@ -72,14 +72,20 @@ pub struct Decision {
 struct Compiled {
     name: String,
     line: usize,
+    matcher: Matcher,
+    target: Target,
+    target_text: String,
+}
+
+/// A rule's conditions, compiled: folded places and keywords, the area's bounding box.
+/// Shared by routing rules and policy rules ([`crate::regime`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Matcher {
     when: spec::Conditions,
-    /// Folded districts, provinces and keywords.
     districts: Vec<String>,
     provinces: Vec<String>,
     keywords: Vec<String>,
     bbox: Option<(f64, f64, f64, f64)>,
-    target: Target,
-    target_text: String,
 }
 
 /// A validated, compiled rule set.
@@ -99,15 +105,15 @@ pub struct RuleSet {
 }
 
 /// What one rule means against an organisation, for validation.
-struct Meaning {
+pub(crate) struct Meaning {
     /// Categories it can match (`None`: any).
-    cats: Option<BTreeSet<String>>,
+    pub(crate) cats: Option<BTreeSet<String>>,
     /// Indices of the active muhtarlıklar it can match (`None`: any).
-    scope: Option<BTreeSet<usize>>,
+    pub(crate) scope: Option<BTreeSet<usize>>,
     /// Whether its target resolves to an active unit for every request it matches.
-    always: bool,
-    keywords: Vec<String>,
-    has_errors: bool,
+    pub(crate) always: bool,
+    pub(crate) keywords: Vec<String>,
+    pub(crate) has_errors: bool,
 }
 
 impl RuleSet {
@@ -199,11 +205,7 @@ impl RuleSet {
             rules.push(Compiled {
                 name: r.name.clone(),
                 line: r.line,
-                districts: r.when.districts.iter().map(|d| fold(d)).collect(),
-                provinces: r.when.provinces.iter().map(|p| fold(p)).collect(),
-                keywords: m.keywords,
-                bbox: r.when.area.as_ref().map(Polygon::bbox),
-                when: r.when.clone(),
+                matcher: Matcher::new(&r.when),
                 target_text: r.target.to_string(),
                 target: r.target.clone(),
             });
@@ -301,7 +303,7 @@ impl RuleSet {
             let Some(rule) = self.rules.get(idx as usize) else {
                 continue;
             };
-            match self.evaluate(rule, req, &facts) {
+            match rule.matcher.check(req, &facts, &self.group_of) {
                 Err(failed) => tried.push(Attempt {
                     rule: rule.name.clone(),
                     line: rule.line,
@@ -369,15 +371,29 @@ impl RuleSet {
             unit,
         }
     }
+}
+
+impl Matcher {
+    /// Compiles conditions.
+    pub(crate) fn new(when: &spec::Conditions) -> Self {
+        Self {
+            districts: when.districts.iter().map(|d| fold(d)).collect(),
+            provinces: when.provinces.iter().map(|p| fold(p)).collect(),
+            keywords: when.keywords.iter().map(|k| fold(k)).collect(),
+            bbox: when.area.as_ref().map(Polygon::bbox),
+            when: when.clone(),
+        }
+    }
 
     /// Checks a rule's conditions in a fixed order: the ones that held, or the first that
     /// failed.
-    fn evaluate(
+    pub(crate) fn check(
         &self,
-        r: &Compiled,
         req: &RequestContent,
         facts: &Facts,
+        group_of: &HashMap<String, String>,
     ) -> Result<Vec<Check>, Check> {
+        let r = self;
         let w = &r.when;
         let mut held = Vec::new();
         let mut test = |ok: bool, condition: Condition, detail: &dyn Fn(bool) -> String| {
@@ -408,7 +424,7 @@ impl RuleSet {
             })?;
         }
         if !w.groups.is_empty() {
-            let g = self.group_of.get(&req.category);
+            let g = group_of.get(&req.category);
             let ok = g.is_some_and(|g| w.groups.contains(g));
             test(ok, Condition::Group, &|ok| match g {
                 Some(g) => format!("group {g:?} {} listed", is(ok)),
@@ -475,7 +491,7 @@ impl RuleSet {
 }
 
 /// Facts of a request computed once per decision, on first use.
-struct Facts<'a> {
+pub(crate) struct Facts<'a> {
     req: &'a RequestContent,
     district: OnceCell<String>,
     province: OnceCell<String>,
@@ -483,7 +499,7 @@ struct Facts<'a> {
 }
 
 impl<'a> Facts<'a> {
-    fn new(req: &'a RequestContent) -> Self {
+    pub(crate) fn new(req: &'a RequestContent) -> Self {
         Self {
             req,
             district: OnceCell::new(),
@@ -693,17 +709,7 @@ fn validate(
         }
     }
 
-    let active_m: Vec<(usize, &crate::org::Muhtarlik)> = org
-        .muhtarliklar
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.active)
-        .collect();
-    let groups: HashSet<&str> = org
-        .categories
-        .iter()
-        .filter_map(|c| c.group.as_deref())
-        .collect();
+    let active_m = active_muhtarliklar(org);
     let mut names: HashMap<String, usize> = HashMap::new();
     let mut meanings: Vec<Meaning> = Vec::with_capacity(spec.rules.len());
 
@@ -712,134 +718,21 @@ fn validate(
         let mut errs = Vec::new();
         let mut push = |kind: ProblemKind| errs.push(kind);
         let w = &r.when;
-        if name.is_empty() {
-            push(ProblemKind::EmptyName);
-        } else if name.eq_ignore_ascii_case(FALLBACK_RULE) {
-            push(ProblemKind::ReservedName);
-        } else if let Some(first_line) = names.get(&name) {
-            push(ProblemKind::DuplicateName {
-                first_line: *first_line,
-            });
-        } else {
-            names.insert(name.clone(), r.line);
-        }
+        check_name(
+            &name,
+            r.line,
+            (FALLBACK_RULE, ProblemKind::ReservedName),
+            &mut names,
+            &mut push,
+        );
         let empty_lists = empties.get(i).map(Vec::as_slice).unwrap_or(&[]);
-        for c in empty_lists {
-            push(ProblemKind::EmptyList {
-                condition: (*c).to_owned(),
-            });
-        }
+        let CondMeaning {
+            cats,
+            scope,
+            keywords,
+        } = check_conditions(w, empty_lists, org, &mut push);
         if w.is_empty() && empty_lists.is_empty() {
             push(ProblemKind::EmptyConditions);
-        }
-        // Categories and groups.
-        let mut cats_known = true;
-        for c in &w.categories {
-            if org.category(c).is_none() {
-                cats_known = false;
-                push(ProblemKind::UnknownCategory { code: c.clone() });
-            }
-        }
-        for g in &w.groups {
-            if !groups.contains(g.as_str()) {
-                cats_known = false;
-                push(ProblemKind::UnknownGroup { group: g.clone() });
-            }
-        }
-        let cats: Option<BTreeSet<String>> = if w.categories.is_empty() && w.groups.is_empty() {
-            None
-        } else {
-            Some(
-                org.categories
-                    .iter()
-                    .filter(|c| w.categories.is_empty() || w.categories.contains(&c.code))
-                    .filter(|c| {
-                        w.groups.is_empty()
-                            || c.group.as_ref().is_some_and(|g| w.groups.contains(g))
-                    })
-                    .map(|c| c.code.clone())
-                    .collect(),
-            )
-        };
-        if cats_known
-            && cats.as_ref().is_some_and(BTreeSet::is_empty)
-            && !w.categories.is_empty()
-            && !w.groups.is_empty()
-        {
-            push(ProblemKind::NeverMatches {
-                reason: "none of the listed categories belongs to the listed groups".into(),
-            });
-        }
-        // Where.
-        let mut where_known = true;
-        for m in &w.muhtarliklar {
-            match org.muhtarliklar.iter().find(|x| x.code.as_str() == m) {
-                None => {
-                    where_known = false;
-                    push(ProblemKind::UnknownMuhtarlik { code: m.clone() });
-                }
-                Some(x) if !x.active => push(ProblemKind::InactiveMuhtarlik { code: m.clone() }),
-                Some(_) => {}
-            }
-        }
-        for d in &w.districts {
-            if !org
-                .muhtarliklar
-                .iter()
-                .any(|m| text::eq_folded(&m.district, d))
-            {
-                where_known = false;
-                push(ProblemKind::UnknownDistrict {
-                    district: d.clone(),
-                });
-            }
-        }
-        for p in &w.provinces {
-            if !org
-                .muhtarliklar
-                .iter()
-                .any(|m| text::eq_folded(&m.province, p))
-            {
-                where_known = false;
-                push(ProblemKind::UnknownProvince {
-                    province: p.clone(),
-                });
-            }
-        }
-        let scope: Option<BTreeSet<usize>> =
-            if w.muhtarliklar.is_empty() && w.districts.is_empty() && w.provinces.is_empty() {
-                None
-            } else {
-                Some(
-                    active_m
-                        .iter()
-                        .filter(|(_, m)| {
-                            (w.muhtarliklar.is_empty()
-                                || w.muhtarliklar.iter().any(|c| c == m.code.as_str()))
-                                && (w.districts.is_empty()
-                                    || w.districts.iter().any(|d| text::eq_folded(d, &m.district)))
-                                && (w.provinces.is_empty()
-                                    || w.provinces.iter().any(|p| text::eq_folded(p, &m.province)))
-                        })
-                        .map(|(i, _)| *i)
-                        .collect(),
-                )
-            };
-        if where_known && scope.as_ref().is_some_and(BTreeSet::is_empty) {
-            push(ProblemKind::NeverMatches {
-                reason: "no active muhtarlık satisfies the muhtarlık, district and province conditions together".into(),
-            });
-        }
-        // Keywords.
-        let keywords: Vec<String> = w.keywords.iter().map(|k| fold(k)).collect();
-        if keywords.iter().any(String::is_empty) {
-            push(ProblemKind::EmptyKeyword);
-        }
-        // Area.
-        if let Some(p) = &w.area {
-            if let Some(reason) = p.problem() {
-                push(ProblemKind::InvalidPolygon { reason });
-            }
         }
         // Target.
         let mut always = false;
@@ -882,9 +775,9 @@ fn validate(
                 keywords: keywords.clone(),
                 has_errors,
             };
-            if let Some(j) = (0..i)
-                .find(|&j| !meanings[j].has_errors && covers(&spec.rules[j], &meanings[j], r, &me))
-            {
+            if let Some(j) = (0..i).find(|&j| {
+                !meanings[j].has_errors && covers(&spec.rules[j].when, &meanings[j], &r.when, &me)
+            }) {
                 errs.push(ProblemKind::Shadowed {
                     by: spec.rules[j].name.clone(),
                     by_line: spec.rules[j].line,
@@ -921,22 +814,197 @@ fn opt_subset<T: Ord>(a: &Option<BTreeSet<T>>, b: &Option<BTreeSet<T>>) -> bool 
 
 /// Whether the earlier rule `a` takes every request the later rule `b` matches.
 /// Conservative: `false` whenever in doubt.
-fn covers(a: &RuleSpec, am: &Meaning, b: &RuleSpec, bm: &Meaning) -> bool {
+pub(crate) fn covers(a: &Conditions, am: &Meaning, b: &Conditions, bm: &Meaning) -> bool {
     am.always
         && opt_subset(&am.cats, &bm.cats)
         && opt_subset(&am.scope, &bm.scope)
-        && subset(&a.when.kinds, &b.when.kinds)
-        && subset(&a.when.channels, &b.when.channels)
-        && subset(&a.when.priorities, &b.when.priorities)
+        && subset(&a.kinds, &b.kinds)
+        && subset(&a.channels, &b.channels)
+        && subset(&a.priorities, &b.priorities)
         && (am.keywords.is_empty()
             || (!bm.keywords.is_empty()
                 && bm
                     .keywords
                     .iter()
                     .all(|kb| am.keywords.iter().any(|ka| kb.starts_with(ka.as_str())))))
-        && match (&a.when.area, &b.when.area) {
+        && match (&a.area, &b.area) {
             (None, _) => true,
             (Some(_), None) => false,
             (Some(x), Some(y)) => x == y,
         }
+}
+
+/// A rule's name: not empty, not `reserved`, not taken by an earlier rule (`names`: name
+/// to line, filled as rules are checked). Shared by routing and policy rules.
+pub(crate) fn check_name(
+    name: &str,
+    line: usize,
+    reserved: (&str, ProblemKind),
+    names: &mut HashMap<String, usize>,
+    push: &mut dyn FnMut(ProblemKind),
+) {
+    if name.is_empty() {
+        push(ProblemKind::EmptyName);
+    } else if name.eq_ignore_ascii_case(reserved.0) {
+        push(reserved.1);
+    } else if let Some(first_line) = names.get(name) {
+        push(ProblemKind::DuplicateName {
+            first_line: *first_line,
+        });
+    } else {
+        names.insert(name.to_owned(), line);
+    }
+}
+
+/// What a rule's conditions can match, found while checking them.
+pub(crate) struct CondMeaning {
+    /// Categories it can match (`None`: any).
+    pub(crate) cats: Option<BTreeSet<String>>,
+    /// Indices of the active muhtarlıklar it can match (`None`: any).
+    pub(crate) scope: Option<BTreeSet<usize>>,
+    /// Folded keywords.
+    pub(crate) keywords: Vec<String>,
+}
+
+/// Checks a rule's conditions against the organisation (empty lists, unknown
+/// categories, groups, muhtarlıklar and places, contradictions, keywords, the area).
+/// Shared by routing and policy rules.
+pub(crate) fn check_conditions(
+    w: &Conditions,
+    empty_lists: &[&'static str],
+    org: &Organisation,
+    push: &mut dyn FnMut(ProblemKind),
+) -> CondMeaning {
+    let active_m = active_muhtarliklar(org);
+    let groups: HashSet<&str> = org
+        .categories
+        .iter()
+        .filter_map(|c| c.group.as_deref())
+        .collect();
+    for c in empty_lists {
+        push(ProblemKind::EmptyList {
+            condition: (*c).to_owned(),
+        });
+    }
+    // Categories and groups.
+    let mut cats_known = true;
+    for c in &w.categories {
+        if org.category(c).is_none() {
+            cats_known = false;
+            push(ProblemKind::UnknownCategory { code: c.clone() });
+        }
+    }
+    for g in &w.groups {
+        if !groups.contains(g.as_str()) {
+            cats_known = false;
+            push(ProblemKind::UnknownGroup { group: g.clone() });
+        }
+    }
+    let cats: Option<BTreeSet<String>> = if w.categories.is_empty() && w.groups.is_empty() {
+        None
+    } else {
+        Some(
+            org.categories
+                .iter()
+                .filter(|c| w.categories.is_empty() || w.categories.contains(&c.code))
+                .filter(|c| {
+                    w.groups.is_empty() || c.group.as_ref().is_some_and(|g| w.groups.contains(g))
+                })
+                .map(|c| c.code.clone())
+                .collect(),
+        )
+    };
+    if cats_known
+        && cats.as_ref().is_some_and(BTreeSet::is_empty)
+        && !w.categories.is_empty()
+        && !w.groups.is_empty()
+    {
+        push(ProblemKind::NeverMatches {
+            reason: "none of the listed categories belongs to the listed groups".into(),
+        });
+    }
+    // Where.
+    let mut where_known = true;
+    for m in &w.muhtarliklar {
+        match org.muhtarliklar.iter().find(|x| x.code.as_str() == m) {
+            None => {
+                where_known = false;
+                push(ProblemKind::UnknownMuhtarlik { code: m.clone() });
+            }
+            Some(x) if !x.active => push(ProblemKind::InactiveMuhtarlik { code: m.clone() }),
+            Some(_) => {}
+        }
+    }
+    for d in &w.districts {
+        if !org
+            .muhtarliklar
+            .iter()
+            .any(|m| text::eq_folded(&m.district, d))
+        {
+            where_known = false;
+            push(ProblemKind::UnknownDistrict {
+                district: d.clone(),
+            });
+        }
+    }
+    for p in &w.provinces {
+        if !org
+            .muhtarliklar
+            .iter()
+            .any(|m| text::eq_folded(&m.province, p))
+        {
+            where_known = false;
+            push(ProblemKind::UnknownProvince {
+                province: p.clone(),
+            });
+        }
+    }
+    let scope: Option<BTreeSet<usize>> =
+        if w.muhtarliklar.is_empty() && w.districts.is_empty() && w.provinces.is_empty() {
+            None
+        } else {
+            Some(
+                active_m
+                    .iter()
+                    .filter(|(_, m)| {
+                        (w.muhtarliklar.is_empty()
+                            || w.muhtarliklar.iter().any(|c| c == m.code.as_str()))
+                            && (w.districts.is_empty()
+                                || w.districts.iter().any(|d| text::eq_folded(d, &m.district)))
+                            && (w.provinces.is_empty()
+                                || w.provinces.iter().any(|p| text::eq_folded(p, &m.province)))
+                    })
+                    .map(|(i, _)| *i)
+                    .collect(),
+            )
+        };
+    if where_known && scope.as_ref().is_some_and(BTreeSet::is_empty) {
+        push(ProblemKind::NeverMatches {
+            reason: "no active muhtarlık satisfies the muhtarlık, district and province conditions together".into(),
+        });
+    }
+    // Keywords.
+    let keywords: Vec<String> = w.keywords.iter().map(|k| fold(k)).collect();
+    if keywords.iter().any(String::is_empty) {
+        push(ProblemKind::EmptyKeyword);
+    }
+    // Area.
+    if let Some(p) = &w.area {
+        if let Some(reason) = p.problem() {
+            push(ProblemKind::InvalidPolygon { reason });
+        }
+    }
+    CondMeaning {
+        cats,
+        scope,
+        keywords,
+    }
+}
+
+fn active_muhtarliklar(org: &Organisation) -> Vec<(usize, &crate::org::Muhtarlik)> {
+    org.muhtarliklar
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.active)
+        .collect()
 }

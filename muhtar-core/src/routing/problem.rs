@@ -126,6 +126,26 @@ pub enum ProblemKind {
         /// Its line.
         by_line: usize,
     },
+    /// A policy rule names a policy the tenant does not have.
+    #[error("unknown policy {policy:?} (known: {})", known.join(", "))]
+    UnknownPolicy {
+        /// The name.
+        policy: String,
+        /// The tenant's policies.
+        known: Vec<String>,
+    },
+    /// A policy rule's `unit` condition names a unit that does not exist.
+    #[error("unknown unit {unit:?} in the `unit` condition")]
+    UnknownConditionUnit {
+        /// The unit.
+        unit: String,
+    },
+    /// `default` is what a request no policy rule matches records.
+    #[error("the name \"default\" is reserved for requests no policy rule matches")]
+    ReservedDefault,
+    /// A policy rule without a condition would take every request.
+    #[error("the rule has no condition; requests no rule matches get the organisation's `default_policy`")]
+    CatchAllPolicyRule,
     /// The fallback unit does not exist.
     #[error("fallback unit {unit:?} does not exist")]
     UnknownFallback {

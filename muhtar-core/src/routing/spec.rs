@@ -170,7 +170,7 @@ impl fmt::Display for Target {
 
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum OneOrMany<T> {
+pub(crate) enum OneOrMany<T> {
     One(T),
     Many(Vec<T>),
 }
@@ -186,7 +186,21 @@ impl<T> From<Option<OneOrMany<T>>> for Maybe<T> {
 }
 
 /// `None`: the condition is absent; `Some(empty)`: written as `[]`.
-struct Maybe<T>(Option<Vec<T>>);
+pub(crate) struct Maybe<T>(pub(crate) Option<Vec<T>>);
+
+impl<T> Maybe<T> {
+    /// The values (empty: absent or `[]`), noting `name` in `empty` when written as `[]`.
+    pub(crate) fn take(self, name: &'static str, empty: &mut EmptyLists) -> Vec<T> {
+        match self.0 {
+            Some(v) if v.is_empty() => {
+                empty.push(name);
+                v
+            }
+            Some(v) => v,
+            None => Vec::new(),
+        }
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -199,31 +213,82 @@ struct RawFile {
     rules: Vec<toml::Spanned<RawRule>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRule {
-    name: String,
-    #[serde(default)]
-    category: Option<OneOrMany<String>>,
-    #[serde(default)]
-    group: Option<OneOrMany<String>>,
-    #[serde(default)]
-    kind: Option<OneOrMany<RequestKind>>,
-    #[serde(default)]
-    channel: Option<OneOrMany<Channel>>,
-    #[serde(default)]
-    priority: Option<OneOrMany<Priority>>,
-    #[serde(default)]
-    muhtarlik: Option<OneOrMany<String>>,
-    #[serde(default)]
-    district: Option<OneOrMany<String>>,
-    #[serde(default)]
-    province: Option<OneOrMany<String>>,
-    #[serde(default)]
-    keywords: Option<OneOrMany<String>>,
-    #[serde(default)]
-    area: Option<Vec<[f64; 2]>>,
-    target: Target,
+/// Declares the TOML table of a rule: `name`, the condition keys every rule shares
+/// (category, group, kind, channel, priority, muhtarlik, district, province, keywords,
+/// area) and the rule's own fields, with `conditions()` to read the shared ones. Routing
+/// rules and policy rules ([`crate::regime`]) are declared with it.
+macro_rules! raw_rule {
+    ($(#[$m:meta])* struct $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub(crate) struct $name {
+            pub(crate) name: String,
+            #[serde(default)]
+            category: Option<$crate::routing::spec::OneOrMany<String>>,
+            #[serde(default)]
+            group: Option<$crate::routing::spec::OneOrMany<String>>,
+            #[serde(default)]
+            kind: Option<$crate::routing::spec::OneOrMany<$crate::request::RequestKind>>,
+            #[serde(default)]
+            channel: Option<$crate::routing::spec::OneOrMany<$crate::request::Channel>>,
+            #[serde(default)]
+            priority: Option<$crate::routing::spec::OneOrMany<$crate::request::Priority>>,
+            #[serde(default)]
+            muhtarlik: Option<$crate::routing::spec::OneOrMany<String>>,
+            #[serde(default)]
+            district: Option<$crate::routing::spec::OneOrMany<String>>,
+            #[serde(default)]
+            province: Option<$crate::routing::spec::OneOrMany<String>>,
+            #[serde(default)]
+            keywords: Option<$crate::routing::spec::OneOrMany<String>>,
+            #[serde(default)]
+            area: Option<Vec<[f64; 2]>>,
+            $($(#[$fm])* pub(crate) $field: $ty,)*
+        }
+
+        impl $name {
+            /// The shared conditions, and those written as an empty list (taken out).
+            pub(crate) fn conditions(
+                &mut self,
+            ) -> ($crate::routing::Conditions, $crate::routing::spec::EmptyLists) {
+                use $crate::routing::spec::Maybe;
+                let mut empty = Vec::new();
+                let categories = Maybe::from(self.category.take()).take("category", &mut empty);
+                let groups = Maybe::from(self.group.take()).take("group", &mut empty);
+                let muhtarliklar = Maybe::from(self.muhtarlik.take()).take("muhtarlik", &mut empty);
+                let districts = Maybe::from(self.district.take()).take("district", &mut empty);
+                let provinces = Maybe::from(self.province.take()).take("province", &mut empty);
+                let keywords = Maybe::from(self.keywords.take()).take("keywords", &mut empty);
+                let kinds = Maybe::from(self.kind.take()).take("kind", &mut empty);
+                let channels = Maybe::from(self.channel.take()).take("channel", &mut empty);
+                let priorities = Maybe::from(self.priority.take()).take("priority", &mut empty);
+                (
+                    $crate::routing::Conditions {
+                        categories,
+                        groups,
+                        kinds,
+                        channels,
+                        priorities,
+                        muhtarliklar,
+                        districts,
+                        provinces,
+                        keywords,
+                        area: self.area.take().map($crate::routing::Polygon),
+                    },
+                    empty,
+                )
+            }
+        }
+    };
+}
+pub(crate) use raw_rule;
+
+raw_rule! {
+    /// A routing rule as written.
+    struct RawRule {
+        target: Target,
+    }
 }
 
 /// Conditions written as an empty list (`category = []`), reported by validation.
@@ -243,7 +308,7 @@ impl RuleSetSpec {
             line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
             message: e.message().trim().to_owned(),
         })?;
-        let headers = rule_header_lines(text);
+        let headers = table_header_lines(text, "rule");
         let count = raw.rules.len();
         let mut empties = Vec::with_capacity(count);
         let mut rules = Vec::with_capacity(raw.rules.len());
@@ -253,51 +318,13 @@ impl RuleSetSpec {
             } else {
                 line_of(text, spanned.span().start)
             };
-            let r = spanned.into_inner();
-            let mut empty = Vec::new();
-            let mut take = |name: &'static str, v: Maybe<_>| -> Vec<_> {
-                match v.0 {
-                    Some(v) if v.is_empty() => {
-                        empty.push(name);
-                        v
-                    }
-                    Some(v) => v,
-                    None => Vec::new(),
-                }
-            };
-            let categories = take("category", r.category.into());
-            let groups = take("group", r.group.into());
-            let muhtarliklar = take("muhtarlik", r.muhtarlik.into());
-            let districts = take("district", r.district.into());
-            let provinces = take("province", r.province.into());
-            let keywords = take("keywords", r.keywords.into());
-            let kinds: Maybe<RequestKind> = r.kind.into();
-            let channels: Maybe<Channel> = r.channel.into();
-            let priorities: Maybe<Priority> = r.priority.into();
-            let mut enums = |name: &'static str, is_empty: bool| {
-                if is_empty {
-                    empty.push(name)
-                }
-            };
-            enums("kind", kinds.0.as_ref().is_some_and(Vec::is_empty));
-            enums("channel", channels.0.as_ref().is_some_and(Vec::is_empty));
-            enums("priority", priorities.0.as_ref().is_some_and(Vec::is_empty));
+            let mut r = spanned.into_inner();
+            let (when, empty) = r.conditions();
             empties.push(empty);
             rules.push(RuleSpec {
                 name: r.name,
                 line,
-                when: Conditions {
-                    categories,
-                    groups,
-                    kinds: kinds.0.unwrap_or_default(),
-                    channels: channels.0.unwrap_or_default(),
-                    priorities: priorities.0.unwrap_or_default(),
-                    muhtarliklar,
-                    districts,
-                    provinces,
-                    keywords,
-                    area: r.area.map(Polygon),
-                },
+                when,
                 target: r.target,
             });
         }
@@ -320,15 +347,15 @@ impl RuleSetSpec {
     }
 }
 
-/// Lines of `[[rule]]` headers, in order.
-fn rule_header_lines(text: &str) -> Vec<usize> {
+/// Lines of `[[table]]` headers (e.g. `[[rule]]`), in order.
+pub(crate) fn table_header_lines(text: &str, table: &str) -> Vec<usize> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| {
             let t = l.trim_start();
             t.strip_prefix("[[")
                 .map(|r| r.trim_start())
-                .and_then(|r| r.strip_prefix("rule"))
+                .and_then(|r| r.strip_prefix(table))
                 .map(|r| r.trim_start())
                 .is_some_and(|r| r.starts_with("]]"))
         })

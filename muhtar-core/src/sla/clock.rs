@@ -75,6 +75,20 @@ pub enum ClockEvent {
         /// Instant.
         at: DateTime<Utc>,
     },
+    /// The request's policy was changed (evaluate with the new one): the clocks are
+    /// recomputed under it from the start, pauses kept; a pause or an extension made
+    /// before the change stays valid even if the new policy would not allow it (an
+    /// extension the new policy has no length for is dropped). Named in the explanation.
+    PolicyChanged {
+        /// Instant.
+        at: DateTime<Utc>,
+        /// The policy before.
+        from: String,
+        /// The policy after.
+        to: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl ClockEvent {
@@ -89,7 +103,8 @@ impl ClockEvent {
             | ClockEvent::Extended { at, .. }
             | ClockEvent::Answered { at }
             | ClockEvent::Reopened { at }
-            | ClockEvent::Closed { at } => *at,
+            | ClockEvent::Closed { at }
+            | ClockEvent::PolicyChanged { at, .. } => *at,
         }
     }
 }
@@ -174,6 +189,19 @@ pub struct ExtensionRecord {
     pub to_length: u32,
 }
 
+/// A policy change in an explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyChangeRecord {
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// The policy before.
+    pub from: String,
+    /// The policy after.
+    pub to: String,
+    /// Why.
+    pub reason: String,
+}
+
 /// A day that did not count (or was rolled over) and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkippedDay {
@@ -214,6 +242,9 @@ pub struct Explanation {
     pub pauses: Vec<PauseRecord>,
     /// The extension, if any.
     pub extension: Option<ExtensionRecord>,
+    /// Changes of the request's policy: the clock runs under the last one's `to`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy_changes: Vec<PolicyChangeRecord>,
     /// Last counted day before any roll-forward.
     pub last_counted_day: NaiveDate,
     /// Days rolled over because the last day was not a (full) working day.
@@ -542,6 +573,16 @@ impl<'a> SlaClock<'a> {
             ClockKind::FirstResponse => policy.first_response_length.unwrap_or(policy.length),
             ClockKind::Resolution => policy.length,
         };
+        // Pauses and an extension from before the last policy change were made under
+        // the policy then in force: they stay.
+        let last_change = events
+            .iter()
+            .filter_map(|e| match e {
+                ClockEvent::PolicyChanged { at, .. } => Some(*at),
+                _ => None,
+            })
+            .max();
+        let before_change = |at: DateTime<Utc>| last_change.is_some_and(|c| at <= c);
         let mut run = Run {
             start: received,
             restarted: false,
@@ -559,13 +600,13 @@ impl<'a> SlaClock<'a> {
             }
             let current_due = || self.deadline_for(run.start, run.length, run.extra);
             match e {
-                ClockEvent::Received { .. } => {}
+                ClockEvent::Received { .. } | ClockEvent::PolicyChanged { .. } => {}
                 ClockEvent::Paused { reason, .. } => {
                     let allowed = match reason {
                         PauseReason::Fee => policy.fee_stops_clock,
                         PauseReason::Muhtar => policy.muhtar_pause_stops_clock,
                     };
-                    if !allowed {
+                    if !allowed && !before_change(at) {
                         return Err(SlaError::PauseNotAllowed {
                             policy: policy.name.clone(),
                             reason: *reason,
@@ -608,6 +649,9 @@ impl<'a> SlaClock<'a> {
                 }
                 ClockEvent::Extended { reason, .. } => {
                     let Some(to_length) = policy.extension_length else {
+                        if before_change(at) {
+                            continue;
+                        }
                         return Err(SlaError::ExtensionNotAllowed {
                             policy: policy.name.clone(),
                         });
@@ -624,7 +668,7 @@ impl<'a> SlaClock<'a> {
                     let deadline = self
                         .deadline_for(run.start, run.length, run.extra.saturating_add(open))?
                         .due;
-                    if at > deadline {
+                    if at > deadline && !before_change(at) {
                         return Err(SlaError::ExtensionTooLate {
                             at,
                             deadline: to_istanbul(deadline),
@@ -738,6 +782,23 @@ impl<'a> SlaClock<'a> {
             explanation.due_date = deadline.due_date;
             explanation.reply_by = reply_by;
         }
+        explanation.policy_changes = events
+            .iter()
+            .filter_map(|e| match e {
+                ClockEvent::PolicyChanged {
+                    at,
+                    from,
+                    to,
+                    reason,
+                } => Some(PolicyChangeRecord {
+                    at: to_istanbul(*at),
+                    from: from.clone(),
+                    to: to.clone(),
+                    reason: reason.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
         Ok(ClockStatus {
             clock: kind,
             state,
@@ -853,6 +914,7 @@ impl<'a> SlaClock<'a> {
             half_days_counted,
             pauses: run.pauses.clone(),
             extension: run.extension.as_ref().map(|(_, r)| r.clone()),
+            policy_changes: Vec::new(),
             last_counted_day: last_counted,
             rolled_forward,
             due_date,

@@ -13,11 +13,12 @@
 //! * The receipt day is not counted. Business-day deadlines end on the N-th
 //!   working day after the receipt day (a receipt on a non-working day thus
 //!   starts counting at the next working day).
-//! * Calendar-day deadlines: day 1 is the day after receipt, or the first
-//!   working day after it when the receipt day is not a working day
-//!   ([`SlaPolicy::defer_start_after_non_working_receipt`], default yes); a last
-//!   day on a weekend, holiday or (default) half day rolls forward to the next
-//!   full working day.
+//! * Calendar-day deadlines: day 1 is the day after receipt, always, even when
+//!   the receipt day is a weekend or holiday: holidays inside a period count
+//!   (HMK 92/93); a last day on a weekend, holiday or (default) half day rolls
+//!   forward to the next full working day. A tenant may defer day 1 to the first
+//!   working day after a receipt on a non-working day
+//!   ([`SlaPolicy::defer_start_after_non_working_receipt`], default no).
 //! * The due instant is the end of office hours (default 17:30) Europe/Istanbul
 //!   on the last day; on a half day (office closes at 13:00) it is 13:00 if that
 //!   is earlier.
@@ -48,7 +49,7 @@ pub mod scenario;
 
 pub use clock::{
     ClockEvent, ClockKind, ClockState, ClockStatus, Deadline, DecidedClock, Explanation,
-    ExtensionRecord, PauseKind, PauseReason, PauseRecord, ReplyByRecord, SkippedDay, SlaClock,
+    ExtensionRecord, PauseKind, PauseReason, PauseRecord, PolicyChangeRecord, ReplyByRecord, SkippedDay, SlaClock,
     SlaEvaluation,
 };
 pub use policy::{DayUnit, PolicyRegistry, Reassignment, SlaPolicy};

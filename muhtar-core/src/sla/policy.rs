@@ -94,8 +94,15 @@ pub struct SlaPolicy {
     #[serde(default = "yes")]
     pub roll_forward_half_day: bool,
     /// Calendar-day policies: a receipt on a non-working day starts counting at
-    /// the next working day (default yes).
-    #[serde(default = "yes")]
+    /// the next working day (default **no**).
+    ///
+    /// By default a calendar-day period starts the day after receipt, always: holidays
+    /// inside a period count (HMK 92/93, DOMAIN.md §3), and only a last day that is not
+    /// a full working day moves. Law 3071, received Saturday 2024-04-20: day 1 is
+    /// Sunday 21 April and the 30 days end Monday 2024-05-20 17:30. Kept as a setting
+    /// for a tenant whose own practice defers the start to the first working day
+    /// (with it, the same receipt gives Tuesday 2024-05-21 17:30).
+    #[serde(default)]
     pub defer_start_after_non_working_receipt: bool,
     /// Transfer keeps or restarts the clock (default keep).
     #[serde(default)]
@@ -135,7 +142,7 @@ impl SlaPolicy {
             office_end: default_office_end(),
             arife_counts_as_business_day: true,
             roll_forward_half_day: true,
-            defer_start_after_non_working_receipt: true,
+            defer_start_after_non_working_receipt: false,
             reassignment: Reassignment::Keep,
             at_risk_working_days: 3,
             first_response_length: None,

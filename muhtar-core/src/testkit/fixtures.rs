@@ -208,6 +208,7 @@ impl Spec {
                     tracking,
                     content,
                     policy: "genelge-2015-8".into(),
+                    policy_rule: "default".into(),
                 },
             },
             Event {
