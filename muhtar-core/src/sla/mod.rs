@@ -49,8 +49,8 @@ pub mod scenario;
 
 pub use clock::{
     ClockEvent, ClockKind, ClockState, ClockStatus, Deadline, DecidedClock, Explanation,
-    ExtensionRecord, PauseKind, PauseReason, PauseRecord, PolicyChangeRecord, ReplyByRecord, SkippedDay, SlaClock,
-    SlaEvaluation,
+    ExtensionRecord, PauseKind, PauseReason, PauseRecord, PolicyChangeRecord, ReplyByRecord,
+    SkippedDay, SlaClock, SlaEvaluation,
 };
 pub use policy::{DayUnit, PolicyRegistry, Reassignment, SlaPolicy};
 
