@@ -715,7 +715,7 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
     println!(
         "Süre sonu    {} ({}, politika {})",
         clocks.resolution.due.format("%Y-%m-%d %H:%M %:z"),
-        clock_tr(clocks.resolution.state),
+        clocks.resolution.state.display_name(),
         s.policy
     );
     println!(
@@ -735,8 +735,8 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
         "İlk yanıt    süre {}{}",
         fr.due.format("%Y-%m-%d %H:%M %:z"),
         match s.first_response_at {
-            Some(at) => format!(" — yanıt {} ({})", local(at), clock_tr(fr.state)),
-            None => format!(" ({})", clock_tr(fr.state)),
+            Some(at) => format!(" — yanıt {} ({})", local(at), fr.state.display_name()),
+            None => format!(" ({})", fr.state.display_name()),
         }
     );
     if let Some(x) = &clocks.resolution.explanation.extension {
@@ -792,18 +792,6 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
 }
 
 /// A clock state for people.
-fn clock_tr(s: muhtar_core::sla::ClockState) -> &'static str {
-    use muhtar_core::sla::ClockState as C;
-    match s {
-        C::Running => "işliyor",
-        C::Paused => "durduruldu",
-        C::AtRisk => "süre dolmak üzere",
-        C::Breached => "süre aşıldı",
-        C::Met => "süresinde",
-        C::MetLate => "süre aşılarak",
-    }
-}
-
 fn local(t: DateTime<Utc>) -> String {
     muhtar_core::calendar::to_istanbul(t)
         .format("%Y-%m-%d %H:%M")

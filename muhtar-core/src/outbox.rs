@@ -58,6 +58,9 @@ pub enum NoticeKind {
     CitizenReceived,
     /// To the citizen (applicant): the outcome.
     CitizenAnswered,
+    /// To the citizen (applicant): a Law 4982 step (extension with its reason, fee, payment,
+    /// deemed withdrawal); the payload's `update` names the step's notice kind.
+    CitizenUpdate,
 }
 
 impl NoticeKind {
@@ -83,19 +86,21 @@ impl NoticeKind {
             NoticeKind::UrgentReceived => "urgent-received",
             NoticeKind::CitizenReceived => "citizen-received",
             NoticeKind::CitizenAnswered => "citizen-answered",
+            NoticeKind::CitizenUpdate => "citizen-update",
         }
     }
 
     /// The kinds addressed to the citizen ([`Self::is_for_citizen`]).
-    pub const CITIZEN: [NoticeKind; 2] = [NoticeKind::CitizenReceived, NoticeKind::CitizenAnswered];
+    pub const CITIZEN: [NoticeKind; 3] = [
+        NoticeKind::CitizenReceived,
+        NoticeKind::CitizenAnswered,
+        NoticeKind::CitizenUpdate,
+    ];
 
     /// Whether the notice goes to the citizen behind the request (its recipient is their
     /// contact, personal data: erased with it, see [`crate::store::RequestStore::commit`]).
     pub fn is_for_citizen(self) -> bool {
-        matches!(
-            self,
-            NoticeKind::CitizenReceived | NoticeKind::CitizenAnswered
-        )
+        Self::CITIZEN.contains(&self)
     }
 
     /// Whether the notice may wait for the end of the tenant's quiet hours.
@@ -302,6 +307,14 @@ impl Planner<'_> {
         }
     }
 
+    /// A Law 4982 step told to the citizen applicant too (the law notifies the applicant,
+    /// who is the citizen when the request carries their contact): `update` names it.
+    fn citizen_update(&mut self, step: NoticeKind, tag: &str, payload: &serde_json::Value) {
+        let mut payload = payload.clone();
+        payload["update"] = json!(step.as_str());
+        self.for_citizen(NoticeKind::CitizenUpdate, tag, &payload);
+    }
+
     fn for_unit(
         &mut self,
         kind: NoticeKind,
@@ -452,15 +465,21 @@ pub fn plan(
             EventKind::Extended { reason } => {
                 payload["note"] = json!(reason);
                 p.for_muhtar(NoticeKind::Extended, v, &payload, false);
+                p.citizen_update(NoticeKind::Extended, v, &payload);
             }
             EventKind::FeeNotified { amount, note } => {
                 payload["note"] = json!(note);
                 payload["fee_amount"] = json!(amount.to_string());
                 p.for_muhtar(NoticeKind::FeeNotified, v, &payload, true);
+                p.citizen_update(NoticeKind::FeeNotified, v, &payload);
             }
-            EventKind::FeePaid { .. } => p.for_muhtar(NoticeKind::FeePaid, v, &payload, false),
+            EventKind::FeePaid { .. } => {
+                p.for_muhtar(NoticeKind::FeePaid, v, &payload, false);
+                p.citizen_update(NoticeKind::FeePaid, v, &payload);
+            }
             EventKind::DeemedWithdrawn { .. } => {
                 p.for_muhtar(NoticeKind::DeemedWithdrawn, v, &payload, true);
+                p.citizen_update(NoticeKind::DeemedWithdrawn, v, &payload);
                 if let Some(u) = state.unit.clone() {
                     p.for_unit(NoticeKind::Closed, v, &u, &payload, false);
                 }

@@ -441,3 +441,84 @@ fn fee_amounts_are_read_in_lira_and_kurus_and_refused_with_the_field_named() {
     let b: FeeAmount = serde_json::from_str("3.05").unwrap();
     assert_eq!(a, b);
 }
+
+#[tokio::test]
+async fn a_citizen_applicant_hears_of_the_extension_the_fee_and_the_payment() {
+    let (mbs, t) = setup("bilgi-edinme-4982").await;
+    let mut new = fixtures::new_request("kuzguncuk");
+    new.kind = RequestKind::InformationRequest;
+    new.citizen = Some(muhtar_core::request::CitizenContact {
+        name: "Ayşe Yılmaz".into(),
+        phone: Some("+905551112233".into()),
+        email: Some("ayse@example.com".into()),
+    });
+    let tr = mbs
+        .submit(&actor(&t, "coordinator"), new)
+        .await
+        .unwrap()
+        .state
+        .tracking;
+    run(
+        &mbs,
+        &t,
+        &tr,
+        Command::Extend {
+            reason: "Arşiv taraması gerekiyor".into(),
+        },
+    )
+    .await
+    .unwrap();
+    run(&mbs, &t, &tr, fee("12,50")).await.unwrap();
+    run(
+        &mbs,
+        &t,
+        &tr,
+        Command::FeePaid {
+            note: "Dekont".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let rec = mbs.get(&actor(&t, "coordinator"), &tr).await.unwrap();
+    let mut updates: Vec<(String, String)> = mbs
+        .store()
+        .outbox(&t, Some(rec.state.id))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.message.kind == NoticeKind::CitizenUpdate)
+        .map(|e| {
+            (
+                e.message.payload["update"].as_str().unwrap().to_owned(),
+                e.message.recipient,
+            )
+        })
+        .collect();
+    updates.sort();
+    let want = |u: &str| {
+        [
+            (u.to_owned(), "+905551112233".to_owned()),
+            (u.to_owned(), "ayse@example.com".to_owned()),
+        ]
+    };
+    let mut expected: Vec<(String, String)> = ["extended", "fee-notified", "fee-paid"]
+        .into_iter()
+        .flat_map(want)
+        .collect();
+    expected.sort();
+    assert_eq!(updates, expected);
+    // The citizen's notices are personal data: they go with the contact.
+    assert!(NoticeKind::CitizenUpdate.is_for_citizen());
+    // The extension notice carries its reason to the citizen as well.
+    let ext = mbs
+        .store()
+        .outbox(&t, Some(rec.state.id))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| {
+            e.message.kind == NoticeKind::CitizenUpdate && e.message.payload["update"] == "extended"
+        })
+        .unwrap();
+    assert_eq!(ext.message.payload["note"], "Arşiv taraması gerekiyor");
+}

@@ -112,7 +112,9 @@ fn audience(kind: NoticeKind) -> Audience {
         NoticeKind::Reopened | NoticeKind::NewInQueue | NoticeKind::AtRisk => Audience::Unit,
         NoticeKind::Breached | NoticeKind::Message => Audience::Unit,
         NoticeKind::ReportReady | NoticeKind::UrgentReceived => Audience::Official,
-        NoticeKind::CitizenReceived | NoticeKind::CitizenAnswered => Audience::Citizen,
+        NoticeKind::CitizenReceived | NoticeKind::CitizenAnswered | NoticeKind::CitizenUpdate => {
+            Audience::Citizen
+        }
         _ => Audience::Muhtar,
     }
 }
@@ -185,7 +187,26 @@ fn status_label(raw: &str, locale: Locale) -> String {
     t(locale, tr, en)
 }
 
+/// The Law 4982 step a `citizen-update` notice tells (its payload's `update`): its text
+/// already speaks to the applicant. An unknown step gets the neutral notice.
+fn citizen_step(p: &Payload<'_>) -> NoticeKind {
+    [
+        NoticeKind::Extended,
+        NoticeKind::FeeNotified,
+        NoticeKind::FeePaid,
+        NoticeKind::DeemedWithdrawn,
+    ]
+    .into_iter()
+    .find(|k| p.str("update") == Some(k.as_str()))
+    .unwrap_or(NoticeKind::CitizenUpdate)
+}
+
 fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
+    let who = audience(kind);
+    let kind = match kind {
+        NoticeKind::CitizenUpdate => citizen_step(p),
+        k => k,
+    };
     let l = p.locale;
     let tracking = p.str("tracking");
     let tag = match (kind, tracking) {
@@ -439,7 +460,7 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
         ),
     };
 
-    let greeting = match (audience(kind), l) {
+    let greeting = match (who, l) {
         (Audience::Muhtar, Locale::Tr) => "Sayın Muhtar,",
         (Audience::Muhtar, Locale::En) => "Dear Muhtar,",
         (Audience::Unit, Locale::Tr) => "Sayın Yetkili,",
@@ -645,7 +666,7 @@ mod tests {
     use muhtar_core::outbox::DeliveryChannel;
     use serde_json::json;
 
-    const ALL: [NoticeKind; 19] = [
+    const ALL: [NoticeKind; 20] = [
         NoticeKind::Received,
         NoticeKind::Transferred,
         NoticeKind::InterimReply,
@@ -665,6 +686,7 @@ mod tests {
         NoticeKind::UrgentReceived,
         NoticeKind::CitizenReceived,
         NoticeKind::CitizenAnswered,
+        NoticeKind::CitizenUpdate,
     ];
 
     #[test]
@@ -782,6 +804,30 @@ mod tests {
         assert!(r
             .text
             .contains("Answer due: 2025-04-02 17:30 (Istanbul time)"));
+    }
+
+    #[test]
+    fn a_law_4982_step_told_to_the_citizen_addresses_the_applicant() {
+        let mut p = payload();
+        p["update"] = json!("extended");
+        p["note"] = json!("Belgeler arşivden derlenecek");
+        let r = render_email(&msg(NoticeKind::CitizenUpdate, Locale::Tr, p.clone())).unwrap();
+        assert!(r.text.starts_with("Sayın Başvuru Sahibi,"), "{}", r.text);
+        assert!(r
+            .subject
+            .ends_with("Cevap süresi uzatıldı (4982 sayılı Kanun md. 11)"));
+        assert!(
+            r.text.contains("Belgeler arşivden derlenecek"),
+            "{}",
+            r.text
+        );
+        p["update"] = json!("fee-notified");
+        p["fee_amount"] = json!("12,50 TL");
+        let sms = render_sms_text(&msg(NoticeKind::CitizenUpdate, Locale::Tr, p)).unwrap();
+        assert!(sms.contains("12,50 TL"), "{sms}");
+        // Without a known step: a neutral notice, still to the applicant.
+        let r = render_email(&msg(NoticeKind::CitizenUpdate, Locale::Tr, payload())).unwrap();
+        assert!(r.text.starts_with("Sayın Başvuru Sahibi,"));
     }
 
     #[test]

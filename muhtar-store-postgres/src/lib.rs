@@ -61,7 +61,7 @@
 //!
 //! A commit that erases a citizen's contact (`Commit::erases_contact`) removes it from the
 //! stored `received` event in its transaction; once committed, the store runs
-//! `VACUUM (INDEX_CLEANUP OFF) events, requests` on its own (VACUUM cannot run inside a
+//! `VACUUM (INDEX_CLEANUP OFF) events, requests` and `VACUUM (INDEX_CLEANUP ON) outbox` on its own (VACUUM cannot run inside a
 //! transaction), so the older row versions that still held the contact leave the heap
 //! pages at once instead of at the next autovacuum. It needs the role to own the tables;
 //! a failure is ignored (logged with `tracing`): the erasure stands. What stays (free space

@@ -323,16 +323,23 @@ impl PgStore {
     /// contact, so that the row versions still holding it (the `received` event before
     /// the erasure, the earlier states of the request) are removed from the heap pages
     /// now rather than at the next autovacuum. Outside the transaction (VACUUM cannot run
-    /// in one); `INDEX_CLEANUP OFF` keeps it to the changed heap pages (the indexes hold
-    /// no contact data; autovacuum tidies them later). A row version an older transaction
+    /// in one); `INDEX_CLEANUP OFF` keeps it to the changed heap pages of `events` and
+    /// `requests` (their indexes hold no contact data; autovacuum tidies them later), while
+    /// the outbox's indexes are cleaned (a citizen notice's idempotency key holds the contact). A row version an older transaction
     /// still sees stays until the next vacuum. A failure is logged, never an error: the
     /// erasure itself is committed.
     async fn vacuum_after_erasure(&self) {
-        if let Err(e) = sqlx::raw_sql("VACUUM (INDEX_CLEANUP OFF) events, requests")
-            .execute(&self.pool)
-            .await
-        {
-            tracing::warn!(error = %e, "VACUUM after a KVKK erasure failed; autovacuum will remove the old row versions later");
+        // The citizen's own notices were deleted from the outbox: their idempotency keys
+        // (in the unique index) held the contact too, so the outbox's indexes are cleaned.
+        // One statement each: PostgreSQL runs a multi-statement string in a transaction
+        // block, where VACUUM is refused.
+        for sql in [
+            "VACUUM (INDEX_CLEANUP OFF) events, requests",
+            "VACUUM (INDEX_CLEANUP ON) outbox",
+        ] {
+            if let Err(e) = sqlx::raw_sql(sql).execute(&self.pool).await {
+                tracing::warn!(error = %e, "VACUUM after a KVKK erasure failed; autovacuum will remove the old row versions later");
+            }
         }
     }
 }
