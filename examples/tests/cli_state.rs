@@ -705,7 +705,10 @@ fn an_interim_reply_counts_as_a_first_response_on_time_in_the_report() {
     };
     let replied = petition("Yol çalışması hakkında");
     petition("Kaldırım hakkında");
-    ok(dir, &["reply", &replied, "--text", "Dilekçeniz inceleniyor"]);
+    ok(
+        dir,
+        &["reply", &replied, "--text", "Dilekçeniz inceleniyor"],
+    );
     // This year in Istanbul (UTC+3): the year the requests were received in.
     let year = (chrono::Utc::now() + chrono::Duration::hours(3)).year();
     let r = json(&ok(
@@ -729,7 +732,10 @@ fn an_interim_reply_counts_as_a_first_response_on_time_in_the_report() {
         .unwrap()
         .iter()
         .any(|d| d["field"] == "first_response_on_time"));
-    let csv = ok(dir, &["report", "--period", &year.to_string(), "--format", "csv"]);
+    let csv = ok(
+        dir,
+        &["report", "--period", &year.to_string(), "--format", "csv"],
+    );
     assert!(csv.contains("Süresinde ilk cevap"), "{csv}");
 }
 

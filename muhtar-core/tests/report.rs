@@ -540,8 +540,14 @@ fn reports_signed_before_the_first_response_counts_keep_their_hash() {
     cube.total.answer_calendar_days.insert(4, 2);
     let r = QuarterlyReport::build(&cube, &org, q, None, q.end());
     let new = serde_json::to_string(&r).unwrap();
-    assert!(new.contains(r#""first_response_on_time":2,"first_response_late":1"#), "{new}");
-    assert_eq!(new.matches("\"first_response_late\":").count(), 1 + r.breakdowns().iter().map(|b| b.2.len()).sum::<usize>());
+    assert!(
+        new.contains(r#""first_response_on_time":2,"first_response_late":1"#),
+        "{new}"
+    );
+    assert_eq!(
+        new.matches("\"first_response_late\":").count(),
+        1 + r.breakdowns().iter().map(|b| b.2.len()).sum::<usize>()
+    );
     let old = new
         .replace(r#","first_response_on_time":2,"first_response_late":1"#, "")
         .replace(r#","first_response_on_time":0,"first_response_late":0"#, "");

@@ -134,7 +134,8 @@ use crate::request::Outcome;
 use crate::store::RequestRecord;
 
 pub use build::{
-    CalendarDayFigures, Counts, FirstResponseFigures, OfficialRef, Period, QuarterlyReport, ReasonCount, Row, Scope,
+    CalendarDayFigures, Counts, FirstResponseFigures, OfficialRef, Period, QuarterlyReport,
+    ReasonCount, Row, Scope,
 };
 pub use period::{ReportPeriod, MAX_PERIOD_YEARS};
 pub use signoff::{content_hash, SignedReport};
