@@ -280,9 +280,9 @@ pub fn load_sqlite(path: &std::path::Path, rows: Rows) -> rusqlite::Result<LoadR
                 "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
                  category, channel, received_at, resolution_due, first_response_due, state, \
                  deadlines, kind, outcome, reason, concluded_at, answer_days, \
-                 answer_calendar_days) \
+                 answer_calendar_days, first_response_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-                 ?17, ?18, ?19, ?20)",
+                 ?17, ?18, ?19, ?20, ?21)",
             )?;
             for rec in rows.by_ref().take(CHUNK as usize) {
                 let s = &rec.state;
@@ -310,6 +310,7 @@ pub fn load_sqlite(path: &std::path::Path, rows: Rows) -> rusqlite::Result<LoadR
                     f.concluded_at.map(|t| t.timestamp_micros()),
                     f.answer_working_days,
                     f.answer_calendar_days,
+                    f.first_response_at.map(|t| t.timestamp_micros()),
                 ])?;
             }
         }
@@ -399,7 +400,7 @@ pub async fn load_postgres(pool: &PgPool, rows: Rows) -> Result<LoadReport, sqlx
         csv(&mut buf, &s.content.category);
         csv(&mut buf, &name(&s.content.channel));
         csv(&mut buf, &s.content.received_at.to_rfc3339());
-        csv_opt(&mut buf, ts(s.first_response_at));
+        csv_opt(&mut buf, ts(f.first_response_at));
         csv_opt(&mut buf, ts(s.answered_at));
         csv_opt(&mut buf, ts(s.closed_at));
         csv_opt(&mut buf, ts(d.first_response_due));

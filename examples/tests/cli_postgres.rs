@@ -195,6 +195,9 @@ fn the_same_demo_gives_the_same_data_on_both_stores() {
         assert_eq!(reports[0], reports[1], "{args:?}");
         let t = &reports[0]["totals"];
         assert!(t["answered_with_calendar_days"].as_u64().is_some(), "{t}");
+        // First responses (Law 3071) are counted the same way on both stores.
+        assert!(t["first_response_on_time"].as_u64().unwrap() > 0, "{t}");
+        assert!(t["first_response_late"].as_u64().is_some(), "{t}");
     }
 }
 

@@ -672,6 +672,73 @@ fn the_period_report_covers_a_year_a_quarter_and_dates() {
     assert!(!o.status.success());
 }
 
+/// Law 3071 in the period report: a complaint by petition (policy `dilekce-3071`) with an
+/// interim reply counts as a first response on time, in the totals and in its channel's
+/// row; a second petition without any reply has none yet.
+#[test]
+fn an_interim_reply_counts_as_a_first_response_on_time_in_the_report() {
+    use chrono::Datelike;
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ok(dir, &["init"]);
+    let petition = |subject: &str| {
+        let out = json(&ok(
+            dir,
+            &[
+                "--json",
+                "submit",
+                "--muhtarlik",
+                "kuzguncuk",
+                "--category",
+                "asfalt-onarim",
+                "--subject",
+                subject,
+                "--channel",
+                "petition",
+                "--kind",
+                "complaint",
+            ],
+        ));
+        assert_eq!(out["state"]["policy"], "dilekce-3071", "{out}");
+        assert!(out["deadlines"]["first_response_due"].is_string(), "{out}");
+        out["state"]["tracking"].as_str().unwrap().to_owned()
+    };
+    let replied = petition("Yol çalışması hakkında");
+    petition("Kaldırım hakkında");
+    ok(
+        dir,
+        &["reply", &replied, "--text", "Dilekçeniz inceleniyor"],
+    );
+    // This year in Istanbul (UTC+3): the year the requests were received in.
+    let year = (chrono::Utc::now() + chrono::Duration::hours(3)).year();
+    let r = json(&ok(
+        dir,
+        &["report", "--period", &year.to_string(), "--format", "json"],
+    ));
+    let t = &r["totals"];
+    assert_eq!(t["received"], 2, "{t}");
+    assert_eq!(t["first_response_on_time"], 1, "{t}");
+    assert_eq!(t["first_response_late"], 0, "{t}");
+    let row = r["by_channel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["key"] == "petition")
+        .unwrap();
+    assert_eq!(row["counts"]["first_response_on_time"], 1, "{row}");
+    assert_eq!(row["counts"]["received"], 2, "{row}");
+    assert!(r["definitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["field"] == "first_response_on_time"));
+    let csv = ok(
+        dir,
+        &["report", "--period", &year.to_string(), "--format", "csv"],
+    );
+    assert!(csv.contains("Süresinde ilk cevap"), "{csv}");
+}
+
 /// `muhtar kvkk`: an administrator exports and erases a citizen's contact data.
 #[test]
 fn kvkk_export_and_erase() {

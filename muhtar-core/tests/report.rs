@@ -37,8 +37,8 @@ prop_compose! {
         outcome in any::<bool>(),
         reason in 0..4usize,
         due in proptest::option::of(-10i64..40 * 24 * 60),
-        days in proptest::option::of(0u32..40),
-        cdays in proptest::option::of(0u32..60),
+        (days, cdays) in (proptest::option::of(0u32..40), proptest::option::of(0u32..60)),
+        fr in proptest::option::of((0i64..lag * 24 * 60, proptest::option::of(-10i64..10 * 24 * 60))),
     ) -> Facts {
         let received_at = base() + Duration::minutes(received);
         let concluded_at = concluded.map(|c| received_at + Duration::minutes(c));
@@ -57,6 +57,10 @@ prop_compose! {
             resolution_due: due.map(|d| received_at + Duration::minutes(d)),
             answer_working_days: if outcome.is_some() { days } else { None },
             answer_calendar_days: if outcome.is_some() { cdays } else { None },
+            // The first response comes at the latest with the answer.
+            first_response_at: fr.map(|(m, _)| received_at + Duration::minutes(m))
+                .map(|t| concluded_at.map_or(t, |c| t.min(c))),
+            first_response_due: fr.and_then(|(_, d)| d).map(|d| received_at + Duration::minutes(d)),
         }
     }
 }
@@ -92,6 +96,8 @@ fn le(a: &Tally, b: &Tally) -> bool {
         && a.answered_late <= b.answered_late
         && a.overdue_at_end <= b.overdue_at_end
         && a.carried_over <= b.carried_over
+        && a.first_response_on_time <= b.first_response_on_time
+        && a.first_response_late <= b.first_response_late
         && a.reasons
             .iter()
             .all(|(k, v)| *v <= b.reasons.get(k).copied().unwrap_or(0))
@@ -145,6 +151,18 @@ proptest! {
         let w = q.window();
         let received = fs.iter().filter(|f| f.received_at >= w.start && f.received_at < w.end).count();
         prop_assert_eq!(t.received, received as u64);
+        // Law 3071: first responses on time and late are the received requests with a
+        // first response before the end, each on time exactly when within its deadline.
+        let responded: Vec<&Facts> = fs.iter()
+            .filter(|f| f.received_at >= w.start && f.received_at < w.end)
+            .filter(|f| f.first_response_at.is_some_and(|t| t < w.end))
+            .collect();
+        let late = responded.iter()
+            .filter(|f| f.first_response_due.is_some_and(|d| f.first_response_at.unwrap() > d))
+            .count() as u64;
+        prop_assert!(t.first_response_on_time + t.first_response_late <= t.received);
+        prop_assert_eq!(t.first_response_on_time + t.first_response_late, responded.len() as u64);
+        prop_assert_eq!(t.first_response_late, late);
         // The cube's total equals the sum of any dimension (what stores compute).
         let mut via_kind = cube.clone();
         via_kind.total_from(Dimension::Kind);
@@ -207,14 +225,15 @@ proptest! {
     fn classes_survive_the_store_row_shape(f in facts(), q in quarters()) {
         if let Some(c) = Class::of(&f, &q.window()) {
             let back = match &c {
-                Class::CarriedOver => Class::from_group(false, None, None, false, None, None),
-                Class::Received { outcome, reason, late, days, calendar_days } => Class::from_group(
+                Class::CarriedOver => Class::from_group(false, None, None, false, None, None, None),
+                Class::Received { outcome, reason, late, days, calendar_days, first_response } => Class::from_group(
                     true,
                     outcome.map(|o| if o == Outcome::Positive { "positive" } else { "negative" }),
                     reason.clone(),
                     *late,
                     days.map(i64::from),
                     calendar_days.map(i64::from),
+                    *first_response,
                 ),
             };
             prop_assert_eq!(back.unwrap(), c);
@@ -356,6 +375,9 @@ proptest! {
             prop_assert_eq!(sum(|c| c.open_at_end), r.totals.open_at_end, "{}", name);
             prop_assert_eq!(sum(|c| c.carried_over), r.totals.carried_over, "{}", name);
             prop_assert_eq!(sum(|c| c.overdue_at_end), r.totals.overdue_at_end, "{}", name);
+            let fr = r.totals.first_response.clone().unwrap();
+            prop_assert_eq!(sum(|c| c.first_response.as_ref().unwrap().first_response_on_time), fr.first_response_on_time, "{}", name);
+            prop_assert_eq!(sum(|c| c.first_response.as_ref().unwrap().first_response_late), fr.first_response_late, "{}", name);
         }
         prop_assert!(r.top_categories.len() <= 10);
         prop_assert!(r.top_categories.windows(2).all(|w| w[0].counts.received >= w[1].counts.received));
@@ -499,6 +521,44 @@ fn reports_signed_before_the_calendar_days_keep_their_hash() {
     assert_eq!(serde_json::to_string(&back).unwrap(), old);
     // Rendering it still works, without calendar figures.
     assert!(render::html(&back).contains("2025Q2"));
+}
+
+/// A report signed with the calendar days but before the first-response counts (Law
+/// 3071) reads back to the same canonical JSON, so its content hash still verifies; a new
+/// one carries the counts in the totals and every row.
+#[test]
+fn reports_signed_before_the_first_response_counts_keep_their_hash() {
+    let org = fixtures::organisation("old");
+    let q: Quarter = "2025Q2".parse().unwrap();
+    let mut cube = Cube::default();
+    cube.total.received = 3;
+    cube.total.positive = 2;
+    cube.total.open_at_end = 1;
+    cube.total.answered_on_time = 2;
+    cube.total.first_response_on_time = 2;
+    cube.total.first_response_late = 1;
+    cube.total.answer_calendar_days.insert(4, 2);
+    let r = QuarterlyReport::build(&cube, &org, q, None, q.end());
+    let new = serde_json::to_string(&r).unwrap();
+    assert!(
+        new.contains(r#""first_response_on_time":2,"first_response_late":1"#),
+        "{new}"
+    );
+    assert_eq!(
+        new.matches("\"first_response_late\":").count(),
+        1 + r.breakdowns().iter().map(|b| b.2.len()).sum::<usize>()
+    );
+    let old = new
+        .replace(r#","first_response_on_time":2,"first_response_late":1"#, "")
+        .replace(r#","first_response_on_time":0,"first_response_late":0"#, "");
+    assert!(!old.contains("\"first_response_on_time\":"), "{old}");
+    let back: QuarterlyReport = serde_json::from_str(&old).unwrap();
+    assert_eq!(back.totals.first_response, None);
+    assert!(back.totals.calendar_days.is_some());
+    assert_eq!(serde_json::to_string(&back).unwrap(), old);
+    // Rendered without the counts: empty cells, no panic.
+    assert!(render::html(&back).contains("2025Q2"));
+    assert!(render::html(&r).contains("Süresinde ilk cevap"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -963,7 +1023,7 @@ proptest! {
         for (separator, sep) in [(render::Separator::Comma, b','), (render::Separator::Semicolon, b';')] {
             let csv = render::csv(&r, render::CsvOptions { separator });
             let rows = parse_csv(&csv, sep);
-            let width = 3 + 15 + 1; // key, name, label; 15 counts; the reasons
+            let width = 3 + 17 + 1; // key, name, label; 17 counts; the reasons
             prop_assert_eq!(rows.len(), 3 + 1 + r.breakdowns().iter().map(|b| b.2.len()).sum::<usize>());
             let u = |cells: &[String]| cells.iter().map(|c| undefused(c)).collect::<Vec<_>>();
             prop_assert_eq!(u(&rows[0]), u(&["Rapor".to_owned(), format!("{tenant} {q}")]));

@@ -19,10 +19,11 @@ const DIMENSIONS: [Dimension; 5] = [
 ];
 
 /// The columns a report reads: all of them are in the covering indexes of migration
-/// `0006_report_calendar_days` (those of `0005_report_covering` plus calendar days),
-/// so the pieces below are index-only scans.
+/// `0009_report_first_response` (those of `0006_report_calendar_days` plus the first
+/// response and its deadline), so the pieces below are index-only scans.
 const FACT_COLUMNS: &str = "unit, category, channel, muhtarlik, kind, received_at, \
-     concluded_at, outcome, reason, resolution_due, answer_days, answer_calendar_days";
+     concluded_at, outcome, reason, resolution_due, answer_days, answer_calendar_days, \
+     first_response_at, first_response_due";
 
 /// The unit filter every piece carries (`$4`: the unit codes, or NULL for all).
 const UNIT_FILTER: &str = "($4::text[] IS NULL OR unit = ANY($4))";
@@ -66,20 +67,23 @@ fn cube_sql(piece: Piece) -> String {
                      THEN resolution_due IS NOT NULL AND concluded_at > resolution_due
                 ELSE resolution_due IS NOT NULL AND resolution_due < $3 END AS late,
            CASE WHEN received_at >= $2 AND concluded_at < $3 THEN answer_days END AS days,
-           CASE WHEN received_at >= $2 AND concluded_at < $3 THEN answer_calendar_days END AS cdays
+           CASE WHEN received_at >= $2 AND concluded_at < $3 THEN answer_calendar_days END AS cdays,
+           CASE WHEN received_at >= $2 AND first_response_at < $3
+                THEN first_response_due IS NOT NULL AND first_response_at > first_response_due
+           END AS fr
     FROM ({relevant}) AS relevant
 )
 SELECT CASE WHEN GROUPING(ku) = 0 THEN 0 WHEN GROUPING(kc) = 0 THEN 1
             WHEN GROUPING(kh) = 0 THEN 2 WHEN GROUPING(km) = 0 THEN 3 ELSE 4 END AS dim,
        COALESCE(ku, kc, kh, km, kk) AS k,
-       cohort, done, why, late, days, cdays, COUNT(*) AS n
+       cohort, done, why, late, days, cdays, fr, COUNT(*) AS n
 FROM r
 GROUP BY GROUPING SETS (
-    (ku, cohort, done, why, late, days, cdays),
-    (kc, cohort, done, why, late, days, cdays),
-    (kh, cohort, done, why, late, days, cdays),
-    (km, cohort, done, why, late, days, cdays),
-    (kk, cohort, done, why, late, days, cdays)
+    (ku, cohort, done, why, late, days, cdays, fr),
+    (kc, cohort, done, why, late, days, cdays, fr),
+    (kh, cohort, done, why, late, days, cdays, fr),
+    (km, cohort, done, why, late, days, cdays, fr),
+    (kk, cohort, done, why, late, days, cdays, fr)
 )"
     )
 }
@@ -195,6 +199,7 @@ impl ReportStore for PgStore {
             let late: bool = r.try_get("late").map_err(map)?;
             let days: Option<i32> = r.try_get("days").map_err(map)?;
             let cdays: Option<i32> = r.try_get("cdays").map_err(map)?;
+            let fr: Option<bool> = r.try_get("fr").map_err(map)?;
             let n: i64 = r.try_get("n").map_err(map)?;
             let d = usize::try_from(dim)
                 .ok()
@@ -207,6 +212,7 @@ impl ReportStore for PgStore {
                 late,
                 days.map(i64::from),
                 cdays.map(i64::from),
+                fr,
             )
             .map_err(|e| StoreError::Invalid(format!("report row: {e}")))?;
             cube.add_group(*d, key, &class, u64::try_from(n).unwrap_or(0));

@@ -73,6 +73,8 @@ struct Columns {
     concluded_at: Option<DateTime<Utc>>,
     answer_days: Option<i32>,
     answer_calendar_days: Option<i32>,
+    first_response_at: Option<DateTime<Utc>>,
+    first_response_due: Option<DateTime<Utc>>,
 }
 
 impl Columns {
@@ -85,6 +87,8 @@ impl Columns {
             reason: facts.reason,
             kind: facts.kind,
             concluded_at: facts.concluded_at,
+            first_response_at: facts.first_response_at,
+            first_response_due: facts.first_response_due,
             answer_days: facts
                 .answer_working_days
                 .map(|d| to_i32(d, "working days"))
@@ -118,10 +122,10 @@ impl<'q> BindColumns<'q> for sqlx::query::Query<'q, Postgres, sqlx::postgres::Pg
             .bind(&st.content.category)
             .bind(&cols.channel)
             .bind(st.content.received_at)
-            .bind(st.first_response_at)
+            .bind(cols.first_response_at)
             .bind(st.answered_at)
             .bind(st.closed_at)
-            .bind(d.first_response_due)
+            .bind(cols.first_response_due)
             .bind(d.resolution_due)
             .bind(due_key(d))
             .bind(st.content.received_at.timestamp_micros())

@@ -69,6 +69,7 @@
 //! | `0001_init.sql` | `schema_migrations`, `requests`, `events`, `outbox` and their indexes |
 //! | `0002_documents.sql` | `documents` |
 //! | `0004_tokens.sql` | `api_tokens`: API tokens of the HTTP server (SHA-256 of the secret only) |
+//! | `0009_report_first_response.sql` | `requests.first_response_at`: the first interim reply or answer, the report's first-response fact (Law 3071), backfilled from the JSON |
 //!
 //! # Applying migrations by hand (for DBAs)
 //!

@@ -94,6 +94,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0008_report_corrections.sql",
         sql: include_str!("../migrations/0008_report_corrections.sql"),
     },
+    Migration {
+        version: 9,
+        name: "report_first_response",
+        file: "0009_report_first_response.sql",
+        sql: include_str!("../migrations/0009_report_first_response.sql"),
+    },
 ];
 
 /// The schema version this build needs.

@@ -204,6 +204,7 @@ struct EncodedRequest {
     concluded_at: Option<i64>,
     answer_days: Option<u32>,
     answer_calendar_days: Option<u32>,
+    first_response_at: Option<i64>,
     priority_rank: i16,
 }
 
@@ -217,6 +218,8 @@ fn encode_request(rec: &RequestRecord) -> Result<EncodedRequest, StoreError> {
         concluded_at: facts.concluded_at.map(micros),
         answer_days: facts.answer_working_days,
         answer_calendar_days: facts.answer_calendar_days,
+        first_response_at: facts.first_response_at.map(micros),
+        first_response_due: facts.first_response_due.map(micros),
         tenant: s.tenant.as_str().to_owned(),
         id: id_text(s.id),
         tracking: s.tracking.to_string(),
@@ -228,7 +231,6 @@ fn encode_request(rec: &RequestRecord) -> Result<EncodedRequest, StoreError> {
         channel: enum_name("channel", &s.content.channel)?,
         received_at: micros(s.content.received_at),
         resolution_due: rec.deadlines.resolution_due.map(micros),
-        first_response_due: rec.deadlines.first_response_due.map(micros),
         state: to_json("request state", &rec.state)?,
         deadlines: to_json("deadlines", &rec.deadlines)?,
         priority_rank: muhtar_core::store::priority_rank(s.content.priority),
@@ -358,8 +360,9 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
          category, channel, received_at, resolution_due, first_response_due, state, deadlines, \
-         kind, outcome, reason, concluded_at, answer_days, answer_calendar_days, priority_rank) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) \
+         kind, outcome, reason, concluded_at, answer_days, answer_calendar_days, priority_rank, \
+         first_response_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) \
          ON CONFLICT (tenant, id) DO UPDATE SET \
          tracking = excluded.tracking, version = excluded.version, status = excluded.status, \
          unit = excluded.unit, muhtarlik = excluded.muhtarlik, category = excluded.category, \
@@ -370,7 +373,7 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
          outcome = excluded.outcome, reason = excluded.reason, \
          concluded_at = excluded.concluded_at, answer_days = excluded.answer_days, \
          answer_calendar_days = excluded.answer_calendar_days, \
-         priority_rank = excluded.priority_rank",
+         priority_rank = excluded.priority_rank, first_response_at = excluded.first_response_at",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -394,7 +397,8 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
             req.concluded_at,
             req.answer_days,
             req.answer_calendar_days,
-            req.priority_rank
+            req.priority_rank,
+            req.first_response_at
         ])
     })
     .map_err(|e| match store_error(e) {
@@ -1125,6 +1129,8 @@ fn cube_in(conn: &Connection, tenant: &str, q: &CubeQuery) -> Result<Cube, Store
                   ELSE resolution_due IS NOT NULL AND resolution_due < ?3 END, \
              CASE WHEN received_at >= ?2 AND concluded_at < ?3 THEN answer_days END, \
              CASE WHEN received_at >= ?2 AND concluded_at < ?3 THEN answer_calendar_days END, \
+             CASE WHEN received_at >= ?2 AND first_response_at < ?3 \
+                  THEN first_response_due IS NOT NULL AND first_response_at > first_response_due END, \
              COUNT(*) \
              FROM (SELECT * FROM requests \
                    WHERE tenant = ?1 AND received_at >= ?2 AND received_at < ?3{filter} \
@@ -1132,7 +1138,7 @@ fn cube_in(conn: &Connection, tenant: &str, q: &CubeQuery) -> Result<Cube, Store
                    SELECT * FROM requests \
                    WHERE tenant = ?1 AND received_at < ?2 \
                      AND (concluded_at IS NULL OR concluded_at >= ?2){filter}) \
-             GROUP BY 1, 2, 3, 4, 5, 6, 7"
+             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
         );
         let mut st = conn.prepare_cached(&sql).map_err(store_error)?;
         let mut rows = st
@@ -1146,8 +1152,9 @@ fn cube_in(conn: &Connection, tenant: &str, q: &CubeQuery) -> Result<Cube, Store
             let late: bool = r.get(4).map_err(store_error)?;
             let days: Option<i64> = r.get(5).map_err(store_error)?;
             let cdays: Option<i64> = r.get(6).map_err(store_error)?;
-            let n: i64 = r.get(7).map_err(store_error)?;
-            let class = Class::from_group(cohort, done.as_deref(), why, late, days, cdays)
+            let fr: Option<bool> = r.get(7).map_err(store_error)?;
+            let n: i64 = r.get(8).map_err(store_error)?;
+            let class = Class::from_group(cohort, done.as_deref(), why, late, days, cdays, fr)
                 .map_err(|e| StoreError::Invalid(format!("report row: {e}")))?;
             cube.add_group(dim, key, &class, u64::try_from(n).unwrap_or(0));
         }

@@ -517,7 +517,7 @@ async fn sub_microsecond_bounds_are_exact() {
     }
 }
 
-/// Migrations 0003 and 0006 fill the report columns of rows written before them from
+/// Migrations 0003, 0006 and 0009 fill the report columns of rows written before them from
 /// their JSON state, so that the report of old data equals the pure aggregation (working
 /// days excepted, which builds before it never recorded; calendar days included), for
 /// quarters, a year and a range of dates. The data is the conformance
@@ -547,6 +547,12 @@ async fn report_columns_of_old_rows_are_backfilled() {
         .filter(|r| Facts::of(r).concluded_at.is_some())
         .count();
     assert!(concluded > 20, "{concluded}");
+    // Migration 0009: first responses (interim replies and answers) from the JSON.
+    let responded = records
+        .iter()
+        .filter(|r| r.state.first_response_at.is_some())
+        .count();
+    assert!(responded > 20, "{responded}");
     let nonempty = assert_cube_matches(
         &store,
         &tenant("old"),

@@ -132,6 +132,18 @@ pub struct Counts {
     /// The calendar-day figures (`None` only in reports signed before they existed).
     #[serde(flatten)]
     pub calendar_days: Option<CalendarDayFigures>,
+    /// The first-response counts (`None` only in reports signed before they existed).
+    #[serde(flatten)]
+    pub first_response: Option<FirstResponseFigures>,
+}
+
+/// Law 3071's first-response clock: see the module docs' definitions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstResponseFigures {
+    /// First response (interim reply or answer) before the end, within its deadline.
+    pub first_response_on_time: u64,
+    /// First response before the end, after its deadline.
+    pub first_response_late: u64,
 }
 
 /// The calendar days to answer: see the module docs' definitions.
@@ -195,6 +207,10 @@ impl Counts {
                 median_calendar_days: t.median_calendar_days(),
                 mean_calendar_days: t.mean_calendar_days(),
             }),
+            first_response: Some(FirstResponseFigures {
+                first_response_on_time: t.first_response_on_time,
+                first_response_late: t.first_response_late,
+            }),
         }
     }
 
@@ -245,6 +261,8 @@ fn definitions() -> Vec<Definition> {
         d("open_at_end", "Dönem sonunda sonuçlanmamış olanlar. Olumlu + olumsuz + açık = alınan."),
         d("answered_on_time", "Cevap süresi (son tarih) içinde sonuçlandırılanlar; son tarihi olmayanlar süresinde sayılır."),
         d("answered_late", "Son tarihten sonra sonuçlandırılanlar. Süresinde + gecikmeli = olumlu + olumsuz."),
+        d("first_response_on_time", "İlk cevabı (ara cevap ya da cevap, hangisi önceyse; 3071 sayılı Kanun) dönem bitmeden ve ilk cevap süresi içinde verilenler; ilk cevap süresi olmayanlar süresinde sayılır."),
+        d("first_response_late", "İlk cevabı dönem bitmeden ama ilk cevap süresi geçtikten sonra verilenler. Süresinde + gecikmeli ilk cevap = dönem bitmeden ilk cevabı verilen alınan talepler; kalanına henüz ilk cevap verilmemiştir."),
         d("overdue_at_end", "Dönem sonunda açık olup son tarihi dönem bitmeden geçmiş olanlar."),
         d("carried_over", "Dönemden önce alınıp dönemin başında hâlâ sonuçlanmamış talepler."),
         d("median_working_days", "Dönem bitmeden cevaplananlarda alınma gününden sonraki ilk iş gününden cevap gününe kadar geçen iş günü (aynı gün cevap: 0); talebin süre politikasının sayım biçimiyle ve cevap anındaki takvimle. Ortanca ve ortalama iki ondalıkla."),

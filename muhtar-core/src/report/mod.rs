@@ -6,7 +6,7 @@
 //!
 //! 1. Each request is reduced to its [`Facts`] (unit, category, channel, muhtarlık,
 //!    kind, receipt, conclusion, outcome, reason, deadline, working and calendar days to
-//!    answer):
+//!    answer, first response and its deadline):
 //!    [`Facts::of`]. Stores keep these facts as columns of their query table.
 //! 2. The facts of the requests that matter to a period are counted into a [`Cube`]:
 //!    one [`Tally`] for the whole scope and one per key of each [`Dimension`]. The
@@ -49,6 +49,13 @@
 //! - **Answered on time / late** (`answered_on_time`, `answered_late`): the concluded
 //!   ones whose conclusion is at or before / after their resolution deadline (a request
 //!   without a deadline is on time). They sum to `positive + negative`.
+//! - **First response on time / late** (`first_response_on_time`,
+//!   `first_response_late`): received requests whose first response (an interim reply,
+//!   ara cevap, or the answer, whichever came first; Law 3071's first-response clock)
+//!   came before the quarter's end, at or before / after their first-response deadline
+//!   (a request without one is on time). Their sum is the number of received requests
+//!   with a first response before the end; the rest had none yet. A request withdrawn or
+//!   merged without a reply has no first response.
 //! - **Open and overdue** (`overdue_at_end`): open at the quarter's end with a resolution
 //!   deadline before the quarter's end.
 //! - **Carried over** (`carried_over`): requests received before the quarter and not
@@ -98,7 +105,8 @@
 //! `answered_with_days`, `median_working_days`, `mean_working_days` (null when there is
 //! no answer), `answered_with_calendar_days`, `median_calendar_days`,
 //! `mean_calendar_days` (the same; absent only in reports signed before they existed,
-//! whose content hash must not change, like `period.label`).
+//! whose content hash must not change, like `period.label`), `first_response_on_time`,
+//! `first_response_late` (absent likewise in reports signed before them).
 //!
 //! ```
 //! use muhtar_core::report::Quarter;
@@ -126,7 +134,8 @@ use crate::request::Outcome;
 use crate::store::RequestRecord;
 
 pub use build::{
-    CalendarDayFigures, Counts, OfficialRef, Period, QuarterlyReport, ReasonCount, Row, Scope,
+    CalendarDayFigures, Counts, FirstResponseFigures, OfficialRef, Period, QuarterlyReport,
+    ReasonCount, Row, Scope,
 };
 pub use period::{ReportPeriod, MAX_PERIOD_YEARS};
 pub use signoff::{content_hash, SignedReport};
@@ -364,6 +373,10 @@ pub struct Facts {
     /// Calendar days from the day of receipt to the day of the answer, Istanbul dates
     /// (answered requests only; see the module docs).
     pub answer_calendar_days: Option<u32>,
+    /// First response (interim reply or answer), truncated to microseconds.
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// First-response deadline, truncated to microseconds.
+    pub first_response_due: Option<DateTime<Utc>>,
 }
 
 /// The stable (serde) name of a unit-like enum value, e.g. `mbs-web` for a channel.
@@ -405,6 +418,8 @@ impl Facts {
                 .answered_at
                 .filter(|_| concluded_at.is_some())
                 .map(|a| calendar_days(s.content.received_at, a)),
+            first_response_at: s.first_response_at.map(micros),
+            first_response_due: rec.deadlines.first_response_due.map(micros),
         }
     }
 
@@ -448,6 +463,9 @@ pub enum Class {
         days: Option<u32>,
         /// Calendar days to answer, for answers before the end.
         calendar_days: Option<u32>,
+        /// A first response before the end: `Some(late)` (after its first-response
+        /// deadline); `None`: none yet at the end.
+        first_response: Option<bool>,
     },
 }
 
@@ -464,6 +482,10 @@ impl Class {
             };
         }
         let done = f.concluded_at.filter(|c| *c < w.end);
+        let first_response = f
+            .first_response_at
+            .filter(|t| *t < w.end)
+            .map(|t| f.first_response_due.is_some_and(|d| t > d));
         Some(match done {
             Some(c) => Class::Received {
                 outcome: f.outcome,
@@ -471,6 +493,7 @@ impl Class {
                 late: f.resolution_due.is_some_and(|d| c > d),
                 days: f.answer_working_days,
                 calendar_days: f.answer_calendar_days,
+                first_response,
             },
             None => Class::Received {
                 outcome: None,
@@ -478,6 +501,7 @@ impl Class {
                 late: f.resolution_due.is_some_and(|d| d < w.end),
                 days: None,
                 calendar_days: None,
+                first_response,
             },
         })
     }
@@ -510,6 +534,13 @@ pub struct Tally {
     /// Answers by calendar days to answer.
     #[serde(default)]
     pub answer_calendar_days: BTreeMap<u32, u64>,
+    /// Of those received, first response (interim reply or answer) before the end, at or
+    /// before its first-response deadline.
+    #[serde(default)]
+    pub first_response_on_time: u64,
+    /// Of those received, first response before the end, after its deadline.
+    #[serde(default)]
+    pub first_response_late: u64,
 }
 
 impl Tally {
@@ -523,8 +554,14 @@ impl Tally {
                 late,
                 days,
                 calendar_days,
+                first_response,
             } => {
                 self.received += n;
+                match first_response {
+                    Some(true) => self.first_response_late += n,
+                    Some(false) => self.first_response_on_time += n,
+                    None => {}
+                }
                 match outcome {
                     None => {
                         self.open_at_end += n;
@@ -570,6 +607,8 @@ impl Tally {
         self.answered_late += o.answered_late;
         self.overdue_at_end += o.overdue_at_end;
         self.carried_over += o.carried_over;
+        self.first_response_on_time += o.first_response_on_time;
+        self.first_response_late += o.first_response_late;
         for (k, v) in &o.reasons {
             *self.reasons.entry(k.clone()).or_default() += v;
         }
@@ -749,7 +788,8 @@ impl Class {
     /// The class of a store's group row: `cohort` (received in the period), `done`
     /// (the outcome's stable name if concluded before the end), `why` (the reason of a
     /// negative one), `late`, `days` and `cdays` (working and calendar days to answer),
-    /// as the stores' `GROUP BY` computes them.
+    /// and `fr` (a first response before the end: whether it was late; see
+    /// [`Class::Received`]), as the stores' `GROUP BY` computes them.
     pub fn from_group(
         cohort: bool,
         done: Option<&str>,
@@ -757,6 +797,7 @@ impl Class {
         late: bool,
         days: Option<i64>,
         cdays: Option<i64>,
+        fr: Option<bool>,
     ) -> Result<Class, String> {
         if !cohort {
             return Ok(Class::CarriedOver);
@@ -779,6 +820,7 @@ impl Class {
             late,
             days,
             calendar_days,
+            first_response: fr,
         })
     }
 }

@@ -166,7 +166,7 @@ impl std::str::FromStr for Separator {
     }
 }
 
-const COLUMNS: [(&str, &str); 15] = [
+const COLUMNS: [(&str, &str); 17] = [
     ("received", "Alınan"),
     ("positive", "Olumlu"),
     ("negative", "Olumsuz"),
@@ -185,10 +185,16 @@ const COLUMNS: [(&str, &str); 15] = [
     ),
     ("median_calendar_days", "Ortanca cevap süresi (takvim günü)"),
     ("mean_calendar_days", "Ortalama cevap süresi (takvim günü)"),
+    (
+        "first_response_on_time",
+        "Süresinde ilk cevap (ara cevap dahil)",
+    ),
+    ("first_response_late", "Gecikmeli ilk cevap"),
 ];
 
-fn values(c: &Counts) -> [Option<f64>; 15] {
+fn values(c: &Counts) -> [Option<f64>; 17] {
     let cal = c.calendar_days.as_ref();
+    let fr = c.first_response.as_ref();
     let n = |v: u64| Some(v as f64);
     [
         n(c.received),
@@ -206,6 +212,8 @@ fn values(c: &Counts) -> [Option<f64>; 15] {
         cal.map(|x| x.answered_with_calendar_days as f64),
         cal.and_then(|x| x.median_calendar_days),
         cal.and_then(|x| x.mean_calendar_days),
+        fr.map(|x| x.first_response_on_time as f64),
+        fr.map(|x| x.first_response_late as f64),
     ]
 }
 
@@ -604,11 +612,11 @@ fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
 }
 
 fn breakdown_table(h: &mut String, rows: &[Row]) {
-    h.push_str("<table class=\"bd\"><colgroup><col style=\"width:20%\">");
-    for _ in 0..10 {
+    h.push_str("<table class=\"bd\"><colgroup><col style=\"width:18%\">");
+    for _ in 0..11 {
         h.push_str("<col style=\"width:6%\">");
     }
-    h.push_str("<col style=\"width:20%\"></colgroup><thead><tr><th>Ad</th>");
+    h.push_str("<col style=\"width:16%\"></colgroup><thead><tr><th>Ad</th>");
     for label in [
         "Alınan",
         "Olumlu",
@@ -620,6 +628,7 @@ fn breakdown_table(h: &mut String, rows: &[Row]) {
         "Devre&shy;den",
         "Ortanca iş günü",
         "Ortanca takvim günü",
+        "İlk cevap süresinde / gecikmeli",
     ] {
         let _ = write!(h, "<th>{label}</th>");
     }
@@ -635,9 +644,21 @@ fn breakdown_table(h: &mut String, rows: &[Row]) {
             .iter()
             .map(|r| format!("{}: {}", r.text, r.count))
             .collect();
+        let first = x
+            .counts
+            .first_response
+            .as_ref()
+            .map(|f| {
+                format!(
+                    "{} / {}",
+                    tr_num(f.first_response_on_time as f64),
+                    tr_num(f.first_response_late as f64)
+                )
+            })
+            .unwrap_or_else(|| "–".into());
         let _ = write!(
             h,
-            "<td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             cell(x.counts.median_working_days),
             cell(
                 x.counts
@@ -645,6 +666,7 @@ fn breakdown_table(h: &mut String, rows: &[Row]) {
                     .as_ref()
                     .and_then(|c| c.median_calendar_days)
             ),
+            first,
             esc(&reasons.join("; "))
         );
     }

@@ -1011,8 +1011,8 @@ pub async fn assert_cube_matches<S: ReportStore + ?Sized>(
 
 /// The store's report cube equals [`crate::report::aggregate`] over the same requests,
 /// for several quarters, a year and ranges of dates across quarter boundaries, and unit
-/// scopes (including an empty and an unknown unit list); calendar days to answer
-/// included.
+/// scopes (including an empty and an unknown unit list); calendar days to answer and
+/// first responses (interim replies and answers, on time and late, none yet) included.
 pub async fn report_cube_equals_pure_aggregation<S: Store>(s: &S) {
     use crate::report::{aggregate, CubeQuery, Facts, Quarter, ReportPeriod};
     let all = report_data(s, "rep").await;
@@ -1071,6 +1071,20 @@ pub async fn report_cube_equals_pure_aggregation<S: Store>(s: &S) {
     assert!(!q1.total.answer_days.is_empty());
     assert!(q1.total.answered_with_calendar_days() > q1.total.answered_with_days());
     assert!(q1.total.answer_calendar_days.len() >= 3);
+    // Law 3071: first responses by interim reply and by answer, on time and late, and
+    // received requests with none yet.
+    for t in [&q1.total, &q2.total] {
+        assert!(
+            t.first_response_on_time > 0
+                && t.first_response_late > 0
+                && t.first_response_on_time + t.first_response_late < t.received,
+            "{t:?}"
+        );
+    }
+    let answered_first = all.iter().filter(|r| {
+        r.state.answered_at.is_some() && r.state.first_response_at == r.state.answered_at
+    });
+    assert!(answered_first.count() > 0);
 }
 
 /// A signed report reads back exactly (its hash still matches); a second report with

@@ -279,7 +279,8 @@ pub fn next_commit(record: &RequestRecord, kind: EventKind, at: DateTime<Utc>) -
 /// The histories of 60 requests of `tenant` spread over 2025Q1 to Q3 with every kind of
 /// ending: positive and negative answers with reasons and working days, withdrawals,
 /// merges, reopenings, open ones, on time and late, instants on quarter boundaries and
-/// below the microsecond. Each history is the commits of one request in order (the
+/// below the microsecond; first responses (Law 3071) by interim reply or by the answer,
+/// on time and late, and none yet. Each history is the commits of one request in order (the
 /// first creates it). The report conformance check and the stores' migration tests
 /// (through [`squash`]) use it.
 pub fn report_histories(tenant: &str) -> Vec<Vec<Commit>> {
@@ -328,8 +329,26 @@ pub fn report_histories(tenant: &str) -> Vec<Vec<Commit>> {
             1 => Some(q2.start() - Duration::microseconds(1)),
             k => Some(spec.received_at + Duration::days(3 + k as i64 * 4)),
         };
-        let created = spec.commit();
-        let rec = created.record.clone();
+        let mut created = spec.commit();
+        // The first-response clock: none, one the replies below miss, or one they meet.
+        created.record.deadlines.first_response_due = match i % 5 {
+            0 => None,
+            1 => Some(spec.received_at + Duration::minutes(10)),
+            _ => Some(spec.received_at + Duration::days(2)),
+        };
+        let mut history = vec![created];
+        // Two in three get an interim reply (ara cevap) half an hour after receipt.
+        if i % 3 != 0 {
+            let interim = next_commit(
+                &history[0].record,
+                EventKind::InterimReply {
+                    text: "İnceleniyor".into(),
+                },
+                spec.received_at + Duration::minutes(30),
+            );
+            history.push(interim);
+        }
+        let rec = history[history.len() - 1].record.clone();
         let tracking = *first_tracking.get_or_insert(rec.state.tracking);
         let at = spec.received_at + Duration::hours((i * 29 % 40 * 24) as i64 / 3 + 1);
         let at = if i % 13 == 5 { q2.start() } else { at };
@@ -383,7 +402,6 @@ pub fn report_histories(tenant: &str) -> Vec<Vec<Commit>> {
             7 => vec![step(&rec, answer(Outcome::Positive, None), at, None)],
             _ => vec![],
         };
-        let mut history = vec![created];
         history.extend(later);
         out.push(history);
     }
