@@ -233,3 +233,17 @@ fn sigterm_finishes_requests_in_flight_and_does_not_wait_for_a_stalled_client() 
     assert!(closed_within(&mut stalled, Duration::from_secs(2)).is_some());
     assert!(!srv.is_running());
 }
+
+/// SIGTERM at once after the `listening on` line (a process manager, a supervisor that
+/// restarts quickly) is a graceful stop, exit 0: the handlers are installed before the
+/// line is printed. Before, the default action killed the process in most tries.
+#[test]
+fn sigterm_right_after_start_is_a_graceful_stop() {
+    let d = tempfile::tempdir().unwrap();
+    let (db, _) = setup(d.path());
+    for _ in 0..5 {
+        let srv = Server::start(d.path(), &db, QUIET, &[]);
+        let status = srv.terminate();
+        assert!(status.success(), "{status:?}");
+    }
+}

@@ -155,25 +155,34 @@ fn init_tracing() {
         .try_init();
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed
+/// when this is called, not when the future is first polled: a signal that arrives right
+/// after the `listening on` line (a process manager, a test) stops the server gracefully
+/// instead of killing it with the default action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let int = signal(SignalKind::interrupt()).ok();
+        let term = signal(SignalKind::terminate()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(int) => {}
+                _ = wait(term) => {}
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -240,6 +249,7 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", a.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let stop_signal = shutdown_signal();
     tracing::info!(%addr, db = %crate::db::redact(&g.db), "muhtar serve listening");
     // Tests and scripts read this line to find the port (with --bind 127.0.0.1:0).
     println!("listening on http://{addr}");
@@ -251,7 +261,7 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
         body_timeout: Duration::from_secs(a.body_timeout.max(1)),
         shutdown_grace: Duration::from_secs(a.shutdown_grace),
     };
-    connections::serve(listener, router(state), limits, shutdown_signal()).await;
+    connections::serve(listener, router(state), limits, stop_signal).await;
     tracing::info!("shutting down: stopping background tasks");
     let _ = stop_tx.send(true);
     for t in tasks {
