@@ -631,12 +631,12 @@ async fn a_full_disk_refuses_the_commit_and_corrupts_nothing() {
     );
 }
 
-/// Migration 0006 gives rows written before it their priority rank from their JSON
+/// Migration 0007 gives rows written before it their priority rank from their JSON
 /// state: urgent requests stored by older builds come first too, page by page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn priority_ranks_of_old_rows_are_backfilled() {
     use muhtar_core::request::Priority;
-    use muhtar_core::store::{Order, RequestQuery};
+    use muhtar_core::testkit::conformance::assert_paged_listings;
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("muhtar.db");
     apply_first_migration_by_hand(&db);
@@ -654,30 +654,14 @@ async fn priority_ranks_of_old_rows_are_backfilled() {
         .await
         .unwrap();
     store.migrate().await.unwrap();
-    for order in [Order::Deadline, Order::Newest] {
-        let mut q = RequestQuery {
-            order,
-            limit: 1,
-            ..Default::default()
-        };
-        let mut got = Vec::new();
-        loop {
-            let page = store.query(&tenant("rank"), &q).await.unwrap();
-            got.extend(page.items.into_iter().map(|r| r.state.id));
-            match page.next {
-                Some(c) => q.after = Some(c),
-                None => break,
-            }
-        }
-        let mut w: Vec<&RequestRecord> = want.iter().collect();
-        order.sort(&mut w);
-        assert!(w[0].state.content.priority == Priority::Urgent);
-        assert_eq!(got, w.iter().map(|r| r.state.id).collect::<Vec<_>>());
+    for order in assert_paged_listings(&store, "rank", &want).await {
+        let first = want.iter().find(|r| r.state.id == order[0]).unwrap();
+        assert!(first.state.content.priority == Priority::Urgent);
     }
 }
 
 /// The listings stay ordered index searches with the priority rank in front (migration
-/// 0006): a unit's queue reads the open-request index, within a rank and from one rank
+/// 0007): a unit's queue reads the open-request index, within a rank and from one rank
 /// on, and newest first reads its expression index; none sorts. The statements are those
 /// `query_in` sends (and the queue's is the benchmark's).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

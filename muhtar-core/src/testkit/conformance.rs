@@ -521,6 +521,29 @@ fn reference(all: &[RequestRecord], q: &RequestQuery) -> Vec<RequestId> {
     v.into_iter().map(|r| r.state.id).collect()
 }
 
+/// For a store's own migration tests: every listing order, read one request per page,
+/// gives exactly `want` (the records written before the migration), in the order the
+/// pure reference sorts them. Returns that order's request ids, deadline order first.
+pub async fn assert_paged_listings<S: Store>(
+    s: &S,
+    t: &str,
+    want: &[RequestRecord],
+) -> Vec<Vec<RequestId>> {
+    let mut orders = Vec::new();
+    for order in [Order::Deadline, Order::Newest] {
+        let q = RequestQuery {
+            order,
+            limit: 1,
+            ..Default::default()
+        };
+        let got = ids(&all_pages(s, t, q.clone()).await);
+        let expected = reference(want, &q);
+        assert_eq!(got, expected, "{order:?}");
+        orders.push(expected);
+    }
+    orders
+}
+
 fn ids(v: &[RequestRecord]) -> Vec<RequestId> {
     v.iter().map(|r| r.state.id).collect()
 }
