@@ -2,6 +2,7 @@
 //! person's phone or e-mail; a KVKK erasure on PostgreSQL leaves no copy of the erased
 //! contact in the tables' heap pages.
 
+use std::path::Path;
 use std::process::Command;
 
 use common::{body, client, muhtar, token, Server};
@@ -64,6 +65,47 @@ async fn a_muhtar_sees_the_organisation_without_personal_data() {
     }
 }
 
+/// The citizen whose contact the erasure tests erase.
+const NAME: &str = "Zümrüt Silinecekoğlu";
+/// Their e-mail address.
+const EMAIL: &str = "zumrut.silinecek@example.com";
+
+/// A muhtar's request carrying the citizen's contact, then a command, so that the tables
+/// hold older versions of its rows too; returns its tracking number.
+fn submit_with_contact_and_message(dir: &Path, db: &str) -> String {
+    std::fs::write(
+        dir.join("req.json"),
+        format!(
+            r#"{{"citizen": {{"name": "{NAME}", "phone": "0555 987 65 43", "email": "{EMAIL}"}}}}"#
+        ),
+    )
+    .unwrap();
+    let sub = muhtar(
+        dir,
+        db,
+        &[
+            "--as",
+            "muhtar:kuzguncuk",
+            "--json",
+            "submit",
+            "--file",
+            "req.json",
+            "--category",
+            "asfalt-onarim",
+            "--subject",
+            "Çukur",
+        ],
+    );
+    let sub: serde_json::Value = serde_json::from_str(&sub).unwrap();
+    let tracking = sub["state"]["tracking"].as_str().unwrap().to_owned();
+    muhtar(
+        dir,
+        db,
+        &["--as", "coordinator", "message", &tracking, "--text", "Not"],
+    );
+    tracking
+}
+
 fn psql(db: &str, sql: &str) -> String {
     let o = Command::new("psql")
         .args([db, "-qtAXc", sql])
@@ -102,39 +144,8 @@ fn kvkk_erasure_on_postgres_leaves_no_copy_in_the_heap() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     muhtar(dir, &db, &["init"]);
-    let name = "Zümrüt Silinecekoğlu";
-    let email = "zumrut.silinecek@example.com";
-    std::fs::write(
-        dir.join("req.json"),
-        format!(
-            r#"{{"citizen": {{"name": "{name}", "phone": "0555 987 65 43", "email": "{email}"}}}}"#
-        ),
-    )
-    .unwrap();
-    let sub = muhtar(
-        dir,
-        &db,
-        &[
-            "--as",
-            "muhtar:kuzguncuk",
-            "--json",
-            "submit",
-            "--file",
-            "req.json",
-            "--category",
-            "asfalt-onarim",
-            "--subject",
-            "Çukur",
-        ],
-    );
-    let sub: serde_json::Value = serde_json::from_str(&sub).unwrap();
-    let tracking = sub["state"]["tracking"].as_str().unwrap().to_owned();
-    // A command, so that both tables have older versions of the row too.
-    muhtar(
-        dir,
-        &db,
-        &["--as", "coordinator", "message", &tracking, "--text", "Not"],
-    );
+    let (name, email) = (NAME, EMAIL);
+    let tracking = submit_with_contact_and_message(dir, &db);
     assert!(tuples_holding(&db, "events", name) > 0, "the test finds it");
     assert!(tuples_holding(&db, "requests", name) > 0);
     muhtar(dir, &db, &["--as", "admin", "kvkk", "erase", &tracking]);
@@ -159,38 +170,8 @@ fn kvkk_erasure_on_sqlite_leaves_no_copy_in_the_files() {
     // A running server keeps the database open, as in production: the write-ahead log
     // stays (SQLite removes it only when the last connection closes).
     let srv = Server::start(dir, &db, &["--no-dispatcher", "--no-sweeper"], &[]);
-    let name = "Zümrüt Silinecekoğlu";
-    let email = "zumrut.silinecek@example.com";
-    std::fs::write(
-        dir.join("req.json"),
-        format!(
-            r#"{{"citizen": {{"name": "{name}", "phone": "0555 987 65 43", "email": "{email}"}}}}"#
-        ),
-    )
-    .unwrap();
-    let sub = muhtar(
-        dir,
-        &db,
-        &[
-            "--as",
-            "muhtar:kuzguncuk",
-            "--json",
-            "submit",
-            "--file",
-            "req.json",
-            "--category",
-            "asfalt-onarim",
-            "--subject",
-            "Çukur",
-        ],
-    );
-    let sub: serde_json::Value = serde_json::from_str(&sub).unwrap();
-    let tracking = sub["state"]["tracking"].as_str().unwrap().to_owned();
-    muhtar(
-        dir,
-        &db,
-        &["--as", "coordinator", "message", &tracking, "--text", "Not"],
-    );
+    let (name, email) = (NAME, EMAIL);
+    let tracking = submit_with_contact_and_message(dir, &db);
     let holding = |text: &str| -> Vec<String> {
         let mut out = Vec::new();
         for f in std::fs::read_dir(dir).unwrap() {
