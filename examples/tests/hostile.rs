@@ -2145,6 +2145,13 @@ fn a_read_only_database_file_is_refused_clearly_and_left_unchanged() {
         f.sort();
         f
     };
+    // `nobody` must be able to reach the binary: the checkout may sit under a directory
+    // only root may enter (a home directory, a `mktemp -d` folder), so run a copy kept in
+    // the test's own directory, which is open to all.
+    let bin = dir.join("muhtar-as-nobody");
+    std::fs::copy(env!("CARGO_BIN_EXE_muhtar"), &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = bin.display().to_string();
     let files = listing();
     let as_nobody = |args: &[&str]| {
         let mut cmd = Command::new("runuser");
@@ -2155,7 +2162,7 @@ fn a_read_only_database_file_is_refused_clearly_and_left_unchanged() {
             "env",
             &format!("MUHTAR_DB={db}"),
             "MUHTAR_LOG=debug",
-            env!("CARGO_BIN_EXE_muhtar"),
+            &bin,
         ])
         .args(args)
         .current_dir(dir)
