@@ -330,7 +330,7 @@ pub struct ExportArgs {
 
 /// The service every command and the HTTP server use: the store named by `--db` and the
 /// wall clock.
-pub type Service = Mbs<Arc<dyn Store>, fn() -> DateTime<Utc>>;
+pub use muhtar_http::Service;
 
 /// The wall clock.
 pub fn now() -> DateTime<Utc> {
@@ -357,8 +357,8 @@ pub async fn open_service(g: &Global) -> Result<Service, String> {
 /// The service on an open store: wall clock, a fresh seed, configuration warnings
 /// logged.
 fn service_on(store: Arc<dyn Store>) -> Service {
-    let f: fn() -> DateTime<Utc> = now;
-    Mbs::new(store, f, seed()).on_warning(log_config_warning)
+    let clock: Arc<dyn muhtar_core::clock::Clock> = Arc::new(now);
+    Mbs::new(store, clock, seed()).on_warning(log_config_warning)
 }
 
 /// Logs a configuration warning (a stored rule set that no longer validates, …):

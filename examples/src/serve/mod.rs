@@ -3,35 +3,19 @@
 //! `/readyz`; the outbox dispatcher and the deadline sweeper run beside it unless switched
 //! off.
 //!
-//! Modules: [`auth`] (bearer tokens, the limit on failed authentications), [`api`] (REST), [`open311`], [`openapi`] (the
-//! generated document), [`error`] (JSON errors), [`connections`] (timeouts, the connection
-//! cap, graceful shutdown), [`uploads`] (stored files), [`supervise`] (the background tasks).
-
-pub mod api;
-pub mod auth;
-pub mod connections;
-pub mod error;
-pub mod open311;
-pub mod openapi;
-pub mod organisation;
-pub mod status;
-pub mod supervise;
-pub mod uploads;
+//! Everything HTTP is the library crate `muhtar-http`; this module is the wiring: arguments,
+//! the service, uploads directory, background tasks (dispatcher, sweeper), signals.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
-use axum::routing::get;
-use axum::Router;
 use clap::Args;
+use muhtar_http::{auth, connections, router, supervise, uploads, AppState};
 use tokio::sync::watch;
-use tower_http::trace::TraceLayer;
 
-use crate::state_cmd::{self, Global, Service};
+use crate::state_cmd::{self, Global};
 
 /// `muhtar serve`.
 #[derive(Debug, Clone, Args)]
@@ -91,60 +75,6 @@ pub struct ServeArgs {
     #[arg(long, env = "MUHTAR_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace: u64,
 }
-
-/// What every handler shares.
-pub struct AppState {
-    /// The service.
-    pub mbs: Service,
-    /// Where uploads are kept.
-    pub uploads: uploads::Uploads,
-    /// Failed authentications per client address.
-    pub limiter: auth::AuthLimiter,
-    /// The background tasks' health (panics, restarts), for `/readyz`.
-    pub tasks: Arc<supervise::Supervisor>,
-}
-
-/// Largest JSON or form body, in bytes.
-pub const MAX_BODY: usize = 1024 * 1024;
-
-/// The whole application: every route with its limits and request logging.
-pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .nest("/api/v1", api::router())
-        .nest("/open311/v2", open311::router())
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|r: &axum::http::Request<_>| {
-                tracing::info_span!("http", method = %r.method(), path = %r.uri().path(), actor = tracing::field::Empty)
-            }),
-        )
-        .with_state(state)
-}
-
-/// Ready when no background task is restarting or panicked lately
-/// ([`supervise::Supervisor::readiness`]: the body names the task and its panics) and
-/// the store answers within [`READY_TIMEOUT`].
-async fn readyz(State(s): State<Arc<AppState>>) -> (StatusCode, String) {
-    if let Err(tasks) = s.tasks.readiness() {
-        return (StatusCode::SERVICE_UNAVAILABLE, tasks);
-    }
-    match tokio::time::timeout(READY_TIMEOUT, s.mbs.store().tenants()).await {
-        Ok(Ok(_)) => (StatusCode::OK, "ready".into()),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable".into())
-        }
-        Err(_) => {
-            tracing::warn!("not ready: the store did not answer in time");
-            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable".into())
-        }
-    }
-}
-
-/// How long `/readyz` waits for the store: a probe must get its answer quickly.
-const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MUHTAR_LOG")

@@ -33,8 +33,8 @@ use muhtar_core::service::{ServiceError, TenantContext};
 use muhtar_core::store::{ConfigStore, Order, RequestQuery, RequestRecord};
 use serde_json::{json, Value};
 
-use super::auth::{limited_actor, ClientIp};
-use super::AppState;
+use crate::auth::{limited_actor, ClientIp};
+use crate::AppState;
 
 type St = State<Arc<AppState>>;
 
@@ -70,13 +70,13 @@ struct O311Error {
 fn err(status: StatusCode, description: impl Into<String>) -> O311Error {
     O311Error {
         status,
-        description: super::error::capped(description.into()),
+        description: crate::error::capped(description.into()),
         retry_after: None,
     }
 }
 
-impl From<super::error::ApiError> for O311Error {
-    fn from(api: super::error::ApiError) -> Self {
+impl From<crate::error::ApiError> for O311Error {
+    fn from(api: crate::error::ApiError) -> Self {
         let status = match api.status {
             // The specification's clients expect 400 for anything wrong with the input.
             StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
@@ -88,7 +88,7 @@ impl From<super::error::ApiError> for O311Error {
         };
         O311Error {
             status,
-            description: super::error::capped(d),
+            description: crate::error::capped(d),
             retry_after: api.retry_after,
         }
     }
@@ -100,7 +100,7 @@ fn bad(description: impl Into<String>) -> O311Error {
 
 impl From<ServiceError> for O311Error {
     fn from(e: ServiceError) -> Self {
-        super::error::ApiError::from(e).into()
+        crate::error::ApiError::from(e).into()
     }
 }
 

@@ -5,8 +5,8 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api;
-use super::error::{ErrorBody, ErrorDetail};
+use crate::api;
+use crate::error::{ErrorBody, ErrorDetail};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -20,12 +20,12 @@ use super::error::{ErrorBody, ErrorDetail};
         api::submit, api::list, api::get_request, api::history, api::deadline, api::policy,
         api::attachment, api::command, api::queue, api::organisation, api::rules,
         api::report, api::period_report, api::sign_report, api::signed_reports, api::signed_report,
-        super::status::public_status,
+        crate::status::public_status,
     ),
     components(schemas(
         api::RequestView, api::RequestPage, api::SubmitBody, api::LocationBody,
         api::AttachmentBody, api::CitizenBody, api::CommandBody, api::CommandName, api::RulesView,
-        api::SignBody, api::SignedView, super::status::StatusView,
+        api::SignBody, api::SignedView, crate::status::StatusView,
         ErrorBody, ErrorDetail,
     )),
     modifiers(&Bearer),

@@ -28,8 +28,8 @@ use muhtar_core::access::Actor;
 use muhtar_core::store::Store;
 use muhtar_core::token::hash_secret;
 
-use super::error::ApiError;
-use super::AppState;
+use crate::error::ApiError;
+use crate::AppState;
 
 /// The authenticated actor of a request.
 #[derive(Debug, Clone)]

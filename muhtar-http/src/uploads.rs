@@ -19,7 +19,7 @@ use axum::http::StatusCode;
 use muhtar_core::request::Attachment;
 use sha2::{Digest, Sha256};
 
-use super::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 
 /// Largest photo or document accepted, in bytes.
 pub const MAX_UPLOAD: u64 = 10 * 1024 * 1024;

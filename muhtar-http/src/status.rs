@@ -6,7 +6,7 @@
 //!
 //! Tracking numbers are guessable (8 data characters), so a client address that asks for
 //! numbers that do not exist is limited like failed authentications: every 404 counts as
-//! a failure in the server's [`AuthLimiter`](super::auth::AuthLimiter), and past the limit
+//! a failure in the server's [`AuthLimiter`](crate::auth::AuthLimiter), and past the limit
 //! the address gets 429 for the cool-down. A malformed and an unknown number give the
 //! same 404.
 
@@ -20,10 +20,10 @@ use muhtar_core::service::{PublicStatus, ServiceError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::api::Params;
-use super::auth::{too_many, ClientIp};
-use super::error::{ApiError, ApiResult, ErrorBody};
-use super::AppState;
+use crate::api::Params;
+use crate::auth::{too_many, ClientIp};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::AppState;
 
 /// A request's public status.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,5 +1,5 @@
 //! The REST API under `/api/v1`: JSON in and out, bearer tokens, core's authorization
-//! on every call. The OpenAPI document ([`super::openapi`]) is generated from the
+//! on every call. The OpenAPI document ([`crate::openapi`]) is generated from the
 //! annotations here.
 
 use std::collections::BTreeMap;
@@ -24,16 +24,16 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::Auth;
-use super::error::{ApiError, ApiResult, ErrorBody};
-use super::{uploads, AppState};
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::{uploads, AppState};
 
 type St = State<Arc<AppState>>;
 
 /// The routes under `/api/v1`.
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/openapi.json", get(super::openapi::document))
+        .route("/openapi.json", get(crate::openapi::document))
         .route(
             "/requests",
             post(submit)
@@ -54,12 +54,12 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/reports/signed/{id}", get(signed_report))
         .route("/reports/{quarter}", get(report))
         .route("/reports/{quarter}/sign", post(sign_report))
-        .route("/status/{tracking}", get(super::status::public_status))
+        .route("/status/{tracking}", get(crate::status::public_status))
 }
 
-use super::uploads::MAX_UPLOAD;
+use crate::uploads::MAX_UPLOAD;
 /// Largest multipart submission (the request and its photos), in bytes.
-pub const MAX_UPLOAD_BODY: usize = 2 * MAX_UPLOAD as usize + super::MAX_BODY;
+pub const MAX_UPLOAD_BODY: usize = 2 * MAX_UPLOAD as usize + crate::MAX_BODY;
 
 // ---------------------------------------------------------------------------------------
 // Body and query extraction with errors that name the field.
@@ -91,10 +91,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let bytes = body_bytes(req, state).await?;
-        if bytes.len() > super::MAX_BODY {
+        if bytes.len() > crate::MAX_BODY {
             return Err(ApiError::too_large(format!(
                 "a JSON body may have at most {} bytes",
-                super::MAX_BODY
+                crate::MAX_BODY
             )));
         }
         let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -109,7 +109,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
 async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> ApiResult<Bytes> {
     Bytes::from_request(req, state).await.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::too_large(format!("the body is larger than {} bytes", super::MAX_BODY))
+            ApiError::too_large(format!("the body is larger than {} bytes", crate::MAX_BODY))
         } else {
             ApiError::malformed(e.body_text())
         }
@@ -532,7 +532,7 @@ impl SubmitBody {
 }
 
 // ---------------------------------------------------------------------------------------
-// Uploads: see [`super::uploads`].
+// Uploads: see [`crate::uploads`].
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -1045,10 +1045,10 @@ fn command_of(body: &serde_json::Map<String, serde_json::Value>) -> ApiResult<Co
     security(("bearer" = [])))]
 pub async fn organisation(State(s): St, Auth(actor): Auth) -> ApiResult<Json<serde_json::Value>> {
     let ctx = s.mbs.context(&actor.tenant).await?;
-    // A muhtar gets the view without people (see `super::organisation`).
+    // A muhtar gets the view without people (see `crate::organisation`).
     let doc = match actor.role {
         Role::Muhtar(_) => {
-            serde_json::to_value(super::organisation::PublicOrganisation::from(&ctx.org))
+            serde_json::to_value(crate::organisation::PublicOrganisation::from(&ctx.org))
         }
         _ => serde_json::to_value(&ctx.org),
     };
