@@ -32,7 +32,7 @@ pub struct Limits {
 }
 
 /// File descriptors kept free beside the connections (database files, the pool, logs).
-const RESERVED_FILES: u64 = 64;
+pub const RESERVED_FILES: u64 = 64;
 
 /// The default of `--max-connections`: half of what the open-file limit leaves after
 /// [`RESERVED_FILES`] (a connection may hold an upload's file beside its socket), between
