@@ -678,116 +678,11 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
         );
         return Ok(());
     }
-    let s = &rec.state;
-    println!("Takip No     {}", s.tracking);
-    if s.content.priority.is_urgent() {
-        println!("Öncelik      {}", s.content.priority.display_name());
-    }
-    println!("Konu         {}", s.content.subject);
-    println!(
-        "Muhtarlık    {}  ({} / {})",
-        s.content.muhtarlik, s.content.district, s.content.province
-    );
     let ctx = mbs.context(&tenant).await.map_err(err)?;
-    let category = ctx
-        .org
-        .category(&s.content.category)
-        .map(|c| c.name.clone())
-        .unwrap_or_else(|| s.content.category.clone());
-    let unit = s
-        .unit
-        .as_ref()
-        .map(|u| {
-            ctx.org
-                .unit(u)
-                .map(|x| x.name.clone())
-                .unwrap_or(u.to_string())
-        })
-        .unwrap_or_else(|| "-".into());
-    println!(
-        "Kategori     {}   Kanal: {}   Tür: {}",
-        category,
-        s.content.channel.display_name(),
-        s.content.kind.display_name()
+    print!(
+        "{}",
+        muhtar_core::request::sheet::sheet(&rec.state, &history, &clocks, &ctx.org)
     );
-    println!("Durum        {}   Birim: {}", s.status.display_name(), unit);
-    println!("Alındı       {}", local(s.content.received_at));
-    println!(
-        "Süre sonu    {} ({}, politika {})",
-        clocks.resolution.due.format("%Y-%m-%d %H:%M %:z"),
-        clocks.resolution.state.display_name(),
-        s.policy
-    );
-    println!(
-        "Politika     {}   ({})",
-        s.policy,
-        match s.policy_rule.as_str() {
-            muhtar_core::regime::DEFAULT_POLICY_RULE => "kural yok: kurumun varsayılanı".to_owned(),
-            muhtar_core::regime::SET_POLICY_RULE => format!(
-                "elle belirlendi: {}",
-                s.policy_reason.as_deref().unwrap_or("-")
-            ),
-            rule => format!("politika kuralı {rule:?}"),
-        }
-    );
-    let fr = &clocks.first_response;
-    println!(
-        "İlk yanıt    süre {}{}",
-        fr.due.format("%Y-%m-%d %H:%M %:z"),
-        match s.first_response_at {
-            Some(at) => format!(" — yanıt {} ({})", local(at), fr.state.display_name()),
-            None => format!(" ({})", fr.state.display_name()),
-        }
-    );
-    if let Some(x) = &clocks.resolution.explanation.extension {
-        println!(
-            "Uzatma       {} → {} {}, {}: {}",
-            x.from_length,
-            x.to_length,
-            match clocks.resolution.explanation.unit {
-                muhtar_core::sla::DayUnit::Business => "iş günü",
-                _ => "gün",
-            },
-            x.at.format("%Y-%m-%d %H:%M"),
-            x.reason
-        );
-    }
-    if let Some(f) = &s.fee {
-        println!(
-            "Ücret        {} bildirildi {} (ödenene kadar süre durur)",
-            f.amount.map(|a| a.to_string()).unwrap_or_default(),
-            local(f.notified_at)
-        );
-    }
-    if let Some(r) = &clocks.resolution.explanation.reply_by {
-        println!("Cevap tarihi {}", r.note);
-    }
-    if let Some(f) = &s.content.received_at_forced {
-        println!(
-            "Zorlanan alınma: {} raporu imzalıydı — gerekçe: {}",
-            f.quarter, f.reason
-        );
-    }
-    if let Some(o) = s.outcome {
-        println!(
-            "Sonuç        {}{}",
-            o.display_name(),
-            s.reason
-                .as_ref()
-                .map(|r| format!(" — gerekçe: {}", r.display_name(&ctx.org)))
-                .unwrap_or_default()
-        );
-    }
-    println!("Geçmiş:");
-    for e in &history {
-        println!(
-            "  v{:<3} {}  {:<22} {}",
-            e.version,
-            local(e.at),
-            e.kind.display_name(),
-            e.actor
-        );
-    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 mod content;
 mod event;
 mod fee;
+pub mod sheet;
 mod state;
 
 pub use content::*;
