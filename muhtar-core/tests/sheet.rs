@@ -23,7 +23,7 @@ fn given_an_answered_request_the_sheet_reads_in_turkish_with_local_times() {
             .submit(&muhtar, fixtures::new_request("kuzguncuk"))
             .await
             .unwrap();
-        let tr = rec.state.tracking.clone();
+        let tr = rec.state.tracking;
         let coordinator = Actor::parse(&t, "coordinator").unwrap();
         mbs.execute(
             &coordinator,
