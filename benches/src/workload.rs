@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use muhtar_core::calendar::{Calendar, CalendarView, HolidayKind, FIRST_YEAR, LAST_YEAR};
-use muhtar_core::ids::{IdGenerator, MuhtarlikCode};
+use muhtar_core::ids::{MuhtarlikCode, RandomSource, SeededRandom};
 use muhtar_core::org::Organisation;
 use muhtar_core::request::{Channel, Location, NewRequest, RequestContent, RequestKind};
 use muhtar_core::routing::RuleSet;
@@ -82,7 +82,7 @@ pub fn new_requests(org: &Organisation, n: usize, seed: u64) -> Vec<NewRequest> 
         Channel::Phone,
         Channel::Email,
     ];
-    let mut g = IdGenerator::seeded(seed);
+    let mut g = SeededRandom::new(seed);
     (0..n)
         .map(|_| {
             let r = g.next_u64();
@@ -132,7 +132,7 @@ pub fn deadline_pairs(n: usize, seed: u64) -> Vec<(NaiveDate, u32)> {
     let first = NaiveDate::from_ymd_opt(2012, 1, 1).expect("valid date");
     let last = NaiveDate::from_ymd_opt(2047, 12, 31).expect("valid date");
     let span = (last - first).num_days() as u64 + 1;
-    let mut g = IdGenerator::seeded(seed);
+    let mut g = SeededRandom::new(seed);
     (0..n)
         .map(|_| {
             let r = g.next_u64();
@@ -168,7 +168,7 @@ pub async fn example_service<S: muhtar_core::store::Store>(
     let mbs = muhtar_core::service::Mbs::new(
         store,
         muhtar_core::clock::ManualClock::new(epoch()),
-        20_158,
+        SeededRandom::new(20_158),
     );
     let org = example_org();
     let tenant = org.tenant.id.clone();

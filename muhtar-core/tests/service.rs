@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 use muhtar_core::outbox::{DeliveryChannel, NoticeKind};
+use muhtar_core::ids::SeededRandom;
 use muhtar_core::prelude::*;
 use muhtar_core::request::InputError;
 use muhtar_core::store::{OutboxStore, RequestStore};
@@ -11,7 +12,7 @@ use muhtar_core::testkit::{fixtures, MemoryStore};
 type Svc = Mbs<MemoryStore, ManualClock>;
 
 async fn setup() -> (Svc, TenantId) {
-    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 1);
+    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), SeededRandom::new(1));
     let org = fixtures::organisation("svc");
     let t = org.tenant.id.clone();
     mbs.install_organisation(&Actor::system(t.clone()), org)
@@ -166,7 +167,7 @@ async fn muhtars_cannot_submit_for_or_see_another_muhtarlik() {
         1
     );
     // Another tenant's actor sees nothing, even with the right tracking number.
-    let other = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 2);
+    let other = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), SeededRandom::new(2));
     drop(other);
     let stranger = Actor::parse(&TenantId::new("baska").unwrap(), "coordinator").unwrap();
     assert!(mbs.get(&stranger, &tr).await.is_err());
@@ -341,10 +342,9 @@ fn org_with_park(active: bool) -> Organisation {
 }
 
 fn pruning() -> NewRequest {
-    NewRequest {
-        category: "budama".into(),
-        ..fixtures::new_request("kuzguncuk")
-    }
+    fixtures::request_builder("kuzguncuk")
+        .category("budama")
+        .build()
 }
 
 /// An organisation under which the rule set in force would no longer validate is
@@ -358,7 +358,7 @@ async fn an_organisation_that_would_invalidate_the_rules_is_refused_unless_force
     use std::sync::{Arc, Mutex};
     let seen: Arc<Mutex<Vec<ConfigWarning>>> = Arc::default();
     let sink = seen.clone();
-    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 1)
+    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), SeededRandom::new(1))
         .on_warning(move |w| sink.lock().unwrap().push(w.clone()));
     let t = fixtures::tenant("svc");
     let admin = actor(&t, "admin");
@@ -462,11 +462,11 @@ async fn tracking_number_collisions_are_retried() {
     // Two services with the same seed generate the same tracking numbers; the store's
     // uniqueness check makes the second pick another.
     let store = std::sync::Arc::new(MemoryStore::default());
-    let a = Mbs::new(store.clone(), ManualClock::new(fixtures::t0()), 7);
+    let a = Mbs::new(store.clone(), ManualClock::new(fixtures::t0()), SeededRandom::new(7));
     let b = Mbs::new(
         store.clone(),
         ManualClock::new(fixtures::t0() + Duration::seconds(1)),
-        7,
+        SeededRandom::new(7),
     );
     let org = fixtures::organisation("col");
     let t = org.tenant.id.clone();
