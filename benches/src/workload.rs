@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use muhtar_core::calendar::{Calendar, CalendarView, HolidayKind, FIRST_YEAR, LAST_YEAR};
 use muhtar_core::ids::{MuhtarlikCode, RandomSource, SeededRandom};
 use muhtar_core::org::Organisation;
-use muhtar_core::request::{Channel, Location, NewRequest, RequestContent, RequestKind};
+use muhtar_core::request::{Channel, Location, NewRequest, RequestContent};
 use muhtar_core::routing::RuleSet;
 
 /// The example organisation (İstanbul Büyükşehir Belediyesi), as shipped in `examples/data`.
@@ -90,26 +90,17 @@ pub fn new_requests(org: &Organisation, n: usize, seed: u64) -> Vec<NewRequest> 
                 lat: 41.0 + (r >> 8 & 0xff) as f64 / 2000.0,
                 lon: 29.0 + (r >> 16 & 0xff) as f64 / 2000.0,
             });
-            NewRequest {
-                muhtarlik: muhtarliklar[(r >> 24) as usize % muhtarliklar.len()].clone(),
-                channel: channels[(r >> 32) as usize % channels.len()],
-                kind: RequestKind::Request,
-                category: org.categories[(r >> 40) as usize % org.categories.len()]
+            NewRequest::builder(
+                muhtarliklar[(r >> 24) as usize % muhtarliklar.len()].clone(),
+                channels[(r >> 32) as usize % channels.len()],
+                org.categories[(r >> 40) as usize % org.categories.len()]
                     .code
                     .clone(),
-                subject: SUBJECTS[(r >> 48) as usize % SUBJECTS.len()].to_owned(),
-                description: "Mahalle sakinlerinin bildirdiği sorun.".to_owned(),
-                priority: None,
-                location,
-                address: None,
-                attachments: vec![],
-                citizen: None,
-                registration_number: None,
-                received_at: None,
-                attributes: Default::default(),
-                media_url: None,
-                reply_by: None,
-            }
+                SUBJECTS[(r >> 48) as usize % SUBJECTS.len()],
+            )
+            .description("Mahalle sakinlerinin bildirdiği sorun.")
+            .location(location)
+            .build()
         })
         .collect()
 }

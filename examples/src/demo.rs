@@ -294,37 +294,17 @@ pub async fn run(
             received
         };
         mbs.clock().set(entered.min(until));
-        let new = NewRequest {
-            muhtarlik: m.code.clone(),
-            channel,
-            kind,
-            category: category.to_owned(),
-            subject: subj,
-            description: desc,
-            priority: if rng.chance(0.03) {
-                Some(Priority::Urgent)
-            } else {
-                None
-            },
-            location: None,
-            address: None,
-            attachments: vec![],
-            citizen: None,
-            registration_number: if channel == Channel::Petition {
-                Some(format!(
-                    "E-{}-{}",
-                    received.format("%Y"),
-                    10_000 + rng.below(90_000)
-                ))
-            } else {
-                None
-            },
+        let new = NewRequest::builder(m.code.clone(), channel, category, subj)
+            .kind(kind)
+            .description(desc)
+            .priority(rng.chance(0.03).then_some(Priority::Urgent))
+            .registration_number(
+                (channel == Channel::Petition)
+                    .then(|| format!("E-{}-{}", received.format("%Y"), 10_000 + rng.below(90_000))),
+            )
             // Only back-office staff may say when a request arrived.
-            received_at: back_office.then_some(received),
-            attributes: Default::default(),
-            media_url: None,
-            reply_by: None,
-        };
+            .received_at(back_office.then_some(received))
+            .build();
         let rec = mbs.submit(&submitter, new).await?;
         summary.requests += 1;
         let tracking = rec.state.tracking;

@@ -251,6 +251,26 @@ mod tests {
     }
 
     #[test]
+    fn seeded_random_is_splitmix64() {
+        // The published first outputs of SplitMix64 from seed 0.
+        let mut r = SeededRandom::new(0);
+        assert_eq!(r.next_u64(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(r.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+    }
+
+    #[test]
+    fn fill_bytes_takes_successive_draws_little_endian() {
+        let (mut a, mut b) = (SeededRandom::new(5), SeededRandom::new(5));
+        let mut bytes = [0u8; 11];
+        a.fill_bytes(&mut bytes);
+        let (x, y) = (b.next_u64().to_le_bytes(), b.next_u64().to_le_bytes());
+        assert_eq!(bytes[..8], x);
+        assert_eq!(bytes[8..], y[..3]);
+        // The cut draw is used up.
+        assert_eq!(a.next_u64(), b.next_u64());
+    }
+
+    #[test]
     fn request_ids_sort_by_time() {
         let mut g = IdGenerator::new(SeededRandom::new(7));
         let t1 = chrono::Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();

@@ -4,8 +4,8 @@
 //! Time is a `ManualClock`; the worked dates are those of DOMAIN.md §3.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use muhtar_core::outbox::NoticeKind;
 use muhtar_core::ids::SeededRandom;
+use muhtar_core::outbox::NoticeKind;
 use muhtar_core::prelude::*;
 use muhtar_core::reason::ReasonCode;
 use muhtar_core::request::{FeeAmount, PauseReason};

@@ -2,8 +2,8 @@
 //! (issue 16 §4), through the service façade over the in-memory store.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use muhtar_core::outbox::{DeliveryChannel, NoticeKind};
 use muhtar_core::ids::SeededRandom;
+use muhtar_core::outbox::{DeliveryChannel, NoticeKind};
 use muhtar_core::prelude::*;
 use muhtar_core::report::Quarter;
 use muhtar_core::request::{CitizenContact, InputError};
@@ -14,7 +14,11 @@ use proptest::prelude::*;
 type Svc = Mbs<MemoryStore, ManualClock>;
 
 async fn setup_at(now: DateTime<Utc>) -> (Svc, TenantId) {
-    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(now), SeededRandom::new(1));
+    let mbs = Mbs::new(
+        MemoryStore::default(),
+        ManualClock::new(now),
+        SeededRandom::new(1),
+    );
     let org = fixtures::organisation("rcp");
     let t = org.tenant.id.clone();
     mbs.install_organisation(&Actor::system(t.clone()), org)

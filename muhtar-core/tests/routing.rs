@@ -594,7 +594,11 @@ fn the_service_routes_with_the_stored_rule_set() {
     use muhtar_core::testkit::{block_on, MemoryStore};
     block_on(async {
         let now = Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0).unwrap();
-        let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(now), SeededRandom::new(7));
+        let mbs = Mbs::new(
+            MemoryStore::default(),
+            ManualClock::new(now),
+            SeededRandom::new(7),
+        );
         let o = org();
         let system = Actor::system(o.tenant.id.clone());
         mbs.install_organisation(&system, o.clone()).await.unwrap();

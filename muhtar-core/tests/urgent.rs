@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use muhtar_core::calendar::Calendar;
-use muhtar_core::outbox::{DeliveryChannel, NoticeKind};
 use muhtar_core::ids::SeededRandom;
+use muhtar_core::outbox::{DeliveryChannel, NoticeKind};
 use muhtar_core::prelude::*;
 use muhtar_core::request::{InputError, NewRequestBuilder, Priority, ReplyBy};
 use muhtar_core::sla::{ClockEvent, PolicyRegistry, SlaClock};
@@ -21,7 +21,11 @@ use proptest::prelude::*;
 type Svc = Mbs<MemoryStore, ManualClock>;
 
 async fn setup() -> (Svc, TenantId) {
-    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), SeededRandom::new(1));
+    let mbs = Mbs::new(
+        MemoryStore::default(),
+        ManualClock::new(fixtures::t0()),
+        SeededRandom::new(1),
+    );
     let org = fixtures::organisation("urg");
     let t = org.tenant.id.clone();
     mbs.install_organisation(&Actor::system(t.clone()), org)
@@ -304,9 +308,7 @@ async fn a_dated_letter_sets_the_deadline_when_earlier_and_is_validated() {
         let e = mbs
             .submit(
                 &coordinator,
-                fixtures::request_builder("kuzguncuk")
-                    .reply_by(bad)
-                    .build(),
+                fixtures::request_builder("kuzguncuk").reply_by(bad).build(),
             )
             .await
             .unwrap_err();
