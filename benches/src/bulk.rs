@@ -21,7 +21,7 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::{DateTime, Duration, Utc};
 use muhtar_core::access::Actor;
 use muhtar_core::calendar::local_date;
-use muhtar_core::ids::{IdGenerator, MuhtarlikCode, TenantId, UnitCode};
+use muhtar_core::ids::{IdGenerator, MuhtarlikCode, SeededRandom, TenantId, UnitCode};
 use muhtar_core::org::Organisation;
 use muhtar_core::reason::ReasonCode;
 use muhtar_core::report::{serde_name as name, Facts};
@@ -69,7 +69,7 @@ impl Rows {
     /// (its subject, description and location are kept on every row).
     pub fn new(org: &Organisation, content: RequestContent, spec: BulkSpec) -> Rows {
         let tenant = org.tenant.id.clone();
-        let mut ids = IdGenerator::seeded(spec.seed);
+        let mut ids = IdGenerator::new(SeededRandom::new(spec.seed));
         let id = ids.request_id(spec.from);
         let events = [
             Event {

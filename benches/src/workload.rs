@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use muhtar_core::calendar::{Calendar, CalendarView, HolidayKind, FIRST_YEAR, LAST_YEAR};
-use muhtar_core::ids::{IdGenerator, MuhtarlikCode};
+use muhtar_core::ids::{MuhtarlikCode, RandomSource, SeededRandom};
 use muhtar_core::org::Organisation;
-use muhtar_core::request::{Channel, Location, NewRequest, RequestContent, RequestKind};
+use muhtar_core::request::{Channel, Location, NewRequest, RequestContent};
 use muhtar_core::routing::RuleSet;
 
 /// The example organisation (İstanbul Büyükşehir Belediyesi), as shipped in `examples/data`.
@@ -82,7 +82,7 @@ pub fn new_requests(org: &Organisation, n: usize, seed: u64) -> Vec<NewRequest> 
         Channel::Phone,
         Channel::Email,
     ];
-    let mut g = IdGenerator::seeded(seed);
+    let mut g = SeededRandom::new(seed);
     (0..n)
         .map(|_| {
             let r = g.next_u64();
@@ -90,26 +90,17 @@ pub fn new_requests(org: &Organisation, n: usize, seed: u64) -> Vec<NewRequest> 
                 lat: 41.0 + (r >> 8 & 0xff) as f64 / 2000.0,
                 lon: 29.0 + (r >> 16 & 0xff) as f64 / 2000.0,
             });
-            NewRequest {
-                muhtarlik: muhtarliklar[(r >> 24) as usize % muhtarliklar.len()].clone(),
-                channel: channels[(r >> 32) as usize % channels.len()],
-                kind: RequestKind::Request,
-                category: org.categories[(r >> 40) as usize % org.categories.len()]
+            NewRequest::builder(
+                muhtarliklar[(r >> 24) as usize % muhtarliklar.len()].clone(),
+                channels[(r >> 32) as usize % channels.len()],
+                org.categories[(r >> 40) as usize % org.categories.len()]
                     .code
                     .clone(),
-                subject: SUBJECTS[(r >> 48) as usize % SUBJECTS.len()].to_owned(),
-                description: "Mahalle sakinlerinin bildirdiği sorun.".to_owned(),
-                priority: None,
-                location,
-                address: None,
-                attachments: vec![],
-                citizen: None,
-                registration_number: None,
-                received_at: None,
-                attributes: Default::default(),
-                media_url: None,
-                reply_by: None,
-            }
+                SUBJECTS[(r >> 48) as usize % SUBJECTS.len()],
+            )
+            .description("Mahalle sakinlerinin bildirdiği sorun.")
+            .location(location)
+            .build()
         })
         .collect()
 }
@@ -132,7 +123,7 @@ pub fn deadline_pairs(n: usize, seed: u64) -> Vec<(NaiveDate, u32)> {
     let first = NaiveDate::from_ymd_opt(2012, 1, 1).expect("valid date");
     let last = NaiveDate::from_ymd_opt(2047, 12, 31).expect("valid date");
     let span = (last - first).num_days() as u64 + 1;
-    let mut g = IdGenerator::seeded(seed);
+    let mut g = SeededRandom::new(seed);
     (0..n)
         .map(|_| {
             let r = g.next_u64();
@@ -168,7 +159,7 @@ pub async fn example_service<S: muhtar_core::store::Store>(
     let mbs = muhtar_core::service::Mbs::new(
         store,
         muhtar_core::clock::ManualClock::new(epoch()),
-        20_158,
+        SeededRandom::new(20_158),
     );
     let org = example_org();
     let tenant = org.tenant.id.clone();

@@ -10,6 +10,8 @@ use muhtar_core::prelude::*;
 use muhtar_core::request::Outcome;
 use muhtar_store_sqlite::{SqliteOptions, SqliteStore};
 
+use muhtar_http::OsRandom;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("muhtar-embed-{}", std::process::id()));
@@ -18,8 +20,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = SqliteStore::open(&url, SqliteOptions::default()).await?;
     store.migrate().await?; // explicit, never hidden in open()
 
-    // Any Fn() -> DateTime<Utc> is a clock; the seed drives ids and tracking numbers.
-    let mbs = Mbs::new(store, chrono::Utc::now, 42);
+    // Any Fn() -> DateTime<Utc> is a clock. Ids and tracking numbers come from the
+    // operating system's randomness: a fixed seed (`muhtar_core::ids::SeededRandom`)
+    // would let whoever sees one request id predict the next tracking numbers.
+    let mbs = Mbs::new(store, chrono::Utc::now, OsRandom::new()?);
     let org = Organisation::from_toml_str(include_str!("../data/org.toml"))?;
     let tenant = org.tenant.id.clone();
     mbs.install_organisation(&Actor::system(tenant.clone()), org)

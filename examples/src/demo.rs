@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use muhtar_core::access::Actor;
 use muhtar_core::clock::ManualClock;
-use muhtar_core::ids::{IdGenerator, TenantId, UnitCode};
+use muhtar_core::ids::{RandomSource, SeededRandom, TenantId, UnitCode};
 use muhtar_core::reason::ReasonCode;
 use muhtar_core::request::{
     Channel, Command, NewRequest, Outcome, PauseReason, Priority, RequestKind,
@@ -48,7 +48,7 @@ pub struct DemoSummary {
     pub open: usize,
 }
 
-struct Rng(IdGenerator);
+struct Rng(SeededRandom);
 
 impl Rng {
     fn u(&mut self) -> f64 {
@@ -214,10 +214,10 @@ pub async fn run(
     let until = istanbul(spec.until, 18, 0);
     let start = until - Duration::days(365);
     let clock = ManualClock::new(start);
-    let mbs = Mbs::new(store, clock, spec.seed);
+    let mbs = Mbs::new(store, clock, SeededRandom::new(spec.seed));
     let ctx = mbs.context(tenant).await?;
     let org = &ctx.org;
-    let mut rng = Rng(IdGenerator::seeded(spec.seed ^ 0x5EED_DE70));
+    let mut rng = Rng(SeededRandom::new(spec.seed ^ 0x5EED_DE70));
     let muhtarliklar: Vec<_> = org.muhtarliklar.iter().filter(|m| m.active).collect();
     // Zipf-like skew: the first mahalle sends ~20 times as much as the last.
     let mweights: Vec<(usize, f64)> = (0..muhtarliklar.len())
@@ -294,37 +294,17 @@ pub async fn run(
             received
         };
         mbs.clock().set(entered.min(until));
-        let new = NewRequest {
-            muhtarlik: m.code.clone(),
-            channel,
-            kind,
-            category: category.to_owned(),
-            subject: subj,
-            description: desc,
-            priority: if rng.chance(0.03) {
-                Some(Priority::Urgent)
-            } else {
-                None
-            },
-            location: None,
-            address: None,
-            attachments: vec![],
-            citizen: None,
-            registration_number: if channel == Channel::Petition {
-                Some(format!(
-                    "E-{}-{}",
-                    received.format("%Y"),
-                    10_000 + rng.below(90_000)
-                ))
-            } else {
-                None
-            },
+        let new = NewRequest::builder(m.code.clone(), channel, category, subj)
+            .kind(kind)
+            .description(desc)
+            .priority(rng.chance(0.03).then_some(Priority::Urgent))
+            .registration_number(
+                (channel == Channel::Petition)
+                    .then(|| format!("E-{}-{}", received.format("%Y"), 10_000 + rng.below(90_000))),
+            )
             // Only back-office staff may say when a request arrived.
-            received_at: back_office.then_some(received),
-            attributes: Default::default(),
-            media_url: None,
-            reply_by: None,
-        };
+            .received_at(back_office.then_some(received))
+            .build();
         let rec = mbs.submit(&submitter, new).await?;
         summary.requests += 1;
         let tracking = rec.state.tracking;

@@ -94,8 +94,8 @@ fn settings_text(file: Option<&std::path::Path>) -> Result<(String, String), Str
 /// Installs the settings `text` unless the same text is already installed; returns the
 /// settings document version. `keep`: leave settings already stored alone (the shipped
 /// example never replaces a tenant's own settings).
-async fn settings_install<S, C, N>(
-    mbs: &muhtar_core::service::Mbs<S, C, N>,
+async fn settings_install<S, C>(
+    mbs: &muhtar_core::service::Mbs<S, C>,
     tenant: &muhtar_core::ids::TenantId,
     text: &str,
     keep: bool,
@@ -103,7 +103,6 @@ async fn settings_install<S, C, N>(
 where
     S: muhtar_core::store::Store,
     C: muhtar_core::clock::Clock,
-    N: muhtar_core::outbox::Notifier,
 {
     let current = mbs
         .store()
@@ -135,15 +134,14 @@ fn rules_text(file: Option<&std::path::Path>) -> Result<(String, String), String
 
 /// Installs the rule set `text` unless the same text is already installed, and returns
 /// its version label.
-async fn rules_install<S, C, N>(
-    mbs: &muhtar_core::service::Mbs<S, C, N>,
+async fn rules_install<S, C>(
+    mbs: &muhtar_core::service::Mbs<S, C>,
     tenant: &muhtar_core::ids::TenantId,
     text: &str,
 ) -> Result<String, String>
 where
     S: muhtar_core::store::Store,
     C: muhtar_core::clock::Clock,
-    N: muhtar_core::outbox::Notifier,
 {
     let current = mbs
         .store()

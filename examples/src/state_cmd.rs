@@ -19,6 +19,7 @@ use muhtar_core::tracking::TrackingNumber;
 
 use crate::db;
 use crate::demo;
+use muhtar_http::OsRandom;
 
 /// The example organisation shipped with the binary.
 pub const EXAMPLE_ORG: &str = include_str!("../data/org.toml");
@@ -351,14 +352,16 @@ pub async fn service(g: &Global) -> Result<(Service, TenantId), String> {
 /// Opens the database named by `--db` (it must be migrated: `muhtar init`) and the
 /// service on it, for every tenant it holds. The one place the service is built.
 pub async fn open_service(g: &Global) -> Result<Service, String> {
-    Ok(service_on(db::open(&g.db, false).await?))
+    service_on(db::open(&g.db, false).await?)
 }
 
-/// The service on an open store: wall clock, a fresh seed, configuration warnings
-/// logged.
-fn service_on(store: Arc<dyn Store>) -> Service {
+/// The service on an open store: wall clock, ids from the operating system's randomness
+/// ([`OsRandom`]: unpredictable, fresh in every process), configuration warnings logged.
+fn service_on(store: Arc<dyn Store>) -> Result<Service, String> {
     let clock: Arc<dyn muhtar_core::clock::Clock> = Arc::new(now);
-    Mbs::new(store, clock, seed()).on_warning(log_config_warning)
+    let random =
+        OsRandom::new().map_err(|e| format!("no randomness from the operating system: {e}"))?;
+    Ok(Mbs::new(store, clock, random).on_warning(log_config_warning))
 }
 
 /// Logs a configuration warning (a stored rule set that no longer validates, …):
@@ -369,11 +372,6 @@ fn log_config_warning(w: &muhtar_core::service::ConfigWarning) {
     } else {
         eprintln!("warning: {w}");
     }
-}
-
-fn seed() -> u64 {
-    let t = Utc::now();
-    (t.timestamp_nanos_opt().unwrap_or_default() as u64) ^ (u64::from(std::process::id()) << 32)
 }
 
 pub async fn resolve_tenant(store: &Arc<dyn Store>, g: &Global) -> Result<TenantId, String> {
@@ -444,7 +442,7 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
                 muhtar_core::service::policy_rules_message(&e)
             )
         })?;
-    let mbs = service_on(store.clone());
+    let mbs = service_on(store.clone())?;
     let current = store
         .document(&tenant, muhtar_core::store::DocumentKind::Organisation)
         .await

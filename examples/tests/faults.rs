@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use common::{free_port, muhtar, token, Server};
-use muhtar_core::ids::{IdGenerator, TenantId};
+use muhtar_core::ids::{IdGenerator, RandomSource, SeededRandom, TenantId};
 use muhtar_core::outbox::{plan, DeliveryChannel, OutboxEntry, OutboxMessage, OutboxStatus};
 use muhtar_core::request::RequestState;
 use muhtar_core::service::Mbs;
@@ -65,12 +65,12 @@ fn seed(what: &str) -> u64 {
     s
 }
 
-/// Seeded choices (core's SplitMix64 id generator).
-struct Rng(IdGenerator);
+/// Seeded choices (core's SplitMix64, `SeededRandom`).
+struct Rng(SeededRandom);
 
 impl Rng {
     fn new(seed: u64) -> Rng {
-        Rng(IdGenerator::seeded(seed))
+        Rng(SeededRandom::new(seed))
     }
 
     /// A number in `0..n`.
@@ -516,12 +516,12 @@ async fn check_store(db: &str, acks: &[Ack], undelivered: bool) -> Checked {
     let store = open_store(db).await;
     let tenant = TenantId::new("ibb").unwrap();
     let clock: fn() -> DateTime<Utc> = Utc::now;
-    let mbs = Mbs::new(store.clone(), clock, 7);
+    let mbs = Mbs::new(store.clone(), clock, SeededRandom::new(7));
     let ctx = mbs
         .context(&tenant)
         .await
         .expect("the tenant's configuration");
-    let mut ids = IdGenerator::seeded(0);
+    let mut ids = IdGenerator::new(SeededRandom::new(0));
     let mut problems = Vec::new();
     let mut records = Vec::new();
     let mut after = None;

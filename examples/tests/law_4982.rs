@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::{body, client, muhtar, post_json, token, Server};
+use muhtar_core::ids::SeededRandom;
 use muhtar_core::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -332,7 +333,7 @@ async fn weeks_flow(store: Arc<dyn Store>) {
     .unwrap();
     let t = org.tenant.id.clone();
     let clock = Arc::new(ManualClock::new(local(5, 15, 11, 0)));
-    let mbs = Mbs::new(store, clock.clone(), 3);
+    let mbs = Mbs::new(store, clock.clone(), SeededRandom::new(3));
     mbs.install_organisation(&Actor::system(t.clone()), org)
         .await
         .unwrap();

@@ -1,4 +1,5 @@
-//! Identifiers: tenants, units, muhtarlıklar and requests, and the deterministic id generator.
+//! Identifiers: tenants, units, muhtarlıklar and requests; the source of their random bits
+//! ([`RandomSource`], supplied by the application) and the generator that makes ids from it.
 
 use std::fmt;
 
@@ -118,29 +119,102 @@ impl std::str::FromStr for RequestId {
     }
 }
 
-/// A source of random bits for ids and tracking numbers.
+/// Where the random bits of identifiers come from: request ids, tracking numbers, outbox
+/// message ids and signed report ids are all drawn from the source a service is given
+/// ([`crate::service::Mbs::new`]).
 ///
-/// Core never reads the operating system's randomness: the application seeds this generator
-/// (from the OS, a clock, or a fixed seed in tests). It is SplitMix64, which is fast, passes
-/// BigCrush and is fully reproducible from its seed.
+/// Core never reads the operating system's randomness (it does no I/O): the application
+/// supplies the source. A deployment must supply an unpredictable one, a cryptographic
+/// generator seeded by the operating system (the `muhtar` binary's `OsRandom`): whoever
+/// sees one request id must not be able to tell the next tracking numbers, and a
+/// restarted process must not draw the same ones again. [`SeededRandom`] is for tests,
+/// benchmarks and the demo only.
+pub trait RandomSource: Send {
+    /// The next 64 random bits.
+    fn next_u64(&mut self) -> u64;
+
+    /// Fills `dest` with random bytes: by default the little-endian bytes of successive
+    /// [`Self::next_u64`] values, the last one cut to fit.
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for chunk in dest.chunks_mut(8) {
+            let bits = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&bits[..chunk.len()]);
+        }
+    }
+}
+
+impl<R: RandomSource + ?Sized> RandomSource for Box<R> {
+    fn next_u64(&mut self) -> u64 {
+        (**self).next_u64()
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        (**self).fill_bytes(dest)
+    }
+}
+
+impl<R: RandomSource + ?Sized> RandomSource for &mut R {
+    fn next_u64(&mut self) -> u64 {
+        (**self).next_u64()
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        (**self).fill_bytes(dest)
+    }
+}
+
+/// A deterministic [`RandomSource`]: SplitMix64 from a seed.
+///
+/// **Predictable: for tests, benchmarks and the demo only, never in a deployment.** Every
+/// output follows from the seed, and the seed follows from any one output, so whoever
+/// sees one request id of a service seeded this way can compute every later request id
+/// and tracking number; two services with the same seed draw the same ids. It is fast,
+/// passes BigCrush and is fully reproducible, which is what tests and benchmarks need.
 #[derive(Debug, Clone)]
-pub struct IdGenerator {
+pub struct SeededRandom {
     state: u64,
 }
 
-impl IdGenerator {
-    /// A generator with the given seed. Two generators with the same seed give the same ids.
-    pub fn seeded(seed: u64) -> Self {
+impl SeededRandom {
+    /// The generator with the given seed. Two generators with the same seed give the same
+    /// sequence.
+    pub fn new(seed: u64) -> Self {
         Self { state: seed }
     }
+}
 
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
+impl RandomSource for SeededRandom {
+    fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
+    }
+}
+
+/// Makes identifiers from a [`RandomSource`]: request ids and other UUIDs (version 7,
+/// time-ordered) and tracking numbers. The one place core turns random bits into ids.
+pub struct IdGenerator {
+    source: Box<dyn RandomSource>,
+}
+
+impl fmt::Debug for IdGenerator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The source's state is not shown: it would tell the next ids.
+        f.debug_struct("IdGenerator").finish_non_exhaustive()
+    }
+}
+
+impl IdGenerator {
+    /// A generator drawing from `source`.
+    pub fn new(source: impl RandomSource + 'static) -> Self {
+        Self {
+            source: Box::new(source),
+        }
+    }
+
+    /// The next 64 random bits of the source.
+    pub fn next_u64(&mut self) -> u64 {
+        self.source.next_u64()
     }
 
     /// A time-ordered request id (UUID v7) for the given instant.
@@ -148,15 +222,18 @@ impl IdGenerator {
         RequestId(self.uuid_v7(at))
     }
 
-    /// A UUID v7 for the given instant.
+    /// A UUID v7 for the given instant: its 48-bit millisecond timestamp, then 74 bits
+    /// from the first ten bytes the source fills.
     pub fn uuid_v7(&mut self, at: chrono::DateTime<chrono::Utc>) -> Uuid {
         let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
-        let a = self.next_u64().to_le_bytes();
-        let b = self.next_u64().to_le_bytes();
         let mut bytes = [0u8; 10];
-        bytes[..8].copy_from_slice(&a);
-        bytes[8..].copy_from_slice(&b[..2]);
+        self.source.fill_bytes(&mut bytes);
         uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid()
+    }
+
+    /// A tracking number from the next 64 bits of the source.
+    pub fn tracking_number(&mut self) -> crate::tracking::TrackingNumber {
+        crate::tracking::TrackingNumber::from_random(self.source.next_u64())
     }
 }
 
@@ -174,8 +251,28 @@ mod tests {
     }
 
     #[test]
+    fn seeded_random_is_splitmix64() {
+        // The published first outputs of SplitMix64 from seed 0.
+        let mut r = SeededRandom::new(0);
+        assert_eq!(r.next_u64(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(r.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+    }
+
+    #[test]
+    fn fill_bytes_takes_successive_draws_little_endian() {
+        let (mut a, mut b) = (SeededRandom::new(5), SeededRandom::new(5));
+        let mut bytes = [0u8; 11];
+        a.fill_bytes(&mut bytes);
+        let (x, y) = (b.next_u64().to_le_bytes(), b.next_u64().to_le_bytes());
+        assert_eq!(bytes[..8], x);
+        assert_eq!(bytes[8..], y[..3]);
+        // The cut draw is used up.
+        assert_eq!(a.next_u64(), b.next_u64());
+    }
+
+    #[test]
     fn request_ids_sort_by_time() {
-        let mut g = IdGenerator::seeded(7);
+        let mut g = IdGenerator::new(SeededRandom::new(7));
         let t1 = chrono::Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
         let t2 = chrono::Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 1).unwrap();
         let a = g.request_id(t1);

@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use crate::access::{Actor, Role};
 use crate::ids::MuhtarlikCode;
 use crate::org::Organisation;
-use crate::request::{Channel, CitizenContact, Location, NewRequest, RequestKind, MAX_SUBJECT};
+use crate::request::{Channel, CitizenContact, Location, NewRequest, MAX_SUBJECT};
 
 /// Form parameters by name; a repeated name keeps its last value; `attribute[x]` keys
 /// are kept as they are.
@@ -261,24 +261,16 @@ pub fn new_request(org: &Organisation, actor: &Actor, p: &Params) -> Result<NewR
             email,
         })
     };
-    Ok(NewRequest {
-        muhtarlik,
-        channel: Channel::Open311,
-        kind: RequestKind::Request,
-        category: category.code.clone(),
-        subject,
-        description,
-        priority: None,
-        location,
-        address,
-        attachments: vec![],
-        citizen,
-        registration_number: None,
-        received_at: None,
-        attributes,
-        media_url: get("media_url"),
-        reply_by: None,
-    })
+    Ok(
+        NewRequest::builder(muhtarlik, Channel::Open311, category.code.clone(), subject)
+            .description(description)
+            .location(location)
+            .address(address)
+            .citizen(citizen)
+            .attributes(attributes)
+            .media_url(get("media_url"))
+            .build(),
+    )
 }
 
 /// [`parse_params`] then [`new_request`]: form bytes to the request they submit.

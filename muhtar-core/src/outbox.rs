@@ -203,7 +203,10 @@ pub struct OutboxEntry {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-/// Sends notices; implemented by `muhtar-notify`. Errors say whether a retry can help.
+/// Sends notices; implemented by `muhtar-notify`'s dispatcher, which drains the outbox.
+/// Errors say whether a retry can help. The service never calls a notifier: it writes
+/// notices to the outbox in the command's transaction, so each is sent once, by the
+/// dispatcher.
 #[async_trait::async_trait]
 pub trait Notifier: Send + Sync {
     /// Delivers one message.
@@ -220,18 +223,6 @@ pub enum DeliveryError {
     /// A retry will not help (bad address, rejected recipient, 5xx SMTP reply).
     #[error("permanent delivery failure: {0}")]
     Permanent(String),
-}
-
-/// A notifier that delivers nothing: for services that leave delivery to a separate
-/// dispatcher process.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoopNotifier;
-
-#[async_trait::async_trait]
-impl Notifier for NoopNotifier {
-    async fn deliver(&self, _message: &OutboxMessage) -> Result<(), DeliveryError> {
-        Ok(())
-    }
 }
 
 struct Planner<'a> {

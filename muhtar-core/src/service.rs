@@ -4,10 +4,11 @@
 //! ```
 //! # muhtar_core::testkit::block_on(async {
 //! use muhtar_core::prelude::*;
+//! use muhtar_core::ids::SeededRandom;
 //! use muhtar_core::testkit::{fixtures, MemoryStore};
 //!
 //! let clock = ManualClock::new(fixtures::t0());
-//! let mbs = Mbs::new(MemoryStore::default(), clock, 42);
+//! let mbs = Mbs::new(MemoryStore::default(), clock, SeededRandom::new(42));
 //! let org = fixtures::organisation("demo");
 //! mbs.install_organisation(&Actor::system(org.tenant.id.clone()), org.clone()).await.unwrap();
 //! let muhtar = Actor::parse(&org.tenant.id, "muhtar:kuzguncuk").unwrap();
@@ -24,9 +25,9 @@ use chrono::{DateTime, Utc};
 use crate::access::{authorize, AccessError, Action, Actor, Role, Target};
 use crate::calendar::{Calendar, CalendarAddition};
 use crate::clock::Clock;
-use crate::ids::{IdGenerator, RequestId, TenantId, UnitCode};
+use crate::ids::{IdGenerator, RandomSource, RequestId, TenantId, UnitCode};
 use crate::org::{OrgError, Organisation};
-use crate::outbox::{plan, NoopNotifier, Notifier};
+use crate::outbox::plan;
 use crate::regime::{PolicyChoice, PolicyRules};
 use crate::request::{
     Command, DecideContext, Event, EventKind, InputError, LifecycleError, NewRequest, RequestState,
@@ -293,11 +294,13 @@ fn stored_organisation(doc: &Document) -> Result<Organisation, ServiceError> {
 /// Tries a new tracking number this many times when one is taken.
 const TRACKING_ATTEMPTS: usize = 8;
 
-/// The Muhtar Bilgi Sistemi service over a store, a clock and a notifier.
-pub struct Mbs<S, C, N = NoopNotifier> {
+/// The Muhtar Bilgi Sistemi service over a store, a clock and a source of randomness.
+///
+/// The service delivers no notices itself: it writes them to the outbox in the command's
+/// transaction, and a dispatcher (`muhtar-notify`) drains the outbox.
+pub struct Mbs<S, C> {
     store: S,
     clock: C,
-    notifier: N,
     ids: Mutex<IdGenerator>,
     cache: RwLock<HashMap<TenantId, Arc<TenantContext>>>,
     on_warning: Option<WarningHook>,
@@ -347,23 +350,18 @@ pub enum ConfigWarning {
     },
 }
 
-impl<S: Store, C: Clock> Mbs<S, C, NoopNotifier> {
-    /// A service with no immediate delivery (a dispatcher drains the outbox).
-    /// `seed` seeds the id generator.
-    pub fn new(store: S, clock: C, seed: u64) -> Self {
-        Self::with_notifier(store, clock, NoopNotifier, seed)
-    }
-}
-
-impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
-    /// A service that also hands committed notices to `notifier` at once (best effort;
-    /// the outbox remains the record).
-    pub fn with_notifier(store: S, clock: C, notifier: N, seed: u64) -> Self {
+impl<S: Store, C: Clock> Mbs<S, C> {
+    /// A service over `store` and `clock`, drawing request ids, tracking numbers and
+    /// outbox ids from `random`.
+    ///
+    /// A deployment passes an unpredictable source seeded by the operating system (the
+    /// `muhtar` binary's `OsRandom`); [`crate::ids::SeededRandom`] makes every id
+    /// predictable from any one of them and is for tests and the demo only.
+    pub fn new(store: S, clock: C, random: impl RandomSource + 'static) -> Self {
         Self {
             store,
             clock,
-            notifier,
-            ids: Mutex::new(IdGenerator::seeded(seed)),
+            ids: Mutex::new(IdGenerator::new(random)),
             cache: RwLock::new(HashMap::new()),
             on_warning: None,
         }
@@ -384,11 +382,6 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
     /// The clock.
     pub fn clock(&self) -> &C {
         &self.clock
-    }
-
-    /// The notifier.
-    pub fn notifier(&self) -> &N {
-        &self.notifier
     }
 
     fn ids(&self) -> std::sync::MutexGuard<'_, IdGenerator> {
@@ -637,7 +630,7 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             let (id, tracking) = {
                 let mut g = self.ids();
                 let id = g.request_id(now);
-                (id, TrackingNumber::from_random(g.next_u64()))
+                (id, g.tracking_number())
             };
             let events = vec![
                 self.event(
@@ -709,10 +702,6 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
             outbox,
         };
         self.store.commit(&commit).await?;
-        for m in &commit.outbox {
-            // Best effort: the dispatcher delivers whatever this misses.
-            let _ = self.notifier.deliver(m).await;
-        }
         Ok(record)
     }
 
@@ -943,7 +932,7 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
     }
 }
 
-impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
+impl<S: Store, C: Clock> Mbs<S, C> {
     async fn put_doc(
         &self,
         actor: &Actor,

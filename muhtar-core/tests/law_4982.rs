@@ -4,6 +4,7 @@
 //! Time is a `ManualClock`; the worked dates are those of DOMAIN.md §3.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use muhtar_core::ids::SeededRandom;
 use muhtar_core::outbox::NoticeKind;
 use muhtar_core::prelude::*;
 use muhtar_core::reason::ReasonCode;
@@ -24,7 +25,7 @@ async fn setup(policy: &str) -> (Svc, TenantId) {
     let mbs = Mbs::new(
         MemoryStore::default(),
         ManualClock::new(local(2026, 5, 15, 11, 0)),
-        7,
+        SeededRandom::new(7),
     );
     let mut org = fixtures::organisation("bilgi");
     org.tenant.default_policy = policy.into();

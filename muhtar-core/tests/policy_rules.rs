@@ -3,6 +3,7 @@
 //! and properties (deterministic, explainable first match).
 
 use chrono::{DateTime, Duration, Utc};
+use muhtar_core::ids::SeededRandom;
 use muhtar_core::prelude::*;
 use muhtar_core::regime::{PolicyRuleSpec, PolicyRules, DEFAULT_POLICY_RULE, SET_POLICY_RULE};
 use muhtar_core::request::{EventKind, InputError, LifecycleError, Priority, RequestContent};
@@ -271,7 +272,11 @@ fn received_events_without_a_policy_rule_read_as_default() {
 type Svc = Mbs<MemoryStore, ManualClock>;
 
 async fn setup() -> (Svc, TenantId) {
-    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 3);
+    let mbs = Mbs::new(
+        MemoryStore::default(),
+        ManualClock::new(fixtures::t0()),
+        SeededRandom::new(3),
+    );
     let o = org();
     let t = o.tenant.id.clone();
     mbs.install_organisation(&Actor::system(t.clone()), o)
@@ -729,8 +734,12 @@ proptest! {
 async fn policy_rules_that_no_longer_fit_fall_back_to_the_default_and_say_why() {
     let warnings = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let heard = warnings.clone();
-    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 5)
-        .on_warning(move |w| heard.lock().unwrap().push(w.to_string()));
+    let mbs = Mbs::new(
+        MemoryStore::default(),
+        ManualClock::new(fixtures::t0()),
+        SeededRandom::new(5),
+    )
+    .on_warning(move |w| heard.lock().unwrap().push(w.to_string()));
     let o = org();
     let t = o.tenant.id.clone();
     mbs.install_organisation(&Actor::system(t.clone()), o.clone())

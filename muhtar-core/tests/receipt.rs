@@ -2,6 +2,7 @@
 //! (issue 16 §4), through the service façade over the in-memory store.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use muhtar_core::ids::SeededRandom;
 use muhtar_core::outbox::{DeliveryChannel, NoticeKind};
 use muhtar_core::prelude::*;
 use muhtar_core::report::Quarter;
@@ -13,7 +14,11 @@ use proptest::prelude::*;
 type Svc = Mbs<MemoryStore, ManualClock>;
 
 async fn setup_at(now: DateTime<Utc>) -> (Svc, TenantId) {
-    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(now), 1);
+    let mbs = Mbs::new(
+        MemoryStore::default(),
+        ManualClock::new(now),
+        SeededRandom::new(1),
+    );
     let org = fixtures::organisation("rcp");
     let t = org.tenant.id.clone();
     mbs.install_organisation(&Actor::system(t.clone()), org)
@@ -173,14 +178,14 @@ async fn a_signed_quarter_is_closed_unless_the_coordinator_forces_it_with_a_reas
 }
 
 fn with_citizen() -> muhtar_core::request::NewRequest {
-    let mut r = fixtures::new_request("kuzguncuk");
-    r.description = "Sokak lambası yanmıyor, gece karanlık".into();
-    r.citizen = Some(CitizenContact {
-        name: "Fatma Kaya".into(),
-        phone: Some("0555 111 22 33".into()),
-        email: Some("fatma@example.com".into()),
-    });
-    r
+    fixtures::request_builder("kuzguncuk")
+        .description("Sokak lambası yanmıyor, gece karanlık")
+        .citizen(CitizenContact {
+            name: "Fatma Kaya".into(),
+            phone: Some("0555 111 22 33".into()),
+            email: Some("fatma@example.com".into()),
+        })
+        .build()
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use muhtar_core::ids::SeededRandom;
 use muhtar_core::prelude::*;
 use muhtar_core::reason::ReasonCode;
 use muhtar_core::report::{
@@ -568,7 +569,11 @@ type Svc = Mbs<MemoryStore, ManualClock>;
 
 async fn setup() -> (Svc, TenantId) {
     let q1: Quarter = "2026Q1".parse().unwrap();
-    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(q1.start()), 7);
+    let mbs = Mbs::new(
+        MemoryStore::default(),
+        ManualClock::new(q1.start()),
+        SeededRandom::new(7),
+    );
     let org = fixtures::organisation("rpt");
     let t = org.tenant.id.clone();
     mbs.install_organisation(&Actor::system(t.clone()), org)

@@ -1,9 +1,9 @@
 //! Routing behaviour on the example organisation and the shipped example rules.
 
 use chrono::{TimeZone, Utc};
-use muhtar_core::ids::MuhtarlikCode;
+use muhtar_core::ids::{MuhtarlikCode, SeededRandom};
 use muhtar_core::org::Organisation;
-use muhtar_core::request::{Channel, Location, NewRequest, RequestContent, RequestKind};
+use muhtar_core::request::{Channel, Location, NewRequest, RequestContent};
 use muhtar_core::routing::{
     AttemptOutcome, Condition, Decision, ProblemKind, RoutingError, RuleSet, Severity,
     FALLBACK_RULE,
@@ -30,24 +30,14 @@ fn req(
     location: Option<(f64, f64)>,
 ) -> RequestContent {
     let now = Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0).unwrap();
-    NewRequest {
-        muhtarlik: MuhtarlikCode::new(muhtarlik).unwrap(),
-        channel: Channel::MbsWeb,
-        kind: RequestKind::Request,
-        category: category.into(),
-        subject: subject.into(),
-        description: String::new(),
-        priority: None,
-        location: location.map(|(lat, lon)| Location { lat, lon }),
-        address: None,
-        attachments: vec![],
-        citizen: None,
-        registration_number: None,
-        received_at: None,
-        attributes: Default::default(),
-        media_url: None,
-        reply_by: None,
-    }
+    NewRequest::builder(
+        MuhtarlikCode::new(muhtarlik).unwrap(),
+        Channel::MbsWeb,
+        category,
+        subject,
+    )
+    .location(location.map(|(lat, lon)| Location { lat, lon }))
+    .build()
     .validate(org, now)
     .unwrap()
 }
@@ -604,7 +594,11 @@ fn the_service_routes_with_the_stored_rule_set() {
     use muhtar_core::testkit::{block_on, MemoryStore};
     block_on(async {
         let now = Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0).unwrap();
-        let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(now), 7);
+        let mbs = Mbs::new(
+            MemoryStore::default(),
+            ManualClock::new(now),
+            SeededRandom::new(7),
+        );
         let o = org();
         let system = Actor::system(o.tenant.id.clone());
         mbs.install_organisation(&system, o.clone()).await.unwrap();

@@ -201,24 +201,16 @@ fn request() -> impl Strategy<Value = NewRequest> {
                     }
                 })
                 .collect();
-            NewRequest {
-                muhtarlik: MuhtarlikCode::new(m).unwrap(),
+            NewRequest::builder(
+                MuhtarlikCode::new(m).unwrap(),
                 channel,
-                kind,
                 category,
-                subject: format!("konu {}", subject.join(" ")),
-                description: String::new(),
-                priority,
-                location: loc.map(|(lat, lon)| Location { lat, lon }),
-                address: None,
-                attachments: vec![],
-                citizen: None,
-                registration_number: None,
-                received_at: None,
-                attributes: Default::default(),
-                media_url: None,
-                reply_by: None,
-            }
+                format!("konu {}", subject.join(" ")),
+            )
+            .kind(kind)
+            .priority(priority)
+            .location(loc.map(|(lat, lon)| Location { lat, lon }))
+            .build()
         })
 }
 

@@ -2,6 +2,7 @@
 //! commit per command.
 
 use chrono::Duration;
+use muhtar_core::ids::{RandomSource, SeededRandom};
 use muhtar_core::outbox::{DeliveryChannel, NoticeKind};
 use muhtar_core::prelude::*;
 use muhtar_core::request::InputError;
@@ -11,7 +12,11 @@ use muhtar_core::testkit::{fixtures, MemoryStore};
 type Svc = Mbs<MemoryStore, ManualClock>;
 
 async fn setup() -> (Svc, TenantId) {
-    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 1);
+    let mbs = Mbs::new(
+        MemoryStore::default(),
+        ManualClock::new(fixtures::t0()),
+        SeededRandom::new(1),
+    );
     let org = fixtures::organisation("svc");
     let t = org.tenant.id.clone();
     mbs.install_organisation(&Actor::system(t.clone()), org)
@@ -166,7 +171,11 @@ async fn muhtars_cannot_submit_for_or_see_another_muhtarlik() {
         1
     );
     // Another tenant's actor sees nothing, even with the right tracking number.
-    let other = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 2);
+    let other = Mbs::new(
+        MemoryStore::default(),
+        ManualClock::new(fixtures::t0()),
+        SeededRandom::new(2),
+    );
     drop(other);
     let stranger = Actor::parse(&TenantId::new("baska").unwrap(), "coordinator").unwrap();
     assert!(mbs.get(&stranger, &tr).await.is_err());
@@ -341,10 +350,9 @@ fn org_with_park(active: bool) -> Organisation {
 }
 
 fn pruning() -> NewRequest {
-    NewRequest {
-        category: "budama".into(),
-        ..fixtures::new_request("kuzguncuk")
-    }
+    fixtures::request_builder("kuzguncuk")
+        .category("budama")
+        .build()
 }
 
 /// An organisation under which the rule set in force would no longer validate is
@@ -358,8 +366,12 @@ async fn an_organisation_that_would_invalidate_the_rules_is_refused_unless_force
     use std::sync::{Arc, Mutex};
     let seen: Arc<Mutex<Vec<ConfigWarning>>> = Arc::default();
     let sink = seen.clone();
-    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 1)
-        .on_warning(move |w| sink.lock().unwrap().push(w.clone()));
+    let mbs = Mbs::new(
+        MemoryStore::default(),
+        ManualClock::new(fixtures::t0()),
+        SeededRandom::new(1),
+    )
+    .on_warning(move |w| sink.lock().unwrap().push(w.clone()));
     let t = fixtures::tenant("svc");
     let admin = actor(&t, "admin");
     let muhtar = actor(&t, "muhtar:kuzguncuk");
@@ -462,11 +474,15 @@ async fn tracking_number_collisions_are_retried() {
     // Two services with the same seed generate the same tracking numbers; the store's
     // uniqueness check makes the second pick another.
     let store = std::sync::Arc::new(MemoryStore::default());
-    let a = Mbs::new(store.clone(), ManualClock::new(fixtures::t0()), 7);
+    let a = Mbs::new(
+        store.clone(),
+        ManualClock::new(fixtures::t0()),
+        SeededRandom::new(7),
+    );
     let b = Mbs::new(
         store.clone(),
         ManualClock::new(fixtures::t0() + Duration::seconds(1)),
-        7,
+        SeededRandom::new(7),
     );
     let org = fixtures::organisation("col");
     let t = org.tenant.id.clone();
@@ -492,6 +508,102 @@ async fn tracking_number_collisions_are_retried() {
             .len(),
         2
     );
+}
+
+/// A source that gives the values of its script, in order.
+struct Script(std::vec::IntoIter<u64>);
+
+impl RandomSource for Script {
+    fn next_u64(&mut self) -> u64 {
+        self.0.next().expect("the script is long enough")
+    }
+}
+
+/// The ten bytes a UUID v7 takes from its source (`fill_bytes`: the little-endian bytes of
+/// two draws, the second cut to two), as they stand in the UUID: bytes 6 to 15, the
+/// version (7) over the first byte's high half and the variant (binary 10) over the top
+/// two bits of the third.
+fn v7_random_part(first: u64, second: u64) -> [u8; 10] {
+    let mut b = [0u8; 10];
+    b[..8].copy_from_slice(&first.to_le_bytes());
+    b[8..].copy_from_slice(&second.to_le_bytes()[..2]);
+    b[0] = (b[0] & 0x0F) | 0x70;
+    b[2] = (b[2] & 0x3F) | 0x80;
+    b
+}
+
+async fn service_with(random: impl RandomSource + 'static) -> (Svc, TenantId) {
+    let mbs = Mbs::new(
+        MemoryStore::default(),
+        ManualClock::new(fixtures::t0()),
+        random,
+    );
+    let org = fixtures::organisation("ids");
+    let t = org.tenant.id.clone();
+    mbs.install_organisation(&Actor::system(t.clone()), org)
+        .await
+        .unwrap();
+    (mbs, t)
+}
+
+#[tokio::test]
+async fn request_ids_tracking_numbers_and_outbox_ids_are_what_the_source_says() {
+    let script: Vec<u64> = (1..=64u64)
+        .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xA5A5_0000_0000_5A5A)
+        .collect();
+    let (mbs, t) = service_with(Script(script.clone().into_iter())).await;
+    let rec = mbs
+        .submit(
+            &actor(&t, "muhtar:kuzguncuk"),
+            fixtures::new_request("kuzguncuk"),
+        )
+        .await
+        .unwrap();
+    // The request id: the receipt's millisecond, then the first two draws.
+    let id = rec.state.id.as_uuid();
+    assert_eq!(id.get_version_num(), 7);
+    let (secs, nanos) = id.get_timestamp().unwrap().to_unix();
+    assert_eq!(
+        secs as i64 * 1000 + i64::from(nanos / 1_000_000),
+        fixtures::t0().timestamp_millis()
+    );
+    assert_eq!(id.as_bytes()[6..], v7_random_part(script[0], script[1]));
+    // The tracking number: the third draw.
+    assert_eq!(rec.state.tracking, TrackingNumber::from_random(script[2]));
+    // Each outbox message's id: the next two draws, in the order the notices are planned.
+    let outbox = mbs.store().outbox(&t, Some(rec.state.id)).await.unwrap();
+    assert!(outbox.len() >= 2, "{outbox:?}");
+    let mut got: Vec<[u8; 10]> = outbox
+        .iter()
+        .map(|e| e.message.id.as_bytes()[6..].try_into().unwrap())
+        .collect();
+    let mut expected: Vec<[u8; 10]> = (0..outbox.len())
+        .map(|j| v7_random_part(script[3 + 2 * j], script[4 + 2 * j]))
+        .collect();
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected);
+}
+
+#[tokio::test]
+async fn services_with_different_sources_draw_different_ids() {
+    let (a, t) = service_with(SeededRandom::new(1)).await;
+    let (b, _) = service_with(SeededRandom::new(2)).await;
+    let (c, _) = service_with(SeededRandom::new(1)).await;
+    let m = actor(&t, "muhtar:kuzguncuk");
+    let mut records = Vec::new();
+    for mbs in [&a, &b, &c] {
+        let r = mbs.submit(&m, fixtures::new_request("kuzguncuk")).await;
+        records.push(r.unwrap());
+    }
+    let [ra, rb, rc] = &records[..] else {
+        unreachable!()
+    };
+    assert_ne!(ra.state.tracking, rb.state.tracking);
+    assert_ne!(ra.state.id, rb.state.id);
+    // The same seed draws the same ids: why a seeded source is for tests only.
+    assert_eq!(ra.state.tracking, rc.state.tracking);
+    assert_eq!(ra.state.id, rc.state.id);
 }
 
 #[tokio::test]

@@ -12,7 +12,11 @@ use muhtar_core::testkit::{block_on, MemoryStore};
 fn given_an_answered_request_the_sheet_reads_in_turkish_with_local_times() {
     block_on(async {
         // Given a request received at 09:00 UTC (12:00 in Istanbul) and answered negatively.
-        let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 1);
+        let mbs = Mbs::new(
+            MemoryStore::default(),
+            ManualClock::new(fixtures::t0()),
+            muhtar_core::ids::SeededRandom::new(1),
+        );
         let org = fixtures::organisation("sheet");
         let t = org.tenant.id.clone();
         mbs.install_organisation(&Actor::system(t.clone()), org)

@@ -8,9 +8,10 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use muhtar_core::calendar::Calendar;
+use muhtar_core::ids::SeededRandom;
 use muhtar_core::outbox::{DeliveryChannel, NoticeKind};
 use muhtar_core::prelude::*;
-use muhtar_core::request::{InputError, Priority, ReplyBy};
+use muhtar_core::request::{InputError, NewRequestBuilder, Priority, ReplyBy};
 use muhtar_core::sla::{ClockEvent, PolicyRegistry, SlaClock};
 use muhtar_core::store::{Order, OutboxStore, RequestRecord, RequestStore};
 use muhtar_core::testkit::fixtures::{self, Spec};
@@ -20,7 +21,11 @@ use proptest::prelude::*;
 type Svc = Mbs<MemoryStore, ManualClock>;
 
 async fn setup() -> (Svc, TenantId) {
-    let mbs = Mbs::new(MemoryStore::default(), ManualClock::new(fixtures::t0()), 1);
+    let mbs = Mbs::new(
+        MemoryStore::default(),
+        ManualClock::new(fixtures::t0()),
+        SeededRandom::new(1),
+    );
     let org = fixtures::organisation("urg");
     let t = org.tenant.id.clone();
     mbs.install_organisation(&Actor::system(t.clone()), org)
@@ -153,11 +158,13 @@ proptest! {
 }
 
 fn urgent_request() -> NewRequest {
-    NewRequest {
-        priority: Some(Priority::Urgent),
-        subject: "Bakanlık yazısı: okul yolu".into(),
-        ..fixtures::new_request("kuzguncuk")
-    }
+    urgent_builder().build()
+}
+
+fn urgent_builder() -> NewRequestBuilder {
+    fixtures::request_builder("kuzguncuk")
+        .subject("Bakanlık yazısı: okul yolu")
+        .priority(Priority::Urgent)
 }
 
 #[tokio::test]
@@ -240,10 +247,7 @@ async fn a_dated_letter_sets_the_deadline_when_earlier_and_is_validated() {
     let rec = mbs
         .submit(
             &coordinator,
-            NewRequest {
-                reply_by: Some(ReplyBy::Date(early)),
-                ..urgent_request()
-            },
+            urgent_builder().reply_by(ReplyBy::Date(early)).build(),
         )
         .await
         .unwrap();
@@ -269,10 +273,9 @@ async fn a_dated_letter_sets_the_deadline_when_earlier_and_is_validated() {
     let rec = mbs
         .submit(
             &coordinator,
-            NewRequest {
-                reply_by: Some(ReplyBy::Instant(late)),
-                ..fixtures::new_request("kuzguncuk")
-            },
+            fixtures::request_builder("kuzguncuk")
+                .reply_by(ReplyBy::Instant(late))
+                .build(),
         )
         .await
         .unwrap();
@@ -305,10 +308,7 @@ async fn a_dated_letter_sets_the_deadline_when_earlier_and_is_validated() {
         let e = mbs
             .submit(
                 &coordinator,
-                NewRequest {
-                    reply_by: Some(bad),
-                    ..fixtures::new_request("kuzguncuk")
-                },
+                fixtures::request_builder("kuzguncuk").reply_by(bad).build(),
             )
             .await
             .unwrap_err();

@@ -482,52 +482,48 @@ impl SubmitBody {
             None if matches!(actor.role, Role::Muhtar(_)) => default_channel,
             None => Channel::Phone,
         };
-        Ok(NewRequest {
-            muhtarlik,
-            channel,
-            kind: match &self.kind {
-                Some(k) => named("kind", k)?,
-                None => muhtar_core::request::RequestKind::Request,
-            },
-            category: self.category,
-            subject: self.subject,
-            description: self.description,
-            priority: self
-                .priority
-                .as_deref()
-                .map(|p| named("priority", p))
-                .transpose()?,
-            location: self.location.map(|l| muhtar_core::request::Location {
-                lat: l.lat,
-                lon: l.lon,
-            }),
-            address: self.address,
-            attachments: self
-                .attachments
-                .into_iter()
-                .map(|a| Attachment {
+        Ok(
+            NewRequest::builder(muhtarlik, channel, self.category, self.subject)
+                .kind(match &self.kind {
+                    Some(k) => named("kind", k)?,
+                    None => muhtar_core::request::RequestKind::Request,
+                })
+                .description(self.description)
+                .priority(
+                    self.priority
+                        .as_deref()
+                        .map(|p| named("priority", p))
+                        .transpose()?,
+                )
+                .location(self.location.map(|l| muhtar_core::request::Location {
+                    lat: l.lat,
+                    lon: l.lon,
+                }))
+                .address(self.address)
+                .attachments(self.attachments.into_iter().map(|a| Attachment {
                     media_type: a.media_type,
                     size: a.size,
                     sha256: a.sha256,
                     file_name: a.file_name,
-                })
-                .collect(),
-            citizen: self.citizen.map(|c| muhtar_core::request::CitizenContact {
-                name: c.name,
-                phone: c.phone,
-                email: c.email,
-            }),
-            registration_number: self.registration_number,
-            received_at: self.received_at,
-            attributes: self.attributes,
-            media_url: self.media_url,
-            reply_by: self
-                .reply_by
-                .as_deref()
-                .map(str::parse::<muhtar_core::request::ReplyBy>)
-                .transpose()
-                .map_err(|e| ApiError::invalid("reply_by", e.to_string()))?,
-        })
+                }))
+                .citizen(self.citizen.map(|c| muhtar_core::request::CitizenContact {
+                    name: c.name,
+                    phone: c.phone,
+                    email: c.email,
+                }))
+                .registration_number(self.registration_number)
+                .received_at(self.received_at)
+                .attributes(self.attributes)
+                .media_url(self.media_url)
+                .reply_by(
+                    self.reply_by
+                        .as_deref()
+                        .map(str::parse::<muhtar_core::request::ReplyBy>)
+                        .transpose()
+                        .map_err(|e| ApiError::invalid("reply_by", e.to_string()))?,
+                )
+                .build(),
+        )
     }
 }
 

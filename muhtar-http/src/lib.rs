@@ -12,7 +12,8 @@
 //! Modules: [`auth`] (bearer tokens, the limit on failed authentications), [`error`] (JSON
 //! errors), [`uploads`] (stored files), [`connections`] (a hyper server with header and body
 //! timeouts, a connection cap and graceful shutdown, for hosts without their own server),
-//! [`supervise`] (background tasks: panics logged, restarted, shown by `/readyz`).
+//! [`supervise`] (background tasks: panics logged, restarted, shown by `/readyz`),
+//! [`random`] ([`OsRandom`], the unpredictable id source a deployment gives `Mbs::new`).
 
 pub mod api;
 pub mod auth;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod open311;
 pub mod openapi;
 pub mod organisation;
+pub mod random;
 pub mod status;
 pub mod supervise;
 pub mod uploads;
@@ -36,6 +38,8 @@ use muhtar_core::clock::Clock;
 use muhtar_core::service::Mbs;
 use muhtar_core::store::Store;
 use tower_http::trace::TraceLayer;
+
+pub use random::OsRandom;
 
 /// The service the HTTP layer drives: any store and any clock, behind trait objects so a
 /// host picks them at run time.

@@ -13,7 +13,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use muhtar_core::clock::{Clock, ManualClock};
-use muhtar_core::ids::IdGenerator;
+use muhtar_core::ids::{IdGenerator, SeededRandom};
 use muhtar_core::outbox::{
     plan, request_payload, DeliveryChannel, Locale, NoticeKind, OutboxEntry, OutboxMessage,
     OutboxStatus,
@@ -145,7 +145,7 @@ async fn routed_request(store: &MemoryStore) -> (String, Vec<OutboxMessage>) {
     let commit = fixtures::Spec::new("t1", 1).commit();
     store.commit(&commit).await.expect("commit");
     let org = fixtures::organisation("t1");
-    let mut ids = IdGenerator::seeded(99);
+    let mut ids = IdGenerator::new(SeededRandom::new(99));
     let planned = plan(
         &org,
         &commit.record.state,

@@ -357,8 +357,14 @@ pub struct CitizenContact {
 }
 
 /// A request as submitted, before validation.
+///
+/// Made with [`NewRequest::builder`] (the required fields as arguments, the others by
+/// setters) or read from JSON; checked by [`NewRequest::validate`] (the service does it
+/// on submission). Outside this crate it cannot be written as a struct literal, so a new
+/// optional field does not break its users.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct NewRequest {
     /// The muhtarlık it comes from.
     pub muhtarlik: MuhtarlikCode,

@@ -5,12 +5,14 @@
 //! new events or a typed [`LifecycleError`] naming the state and the command. Neither
 //! does I/O; the service façade stores what they produce.
 
+mod builder;
 mod content;
 mod event;
 mod fee;
 pub mod sheet;
 mod state;
 
+pub use builder::NewRequestBuilder;
 pub use content::*;
 pub use event::*;
 pub use fee::*;

@@ -52,7 +52,7 @@ impl ContactQuery {
     }
 }
 
-impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
+impl<S: Store, C: Clock> Mbs<S, C> {
     /// KVKK access request: every request of the tenant holding contact data that
     /// matches `who`, with that data. Administrators only; an empty query is an input
     /// error.

@@ -48,7 +48,7 @@ impl TenantContext {
     }
 }
 
-impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
+impl<S: Store, C: Clock> Mbs<S, C> {
     /// Why a request runs under its policy: the policy rule recorded at receipt, the
     /// changes staff made, and how the policy rules in force now decide for it (the
     /// request as received, routed to the unit it was first routed to).

@@ -76,7 +76,7 @@ fn refuse(message: impl Into<String>) -> ServiceError {
     })
 }
 
-impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
+impl<S: Store, C: Clock> Mbs<S, C> {
     /// [`Self::submit`] by the coordinator, forcing a `received_at` inside a quarter whose
     /// report is signed: `reason` (required) is recorded on the `received` event and the
     /// quarter's signed reports are marked as needing a correction. Refused for anyone

@@ -6,7 +6,7 @@ use crate::report::{
     SignedReport,
 };
 
-impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
+impl<S: Store, C: Clock> Mbs<S, C> {
     fn authorize_report(
         &self,
         actor: &Actor,

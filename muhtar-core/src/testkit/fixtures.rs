@@ -3,12 +3,13 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::access::Actor;
-use crate::ids::{IdGenerator, MuhtarlikCode, TenantId, UnitCode};
+use crate::ids::{IdGenerator, MuhtarlikCode, SeededRandom, TenantId, UnitCode};
 use crate::org::Organisation;
 use crate::outbox::{DeliveryChannel, Locale, NoticeKind, OutboxMessage};
-use crate::request::{Channel, Event, EventKind, NewRequest, Priority, RequestKind, RequestState};
+use crate::request::{
+    Channel, Event, EventKind, NewRequest, NewRequestBuilder, Priority, RequestKind, RequestState,
+};
 use crate::store::{Commit, Deadlines, RequestRecord};
-use crate::tracking::TrackingNumber;
 
 /// A fixed instant: 2025-03-14 09:00 UTC (12:00 in İstanbul), a Friday.
 pub fn t0() -> DateTime<Utc> {
@@ -119,24 +120,18 @@ pub fn tenant(t: &str) -> TenantId {
 
 /// A simple valid request from `muhtarlik`.
 pub fn new_request(muhtarlik: &str) -> NewRequest {
-    NewRequest {
-        muhtarlik: MuhtarlikCode::new(muhtarlik).unwrap_or_else(|e| panic!("{e}")),
-        channel: Channel::MbsWeb,
-        kind: RequestKind::Request,
-        category: "asfalt-onarim".into(),
-        subject: "Okul önündeki çukur".into(),
-        description: "Kuzguncuk İlkokulu önündeki yolda derin bir çukur var.".into(),
-        priority: None,
-        location: None,
-        address: None,
-        attachments: vec![],
-        citizen: None,
-        registration_number: None,
-        received_at: None,
-        attributes: Default::default(),
-        media_url: None,
-        reply_by: None,
-    }
+    request_builder(muhtarlik).build()
+}
+
+/// The builder of [`new_request`], for tests that change a field or two.
+pub fn request_builder(muhtarlik: &str) -> NewRequestBuilder {
+    NewRequest::builder(
+        MuhtarlikCode::new(muhtarlik).unwrap_or_else(|e| panic!("{e}")),
+        Channel::MbsWeb,
+        "asfalt-onarim",
+        "Okul önündeki çukur",
+    )
+    .description("Kuzguncuk İlkokulu önündeki yolda derin bir çukur var.")
 }
 
 /// What a fixture request is made of.
@@ -184,9 +179,11 @@ impl Spec {
     /// The commit that creates this request (received and routed), with one outbox message.
     pub fn commit(&self) -> Commit {
         let org = organisation(&self.tenant);
-        let mut ids = IdGenerator::seeded(self.seed.wrapping_mul(7919).wrapping_add(1));
+        let mut ids = IdGenerator::new(SeededRandom::new(
+            self.seed.wrapping_mul(7919).wrapping_add(1),
+        ));
         let id = ids.request_id(self.received_at);
-        let tracking = TrackingNumber::from_random(ids.next_u64());
+        let tracking = ids.tracking_number();
         let mut req = new_request(&self.muhtarlik);
         req.category = self.category.clone();
         req.channel = self.channel;
