@@ -4,7 +4,8 @@
 //!
 //! - **Overdue**: open, and the stored resolution deadline has passed (before now).
 //!   One store query (`statuses` open, `due_before` now).
-//! - **At risk**: open, the stored resolution deadline not yet passed, and the
+//! - **At risk**: open, the stored resolution deadline not yet passed (now at or before
+//!   it: the clock's own rule, breached only after the deadline), and the
 //!   resolution clock is within its policy's warning window now
 //!   ([`ClockState::AtRisk`], `SlaPolicy::at_risk_working_days`). The store narrows
 //!   to open requests due before the latest day any policy's window can reach
@@ -125,7 +126,7 @@ impl<S: Store, C: Clock, N: Notifier> Mbs<S, C, N> {
         r: &RequestRecord,
         now: DateTime<Utc>,
     ) -> Result<bool, ServiceError> {
-        if !r.state.status.is_open() || r.deadlines.resolution_due.is_none_or(|due| due <= now) {
+        if !r.state.status.is_open() || r.deadlines.resolution_due.is_none_or(|due| due < now) {
             return Ok(false);
         }
         let events = self.store.events(&r.state.tenant, r.state.id).await?;
