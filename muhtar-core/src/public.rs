@@ -7,6 +7,8 @@
 //!
 //! - the citizen's contact ([`crate::request::CitizenContact`]: name, phone, e-mail);
 //! - the names of people: actors of events, staff, liaison staff, officials;
+//! - the internal request id (a UUID v7 that dates the request; Open311's `token`,
+//!   which only its submitter gets);
 //! - the free texts written between the muhtar and the body: the subject line, the
 //!   answer, the reason's explanation, interim replies, messages, pause and policy
 //!   notes, the registration number, the category's extra fields and attachments.
@@ -27,7 +29,6 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
-use crate::ids::RequestId;
 use crate::org::Organisation;
 use crate::reason::ReasonCode;
 use crate::request::{Location, Outcome, Status};
@@ -39,8 +40,6 @@ use crate::tracking::TrackingNumber;
 pub struct PublicView {
     /// Tracking number (takip numarası).
     pub tracking: TrackingNumber,
-    /// Internal id (Open311's `token`).
-    pub id: RequestId,
     /// Status (stable name).
     pub status: Status,
     /// Status, in Turkish.
@@ -86,7 +85,6 @@ impl PublicView {
         let c = &s.content;
         PublicView {
             tracking: s.tracking,
-            id: s.id,
             status: s.status,
             status_name: s.status.display_name().to_owned(),
             outcome: s.outcome,
