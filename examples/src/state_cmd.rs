@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
-use muhtar_core::access::{Actor, Role};
+use muhtar_core::access::Actor;
 use muhtar_core::ids::{MuhtarlikCode, TenantId, UnitCode};
 use muhtar_core::org::Organisation;
 use muhtar_core::reason::ReasonCode;
@@ -158,7 +158,7 @@ pub struct ListArgs {
     #[arg(long)]
     pub overdue: bool,
     /// Only open requests within the warning window before their deadline.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "overdue")]
     pub at_risk: bool,
     /// Page size.
     #[arg(long, default_value_t = 50)]
@@ -599,11 +599,14 @@ pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
             obj.insert(k.to_owned(), v);
         }
     };
-    let own = match &actor.role {
-        Role::Muhtar(m) => Some(m.to_string()),
-        _ => None,
-    };
-    set("muhtarlik", a.muhtarlik.clone().or(own).map(Into::into));
+    let defaults = actor.submission_defaults();
+    set(
+        "muhtarlik",
+        a.muhtarlik
+            .clone()
+            .or(defaults.muhtarlik.as_ref().map(ToString::to_string))
+            .map(Into::into),
+    );
     set("category", a.category.clone().map(Into::into));
     set("subject", a.subject.clone().map(Into::into));
     set("description", a.description.clone().map(Into::into));
@@ -633,15 +636,7 @@ pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
         );
     }
     if !obj.contains_key("channel") {
-        obj.insert(
-            "channel".into(),
-            if own_is_muhtar(&actor) {
-                "mbs-web"
-            } else {
-                "phone"
-            }
-            .into(),
-        );
+        obj.insert("channel".into(), defaults.channel(None).as_str().into());
     }
     let new: NewRequest = serde_json::from_value(req).map_err(|e| format!("request: {e}"))?;
     let rec = match &a.force_reason {
@@ -650,10 +645,6 @@ pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
     }
     .map_err(err)?;
     print_record(g, &rec, "submitted")
-}
-
-fn own_is_muhtar(a: &Actor) -> bool {
-    matches!(a.role, Role::Muhtar(_))
 }
 
 fn tracking(s: &str) -> Result<TrackingNumber, String> {
@@ -719,45 +710,16 @@ pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
                 .collect::<Result<_, _>>()?,
         );
     }
-    let n = now();
-    if a.overdue || a.at_risk {
-        let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
-        q.statuses = Some(match q.statuses.take() {
-            Some(s) => s.into_iter().filter(|x| x.is_open()).collect(),
-            None => open,
-        });
-    }
-    if a.overdue {
-        q.due_before = Some(n);
-    }
     q.after = a.after.clone().map(Cursor);
-    let mut items = Vec::new();
-    let mut next;
-    loop {
-        let page = mbs.list(&actor, q.clone()).await.map_err(err)?;
-        next = page.next.clone();
-        for r in page.items {
-            if a.at_risk {
-                // At risk: not yet overdue but within the policy's warning window.
-                let Some(due) = r.deadlines.resolution_due else {
-                    continue;
-                };
-                if due <= n {
-                    continue;
-                }
-                let events = mbs.store().events(&tenant, r.state.id).await.map_err(err)?;
-                let eval = ctx.evaluate(&r.state, &events, n).map_err(err)?;
-                if eval.resolution.state != muhtar_core::sla::ClockState::AtRisk {
-                    continue;
-                }
-            }
-            items.push(r);
-        }
-        if !a.at_risk || items.len() >= a.limit as usize || next.is_none() {
-            break;
-        }
-        q.after = next.clone();
+    let page = if a.overdue {
+        mbs.list_overdue(&actor, q).await
+    } else if a.at_risk {
+        mbs.list_at_risk(&actor, q).await
+    } else {
+        mbs.list(&actor, q).await
     }
+    .map_err(err)?;
+    let (items, next) = (page.items, page.next);
     if g.json {
         println!("{}", serde_json::json!({"items": items, "next": next}));
     } else {
@@ -942,60 +904,22 @@ pub async fn export(g: &Global, a: &ExportArgs) -> Result<(), String> {
     }
     let (mbs, tenant) = service(g).await?;
     let actor = actor(g, &tenant)?;
-    let ctx = mbs.context(&tenant).await.map_err(err)?;
+    // The first page before the output file: a refused export writes no file.
+    let mut page = mbs.export_page(&actor, None).await.map_err(err)?;
     let mut out: Box<dyn Write> = match &a.out {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).map_err(|e| format!("cannot write {}: {e}", p.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    muhtar_core::access::authorize(
-        &actor,
-        muhtar_core::access::Action::Export,
-        &muhtar_core::access::Target::Tenant(&tenant),
-        &ctx.org,
-    )
-    .map_err(|e| format!("forbidden: {e}"))?;
-    let mut q = RequestQuery {
-        order: Order::Newest,
-        limit: 1000,
-        ..RequestQuery::default()
-    };
     let mut n = 0usize;
     loop {
-        let page = mbs.list(&actor, q.clone()).await.map_err(err)?;
-        for r in &page.items {
-            let s = &r.state;
-            let line = serde_json::json!({
-                "tracking": s.tracking,
-                "id": s.id,
-                "status": s.status.as_str(),
-                "unit": s.unit,
-                "category": s.content.category,
-                "channel": s.content.channel,
-                "kind": s.content.kind,
-                "priority": s.content.priority,
-                "urgent": s.content.priority.is_urgent(),
-                "reply_by": s.content.reply_by,
-                "muhtarlik": s.content.muhtarlik,
-                "district": s.content.district,
-                "received_at": s.content.received_at,
-                "first_response_due": r.deadlines.first_response_due,
-                "resolution_due": r.deadlines.resolution_due,
-                "first_response_at": s.first_response_at,
-                "answered_at": s.answered_at,
-                "outcome": s.outcome,
-                "reason": s.reason,
-                "reason_text": s.reason_text,
-                "subject": s.content.subject,
-                "citizen": s.content.citizen,
-                "version": s.version,
-            });
-            writeln!(out, "{line}").map_err(err)?;
+        for row in &page.items {
+            writeln!(out, "{}", serde_json::to_string(row).map_err(err)?).map_err(err)?;
             n += 1;
         }
         match page.next {
-            Some(c) => q.after = Some(c),
+            Some(c) => page = mbs.export_page(&actor, Some(c)).await.map_err(err)?,
             None => break,
         }
     }

@@ -8,7 +8,10 @@
 //! - the coordinator (Muhtarlıklar Müdürlüğü) acts on every request of the tenant, and alone
 //!   sets a request's SLA policy;
 //! - the responsible official reads everything and alone signs reports;
-//! - an auditor only reads; an administrator manages organisation, rules and calendar.
+//! - an auditor only reads; an administrator manages organisation, rules and calendar;
+//! - the public (no credentials: Open311 reads, the status page) reads public views only
+//!   ([`Action::ReadPublic`], [`crate::public::PublicView`]) and may do nothing else;
+//!   every other role may read the public view of what it may read.
 
 use std::fmt;
 
@@ -16,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{MuhtarlikCode, TenantId, UnitCode};
 use crate::org::Organisation;
+use crate::request::{Channel, InputError};
 
 /// The role an actor plays.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -35,6 +39,9 @@ pub enum Role {
     Administrator,
     /// The system itself (deadline sweeps, automatic closure).
     System,
+    /// Anyone, without credentials: reads public views ([`crate::public::PublicView`]:
+    /// no personal data) and nothing else.
+    Public,
 }
 
 /// Who is acting: a person (or the system) in a role, in one tenant.
@@ -54,7 +61,7 @@ pub struct Actor {
 #[non_exhaustive]
 pub enum ActorParseError {
     /// The role is not one of the known roles.
-    #[error("unknown role {0:?}: expected muhtar:<code>, unit:<code>, coordinator, official, auditor, admin or system")]
+    #[error("unknown role {0:?}: expected muhtar:<code>, unit:<code>, coordinator, official, auditor, admin, system or public")]
     Role(String),
     /// The code after the role is missing or malformed.
     #[error("bad code in actor {0:?}")]
@@ -76,8 +83,29 @@ impl Actor {
         Self::new(tenant, "system", Role::System)
     }
 
-    /// Parses `muhtar:<code>`, `unit:<code>`, `coordinator`, `official`, `auditor`, `admin`
-    /// or `system`, optionally followed by `@user`.
+    /// The public of a tenant: who reads without credentials (Open311 reads, a request's
+    /// status by tracking number). May read public views only.
+    pub fn public(tenant: TenantId) -> Self {
+        Self::new(tenant, "public", Role::Public)
+    }
+
+    /// The defaults a submission by this actor takes for the fields it leaves out
+    /// ([`SubmissionDefaults`]).
+    pub fn submission_defaults(&self) -> SubmissionDefaults {
+        match &self.role {
+            Role::Muhtar(m) => SubmissionDefaults {
+                muhtarlik: Some(m.clone()),
+                channel: Channel::MbsWeb,
+            },
+            _ => SubmissionDefaults {
+                muhtarlik: None,
+                channel: Channel::Phone,
+            },
+        }
+    }
+
+    /// Parses `muhtar:<code>`, `unit:<code>`, `coordinator`, `official`, `auditor`, `admin`,
+    /// `system` or `public`, optionally followed by `@user`.
     ///
     /// ```
     /// use muhtar_core::access::{Actor, Role};
@@ -106,6 +134,7 @@ impl Actor {
             ("auditor", None) => Role::Auditor,
             ("admin", None) => Role::Administrator,
             ("system", None) => Role::System,
+            ("public", None) => Role::Public,
             _ => return Err(ActorParseError::Role(spec.to_owned())),
         };
         let user = user.map(str::to_owned).unwrap_or_else(|| spec.to_owned());
@@ -123,6 +152,7 @@ impl fmt::Display for Actor {
             Role::Auditor => f.write_str("auditor")?,
             Role::Administrator => f.write_str("admin")?,
             Role::System => f.write_str("system")?,
+            Role::Public => f.write_str("public")?,
         }
         write!(f, "@{}", self.user)
     }
@@ -175,6 +205,10 @@ pub enum Action {
     Export,
     /// Set or change a request's SLA policy (the coordinator).
     SetPolicy,
+    /// Read the public view of a request or a listing of them
+    /// ([`crate::public::PublicView`]: no personal data). The only action of
+    /// [`Role::Public`]; any other role may take it where it may [`Action::Read`].
+    ReadPublic,
 }
 
 /// What the action is aimed at.
@@ -259,7 +293,12 @@ pub fn authorize(
         action,
     };
     use Action as A;
+    if action == A::ReadPublic && actor.role != Role::Public {
+        // The public view of what the actor may read in full.
+        return authorize(actor, A::Read, target, org).map_err(|_| forbidden());
+    }
     let allowed = match (&actor.role, target) {
+        (Role::Public, _) => action == A::ReadPublic,
         (Role::System, _) => matches!(
             action,
             A::Read | A::ReadQueue | A::ReadReport | A::Close | A::Message
@@ -313,5 +352,51 @@ pub fn authorize(
         Ok(())
     } else {
         Err(forbidden())
+    }
+}
+
+/// What a submission takes from its submitter's role for the fields it leaves out: the
+/// one rule every entry point (CLI, REST, Open311, a portal) applies, through
+/// [`Actor::submission_defaults`].
+///
+/// - A muhtar submits for their own muhtarlık, through the MBS (`mbs-web`).
+/// - Anyone else (back-office staff entering what reached them) names the muhtarlık;
+///   the channel defaults to `phone`.
+///
+/// An entry point with its own channel (Open311 is always `open311`) sets it itself.
+///
+/// ```
+/// use muhtar_core::access::Actor;
+/// use muhtar_core::ids::TenantId;
+/// use muhtar_core::request::Channel;
+/// let t = TenantId::new("ibb").unwrap();
+/// let d = Actor::parse(&t, "muhtar:kuzguncuk").unwrap().submission_defaults();
+/// assert_eq!(d.muhtarlik(None).unwrap().as_str(), "kuzguncuk");
+/// assert_eq!(d.channel(None), Channel::MbsWeb);
+/// let d = Actor::parse(&t, "coordinator").unwrap().submission_defaults();
+/// assert!(d.muhtarlik(None).is_err());
+/// assert_eq!(d.channel(None), Channel::Phone);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionDefaults {
+    /// The muhtarlık when none is given: a muhtar's own; `None` for anyone else.
+    pub muhtarlik: Option<MuhtarlikCode>,
+    /// The channel when none is given.
+    pub channel: Channel,
+}
+
+impl SubmissionDefaults {
+    /// The muhtarlık of a submission: the one given, else the default; an input error
+    /// naming `muhtarlik` when there is neither. (A muhtar who names another
+    /// muhtarlık is refused later, by [`authorize`].)
+    pub fn muhtarlik(&self, given: Option<MuhtarlikCode>) -> Result<MuhtarlikCode, InputError> {
+        given
+            .or_else(|| self.muhtarlik.clone())
+            .ok_or(InputError::Empty { field: "muhtarlik" })
+    }
+
+    /// The channel of a submission: the one given, else the default.
+    pub fn channel(&self, given: Option<Channel>) -> Channel {
+        given.unwrap_or(self.channel)
     }
 }

@@ -11,10 +11,12 @@
 pub mod access;
 pub mod calendar;
 pub mod clock;
+pub mod export;
 pub mod ids;
 pub mod open311;
 pub mod org;
 pub mod outbox;
+pub mod public;
 pub mod reason;
 pub mod regime;
 pub mod report;

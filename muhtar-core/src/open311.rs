@@ -32,7 +32,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::access::{Actor, Role};
+use crate::access::Actor;
 use crate::ids::MuhtarlikCode;
 use crate::org::Organisation;
 use crate::request::{Channel, CitizenContact, Location, NewRequest, MAX_SUBJECT};
@@ -216,10 +216,9 @@ pub fn new_request(org: &Organisation, actor: &Actor, p: &Params) -> Result<NewR
         return Err(FormError::LocationRequired);
     }
     let mut attributes = BTreeMap::new();
-    let mut muhtarlik = match &actor.role {
-        Role::Muhtar(m) => Some(m.to_string()),
-        _ => None,
-    };
+    // A muhtar's key always submits for their own muhtarlık (the role's default wins
+    // over `attribute[muhtarlik]`); other keys name it.
+    let mut muhtarlik = actor.submission_defaults().muhtarlik.map(|m| m.to_string());
     for (k, v) in p {
         if let Some(code) = k
             .strip_prefix("attribute[")

@@ -44,14 +44,16 @@ use crate::store::{
 };
 use crate::tracking::TrackingNumber;
 
+mod deadlines;
 mod personal_data;
 mod policy;
+mod public;
 mod receipt;
 mod reports;
 
+pub use crate::public::{PublicStatus, PublicView};
 pub use personal_data::{ContactQuery, PersonalData};
 pub use policy::{policy_rules_message, PolicyChange, PolicyExplanation};
-pub use receipt::PublicStatus;
 
 /// Why a service call failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -718,6 +720,17 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         actor: &Actor,
         key: RequestKey<'_>,
     ) -> Result<(Arc<TenantContext>, RequestRecord), ServiceError> {
+        self.load_for(actor, key, Action::Read).await
+    }
+
+    /// Loads a request if the actor may take `read` (a reading action) on it; else, and
+    /// when there is none, [`ServiceError::NotFound`].
+    async fn load_for(
+        &self,
+        actor: &Actor,
+        key: RequestKey<'_>,
+        read: Action,
+    ) -> Result<(Arc<TenantContext>, RequestRecord), ServiceError> {
         let ctx = self.context(&actor.tenant).await?;
         let rec = match key {
             RequestKey::Tracking(t) => self.store.load_by_tracking(&actor.tenant, t).await,
@@ -728,13 +741,8 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             e => e.into(),
         })?;
         // Someone who may not read a request is told it does not exist.
-        authorize(
-            actor,
-            Action::Read,
-            &Self::request_target(&rec.state),
-            &ctx.org,
-        )
-        .map_err(|_| ServiceError::NotFound("request".into()))?;
+        authorize(actor, read, &Self::request_target(&rec.state), &ctx.org)
+            .map_err(|_| ServiceError::NotFound("request".into()))?;
         Ok((ctx, rec))
     }
 
@@ -849,7 +857,19 @@ impl<S: Store, C: Clock> Mbs<S, C> {
     pub async fn list(
         &self,
         actor: &Actor,
+        query: RequestQuery,
+    ) -> Result<Page<RequestRecord>, ServiceError> {
+        self.query_for(actor, query, Action::Read).await
+    }
+
+    /// The listing of [`Self::list`] for an actor who takes `read` (a reading action)
+    /// on the tenant: a muhtar's and unit staff's listings are narrowed to what they
+    /// may see, anyone else's is authorized.
+    async fn query_for(
+        &self,
+        actor: &Actor,
         mut query: RequestQuery,
+        read: Action,
     ) -> Result<Page<RequestRecord>, ServiceError> {
         // The one free-text filter: no category code holds a control character, and
         // PostgreSQL refuses a NUL in text outright.
@@ -888,12 +908,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
                     });
                 }
             }
-            _ => authorize(
-                actor,
-                Action::Read,
-                &Target::Tenant(&actor.tenant),
-                &ctx.org,
-            )?,
+            _ => authorize(actor, read, &Target::Tenant(&actor.tenant), &ctx.org)?,
         }
         Ok(self.store.query(&actor.tenant, &query).await?)
     }

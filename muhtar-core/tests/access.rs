@@ -2,10 +2,11 @@
 
 use muhtar_core::access::{authorize, AccessError, Action, Actor, Role, Target};
 use muhtar_core::ids::{MuhtarlikCode, UnitCode};
+use muhtar_core::request::{Channel, InputError};
 use muhtar_core::testkit::fixtures::{organisation, tenant};
 use proptest::prelude::*;
 
-const ACTIONS: [Action; 20] = [
+const ACTIONS: [Action; 22] = [
     Action::Submit,
     Action::Read,
     Action::Accept,
@@ -26,6 +27,8 @@ const ACTIONS: [Action; 20] = [
     Action::SignReport,
     Action::Manage,
     Action::Export,
+    Action::SetPolicy,
+    Action::ReadPublic,
 ];
 const UNITS: [&str; 5] = [
     "belediye",
@@ -47,6 +50,33 @@ fn arb_role() -> impl Strategy<Value = Role> {
         Just(Role::Auditor),
         Just(Role::Administrator),
         Just(Role::System),
+        Just(Role::Public),
+    ]
+}
+
+/// Every target of tenant `a`, for a muhtarlık and a unit.
+fn targets<'a>(
+    t: &'a muhtar_core::ids::TenantId,
+    m: &'a MuhtarlikCode,
+    u: &'a UnitCode,
+) -> [Target<'a>; 5] {
+    [
+        Target::Request {
+            tenant: t,
+            muhtarlik: m,
+            unit: Some(u),
+        },
+        Target::Request {
+            tenant: t,
+            muhtarlik: m,
+            unit: None,
+        },
+        Target::NewRequest {
+            tenant: t,
+            muhtarlik: m,
+        },
+        Target::Unit { tenant: t, unit: u },
+        Target::Tenant(t),
     ]
 }
 
@@ -84,7 +114,7 @@ proptest! {
             prop_assert!(r.is_err());
         }
         if r.is_ok() {
-            prop_assert!(matches!(action, Action::Read | Action::Resume | Action::Reopen | Action::Withdraw | Action::Message | Action::Close));
+            prop_assert!(matches!(action, Action::Read | Action::ReadPublic | Action::Resume | Action::Reopen | Action::Withdraw | Action::Message | Action::Close));
         }
         let nr = authorize(&actor, Action::Submit, &Target::NewRequest { tenant: &t, muhtarlik: &m }, &org);
         prop_assert_eq!(nr.is_ok(), own == req);
@@ -125,7 +155,71 @@ proptest! {
         prop_assert_eq!(r.is_ok(), role == Role::ResponsibleOfficial);
         if role == Role::Auditor {
             let r = authorize(&actor, action, &Target::Tenant(&t), &org);
-            prop_assert_eq!(r.is_ok(), matches!(action, Action::Read | Action::ReadQueue | Action::ReadReport | Action::Export));
+            prop_assert_eq!(r.is_ok(), matches!(action, Action::Read | Action::ReadPublic | Action::ReadQueue | Action::ReadReport | Action::Export));
+        }
+    }
+}
+
+proptest! {
+    /// The public reads public views, of every request of its tenant, and may do nothing
+    /// else: no full read, no command, no submission, no report, no export.
+    #[test]
+    fn the_public_only_reads_public_views(action in prop::sample::select(ACTIONS.to_vec()),
+                                          m in prop::sample::select(MUHTARS.to_vec()),
+                                          u in prop::sample::select(UNITS.to_vec())) {
+        let org = organisation("a");
+        let t = tenant("a");
+        let public = Actor::public(t.clone());
+        let (m, u) = (MuhtarlikCode::new(m).unwrap(), UnitCode::new(u).unwrap());
+        for target in targets(&t, &m, &u) {
+            let r = authorize(&public, action, &target, &org);
+            if action == Action::ReadPublic {
+                prop_assert_eq!(r, Ok(()));
+            } else {
+                prop_assert!(matches!(r, Err(AccessError::Forbidden { action: a, .. }) if a == action), "{:?} {:?}", action, r);
+            }
+        }
+    }
+
+    /// Any other role reads the public view exactly where it may read in full.
+    #[test]
+    fn other_roles_read_public_views_where_they_read(role in arb_role(),
+                                                     m in prop::sample::select(MUHTARS.to_vec()),
+                                                     u in prop::sample::select(UNITS.to_vec())) {
+        prop_assume!(role != Role::Public);
+        let org = organisation("a");
+        let t = tenant("a");
+        let actor = Actor::new(t.clone(), "x", role);
+        let (m, u) = (MuhtarlikCode::new(m).unwrap(), UnitCode::new(u).unwrap());
+        for target in targets(&t, &m, &u) {
+            prop_assert_eq!(
+                authorize(&actor, Action::ReadPublic, &target, &org).is_ok(),
+                authorize(&actor, Action::Read, &target, &org).is_ok()
+            );
+        }
+    }
+
+    /// A submission's defaults come from the role: a muhtar's own muhtarlık and the
+    /// MBS channel; anyone else names the muhtarlık and enters by phone. What is given
+    /// always wins.
+    #[test]
+    fn submission_defaults_follow_the_role(role in arb_role(),
+                                           given_m in proptest::option::of(prop::sample::select(MUHTARS.to_vec())),
+                                           given_c in proptest::option::of(prop::sample::select(Channel::ALL.to_vec()))) {
+        let actor = Actor::new(tenant("a"), "x", role.clone());
+        let d = actor.submission_defaults();
+        let given_m = given_m.map(|m| MuhtarlikCode::new(m).unwrap());
+        let m = d.muhtarlik(given_m.clone());
+        let c = d.channel(given_c);
+        match (&role, &given_m) {
+            (_, Some(g)) => prop_assert_eq!(m, Ok(g.clone())),
+            (Role::Muhtar(own), None) => prop_assert_eq!(m, Ok(own.clone())),
+            (_, None) => prop_assert_eq!(m, Err(InputError::Empty { field: "muhtarlik" })),
+        }
+        match (&role, given_c) {
+            (_, Some(g)) => prop_assert_eq!(c, g),
+            (Role::Muhtar(_), None) => prop_assert_eq!(c, Channel::MbsWeb),
+            (_, None) => prop_assert_eq!(c, Channel::Phone),
         }
     }
 }
@@ -141,10 +235,13 @@ fn actor_text_round_trips() {
         "auditor@a",
         "admin@x",
         "system@system",
+        "public@p",
     ] {
         assert_eq!(Actor::parse(&t, s).unwrap().to_string(), s);
     }
     assert!(Actor::parse(&t, "mayor").is_err());
     assert!(Actor::parse(&t, "muhtar").is_err());
     assert!(Actor::parse(&t, "unit:bad code").is_err());
+    assert_eq!(Actor::public(t.clone()).role, Role::Public);
+    assert_eq!(Actor::parse(&t, "public").unwrap(), Actor::public(t));
 }

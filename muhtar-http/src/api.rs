@@ -13,7 +13,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use muhtar_core::access::{authorize, Action, Actor, Role, Target};
-use muhtar_core::clock::Clock;
 use muhtar_core::ids::{MuhtarlikCode, UnitCode};
 use muhtar_core::request::{Attachment, Channel, Command, NewRequest, Status, MAX_ATTACHMENTS};
 use muhtar_core::store::{
@@ -466,22 +465,29 @@ pub struct SubmitBody {
 }
 
 impl SubmitBody {
-    /// The core request, for `actor`.
-    pub fn into_new(self, actor: &Actor, default_channel: Channel) -> ApiResult<NewRequest> {
-        let muhtarlik = match (self.muhtarlik, &actor.role) {
-            (Some(m), _) => m,
-            (None, Role::Muhtar(m)) => m.to_string(),
-            (None, _) => return Err(ApiError::invalid("muhtarlik", "muhtarlik is required")),
-        };
-        let muhtarlik = MuhtarlikCode::new(muhtarlik.clone())
-            .map_err(|e| ApiError::invalid("muhtarlik", format!("{muhtarlik:?}: {e}")))?;
-        let channel = match &self.channel {
-            Some(c) => c
-                .parse::<Channel>()
-                .map_err(|e| ApiError::invalid("channel", e.to_string()))?,
-            None if matches!(actor.role, Role::Muhtar(_)) => default_channel,
-            None => Channel::Phone,
-        };
+    /// The core request, for `actor`: what it leaves out comes from the actor's role
+    /// ([`Actor::submission_defaults`]).
+    pub fn into_new(self, actor: &Actor) -> ApiResult<NewRequest> {
+        let defaults = actor.submission_defaults();
+        let muhtarlik = self
+            .muhtarlik
+            .map(|m| {
+                MuhtarlikCode::new(m.clone())
+                    .map_err(|e| ApiError::invalid("muhtarlik", format!("{m:?}: {e}")))
+            })
+            .transpose()?;
+        let muhtarlik = defaults
+            .muhtarlik(muhtarlik)
+            .map_err(|e| ApiError::invalid("muhtarlik", e.to_string()))?;
+        let channel = defaults.channel(
+            self.channel
+                .as_deref()
+                .map(|c| {
+                    c.parse::<Channel>()
+                        .map_err(|e| ApiError::invalid("channel", e.to_string()))
+                })
+                .transpose()?,
+        );
         Ok(
             NewRequest::builder(muhtarlik, channel, self.category, self.subject)
                 .kind(match &self.kind {
@@ -602,7 +608,7 @@ pub async fn submit(State(s): St, Auth(actor): Auth, req: Request) -> ApiResult<
     let attachments = uploads::bind(&listed, &files)?;
     let mut body = body;
     let force = body.force_reason.take();
-    let mut new = body.into_new(&actor, Channel::MbsWeb)?;
+    let mut new = body.into_new(&actor)?;
     new.attachments = attachments;
     let rec = s
         .uploads
@@ -735,6 +741,9 @@ pub struct ListParams {
     pub received_until: Option<DateTime<Utc>>,
     /// Only open requests past their deadline.
     pub overdue: Option<bool>,
+    /// Only open requests not yet past their deadline but within their policy's
+    /// warning window (`at_risk_working_days` before it). Not with `overdue=true`.
+    pub at_risk: Option<bool>,
     /// `deadline` (default: earliest deadline first) or `newest`; urgent (İVEDİ) requests first in both.
     pub order: Option<String>,
     /// Page size, 1 to 1000 (default 50).
@@ -797,14 +806,6 @@ pub async fn list(
         .transpose()?;
     q.received_from = p.received_from;
     q.received_until = p.received_until;
-    if p.overdue == Some(true) {
-        q.due_before = Some(s.mbs.clock().now());
-        let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
-        q.statuses = Some(match q.statuses.take() {
-            Some(st) => st.into_iter().filter(|x| x.is_open()).collect(),
-            None => open,
-        });
-    }
     q.order = match p.order.as_deref() {
         None | Some("deadline") => Order::Deadline,
         Some("newest") => Order::Newest,
@@ -821,7 +822,18 @@ pub async fn list(
             .map_err(|e| ApiError::invalid("after", e.to_string()))?;
         q.after = Some(c);
     }
-    Ok(Json(s.mbs.list(&actor, q).await?.into()))
+    let page = match (p.overdue == Some(true), p.at_risk == Some(true)) {
+        (true, true) => {
+            return Err(ApiError::invalid(
+                "at_risk",
+                "a request is either overdue or at risk: ask for one of them",
+            ))
+        }
+        (true, false) => s.mbs.list_overdue(&actor, q).await?,
+        (false, true) => s.mbs.list_at_risk(&actor, q).await?,
+        (false, false) => s.mbs.list(&actor, q).await?,
+    };
+    Ok(Json(page.into()))
 }
 
 /// Paging of a queue.

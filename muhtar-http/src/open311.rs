@@ -6,9 +6,11 @@
 //! - `POST requests` needs an `api_key`: a token from `muhtar token create`; the request
 //!   is submitted as that actor with channel `open311`. A muhtar's token submits for their
 //!   muhtarlık; other actors name it with `attribute[muhtarlik]`.
-//! - Reads are public and show no personal data (no citizen contact, no messages, no
-//!   answer text); the tenant setting `[open311] private_reads = true` requires an
-//!   `api_key` for them, and the key's actor then sees what core lets it see.
+//! - Reads are public: they run as core's `Role::Public`, which may read public views
+//!   only, and are written from core's `PublicView` alone, a type without personal data
+//!   (no citizen contact, no messages, no answer text). The tenant setting
+//!   `[open311] private_reads = true` requires an `api_key` for them, and the key's
+//!   actor then gets the public views of what core lets it read.
 //! - Our statuses map to `open`/`closed`; the outcome goes to `status_notes`, the
 //!   resolution deadline to `expected_datetime`, the unit's name to `agency_responsible`.
 //!   The `token` of a new request is its id, resolvable at `tokens/{id}`.
@@ -28,9 +30,10 @@ use chrono::{DateTime, Duration, Utc};
 use muhtar_core::access::{Actor, Role};
 use muhtar_core::clock::Clock;
 use muhtar_core::ids::{RequestId, TenantId};
+use muhtar_core::public::PublicView;
 use muhtar_core::request::{Outcome, Status};
 use muhtar_core::service::{ServiceError, TenantContext};
-use muhtar_core::store::{ConfigStore, Order, RequestQuery, RequestRecord};
+use muhtar_core::store::{ConfigStore, Order, RequestQuery};
 use serde_json::{json, Value};
 
 use crate::auth::{limited_actor, ClientIp};
@@ -294,8 +297,9 @@ async fn key_actor(
     }
 }
 
-/// Who reads: the public (the system actor, filtered to public fields) or, when the
-/// tenant requires it, the api_key's actor.
+/// Who reads: the public (core's public actor, who may read public views only) or,
+/// when the tenant requires it, the api_key's actor. Either way every read gets core's
+/// `PublicView`s only.
 async fn reader(
     s: &AppState,
     p: &BTreeMap<String, String>,
@@ -308,7 +312,7 @@ async fn reader(
         Ok(Actor::new(
             ctx.org.tenant.id.clone(),
             "open311-public",
-            Role::System,
+            Role::Public,
         ))
     }
 }
@@ -328,13 +332,12 @@ fn service_json(c: &muhtar_core::org::Category) -> Value {
     })
 }
 
-/// A request as the public sees it: no citizen, no messages, no answer text.
-fn request_json(ctx: &TenantContext, r: &RequestRecord) -> Value {
-    let s = &r.state;
-    let c = &s.content;
-    let open = s.status.is_open();
-    let notes = match (s.status, s.outcome) {
-        (Status::Merged, _) => match &s.merged_into {
+/// A request as Open311 shows it, from core's public view (which holds no personal data:
+/// no citizen, no messages, no answer text).
+fn request_json(v: &PublicView) -> Value {
+    let open = v.is_open();
+    let notes = match (v.status, v.outcome) {
+        (Status::Merged, _) => match &v.merged_into {
             Some(t) => format!("duplicate of {t}"),
             None => "duplicate".into(),
         },
@@ -342,38 +345,28 @@ fn request_json(ctx: &TenantContext, r: &RequestRecord) -> Value {
         (_, Some(Outcome::Positive)) if !open => "positive (olumlu)".into(),
         (_, Some(Outcome::Negative)) if !open => format!(
             "negative (olumsuz): {}",
-            s.reason.as_ref().map(|r| r.0.as_str()).unwrap_or("-")
+            v.reason.as_ref().map(|r| r.0.as_str()).unwrap_or("-")
         ),
         (st, _) => st.as_str().to_owned(),
     };
-    let service_name = ctx
-        .org
-        .category(&c.category)
-        .map(|x| x.name.clone())
-        .unwrap_or_default();
-    let agency = s
-        .unit
-        .as_ref()
-        .and_then(|u| ctx.org.unit(u))
-        .map(|u| u.name.clone());
     json!({
-        "service_request_id": s.tracking.to_string(),
+        "service_request_id": v.tracking.to_string(),
         "status": if open { "open" } else { "closed" },
         "status_notes": notes,
-        "service_name": service_name,
-        "service_code": c.category,
-        "description": c.description,
-        "agency_responsible": agency,
+        "service_name": v.category_name.clone().unwrap_or_default(),
+        "service_code": v.category,
+        "description": v.description,
+        "agency_responsible": v.unit_name,
         "service_notice": Value::Null,
-        "requested_datetime": c.received_at.to_rfc3339(),
-        "updated_datetime": s.updated_at.to_rfc3339(),
-        "expected_datetime": r.deadlines.resolution_due.map(|d| d.to_rfc3339()),
-        "address": c.address,
+        "requested_datetime": v.received_at.to_rfc3339(),
+        "updated_datetime": v.updated_at.to_rfc3339(),
+        "expected_datetime": v.resolution_due.map(|d| d.to_rfc3339()),
+        "address": v.address,
         "address_id": Value::Null,
         "zipcode": Value::Null,
-        "lat": c.location.as_ref().map(|l| l.lat),
-        "long": c.location.as_ref().map(|l| l.lon),
-        "media_url": c.media_url,
+        "lat": v.location.as_ref().map(|l| l.lat),
+        "long": v.location.as_ref().map(|l| l.lon),
+        "media_url": v.media_url,
     })
 }
 
@@ -540,8 +533,8 @@ async fn list_requests(
     if let Some(ids) = p.get("service_request_id").filter(|v| !v.is_empty()) {
         for id in ids.split(',').take(MAX_ROWS) {
             let Ok(t) = id.trim().parse() else { continue };
-            match s.mbs.get(&actor, &t).await {
-                Ok(r) => out.push(request_json(&ctx, &r)),
+            match s.mbs.public_view(&actor, &t).await {
+                Ok(v) => out.push(request_json(&v)),
                 Err(ServiceError::NotFound(_)) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -587,7 +580,7 @@ async fn list_requests(
             Some(v)
         }
     };
-    let mut q = RequestQuery {
+    let q = RequestQuery {
         statuses,
         category: p.get("service_code").filter(|c| !c.is_empty()).cloned(),
         received_from: Some(start),
@@ -596,16 +589,9 @@ async fn list_requests(
         limit: MAX_ROWS as u32,
         ..RequestQuery::default()
     };
-    if let Role::Muhtar(m) = &actor.role {
-        q.muhtarlik = Some(m.clone());
-    }
-    let page = s.mbs.list(&actor, q).await?;
-    out.extend(
-        page.items
-            .iter()
-            .take(MAX_ROWS)
-            .map(|r| request_json(&ctx, r)),
-    );
+    // A muhtar's key (private reads) lists its own muhtarlık's: core narrows it.
+    let page = s.mbs.public_list(&actor, q).await?;
+    out.extend(page.items.iter().take(MAX_ROWS).map(request_json));
     Ok(respond(
         format,
         StatusCode::OK,
@@ -652,21 +638,21 @@ async fn lookup(
         let not_found = || err(StatusCode::NOT_FOUND, format!("no {what} {id}"));
         let found = if by_token {
             let rid: RequestId = id.parse().map_err(|_| not_found())?;
-            s.mbs.get_by_id(&actor, rid).await
+            s.mbs.public_view_by_id(&actor, rid).await
         } else {
             let t = id
                 .parse()
                 .map_err(|e| bad(format!("service_request_id {id:?}: {e}")))?;
-            s.mbs.get(&actor, &t).await
+            s.mbs.public_view(&actor, &t).await
         };
-        let rec = found.map_err(|e| match e {
+        let view = found.map_err(|e| match e {
             ServiceError::NotFound(_) => not_found(),
             e => e.into(),
         })?;
         let v = if by_token {
-            json!([{"token": id, "service_request_id": rec.state.tracking.to_string()}])
+            json!([{"token": id, "service_request_id": view.tracking.to_string()}])
         } else {
-            Value::Array(vec![request_json(&ctx, &rec)])
+            Value::Array(vec![request_json(&view)])
         };
         Ok(respond(
             format,

@@ -1,5 +1,5 @@
-//! Who may say when a request arrived (`received_at`), and what the public may read of a
-//! request by its tracking number.
+//! Who may say when a request arrived (`received_at`). (What the public may read of a
+//! request by its tracking number is in `service/public.rs`.)
 //!
 //! **Backdating.** Only back-office staff (the coordinator; unit staff entering a paper
 //! letter) may give `received_at`. It may lie at most
@@ -11,63 +11,9 @@
 //! Open311 client's) `received_at` is refused whatever its value: the receipt instant of
 //! their requests is the moment the system got them.
 
-use serde::Serialize;
-
 use super::*;
 use crate::report::Quarter;
-use crate::request::{ForcedReceipt, Outcome, RequestContent};
-
-/// What anyone holding a tracking number may read of a request: no personal data (no
-/// citizen contact, no description, no staff names), by construction.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PublicStatus {
-    /// Tracking number.
-    pub tracking: TrackingNumber,
-    /// Status (stable name).
-    pub status: Status,
-    /// Status, in Turkish.
-    pub status_name: String,
-    /// The unit handling it, by name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unit_name: Option<String>,
-    /// When it was received, Europe/Istanbul.
-    pub received_at: DateTime<chrono::FixedOffset>,
-    /// The resolution deadline, Europe/Istanbul.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resolution_due: Option<DateTime<chrono::FixedOffset>>,
-    /// Outcome (stable name), once answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<Outcome>,
-    /// Outcome, in Turkish.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub outcome_name: Option<String>,
-    /// The reason's Turkish name, for a negative outcome.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason_name: Option<String>,
-}
-
-impl PublicStatus {
-    /// The public view of a request.
-    pub fn of(rec: &RequestRecord, org: &Organisation) -> Self {
-        let s = &rec.state;
-        let ist = |t: DateTime<Utc>| crate::calendar::to_istanbul(t).fixed_offset();
-        PublicStatus {
-            tracking: s.tracking,
-            status: s.status,
-            status_name: s.status.display_name().to_owned(),
-            unit_name: s
-                .unit
-                .as_ref()
-                .and_then(|u| org.unit(u))
-                .map(|u| u.name.clone()),
-            received_at: ist(s.content.received_at),
-            resolution_due: rec.deadlines.resolution_due.map(ist),
-            outcome: s.outcome,
-            outcome_name: s.outcome.map(|o| o.display_name().to_owned()),
-            reason_name: s.reason.as_ref().map(|r| r.display_name(org)),
-        }
-    }
-}
+use crate::request::{ForcedReceipt, RequestContent};
 
 fn refuse(message: impl Into<String>) -> ServiceError {
     ServiceError::Input(InputError::Invalid {
@@ -205,31 +151,6 @@ impl<S: Store, C: Clock> Mbs<S, C> {
                 (r, m)
             })
             .collect())
-    }
-
-    /// The public view of a request by tracking number text (no token needed): status,
-    /// unit, deadline, outcome and reason names, and nothing personal. A malformed and
-    /// an unknown number give the same [`ServiceError::NotFound`].
-    pub async fn public_status(
-        &self,
-        tenant: &TenantId,
-        tracking: &str,
-    ) -> Result<PublicStatus, ServiceError> {
-        let not_found = || ServiceError::NotFound("request".into());
-        let t: TrackingNumber = tracking.trim().parse().map_err(|_| not_found())?;
-        let ctx = self.context(tenant).await.map_err(|e| match e {
-            ServiceError::NotConfigured(_) => not_found(),
-            e => e,
-        })?;
-        let rec = self
-            .store
-            .load_by_tracking(tenant, &t)
-            .await
-            .map_err(|e| match e {
-                StoreError::NotFound { .. } => not_found(),
-                e => e.into(),
-            })?;
-        Ok(PublicStatus::of(&rec, &ctx.org))
     }
 }
 

@@ -296,4 +296,9 @@ impl PolicyRegistry {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.policies.keys().map(String::as_str)
     }
+
+    /// The policies, by name.
+    pub fn iter(&self) -> impl Iterator<Item = &SlaPolicy> {
+        self.policies.values()
+    }
 }
