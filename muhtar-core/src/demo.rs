@@ -14,8 +14,8 @@
 //!   what happens to it ([`DemoRequest`]: who enters it and when, then each command with
 //!   its instant and who gives it).
 //! - [`run`] writes a plan through the service façade, setting the service's
-//!   [`ManualClock`] to each instant, so every request is validated, authorised, routed
-//!   and timed exactly like a real one.
+//!   [`ManualClock`](crate::clock::ManualClock) to each instant, so every request is
+//!   validated, authorised, routed and timed exactly like a real one.
 //!
 //! ```
 //! use chrono::NaiveDate;
@@ -36,13 +36,13 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::access::{Actor, Role};
-use crate::clock::ManualClock;
-use crate::ids::{IdGenerator, TenantId, UnitCode};
+use crate::ids::{IdGenerator, UnitCode};
 use crate::org::Organisation;
 use crate::reason::ReasonCode;
 use crate::request::{Channel, Command, NewRequest, Outcome, PauseReason, Priority, RequestKind};
-use crate::service::{Mbs, ServiceError};
-use crate::store::Store;
+
+mod write;
+pub use write::run;
 
 /// Demo size and span.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,25 +90,6 @@ pub enum DemoActor {
     /// Staff of the unit the request is with when the step runs (known only then: the
     /// tenant's rules route it, and a transfer moves it).
     UnitStaff,
-}
-
-impl DemoActor {
-    /// The actor: the muhtar of `request`'s muhtarlık, or the staff of `unit` (user
-    /// `<unit>-personel`).
-    pub fn actor(self, tenant: &TenantId, request: &NewRequest, unit: &UnitCode) -> Actor {
-        match self {
-            DemoActor::Muhtar => Actor::new(
-                tenant.clone(),
-                request.muhtarlik.to_string(),
-                Role::Muhtar(request.muhtarlik.clone()),
-            ),
-            DemoActor::UnitStaff => Actor::new(
-                tenant.clone(),
-                format!("{unit}-personel"),
-                Role::UnitStaff(unit.clone()),
-            ),
-        }
-    }
 }
 
 /// One command in a demo request's life.
@@ -292,21 +273,6 @@ fn istanbul(date: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
     crate::calendar::from_istanbul_local(naive).unwrap_or_else(|_| Utc.from_utc_datetime(&naive))
 }
 
-/// A request's instants: each step some hours after the previous one, none after the end.
-struct Timeline {
-    t: DateTime<Utc>,
-    until: DateTime<Utc>,
-}
-
-impl Timeline {
-    /// The instant `hours` (at least 1) after the previous step, or `None` once past the
-    /// end (and every later step too).
-    fn step(&mut self, hours: i64) -> Option<DateTime<Utc>> {
-        self.t += Duration::hours(hours.max(1));
-        (self.t <= self.until).then_some(self.t)
-    }
-}
-
 /// The demo requests for `org` (its tenant, active muhtarlıklar, categories and units),
 /// in the order they are received (a back-office entry comes some minutes after its
 /// receipt). Pure: the same organisation and spec give the same
@@ -437,188 +403,130 @@ pub fn plan(org: &Organisation, spec: &DemoSpec) -> Vec<DemoRequest> {
             media_url: None,
             reply_by: None,
         };
-        let mut steps = Vec::new();
-        let age_days = (until - received).num_days();
-        let mut time = Timeline { t: entered, until };
-        let mut push = |at: DateTime<Utc>, by: DemoActor, command: Command| {
-            steps.push(DemoStep { at, by, command });
-        };
-        let staff = DemoActor::UnitStaff;
-        'life: {
-            // Withdrawn early by the muhtar.
-            if rng.chance(0.02) {
-                if let Some(at) = time.step(6 + rng.exp_hours(1.0)) {
-                    push(
-                        at,
-                        DemoActor::Muhtar,
-                        Command::Withdraw {
-                            reason: "Sorun kendiliğinden çözüldü".into(),
-                        },
-                    );
-                }
-                break 'life;
-            }
-            // Misrouted requests are transferred by the unit that got them.
-            if rng.chance(0.07) && units.len() > 1 {
-                let to = units[rng.below(units.len())].clone();
-                if let Some(at) = time.step(2 + rng.exp_hours(0.5)) {
-                    push(
-                        at,
-                        staff,
-                        Command::Transfer {
-                            to,
-                            reason: "Birimimizin görev alanında değil".into(),
-                        },
-                    );
-                }
-            }
-            // Recent requests are often still open; old ones rarely.
-            let stays_open = if age_days < 20 {
-                rng.chance(0.6)
-            } else {
-                rng.chance(0.03)
-            };
-            let Some(at) = time.step(1 + rng.exp_hours(0.8)) else {
-                break 'life;
-            };
-            push(at, staff, Command::Accept);
-            if rng.chance(0.3) {
-                if let Some(at) = time.step(4 + rng.exp_hours(2.0)) {
-                    push(
-                        at,
-                        staff,
-                        Command::InterimReply {
-                            text: "Talebiniz ekiplerimize iletilmiştir.".into(),
-                        },
-                    );
-                }
-            }
-            let mut paused = false;
-            if rng.chance(0.08) {
-                if let Some(at) = time.step(8 + rng.exp_hours(1.0)) {
-                    push(
-                        at,
-                        staff,
-                        Command::Pause {
-                            reason: PauseReason::Muhtar,
-                            note: "Açık adres ve fotoğraf rica ediyoruz.".into(),
-                        },
-                    );
-                    paused = true;
-                    if let Some(at) = time.step(24 + rng.exp_hours(3.0)) {
-                        push(
-                            at,
-                            DemoActor::Muhtar,
-                            Command::Resume {
-                                note: "Adres ve fotoğraf eklendi.".into(),
-                            },
-                        );
-                        paused = false;
-                    }
-                }
-            }
-            if stays_open || paused {
-                break 'life;
-            }
-            // Answer delay: exponential with a mean of 9 days; about a fifth take longer
-            // than 15.
-            let Some(at) = time.step(6 + rng.exp_hours(9.0)) else {
-                break 'life;
-            };
-            let command = if rng.chance(0.8) {
-                Command::Answer {
-                    outcome: Outcome::Positive,
-                    reason: None,
-                    reason_text: None,
-                    text: "Talebiniz yerine getirilmiştir.".into(),
-                }
-            } else {
-                let reason = *rng.weighted(REASONS);
-                Command::Answer {
-                    outcome: Outcome::Negative,
-                    reason: Some(ReasonCode::new(reason)),
-                    reason_text: (reason == "other")
-                        .then(|| "Konu özel mülk sınırları içindedir.".to_owned()),
-                    text: "Talebiniz değerlendirilmiş, ancak yerine getirilememiştir.".into(),
-                }
-            };
-            push(at, staff, command);
-            if rng.chance(0.7) {
-                if let Some(at) = time.step(24 + rng.exp_hours(2.0)) {
-                    push(at, staff, Command::Close);
-                }
-            }
-        }
+        let i = requests.len();
         requests.push(DemoRequest {
             submitter,
             entered_at: entered.min(until),
             request: new,
-            steps,
+            steps: Vec::new(),
         });
+        let mut execute = |by: DemoActor, at: DateTime<Utc>, command: Command| {
+            requests[i].steps.push(DemoStep { at, by, command });
+        };
+        let (muhtar, staff) = (DemoActor::Muhtar, DemoActor::UnitStaff);
+        let age_days = (until - received).num_days();
+        let mut t = entered;
+        let mut step = |hours: i64| -> Option<DateTime<Utc>> {
+            t += Duration::hours(hours.max(1));
+            if t > until {
+                return None;
+            }
+            Some(t)
+        };
+        // Withdrawn early by the muhtar.
+        if rng.chance(0.02) {
+            if let Some(at) = step(6 + rng.exp_hours(1.0)) {
+                execute(
+                    muhtar,
+                    at,
+                    Command::Withdraw {
+                        reason: "Sorun kendiliğinden çözüldü".into(),
+                    },
+                );
+            }
+            continue;
+        }
+        // Misrouted requests are transferred by the unit that got them (when run, not
+        // if it is the unit the request is with).
+        if rng.chance(0.07) && units.len() > 1 {
+            let to = units[rng.below(units.len())].clone();
+            if let Some(at) = step(2 + rng.exp_hours(0.5)) {
+                execute(
+                    staff,
+                    at,
+                    Command::Transfer {
+                        to,
+                        reason: "Birimimizin görev alanında değil".into(),
+                    },
+                );
+            }
+        }
+        // Recent requests are often still open; old ones rarely.
+        let stays_open = if age_days < 20 {
+            rng.chance(0.6)
+        } else {
+            rng.chance(0.03)
+        };
+        let Some(at) = step(1 + rng.exp_hours(0.8)) else {
+            continue;
+        };
+        execute(staff, at, Command::Accept);
+        if rng.chance(0.3) {
+            if let Some(at) = step(4 + rng.exp_hours(2.0)) {
+                execute(
+                    staff,
+                    at,
+                    Command::InterimReply {
+                        text: "Talebiniz ekiplerimize iletilmiştir.".into(),
+                    },
+                );
+            }
+        }
+        let mut paused = false;
+        if rng.chance(0.08) {
+            if let Some(at) = step(8 + rng.exp_hours(1.0)) {
+                execute(
+                    staff,
+                    at,
+                    Command::Pause {
+                        reason: PauseReason::Muhtar,
+                        note: "Açık adres ve fotoğraf rica ediyoruz.".into(),
+                    },
+                );
+                paused = true;
+                if let Some(at) = step(24 + rng.exp_hours(3.0)) {
+                    execute(
+                        muhtar,
+                        at,
+                        Command::Resume {
+                            note: "Adres ve fotoğraf eklendi.".into(),
+                        },
+                    );
+                    paused = false;
+                }
+            }
+        }
+        if stays_open || paused {
+            continue;
+        }
+        // Answer delay: exponential with a mean of 9 days; about a fifth take longer than 15.
+        let Some(at) = step(6 + rng.exp_hours(9.0)) else {
+            continue;
+        };
+        let positive = rng.chance(0.8);
+        let command = if positive {
+            Command::Answer {
+                outcome: Outcome::Positive,
+                reason: None,
+                reason_text: None,
+                text: "Talebiniz yerine getirilmiştir.".into(),
+            }
+        } else {
+            let reason = *rng.weighted(REASONS);
+            Command::Answer {
+                outcome: Outcome::Negative,
+                reason: Some(ReasonCode::new(reason)),
+                reason_text: (reason == "other")
+                    .then(|| "Konu özel mülk sınırları içindedir.".to_owned()),
+                text: "Talebiniz değerlendirilmiş, ancak yerine getirilememiştir.".into(),
+            }
+        };
+        execute(staff, at, command);
+        if rng.chance(0.7) {
+            if let Some(at) = step(24 + rng.exp_hours(2.0)) {
+                execute(staff, at, Command::Close);
+            }
+        }
     }
     requests
-}
-
-/// Writes the demo data of `spec` for `tenant` (planned by [`plan`] from its
-/// organisation) through the service façade, so every request is validated, authorised,
-/// routed and timed exactly like a real one. The service's clock is set to each planned
-/// instant. `progress` is told after each request how many are written of how many.
-///
-/// For the same data on every run, give `mbs` a deterministic id generator (e.g. seeded
-/// with [`DemoSpec::seed`]) and a store without requests of the tenant.
-///
-/// A planned transfer to the unit the request is already with is skipped, and one the
-/// service refuses (a unit that cannot take it) is left out; any other refusal ends the
-/// run with its error.
-pub async fn run<S: Store>(
-    mbs: &Mbs<S, ManualClock>,
-    tenant: &TenantId,
-    spec: &DemoSpec,
-    mut progress: impl FnMut(usize, usize),
-) -> Result<DemoSummary, ServiceError> {
-    let ctx = mbs.context(tenant).await?;
-    let requests = plan(&ctx.org, spec);
-    let mut summary = DemoSummary::default();
-    for (i, r) in requests.iter().enumerate() {
-        mbs.clock().set(r.entered_at);
-        let rec = mbs.submit(&r.submitter, r.request.clone()).await?;
-        summary.requests += 1;
-        let tracking = rec.state.tracking;
-        let mut unit = rec
-            .state
-            .unit
-            .clone()
-            .unwrap_or_else(|| ctx.org.tenant.coordinator_unit.clone());
-        let mut outcome = None;
-        for step in &r.steps {
-            mbs.clock().set(step.at);
-            let actor = step.by.actor(tenant, &r.request, &unit);
-            let command = step.command.clone();
-            if let Command::Transfer { to, .. } = &step.command {
-                if *to == unit {
-                    continue;
-                }
-                let to = to.clone();
-                if mbs.execute(&actor, &tracking, None, command).await.is_ok() {
-                    unit = to;
-                    summary.commands += 1;
-                }
-                continue;
-            }
-            match &command {
-                Command::Answer { outcome: o, .. } => outcome = Some(*o),
-                Command::Withdraw { .. } => outcome = Some(Outcome::Negative),
-                _ => {}
-            }
-            mbs.execute(&actor, &tracking, None, command).await?;
-            summary.commands += 1;
-        }
-        match outcome {
-            Some(Outcome::Positive) => summary.positive += 1,
-            Some(_) => summary.negative += 1,
-            None => summary.open += 1,
-        }
-        progress(i + 1, requests.len());
-    }
-    Ok(summary)
 }
