@@ -2,7 +2,6 @@
 
 mod calendar_cmd;
 mod db;
-mod demo;
 mod kvkk_cmd;
 mod notify_cmd;
 mod policy_cmd;

@@ -9,6 +9,8 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use muhtar_core::access::Actor;
+use muhtar_core::clock::ManualClock;
+use muhtar_core::demo;
 use muhtar_core::ids::{MuhtarlikCode, TenantId, UnitCode};
 use muhtar_core::org::Organisation;
 use muhtar_core::reason::ReasonCode;
@@ -18,7 +20,6 @@ use muhtar_core::store::{Cursor, Order, RequestQuery, RequestRecord, Store};
 use muhtar_core::tracking::TrackingNumber;
 
 use crate::db;
-use crate::demo;
 use muhtar_http::OsRandom;
 
 /// The example organisation shipped with the binary.
@@ -502,7 +503,8 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// `muhtar demo`.
+/// `muhtar demo`: the demo data of [`demo::plan`], written by [`demo::run`] on a
+/// service with its own manual clock and the demo's seed; progress on a terminal.
 pub async fn demo(g: &Global, a: &DemoArgs) -> Result<(), String> {
     let store = db::open(&g.db, false).await?;
     let tenant = resolve_tenant(&store, g).await?;
@@ -511,7 +513,22 @@ pub async fn demo(g: &Global, a: &DemoArgs) -> Result<(), String> {
         requests: a.requests,
         until: a.until.unwrap_or_else(|| Utc::now().date_naive()),
     };
-    let summary = demo::run(store, &tenant, &spec).await.map_err(err)?;
+    let mbs = Mbs::new(
+        store,
+        ManualClock::new(spec.start()),
+        muhtar_core::ids::SeededRandom::new(spec.seed),
+    );
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let summary = demo::run(&mbs, &tenant, &spec, |done, total| {
+        if terminal && (done % 25 == 0 || done == total) {
+            eprint!("\rdemo: {done}/{total} requests");
+            if done == total {
+                eprintln!();
+            }
+        }
+    })
+    .await
+    .map_err(err)?;
     if g.json {
         println!("{}", serde_json::to_string(&summary).map_err(err)?);
     } else {

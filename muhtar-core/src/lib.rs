@@ -11,6 +11,7 @@
 pub mod access;
 pub mod calendar;
 pub mod clock;
+pub mod demo;
 pub mod export;
 pub mod ids;
 pub mod open311;

@@ -17,6 +17,10 @@
 //! - [`dispatch`]: claims due messages, sends them, and marks them sent, retried
 //!   (exponential back-off with jitter) or failed; honours per-tenant quiet hours.
 //!   Delivery is at least once, with an idempotent `Message-ID`.
+//! - [`tenants`]: [`TenantDispatchers`], a dispatcher per tenant built from that
+//!   tenant's settings (its SMS gateway, its quiet hours) and claiming only its
+//!   messages; rebuilt when the settings change, new tenants served from the next pass.
+//!   What a service delivering for several tenants runs.
 //!
 //! Adapter errors (lettre, reqwest) never leave this crate: transports answer with
 //! `muhtar_core::outbox::DeliveryError::{Transient, Permanent}`.
@@ -62,6 +66,7 @@ pub mod email;
 pub mod recorder;
 pub mod render;
 pub mod sms;
+pub mod tenants;
 
 pub use dispatch::{
     Backoff, DispatchError, DispatchReport, Dispatcher, DispatcherConfig, Disposition, QuietHours,
@@ -75,4 +80,8 @@ pub use render::{render_email, render_sms_text, RenderError, RenderedEmail};
 pub use sms::{
     GatewayConfigError, HttpAuth, HttpBody, HttpSmsConfig, HttpSmsGateway, NoSmsGateway,
     OutgoingSms, RecordingSmsGateway, SmsConfig, SmsEncoding, SmsEncodingPolicy, SmsGateway,
+};
+pub use tenants::{
+    HttpSmsGateways, Pass, SmsGateways, TenantDispatcher, TenantDispatchers,
+    TenantDispatchersError, TenantError, TenantProblem,
 };

@@ -344,6 +344,33 @@ impl HttpSmsConfig {
             timeout: Duration::from_secs(15),
         }
     }
+
+    /// The configuration a tenant's `[sms]` settings describe
+    /// ([`muhtar_core::settings::SmsSettings`]): its URL and sender, HTTP Basic
+    /// authentication when both user name and password are given, a JSON body for
+    /// `format = "json"` (otherwise a form), and its parameter names where it names them;
+    /// the defaults of [`HttpSmsConfig::new`] for the rest.
+    pub fn from_settings(settings: &muhtar_core::settings::SmsSettings) -> Self {
+        let s = settings;
+        let mut c = HttpSmsConfig::new(s.url.clone());
+        c.sender = s.sender.clone();
+        if let (Some(user), Some(password)) = (&s.username, &s.password) {
+            c.auth = HttpAuth::Basic {
+                user: user.clone(),
+                password: password.clone(),
+            };
+        }
+        if s.format.as_deref() == Some("json") {
+            c.body = HttpBody::Json;
+        }
+        if let Some(p) = &s.to_param {
+            c.to_param = p.clone();
+        }
+        if let Some(p) = &s.text_param {
+            c.text_param = p.clone();
+        }
+        c
+    }
 }
 
 /// Why an SMS or e-mail adapter could not be built.
@@ -572,5 +599,56 @@ mod tests {
         assert_eq!(normalize_phone("ali@example.com"), None);
         assert_eq!(normalize_phone("123"), None);
         assert_eq!(normalize_phone(""), None);
+    }
+
+    #[test]
+    fn a_tenants_sms_settings_become_the_gateway_configuration() {
+        let settings = |text: &str| {
+            muhtar_core::settings::TenantSettings::from_toml_str(text)
+                .unwrap()
+                .sms
+                .unwrap()
+        };
+        let c = HttpSmsConfig::from_settings(&settings(
+            r#"
+            [sms]
+            url = "https://sms.example.com/send"
+            sender = "ORNEKBLD"
+            username = "belediye"
+            password = "gizli"
+            format = "json"
+            to_param = "gsm"
+            text_param = "mesaj"
+            "#,
+        ));
+        assert_eq!(c.url, "https://sms.example.com/send");
+        assert_eq!(c.sender.as_deref(), Some("ORNEKBLD"));
+        assert_eq!(
+            c.auth,
+            HttpAuth::Basic {
+                user: "belediye".into(),
+                password: "gizli".into()
+            }
+        );
+        assert_eq!(c.body, HttpBody::Json);
+        assert_eq!(
+            (c.to_param.as_str(), c.text_param.as_str()),
+            ("gsm", "mesaj")
+        );
+        // Only a URL: the defaults; a user name without a password is no authentication.
+        let c = HttpSmsConfig::from_settings(&settings(
+            "[sms]\nurl = \"http://127.0.0.1:9/sms\"\nusername = \"yalniz\"\n",
+        ));
+        assert_eq!(c.auth, HttpAuth::None);
+        assert_eq!(c.body, HttpBody::Form);
+        assert_eq!(c.sender, None);
+        assert_eq!(
+            (
+                c.to_param.as_str(),
+                c.text_param.as_str(),
+                c.sender_param.as_str()
+            ),
+            ("to", "text", "sender")
+        );
     }
 }

@@ -312,3 +312,81 @@ async fn dispatcher_sends_the_tracking_number_by_sms() {
     let e = &store.outbox(&fixtures::tenant("t1"), None).await.unwrap()[0];
     assert_eq!(e.status, OutboxStatus::Sent);
 }
+
+/// The per-tenant dispatchers with their default gateways: each tenant's SMS goes to the
+/// HTTP gateway its settings describe, with its sender and parameter names.
+#[tokio::test]
+async fn tenant_dispatchers_send_through_the_gateway_the_settings_describe() {
+    use muhtar_core::store::{ConfigStore, Document, DocumentKind};
+    use muhtar_notify::TenantDispatchers;
+
+    let (url, mut rx) = server(vec![Reply::Status(200)]).await;
+    let store = Arc::new(MemoryStore::default());
+    let t = fixtures::tenant("t1");
+    for (kind, body) in [
+        (
+            DocumentKind::Organisation,
+            serde_json::to_string(&fixtures::organisation("t1")).unwrap(),
+        ),
+        (
+            DocumentKind::Settings,
+            format!(
+                "quiet_hours = {{ start = \"00:00\", end = \"00:00\" }}\n\n[sms]\nurl = \"{url}\"\nsender = \"ORNEKBLD\"\nformat = \"json\"\nto_param = \"gsm\"\n"
+            ),
+        ),
+    ] {
+        store
+            .put_document(&Document {
+                tenant: t.clone(),
+                kind,
+                version: 1,
+                body,
+                updated_at: fixtures::t0(),
+                updated_by: "test".into(),
+            })
+            .await
+            .unwrap();
+    }
+    store
+        .enqueue(&[OutboxMessage {
+            id: uuid::Uuid::from_u128(1),
+            tenant: t.clone(),
+            request: None,
+            idempotency_key: "r:2:received:sms:+905321112233".into(),
+            kind: NoticeKind::Received,
+            channel: DeliveryChannel::Sms,
+            recipient: "0532 111 22 33".into(),
+            locale: Locale::Tr,
+            payload: json!({
+                "tracking": "7KM-3QX-9PA",
+                "unit_name": "Fen İşleri Müdürlüğü",
+                "resolution_due": "2025-03-29T09:00:00Z",
+            }),
+            created_at: fixtures::t0(),
+            not_before: fixtures::t0(),
+        }])
+        .await
+        .unwrap();
+    let mut d = TenantDispatchers::new(
+        store.clone(),
+        Arc::new(RecordingTransport::new()),
+        SharedClock(Arc::new(ManualClock::new(fixtures::t0()))),
+        DispatcherConfig::default(),
+    );
+    let pass = d.run_once().await.unwrap();
+    assert!(pass.problems.is_empty(), "{:?}", pass.problems);
+    assert_eq!(pass.report.sent, 1, "{:?}", pass.report);
+    let seen = rx.recv().await.unwrap();
+    let v: serde_json::Value = serde_json::from_str(&seen.body).unwrap();
+    assert_eq!(v["gsm"], "+905321112233", "{v}");
+    assert_eq!(v["sender"], "ORNEKBLD", "{v}");
+    assert!(
+        v["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Takip No: 7KM-3QX-9PA"),
+        "{v}"
+    );
+    let e = &store.outbox(&t, None).await.unwrap()[0];
+    assert_eq!(e.status, OutboxStatus::Sent);
+}

@@ -205,7 +205,7 @@ async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
 }
 
-/// The outbox dispatchers ([`crate::notify_cmd::Dispatchers`]): every tenant's notices
+/// The outbox dispatchers ([`crate::notify_cmd::dispatchers`]): every tenant's notices
 /// with that tenant's SMS gateway and quiet hours; tenants added and settings changed
 /// while the server runs are picked up at the next pass.
 async fn dispatch_loop(
@@ -214,11 +214,8 @@ async fn dispatch_loop(
     retry_after: Duration,
     stop: watch::Receiver<bool>,
 ) {
-    let options = crate::notify_cmd::DispatchOptions {
-        poll_interval: Some(every),
-        retry_after: Some(retry_after),
-    };
-    let mut d = match crate::notify_cmd::Dispatchers::new(&state.mbs, None, options) {
+    let mut d = match crate::notify_cmd::dispatchers(&state.mbs, Some(every), retry_after.as_secs())
+    {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!(error = %e, "dispatcher not started (configure it and restart, or run `muhtar notify` elsewhere)");

@@ -1,40 +1,74 @@
-//! `muhtar demo`: a realistic, reproducible data set.
+//! Demo data: a realistic, reproducible year of requests for an organisation.
 //!
-//! The example organisation, `requests` requests spread over the year before `until`,
-//! with the category mix of Ümraniye's 2022 activity report (DOMAIN.md section 2), a
-//! channel mix of muhtar channels, a skewed neighbourhood distribution (a few mahalle
-//! send most requests), routed by the tenant's rules, accepted, sometimes paused,
-//! transferred or withdrawn, answered positive or negative with reasons in realistic
-//! proportions, some late, the recent ones often still open. The same seed and `until`
-//! give the same data on either store: every random choice comes from one seeded
-//! generator and every instant from a manual clock.
-
-use std::sync::Arc;
+//! `requests` requests spread over the year before `until`, with the category mix of
+//! Ümraniye's 2022 activity report (DOMAIN.md section 2), a channel mix of muhtar
+//! channels, a skewed neighbourhood distribution (a few mahalle send most requests),
+//! routed by the tenant's rules, accepted, sometimes paused, transferred or withdrawn,
+//! answered positive or negative with reasons in realistic proportions, some late, the
+//! recent ones often still open. The same seed and `until` give the same data on any
+//! store: every random choice comes from one seeded generator and every instant from the
+//! plan.
+//!
+//! Two parts:
+//! - [`plan`] is pure: from the organisation and a [`DemoSpec`] it makes every request and
+//!   what happens to it ([`DemoRequest`]: who enters it and when, then each command with
+//!   its instant and who gives it).
+//! - [`run`] writes a plan through the service façade, setting the service's
+//!   [`ManualClock`](crate::clock::ManualClock) to each instant, so every request is
+//!   validated, authorised, routed and timed exactly like a real one.
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use muhtar_core::demo::{plan, DemoSpec};
+//! use muhtar_core::testkit::fixtures;
+//!
+//! let org = fixtures::organisation("t1");
+//! let spec = DemoSpec {
+//!     seed: 42,
+//!     requests: 50,
+//!     until: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+//! };
+//! let requests = plan(&org, &spec);
+//! assert!(!requests.is_empty() && requests.len() <= 50);
+//! assert_eq!(requests, plan(&org, &spec));
+//! ```
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use muhtar_core::access::Actor;
-use muhtar_core::clock::ManualClock;
-use muhtar_core::ids::{RandomSource, SeededRandom, TenantId, UnitCode};
-use muhtar_core::reason::ReasonCode;
-use muhtar_core::request::{
-    Channel, Command, NewRequest, Outcome, PauseReason, Priority, RequestKind,
-};
-use muhtar_core::service::Mbs;
-use muhtar_core::store::Store;
+
+use crate::access::{Actor, Role};
+use crate::ids::{RandomSource, SeededRandom, UnitCode};
+use crate::org::Organisation;
+use crate::reason::ReasonCode;
+use crate::request::{Channel, Command, NewRequest, Outcome, PauseReason, Priority, RequestKind};
+
+mod write;
+pub use write::run;
 
 /// Demo size and span.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoSpec {
     /// Seed of every random choice.
     pub seed: u64,
-    /// Number of requests.
+    /// Number of requests (fewer when some would be received after [`DemoSpec::end`]).
     pub requests: usize,
     /// The data ends at 18:00 Istanbul time on this date.
     pub until: NaiveDate,
 }
 
+impl DemoSpec {
+    /// The last instant of the data: 18:00 Istanbul time on [`DemoSpec::until`].
+    pub fn end(&self) -> DateTime<Utc> {
+        istanbul(self.until, 18, 0)
+    }
+
+    /// The first instant: a year (365 days) before [`DemoSpec::end`].
+    pub fn start(&self) -> DateTime<Utc> {
+        self.end() - Duration::days(365)
+    }
+}
+
 /// What the demo wrote.
-#[derive(Debug, Default, Clone, serde::Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DemoSummary {
     /// Requests submitted.
     pub requests: usize,
@@ -46,6 +80,42 @@ pub struct DemoSummary {
     pub negative: usize,
     /// Still open at the end.
     pub open: usize,
+}
+
+/// Who gives a [`DemoStep`]'s command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DemoActor {
+    /// The muhtar of the request's muhtarlık.
+    Muhtar,
+    /// Staff of the unit the request is with when the step runs (known only then: the
+    /// tenant's rules route it, and a transfer moves it).
+    UnitStaff,
+}
+
+/// One command in a demo request's life.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoStep {
+    /// When it is given (never after [`DemoSpec::end`]).
+    pub at: DateTime<Utc>,
+    /// By whom.
+    pub by: DemoActor,
+    /// The command. A [`Command::Transfer`] to the unit the request is already with is
+    /// skipped, and one the service refuses is left out ([`run`]).
+    pub command: Command,
+}
+
+/// One demo request: who enters it and when, and what happens to it afterwards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoRequest {
+    /// Who enters it: the muhtar, or the coordinator's back office for requests that
+    /// arrive by phone, petition, in person and the like (these carry `received_at`).
+    pub submitter: Actor,
+    /// When it is entered (the service's clock at submission).
+    pub entered_at: DateTime<Utc>,
+    /// The request.
+    pub request: NewRequest,
+    /// What happens to it, in order.
+    pub steps: Vec<DemoStep>,
 }
 
 struct Rng(SeededRandom);
@@ -200,46 +270,55 @@ fn subject(category: &str, mahalle: &str) -> (String, String) {
 
 fn istanbul(date: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
     let naive = date.and_hms_opt(hour, minute, 0).unwrap_or_default();
-    muhtar_core::calendar::from_istanbul_local(naive)
-        .unwrap_or_else(|_| Utc.from_utc_datetime(&naive))
+    crate::calendar::from_istanbul_local(naive).unwrap_or_else(|_| Utc.from_utc_datetime(&naive))
 }
 
-/// Writes the demo data through the service façade (so every request is validated,
-/// authorised, routed and timed exactly like a real one).
-pub async fn run(
-    store: Arc<dyn Store>,
-    tenant: &TenantId,
-    spec: &DemoSpec,
-) -> Result<DemoSummary, muhtar_core::service::ServiceError> {
-    let until = istanbul(spec.until, 18, 0);
-    let start = until - Duration::days(365);
-    let clock = ManualClock::new(start);
-    let mbs = Mbs::new(store, clock, SeededRandom::new(spec.seed));
-    let ctx = mbs.context(tenant).await?;
-    let org = &ctx.org;
+/// The demo requests for `org` (its tenant, active muhtarlıklar, categories and units),
+/// in the order they are received (a back-office entry comes some minutes after its
+/// receipt). Pure: the same organisation and spec give the same
+/// plan.
+///
+/// Categories are drawn with the weights of Ümraniye's report where the organisation has
+/// those categories, else evenly from its own; categories with required attributes are
+/// left out. An
+/// organisation without an active muhtarlık or a usable category gets no requests.
+pub fn plan(org: &Organisation, spec: &DemoSpec) -> Vec<DemoRequest> {
+    let tenant = &org.tenant.id;
+    let until = spec.end();
+    let start = spec.start();
     let mut rng = Rng(SeededRandom::new(spec.seed ^ 0x5EED_DE70));
     let muhtarliklar: Vec<_> = org.muhtarliklar.iter().filter(|m| m.active).collect();
     // Zipf-like skew: the first mahalle sends ~20 times as much as the last.
     let mweights: Vec<(usize, f64)> = (0..muhtarliklar.len())
         .map(|k| (k, 1.0 / ((k + 1) as f64).powf(1.0)))
         .collect();
-    let categories: Vec<(&str, f64)> = CATEGORIES
+    let usable = |c: &str| {
+        org.category(c)
+            .is_some_and(|c| c.attributes.iter().all(|a| !a.required))
+    };
+    let mut categories: Vec<(&str, f64)> = CATEGORIES
         .iter()
         .copied()
-        .filter(|(c, _)| org.category(c).is_some())
+        .filter(|(c, _)| usable(c))
         .collect();
+    if categories.is_empty() {
+        categories = org
+            .categories
+            .iter()
+            .filter(|c| usable(&c.code))
+            .map(|c| (c.code.as_str(), 1.0))
+            .collect();
+    }
+    if muhtarliklar.is_empty() || categories.is_empty() {
+        return Vec::new();
+    }
     let units: Vec<UnitCode> = org
         .units
         .iter()
         .filter(|u| u.active)
         .map(|u| u.code.clone())
         .collect();
-    let coordinator = Actor::parse(tenant, "coordinator").map_err(|e| {
-        muhtar_core::service::ServiceError::Config {
-            what: "actor",
-            message: e.to_string(),
-        }
-    })?;
+    let coordinator = Actor::new(tenant.clone(), "coordinator", Role::Coordinator);
     // Receipt instants, sorted, mostly in office hours.
     let mut times: Vec<DateTime<Utc>> = (0..spec.requests)
         .map(|_| {
@@ -254,7 +333,7 @@ pub async fn run(
         .filter(|t| *t <= until)
         .collect();
     times.sort();
-    let mut summary = DemoSummary::default();
+    let mut requests = Vec::with_capacity(times.len());
     for received in times {
         let m = muhtarliklar[*rng.weighted(&mweights)];
         let category = *rng.weighted(&categories);
@@ -285,7 +364,7 @@ pub async fn run(
             Actor::new(
                 tenant.clone(),
                 m.code.to_string(),
-                muhtar_core::access::Role::Muhtar(m.code.clone()),
+                Role::Muhtar(m.code.clone()),
             )
         };
         let entered = if back_office {
@@ -293,7 +372,6 @@ pub async fn run(
         } else {
             received
         };
-        mbs.clock().set(entered.min(until));
         let new = NewRequest::builder(m.code.clone(), channel, category, subj)
             .kind(kind)
             .description(desc)
@@ -305,73 +383,52 @@ pub async fn run(
             // Only back-office staff may say when a request arrived.
             .received_at(back_office.then_some(received))
             .build();
-        let rec = mbs.submit(&submitter, new).await?;
-        summary.requests += 1;
-        let tracking = rec.state.tracking;
-        let muhtar = Actor::new(
-            tenant.clone(),
-            m.code.to_string(),
-            muhtar_core::access::Role::Muhtar(m.code.clone()),
-        );
-        let mut unit = rec
-            .state
-            .unit
-            .clone()
-            .unwrap_or_else(|| org.tenant.coordinator_unit.clone());
-        let staff = |u: &UnitCode| {
-            Actor::new(
-                tenant.clone(),
-                format!("{u}-personel"),
-                muhtar_core::access::Role::UnitStaff(u.clone()),
-            )
+        let i = requests.len();
+        requests.push(DemoRequest {
+            submitter,
+            entered_at: entered.min(until),
+            request: new,
+            steps: Vec::new(),
+        });
+        let mut execute = |by: DemoActor, at: DateTime<Utc>, command: Command| {
+            requests[i].steps.push(DemoStep { at, by, command });
         };
+        let (muhtar, staff) = (DemoActor::Muhtar, DemoActor::UnitStaff);
         let age_days = (until - received).num_days();
         let mut t = entered;
-        let mut step =
-            |mbs: &Mbs<Arc<dyn Store>, ManualClock>, hours: i64| -> Option<DateTime<Utc>> {
-                t += Duration::hours(hours.max(1));
-                if t > until {
-                    return None;
-                }
-                mbs.clock().set(t);
-                Some(t)
-            };
+        let mut step = |hours: i64| -> Option<DateTime<Utc>> {
+            t += Duration::hours(hours.max(1));
+            if t > until {
+                return None;
+            }
+            Some(t)
+        };
         // Withdrawn early by the muhtar.
         if rng.chance(0.02) {
-            if step(&mbs, 6 + rng.exp_hours(1.0)).is_some() {
-                mbs.execute(
-                    &muhtar,
-                    &tracking,
-                    None,
+            if let Some(at) = step(6 + rng.exp_hours(1.0)) {
+                execute(
+                    muhtar,
+                    at,
                     Command::Withdraw {
                         reason: "Sorun kendiliğinden çözüldü".into(),
                     },
-                )
-                .await?;
-                summary.commands += 1;
-                summary.negative += 1;
+                );
             }
             continue;
         }
-        // Misrouted requests are transferred by the unit that got them.
+        // Misrouted requests are transferred by the unit that got them (when run, not
+        // if it is the unit the request is with).
         if rng.chance(0.07) && units.len() > 1 {
             let to = units[rng.below(units.len())].clone();
-            if to != unit && step(&mbs, 2 + rng.exp_hours(0.5)).is_some() {
-                let r = mbs
-                    .execute(
-                        &staff(&unit),
-                        &tracking,
-                        None,
-                        Command::Transfer {
-                            to: to.clone(),
-                            reason: "Birimimizin görev alanında değil".into(),
-                        },
-                    )
-                    .await;
-                if r.is_ok() {
-                    unit = to;
-                    summary.commands += 1;
-                }
+            if let Some(at) = step(2 + rng.exp_hours(0.5)) {
+                execute(
+                    staff,
+                    at,
+                    Command::Transfer {
+                        to,
+                        reason: "Birimimizin görev alanında değil".into(),
+                    },
+                );
             }
         }
         // Recent requests are often still open; old ones rarely.
@@ -380,62 +437,52 @@ pub async fn run(
         } else {
             rng.chance(0.03)
         };
-        if step(&mbs, 1 + rng.exp_hours(0.8)).is_none() {
-            summary.open += 1;
+        let Some(at) = step(1 + rng.exp_hours(0.8)) else {
             continue;
-        }
-        mbs.execute(&staff(&unit), &tracking, None, Command::Accept)
-            .await?;
-        summary.commands += 1;
-        if rng.chance(0.3) && step(&mbs, 4 + rng.exp_hours(2.0)).is_some() {
-            mbs.execute(
-                &staff(&unit),
-                &tracking,
-                None,
-                Command::InterimReply {
-                    text: "Talebiniz ekiplerimize iletilmiştir.".into(),
-                },
-            )
-            .await?;
-            summary.commands += 1;
+        };
+        execute(staff, at, Command::Accept);
+        if rng.chance(0.3) {
+            if let Some(at) = step(4 + rng.exp_hours(2.0)) {
+                execute(
+                    staff,
+                    at,
+                    Command::InterimReply {
+                        text: "Talebiniz ekiplerimize iletilmiştir.".into(),
+                    },
+                );
+            }
         }
         let mut paused = false;
-        if rng.chance(0.08) && step(&mbs, 8 + rng.exp_hours(1.0)).is_some() {
-            mbs.execute(
-                &staff(&unit),
-                &tracking,
-                None,
-                Command::Pause {
-                    reason: PauseReason::Muhtar,
-                    note: "Açık adres ve fotoğraf rica ediyoruz.".into(),
-                },
-            )
-            .await?;
-            summary.commands += 1;
-            paused = true;
-            if step(&mbs, 24 + rng.exp_hours(3.0)).is_some() {
-                mbs.execute(
-                    &muhtar,
-                    &tracking,
-                    None,
-                    Command::Resume {
-                        note: "Adres ve fotoğraf eklendi.".into(),
+        if rng.chance(0.08) {
+            if let Some(at) = step(8 + rng.exp_hours(1.0)) {
+                execute(
+                    staff,
+                    at,
+                    Command::Pause {
+                        reason: PauseReason::Muhtar,
+                        note: "Açık adres ve fotoğraf rica ediyoruz.".into(),
                     },
-                )
-                .await?;
-                summary.commands += 1;
-                paused = false;
+                );
+                paused = true;
+                if let Some(at) = step(24 + rng.exp_hours(3.0)) {
+                    execute(
+                        muhtar,
+                        at,
+                        Command::Resume {
+                            note: "Adres ve fotoğraf eklendi.".into(),
+                        },
+                    );
+                    paused = false;
+                }
             }
         }
         if stays_open || paused {
-            summary.open += 1;
             continue;
         }
         // Answer delay: exponential with a mean of 9 days; about a fifth take longer than 15.
-        if step(&mbs, 6 + rng.exp_hours(9.0)).is_none() {
-            summary.open += 1;
+        let Some(at) = step(6 + rng.exp_hours(9.0)) else {
             continue;
-        }
+        };
         let positive = rng.chance(0.8);
         let command = if positive {
             Command::Answer {
@@ -454,18 +501,12 @@ pub async fn run(
                 text: "Talebiniz değerlendirilmiş, ancak yerine getirilememiştir.".into(),
             }
         };
-        mbs.execute(&staff(&unit), &tracking, None, command).await?;
-        summary.commands += 1;
-        if positive {
-            summary.positive += 1;
-        } else {
-            summary.negative += 1;
-        }
-        if rng.chance(0.7) && step(&mbs, 24 + rng.exp_hours(2.0)).is_some() {
-            mbs.execute(&staff(&unit), &tracking, None, Command::Close)
-                .await?;
-            summary.commands += 1;
+        execute(staff, at, command);
+        if rng.chance(0.7) {
+            if let Some(at) = step(24 + rng.exp_hours(2.0)) {
+                execute(staff, at, Command::Close);
+            }
         }
     }
-    Ok(summary)
+    requests
 }
