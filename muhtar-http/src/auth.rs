@@ -529,7 +529,11 @@ where
         Box::pin(async move {
             let mut response = inner.call(req).await?;
             // Counted once, however many layers there are.
-            if response.extensions_mut().remove::<FailedAttempt>().is_some() {
+            if response
+                .extensions_mut()
+                .remove::<FailedAttempt>()
+                .is_some()
+            {
                 if let Some(ip) = ip {
                     if let Some(wait) = limiter.failure(ip, Instant::now()) {
                         tracing::warn!(%ip, cooldown_s = wait.as_secs(), "too many failed authentications: address refused for a while");

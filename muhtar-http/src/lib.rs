@@ -134,9 +134,9 @@ impl AppStateBuilder {
 
     /// The state.
     pub fn build(self) -> Arc<AppState> {
-        let authenticator = self.authenticator.unwrap_or_else(|| {
-            Arc::new(auth::TokenAuthenticator::new(self.mbs.store().clone()))
-        });
+        let authenticator = self
+            .authenticator
+            .unwrap_or_else(|| Arc::new(auth::TokenAuthenticator::new(self.mbs.store().clone())));
         Arc::new(AppState {
             authenticator,
             uploads: uploads::Uploads::new(

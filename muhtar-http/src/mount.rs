@@ -6,6 +6,9 @@
 //! records it ([`record`]) as the part of the request's original path
 //! ([`OriginalUri`]) before the path the router itself sees, and handlers read it with
 //! the [`Mount`] extractor.
+//!
+//! The prefix is a fixed path (`/mbs`, `/hizmetler/mbs`): a path parameter in it
+//! (`/{il}/mbs`) would reach the router's own handlers as an extra path parameter.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -64,7 +67,10 @@ mod tests {
 
     #[test]
     fn the_prefix_is_what_the_host_stripped() {
-        let m = Mount::derive("/mbs/open311/v2/discovery.json", "/open311/v2/discovery.json");
+        let m = Mount::derive(
+            "/mbs/open311/v2/discovery.json",
+            "/open311/v2/discovery.json",
+        );
         assert_eq!(m.prefix(), "/mbs");
         assert_eq!(m.url("/open311/v2"), "/mbs/open311/v2");
         let root = Mount::derive("/open311/v2/discovery.json", "/open311/v2/discovery.json");

@@ -145,9 +145,7 @@ fn format_of(file: &str) -> Format {
 /// prefix); `None` for any other path.
 pub(crate) fn too_many_for_path(path: &str, wait: std::time::Duration) -> Option<Response> {
     let segments: Vec<&str> = path.split('/').collect();
-    let at = segments
-        .windows(2)
-        .position(|w| w == ["open311", "v2"])?;
+    let at = segments.windows(2).position(|w| w == ["open311", "v2"])?;
     let last = segments.get(at + 2..).and_then(|s| s.last())?;
     Some(error_response(
         format_of(last),
@@ -503,12 +501,7 @@ async fn service_definition(
     r.unwrap_or_else(|e| error_response(format, e))
 }
 
-async fn root_post(
-    State(s): St,
-    parts: Parts,
-    Path(file): Path<String>,
-    body: Bytes,
-) -> Response {
+async fn root_post(State(s): St, parts: Parts, Path(file): Path<String>, body: Bytes) -> Response {
     let format = format_of(&file);
     let r = async {
         let (name, format) = split(&file)?;
