@@ -70,6 +70,10 @@ use muhtar_core::token::hash_secret;
 use crate::error::ApiError;
 use crate::AppState;
 
+/// The attribute [`Authenticator`] is written with (from the `async-trait` crate), so an
+/// implementation needs no dependency of its own: `#[muhtar_http::auth::async_trait]`.
+pub use async_trait::async_trait;
+
 /// The authenticated actor of a request: the extractor of every REST handler that needs
 /// one. It asks the state's [`Authenticator`]; a refusal is a 401 (bad credentials marked
 /// as a [`FailedAttempt`]).

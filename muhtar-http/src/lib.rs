@@ -143,7 +143,7 @@ impl AppStateBuilder {
                 self.uploads
                     .unwrap_or_else(|| PathBuf::from("muhtar-uploads")),
             ),
-            tasks: self.tasks.unwrap_or_else(supervise::Supervisor::new),
+            tasks: self.tasks.unwrap_or_default(),
             mbs: self.mbs,
         })
     }
