@@ -559,6 +559,74 @@ fn refusal(path: &str, wait: Duration) -> Response {
 mod tests {
     use super::*;
 
+    fn parts(headers: &[(&str, &str)]) -> Parts {
+        let mut b = Request::builder().uri("/api/v1/requests");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn a_bearer_header_is_read_and_anything_else_in_authorization_is_invalid() {
+        let p = parts(&[]);
+        assert!(matches!(Credentials::rest(&p).bearer(), Ok(None)));
+        for h in ["Bearer mbs_x", "bearer mbs_x"] {
+            let p = parts(&[("authorization", h)]);
+            assert!(matches!(Credentials::rest(&p).bearer(), Ok(Some("mbs_x"))));
+        }
+        for h in ["Basic dXNlcjpwYXNz", "mbs_x", "Bearer"] {
+            let p = parts(&[("authorization", h)]);
+            assert!(
+                matches!(Credentials::rest(&p).bearer(), Err(AuthError::Invalid)),
+                "{h}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn tokens_are_read_from_the_header_on_rest_and_from_api_key_on_open311() {
+        use muhtar_core::testkit::{fixtures, MemoryStore};
+        use muhtar_core::token::{ApiToken, TokenStore};
+        let store = Arc::new(MemoryStore::default());
+        store
+            .create_token(&ApiToken {
+                id: Default::default(),
+                tenant: fixtures::tenant("t"),
+                actor: "muhtar:kuzguncuk".into(),
+                name: "test".into(),
+                hash: hash_secret("mbs_good"),
+                created_at: fixtures::t0(),
+                revoked_at: None,
+            })
+            .await
+            .unwrap();
+        let a = TokenAuthenticator::new(store);
+        let with_header = parts(&[("authorization", "Bearer mbs_good")]);
+        let none = parts(&[]);
+        let actor = a.authenticate(&Credentials::rest(&with_header)).await;
+        let expected = Actor::parse(&fixtures::tenant("t"), "muhtar:kuzguncuk").unwrap();
+        assert_eq!(actor.unwrap().to_string(), expected.to_string());
+        let r = a.authenticate(&Credentials::rest(&none)).await;
+        assert!(matches!(r, Err(AuthError::Missing)));
+        let bad = parts(&[("authorization", "Bearer mbs_bad")]);
+        let r = a.authenticate(&Credentials::rest(&bad)).await;
+        assert!(r.as_ref().is_err_and(AuthError::is_failure), "{r:?}");
+        // Open311 reads api_key only, as the specification says.
+        let r = a
+            .authenticate(&Credentials::open311(&none, Some("mbs_good")))
+            .await;
+        assert!(r.is_ok());
+        let r = a
+            .authenticate(&Credentials::open311(&with_header, None))
+            .await;
+        assert!(matches!(r, Err(AuthError::Missing)));
+        let r = a
+            .authenticate(&Credentials::open311(&none, Some("mbs_bad")))
+            .await;
+        assert!(matches!(r, Err(AuthError::Invalid)));
+    }
+
     fn ip(n: u32) -> IpAddr {
         IpAddr::from(std::net::Ipv4Addr::from(n))
     }

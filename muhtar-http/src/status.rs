@@ -1,6 +1,6 @@
 //! `GET /api/v1/status/{tracking}`: a request's public status by tracking number, for the
 //! citizen who got the number (no token). The view is core's
-//! [`PublicStatus`](muhtar_core::service::PublicStatus): status, unit, deadline
+//! [`PublicStatus`]: status, unit, deadline
 //! (Europe/Istanbul), outcome and reason names; never a contact, a description or a
 //! staff name.
 //!
