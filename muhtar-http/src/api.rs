@@ -25,6 +25,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::mount::Mount;
 use crate::{uploads, AppState};
 
 type St = State<Arc<AppState>>;
@@ -551,7 +552,8 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 #[utoipa::path(post, path = "/requests", tag = "requests",
     request_body(content((SubmitBody = "application/json"), (SubmitBody = "multipart/form-data"))),
     responses(
-        (status = 201, description = "Submitted: validated, routed, deadlines set", body = RequestView),
+        (status = 201, description = "Submitted: validated, routed, deadlines set", body = RequestView,
+            headers(("Location" = String, description = "The request's URL (`GET` it), under the prefix the API is mounted at"))),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "The actor may not submit for this muhtarlık", body = ErrorBody),
@@ -561,7 +563,12 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
         (status = 422, description = "A field is invalid (named in `field`)", body = ErrorBody),
     ),
     security(("bearer" = [])))]
-pub async fn submit(State(s): St, Auth(actor): Auth, req: Request) -> ApiResult<Response> {
+pub async fn submit(
+    State(s): St,
+    Auth(actor): Auth,
+    mount: Mount,
+    req: Request,
+) -> ApiResult<Response> {
     let is_multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -619,7 +626,18 @@ pub async fn submit(State(s): St, Auth(actor): Auth, req: Request) -> ApiResult<
             })
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(RequestView::from(&rec))).into_response())
+    let location = mount.url(&format!("/api/v1/requests/{}", rec.state.tracking));
+    Ok(created(location, RequestView::from(&rec)))
+}
+
+/// 201 with a `Location` header and the body.
+fn created(location: String, body: impl Serialize) -> Response {
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response()
 }
 
 /// Get a request by tracking number.
@@ -1291,13 +1309,16 @@ impl From<&muhtar_core::report::SignedReport> for SignedView {
 #[utoipa::path(post, path = "/reports/{quarter}/sign", tag = "reports",
     params(("quarter" = String, Path, description = "e.g. 2026Q1")),
     request_body = SignBody,
-    responses((status = 201, body = SignedView), (status = 403, body = ErrorBody),
+    responses((status = 201, body = SignedView,
+            headers(("Location" = String, description = "The signed report's URL, under the prefix the API is mounted at"))),
+        (status = 403, body = ErrorBody),
         (status = 409, description = "The quarter has not ended", body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn sign_report(
     State(s): St,
     Auth(actor): Auth,
+    mount: Mount,
     Path(q): Path<String>,
     JsonBody(b): JsonBody<SignBody>,
 ) -> ApiResult<Response> {
@@ -1306,7 +1327,9 @@ pub async fn sign_report(
         .mbs
         .sign_report(&actor, quarter(&q)?, unit.as_ref(), &b.note)
         .await?;
-    Ok((StatusCode::CREATED, Json(SignedView::from(&signed))).into_response())
+    let view = SignedView::from(&signed);
+    let location = mount.url(&format!("/api/v1/reports/signed/{}", view.id));
+    Ok(created(location, view))
 }
 
 /// The signed reports the actor may see.

@@ -1,39 +1,236 @@
-//! Bearer-token authentication: `Authorization: Bearer <secret>` → the token's actor, and
-//! the limit on failed authentications per client address.
+//! Authentication, pluggable: an [`Authenticator`] turns a request's credentials into an
+//! [`Actor`] or refuses; [`TokenAuthenticator`] (the default) reads our API tokens. And the
+//! limit on failed authentications per client address, as a layer a host keeps or drops
+//! ([`FailedAuthLimitLayer`]).
 //!
-//! Only the SHA-256 of the secret is looked up; a missing, unknown or revoked token is a
-//! 401 that says nothing more. What the actor may do is decided by core's `authorize`
-//! inside every service call.
+//! ## Authenticators
 //!
-//! **Failed authentications are limited per client IP address** ([`AuthLimiter`]): after
-//! `max_failures` unknown, revoked or malformed tokens (REST `Authorization` headers and
-//! Open311 `api_key`s) within `window`, the address gets `429 Too Many Requests` with a
-//! `Retry-After` header for `cooldown` on everything that authenticates, **even with a
-//! valid token**: otherwise a guesser would learn which of its guesses is valid from the
-//! difference between 429 and 200. A request without credentials (a public Open311 read,
-//! a forgotten header) is not a failure. Other addresses are not affected. Behind a
-//! reverse proxy every client has the proxy's address: raise the limit there or switch
-//! it off (`--auth-max-failures 0`). Memory is bounded: at most [`MAX_TRACKED`]
-//! addresses are remembered; when the table is full, forgotten first are those whose
-//! window has passed, then the oldest.
+//! Every REST handler that needs an actor takes the [`Auth`] extractor; Open311 calls that
+//! need one (`POST requests`, reads when the tenant sets `private_reads`) ask the same
+//! authenticator with the `api_key` parameter. The authenticator is the host's choice,
+//! set once in [`AppState::builder`](crate::AppState::builder):
+//!
+//! - [`TokenAuthenticator`]: `Authorization: Bearer <secret>` on REST calls, the
+//!   `api_key` parameter on Open311 calls, looked up by the SHA-256 of the secret in the
+//!   store (`muhtar token create`). A missing, unknown or revoked token is a 401 (Open311:
+//!   403) that says nothing more.
+//! - A portal's own: its session cookie, or the identity its single sign-on (e-Devlet
+//!   Kapısı, the municipality's directory) established, mapped to an actor. See the
+//!   `portal` example of the `muhtar-examples` package.
+//!
+//! What the actor may do is decided by core's `authorize` inside every service call,
+//! whichever authenticator named it. An authenticator distinguishes **no credentials**
+//! ([`AuthError::Missing`]: a forgotten header, a public read; never counted) from **bad
+//! credentials** ([`AuthError::Invalid`]: counted by the limit below).
+//!
+//! ## The limit on failed authentications
+//!
+//! [`FailedAuthLimitLayer`], when the host applies it, limits failures **per client IP
+//! address** ([`AuthLimiter`]): a refusal for bad credentials (REST and Open311 alike)
+//! and a public status look-up of a tracking number that does not exist are marked with
+//! [`FailedAttempt`] by their handlers, and the layer counts them. After `max_failures`
+//! within `window`, the address gets `429 Too Many Requests` with a `Retry-After` header
+//! for `cooldown` on **every request the layer wraps, before its handler runs, even with
+//! a valid token**: otherwise a guesser would learn which of its guesses is valid from the
+//! difference between 429 and 200. A request without credentials is not a failure. Other
+//! addresses are not affected. The client address comes from
+//! [`ConnectInfo<SocketAddr>`](axum::extract::ConnectInfo) (serve with
+//! `into_make_service_with_connect_info::<SocketAddr>()`, as [`crate::connections`]
+//! does); without it nothing is counted. Behind a reverse proxy every client has the
+//! proxy's address: raise the limit there or drop the layer (`muhtar serve
+//! --auth-max-failures 0`). Memory is bounded: at most [`MAX_TRACKED`] addresses are
+//! remembered; when the table is full, forgotten first are those whose window has passed,
+//! then the oldest.
+//!
+//! Without the layer nothing is counted or refused. The one line that adds it:
+//!
+//! ```no_run
+//! # fn app(state: std::sync::Arc<muhtar_http::AppState>) -> axum::Router {
+//! use muhtar_http::auth::{FailedAuthLimitLayer, LimitSettings};
+//! muhtar_http::router(state).layer(FailedAuthLimitLayer::new(LimitSettings::default()))
+//! # }
+//! ```
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
+use axum::http::{header, Request};
+use axum::response::{IntoResponse, Response};
 use muhtar_core::access::Actor;
-use muhtar_core::store::Store;
+use muhtar_core::store::{Store, StoreError};
 use muhtar_core::token::hash_secret;
 
 use crate::error::ApiError;
 use crate::AppState;
 
-/// The authenticated actor of a request.
+/// The attribute [`Authenticator`] is written with (from the `async-trait` crate), so an
+/// implementation needs no dependency of its own: `#[muhtar_http::auth::async_trait]`.
+pub use async_trait::async_trait;
+
+/// The authenticated actor of a request: the extractor of every REST handler that needs
+/// one. It asks the state's [`Authenticator`]; a refusal is a 401 (bad credentials marked
+/// as a [`FailedAttempt`]).
 #[derive(Debug, Clone)]
 pub struct Auth(pub Actor);
+
+/// Which API a request came through: an authenticator may read other credentials for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Api {
+    /// The REST API under `/api/v1`.
+    Rest,
+    /// Open311 GeoReport v2 under `/open311/v2`.
+    Open311,
+}
+
+/// What an [`Authenticator`] sees of a request.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Credentials<'a> {
+    /// The request's method, URI, headers (cookies, `Authorization`) and extensions
+    /// (e.g. what a host's own middleware put there: a verified session).
+    pub parts: &'a Parts,
+    /// Which API.
+    pub api: Api,
+    /// Open311's `api_key` parameter (from the query or the form body), when given.
+    pub api_key: Option<&'a str>,
+}
+
+impl<'a> Credentials<'a> {
+    /// A REST request's credentials.
+    pub fn rest(parts: &'a Parts) -> Self {
+        Credentials {
+            parts,
+            api: Api::Rest,
+            api_key: None,
+        }
+    }
+
+    /// An Open311 request's credentials, with its `api_key` parameter.
+    pub fn open311(parts: &'a Parts, api_key: Option<&'a str>) -> Self {
+        Credentials {
+            parts,
+            api: Api::Open311,
+            api_key,
+        }
+    }
+
+    /// The secret of an `Authorization: Bearer <secret>` header: `None` without the
+    /// header; a header that is not text or not a bearer token is [`AuthError::Invalid`].
+    pub fn bearer(&self) -> Result<Option<&'a str>, AuthError> {
+        let Some(h) = self.parts.headers.get(header::AUTHORIZATION) else {
+            return Ok(None);
+        };
+        h.to_str()
+            .ok()
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .map(Some)
+            .ok_or(AuthError::Invalid)
+    }
+}
+
+/// Why an [`Authenticator`] named no actor.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The request carries no credentials this authenticator reads: 401 (Open311: 403),
+    /// and not a failed authentication.
+    #[error("no credentials")]
+    Missing,
+    /// The credentials name no one (unknown, revoked, expired, malformed): 401 (Open311:
+    /// 403), counted as a failed authentication.
+    #[error("credentials not valid")]
+    Invalid,
+    /// The store could not be asked.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The authenticator's own backend (a session store, a single sign-on provider) could
+    /// not decide: 503, logged.
+    #[error("authentication unavailable: {0}")]
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AuthError {
+    /// Whether this refusal counts as a failed authentication ([`AuthError::Invalid`]).
+    pub fn is_failure(&self) -> bool {
+        matches!(self, AuthError::Invalid)
+    }
+}
+
+impl From<AuthError> for ApiError {
+    /// The REST answer: 401 for missing and bad credentials alike.
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Missing | AuthError::Invalid => ApiError::unauthorized(),
+            AuthError::Store(s) => s.into(),
+            AuthError::Unavailable(e) => {
+                tracing::warn!(error = %e, "authentication unavailable");
+                ApiError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "authentication is unavailable; try again later",
+                )
+            }
+        }
+    }
+}
+
+/// Turns a request's credentials into the [`Actor`] it acts as, or refuses. The host
+/// sets one in [`AppState::builder`](crate::AppState::builder); [`TokenAuthenticator`]
+/// is the default.
+///
+/// Return [`AuthError::Missing`] when the request carries none of the credentials you
+/// read, [`AuthError::Invalid`] when it carries bad ones (they count against the client's
+/// address when [`FailedAuthLimitLayer`] is applied).
+#[async_trait::async_trait]
+pub trait Authenticator: Send + Sync {
+    /// The actor of these credentials.
+    async fn authenticate(&self, credentials: &Credentials<'_>) -> Result<Actor, AuthError>;
+}
+
+/// Our API tokens (`muhtar token create`): `Authorization: Bearer <secret>` on REST
+/// calls, the `api_key` parameter on Open311 calls, looked up by SHA-256 in the store.
+#[derive(Clone)]
+pub struct TokenAuthenticator {
+    store: Arc<dyn Store>,
+}
+
+impl std::fmt::Debug for TokenAuthenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenAuthenticator").finish_non_exhaustive()
+    }
+}
+
+impl TokenAuthenticator {
+    /// Tokens in `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        TokenAuthenticator { store }
+    }
+}
+
+#[async_trait::async_trait]
+impl Authenticator for TokenAuthenticator {
+    async fn authenticate(&self, c: &Credentials<'_>) -> Result<Actor, AuthError> {
+        let secret = match c.api {
+            Api::Open311 => c.api_key,
+            _ => c.bearer()?,
+        };
+        let secret = secret.ok_or(AuthError::Missing)?;
+        actor_for_secret(self.store.as_ref(), secret)
+            .await?
+            .ok_or(AuthError::Invalid)
+    }
+}
 
 /// Most client addresses the failure table remembers.
 pub const MAX_TRACKED: usize = 10_000;
@@ -172,23 +369,10 @@ impl AuthLimiter {
 }
 
 /// The client's address, when the server was started with connection info.
-pub fn client_ip(parts: &Parts) -> Option<IpAddr> {
-    parts
-        .extensions
+pub fn client_ip<B>(req: &Request<B>) -> Option<IpAddr> {
+    req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
-}
-
-/// The client's address as an extractor that never fails.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(parts)))
-    }
 }
 
 /// 429 with the seconds to wait.
@@ -203,7 +387,10 @@ pub fn too_many(wait: Duration) -> ApiError {
 }
 
 /// The actor of an API secret, if the secret names an active token.
-pub async fn actor_for_secret(store: &dyn Store, secret: &str) -> Result<Option<Actor>, ApiError> {
+pub async fn actor_for_secret(
+    store: &dyn Store,
+    secret: &str,
+) -> Result<Option<Actor>, StoreError> {
     let secret = secret.trim();
     if secret.is_empty() || secret.len() > 200 {
         return Ok(None);
@@ -223,59 +410,222 @@ pub async fn actor_for_secret(store: &dyn Store, secret: &str) -> Result<Option<
     }
 }
 
-/// [`actor_for_secret`] under the failure limit of `ip`: a blocked address gets 429
-/// before any look-up; `Ok(None)` (no such active token) counts as a failure, and the
-/// failure past the limit is itself answered with 429.
-pub async fn limited_actor(
-    state: &AppState,
-    ip: Option<IpAddr>,
-    secret: Option<&str>,
-) -> Result<Option<Actor>, ApiError> {
-    let now = Instant::now();
-    if let Some(wait) = ip.and_then(|ip| state.limiter.blocked(ip, now)) {
-        return Err(too_many(wait));
-    }
-    let actor = match secret {
-        Some(s) => actor_for_secret(state.mbs.store().as_ref(), s).await?,
-        None => None,
-    };
-    if actor.is_none() {
-        if let Some(ip) = ip {
-            if let Some(wait) = state.limiter.failure(ip, Instant::now()) {
-                tracing::warn!(%ip, cooldown_s = wait.as_secs(), "too many failed authentications: address refused for a while");
-                return Err(too_many(wait));
-            }
+/// The rejection of [`Auth`]: the REST error of an [`AuthError`], marked as a
+/// [`FailedAttempt`] when the credentials were bad.
+#[derive(Debug)]
+pub struct AuthRejection(pub AuthError);
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        let failed = self.0.is_failure();
+        let r = ApiError::from(self.0).into_response();
+        if failed {
+            FailedAttempt::mark(r)
+        } else {
+            r
         }
     }
-    Ok(actor)
 }
 
 impl FromRequestParts<Arc<AppState>> for Auth {
-    type Rejection = ApiError;
+    type Rejection = AuthRejection;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
-            return Err(ApiError::unauthorized());
-        };
-        // A header that is not text or not a bearer token is a failed authentication.
-        let secret = header.to_str().ok().and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        });
-        let actor = limited_actor(state, client_ip(parts), secret)
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
+        let actor = state
+            .authenticator
+            .authenticate(&Credentials::rest(parts))
+            .await
+            .map_err(AuthRejection)?;
         tracing::Span::current().record("actor", tracing::field::display(&actor));
         Ok(Auth(actor))
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// The layer
+
+/// A response extension: this response refuses a guess (bad credentials, an unknown
+/// tracking number). [`FailedAuthLimitLayer`] counts it against the client's address;
+/// without the layer it means nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedAttempt;
+
+impl FailedAttempt {
+    /// `response`, marked as a failed attempt.
+    pub fn mark(mut response: Response) -> Response {
+        response.extensions_mut().insert(FailedAttempt);
+        response
+    }
+}
+
+/// The limit on failed authentications as a [`tower::Layer`] (see the module
+/// documentation): a limited address gets 429 with `Retry-After` before the handler;
+/// responses marked [`FailedAttempt`] count, and the failure past the limit is itself
+/// answered with 429. The 429 is in Open311's error format on Open311 paths.
+#[derive(Debug, Clone)]
+pub struct FailedAuthLimitLayer {
+    limiter: Arc<AuthLimiter>,
+}
+
+impl FailedAuthLimitLayer {
+    /// A layer with its own [`AuthLimiter`] of these settings.
+    pub fn new(settings: LimitSettings) -> Self {
+        Self::with_limiter(Arc::new(AuthLimiter::new(settings)))
+    }
+
+    /// A layer counting in `limiter` (share one limiter between several routers).
+    pub fn with_limiter(limiter: Arc<AuthLimiter>) -> Self {
+        FailedAuthLimitLayer { limiter }
+    }
+
+    /// The limiter it counts in.
+    pub fn limiter(&self) -> &Arc<AuthLimiter> {
+        &self.limiter
+    }
+}
+
+impl<S> tower::Layer<S> for FailedAuthLimitLayer {
+    type Service = FailedAuthLimit<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        FailedAuthLimit {
+            inner,
+            limiter: self.limiter.clone(),
+        }
+    }
+}
+
+/// The service of [`FailedAuthLimitLayer`].
+#[derive(Debug, Clone)]
+pub struct FailedAuthLimit<S> {
+    inner: S,
+    limiter: Arc<AuthLimiter>,
+}
+
+impl<S, B> tower::Service<Request<B>> for FailedAuthLimit<S>
+where
+    S: tower::Service<Request<B>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let ip = client_ip(&req);
+        let path = req.uri().path().to_owned();
+        if let Some(wait) = ip.and_then(|ip| self.limiter.blocked(ip, Instant::now())) {
+            return Box::pin(std::future::ready(Ok(refusal(&path, wait))));
+        }
+        // The clone that was made ready is the one that is called.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let limiter = self.limiter.clone();
+        Box::pin(async move {
+            let mut response = inner.call(req).await?;
+            // Counted once, however many layers there are.
+            if response
+                .extensions_mut()
+                .remove::<FailedAttempt>()
+                .is_some()
+            {
+                if let Some(ip) = ip {
+                    if let Some(wait) = limiter.failure(ip, Instant::now()) {
+                        tracing::warn!(%ip, cooldown_s = wait.as_secs(), "too many failed authentications: address refused for a while");
+                        return Ok(refusal(&path, wait));
+                    }
+                }
+            }
+            Ok(response)
+        })
+    }
+}
+
+/// The 429 of a limited address, in the error format of the API `path` belongs to.
+fn refusal(path: &str, wait: Duration) -> Response {
+    crate::open311::too_many_for_path(path, wait).unwrap_or_else(|| too_many(wait).into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parts(headers: &[(&str, &str)]) -> Parts {
+        let mut b = Request::builder().uri("/api/v1/requests");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn a_bearer_header_is_read_and_anything_else_in_authorization_is_invalid() {
+        let p = parts(&[]);
+        assert!(matches!(Credentials::rest(&p).bearer(), Ok(None)));
+        for h in ["Bearer mbs_x", "bearer mbs_x"] {
+            let p = parts(&[("authorization", h)]);
+            assert!(matches!(Credentials::rest(&p).bearer(), Ok(Some("mbs_x"))));
+        }
+        for h in ["Basic dXNlcjpwYXNz", "mbs_x", "Bearer"] {
+            let p = parts(&[("authorization", h)]);
+            assert!(
+                matches!(Credentials::rest(&p).bearer(), Err(AuthError::Invalid)),
+                "{h}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn tokens_are_read_from_the_header_on_rest_and_from_api_key_on_open311() {
+        use muhtar_core::testkit::{fixtures, MemoryStore};
+        use muhtar_core::token::{ApiToken, TokenStore};
+        let store = Arc::new(MemoryStore::default());
+        store
+            .create_token(&ApiToken {
+                id: Default::default(),
+                tenant: fixtures::tenant("t"),
+                actor: "muhtar:kuzguncuk".into(),
+                name: "test".into(),
+                hash: hash_secret("mbs_good"),
+                created_at: fixtures::t0(),
+                revoked_at: None,
+            })
+            .await
+            .unwrap();
+        let a = TokenAuthenticator::new(store);
+        let with_header = parts(&[("authorization", "Bearer mbs_good")]);
+        let none = parts(&[]);
+        let actor = a.authenticate(&Credentials::rest(&with_header)).await;
+        let expected = Actor::parse(&fixtures::tenant("t"), "muhtar:kuzguncuk").unwrap();
+        assert_eq!(actor.unwrap().to_string(), expected.to_string());
+        let r = a.authenticate(&Credentials::rest(&none)).await;
+        assert!(matches!(r, Err(AuthError::Missing)));
+        let bad = parts(&[("authorization", "Bearer mbs_bad")]);
+        let r = a.authenticate(&Credentials::rest(&bad)).await;
+        assert!(r.as_ref().is_err_and(AuthError::is_failure), "{r:?}");
+        // Open311 reads api_key only, as the specification says.
+        let r = a
+            .authenticate(&Credentials::open311(&none, Some("mbs_good")))
+            .await;
+        assert!(r.is_ok());
+        let r = a
+            .authenticate(&Credentials::open311(&with_header, None))
+            .await;
+        assert!(matches!(r, Err(AuthError::Missing)));
+        let r = a
+            .authenticate(&Credentials::open311(&none, Some("mbs_bad")))
+            .await;
+        assert!(matches!(r, Err(AuthError::Invalid)));
+    }
 
     fn ip(n: u32) -> IpAddr {
         IpAddr::from(std::net::Ipv4Addr::from(n))

@@ -9,16 +9,44 @@
 //! - `/healthz` (the process answers) and `/readyz` (the store answers and no background
 //!   task is failing, [`supervise`]).
 //!
-//! Modules: [`auth`] (bearer tokens, the limit on failed authentications), [`error`] (JSON
-//! errors), [`uploads`] (stored files), [`connections`] (a hyper server with header and body
-//! timeouts, a connection cap and graceful shutdown, for hosts without their own server),
-//! [`supervise`] (background tasks: panics logged, restarted, shown by `/readyz`),
-//! [`random`] ([`OsRandom`], the unpredictable id source a deployment gives `Mbs::new`).
+//! Modules: [`auth`] (pluggable authentication, bearer tokens, the limit on failed
+//! authentications as a layer), [`mount`] (the prefix the router is mounted under, in
+//! every URL it emits), [`error`] (JSON errors), [`uploads`] (stored files),
+//! [`connections`] (a hyper server with header and body timeouts, a connection cap and
+//! graceful shutdown, for hosts without their own server), [`supervise`] (background
+//! tasks: panics logged, restarted, shown by `/readyz`), [`random`] ([`OsRandom`], the
+//! unpredictable id source a deployment gives `Mbs::new`).
+//!
+//! ## Mounting it in a portal
+//!
+//! ```no_run
+//! # async fn portal(mbs: muhtar_http::Service) -> std::io::Result<()> {
+//! use std::net::SocketAddr;
+//! use muhtar_http::auth::{FailedAuthLimitLayer, LimitSettings};
+//!
+//! // Our API tokens by default; a portal's sessions or single sign-on with
+//! // `.authenticator(...)` (an `auth::Authenticator`).
+//! let state = muhtar_http::AppState::builder(mbs).uploads("/srv/mbs/uploads").build();
+//! let app = axum::Router::new()
+//!     .route("/", axum::routing::get(|| async { "Belediye portalı" }))
+//!     .nest(
+//!         "/mbs",
+//!         // Keep the limit on failed authentications, or leave this line out.
+//!         muhtar_http::router(state).layer(FailedAuthLimitLayer::new(LimitSettings::default())),
+//!     );
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+//! # }
+//! ```
+//!
+//! The `portal` example of the `muhtar-examples` package does this on an SQLite store,
+//! with a session-cookie authenticator.
 
 pub mod api;
 pub mod auth;
 pub mod connections;
 pub mod error;
+pub mod mount;
 pub mod open311;
 pub mod openapi;
 pub mod organisation;
@@ -27,6 +55,7 @@ pub mod status;
 pub mod supervise;
 pub mod uploads;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,22 +74,91 @@ pub use random::OsRandom;
 /// host picks them at run time.
 pub type Service = Mbs<Arc<dyn Store>, Arc<dyn Clock>>;
 
-/// What every handler shares.
+/// What every handler shares. Made with [`AppState::builder`].
+#[non_exhaustive]
 pub struct AppState {
     /// The service.
     pub mbs: Service,
+    /// Who a request acts as ([`auth`]).
+    pub authenticator: Arc<dyn auth::Authenticator>,
     /// Where uploads are kept.
     pub uploads: uploads::Uploads,
-    /// Failed authentications per client address.
-    pub limiter: auth::AuthLimiter,
     /// The background tasks' health (panics, restarts), for `/readyz`.
     pub tasks: Arc<supervise::Supervisor>,
+}
+
+impl AppState {
+    /// The state of a router serving `mbs`: set what differs from the defaults, then
+    /// [`build`](AppStateBuilder::build).
+    pub fn builder(mbs: Service) -> AppStateBuilder {
+        AppStateBuilder {
+            mbs,
+            authenticator: None,
+            uploads: None,
+            tasks: None,
+        }
+    }
+}
+
+/// Builds an [`AppState`] ([`AppState::builder`]).
+#[must_use]
+pub struct AppStateBuilder {
+    mbs: Service,
+    authenticator: Option<Arc<dyn auth::Authenticator>>,
+    uploads: Option<PathBuf>,
+    tasks: Option<Arc<supervise::Supervisor>>,
+}
+
+impl AppStateBuilder {
+    /// Who a request acts as. Default: [`auth::TokenAuthenticator`] on the service's
+    /// store (our API tokens).
+    pub fn authenticator(self, authenticator: impl auth::Authenticator + 'static) -> Self {
+        self.shared_authenticator(Arc::new(authenticator))
+    }
+
+    /// [`authenticator`](Self::authenticator), shared with the host.
+    pub fn shared_authenticator(mut self, authenticator: Arc<dyn auth::Authenticator>) -> Self {
+        self.authenticator = Some(authenticator);
+        self
+    }
+
+    /// The directory uploaded photos and documents are kept in (it must exist). Default:
+    /// `muhtar-uploads` in the working directory, as `muhtar serve`.
+    pub fn uploads(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.uploads = Some(dir.into());
+        self
+    }
+
+    /// The supervisor of the host's background tasks, whose health `/readyz` shows.
+    /// Default: a supervisor of its own (no tasks: always ready as far as tasks go).
+    pub fn tasks(mut self, tasks: Arc<supervise::Supervisor>) -> Self {
+        self.tasks = Some(tasks);
+        self
+    }
+
+    /// The state.
+    pub fn build(self) -> Arc<AppState> {
+        let authenticator = self
+            .authenticator
+            .unwrap_or_else(|| Arc::new(auth::TokenAuthenticator::new(self.mbs.store().clone())));
+        Arc::new(AppState {
+            authenticator,
+            uploads: uploads::Uploads::new(
+                self.uploads
+                    .unwrap_or_else(|| PathBuf::from("muhtar-uploads")),
+            ),
+            tasks: self.tasks.unwrap_or_default(),
+            mbs: self.mbs,
+        })
+    }
 }
 
 /// Largest JSON or form body, in bytes.
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// The whole application: every route with its limits and request logging.
+/// The whole application: every route with its limits and request logging, mountable
+/// under any prefix ([`mount`]). The limit on failed authentications is the host's
+/// choice: add [`auth::FailedAuthLimitLayer`] (one line, see [`auth`]).
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -68,6 +166,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .nest("/api/v1", api::router())
         .nest("/open311/v2", open311::router())
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(mount::record))
         .layer(
             TraceLayer::new_for_http().make_span_with(|r: &axum::http::Request<_>| {
                 tracing::info_span!("http", method = %r.method(), path = %r.uri().path(), actor = tracing::field::Empty)

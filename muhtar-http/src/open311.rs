@@ -3,8 +3,9 @@
 //! - Services are the tenant's categories (group, keywords; attributes where a category
 //!   has extra fields). `jurisdiction_id` selects the tenant (optional when the database
 //!   holds one).
-//! - `POST requests` needs an `api_key`: a token from `muhtar token create`; the request
-//!   is submitted as that actor with channel `open311`. A muhtar's token submits for their
+//! - `POST requests` needs an `api_key`: a token from `muhtar token create` (or whatever the
+//!   host's [`Authenticator`](crate::auth::Authenticator) accepts); the request is
+//!   submitted as that actor with channel `open311`. A muhtar's token submits for their
 //!   muhtarlık; other actors name it with `attribute[muhtarlik]`.
 //! - Reads are public: they run as core's `Role::Public`, which may read public views
 //!   only, and are written from core's `PublicView` alone, a type without personal data
@@ -15,13 +16,15 @@
 //!   resolution deadline to `expected_datetime`, the unit's name to `agency_responsible`.
 //!   The `token` of a new request is its id, resolvable at `tokens/{id}`.
 //! - Errors are the specification's arrays `[{"code": 400, "description": "..."}]`.
+//! - The discovery document's endpoint URL carries the prefix the router is mounted under
+//!   ([`crate::mount`]).
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -36,7 +39,8 @@ use muhtar_core::service::{ServiceError, TenantContext};
 use muhtar_core::store::{ConfigStore, Order, RequestQuery};
 use serde_json::{json, Value};
 
-use crate::auth::{limited_actor, ClientIp};
+use crate::auth::{AuthError, Credentials, FailedAttempt};
+use crate::mount::Mount;
 use crate::AppState;
 
 type St = State<Arc<AppState>>;
@@ -68,6 +72,8 @@ struct O311Error {
     description: String,
     /// Seconds for a `Retry-After` header (429).
     retry_after: Option<u64>,
+    /// Refuses bad credentials: a [`FailedAttempt`].
+    failed_attempt: bool,
 }
 
 fn err(status: StatusCode, description: impl Into<String>) -> O311Error {
@@ -75,6 +81,7 @@ fn err(status: StatusCode, description: impl Into<String>) -> O311Error {
         status,
         description: crate::error::capped(description.into()),
         retry_after: None,
+        failed_attempt: false,
     }
 }
 
@@ -93,6 +100,7 @@ impl From<crate::error::ApiError> for O311Error {
             status,
             description: crate::error::capped(d),
             retry_after: api.retry_after,
+            failed_attempt: false,
         }
     }
 }
@@ -135,6 +143,19 @@ fn format_of(file: &str) -> Format {
     split(file).map(|(_, f)| f).unwrap_or(Format::Json)
 }
 
+/// The 429 of [`crate::auth::FailedAuthLimitLayer`] in Open311's error format (JSON or XML
+/// by the path's extension) when `path` is an Open311 path (`…/open311/v2/…`, under any
+/// prefix); `None` for any other path.
+pub(crate) fn too_many_for_path(path: &str, wait: std::time::Duration) -> Option<Response> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let at = segments.windows(2).position(|w| w == ["open311", "v2"])?;
+    let last = segments.get(at + 2..).and_then(|s| s.last())?;
+    Some(error_response(
+        format_of(last),
+        crate::auth::too_many(wait).into(),
+    ))
+}
+
 // ---------------------------------------------------------------------------------------
 // Output
 
@@ -172,6 +193,9 @@ fn error_response(format: Format, e: O311Error) -> Response {
     let mut r = respond(format, e.status, "errors", "error", &v);
     if let Some(s) = e.retry_after {
         r.headers_mut().insert(header::RETRY_AFTER, s.into());
+    }
+    if e.failed_attempt {
+        r = FailedAttempt::mark(r);
     }
     r
 }
@@ -277,23 +301,31 @@ async fn tenant_of(
     })
 }
 
-/// The actor of an `api_key` in the tenant, or a 403; an unknown key counts against the
-/// client's address ([`limited_actor`]).
+/// The actor the host's authenticator names for the request and its `api_key`, in the
+/// tenant, or a 403; bad credentials are a [`FailedAttempt`], an actor of another tenant
+/// is not.
 async fn key_actor(
     s: &AppState,
+    parts: &Parts,
     p: &BTreeMap<String, String>,
     tenant: &TenantId,
-    ip: Option<IpAddr>,
 ) -> Result<Actor, O311Error> {
-    let key = p
-        .get("api_key")
-        .ok_or_else(|| err(StatusCode::FORBIDDEN, "api_key is required"))?;
-    match limited_actor(s, ip, Some(key)).await? {
-        Some(a) if &a.tenant == tenant => Ok(a),
-        _ => Err(err(
+    let credentials = Credentials::open311(parts, p.get("api_key").map(String::as_str));
+    let not_valid = || {
+        err(
             StatusCode::FORBIDDEN,
             "api_key is not valid for this jurisdiction",
-        )),
+        )
+    };
+    match s.authenticator.authenticate(&credentials).await {
+        Ok(a) if &a.tenant == tenant => Ok(a),
+        Ok(_) => Err(not_valid()),
+        Err(AuthError::Missing) => Err(err(StatusCode::FORBIDDEN, "api_key is required")),
+        Err(e) if e.is_failure() => Err(O311Error {
+            failed_attempt: true,
+            ..not_valid()
+        }),
+        Err(e) => Err(crate::error::ApiError::from(e).into()),
     }
 }
 
@@ -302,12 +334,12 @@ async fn key_actor(
 /// `PublicView`s only.
 async fn reader(
     s: &AppState,
+    parts: &Parts,
     p: &BTreeMap<String, String>,
     ctx: &TenantContext,
-    ip: Option<IpAddr>,
 ) -> Result<Actor, O311Error> {
     if ctx.settings.open311.private_reads {
-        key_actor(s, p, &ctx.org.tenant.id, ip).await
+        key_actor(s, parts, p, &ctx.org.tenant.id).await
     } else {
         Ok(Actor::new(
             ctx.org.tenant.id.clone(),
@@ -375,7 +407,8 @@ fn request_json(v: &PublicView) -> Value {
 
 async fn root_get(
     State(s): St,
-    ClientIp(ip): ClientIp,
+    mount: Mount,
+    parts: Parts,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
@@ -389,7 +422,7 @@ async fn root_get(
                 StatusCode::OK,
                 "discovery",
                 "",
-                &discovery(),
+                &discovery(&mount),
             )),
             "services" => {
                 let ctx = tenant_of(&s, &p).await?;
@@ -402,7 +435,7 @@ async fn root_get(
                     &Value::Array(v),
                 ))
             }
-            "requests" => list_requests(&s, &p, format, ip).await,
+            "requests" => list_requests(&s, &parts, &p, format).await,
             _ => Err(err(StatusCode::NOT_FOUND, format!("no resource {name}"))),
         }
     }
@@ -410,13 +443,13 @@ async fn root_get(
     r.unwrap_or_else(|e| error_response(format, e))
 }
 
-fn discovery() -> Value {
+fn discovery(mount: &Mount) -> Value {
     json!({
         "changeset": "2026-01-01T00:00:00Z",
         "contact": "The operator of this muhtar server",
         "key_service": "API keys are issued by the operator: muhtar token create --as <actor>",
         "endpoints": [
-            {"specification": "http://wiki.open311.org/GeoReport_v2", "url": "/open311/v2",
+            {"specification": "http://wiki.open311.org/GeoReport_v2", "url": mount.url("/open311/v2"),
              "changeset": "2026-01-01T00:00:00Z", "type": "production",
              "formats": ["application/json", "text/xml"]}
         ]
@@ -461,12 +494,7 @@ async fn service_definition(
     r.unwrap_or_else(|e| error_response(format, e))
 }
 
-async fn root_post(
-    State(s): St,
-    ClientIp(ip): ClientIp,
-    Path(file): Path<String>,
-    body: Bytes,
-) -> Response {
+async fn root_post(State(s): St, parts: Parts, Path(file): Path<String>, body: Bytes) -> Response {
     let format = format_of(&file);
     let r = async {
         let (name, format) = split(&file)?;
@@ -475,7 +503,7 @@ async fn root_post(
         }
         let p = params(Some(&body))?;
         let ctx = tenant_of(&s, &p).await?;
-        let actor = key_actor(&s, &p, &ctx.org.tenant.id, ip).await?;
+        let actor = key_actor(&s, &parts, &p, &ctx.org.tenant.id).await?;
         let new = muhtar_core::open311::new_request(&ctx.org, &actor, &p).map_err(|e| match e {
             // Like the REST API: a field nobody may set here is a 422 naming it.
             muhtar_core::open311::FormError::NotAllowed { .. } => {
@@ -523,12 +551,12 @@ fn date(p: &BTreeMap<String, String>, k: &str) -> Result<Option<DateTime<Utc>>, 
 
 async fn list_requests(
     s: &AppState,
+    parts: &Parts,
     p: &BTreeMap<String, String>,
     format: Format,
-    ip: Option<IpAddr>,
 ) -> Result<Response, O311Error> {
     let ctx = tenant_of(s, p).await?;
-    let actor = reader(s, p, &ctx, ip).await?;
+    let actor = reader(s, parts, p, &ctx).await?;
     let mut out = Vec::new();
     if let Some(ids) = p.get("service_request_id").filter(|v| !v.is_empty()) {
         for id in ids.split(',').take(MAX_ROWS) {
@@ -603,27 +631,27 @@ async fn list_requests(
 
 async fn one_request(
     State(s): St,
-    ClientIp(ip): ClientIp,
+    parts: Parts,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    lookup(&s, ip, &file, q.as_deref(), false).await
+    lookup(&s, &parts, &file, q.as_deref(), false).await
 }
 
 async fn token(
     State(s): St,
-    ClientIp(ip): ClientIp,
+    parts: Parts,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    lookup(&s, ip, &file, q.as_deref(), true).await
+    lookup(&s, &parts, &file, q.as_deref(), true).await
 }
 
 /// `requests/{service_request_id}` (the public view) or `tokens/{token}` (the request's
 /// id to its tracking number), as the reader sees them.
 async fn lookup(
     s: &AppState,
-    ip: Option<IpAddr>,
+    parts: &Parts,
     file: &str,
     q: Option<&str>,
     by_token: bool,
@@ -633,7 +661,7 @@ async fn lookup(
         let p = params(q.map(str::as_bytes))?;
         let (id, format) = split(file)?;
         let ctx = tenant_of(s, &p).await?;
-        let actor = reader(s, &p, &ctx, ip).await?;
+        let actor = reader(s, parts, &p, &ctx).await?;
         let what = if by_token { "token" } else { "service request" };
         let not_found = || err(StatusCode::NOT_FOUND, format!("no {what} {id}"));
         let found = if by_token {

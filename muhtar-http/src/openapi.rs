@@ -1,5 +1,6 @@
 //! The OpenAPI 3 document of the REST API, generated from the handlers' annotations
-//! (utoipa) and served at `/api/v1/openapi.json`.
+//! (utoipa) and served at `/api/v1/openapi.json`; its server URL carries the prefix the
+//! router is mounted under ([`crate::mount`]).
 
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -7,6 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api;
 use crate::error::{ErrorBody, ErrorDetail};
+use crate::mount::Mount;
 
 /// The API description.
 #[derive(OpenApi)]
@@ -50,7 +52,9 @@ impl Modify for Bearer {
     }
 }
 
-/// `GET /api/v1/openapi.json` (public).
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// `GET /api/v1/openapi.json` (public), its server under the router's prefix.
+pub async fn document(mount: Mount) -> Json<utoipa::openapi::OpenApi> {
+    let mut doc = ApiDoc::openapi();
+    doc.servers = Some(vec![utoipa::openapi::Server::new(mount.url("/api/v1"))]);
+    Json(doc)
 }

@@ -5,15 +5,15 @@
 //! staff name.
 //!
 //! Tracking numbers are guessable (8 data characters), so a client address that asks for
-//! numbers that do not exist is limited like failed authentications: every 404 counts as
-//! a failure in the server's [`AuthLimiter`](crate::auth::AuthLimiter), and past the limit
-//! the address gets 429 for the cool-down. A malformed and an unknown number give the
-//! same 404.
+//! numbers that do not exist is limited like failed authentications: every 404 is a
+//! [`FailedAttempt`], counted by [`FailedAuthLimitLayer`](crate::auth::FailedAuthLimitLayer)
+//! when the host applies it, and past the limit the address gets 429 for the cool-down. A
+//! malformed and an unknown number give the same 404.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use muhtar_core::ids::TenantId;
 use muhtar_core::service::{PublicStatus, ServiceError};
@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::Params;
-use crate::auth::{too_many, ClientIp};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::auth::FailedAttempt;
+use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 
 /// A request's public status.
@@ -84,28 +84,26 @@ pub struct StatusParams {
     ))]
 pub async fn public_status(
     State(s): State<Arc<AppState>>,
-    ClientIp(ip): ClientIp,
     Path(t): Path<String>,
     Params(p): Params<StatusParams>,
-) -> ApiResult<Json<StatusView>> {
-    if let Some(wait) = ip.and_then(|ip| s.limiter.blocked(ip, Instant::now())) {
-        return Err(too_many(wait));
-    }
+) -> Result<Json<StatusView>, Response> {
     let tenants = match p.tenant {
         Some(t) => TenantId::new(t).map(|t| vec![t]).unwrap_or_default(),
-        None => s.mbs.store().tenants().await?,
+        None => s
+            .mbs
+            .store()
+            .tenants()
+            .await
+            .map_err(|e| ApiError::from(e).into_response())?,
     };
     for tenant in tenants {
         match s.mbs.public_status(&tenant, &t).await {
             Ok(view) => return Ok(Json(view.into())),
             Err(ServiceError::NotFound(_)) => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(ApiError::from(e).into_response()),
         }
     }
-    if let Some(ip) = ip {
-        if let Some(wait) = s.limiter.failure(ip, Instant::now()) {
-            return Err(too_many(wait));
-        }
-    }
-    Err(ApiError::not_found("request"))
+    Err(FailedAttempt::mark(
+        ApiError::not_found("request").into_response(),
+    ))
 }

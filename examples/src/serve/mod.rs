@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use muhtar_http::{auth, connections, router, supervise, uploads, AppState};
+use muhtar_http::{auth, connections, router, uploads, AppState};
 use tokio::sync::watch;
 
 use crate::state_cmd::{self, Global};
@@ -118,7 +118,7 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 
 /// Runs the server until SIGINT or SIGTERM; requests in flight are finished first, then
 /// the background tasks stop after their current pass, or are dropped after
-/// [`supervise::SHUTDOWN_GRACE`].
+/// [`muhtar_http::supervise::SHUTDOWN_GRACE`].
 pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
     init_tracing();
     if a.demo {
@@ -147,16 +147,7 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
             tracing::warn!(error = %e, "cannot remove temporary files of interrupted uploads")
         }
     }
-    let state = Arc::new(AppState {
-        mbs,
-        uploads: uploads::Uploads::new(a.uploads.clone()),
-        limiter: auth::AuthLimiter::new(auth::LimitSettings {
-            max_failures: a.auth_max_failures,
-            window: Duration::from_secs(a.auth_window.max(1)),
-            cooldown: Duration::from_secs(a.auth_cooldown.max(1)),
-        }),
-        tasks: supervise::Supervisor::new(),
-    });
+    let state = AppState::builder(mbs).uploads(a.uploads.clone()).build();
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();
     // Supervised: a panic is logged, counted, shown by /readyz and restarted.
@@ -191,7 +182,15 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
         body_timeout: Duration::from_secs(a.body_timeout.max(1)),
         shutdown_grace: Duration::from_secs(a.shutdown_grace),
     };
-    connections::serve(listener, router(state), limits, stop_signal).await;
+    let mut app = router(state);
+    if a.auth_max_failures > 0 {
+        app = app.layer(auth::FailedAuthLimitLayer::new(auth::LimitSettings {
+            max_failures: a.auth_max_failures,
+            window: Duration::from_secs(a.auth_window.max(1)),
+            cooldown: Duration::from_secs(a.auth_cooldown.max(1)),
+        }));
+    }
+    connections::serve(listener, app, limits, stop_signal).await;
     tracing::info!("shutting down: stopping background tasks");
     let _ = stop_tx.send(true);
     for t in tasks {
