@@ -10,7 +10,8 @@
 //!   task is failing, [`supervise`]).
 //!
 //! Modules: [`auth`] (bearer tokens, the limit on failed authentications), [`error`] (JSON
-//! errors), [`uploads`] (stored files), [`connections`] (a hyper server with header and body
+//! errors, by error variant), [`json`] (JSON bodies with typed errors), [`uploads`] (the
+//! upload store trait and its filesystem default), [`connections`] (a hyper server with header and body
 //! timeouts, a connection cap and graceful shutdown, for hosts without their own server),
 //! [`supervise`] (background tasks: panics logged, restarted, shown by `/readyz`).
 
@@ -18,6 +19,7 @@ pub mod api;
 pub mod auth;
 pub mod connections;
 pub mod error;
+pub mod json;
 pub mod open311;
 pub mod openapi;
 pub mod organisation;
@@ -45,8 +47,8 @@ pub type Service = Mbs<Arc<dyn Store>, Arc<dyn Clock>>;
 pub struct AppState {
     /// The service.
     pub mbs: Service,
-    /// Where uploads are kept.
-    pub uploads: uploads::Uploads,
+    /// Where uploads are kept ([`uploads::FsUploads`], or a portal's own store).
+    pub uploads: Arc<dyn uploads::UploadStore>,
     /// Failed authentications per client address.
     pub limiter: auth::AuthLimiter,
     /// The background tasks' health (panics, restarts), for `/readyz`.

@@ -328,8 +328,36 @@ fn service_json(c: &muhtar_core::org::Category) -> Value {
     })
 }
 
-/// A request as the public sees it: no citizen, no messages, no answer text.
-fn request_json(ctx: &TenantContext, r: &RequestRecord) -> Value {
+/// Where the router is mounted as the client reached it (`/mbs` under a portal's
+/// `Router::nest("/mbs", …)`, empty at the root): the request's original path less the
+/// path below `/open311/v2`, less `/open311/v2`.
+#[derive(Debug, Clone, Default)]
+pub struct Base(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Base {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let original = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|o| o.0.path().to_owned());
+        Ok(Base(
+            original
+                .as_deref()
+                .and_then(|o| o.strip_suffix(parts.uri.path()))
+                .and_then(|o| o.strip_suffix("/open311/v2"))
+                .unwrap_or("")
+                .to_owned(),
+        ))
+    }
+}
+
+/// A request as the public sees it: no citizen, no messages, no answer text. Its
+/// `media_url` comes from the upload store ([`crate::uploads::media_url`]).
+fn request_json(app: &AppState, base: &Base, ctx: &TenantContext, r: &RequestRecord) -> Value {
     let s = &r.state;
     let c = &s.content;
     let open = s.status.is_open();
@@ -373,7 +401,12 @@ fn request_json(ctx: &TenantContext, r: &RequestRecord) -> Value {
         "zipcode": Value::Null,
         "lat": c.location.as_ref().map(|l| l.lat),
         "long": c.location.as_ref().map(|l| l.lon),
-        "media_url": c.media_url,
+        "media_url": crate::uploads::media_url(
+            app.uploads.as_ref(),
+            &base.0,
+            &c.attachments,
+            c.media_url.as_deref(),
+        ),
     })
 }
 
@@ -383,6 +416,7 @@ fn request_json(ctx: &TenantContext, r: &RequestRecord) -> Value {
 async fn root_get(
     State(s): St,
     ClientIp(ip): ClientIp,
+    base: Base,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
@@ -409,7 +443,7 @@ async fn root_get(
                     &Value::Array(v),
                 ))
             }
-            "requests" => list_requests(&s, &p, format, ip).await,
+            "requests" => list_requests(&s, &base, &p, format, ip).await,
             _ => Err(err(StatusCode::NOT_FOUND, format!("no resource {name}"))),
         }
     }
@@ -530,6 +564,7 @@ fn date(p: &BTreeMap<String, String>, k: &str) -> Result<Option<DateTime<Utc>>, 
 
 async fn list_requests(
     s: &AppState,
+    base: &Base,
     p: &BTreeMap<String, String>,
     format: Format,
     ip: Option<IpAddr>,
@@ -541,7 +576,7 @@ async fn list_requests(
         for id in ids.split(',').take(MAX_ROWS) {
             let Ok(t) = id.trim().parse() else { continue };
             match s.mbs.get(&actor, &t).await {
-                Ok(r) => out.push(request_json(&ctx, &r)),
+                Ok(r) => out.push(request_json(s, base, &ctx, &r)),
                 Err(ServiceError::NotFound(_)) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -604,7 +639,7 @@ async fn list_requests(
         page.items
             .iter()
             .take(MAX_ROWS)
-            .map(|r| request_json(&ctx, r)),
+            .map(|r| request_json(s, base, &ctx, r)),
     );
     Ok(respond(
         format,
@@ -618,19 +653,21 @@ async fn list_requests(
 async fn one_request(
     State(s): St,
     ClientIp(ip): ClientIp,
+    base: Base,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    lookup(&s, ip, &file, q.as_deref(), false).await
+    lookup(&s, ip, &base, &file, q.as_deref(), false).await
 }
 
 async fn token(
     State(s): St,
     ClientIp(ip): ClientIp,
+    base: Base,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    lookup(&s, ip, &file, q.as_deref(), true).await
+    lookup(&s, ip, &base, &file, q.as_deref(), true).await
 }
 
 /// `requests/{service_request_id}` (the public view) or `tokens/{token}` (the request's
@@ -638,6 +675,7 @@ async fn token(
 async fn lookup(
     s: &AppState,
     ip: Option<IpAddr>,
+    base: &Base,
     file: &str,
     q: Option<&str>,
     by_token: bool,
@@ -666,7 +704,7 @@ async fn lookup(
         let v = if by_token {
             json!([{"token": id, "service_request_id": rec.state.tracking.to_string()}])
         } else {
-            Value::Array(vec![request_json(&ctx, &rec)])
+            Value::Array(vec![request_json(s, base, &ctx, &rec)])
         };
         Ok(respond(
             format,

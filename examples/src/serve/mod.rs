@@ -149,7 +149,7 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
     }
     let state = Arc::new(AppState {
         mbs,
-        uploads: uploads::Uploads::new(a.uploads.clone()),
+        uploads: Arc::new(uploads::FsUploads::new(a.uploads.clone())),
         limiter: auth::AuthLimiter::new(auth::LimitSettings {
             max_failures: a.auth_max_failures,
             window: Duration::from_secs(a.auth_window.max(1)),
