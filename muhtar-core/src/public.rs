@@ -69,12 +69,25 @@ pub struct PublicView {
     pub location: Option<Location>,
     /// A link to a photo held elsewhere (Open311 `media_url`).
     pub media_url: Option<String>,
+    /// The files attached to it, by content address and type only (never their names,
+    /// which may name a person): a host that publishes photos (Open311 `media_url`)
+    /// finds them by these.
+    pub files: Vec<PublicFile>,
     /// When it reached the body.
     pub received_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
     /// The resolution deadline (Open311 `expected_datetime`).
     pub resolution_due: Option<DateTime<Utc>>,
+}
+
+/// An attached file as the public may know it: its content address and type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicFile {
+    /// SHA-256 of the content, lowercase hex: the upload store's key.
+    pub sha256: String,
+    /// Media type, like `image/jpeg`.
+    pub media_type: String,
 }
 
 impl PublicView {
@@ -103,6 +116,14 @@ impl PublicView {
             address: c.address.clone(),
             location: c.location.clone(),
             media_url: c.media_url.clone(),
+            files: c
+                .attachments
+                .iter()
+                .map(|a| PublicFile {
+                    sha256: a.sha256.clone(),
+                    media_type: a.media_type.clone(),
+                })
+                .collect(),
             received_at: c.received_at,
             updated_at: s.updated_at,
             resolution_due: rec.deadlines.resolution_due,

@@ -47,6 +47,19 @@ pub enum StoreError {
     /// The store cannot be reached or used now (locked, down, read-only, full).
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// A listing's `after` is not a cursor a listing gave out: the caller's input, not
+    /// stored data (every store refuses it through [`Cursor::decode`]).
+    #[error(transparent)]
+    BadCursor(#[from] CursorError),
+}
+
+/// A cursor that is not one a listing gave out ([`Cursor::decode`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad cursor {text:?}: not the `next` of a listing")]
+#[non_exhaustive]
+pub struct CursorError {
+    /// The cursor as given.
+    pub text: String,
 }
 
 /// The query-table deadlines of a request, computed by the SLA module.
@@ -269,8 +282,10 @@ impl Cursor {
     }
 
     /// The position in the cursor.
-    pub fn decode(&self) -> Result<Position, StoreError> {
-        let bad = || StoreError::Invalid(format!("bad cursor {:?}", self.0));
+    pub fn decode(&self) -> Result<Position, CursorError> {
+        let bad = || CursorError {
+            text: self.0.clone(),
+        };
         let mut parts = self.0.splitn(3, '~');
         let (Some(rank), Some(key), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad());
@@ -826,5 +841,30 @@ impl<T: OutboxStore + ?Sized> OutboxStore for std::sync::Arc<T> {
         request: Option<RequestId>,
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         (**self).outbox(tenant, request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_that_no_listing_gave_out_is_a_bad_cursor() {
+        for text in [
+            "",
+            "garbage",
+            "1~2",
+            "x~2~3",
+            "0~1~not-a-uuid",
+            "0~9x~00000000-0000-0000-0000-000000000000",
+        ] {
+            let e = Cursor(text.into()).decode().unwrap_err();
+            assert_eq!(e.text, text);
+            // Through `?` in a store, the variant says what it is.
+            assert!(matches!(StoreError::from(e), StoreError::BadCursor(_)));
+        }
+        let id = RequestId(uuid::Uuid::from_u128(7));
+        let p = Cursor(format!("1~-5~{id}")).decode().unwrap();
+        assert_eq!((p.rank, p.key, p.id), (1, -5, id));
     }
 }

@@ -16,7 +16,7 @@ use muhtar_core::access::{authorize, Action, Actor, Role, Target};
 use muhtar_core::ids::{MuhtarlikCode, UnitCode};
 use muhtar_core::request::{Attachment, Channel, Command, NewRequest, Status, MAX_ATTACHMENTS};
 use muhtar_core::store::{
-    ConfigStore, Cursor, DocumentKind, Order, Page, RequestQuery, RequestRecord,
+    ConfigStore, Cursor, DocumentKind, Order, Page, RequestQuery, RequestRecord, StoreError,
 };
 use muhtar_core::tracking::TrackingNumber;
 use serde::de::DeserializeOwned;
@@ -67,24 +67,9 @@ pub const MAX_UPLOAD_BODY: usize = 2 * MAX_UPLOAD as usize + crate::MAX_BODY;
 /// A JSON body read with the field path of any error (`location.lat: invalid type ...`).
 pub struct JsonBody<T>(pub T);
 
-/// Reads `T` from JSON text, naming the field of an error.
+/// Reads `T` from JSON text, naming the field of an error ([`crate::json`]).
 pub fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::malformed(format!("malformed JSON: {inner}"))
-        } else if path == "." {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_input",
-                inner.to_string(),
-            )
-        } else {
-            ApiError::invalid(path, inner.to_string())
-        }
-    })
+    Ok(crate::json::read(bytes)?)
 }
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
@@ -594,7 +579,7 @@ pub async fn submit(
                         ));
                     }
                     files.push(
-                        uploads::receive(s.uploads.dir(), &mut field, multipart_error).await?,
+                        uploads::receive(s.uploads.as_ref(), &mut field, multipart_error).await?,
                     );
                 }
                 other => {
@@ -617,15 +602,13 @@ pub async fn submit(
     let force = body.force_reason.take();
     let mut new = body.into_new(&actor)?;
     new.attachments = attachments;
-    let rec = s
-        .uploads
-        .commit_with(files, async {
-            Ok(match force {
-                Some(reason) => s.mbs.submit_forced(&actor, new, &reason).await?,
-                None => s.mbs.submit(&actor, new).await?,
-            })
+    let rec = uploads::commit_with(s.uploads.as_ref(), files, async {
+        Ok(match force {
+            Some(reason) => s.mbs.submit_forced(&actor, new, &reason).await?,
+            None => s.mbs.submit(&actor, new).await?,
         })
-        .await?;
+    })
+    .await?;
     let location = mount.url(&format!("/api/v1/requests/{}", rec.state.tracking));
     Ok(created(location, RequestView::from(&rec)))
 }
@@ -728,14 +711,12 @@ pub async fn attachment(
         .iter()
         .find(|a| a.sha256 == sha)
         .ok_or_else(|| ApiError::not_found("attachment"))?;
-    let path = s
+    let file = s
         .uploads
-        .path(&a.sha256)
-        .ok_or_else(|| ApiError::not_found("attachment"))?;
-    let bytes = tokio::fs::read(path)
-        .await
-        .map_err(|_| ApiError::not_found("attachment file"))?;
-    Ok(([(header::CONTENT_TYPE, a.media_type.clone())], bytes).into_response())
+        .get(&a.sha256)
+        .await?
+        .ok_or_else(|| ApiError::not_found("attachment file"))?;
+    Ok(([(header::CONTENT_TYPE, file.media_type)], file.bytes).into_response())
 }
 
 /// Filters of a listing.
@@ -836,8 +817,7 @@ pub async fn list(
     };
     if let Some(a) = &p.after {
         let c = Cursor(a.clone());
-        c.decode()
-            .map_err(|e| ApiError::invalid("after", e.to_string()))?;
+        c.decode().map_err(StoreError::from)?;
         q.after = Some(c);
     }
     let page = match (p.overdue == Some(true), p.at_risk == Some(true)) {
@@ -885,8 +865,7 @@ pub async fn queue(
     }
     let after = p.after.map(Cursor);
     if let Some(c) = &after {
-        c.decode()
-            .map_err(|e| ApiError::invalid("after", e.to_string()))?;
+        c.decode().map_err(StoreError::from)?;
     }
     Ok(Json(s.mbs.queue(&actor, &unit, limit, after).await?.into()))
 }
@@ -1020,9 +999,9 @@ pub async fn command(
 }
 
 /// A command from its JSON body, with errors that name the field. Core's `Command` is an
-/// internally tagged enum, whose errors lose the field's path; the fields are therefore
-/// read one by one first (types, unit codes, tracking numbers, outcomes), and a field
-/// still missing is found in serde's message.
+/// internally tagged enum, whose errors lose the field's path (a missing field is still
+/// named, [`crate::json`]); the fields are therefore read one by one first (types, unit
+/// codes, tracking numbers, outcomes, the pause reason, fee amounts).
 fn command_of(body: &serde_json::Map<String, serde_json::Value>) -> ApiResult<Command> {
     let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
     let fields: CommandBody = from_json(&bytes)?;
@@ -1036,6 +1015,10 @@ fn command_of(body: &serde_json::Map<String, serde_json::Value>) -> ApiResult<Co
     if let Some(o) = &fields.outcome {
         named::<muhtar_core::request::Outcome>("outcome", o)?;
     }
+    if let (Some(r), Some("pause")) = (&fields.reason, body.get("command").and_then(|c| c.as_str()))
+    {
+        named::<muhtar_core::request::PauseReason>("reason", r)?;
+    }
     if let Some(a) = &fields.amount {
         let text = match a {
             serde_json::Value::String(s) => s.clone(),
@@ -1046,17 +1029,7 @@ fn command_of(body: &serde_json::Map<String, serde_json::Value>) -> ApiResult<Co
     }
     from_json::<Command>(&bytes).map_err(|mut e| {
         if e.detail.field.is_none() {
-            let m = &e.detail.message;
-            let missing = m
-                .split_once("missing field `")
-                .and_then(|(_, rest)| rest.split_once('`'))
-                .map(|(f, _)| f.to_owned());
-            e.detail.field = Some(match missing {
-                Some(f) => f,
-                // The one enum left inside a command: the pause reason.
-                None if m.contains("unknown variant") => "reason".to_owned(),
-                None => "command".to_owned(),
-            });
+            e.detail.field = Some("command".to_owned());
         }
         e
     })
@@ -1368,4 +1341,45 @@ pub async fn signed_report(
     rendered(&p, |f, c| {
         muhtar_core::report::render::render_signed_marked(one, f, c, marks)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command_field(tag: &str, body: serde_json::Value) -> Option<String> {
+        let mut m = body.as_object().cloned().unwrap_or_default();
+        m.insert("command".into(), tag.into());
+        command_of(&m).unwrap_err().detail.field
+    }
+
+    /// Missing fields are named from serde's report of the field, not its message text:
+    /// inside core's internally tagged `Command` as at the top of a submission.
+    #[test]
+    fn a_missing_field_is_named_in_commands_and_submissions() {
+        let f = command_field("interim-reply", serde_json::json!({}));
+        assert_eq!(f.as_deref(), Some("text"));
+        let f = command_field("answer", serde_json::json!({"outcome": "positive"}));
+        assert_eq!(f.as_deref(), Some("text"));
+        let f = command_field("transfer", serde_json::json!({"reason": "x"}));
+        assert_eq!(f.as_deref(), Some("to"));
+        let f = command_field("notify-fee", serde_json::json!({}));
+        assert_eq!(f.as_deref(), Some("amount"));
+        let e = from_json::<SubmitBody>(br#"{"category": "asfalt-onarim"}"#).unwrap_err();
+        assert_eq!(e.detail.field.as_deref(), Some("subject"));
+        let e = from_json::<SubmitBody>(
+            br#"{"subject": "s", "category": "c", "location": {"lat": 41}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.detail.field.as_deref(), Some("location.lon"));
+    }
+
+    #[test]
+    fn an_unknown_pause_reason_is_named() {
+        let f = command_field("pause", serde_json::json!({"reason": "tatil", "note": "n"}));
+        assert_eq!(f.as_deref(), Some("reason"));
+        // Other commands' reasons are free text.
+        let m = serde_json::json!({"command": "reopen", "reason": "tatil"});
+        assert!(command_of(m.as_object().unwrap()).is_ok());
+    }
 }

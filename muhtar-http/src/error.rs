@@ -8,6 +8,9 @@ use muhtar_core::store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::json::BodyError;
+use crate::uploads::UploadError;
+
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -193,8 +196,61 @@ impl From<StoreError> for ApiError {
                     "the store is unavailable; try again later",
                 )
             }
-            StoreError::Invalid(m) if m.starts_with("bad cursor") => ApiError::invalid("after", m),
+            // The caller's `after`, by its variant (stored data that cannot be read is
+            // `Invalid`: a 500).
+            StoreError::BadCursor(c) => ApiError::invalid("after", c.to_string()),
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::Full(detail) => {
+                tracing::warn!(error = %detail, "uploads: no space left");
+                ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "insufficient_storage",
+                    "Yüklenen dosyalar için diskte yer kalmadı; istek kaydedilmedi, daha sonra yeniden \
+                     deneyin. / No space left on the disk for uploads; the request was not \
+                     stored, try again later.",
+                )
+                .field("photo")
+            }
+            e @ UploadError::TooLarge { .. } => ApiError::too_large(e.to_string()).field("photo"),
+            e @ UploadError::Empty => ApiError::invalid("photo", e.to_string()),
+            e @ UploadError::BadType(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                e.to_string(),
+            )
+            .field("photo"),
+            UploadError::Unavailable(m) => {
+                tracing::warn!(error = %m, "upload store unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the upload store is unavailable; try again later",
+                )
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<BodyError> for ApiError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::Malformed(e) => ApiError::malformed(format!("malformed JSON: {e}")),
+            BodyError::Field {
+                field: Some(f),
+                message,
+            } => ApiError::invalid(f, message),
+            BodyError::Field {
+                field: None,
+                message,
+            } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message),
         }
     }
 }
@@ -212,3 +268,104 @@ impl IntoResponse for ApiError {
 
 /// A handler's result.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use muhtar_core::store::Cursor;
+
+    use super::*;
+
+    fn cursor_error() -> StoreError {
+        StoreError::from(Cursor("garbage".into()).decode().unwrap_err())
+    }
+
+    /// By variant, never by text: a bad cursor is the caller's `after` whatever its
+    /// message says, and stored data that cannot be read is a 500 even when its
+    /// message looks like a cursor's.
+    #[test]
+    fn a_bad_cursor_is_the_callers_after_by_its_variant() {
+        let e = ApiError::from(cursor_error());
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e.detail.field.as_deref(), Some("after"));
+        let e = ApiError::from(ServiceError::from(cursor_error()));
+        assert_eq!(e.detail.field.as_deref(), Some("after"));
+        let lookalike = StoreError::Invalid(format!("bad cursor {:?}", "garbage"));
+        let e = ApiError::from(lookalike);
+        assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(e.detail.field, None);
+    }
+
+    #[test]
+    fn upload_errors_map_by_variant() {
+        let cases = [
+            (
+                UploadError::Full("quota".into()),
+                StatusCode::INSUFFICIENT_STORAGE,
+                "insufficient_storage",
+            ),
+            (
+                UploadError::TooLarge { max: 5 },
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+            ),
+            (
+                UploadError::Empty,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+            ),
+            (
+                UploadError::BadType("only GIFs".into()),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+            ),
+            (
+                UploadError::Unavailable("bucket down".into()),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+            ),
+            (
+                UploadError::Io(std::io::Error::other("no space left on device")),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+            ),
+        ];
+        for (e, status, code) in cases {
+            let api = ApiError::from(e);
+            assert_eq!((api.status, api.detail.code), (status, code));
+        }
+        let full = ApiError::from(UploadError::Full("x".into()));
+        assert_eq!(full.detail.field.as_deref(), Some("photo"));
+        assert!(full.detail.message.contains("No space"));
+        // The store's detail is logged, not sent.
+        let down = ApiError::from(UploadError::Unavailable("s3://secret-bucket".into()));
+        assert!(!down.detail.message.contains("secret"));
+    }
+
+    #[test]
+    fn a_missing_json_field_is_named() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Body {
+            subject: String,
+            location: Option<Loc>,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Loc {
+            lat: f64,
+            lon: f64,
+        }
+        let e = ApiError::from(crate::json::read::<Body>(b"{}").unwrap_err());
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e.detail.field.as_deref(), Some("subject"));
+        let e = ApiError::from(
+            crate::json::read::<Body>(br#"{"subject": "s", "location": {"lat": 41}}"#).unwrap_err(),
+        );
+        assert_eq!(e.detail.field.as_deref(), Some("location.lon"));
+        let e = ApiError::from(crate::json::read::<Body>(b"{").unwrap_err());
+        assert_eq!(
+            (e.status, e.detail.code),
+            (StatusCode::BAD_REQUEST, "malformed")
+        );
+    }
+}

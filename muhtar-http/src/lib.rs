@@ -11,7 +11,8 @@
 //!
 //! Modules: [`auth`] (pluggable authentication, bearer tokens, the limit on failed
 //! authentications as a layer), [`mount`] (the prefix the router is mounted under, in
-//! every URL it emits), [`error`] (JSON errors), [`uploads`] (stored files),
+//! every URL it emits), [`error`] (JSON errors, by error variant), [`json`] (JSON bodies
+//! with typed errors), [`uploads`] (the upload store trait and its filesystem default),
 //! [`connections`] (a hyper server with header and body timeouts, a connection cap and
 //! graceful shutdown, for hosts without their own server), [`supervise`] (background
 //! tasks: panics logged, restarted, shown by `/readyz`), [`random`] ([`OsRandom`], the
@@ -46,6 +47,7 @@ pub mod api;
 pub mod auth;
 pub mod connections;
 pub mod error;
+pub mod json;
 pub mod mount;
 pub mod open311;
 pub mod openapi;
@@ -81,8 +83,8 @@ pub struct AppState {
     pub mbs: Service,
     /// Who a request acts as ([`auth`]).
     pub authenticator: Arc<dyn auth::Authenticator>,
-    /// Where uploads are kept.
-    pub uploads: uploads::Uploads,
+    /// Where uploads are kept ([`uploads::FsUploads`], or a portal's own store).
+    pub uploads: Arc<dyn uploads::UploadStore>,
     /// The background tasks' health (panics, restarts), for `/readyz`.
     pub tasks: Arc<supervise::Supervisor>,
 }
@@ -105,7 +107,7 @@ impl AppState {
 pub struct AppStateBuilder {
     mbs: Service,
     authenticator: Option<Arc<dyn auth::Authenticator>>,
-    uploads: Option<PathBuf>,
+    uploads: Option<Arc<dyn uploads::UploadStore>>,
     tasks: Option<Arc<supervise::Supervisor>>,
 }
 
@@ -124,8 +126,14 @@ impl AppStateBuilder {
 
     /// The directory uploaded photos and documents are kept in (it must exist). Default:
     /// `muhtar-uploads` in the working directory, as `muhtar serve`.
-    pub fn uploads(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.uploads = Some(dir.into());
+    pub fn uploads(self, dir: impl Into<PathBuf>) -> Self {
+        self.upload_store(Arc::new(uploads::FsUploads::new(dir.into())))
+    }
+
+    /// Where uploads are kept when not in a directory of this server: a portal's object
+    /// store ([`uploads::UploadStore`]; its `public_url` fills Open311's `media_url`).
+    pub fn upload_store(mut self, store: Arc<dyn uploads::UploadStore>) -> Self {
+        self.uploads = Some(store);
         self
     }
 
@@ -143,10 +151,9 @@ impl AppStateBuilder {
             .unwrap_or_else(|| Arc::new(auth::TokenAuthenticator::new(self.mbs.store().clone())));
         Arc::new(AppState {
             authenticator,
-            uploads: uploads::Uploads::new(
-                self.uploads
-                    .unwrap_or_else(|| PathBuf::from("muhtar-uploads")),
-            ),
+            uploads: self.uploads.unwrap_or_else(|| {
+                Arc::new(uploads::FsUploads::new(PathBuf::from("muhtar-uploads")))
+            }),
             tasks: self.tasks.unwrap_or_default(),
             mbs: self.mbs,
         })

@@ -366,7 +366,7 @@ fn service_json(c: &muhtar_core::org::Category) -> Value {
 
 /// A request as Open311 shows it, from core's public view (which holds no personal data:
 /// no citizen, no messages, no answer text).
-fn request_json(v: &PublicView) -> Value {
+fn request_json(app: &AppState, mount: &Mount, v: &PublicView) -> Value {
     let open = v.is_open();
     let notes = match (v.status, v.outcome) {
         (Status::Merged, _) => match &v.merged_into {
@@ -398,7 +398,12 @@ fn request_json(v: &PublicView) -> Value {
         "zipcode": Value::Null,
         "lat": v.location.as_ref().map(|l| l.lat),
         "long": v.location.as_ref().map(|l| l.lon),
-        "media_url": v.media_url,
+        "media_url": crate::uploads::media_url(
+            app.uploads.as_ref(),
+            mount.prefix(),
+            &v.files,
+            v.media_url.as_deref(),
+        ),
     })
 }
 
@@ -549,6 +554,11 @@ fn date(p: &BTreeMap<String, String>, k: &str) -> Result<Option<DateTime<Utc>>, 
         .transpose()
 }
 
+/// The prefix the router is mounted under, recorded by [`crate::mount::record`].
+fn mount_of(parts: &Parts) -> Mount {
+    parts.extensions.get::<Mount>().cloned().unwrap_or_default()
+}
+
 async fn list_requests(
     s: &AppState,
     parts: &Parts,
@@ -557,12 +567,13 @@ async fn list_requests(
 ) -> Result<Response, O311Error> {
     let ctx = tenant_of(s, p).await?;
     let actor = reader(s, parts, p, &ctx).await?;
+    let mount = mount_of(parts);
     let mut out = Vec::new();
     if let Some(ids) = p.get("service_request_id").filter(|v| !v.is_empty()) {
         for id in ids.split(',').take(MAX_ROWS) {
             let Ok(t) = id.trim().parse() else { continue };
             match s.mbs.public_view(&actor, &t).await {
-                Ok(v) => out.push(request_json(&v)),
+                Ok(v) => out.push(request_json(s, &mount, &v)),
                 Err(ServiceError::NotFound(_)) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -619,7 +630,12 @@ async fn list_requests(
     };
     // A muhtar's key (private reads) lists its own muhtarlık's: core narrows it.
     let page = s.mbs.public_list(&actor, q).await?;
-    out.extend(page.items.iter().take(MAX_ROWS).map(request_json));
+    out.extend(
+        page.items
+            .iter()
+            .take(MAX_ROWS)
+            .map(|v| request_json(s, &mount, v)),
+    );
     Ok(respond(
         format,
         StatusCode::OK,
@@ -680,7 +696,7 @@ async fn lookup(
         let v = if by_token {
             json!([{"token": id, "service_request_id": view.tracking.to_string()}])
         } else {
-            Value::Array(vec![request_json(&view)])
+            Value::Array(vec![request_json(s, &mount_of(parts), &view)])
         };
         Ok(respond(
             format,

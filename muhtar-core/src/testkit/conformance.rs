@@ -56,7 +56,7 @@ macro_rules! store_conformance_tests {
             outbox_claims_by_tenant,
             outbox_retry_and_failure,
             deadlines_update_checks_version,
-            bad_cursor_is_invalid,
+            bad_cursor_is_refused,
             tokens_by_hash_list_and_revoke,
             report_cube_equals_pure_aggregation,
             signed_reports_are_frozen_and_versioned,
@@ -887,8 +887,9 @@ pub async fn deadlines_update_checks_version<S: Store>(s: &S) {
     assert_eq!(s.load(&t, rec.state.id).await.unwrap().deadlines, d);
 }
 
-/// A malformed cursor is `Invalid`, not a panic or an empty page.
-pub async fn bad_cursor_is_invalid<S: Store>(s: &S) {
+/// A malformed cursor is `BadCursor` (the caller's input, told apart from bad stored
+/// data by its variant), not a panic or an empty page.
+pub async fn bad_cursor_is_refused<S: Store>(s: &S) {
     insert(s, &Spec::new("cur", 1)).await;
     let q = RequestQuery {
         after: Some(Cursor("garbage".into())),
@@ -896,7 +897,7 @@ pub async fn bad_cursor_is_invalid<S: Store>(s: &S) {
     };
     assert!(matches!(
         s.query(&tenant("cur"), &q).await.unwrap_err(),
-        StoreError::Invalid(_)
+        StoreError::BadCursor(ref e) if e.text == "garbage"
     ));
 }
 
