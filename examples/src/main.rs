@@ -90,36 +90,6 @@ fn settings_text(file: Option<&std::path::Path>) -> Result<(String, String), Str
     }
 }
 
-/// Installs the settings `text` unless the same text is already installed; returns the
-/// settings document version. `keep`: leave settings already stored alone (the shipped
-/// example never replaces a tenant's own settings).
-async fn settings_install<S, C>(
-    mbs: &muhtar_core::service::Mbs<S, C>,
-    tenant: &muhtar_core::ids::TenantId,
-    text: &str,
-    keep: bool,
-) -> Result<u32, String>
-where
-    S: muhtar_core::store::Store,
-    C: muhtar_core::clock::Clock,
-{
-    let current = mbs
-        .store()
-        .document(tenant, muhtar_core::store::DocumentKind::Settings)
-        .await
-        .map_err(|e| e.to_string())?;
-    match current {
-        Some(d) if d.body == text || keep => Ok(d.version),
-        _ => {
-            let admin =
-                muhtar_core::access::Actor::parse(tenant, "admin").map_err(|e| e.to_string())?;
-            mbs.install_settings(&admin, text)
-                .await
-                .map_err(|e| e.to_string())
-        }
-    }
-}
-
 /// The rule file's name and text: `file`, or the shipped example.
 fn rules_text(file: Option<&std::path::Path>) -> Result<(String, String), String> {
     match file {
@@ -129,37 +99,6 @@ fn rules_text(file: Option<&std::path::Path>) -> Result<(String, String), String
         )),
         None => Ok(("the example rule set".to_owned(), EXAMPLE_RULES.to_owned())),
     }
-}
-
-/// Installs the rule set `text` unless the same text is already installed, and returns
-/// its version label.
-async fn rules_install<S, C>(
-    mbs: &muhtar_core::service::Mbs<S, C>,
-    tenant: &muhtar_core::ids::TenantId,
-    text: &str,
-) -> Result<String, String>
-where
-    S: muhtar_core::store::Store,
-    C: muhtar_core::clock::Clock,
-{
-    let current = mbs
-        .store()
-        .document(tenant, muhtar_core::store::DocumentKind::RuleSet)
-        .await
-        .map_err(|e| e.to_string())?;
-    if current.is_some_and(|d| d.body == text) {
-        let ctx = mbs.context(tenant).await.map_err(|e| e.to_string())?;
-        return Ok(ctx.rules.version_label().to_owned());
-    }
-    let admin = muhtar_core::access::Actor::parse(tenant, "admin").map_err(|e| e.to_string())?;
-    let (version, warnings) = mbs
-        .install_rules(&admin, text)
-        .await
-        .map_err(|e| e.to_string())?;
-    for w in warnings {
-        eprintln!("{w}");
-    }
-    Ok(version)
 }
 
 fn main() -> std::process::ExitCode {

@@ -15,7 +15,7 @@ use muhtar_core::ids::{MuhtarlikCode, TenantId, UnitCode};
 use muhtar_core::org::Organisation;
 use muhtar_core::reason::ReasonCode;
 use muhtar_core::request::{Command, NewRequest, Outcome, PauseReason, Status};
-use muhtar_core::service::{Mbs, ServiceError};
+use muhtar_core::service::{Mbs, ServiceError, SetupError, TenantSetup};
 use muhtar_core::store::{Cursor, Order, RequestQuery, RequestRecord, Store};
 use muhtar_core::tracking::TrackingNumber;
 
@@ -36,7 +36,7 @@ pub struct Global {
         global = true
     )]
     pub db: String,
-    /// Who acts: muhtar:<code>, unit:<code>, coordinator, official, auditor, admin.
+    /// Who acts: muhtar:CODE, unit:CODE, coordinator, official, auditor, admin.
     #[arg(
         long = "as",
         env = "MUHTAR_AS",
@@ -419,67 +419,40 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
     let org = Organisation::from_toml_str(&org_text).map_err(err)?;
     let tenant = org.tenant.id.clone();
     let (rules_name, rules_text) = crate::rules_text(a.rules.as_deref())?;
-    let rules_fit = match muhtar_core::routing::RuleSet::from_toml_str(&rules_text, &org) {
-        Ok(_) => None,
-        Err(e) => {
-            let problems = crate::rules_cmd::problem_lines(&e).join("\n");
-            if !a.force {
-                return Err(format!(
-                    "{rules_name} does not validate against organisation {tenant}; nothing was \
-                     written (give --rules with rules that fit, or --force to install the \
-                     organisation alone):\n{problems}"
-                ));
-            }
-            Some(problems)
-        }
-    };
     let (settings_name, settings_text) = crate::settings_text(a.settings.as_deref())?;
-    muhtar_core::settings::TenantSettings::from_toml_str(&settings_text)
-        .map_err(|e| format!("{settings_name}: {e}; nothing was written"))?
-        .policy_rules(&org)
-        .map_err(|e| {
-            format!(
-                "{settings_name}: {}; nothing was written",
-                muhtar_core::service::policy_rules_message(&e)
-            )
-        })?;
-    let mbs = service_on(store.clone())?;
-    let current = store
-        .document(&tenant, muhtar_core::store::DocumentKind::Organisation)
-        .await
-        .map_err(err)?;
-    let org_version = match current {
-        Some(d) if serde_json::from_str::<Organisation>(&d.body).ok().as_ref() == Some(&org) => {
-            d.version
-        }
-        // Forced: the stored rules are replaced next by rules checked against this
-        // organisation, or --force said to go without them.
-        Some(_) => mbs
-            .install_organisation_forced(&Actor::parse(&tenant, "admin").map_err(err)?, org.clone())
-            .await
-            .map_err(err)?,
-        None => mbs
-            .install_organisation(&Actor::system(tenant.clone()), org.clone())
-            .await
-            .map_err(err)?,
+    let mbs = service_on(store)?;
+    let setup = TenantSetup {
+        organisation: org.clone(),
+        rules: &rules_text,
+        settings: &settings_text,
+        keep_stored_settings: a.settings.is_none(),
+        force: a.force,
     };
-    let rules_version = match &rules_fit {
-        None => crate::rules_install(&mbs, &tenant, &rules_text).await?,
-        Some(problems) => {
-            eprintln!(
-                "warning: {rules_name} not installed (--force): it does not validate against \
-                 the organisation:\n{problems}"
-            );
-            mbs.context(&tenant)
-                .await
-                .map_err(err)?
-                .rules
-                .version_label()
-                .to_owned()
-        }
-    };
-    let settings_version =
-        crate::settings_install(&mbs, &tenant, &settings_text, a.settings.is_none()).await?;
+    let done = mbs.setup_tenant(setup).await.map_err(|e| match e {
+        SetupError::RulesDoNotFit(e) => format!(
+            "{rules_name} does not validate against organisation {tenant}; nothing was \
+             written (give --rules with rules that fit, or --force to install the \
+             organisation alone):\n{}",
+            crate::rules_cmd::problem_lines(&e).join("\n")
+        ),
+        SetupError::Settings(e) => format!("{settings_name}: {e}; nothing was written"),
+        e => e.to_string(),
+    })?;
+    if let Some(e) = &done.rules_not_installed {
+        eprintln!(
+            "warning: {rules_name} not installed (--force): it does not validate against \
+             the organisation:\n{}",
+            crate::rules_cmd::problem_lines(e).join("\n")
+        );
+    }
+    for w in &done.rule_warnings {
+        eprintln!("{w}");
+    }
+    let (org_version, rules_version, settings_version) = (
+        done.organisation_version,
+        done.rules_version,
+        done.settings_version,
+    );
     let result = serde_json::json!({
         "db": g.db,
         "tenant": tenant,

@@ -1,8 +1,7 @@
 //! `muhtar token create | list | revoke`: API tokens for the HTTP server.
 
 use clap::Subcommand;
-use muhtar_core::store::Store;
-use muhtar_core::token::{hash_secret, ApiToken};
+use muhtar_http::tokens;
 
 use crate::state_cmd::{self, Global};
 
@@ -24,49 +23,6 @@ pub enum TokenCmd {
     },
 }
 
-/// Prefix of every secret, so that leaked tokens are easy to recognise and search for.
-pub const SECRET_PREFIX: &str = "mbs_";
-
-/// A new random secret (32 bytes of OS randomness, hex) and a random token id.
-pub fn new_secret() -> Result<(uuid::Uuid, String), String> {
-    let mut bytes = [0u8; 48];
-    getrandom::getrandom(&mut bytes).map_err(|e| format!("no OS randomness: {e}"))?;
-    let mut id = [0u8; 16];
-    id.copy_from_slice(&bytes[32..]);
-    let id = uuid::Builder::from_random_bytes(id).into_uuid();
-    Ok((id, format!("{SECRET_PREFIX}{}", hex::encode(&bytes[..32]))))
-}
-
-/// Creates and stores a token for `actor`; returns it and its secret.
-pub async fn create(
-    store: &dyn Store,
-    actor: &muhtar_core::access::Actor,
-    name: &str,
-) -> Result<(ApiToken, String), String> {
-    let (id, secret) = new_secret()?;
-    // Without an explicit `@user`, events record which token acted.
-    let mut actor = actor.clone();
-    if actor.to_string() == format!("{}@{}", actor.user, actor.user) {
-        actor.user = format!("token-{}", &id.simple().to_string()[..8]);
-    }
-    let created_at = chrono::DateTime::from_timestamp_micros(state_cmd::now().timestamp_micros())
-        .unwrap_or_else(state_cmd::now);
-    let token = ApiToken {
-        id,
-        tenant: actor.tenant.clone(),
-        actor: actor.to_string(),
-        name: name.to_owned(),
-        hash: hash_secret(&secret),
-        created_at,
-        revoked_at: None,
-    };
-    store
-        .create_token(&token)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((token, secret))
-}
-
 /// Runs a `muhtar token` command.
 pub async fn run(g: &Global, cmd: &TokenCmd) -> Result<(), String> {
     let (mbs, tenant) = state_cmd::service(g).await?;
@@ -74,18 +30,15 @@ pub async fn run(g: &Global, cmd: &TokenCmd) -> Result<(), String> {
     match cmd {
         TokenCmd::Create { name } => {
             let actor = state_cmd::actor(g, &tenant)?;
-            // The organisation must know the muhtarlık or unit the token acts for.
             let ctx = mbs.context(&tenant).await.map_err(|e| e.to_string())?;
-            match &actor.role {
-                muhtar_core::access::Role::Muhtar(m) if ctx.org.muhtarlik(m).is_none() => {
-                    return Err(format!("--as: unknown muhtarlık {m}"))
-                }
-                muhtar_core::access::Role::UnitStaff(u) if ctx.org.unit(u).is_none() => {
-                    return Err(format!("--as: unknown unit {u}"))
-                }
-                _ => {}
-            }
-            let (token, secret) = create(store.as_ref(), &actor, name).await?;
+            let (token, secret) =
+                tokens::issue(store.as_ref(), &ctx.org, &actor, name, state_cmd::now())
+                    .await
+                    .map_err(|e| match e {
+                        tokens::IssueError::UnknownMuhtarlik(_)
+                        | tokens::IssueError::UnknownUnit(_) => format!("--as: {e}"),
+                        e => e.to_string(),
+                    })?;
             if g.json {
                 println!(
                     "{}",

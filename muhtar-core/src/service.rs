@@ -50,10 +50,12 @@ mod policy;
 mod public;
 mod receipt;
 mod reports;
+mod setup;
 
 pub use crate::public::{PublicStatus, PublicView};
 pub use personal_data::{ContactQuery, PersonalData};
 pub use policy::{policy_rules_message, PolicyChange, PolicyExplanation};
+pub use setup::{SetupError, SetupOutcome, TenantSetup};
 
 /// Why a service call failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -6,7 +6,7 @@
 //! of it. Appends carry the version they expect (optimistic concurrency).
 //!
 //! Every store runs the one conformance suite in `testkit::conformance` through
-//! [`crate::store_conformance_tests!`].
+//! `store_conformance_tests!` (feature `testkit`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

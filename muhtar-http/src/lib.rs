@@ -55,6 +55,7 @@ pub mod organisation;
 pub mod random;
 pub mod status;
 pub mod supervise;
+pub mod tokens;
 pub mod uploads;
 
 use std::path::PathBuf;

@@ -130,8 +130,16 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
         for who in ["muhtar:kuzguncuk", "coordinator"] {
             let actor =
                 muhtar_core::access::Actor::parse(&tenant, who).map_err(|e| e.to_string())?;
-            let (_, secret) =
-                crate::token_cmd::create(mbs.store().as_ref(), &actor, "demo").await?;
+            let org = &mbs.context(&tenant).await.map_err(|e| e.to_string())?.org;
+            let (_, secret) = muhtar_http::tokens::issue(
+                mbs.store().as_ref(),
+                org,
+                &actor,
+                "demo",
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             println!("token for {who}: {secret}");
         }
     }

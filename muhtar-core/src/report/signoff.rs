@@ -49,7 +49,7 @@ pub fn content_hash(report: &QuarterlyReport) -> String {
 }
 
 impl SignedReport {
-    /// Checks the note: required, at most [`MAX_NOTE`] characters; returns it trimmed.
+    /// Checks the note: required, at most `MAX_NOTE` (4,000) characters; returns it trimmed.
     pub fn check_note(note: &str) -> Result<String, ReportError> {
         let t = note.trim();
         if t.is_empty() {
