@@ -16,6 +16,8 @@
 //!   resolution deadline to `expected_datetime`, the unit's name to `agency_responsible`.
 //!   The `token` of a new request is its id, resolvable at `tokens/{id}`.
 //! - Errors are the specification's arrays `[{"code": 400, "description": "..."}]`.
+//! - Every response is a typed document (module `documents`), written as JSON by serde_json and
+//!   as XML by quick-xml (module `xml`) from the same struct.
 //! - The discovery document's endpoint URL carries the prefix the router is mounted under
 //!   ([`crate::mount`]).
 
@@ -429,10 +431,12 @@ async fn service_definition(
         let p = params(q.as_deref().map(str::as_bytes))?;
         let (code, format) = split(&file)?;
         let ctx = tenant_of(&s, &p).await?;
-        let c = ctx
-            .org
-            .category(code)
-            .ok_or_else(|| err(StatusCode::NOT_FOUND, format!("unknown service_code {code}")))?;
+        let c = ctx.org.category(code).ok_or_else(|| {
+            err(
+                StatusCode::NOT_FOUND,
+                format!("unknown service_code {code}"),
+            )
+        })?;
         Ok(respond(format, StatusCode::OK, &service_definition_of(c)))
     }
     .await;
@@ -783,8 +787,15 @@ mod tests {
             "long",
             "media_url",
         ];
-        let mut want = vec!["service_requests".to_owned(), "service_requests/request".into()];
-        want.extend(fields.iter().map(|f| format!("service_requests/request/{f}")));
+        let mut want = vec![
+            "service_requests".to_owned(),
+            "service_requests/request".into(),
+        ];
+        want.extend(
+            fields
+                .iter()
+                .map(|f| format!("service_requests/request/{f}")),
+        );
         assert_eq!(paths(&xml), want);
         let doc = roxmltree::Document::parse(&xml).unwrap();
         assert_eq!(
@@ -909,7 +920,9 @@ mod tests {
             ]
         );
         assert!(
-            xml.contains("<formats><format>application/json</format><format>text/xml</format></formats>"),
+            xml.contains(
+                "<formats><format>application/json</format><format>text/xml</format></formats>"
+            ),
             "{xml}"
         );
 
@@ -958,7 +971,10 @@ mod tests {
         let def = sample_definition();
         let json = serde_json::to_value(&def).unwrap();
         assert_eq!(json["attributes"][0]["values"][1]["name"], "Fenerbahçe");
-        assert_eq!(json["attributes"][0]["datatype_description"], serde_json::Value::Null);
+        assert_eq!(
+            json["attributes"][0]["datatype_description"],
+            serde_json::Value::Null
+        );
         let xml = xml_of(&def);
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let names: Vec<&str> = doc
