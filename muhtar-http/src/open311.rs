@@ -16,6 +16,8 @@
 //!   resolution deadline to `expected_datetime`, the unit's name to `agency_responsible`.
 //!   The `token` of a new request is its id, resolvable at `tokens/{id}`.
 //! - Errors are the specification's arrays `[{"code": 400, "description": "..."}]`.
+//! - Every response is a typed document (module `documents`), written as JSON by serde_json and
+//!   as XML by quick-xml (module `xml`) from the same struct.
 //! - The discovery document's endpoint URL carries the prefix the router is mounted under
 //!   ([`crate::mount`]).
 
@@ -37,11 +39,18 @@ use muhtar_core::public::PublicView;
 use muhtar_core::request::{Outcome, Status};
 use muhtar_core::service::{ServiceError, TenantContext};
 use muhtar_core::store::{ConfigStore, Order, RequestQuery};
-use serde_json::{json, Value};
+
+use self::documents::{
+    Attribute, AttributeValue, CreatedRequest, Discovery, Document, Endpoint, List, MediaType,
+    RequestToken, Service, ServiceDefinition, ServiceRequest,
+};
 
 use crate::auth::{AuthError, Credentials, FailedAttempt};
 use crate::mount::Mount;
 use crate::AppState;
+
+mod documents;
+mod xml;
 
 type St = State<Arc<AppState>>;
 
@@ -159,38 +168,30 @@ pub(crate) fn too_many_for_path(path: &str, wait: std::time::Duration) -> Option
 // ---------------------------------------------------------------------------------------
 // Output
 
-fn respond(format: Format, status: StatusCode, root: &str, item: &str, v: &Value) -> Response {
+fn respond<D: Document>(format: Format, status: StatusCode, doc: &D) -> Response {
     match format {
-        Format::Json => (status, axum::Json(v.clone())).into_response(),
-        Format::Xml => (
-            status,
-            [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
-            xml_document(root, item, v),
-        )
-            .into_response(),
-    }
-}
-
-/// `v` as the specification's XML: an array is `<root>` holding one `<item>` per
-/// element; anything else is `<root>` itself.
-fn xml_document(root: &str, item: &str, v: &Value) -> String {
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
-    match v {
-        Value::Array(items) => {
-            s.push_str(&format!("<{root}>"));
-            for i in items {
-                xml_element(&mut s, item, i);
+        Format::Json => (status, axum::Json(doc)).into_response(),
+        Format::Xml => match xml::to_string(doc) {
+            Ok(body) => (
+                status,
+                [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+                body,
+            )
+                .into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, root = D::ROOT, "an Open311 document could not be written as XML");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }
-            s.push_str(&format!("</{root}>"));
-        }
-        other => xml_element(&mut s, root, other),
+        },
     }
-    s
 }
 
 fn error_response(format: Format, e: O311Error) -> Response {
-    let v = json!([{ "code": e.status.as_u16(), "description": e.description }]);
-    let mut r = respond(format, e.status, "errors", "error", &v);
+    let doc = List(vec![documents::Error {
+        code: e.status.as_u16(),
+        description: e.description,
+    }]);
+    let mut r = respond(format, e.status, &doc);
     if let Some(s) = e.retry_after {
         r.headers_mut().insert(header::RETRY_AFTER, s.into());
     }
@@ -198,70 +199,6 @@ fn error_response(format: Format, e: O311Error) -> Response {
         r = FailedAttempt::mark(r);
     }
     r
-}
-
-/// The element name of an array's items in the specification's XML.
-fn singular(name: &str) -> &str {
-    match name {
-        "attributes" => "attribute",
-        "values" => "value",
-        "endpoints" => "endpoint",
-        "formats" => "format",
-        "services" => "service",
-        "keywords" => "keyword",
-        other => other,
-    }
-}
-
-/// Whether XML 1.0 can carry `c` (its `Char` production: tab, line feed, carriage
-/// return, U+0020..U+D7FF, U+E000..U+FFFD, U+10000 and up; Rust strings hold no
-/// surrogates).
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-/// Writes `s` as XML character data that always parses: markup characters escaped, a
-/// carriage return as `&#13;` (a reader would turn it into a line feed), and every
-/// character XML 1.0 cannot carry ([`is_xml_char`]: C0 controls, U+FFFE, U+FFFF, which
-/// validation refuses but an old database may hold) as U+FFFD.
-fn xml_escape(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            c if !is_xml_char(c) => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-}
-
-fn xml_element(out: &mut String, name: &str, v: &Value) {
-    out.push('<');
-    out.push_str(name);
-    out.push('>');
-    match v {
-        Value::Null => {}
-        Value::String(s) => xml_escape(s, out),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::Array(items) => {
-            for i in items {
-                xml_element(out, singular(name), i);
-            }
-        }
-        Value::Object(m) => {
-            for (k, v) in m {
-                xml_element(out, k, v);
-            }
-        }
-    }
-    out.push_str("</");
-    out.push_str(name);
-    out.push('>');
 }
 
 // ---------------------------------------------------------------------------------------
@@ -352,21 +289,21 @@ async fn reader(
 // ---------------------------------------------------------------------------------------
 // Views
 
-fn service_json(c: &muhtar_core::org::Category) -> Value {
-    json!({
-        "service_code": c.code,
-        "service_name": c.name,
-        "description": c.name,
-        "metadata": !c.attributes.is_empty(),
-        "type": "realtime",
-        "keywords": c.keywords.join(","),
-        "group": c.group.clone().unwrap_or_default(),
-    })
+fn service(c: &muhtar_core::org::Category) -> Service {
+    Service {
+        service_code: c.code.clone(),
+        service_name: c.name.clone(),
+        description: c.name.clone(),
+        metadata: !c.attributes.is_empty(),
+        kind: "realtime",
+        keywords: c.keywords.join(","),
+        group: c.group.clone().unwrap_or_default(),
+    }
 }
 
 /// A request as Open311 shows it, from core's public view (which holds no personal data:
 /// no citizen, no messages, no answer text).
-fn request_json(app: &AppState, mount: &Mount, v: &PublicView) -> Value {
+fn service_request(app: &AppState, mount: &Mount, v: &PublicView) -> ServiceRequest {
     let open = v.is_open();
     let notes = match (v.status, v.outcome) {
         (Status::Merged, _) => match &v.merged_into {
@@ -381,30 +318,30 @@ fn request_json(app: &AppState, mount: &Mount, v: &PublicView) -> Value {
         ),
         (st, _) => st.as_str().to_owned(),
     };
-    json!({
-        "service_request_id": v.tracking.to_string(),
-        "status": if open { "open" } else { "closed" },
-        "status_notes": notes,
-        "service_name": v.category_name.clone().unwrap_or_default(),
-        "service_code": v.category,
-        "description": v.description,
-        "agency_responsible": v.unit_name,
-        "service_notice": Value::Null,
-        "requested_datetime": v.received_at.to_rfc3339(),
-        "updated_datetime": v.updated_at.to_rfc3339(),
-        "expected_datetime": v.resolution_due.map(|d| d.to_rfc3339()),
-        "address": v.address,
-        "address_id": Value::Null,
-        "zipcode": Value::Null,
-        "lat": v.location.as_ref().map(|l| l.lat),
-        "long": v.location.as_ref().map(|l| l.lon),
-        "media_url": crate::uploads::media_url(
+    ServiceRequest {
+        service_request_id: v.tracking.to_string(),
+        status: if open { "open" } else { "closed" }.to_owned(),
+        status_notes: notes,
+        service_name: v.category_name.clone().unwrap_or_default(),
+        service_code: v.category.clone(),
+        description: v.description.clone(),
+        agency_responsible: v.unit_name.clone(),
+        service_notice: None,
+        requested_datetime: v.received_at.to_rfc3339(),
+        updated_datetime: v.updated_at.to_rfc3339(),
+        expected_datetime: v.resolution_due.map(|d| d.to_rfc3339()),
+        address: v.address.clone(),
+        address_id: None,
+        zipcode: None,
+        lat: v.location.as_ref().map(|l| l.lat),
+        long: v.location.as_ref().map(|l| l.lon),
+        media_url: crate::uploads::media_url(
             app.uploads.as_ref(),
             mount.prefix(),
             &v.files,
             v.media_url.as_deref(),
         ),
-    })
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -422,23 +359,11 @@ async fn root_get(
         let p = params(q.as_deref().map(str::as_bytes))?;
         let (name, format) = split(&file)?;
         match name {
-            "discovery" => Ok(respond(
-                format,
-                StatusCode::OK,
-                "discovery",
-                "",
-                &discovery(&mount),
-            )),
+            "discovery" => Ok(respond(format, StatusCode::OK, &discovery(&mount))),
             "services" => {
                 let ctx = tenant_of(&s, &p).await?;
-                let v: Vec<Value> = ctx.org.categories.iter().map(service_json).collect();
-                Ok(respond(
-                    format,
-                    StatusCode::OK,
-                    "services",
-                    "service",
-                    &Value::Array(v),
-                ))
+                let services: List<Service> = ctx.org.categories.iter().map(service).collect();
+                Ok(respond(format, StatusCode::OK, &services))
             }
             "requests" => list_requests(&s, &parts, &p, format).await,
             _ => Err(err(StatusCode::NOT_FOUND, format!("no resource {name}"))),
@@ -448,17 +373,52 @@ async fn root_get(
     r.unwrap_or_else(|e| error_response(format, e))
 }
 
-fn discovery(mount: &Mount) -> Value {
-    json!({
-        "changeset": "2026-01-01T00:00:00Z",
-        "contact": "The operator of this muhtar server",
-        "key_service": "API keys are issued by the operator: muhtar token create --as <actor>",
-        "endpoints": [
-            {"specification": "http://wiki.open311.org/GeoReport_v2", "url": mount.url("/open311/v2"),
-             "changeset": "2026-01-01T00:00:00Z", "type": "production",
-             "formats": ["application/json", "text/xml"]}
-        ]
-    })
+fn discovery(mount: &Mount) -> Discovery {
+    Discovery {
+        changeset: "2026-01-01T00:00:00Z",
+        contact: "The operator of this muhtar server",
+        key_service: "API keys are issued by the operator: muhtar token create --as <actor>",
+        endpoints: List(vec![Endpoint {
+            specification: "http://wiki.open311.org/GeoReport_v2",
+            url: mount.url("/open311/v2"),
+            changeset: "2026-01-01T00:00:00Z",
+            kind: "production",
+            formats: List(vec![MediaType("application/json"), MediaType("text/xml")]),
+        }]),
+    }
+}
+
+/// A service's definition: its attributes, in order.
+fn service_definition_of(c: &muhtar_core::org::Category) -> ServiceDefinition {
+    ServiceDefinition {
+        service_code: c.code.clone(),
+        attributes: c
+            .attributes
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Attribute {
+                variable: true,
+                code: a.code.clone(),
+                datatype: if a.values.is_empty() {
+                    "string"
+                } else {
+                    "singlevaluelist"
+                },
+                required: a.required,
+                datatype_description: None,
+                order: i + 1,
+                description: a.description.clone(),
+                values: a
+                    .values
+                    .iter()
+                    .map(|v| AttributeValue {
+                        key: v.key.clone(),
+                        name: v.name.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 async fn service_definition(
@@ -471,29 +431,13 @@ async fn service_definition(
         let p = params(q.as_deref().map(str::as_bytes))?;
         let (code, format) = split(&file)?;
         let ctx = tenant_of(&s, &p).await?;
-        let c = ctx
-            .org
-            .category(code)
-            .ok_or_else(|| err(StatusCode::NOT_FOUND, format!("unknown service_code {code}")))?;
-        let attrs: Vec<Value> = c
-            .attributes
-            .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                json!({
-                    "variable": true,
-                    "code": a.code,
-                    "datatype": if a.values.is_empty() { "string" } else { "singlevaluelist" },
-                    "required": a.required,
-                    "datatype_description": Value::Null,
-                    "order": i + 1,
-                    "description": a.description,
-                    "values": a.values.iter().map(|v| json!({"key": v.key, "name": v.name})).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        let v = json!({"service_code": c.code, "attributes": attrs});
-        Ok(respond(format, StatusCode::OK, "service_definition", "", &v))
+        let c = ctx.org.category(code).ok_or_else(|| {
+            err(
+                StatusCode::NOT_FOUND,
+                format!("unknown service_code {code}"),
+            )
+        })?;
+        Ok(respond(format, StatusCode::OK, &service_definition_of(c)))
     }
     .await;
     r.unwrap_or_else(|e| error_response(format, e))
@@ -517,23 +461,20 @@ async fn root_post(State(s): St, parts: Parts, Path(file): Path<String>, body: B
             e => bad(e.to_string()),
         })?;
         let rec = s.mbs.submit(&actor, new).await?;
-        let v = json!([{
-            "service_request_id": rec.state.tracking.to_string(),
-            "token": rec.state.id.to_string(),
-            "service_notice": format!(
+        let created = List(vec![CreatedRequest {
+            service_request_id: rec.state.tracking.to_string(),
+            token: rec.state.id.to_string(),
+            service_notice: format!(
                 "takip numarası {}; cevap süresi {}",
                 rec.state.tracking,
-                rec.deadlines.resolution_due.map(|d| d.to_rfc3339()).unwrap_or_default()
+                rec.deadlines
+                    .resolution_due
+                    .map(|d| d.to_rfc3339())
+                    .unwrap_or_default()
             ),
-            "account_id": Value::Null,
+            account_id: None,
         }]);
-        Ok(respond(
-            format,
-            StatusCode::CREATED,
-            "service_requests",
-            "request",
-            &v,
-        ))
+        Ok(respond(format, StatusCode::CREATED, &created))
     }
     .await;
     r.unwrap_or_else(|e| error_response(format, e))
@@ -573,18 +514,12 @@ async fn list_requests(
         for id in ids.split(',').take(MAX_ROWS) {
             let Ok(t) = id.trim().parse() else { continue };
             match s.mbs.public_view(&actor, &t).await {
-                Ok(v) => out.push(request_json(s, &mount, &v)),
+                Ok(v) => out.push(service_request(s, &mount, &v)),
                 Err(ServiceError::NotFound(_)) => {}
                 Err(e) => return Err(e.into()),
             }
         }
-        return Ok(respond(
-            format,
-            StatusCode::OK,
-            "service_requests",
-            "request",
-            &Value::Array(out),
-        ));
+        return Ok(respond(format, StatusCode::OK, &List(out)));
     }
     let now = s.mbs.clock().now();
     let end = date(p, "end_date")?;
@@ -634,15 +569,9 @@ async fn list_requests(
         page.items
             .iter()
             .take(MAX_ROWS)
-            .map(|v| request_json(s, &mount, v)),
+            .map(|v| service_request(s, &mount, v)),
     );
-    Ok(respond(
-        format,
-        StatusCode::OK,
-        "service_requests",
-        "request",
-        &Value::Array(out),
-    ))
+    Ok(respond(format, StatusCode::OK, &List(out)))
 }
 
 async fn one_request(
@@ -693,18 +622,16 @@ async fn lookup(
             ServiceError::NotFound(_) => not_found(),
             e => e.into(),
         })?;
-        let v = if by_token {
-            json!([{"token": id, "service_request_id": view.tracking.to_string()}])
+        Ok(if by_token {
+            let token = RequestToken {
+                token: id.to_owned(),
+                service_request_id: view.tracking.to_string(),
+            };
+            respond(format, StatusCode::OK, &List(vec![token]))
         } else {
-            Value::Array(vec![request_json(s, &mount_of(parts), &view)])
-        };
-        Ok(respond(
-            format,
-            StatusCode::OK,
-            "service_requests",
-            "request",
-            &v,
-        ))
+            let request = service_request(s, &mount_of(parts), &view);
+            respond(format, StatusCode::OK, &List(vec![request]))
+        })
     }
     .await;
     r.unwrap_or_else(|e| error_response(format, e))
@@ -712,6 +639,8 @@ async fn lookup(
 
 #[cfg(test)]
 mod tests {
+    use super::documents::Error;
+    use super::xml::is_xml_char;
     use super::*;
     use proptest::prelude::*;
 
@@ -729,6 +658,9 @@ mod tests {
             Just('<'),
             Just('&'),
             Just(']'),
+            Just('>'),
+            Just('"'),
+            Just('\''),
             Just('\u{85}'),
             Just('\u{D7FF}'),
             Just('\u{E000}'),
@@ -746,6 +678,319 @@ mod tests {
             .collect()
     }
 
+    fn xml_of<D: Document>(doc: &D) -> String {
+        xml::to_string(doc).unwrap()
+    }
+
+    /// The text of the child element `name` of `node` ("" when empty).
+    fn child_text<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> &'a str {
+        node.children()
+            .find(|n| n.has_tag_name(name))
+            .unwrap_or_else(|| panic!("no <{name}> in <{}>", node.tag_name().name()))
+            .text()
+            .unwrap_or("")
+    }
+
+    /// Every element of `xml` as its path from the root (`a/b/c`), in document order,
+    /// each path once.
+    fn paths(xml: &str) -> Vec<String> {
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        let mut out: Vec<String> = Vec::new();
+        for n in doc.descendants().filter(|n| n.is_element()) {
+            let mut names: Vec<&str> = n
+                .ancestors()
+                .filter(|a| a.is_element())
+                .map(|a| a.tag_name().name())
+                .collect();
+            names.reverse();
+            let p = names.join("/");
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    fn sample_request() -> ServiceRequest {
+        ServiceRequest {
+            service_request_id: "2026-000042".into(),
+            status: "closed".into(),
+            status_notes: "negative (olumsuz): yetki-disi".into(),
+            service_name: "Asfalt onarımı <acil> & \"hızlı\"".into(),
+            service_code: "asfalt-onarim".into(),
+            description: "Çukur\r\nderin".into(),
+            agency_responsible: Some("Fen İşleri".into()),
+            service_notice: None,
+            requested_datetime: "2026-01-05T09:00:00+00:00".into(),
+            updated_datetime: "2026-01-06T10:30:00+00:00".into(),
+            expected_datetime: Some("2026-02-04T09:00:00+00:00".into()),
+            address: None,
+            address_id: None,
+            zipcode: None,
+            lat: Some(41.0082),
+            long: Some(28.9784),
+            media_url: Some("https://example.invalid/m?a=1&b=2".into()),
+        }
+    }
+
+    fn sample_definition() -> ServiceDefinition {
+        use muhtar_core::org::{AttributeValue as Value, Category, CategoryAttribute};
+        service_definition_of(&Category {
+            code: "asfalt-onarim".into(),
+            name: "Asfalt onarımı".into(),
+            group: None,
+            keywords: Vec::new(),
+            attributes: vec![CategoryAttribute {
+                code: "muhtarlik".into(),
+                description: "Muhtarlık".into(),
+                required: true,
+                values: vec![
+                    Value {
+                        key: "moda".into(),
+                        name: "Moda".into(),
+                    },
+                    Value {
+                        key: "fenerbahce".into(),
+                        name: "Fenerbahçe".into(),
+                    },
+                ],
+            }],
+        })
+    }
+
+    /// Issue 19: every document's XML has the GeoReport v2 element names and nesting
+    /// (lists wrapped, one element per item), in the specification's order.
+    #[test]
+    fn xml_documents_have_the_georeport_v2_element_names() {
+        let requests = List(vec![sample_request(), sample_request()]);
+        let xml = xml_of(&requests);
+        assert!(
+            xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?><service_requests><request><service_request_id>2026-000042</service_request_id>"),
+            "{xml}"
+        );
+        let fields = [
+            "service_request_id",
+            "status",
+            "status_notes",
+            "service_name",
+            "service_code",
+            "description",
+            "agency_responsible",
+            "service_notice",
+            "requested_datetime",
+            "updated_datetime",
+            "expected_datetime",
+            "address",
+            "address_id",
+            "zipcode",
+            "lat",
+            "long",
+            "media_url",
+        ];
+        let mut want = vec![
+            "service_requests".to_owned(),
+            "service_requests/request".into(),
+        ];
+        want.extend(
+            fields
+                .iter()
+                .map(|f| format!("service_requests/request/{f}")),
+        );
+        assert_eq!(paths(&xml), want);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        assert_eq!(
+            doc.root_element()
+                .children()
+                .filter(|n| n.has_tag_name("request"))
+                .count(),
+            2
+        );
+
+        let services = List(vec![service(&muhtar_core::org::Category {
+            code: "asfalt-onarim".into(),
+            name: "Asfalt onarımı".into(),
+            group: Some("Yol".into()),
+            keywords: vec!["yol".into(), "çukur".into()],
+            attributes: Vec::new(),
+        })]);
+        let xml = xml_of(&services);
+        assert_eq!(
+            paths(&xml),
+            [
+                "services",
+                "services/service",
+                "services/service/service_code",
+                "services/service/service_name",
+                "services/service/description",
+                "services/service/metadata",
+                "services/service/type",
+                "services/service/keywords",
+                "services/service/group",
+            ]
+        );
+        assert!(
+            xml.contains("<metadata>false</metadata><type>realtime</type><keywords>yol,çukur</keywords><group>Yol</group>"),
+            "{xml}"
+        );
+
+        let xml = xml_of(&sample_definition());
+        assert_eq!(
+            paths(&xml),
+            [
+                "service_definition",
+                "service_definition/service_code",
+                "service_definition/attributes",
+                "service_definition/attributes/attribute",
+                "service_definition/attributes/attribute/variable",
+                "service_definition/attributes/attribute/code",
+                "service_definition/attributes/attribute/datatype",
+                "service_definition/attributes/attribute/required",
+                "service_definition/attributes/attribute/datatype_description",
+                "service_definition/attributes/attribute/order",
+                "service_definition/attributes/attribute/description",
+                "service_definition/attributes/attribute/values",
+                "service_definition/attributes/attribute/values/value",
+                "service_definition/attributes/attribute/values/value/key",
+                "service_definition/attributes/attribute/values/value/name",
+            ]
+        );
+        assert!(
+            xml.contains("<values><value><key>moda</key><name>Moda</name></value><value><key>fenerbahce</key>"),
+            "{xml}"
+        );
+
+        let created = List(vec![CreatedRequest {
+            service_request_id: "2026-000042".into(),
+            token: "0b7c".into(),
+            service_notice: "takip numarası 2026-000042".into(),
+            account_id: None,
+        }]);
+        assert_eq!(
+            paths(&xml_of(&created)),
+            [
+                "service_requests",
+                "service_requests/request",
+                "service_requests/request/service_request_id",
+                "service_requests/request/token",
+                "service_requests/request/service_notice",
+                "service_requests/request/account_id",
+            ]
+        );
+
+        let token = List(vec![RequestToken {
+            token: "0b7c".into(),
+            service_request_id: "2026-000042".into(),
+        }]);
+        assert_eq!(
+            paths(&xml_of(&token)),
+            [
+                "service_requests",
+                "service_requests/request",
+                "service_requests/request/token",
+                "service_requests/request/service_request_id",
+            ]
+        );
+
+        let errors = List(vec![Error {
+            code: 404,
+            description: "no service request 2026-1".into(),
+        }]);
+        let xml = xml_of(&errors);
+        assert!(
+            xml.ends_with("<errors><error><code>404</code><description>no service request 2026-1</description></error></errors>"),
+            "{xml}"
+        );
+
+        let xml = xml_of(&discovery(&Mount::default()));
+        assert_eq!(
+            paths(&xml),
+            [
+                "discovery",
+                "discovery/changeset",
+                "discovery/contact",
+                "discovery/key_service",
+                "discovery/endpoints",
+                "discovery/endpoints/endpoint",
+                "discovery/endpoints/endpoint/specification",
+                "discovery/endpoints/endpoint/url",
+                "discovery/endpoints/endpoint/changeset",
+                "discovery/endpoints/endpoint/type",
+                "discovery/endpoints/endpoint/formats",
+                "discovery/endpoints/endpoint/formats/format",
+            ]
+        );
+        assert!(
+            xml.contains(
+                "<formats><format>application/json</format><format>text/xml</format></formats>"
+            ),
+            "{xml}"
+        );
+
+        // An empty list is an empty root element.
+        let none: List<ServiceRequest> = List(Vec::new());
+        assert!(xml_of(&none).ends_with("<service_requests></service_requests>"));
+    }
+
+    /// Issue 19: the JSON and the XML of a request are written from one struct and carry
+    /// the same fields with the same values (a null is an empty element).
+    #[test]
+    fn json_and_xml_carry_the_same_values() {
+        let requests = List(vec![sample_request()]);
+        let json = serde_json::to_value(&requests).unwrap();
+        let json = json.as_array().unwrap()[0].as_object().unwrap().clone();
+        let xml = xml_of(&requests);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let request = doc.root_element().first_element_child().unwrap();
+        let xml_fields: Vec<&str> = request
+            .children()
+            .filter(|n| n.is_element())
+            .map(|n| n.tag_name().name())
+            .collect();
+        let mut json_fields: Vec<&str> = json.keys().map(String::as_str).collect();
+        let mut sorted = xml_fields.clone();
+        sorted.sort_unstable();
+        json_fields.sort_unstable();
+        assert_eq!(sorted, json_fields);
+        for (k, v) in &json {
+            let text = child_text(request, k);
+            match v {
+                serde_json::Value::Null => assert_eq!(text, "", "{k}"),
+                serde_json::Value::String(s) => assert_eq!(text, s, "{k}"),
+                serde_json::Value::Number(n) => {
+                    assert_eq!(text.parse::<f64>().ok(), n.as_f64(), "{k}")
+                }
+                other => panic!("{k}: unexpected {other}"),
+            }
+        }
+        // The values the sample was made of, read back from both.
+        assert_eq!(json["description"], "Çukur\r\nderin");
+        assert_eq!(child_text(request, "description"), "Çukur\r\nderin");
+        assert_eq!(child_text(request, "lat"), "41.0082");
+
+        // Lists inside a document too: JSON arrays, XML elements per item.
+        let def = sample_definition();
+        let json = serde_json::to_value(&def).unwrap();
+        assert_eq!(json["attributes"][0]["values"][1]["name"], "Fenerbahçe");
+        assert_eq!(
+            json["attributes"][0]["datatype_description"],
+            serde_json::Value::Null
+        );
+        let xml = xml_of(&def);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let names: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("name"))
+            .filter_map(|n| n.text())
+            .collect();
+        let json_names: Vec<&str> = json["attributes"][0]["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, json_names);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -754,33 +999,71 @@ mod tests {
         /// parser, and each field reads back as stored (unwritable characters as U+FFFD).
         #[test]
         fn xml_output_is_always_well_formed(texts in proptest::collection::vec(any_text(), 12)) {
+            let t = |i: usize| texts[i].clone();
+            let one = ServiceRequest {
+                service_request_id: t(0),
+                status_notes: t(1),
+                service_name: t(2),
+                service_code: t(3),
+                description: t(4),
+                agency_responsible: Some(t(5)),
+                address: Some(t(6)),
+                media_url: Some(t(7)),
+                requested_datetime: t(8),
+                updated_datetime: t(9),
+                expected_datetime: Some(t(10)),
+                status: t(11),
+                ..sample_request()
+            };
             let fields = [
                 "service_request_id", "status_notes", "service_name", "service_code",
                 "description", "agency_responsible", "address", "media_url",
                 "requested_datetime", "updated_datetime", "expected_datetime", "status",
             ];
-            let mut one = serde_json::Map::new();
-            for (k, t) in fields.iter().zip(&texts) {
-                one.insert((*k).to_owned(), Value::String(t.clone()));
-            }
-            let requests = Value::Array(vec![Value::Object(one), json!({"lat": 41.0, "long": null})]);
-            let xml = xml_document("service_requests", "request", &requests);
+            let two = ServiceRequest { lat: Some(41.0), long: None, ..sample_request() };
+            let xml = xml::to_string(&List(vec![one, two]));
+            prop_assert!(xml.is_ok(), "{:?}", xml.err());
+            let xml = xml.unwrap();
             let doc = roxmltree::Document::parse(&xml);
             prop_assert!(doc.is_ok(), "{:?} for {:?}", doc.err(), xml);
             let doc = doc.unwrap();
             let first = doc.root_element().children().find(|n| n.is_element()).unwrap();
             for (k, t) in fields.iter().zip(&texts) {
-                let e = first.children().find(|n| n.has_tag_name(*k)).unwrap();
-                prop_assert_eq!(e.text().unwrap_or(""), readable(t));
+                prop_assert_eq!(child_text(first, k), readable(t));
             }
-            // A category's texts in the service list, and an error's description.
-            let services = json!([{"service_code": texts[0], "service_name": texts[1],
-                "keywords": texts[2], "group": texts[3], "metadata": false}]);
-            let xml = xml_document("services", "service", &services);
-            prop_assert!(roxmltree::Document::parse(&xml).is_ok(), "{}", xml);
-            let errors = json!([{"code": 400, "description": texts[4]}]);
-            let xml = xml_document("errors", "error", &errors);
-            prop_assert!(roxmltree::Document::parse(&xml).is_ok(), "{}", xml);
+            // A category's texts in the service list and its definition, and an
+            // error's description.
+            let services = List(vec![Service {
+                service_code: t(0),
+                service_name: t(1),
+                description: t(1),
+                metadata: false,
+                kind: "realtime",
+                keywords: t(2),
+                group: t(3),
+            }]);
+            let xml = xml_of(&services);
+            let doc = roxmltree::Document::parse(&xml);
+            prop_assert!(doc.is_ok(), "{:?} for {:?}", doc.err(), xml);
+            let doc = doc.unwrap();
+            let s = doc.root_element().first_element_child().unwrap();
+            prop_assert_eq!(child_text(s, "group"), readable(&texts[3]));
+            let mut def = sample_definition();
+            def.attributes.0[0].description = t(5);
+            def.attributes.0[0].values.0[0].name = t(6);
+            let xml = xml_of(&def);
+            let doc = roxmltree::Document::parse(&xml);
+            prop_assert!(doc.is_ok(), "{:?} for {:?}", doc.err(), xml);
+            let doc = doc.unwrap();
+            let name = doc.descendants().find(|n| n.has_tag_name("name")).unwrap();
+            prop_assert_eq!(name.text().unwrap_or(""), readable(&texts[6]));
+            let errors = List(vec![Error { code: 400, description: t(4) }]);
+            let xml = xml_of(&errors);
+            let doc = roxmltree::Document::parse(&xml);
+            prop_assert!(doc.is_ok(), "{:?} for {:?}", doc.err(), xml);
+            let doc = doc.unwrap();
+            let e = doc.root_element().first_element_child().unwrap();
+            prop_assert_eq!(child_text(e, "description"), readable(&texts[4]));
         }
     }
 }
