@@ -16,7 +16,7 @@ use std::process::Command as Process;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::{body, client, muhtar, post_json, token, Server};
+use common::{body, client, muhtar, post_json, token, App};
 use muhtar_core::ids::SeededRandom;
 use muhtar_core::prelude::*;
 use reqwest::StatusCode;
@@ -214,7 +214,7 @@ async fn rest_flow(db: &str) {
     let dir = d.path();
     muhtar(dir, db, &["init", "--org", &org_4982(dir)]);
     let coord = token(dir, db, "ibb", "coordinator");
-    let srv = Server::start(dir, db, &["--no-dispatcher", "--no-sweeper"], &[]);
+    let srv = App::start(dir, db);
     let c = client();
     let submit = |days_ago: i64| {
         json!({

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 mod common;
 
-use common::{body, client, token, Server};
+use common::{body, client, token, App};
 
 fn run(dir: &Path, db: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_muhtar"))
@@ -254,7 +254,7 @@ async fn rest_flow(db: &str) {
     ok(dir, db, &["--json", "init"]);
     let kuz = token(dir, db, "ibb", "muhtar:kuzguncuk");
     let coord = token(dir, db, "ibb", "coordinator");
-    let srv = Server::start(dir, db, &["--no-dispatcher", "--no-sweeper"], &[]);
+    let srv = App::start(dir, db);
     let c = client();
     let submit = |tok: &str, v: Value| {
         c.post(srv.url("/api/v1/requests"))

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use common::{body, client, muhtar, token, Server};
+use common::{body, client, muhtar, token, App};
 
 mod common;
 
@@ -32,7 +32,7 @@ async fn a_muhtar_sees_the_organisation_without_personal_data() {
     let kuz = token(dir, &db, "ibb", "muhtar:kuzguncuk");
     let coord = token(dir, &db, "ibb", "coordinator");
     let staff = token(dir, &db, "ibb", "unit:asfalt-mud");
-    let srv = Server::start(dir, &db, &["--no-dispatcher", "--no-sweeper"], &[]);
+    let srv = App::start(dir, &db);
     let c = client();
     let get = |t: String| {
         let c = c.clone();
@@ -169,7 +169,7 @@ fn kvkk_erasure_on_sqlite_leaves_no_copy_in_the_files() {
     muhtar(dir, &db, &["init"]);
     // A running server keeps the database open, as in production: the write-ahead log
     // stays (SQLite removes it only when the last connection closes).
-    let srv = Server::start(dir, &db, &["--no-dispatcher", "--no-sweeper"], &[]);
+    let srv = App::start(dir, &db);
     let (name, email) = (NAME, EMAIL);
     let tracking = submit_with_contact_and_message(dir, &db);
     let holding = |text: &str| -> Vec<String> {

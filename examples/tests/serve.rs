@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{body, client, muhtar, other_org, token, Server};
+use common::{body, client, muhtar, other_org, token, App, Server};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -971,7 +971,7 @@ async fn rules_endpoint_reports_a_rule_set_not_in_force() {
     let p = dir.join("org.toml");
     std::fs::write(&p, org).unwrap();
     muhtar(dir, &db, &["init", "--force", "--org", p.to_str().unwrap()]);
-    let srv = Server::start(dir, &db, &["--no-dispatcher", "--no-sweeper"], &[]);
+    let srv = App::start(dir, &db);
     let r = client()
         .get(srv.url("/api/v1/rules"))
         .bearer_auth(&coord)

@@ -5,7 +5,7 @@
 //! written.
 
 use chrono::{Duration, Utc};
-use common::{body, client, muhtar, token, Server};
+use common::{body, client, muhtar, token, App};
 use serde_json::{json, Value};
 
 mod common;
@@ -16,7 +16,7 @@ async fn scenario(db: &str) {
     muhtar(dir, db, &["init"]);
     let kuz = token(dir, db, "ibb", "muhtar:kuzguncuk");
     let coord = token(dir, db, "ibb", "coordinator");
-    let srv = Server::start(dir, db, &["--no-dispatcher", "--no-sweeper"], &[]);
+    let srv = App::start(dir, db);
     let c = client();
     let submit = |tok: &str, v: Value| {
         c.post(srv.url("/api/v1/requests"))

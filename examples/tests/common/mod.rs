@@ -133,6 +133,116 @@ impl Drop for Server {
     }
 }
 
+/// The library router (`muhtar_http::router`) served in this process on a free loopback
+/// port, the way `muhtar serve --no-dispatcher --no-sweeper` serves it (token
+/// authentication, the default limit on failed authentications, uploads under
+/// `dir/muhtar-uploads`), but without a process of its own; stopped when dropped.
+pub struct App {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl App {
+    /// Serves the database `db` (migrated: `muhtar init` first) from `dir`.
+    pub fn start(dir: &Path, db: &str) -> App {
+        let (db, uploads) = (db.to_owned(), dir.join("muhtar-uploads"));
+        std::fs::create_dir_all(&uploads).unwrap();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let store: std::sync::Arc<dyn muhtar_core::store::Store> = if db
+                    .starts_with("postgres")
+                {
+                    std::sync::Arc::new(muhtar_store_postgres::PgStore::connect(&db).await.unwrap())
+                } else {
+                    std::sync::Arc::new(
+                        muhtar_store_sqlite::SqliteStore::open(&db, Default::default())
+                            .await
+                            .unwrap(),
+                    )
+                };
+                let clock: std::sync::Arc<dyn muhtar_core::clock::Clock> =
+                    std::sync::Arc::new(chrono::Utc::now);
+                let mbs = muhtar_core::service::Mbs::new(
+                    store,
+                    clock,
+                    muhtar_http::OsRandom::new().unwrap(),
+                );
+                let state = muhtar_http::AppState::builder(mbs).uploads(uploads).build();
+                let app = muhtar_http::router(state).layer(
+                    muhtar_http::auth::FailedAuthLimitLayer::new(Default::default()),
+                );
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let base = format!("http://{}", listener.local_addr().unwrap());
+                ready_tx.send(base).unwrap();
+                axum::serve(
+                    listener,
+                    app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                )
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        let base = ready_rx
+            .recv()
+            .expect("the in-process server did not start");
+        App {
+            base,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// The URL of `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops the server gracefully (requests in flight are finished); whether it stopped
+    /// cleanly.
+    pub fn terminate(mut self) -> Stopped {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        Stopped(self.thread.take().is_some_and(|t| t.join().is_ok()))
+    }
+}
+
+/// How an in-process server stopped ([`App::terminate`]).
+pub struct Stopped(bool);
+
+impl Stopped {
+    /// Whether it stopped cleanly.
+    pub fn success(&self) -> bool {
+        self.0
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        // Not joined when the test is already failing: a second panic would abort.
+        if let Some(t) = self.thread.take() {
+            if !std::thread::panicking() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
 /// An HTTP client with a 30-second timeout.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
