@@ -1,6 +1,8 @@
 //! Golden fixtures: every event kind (and a request state) as stored by each schema
 //! version, under `tests/fixtures/events/vN/` and `tests/fixtures/states/vN/`. Each must
-//! keep reading as the same meaning (the Rust values built here) in every later version.
+//! keep reading, through the stores' entry point [`Stored`], as the same meaning (the Rust
+//! values built here) in every later version. `tests/fixtures/*/upcast/` holds old shapes
+//! that only an upcasting step reads right.
 //!
 //! The rule: fixtures are never edited or deleted. When a schema version is added, the
 //! fixtures of the new version are written beside the old ones with
@@ -13,15 +15,18 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use muhtar_core::ids::{MuhtarlikCode, RequestId, TenantId, UnitCode};
 use muhtar_core::reason::ReasonCode;
+use muhtar_core::request::schema::{upcast, Versioned};
 use muhtar_core::request::{
     Attachment, Channel, CitizenContact, EventKind, FeeAmount, Location, Outcome, Party,
-    PauseReason, PendingFee, Priority, ReplyBy, RequestContent, RequestKind, RequestState,
-    Status,
+    PauseReason, PendingFee, Priority, ReplyBy, RequestContent, RequestKind, RequestState, Status,
+    Stored,
 };
 use muhtar_core::tracking::TrackingNumber;
+use serde::de::value::MapDeserializer;
+use serde::Deserialize;
 
-/// The schema version today's code writes.
-const CURRENT: u32 = 1;
+/// The schema version today's code writes (one for events and states while they agree).
+const CURRENT: u32 = EventKind::SCHEMA;
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 10, h, m, 0).unwrap()
@@ -216,31 +221,61 @@ fn read(path: &Path) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
 }
 
-fn decode_event(v: serde_json::Value) -> EventKind {
-    serde_json::from_value(v).unwrap()
+fn decode<T: Versioned>(path: &Path) -> T {
+    serde_json::from_value::<Stored<T>>(read(path))
+        .unwrap_or_else(|e| panic!("{path:?}: {e}"))
+        .0
 }
 
-fn decode_state(v: serde_json::Value) -> RequestState {
-    serde_json::from_value(v).unwrap()
+fn encode<T: Versioned>(v: &T) -> serde_json::Value {
+    serde_json::to_value(Stored(v)).unwrap()
 }
 
-fn encode_event(k: &EventKind) -> serde_json::Value {
-    serde_json::to_value(k).unwrap()
-}
-
-fn encode_state(s: &RequestState) -> serde_json::Value {
-    serde_json::to_value(s).unwrap()
+/// The event type names serde knows (the `type` of each variant), taken from the error a
+/// deserializer of our own gets for an unknown one: every kind, without a list to keep.
+fn event_type_names() -> Vec<&'static str> {
+    #[derive(Debug)]
+    struct Expected(&'static [&'static str]);
+    impl std::fmt::Display for Expected {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{:?}", self.0)
+        }
+    }
+    impl std::error::Error for Expected {}
+    impl serde::de::Error for Expected {
+        fn custom<T: std::fmt::Display>(_: T) -> Self {
+            Expected(&[])
+        }
+        fn unknown_variant(_: &str, expected: &'static [&'static str]) -> Self {
+            Expected(expected)
+        }
+    }
+    let de = MapDeserializer::<_, Expected>::new(std::iter::once(("type", "no-such-event")));
+    let names = EventKind::deserialize(de).unwrap_err().0.to_vec();
+    assert!(names.len() > 1, "{names:?}");
+    names
 }
 
 #[test]
 fn every_event_fixture_of_every_version_reads_as_its_meaning() {
     let expected = expected_events();
+    let mut names: Vec<&str> = expected.iter().map(EventKind::name).collect();
+    names.sort_unstable();
+    let mut all = event_type_names();
+    all.sort_unstable();
+    assert_eq!(
+        names, all,
+        "every event kind needs an expected value and fixtures"
+    );
     let vs = versions("events");
-    assert!(vs.iter().any(|(n, _)| *n == CURRENT), "no fixtures of v{CURRENT}");
+    assert!(
+        vs.iter().any(|(n, _)| *n == CURRENT),
+        "no fixtures of v{CURRENT}"
+    );
     for (n, dir) in vs {
         for want in &expected {
             let path = dir.join(format!("{}.json", want.name()));
-            let got = decode_event(read(&path));
+            let got: EventKind = decode(&path);
             assert_eq!(&got, want, "{path:?} (schema v{n}) reads differently");
         }
     }
@@ -250,15 +285,78 @@ fn every_event_fixture_of_every_version_reads_as_its_meaning() {
 fn every_state_fixture_of_every_version_reads_as_its_meaning() {
     let want = expected_state();
     let vs = versions("states");
-    assert!(vs.iter().any(|(n, _)| *n == CURRENT), "no fixtures of v{CURRENT}");
+    assert!(
+        vs.iter().any(|(n, _)| *n == CURRENT),
+        "no fixtures of v{CURRENT}"
+    );
     for (n, dir) in vs {
         let path = dir.join("paused-for-fee.json");
         assert_eq!(
-            decode_state(read(&path)),
+            decode::<RequestState>(&path),
             want,
             "{path:?} (schema v{n}) reads differently"
         );
     }
+}
+
+#[test]
+fn the_current_code_writes_what_the_current_fixtures_hold() {
+    let dir = fixtures("events").join(format!("v{CURRENT}"));
+    for k in expected_events() {
+        let path = dir.join(format!("{}.json", k.name()));
+        assert_eq!(encode(&k), read(&path), "{path:?}");
+    }
+    let path = fixtures("states").join(format!("v{CURRENT}/paused-for-fee.json"));
+    assert_eq!(encode(&expected_state()), read(&path), "{path:?}");
+}
+
+#[test]
+fn a_received_event_from_before_policy_rules_is_upcast_to_the_default_rule() {
+    let path = fixtures("events").join("upcast/v1-received-without-policy-rule.json");
+    let old = read(&path);
+    assert!(old.get("schema").is_none() && old.get("policy_rule").is_none());
+    let Some(EventKind::Received {
+        id,
+        tenant,
+        tracking,
+        content,
+        policy,
+        ..
+    }) = expected_events().into_iter().next()
+    else {
+        unreachable!("the first expected event is `received`")
+    };
+    let want = EventKind::Received {
+        id,
+        tenant,
+        tracking,
+        content,
+        policy,
+        policy_rule: "default".into(),
+    };
+    // Upcasting gives today's shape: what today's code writes, the schema field apart.
+    let mut today = serde_json::to_value(&want).unwrap();
+    assert_eq!(upcast::<EventKind>(old).unwrap(), today);
+    assert_eq!(decode::<EventKind>(&path), want);
+    // Without upcasting, today's types refuse it.
+    today.as_object_mut().unwrap().remove("policy_rule");
+    assert!(serde_json::from_value::<EventKind>(today).is_err());
+}
+
+#[test]
+fn a_state_from_before_policy_rules_is_upcast_to_the_default_rule() {
+    let path = fixtures("states").join("upcast/v1-without-policy-rule.json");
+    let old = read(&path);
+    assert!(old.get("schema").is_none() && old.get("policy_rule").is_none());
+    let want = RequestState {
+        policy_rule: "default".into(),
+        ..expected_state()
+    };
+    assert_eq!(
+        upcast::<RequestState>(old).unwrap(),
+        serde_json::to_value(&want).unwrap()
+    );
+    assert_eq!(decode::<RequestState>(&path), want);
 }
 
 /// Writes the fixtures of the current schema version that do not exist yet. Never
@@ -276,8 +374,8 @@ fn write_missing_fixtures() {
     }
     let dir = fixtures("events").join(format!("v{CURRENT}"));
     for k in expected_events() {
-        write(dir.join(format!("{}.json", k.name())), encode_event(&k));
+        write(dir.join(format!("{}.json", k.name())), encode(&k));
     }
     let dir = fixtures("states").join(format!("v{CURRENT}"));
-    write(dir.join("paused-for-fee.json"), encode_state(&expected_state()));
+    write(dir.join("paused-for-fee.json"), encode(&expected_state()));
 }
