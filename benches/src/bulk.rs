@@ -25,7 +25,9 @@ use muhtar_core::ids::{IdGenerator, MuhtarlikCode, SeededRandom, TenantId, UnitC
 use muhtar_core::org::Organisation;
 use muhtar_core::reason::ReasonCode;
 use muhtar_core::report::{serde_name as name, Facts};
-use muhtar_core::request::{Event, EventKind, Outcome, RequestContent, RequestState, Status};
+use muhtar_core::request::{
+    Event, EventKind, Outcome, RequestContent, RequestState, Status, Stored,
+};
 use muhtar_core::store::{Deadlines, RequestRecord};
 use muhtar_core::tracking::TrackingNumber;
 use sqlx::PgPool;
@@ -302,7 +304,7 @@ pub fn load_sqlite(path: &std::path::Path, rows: Rows) -> rusqlite::Result<LoadR
                     rec.deadlines
                         .first_response_due
                         .map(|t| t.timestamp_micros()),
-                    serde_json::to_string(s).expect("a state encodes"),
+                    serde_json::to_string(&Stored(s)).expect("a state encodes"),
                     serde_json::to_string(&rec.deadlines).expect("deadlines encode"),
                     f.kind,
                     f.outcome.map(|o| name(&o)),
@@ -418,7 +420,7 @@ pub async fn load_postgres(pool: &PgPool, rows: Rows) -> Result<LoadReport, sqlx
         csv(&mut buf, &s.updated_at.to_rfc3339());
         csv(
             &mut buf,
-            &serde_json::to_string(s).expect("a state encodes"),
+            &serde_json::to_string(&Stored(s)).expect("a state encodes"),
         );
         csv(
             &mut buf,

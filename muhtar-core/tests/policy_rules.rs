@@ -6,7 +6,9 @@ use chrono::{DateTime, Duration, Utc};
 use muhtar_core::ids::SeededRandom;
 use muhtar_core::prelude::*;
 use muhtar_core::regime::{PolicyRuleSpec, PolicyRules, DEFAULT_POLICY_RULE, SET_POLICY_RULE};
-use muhtar_core::request::{EventKind, InputError, LifecycleError, Priority, RequestContent};
+use muhtar_core::request::{
+    EventKind, InputError, LifecycleError, Priority, RequestContent, Stored,
+};
 use muhtar_core::routing::{AttemptOutcome, Conditions, RoutingError};
 use muhtar_core::settings::{SettingsError, TenantSettings};
 use muhtar_core::sla::{ClockKind, ClockState, PolicyRegistry};
@@ -260,7 +262,8 @@ fn received_events_without_a_policy_rule_read_as_default() {
         "content": serde_json::to_value(content(Channel::MbsWeb, RequestKind::Request, None)).unwrap(),
         "policy": "genelge-2015-8",
     });
-    match serde_json::from_value::<EventKind>(e).unwrap() {
+    // Stored before schema versions (version 1): read through the stores' entry point.
+    match serde_json::from_value::<Stored<EventKind>>(e).unwrap().0 {
         EventKind::Received { policy_rule, .. } => assert_eq!(policy_rule, "default"),
         other => panic!("{other:?}"),
     }

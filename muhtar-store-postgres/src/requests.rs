@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use muhtar_core::ids::{RequestId, TenantId};
 use muhtar_core::report::Facts;
-use muhtar_core::request::{Event, RequestState, Status};
+use muhtar_core::request::{Event, EventKind, RequestState, Status, Stored};
 use muhtar_core::store::{
     Commit, Cursor, Deadlines, Order, Page, RequestQuery, RequestRecord, RequestStore, StoreError,
 };
@@ -99,7 +99,7 @@ impl Columns {
                 .transpose()?,
             unit: s.unit.as_ref().map(|u| u.as_str().to_owned()),
             channel: serde_name(&s.content.channel)?,
-            state: to_json(s, "request state")?,
+            state: to_json(&Stored(s), "request state")?,
             deadlines: to_json(&r.deadlines, "deadlines")?,
         })
     }
@@ -144,7 +144,7 @@ fn record_from_row(row: &PgRow) -> Result<RequestRecord, StoreError> {
     let state: serde_json::Value = row.try_get("state").map_err(map)?;
     let deadlines: serde_json::Value = row.try_get("deadlines").map_err(map)?;
     Ok(RequestRecord {
-        state: from_json::<RequestState>(state, "request state")?,
+        state: from_json::<Stored<RequestState>>(state, "request state")?.0,
         deadlines: from_json::<Deadlines>(deadlines, "deadlines")?,
     })
 }
@@ -268,7 +268,7 @@ impl PgStore {
             .bind(at_nanos)
             .bind(to_json(&e.actor, "actor")?)
             .bind(e.kind.name())
-            .bind(to_json(&e.kind, "event")?)
+            .bind(to_json(&Stored(&e.kind), "event")?)
             .execute(&mut *tx)
             .await?;
         }
@@ -451,7 +451,7 @@ impl RequestStore for PgStore {
                     version: to_u32(version, "event version")?,
                     at: join_nanos(at, at_nanos),
                     actor: from_json(actor, "actor")?,
-                    kind: from_json(payload, "event")?,
+                    kind: from_json::<Stored<EventKind>>(payload, "event")?.0,
                 })
             })
             .collect()

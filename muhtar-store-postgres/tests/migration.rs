@@ -11,7 +11,9 @@ use muhtar_core::report::{serde_name, Facts};
 use muhtar_core::request::Outcome;
 use muhtar_core::store::{Commit, OutboxStore, RequestStore};
 use muhtar_core::testkit::conformance::assert_cube_matches;
-use muhtar_core::testkit::fixtures::{next_commit, report_histories, squash, t0, tenant, Spec};
+use muhtar_core::testkit::fixtures::{
+    as_schema_v1, next_commit, report_histories, squash, t0, tenant, Spec,
+};
 use muhtar_store_postgres::{migrator, PgStore};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
@@ -28,7 +30,8 @@ async fn apply_first_migration_by_hand(pool: &PgPool) {
 }
 
 /// Writes a request (its whole history in one commit) the way the store did before
-/// migration 0002: the state row with the 0001 columns, its events and its outbox.
+/// migration 0002: the state row with the 0001 columns, its events and its outbox (events
+/// and state of schema 1: read back through upcasting).
 async fn insert_v1(pool: &PgPool, c: &Commit) {
     let (st, d) = (&c.record.state, &c.record.deadlines);
     let mut tx = pool.begin().await.unwrap();
@@ -60,7 +63,7 @@ async fn insert_v1(pool: &PgPool, c: &Commit) {
     .bind(d.resolution_due.map_or(i64::MAX, |t| t.timestamp_micros()))
     .bind(st.content.received_at.timestamp_micros())
     .bind(st.updated_at)
-    .bind(serde_json::to_value(st).unwrap())
+    .bind(as_schema_v1(st))
     .bind(serde_json::to_value(d).unwrap())
     .execute(&mut *tx)
     .await
@@ -79,7 +82,7 @@ async fn insert_v1(pool: &PgPool, c: &Commit) {
         .bind(sub as i32)
         .bind(serde_json::to_value(&e.actor).unwrap())
         .bind(e.kind.name())
-        .bind(serde_json::to_value(&e.kind).unwrap())
+        .bind(as_schema_v1(&e.kind))
         .execute(&mut *tx)
         .await
         .unwrap();

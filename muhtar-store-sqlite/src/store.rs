@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use muhtar_core::ids::{RequestId, TenantId};
 use muhtar_core::outbox::{OutboxEntry, OutboxMessage, OutboxStatus};
 use muhtar_core::report::{serde_name, Class, Cube, CubeQuery, Dimension, Facts, SignedReport};
-use muhtar_core::request::{Event, EventKind, Status};
+use muhtar_core::request::{Event, EventKind, RequestState, Status, Stored};
 use muhtar_core::store::{
     Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, DocumentVersions, Order,
     OutboxStore, Page, ReportCorrection, ReportStore, RequestQuery, RequestRecord, RequestStore,
@@ -231,7 +231,7 @@ fn encode_request(rec: &RequestRecord) -> Result<EncodedRequest, StoreError> {
         channel: enum_name("channel", &s.content.channel)?,
         received_at: micros(s.content.received_at),
         resolution_due: rec.deadlines.resolution_due.map(micros),
-        state: to_json("request state", &rec.state)?,
+        state: to_json("request state", &Stored(&rec.state))?,
         deadlines: to_json("deadlines", &rec.deadlines)?,
         priority_rank: muhtar_core::store::priority_rank(s.content.priority),
     })
@@ -251,7 +251,7 @@ fn encode_event(e: &Event) -> Result<EncodedEvent, StoreError> {
         at: time_text(e.at)?,
         actor: to_json("actor", &e.actor)?,
         kind: e.kind.name(),
-        payload: to_json("event", &e.kind)?,
+        payload: to_json("event", &Stored(&e.kind))?,
     })
 }
 
@@ -308,7 +308,7 @@ fn insert_message(conn: &Connection, m: &EncodedMessage) -> Result<bool, StoreEr
 
 fn read_record(state: &str, deadlines: &str) -> Result<RequestRecord, StoreError> {
     Ok(RequestRecord {
-        state: from_json("request state", state)?,
+        state: from_json::<Stored<RequestState>>("request state", state)?.0,
         deadlines: from_json("deadlines", deadlines)?,
     })
 }
@@ -491,7 +491,7 @@ fn read_events(conn: &Connection, tenant: &str, id: &str) -> Result<Vec<Event>, 
         let actor: String = r.get(2).map_err(store_error)?;
         let kind_name: String = r.get(3).map_err(store_error)?;
         let payload: String = r.get(4).map_err(store_error)?;
-        let kind: EventKind = from_json("event", &payload)?;
+        let kind = from_json::<Stored<EventKind>>("event", &payload)?.0;
         if kind.name() != kind_name {
             return Err(StoreError::Invalid(format!(
                 "event {version} has type {kind_name:?} but its payload is {:?}",

@@ -13,7 +13,7 @@ use muhtar_core::store::{
     Commit, ConfigStore, Document, DocumentKind, OutboxStore, RequestRecord, RequestStore,
     StoreError,
 };
-use muhtar_core::testkit::fixtures::{next_commit, t0, tenant, Spec};
+use muhtar_core::testkit::fixtures::{as_schema_v1, next_commit, t0, tenant, Spec};
 use muhtar_store_sqlite::{
     MigrateError, OpenError, SchemaStatus, SqliteOptions, SqliteStore, MIGRATIONS,
 };
@@ -189,7 +189,8 @@ fn apply_first_migration_by_hand(db: &Path) {
     }
 }
 
-/// Writes a commit the way a build that knew only migration 0001 did.
+/// Writes a commit the way a build that knew only migration 0001 did (events and state of
+/// schema 1: read back through upcasting).
 fn insert_v1(db: &Path, c: &Commit) {
     let (st, d) = (&c.record.state, &c.record.deadlines);
     {
@@ -209,7 +210,7 @@ fn insert_v1(db: &Path, c: &Commit) {
                 st.content.category,
                 st.content.received_at.timestamp_micros(),
                 d.resolution_due.map(|t| t.timestamp_micros()),
-                serde_json::to_string(st).unwrap(),
+                as_schema_v1(st).to_string(),
                 serde_json::to_string(d).unwrap(),
                 muhtar_core::report::serde_name(&st.content.channel),
             ],
@@ -226,7 +227,7 @@ fn insert_v1(db: &Path, c: &Commit) {
                     time_text(e.at),
                     serde_json::to_string(&e.actor).unwrap(),
                     e.kind.name(),
-                    serde_json::to_string(&e.kind).unwrap(),
+                    as_schema_v1(&e.kind).to_string(),
                 ],
             )
             .unwrap();

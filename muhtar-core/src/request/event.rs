@@ -77,8 +77,8 @@ pub enum EventKind {
         /// The SLA policy whose clocks run on it.
         policy: String,
         /// Why that policy: the policy rule that chose it, or `default` (none matched;
-        /// also what events recorded before policy rules read as).
-        #[serde(default = "default_policy_rule")]
+        /// also what events recorded before policy rules read as: see
+        /// [`super::schema`]).
         policy_rule: String,
     },
     /// Routed to a unit by a rule.
@@ -214,10 +214,6 @@ pub enum EventKind {
         /// Why.
         reason: String,
     },
-}
-
-fn default_policy_rule() -> String {
-    crate::regime::DEFAULT_POLICY_RULE.to_owned()
 }
 
 impl EventKind {

@@ -9,6 +9,7 @@ mod builder;
 mod content;
 mod event;
 mod fee;
+pub mod schema;
 pub mod sheet;
 mod state;
 
@@ -16,4 +17,5 @@ pub use builder::NewRequestBuilder;
 pub use content::*;
 pub use event::*;
 pub use fee::*;
+pub use schema::{Stored, UpcastError};
 pub use state::*;

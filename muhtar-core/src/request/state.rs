@@ -114,8 +114,8 @@ pub struct RequestState {
     /// The SLA policy.
     pub policy: String,
     /// Why `policy`: the policy rule that chose it at receipt, `default` (no rule
-    /// matched) or `set-policy` (staff set it, see `policy_reason`).
-    #[serde(default = "default_policy_rule")]
+    /// matched) or `set-policy` (staff set it, see `policy_reason`). States stored before
+    /// policy rules read as `default` ([`super::schema`]).
     pub policy_rule: String,
     /// The reason staff gave when they last set the policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -329,10 +329,6 @@ pub enum Command {
         /// Why.
         reason: String,
     },
-}
-
-fn default_policy_rule() -> String {
-    crate::regime::DEFAULT_POLICY_RULE.to_owned()
 }
 
 fn default_pause() -> PauseReason {
