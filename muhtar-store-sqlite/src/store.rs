@@ -46,7 +46,7 @@ fn read_document(r: &Row<'_>) -> Result<Document, StoreError> {
     let updated_at: String = r.get(4).map_err(store_error)?;
     Ok(Document {
         tenant: parse_tenant(&tenant)?,
-        kind: DocumentKind::parse(&kind)
+        kind: DocumentKind::from_name(&kind)
             .ok_or_else(|| StoreError::Invalid(format!("unknown document kind {kind:?}")))?,
         version: to_u32("document version", version)?,
         body: r.get(3).map_err(store_error)?,
