@@ -77,6 +77,11 @@ macro_rules! named_enum {
                 }
             }
 
+            /// The value with this display name (what people type who read it).
+            pub fn from_display_name(s: &str) -> Option<$name> {
+                Self::ALL.into_iter().find(|v| v.display_name() == s)
+            }
+
             /// Every valid stable name, comma-separated (for help texts and errors).
             pub fn valid_values() -> String {
                 Self::NAMES.join(", ")

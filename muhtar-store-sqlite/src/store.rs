@@ -845,14 +845,8 @@ const ENTRY_COLUMNS: &str =
     "message, status, attempts, last_error, next_attempt_at, claimed_until, sent_at";
 
 fn parse_status(s: &str) -> Result<OutboxStatus, StoreError> {
-    match s {
-        "pending" => Ok(OutboxStatus::Pending),
-        "sent" => Ok(OutboxStatus::Sent),
-        "failed" => Ok(OutboxStatus::Failed),
-        other => Err(StoreError::Invalid(format!(
-            "unknown outbox status {other:?}"
-        ))),
-    }
+    OutboxStatus::from_name(s)
+        .ok_or_else(|| StoreError::Invalid(format!("unknown outbox status {s:?}")))
 }
 
 fn read_entry(r: &Row<'_>) -> Result<OutboxEntry, StoreError> {

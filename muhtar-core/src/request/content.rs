@@ -95,9 +95,7 @@ crate::names::named_enum! {
 }
 
 /// Priority.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Priority {
     /// Normal.
     #[default]
@@ -111,7 +109,6 @@ impl Priority {
     pub fn is_urgent(self) -> bool {
         self == Priority::Urgent
     }
-
 }
 
 crate::names::named_enum! {

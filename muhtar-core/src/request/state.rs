@@ -42,7 +42,6 @@ impl Status {
             Status::Received | Status::Routed | Status::InProgress | Status::Paused
         )
     }
-
 }
 
 crate::names::named_enum! {
