@@ -85,12 +85,13 @@ fn older_names_are_still_read() {
 #[test]
 fn command_and_event_names_are_their_tags() {
     use muhtar_core::request::{Command, EventKind};
-    let c = Command::Reopen {
-        reason: "x".into(),
-    };
+    let c = Command::Reopen { reason: "x".into() };
     assert_eq!(c.command_name(), CommandName::Reopen);
     assert_eq!(serde_json::to_value(&c).unwrap()["command"], c.name());
-    assert_eq!(CommandName::from_verb("reply"), Some(CommandName::InterimReply));
+    assert_eq!(
+        CommandName::from_verb("reply"),
+        Some(CommandName::InterimReply)
+    );
     assert_eq!(CommandName::from_verb("fee"), Some(CommandName::NotifyFee));
     assert_eq!(CommandName::from_verb("notify-fee"), None);
     let e = EventKind::Closed;
