@@ -25,24 +25,6 @@ pub enum Format {
     Json,
 }
 
-/// Calendar view on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ViewArg {
-    /// Idari izin ignored (deadlines run).
-    Legal,
-    /// Idari izin days (built-in list) are non-working.
-    Operational,
-}
-
-impl From<ViewArg> for CalendarView {
-    fn from(v: ViewArg) -> Self {
-        match v {
-            ViewArg::Legal => CalendarView::Legal,
-            ViewArg::Operational => CalendarView::Operational,
-        }
-    }
-}
-
 /// `muhtar holidays <YEAR>`: the official holidays of a year.
 #[derive(Debug, Clone, Args)]
 pub struct HolidaysArgs {
@@ -52,8 +34,8 @@ pub struct HolidaysArgs {
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
     /// Calendar view (operational adds the built-in idari izin days).
-    #[arg(long, value_enum, default_value = "legal")]
-    pub calendar: ViewArg,
+    #[arg(long, default_value = "legal", value_parser = crate::named_arg::<CalendarView>(CalendarView::NAMES))]
+    pub calendar: CalendarView,
 }
 
 /// `muhtar deadline`: the deadline of a request received at an instant.
@@ -66,8 +48,8 @@ pub struct DeadlineArgs {
     #[arg(long)]
     pub received: String,
     /// Calendar view (operational adds the built-in idari izin days).
-    #[arg(long, value_enum, default_value = "legal")]
-    pub calendar: ViewArg,
+    #[arg(long, default_value = "legal", value_parser = crate::named_arg::<CalendarView>(CalendarView::NAMES))]
+    pub calendar: CalendarView,
     /// A pause `FROM..TO` (two RFC 3339 instants, waiting on the muhtar); repeatable.
     #[arg(long = "pause", value_name = "FROM..TO")]
     pub pauses: Vec<String>,
@@ -104,7 +86,7 @@ fn csv_field(s: &str) -> String {
 
 /// Runs `muhtar holidays`.
 pub fn run_holidays(args: HolidaysArgs) -> Result<(), String> {
-    let view = CalendarView::from(args.calendar);
+    let view = args.calendar;
     let cal = calendar_for(view);
     let rows = cal.holidays(args.year, view).map_err(|e| e.to_string())?;
     let stdout = std::io::stdout();
@@ -143,7 +125,7 @@ pub fn run_deadline(args: DeadlineArgs) -> Result<(), String> {
         .get(&args.policy)
         .map_err(|e| e.to_string())?
         .clone()
-        .with_view(args.calendar.into());
+        .with_view(args.calendar);
     let cal = calendar_for(policy.view);
     let clock = SlaClock::new(&policy, &cal);
     let now = match &args.now {

@@ -77,6 +77,16 @@ const EXAMPLE_RULES: &str = include_str!("../data/rules.toml");
 const EXAMPLE_SETTINGS: &str = include_str!("../data/settings.toml");
 
 /// The settings file's name and text: `file`, or the shipped example.
+/// The clap parser of a muhtar-core named enum (`Channel`, `CalendarView`, …): the
+/// possible values (in help and errors) are the stable names of its one name table.
+fn named_arg<T>(names: &'static [&'static str]) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr<Err = muhtar_core::names::UnknownName> + Clone + Send + Sync + 'static,
+{
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(names).try_map(|s| s.parse::<T>())
+}
+
 fn settings_text(file: Option<&std::path::Path>) -> Result<(String, String), String> {
     match file {
         Some(p) => Ok((

@@ -14,7 +14,7 @@ use muhtar_core::demo;
 use muhtar_core::ids::{MuhtarlikCode, TenantId, UnitCode};
 use muhtar_core::org::Organisation;
 use muhtar_core::reason::ReasonCode;
-use muhtar_core::request::{Command, NewRequest, Outcome, PauseReason, Status};
+use muhtar_core::request::{Command, CommandName, NewRequest, Outcome, PauseReason, Status};
 use muhtar_core::service::{Mbs, ServiceError, SetupError, TenantSetup};
 use muhtar_core::store::{Cursor, Order, RequestQuery, RequestRecord, Store};
 use muhtar_core::tracking::TrackingNumber;
@@ -105,13 +105,11 @@ pub struct SubmitArgs {
     /// Description.
     #[arg(long)]
     pub description: Option<String>,
-    /// Channel: mbs-web, email, mobile-app, whatsapp, bip, phone, petition, in-person,
-    /// cimer, acik-kapi, beyaz-masa (İBB Beyaz Masa; metropolitan-system is read as it),
-    /// social-media, ministry-letter, open311, web, bilgi-edinme, call-centre.
-    #[arg(long)]
+    /// Channel (its stable name).
+    #[arg(long, help = format!("Channel: {}", muhtar_core::request::Channel::valid_values()))]
     pub channel: Option<String>,
-    /// Kind (request, suggestion, complaint, information-request).
-    #[arg(long)]
+    /// Kind (its stable name).
+    #[arg(long, help = format!("Kind: {}", muhtar_core::request::RequestKind::valid_values()))]
     pub kind: Option<String>,
     /// Mark urgent (İVEDİ): listed first, the responsible official is notified.
     #[arg(long)]
@@ -153,7 +151,7 @@ pub struct ListArgs {
     #[arg(long)]
     pub muhtarlik: Option<String>,
     /// Only this status (repeatable).
-    #[arg(long)]
+    #[arg(long, help = format!("Only this status (repeatable): {}", Status::valid_values()))]
     pub status: Vec<String>,
     /// Only open requests past their deadline.
     #[arg(long)]
@@ -183,8 +181,10 @@ pub struct OnRequest {
 #[derive(Debug, Clone, Subcommand)]
 pub enum Lifecycle {
     /// Accept a request into the unit's work.
+    #[command(name = CommandName::Accept.verb())]
     Accept(OnRequest),
     /// Send a progress note (ara cevap).
+    #[command(name = CommandName::InterimReply.verb())]
     Reply {
         #[command(flatten)]
         on: OnRequest,
@@ -193,6 +193,7 @@ pub enum Lifecycle {
         text: String,
     },
     /// Answer with an outcome.
+    #[command(name = CommandName::Answer.verb())]
     Answer {
         #[command(flatten)]
         on: OnRequest,
@@ -210,8 +211,10 @@ pub enum Lifecycle {
         text: String,
     },
     /// Close an answered request.
+    #[command(name = CommandName::Close.verb())]
     Close(OnRequest),
     /// Reopen an answered or closed request (the muhtar, within the window).
+    #[command(name = CommandName::Reopen.verb())]
     Reopen {
         #[command(flatten)]
         on: OnRequest,
@@ -220,6 +223,7 @@ pub enum Lifecycle {
         reason: String,
     },
     /// Transfer to another unit (the unit that has it).
+    #[command(name = CommandName::Transfer.verb())]
     Transfer {
         #[command(flatten)]
         on: OnRequest,
@@ -231,6 +235,7 @@ pub enum Lifecycle {
         reason: String,
     },
     /// Correct a misrouted request (coordinator).
+    #[command(name = CommandName::Reroute.verb())]
     Reroute {
         #[command(flatten)]
         on: OnRequest,
@@ -242,6 +247,7 @@ pub enum Lifecycle {
         reason: String,
     },
     /// Wait on the muhtar (pauses the deadline clocks).
+    #[command(name = CommandName::Pause.verb())]
     Pause {
         #[command(flatten)]
         on: OnRequest,
@@ -253,6 +259,7 @@ pub enum Lifecycle {
         fee: bool,
     },
     /// End the wait.
+    #[command(name = CommandName::Resume.verb())]
     Resume {
         #[command(flatten)]
         on: OnRequest,
@@ -261,6 +268,7 @@ pub enum Lifecycle {
         note: String,
     },
     /// Withdraw (the muhtar).
+    #[command(name = CommandName::Withdraw.verb())]
     Withdraw {
         #[command(flatten)]
         on: OnRequest,
@@ -269,6 +277,7 @@ pub enum Lifecycle {
         reason: String,
     },
     /// Send a message on a request.
+    #[command(name = CommandName::Message.verb())]
     Message {
         #[command(flatten)]
         on: OnRequest,
@@ -278,6 +287,7 @@ pub enum Lifecycle {
     },
     /// Extend a Law 4982 deadline once, to 30 business days, before the 15 run out; the
     /// reason is notified.
+    #[command(name = CommandName::Extend.verb())]
     Extend {
         #[command(flatten)]
         on: OnRequest,
@@ -287,6 +297,7 @@ pub enum Lifecycle {
     },
     /// Notify a Law 4982 fee: the clock stops until it is paid; unpaid for 15 business
     /// days, the request is deemed withdrawn by the sweep.
+    #[command(name = CommandName::NotifyFee.verb())]
     Fee {
         #[command(flatten)]
         on: OnRequest,
@@ -298,6 +309,7 @@ pub enum Lifecycle {
         note: String,
     },
     /// The notified fee was paid: the clock runs again.
+    #[command(name = CommandName::FeePaid.verb())]
     FeePaid {
         #[command(flatten)]
         on: OnRequest,
@@ -307,6 +319,7 @@ pub enum Lifecycle {
     },
     /// Set or change a request's SLA policy (coordinator; open requests only): its
     /// deadlines are recomputed under the new policy, pauses kept.
+    #[command(name = CommandName::SetPolicy.verb())]
     SetPolicy {
         #[command(flatten)]
         on: OnRequest,
@@ -793,15 +806,13 @@ pub async fn lifecycle(g: &Global, l: &Lifecycle) -> Result<(), String> {
             reason_text,
             text,
         } => {
-            let outcome = match outcome.as_str() {
-                "positive" | "olumlu" => Outcome::Positive,
-                "negative" | "olumsuz" => Outcome::Negative,
-                o => {
-                    return Err(format!(
-                        "--outcome: {o:?} is neither positive (olumlu) nor negative (olumsuz)"
-                    ))
-                }
-            };
+            let outcome = Outcome::from_name(outcome)
+                .or_else(|| Outcome::from_display_name(outcome))
+                .ok_or_else(|| {
+                    let valid =
+                        Outcome::ALL.map(|o| format!("{} ({})", o.as_str(), o.display_name()));
+                    format!("--outcome: {outcome:?} is none of {}", valid.join(", "))
+                })?;
             (
                 on,
                 Command::Answer {

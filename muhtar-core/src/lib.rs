@@ -14,6 +14,7 @@ pub mod clock;
 pub mod demo;
 pub mod export;
 pub mod ids;
+pub mod names;
 pub mod open311;
 pub mod org;
 pub mod outbox;

@@ -15,8 +15,7 @@ use crate::request::{EventKind, RequestState};
 use crate::store::Deadlines;
 
 /// What a notice is about; each has a template in `muhtar-notify`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum NoticeKind {
     /// To the muhtar: received, with tracking number, unit and due date.
@@ -63,33 +62,32 @@ pub enum NoticeKind {
     CitizenUpdate,
 }
 
-impl NoticeKind {
-    /// The stable name, as in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NoticeKind::Received => "received",
-            NoticeKind::Transferred => "transferred",
-            NoticeKind::InterimReply => "interim-reply",
-            NoticeKind::Paused => "paused",
-            NoticeKind::Message => "message",
-            NoticeKind::Answered => "answered",
-            NoticeKind::Closed => "closed",
-            NoticeKind::Reopened => "reopened",
-            NoticeKind::NewInQueue => "new-in-queue",
-            NoticeKind::AtRisk => "at-risk",
-            NoticeKind::Breached => "breached",
-            NoticeKind::ReportReady => "report-ready",
-            NoticeKind::Extended => "extended",
-            NoticeKind::FeeNotified => "fee-notified",
-            NoticeKind::FeePaid => "fee-paid",
-            NoticeKind::DeemedWithdrawn => "deemed-withdrawn",
-            NoticeKind::UrgentReceived => "urgent-received",
-            NoticeKind::CitizenReceived => "citizen-received",
-            NoticeKind::CitizenAnswered => "citizen-answered",
-            NoticeKind::CitizenUpdate => "citizen-update",
-        }
+crate::names::named_enum! {
+    impl NoticeKind: "notice kind" {
+        Received => ("received", "başvuru alındı"),
+        Transferred => ("transferred", "başvuru aktarıldı"),
+        InterimReply => ("interim-reply", "ara cevap"),
+        Paused => ("paused", "bilgi bekleniyor"),
+        Message => ("message", "mesaj"),
+        Answered => ("answered", "başvuru cevaplandı"),
+        Closed => ("closed", "başvuru kapatıldı"),
+        Reopened => ("reopened", "başvuru yeniden açıldı"),
+        NewInQueue => ("new-in-queue", "kuyrukta yeni başvuru"),
+        AtRisk => ("at-risk", "süre dolmak üzere"),
+        Breached => ("breached", "süre aşıldı"),
+        ReportReady => ("report-ready", "rapor imzaya hazır"),
+        Extended => ("extended", "süre uzatıldı"),
+        FeeNotified => ("fee-notified", "ücret bildirildi"),
+        FeePaid => ("fee-paid", "ücret ödendi"),
+        DeemedWithdrawn => ("deemed-withdrawn", "başvurudan vazgeçilmiş sayıldı"),
+        UrgentReceived => ("urgent-received", "ivedi başvuru alındı"),
+        CitizenReceived => ("citizen-received", "başvurunuz alındı"),
+        CitizenAnswered => ("citizen-answered", "başvurunuz cevaplandı"),
+        CitizenUpdate => ("citizen-update", "başvurunuzda gelişme"),
     }
+}
 
+impl NoticeKind {
     /// The kinds addressed to the citizen ([`Self::is_for_citizen`]).
     pub const CITIZEN: [NoticeKind; 3] = [
         NoticeKind::CitizenReceived,
@@ -110,8 +108,7 @@ impl NoticeKind {
 }
 
 /// How a notice is delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DeliveryChannel {
     /// E-mail.
     Email,
@@ -119,15 +116,28 @@ pub enum DeliveryChannel {
     Sms,
 }
 
+crate::names::named_enum! {
+    impl DeliveryChannel: "delivery channel" {
+        Email => ("email", "e-posta"),
+        Sms => ("sms", "SMS"),
+    }
+}
+
 /// The language of a notice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Locale {
     /// Türkçe (default).
     #[default]
     Tr,
     /// English.
     En,
+}
+
+crate::names::named_enum! {
+    impl Locale: "locale" {
+        Tr => ("tr", "Türkçe"),
+        En => ("en", "İngilizce"),
+    }
 }
 
 /// A notice to deliver.
@@ -159,8 +169,7 @@ pub struct OutboxMessage {
 }
 
 /// Delivery state of an outbox message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutboxStatus {
     /// Waiting to be sent (or retried).
     Pending,
@@ -170,14 +179,11 @@ pub enum OutboxStatus {
     Failed,
 }
 
-impl OutboxStatus {
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxStatus::Pending => "pending",
-            OutboxStatus::Sent => "sent",
-            OutboxStatus::Failed => "failed",
-        }
+crate::names::named_enum! {
+    impl OutboxStatus: "outbox status" {
+        Pending => ("pending", "bekliyor"),
+        Sent => ("sent", "gönderildi"),
+        Failed => ("failed", "gönderilemedi"),
     }
 }
 

@@ -413,8 +413,7 @@ pub struct Page<T> {
 }
 
 /// A kind of tenant configuration document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DocumentKind {
     /// The organisation (JSON of [`crate::org::Organisation`]).
@@ -427,28 +426,12 @@ pub enum DocumentKind {
     Settings,
 }
 
-impl DocumentKind {
-    /// Every kind, in a stable order.
-    pub const ALL: [DocumentKind; 4] = [
-        DocumentKind::Organisation,
-        DocumentKind::RuleSet,
-        DocumentKind::Calendar,
-        DocumentKind::Settings,
-    ];
-
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocumentKind::Organisation => "organisation",
-            DocumentKind::RuleSet => "rule-set",
-            DocumentKind::Calendar => "calendar",
-            DocumentKind::Settings => "settings",
-        }
-    }
-
-    /// The kind with this name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
+crate::names::named_enum! {
+    impl DocumentKind: "document kind" {
+        Organisation => ("organisation", "kuruluş yapısı"),
+        RuleSet => ("rule-set", "yönlendirme kuralları"),
+        Calendar => ("calendar", "takvim"),
+        Settings => ("settings", "ayarlar"),
     }
 }
 
@@ -494,7 +477,7 @@ impl DocumentVersions {
     pub fn from_rows(rows: impl IntoIterator<Item = (String, u32)>) -> Self {
         let mut v = Self::default();
         for (name, version) in rows {
-            if let Some(kind) = DocumentKind::parse(&name) {
+            if let Some(kind) = DocumentKind::from_name(&name) {
                 v.set(kind, version);
             }
         }

@@ -14,7 +14,9 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use muhtar_core::access::{authorize, Action, Actor, Role, Target};
 use muhtar_core::ids::{MuhtarlikCode, UnitCode};
-use muhtar_core::request::{Attachment, Channel, Command, NewRequest, Status, MAX_ATTACHMENTS};
+use muhtar_core::request::{
+    Attachment, Channel, Command, CommandName, NewRequest, Status, MAX_ATTACHMENTS,
+};
 use muhtar_core::store::{
     ConfigStore, Cursor, DocumentKind, Order, Page, RequestQuery, RequestRecord, StoreError,
 };
@@ -870,68 +872,6 @@ pub async fn queue(
     Ok(Json(s.mbs.queue(&actor, &unit, limit, after).await?.into()))
 }
 
-/// A lifecycle command's name in the path (`POST /requests/{tracking}/{action}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum CommandName {
-    /// Accept into the unit's work.
-    Accept,
-    /// An interim reply (progress note).
-    Reply,
-    /// Wait on the muhtar or a fee.
-    Pause,
-    /// End the wait.
-    Resume,
-    /// Answer with an outcome.
-    Answer,
-    /// Close an answered request.
-    Close,
-    /// Reopen an answered or closed request.
-    Reopen,
-    /// Transfer to another unit.
-    Transfer,
-    /// Correct the routing.
-    Reroute,
-    /// Withdraw.
-    Withdraw,
-    /// A message on the request.
-    Message,
-    /// Merge into a duplicate.
-    Merge,
-    /// Extend a Law 4982 deadline.
-    Extend,
-    /// Notify a Law 4982 fee (stops the clocks).
-    Fee,
-    /// The fee was paid (the clocks run again).
-    FeePaid,
-    /// Set the SLA policy (coordinator).
-    SetPolicy,
-}
-
-impl CommandName {
-    /// The command tag core reads.
-    pub fn tag(self) -> &'static str {
-        match self {
-            CommandName::Accept => "accept",
-            CommandName::Reply => "interim-reply",
-            CommandName::Pause => "pause",
-            CommandName::Resume => "resume",
-            CommandName::Answer => "answer",
-            CommandName::Close => "close",
-            CommandName::Reopen => "reopen",
-            CommandName::Transfer => "transfer",
-            CommandName::Reroute => "reroute",
-            CommandName::Withdraw => "withdraw",
-            CommandName::Message => "message",
-            CommandName::Merge => "merge",
-            CommandName::Extend => "extend",
-            CommandName::Fee => "notify-fee",
-            CommandName::FeePaid => "fee-paid",
-            CommandName::SetPolicy => "set-policy",
-        }
-    }
-}
-
 /// The body of a lifecycle command: the fields the command needs.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
@@ -966,7 +906,7 @@ pub struct CommandBody {
 /// fee, which stops the clocks), fee-paid (the clocks run again), set-policy (coordinator).
 #[utoipa::path(post, path = "/requests/{tracking}/{action}", tag = "requests",
     params(("tracking" = String, Path, description = "Takip numarası"),
-           ("action" = CommandName, Path, description = "accept | reply | pause | resume | answer | close | reopen | transfer | reroute | withdraw | message | merge | extend | fee | fee-paid | set-policy")),
+           ("action" = String, Path, description = "The command's short name (muhtar_core::request::CommandName::verb): accept | reply | pause | resume | answer | close | reopen | transfer | reroute | withdraw | message | merge | extend | fee | fee-paid | set-policy")),
     request_body = CommandBody,
     responses((status = 200, description = "The request after the command", body = RequestView),
         (status = 403, description = "The actor may not do this", body = ErrorBody),
@@ -980,9 +920,11 @@ pub async fn command(
     Path((t, action)): Path<(String, String)>,
     JsonBody(mut body): JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> ApiResult<Json<RequestView>> {
-    let tag = serde_json::from_value::<CommandName>(serde_json::Value::String(action.clone()))
-        .map_err(|_| ApiError::not_found(format!("command {action}")))?
-        .tag();
+    // erase-contact (KVKK) is not offered on this path.
+    let tag = CommandName::from_verb(&action)
+        .filter(|c| *c != CommandName::EraseContact)
+        .ok_or_else(|| ApiError::not_found(format!("command {action}")))?
+        .as_str();
     let tr = tracking(&t)?;
     let expected = match body.remove("expected_version") {
         None | Some(serde_json::Value::Null) => None,

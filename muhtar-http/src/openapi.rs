@@ -26,7 +26,7 @@ use crate::mount::Mount;
     ),
     components(schemas(
         api::RequestView, api::RequestPage, api::SubmitBody, api::LocationBody,
-        api::AttachmentBody, api::CitizenBody, api::CommandBody, api::CommandName, api::RulesView,
+        api::AttachmentBody, api::CitizenBody, api::CommandBody, api::RulesView,
         api::SignBody, api::SignedView, crate::status::StatusView,
         ErrorBody, ErrorDetail,
     )),

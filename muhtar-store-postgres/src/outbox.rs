@@ -58,16 +58,8 @@ impl<'a> NewMessage<'a> {
 fn entry_from_row(row: &PgRow) -> Result<OutboxEntry, StoreError> {
     let message: serde_json::Value = row.try_get("message").map_err(map)?;
     let status: String = row.try_get("status").map_err(map)?;
-    let status = match status.as_str() {
-        "pending" => OutboxStatus::Pending,
-        "sent" => OutboxStatus::Sent,
-        "failed" => OutboxStatus::Failed,
-        other => {
-            return Err(StoreError::Invalid(format!(
-                "stored outbox status {other:?}"
-            )))
-        }
-    };
+    let status = OutboxStatus::from_name(&status)
+        .ok_or_else(|| StoreError::Invalid(format!("stored outbox status {status:?}")))?;
     Ok(OutboxEntry {
         message: from_json(message, "outbox message")?,
         status,

@@ -46,7 +46,7 @@ fn read_document(r: &Row<'_>) -> Result<Document, StoreError> {
     let updated_at: String = r.get(4).map_err(store_error)?;
     Ok(Document {
         tenant: parse_tenant(&tenant)?,
-        kind: DocumentKind::parse(&kind)
+        kind: DocumentKind::from_name(&kind)
             .ok_or_else(|| StoreError::Invalid(format!("unknown document kind {kind:?}")))?,
         version: to_u32("document version", version)?,
         body: r.get(3).map_err(store_error)?,
@@ -845,14 +845,8 @@ const ENTRY_COLUMNS: &str =
     "message, status, attempts, last_error, next_attempt_at, claimed_until, sent_at";
 
 fn parse_status(s: &str) -> Result<OutboxStatus, StoreError> {
-    match s {
-        "pending" => Ok(OutboxStatus::Pending),
-        "sent" => Ok(OutboxStatus::Sent),
-        "failed" => Ok(OutboxStatus::Failed),
-        other => Err(StoreError::Invalid(format!(
-            "unknown outbox status {other:?}"
-        ))),
-    }
+    OutboxStatus::from_name(s)
+        .ok_or_else(|| StoreError::Invalid(format!("unknown outbox status {s:?}")))
 }
 
 fn read_entry(r: &Row<'_>) -> Result<OutboxEntry, StoreError> {

@@ -21,7 +21,6 @@ mod data;
 mod tz;
 
 use std::fmt;
-use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -69,14 +68,10 @@ pub enum CalendarError {
         /// The offending local time.
         local: chrono::NaiveDateTime,
     },
-    /// An unknown calendar view name.
-    #[error("unknown calendar view {0:?} (expected legal or operational)")]
-    UnknownView(String),
 }
 
 /// Which days count as non-working.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum CalendarView {
     /// Hukuki takvim: idari izin and local closures are ignored, deadlines keep
     /// running (courts hold idari izin is not a legal holiday). Default for deadlines.
@@ -87,30 +82,16 @@ pub enum CalendarView {
     Operational,
 }
 
-impl CalendarView {
-    /// The lowercase name (`legal` / `operational`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CalendarView::Legal => "legal",
-            CalendarView::Operational => "operational",
-        }
+crate::names::named_enum! {
+    impl CalendarView: "calendar view" {
+        Legal => ("legal", "hukuki takvim"),
+        Operational => ("operational", "operasyonel takvim"),
     }
 }
 
 impl fmt::Display for CalendarView {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for CalendarView {
-    type Err = CalendarError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "legal" => Ok(CalendarView::Legal),
-            "operational" => Ok(CalendarView::Operational),
-            other => Err(CalendarError::UnknownView(other.to_owned())),
-        }
     }
 }
 

@@ -9,8 +9,7 @@ use crate::ids::MuhtarlikCode;
 use crate::org::Organisation;
 
 /// How the request reached the body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Channel {
     /// Muhtar Bilgi Sistemi web portal.
@@ -35,7 +34,6 @@ pub enum Channel {
     AcikKapi,
     /// İBB Beyaz Masa, the metropolitan municipality's request centre. Stored as
     /// `beyaz-masa`; the older name `metropolitan-system` is still read.
-    #[serde(alias = "metropolitan-system")]
     BeyazMasa,
     /// Social media.
     SocialMedia,
@@ -51,87 +49,30 @@ pub enum Channel {
     CallCentre,
 }
 
-impl Channel {
-    /// Every channel, in a fixed order.
-    pub const ALL: [Channel; 17] = [
-        Channel::MbsWeb,
-        Channel::Email,
-        Channel::MobileApp,
-        Channel::Whatsapp,
-        Channel::Bip,
-        Channel::Phone,
-        Channel::Petition,
-        Channel::InPerson,
-        Channel::Cimer,
-        Channel::AcikKapi,
-        Channel::BeyazMasa,
-        Channel::SocialMedia,
-        Channel::MinistryLetter,
-        Channel::Open311,
-        Channel::Web,
-        Channel::BilgiEdinme,
-        Channel::CallCentre,
-    ];
-
-    /// The stable name, as in JSON (`mbs-web`, `beyaz-masa`, …).
-    pub fn as_str(self) -> &'static str {
-        self.names().0
-    }
-
-    /// The Turkish name people read (`İBB Beyaz Masa`, `Dilekçe`, …).
-    pub fn display_name(self) -> &'static str {
-        self.names().1
-    }
-
-    fn names(self) -> (&'static str, &'static str) {
-        match self {
-            Channel::MbsWeb => ("mbs-web", "MBS web"),
-            Channel::Email => ("email", "E-posta"),
-            Channel::MobileApp => ("mobile-app", "Mobil uygulama"),
-            Channel::Whatsapp => ("whatsapp", "WhatsApp"),
-            Channel::Bip => ("bip", "BiP"),
-            Channel::Phone => ("phone", "Telefon"),
-            Channel::Petition => ("petition", "Dilekçe"),
-            Channel::InPerson => ("in-person", "Yüz yüze"),
-            Channel::Cimer => ("cimer", "CİMER"),
-            Channel::AcikKapi => ("acik-kapi", "Açık Kapı"),
-            Channel::BeyazMasa => ("beyaz-masa", "İBB Beyaz Masa"),
-            Channel::SocialMedia => ("social-media", "Sosyal medya"),
-            Channel::MinistryLetter => ("ministry-letter", "Bakanlık yazısı"),
-            Channel::Open311 => ("open311", "Open311"),
-            Channel::Web => ("web", "Belediye web sitesi"),
-            Channel::BilgiEdinme => ("bilgi-edinme", "Bilgi Edinme"),
-            Channel::CallCentre => ("call-centre", "Çağrı merkezi"),
-        }
-    }
-
-    /// Every valid stable name, comma-separated (for help texts and errors).
-    pub fn valid_values() -> String {
-        Channel::ALL.map(Channel::as_str).join(", ")
-    }
-}
-
-impl std::str::FromStr for Channel {
-    type Err = InputError;
-    /// Parses a stable name (`metropolitan-system` is read as `beyaz-masa`).
-    fn from_str(s: &str) -> Result<Self, InputError> {
-        let s = s.trim();
-        if s == "metropolitan-system" {
-            return Ok(Channel::BeyazMasa);
-        }
-        Channel::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| InputError::Invalid {
-                field: "channel",
-                message: format!("unknown {s:?}; valid values: {}", Channel::valid_values()),
-            })
+crate::names::named_enum! {
+    impl Channel: "channel" {
+        MbsWeb => ("mbs-web", "MBS web"),
+        Email => ("email", "E-posta"),
+        MobileApp => ("mobile-app", "Mobil uygulama"),
+        Whatsapp => ("whatsapp", "WhatsApp"),
+        Bip => ("bip", "BiP"),
+        Phone => ("phone", "Telefon"),
+        Petition => ("petition", "Dilekçe"),
+        InPerson => ("in-person", "Yüz yüze"),
+        Cimer => ("cimer", "CİMER"),
+        AcikKapi => ("acik-kapi", "Açık Kapı"),
+        BeyazMasa => ("beyaz-masa", "İBB Beyaz Masa", also "metropolitan-system"),
+        SocialMedia => ("social-media", "Sosyal medya"),
+        MinistryLetter => ("ministry-letter", "Bakanlık yazısı"),
+        Open311 => ("open311", "Open311"),
+        Web => ("web", "Belediye web sitesi"),
+        BilgiEdinme => ("bilgi-edinme", "Bilgi Edinme"),
+        CallCentre => ("call-centre", "Çağrı merkezi"),
     }
 }
 
 /// What sort of request it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RequestKind {
     /// Talep: a request for action.
@@ -144,41 +85,17 @@ pub enum RequestKind {
     InformationRequest,
 }
 
-impl RequestKind {
-    /// Every kind.
-    pub const ALL: [RequestKind; 4] = [
-        RequestKind::Request,
-        RequestKind::Suggestion,
-        RequestKind::Complaint,
-        RequestKind::InformationRequest,
-    ];
-
-    /// The stable name, as in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestKind::Request => "request",
-            RequestKind::Suggestion => "suggestion",
-            RequestKind::Complaint => "complaint",
-            RequestKind::InformationRequest => "information-request",
-        }
-    }
-
-    /// The Turkish name people read.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            RequestKind::Request => "Talep",
-            RequestKind::Suggestion => "Öneri",
-            RequestKind::Complaint => "Şikâyet",
-            RequestKind::InformationRequest => "Bilgi edinme başvurusu",
-        }
+crate::names::named_enum! {
+    impl RequestKind: "kind" {
+        Request => ("request", "Talep"),
+        Suggestion => ("suggestion", "Öneri"),
+        Complaint => ("complaint", "Şikâyet"),
+        InformationRequest => ("information-request", "Bilgi edinme başvurusu"),
     }
 }
 
 /// Priority.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
-)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Priority {
     /// Normal.
     #[default]
@@ -192,21 +109,12 @@ impl Priority {
     pub fn is_urgent(self) -> bool {
         self == Priority::Urgent
     }
+}
 
-    /// The stable name, as in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::Normal => "normal",
-            Priority::Urgent => "urgent",
-        }
-    }
-
-    /// The name for people: `İVEDİ` for urgent, `Normal` otherwise.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Priority::Normal => "Normal",
-            Priority::Urgent => "İVEDİ",
-        }
+crate::names::named_enum! {
+    impl Priority: "priority" {
+        Normal => ("normal", "Normal"),
+        Urgent => ("urgent", "İVEDİ"),
     }
 }
 

@@ -11,8 +11,7 @@ use crate::reason::ReasonCode;
 use crate::tracking::TrackingNumber;
 
 /// What the answer was. Separate from the status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Outcome {
     /// Olumlu: the request was fulfilled, or accepted and scheduled.
     Positive,
@@ -20,27 +19,15 @@ pub enum Outcome {
     Negative,
 }
 
-impl Outcome {
-    /// The stable name, as in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Positive => "positive",
-            Outcome::Negative => "negative",
-        }
-    }
-
-    /// The Turkish name people read.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Outcome::Positive => "olumlu",
-            Outcome::Negative => "olumsuz",
-        }
+crate::names::named_enum! {
+    impl Outcome: "outcome" {
+        Positive => ("positive", "olumlu"),
+        Negative => ("negative", "olumsuz"),
     }
 }
 
 /// Why the clocks are paused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PauseReason {
     /// Waiting on the muhtar for missing information.
     Muhtar,
@@ -48,14 +35,27 @@ pub enum PauseReason {
     Fee,
 }
 
+crate::names::named_enum! {
+    impl PauseReason: "pause reason" {
+        Muhtar => ("muhtar", "muhtar bekleniyor"),
+        Fee => ("fee", "ücret bekleniyor"),
+    }
+}
+
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Party {
     /// The muhtar.
     Muhtar,
     /// The unit (or the coordinator).
     Unit,
+}
+
+crate::names::named_enum! {
+    impl Party: "party" {
+        Muhtar => ("muhtar", "muhtar"),
+        Unit => ("unit", "birim"),
+    }
 }
 
 /// What happened.
@@ -216,57 +216,41 @@ pub enum EventKind {
     },
 }
 
+crate::names::named_enum! {
+    /// The type of an event: the variant of [`EventKind`] without its data.
+    pub enum EventType: "event type" for EventKind::event_type {
+        Received => ("received", "alındı"),
+        Routed => ("routed", "birime iletildi"),
+        Accepted => ("accepted", "işleme alındı"),
+        InterimReply => ("interim-reply", "ara cevap"),
+        Paused => ("paused", "bekletildi"),
+        Resumed => ("resumed", "devam ediyor"),
+        Message => ("message", "mesaj"),
+        Answered => ("answered", "cevaplandı"),
+        Closed => ("closed", "kapatıldı"),
+        Transferred => ("transferred", "aktarıldı"),
+        Rerouted => ("rerouted", "yeniden yönlendirildi"),
+        Reopened => ("reopened", "yeniden açıldı"),
+        Withdrawn => ("withdrawn", "geri çekildi"),
+        Merged => ("merged", "birleştirildi"),
+        Extended => ("extended", "süre uzatıldı"),
+        ContactErased => ("contact-erased", "kişisel veri silindi"),
+        FeeNotified => ("fee-notified", "ücret bildirildi"),
+        FeePaid => ("fee-paid", "ücret ödendi"),
+        DeemedWithdrawn => ("deemed-withdrawn", "başvurudan vazgeçilmiş sayıldı"),
+        PolicyChanged => ("policy-changed", "süre rejimi değiştirildi"),
+    }
+}
+
 impl EventKind {
     /// The stable name of the event type, as in its JSON `type` field.
     pub fn name(&self) -> &'static str {
-        match self {
-            EventKind::Received { .. } => "received",
-            EventKind::Routed { .. } => "routed",
-            EventKind::Accepted => "accepted",
-            EventKind::InterimReply { .. } => "interim-reply",
-            EventKind::Paused { .. } => "paused",
-            EventKind::Resumed { .. } => "resumed",
-            EventKind::Message { .. } => "message",
-            EventKind::Answered { .. } => "answered",
-            EventKind::Closed => "closed",
-            EventKind::Transferred { .. } => "transferred",
-            EventKind::Rerouted { .. } => "rerouted",
-            EventKind::Reopened { .. } => "reopened",
-            EventKind::Withdrawn { .. } => "withdrawn",
-            EventKind::Merged { .. } => "merged",
-            EventKind::Extended { .. } => "extended",
-            EventKind::ContactErased => "contact-erased",
-            EventKind::FeeNotified { .. } => "fee-notified",
-            EventKind::FeePaid { .. } => "fee-paid",
-            EventKind::DeemedWithdrawn { .. } => "deemed-withdrawn",
-            EventKind::PolicyChanged { .. } => "policy-changed",
-        }
+        self.event_type().as_str()
     }
 
     /// What happened, in Turkish, for people (history lists).
     pub fn display_name(&self) -> &'static str {
-        match self {
-            EventKind::Received { .. } => "alındı",
-            EventKind::Routed { .. } => "birime iletildi",
-            EventKind::Accepted => "işleme alındı",
-            EventKind::InterimReply { .. } => "ara cevap",
-            EventKind::Paused { .. } => "bekletildi",
-            EventKind::Resumed { .. } => "devam ediyor",
-            EventKind::Message { .. } => "mesaj",
-            EventKind::Answered { .. } => "cevaplandı",
-            EventKind::Closed => "kapatıldı",
-            EventKind::Transferred { .. } => "aktarıldı",
-            EventKind::Rerouted { .. } => "yeniden yönlendirildi",
-            EventKind::Reopened { .. } => "yeniden açıldı",
-            EventKind::Withdrawn { .. } => "geri çekildi",
-            EventKind::Merged { .. } => "birleştirildi",
-            EventKind::Extended { .. } => "süre uzatıldı",
-            EventKind::ContactErased => "kişisel veri silindi",
-            EventKind::FeeNotified { .. } => "ücret bildirildi",
-            EventKind::FeePaid { .. } => "ücret ödendi",
-            EventKind::DeemedWithdrawn { .. } => "başvurudan vazgeçilmiş sayıldı",
-            EventKind::PolicyChanged { .. } => "süre rejimi değiştirildi",
-        }
+        self.event_type().display_name()
     }
 }
 

@@ -14,8 +14,7 @@ use crate::reason::{ReasonCode, ReasonError, DUPLICATE, WITHDRAWN};
 use crate::tracking::TrackingNumber;
 
 /// Where a request is in its life. Separate from its [`Outcome`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
     /// Received, not yet routed.
     Received,
@@ -36,18 +35,6 @@ pub enum Status {
 }
 
 impl Status {
-    /// Every status.
-    pub const ALL: [Status; 8] = [
-        Status::Received,
-        Status::Routed,
-        Status::InProgress,
-        Status::Paused,
-        Status::Answered,
-        Status::Closed,
-        Status::Withdrawn,
-        Status::Merged,
-    ];
-
     /// Whether the request still waits for an answer.
     pub fn is_open(self) -> bool {
         matches!(
@@ -55,46 +42,18 @@ impl Status {
             Status::Received | Status::Routed | Status::InProgress | Status::Paused
         )
     }
-
-    /// The stable name, as in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Received => "received",
-            Status::Routed => "routed",
-            Status::InProgress => "in-progress",
-            Status::Paused => "paused",
-            Status::Answered => "answered",
-            Status::Closed => "closed",
-            Status::Withdrawn => "withdrawn",
-            Status::Merged => "merged",
-        }
-    }
-
-    /// The Turkish name people read.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Status::Received => "alındı",
-            Status::Routed => "birime iletildi",
-            Status::InProgress => "işlemde",
-            Status::Paused => "bekletiliyor",
-            Status::Answered => "cevaplandı",
-            Status::Closed => "kapatıldı",
-            Status::Withdrawn => "geri çekildi",
-            Status::Merged => "birleştirildi",
-        }
-    }
 }
 
-impl std::str::FromStr for Status {
-    type Err = InputError;
-    fn from_str(s: &str) -> Result<Self, InputError> {
-        Status::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| InputError::Unknown {
-                field: "status",
-                value: s.to_owned(),
-            })
+crate::names::named_enum! {
+    impl Status: "status" {
+        Received => ("received", "alındı"),
+        Routed => ("routed", "birime iletildi"),
+        InProgress => ("in-progress", "işlemde"),
+        Paused => ("paused", "bekletiliyor"),
+        Answered => ("answered", "cevaplandı"),
+        Closed => ("closed", "kapatıldı"),
+        Withdrawn => ("withdrawn", "geri çekildi"),
+        Merged => ("merged", "birleştirildi"),
     }
 }
 
@@ -335,50 +294,77 @@ fn default_pause() -> PauseReason {
     PauseReason::Muhtar
 }
 
-impl Command {
-    /// The stable name of the command.
-    pub fn name(&self) -> &'static str {
+crate::names::named_enum! {
+    /// The name of a [`Command`]: its variant without its data.
+    pub enum CommandName: "command" for Command::command_name {
+        Accept => ("accept", "işleme al"),
+        InterimReply => ("interim-reply", "ara cevap ver"),
+        Pause => ("pause", "beklet"),
+        Resume => ("resume", "devam ettir"),
+        Message => ("message", "mesaj gönder"),
+        Answer => ("answer", "cevapla"),
+        Close => ("close", "kapat"),
+        Reopen => ("reopen", "yeniden aç"),
+        Transfer => ("transfer", "aktar"),
+        Reroute => ("reroute", "yeniden yönlendir"),
+        Withdraw => ("withdraw", "geri çek"),
+        Merge => ("merge", "birleştir"),
+        Extend => ("extend", "süre uzat"),
+        EraseContact => ("erase-contact", "kişisel veriyi sil"),
+        NotifyFee => ("notify-fee", "ücret bildir"),
+        FeePaid => ("fee-paid", "ücret ödendi"),
+        SetPolicy => ("set-policy", "süre rejimini belirle"),
+    }
+}
+
+impl CommandName {
+    /// The short name of the command in URLs (`POST /requests/{tracking}/reply`) and the
+    /// CLI (`muhtar reply`): the stable name, but `reply` for `interim-reply` and `fee`
+    /// for `notify-fee`.
+    pub fn verb(self) -> &'static str {
         match self {
-            Command::Accept => "accept",
-            Command::InterimReply { .. } => "interim-reply",
-            Command::Pause { .. } => "pause",
-            Command::Resume { .. } => "resume",
-            Command::Message { .. } => "message",
-            Command::Answer { .. } => "answer",
-            Command::Close => "close",
-            Command::Reopen { .. } => "reopen",
-            Command::Transfer { .. } => "transfer",
-            Command::Reroute { .. } => "reroute",
-            Command::Withdraw { .. } => "withdraw",
-            Command::Merge { .. } => "merge",
-            Command::Extend { .. } => "extend",
-            Command::EraseContact => "erase-contact",
-            Command::NotifyFee { .. } => "notify-fee",
-            Command::FeePaid { .. } => "fee-paid",
-            Command::SetPolicy { .. } => "set-policy",
+            CommandName::InterimReply => "reply",
+            CommandName::NotifyFee => "fee",
+            other => other.as_str(),
         }
+    }
+
+    /// The command with this short name ([`Self::verb`]).
+    pub fn from_verb(verb: &str) -> Option<CommandName> {
+        CommandName::ALL.into_iter().find(|c| c.verb() == verb)
+    }
+
+    /// The access-control action the command needs.
+    pub fn action(self) -> Action {
+        match self {
+            CommandName::Accept => Action::Accept,
+            CommandName::InterimReply => Action::InterimReply,
+            CommandName::Pause => Action::Pause,
+            CommandName::Resume => Action::Resume,
+            CommandName::Message => Action::Message,
+            CommandName::Answer => Action::Answer,
+            CommandName::Close => Action::Close,
+            CommandName::Reopen => Action::Reopen,
+            CommandName::Transfer => Action::Transfer,
+            CommandName::Reroute => Action::Reroute,
+            CommandName::Withdraw => Action::Withdraw,
+            CommandName::Merge => Action::Merge,
+            CommandName::Extend | CommandName::NotifyFee | CommandName::FeePaid => Action::Extend,
+            CommandName::EraseContact => Action::Manage,
+            CommandName::SetPolicy => Action::SetPolicy,
+        }
+    }
+}
+
+impl Command {
+    /// The stable name of the command, as in its JSON `command` field.
+    pub fn name(&self) -> &'static str {
+        self.command_name().as_str()
     }
 
     /// The access-control action the command needs.
     pub fn action(&self) -> Action {
-        match self {
-            Command::Accept => Action::Accept,
-            Command::InterimReply { .. } => Action::InterimReply,
-            Command::Pause { .. } => Action::Pause,
-            Command::Resume { .. } => Action::Resume,
-            Command::Message { .. } => Action::Message,
-            Command::Answer { .. } => Action::Answer,
-            Command::Close => Action::Close,
-            Command::Reopen { .. } => Action::Reopen,
-            Command::Transfer { .. } => Action::Transfer,
-            Command::Reroute { .. } => Action::Reroute,
-            Command::Withdraw { .. } => Action::Withdraw,
-            Command::Merge { .. } => Action::Merge,
-            Command::Extend { .. } => Action::Extend,
-            Command::EraseContact => Action::Manage,
-            Command::NotifyFee { .. } | Command::FeePaid { .. } => Action::Extend,
-            Command::SetPolicy { .. } => Action::SetPolicy,
-        }
+        self.command_name().action()
     }
 }
 

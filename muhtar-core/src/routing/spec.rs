@@ -99,8 +99,7 @@ impl Conditions {
 
 /// A unit relative to the request, found through the organisation tree by the request's
 /// province and district.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Relative {
     /// Valilik: the governorship of the request's province.
     Governorship,
@@ -117,17 +116,14 @@ pub enum Relative {
     ProvinceMunicipality,
 }
 
-impl Relative {
-    /// The kebab-case name used in TOML.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Relative::Governorship => "governorship",
-            Relative::DistrictGovernorship => "district-governorship",
-            Relative::DistrictMunicipality => "district-municipality",
-            Relative::MetropolitanMunicipality => "metropolitan-municipality",
-            Relative::ProvincialMunicipality => "provincial-municipality",
-            Relative::ProvinceMunicipality => "province-municipality",
-        }
+crate::names::named_enum! {
+    impl Relative: "relative unit" {
+        Governorship => ("governorship", "valilik"),
+        DistrictGovernorship => ("district-governorship", "kaymakamlık"),
+        DistrictMunicipality => ("district-municipality", "ilçe belediyesi"),
+        MetropolitanMunicipality => ("metropolitan-municipality", "büyükşehir belediyesi"),
+        ProvincialMunicipality => ("provincial-municipality", "il belediyesi"),
+        ProvinceMunicipality => ("province-municipality", "ilin büyükşehir ya da il belediyesi"),
     }
 }
 

@@ -120,8 +120,7 @@ pub enum ClockKind {
 }
 
 /// State of a clock at `now`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ClockState {
     /// Running, not yet within the warning window.
     Running,
@@ -137,17 +136,14 @@ pub enum ClockState {
     MetLate,
 }
 
-impl ClockState {
-    /// The Turkish name people read.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            ClockState::Running => "süre işliyor",
-            ClockState::Paused => "süre durduruldu",
-            ClockState::AtRisk => "süre dolmak üzere",
-            ClockState::Breached => "süre aşıldı",
-            ClockState::Met => "süresinde",
-            ClockState::MetLate => "gecikmeli",
-        }
+crate::names::named_enum! {
+    impl ClockState: "clock state" {
+        Running => ("running", "süre işliyor"),
+        Paused => ("paused", "süre durduruldu"),
+        AtRisk => ("at_risk", "süre dolmak üzere"),
+        Breached => ("breached", "süre aşıldı"),
+        Met => ("met", "süresinde"),
+        MetLate => ("met_late", "gecikmeli"),
     }
 }
 
