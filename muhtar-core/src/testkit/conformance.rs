@@ -898,7 +898,7 @@ pub async fn outbox_counts_failures<S: Store>(s: &S) {
         (3, Some("deferred for quiet hours".to_owned()))
     );
     let c = s.claim(now, 10, lease).await.unwrap();
-    assert_eq!((c[0].failures, c[0].attempts), (3, 4));
+    assert_eq!((c[0].failures, c[0].attempts), (3, 5));
     s.mark_failed(id, now, "550 no such user").await.unwrap();
     let e = s.outbox(&t, None).await.unwrap();
     assert_eq!(e[0].status, OutboxStatus::Failed);
