@@ -11,9 +11,7 @@ use uuid::Uuid;
 use crate::ids::{IdGenerator, MuhtarlikCode, RequestId, TenantId, UnitCode};
 use crate::org::Organisation;
 use crate::reason::ReasonCode;
-use crate::request::{
-    EventKind, Outcome, PauseReason, Priority, ReplyBy, RequestState, Status,
-};
+use crate::request::{EventKind, Outcome, PauseReason, Priority, ReplyBy, RequestState, Status};
 use crate::store::Deadlines;
 
 mod payload;
@@ -391,7 +389,11 @@ pub fn plan_escalation(
 }
 
 /// The facts every request notice carries.
-pub fn request_facts(org: &Organisation, state: &RequestState, deadlines: &Deadlines) -> RequestFacts {
+pub fn request_facts(
+    org: &Organisation,
+    state: &RequestState,
+    deadlines: &Deadlines,
+) -> RequestFacts {
     let unit_name = state
         .unit
         .as_ref()

@@ -122,7 +122,10 @@ async fn one_extension_to_30_business_days_before_the_15_run_out_notified_with_i
         .into_iter()
         .find(|e| e.message.kind == NoticeKind::Extended)
         .unwrap();
-    assert_eq!(entry.message.payload.note(), Some("Arşiv taraması gerekiyor"));
+    assert_eq!(
+        entry.message.payload.note(),
+        Some("Arşiv taraması gerekiyor")
+    );
     // Only once.
     let again = run(
         &mbs,

@@ -31,8 +31,8 @@ fn read(name: &str) -> OutboxMessage {
 fn every_stored_notice_reads_into_its_typed_payload_and_writes_back_the_same_json() {
     let mut kinds = std::collections::HashSet::new();
     for (name, json) in fixtures() {
-        let m: OutboxMessage = serde_json::from_value(json.clone())
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let m: OutboxMessage =
+            serde_json::from_value(json.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(m.payload.kind(), m.kind, "{name}");
         assert!(name.starts_with(m.kind.as_str()), "{name}");
         assert_eq!(serde_json::to_value(&m).unwrap(), json, "{name}");
@@ -87,7 +87,10 @@ fn stored_facts_keep_their_meaning() {
     let a = read("citizen-answered").payload;
     let r = a.request().unwrap();
     assert_eq!(r.outcome, Some(Outcome::Negative));
-    assert_eq!(r.reason.as_ref().map(|c| c.to_string()).as_deref(), Some("no-budget"));
+    assert_eq!(
+        r.reason.as_ref().map(|c| c.to_string()).as_deref(),
+        Some("no-budget")
+    );
     let f = read("citizen-update-fee-notified").payload;
     let NoticePayload::CitizenUpdate(c) = &f else {
         panic!("citizen-update")

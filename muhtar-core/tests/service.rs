@@ -271,7 +271,13 @@ async fn staff_work_only_in_their_subtree_and_the_lifecycle_runs() {
         .collect();
     assert_eq!(answered.len(), 2, "e-mail and SMS to the muhtar");
     assert_eq!(
-        answered[0].message.payload.request().unwrap().answer.as_deref(),
+        answered[0]
+            .message
+            .payload
+            .request()
+            .unwrap()
+            .answer
+            .as_deref(),
         Some("Yama yapıldı")
     );
     // The muhtar reopens; the unit's queue shows it again.

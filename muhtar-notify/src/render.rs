@@ -101,7 +101,10 @@ impl<'a> Payload<'a> {
     }
 
     /// An instant of the request's facts, formatted.
-    fn date(&self, field: impl FnOnce(&'a RequestFacts) -> Option<DateTime<Utc>>) -> Option<String> {
+    fn date(
+        &self,
+        field: impl FnOnce(&'a RequestFacts) -> Option<DateTime<Utc>>,
+    ) -> Option<String> {
         self.request()
             .and_then(field)
             .map(|d| format_instant(d, self.locale))
@@ -522,11 +525,7 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
             p.request().map(|r| status_label(r.status.as_str(), l)),
         );
     }
-    fact(
-        "Alınma zamanı",
-        "Received",
-        p.date(|r| Some(r.received_at)),
-    );
+    fact("Alınma zamanı", "Received", p.date(|r| Some(r.received_at)));
     fact("Cevap için son tarih", "Answer due", due.clone());
     if kind == NoticeKind::FeeNotified {
         fact(
@@ -538,12 +537,10 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
     fact(
         "Yazıda istenen cevap tarihi",
         "Reply requested by",
-        p.request()
-            .and_then(|r| r.reply_by)
-            .map(|r| match r {
-                ReplyBy::Instant(d) => format_instant(d, l),
-                date => date.to_string(),
-            }),
+        p.request().and_then(|r| r.reply_by).map(|r| match r {
+            ReplyBy::Instant(d) => format_instant(d, l),
+            date => date.to_string(),
+        }),
     );
     if matches!(kind, NoticeKind::Answered | NoticeKind::CitizenAnswered) {
         fact("Sonuç", "Outcome", outcome.clone());
@@ -798,7 +795,9 @@ mod tests {
                 (Locale::En, format!("[Tracking No: {tag}] ")),
             ] {
                 let prefix = match report {
-                    true => prefix.replace("Takip No", "Rapor").replace("Tracking No", "Report"),
+                    true => prefix
+                        .replace("Takip No", "Rapor")
+                        .replace("Tracking No", "Report"),
                     false => prefix,
                 };
                 let m = msg(kind, locale, payload());

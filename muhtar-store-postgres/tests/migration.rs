@@ -326,7 +326,11 @@ async fn failure_prefixes_of_old_rows_move_into_the_failures_column() {
     let pool = common::pool_in(&schema, 4).await;
     apply_first_migration_by_hand(&pool).await;
     let errors = [
-        (Some("[failures=3] SMTP 421 try later"), 3, Some("SMTP 421 try later")),
+        (
+            Some("[failures=3] SMTP 421 try later"),
+            3,
+            Some("SMTP 421 try later"),
+        ),
         (
             Some("[failures=12] deferred for quiet hours; last error: 503"),
             12,
@@ -366,7 +370,10 @@ async fn failure_prefixes_of_old_rows_move_into_the_failures_column() {
         );
     }
     // The count goes on from there.
-    store.mark_retry(ids[0], t0(), "SMTP 421 again").await.unwrap();
+    store
+        .mark_retry(ids[0], t0(), "SMTP 421 again")
+        .await
+        .unwrap();
     let e = store.outbox(&tenant("fl"), None).await.unwrap();
     let e = e.iter().find(|e| e.message.id == ids[0]).unwrap();
     assert_eq!(

@@ -736,7 +736,11 @@ async fn failure_prefixes_of_old_rows_move_into_the_failures_column() {
     let db = dir.path().join("muhtar.db");
     apply_first_migration_by_hand(&db);
     let errors = [
-        (Some("[failures=3] SMTP 421 try later"), 3, Some("SMTP 421 try later")),
+        (
+            Some("[failures=3] SMTP 421 try later"),
+            3,
+            Some("SMTP 421 try later"),
+        ),
         (
             Some("[failures=12] deferred for quiet hours; last error: 503"),
             12,
@@ -766,8 +770,8 @@ async fn failure_prefixes_of_old_rows_move_into_the_failures_column() {
         ids.push(id);
     }
     // The messages of every notice kind, as written before the payload was typed.
-    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../muhtar-core/tests/fixtures/notices");
+    let fixtures =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../muhtar-core/tests/fixtures/notices");
     let mut kinds = 0;
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
@@ -786,7 +790,8 @@ async fn failure_prefixes_of_old_rows_move_into_the_failures_column() {
                     json["id"].as_str().unwrap(),
                     json["idempotency_key"].as_str().unwrap(),
                     time_text(t0()),
-                    json.to_string().replace("\"tenant\":\"t1\"", "\"tenant\":\"fx\"")
+                    json.to_string()
+                        .replace("\"tenant\":\"t1\"", "\"tenant\":\"fx\"")
                         .replace("\"tenant\":\"t2\"", "\"tenant\":\"fx\""),
                 ],
             )
@@ -816,11 +821,11 @@ async fn failure_prefixes_of_old_rows_move_into_the_failures_column() {
     }
     // The count goes on from there.
     let id = ids[0];
-    store
-        .mark_retry(id, t0(), "SMTP 421 again")
-        .await
-        .unwrap();
+    store.mark_retry(id, t0(), "SMTP 421 again").await.unwrap();
     let e = store.outbox(&tenant("fl"), None).await.unwrap();
     let e = e.iter().find(|e| e.message.id == id).unwrap();
-    assert_eq!((e.failures, e.last_error.as_deref()), (4, Some("SMTP 421 again")));
+    assert_eq!(
+        (e.failures, e.last_error.as_deref()),
+        (4, Some("SMTP 421 again"))
+    );
 }

@@ -5,7 +5,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use crate::access::Actor;
 use crate::ids::{IdGenerator, MuhtarlikCode, SeededRandom, TenantId, UnitCode};
 use crate::org::Organisation;
-use crate::outbox::{request_facts, DeliveryChannel, Locale, NoticeKind, NoticePayload, OutboxMessage};
+use crate::outbox::{
+    request_facts, DeliveryChannel, Locale, NoticeKind, NoticePayload, OutboxMessage,
+};
 use crate::request::{
     Channel, Event, EventKind, NewRequest, NewRequestBuilder, Priority, RequestKind, RequestState,
 };

@@ -69,7 +69,13 @@ impl MemoryStore {
     }
 
     /// Puts a pending message back until `at` with `error`, adding `failed` failures.
-    fn put_back(&self, id: Uuid, at: DateTime<Utc>, error: &str, failed: u32) -> Result<(), StoreError> {
+    fn put_back(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        error: &str,
+        failed: u32,
+    ) -> Result<(), StoreError> {
         let mut g = self.lock();
         let e = entry_mut(&mut g, id)?;
         if e.status != OutboxStatus::Pending {
