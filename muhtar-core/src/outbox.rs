@@ -6,13 +6,19 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
-use crate::ids::{IdGenerator, RequestId, TenantId, UnitCode};
+use crate::ids::{IdGenerator, MuhtarlikCode, RequestId, TenantId, UnitCode};
 use crate::org::Organisation;
-use crate::request::{EventKind, RequestState};
+use crate::reason::ReasonCode;
+use crate::request::{EventKind, Outcome, PauseReason, Priority, ReplyBy, RequestState, Status};
 use crate::store::Deadlines;
+
+mod payload;
+pub use payload::{
+    CitizenUpdateFacts, EscalationFacts, FeeFacts, NoteFacts, NoticePayload, PausedFacts,
+    ReportReadyFacts, RequestFacts,
+};
 
 /// What a notice is about; each has a template in `muhtar-notify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -141,7 +147,12 @@ crate::names::named_enum! {
 }
 
 /// A notice to deliver.
+///
+/// Stored as JSON (the stores' `message` column): the payload is read according to
+/// `kind` ([`NoticePayload::from_json`]), so a payload that does not fit its kind is
+/// refused when read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "payload::StoredMessage")]
 pub struct OutboxMessage {
     /// Id.
     pub id: Uuid,
@@ -152,7 +163,7 @@ pub struct OutboxMessage {
     pub request: Option<RequestId>,
     /// Unique key: a retry or a second sweep with the same key is not a second notice.
     pub idempotency_key: String,
-    /// What it is about.
+    /// What it is about: always `payload.kind()`.
     pub kind: NoticeKind,
     /// How it goes out.
     pub channel: DeliveryChannel,
@@ -160,8 +171,8 @@ pub struct OutboxMessage {
     pub recipient: String,
     /// Language.
     pub locale: Locale,
-    /// The facts the template needs.
-    pub payload: serde_json::Value,
+    /// The facts the template needs, typed per kind.
+    pub payload: NoticePayload,
     /// When it was written.
     pub created_at: DateTime<Utc>,
     /// Not to be sent before this instant.
@@ -196,6 +207,12 @@ pub struct OutboxEntry {
     pub status: OutboxStatus,
     /// Delivery attempts so far (a claim counts as an attempt).
     pub attempts: u32,
+    /// Failed deliveries so far: each [`crate::store::OutboxStore::mark_retry`] and
+    /// [`crate::store::OutboxStore::mark_failed`] adds one; claims and deferrals
+    /// ([`crate::store::OutboxStore::defer`]) do not. The dispatcher's back-off and
+    /// give-up count these.
+    #[serde(default)]
+    pub failures: u32,
     /// The last error, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
@@ -240,14 +257,8 @@ struct Planner<'a> {
 }
 
 impl Planner<'_> {
-    fn push(
-        &mut self,
-        kind: NoticeKind,
-        tag: &str,
-        channel: DeliveryChannel,
-        to: &str,
-        payload: &serde_json::Value,
-    ) {
+    fn push(&mut self, tag: &str, channel: DeliveryChannel, to: &str, payload: &NoticePayload) {
+        let kind = payload.kind();
         let key = format!(
             "{}:{}:{}:{}:{}",
             self.state.id,
@@ -274,17 +285,17 @@ impl Planner<'_> {
         });
     }
 
-    fn for_muhtar(&mut self, kind: NoticeKind, tag: &str, payload: &serde_json::Value, sms: bool) {
+    fn for_muhtar(&mut self, tag: &str, payload: &NoticePayload, sms: bool) {
         let Some(m) = self.org.muhtarlik(&self.state.content.muhtarlik) else {
             return;
         };
         let (email, phone) = (m.muhtar.email.clone(), m.muhtar.phone.clone());
         if let Some(e) = email {
-            self.push(kind, tag, DeliveryChannel::Email, &e, payload);
+            self.push(tag, DeliveryChannel::Email, &e, payload);
         }
         if sms {
             if let Some(p) = phone {
-                self.push(kind, tag, DeliveryChannel::Sms, &p, payload);
+                self.push(tag, DeliveryChannel::Sms, &p, payload);
             }
         }
     }
@@ -292,34 +303,27 @@ impl Planner<'_> {
     /// The citizen behind the request, by e-mail and SMS, at the contact they gave. The
     /// contact given is the consent: nothing goes to a citizen who gave none, and an
     /// erased contact (KVKK) gets nothing more.
-    fn for_citizen(&mut self, kind: NoticeKind, tag: &str, payload: &serde_json::Value) {
+    fn for_citizen(&mut self, tag: &str, payload: &NoticePayload) {
         let Some(c) = self.state.content.citizen.clone() else {
             return;
         };
         if let Some(e) = c.email {
-            self.push(kind, tag, DeliveryChannel::Email, &e, payload);
+            self.push(tag, DeliveryChannel::Email, &e, payload);
         }
         if let Some(p) = c.phone {
-            self.push(kind, tag, DeliveryChannel::Sms, &p, payload);
+            self.push(tag, DeliveryChannel::Sms, &p, payload);
         }
     }
 
     /// A Law 4982 step told to the citizen applicant too (the law notifies the applicant,
     /// who is the citizen when the request carries their contact): `update` names it.
-    fn citizen_update(&mut self, step: NoticeKind, tag: &str, payload: &serde_json::Value) {
-        let mut payload = payload.clone();
-        payload["update"] = json!(step.as_str());
-        self.for_citizen(NoticeKind::CitizenUpdate, tag, &payload);
+    fn citizen_update(&mut self, tag: &str, step: &NoticePayload) {
+        if let Some(p) = step.citizen_update() {
+            self.for_citizen(tag, &p);
+        }
     }
 
-    fn for_unit(
-        &mut self,
-        kind: NoticeKind,
-        tag: &str,
-        unit: &UnitCode,
-        payload: &serde_json::Value,
-        official: bool,
-    ) {
+    fn for_unit(&mut self, tag: &str, unit: &UnitCode, payload: &NoticePayload, official: bool) {
         let Some(u) = self.org.unit(unit) else {
             return;
         };
@@ -333,21 +337,21 @@ impl Planner<'_> {
         to.sort();
         to.dedup();
         for t in to {
-            self.push(kind, tag, DeliveryChannel::Email, &t, payload);
+            self.push(tag, DeliveryChannel::Email, &t, payload);
         }
     }
 
     /// To the tenant's responsible official (the reporting unit's): e-mail and SMS.
-    fn for_official(&mut self, kind: NoticeKind, tag: &str, payload: &serde_json::Value) {
+    fn for_official(&mut self, tag: &str, payload: &NoticePayload) {
         let Some(o) = self.org.reporting_official() else {
             return;
         };
         let (email, phone) = (o.person.email.clone(), o.person.phone.clone());
         if let Some(e) = email {
-            self.push(kind, tag, DeliveryChannel::Email, &e, payload);
+            self.push(tag, DeliveryChannel::Email, &e, payload);
         }
         if let Some(p) = phone {
-            self.push(kind, tag, DeliveryChannel::Sms, &p, payload);
+            self.push(tag, DeliveryChannel::Sms, &p, payload);
         }
     }
 }
@@ -356,6 +360,7 @@ impl Planner<'_> {
 /// or breached (to the unit and the responsible official). The idempotency key names the
 /// deadline, so a sweep queues each notice once per threshold and deadline: sweeping
 /// again adds nothing, and a deadline that moves (a pause, a new holiday) warns again.
+/// `kind` is [`NoticeKind::Breached`] or (any other) [`NoticeKind::AtRisk`].
 pub fn plan_escalation(
     org: &Organisation,
     state: &RequestState,
@@ -368,8 +373,15 @@ pub fn plan_escalation(
     let Some(unit) = state.unit.clone() else {
         return Vec::new();
     };
-    let mut payload = request_payload(org, state, deadlines);
-    payload["due"] = json!(due);
+    let facts = EscalationFacts {
+        request: request_facts(org, state, deadlines),
+        due,
+    };
+    let breached = kind == NoticeKind::Breached;
+    let payload = match breached {
+        true => NoticePayload::Breached(facts),
+        false => NoticePayload::AtRisk(facts),
+    };
     let mut p = Planner {
         org,
         state,
@@ -378,16 +390,16 @@ pub fn plan_escalation(
         out: Vec::new(),
     };
     let tag = format!("due-{}", due.timestamp());
-    p.for_unit(kind, &tag, &unit, &payload, kind == NoticeKind::Breached);
+    p.for_unit(&tag, &unit, &payload, breached);
     p.out
 }
 
 /// The facts every request notice carries.
-pub fn request_payload(
+pub fn request_facts(
     org: &Organisation,
     state: &RequestState,
     deadlines: &Deadlines,
-) -> serde_json::Value {
+) -> RequestFacts {
     let unit_name = state
         .unit
         .as_ref()
@@ -401,32 +413,32 @@ pub fn request_payload(
         .as_ref()
         .and_then(|r| r.definition(org).ok())
         .map(|d| d.name);
-    json!({
-        "tracking": state.tracking.to_string(),
-        "subject": state.content.subject,
-        "priority": state.content.priority.as_str(),
-        "urgent": state.content.priority.is_urgent(),
-        "reply_by": state.content.reply_by,
-        "category": state.content.category,
-        "muhtarlik": state.content.muhtarlik,
-        "muhtarlik_name": muhtarlik_name,
-        "unit": state.unit,
-        "unit_name": unit_name,
-        "status": state.status.as_str(),
-        "received_at": state.content.received_at,
-        "resolution_due": deadlines.resolution_due,
-        "first_response_due": deadlines.first_response_due,
-        "outcome": state.outcome,
-        "status_name": state.status.display_name(),
-        "outcome_name": state.outcome.map(|o| o.display_name()),
-        "channel_name": state.content.channel.display_name(),
-        "kind_name": state.content.kind.display_name(),
-        "reason": state.reason,
-        "reason_name": reason_name,
-        "reason_text": state.reason_text,
-        "answer": state.answer,
-        "tenant_name": org.tenant.name,
-    })
+    RequestFacts {
+        tracking: state.tracking.to_string(),
+        subject: state.content.subject.clone(),
+        priority: state.content.priority,
+        urgent: state.content.priority.is_urgent(),
+        reply_by: state.content.reply_by,
+        category: state.content.category.clone(),
+        muhtarlik: state.content.muhtarlik.clone(),
+        muhtarlik_name,
+        unit: state.unit.clone(),
+        unit_name,
+        status: state.status,
+        received_at: state.content.received_at,
+        resolution_due: deadlines.resolution_due,
+        first_response_due: deadlines.first_response_due,
+        outcome: state.outcome,
+        status_name: state.status.display_name().to_owned(),
+        outcome_name: state.outcome.map(|o| o.display_name().to_owned()),
+        channel_name: state.content.channel.display_name().to_owned(),
+        kind_name: state.content.kind.display_name().to_owned(),
+        reason: state.reason.clone(),
+        reason_name,
+        reason_text: state.reason_text.clone(),
+        answer: state.answer.clone(),
+        tenant_name: org.tenant.name.clone(),
+    }
 }
 
 /// The notices caused by `events` (already applied to give `state`).
@@ -438,7 +450,11 @@ pub fn plan(
     ids: &mut IdGenerator,
     now: DateTime<Utc>,
 ) -> Vec<OutboxMessage> {
-    let base = request_payload(org, state, deadlines);
+    let base = request_facts(org, state, deadlines);
+    let with_note = |note: &str| NoteFacts {
+        request: base.clone(),
+        note: note.to_owned(),
+    };
     let mut p = Planner {
         org,
         state,
@@ -447,12 +463,12 @@ pub fn plan(
         out: Vec::new(),
     };
     for e in events {
-        let mut payload = base.clone();
+        let facts = base.clone();
         let v = &e.version.to_string();
         match &e.kind {
             // An urgent request: the responsible official hears of it on receipt.
             EventKind::Received { content, .. } if content.priority.is_urgent() => {
-                p.for_official(NoticeKind::UrgentReceived, v, &payload);
+                p.for_official(v, &NoticePayload::UrgentReceived(facts));
             }
             EventKind::Received { .. }
             | EventKind::ContactErased
@@ -460,72 +476,76 @@ pub fn plan(
             | EventKind::Resumed { .. }
             | EventKind::PolicyChanged { .. } => {}
             EventKind::Extended { reason } => {
-                payload["note"] = json!(reason);
-                p.for_muhtar(NoticeKind::Extended, v, &payload, false);
-                p.citizen_update(NoticeKind::Extended, v, &payload);
+                let payload = NoticePayload::Extended(with_note(reason));
+                p.for_muhtar(v, &payload, false);
+                p.citizen_update(v, &payload);
             }
             EventKind::FeeNotified { amount, note } => {
-                payload["note"] = json!(note);
-                payload["fee_amount"] = json!(amount.to_string());
-                p.for_muhtar(NoticeKind::FeeNotified, v, &payload, true);
-                p.citizen_update(NoticeKind::FeeNotified, v, &payload);
+                let payload = NoticePayload::FeeNotified(FeeFacts {
+                    request: facts,
+                    note: note.clone(),
+                    fee_amount: amount.to_string(),
+                });
+                p.for_muhtar(v, &payload, true);
+                p.citizen_update(v, &payload);
             }
             EventKind::FeePaid { .. } => {
-                p.for_muhtar(NoticeKind::FeePaid, v, &payload, false);
-                p.citizen_update(NoticeKind::FeePaid, v, &payload);
+                let payload = NoticePayload::FeePaid(facts);
+                p.for_muhtar(v, &payload, false);
+                p.citizen_update(v, &payload);
             }
             EventKind::DeemedWithdrawn { .. } => {
-                p.for_muhtar(NoticeKind::DeemedWithdrawn, v, &payload, true);
-                p.citizen_update(NoticeKind::DeemedWithdrawn, v, &payload);
+                let payload = NoticePayload::DeemedWithdrawn(facts.clone());
+                p.for_muhtar(v, &payload, true);
+                p.citizen_update(v, &payload);
                 if let Some(u) = state.unit.clone() {
-                    p.for_unit(NoticeKind::Closed, v, &u, &payload, false);
+                    p.for_unit(v, &u, &NoticePayload::Closed(facts), false);
                 }
             }
             EventKind::Routed { unit, .. } => {
-                p.for_muhtar(NoticeKind::Received, v, &payload, true);
-                p.for_unit(NoticeKind::NewInQueue, v, unit, &payload, false);
-                p.for_citizen(NoticeKind::CitizenReceived, v, &payload);
+                p.for_muhtar(v, &NoticePayload::Received(facts.clone()), true);
+                p.for_unit(v, unit, &NoticePayload::NewInQueue(facts.clone()), false);
+                p.for_citizen(v, &NoticePayload::CitizenReceived(facts));
             }
             EventKind::Transferred { to, .. } | EventKind::Rerouted { to, .. } => {
-                p.for_muhtar(NoticeKind::Transferred, v, &payload, false);
-                p.for_unit(NoticeKind::NewInQueue, v, to, &payload, false);
+                p.for_muhtar(v, &NoticePayload::Transferred(facts.clone()), false);
+                p.for_unit(v, to, &NoticePayload::NewInQueue(facts), false);
             }
             EventKind::InterimReply { text } => {
-                payload["note"] = json!(text);
-                p.for_muhtar(NoticeKind::InterimReply, v, &payload, false);
+                p.for_muhtar(v, &NoticePayload::InterimReply(with_note(text)), false);
             }
             EventKind::Paused { note, reason } => {
-                payload["note"] = json!(note);
-                payload["pause_reason"] = json!(reason);
-                p.for_muhtar(NoticeKind::Paused, v, &payload, false);
+                let payload = NoticePayload::Paused(PausedFacts {
+                    request: facts,
+                    note: note.clone(),
+                    pause_reason: *reason,
+                });
+                p.for_muhtar(v, &payload, false);
             }
             EventKind::Message { from, text } => {
-                payload["note"] = json!(text);
+                let payload = NoticePayload::Message(with_note(text));
                 match from {
-                    crate::request::Party::Unit => {
-                        p.for_muhtar(NoticeKind::Message, v, &payload, false)
-                    }
+                    crate::request::Party::Unit => p.for_muhtar(v, &payload, false),
                     crate::request::Party::Muhtar => {
                         if let Some(u) = state.unit.clone() {
-                            p.for_unit(NoticeKind::Message, v, &u, &payload, false);
+                            p.for_unit(v, &u, &payload, false);
                         }
                     }
                 }
             }
             EventKind::Answered { .. } => {
-                p.for_muhtar(NoticeKind::Answered, v, &payload, true);
-                p.for_citizen(NoticeKind::CitizenAnswered, v, &payload);
+                p.for_muhtar(v, &NoticePayload::Answered(facts.clone()), true);
+                p.for_citizen(v, &NoticePayload::CitizenAnswered(facts));
             }
-            EventKind::Closed => p.for_muhtar(NoticeKind::Closed, v, &payload, false),
+            EventKind::Closed => p.for_muhtar(v, &NoticePayload::Closed(facts), false),
             EventKind::Reopened { reason } => {
-                payload["note"] = json!(reason);
                 if let Some(u) = state.unit.clone() {
-                    p.for_unit(NoticeKind::Reopened, v, &u, &payload, false);
+                    p.for_unit(v, &u, &NoticePayload::Reopened(with_note(reason)), false);
                 }
             }
             EventKind::Withdrawn { .. } | EventKind::Merged { .. } => {
                 if let Some(u) = state.unit.clone() {
-                    p.for_unit(NoticeKind::Closed, v, &u, &payload, false);
+                    p.for_unit(v, &u, &NoticePayload::Closed(facts), false);
                 }
             }
         }
@@ -548,17 +568,18 @@ pub fn plan_report_ready(
     let Some(to) = official.person.email.clone() else {
         return Vec::new();
     };
-    let payload = json!({
-        "period": quarter.to_string(),
-        "tenant_name": org.tenant.name,
-        "unit_name": org.unit(&org.tenant.reporting_unit).map(|u| u.name.clone()),
+    let payload = NoticePayload::ReportReady(ReportReadyFacts {
+        period: quarter.to_string(),
+        tenant_name: org.tenant.name.clone(),
+        unit_name: org.unit(&org.tenant.reporting_unit).map(|u| u.name.clone()),
+        url: None,
     });
     vec![OutboxMessage {
         id: ids.uuid_v7(now),
         tenant: org.tenant.id.clone(),
         request: None,
         idempotency_key: format!("report-ready:{}:{quarter}:email:{to}", org.tenant.id),
-        kind: NoticeKind::ReportReady,
+        kind: payload.kind(),
         channel: DeliveryChannel::Email,
         recipient: to,
         locale: Locale::Tr,

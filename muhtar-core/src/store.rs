@@ -608,14 +608,24 @@ pub trait OutboxStore: Send + Sync {
     ) -> Result<Vec<OutboxEntry>, StoreError>;
     /// Marks a message sent.
     async fn mark_sent(&self, id: uuid::Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
-    /// Puts a message back for a retry at `next_attempt_at`, recording the error.
+    /// Puts a message back for a retry at `next_attempt_at` after a failed delivery,
+    /// recording the error and counting the failure (`OutboxEntry::failures`).
     async fn mark_retry(
         &self,
         id: uuid::Uuid,
         next_attempt_at: DateTime<Utc>,
         error: &str,
     ) -> Result<(), StoreError>;
-    /// Marks a message permanently failed.
+    /// Puts a message back until `next_attempt_at` without a delivery having failed
+    /// (quiet hours, a pass that stopped trying): records `note` as the last error and
+    /// leaves the failure count as it is.
+    async fn defer(
+        &self,
+        id: uuid::Uuid,
+        next_attempt_at: DateTime<Utc>,
+        note: &str,
+    ) -> Result<(), StoreError>;
+    /// Marks a message permanently failed, counting the failure.
     async fn mark_failed(
         &self,
         id: uuid::Uuid,
@@ -809,6 +819,14 @@ impl<T: OutboxStore + ?Sized> OutboxStore for std::sync::Arc<T> {
         error: &str,
     ) -> Result<(), StoreError> {
         (**self).mark_retry(id, next_attempt_at, error).await
+    }
+    async fn defer(
+        &self,
+        id: uuid::Uuid,
+        next_attempt_at: DateTime<Utc>,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        (**self).defer(id, next_attempt_at, note).await
     }
     async fn mark_failed(
         &self,

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use muhtar_core::ids::SeededRandom;
-use muhtar_core::outbox::NoticeKind;
+use muhtar_core::outbox::{NoticeKind, NoticePayload};
 use muhtar_core::prelude::*;
 use muhtar_core::reason::ReasonCode;
 use muhtar_core::request::{FeeAmount, PauseReason};
@@ -122,7 +122,10 @@ async fn one_extension_to_30_business_days_before_the_15_run_out_notified_with_i
         .into_iter()
         .find(|e| e.message.kind == NoticeKind::Extended)
         .unwrap();
-    assert_eq!(entry.message.payload["note"], "Arşiv taraması gerekiyor");
+    assert_eq!(
+        entry.message.payload.note(),
+        Some("Arşiv taraması gerekiyor")
+    );
     // Only once.
     let again = run(
         &mbs,
@@ -220,7 +223,7 @@ async fn a_fee_stops_the_clock_and_payment_resumes_it_moving_the_deadline_by_the
         .into_iter()
         .find(|e| e.message.kind == NoticeKind::FeeNotified)
         .unwrap();
-    assert_eq!(m.message.payload["fee_amount"], "12,50 TL");
+    assert_eq!(m.message.payload.fee_amount(), Some("12,50 TL"));
     assert_eq!(
         notices(&mbs, &t, &tr, NoticeKind::FeeNotified).await,
         ["ali.demir@muhtar.example", "+905321112233"]
@@ -490,7 +493,10 @@ async fn a_citizen_applicant_hears_of_the_extension_the_fee_and_the_payment() {
         .filter(|e| e.message.kind == NoticeKind::CitizenUpdate)
         .map(|e| {
             (
-                e.message.payload["update"].as_str().unwrap().to_owned(),
+                match &e.message.payload {
+                    NoticePayload::CitizenUpdate(c) => c.update.as_str().to_owned(),
+                    p => panic!("{p:?}"),
+                },
                 e.message.recipient,
             )
         })
@@ -518,8 +524,8 @@ async fn a_citizen_applicant_hears_of_the_extension_the_fee_and_the_payment() {
         .unwrap()
         .into_iter()
         .find(|e| {
-            e.message.kind == NoticeKind::CitizenUpdate && e.message.payload["update"] == "extended"
+            matches!(&e.message.payload, NoticePayload::CitizenUpdate(c) if c.update == NoticeKind::Extended)
         })
         .unwrap();
-    assert_eq!(ext.message.payload["note"], "Arşiv taraması gerekiyor");
+    assert_eq!(ext.message.payload.note(), Some("Arşiv taraması gerekiyor"));
 }

@@ -227,7 +227,7 @@ async fn the_citizen_hears_the_tracking_number_then_the_outcome_and_erasure_take
         .find(|e| e.message.kind == NoticeKind::CitizenReceived)
         .unwrap();
     assert_eq!(
-        m.message.payload["tracking"],
+        m.message.payload.request().unwrap().tracking,
         rec.state.tracking.to_string()
     );
     // No contact given, no citizen notice (the contact is the consent).
@@ -262,7 +262,10 @@ async fn the_citizen_hears_the_tracking_number_then_the_outcome_and_erasure_take
         .iter()
         .find(|e| e.message.kind == NoticeKind::CitizenAnswered)
         .unwrap();
-    assert_eq!(m.message.payload["outcome_name"], "olumsuz");
+    assert_eq!(
+        m.message.payload.request().unwrap().outcome_name.as_deref(),
+        Some("olumsuz")
+    );
 
     // KVKK erasure takes the citizen's notices with the contact.
     mbs.execute(

@@ -924,7 +924,10 @@ async fn sweep_queues_one_report_ready_notice_per_quarter() {
         .collect();
     assert_eq!(ready.len(), 1);
     assert_eq!(ready[0].message.recipient, "ayse.yilmaz@ornek.bel.tr");
-    assert_eq!(ready[0].message.payload["period"], "2026Q1");
+    let muhtar_core::outbox::NoticePayload::ReportReady(r) = &ready[0].message.payload else {
+        panic!("{:?}", ready[0].message.payload)
+    };
+    assert_eq!(r.period, "2026Q1");
     // Next quarter, signed before the sweep: no notice.
     clock.set(q1.next().end() + Duration::days(1));
     mbs.sign_report(&actor(&t, "official"), q1.next(), None, "Uygundur")

@@ -82,7 +82,7 @@ async fn submit_routes_records_events_and_queues_notices_together() {
         "{kinds:?}"
     );
     assert_eq!(
-        outbox[0].message.payload["tracking"],
+        outbox[0].message.payload.request().unwrap().tracking,
         rec.state.tracking.to_string()
     );
 }
@@ -270,7 +270,16 @@ async fn staff_work_only_in_their_subtree_and_the_lifecycle_runs() {
         .filter(|e| e.message.kind == NoticeKind::Answered)
         .collect();
     assert_eq!(answered.len(), 2, "e-mail and SMS to the muhtar");
-    assert_eq!(answered[0].message.payload["answer"], "Yama yapıldı");
+    assert_eq!(
+        answered[0]
+            .message
+            .payload
+            .request()
+            .unwrap()
+            .answer
+            .as_deref(),
+        Some("Yama yapıldı")
+    );
     // The muhtar reopens; the unit's queue shows it again.
     mbs.execute(
         &actor(&t, "muhtar:kuzguncuk"),

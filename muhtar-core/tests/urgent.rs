@@ -227,10 +227,14 @@ async fn urgent_requests_lead_the_queue_and_the_list_and_the_official_is_told() 
     assert!(official(&normal).await.is_empty());
     // Every notice about the urgent request carries its priority.
     for e in mbs.store().outbox(&t, Some(urgent.state.id)).await.unwrap() {
-        assert_eq!(e.message.payload["urgent"], true, "{:?}", e.message.kind);
+        assert!(
+            e.message.payload.request().unwrap().urgent,
+            "{:?}",
+            e.message.kind
+        );
     }
     for e in mbs.store().outbox(&t, Some(normal.state.id)).await.unwrap() {
-        assert_eq!(e.message.payload["urgent"], false);
+        assert!(!e.message.payload.request().unwrap().urgent);
     }
 }
 
@@ -264,9 +268,15 @@ async fn a_dated_letter_sets_the_deadline_when_earlier_and_is_validated() {
     );
     // The received notice names the letter's date.
     let outbox = mbs.store().outbox(&t, Some(rec.state.id)).await.unwrap();
-    assert!(outbox
-        .iter()
-        .all(|e| e.message.payload["reply_by"] == "2025-03-20"));
+    assert!(outbox.iter().all(|e| e
+        .message
+        .payload
+        .request()
+        .unwrap()
+        .reply_by
+        .unwrap()
+        .to_string()
+        == "2025-03-20"));
 
     // A date later than the policy's deadline: the policy's stands, and says so.
     let late = received + Duration::days(40);

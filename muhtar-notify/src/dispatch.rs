@@ -20,10 +20,11 @@
 //! once and never retried.
 //!
 //! The store counts every claim as an attempt (`OutboxEntry::attempts`), which includes
-//! quiet-hour deferrals and claims lost in a crash. The dispatcher therefore counts
-//! **failed deliveries** itself, in the recorded error text: `mark_retry` is called with
-//! an error starting with `[failures=N]`, and the next pass reads `N` back from
-//! `OutboxEntry::last_error`. Only real delivery failures raise `N`.
+//! quiet-hour deferrals and claims lost in a crash. Back-off and giving up therefore
+//! count **failed deliveries**, `OutboxEntry::failures`: the store raises it with each
+//! `mark_retry` and `mark_failed`, while messages put back without a failed delivery
+//! (quiet hours, a pass that stopped trying) go back with [`OutboxStore::defer`], which
+//! leaves it as it is.
 //!
 //! An e-mail whose relay timed out ([`crate::email::SMTP_TIMEOUT`]) ends the pass's
 //! e-mail deliveries: the pass's remaining e-mails are put back for a retry without
@@ -35,7 +36,7 @@
 //! Each tenant can have quiet hours in İstanbul local time ([`QuietHours`], default
 //! 22:00 to 08:00 for every tenant). A message whose kind respects quiet hours
 //! (`NoticeKind::respects_quiet_hours`) that comes due during them is not sent but
-//! deferred to their end with `mark_retry`, without counting as a failure.
+//! deferred to their end with `defer`, without counting as a failure.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -360,34 +361,15 @@ pub enum DispatchError {
     Store(#[from] StoreError),
 }
 
-const FAILURES_PREFIX: &str = "[failures=";
-
-/// The failed-delivery count recorded in an entry's last error (0 if none).
-pub fn recorded_failures(last_error: Option<&str>) -> u32 {
-    last_error
-        .and_then(|e| e.strip_prefix(FAILURES_PREFIX))
-        .and_then(|rest| rest.split_once(']'))
-        .and_then(|(n, _)| n.parse().ok())
-        .unwrap_or(0)
-}
-
 const DEFERRED: &str = "deferred for quiet hours";
 const NOT_TRIED: &str = "not tried in this pass: ";
 const LAST_ERROR: &str = "; last error: ";
 
 /// The last delivery error recorded in `last_error`, through quiet-hour deferrals.
 fn last_delivery_error(last_error: &str) -> Option<&str> {
-    let e = strip_failures(last_error);
-    match e.strip_prefix(DEFERRED) {
+    match last_error.strip_prefix(DEFERRED) {
         Some(rest) => rest.strip_prefix(LAST_ERROR),
-        None => Some(e),
-    }
-}
-
-fn strip_failures(last_error: &str) -> &str {
-    match last_error.strip_prefix(FAILURES_PREFIX) {
-        Some(rest) => rest.split_once("] ").map(|(_, m)| m).unwrap_or(rest),
-        None => last_error,
+        None => Some(last_error),
     }
 }
 
@@ -447,10 +429,8 @@ where
             .map_err(|e| DeliveryError::Permanent(format!("cannot render the notice: {e}")))?;
         Ok(OutgoingEmail {
             to: message.recipient.clone(),
-            from_name: message
-                .payload
-                .get("tenant_name")
-                .and_then(|v| v.as_str())
+            from_name: Some(message.payload.tenant_name())
+                .filter(|n| !n.is_empty())
                 .map(str::to_owned),
             subject: r.subject,
             text: r.text,
@@ -521,14 +501,14 @@ where
                 report.messages.push((id, Disposition::LeaseExpired));
                 continue;
             }
-            let failures = recorded_failures(entry.last_error.as_deref());
+            let failures = entry.failures;
             if let Some(until) = self.quiet_until(&entry.message, now) {
-                let mut note = format!("{FAILURES_PREFIX}{failures}] {DEFERRED}");
+                let mut note = DEFERRED.to_owned();
                 if let Some(prev) = entry.last_error.as_deref().and_then(last_delivery_error) {
                     note.push_str(LAST_ERROR);
                     note.push_str(prev);
                 }
-                let d = match self.store.mark_retry(id, until, &note).await {
+                let d = match self.store.defer(id, until, &note).await {
                     Ok(()) => {
                         report.deferred += 1;
                         Disposition::Deferred { until }
@@ -545,8 +525,7 @@ where
                         .backoff
                         .delay(failures.max(1), &entry.message.idempotency_key);
                 let error = format!("{NOT_TRIED}{SMTP_TIMEOUT} on another message");
-                let note = format!("{FAILURES_PREFIX}{failures}] {error}");
-                let d = match self.store.mark_retry(id, at, &note).await {
+                let d = match self.store.defer(id, at, &error).await {
                     Ok(()) => {
                         report.retried += 1;
                         Disposition::Retry {
@@ -590,8 +569,7 @@ where
                                 .config
                                 .backoff
                                 .delay(failures, &entry.message.idempotency_key);
-                        let note = format!("{FAILURES_PREFIX}{failures}] {error}");
-                        match self.store.mark_retry(id, at, &note).await {
+                        match self.store.mark_retry(id, at, &error).await {
                             Ok(()) => {
                                 report.retried += 1;
                                 Disposition::Retry {
@@ -686,7 +664,7 @@ mod tests {
     use crate::email::RecordingTransport;
     use crate::sms::{RecordingSmsGateway, SmsEncoding};
     use muhtar_core::clock::ManualClock;
-    use muhtar_core::outbox::{Locale, NoticeKind, OutboxStatus};
+    use muhtar_core::outbox::{Locale, NoticeKind, NoticePayload, OutboxStatus};
     use muhtar_core::testkit::fixtures;
     use muhtar_core::testkit::MemoryStore;
     use serde_json::json;
@@ -713,16 +691,30 @@ mod tests {
             channel,
             recipient: to.into(),
             locale: Locale::Tr,
-            payload: json!({
-                "tracking": "7KM-3QX-9PA",
-                "subject": "Okul önündeki çukur",
-                "unit_name": "Fen İşleri Müdürlüğü",
-                "resolution_due": "2025-04-02T14:30:00Z",
-                "tenant_name": "Örnek İlçe Belediyesi",
-            }),
+            payload: payload(kind, "7KM-3QX-9PA"),
             created_at: noon(),
             not_before: noon(),
         }
+    }
+
+    fn payload(kind: NoticeKind, tracking: &str) -> NoticePayload {
+        let mut json = json!({
+            "tracking": tracking,
+            "subject": "Okul önündeki çukur",
+            "muhtarlik": "kuzguncuk",
+            "status": "routed",
+            "received_at": "2025-03-14T09:00:00Z",
+            "unit_name": "Fen İşleri Müdürlüğü",
+            "resolution_due": "2025-04-02T14:30:00Z",
+            "tenant_name": "Örnek İlçe Belediyesi",
+            "due": "2025-04-02T14:30:00Z",
+            "period": "2025Q1",
+        });
+        if kind == NoticeKind::Paused {
+            json["note"] = json!("Kapı numarası?");
+            json["pause_reason"] = json!("muhtar");
+        }
+        NoticePayload::from_json(kind, json).unwrap()
     }
 
     fn setup(
@@ -811,14 +803,6 @@ mod tests {
         assert!(QuietHours::from_hm(25, 0, 8, 0).is_none());
     }
 
-    #[test]
-    fn failure_count_round_trips_through_the_error_text() {
-        assert_eq!(recorded_failures(None), 0);
-        assert_eq!(recorded_failures(Some("[failures=3] SMTP down")), 3);
-        assert_eq!(recorded_failures(Some("something else")), 0);
-        assert_eq!(strip_failures("[failures=3] SMTP down"), "SMTP down");
-    }
-
     #[tokio::test]
     async fn sends_email_and_sms_and_marks_them_sent() {
         let (d, store, email, sms, _clock) = setup(DispatcherConfig::default());
@@ -896,10 +880,8 @@ mod tests {
         let e = entry(&store, 1).await;
         assert_eq!(e.status, OutboxStatus::Pending);
         assert_eq!(e.next_attempt_at, noon() + b.delay(1, key));
-        assert_eq!(
-            e.last_error.as_deref(),
-            Some("[failures=1] SMTP connection refused")
-        );
+        assert_eq!(e.failures, 1);
+        assert_eq!(e.last_error.as_deref(), Some("SMTP connection refused"));
         // Not due yet.
         clock.advance(Duration::seconds(30));
         assert_eq!(d.run_once().await.unwrap().claimed, 0);
@@ -912,12 +894,13 @@ mod tests {
         ));
         let e = entry(&store, 1).await;
         assert_eq!(e.next_attempt_at, clock.now() + b.delay(2, key));
+        assert_eq!(e.failures, 2);
 
         clock.set(e.next_attempt_at);
         let r = d.run_once().await.unwrap();
         assert_eq!(r.failed, 1);
         let e = entry(&store, 1).await;
-        assert_eq!(e.status, OutboxStatus::Failed);
+        assert_eq!((e.status, e.failures), (OutboxStatus::Failed, 3));
         assert_eq!(
             e.last_error.as_deref(),
             Some("gave up after 3 failed attempts: SMTP connection refused")
@@ -947,10 +930,10 @@ mod tests {
         assert!(email.sent().is_empty(), "the second e-mail was not tried");
         assert_eq!(sms.sent().len(), 1);
         let first = entry(&store, 1).await;
-        assert_eq!(recorded_failures(first.last_error.as_deref()), 1);
+        assert_eq!(first.failures, 1);
         let second = entry(&store, 2).await;
         assert_eq!(second.status, OutboxStatus::Pending);
-        assert_eq!(recorded_failures(second.last_error.as_deref()), 0);
+        assert_eq!(second.failures, 0);
         assert!(second.last_error.unwrap().contains("not tried"));
     }
 
@@ -999,7 +982,7 @@ mod tests {
             DeliveryChannel::Email,
             "a@b.example",
         );
-        m.payload = json!({"subject": "no tracking"});
+        m.payload = payload(NoticeKind::Breached, " ");
         store.enqueue(&[m]).await.unwrap();
         assert_eq!(d.run_once().await.unwrap().failed, 1);
         let e = entry(&store, 1).await;
@@ -1037,7 +1020,7 @@ mod tests {
             (e.status, e.next_attempt_at),
             (OutboxStatus::Pending, morning)
         );
-        assert_eq!(recorded_failures(e.last_error.as_deref()), 0);
+        assert_eq!(e.failures, 0);
         assert!(email.sent().is_empty());
 
         // Morning: the transient failure counts once.
@@ -1060,7 +1043,7 @@ mod tests {
             assert_eq!(r.deferred, 1, "{r:?}");
             let e = entry(&store, 1).await;
             assert_eq!(e.status, OutboxStatus::Pending);
-            assert_eq!(recorded_failures(e.last_error.as_deref()), 1);
+            assert_eq!(e.failures, 1);
             assert!(
                 e.last_error.as_deref().unwrap().contains("421"),
                 "{:?}",

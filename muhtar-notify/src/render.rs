@@ -2,14 +2,14 @@
 //! subject, a plain-text body, an HTML body and a short SMS text, in Turkish (default)
 //! or English.
 //!
-//! The payload is the JSON of `muhtar_core::outbox::request_payload` (fields `tracking`,
-//! `subject`, `category`, `muhtarlik_name`, `unit_name`, `status`, `received_at`,
-//! `resolution_due`, `outcome`, `reason`, `reason_name`, `reason_text`, `answer`,
-//! `tenant_name`, `urgent`, `reply_by`, and per event `note`, `pause_reason`). An urgent
-//! request's notices (`urgent: true`) carry **İVEDİ** (`URGENT` in English) at the start
-//! of the subject and the SMS text (Genelge 2015/8 item 9). A report-ready notice reads
-//! `period` (e.g. `2025-Q1`), `unit_name`, `tenant_name` and an optional `url`.
-//! Missing optional fields are left out; every value is HTML-escaped in the HTML body.
+//! The payload is the typed `muhtar_core::outbox::NoticePayload`: the request's facts
+//! (`RequestFacts`: tracking number, subject, category, muhtarlık and unit names, status,
+//! received and due instants, outcome, reason, answer, tenant name, urgency, reply-by
+//! date) and per kind the note, the fee or the Law 4982 step. An urgent request's notices
+//! carry **İVEDİ** (`URGENT` in English) at the start of the subject and the SMS text
+//! (Genelge 2015/8 item 9). A report-ready notice reads its period (e.g. `2025-Q1`), unit
+//! and tenant names and an optional link. Empty optional fields are left out; every value
+//! is HTML-escaped in the HTML body.
 //!
 //! # Time zone
 //!
@@ -20,8 +20,10 @@
 //! the present, never the past.
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
-use muhtar_core::outbox::{Locale, NoticeKind, OutboxMessage};
-use serde_json::Value;
+use muhtar_core::outbox::{
+    Locale, NoticeKind, NoticePayload, OutboxMessage, ReportReadyFacts, RequestFacts,
+};
+use muhtar_core::request::ReplyBy;
 
 /// A notice rendered for e-mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,11 +41,8 @@ pub struct RenderedEmail {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RenderError {
-    /// The payload is not a JSON object.
-    #[error("payload is not a JSON object")]
-    NotAnObject,
-    /// A field every notice of this kind needs is missing or not a string.
-    #[error("payload field `{0}` is missing or not a string")]
+    /// A field every notice of this kind needs is empty.
+    #[error("payload field `{0}` is missing or empty")]
     MissingField(&'static str),
 }
 
@@ -69,32 +68,51 @@ pub fn format_instant(at: DateTime<Utc>, locale: Locale) -> String {
 pub use muhtar_core::report::render::html_escape;
 
 struct Payload<'a> {
-    map: &'a serde_json::Map<String, Value>,
+    payload: &'a NoticePayload,
     locale: Locale,
 }
 
+/// A text as shown: trimmed, `None` when empty.
+fn shown(s: &str) -> Option<&str> {
+    Some(s.trim()).filter(|s| !s.is_empty())
+}
+
 impl<'a> Payload<'a> {
-    fn str(&self, key: &str) -> Option<&'a str> {
-        self.map
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+    fn request(&self) -> Option<&'a RequestFacts> {
+        self.payload.request()
+    }
+
+    fn report(&self) -> Option<&'a ReportReadyFacts> {
+        match self.payload {
+            NoticePayload::ReportReady(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// A text field of the request's facts, as shown.
+    fn text(&self, field: impl FnOnce(&'a RequestFacts) -> Option<&'a str>) -> Option<&'a str> {
+        self.request().and_then(field).and_then(shown)
     }
 
     /// Whether the request is urgent (İVEDİ).
     fn urgent(&self) -> bool {
-        self.map.get("urgent").and_then(Value::as_bool) == Some(true)
-            || self.str("priority") == Some("urgent")
+        self.request()
+            .is_some_and(|r| r.urgent || r.priority.is_urgent())
     }
 
-    /// A date field, formatted; an unparseable value is shown as it is.
-    fn date(&self, key: &str) -> Option<String> {
-        let raw = self.str(key)?;
-        Some(match DateTime::parse_from_rfc3339(raw) {
-            Ok(d) => format_instant(d.with_timezone(&Utc), self.locale),
-            Err(_) => raw.to_owned(),
-        })
+    /// An instant of the request's facts, formatted.
+    fn date(
+        &self,
+        field: impl FnOnce(&'a RequestFacts) -> Option<DateTime<Utc>>,
+    ) -> Option<String> {
+        self.request()
+            .and_then(field)
+            .map(|d| format_instant(d, self.locale))
+    }
+
+    /// The report's period (report-ready notices).
+    fn period(&self) -> Option<&'a str> {
+        self.report().and_then(|r| shown(&r.period))
     }
 }
 
@@ -197,7 +215,7 @@ fn citizen_step(p: &Payload<'_>) -> NoticeKind {
         NoticeKind::DeemedWithdrawn,
     ]
     .into_iter()
-    .find(|k| p.str("update") == Some(k.as_str()))
+    .find(|k| matches!(p.payload, NoticePayload::CitizenUpdate(c) if c.update == *k))
     .unwrap_or(NoticeKind::CitizenUpdate)
 }
 
@@ -208,19 +226,22 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
         k => k,
     };
     let l = p.locale;
-    let tracking = p.str("tracking");
+    let tracking = p.text(|r| Some(&r.tracking));
     let tag = match (kind, tracking) {
         (_, Some(tn)) => (t(l, "Takip No", "Tracking No"), tn.to_owned()),
         (NoticeKind::ReportReady, None) => (
             t(l, "Rapor", "Report"),
-            p.str("period").unwrap_or("-").to_owned(),
+            p.period().unwrap_or("-").to_owned(),
         ),
         (_, None) => return Err(RenderError::MissingField("tracking")),
     };
-    let unit = p.str("unit_name");
-    let due = p.date("resolution_due");
-    let subject = p.str("subject");
-    let outcome = p.str("outcome").map(|o| outcome_label(o, l));
+    let unit = p.payload.unit_name().and_then(shown);
+    let due = p.date(|r| r.resolution_due);
+    let subject = p.text(|r| Some(&r.subject));
+    let outcome = p
+        .request()
+        .and_then(|r| r.outcome)
+        .map(|o| outcome_label(o.as_str(), l));
 
     let (title, lead, sms_line) = match kind {
         NoticeKind::Received => (
@@ -347,7 +368,7 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
             t(l, "Cevap süresi aşıldı.", "Deadline passed."),
         ),
         NoticeKind::ReportReady => {
-            let period = p.str("period").unwrap_or("-");
+            let period = p.period().unwrap_or("-");
             (
                 match l {
                     Locale::Tr => format!("{period} dönem raporu onayınızı bekliyor"),
@@ -378,7 +399,7 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
             },
         ),
         NoticeKind::FeeNotified => {
-            let amount = p.str("fee_amount").unwrap_or("-");
+            let amount = p.payload.fee_amount().and_then(shown).unwrap_or("-");
             (
                 t(l, "Bilgi edinme ücreti bildirimi", "Information request fee"),
                 match l {
@@ -480,53 +501,65 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
     };
     fact("Takip No", "Tracking No", tracking.map(str::to_owned));
     if kind == NoticeKind::ReportReady {
-        fact("Dönem", "Period", p.str("period").map(str::to_owned));
+        fact("Dönem", "Period", p.period().map(str::to_owned));
     }
     fact("Konu", "Subject", subject.map(str::to_owned));
     if p.urgent() {
         fact("Öncelik", "Priority", Some(t(l, "İVEDİ", "URGENT")));
     }
-    fact("Kategori", "Category", p.str("category").map(str::to_owned));
+    fact(
+        "Kategori",
+        "Category",
+        p.text(|r| Some(&r.category)).map(str::to_owned),
+    );
     fact(
         "Muhtarlık",
         "Muhtarlık",
-        p.str("muhtarlik_name").map(str::to_owned),
+        p.text(|r| r.muhtarlik_name.as_deref()).map(str::to_owned),
     );
     fact("Birim", "Unit", unit.map(str::to_owned));
     if kind != NoticeKind::ReportReady {
         fact(
             "Durum",
             "Status",
-            p.str("status").map(|s| status_label(s, l)),
+            p.request().map(|r| status_label(r.status.as_str(), l)),
         );
     }
-    fact("Alınma zamanı", "Received", p.date("received_at"));
+    fact("Alınma zamanı", "Received", p.date(|r| Some(r.received_at)));
     fact("Cevap için son tarih", "Answer due", due.clone());
     if kind == NoticeKind::FeeNotified {
-        fact("Ücret", "Fee", p.str("fee_amount").map(str::to_owned));
+        fact(
+            "Ücret",
+            "Fee",
+            p.payload.fee_amount().and_then(shown).map(str::to_owned),
+        );
     }
     fact(
         "Yazıda istenen cevap tarihi",
         "Reply requested by",
-        p.str("reply_by")
-            .map(|r| match DateTime::parse_from_rfc3339(r) {
-                Ok(d) => format_instant(d.with_timezone(&Utc), l),
-                Err(_) => r.to_owned(),
-            }),
+        p.request().and_then(|r| r.reply_by).map(|r| match r {
+            ReplyBy::Instant(d) => format_instant(d, l),
+            date => date.to_string(),
+        }),
     );
     if matches!(kind, NoticeKind::Answered | NoticeKind::CitizenAnswered) {
         fact("Sonuç", "Outcome", outcome.clone());
         fact(
             "Gerekçe",
             "Reason",
-            p.str("reason_name").or(p.str("reason")).map(str::to_owned),
+            p.text(|r| r.reason_name.as_deref())
+                .or(p.text(|r| r.reason.as_ref().map(|c| c.0.as_str())))
+                .map(str::to_owned),
         );
     }
     if kind == NoticeKind::ReportReady {
         fact(
             "Rapor bağlantısı",
             "Report link",
-            p.str("url").map(str::to_owned),
+            p.report()
+                .and_then(|r| r.url.as_deref())
+                .and_then(shown)
+                .map(str::to_owned),
         );
     }
 
@@ -540,19 +573,19 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
         NoticeKind::FeeNotified => Some(("Ücret açıklaması", "About the fee")),
         _ => None,
     };
-    if let (Some((tr, en)), Some(note)) = (note_label, p.str("note")) {
+    if let (Some((tr, en)), Some(note)) = (note_label, p.payload.note().and_then(shown)) {
         blocks.push((t(l, tr, en), note.to_owned()));
     }
     if matches!(kind, NoticeKind::Answered | NoticeKind::CitizenAnswered) {
-        if let Some(rt) = p.str("reason_text") {
+        if let Some(rt) = p.text(|r| r.reason_text.as_deref()) {
             blocks.push((t(l, "Gerekçe açıklaması", "Reason details"), rt.to_owned()));
         }
-        if let Some(a) = p.str("answer") {
+        if let Some(a) = p.text(|r| r.answer.as_deref()) {
             blocks.push((t(l, "Cevap", "Answer"), a.to_owned()));
         }
     }
 
-    let sender = p.str("tenant_name");
+    let sender = shown(p.payload.tenant_name());
     let footer = match (l, sender) {
         (Locale::Tr, Some(s)) => format!("{s} · Muhtar Bilgi Sistemi\nBu ileti otomatik olarak gönderilmiştir; lütfen yanıtlamayınız."),
         (Locale::Tr, None) => "Muhtar Bilgi Sistemi\nBu ileti otomatik olarak gönderilmiştir; lütfen yanıtlamayınız.".to_owned(),
@@ -578,19 +611,16 @@ fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
     })
 }
 
-fn payload(message: &OutboxMessage) -> Result<Payload<'_>, RenderError> {
-    Ok(Payload {
-        map: message
-            .payload
-            .as_object()
-            .ok_or(RenderError::NotAnObject)?,
+fn payload(message: &OutboxMessage) -> Payload<'_> {
+    Payload {
+        payload: &message.payload,
         locale: message.locale,
-    })
+    }
 }
 
 /// Renders `message` for e-mail: subject, plain text and HTML.
 pub fn render_email(message: &OutboxMessage) -> Result<RenderedEmail, RenderError> {
-    let p = payload(message)?;
+    let p = payload(message);
     let d = build(message.kind, &p)?;
     let subject = match &d.urgent {
         Some(u) => format!("[{u}] [{}: {}] {}", d.tag.0, d.tag.1, d.title),
@@ -655,7 +685,7 @@ pub fn render_email(message: &OutboxMessage) -> Result<RenderedEmail, RenderErro
 /// Renders `message` as one SMS line: the tracking number and what happened, before
 /// the SMS policy (transliteration, truncation) is applied.
 pub fn render_sms_text(message: &OutboxMessage) -> Result<String, RenderError> {
-    let p = payload(message)?;
+    let p = payload(message);
     Ok(build(message.kind, &p)?.sms)
 }
 
@@ -664,7 +694,7 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
     use muhtar_core::outbox::DeliveryChannel;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     const ALL: [NoticeKind; 20] = [
         NoticeKind::Received,
@@ -714,6 +744,7 @@ mod tests {
         json!({
             "tracking": "7KM-3QX-9PA",
             "subject": "Okul önündeki çukur",
+            "muhtarlik": "kuzguncuk",
             "category": "asfalt-onarim",
             "muhtarlik_name": "Kuzguncuk Mahallesi",
             "unit_name": "Fen İşleri Müdürlüğü",
@@ -727,10 +758,15 @@ mod tests {
             "answer": "Talebiniz 2026 programına alınmıştır.\nİlginize teşekkür ederiz.",
             "tenant_name": "Örnek İlçe Belediyesi",
             "note": "Çukurun tam yerini (kapı no) bildiriniz.",
+            "pause_reason": "muhtar",
+            "due": "2025-04-02T14:30:00Z",
+            "fee_amount": "12,50 TL",
+            "update": "citizen-update",
             "period": "2025-Q1",
         })
     }
 
+    /// A `kind` message over the payload's JSON (the fields its kind reads).
     fn msg(kind: NoticeKind, locale: Locale, payload: Value) -> OutboxMessage {
         OutboxMessage {
             id: uuid::Uuid::nil(),
@@ -741,28 +777,38 @@ mod tests {
             channel: DeliveryChannel::Email,
             recipient: "ali.demir@muhtar.example".into(),
             locale,
-            payload,
+            payload: NoticePayload::from_json(kind, payload).unwrap(),
             created_at: DateTime::<Utc>::default(),
             not_before: DateTime::<Utc>::default(),
         }
     }
 
+    /// Every kind renders in both languages, tagged with the tracking number (a report,
+    /// about no one request, with its period).
     #[test]
     fn every_kind_renders_in_both_languages_with_the_tracking_number() {
         for kind in ALL {
+            let report = kind == NoticeKind::ReportReady;
+            let tag = if report { "2025-Q1" } else { "7KM-3QX-9PA" };
             for (locale, prefix) in [
-                (Locale::Tr, "[Takip No: 7KM-3QX-9PA] "),
-                (Locale::En, "[Tracking No: 7KM-3QX-9PA] "),
+                (Locale::Tr, format!("[Takip No: {tag}] ")),
+                (Locale::En, format!("[Tracking No: {tag}] ")),
             ] {
+                let prefix = match report {
+                    true => prefix
+                        .replace("Takip No", "Rapor")
+                        .replace("Tracking No", "Report"),
+                    false => prefix,
+                };
                 let m = msg(kind, locale, payload());
                 let r = render_email(&m).unwrap();
-                assert!(r.subject.starts_with(prefix), "{kind:?}: {}", r.subject);
+                assert!(r.subject.starts_with(&prefix), "{kind:?}: {}", r.subject);
                 assert!(r.subject.len() > prefix.len() + 5, "{kind:?}");
-                assert!(r.text.contains("7KM-3QX-9PA"), "{kind:?}");
-                assert!(r.html.contains("7KM-3QX-9PA"), "{kind:?}");
+                assert!(r.text.contains(tag), "{kind:?}");
+                assert!(r.html.contains(tag), "{kind:?}");
                 assert!(r.html.starts_with("<!DOCTYPE html>"));
                 let sms = render_sms_text(&m).unwrap();
-                assert!(sms.contains("7KM-3QX-9PA"), "{kind:?}");
+                assert!(sms.contains(tag), "{kind:?}");
                 assert!(sms.chars().count() < 160, "{kind:?}: {sms}");
                 assert!(!sms.contains('\n'));
             }
@@ -864,7 +910,8 @@ mod tests {
         p["urgent"] = json!(true);
         p["priority"] = json!("urgent");
         p["reply_by"] = json!("2025-03-20");
-        for kind in ALL {
+        // Every kind about a request (a report is about none).
+        for kind in ALL.into_iter().filter(|k| *k != NoticeKind::ReportReady) {
             let m = msg(kind, Locale::Tr, p.clone());
             let r = render_email(&m).unwrap();
             assert!(
@@ -999,21 +1046,22 @@ mod tests {
     }
 
     #[test]
-    fn bad_payloads_are_errors_not_panics() {
-        let m = msg(NoticeKind::Received, Locale::Tr, json!([1, 2]));
-        assert_eq!(render_email(&m), Err(RenderError::NotAnObject));
-        let m = msg(NoticeKind::Closed, Locale::Tr, json!({"subject": "x"}));
+    fn payloads_that_cannot_be_rendered_are_errors_not_panics() {
+        // A notice about a request needs its tracking number.
+        let mut p = payload();
+        p["tracking"] = json!("  ");
+        let m = msg(NoticeKind::Closed, Locale::Tr, p);
         assert_eq!(render_email(&m), Err(RenderError::MissingField("tracking")));
-        let m = msg(NoticeKind::Received, Locale::Tr, json!({"tracking": 5}));
-        assert!(render_email(&m).is_err());
-        // Odd types and unparseable dates render without panicking.
-        let m = msg(
-            NoticeKind::Received,
-            Locale::Tr,
-            json!({"tracking": "7KM-3QX-9PA", "resolution_due": "yarın", "unit_name": 3}),
+        assert_eq!(
+            render_sms_text(&m),
+            Err(RenderError::MissingField("tracking"))
         );
-        let r = render_email(&m).unwrap();
-        assert!(r.text.contains("yarın"));
+        // Empty optional fields are left out.
+        let mut p = payload();
+        p["unit_name"] = json!("");
+        p["resolution_due"] = Value::Null;
+        let r = render_email(&msg(NoticeKind::Received, Locale::Tr, p)).unwrap();
+        assert!(!r.text.contains("Birim:") && !r.text.contains("son tarih"));
         // A report-ready notice needs no tracking number.
         let m = msg(
             NoticeKind::ReportReady,

@@ -281,11 +281,7 @@ async fn dispatcher_sends_the_tracking_number_by_sms() {
         channel: DeliveryChannel::Sms,
         recipient: "0532 111 22 33".into(),
         locale: Locale::Tr,
-        payload: json!({
-            "tracking": "7KM-3QX-9PA",
-            "unit_name": "Fen İşleri Müdürlüğü",
-            "resolution_due": "2025-03-29T09:00:00Z",
-        }),
+        payload: received_payload(),
         created_at: fixtures::t0(),
         not_before: fixtures::t0(),
     };
@@ -357,11 +353,7 @@ async fn tenant_dispatchers_send_through_the_gateway_the_settings_describe() {
             channel: DeliveryChannel::Sms,
             recipient: "0532 111 22 33".into(),
             locale: Locale::Tr,
-            payload: json!({
-                "tracking": "7KM-3QX-9PA",
-                "unit_name": "Fen İşleri Müdürlüğü",
-                "resolution_due": "2025-03-29T09:00:00Z",
-            }),
+            payload: received_payload(),
             created_at: fixtures::t0(),
             not_before: fixtures::t0(),
         }])
@@ -389,4 +381,19 @@ async fn tenant_dispatchers_send_through_the_gateway_the_settings_describe() {
     );
     let e = &store.outbox(&t, None).await.unwrap()[0];
     assert_eq!(e.status, OutboxStatus::Sent);
+}
+
+fn received_payload() -> muhtar_core::outbox::NoticePayload {
+    muhtar_core::outbox::NoticePayload::from_json(
+        NoticeKind::Received,
+        json!({
+            "tracking": "7KM-3QX-9PA",
+            "muhtarlik": "kuzguncuk",
+            "status": "routed",
+            "received_at": "2025-03-14T09:00:00Z",
+            "unit_name": "Fen İşleri Müdürlüğü",
+            "resolution_due": "2025-03-29T09:00:00Z",
+        }),
+    )
+    .unwrap()
 }

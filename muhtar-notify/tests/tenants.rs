@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, TimeZone, Utc};
 use muhtar_core::clock::ManualClock;
 use muhtar_core::ids::TenantId;
-use muhtar_core::outbox::{DeliveryChannel, Locale, NoticeKind, OutboxMessage, OutboxStatus};
+use muhtar_core::outbox::{
+    DeliveryChannel, Locale, NoticeKind, NoticePayload, OutboxMessage, OutboxStatus,
+};
 use muhtar_core::settings::SmsSettings;
 use muhtar_core::store::{ConfigStore, Document, DocumentKind, OutboxStore, Store};
 use muhtar_core::testkit::{fixtures, MemoryStore};
@@ -153,13 +155,20 @@ fn message(n: u128, tenant: &str, channel: DeliveryChannel, to: &str) -> OutboxM
         channel,
         recipient: to.into(),
         locale: Locale::Tr,
-        payload: json!({
+        payload: NoticePayload::from_json(
+            NoticeKind::Received,
+            json!({
             "tracking": "7KM-3QX-9PA",
+            "muhtarlik": "kuzguncuk",
+            "status": "routed",
+            "received_at": "2025-03-14T09:00:00Z",
             "subject": "Okul önündeki çukur",
             "unit_name": "Fen İşleri Müdürlüğü",
             "resolution_due": "2025-04-02T14:30:00Z",
             "tenant_name": format!("Belediye {tenant}"),
-        }),
+            }),
+        )
+        .unwrap(),
         created_at: noon(),
         not_before: noon(),
     }

@@ -64,6 +64,7 @@ fn entry_from_row(row: &PgRow) -> Result<OutboxEntry, StoreError> {
         message: from_json(message, "outbox message")?,
         status,
         attempts: to_u32(row.try_get("attempts").map_err(map)?, "attempts")?,
+        failures: to_u32(row.try_get("failures").map_err(map)?, "failures")?,
         last_error: row.try_get("last_error").map_err(map)?,
         next_attempt_at: row.try_get("next_attempt_at").map_err(map)?,
         claimed_until: row.try_get("claimed_until").map_err(map)?,
@@ -78,6 +79,41 @@ fn not_found() -> StoreError {
 }
 
 impl PgStore {
+    /// Puts a pending message back until `at` with `error`, adding `failed` failures
+    /// ([`OutboxStore::mark_retry`], [`OutboxStore::defer`]).
+    async fn put_back(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        error: &str,
+        failed: i32,
+    ) -> Result<(), StoreError> {
+        let res = sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $2, last_error = $3, claimed_until = NULL,
+                 failures = failures + $4
+             WHERE id = $1 AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(at)
+        .bind(error)
+        .bind(failed)
+        .execute(&self.pool)
+        .await
+        .map_err(map)?;
+        if res.rows_affected() == 1 {
+            return Ok(());
+        }
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM outbox WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map)?;
+        match status {
+            None => Err(not_found()),
+            Some(s) => Err(StoreError::Invalid(format!("message {id} is {s}"))),
+        }
+    }
+
     /// The claim of [`OutboxStore::claim`] and [`OutboxStore::claim_tenant`].
     async fn claim_where(
         &self,
@@ -102,8 +138,8 @@ impl PgStore {
                    LIMIT $3
                    FOR UPDATE SKIP LOCKED) c
              WHERE o.id = c.id
-             RETURNING o.id, o.message, o.status, o.attempts, o.last_error, o.next_attempt_at,
-                 o.claimed_until, o.sent_at",
+             RETURNING o.id, o.message, o.status, o.attempts, o.failures, o.last_error,
+                 o.next_attempt_at, o.claimed_until, o.sent_at",
             if tenant.is_some() {
                 " AND tenant = $4"
             } else {
@@ -188,28 +224,16 @@ impl OutboxStore for PgStore {
         next_attempt_at: DateTime<Utc>,
         error: &str,
     ) -> Result<(), StoreError> {
-        let res = sqlx::query(
-            "UPDATE outbox SET next_attempt_at = $2, last_error = $3, claimed_until = NULL
-             WHERE id = $1 AND status = 'pending'",
-        )
-        .bind(id)
-        .bind(next_attempt_at)
-        .bind(error)
-        .execute(&self.pool)
-        .await
-        .map_err(map)?;
-        if res.rows_affected() == 1 {
-            return Ok(());
-        }
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM outbox WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map)?;
-        match status {
-            None => Err(not_found()),
-            Some(s) => Err(StoreError::Invalid(format!("message {id} is {s}"))),
-        }
+        self.put_back(id, next_attempt_at, error, 1).await
+    }
+
+    async fn defer(
+        &self,
+        id: Uuid,
+        next_attempt_at: DateTime<Utc>,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        self.put_back(id, next_attempt_at, note, 0).await
     }
 
     async fn mark_failed(
@@ -220,7 +244,7 @@ impl OutboxStore for PgStore {
     ) -> Result<(), StoreError> {
         let res = sqlx::query(
             "UPDATE outbox SET status = 'failed', failed_at = $2, last_error = $3,
-                 claimed_until = NULL
+                 claimed_until = NULL, failures = failures + 1
              WHERE id = $1",
         )
         .bind(id)
@@ -234,7 +258,6 @@ impl OutboxStore for PgStore {
         }
         Ok(())
     }
-
     async fn outbox(
         &self,
         tenant: &TenantId,
@@ -242,8 +265,8 @@ impl OutboxStore for PgStore {
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         // Two plain statements rather than one with `$2 IS NULL OR ...`, so each uses
         // its index.
-        const COLUMNS: &str = "SELECT message, status, attempts, last_error, next_attempt_at,
-                 claimed_until, sent_at FROM outbox";
+        const COLUMNS: &str = "SELECT message, status, attempts, failures, last_error,
+                 next_attempt_at, claimed_until, sent_at FROM outbox";
         let rows = match request {
             None => {
                 let sql = format!("{COLUMNS} WHERE tenant = $1 ORDER BY created_at, id");

@@ -316,3 +316,71 @@ async fn priority_ranks_of_old_rows_are_backfilled() {
         assert!(first.state.content.priority == Priority::Urgent);
     }
 }
+
+/// Migration 0010 moves the failure count that builds before it wrote as a
+/// `[failures=N] ` prefix of `last_error` into the `failures` column, leaving the clean
+/// message; other errors keep their text with no failure counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failure_prefixes_of_old_rows_move_into_the_failures_column() {
+    if common::skip() {
+        return;
+    }
+    let schema = common::fresh_schema().await;
+    let pool = common::pool_in(&schema, 4).await;
+    apply_first_migration_by_hand(&pool).await;
+    let errors = [
+        (
+            Some("[failures=3] SMTP 421 try later"),
+            3,
+            Some("SMTP 421 try later"),
+        ),
+        (
+            Some("[failures=12] deferred for quiet hours; last error: 503"),
+            12,
+            Some("deferred for quiet hours; last error: 503"),
+        ),
+        (
+            Some("[failures=0] not tried in this pass: timeout"),
+            0,
+            Some("not tried in this pass: timeout"),
+        ),
+        (Some("550 no such user"), 0, Some("550 no such user")),
+        (Some("[failures=x] odd"), 0, Some("[failures=x] odd")),
+        (None, 0, None),
+    ];
+    let mut ids = Vec::new();
+    for (seed, (error, _, _)) in (1u64..).zip(&errors) {
+        let c = Spec::new("fl", seed).commit();
+        insert_v1(&pool, &c).await;
+        let id = c.outbox[0].id;
+        sqlx::query("UPDATE outbox SET last_error = $2, attempts = 5 WHERE id = $1")
+            .bind(id)
+            .bind(error)
+            .execute(&pool)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let store = PgStore::from_pool(pool.clone());
+    store.migrate().await.unwrap();
+    let stored = store.outbox(&tenant("fl"), None).await.unwrap();
+    for (id, (before, failures, after)) in ids.iter().zip(&errors) {
+        let e = stored.iter().find(|e| e.message.id == *id).unwrap();
+        assert_eq!(
+            (e.failures, e.last_error.as_deref(), e.attempts),
+            (*failures, *after, 5),
+            "{before:?}"
+        );
+    }
+    // The count goes on from there.
+    store
+        .mark_retry(ids[0], t0(), "SMTP 421 again")
+        .await
+        .unwrap();
+    let e = store.outbox(&tenant("fl"), None).await.unwrap();
+    let e = e.iter().find(|e| e.message.id == ids[0]).unwrap();
+    assert_eq!(
+        (e.failures, e.last_error.as_deref()),
+        (4, Some("SMTP 421 again"))
+    );
+}

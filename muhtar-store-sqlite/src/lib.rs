@@ -49,7 +49,7 @@
 //! | `schema_migrations` | applied migrations: `version`, `name`, `checksum` (SHA-256 of the file above its record line), `applied_at` | `version` |
 //! | `events` | **the source of truth**: `tenant`, `request_id`, `version`, `at`, `actor` (JSON), `type`, `payload` (JSON of the event) | `(tenant, request_id, version)` |
 //! | `requests` | the query table: `tenant`, `id`, `tracking`, `version`, `status`, `unit`, `muhtarlik`, `category`, `channel`, `received_at`, `resolution_due`, `first_response_due`, `state` (JSON), `deadlines` (JSON) | `(tenant, id)`, unique `(tenant, tracking)` |
-//! | `outbox` | notices to deliver: `id`, `tenant`, `request_id`, `idempotency_key` (unique), `status`, `attempts`, `next_attempt_at`, `claimed_until`, `last_error`, `sent_at`, `created_at`, `message` (JSON) | `id` |
+//! | `outbox` | notices to deliver: `id`, `tenant`, `request_id`, `idempotency_key` (unique), `status`, `attempts`, `failures` (failed deliveries), `next_attempt_at`, `claimed_until`, `last_error`, `sent_at`, `created_at`, `message` (JSON) | `id` |
 //! | `documents` | versioned tenant configuration: `tenant`, `kind`, `version`, `body`, `updated_at`, `updated_by` | `(tenant, kind, version)` |
 //! | `api_tokens` | API tokens: `id`, `tenant`, `actor`, `name`, `hash` (SHA-256 of the secret, unique), `created_at`, `revoked_at` | `id` |
 //!
@@ -70,6 +70,7 @@
 //! | `0002_documents.sql` | `documents` |
 //! | `0004_tokens.sql` | `api_tokens`: API tokens of the HTTP server (SHA-256 of the secret only) |
 //! | `0009_report_first_response.sql` | `requests.first_response_at`: the first interim reply or answer, the report's first-response fact (Law 3071), backfilled from the JSON |
+//! | `0010_outbox_failures.sql` | `outbox.failures`: the failed-delivery count, moved out of the `[failures=N] ` prefix older builds wrote into `last_error` |
 //!
 //! # Applying migrations by hand (for DBAs)
 //!

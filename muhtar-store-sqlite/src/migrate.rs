@@ -100,6 +100,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0009_report_first_response.sql",
         sql: include_str!("../migrations/0009_report_first_response.sql"),
     },
+    Migration {
+        version: 10,
+        name: "outbox_failures",
+        file: "0010_outbox_failures.sql",
+        sql: include_str!("../migrations/0010_outbox_failures.sql"),
+    },
 ];
 
 /// The schema version this build needs.

@@ -842,7 +842,7 @@ impl RequestStore for SqliteStore {
 // Outbox
 
 const ENTRY_COLUMNS: &str =
-    "message, status, attempts, last_error, next_attempt_at, claimed_until, sent_at";
+    "message, status, attempts, last_error, next_attempt_at, claimed_until, sent_at, failures";
 
 fn parse_status(s: &str) -> Result<OutboxStatus, StoreError> {
     OutboxStatus::from_name(s)
@@ -858,6 +858,7 @@ fn read_entry(r: &Row<'_>) -> Result<OutboxEntry, StoreError> {
         message: from_json("outbox message", &message)?,
         status: parse_status(&status)?,
         attempts: to_u32("attempts", attempts)?,
+        failures: to_u32("failures", r.get(7).map_err(store_error)?)?,
         last_error: r.get(3).map_err(store_error)?,
         next_attempt_at: parse_time(&next)?,
         claimed_until: parse_opt_time(r.get(5).map_err(store_error)?)?,
@@ -876,6 +877,37 @@ fn outbox_status(conn: &Connection, id: &str) -> Result<OutboxStatus, StoreError
 }
 
 impl SqliteStore {
+    /// Puts a pending message back until `at` with `error`, adding `failed` failures
+    /// ([`OutboxStore::mark_retry`], [`OutboxStore::defer`]).
+    async fn put_back(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        error: &str,
+        failed: u32,
+    ) -> Result<(), StoreError> {
+        let (uid, next, error) = (id, time_text(at)?, error.to_owned());
+        let id = uuid_text(id);
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            let status = outbox_status(&tx, &id)?;
+            if status != OutboxStatus::Pending {
+                return Err(StoreError::Invalid(format!(
+                    "message {uid} is {}",
+                    status.as_str()
+                )));
+            }
+            tx.execute(
+                "UPDATE outbox SET next_attempt_at = ?2, last_error = ?3, claimed_until = NULL, \
+                 failures = failures + ?4 WHERE id = ?1",
+                params![id, next, error, failed],
+            )
+            .map_err(store_error)?;
+            tx.commit().map_err(store_error)
+        })
+        .await
+    }
+
     /// The claim of [`OutboxStore::claim`] and [`OutboxStore::claim_tenant`].
     async fn claim_where(
         &self,
@@ -996,26 +1028,16 @@ impl OutboxStore for SqliteStore {
         next_attempt_at: DateTime<Utc>,
         error: &str,
     ) -> Result<(), StoreError> {
-        let (uid, next, error) = (id, time_text(next_attempt_at)?, error.to_owned());
-        let id = uuid_text(id);
-        self.write(move |conn| {
-            let tx = immediate(conn)?;
-            let status = outbox_status(&tx, &id)?;
-            if status != OutboxStatus::Pending {
-                return Err(StoreError::Invalid(format!(
-                    "message {uid} is {}",
-                    status.as_str()
-                )));
-            }
-            tx.execute(
-                "UPDATE outbox SET next_attempt_at = ?2, last_error = ?3, claimed_until = NULL \
-                 WHERE id = ?1",
-                params![id, next, error],
-            )
-            .map_err(store_error)?;
-            tx.commit().map_err(store_error)
-        })
-        .await
+        self.put_back(id, next_attempt_at, error, 1).await
+    }
+
+    async fn defer(
+        &self,
+        id: Uuid,
+        next_attempt_at: DateTime<Utc>,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        self.put_back(id, next_attempt_at, note, 0).await
     }
 
     async fn mark_failed(
@@ -1028,8 +1050,8 @@ impl OutboxStore for SqliteStore {
         self.write(move |conn| {
             let n = conn
                 .execute(
-                    "UPDATE outbox SET status = 'failed', last_error = ?2, claimed_until = NULL \
-                     WHERE id = ?1",
+                    "UPDATE outbox SET status = 'failed', last_error = ?2, claimed_until = NULL, \
+                     failures = failures + 1 WHERE id = ?1",
                     params![id, error],
                 )
                 .map_err(store_error)?;
@@ -1040,7 +1062,6 @@ impl OutboxStore for SqliteStore {
         })
         .await
     }
-
     async fn outbox(
         &self,
         tenant: &TenantId,

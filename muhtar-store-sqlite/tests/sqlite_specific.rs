@@ -726,3 +726,107 @@ async fn urgent_first_listings_are_index_searches_without_a_sort() {
         );
     }
 }
+
+/// Migration 0010 moves the failure count that builds before it wrote as a
+/// `[failures=N] ` prefix of `last_error` into the `failures` column, leaving the clean
+/// message; other errors keep their text with no failure counted. The messages as stored
+/// then (every notice kind, `muhtar-core/tests/fixtures/notices/`) read as typed payloads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failure_prefixes_of_old_rows_move_into_the_failures_column() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("muhtar.db");
+    apply_first_migration_by_hand(&db);
+    let errors = [
+        (
+            Some("[failures=3] SMTP 421 try later"),
+            3,
+            Some("SMTP 421 try later"),
+        ),
+        (
+            Some("[failures=12] deferred for quiet hours; last error: 503"),
+            12,
+            Some("deferred for quiet hours; last error: 503"),
+        ),
+        (
+            Some("[failures=0] not tried in this pass: timeout"),
+            0,
+            Some("not tried in this pass: timeout"),
+        ),
+        (Some("550 no such user"), 0, Some("550 no such user")),
+        (Some("[failures=x] odd"), 0, Some("[failures=x] odd")),
+        (None, 0, None),
+    ];
+    let mut ids = Vec::new();
+    for (seed, (error, _, _)) in (1u64..).zip(&errors) {
+        let c = Spec::new("fl", seed).commit();
+        insert_v1(&db, &c);
+        let id = c.outbox[0].id;
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute(
+                "UPDATE outbox SET last_error = ?2, attempts = 5 WHERE id = ?1",
+                rusqlite::params![id.to_string(), error],
+            )
+            .unwrap();
+        ids.push(id);
+    }
+    // The messages of every notice kind, as written before the payload was typed.
+    let fixtures =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../muhtar-core/tests/fixtures/notices");
+    let mut kinds = 0;
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        for f in std::fs::read_dir(&fixtures).unwrap() {
+            let path = f.unwrap().path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let json: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            conn.execute(
+                "INSERT INTO outbox (id, tenant, request_id, idempotency_key, status, attempts, \
+                 next_attempt_at, created_at, message, last_error) \
+                 VALUES (?1, 'fx', NULL, ?2, 'pending', 1, ?3, ?3, ?4, '[failures=1] 421')",
+                rusqlite::params![
+                    json["id"].as_str().unwrap(),
+                    json["idempotency_key"].as_str().unwrap(),
+                    time_text(t0()),
+                    json.to_string()
+                        .replace("\"tenant\":\"t1\"", "\"tenant\":\"fx\"")
+                        .replace("\"tenant\":\"t2\"", "\"tenant\":\"fx\""),
+                ],
+            )
+            .unwrap();
+            kinds += 1;
+        }
+    }
+    assert!(kinds >= 20, "{kinds}");
+    let store = SqliteStore::open(&db, SqliteOptions::default())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let stored = store.outbox(&tenant("fl"), None).await.unwrap();
+    for (id, (before, failures, after)) in ids.iter().zip(&errors) {
+        let e = stored.iter().find(|e| e.message.id == *id).unwrap();
+        assert_eq!(
+            (e.failures, e.last_error.as_deref(), e.attempts),
+            (*failures, *after, 5),
+            "{before:?}"
+        );
+    }
+    let old = store.outbox(&tenant("fx"), None).await.unwrap();
+    assert_eq!(old.len(), kinds);
+    for e in &old {
+        assert_eq!(e.message.payload.kind(), e.message.kind);
+        assert_eq!((e.failures, e.last_error.as_deref()), (1, Some("421")));
+    }
+    // The count goes on from there.
+    let id = ids[0];
+    store.mark_retry(id, t0(), "SMTP 421 again").await.unwrap();
+    let e = store.outbox(&tenant("fl"), None).await.unwrap();
+    let e = e.iter().find(|e| e.message.id == id).unwrap();
+    assert_eq!(
+        (e.failures, e.last_error.as_deref()),
+        (4, Some("SMTP 421 again"))
+    );
+}

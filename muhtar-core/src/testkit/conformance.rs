@@ -23,7 +23,7 @@ use chrono::Duration;
 
 use super::fixtures::{next_commit, organisation, report_histories, t0, tenant, Spec};
 use crate::ids::{RequestId, TenantId, UnitCode};
-use crate::outbox::OutboxStatus;
+use crate::outbox::{OutboxEntry, OutboxStatus};
 use crate::request::{Channel, EventKind, Outcome, Priority, RequestState, Status};
 use crate::store::{
     Cursor, Deadlines, Document, DocumentKind, DocumentVersions, Order, ReportStore, RequestQuery,
@@ -55,6 +55,7 @@ macro_rules! store_conformance_tests {
             outbox_claims_are_exclusive,
             outbox_claims_by_tenant,
             outbox_retry_and_failure,
+            outbox_counts_failures,
             deadlines_update_checks_version,
             bad_cursor_is_refused,
             tokens_by_hash_list_and_revoke,
@@ -433,6 +434,10 @@ pub async fn missing_things_are_not_found<S: Store>(s: &S) {
     ));
     assert!(matches!(
         s.mark_retry(u, t0(), "x").await.unwrap_err(),
+        StoreError::NotFound { .. }
+    ));
+    assert!(matches!(
+        s.defer(u, t0(), "x").await.unwrap_err(),
         StoreError::NotFound { .. }
     ));
     assert!(matches!(
@@ -859,6 +864,47 @@ pub async fn outbox_retry_and_failure<S: Store>(s: &S) {
         .unwrap()
         .iter()
         .all(|e| e.message.id != b));
+}
+
+/// Each failed delivery (a retry or the final failure) counts one failure; claims and
+/// deferrals do not, and a deferral keeps the count while recording its note.
+pub async fn outbox_counts_failures<S: Store>(s: &S) {
+    insert(s, &Spec::new("fc", 1)).await;
+    let t = tenant("fc");
+    let lease = Duration::minutes(5);
+    let mut now = t0() + Duration::hours(5);
+    let failures = |v: &[OutboxEntry]| (v[0].failures, v[0].last_error.clone());
+    let fresh = s.outbox(&t, None).await.unwrap();
+    assert_eq!(failures(&fresh), (0, None));
+    let id = fresh[0].message.id;
+    for n in 1..=3u32 {
+        let c = s.claim(now, 10, lease).await.unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].failures, n - 1, "a claim counts no failure");
+        now += Duration::minutes(10);
+        s.mark_retry(id, now, &format!("421 try later ({n})"))
+            .await
+            .unwrap();
+        assert_eq!(
+            failures(&s.outbox(&t, None).await.unwrap()),
+            (n, Some(format!("421 try later ({n})")))
+        );
+    }
+    s.claim(now, 10, lease).await.unwrap();
+    now += Duration::hours(1);
+    s.defer(id, now, "deferred for quiet hours").await.unwrap();
+    assert_eq!(
+        failures(&s.outbox(&t, None).await.unwrap()),
+        (3, Some("deferred for quiet hours".to_owned()))
+    );
+    let c = s.claim(now, 10, lease).await.unwrap();
+    assert_eq!((c[0].failures, c[0].attempts), (3, 5));
+    s.mark_failed(id, now, "550 no such user").await.unwrap();
+    let e = s.outbox(&t, None).await.unwrap();
+    assert_eq!(e[0].status, OutboxStatus::Failed);
+    assert_eq!(failures(&e), (4, Some("550 no such user".to_owned())));
+    // A failed message is not put back.
+    assert!(s.defer(id, now, "x").await.is_err());
 }
 
 /// Deadlines can be replaced for the current version only.

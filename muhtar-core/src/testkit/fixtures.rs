@@ -5,7 +5,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use crate::access::Actor;
 use crate::ids::{IdGenerator, MuhtarlikCode, SeededRandom, TenantId, UnitCode};
 use crate::org::Organisation;
-use crate::outbox::{DeliveryChannel, Locale, NoticeKind, OutboxMessage};
+use crate::outbox::{
+    request_facts, DeliveryChannel, Locale, NoticeKind, NoticePayload, OutboxMessage,
+};
 use crate::request::{
     Channel, Event, EventKind, NewRequest, NewRequestBuilder, Priority, RequestKind, RequestState,
 };
@@ -220,6 +222,13 @@ impl Spec {
             },
         ];
         let state = RequestState::fold(&events).unwrap_or_else(|e| panic!("{e}"));
+        let deadlines = Deadlines {
+            first_response_due: None,
+            resolution_due: self.due,
+            calendar_version: "test".into(),
+            answer_working_days: None,
+        };
+        let payload = NoticePayload::Received(request_facts(&org, &state, &deadlines));
         let outbox = vec![OutboxMessage {
             id: ids.uuid_v7(self.received_at),
             tenant: org.tenant.id.clone(),
@@ -229,22 +238,14 @@ impl Spec {
             channel: DeliveryChannel::Email,
             recipient: "ali.demir@muhtar.example".into(),
             locale: Locale::Tr,
-            payload: serde_json::json!({"tracking": tracking.to_string()}),
+            payload,
             created_at: self.received_at,
             not_before: self.received_at,
         }];
         Commit {
             expected_version: 0,
             events,
-            record: RequestRecord {
-                state,
-                deadlines: Deadlines {
-                    first_response_due: None,
-                    resolution_due: self.due,
-                    calendar_version: "test".into(),
-                    answer_working_days: None,
-                },
-            },
+            record: RequestRecord { state, deadlines },
             outbox,
         }
     }

@@ -67,6 +67,29 @@ impl MemoryStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Puts a pending message back until `at` with `error`, adding `failed` failures.
+    fn put_back(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        error: &str,
+        failed: u32,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let e = entry_mut(&mut g, id)?;
+        if e.status != OutboxStatus::Pending {
+            return Err(StoreError::Invalid(format!(
+                "message {id} is {}",
+                e.status.as_str()
+            )));
+        }
+        e.next_attempt_at = at;
+        e.failures = e.failures.saturating_add(failed);
+        e.last_error = Some(error.to_owned());
+        e.claimed_until = None;
+        Ok(())
+    }
 }
 
 fn not_found(what: &str) -> StoreError {
@@ -80,6 +103,7 @@ fn new_entry(m: &OutboxMessage) -> OutboxEntry {
         message: m.clone(),
         status: OutboxStatus::Pending,
         attempts: 0,
+        failures: 0,
         last_error: None,
         next_attempt_at: m.not_before,
         claimed_until: None,
@@ -343,18 +367,16 @@ impl OutboxStore for MemoryStore {
         next_attempt_at: DateTime<Utc>,
         error: &str,
     ) -> Result<(), StoreError> {
-        let mut g = self.lock();
-        let e = entry_mut(&mut g, id)?;
-        if e.status != OutboxStatus::Pending {
-            return Err(StoreError::Invalid(format!(
-                "message {id} is {}",
-                e.status.as_str()
-            )));
-        }
-        e.next_attempt_at = next_attempt_at;
-        e.last_error = Some(error.to_owned());
-        e.claimed_until = None;
-        Ok(())
+        self.put_back(id, next_attempt_at, error, 1)
+    }
+
+    async fn defer(
+        &self,
+        id: Uuid,
+        next_attempt_at: DateTime<Utc>,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        self.put_back(id, next_attempt_at, note, 0)
     }
 
     async fn mark_failed(
@@ -366,6 +388,7 @@ impl OutboxStore for MemoryStore {
         let mut g = self.lock();
         let e = entry_mut(&mut g, id)?;
         e.status = OutboxStatus::Failed;
+        e.failures = e.failures.saturating_add(1);
         e.last_error = Some(error.to_owned());
         e.claimed_until = None;
         Ok(())
