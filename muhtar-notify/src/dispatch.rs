@@ -352,7 +352,7 @@ impl DispatchReport {
 }
 
 /// Why a pass could not run.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DispatchError {
     /// The store failed while claiming messages.

@@ -346,8 +346,8 @@ impl OutboxStore for MemoryStore {
         let mut g = self.lock();
         let e = entry_mut(&mut g, id)?;
         if e.status != OutboxStatus::Pending {
-            return Err(StoreError::Invalid(format!(
-                "message {id} is {}",
+            return Err(StoreError::invalid(format!(
+                "retry of message {id}, which is {}",
                 e.status.as_str()
             )));
         }
