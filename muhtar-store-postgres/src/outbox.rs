@@ -63,8 +63,8 @@ fn entry_from_row(row: &PgRow) -> Result<OutboxEntry, StoreError> {
         "sent" => OutboxStatus::Sent,
         "failed" => OutboxStatus::Failed,
         other => {
-            return Err(StoreError::Invalid(format!(
-                "stored outbox status {other:?}"
+            return Err(StoreError::corrupt(format!(
+                "unknown outbox status {other:?}"
             )))
         }
     };
@@ -96,7 +96,7 @@ impl PgStore {
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         let until = now
             .checked_add_signed(lease)
-            .ok_or_else(|| StoreError::Invalid(format!("lease {lease} is out of range")))?;
+            .ok_or_else(|| StoreError::invalid(format!("lease {lease} is out of range")))?;
         // Rows another claimer holds locked are skipped, not waited for; a row claimed
         // (and committed) meanwhile fails the re-checked condition.
         // Two statements rather than `($4 IS NULL OR tenant = $4)`, so that each gets a
@@ -216,7 +216,9 @@ impl OutboxStore for PgStore {
             .map_err(map)?;
         match status {
             None => Err(not_found()),
-            Some(s) => Err(StoreError::Invalid(format!("message {id} is {s}"))),
+            Some(s) => Err(StoreError::invalid(format!(
+                "retry of message {id}, which is {s}"
+            ))),
         }
     }
 
