@@ -1033,4 +1033,35 @@ mod tests {
         let p = Cursor(format!("1~-5~{id}")).decode().unwrap();
         assert_eq!((p.rank, p.key, p.id), (1, -5, id));
     }
+
+    /// A cause in core's tests: any error type will do.
+    #[derive(Debug, thiserror::Error)]
+    #[error("driver said no")]
+    struct Driver;
+
+    #[test]
+    fn a_store_error_names_what_failed_and_keeps_its_cause() {
+        use std::error::Error as _;
+        let e = StoreError::corrupt_because("instant \"x\"", Driver);
+        assert_eq!(e.to_string(), "corrupt stored data: instant \"x\": driver said no");
+        assert!(e.source().is_some_and(|s| s.is::<Driver>()));
+        assert_eq!(e.kind(), StoreErrorKind::Corrupt);
+
+        let e = StoreError::unavailable(UnavailableReason::Busy, Driver);
+        assert_eq!(
+            e.to_string(),
+            "store unavailable: the database is busy or locked: driver said no"
+        );
+        assert!(e.source().is_some_and(|s| s.is::<Driver>()));
+        assert_eq!(e.kind(), StoreErrorKind::Unavailable(UnavailableReason::Busy));
+
+        let e = StoreError::invalid("commit: event version 3 out of sequence");
+        assert_eq!(
+            e.to_string(),
+            "invalid data: commit: event version 3 out of sequence"
+        );
+        assert!(e.source().is_none());
+        let e = StoreError::from(Cursor("x".into()).decode().unwrap_err());
+        assert_eq!(e.kind(), StoreErrorKind::BadCursor);
+    }
 }

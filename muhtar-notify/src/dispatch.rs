@@ -25,7 +25,7 @@
 //! an error starting with `[failures=N]`, and the next pass reads `N` back from
 //! `OutboxEntry::last_error`. Only real delivery failures raise `N`.
 //!
-//! An e-mail whose relay timed out ([`crate::email::SMTP_TIMEOUT`]) ends the pass's
+//! An e-mail whose relay timed out (`DeliveryError::Timeout`, by variant) ends the pass's
 //! e-mail deliveries: the pass's remaining e-mails are put back for a retry without
 //! being tried (and without counting as failed), so a stalled relay costs one message's
 //! deadline per pass, not one per message.
@@ -562,7 +562,7 @@ where
             }
             let result = self.deliver(&entry.message).await;
             relay_timed_out |= entry.message.channel == DeliveryChannel::Email
-                && matches!(&result, Err(DeliveryError::Transient(m)) if m.starts_with(SMTP_TIMEOUT));
+                && matches!(&result, Err(DeliveryError::Timeout(_)));
             let now = self.clock.now();
             let d = match result {
                 Ok(()) => match self.store.mark_sent(id, now).await {
@@ -577,7 +577,7 @@ where
                 }
                 Err(other) => {
                     let error = match other {
-                        DeliveryError::Transient(m) => m,
+                        DeliveryError::Transient(m) | DeliveryError::Timeout(m) => m,
                         e => e.to_string(),
                     };
                     let failures = failures + 1;
@@ -939,7 +939,7 @@ mod tests {
             ])
             .await
             .unwrap();
-        email.fail_next(DeliveryError::Transient(format!(
+        email.fail_next(DeliveryError::Timeout(format!(
             "{SMTP_TIMEOUT}: the relay did not finish the message within 6 s"
         )));
         let r = d.run_once().await.unwrap();
