@@ -1002,8 +1002,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
                 message: e.to_string(),
             })?;
         all.extend(additions);
-        let body =
-            serde_json::to_string_pretty(&all)
+        let body = serde_json::to_string_pretty(&all)
             .map_err(|e| StoreError::invalid_because("calendar additions", e))?;
         self.put_doc(actor, DocumentKind::Calendar, body).await?;
         self.recompute_open_deadlines(&actor.tenant).await

@@ -1043,7 +1043,10 @@ mod tests {
     fn a_store_error_names_what_failed_and_keeps_its_cause() {
         use std::error::Error as _;
         let e = StoreError::corrupt_because("instant \"x\"", Driver);
-        assert_eq!(e.to_string(), "corrupt stored data: instant \"x\": driver said no");
+        assert_eq!(
+            e.to_string(),
+            "corrupt stored data: instant \"x\": driver said no"
+        );
         assert!(e.source().is_some_and(|s| s.is::<Driver>()));
         assert_eq!(e.kind(), StoreErrorKind::Corrupt);
 
@@ -1053,7 +1056,10 @@ mod tests {
             "store unavailable: the database is busy or locked: driver said no"
         );
         assert!(e.source().is_some_and(|s| s.is::<Driver>()));
-        assert_eq!(e.kind(), StoreErrorKind::Unavailable(UnavailableReason::Busy));
+        assert_eq!(
+            e.kind(),
+            StoreErrorKind::Unavailable(UnavailableReason::Busy)
+        );
 
         let e = StoreError::invalid("commit: event version 3 out of sequence");
         assert_eq!(

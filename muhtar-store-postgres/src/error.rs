@@ -127,7 +127,9 @@ mod tests {
             StoreErrorKind::Unavailable(UnavailableReason::Unreachable)
         );
         assert!(matches!(
-            timed_out.source().and_then(|s| s.downcast_ref::<sqlx::Error>()),
+            timed_out
+                .source()
+                .and_then(|s| s.downcast_ref::<sqlx::Error>()),
             Some(sqlx::Error::PoolTimedOut)
         ));
         assert_eq!(

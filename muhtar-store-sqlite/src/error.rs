@@ -163,9 +163,7 @@ pub(crate) fn store_error(e: rusqlite::Error) -> StoreError {
         ErrorCode::TooBig | ErrorCode::TypeMismatch | ErrorCode::ParameterOutOfRange => {
             StoreError::invalid_because("value", e)
         }
-        ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
-            StoreError::unavailable(U::Busy, e)
-        }
+        ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::unavailable(U::Busy, e),
         ErrorCode::ReadOnly => StoreError::unavailable(U::ReadOnly, e),
         ErrorCode::DiskFull => StoreError::unavailable(U::Full, e),
         ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => {
@@ -227,7 +225,8 @@ mod tests {
         );
         assert_eq!(code(&err), Some(ErrorCode::NotADatabase));
         assert!(
-            err.to_string().starts_with("corrupt stored data: database file: "),
+            err.to_string()
+                .starts_with("corrupt stored data: database file: "),
             "{err}"
         );
     }
@@ -260,8 +259,10 @@ mod tests {
     #[test]
     fn unique_violations_are_duplicates_and_other_constraints_invalid() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE t (x INTEGER UNIQUE CHECK (x > 0)); INSERT INTO t VALUES (1);")
-            .unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (x INTEGER UNIQUE CHECK (x > 0)); INSERT INTO t VALUES (1);",
+        )
+        .unwrap();
         let dup = conn
             .execute("INSERT INTO t VALUES (1)", [])
             .map_err(store_error)

@@ -11,9 +11,7 @@ use muhtar_core::store::{StoreError, UnavailableReason};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
-use crate::error::{
-    is_busy, is_not_a_database, store_error, MigrateError, OpenError, SchemaError,
-};
+use crate::error::{is_busy, is_not_a_database, store_error, MigrateError, OpenError, SchemaError};
 use crate::migrate::{self, SchemaStatus};
 
 /// How a [`SqliteStore`] uses its database.
