@@ -246,6 +246,11 @@ pub enum DeliveryError {
     /// A retry will not help (bad address, rejected recipient, 5xx SMTP reply).
     #[error("permanent delivery failure: {0}")]
     Permanent(String),
+    /// The relay or gateway did not finish in time: transient like
+    /// [`DeliveryError::Transient`], and a sign that it is stuck, so a dispatcher sends
+    /// nothing more through it in the same pass.
+    #[error("delivery timed out: {0}")]
+    Timeout(String),
 }
 
 struct Planner<'a> {

@@ -58,7 +58,7 @@ pub use policy::{policy_rules_message, PolicyChange, PolicyExplanation};
 pub use setup::{SetupError, SetupOutcome, TenantSetup};
 
 /// Why a service call failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServiceError {
     /// Not found, or not visible to this actor.
@@ -292,7 +292,7 @@ impl TenantContext {
 /// The organisation a stored document holds.
 fn stored_organisation(doc: &Document) -> Result<Organisation, ServiceError> {
     serde_json::from_str(&doc.body)
-        .map_err(|e| StoreError::Invalid(format!("stored organisation: {e}")).into())
+        .map_err(|e| StoreError::corrupt_because("organisation", e).into())
 }
 
 /// Tries a new tracking number this many times when one is taken.
@@ -449,7 +449,8 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         if !force && current > 0 {
             self.check_rules_survive(&tenant, &org).await?;
         }
-        let body = serde_json::to_string(&org).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let body = serde_json::to_string(&org)
+            .map_err(|e| StoreError::invalid_because("organisation", e))?;
         let doc = Document {
             tenant: tenant.clone(),
             kind: DocumentKind::Organisation,
@@ -670,7 +671,9 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             }
         }
         Err(ServiceError::Store(last_err.unwrap_or(
-            StoreError::Unavailable("no free tracking number".into()),
+            StoreError::Duplicate {
+                what: "tracking number".into(),
+            },
         )))
     }
 
@@ -1001,8 +1004,8 @@ impl<S: Store, C: Clock> Mbs<S, C> {
                 message: e.to_string(),
             })?;
         all.extend(additions);
-        let body =
-            serde_json::to_string_pretty(&all).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let body = serde_json::to_string_pretty(&all)
+            .map_err(|e| StoreError::invalid_because("calendar additions", e))?;
         self.put_doc(actor, DocumentKind::Calendar, body).await?;
         self.recompute_open_deadlines(&actor.tenant).await
     }

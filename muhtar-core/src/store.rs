@@ -16,9 +16,17 @@ use crate::outbox::{OutboxEntry, OutboxMessage};
 use crate::request::{Channel, Event, RequestState, Status};
 use crate::tracking::TrackingNumber;
 
-/// A storage failure. Separate from domain errors; adapters map their own errors here and
-/// never expose them.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// The cause of a [`StoreError`]: the adapter's own error (rusqlite's, sqlx's, serde's…),
+/// boxed so that core names no adapter type. Read it through
+/// [`std::error::Error::source`] (and downcast it where the adapter is known); never
+/// decide anything by its message text.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A storage failure. Separate from domain errors; adapters map their own errors here
+/// (keeping them as the [`Cause`], the `source()`) and never expose their types.
+///
+/// `Display` names what failed, then the cause's own words.
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
     /// Nothing with that key (in that tenant).
@@ -41,16 +49,174 @@ pub enum StoreError {
         /// Which key.
         what: String,
     },
-    /// The data given or found cannot be stored or read back.
-    #[error("invalid data: {0}")]
-    Invalid(String),
-    /// The store cannot be reached or used now (locked, down, read-only, full).
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
+    /// The data or the call given cannot be stored or carried out: a malformed commit, a
+    /// value outside the store's range or that cannot be encoded, a retry of a message
+    /// no longer pending, a constraint the row violates.
+    #[error("invalid data: {what}{}", Because(.source))]
+    Invalid {
+        /// What was refused, and why where there is no cause.
+        what: String,
+        /// The encoder's or the database's error, if one said so.
+        #[source]
+        source: Option<Cause>,
+    },
+    /// What the store holds cannot be read back: an undecodable column or document, a
+    /// name this build does not know, a damaged database file. Retrying does not help.
+    #[error("corrupt stored data: {what}{}", Because(.source))]
+    Corrupt {
+        /// What could not be read.
+        what: String,
+        /// The decoder's or the database's error, if one said so.
+        #[source]
+        source: Option<Cause>,
+    },
+    /// The store cannot be reached or used now; the operation may succeed later.
+    #[error("store unavailable: {reason}{}", Because(.source))]
+    Unavailable {
+        /// Why, as far as the store can tell.
+        reason: UnavailableReason,
+        /// The driver's or the database's error, if there is one.
+        #[source]
+        source: Option<Cause>,
+    },
     /// A listing's `after` is not a cursor a listing gave out: the caller's input, not
     /// stored data (every store refuses it through [`Cursor::decode`]).
     #[error(transparent)]
     BadCursor(#[from] CursorError),
+}
+
+/// `: <cause>` when there is a cause, for `Display`.
+struct Because<'a>(&'a Option<Cause>);
+
+impl std::fmt::Display for Because<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(c) => write!(f, ": {c}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Why a store is [`StoreError::Unavailable`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UnavailableReason {
+    /// The database cannot be reached: connection refused, lost or timed out, no
+    /// connection free in the pool.
+    Unreachable,
+    /// The database is busy or locked by another connection or process (or the
+    /// transaction was rolled back by a lock conflict).
+    Busy,
+    /// The database (or its file) cannot be written.
+    ReadOnly,
+    /// The disk or the database is full, or the server is out of resources.
+    Full,
+    /// The database's schema is not the one this build uses: not migrated yet, or
+    /// migrated by a newer version.
+    Schema,
+    /// The store was closed.
+    Closed,
+    /// Anything else: an I/O error, a failed worker, a refusal the store cannot name.
+    Failed,
+}
+
+impl std::fmt::Display for UnavailableReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            UnavailableReason::Unreachable => "the database cannot be reached",
+            UnavailableReason::Busy => "the database is busy or locked",
+            UnavailableReason::ReadOnly => "the database is read-only",
+            UnavailableReason::Full => "the disk or the database is full",
+            UnavailableReason::Schema => "the database schema does not match this build",
+            UnavailableReason::Closed => "the store is closed",
+            UnavailableReason::Failed => "the store failed",
+        })
+    }
+}
+
+/// The kind of a [`StoreError`], without its context or cause: to tell failures apart
+/// (is it the same problem as last time?), count them or choose a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// [`StoreError::NotFound`].
+    NotFound,
+    /// [`StoreError::Conflict`].
+    Conflict,
+    /// [`StoreError::Duplicate`].
+    Duplicate,
+    /// [`StoreError::Invalid`].
+    Invalid,
+    /// [`StoreError::Corrupt`].
+    Corrupt,
+    /// [`StoreError::Unavailable`], and why.
+    Unavailable(UnavailableReason),
+    /// [`StoreError::BadCursor`].
+    BadCursor,
+}
+
+impl StoreError {
+    /// [`StoreError::Invalid`] with no cause: `what` says what was refused and why.
+    pub fn invalid(what: impl Into<String>) -> Self {
+        StoreError::Invalid {
+            what: what.into(),
+            source: None,
+        }
+    }
+
+    /// [`StoreError::Invalid`] because of `source` (an encoder's or database's error).
+    pub fn invalid_because(
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Invalid {
+            what: what.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// [`StoreError::Corrupt`] with no cause: `what` says what cannot be read and why.
+    pub fn corrupt(what: impl Into<String>) -> Self {
+        StoreError::Corrupt {
+            what: what.into(),
+            source: None,
+        }
+    }
+
+    /// [`StoreError::Corrupt`] because of `source` (a decoder's or database's error).
+    pub fn corrupt_because(
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Corrupt {
+            what: what.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// [`StoreError::Unavailable`] for `reason`, because of `source`.
+    pub fn unavailable(
+        reason: UnavailableReason,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Unavailable {
+            reason,
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// The kind of failure, without context or cause.
+    pub fn kind(&self) -> StoreErrorKind {
+        match self {
+            StoreError::NotFound { .. } => StoreErrorKind::NotFound,
+            StoreError::Conflict { .. } => StoreErrorKind::Conflict,
+            StoreError::Duplicate { .. } => StoreErrorKind::Duplicate,
+            StoreError::Invalid { .. } => StoreErrorKind::Invalid,
+            StoreError::Corrupt { .. } => StoreErrorKind::Corrupt,
+            StoreError::Unavailable { reason, .. } => StoreErrorKind::Unavailable(*reason),
+            StoreError::BadCursor(_) => StoreErrorKind::BadCursor,
+        }
+    }
 }
 
 /// A cursor that is not one a listing gave out ([`Cursor::decode`]).
@@ -190,15 +356,15 @@ impl Commit {
                 .ok()
                 .and_then(|i| self.expected_version.checked_add(1)?.checked_add(i));
             if Some(e.version) != want {
-                return Err(StoreError::Invalid(format!(
-                    "event version {} out of sequence",
+                return Err(StoreError::invalid(format!(
+                    "commit: event version {} out of sequence",
                     e.version
                 )));
             }
         }
         if self.events.last().map(|e| e.version) != Some(self.record.state.version) {
-            return Err(StoreError::Invalid(
-                "state version does not match the events".into(),
+            return Err(StoreError::invalid(
+                "commit: state version does not match the events",
             ));
         }
         Ok(())
@@ -867,5 +1033,42 @@ mod tests {
         let id = RequestId(uuid::Uuid::from_u128(7));
         let p = Cursor(format!("1~-5~{id}")).decode().unwrap();
         assert_eq!((p.rank, p.key, p.id), (1, -5, id));
+    }
+
+    /// A cause in core's tests: any error type will do.
+    #[derive(Debug, thiserror::Error)]
+    #[error("driver said no")]
+    struct Driver;
+
+    #[test]
+    fn a_store_error_names_what_failed_and_keeps_its_cause() {
+        use std::error::Error as _;
+        let e = StoreError::corrupt_because("instant \"x\"", Driver);
+        assert_eq!(
+            e.to_string(),
+            "corrupt stored data: instant \"x\": driver said no"
+        );
+        assert!(e.source().is_some_and(|s| s.is::<Driver>()));
+        assert_eq!(e.kind(), StoreErrorKind::Corrupt);
+
+        let e = StoreError::unavailable(UnavailableReason::Busy, Driver);
+        assert_eq!(
+            e.to_string(),
+            "store unavailable: the database is busy or locked: driver said no"
+        );
+        assert!(e.source().is_some_and(|s| s.is::<Driver>()));
+        assert_eq!(
+            e.kind(),
+            StoreErrorKind::Unavailable(UnavailableReason::Busy)
+        );
+
+        let e = StoreError::invalid("commit: event version 3 out of sequence");
+        assert_eq!(
+            e.to_string(),
+            "invalid data: commit: event version 3 out of sequence"
+        );
+        assert!(e.source().is_none());
+        let e = StoreError::from(Cursor("x".into()).decode().unwrap_err());
+        assert_eq!(e.kind(), StoreErrorKind::BadCursor);
     }
 }

@@ -188,8 +188,8 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound { what } => ApiError::not_found(what),
-            StoreError::Unavailable(m) => {
-                tracing::warn!(error = %m, "store unavailable");
+            e @ StoreError::Unavailable { .. } => {
+                tracing::warn!(error = %e, "store unavailable");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
@@ -197,7 +197,7 @@ impl From<StoreError> for ApiError {
                 )
             }
             // The caller's `after`, by its variant (stored data that cannot be read is
-            // `Invalid`: a 500).
+            // `Corrupt`: a 500).
             StoreError::BadCursor(c) => ApiError::invalid("after", c.to_string()),
             other => ApiError::internal(other),
         }
@@ -271,7 +271,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 #[cfg(test)]
 mod tests {
-    use muhtar_core::store::Cursor;
+    use muhtar_core::store::{Cursor, UnavailableReason};
 
     use super::*;
 
@@ -289,10 +289,20 @@ mod tests {
         assert_eq!(e.detail.field.as_deref(), Some("after"));
         let e = ApiError::from(ServiceError::from(cursor_error()));
         assert_eq!(e.detail.field.as_deref(), Some("after"));
-        let lookalike = StoreError::Invalid(format!("bad cursor {:?}", "garbage"));
+        let lookalike = StoreError::corrupt(format!("bad cursor {:?}", "garbage"));
         let e = ApiError::from(lookalike);
         assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(e.detail.field, None);
+    }
+
+    /// Unavailable for any reason is a 503 by its variant; the cause (paths, hosts) is
+    /// logged, not shown.
+    #[test]
+    fn an_unavailable_store_is_a_503_without_its_cause() {
+        let cause = std::io::Error::other("/var/lib/secret.db: I/O error");
+        let e = ApiError::from(StoreError::unavailable(UnavailableReason::Busy, cause));
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!e.detail.message.contains("secret"), "{}", e.detail.message);
     }
 
     #[test]

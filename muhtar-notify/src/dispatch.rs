@@ -26,7 +26,7 @@
 //! (quiet hours, a pass that stopped trying) go back with [`OutboxStore::defer`], which
 //! leaves it as it is.
 //!
-//! An e-mail whose relay timed out ([`crate::email::SMTP_TIMEOUT`]) ends the pass's
+//! An e-mail whose relay timed out (`DeliveryError::Timeout`, by variant) ends the pass's
 //! e-mail deliveries: the pass's remaining e-mails are put back for a retry without
 //! being tried (and without counting as failed), so a stalled relay costs one message's
 //! deadline per pass, not one per message.
@@ -353,7 +353,7 @@ impl DispatchReport {
 }
 
 /// Why a pass could not run.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DispatchError {
     /// The store failed while claiming messages.
@@ -541,7 +541,7 @@ where
             }
             let result = self.deliver(&entry.message).await;
             relay_timed_out |= entry.message.channel == DeliveryChannel::Email
-                && matches!(&result, Err(DeliveryError::Transient(m)) if m.starts_with(SMTP_TIMEOUT));
+                && matches!(&result, Err(DeliveryError::Timeout(_)));
             let now = self.clock.now();
             let d = match result {
                 Ok(()) => match self.store.mark_sent(id, now).await {
@@ -556,7 +556,7 @@ where
                 }
                 Err(other) => {
                     let error = match other {
-                        DeliveryError::Transient(m) => m,
+                        DeliveryError::Transient(m) | DeliveryError::Timeout(m) => m,
                         e => e.to_string(),
                     };
                     let failures = failures + 1;
@@ -922,7 +922,7 @@ mod tests {
             ])
             .await
             .unwrap();
-        email.fail_next(DeliveryError::Transient(format!(
+        email.fail_next(DeliveryError::Timeout(format!(
             "{SMTP_TIMEOUT}: the relay did not finish the message within 6 s"
         )));
         let r = d.run_once().await.unwrap();

@@ -372,7 +372,7 @@ fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
     if e.is_permanent() {
         DeliveryError::Permanent(format!("SMTP {msg}"))
     } else if e.is_timeout() {
-        DeliveryError::Transient(format!("{SMTP_TIMEOUT}: {msg}"))
+        DeliveryError::Timeout(format!("{SMTP_TIMEOUT}: {msg}"))
     } else {
         // 4xx replies, connection refused, timeouts, network, TLS and response errors.
         DeliveryError::Transient(format!("SMTP {msg}"))
@@ -388,7 +388,7 @@ impl EmailTransport for SmtpTransport {
         // message has a deadline. A timeout is transient: the message is tried again.
         match tokio::time::timeout(self.deadline, self.inner.send(message)).await {
             Ok(result) => result.map(|_| ()).map_err(|e| classify(&e)),
-            Err(_) => Err(DeliveryError::Transient(format!(
+            Err(_) => Err(DeliveryError::Timeout(format!(
                 "{SMTP_TIMEOUT}: the relay did not finish the message within {} s",
                 self.deadline.as_secs()
             ))),
@@ -533,5 +533,33 @@ mod tests {
             t.build_message(&e),
             Err(DeliveryError::Permanent(_))
         ));
+    }
+
+    /// A relay that accepts the connection and never answers: a `Timeout` by variant,
+    /// which is what makes the dispatcher stop sending through it for the pass.
+    #[tokio::test]
+    async fn a_relay_that_never_answers_is_a_timeout() {
+        let relay = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = relay.local_addr().unwrap().port();
+        let hold = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((conn, _)) = relay.accept().await {
+                open.push(conn);
+            }
+        });
+        let url = format!("smtp://127.0.0.1:{port}?timeout=1");
+        let t = SmtpTransport::new(&SmtpConfig::from_url(&url, "a@b.example").unwrap()).unwrap();
+        let e = OutgoingEmail {
+            to: "x@b.example".into(),
+            from_name: None,
+            subject: "s".into(),
+            text: "t".into(),
+            html: "h".into(),
+            message_id: message_id("k", "muhtar"),
+            date: chrono::DateTime::<Utc>::default(),
+        };
+        let r = t.send(&e).await;
+        hold.abort();
+        assert!(matches!(&r, Err(DeliveryError::Timeout(_))), "{r:?}");
     }
 }

@@ -23,7 +23,7 @@
 //!   What a service delivering for several tenants runs.
 //!
 //! Adapter errors (lettre, reqwest) never leave this crate: transports answer with
-//! `muhtar_core::outbox::DeliveryError::{Transient, Permanent}`.
+//! `muhtar_core::outbox::DeliveryError::{Transient, Permanent, Timeout}`.
 //!
 //! # Example: a dispatcher pointed at a relay
 //!

@@ -59,7 +59,7 @@ use std::sync::Arc;
 use muhtar_core::clock::Clock;
 use muhtar_core::ids::TenantId;
 use muhtar_core::settings::{SettingsError, SmsSettings, TenantSettings};
-use muhtar_core::store::{DocumentKind, Store, StoreError};
+use muhtar_core::store::{DocumentKind, Store, StoreError, StoreErrorKind};
 
 use crate::dispatch::{DispatchError, DispatchReport, Dispatcher, DispatcherConfig, QuietHours};
 use crate::email::EmailTransport;
@@ -99,7 +99,7 @@ impl SmsGateways for HttpSmsGateways {
 pub type TenantDispatcher<E, C, S = dyn Store> = Dispatcher<E, Arc<dyn SmsGateway>, C, S>;
 
 /// Why a tenant's notices were not delivered in a pass.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TenantError {
     /// The tenant's settings could not be read.
@@ -116,8 +116,29 @@ pub enum TenantError {
     Dispatch(#[from] DispatchError),
 }
 
+/// What a problem is, to tell whether the next one is the same: the variant and its
+/// typed context (a store error by its kind, not by its cause's words).
+#[derive(Debug, PartialEq, Eq)]
+enum Problem {
+    Store(StoreErrorKind),
+    Settings(SettingsError),
+    SmsGateway(GatewayConfigError),
+    Dispatch(StoreErrorKind),
+}
+
+impl TenantError {
+    fn problem(&self) -> Problem {
+        match self {
+            TenantError::Store(e) => Problem::Store(e.kind()),
+            TenantError::Settings(e) => Problem::Settings(e.clone()),
+            TenantError::SmsGateway(e) => Problem::SmsGateway(e.clone()),
+            TenantError::Dispatch(DispatchError::Store(e)) => Problem::Dispatch(e.kind()),
+        }
+    }
+}
+
 /// A tenant not served in a pass, and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[error("tenant {tenant}: notices not delivered: {error}")]
 #[non_exhaustive]
 pub struct TenantProblem {
@@ -129,7 +150,7 @@ pub struct TenantProblem {
 }
 
 /// Why a pass could not run at all.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TenantDispatchersError {
     /// The store could not list the tenants.
@@ -138,7 +159,7 @@ pub enum TenantDispatchersError {
 }
 
 /// One pass of [`TenantDispatchers`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct Pass {
     /// Every tenant's pass, added up ([`DispatchReport::absorb`]).
@@ -168,7 +189,7 @@ pub struct TenantDispatchers<E, C, S: ?Sized = dyn Store> {
     sms: Arc<dyn SmsGateways>,
     built: HashMap<TenantId, Built<E, C, S>>,
     /// The last problem reported per tenant, so that each is reported once.
-    reported: HashMap<TenantId, TenantError>,
+    reported: HashMap<TenantId, Problem>,
 }
 
 impl<E, C, S: ?Sized> std::fmt::Debug for TenantDispatchers<E, C, S> {
@@ -322,8 +343,9 @@ where
                     pass.report.absorb(r);
                 }
                 Err(error) => {
-                    if self.reported.get(t) != Some(&error) {
-                        self.reported.insert(t.clone(), error.clone());
+                    let problem = error.problem();
+                    if self.reported.get(t) != Some(&problem) {
+                        self.reported.insert(t.clone(), problem);
                         pass.problems.push(TenantProblem {
                             tenant: t.clone(),
                             error,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use muhtar_core::ids::TenantId;
 use muhtar_core::store::{ConfigStore, Document, DocumentKind, DocumentVersions, StoreError};
 
-use crate::error::{map, sqlstate};
+use crate::error::{is_unique_violation, map};
 use crate::{to_i32, to_u32, PgStore};
 
 impl PgStore {
@@ -47,7 +47,7 @@ impl ConfigStore for PgStore {
         .await;
         let conflict = match res {
             Ok(r) => r.rows_affected() == 0,
-            Err(e) if sqlstate(&e).as_deref() == Some("23505") => true,
+            Err(e) if is_unique_violation(&e) => true,
             Err(e) => return Err(map(e)),
         };
         if conflict {
@@ -125,7 +125,7 @@ impl ConfigStore for PgStore {
             .into_iter()
             .map(|n| {
                 TenantId::new(n.clone())
-                    .map_err(|e| StoreError::Invalid(format!("stored tenant {n:?}: {e}")))
+                    .map_err(|e| StoreError::corrupt_because(format!("tenant {n:?}"), e))
             })
             .collect()
     }

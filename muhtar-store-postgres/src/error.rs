@@ -1,7 +1,8 @@
 //! Errors: this crate's own (opening and migrating) and the mapping of every sqlx error
 //! to the core's [`StoreError`].
 
-use muhtar_core::store::StoreError;
+use muhtar_core::store::{StoreError, UnavailableReason};
+use sqlx::error::ErrorKind;
 
 /// Why a [`crate::PgStore`] could not be opened or migrated.
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +17,7 @@ pub enum OpenError {
 }
 
 /// The SQLSTATE of a database error, if it is one.
-pub(crate) fn sqlstate(e: &sqlx::Error) -> Option<String> {
+fn sqlstate(e: &sqlx::Error) -> Option<String> {
     match e {
         sqlx::Error::Database(d) => d.code().map(|c| c.into_owned()),
         _ => None,
@@ -29,6 +30,11 @@ pub(crate) fn constraint(e: &sqlx::Error) -> Option<String> {
         sqlx::Error::Database(d) => d.constraint().map(str::to_owned),
         _ => None,
     }
+}
+
+/// Whether the error is a unique violation (SQLSTATE 23505), by sqlx's error kind.
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.kind() == ErrorKind::UniqueViolation)
 }
 
 /// Whether the error is a serialization failure (40001) or a deadlock (40P01): the
@@ -50,74 +56,110 @@ pub(crate) fn constraint_words(name: &str) -> String {
     }
 }
 
-/// Maps any sqlx error to a [`StoreError`]; sqlx types never leave this crate.
+/// Maps any sqlx error to a [`StoreError`], by the error's variant and the server's
+/// SQLSTATE (never by message text); the sqlx error stays as the `source()`, and sqlx
+/// types never appear in a signature outside this crate.
 ///
-/// Connection, pool and server-availability problems are [`StoreError::Unavailable`];
-/// unique violations are [`StoreError::Duplicate`] (callers that know better, such as a
-/// version check, handle SQLSTATE 23505 themselves first); bad data is
-/// [`StoreError::Invalid`].
+/// Connection, pool and server-availability problems are [`StoreError::Unavailable`]
+/// with their [`UnavailableReason`]; unique violations are [`StoreError::Duplicate`]
+/// (callers that know better, such as a version check, handle them first); values the
+/// server refuses are [`StoreError::Invalid`]; columns that do not decode are
+/// [`StoreError::Corrupt`].
 pub(crate) fn map(e: sqlx::Error) -> StoreError {
     use sqlx::Error as E;
+    use UnavailableReason as U;
     match &e {
         E::RowNotFound => StoreError::NotFound {
             what: "row".to_owned(),
         },
         E::Database(d) => {
-            let code = d.code().map(|c| c.into_owned()).unwrap_or_default();
-            match code.as_str() {
-                "23505" => StoreError::Duplicate {
+            if d.kind() == ErrorKind::UniqueViolation {
+                return StoreError::Duplicate {
                     what: constraint_words(d.constraint().unwrap_or("key")),
-                },
-                "42P01" | "42703" => StoreError::Unavailable(format!(
-                    "{e} (has the schema been migrated? see PgStore::migrate)"
-                )),
-                c if c.starts_with("22") || c.starts_with("23") => {
-                    StoreError::Invalid(e.to_string())
-                }
-                // 08 connection, 40 rollback (serialization, deadlock), 53 resources,
-                // 55 lock not available, 57 operator intervention (shutdown, cancel),
-                // 25006 read-only transaction, and anything else the server refuses.
-                _ => StoreError::Unavailable(e.to_string()),
+                };
+            }
+            let code = d.code().map(|c| c.into_owned()).unwrap_or_default();
+            // SQLSTATE: two characters of class, three of condition.
+            let class = code.get(..2).unwrap_or("");
+            match (class, code.as_str()) {
+                // Undefined table or column: the schema is not migrated (PgStore::migrate).
+                (_, "42P01" | "42703") => StoreError::unavailable(U::Schema, e),
+                // Data exceptions and the other integrity constraints.
+                ("22" | "23", _) => StoreError::invalid_because("value", e),
+                (_, "25006") => StoreError::unavailable(U::ReadOnly, e),
+                (_, "53100") => StoreError::unavailable(U::Full, e),
+                // A statement timeout.
+                (_, "57014") => StoreError::unavailable(U::Busy, e),
+                // Connection exceptions; operator intervention (shutdown, crash, cancel).
+                ("08" | "57", _) => StoreError::unavailable(U::Unreachable, e),
+                // Rollbacks (serialization, deadlock), lock not available, too many
+                // connections and other insufficient resources.
+                ("40" | "55" | "53", _) => StoreError::unavailable(U::Busy, e),
+                _ => StoreError::unavailable(U::Failed, e),
             }
         }
-        E::ColumnDecode { .. }
-        | E::Decode(_)
-        | E::Encode(_)
-        | E::TypeNotFound { .. }
-        | E::ColumnNotFound(_)
-        | E::ColumnIndexOutOfBounds { .. }
-        | E::InvalidArgument(_) => StoreError::Invalid(e.to_string()),
-        _ => StoreError::Unavailable(e.to_string()),
+        E::ColumnDecode { .. } | E::Decode(_) => StoreError::corrupt_because("column", e),
+        E::Encode(_) | E::InvalidArgument(_) => StoreError::invalid_because("value", e),
+        E::TypeNotFound { .. } | E::ColumnNotFound(_) | E::ColumnIndexOutOfBounds { .. } => {
+            StoreError::unavailable(U::Schema, e)
+        }
+        E::PoolClosed => StoreError::unavailable(U::Closed, e),
+        E::Io(_) | E::Tls(_) | E::PoolTimedOut | E::Protocol(_) | E::WorkerCrashed => {
+            StoreError::unavailable(U::Unreachable, e)
+        }
+        _ => StoreError::unavailable(U::Failed, e),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::error::Error as _;
+
+    use muhtar_core::store::StoreErrorKind;
+
     use super::*;
 
     #[test]
-    fn pool_and_io_errors_are_unavailable() {
+    fn pool_and_io_errors_are_unavailable_with_the_sqlx_error_as_source() {
+        let timed_out = map(sqlx::Error::PoolTimedOut);
+        assert_eq!(
+            timed_out.kind(),
+            StoreErrorKind::Unavailable(UnavailableReason::Unreachable)
+        );
         assert!(matches!(
-            map(sqlx::Error::PoolTimedOut),
-            StoreError::Unavailable(_)
+            timed_out
+                .source()
+                .and_then(|s| s.downcast_ref::<sqlx::Error>()),
+            Some(sqlx::Error::PoolTimedOut)
         ));
-        assert!(matches!(
-            map(sqlx::Error::PoolClosed),
-            StoreError::Unavailable(_)
-        ));
+        assert_eq!(
+            map(sqlx::Error::PoolClosed).kind(),
+            StoreErrorKind::Unavailable(UnavailableReason::Closed)
+        );
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
-        assert!(matches!(
-            map(sqlx::Error::Io(io)),
-            StoreError::Unavailable(_)
-        ));
+        let err = map(sqlx::Error::Io(io));
+        assert_eq!(
+            err.kind(),
+            StoreErrorKind::Unavailable(UnavailableReason::Unreachable)
+        );
+        assert!(
+            err.to_string()
+                .starts_with("store unavailable: the database cannot be reached: "),
+            "{err}"
+        );
     }
 
     #[test]
-    fn decode_errors_are_invalid() {
-        assert!(matches!(
-            map(sqlx::Error::ColumnNotFound("x".into())),
-            StoreError::Invalid(_)
-        ));
+    fn decode_errors_are_corrupt_and_missing_columns_a_schema_problem() {
+        let decode = map(sqlx::Error::Decode("not a uuid".into()));
+        assert!(
+            matches!(&decode, StoreError::Corrupt { what, source: Some(_) } if what == "column"),
+            "{decode:?}"
+        );
+        assert_eq!(
+            map(sqlx::Error::ColumnNotFound("x".into())).kind(),
+            StoreErrorKind::Unavailable(UnavailableReason::Schema)
+        );
         assert!(matches!(
             map(sqlx::Error::RowNotFound),
             StoreError::NotFound { .. }

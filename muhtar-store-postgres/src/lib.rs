@@ -160,12 +160,12 @@ impl PgStore {
 
 /// `u32` (versions, attempts) to the `integer` columns.
 pub(crate) fn to_i32(v: u32, what: &str) -> Result<i32, StoreError> {
-    i32::try_from(v).map_err(|_| StoreError::Invalid(format!("{what} {v} is too large")))
+    i32::try_from(v).map_err(|e| StoreError::invalid_because(format!("{what} {v}"), e))
 }
 
 /// `integer` columns back to `u32`.
 pub(crate) fn to_u32(v: i32, what: &str) -> Result<u32, StoreError> {
-    u32::try_from(v).map_err(|_| StoreError::Invalid(format!("stored {what} {v} is negative")))
+    u32::try_from(v).map_err(|e| StoreError::corrupt_because(format!("{what} {v}"), e))
 }
 
 /// Splits an instant into the microsecond `timestamptz` keeps and the nanoseconds below.
@@ -183,8 +183,8 @@ pub(crate) fn join_nanos(t: DateTime<Utc>, sub: i32) -> DateTime<Utc> {
 pub(crate) fn serde_name<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => Ok(s),
-        Ok(other) => Err(StoreError::Invalid(format!("not a name: {other}"))),
-        Err(e) => Err(StoreError::Invalid(e.to_string())),
+        Ok(other) => Err(StoreError::invalid(format!("not a name: {other}"))),
+        Err(e) => Err(StoreError::invalid_because("name", e)),
     }
 }
 
@@ -193,7 +193,7 @@ pub(crate) fn to_json<T: serde::Serialize>(
     v: &T,
     what: &str,
 ) -> Result<serde_json::Value, StoreError> {
-    serde_json::to_value(v).map_err(|e| StoreError::Invalid(format!("{what}: {e}")))
+    serde_json::to_value(v).map_err(|e| StoreError::invalid_because(what, e))
 }
 
 /// A value from a `jsonb` column.
@@ -201,7 +201,7 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
     v: serde_json::Value,
     what: &str,
 ) -> Result<T, StoreError> {
-    serde_json::from_value(v).map_err(|e| StoreError::Invalid(format!("stored {what}: {e}")))
+    serde_json::from_value(v).map_err(|e| StoreError::corrupt_because(what, e))
 }
 
 #[cfg(test)]

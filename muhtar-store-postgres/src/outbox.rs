@@ -59,7 +59,7 @@ fn entry_from_row(row: &PgRow) -> Result<OutboxEntry, StoreError> {
     let message: serde_json::Value = row.try_get("message").map_err(map)?;
     let status: String = row.try_get("status").map_err(map)?;
     let status = OutboxStatus::from_name(&status)
-        .ok_or_else(|| StoreError::Invalid(format!("stored outbox status {status:?}")))?;
+        .ok_or_else(|| StoreError::corrupt(format!("stored outbox status {status:?}")))?;
     Ok(OutboxEntry {
         message: from_json(message, "outbox message")?,
         status,
@@ -110,7 +110,7 @@ impl PgStore {
             .map_err(map)?;
         match status {
             None => Err(not_found()),
-            Some(s) => Err(StoreError::Invalid(format!("message {id} is {s}"))),
+            Some(s) => Err(StoreError::invalid(format!("message {id} is {s}"))),
         }
     }
 
@@ -124,7 +124,7 @@ impl PgStore {
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         let until = now
             .checked_add_signed(lease)
-            .ok_or_else(|| StoreError::Invalid(format!("lease {lease} is out of range")))?;
+            .ok_or_else(|| StoreError::invalid(format!("lease {lease} is out of range")))?;
         // Rows another claimer holds locked are skipped, not waited for; a row claimed
         // (and committed) meanwhile fails the re-checked condition.
         // Two statements rather than `($4 IS NULL OR tenant = $4)`, so that each gets a

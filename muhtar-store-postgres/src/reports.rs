@@ -6,7 +6,7 @@ use muhtar_core::report::{Class, Cube, CubeQuery, Dimension, SignedReport};
 use muhtar_core::store::{ReportStore, StoreError};
 use sqlx::Row;
 
-use crate::error::{map, sqlstate};
+use crate::error::{is_unique_violation, map};
 use crate::{to_i32, to_u32, PgStore};
 
 /// The dimensions in the order of the `GROUPING SETS` of [`cube_sql`].
@@ -142,7 +142,7 @@ impl ReportStore for PgStore {
             .iter()
             .map(|b| {
                 serde_json::from_str(b)
-                    .map_err(|e| StoreError::Invalid(format!("stored report correction: {e}")))
+                    .map_err(|e| StoreError::corrupt_because("report correction", e))
             })
             .collect()
     }
@@ -204,7 +204,7 @@ impl ReportStore for PgStore {
             let d = usize::try_from(dim)
                 .ok()
                 .and_then(|i| DIMENSIONS.get(i))
-                .ok_or_else(|| StoreError::Invalid(format!("report grouping {dim}")))?;
+                .ok_or_else(|| StoreError::corrupt(format!("report grouping {dim}")))?;
             let class = Class::from_group(
                 cohort,
                 done.as_deref(),
@@ -214,7 +214,7 @@ impl ReportStore for PgStore {
                 cdays.map(i64::from),
                 fr,
             )
-            .map_err(|e| StoreError::Invalid(format!("report row: {e}")))?;
+            .map_err(|e| StoreError::corrupt(format!("report row: {e}")))?;
             cube.add_group(*d, key, &class, u64::try_from(n).unwrap_or(0));
         }
         cube.total_from(Dimension::Kind);
@@ -223,7 +223,7 @@ impl ReportStore for PgStore {
 
     async fn put_signed_report(&self, report: &SignedReport) -> Result<(), StoreError> {
         let body = serde_json::to_string(report)
-            .map_err(|e| StoreError::Invalid(format!("signed report: {e}")))?;
+            .map_err(|e| StoreError::invalid_because("signed report", e))?;
         let res = sqlx::query(
             "INSERT INTO signed_reports (tenant, id, quarter, scope, version, supersedes,
                  signed_by, signed_at, content_hash, body)
@@ -243,7 +243,7 @@ impl ReportStore for PgStore {
         .await;
         match res {
             Ok(_) => Ok(()),
-            Err(e) if sqlstate(&e).as_deref() == Some("23505") => {
+            Err(e) if is_unique_violation(&e) => {
                 let latest: i32 = sqlx::query_scalar(
                     "SELECT COALESCE(MAX(version), 0) FROM signed_reports
                      WHERE tenant = $1 AND quarter = $2 AND scope = $3",
@@ -275,7 +275,7 @@ impl ReportStore for PgStore {
         for b in bodies {
             out.push(
                 serde_json::from_str::<SignedReport>(&b)
-                    .map_err(|e| StoreError::Invalid(format!("stored signed report: {e}")))?,
+                    .map_err(|e| StoreError::corrupt_because("signed report", e))?,
             );
         }
         out.sort_by(muhtar_core::store::signed_report_order);

@@ -6,13 +6,14 @@ use muhtar_core::report::Facts;
 use muhtar_core::request::{Event, EventKind, RequestState, Status, Stored};
 use muhtar_core::store::{
     Commit, Cursor, Deadlines, Order, Page, RequestQuery, RequestRecord, RequestStore, StoreError,
+    UnavailableReason,
 };
 use muhtar_core::tracking::TrackingNumber;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
-use crate::error::{constraint, is_retryable, map, sqlstate};
+use crate::error::{constraint, is_retryable, is_unique_violation, map};
 use crate::outbox::NewMessage;
 use crate::{from_json, join_nanos, serde_name, split_nanos, to_i32, to_json, to_u32, PgStore};
 
@@ -33,7 +34,7 @@ impl From<sqlx::Error> for Failed {
     fn from(e: sqlx::Error) -> Self {
         if is_retryable(&e) {
             Failed::Retry(e)
-        } else if sqlstate(&e).as_deref() == Some("23505") {
+        } else if is_unique_violation(&e) {
             Failed::Unique(constraint(&e))
         } else {
             Failed::Store(map(e))
@@ -364,9 +365,8 @@ impl RequestStore for PgStore {
                 Err(Failed::Store(e)) => return Err(e),
                 Err(Failed::Retry(e)) => {
                     if tries >= COMMIT_TRIES {
-                        return Err(StoreError::Unavailable(format!(
-                            "commit failed {tries} times: {e}"
-                        )));
+                        // Serialization failures or deadlocks every time: busy.
+                        return Err(StoreError::unavailable(UnavailableReason::Busy, e));
                     }
                 }
                 Err(Failed::Unique(name)) => {

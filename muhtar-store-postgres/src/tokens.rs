@@ -17,7 +17,7 @@ fn read_token(r: &sqlx::postgres::PgRow) -> Result<ApiToken, StoreError> {
     Ok(ApiToken {
         id: r.try_get("id").map_err(map)?,
         tenant: TenantId::new(tenant.clone())
-            .map_err(|e| StoreError::Invalid(format!("stored tenant {tenant:?}: {e}")))?,
+            .map_err(|e| StoreError::corrupt_because(format!("tenant {tenant:?}"), e))?,
         actor: r.try_get("actor").map_err(map)?,
         name: r.try_get("name").map_err(map)?,
         hash: r.try_get("hash").map_err(map)?,

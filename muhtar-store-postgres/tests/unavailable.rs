@@ -1,8 +1,12 @@
-//! A server that cannot be reached is `StoreError::Unavailable`, never a panic. Runs
-//! without any database.
+//! A server that cannot be reached is `StoreError::Unavailable` (the database cannot be
+//! reached, sqlx's error as the source), never a panic. Runs without any database.
+
+use std::error::Error as _;
 
 use muhtar_core::ids::{RequestId, TenantId};
-use muhtar_core::store::{ConfigStore, DocumentKind, OutboxStore, RequestStore, StoreError};
+use muhtar_core::store::{
+    ConfigStore, DocumentKind, OutboxStore, RequestStore, StoreError, UnavailableReason,
+};
 use muhtar_store_postgres::{OpenError, PgStore};
 use sqlx::postgres::PgPoolOptions;
 
@@ -19,17 +23,42 @@ async fn unreachable_server_is_unavailable() {
     let t = TenantId::new("t").unwrap();
     let id: RequestId = "01890a5d-ac96-774b-bcce-b302099a8057".parse().unwrap();
     let e = store.load(&t, id).await.unwrap_err();
-    assert!(matches!(e, StoreError::Unavailable(_)), "{e:?}");
+    assert_unreachable(&e);
     let e = store
         .document(&t, DocumentKind::Organisation)
         .await
         .unwrap_err();
-    assert!(matches!(e, StoreError::Unavailable(_)), "{e:?}");
+    assert_unreachable(&e);
     let e = store
         .claim(chrono::Utc::now(), 1, chrono::Duration::minutes(1))
         .await
         .unwrap_err();
-    assert!(matches!(e, StoreError::Unavailable(_)), "{e:?}");
+    assert_unreachable(&e);
+}
+
+/// Unavailable because unreachable, with sqlx's error as the cause and a message that
+/// says what failed.
+fn assert_unreachable(e: &StoreError) {
+    assert!(
+        matches!(
+            e,
+            StoreError::Unavailable {
+                reason: UnavailableReason::Unreachable,
+                source: Some(_)
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.source()
+            .is_some_and(|s| s.downcast_ref::<sqlx::Error>().is_some()),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("store unavailable: the database cannot be reached"),
+        "{e}"
+    );
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use crate::error::bad_json;
 /// (years 0 to 9999).
 pub(crate) fn time_text(t: DateTime<Utc>) -> Result<String, StoreError> {
     if !(0..=9999).contains(&t.year()) {
-        return Err(StoreError::Invalid(format!(
+        return Err(StoreError::invalid(format!(
             "instant {t} is outside the years 0 to 9999"
         )));
     }
@@ -22,7 +22,7 @@ pub(crate) fn time_text(t: DateTime<Utc>) -> Result<String, StoreError> {
 pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Invalid(format!("stored instant {s:?} is not valid: {e}")))
+        .map_err(|e| StoreError::corrupt_because(format!("instant {s:?}"), e))
 }
 
 /// An optional instant read back.
@@ -37,7 +37,7 @@ pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
 
 /// JSON text of a value.
 pub(crate) fn to_json<T: Serialize>(what: &str, v: &T) -> Result<String, StoreError> {
-    serde_json::to_string(v).map_err(|e| StoreError::Invalid(format!("cannot encode {what}: {e}")))
+    serde_json::to_string(v).map_err(|e| StoreError::invalid_because(what, e))
 }
 
 /// A value from JSON text.
@@ -49,10 +49,10 @@ pub(crate) fn from_json<T: DeserializeOwned>(what: &str, s: &str) -> Result<T, S
 pub(crate) fn enum_name<T: Serialize>(what: &str, v: &T) -> Result<String, StoreError> {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => Ok(s),
-        Ok(other) => Err(StoreError::Invalid(format!(
+        Ok(other) => Err(StoreError::invalid(format!(
             "{what} does not encode as a name: {other}"
         ))),
-        Err(e) => Err(StoreError::Invalid(format!("cannot encode {what}: {e}"))),
+        Err(e) => Err(StoreError::invalid_because(what, e)),
     }
 }
 
@@ -68,10 +68,10 @@ pub(crate) fn uuid_text(id: uuid::Uuid) -> String {
 
 /// A tenant id read back.
 pub(crate) fn parse_tenant(s: &str) -> Result<TenantId, StoreError> {
-    TenantId::new(s).map_err(|e| StoreError::Invalid(format!("stored tenant {s:?}: {e}")))
+    TenantId::new(s).map_err(|e| StoreError::corrupt_because(format!("tenant {s:?}"), e))
 }
 
 /// A `u32` read back from an INTEGER column.
 pub(crate) fn to_u32(what: &str, v: i64) -> Result<u32, StoreError> {
-    u32::try_from(v).map_err(|_| StoreError::Invalid(format!("stored {what} {v} is out of range")))
+    u32::try_from(v).map_err(|e| StoreError::corrupt_because(format!("{what} {v}"), e))
 }

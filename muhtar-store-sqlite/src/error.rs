@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
-use muhtar_core::store::StoreError;
+use muhtar_core::store::{StoreError, UnavailableReason};
 use rusqlite::ErrorCode;
+
+use crate::migrate::SchemaStatus;
 
 /// Why [`crate::SqliteStore::open`] failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -103,52 +105,71 @@ pub enum MigrateError {
     Unavailable(String),
 }
 
-/// Maps an SQLite error to the storage contract's error.
+/// The database's schema is not the one this build uses: the `source()` of a
+/// [`StoreError::Unavailable`] for [`UnavailableReason::Schema`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub struct SchemaError {
+    /// Where the schema stands.
+    pub status: SchemaStatus,
+}
+
+impl std::fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let SchemaStatus { version, latest } = self.status;
+        if self.status.is_newer() {
+            write!(
+                f,
+                "database schema version {version} is newer than this build's {latest}: \
+                 upgrade muhtar"
+            )
+        } else {
+            write!(
+                f,
+                "database schema is at version {version} of {latest}: run \
+                 SqliteStore::migrate (or apply the migrations by hand)"
+            )
+        }
+    }
+}
+
+/// Maps an SQLite error to the storage contract's error, by SQLite's result code (never by
+/// its message); the rusqlite error stays as the `source()`.
 pub(crate) fn store_error(e: rusqlite::Error) -> StoreError {
     use rusqlite::Error as E;
-    match e {
-        E::QueryReturnedNoRows => StoreError::NotFound { what: "row".into() },
-        E::SqliteFailure(f, msg) => {
-            let text = msg.unwrap_or_else(|| f.to_string());
-            match f.code {
-                ErrorCode::ConstraintViolation => {
-                    let ext = f.extended_code;
-                    if ext == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                        || ext == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-                    {
-                        StoreError::Duplicate { what: text }
-                    } else {
-                        StoreError::Invalid(format!("constraint violated: {text}"))
-                    }
-                }
-                ErrorCode::TooBig | ErrorCode::TypeMismatch | ErrorCode::ParameterOutOfRange => {
-                    StoreError::Invalid(text)
-                }
-                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
-                    StoreError::Unavailable(format!("database is locked: {text}"))
-                }
-                ErrorCode::ReadOnly => {
-                    StoreError::Unavailable(format!("database is read-only: {text}"))
-                }
-                ErrorCode::DiskFull => StoreError::Unavailable(format!("disk full: {text}")),
-                ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => {
-                    StoreError::Unavailable(format!("database file is corrupt: {text}"))
-                }
-                _ => StoreError::Unavailable(text),
+    use UnavailableReason as U;
+    let code = match &e {
+        E::QueryReturnedNoRows => return StoreError::NotFound { what: "row".into() },
+        E::SqliteFailure(f, _) => f,
+        E::FromSqlConversionFailure(..)
+        | E::IntegralValueOutOfRange(..)
+        | E::Utf8Error(_)
+        | E::InvalidColumnType(..) => return StoreError::corrupt_because("column", e),
+        E::ToSqlConversionFailure(_) => return StoreError::invalid_because("parameter", e),
+        _ => return StoreError::unavailable(U::Failed, e),
+    };
+    match code.code {
+        ErrorCode::ConstraintViolation => {
+            let ext = code.extended_code;
+            if ext == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || ext == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            {
+                // Callers name the key (they know which one a statement can take).
+                StoreError::Duplicate { what: "key".into() }
+            } else {
+                StoreError::invalid_because("row (constraint violated)", e)
             }
         }
-        E::FromSqlConversionFailure(_, _, err) => {
-            StoreError::Invalid(format!("undecodable column: {err}"))
+        ErrorCode::TooBig | ErrorCode::TypeMismatch | ErrorCode::ParameterOutOfRange => {
+            StoreError::invalid_because("value", e)
         }
-        E::IntegralValueOutOfRange(i, v) => {
-            StoreError::Invalid(format!("column {i}: value {v} out of range"))
+        ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::unavailable(U::Busy, e),
+        ErrorCode::ReadOnly => StoreError::unavailable(U::ReadOnly, e),
+        ErrorCode::DiskFull => StoreError::unavailable(U::Full, e),
+        ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => {
+            StoreError::corrupt_because("database file", e)
         }
-        E::Utf8Error(err) => StoreError::Invalid(format!("text is not UTF-8: {err}")),
-        E::InvalidColumnType(i, name, ty) => {
-            StoreError::Invalid(format!("column {i} ({name}) has type {ty}"))
-        }
-        E::ToSqlConversionFailure(err) => StoreError::Invalid(err.to_string()),
-        other => StoreError::Unavailable(other.to_string()),
+        _ => StoreError::unavailable(U::Failed, e),
     }
 }
 
@@ -170,5 +191,99 @@ pub(crate) fn is_not_a_database(e: &rusqlite::Error) -> bool {
 
 /// An error reading a JSON column.
 pub(crate) fn bad_json(what: &str, e: serde_json::Error) -> StoreError {
-    StoreError::Invalid(format!("stored {what} is not valid: {e}"))
+    StoreError::corrupt_because(what, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// The SQLite error behind a store error, by its result code.
+    fn code(e: &StoreError) -> Option<ErrorCode> {
+        e.source()?
+            .downcast_ref::<rusqlite::Error>()?
+            .sqlite_error_code()
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_corrupt_with_the_sqlite_error_as_source() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("notes.db");
+        std::fs::write(&path, vec![b'x'; 8192]).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let err = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(store_error)
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Corrupt { what, source: Some(_) } if what == "database file"),
+            "{err:?}"
+        );
+        assert_eq!(code(&err), Some(ErrorCode::NotADatabase));
+        assert!(
+            err.to_string()
+                .starts_with("corrupt stored data: database file: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_locked_database_is_unavailable_busy() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("locked.db");
+        let holder = rusqlite::Connection::open(&path).unwrap();
+        holder
+            .execute_batch("CREATE TABLE t (x); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);")
+            .unwrap();
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other
+            .busy_timeout(std::time::Duration::from_millis(10))
+            .unwrap();
+        let err = other
+            .execute("INSERT INTO t VALUES (2)", [])
+            .map_err(store_error)
+            .unwrap_err();
+        assert_eq!(
+            err.kind(),
+            muhtar_core::store::StoreErrorKind::Unavailable(UnavailableReason::Busy),
+            "{err:?}"
+        );
+        assert_eq!(code(&err), Some(ErrorCode::DatabaseBusy));
+        assert!(err.to_string().contains("busy or locked"), "{err}");
+    }
+
+    #[test]
+    fn unique_violations_are_duplicates_and_other_constraints_invalid() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (x INTEGER UNIQUE CHECK (x > 0)); INSERT INTO t VALUES (1);",
+        )
+        .unwrap();
+        let dup = conn
+            .execute("INSERT INTO t VALUES (1)", [])
+            .map_err(store_error)
+            .unwrap_err();
+        assert!(matches!(dup, StoreError::Duplicate { .. }), "{dup:?}");
+        let check = conn
+            .execute("INSERT INTO t VALUES (-1)", [])
+            .map_err(store_error)
+            .unwrap_err();
+        assert!(matches!(check, StoreError::Invalid { .. }), "{check:?}");
+        assert_eq!(code(&check), Some(ErrorCode::ConstraintViolation));
+    }
+
+    #[test]
+    fn undecodable_columns_are_corrupt() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let err = conn
+            .query_row("SELECT 'text'", [], |r| r.get::<_, i64>(0))
+            .map_err(store_error)
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+        assert!(err.source().is_some());
+    }
 }

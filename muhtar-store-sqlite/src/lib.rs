@@ -15,8 +15,11 @@
 //! - **One transaction per commit** (`BEGIN IMMEDIATE`): the version check, the events, the
 //!   request row and the outbox rows are written together or not at all.
 //! - Every SQLite error is mapped into [`StoreError`](muhtar_core::store::StoreError):
-//!   busy, locked, read-only, full, I/O and corrupt files are `Unavailable`; undecodable
-//!   rows are `Invalid`; taken unique keys are `Duplicate`.
+//!   by SQLite's result code, the rusqlite error kept as the `source()`. Busy and locked,
+//!   read-only, full and I/O failures are `Unavailable` with their
+//!   [`UnavailableReason`](muhtar_core::store::UnavailableReason); a damaged file and
+//!   undecodable rows are `Corrupt`; values that cannot be written are `Invalid`; taken
+//!   unique keys are `Duplicate`.
 //!
 //! # Example
 //!
@@ -35,7 +38,8 @@
 //! ```
 //!
 //! Until the schema is current (a new file, or one from an older build), every store
-//! operation fails with `StoreError::Unavailable` naming the schema version;
+//! operation fails with `StoreError::Unavailable` for `UnavailableReason::Schema`, its
+//! source a [`SchemaError`] naming the schema version;
 //! [`SqliteStore::schema_status`] tells where it stands and [`SqliteStore::migrate`]
 //! brings it forward.
 //!
@@ -104,6 +108,6 @@ mod pool;
 mod store;
 mod tokens;
 
-pub use error::{MigrateError, OpenError};
+pub use error::{MigrateError, OpenError, SchemaError};
 pub use migrate::{latest_version, Migration, SchemaStatus, MIGRATIONS, RECORD_MARKER};
 pub use pool::{SqliteOptions, SqliteStore};

@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use muhtar_core::store::StoreError;
+use muhtar_core::store::{StoreError, UnavailableReason};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
-use crate::error::{is_busy, is_not_a_database, store_error, MigrateError, OpenError};
+use crate::error::{is_busy, is_not_a_database, store_error, MigrateError, OpenError, SchemaError};
 use crate::migrate::{self, SchemaStatus};
 
 /// How a [`SqliteStore`] uses its database.
@@ -211,7 +211,7 @@ fn open_reader(path: &Path, busy: Duration) -> Result<Connection, StoreError> {
 }
 
 fn join_error(e: tokio::task::JoinError) -> StoreError {
-    StoreError::Unavailable(format!("database task failed: {e}"))
+    StoreError::unavailable(UnavailableReason::Failed, e)
 }
 
 impl SqliteStore {
@@ -313,18 +313,10 @@ impl SqliteStore {
             self.inner.schema_ready.store(true, Ordering::Release);
             return Ok(());
         }
-        Err(StoreError::Unavailable(if status.is_newer() {
-            format!(
-                "database schema version {} is newer than this build's {}: upgrade muhtar",
-                status.version, status.latest
-            )
-        } else {
-            format!(
-                "database schema is at version {} of {}: run SqliteStore::migrate \
-                 (or apply the migrations by hand)",
-                status.version, status.latest
-            )
-        }))
+        Err(StoreError::unavailable(
+            UnavailableReason::Schema,
+            SchemaError { status },
+        ))
     }
 
     /// Runs `f` on the writer connection, on a blocking thread.
@@ -361,7 +353,7 @@ impl SqliteStore {
             .clone()
             .acquire_owned()
             .await
-            .map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
+            .map_err(|e| StoreError::unavailable(UnavailableReason::Closed, e))?;
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -389,9 +381,7 @@ impl SqliteStore {
 /// Maps a failure to start a write transaction: busy means another writer holds the lock.
 pub(crate) fn begin_error(e: rusqlite::Error) -> StoreError {
     if is_busy(&e) {
-        StoreError::Unavailable(format!(
-            "database is locked by another connection or process: {e}"
-        ))
+        StoreError::unavailable(UnavailableReason::Busy, e)
     } else {
         store_error(e)
     }

@@ -47,7 +47,7 @@ fn read_document(r: &Row<'_>) -> Result<Document, StoreError> {
     Ok(Document {
         tenant: parse_tenant(&tenant)?,
         kind: DocumentKind::from_name(&kind)
-            .ok_or_else(|| StoreError::Invalid(format!("unknown document kind {kind:?}")))?,
+            .ok_or_else(|| StoreError::corrupt(format!("unknown document kind {kind:?}")))?,
         version: to_u32("document version", version)?,
         body: r.get(3).map_err(store_error)?,
         updated_at: parse_time(&updated_at)?,
@@ -493,7 +493,7 @@ fn read_events(conn: &Connection, tenant: &str, id: &str) -> Result<Vec<Event>, 
         let payload: String = r.get(4).map_err(store_error)?;
         let kind = from_json::<Stored<EventKind>>("event", &payload)?.0;
         if kind.name() != kind_name {
-            return Err(StoreError::Invalid(format!(
+            return Err(StoreError::corrupt(format!(
                 "event {version} has type {kind_name:?} but its payload is {:?}",
                 kind.name()
             )));
@@ -676,7 +676,7 @@ fn query_in(
             let id: String = r.get(4).map_err(store_error)?;
             let id: RequestId = id
                 .parse()
-                .map_err(|_| StoreError::Invalid(format!("stored request id {id:?}")))?;
+                .map_err(|e| StoreError::corrupt_because(format!("request id {id:?}"), e))?;
             position = Some((rank, Some((k, id))));
             let rec = read_record(&state, &deadlines)?;
             if q.matches(&rec) && q.after_cursor(&rec)? {
@@ -846,7 +846,7 @@ const ENTRY_COLUMNS: &str =
 
 fn parse_status(s: &str) -> Result<OutboxStatus, StoreError> {
     OutboxStatus::from_name(s)
-        .ok_or_else(|| StoreError::Invalid(format!("unknown outbox status {s:?}")))
+        .ok_or_else(|| StoreError::corrupt(format!("unknown outbox status {s:?}")))
 }
 
 fn read_entry(r: &Row<'_>) -> Result<OutboxEntry, StoreError> {
@@ -892,7 +892,7 @@ impl SqliteStore {
             let tx = immediate(conn)?;
             let status = outbox_status(&tx, &id)?;
             if status != OutboxStatus::Pending {
-                return Err(StoreError::Invalid(format!(
+                return Err(StoreError::invalid(format!(
                     "message {uid} is {}",
                     status.as_str()
                 )));
@@ -918,7 +918,7 @@ impl SqliteStore {
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         let until = now
             .checked_add_signed(lease)
-            .ok_or_else(|| StoreError::Invalid(format!("lease {lease} from {now} overflows")))?;
+            .ok_or_else(|| StoreError::invalid(format!("lease {lease} from {now} overflows")))?;
         let (now, until) = (time_text(now)?, time_text(until)?);
         let tenant = tenant.map(|t| t.as_str().to_owned());
         self.write(move |conn| {
@@ -1170,7 +1170,7 @@ fn cube_in(conn: &Connection, tenant: &str, q: &CubeQuery) -> Result<Cube, Store
             let fr: Option<bool> = r.get(7).map_err(store_error)?;
             let n: i64 = r.get(8).map_err(store_error)?;
             let class = Class::from_group(cohort, done.as_deref(), why, late, days, cdays, fr)
-                .map_err(|e| StoreError::Invalid(format!("report row: {e}")))?;
+                .map_err(|e| StoreError::corrupt(format!("report row: {e}")))?;
             cube.add_group(dim, key, &class, u64::try_from(n).unwrap_or(0));
         }
     }
@@ -1200,7 +1200,7 @@ impl ReportStore for SqliteStore {
                 .iter()
                 .map(|b| {
                     serde_json::from_str(b)
-                        .map_err(|e| StoreError::Invalid(format!("report correction: {e}")))
+                        .map_err(|e| StoreError::corrupt_because("report correction", e))
                 })
                 .collect()
         })
@@ -1272,7 +1272,7 @@ impl ReportStore for SqliteStore {
             for b in bodies {
                 out.push(
                     serde_json::from_str::<SignedReport>(&b)
-                        .map_err(|e| StoreError::Invalid(format!("signed report: {e}")))?,
+                        .map_err(|e| StoreError::corrupt_because("signed report", e))?,
                 );
             }
             out.sort_by(muhtar_core::store::signed_report_order);

@@ -20,7 +20,7 @@ fn read_token(r: &Row<'_>) -> Result<ApiToken, StoreError> {
     Ok(ApiToken {
         id: id
             .parse()
-            .map_err(|e| StoreError::Invalid(format!("stored token id {id:?}: {e}")))?,
+            .map_err(|e| StoreError::corrupt_because(format!("token id {id:?}"), e))?,
         tenant: parse_tenant(&tenant)?,
         actor: r.get(2).map_err(store_error)?,
         name: r.get(3).map_err(store_error)?,
@@ -50,7 +50,12 @@ impl TokenStore for SqliteStore {
                     revoked_at
                 ],
             )
-            .map_err(store_error)?;
+            .map_err(|e| match store_error(e) {
+                StoreError::Duplicate { .. } => StoreError::Duplicate {
+                    what: "token id or hash".into(),
+                },
+                other => other,
+            })?;
             Ok(())
         })
         .await

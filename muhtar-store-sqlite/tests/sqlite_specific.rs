@@ -11,11 +11,11 @@ use muhtar_core::outbox::OutboxStatus;
 use muhtar_core::request::{EventKind, Party, RequestState};
 use muhtar_core::store::{
     Commit, ConfigStore, Document, DocumentKind, OutboxStore, RequestRecord, RequestStore,
-    StoreError,
+    StoreError, StoreErrorKind, UnavailableReason,
 };
 use muhtar_core::testkit::fixtures::{as_schema_v1, next_commit, t0, tenant, Spec};
 use muhtar_store_sqlite::{
-    MigrateError, OpenError, SchemaStatus, SqliteOptions, SqliteStore, MIGRATIONS,
+    MigrateError, OpenError, SchemaError, SchemaStatus, SqliteOptions, SqliteStore, MIGRATIONS,
 };
 use tempfile::TempDir;
 
@@ -136,17 +136,39 @@ async fn locked_database_is_unavailable_and_nothing_is_half_written() {
     let started = Instant::now();
     let err = store.commit(&next).await.unwrap_err();
     let waited = started.elapsed();
-    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            StoreError::Unavailable {
+                reason: UnavailableReason::Busy,
+                source: Some(_)
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("busy or locked"), "{err}");
+    let cause = std::error::Error::source(&err).expect("the SQLite error is the source");
+    assert_eq!(
+        cause
+            .downcast_ref::<rusqlite::Error>()
+            .and_then(rusqlite::Error::sqlite_error_code),
+        Some(rusqlite::ErrorCode::DatabaseBusy),
+        "{cause:?}"
+    );
     assert!(waited >= timeout / 2, "gave up after {waited:?}");
     assert!(waited < Duration::from_secs(5), "waited {waited:?}");
-    assert!(matches!(
-        store.enqueue(&next.outbox).await.unwrap_err(),
-        StoreError::Unavailable(_)
-    ));
-    assert!(matches!(
-        store.claim(t0(), 10, chrono::Duration::minutes(5)).await,
-        Err(StoreError::Unavailable(_))
-    ));
+    assert_eq!(
+        store.enqueue(&next.outbox).await.unwrap_err().kind(),
+        StoreErrorKind::Unavailable(UnavailableReason::Busy)
+    );
+    assert_eq!(
+        store
+            .claim(t0(), 10, chrono::Duration::minutes(5))
+            .await
+            .unwrap_err()
+            .kind(),
+        StoreErrorKind::Unavailable(UnavailableReason::Busy)
+    );
     // Readers are not blocked by the writer.
     assert_eq!(store.load(&t, id).await.unwrap(), c.record);
 
@@ -278,8 +300,17 @@ async fn older_schema_is_refused_then_migrated_forward() {
     // Not silently usable: a clear error naming the schema.
     let t = tenant("old");
     match store.load(&t, st.id).await {
-        Err(StoreError::Unavailable(msg)) => assert!(msg.contains("migrate"), "{msg}"),
-        other => panic!("expected Unavailable, got {other:?}"),
+        Err(
+            e @ StoreError::Unavailable {
+                reason: UnavailableReason::Schema,
+                ..
+            },
+        ) => {
+            let cause = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<SchemaError>());
+            assert_eq!(cause.map(|c| c.status), Some(status), "{e:?}");
+            assert!(e.to_string().contains("migrate"), "{e}");
+        }
+        other => panic!("expected Unavailable(Schema), got {other:?}"),
     }
 
     assert_eq!(
@@ -363,7 +394,10 @@ async fn edited_or_newer_schemas_are_refused() {
         again
             .document_version(&tenant("x"), DocumentKind::Calendar)
             .await,
-        Err(StoreError::Unavailable(_))
+        Err(StoreError::Unavailable {
+            reason: UnavailableReason::Schema,
+            ..
+        })
     ));
 }
 
@@ -597,8 +631,11 @@ async fn a_full_disk_refuses_the_commit_and_corrupts_nothing() {
     let (lost, err) = refused.expect("the cap is reached");
     assert!(acked.len() > 10, "only {} fit", acked.len());
     match &err {
-        StoreError::Unavailable(msg) => assert!(msg.contains("full"), "{msg}"),
-        other => panic!("expected Unavailable(disk full), got {other:?}"),
+        StoreError::Unavailable {
+            reason: UnavailableReason::Full,
+            source: Some(_),
+        } => assert!(err.to_string().contains("full"), "{err}"),
+        other => panic!("expected Unavailable(Full), got {other:?}"),
     }
     // Nothing of the refused commit is there; everything acknowledged is.
     assert!(matches!(

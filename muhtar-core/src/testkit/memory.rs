@@ -79,7 +79,7 @@ impl MemoryStore {
         let mut g = self.lock();
         let e = entry_mut(&mut g, id)?;
         if e.status != OutboxStatus::Pending {
-            return Err(StoreError::Invalid(format!(
+            return Err(StoreError::invalid(format!(
                 "message {id} is {}",
                 e.status.as_str()
             )));
