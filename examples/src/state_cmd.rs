@@ -357,12 +357,15 @@ pub async fn open_service(g: &Global) -> Result<Service, String> {
 }
 
 /// The service on an open store: wall clock, ids from the operating system's randomness
-/// ([`OsRandom`]: unpredictable, fresh in every process), configuration warnings logged.
+/// ([`OsRandom`]: unpredictable, fresh in every process), configuration warnings logged,
+/// settings' notice templates checked when installed.
 fn service_on(store: Arc<dyn Store>) -> Result<Service, String> {
     let clock: Arc<dyn muhtar_core::clock::Clock> = Arc::new(now);
     let random =
         OsRandom::new().map_err(|e| format!("no randomness from the operating system: {e}"))?;
-    Ok(Mbs::new(store, clock, random).on_warning(log_config_warning))
+    Ok(Mbs::new(store, clock, random)
+        .on_warning(log_config_warning)
+        .check_settings_with(muhtar_notify::check_templates))
 }
 
 /// Logs a configuration warning (a stored rule set that no longer validates, …):
@@ -434,15 +437,16 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
         }
     };
     let (settings_name, settings_text) = crate::settings_text(a.settings.as_deref())?;
-    muhtar_core::settings::TenantSettings::from_toml_str(&settings_text)
-        .map_err(|e| format!("{settings_name}: {e}; nothing was written"))?
-        .policy_rules(&org)
-        .map_err(|e| {
-            format!(
-                "{settings_name}: {}; nothing was written",
-                muhtar_core::service::policy_rules_message(&e)
-            )
-        })?;
+    let settings = muhtar_core::settings::TenantSettings::from_toml_str(&settings_text)
+        .map_err(|e| format!("{settings_name}: {e}; nothing was written"))?;
+    muhtar_notify::check_templates(&settings)
+        .map_err(|e| format!("{settings_name}: {e}; nothing was written"))?;
+    settings.policy_rules(&org).map_err(|e| {
+        format!(
+            "{settings_name}: {}; nothing was written",
+            muhtar_core::service::policy_rules_message(&e)
+        )
+    })?;
     let mbs = service_on(store.clone())?;
     let current = store
         .document(&tenant, muhtar_core::store::DocumentKind::Organisation)

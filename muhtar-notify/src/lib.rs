@@ -66,6 +66,7 @@ pub mod email;
 pub mod recorder;
 pub mod render;
 pub mod sms;
+pub mod templates;
 pub mod tenants;
 
 pub use dispatch::{
@@ -81,6 +82,7 @@ pub use sms::{
     GatewayConfigError, HttpAuth, HttpBody, HttpSmsConfig, HttpSmsGateway, NoSmsGateway,
     OutgoingSms, RecordingSmsGateway, SmsConfig, SmsEncoding, SmsEncodingPolicy, SmsGateway,
 };
+pub use templates::{check_templates, Templates};
 pub use tenants::{
     HttpSmsGateways, Pass, SmsGateways, TenantDispatcher, TenantDispatchers,
     TenantDispatchersError, TenantError, TenantProblem,
