@@ -139,6 +139,10 @@ pub struct SmsSettings {
     /// Name of the text parameter (default `text`).
     #[serde(default)]
     pub text_param: Option<String>,
+    /// A PEM file of certificate authorities trusted besides the system's root
+    /// certificates, for a gateway with a private CA.
+    #[serde(default)]
+    pub ca_file: Option<String>,
 }
 
 /// A tenant's settings document.

@@ -64,7 +64,9 @@ use muhtar_core::store::{DocumentKind, Store, StoreError};
 
 use crate::dispatch::{DispatchError, DispatchReport, Dispatcher, DispatcherConfig};
 use crate::email::EmailTransport;
-use crate::sms::{GatewayConfigError, HttpSmsConfig, HttpSmsGateway, NoSmsGateway, SmsGateway};
+use crate::sms::{GatewayConfigError, NoSmsGateway, SmsGateway};
+#[cfg(feature = "http-sms")]
+use crate::sms::{HttpSmsConfig, HttpSmsGateway};
 use crate::templates::Templates;
 
 /// Builds a tenant's SMS gateway from its `[sms]` settings; called again whenever the
@@ -82,8 +84,10 @@ pub trait SmsGateways: Send + Sync {
 /// [`HttpSmsConfig::from_settings`]; [`NoSmsGateway`] for a tenant without `[sms]`, so its
 /// SMS notices fail permanently with that reason.
 #[derive(Debug, Clone, Copy, Default)]
+#[cfg(feature = "http-sms")]
 pub struct HttpSmsGateways;
 
+#[cfg(feature = "http-sms")]
 impl SmsGateways for HttpSmsGateways {
     fn gateway(
         &self,
@@ -95,6 +99,29 @@ impl SmsGateways for HttpSmsGateways {
             Some(s) => Arc::new(HttpSmsGateway::new(HttpSmsConfig::from_settings(s))?),
         })
     }
+}
+
+/// Without the `http-sms` feature: no tenant has an SMS gateway.
+#[cfg(not(feature = "http-sms"))]
+struct NoSmsGateways;
+
+#[cfg(not(feature = "http-sms"))]
+impl SmsGateways for NoSmsGateways {
+    fn gateway(
+        &self,
+        _tenant: &TenantId,
+        _sms: Option<&SmsSettings>,
+    ) -> Result<Arc<dyn SmsGateway>, GatewayConfigError> {
+        Ok(Arc::new(NoSmsGateway))
+    }
+}
+
+/// The [`SmsGateways`] of [`TenantDispatchers::new`].
+fn default_gateways() -> Arc<dyn SmsGateways> {
+    #[cfg(feature = "http-sms")]
+    return Arc::new(HttpSmsGateways);
+    #[cfg(not(feature = "http-sms"))]
+    return Arc::new(NoSmsGateways);
 }
 
 /// The dispatcher of one tenant, as [`TenantDispatchers`] builds it.
@@ -201,7 +228,7 @@ where
             clock,
             config,
             only: None,
-            sms: Arc::new(HttpSmsGateways),
+            sms: default_gateways(),
             built: HashMap::new(),
             reported: HashMap::new(),
         }
