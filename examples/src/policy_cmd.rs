@@ -117,6 +117,7 @@ fn load_org(p: &Path) -> Result<Organisation, String> {
 /// Checks the policy rules of the settings `text` (named `name`) against `org`.
 fn check(name: &str, text: &str, org: &Organisation) -> Result<(), String> {
     let settings = TenantSettings::from_toml_str(text).map_err(|e| format!("{name}: {e}"))?;
+    muhtar_notify::check_templates(&settings).map_err(|e| format!("{name}: {e}"))?;
     match settings.policy_rules(org) {
         Ok((rules, warnings)) => {
             for w in &warnings {

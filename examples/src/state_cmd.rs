@@ -370,12 +370,15 @@ pub async fn open_service(g: &Global) -> Result<Service, String> {
 }
 
 /// The service on an open store: wall clock, ids from the operating system's randomness
-/// ([`OsRandom`]: unpredictable, fresh in every process), configuration warnings logged.
+/// ([`OsRandom`]: unpredictable, fresh in every process), configuration warnings logged,
+/// settings' notice templates checked when installed.
 fn service_on(store: Arc<dyn Store>) -> Result<Service, String> {
     let clock: Arc<dyn muhtar_core::clock::Clock> = Arc::new(now);
     let random =
         OsRandom::new().map_err(|e| format!("no randomness from the operating system: {e}"))?;
-    Ok(Mbs::new(store, clock, random).on_warning(log_config_warning))
+    Ok(Mbs::new(store, clock, random)
+        .on_warning(log_config_warning)
+        .check_settings_with(muhtar_notify::check_templates))
 }
 
 /// Logs a configuration warning (a stored rule set that no longer validates, …):

@@ -297,6 +297,34 @@ fn start_sets_up_the_embedded_default_in_one_step() {
     assert!(!again.contains("demo:"), "{again}");
 }
 
+/// A notice template that does not render is refused at install time with its notice
+/// kind, part and line; nothing is written.
+#[test]
+fn init_refuses_a_template_that_does_not_render_with_its_line() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    std::fs::write(
+        dir.join("bad.toml"),
+        "[templates]\nlanguage = \"tr\"\n\n[templates.received]\nsubject = \"{{ title }}\"\nsms = \"{{ takip_no }} alındı\"\n",
+    )
+    .unwrap();
+    let e = fails(dir, &["init", "--settings", "bad.toml"]);
+    assert!(
+        e.contains("bad.toml: settings, line 6: the sms template of notice `received`"),
+        "{e}"
+    );
+    assert!(e.contains("takip_no"), "{e}");
+    std::fs::write(
+        dir.join("good.toml"),
+        "[templates.received]\nsms = \"{{ tag_value }} alındı\"\n",
+    )
+    .unwrap();
+    ok(dir, &["init", "--settings", "good.toml"]);
+    // Installing over it goes through the same check.
+    let e = fails(dir, &["init", "--settings", "bad.toml"]);
+    assert!(e.contains("line 6"), "{e}");
+}
+
 /// `muhtar notify --once` delivers the outbox through a real SMTP server process, configured
 /// by two environment variables.
 #[test]

@@ -308,9 +308,12 @@ pub struct Mbs<S, C> {
     ids: Mutex<IdGenerator>,
     cache: RwLock<HashMap<TenantId, Arc<TenantContext>>>,
     on_warning: Option<WarningHook>,
+    settings_check: Option<SettingsCheck>,
 }
 
 type WarningHook = Arc<dyn Fn(&ConfigWarning) + Send + Sync>;
+type SettingsCheck =
+    Arc<dyn Fn(&TenantSettings) -> Result<(), crate::settings::SettingsError> + Send + Sync>;
 
 /// Something wrong with a tenant's stored configuration that the service works around.
 /// Handed to the hook set with [`Mbs::on_warning`] once each time a tenant's context is
@@ -368,7 +371,23 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             ids: Mutex::new(IdGenerator::new(random)),
             cache: RwLock::new(HashMap::new()),
             on_warning: None,
+            settings_check: None,
         }
+    }
+
+    /// Checks every settings document with `check` before [`Self::install_settings`]
+    /// installs it, for what core cannot check itself: the notice templates, which
+    /// `muhtar-notify` renders (`muhtar_notify::check_templates`). A refusal is
+    /// [`ServiceError::Config`] and nothing is written.
+    pub fn check_settings_with(
+        mut self,
+        check: impl Fn(&TenantSettings) -> Result<(), crate::settings::SettingsError>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        self.settings_check = Some(Arc::new(check));
+        self
     }
 
     /// Calls `hook` with every [`ConfigWarning`]: once each time a tenant's context is
@@ -1029,7 +1048,8 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         Ok((rules.version_label().to_owned(), warnings))
     }
 
-    /// Installs the tenant's settings (TOML, see [`TenantSettings`]).
+    /// Installs the tenant's settings (TOML, see [`TenantSettings`]), checked by the
+    /// hook set with [`Self::check_settings_with`] too.
     pub async fn install_settings(
         &self,
         actor: &Actor,
@@ -1040,6 +1060,12 @@ impl<S: Store, C: Clock> Mbs<S, C> {
                 what: "settings",
                 message: e.to_string(),
             })?;
+        if let Some(check) = &self.settings_check {
+            check(&settings).map_err(|e| ServiceError::Config {
+                what: "settings",
+                message: e.to_string(),
+            })?;
+        }
         let ctx = self.context(&actor.tenant).await?;
         settings
             .policy_rules(&ctx.org)

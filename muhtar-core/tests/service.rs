@@ -6,7 +6,7 @@ use muhtar_core::ids::{RandomSource, SeededRandom};
 use muhtar_core::outbox::{DeliveryChannel, NoticeKind};
 use muhtar_core::prelude::*;
 use muhtar_core::request::InputError;
-use muhtar_core::store::{OutboxStore, RequestStore};
+use muhtar_core::store::{ConfigStore, OutboxStore, RequestStore};
 use muhtar_core::testkit::{fixtures, MemoryStore};
 
 type Svc = Mbs<MemoryStore, ManualClock>;
@@ -801,6 +801,46 @@ async fn settings_define_policies_and_are_validated() {
     .unwrap();
     let ctx = mbs.context(&t).await.unwrap();
     assert_eq!(ctx.policies.get("ilce-5-is-gunu").unwrap().length, 5);
+}
+
+/// The hook set with `check_settings_with` (the notice templates' check in a deployment)
+/// refuses settings before anything is written.
+#[tokio::test]
+async fn the_settings_check_hook_refuses_before_anything_is_written() {
+    use muhtar_core::settings::{SettingsError, TemplatePart};
+    let (mbs, t) = setup().await;
+    let mbs = mbs.check_settings_with(|s| match s.templates.kinds.get(&NoticeKind::Closed) {
+        Some(k) if k.sms.as_deref() == Some("bad") => Err(SettingsError::Template {
+            kind: NoticeKind::Closed,
+            part: TemplatePart::Sms,
+            line: k.line(TemplatePart::Sms),
+            message: "refused".into(),
+        }),
+        _ => Ok(()),
+    });
+    let admin = actor(&t, "admin");
+    let e = mbs
+        .install_settings(&admin, "[templates.closed]\nsms = \"bad\"\n")
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("line 2: the sms template of notice `closed` does not render: refused"),
+        "{e}"
+    );
+    assert_eq!(
+        mbs.store()
+            .document_version(&t, muhtar_core::store::DocumentKind::Settings)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        mbs.install_settings(&admin, "[templates.closed]\nsms = \"good\"\n")
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 /// KVKK: an administrator finds a citizen's contact data by e-mail or phone, and erases

@@ -33,7 +33,7 @@
 //!
 //! # Quiet hours
 //!
-//! Each tenant can have quiet hours in İstanbul local time ([`QuietHours`], default
+//! Each tenant can have quiet hours in İstanbul local time (core's [`QuietHours`], default
 //! 22:00 to 08:00 for every tenant). A message whose kind respects quiet hours
 //! (`NoticeKind::respects_quiet_hours`) that comes due during them is not sent but
 //! deferred to their end with `defer`, without counting as a failure.
@@ -42,82 +42,18 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use muhtar_core::clock::Clock;
 use muhtar_core::ids::TenantId;
 use muhtar_core::outbox::{DeliveryChannel, DeliveryError, Notifier, OutboxMessage};
+pub use muhtar_core::settings::QuietHours;
 use muhtar_core::store::{OutboxStore, StoreError};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::email::{message_id, EmailTransport, OutgoingEmail, SMTP_TIMEOUT};
-use crate::render::{istanbul_offset, render_email, render_sms_text};
 use crate::sms::{normalize_phone, prepare_text, OutgoingSms, SmsConfig, SmsGateway};
-
-/// A daily quiet period in İstanbul local time (fixed UTC+03:00, see
-/// [`crate::render`]). When `start > end` it spans midnight (22:00 to 08:00); when
-/// `start == end` it is empty.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct QuietHours {
-    /// Local time the quiet period starts (inclusive).
-    pub start: NaiveTime,
-    /// Local time it ends (exclusive).
-    pub end: NaiveTime,
-}
-
-impl QuietHours {
-    /// Quiet from `start` to `end`, local time.
-    pub fn new(start: NaiveTime, end: NaiveTime) -> Self {
-        QuietHours { start, end }
-    }
-
-    /// Quiet from `start_h:start_m` to `end_h:end_m`; `None` for an invalid time.
-    pub fn from_hm(start_h: u32, start_m: u32, end_h: u32, end_m: u32) -> Option<Self> {
-        Some(QuietHours {
-            start: NaiveTime::from_hms_opt(start_h, start_m, 0)?,
-            end: NaiveTime::from_hms_opt(end_h, end_m, 0)?,
-        })
-    }
-
-    /// Whether `at` falls in the quiet period.
-    pub fn contains(&self, at: DateTime<Utc>) -> bool {
-        let t = at.with_timezone(&istanbul_offset()).time();
-        if self.start == self.end {
-            false
-        } else if self.start < self.end {
-            self.start <= t && t < self.end
-        } else {
-            t >= self.start || t < self.end
-        }
-    }
-
-    /// The end of the quiet period containing `at`; `at` itself if it is not quiet.
-    pub fn end_after(&self, at: DateTime<Utc>) -> DateTime<Utc> {
-        if !self.contains(at) {
-            return at;
-        }
-        let local = at.with_timezone(&istanbul_offset());
-        let mut date = local.date_naive();
-        if self.start > self.end && local.time() >= self.start {
-            date = date.succ_opt().unwrap_or(date);
-        }
-        istanbul_offset()
-            .from_local_datetime(&date.and_time(self.end))
-            .single()
-            .map(|d| d.with_timezone(&Utc))
-            .unwrap_or(at)
-    }
-}
-
-impl Default for QuietHours {
-    /// 22:00 to 08:00.
-    fn default() -> Self {
-        QuietHours {
-            start: NaiveTime::from_hms_opt(22, 0, 0).unwrap_or_default(),
-            end: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
-        }
-    }
-}
+use crate::templates::Templates;
 
 /// Quiet hours per tenant, with a default for tenants not listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,6 +200,16 @@ pub struct DispatcherConfig {
     /// dispatcher built with one tenant's settings (its SMS gateway, its quiet hours);
     /// `None` (default): every tenant's.
     pub tenant: Option<TenantId>,
+    /// The notice templates (`None`, default: the built-in ones,
+    /// [`Templates::builtin`]); a tenant's from its settings ([`Templates::from_settings`]).
+    pub templates: Option<Arc<Templates>>,
+}
+
+impl DispatcherConfig {
+    /// The templates notices are rendered with.
+    pub fn templates(&self) -> &Templates {
+        self.templates.as_deref().unwrap_or(Templates::builtin())
+    }
 }
 
 impl Default for DispatcherConfig {
@@ -278,6 +224,7 @@ impl Default for DispatcherConfig {
             sms: SmsConfig::default(),
             message_id_domain: "muhtar".into(),
             tenant: None,
+            templates: None,
         }
     }
 }
@@ -425,7 +372,10 @@ where
 
     /// Renders `message` into the e-mail this dispatcher would send.
     pub fn email_for(&self, message: &OutboxMessage) -> Result<OutgoingEmail, DeliveryError> {
-        let r = render_email(message)
+        let r = self
+            .config
+            .templates()
+            .render_email(message)
             .map_err(|e| DeliveryError::Permanent(format!("cannot render the notice: {e}")))?;
         Ok(OutgoingEmail {
             to: message.recipient.clone(),
@@ -445,7 +395,10 @@ where
         let to = normalize_phone(&message.recipient).ok_or_else(|| {
             DeliveryError::Permanent(format!("malformed phone number {:?}", message.recipient))
         })?;
-        let text = render_sms_text(message)
+        let text = self
+            .config
+            .templates()
+            .render_sms_text(message)
             .map_err(|e| DeliveryError::Permanent(format!("cannot render the notice: {e}")))?;
         let (text, encoding, segments) = prepare_text(&text, &self.config.sms);
         Ok(OutgoingSms {
@@ -663,6 +616,7 @@ mod tests {
     use super::*;
     use crate::email::RecordingTransport;
     use crate::sms::{RecordingSmsGateway, SmsEncoding};
+    use chrono::TimeZone;
     use muhtar_core::clock::ManualClock;
     use muhtar_core::outbox::{Locale, NoticeKind, NoticePayload, OutboxStatus};
     use muhtar_core::testkit::fixtures;
@@ -776,31 +730,6 @@ mod tests {
             }
         }
         assert!(distinct.len() > 150, "jitter spreads the delays");
-    }
-
-    #[test]
-    fn quiet_hours_over_midnight() {
-        let q = QuietHours::default(); // 22:00-08:00 local = 19:00-05:00 UTC
-        let at = |h, m| Utc.with_ymd_and_hms(2025, 3, 14, h, m, 0).unwrap();
-        assert!(!q.contains(at(9, 0)));
-        assert!(!q.contains(at(18, 59)));
-        assert!(q.contains(at(19, 0)));
-        assert!(q.contains(at(23, 30)));
-        assert!(q.contains(at(4, 59)));
-        assert!(!q.contains(at(5, 0)));
-        // 23:30 local on the 14th ends at 08:00 local on the 15th.
-        assert_eq!(
-            q.end_after(at(20, 30)),
-            Utc.with_ymd_and_hms(2025, 3, 15, 5, 0, 0).unwrap()
-        );
-        // 03:00 local on the 14th ends at 08:00 local the same day.
-        assert_eq!(q.end_after(at(0, 0)), at(5, 0));
-        assert_eq!(q.end_after(at(12, 0)), at(12, 0));
-        let day = QuietHours::from_hm(12, 0, 13, 30).unwrap();
-        assert!(day.contains(at(9, 0)) && !day.contains(at(10, 30)));
-        assert_eq!(day.end_after(at(9, 15)), at(10, 30));
-        assert!(!QuietHours::from_hm(8, 0, 8, 0).unwrap().contains(at(5, 0)));
-        assert!(QuietHours::from_hm(25, 0, 8, 0).is_none());
     }
 
     #[tokio::test]

@@ -2,14 +2,20 @@
 //! ([`SmtpTransport`], configured by [`SmtpConfig`]), a recording stub
 //! ([`RecordingTransport`]) and the idempotent `Message-ID` ([`message_id`]).
 
+#[cfg(feature = "smtp")]
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+#[cfg(feature = "smtp")]
 use lettre::message::header::{Header, HeaderName, HeaderValue};
+#[cfg(feature = "smtp")]
 use lettre::message::{Mailbox, MultiPart};
+#[cfg(feature = "smtp")]
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+#[cfg(feature = "smtp")]
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+#[cfg(feature = "smtp")]
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use muhtar_core::outbox::DeliveryError;
 use sha2::{Digest, Sha256};
@@ -62,6 +68,7 @@ impl<T: EmailTransport + ?Sized> EmailTransport for std::sync::Arc<T> {
 /// How the SMTP connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[cfg(feature = "smtp")]
 pub enum SmtpSecurity {
     /// No TLS (`smtp://`): only for a relay on the same host or a trusted network.
     Plain,
@@ -74,6 +81,7 @@ pub enum SmtpSecurity {
 /// Why an SMTP configuration is not valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
+#[cfg(feature = "smtp")]
 pub enum SmtpConfigError {
     /// An environment variable is not set.
     #[error("environment variable {0} is not set")]
@@ -91,6 +99,7 @@ pub enum SmtpConfigError {
 
 /// Where and how to send e-mail.
 #[derive(Clone, PartialEq, Eq)]
+#[cfg(feature = "smtp")]
 pub struct SmtpConfig {
     /// Relay host.
     pub host: String,
@@ -108,8 +117,13 @@ pub struct SmtpConfig {
     /// greeting, every command, the data) gets at most [`SEND_DEADLINE_FACTOR`] times
     /// this, whatever the relay does.
     pub timeout: Duration,
+    /// A PEM file of certificate authorities trusted besides the system's root
+    /// certificates (a relay with a private CA): `?ca=/path/ca.pem` in the URL, or
+    /// `MUHTAR_EXTRA_CA`.
+    pub extra_ca: Option<std::path::PathBuf>,
 }
 
+#[cfg(feature = "smtp")]
 impl std::fmt::Debug for SmtpConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SmtpConfig")
@@ -120,10 +134,12 @@ impl std::fmt::Debug for SmtpConfig {
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("from", &self.from)
             .field("timeout", &self.timeout)
+            .field("extra_ca", &self.extra_ca)
             .finish()
     }
 }
 
+#[cfg(feature = "smtp")]
 fn percent_decode(s: &str) -> Result<String, SmtpConfigError> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -145,6 +161,7 @@ fn percent_decode(s: &str) -> Result<String, SmtpConfigError> {
     String::from_utf8(out).map_err(|_| SmtpConfigError::Url("credentials are not UTF-8".into()))
 }
 
+#[cfg(feature = "smtp")]
 impl SmtpConfig {
     /// Parses a relay URL:
     ///
@@ -153,9 +170,11 @@ impl SmtpConfig {
     /// - `smtps://[user:pass@]host[:port]`: implicit TLS (default 465).
     ///
     /// User and password are percent-decoded. A query `?timeout=SECONDS` sets the
-    /// timeout. `from` is the sender mailbox (`Name <addr>` or `addr`).
+    /// timeout, `?ca=/path/ca.pem` an extra CA file ([`SmtpConfig::extra_ca`]; the
+    /// system's root certificates are always trusted). `from` is the sender mailbox
+    /// (`Name <addr>` or `addr`).
     pub fn from_url(url: &str, from: &str) -> Result<Self, SmtpConfigError> {
-        let parsed = reqwest::Url::parse(url.trim())
+        let parsed = url::Url::parse(url.trim())
             .map_err(|e| SmtpConfigError::Url(format!("{}: {e}", redact(url))))?;
         let (security, default_port) = match parsed.scheme() {
             "smtp" => (SmtpSecurity::Plain, 25),
@@ -181,8 +200,10 @@ impl SmtpConfig {
         };
         let password = parsed.password().map(percent_decode).transpose()?;
         let mut timeout = Duration::from_secs(30);
+        let mut extra_ca = None;
         for (k, v) in parsed.query_pairs() {
             match k.as_ref() {
+                "ca" if !v.is_empty() => extra_ca = Some(std::path::PathBuf::from(v.as_ref())),
                 "timeout" => {
                     let secs: u64 = v
                         .parse()
@@ -202,22 +223,31 @@ impl SmtpConfig {
             password,
             from: from.to_owned(),
             timeout,
+            extra_ca,
         })
     }
 
-    /// Reads `MUHTAR_SMTP_URL` (see [`SmtpConfig::from_url`]) and `MUHTAR_MAIL_FROM`.
+    /// Reads `MUHTAR_SMTP_URL` (see [`SmtpConfig::from_url`]) and `MUHTAR_MAIL_FROM`,
+    /// and `MUHTAR_EXTRA_CA` (an extra CA file) when the URL has no `?ca=`.
     pub fn from_env() -> Result<Self, SmtpConfigError> {
         let url = std::env::var("MUHTAR_SMTP_URL")
             .map_err(|_| SmtpConfigError::MissingEnv("MUHTAR_SMTP_URL"))?;
         let from = std::env::var("MUHTAR_MAIL_FROM")
             .map_err(|_| SmtpConfigError::MissingEnv("MUHTAR_MAIL_FROM"))?;
-        Self::from_url(&url, &from)
+        let mut config = Self::from_url(&url, &from)?;
+        if config.extra_ca.is_none() {
+            config.extra_ca = std::env::var_os(crate::tls::EXTRA_CA_ENV)
+                .filter(|v| !v.is_empty())
+                .map(std::path::PathBuf::from);
+        }
+        Ok(config)
     }
 }
 
 /// The URL with any password replaced, for error messages.
+#[cfg(feature = "smtp")]
 fn redact(url: &str) -> String {
-    match reqwest::Url::parse(url) {
+    match url::Url::parse(url) {
         Ok(mut u) if u.password().is_some() => {
             let _ = u.set_password(Some("***"));
             u.to_string()
@@ -236,8 +266,10 @@ pub const SMTP_TIMEOUT: &str = "SMTP timeout";
 
 /// `Auto-Submitted: auto-generated` (RFC 3834), so auto-responders stay quiet.
 #[derive(Clone)]
+#[cfg(feature = "smtp")]
 struct AutoSubmitted;
 
+#[cfg(feature = "smtp")]
 impl Header for AutoSubmitted {
     fn name() -> HeaderName {
         HeaderName::new_from_ascii_str("Auto-Submitted")
@@ -258,6 +290,7 @@ impl Header for AutoSubmitted {
 /// timeouts, network and TLS failures are transient. Every message has a deadline
 /// ([`SEND_DEADLINE_FACTOR`] × the timeout) whatever the relay does.
 #[derive(Clone)]
+#[cfg(feature = "smtp")]
 pub struct SmtpTransport {
     inner: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
@@ -265,6 +298,7 @@ pub struct SmtpTransport {
     deadline: Duration,
 }
 
+#[cfg(feature = "smtp")]
 impl std::fmt::Debug for SmtpTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SmtpTransport")
@@ -273,6 +307,7 @@ impl std::fmt::Debug for SmtpTransport {
     }
 }
 
+#[cfg(feature = "smtp")]
 impl SmtpTransport {
     /// A transport for `config`.
     pub fn new(config: &SmtpConfig) -> Result<Self, SmtpConfigError> {
@@ -280,8 +315,24 @@ impl SmtpTransport {
             .from
             .parse()
             .map_err(|_| SmtpConfigError::From(config.from.clone()))?;
+        // The system's root certificates (lettre's `rustls-native-certs`), plus the
+        // extra CA file's.
+        let extra_ca = match &config.extra_ca {
+            Some(path) => {
+                let pem = crate::tls::read_ca_file(path).map_err(SmtpConfigError::Tls)?;
+                Some(Certificate::from_pem(&pem).map_err(|e| {
+                    SmtpConfigError::Tls(format!("the CA file {}: {e}", path.display()))
+                })?)
+            }
+            None => None,
+        };
         let tls = |host: &str| {
-            TlsParameters::new(host.to_owned()).map_err(|e| SmtpConfigError::Tls(e.to_string()))
+            let mut b = TlsParameters::builder(host.to_owned());
+            if let Some(ca) = &extra_ca {
+                b = b.add_root_certificate(ca.clone());
+            }
+            b.build_rustls()
+                .map_err(|e| SmtpConfigError::Tls(e.to_string()))
         };
         let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone())
             .port(config.port)
@@ -354,10 +405,12 @@ impl SmtpTransport {
 }
 
 /// Whether a display name may not hold `c`: control characters and U+FFFE/U+FFFF.
+#[cfg(feature = "smtp")]
 fn header_unsafe(c: char) -> bool {
     c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
+#[cfg(feature = "smtp")]
 fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
     let mut msg = e.to_string();
     let mut src = std::error::Error::source(e);
@@ -371,6 +424,10 @@ fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
     }
     if e.is_permanent() {
         DeliveryError::Permanent(format!("SMTP {msg}"))
+    } else if crate::tls::is_certificate_error(e) {
+        // The relay's certificate is not trusted: retrying does not help (give the
+        // relay's CA with `?ca=` or MUHTAR_EXTRA_CA).
+        DeliveryError::Permanent(format!("SMTP certificate not trusted: {msg}"))
     } else if e.is_timeout() {
         DeliveryError::Timeout(format!("{SMTP_TIMEOUT}: {msg}"))
     } else {
@@ -379,6 +436,7 @@ fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
     }
 }
 
+#[cfg(feature = "smtp")]
 #[async_trait]
 impl EmailTransport for SmtpTransport {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
@@ -407,7 +465,7 @@ impl EmailTransport for RecordingTransport {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "smtp"))]
 mod tests {
     use super::*;
 

@@ -66,22 +66,29 @@ pub mod email;
 pub mod recorder;
 pub mod render;
 pub mod sms;
+pub mod templates;
 pub mod tenants;
+#[cfg(any(feature = "smtp", feature = "http-sms"))]
+mod tls;
 
 pub use dispatch::{
     Backoff, DispatchError, DispatchReport, Dispatcher, DispatcherConfig, Disposition, QuietHours,
     QuietHoursConfig, SharedClock,
 };
-pub use email::{
-    message_id, EmailTransport, OutgoingEmail, RecordingTransport, SmtpConfig, SmtpConfigError,
-    SmtpSecurity, SmtpTransport,
-};
+pub use email::{message_id, EmailTransport, OutgoingEmail, RecordingTransport};
+#[cfg(feature = "smtp")]
+pub use email::{SmtpConfig, SmtpConfigError, SmtpSecurity, SmtpTransport};
 pub use render::{render_email, render_sms_text, RenderError, RenderedEmail};
+#[cfg(feature = "http-sms")]
+pub use sms::HttpSmsGateway;
 pub use sms::{
-    GatewayConfigError, HttpAuth, HttpBody, HttpSmsConfig, HttpSmsGateway, NoSmsGateway,
-    OutgoingSms, RecordingSmsGateway, SmsConfig, SmsEncoding, SmsEncodingPolicy, SmsGateway,
+    GatewayConfigError, HttpAuth, HttpBody, HttpSmsConfig, NoSmsGateway, OutgoingSms,
+    RecordingSmsGateway, SmsConfig, SmsEncoding, SmsEncodingPolicy, SmsGateway,
 };
+pub use templates::{check_templates, Templates};
+#[cfg(feature = "http-sms")]
+pub use tenants::HttpSmsGateways;
 pub use tenants::{
-    HttpSmsGateways, Pass, SmsGateways, TenantDispatcher, TenantDispatchers,
-    TenantDispatchersError, TenantError, TenantProblem,
+    Pass, SmsGateways, TenantDispatcher, TenantDispatchers, TenantDispatchersError, TenantError,
+    TenantProblem,
 };

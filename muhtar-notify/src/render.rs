@@ -1,29 +1,34 @@
-//! Templates: every [`NoticeKind`] rendered from an outbox message's payload into a
-//! subject, a plain-text body, an HTML body and a short SMS text, in Turkish (default)
-//! or English.
+//! What a notice says: every [`NoticeKind`] rendered from an outbox message's payload
+//! into a subject, a plain-text body, an HTML body and a short SMS text, in Turkish
+//! (default) or English, through the [`crate::templates`] (built in, or a tenant's).
 //!
-//! The payload is the typed `muhtar_core::outbox::NoticePayload`: the request's facts
-//! (`RequestFacts`: tracking number, subject, category, muhtarlık and unit names, status,
-//! received and due instants, outcome, reason, answer, tenant name, urgency, reply-by
-//! date) and per kind the note, the fee or the Law 4982 step. An urgent request's notices
-//! carry **İVEDİ** (`URGENT` in English) at the start of the subject and the SMS text
-//! (Genelge 2015/8 item 9). A report-ready notice reads its period (e.g. `2025-Q1`), unit
-//! and tenant names and an optional link. Empty optional fields are left out; every value
-//! is HTML-escaped in the HTML body.
+//! The payload is the JSON of `muhtar_core::outbox::request_payload` (fields `tracking`,
+//! `subject`, `category`, `muhtarlik_name`, `unit_name`, `status`, `received_at`,
+//! `resolution_due`, `outcome`, `reason`, `reason_name`, `reason_text`, `answer`,
+//! `tenant_name`, `urgent`, `reply_by`, and per event `note`, `pause_reason`). An urgent
+//! request's notices (`urgent: true`) carry **İVEDİ** (`URGENT` in English) at the start
+//! of the subject and the SMS text (Genelge 2015/8 item 9). A report-ready notice reads
+//! `period` (e.g. `2025-Q1`), `unit_name`, `tenant_name` and an optional `url`.
+//! Missing optional fields are left out; every value is HTML-escaped in the HTML body.
+//!
+//! This module reads the payload into [`Data`], the values a template sees (dates
+//! formatted, status and outcome by their names), and decides which facts and text
+//! blocks a notice lists; the words are the templates'.
 //!
 //! # Time zone
 //!
 //! Instants are shown in Europe/Istanbul local time through the core calendar's tz
 //! database conversion (`muhtar_core::calendar::to_istanbul`), right for EET/EEST before
-//! 2016-09-07 too. Quiet hours are evaluated with the fixed offset UTC+03:00
-//! ([`istanbul_offset`]), exact for every instant since 2016-09-07: quiet hours concern
-//! the present, never the past.
+//! 2016-09-07 too.
 
-use chrono::{DateTime, FixedOffset, Offset, Utc};
+use chrono::{DateTime, Utc};
 use muhtar_core::outbox::{
     Locale, NoticeKind, NoticePayload, OutboxMessage, ReportReadyFacts, RequestFacts,
 };
 use muhtar_core::request::ReplyBy;
+use serde::Serialize;
+
+use crate::templates::Templates;
 
 /// A notice rendered for e-mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,15 +46,16 @@ pub struct RenderedEmail {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RenderError {
-    /// A field every notice of this kind needs is empty.
-    #[error("payload field `{0}` is missing or empty")]
+    /// The payload is not a JSON object.
+    #[error("payload is not a JSON object")]
+    NotAnObject,
+    /// A field every notice of this kind needs is missing or not a string.
+    #[error("payload field `{0}` is missing or not a string")]
     MissingField(&'static str),
-}
-
-/// The fixed İstanbul offset, UTC+03:00 (see the module docs).
-pub fn istanbul_offset() -> FixedOffset {
-    // 3 * 3600 is within ±24 h, so this is always Some; fall back to UTC defensively.
-    FixedOffset::east_opt(3 * 3600).unwrap_or_else(|| Utc.fix())
+    /// A template failed (a tenant's template that passed the install check but not
+    /// this payload).
+    #[error("template: {0}")]
+    Template(String),
 }
 
 /// Formats an instant for people in `locale`: Europe/Istanbul local time from the tz
@@ -82,16 +88,12 @@ impl<'a> Payload<'a> {
         self.payload.request()
     }
 
-    fn report(&self) -> Option<&'a ReportReadyFacts> {
-        match self.payload {
-            NoticePayload::ReportReady(r) => Some(r),
-            _ => None,
-        }
-    }
-
     /// A text field of the request's facts, as shown.
-    fn text(&self, field: impl FnOnce(&'a RequestFacts) -> Option<&'a str>) -> Option<&'a str> {
-        self.request().and_then(field).and_then(shown)
+    fn text(&self, field: impl FnOnce(&'a RequestFacts) -> Option<&'a str>) -> Option<String> {
+        self.request()
+            .and_then(field)
+            .and_then(shown)
+            .map(str::to_owned)
     }
 
     /// Whether the request is urgent (İVEDİ).
@@ -110,54 +112,25 @@ impl<'a> Payload<'a> {
             .map(|d| format_instant(d, self.locale))
     }
 
-    /// The report's period (report-ready notices).
-    fn period(&self) -> Option<&'a str> {
-        self.report().and_then(|r| shown(&r.period))
-    }
-}
-
-/// Which party a notice is addressed to (for the greeting).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Audience {
-    Muhtar,
-    Unit,
-    Official,
-    Citizen,
-}
-
-fn audience(kind: NoticeKind) -> Audience {
-    match kind {
-        NoticeKind::Reopened | NoticeKind::NewInQueue | NoticeKind::AtRisk => Audience::Unit,
-        NoticeKind::Breached | NoticeKind::Message => Audience::Unit,
-        NoticeKind::ReportReady | NoticeKind::UrgentReceived => Audience::Official,
-        NoticeKind::CitizenReceived | NoticeKind::CitizenAnswered | NoticeKind::CitizenUpdate => {
-            Audience::Citizen
+    /// The report's facts (report-ready notices).
+    fn report(&self) -> Option<&'a ReportReadyFacts> {
+        match self.payload {
+            NoticePayload::ReportReady(r) => Some(r),
+            _ => None,
         }
-        _ => Audience::Muhtar,
     }
 }
 
-/// The rendering-neutral content of a notice.
-struct Doc {
-    /// `İVEDİ` (or `URGENT`) for an urgent request: leads the subject and the SMS.
-    urgent: Option<String>,
-    /// The subject after the tracking prefix.
-    title: String,
-    /// The prefix label and value, e.g. ("Takip No", "7KM-3QX-9PA").
-    tag: (String, String),
-    greeting: String,
-    lead: String,
-    facts: Vec<(String, String)>,
-    /// A longer text block: (label, text).
-    blocks: Vec<(String, String)>,
-    sms: String,
-    footer: String,
-}
-
-fn t(locale: Locale, tr: &str, en: &str) -> String {
-    match locale {
-        Locale::Tr => tr.to_owned(),
-        Locale::En => en.to_owned(),
+/// Which party a notice is addressed to (the templates' `audience`, for the greeting).
+fn audience(kind: NoticeKind) -> &'static str {
+    match kind {
+        NoticeKind::Reopened | NoticeKind::NewInQueue | NoticeKind::AtRisk => "unit",
+        NoticeKind::Breached | NoticeKind::Message => "unit",
+        NoticeKind::ReportReady | NoticeKind::UrgentReceived => "official",
+        NoticeKind::CitizenReceived | NoticeKind::CitizenAnswered | NoticeKind::CitizenUpdate => {
+            "citizen"
+        }
+        _ => "muhtar",
     }
 }
 
@@ -202,7 +175,10 @@ fn status_label(raw: &str, locale: Locale) -> String {
         "merged" => ("Birleştirildi", "Merged"),
         other => (other, other),
     };
-    t(locale, tr, en)
+    match locale {
+        Locale::Tr => tr.to_owned(),
+        Locale::En => en.to_owned(),
+    }
 }
 
 /// The Law 4982 step a `citizen-update` notice tells (its payload's `update`): its text
@@ -219,474 +195,248 @@ fn citizen_step(p: &Payload<'_>) -> NoticeKind {
     .unwrap_or(NoticeKind::CitizenUpdate)
 }
 
-fn build(kind: NoticeKind, p: &Payload<'_>) -> Result<Doc, RenderError> {
-    let who = audience(kind);
-    let kind = match kind {
-        NoticeKind::CitizenUpdate => citizen_step(p),
-        k => k,
-    };
-    let l = p.locale;
-    let tracking = p.text(|r| Some(&r.tracking));
-    let tag = match (kind, tracking) {
-        (_, Some(tn)) => (t(l, "Takip No", "Tracking No"), tn.to_owned()),
-        (NoticeKind::ReportReady, None) => (
-            t(l, "Rapor", "Report"),
-            p.period().unwrap_or("-").to_owned(),
-        ),
-        (_, None) => return Err(RenderError::MissingField("tracking")),
-    };
-    let unit = p.payload.unit_name().and_then(shown);
-    let due = p.date(|r| r.resolution_due);
-    let subject = p.text(|r| Some(&r.subject));
-    let outcome = p
-        .request()
-        .and_then(|r| r.outcome)
-        .map(|o| outcome_label(o.as_str(), l));
+/// The language code of `locale` (`tr`, `en`): the templates' folder and `lang`.
+pub(crate) fn lang(locale: Locale) -> &'static str {
+    match locale {
+        Locale::Tr => "tr",
+        Locale::En => "en",
+    }
+}
 
-    let (title, lead, sms_line) = match kind {
-        NoticeKind::Received => (
-            t(l, "Talebiniz alındı", "Your request has been received"),
-            match (unit, &due) {
-                (Some(u), Some(d)) => match l {
-                    Locale::Tr => format!(
-                        "Talebiniz kaydedildi ve {u} birimine iletildi. Cevap için son tarih: {d}."
-                    ),
-                    Locale::En => format!(
-                        "Your request has been registered and passed to {u}. An answer is due by {d}."
-                    ),
-                },
-                _ => t(
-                    l,
-                    "Talebiniz kaydedildi. Takip numarasıyla durumunu izleyebilirsiniz.",
-                    "Your request has been registered. You can follow it with the tracking number.",
-                ),
-            },
-            match (unit, &due) {
-                (Some(u), Some(d)) => match l {
-                    Locale::Tr => format!("Talebiniz alındı, {u} birimine iletildi. Son tarih: {d}"),
-                    Locale::En => format!("Request received, passed to {u}. Due: {d}"),
-                },
-                _ => t(l, "Talebiniz alındı.", "Your request has been received."),
-            },
-        ),
-        NoticeKind::Transferred => (
-            t(l, "Talebiniz başka birime aktarıldı", "Your request has been transferred"),
-            match unit {
-                Some(u) => match l {
-                    Locale::Tr => format!("Talebiniz {u} birimine aktarıldı."),
-                    Locale::En => format!("Your request has been transferred to {u}."),
-                },
-                None => t(l, "Talebiniz başka bir birime aktarıldı.", "Your request has been transferred to another unit."),
-            },
-            match unit {
-                Some(u) => match l {
-                    Locale::Tr => format!("Talebiniz {u} birimine aktarıldı."),
-                    Locale::En => format!("Request transferred to {u}."),
-                },
-                None => t(l, "Talebiniz başka birime aktarıldı.", "Request transferred."),
-            },
-        ),
-        NoticeKind::InterimReply => (
-            t(l, "Talebiniz hakkında ara bilgi", "Progress update on your request"),
-            t(l, "Talebinizle ilgili çalışmalar sürüyor. Birimin ara bilgisi aşağıdadır.", "Work on your request is in progress. The unit's update is below."),
-            t(l, "Talebiniz hakkında ara bilgi var.", "Progress update on your request."),
-        ),
-        NoticeKind::Paused => (
-            t(l, "Talebiniz için bilgi gerekiyor", "Information needed for your request"),
-            t(l, "Talebinizi sonuçlandırabilmek için aşağıdaki bilgiye ihtiyaç var. Bilgi gelene kadar süre durdurulmuştur.", "To complete your request the information below is needed. The deadline clock is paused until it arrives."),
-            t(l, "Talebiniz için bilgi gerekiyor.", "Information needed for your request."),
-        ),
-        NoticeKind::Message => (
-            t(l, "Taleple ilgili yeni mesaj", "New message about a request"),
-            t(l, "Taleple ilgili yeni bir mesaj var.", "There is a new message about a request."),
-            t(l, "Talebinizle ilgili yeni mesaj var.", "New message about your request."),
-        ),
-        NoticeKind::Answered => (
-            match &outcome {
-                Some(o) => match l {
-                    Locale::Tr => format!("Talebiniz cevaplandı: {o}"),
-                    Locale::En => format!("Your request has been answered: {o}"),
-                },
-                None => t(l, "Talebiniz cevaplandı", "Your request has been answered"),
-            },
-            t(l, "Talebiniz cevaplandı. Sonuç ve cevap aşağıdadır.", "Your request has been answered. The outcome and the answer are below."),
-            match &outcome {
-                Some(o) => match l {
-                    Locale::Tr => format!("Talebiniz cevaplandı. Sonuç: {o}"),
-                    Locale::En => format!("Request answered. Outcome: {o}"),
-                },
-                None => t(l, "Talebiniz cevaplandı.", "Your request has been answered."),
-            },
-        ),
-        NoticeKind::Closed => (
-            t(l, "Talep kapatıldı", "Request closed"),
-            t(l, "Talep kapatılmıştır.", "The request has been closed."),
-            t(l, "Talep kapatıldı.", "Request closed."),
-        ),
-        NoticeKind::Reopened => (
-            t(l, "Talep yeniden açıldı", "Request reopened"),
-            t(l, "Muhtar talebi yeniden açtı. Gerekçesi aşağıdadır.", "The muhtar has reopened the request. The reason is below."),
-            t(l, "Talep yeniden açıldı.", "Request reopened."),
-        ),
-        NoticeKind::NewInQueue => (
-            t(l, "Biriminize yeni talep", "New request for your unit"),
-            match &due {
-                Some(d) => match l {
-                    Locale::Tr => format!("Biriminize yeni bir muhtar talebi iletildi. Cevap için son tarih: {d}."),
-                    Locale::En => format!("A new muhtar request has been passed to your unit. An answer is due by {d}."),
-                },
-                None => t(l, "Biriminize yeni bir muhtar talebi iletildi.", "A new muhtar request has been passed to your unit."),
-            },
-            t(l, "Biriminize yeni talep.", "New request for your unit."),
-        ),
-        NoticeKind::AtRisk => (
-            t(l, "Süre dolmak üzere", "Deadline approaching"),
-            match &due {
-                Some(d) => match l {
-                    Locale::Tr => format!("Bu talebin cevap süresi dolmak üzere. Son tarih: {d}."),
-                    Locale::En => format!("The answer to this request is due soon: {d}."),
-                },
-                None => t(l, "Bu talebin cevap süresi dolmak üzere.", "The answer to this request is due soon."),
-            },
-            match &due {
-                Some(d) => match l {
-                    Locale::Tr => format!("Süre dolmak üzere. Son tarih: {d}"),
-                    Locale::En => format!("Deadline approaching: {d}"),
-                },
-                None => t(l, "Süre dolmak üzere.", "Deadline approaching."),
-            },
-        ),
-        NoticeKind::Breached => (
-            t(l, "Cevap süresi aşıldı", "Deadline passed"),
-            match &due {
-                Some(d) => match l {
-                    Locale::Tr => format!("Bu talebin cevap süresi {d} itibarıyla dolmuştur ve talep hâlâ cevaplanmamıştır."),
-                    Locale::En => format!("The answer to this request was due by {d} and it is still unanswered."),
-                },
-                None => t(l, "Bu talebin cevap süresi dolmuştur.", "The answer to this request is overdue."),
-            },
-            t(l, "Cevap süresi aşıldı.", "Deadline passed."),
-        ),
-        NoticeKind::ReportReady => {
-            let period = p.period().unwrap_or("-");
-            (
-                match l {
-                    Locale::Tr => format!("{period} dönem raporu onayınızı bekliyor"),
-                    Locale::En => format!("Quarterly report {period} awaits your sign-off"),
-                },
-                t(l, "Genelge 2015/8 gereği hazırlanan üç aylık muhtar talepleri raporu onayınızı bekliyor.", "The quarterly report on muhtar requests (Circular 2015/8) awaits your sign-off."),
-                match l {
-                    Locale::Tr => format!("{period} raporu onayınızı bekliyor."),
-                    Locale::En => format!("Report {period} awaits your sign-off."),
-                },
-            )
-        }
-        NoticeKind::Extended => (
-            t(l, "Cevap süresi uzatıldı (4982 sayılı Kanun md. 11)", "Deadline extended (Law 4982 art. 11)"),
-            match &due {
-                Some(d) => match l {
-                    Locale::Tr => format!("Bilgi edinme başvurunuzun cevap süresi, gerekçesi aşağıda belirtilerek 30 iş gününe uzatılmıştır. Yeni son tarih: {d}."),
-                    Locale::En => format!("The period to answer your information request has been extended to 30 business days for the reason below. New deadline: {d}."),
-                },
-                None => t(l, "Bilgi edinme başvurunuzun cevap süresi, gerekçesi aşağıda belirtilerek 30 iş gününe uzatılmıştır.", "The period to answer your information request has been extended to 30 business days for the reason below."),
-            },
-            match &due {
-                Some(d) => match l {
-                    Locale::Tr => format!("Cevap süresi uzatıldı. Yeni son tarih: {d}"),
-                    Locale::En => format!("Deadline extended. New deadline: {d}"),
-                },
-                None => t(l, "Cevap süresi uzatıldı.", "Deadline extended."),
-            },
-        ),
-        NoticeKind::FeeNotified => {
-            let amount = p.payload.fee_amount().and_then(shown).unwrap_or("-");
-            (
-                t(l, "Bilgi edinme ücreti bildirimi", "Information request fee"),
-                match l {
-                    Locale::Tr => format!("Başvurunuz için {amount} tutarında ücret ödenmesi gerekmektedir. Ücret ödenene kadar cevap süresi durur; ücret 15 iş günü içinde ödenmezse başvurunuzdan vazgeçmiş sayılırsınız (4982 sayılı Kanun md. 12)."),
-                    Locale::En => format!("A fee of {amount} is due for your request. The answer period stops until it is paid; if it is not paid within 15 business days, the application is deemed withdrawn (Law 4982 art. 12)."),
-                },
-                match l {
-                    Locale::Tr => format!("Başvurunuz için {amount} ücret ödenmesi gerekiyor; 15 iş günü içinde ödenmezse başvuru geri çekilmiş sayılır."),
-                    Locale::En => format!("Fee of {amount} due within 15 business days, or the request is deemed withdrawn."),
-                },
-            )
-        }
-        NoticeKind::FeePaid => (
-            t(l, "Ücret ödemeniz alındı", "Your fee payment has been received"),
-            t(l, "Ücret ödemeniz alındı; başvurunuzun cevap süresi yeniden işlemeye başladı.", "Your fee payment has been received; the answer period runs again."),
-            t(l, "Ücret ödemeniz alındı, süre yeniden işliyor.", "Fee received, the deadline runs again."),
-        ),
-        NoticeKind::DeemedWithdrawn => (
-            t(l, "Başvurunuzdan vazgeçilmiş sayıldı", "Your application is deemed withdrawn"),
-            t(l, "Bildirilen ücret süresi içinde ödenmediğinden başvurunuzdan vazgeçmiş sayıldınız (4982 sayılı Kanun md. 12). Başvuru kapatılmıştır.", "The notified fee was not paid in time, so the application is deemed withdrawn (Law 4982 art. 12) and has been closed."),
-            t(l, "Ücret süresinde ödenmediğinden başvurunuz geri çekilmiş sayıldı.", "Fee unpaid in time: the request is deemed withdrawn."),
-        ),
-        NoticeKind::UrgentReceived => (
-            t(l, "İvedi talep alındı", "Urgent request received"),
-            match (unit, &due) {
-                (Some(u), Some(d)) => match l {
-                    Locale::Tr => format!("Genelge 2015/8 (madde 9) gereği ivedilikle ele alınacak bir talep alındı ve {u} birimine iletildi. Cevap için son tarih: {d}."),
-                    Locale::En => format!("A request to be handled with urgency (Circular 2015/8, item 9) has been received and passed to {u}. An answer is due by {d}."),
-                },
-                _ => t(l, "Genelge 2015/8 (madde 9) gereği ivedilikle ele alınacak bir talep alındı.", "A request to be handled with urgency (Circular 2015/8, item 9) has been received."),
-            },
-            match unit {
-                Some(u) => match l {
-                    Locale::Tr => format!("İvedi talep alındı, {u} birimine iletildi."),
-                    Locale::En => format!("Urgent request received, passed to {u}."),
-                },
-                None => t(l, "İvedi talep alındı.", "Urgent request received."),
-            },
-        ),
-        NoticeKind::CitizenReceived => (
-            t(l, "Başvurunuz alındı", "Your application has been received"),
-            match (tracking, &due) {
-                (Some(tn), Some(d)) => match l {
-                    Locale::Tr => format!("Başvurunuz kaydedildi. Takip numaranız {tn}; bu numarayla başvurunuzun durumunu sorgulayabilirsiniz. Cevap için son tarih: {d}."),
-                    Locale::En => format!("Your application has been registered. Your tracking number is {tn}; use it to look up its status. An answer is due by {d}."),
-                },
-                _ => t(l, "Başvurunuz kaydedildi. Takip numaranızla durumunu sorgulayabilirsiniz.", "Your application has been registered. Use the tracking number to look up its status."),
-            },
-            match &due {
-                Some(d) => match l {
-                    Locale::Tr => format!("Başvurunuz alındı. Son tarih: {d}"),
-                    Locale::En => format!("Application received. Due: {d}"),
-                },
-                None => t(l, "Başvurunuz alındı.", "Application received."),
-            },
-        ),
-        NoticeKind::CitizenAnswered => (
-            match &outcome {
-                Some(o) => match l {
-                    Locale::Tr => format!("Başvurunuz sonuçlandı: {o}"),
-                    Locale::En => format!("Your application has been answered: {o}"),
-                },
-                None => t(l, "Başvurunuz sonuçlandı", "Your application has been answered"),
-            },
-            t(l, "Başvurunuz sonuçlandı. Sonuç ve cevap aşağıdadır.", "Your application has been answered. The outcome and the answer are below."),
-            match &outcome {
-                Some(o) => match l {
-                    Locale::Tr => format!("Başvurunuz sonuçlandı. Sonuç: {o}"),
-                    Locale::En => format!("Application answered. Outcome: {o}"),
-                },
-                None => t(l, "Başvurunuz sonuçlandı.", "Your application has been answered."),
-            },
-        ),
-        // `NoticeKind` is non-exhaustive: a kind added later gets a neutral notice.
-        _ => (
-            t(l, "Talebinizle ilgili bildirim", "Notice about your request"),
-            t(l, "Talebinizle ilgili bir gelişme var.", "There is news about your request."),
-            t(l, "Talebinizle ilgili bildirim.", "Notice about your request."),
-        ),
-    };
+/// The values a notice's templates see (every field is there; a missing one is none and
+/// prints as nothing). Dates are formatted in the notice's language, status and outcome
+/// are their names.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Data {
+    /// `tr` or `en`.
+    pub lang: &'static str,
+    /// The message's notice kind.
+    pub kind: &'static str,
+    /// The kind whose texts it carries: a `citizen-update`'s Law 4982 step, else `kind`.
+    pub step: &'static str,
+    /// `muhtar`, `unit`, `official` or `citizen`.
+    pub audience: &'static str,
+    pub tracking: Option<String>,
+    pub subject: Option<String>,
+    pub category: Option<String>,
+    pub muhtarlik_name: Option<String>,
+    pub unit_name: Option<String>,
+    pub status: Option<String>,
+    pub received_at: Option<String>,
+    pub resolution_due: Option<String>,
+    pub outcome: Option<String>,
+    /// The reason's name, else its code.
+    pub reason: Option<String>,
+    pub reason_text: Option<String>,
+    pub answer: Option<String>,
+    pub note: Option<String>,
+    pub period: Option<String>,
+    pub url: Option<String>,
+    pub fee_amount: Option<String>,
+    pub reply_by: Option<String>,
+    pub tenant_name: Option<String>,
+    pub urgent: bool,
+    /// The subject's tag: the label's key (`tracking`, `report`) and the value.
+    #[serde(skip)]
+    pub tag: (&'static str, String),
+    #[serde(skip)]
+    pub step_kind: NoticeKind,
+}
 
-    let greeting = match (who, l) {
-        (Audience::Muhtar, Locale::Tr) => "Sayın Muhtar,",
-        (Audience::Muhtar, Locale::En) => "Dear Muhtar,",
-        (Audience::Unit, Locale::Tr) => "Sayın Yetkili,",
-        (Audience::Unit, Locale::En) => "Dear colleague,",
-        (Audience::Official, Locale::Tr) => "Sayın Yetkili,",
-        (Audience::Official, Locale::En) => "Dear Sir or Madam,",
-        (Audience::Citizen, Locale::Tr) => "Sayın Başvuru Sahibi,",
-        (Audience::Citizen, Locale::En) => "Dear applicant,",
-    }
-    .to_owned();
-
-    let mut facts: Vec<(String, String)> = Vec::new();
-    let mut fact = |tr: &str, en: &str, v: Option<String>| {
-        if let Some(v) = v {
-            facts.push((t(l, tr, en), v));
-        }
-    };
-    fact("Takip No", "Tracking No", tracking.map(str::to_owned));
-    if kind == NoticeKind::ReportReady {
-        fact("Dönem", "Period", p.period().map(str::to_owned));
-    }
-    fact("Konu", "Subject", subject.map(str::to_owned));
-    if p.urgent() {
-        fact("Öncelik", "Priority", Some(t(l, "İVEDİ", "URGENT")));
-    }
-    fact(
-        "Kategori",
-        "Category",
-        p.text(|r| Some(&r.category)).map(str::to_owned),
-    );
-    fact(
-        "Muhtarlık",
-        "Muhtarlık",
-        p.text(|r| r.muhtarlik_name.as_deref()).map(str::to_owned),
-    );
-    fact("Birim", "Unit", unit.map(str::to_owned));
-    if kind != NoticeKind::ReportReady {
-        fact(
-            "Durum",
-            "Status",
-            p.request().map(|r| status_label(r.status.as_str(), l)),
-        );
-    }
-    fact("Alınma zamanı", "Received", p.date(|r| Some(r.received_at)));
-    fact("Cevap için son tarih", "Answer due", due.clone());
-    if kind == NoticeKind::FeeNotified {
-        fact(
-            "Ücret",
-            "Fee",
-            p.payload.fee_amount().and_then(shown).map(str::to_owned),
-        );
-    }
-    fact(
-        "Yazıda istenen cevap tarihi",
-        "Reply requested by",
-        p.request().and_then(|r| r.reply_by).map(|r| match r {
-            ReplyBy::Instant(d) => format_instant(d, l),
-            date => date.to_string(),
-        }),
-    );
-    if matches!(kind, NoticeKind::Answered | NoticeKind::CitizenAnswered) {
-        fact("Sonuç", "Outcome", outcome.clone());
-        fact(
-            "Gerekçe",
-            "Reason",
-            p.text(|r| r.reason_name.as_deref())
-                .or(p.text(|r| r.reason.as_ref().map(|c| c.0.as_str())))
+impl Data {
+    /// Reads `message`'s payload for a notice in `locale`.
+    pub fn of(message: &OutboxMessage, locale: Locale) -> Result<Data, RenderError> {
+        let p = Payload {
+            payload: &message.payload,
+            locale,
+        };
+        let kind = message.kind;
+        let step = match kind {
+            NoticeKind::CitizenUpdate => citizen_step(&p),
+            k => k,
+        };
+        let tracking = p.text(|r| Some(&r.tracking));
+        let period = p.report().and_then(|r| shown(&r.period)).map(str::to_owned);
+        let tag = match (step, &tracking) {
+            (_, Some(tn)) => ("tracking", tn.clone()),
+            (NoticeKind::ReportReady, None) => ("report", period.clone().unwrap_or("-".into())),
+            (_, None) => return Err(RenderError::MissingField("tracking")),
+        };
+        Ok(Data {
+            lang: lang(locale),
+            kind: kind.as_str(),
+            step: step.as_str(),
+            audience: audience(kind),
+            tracking,
+            subject: p.text(|r| Some(&r.subject)),
+            category: p.text(|r| Some(&r.category)),
+            muhtarlik_name: p.text(|r| r.muhtarlik_name.as_deref()),
+            unit_name: message
+                .payload
+                .unit_name()
+                .and_then(shown)
                 .map(str::to_owned),
-        );
-    }
-    if kind == NoticeKind::ReportReady {
-        fact(
-            "Rapor bağlantısı",
-            "Report link",
-            p.report()
+            status: p.request().map(|r| status_label(r.status.as_str(), locale)),
+            received_at: p.date(|r| Some(r.received_at)),
+            resolution_due: p.date(|r| r.resolution_due),
+            outcome: p
+                .request()
+                .and_then(|r| r.outcome)
+                .map(|o| outcome_label(o.as_str(), locale)),
+            reason: p
+                .text(|r| r.reason_name.as_deref())
+                .or(p.text(|r| r.reason.as_ref().map(|c| c.0.as_str()))),
+            reason_text: p.text(|r| r.reason_text.as_deref()),
+            answer: p.text(|r| r.answer.as_deref()),
+            note: message.payload.note().and_then(shown).map(str::to_owned),
+            period,
+            url: p
+                .report()
                 .and_then(|r| r.url.as_deref())
                 .and_then(shown)
                 .map(str::to_owned),
-        );
+            fee_amount: message
+                .payload
+                .fee_amount()
+                .and_then(shown)
+                .map(str::to_owned),
+            reply_by: p.request().and_then(|r| r.reply_by).map(|r| match r {
+                ReplyBy::Instant(d) => format_instant(d, locale),
+                date => date.to_string(),
+            }),
+            tenant_name: shown(message.payload.tenant_name()).map(str::to_owned),
+            urgent: p.urgent(),
+            tag,
+            step_kind: step,
+        })
     }
 
-    let mut blocks = Vec::new();
-    let note_label = match kind {
-        NoticeKind::InterimReply => Some(("Ara bilgi", "Progress note")),
-        NoticeKind::Paused => Some(("İstenen bilgi", "Information needed")),
-        NoticeKind::Message => Some(("Mesaj", "Message")),
-        NoticeKind::Reopened => Some(("Yeniden açma gerekçesi", "Reason for reopening")),
-        NoticeKind::Extended => Some(("Uzatma gerekçesi", "Reason for the extension")),
-        NoticeKind::FeeNotified => Some(("Ücret açıklaması", "About the fee")),
-        _ => None,
-    };
-    if let (Some((tr, en)), Some(note)) = (note_label, p.payload.note().and_then(shown)) {
-        blocks.push((t(l, tr, en), note.to_owned()));
-    }
-    if matches!(kind, NoticeKind::Answered | NoticeKind::CitizenAnswered) {
-        if let Some(rt) = p.text(|r| r.reason_text.as_deref()) {
-            blocks.push((t(l, "Gerekçe açıklaması", "Reason details"), rt.to_owned()));
+    /// A notice of `kind` with every field set: what a tenant's templates are checked
+    /// against when its settings are installed.
+    pub fn sample(kind: NoticeKind, locale: Locale) -> Data {
+        let mut payload = serde_json::json!({
+            "tracking": "7KM-3QX-9PA",
+            "muhtarlik": "kuzguncuk",
+            "pause_reason": "muhtar",
+            "due": "2025-04-02T14:30:00Z",
+            "subject": "Okul önündeki çukur",
+            "category": "asfalt-onarim",
+            "muhtarlik_name": "Kuzguncuk Mahallesi",
+            "unit_name": "Fen İşleri Müdürlüğü",
+            "status": "answered",
+            "received_at": "2025-03-14T09:00:00Z",
+            "resolution_due": "2025-04-02T14:30:00Z",
+            "outcome": "negative",
+            "reason": "no-budget",
+            "reason_name": "Bütçe yok",
+            "reason_text": "Ödenek kalmadı.",
+            "answer": "Talebiniz 2026 programına alınmıştır.",
+            "tenant_name": "Örnek İlçe Belediyesi",
+            "note": "Kapı numarasını bildiriniz.",
+            "period": "2025-Q1",
+            "url": "https://ornek.bel.tr/rapor",
+            "fee_amount": "12,50 TL",
+            "reply_by": "2025-03-20",
+            "urgent": true,
+        });
+        if kind == NoticeKind::CitizenUpdate {
+            payload["update"] = NoticeKind::Extended.as_str().into();
         }
-        if let Some(a) = p.text(|r| r.answer.as_deref()) {
-            blocks.push((t(l, "Cevap", "Answer"), a.to_owned()));
-        }
+        let message = OutboxMessage {
+            id: uuid::Uuid::nil(),
+            tenant: muhtar_core::ids::TenantId::new("t").expect("a valid tenant id"),
+            request: None,
+            idempotency_key: String::new(),
+            kind,
+            channel: muhtar_core::outbox::DeliveryChannel::Email,
+            recipient: String::new(),
+            locale,
+            payload: NoticePayload::from_json(kind, payload)
+                .expect("the sample payload fits every kind"),
+            created_at: DateTime::<Utc>::default(),
+            not_before: DateTime::<Utc>::default(),
+        };
+        Data::of(&message, locale).expect("the sample payload has every field")
     }
 
-    let sender = shown(p.payload.tenant_name());
-    let footer = match (l, sender) {
-        (Locale::Tr, Some(s)) => format!("{s} · Muhtar Bilgi Sistemi\nBu ileti otomatik olarak gönderilmiştir; lütfen yanıtlamayınız."),
-        (Locale::Tr, None) => "Muhtar Bilgi Sistemi\nBu ileti otomatik olarak gönderilmiştir; lütfen yanıtlamayınız.".to_owned(),
-        (Locale::En, Some(s)) => format!("{s} · Muhtar Information System\nThis message was sent automatically; please do not reply."),
-        (Locale::En, None) => "Muhtar Information System\nThis message was sent automatically; please do not reply.".to_owned(),
-    };
+    /// The facts a notice lists (label key, value), in order; `urgent_word` is the
+    /// priority's value for an urgent request (İVEDİ).
+    pub fn facts(&self, urgent_word: &str) -> Vec<(&'static str, String)> {
+        let kind = self.step_kind;
+        let mut facts = Vec::new();
+        let mut fact = |key: &'static str, v: &Option<String>| {
+            if let Some(v) = v {
+                facts.push((key, v.clone()));
+            }
+        };
+        fact("tracking", &self.tracking);
+        if kind == NoticeKind::ReportReady {
+            fact("period", &self.period);
+        }
+        fact("subject", &self.subject);
+        if self.urgent {
+            fact("priority", &Some(urgent_word.to_owned()));
+        }
+        fact("category", &self.category);
+        fact("muhtarlik", &self.muhtarlik_name);
+        fact("unit", &self.unit_name);
+        if kind != NoticeKind::ReportReady {
+            fact("status", &self.status);
+        }
+        fact("received_at", &self.received_at);
+        fact("resolution_due", &self.resolution_due);
+        if kind == NoticeKind::FeeNotified {
+            fact("fee", &self.fee_amount);
+        }
+        fact("reply_by", &self.reply_by);
+        if matches!(kind, NoticeKind::Answered | NoticeKind::CitizenAnswered) {
+            fact("outcome", &self.outcome);
+            fact("reason", &self.reason);
+        }
+        if kind == NoticeKind::ReportReady {
+            fact("url", &self.url);
+        }
+        facts
+    }
 
-    // İVEDİ leads the subject and the SMS of every notice about an urgent request.
-    let urgent = p.urgent().then(|| t(l, "İVEDİ", "URGENT"));
-    Ok(Doc {
-        urgent: urgent.clone(),
-        title,
-        tag: tag.clone(),
-        greeting,
-        lead,
-        facts,
-        blocks,
-        sms: match &urgent {
-            Some(u) => format!("{u} {}: {} {}", tag.0, tag.1, sms_line),
-            None => format!("{}: {} {}", tag.0, tag.1, sms_line),
-        },
-        footer,
-    })
+    /// The longer text blocks a notice carries (label key, text), in order.
+    pub fn blocks(&self) -> Vec<(&'static str, String)> {
+        let kind = self.step_kind;
+        let mut blocks = Vec::new();
+        let note_label = match kind {
+            NoticeKind::InterimReply => Some("note:interim-reply"),
+            NoticeKind::Paused => Some("note:paused"),
+            NoticeKind::Message => Some("note:message"),
+            NoticeKind::Reopened => Some("note:reopened"),
+            NoticeKind::Extended => Some("note:extended"),
+            NoticeKind::FeeNotified => Some("note:fee-notified"),
+            _ => None,
+        };
+        if let (Some(label), Some(note)) = (note_label, &self.note) {
+            blocks.push((label, note.clone()));
+        }
+        if matches!(kind, NoticeKind::Answered | NoticeKind::CitizenAnswered) {
+            if let Some(rt) = &self.reason_text {
+                blocks.push(("reason_text", rt.clone()));
+            }
+            if let Some(a) = &self.answer {
+                blocks.push(("answer", a.clone()));
+            }
+        }
+        blocks
+    }
 }
 
-fn payload(message: &OutboxMessage) -> Payload<'_> {
-    Payload {
-        payload: &message.payload,
-        locale: message.locale,
-    }
-}
-
-/// Renders `message` for e-mail: subject, plain text and HTML.
+/// Renders `message` for e-mail with the built-in templates: subject, plain text and
+/// HTML ([`Templates::render_email`] for a tenant's).
 pub fn render_email(message: &OutboxMessage) -> Result<RenderedEmail, RenderError> {
-    let p = payload(message);
-    let d = build(message.kind, &p)?;
-    let subject = match &d.urgent {
-        Some(u) => format!("[{u}] [{}: {}] {}", d.tag.0, d.tag.1, d.title),
-        None => format!("[{}: {}] {}", d.tag.0, d.tag.1, d.title),
-    };
-
-    let mut text = String::new();
-    text.push_str(&d.greeting);
-    text.push_str("\n\n");
-    text.push_str(&d.lead);
-    text.push_str("\n\n");
-    for (k, v) in &d.facts {
-        text.push_str(&format!("{k}: {v}\n"));
-    }
-    for (k, v) in &d.blocks {
-        text.push_str(&format!("\n{k}:\n{v}\n"));
-    }
-    text.push_str("\n-- \n");
-    text.push_str(&d.footer);
-    text.push('\n');
-
-    let lang = match message.locale {
-        Locale::Tr => "tr",
-        Locale::En => "en",
-    };
-    let e = |s: &str| html_escape(s).replace('\n', "<br>\n");
-    let mut html = String::new();
-    html.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n</head>\n<body style=\"font-family: sans-serif; line-height: 1.4\">\n",
-        e(&subject)
-    ));
-    html.push_str(&format!(
-        "<p>{}</p>\n<p>{}</p>\n",
-        e(&d.greeting),
-        e(&d.lead)
-    ));
-    if !d.facts.is_empty() {
-        html.push_str("<table style=\"border-collapse: collapse\">\n");
-        for (k, v) in &d.facts {
-            html.push_str(&format!(
-                "<tr><th style=\"text-align: left; padding-right: 1em\">{}</th><td>{}</td></tr>\n",
-                e(k),
-                e(v)
-            ));
-        }
-        html.push_str("</table>\n");
-    }
-    for (k, v) in &d.blocks {
-        html.push_str(&format!("<h3>{}</h3>\n<p>{}</p>\n", e(k), e(v)));
-    }
-    html.push_str(&format!(
-        "<hr>\n<p style=\"color: #666; font-size: smaller\">{}</p>\n</body>\n</html>\n",
-        e(&d.footer)
-    ));
-    Ok(RenderedEmail {
-        subject,
-        text,
-        html,
-    })
+    Templates::builtin().render_email(message)
 }
 
-/// Renders `message` as one SMS line: the tracking number and what happened, before
-/// the SMS policy (transliteration, truncation) is applied.
+/// Renders `message` as one SMS line with the built-in templates: the tracking number
+/// and what happened, before the SMS policy (transliteration, truncation) is applied.
 pub fn render_sms_text(message: &OutboxMessage) -> Result<String, RenderError> {
-    let p = payload(message);
-    Ok(build(message.kind, &p)?.sms)
+    Templates::builtin().render_sms_text(message)
 }
 
 #[cfg(test)]

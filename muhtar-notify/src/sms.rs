@@ -327,6 +327,9 @@ pub struct HttpSmsConfig {
     pub extra_params: Vec<(String, String)>,
     /// Request timeout (default 15 s).
     pub timeout: Duration,
+    /// A PEM file of certificate authorities trusted besides the system's root
+    /// certificates (a gateway with a private CA; `ca_file` in `[sms]`).
+    pub extra_ca: Option<std::path::PathBuf>,
 }
 
 impl HttpSmsConfig {
@@ -342,13 +345,15 @@ impl HttpSmsConfig {
             sender: None,
             extra_params: Vec::new(),
             timeout: Duration::from_secs(15),
+            extra_ca: None,
         }
     }
 
     /// The configuration a tenant's `[sms]` settings describe
     /// ([`muhtar_core::settings::SmsSettings`]): its URL and sender, HTTP Basic
     /// authentication when both user name and password are given, a JSON body for
-    /// `format = "json"` (otherwise a form), and its parameter names where it names them;
+    /// `format = "json"` (otherwise a form), its parameter names where it names them and
+    /// its extra CA file (`ca_file`);
     /// the defaults of [`HttpSmsConfig::new`] for the rest.
     pub fn from_settings(settings: &muhtar_core::settings::SmsSettings) -> Self {
         let s = settings;
@@ -369,6 +374,7 @@ impl HttpSmsConfig {
         if let Some(p) = &s.text_param {
             c.text_param = p.clone();
         }
+        c.extra_ca = s.ca_file.as_ref().map(std::path::PathBuf::from);
         c
     }
 }
@@ -383,17 +389,22 @@ pub enum GatewayConfigError {
     /// The URL is not valid.
     #[error("invalid gateway URL: {0}")]
     Url(String),
+    /// The extra CA file cannot be read or holds no certificate.
+    #[error("{0}")]
+    Ca(String),
 }
 
 /// A generic HTTP SMS gateway: one POST per SMS. 2xx is success; 5xx, 408, 429,
 /// timeouts and connection errors are transient; any other status (4xx, 3xx) is
 /// permanent. Gateways that report errors inside a 200 body are not covered.
 #[derive(Clone, Debug)]
+#[cfg(feature = "http-sms")]
 pub struct HttpSmsGateway {
     config: HttpSmsConfig,
     client: reqwest::Client,
 }
 
+#[cfg(feature = "http-sms")]
 impl HttpSmsGateway {
     /// A gateway with `config`.
     pub fn new(config: HttpSmsConfig) -> Result<Self, GatewayConfigError> {
@@ -405,15 +416,27 @@ impl HttpSmsGateway {
                 config.url
             )));
         }
-        let client = reqwest::Client::builder()
+        // The system's root certificates (reqwest's `rustls-tls-native-roots`), plus the
+        // extra CA file's.
+        let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(path) = &config.extra_ca {
+            let pem = crate::tls::read_ca_file(path).map_err(GatewayConfigError::Ca)?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| GatewayConfigError::Ca(format!("{}: {e}", path.display())))?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
             .build()
             .map_err(|e| GatewayConfigError::Client(e.to_string()))?;
         Ok(HttpSmsGateway { config, client })
     }
 }
 
+#[cfg(feature = "http-sms")]
 #[async_trait]
 impl SmsGateway for HttpSmsGateway {
     async fn send(&self, sms: &OutgoingSms) -> Result<(), DeliveryError> {
@@ -443,8 +466,17 @@ impl SmsGateway for HttpSmsGateway {
             HttpAuth::Bearer(t) => req.bearer_auth(t),
         };
         let resp = req.send().await.map_err(|e| {
-            // Connection refused, DNS, timeouts, broken connections: try again later.
-            DeliveryError::Transient(format!("SMS gateway unreachable: {}", error_chain(&e)))
+            if crate::tls::is_certificate_error(&e) {
+                // The gateway's certificate is not trusted: retrying does not help (give
+                // its CA as `ca_file` in `[sms]`).
+                DeliveryError::Permanent(format!(
+                    "SMS gateway certificate not trusted: {}",
+                    error_chain(&e)
+                ))
+            } else {
+                // Connection refused, DNS, timeouts, broken connections: try again later.
+                DeliveryError::Transient(format!("SMS gateway unreachable: {}", error_chain(&e)))
+            }
         })?;
         let status = resp.status();
         if status.is_success() {
@@ -462,6 +494,7 @@ impl SmsGateway for HttpSmsGateway {
     }
 }
 
+#[cfg(feature = "http-sms")]
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();

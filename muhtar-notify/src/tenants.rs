@@ -2,7 +2,8 @@
 //! tenant's own settings.
 //!
 //! A tenant's settings document ([`TenantSettings`], `muhtar_core::settings`) names its SMS
-//! gateway (`[sms]`) and its quiet hours (`quiet_hours`). A single [`Dispatcher`] has one
+//! gateway (`[sms]`), its quiet hours (`quiet_hours`) and its notice texts (`[templates]`,
+//! [`Templates::from_settings`]). A single [`Dispatcher`] has one
 //! gateway and one set of quiet hours; [`TenantDispatchers`] keeps a dispatcher per tenant,
 //! built from that tenant's settings and claiming only that tenant's messages
 //! ([`DispatcherConfig::tenant`], `OutboxStore::claim_tenant`), so no tenant's notices go
@@ -58,12 +59,15 @@ use std::sync::Arc;
 
 use muhtar_core::clock::Clock;
 use muhtar_core::ids::TenantId;
-use muhtar_core::settings::{SettingsError, SmsSettings, TenantSettings};
+use muhtar_core::settings::{SettingsError, SmsSettings, TemplateSettings, TenantSettings};
 use muhtar_core::store::{DocumentKind, Store, StoreError, StoreErrorKind};
 
-use crate::dispatch::{DispatchError, DispatchReport, Dispatcher, DispatcherConfig, QuietHours};
+use crate::dispatch::{DispatchError, DispatchReport, Dispatcher, DispatcherConfig};
 use crate::email::EmailTransport;
-use crate::sms::{GatewayConfigError, HttpSmsConfig, HttpSmsGateway, NoSmsGateway, SmsGateway};
+use crate::sms::{GatewayConfigError, NoSmsGateway, SmsGateway};
+#[cfg(feature = "http-sms")]
+use crate::sms::{HttpSmsConfig, HttpSmsGateway};
+use crate::templates::Templates;
 
 /// Builds a tenant's SMS gateway from its `[sms]` settings; called again whenever the
 /// tenant's settings change.
@@ -80,8 +84,10 @@ pub trait SmsGateways: Send + Sync {
 /// [`HttpSmsConfig::from_settings`]; [`NoSmsGateway`] for a tenant without `[sms]`, so its
 /// SMS notices fail permanently with that reason.
 #[derive(Debug, Clone, Copy, Default)]
+#[cfg(feature = "http-sms")]
 pub struct HttpSmsGateways;
 
+#[cfg(feature = "http-sms")]
 impl SmsGateways for HttpSmsGateways {
     fn gateway(
         &self,
@@ -93,6 +99,29 @@ impl SmsGateways for HttpSmsGateways {
             Some(s) => Arc::new(HttpSmsGateway::new(HttpSmsConfig::from_settings(s))?),
         })
     }
+}
+
+/// Without the `http-sms` feature: no tenant has an SMS gateway.
+#[cfg(not(feature = "http-sms"))]
+struct NoSmsGateways;
+
+#[cfg(not(feature = "http-sms"))]
+impl SmsGateways for NoSmsGateways {
+    fn gateway(
+        &self,
+        _tenant: &TenantId,
+        _sms: Option<&SmsSettings>,
+    ) -> Result<Arc<dyn SmsGateway>, GatewayConfigError> {
+        Ok(Arc::new(NoSmsGateway))
+    }
+}
+
+/// The [`SmsGateways`] of [`TenantDispatchers::new`].
+fn default_gateways() -> Arc<dyn SmsGateways> {
+    #[cfg(feature = "http-sms")]
+    return Arc::new(HttpSmsGateways);
+    #[cfg(not(feature = "http-sms"))]
+    return Arc::new(NoSmsGateways);
 }
 
 /// The dispatcher of one tenant, as [`TenantDispatchers`] builds it.
@@ -220,7 +249,7 @@ where
             clock,
             config,
             only: None,
-            sms: Arc::new(HttpSmsGateways),
+            sms: default_gateways(),
             built: HashMap::new(),
             reported: HashMap::new(),
         }
@@ -289,19 +318,20 @@ where
     }
 
     /// A dispatcher for `tenant` with `settings`: its SMS gateway, its quiet hours, its
-    /// messages only.
+    /// notice templates, its messages only.
     fn build(
         &self,
         tenant: &TenantId,
         settings: &TenantSettings,
-    ) -> Result<TenantDispatcher<E, C, S>, GatewayConfigError> {
+    ) -> Result<TenantDispatcher<E, C, S>, TenantError> {
         let sms = self.sms.gateway(tenant, settings.sms.as_ref())?;
         let mut config = self.config.clone();
         config.tenant = Some(tenant.clone());
+        if settings.templates != TemplateSettings::default() {
+            config.templates = Some(Arc::new(Templates::from_settings(&settings.templates)?));
+        }
         if let Some(q) = settings.quiet_hours {
-            config.quiet_hours = config
-                .quiet_hours
-                .with_tenant(tenant.clone(), Some(QuietHours::new(q.start, q.end)));
+            config.quiet_hours = config.quiet_hours.with_tenant(tenant.clone(), Some(q));
         }
         Ok(Dispatcher::new(
             self.store.clone(),

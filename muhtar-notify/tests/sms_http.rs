@@ -20,6 +20,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
+mod private_ca;
+
 /// One request as the server saw it.
 #[derive(Debug)]
 struct Seen {
@@ -396,4 +398,89 @@ fn received_payload() -> muhtar_core::outbox::NoticePayload {
         }),
     )
     .unwrap()
+}
+
+/// An HTTPS gateway with the certificate of `ca`: answers every request with 200 and
+/// reports each request's head; a handshake the client aborts is not reported.
+async fn tls_server(ca: &private_ca::PrivateCa) -> (u16, mpsc::UnboundedReceiver<String>) {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![rustls::pki_types::CertificateDer::from(ca.cert_der.clone())],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(ca.key_der.clone().into()),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let Ok(mut tls) = acceptor.accept(sock).await else {
+                continue;
+            };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                match tls.read(&mut chunk).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let _ = tx.send(String::from_utf8_lossy(&buf).to_string());
+            let _ = tls
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+                .await;
+            let _ = tls.shutdown().await;
+        }
+    });
+    (port, rx)
+}
+
+/// A gateway with a certificate from a private CA is reached when its CA file is given
+/// (`ca_file` in `[sms]`) and refused, permanently, when it is not.
+#[tokio::test]
+async fn a_gateway_with_a_private_ca_is_reached_with_the_ca_file_and_refused_without() {
+    let ca = private_ca::PrivateCa::new();
+    let (port, mut seen) = tls_server(&ca).await;
+    let sms = OutgoingSms {
+        to: "+905321234567".into(),
+        text: "Takip No: 7KM-3QX-9PA Talebiniz alindi.".into(),
+        encoding: SmsEncoding::Gsm7,
+        segments: 1,
+        idempotency_key: "tls-1".into(),
+    };
+    let url = format!("https://localhost:{port}/api/sms");
+    let without = HttpSmsGateway::new(HttpSmsConfig::new(url.clone())).unwrap();
+    match without.send(&sms).await {
+        Err(DeliveryError::Permanent(m)) => assert!(m.contains("certificate"), "{m}"),
+        other => panic!("an unknown CA is a permanent failure: {other:?}"),
+    }
+    assert!(seen.try_recv().is_err(), "nothing was sent");
+
+    let settings = muhtar_core::settings::TenantSettings::from_toml_str(&format!(
+        "[sms]\nurl = \"{url}\"\nca_file = \"{}\"\n",
+        ca.ca_file.display()
+    ))
+    .unwrap();
+    let config = HttpSmsConfig::from_settings(settings.sms.as_ref().unwrap());
+    assert_eq!(config.extra_ca.as_deref(), Some(ca.ca_file.as_path()));
+    let with = HttpSmsGateway::new(config).unwrap();
+    with.send(&sms).await.expect("delivered over TLS");
+    let head = tokio::time::timeout(StdDuration::from_secs(5), seen.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(head.starts_with("POST /api/sms HTTP/1.1"), "{head}");
+
+    // A CA file that is not there is a configuration error.
+    let mut missing = HttpSmsConfig::new(url);
+    missing.extra_ca = Some(ca.dir.path().join("missing.pem"));
+    assert!(matches!(
+        HttpSmsGateway::new(missing),
+        Err(muhtar_notify::GatewayConfigError::Ca(_))
+    ));
 }

@@ -28,6 +28,8 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+mod private_ca;
+
 const FROM: &str = "MBS Bildirim <bildirim@ornek.bel.tr>";
 
 /// A running `smtp_sink.py`.
@@ -38,6 +40,25 @@ struct SmtpSink {
 
 impl SmtpSink {
     async fn start(port: u16) -> SmtpSink {
+        Self::start_with(port, &[]).await
+    }
+
+    /// With implicit TLS (smtps) and the certificate of `ca`.
+    async fn start_tls(port: u16, ca: &private_ca::PrivateCa) -> SmtpSink {
+        let (cert, key) = (ca.cert_file.display(), ca.key_file.display());
+        Self::start_with(
+            port,
+            &[
+                "--tls-cert",
+                &cert.to_string(),
+                "--tls-key",
+                &key.to_string(),
+            ],
+        )
+        .await
+    }
+
+    async fn start_with(port: u16, extra: &[&str]) -> SmtpSink {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
         let python = std::env::var("MUHTAR_PYTHON").unwrap_or_else(|_| "python3".into());
         let dir = tempfile::tempdir().expect("temporary directory");
@@ -47,6 +68,7 @@ impl SmtpSink {
             .arg(port.to_string())
             .arg("--dir")
             .arg(dir.path())
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -561,5 +583,50 @@ async fn crash_between_send_and_mark_resends_with_the_same_message_id() {
     clock.advance(Duration::days(1));
     assert_eq!(d.run_once().await.unwrap().claimed, 0);
     assert_eq!(sink.received().len(), 2);
+    sink.stop().await;
+}
+
+/// A relay with a certificate from a private CA (common in public bodies) is reached when
+/// its CA is given (`?ca=` in the URL) and refused, permanently, when it is not.
+#[tokio::test]
+async fn a_relay_with_a_private_ca_is_reached_with_the_ca_file_and_refused_without() {
+    let ca = private_ca::PrivateCa::new();
+    let port = free_port();
+    let sink = SmtpSink::start_tls(port, &ca).await;
+    let mail = muhtar_notify::OutgoingEmail {
+        to: "ali.demir@muhtar.example".into(),
+        from_name: None,
+        subject: "[Takip No: 7KM-3QX-9PA] Talebiniz alındı".into(),
+        text: "Sayın Muhtar,\n".into(),
+        html: "<p>Sayın Muhtar,</p>".into(),
+        message_id: message_id("tls-1", "muhtar"),
+        date: start(),
+    };
+    let url = format!("smtps://localhost:{port}?timeout=10");
+    let without = SmtpTransport::new(&SmtpConfig::from_url(&url, FROM).unwrap()).unwrap();
+    match without.send(&mail).await {
+        Err(muhtar_core::outbox::DeliveryError::Permanent(m)) => {
+            assert!(m.contains("certificate"), "{m}")
+        }
+        other => panic!("an unknown CA is a permanent failure: {other:?}"),
+    }
+    assert!(sink.received().is_empty());
+    let with_ca = format!("{url}&ca={}", ca.ca_file.display());
+    let config = SmtpConfig::from_url(&with_ca, FROM).unwrap();
+    assert_eq!(config.extra_ca.as_deref(), Some(ca.ca_file.as_path()));
+    let with = SmtpTransport::new(&config).unwrap();
+    with.send(&mail).await.expect("delivered over TLS");
+    let got = sink.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0]["subject"],
+        "[Takip No: 7KM-3QX-9PA] Talebiniz alındı"
+    );
+    // A CA file that is not there is a configuration error, not a silent fallback.
+    let missing = format!("{url}&ca=/nonexistent/ca.pem");
+    assert!(matches!(
+        SmtpTransport::new(&SmtpConfig::from_url(&missing, FROM).unwrap()),
+        Err(muhtar_notify::SmtpConfigError::Tls(_))
+    ));
     sink.stop().await;
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A real SMTP server for muhtar-notify's tests (aiosmtpd).
 
-Usage: smtp_sink.py --port PORT --dir DIR [--host 127.0.0.1]
+Usage: smtp_sink.py --port PORT --dir DIR [--host 127.0.0.1] [--tls-cert PEM --tls-key PEM]
+
+With --tls-cert and --tls-key it speaks implicit TLS (smtps) with that certificate.
 
 Every accepted message is written to DIR as NNNN.eml (the raw data) and NNNN.json (a
 summary parsed with the `email` package: envelope sender and recipients, decoded
@@ -109,10 +111,21 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--dir", required=True)
+    # Implicit TLS (smtps) with this certificate chain and key (PEM files).
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
 
-    controller = Controller(Sink(args.dir), hostname=args.host, port=args.port)
+    ssl_context = None
+    if args.tls_cert:
+        import ssl
+
+        ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
+    controller = Controller(
+        Sink(args.dir), hostname=args.host, port=args.port, ssl_context=ssl_context
+    )
     controller.start()
     print("READY %d" % args.port, flush=True)
 

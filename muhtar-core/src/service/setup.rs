@@ -74,8 +74,12 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             Err(e) if setup.force => Some(e),
             Err(e) => return Err(SetupError::RulesDoNotFit(e)),
         };
-        TenantSettings::from_toml_str(setup.settings)
-            .map_err(|e| SetupError::Settings(e.to_string()))?
+        let settings = TenantSettings::from_toml_str(setup.settings)
+            .map_err(|e| SetupError::Settings(e.to_string()))?;
+        if let Some(check) = &self.settings_check {
+            check(&settings).map_err(|e| SetupError::Settings(e.to_string()))?;
+        }
+        settings
             .policy_rules(&org)
             .map_err(|e| SetupError::Settings(policy_rules_message(&e)))?;
         let admin = Actor::new(tenant.clone(), "admin", Role::Administrator);
