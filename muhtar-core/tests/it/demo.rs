@@ -14,9 +14,9 @@ use muhtar_core::service::Mbs;
 use muhtar_core::store::{RequestQuery, RequestRecord, RequestStore};
 use muhtar_core::testkit::MemoryStore;
 
-const ORG: &str = include_str!("../../examples/data/org.toml");
-const RULES: &str = include_str!("../../examples/data/rules.toml");
-const SETTINGS: &str = include_str!("../../examples/data/settings.toml");
+const ORG: &str = include_str!("../../../examples/data/org.toml");
+const RULES: &str = include_str!("../../../examples/data/rules.toml");
+const SETTINGS: &str = include_str!("../../../examples/data/settings.toml");
 
 fn org() -> Organisation {
     Organisation::from_toml_str(ORG).unwrap()

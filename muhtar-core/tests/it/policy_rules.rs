@@ -14,7 +14,7 @@ use muhtar_core::store::RequestStore;
 use muhtar_core::testkit::{fixtures, MemoryStore};
 use proptest::prelude::*;
 
-const SETTINGS: &str = include_str!("../../examples/data/settings.toml");
+const SETTINGS: &str = include_str!("../../../examples/data/settings.toml");
 
 fn org() -> Organisation {
     fixtures::organisation("pol")
