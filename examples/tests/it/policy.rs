@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 
 use common::{body, client, token, Server};
 

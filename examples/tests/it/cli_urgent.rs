@@ -8,7 +8,7 @@ use std::process::Command;
 
 use chrono::{Duration, Utc};
 
-mod common;
+use crate::common;
 
 fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::{muhtar, token, Server};
 use serde_json::json;
 
-mod common;
+use crate::common;
 
 /// Reads until the server closes the connection, for at most `within`: what it sent, or
 /// `None` if the connection was still open after `within`.

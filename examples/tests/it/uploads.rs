@@ -12,7 +12,7 @@ use common::{body, client, muhtar, post_json, token, Server};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 
 fn setup(dir: &Path) -> String {
     let db = format!("sqlite://{}", dir.join("uploads.db").display());

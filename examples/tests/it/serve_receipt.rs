@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use common::{body, client, muhtar, post_json, token, Server};
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 
 async fn scenario(db: &str) {
     let d = tempfile::tempdir().unwrap();

@@ -27,7 +27,7 @@ use muhtar_core::store::{Commit, Document, DocumentKind, Store};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-mod common;
+use crate::common;
 
 /// The store of `db` (SQLite or PostgreSQL), for reading and tampering.
 async fn open(db: &str) -> Arc<dyn Store> {
@@ -126,7 +126,7 @@ fn a_line_break_in_the_tenants_name_is_refused_at_installation() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     let db = format!("sqlite://{}", dir.join("org.db").display());
-    let org = include_str!("../data/org.toml").replacen(
+    let org = include_str!("../../data/org.toml").replacen(
         "name = \"İstanbul Büyükşehir Belediyesi\"",
         "name = \"İstanbul\\r\\nBcc: herkes@example.com\"",
         1,

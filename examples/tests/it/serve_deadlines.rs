@@ -9,7 +9,7 @@ use chrono::{Duration, Utc};
 use common::{body, client, muhtar, token, Server};
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 
 fn trackings(page: &Value) -> BTreeSet<String> {
     page["items"]

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 use common::{client, muhtar, other_org, token, Server};
 
 // ---------------------------------------------------------------------------------------
@@ -1302,7 +1302,7 @@ mod access {
 
     /// The example organisation under tenant id `tenant`.
     pub fn org(tenant: &str) -> Organisation {
-        let text = include_str!("../data/org.toml").replacen(
+        let text = include_str!("../../data/org.toml").replacen(
             "id = \"ibb\"",
             &format!("id = \"{tenant}\""),
             1,

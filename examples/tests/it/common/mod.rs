@@ -253,7 +253,7 @@ pub fn smtp_sink_on(mail: &Path, port: u16) -> Child {
 
 /// A second tenant: the example organisation under another id.
 pub fn other_org(dir: &Path) -> String {
-    let org = include_str!("../../data/org.toml").replacen("id = \"ibb\"", "id = \"other\"", 1);
+    let org = include_str!("../../../data/org.toml").replacen("id = \"ibb\"", "id = \"other\"", 1);
     let p = dir.join("other.toml");
     std::fs::write(&p, org).unwrap();
     p.to_str().unwrap().to_owned()

@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use common::{body, client, muhtar, token, Server};
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 
 async fn scenario(db: &str) {
     let d = tempfile::tempdir().unwrap();

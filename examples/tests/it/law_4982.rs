@@ -22,9 +22,9 @@ use muhtar_core::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 
-const ORG: &str = include_str!("../data/org.toml");
+const ORG: &str = include_str!("../../data/org.toml");
 
 /// The example organisation whose requests run under Law 4982.
 fn org_4982(dir: &Path) -> String {

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use common::{body, client, muhtar, token, Server};
 
-mod common;
+use crate::common;
 
 /// People's contact data in `examples/data/org.toml`: a unit's liaison, a unit's
 /// official, another muhtarlık's muhtar.

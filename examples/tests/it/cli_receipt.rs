@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use chrono::{Duration, Utc};
 
-mod common;
+use crate::common;
 
 fn run(dir: &Path, db: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_muhtar"))

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-mod common;
+use crate::common;
 
 fn server() -> Option<String> {
     common::pg_server("PostgreSQL CLI tests")

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use common::{body, client, Server};
 use serde_json::json;
 
-mod common;
+use crate::common;
 
 /// The example's executable, built first (`cargo test` builds examples, but not when
 /// only some tests are asked for; a fresh build is a no-op).

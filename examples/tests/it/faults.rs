@@ -34,7 +34,7 @@ use muhtar_core::service::Mbs;
 use muhtar_core::store::{Deadlines, RequestQuery, Store};
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 
 /// The muhtarlıklar whose muhtars submit in the load tests.
 const MUHTARLIKS: [&str; 4] = ["kuzguncuk", "cengelkoy", "beylerbeyi", "altunizade"];

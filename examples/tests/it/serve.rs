@@ -14,7 +14,7 @@ use common::{body, client, muhtar, other_org, token, Server};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 
 /// Everything over HTTP on one store.
 async fn scenario(db: &str) {
@@ -963,7 +963,7 @@ async fn rules_endpoint_reports_a_rule_set_not_in_force() {
     let db = format!("sqlite://{}", dir.join("rules.db").display());
     muhtar(dir, &db, &["init"]);
     let coord = token(dir, &db, "ibb", "coordinator");
-    let org = include_str!("../data/org.toml").replacen(
+    let org = include_str!("../../data/org.toml").replacen(
         "code = \"igdas\"\n",
         "code = \"igdas\"\nactive = false\n",
         1,
