@@ -2,7 +2,7 @@
 //! have) claiming one outbox and committing to the same requests at once. Skipped with a
 //! notice when `DATABASE_URL` is not set; see `common`.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -253,7 +253,7 @@ async fn migration_files_apply_as_plain_sql() {
     // migrate() only records it.
     let schema = common::fresh_schema().await;
     let pool = common::pool_in(&schema, 2).await;
-    let sql = include_str!("../migrations/0001_init.sql");
+    let sql = include_str!("../../migrations/0001_init.sql");
     sqlx::raw_sql(sql).execute(&pool).await.unwrap();
     sqlx::raw_sql(sql).execute(&pool).await.unwrap();
     let store = PgStore::from_pool(pool);

@@ -3,7 +3,7 @@
 //! 0001 wrote them, then `PgStore::migrate`. Skipped with a notice when `DATABASE_URL`
 //! is not set; see `common`.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Utc};
 use muhtar_core::ids::TenantId;
