@@ -7,6 +7,7 @@ mod calendar;
 mod deadlines;
 mod demo;
 mod export;
+mod fuzz_corpus;
 mod law_4982;
 mod lifecycle;
 mod memory_store;
