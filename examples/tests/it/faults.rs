@@ -1229,9 +1229,13 @@ async fn postgres_restarted_under_load() {
         .build()
         .unwrap();
 
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Until the load runs (a first acknowledged answer).
+    let t = Instant::now();
+    while load.acks().is_empty() {
+        assert!(t.elapsed() < Duration::from_secs(30), "the load runs");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(readyz(&c, &srv).await.0, 200);
-    assert!(!load.acks().is_empty(), "the load runs");
 
     pg.stop_immediately();
     let down = Instant::now();

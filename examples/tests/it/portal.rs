@@ -12,7 +12,10 @@ use serde_json::json;
 use crate::common;
 
 /// The example's executable, built first (`cargo test` builds examples, but not when
-/// only some tests are asked for; a fresh build is a no-op).
+/// only some tests are asked for; a fresh build is a no-op). Built for the whole
+/// workspace like the tests (`cargo nextest run --workspace`, `cargo test --workspace`):
+/// with `-p muhtar-examples` the features of shared dependencies differ (dev-dependencies
+/// of the other crates) and half the tree would be compiled again.
 fn portal_executable() -> PathBuf {
     // target/<profile>/muhtar → target/<profile>/examples/portal
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_muhtar"));
@@ -21,8 +24,7 @@ fn portal_executable() -> PathBuf {
     build.current_dir(env!("CARGO_MANIFEST_DIR")).args([
         "build",
         "--quiet",
-        "-p",
-        "muhtar-examples",
+        "--workspace",
         "--example",
         "portal",
     ]);
