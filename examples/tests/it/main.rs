@@ -2,13 +2,13 @@
 //! One test binary for the crate: each file of this folder is a module (CI links one
 //! binary per crate instead of one per file). Add a test file here as `mod name;`.
 
-mod common;
 mod cli_calendar;
 mod cli_postgres;
 mod cli_receipt;
 mod cli_rules;
 mod cli_state;
 mod cli_urgent;
+mod common;
 mod faults;
 mod hostile;
 mod law_4982;

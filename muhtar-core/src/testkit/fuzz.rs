@@ -94,7 +94,12 @@ pub fn quarter(data: &[u8]) {
 }
 
 /// The submitting actors of [`open311_form`]: the first byte of the input picks one.
-const ACTORS: [&str; 4] = ["muhtar:kuzguncuk", "coordinator", "unit:yol-bakim-db", "official"];
+const ACTORS: [&str; 4] = [
+    "muhtar:kuzguncuk",
+    "coordinator",
+    "unit:yol-bakim-db",
+    "official",
+];
 
 /// An Open311 GeoReport v2 `POST requests` form body (what `muhtar serve` decodes), the
 /// first byte picking the submitting actor: decoding never panics; an error names its
@@ -120,7 +125,10 @@ pub fn open311_form(org: &Organisation, data: &[u8]) {
         Ok(req) => {
             assert_eq!(req.channel, Channel::Open311);
             if let Role::Muhtar(m) = &actor.role {
-                assert_eq!(&req.muhtarlik, m, "a muhtar submits for their own muhtarlık");
+                assert_eq!(
+                    &req.muhtarlik, m,
+                    "a muhtar submits for their own muhtarlık"
+                );
             }
             assert!(org.category(&req.category).is_some());
             let params = parse_params(form).expect("a decoded request's form parses");

@@ -73,5 +73,8 @@ fn every_corpus_seed_passes_its_fuzz_check() {
         }
     }
     assert!(replayed >= TARGETS.len(), "{replayed} inputs replayed");
-    assert!(failed.is_empty(), "inputs failing their fuzz check: {failed:?}");
+    assert!(
+        failed.is_empty(),
+        "inputs failing their fuzz check: {failed:?}"
+    );
 }
