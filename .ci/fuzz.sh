@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every cargo-fuzz target of fuzz/ for a bounded time (default 20 s each; CI),
-# or longer on demand: `bash .ci/fuzz.sh 600`. Installs cargo-fuzz if missing. The
+# Real fuzzing, not part of CI (which replays the corpora as ordinary tests): runs every
+# cargo-fuzz target of fuzz/ for a bounded time, `bash .ci/fuzz.sh 600` (default 20 s each). Installs cargo-fuzz if missing. The
 # stable toolchain runs it with RUSTC_BOOTSTRAP=1 (libFuzzer's instrumentation needs
 # nightly flags) and without a sanitizer (the code forbids `unsafe`). A crash leaves its
 # input in fuzz/artifacts/<target>/ and fails the script.

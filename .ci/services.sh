@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Starts or installs what the tests need: PostgreSQL (local cluster), Python's aiosmtpd
-# (the real SMTP server process the e-mail tests start) and schemathesis (property-based
-# HTTP tests of the OpenAPI document, examples/tests/hostile.rs). Exits non-zero if any
-# is unavailable.
+# Starts or installs what the tests need: cargo-nextest (the test runner), PostgreSQL
+# (local cluster), Python's aiosmtpd (the real SMTP server process the e-mail tests start)
+# and schemathesis (property-based HTTP tests of the OpenAPI document,
+# examples/tests/it/hostile.rs). Exits non-zero if any is unavailable.
 set -euo pipefail
+
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "installing cargo-nextest"
+  cargo install --locked --quiet cargo-nextest
+fi
+cargo nextest --version | head -n1
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   echo "starting PostgreSQL"

@@ -1,14 +1,8 @@
-//! The organisation file parser: any text gives an organisation or a typed error, never
-//! a panic; an accepted organisation serialises.
+//! Fuzz target `org_toml`: the organisation file parser, checked by
+//! [`muhtar_core::testkit::fuzz::org_toml`] (CI replays `fuzz/corpus/org_toml/` through
+//! it).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use muhtar_core::org::Organisation;
+use muhtar_core::testkit::fuzz;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else {
-        return;
-    };
-    if let Ok(org) = Organisation::from_toml_str(s) {
-        serde_json::to_string(&org).expect("an organisation serialises");
-    }
-});
+fuzz_target!(|data: &[u8]| fuzz::org_toml(data));

@@ -1,16 +1,12 @@
-//! The routing rule-set parser and validator against the example organisation: any text
-//! gives a rule set with its problems or a typed error, never a panic.
+//! Fuzz target `rules_toml`: the routing rule-set parser and validator against the example
+//! organisation, checked by [`muhtar_core::testkit::fuzz::rules_toml`] (CI replays
+//! `fuzz/corpus/rules_toml/` through it).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
 #[path = "example_org.rs"]
 mod example_org;
 use example_org::org;
-use muhtar_core::routing::RuleSet;
+use muhtar_core::testkit::fuzz;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else {
-        return;
-    };
-    let _ = RuleSet::from_toml_str(s, org());
-});
+fuzz_target!(|data: &[u8]| fuzz::rules_toml(org(), data));

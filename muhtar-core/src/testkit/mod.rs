@@ -1,9 +1,11 @@
 //! Test support (feature `testkit`): the in-memory store, fixtures, a given/when/then
-//! helper for the request lifecycle, and **the** store conformance suite that every store
-//! runs through [`crate::store_conformance_tests!`].
+//! helper for the request lifecycle, **the** store conformance suite that every store
+//! runs through [`crate::store_conformance_tests!`], and the checks of the fuzz targets
+//! ([`fuzz`]).
 
 pub mod conformance;
 pub mod fixtures;
+pub mod fuzz;
 pub mod lifecycle;
 mod memory;
 

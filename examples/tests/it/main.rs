@@ -1,0 +1,24 @@
+//! Integration tests of the muhtar-examples package (the `muhtar` CLI and server).
+//! One test binary for the crate: each file of this folder is a module (CI links one
+//! binary per crate instead of one per file). Add a test file here as `mod name;`.
+
+mod cli_calendar;
+mod cli_postgres;
+mod cli_receipt;
+mod cli_rules;
+mod cli_state;
+mod cli_urgent;
+mod common;
+mod faults;
+mod hostile;
+mod law_4982;
+mod policy;
+mod portal;
+mod privacy;
+mod resilience;
+mod serve;
+mod serve_deadlines;
+mod serve_limits;
+mod serve_receipt;
+mod serve_urgent;
+mod uploads;

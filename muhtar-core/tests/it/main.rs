@@ -1,0 +1,25 @@
+//! Integration tests of muhtar-core.
+//! One test binary for the crate: each file of this folder is a module (CI links one
+//! binary per crate instead of one per file). Add a test file here as `mod name;`.
+
+mod access;
+mod calendar;
+mod deadlines;
+mod demo;
+mod export;
+mod fuzz_corpus;
+mod law_4982;
+mod lifecycle;
+mod memory_store;
+mod org;
+mod policy_rules;
+mod public;
+mod receipt;
+mod report;
+mod routing;
+mod routing_props;
+mod service;
+mod sheet;
+mod sla;
+mod sla_reference;
+mod urgent;

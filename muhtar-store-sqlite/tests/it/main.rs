@@ -1,0 +1,6 @@
+//! Integration tests of muhtar-store-sqlite.
+//! One test binary for the crate: each file of this folder is a module (CI links one
+//! binary per crate instead of one per file). Add a test file here as `mod name;`.
+
+mod conformance;
+mod sqlite_specific;
