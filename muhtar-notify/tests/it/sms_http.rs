@@ -20,7 +20,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-mod private_ca;
+use crate::private_ca;
 
 /// One request as the server saw it.
 #[derive(Debug)]

@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-mod private_ca;
+use crate::private_ca;
 
 const FROM: &str = "MBS Bildirim <bildirim@ornek.bel.tr>";
 

@@ -6,7 +6,7 @@
 //!
 //! The rule: fixtures are never edited or deleted. When a schema version is added, the
 //! fixtures of the new version are written beside the old ones with
-//! `cargo test -p muhtar-core --test golden_events -- --ignored write_missing_fixtures`
+//! `cargo test -p muhtar-core --test it -- --ignored golden_events::write_missing_fixtures`
 //! (which writes only files that do not exist yet) and committed.
 
 use std::collections::BTreeMap;

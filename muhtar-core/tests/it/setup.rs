@@ -9,9 +9,9 @@ use muhtar_core::store::{ConfigStore, DocumentKind};
 use muhtar_core::testkit::fixtures;
 use muhtar_core::testkit::{block_on, MemoryStore};
 
-const ORG: &str = include_str!("../../examples/data/org.toml");
-const RULES: &str = include_str!("../../examples/data/rules.toml");
-const SETTINGS: &str = include_str!("../../examples/data/settings.toml");
+const ORG: &str = include_str!("../../../examples/data/org.toml");
+const RULES: &str = include_str!("../../../examples/data/rules.toml");
+const SETTINGS: &str = include_str!("../../../examples/data/settings.toml");
 
 fn service() -> Mbs<MemoryStore, ManualClock> {
     Mbs::new(
