@@ -681,13 +681,6 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A clock state for people.
-fn local(t: DateTime<Utc>) -> String {
-    muhtar_core::calendar::to_istanbul(t)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
 /// `muhtar list`.
 pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
     let (mbs, tenant) = service(g).await?;
@@ -738,60 +731,14 @@ pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
 }
 
 fn print_table(items: &[RequestRecord]) {
-    println!(
-        "{:<12} {:<16} {:<18} {:<16} {:<18} {:<17} KONU",
-        "TAKİP NO", "DURUM", "BİRİM", "MUHTARLIK", "KATEGORİ", "SÜRE SONU"
-    );
-    for r in items {
-        let s = &r.state;
-        println!(
-            "{:<12} {:<16} {:<18} {:<16} {:<18} {:<17} {}",
-            s.tracking.to_string(),
-            s.status.display_name(),
-            s.unit.as_ref().map(|u| u.as_str()).unwrap_or("-"),
-            s.content.muhtarlik.as_str(),
-            s.content.category,
-            r.deadlines
-                .resolution_due
-                .map(local)
-                .unwrap_or_else(|| "-".into()),
-            urgent_subject(r)
-        );
-    }
-    if items.is_empty() {
-        println!("(none)");
-    }
-}
-
-/// The subject as listed: an urgent request's starts with İVEDİ.
-fn urgent_subject(r: &RequestRecord) -> String {
-    let c = &r.state.content;
-    if c.priority.is_urgent() {
-        format!("{} · {}", c.priority.display_name(), c.subject)
-    } else {
-        c.subject.clone()
-    }
+    print!("{}", muhtar_core::request::sheet::table(items));
 }
 
 fn print_record(g: &Global, rec: &RequestRecord, what: &str) -> Result<(), String> {
     if g.json {
         println!("{}", serde_json::to_string(rec).map_err(err)?);
     } else {
-        println!(
-            "{what}: {}{}  durum {}  birim {}  süre sonu {}",
-            rec.state.tracking,
-            if rec.state.content.priority.is_urgent() {
-                "  İVEDİ"
-            } else {
-                ""
-            },
-            rec.state.status.display_name(),
-            rec.state.unit.as_ref().map(|u| u.as_str()).unwrap_or("-"),
-            rec.deadlines
-                .resolution_due
-                .map(local)
-                .unwrap_or_else(|| "-".into())
-        );
+        println!("{}", muhtar_core::request::sheet::summary_line(what, rec));
     }
     Ok(())
 }

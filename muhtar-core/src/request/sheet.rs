@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::org::Organisation;
 use crate::regime::{DEFAULT_POLICY_RULE, SET_POLICY_RULE};
 use crate::sla::{DayUnit, SlaEvaluation};
+use crate::store::RequestRecord;
 
 use super::{Event, RequestState};
 
@@ -147,4 +148,67 @@ pub fn sheet(
         ));
     }
     out
+}
+
+/// A listing of requests as a table (`muhtar list`, `muhtar start`): tracking number,
+/// status, unit, muhtarlık, category, deadline (Istanbul time) and subject (İVEDİ first
+/// for an urgent request); `(none)` when empty. One line per row, ending in a newline.
+pub fn table(items: &[RequestRecord]) -> String {
+    let mut out = format!(
+        "{:<12} {:<16} {:<18} {:<16} {:<18} {:<17} KONU\n",
+        "TAKİP NO", "DURUM", "BİRİM", "MUHTARLIK", "KATEGORİ", "SÜRE SONU"
+    );
+    for r in items {
+        let s = &r.state;
+        let _ = writeln!(
+            out,
+            "{:<12} {:<16} {:<18} {:<16} {:<18} {:<17} {}",
+            s.tracking.to_string(),
+            s.status.display_name(),
+            s.unit.as_ref().map(|u| u.as_str()).unwrap_or("-"),
+            s.content.muhtarlik.as_str(),
+            s.content.category,
+            due(r),
+            listed_subject(r)
+        );
+    }
+    if items.is_empty() {
+        out.push_str("(none)\n");
+    }
+    out
+}
+
+/// One line saying where a request stands after a command (`what`: the command's
+/// past tense, e.g. `submitted`): tracking number, İVEDİ, status, unit, deadline.
+pub fn summary_line(what: &str, r: &RequestRecord) -> String {
+    format!(
+        "{what}: {}{}  durum {}  birim {}  süre sonu {}",
+        r.state.tracking,
+        if r.state.content.priority.is_urgent() {
+            "  İVEDİ"
+        } else {
+            ""
+        },
+        r.state.status.display_name(),
+        r.state.unit.as_ref().map(|u| u.as_str()).unwrap_or("-"),
+        due(r)
+    )
+}
+
+/// The resolution deadline in Istanbul time, `-` without one.
+fn due(r: &RequestRecord) -> String {
+    r.deadlines
+        .resolution_due
+        .map(local_time)
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The subject as listed: an urgent request's starts with İVEDİ.
+fn listed_subject(r: &RequestRecord) -> String {
+    let c = &r.state.content;
+    if c.priority.is_urgent() {
+        format!("{} · {}", c.priority.display_name(), c.subject)
+    } else {
+        c.subject.clone()
+    }
 }

@@ -3,7 +3,7 @@
 
 use muhtar_core::prelude::*;
 use muhtar_core::reason::ReasonCode;
-use muhtar_core::request::sheet::sheet;
+use muhtar_core::request::sheet::{sheet, summary_line, table};
 use muhtar_core::request::{Command, Outcome};
 use muhtar_core::testkit::fixtures;
 use muhtar_core::testkit::{block_on, MemoryStore};
@@ -66,5 +66,47 @@ fn given_an_answered_request_the_sheet_reads_in_turkish_with_local_times() {
         }
         let lines = text.lines().skip_while(|l| *l != "Geçmiş:").skip(1).count();
         assert_eq!(lines, history.len(), "{text}");
+    });
+}
+
+#[test]
+fn given_requests_the_table_and_summary_show_names_and_istanbul_deadlines() {
+    block_on(async {
+        let mbs = Mbs::new(
+            MemoryStore::default(),
+            ManualClock::new(fixtures::t0()),
+            muhtar_core::ids::SeededRandom::new(2),
+        );
+        let org = fixtures::organisation("table");
+        let t = org.tenant.id.clone();
+        mbs.install_organisation(&Actor::system(t.clone()), org)
+            .await
+            .unwrap();
+        let muhtar = Actor::parse(&t, "muhtar:kuzguncuk").unwrap();
+        let urgent = fixtures::request_builder("kuzguncuk")
+            .priority(muhtar_core::request::Priority::Urgent)
+            .build();
+        let rec = mbs.submit(&muhtar, urgent).await.unwrap();
+        // When listed and summed up.
+        let text = table(std::slice::from_ref(&rec));
+        let line = summary_line("submitted", &rec);
+        // Then the status reads as people say it, the deadline in Istanbul time, İVEDİ first.
+        let due = muhtar_core::request::sheet::local_time(rec.deadlines.resolution_due.unwrap());
+        assert!(text.starts_with("TAKİP NO"), "{text}");
+        assert!(text.contains(&rec.state.tracking.to_string()), "{text}");
+        assert!(text.contains(rec.state.status.display_name()), "{text}");
+        assert!(
+            text.contains(&format!("İVEDİ · {}", rec.state.content.subject)),
+            "{text}"
+        );
+        assert!(
+            text.contains(&due) && line.ends_with(&due),
+            "{text}\n{line}"
+        );
+        assert!(
+            line.starts_with(&format!("submitted: {}  İVEDİ", rec.state.tracking)),
+            "{line}"
+        );
+        assert_eq!(table(&[]).lines().nth(1), Some("(none)"));
     });
 }
