@@ -264,6 +264,10 @@ pub struct CitizenContact {
     pub email: Option<String>,
 }
 
+/// How far after the service's clock a given `received_at` may be, in seconds: clocks
+/// disagree by a few minutes; anything later is refused as out of bounds.
+pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
+
 /// A request as submitted, before validation.
 ///
 /// Made with [`NewRequest::builder`] (the required fields as arguments, the others by
@@ -636,7 +640,7 @@ impl NewRequest {
             }
         };
         let received_at = self.received_at.unwrap_or(now);
-        if received_at > now + chrono::Duration::minutes(5) {
+        if received_at > now + chrono::Duration::seconds(MAX_CLOCK_SKEW_SECONDS) {
             return Err(InputError::OutOfBounds {
                 field: "received_at",
                 value: received_at.to_rfc3339(),

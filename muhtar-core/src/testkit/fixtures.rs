@@ -3,6 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::access::Actor;
+use crate::clock::ManualClock;
 use crate::ids::{IdGenerator, MuhtarlikCode, SeededRandom, TenantId, UnitCode};
 use crate::org::Organisation;
 use crate::outbox::{
@@ -11,13 +12,41 @@ use crate::outbox::{
 use crate::request::{
     Channel, Event, EventKind, NewRequest, NewRequestBuilder, Priority, RequestKind, RequestState,
 };
+use crate::service::Mbs;
 use crate::store::{Commit, Deadlines, RequestRecord};
+use crate::testkit::MemoryStore;
 
 /// A fixed instant: 2025-03-14 09:00 UTC (12:00 in İstanbul), a Friday.
 pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0)
         .single()
         .unwrap_or_default()
+}
+
+/// A service over a fresh [`MemoryStore`] whose clock stands at `now`, with the
+/// [`organisation`] of `tenant` installed and ids from `SeededRandom::new(seed)`: the
+/// "given" of most service tests.
+pub async fn service_at(
+    tenant: &str,
+    now: DateTime<Utc>,
+    seed: u64,
+) -> (Mbs<MemoryStore, ManualClock>, TenantId) {
+    let mbs = Mbs::new(
+        MemoryStore::default(),
+        ManualClock::new(now),
+        SeededRandom::new(seed),
+    );
+    let org = organisation(tenant);
+    let t = org.tenant.id.clone();
+    mbs.install_organisation(&Actor::system(t.clone()), org)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (mbs, t)
+}
+
+/// [`service_at`] at [`t0`].
+pub async fn service(tenant: &str, seed: u64) -> (Mbs<MemoryStore, ManualClock>, TenantId) {
+    service_at(tenant, t0(), seed).await
 }
 
 /// A small organisation for `tenant`: a district municipality with a Muhtarlık İşleri

@@ -11,34 +11,17 @@ use muhtar_core::reason::ReasonCode;
 use muhtar_core::request::{PauseReason, Priority};
 use muhtar_core::sla::ClockState;
 use muhtar_core::store::{Cursor, Order, Page, Position, RequestRecord};
-use muhtar_core::testkit::{fixtures, MemoryStore};
+use muhtar_core::testkit::{block_on, fixtures, MemoryStore};
 use proptest::prelude::*;
 
 type Svc = Mbs<MemoryStore, ManualClock>;
 
 async fn setup() -> (Svc, TenantId) {
-    let mbs = Mbs::new(
-        MemoryStore::default(),
-        ManualClock::new(fixtures::t0()),
-        muhtar_core::ids::SeededRandom::new(3),
-    );
-    let org = fixtures::organisation("due");
-    let t = org.tenant.id.clone();
-    mbs.install_organisation(&Actor::system(t.clone()), org)
-        .await
-        .unwrap();
-    (mbs, t)
+    fixtures::service("due", 3).await
 }
 
 fn actor(t: &TenantId, s: &str) -> Actor {
     Actor::parse(t, s).unwrap()
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 /// Which listing.

@@ -7,34 +7,17 @@ use muhtar_core::public::{PublicStatus, PublicView};
 use muhtar_core::reason::ReasonCode;
 use muhtar_core::request::{CitizenContact, Location};
 use muhtar_core::store::RequestRecord;
-use muhtar_core::testkit::{fixtures, MemoryStore};
+use muhtar_core::testkit::{block_on, fixtures, MemoryStore};
 use proptest::prelude::*;
 
 type Svc = Mbs<MemoryStore, ManualClock>;
 
 async fn setup() -> (Svc, TenantId) {
-    let mbs = Mbs::new(
-        MemoryStore::default(),
-        ManualClock::new(fixtures::t0()),
-        muhtar_core::ids::SeededRandom::new(7),
-    );
-    let org = fixtures::organisation("pub");
-    let t = org.tenant.id.clone();
-    mbs.install_organisation(&Actor::system(t.clone()), org)
-        .await
-        .unwrap();
-    (mbs, t)
+    fixtures::service("pub", 7).await
 }
 
 fn actor(t: &TenantId, s: &str) -> Actor {
     Actor::parse(t, s).unwrap()
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 /// Given a request submitted with `contact`, answered negative with a free-text

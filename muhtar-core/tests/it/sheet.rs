@@ -5,23 +5,14 @@ use muhtar_core::prelude::*;
 use muhtar_core::reason::ReasonCode;
 use muhtar_core::request::sheet::{sheet, summary_line, table};
 use muhtar_core::request::{Command, Outcome};
+use muhtar_core::testkit::block_on;
 use muhtar_core::testkit::fixtures;
-use muhtar_core::testkit::{block_on, MemoryStore};
 
 #[test]
 fn given_an_answered_request_the_sheet_reads_in_turkish_with_local_times() {
     block_on(async {
         // Given a request received at 09:00 UTC (12:00 in Istanbul) and answered negatively.
-        let mbs = Mbs::new(
-            MemoryStore::default(),
-            ManualClock::new(fixtures::t0()),
-            muhtar_core::ids::SeededRandom::new(1),
-        );
-        let org = fixtures::organisation("sheet");
-        let t = org.tenant.id.clone();
-        mbs.install_organisation(&Actor::system(t.clone()), org)
-            .await
-            .unwrap();
+        let (mbs, t) = fixtures::service("sheet", 1).await;
         let muhtar = Actor::parse(&t, "muhtar:kuzguncuk").unwrap();
         let rec = mbs
             .submit(&muhtar, fixtures::new_request("kuzguncuk"))
@@ -72,16 +63,7 @@ fn given_an_answered_request_the_sheet_reads_in_turkish_with_local_times() {
 #[test]
 fn given_requests_the_table_and_summary_show_names_and_istanbul_deadlines() {
     block_on(async {
-        let mbs = Mbs::new(
-            MemoryStore::default(),
-            ManualClock::new(fixtures::t0()),
-            muhtar_core::ids::SeededRandom::new(2),
-        );
-        let org = fixtures::organisation("table");
-        let t = org.tenant.id.clone();
-        mbs.install_organisation(&Actor::system(t.clone()), org)
-            .await
-            .unwrap();
+        let (mbs, t) = fixtures::service("table", 2).await;
         let muhtar = Actor::parse(&t, "muhtar:kuzguncuk").unwrap();
         let urgent = fixtures::request_builder("kuzguncuk")
             .priority(muhtar_core::request::Priority::Urgent)

@@ -8,7 +8,6 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use muhtar_core::calendar::Calendar;
-use muhtar_core::ids::SeededRandom;
 use muhtar_core::outbox::{DeliveryChannel, NoticeKind};
 use muhtar_core::prelude::*;
 use muhtar_core::request::{InputError, NewRequestBuilder, Priority, ReplyBy};
@@ -21,17 +20,7 @@ use proptest::prelude::*;
 type Svc = Mbs<MemoryStore, ManualClock>;
 
 async fn setup() -> (Svc, TenantId) {
-    let mbs = Mbs::new(
-        MemoryStore::default(),
-        ManualClock::new(fixtures::t0()),
-        SeededRandom::new(1),
-    );
-    let org = fixtures::organisation("urg");
-    let t = org.tenant.id.clone();
-    mbs.install_organisation(&Actor::system(t.clone()), org)
-        .await
-        .unwrap();
-    (mbs, t)
+    fixtures::service("urg", 1).await
 }
 
 fn actor(t: &TenantId, s: &str) -> Actor {
