@@ -91,7 +91,7 @@ pub fn run_holidays(args: HolidaysArgs) -> Result<(), String> {
     let rows = cal.holidays(args.year, view).map_err(|e| e.to_string())?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let io = |e: std::io::Error| e.to_string();
+    let io = crate::out::io_error;
     match args.format {
         Format::Csv => {
             if rows.iter().any(|h| h.estimated) {
@@ -174,7 +174,7 @@ pub fn run_deadline(args: DeadlineArgs) -> Result<(), String> {
         line_buf.clear();
         serde_json::to_writer(&mut line_buf, &obj).map_err(|e| e.to_string())?;
         line_buf.push(b'\n');
-        out.write_all(&line_buf).map_err(|e| e.to_string())
+        out.write_all(&line_buf).map_err(crate::out::io_error)
     };
     if args.received == "-" {
         let stdin = std::io::stdin();
@@ -200,5 +200,5 @@ pub fn run_deadline(args: DeadlineArgs) -> Result<(), String> {
         let at = parse_instant(&args.received)?;
         one(at, &mut out)?;
     }
-    out.flush().map_err(|e| e.to_string())
+    out.flush().map_err(crate::out::io_error)
 }

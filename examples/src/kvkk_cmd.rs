@@ -54,7 +54,7 @@ pub async fn run(g: &Global, a: &KvkkArgs) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             for p in found {
-                println!("{}", serde_json::to_string(&p).map_err(|e| e.to_string())?);
+                outln!("{}", serde_json::to_string(&p).map_err(|e| e.to_string())?);
             }
             Ok(())
         }
@@ -66,9 +66,10 @@ pub async fn run(g: &Global, a: &KvkkArgs) -> Result<(), String> {
                 .execute(&actor, &t, None, Command::EraseContact)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!(
+            outln!(
                 "erased the contact data of {} (history kept, version {})",
-                rec.state.tracking, rec.state.version
+                rec.state.tracking,
+                rec.state.version
             );
             Ok(())
         }

@@ -1,9 +1,21 @@
 //! The `muhtar` binary: the Muhtar Bilgi Sistemi from the command line.
 
+/// `println!` for standard output that may be a closed pipe ([`out::write`]).
+macro_rules! outln {
+    () => { $crate::out::write(format_args!(""), true) };
+    ($($t:tt)*) => { $crate::out::write(format_args!($($t)*), true) };
+}
+
+/// `print!` for standard output that may be a closed pipe ([`out::write`]).
+macro_rules! out {
+    ($($t:tt)*) => { $crate::out::write(format_args!($($t)*), false) };
+}
+
 mod calendar_cmd;
 mod db;
 mod kvkk_cmd;
 mod notify_cmd;
+mod out;
 mod policy_cmd;
 mod report_cmd;
 mod rules_cmd;

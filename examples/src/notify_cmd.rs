@@ -62,14 +62,18 @@ pub async fn notify(g: &Global, a: &NotifyArgs) -> Result<(), String> {
         let pass = dispatchers.run_once().await.map_err(|e| e.to_string())?;
         let r = &pass.report;
         if g.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::json!({"claimed": r.claimed, "sent": r.sent, "retried": r.retried, "deferred": r.deferred, "failed": r.failed})
             );
         } else {
-            println!(
+            outln!(
                 "notify: {} claimed, {} sent, {} retried, {} deferred, {} failed",
-                r.claimed, r.sent, r.retried, r.deferred, r.failed
+                r.claimed,
+                r.sent,
+                r.retried,
+                r.deferred,
+                r.failed
             );
         }
         if !pass.problems.is_empty() {
@@ -143,9 +147,9 @@ pub async fn sweep(g: &Global) -> Result<(), String> {
     let (mbs, tenant): (Mbs<_, _>, _) = state_cmd::service(g).await?;
     let r = mbs.sweep(&tenant).await.map_err(|e| e.to_string())?;
     if g.json {
-        println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
     } else {
-        println!(
+        outln!(
             "sweep: {} open requests, {} at risk, {} breached, {} deemed withdrawn (fee unpaid), {} notices queued",
             r.checked, r.at_risk, r.breached, r.deemed_withdrawn, r.queued
         );

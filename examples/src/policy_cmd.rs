@@ -102,7 +102,7 @@ pub async fn run_stored(g: &Global, args: PolicyArgs) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             let s = serde_json::to_string_pretty(&ex).map_err(|e| format!("output: {e}"))?;
-            println!("{s}");
+            outln!("{s}");
             Ok(())
         }
         other => run(PolicyArgs { command: other }),
@@ -121,9 +121,9 @@ fn check(name: &str, text: &str, org: &Organisation) -> Result<(), String> {
     match settings.policy_rules(org) {
         Ok((rules, warnings)) => {
             for w in &warnings {
-                println!("{w}");
+                outln!("{w}");
             }
-            println!(
+            outln!(
                 "ok: {} policy rule(s), default policy {}, {} warning(s)",
                 rules.len(),
                 rules.default_policy(),
@@ -133,7 +133,7 @@ fn check(name: &str, text: &str, org: &Organisation) -> Result<(), String> {
         }
         Err(RoutingError::Invalid { problems }) => {
             for p in &problems {
-                println!("{p}");
+                outln!("{p}");
             }
             let errors = problems.iter().filter(|p| p.is_error()).count();
             Err(format!("{name}: {errors} error(s)"))

@@ -97,9 +97,9 @@ fn output(o: &OutputArgs) -> Result<(Format, CsvOptions), String> {
 fn write(out: Option<&Path>, text: &str) -> Result<(), String> {
     match out {
         None => {
-            print!("{text}");
+            out!("{text}");
             if !text.ends_with('\n') {
-                println!();
+                outln!();
             }
             Ok(())
         }
@@ -180,9 +180,9 @@ pub async fn run(g: &Global, a: &ReportArgs) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             if g.json {
-                println!("{}", summary(&s));
+                outln!("{}", summary(&s));
             } else {
-                println!(
+                outln!(
                     "signed {} {} version {} ({}), sha256 {}",
                     s.quarter,
                     s.unit
@@ -214,12 +214,12 @@ pub async fn run(g: &Global, a: &ReportArgs) -> Result<(), String> {
                         v
                     })
                     .collect();
-                println!("{}", serde_json::Value::Array(items));
+                outln!("{}", serde_json::Value::Array(items));
             } else if all.is_empty() {
-                println!("no signed reports");
+                outln!("no signed reports");
             } else {
                 for s in &all {
-                    println!(
+                    outln!(
                         "{}  {}  {:<20} v{}  {}  {}  {}{}",
                         s.id,
                         s.quarter,

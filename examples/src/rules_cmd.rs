@@ -124,9 +124,9 @@ pub async fn run_stored(g: &Global, args: RulesArgs) -> Result<(), String> {
             };
             if g.json {
                 let s = serde_json::to_string(&view).map_err(|e| e.to_string())?;
-                println!("{s}");
+                outln!("{s}");
             } else {
-                print!("{}", view.text());
+                out!("{}", view.text());
             }
             Ok(())
         }
@@ -203,9 +203,9 @@ fn check(name: &str, text: &str, org: &Organisation) -> Result<(), String> {
     match RuleSet::from_toml_str(text, org) {
         Ok((rules, warnings)) => {
             for w in &warnings {
-                println!("{w}");
+                outln!("{w}");
             }
-            println!(
+            outln!(
                 "ok: {} rule(s), version {}, {} warning(s)",
                 rules.len(),
                 rules.version_label(),
@@ -215,7 +215,7 @@ fn check(name: &str, text: &str, org: &Organisation) -> Result<(), String> {
         }
         Err(RoutingError::Invalid { problems }) => {
             for p in &problems {
-                println!("{p}");
+                outln!("{p}");
             }
             let errors = problems.iter().filter(|p| p.is_error()).count();
             Err(format!("{name}: {errors} error(s)"))
@@ -267,6 +267,6 @@ fn explain(file: &Path, org: Option<&Path>, request: &str) -> Result<(), String>
         decision: &decision,
     };
     let s = serde_json::to_string_pretty(&out).map_err(|e| format!("output: {e}"))?;
-    println!("{s}");
+    outln!("{s}");
     Ok(())
 }

@@ -479,9 +479,9 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
         "settings_version": settings_version,
     });
     if g.json {
-        println!("{result}");
+        outln!("{result}");
     } else {
-        println!(
+        outln!(
             "{}: tenant {} ready ({} units, {} muhtarlık, organisation v{org_version}, rules {rules_version}, settings v{settings_version})",
             g.db,
             tenant,
@@ -519,11 +519,15 @@ pub async fn demo(g: &Global, a: &DemoArgs) -> Result<(), String> {
     .await
     .map_err(err)?;
     if g.json {
-        println!("{}", serde_json::to_string(&summary).map_err(err)?);
+        outln!("{}", serde_json::to_string(&summary).map_err(err)?);
     } else {
-        println!(
+        outln!(
             "demo: {} requests, {} commands; {} positive, {} negative, {} open",
-            summary.requests, summary.commands, summary.positive, summary.negative, summary.open
+            summary.requests,
+            summary.commands,
+            summary.positive,
+            summary.negative,
+            summary.open
         );
     }
     Ok(())
@@ -574,12 +578,12 @@ pub async fn start(g: &Global) -> Result<(), String> {
         ..RequestQuery::default()
     };
     let page = mbs.list(&coordinator, q).await.map_err(err)?;
-    println!(
+    outln!(
         "Muhtar Bilgi Sistemi on {} (tenant {tenant}). Open requests, İVEDİ first, then earliest deadline:",
         g.db
     );
     print_table(&page.items);
-    println!("\nTry: muhtar list --overdue | muhtar show <TAKİP NO> | muhtar --as muhtar:kuzguncuk submit --category asfalt-onarim --subject \"Yolda çukur\"");
+    outln!("\nTry: muhtar list --overdue | muhtar show <TAKİP NO> | muhtar --as muhtar:kuzguncuk submit --category asfalt-onarim --subject \"Yolda çukur\"");
     Ok(())
 }
 
@@ -667,14 +671,14 @@ pub async fn show(g: &Global, t: &str) -> Result<(), String> {
     let history = mbs.history(&actor, &tr).await.map_err(err)?;
     let clocks = mbs.deadline(&actor, &tr).await.map_err(err)?;
     if g.json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"request": rec, "history": history, "clocks": clocks})
         );
         return Ok(());
     }
     let ctx = mbs.context(&tenant).await.map_err(err)?;
-    print!(
+    out!(
         "{}",
         muhtar_core::request::sheet::sheet(&rec.state, &history, &clocks, &ctx.org)
     );
@@ -720,25 +724,25 @@ pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
     .map_err(err)?;
     let (items, next) = (page.items, page.next);
     if g.json {
-        println!("{}", serde_json::json!({"items": items, "next": next}));
+        outln!("{}", serde_json::json!({"items": items, "next": next}));
     } else {
         print_table(&items);
         if let Some(c) = next {
-            println!("(more: --after {})", c.0);
+            outln!("(more: --after {})", c.0);
         }
     }
     Ok(())
 }
 
 fn print_table(items: &[RequestRecord]) {
-    print!("{}", muhtar_core::request::sheet::table(items));
+    out!("{}", muhtar_core::request::sheet::table(items));
 }
 
 fn print_record(g: &Global, rec: &RequestRecord, what: &str) -> Result<(), String> {
     if g.json {
-        println!("{}", serde_json::to_string(rec).map_err(err)?);
+        outln!("{}", serde_json::to_string(rec).map_err(err)?);
     } else {
-        println!("{}", muhtar_core::request::sheet::summary_line(what, rec));
+        outln!("{}", muhtar_core::request::sheet::summary_line(what, rec));
     }
     Ok(())
 }
@@ -866,7 +870,8 @@ pub async fn export(g: &Global, a: &ExportArgs) -> Result<(), String> {
     let mut n = 0usize;
     loop {
         for row in &page.items {
-            writeln!(out, "{}", serde_json::to_string(row).map_err(err)?).map_err(err)?;
+            writeln!(out, "{}", serde_json::to_string(row).map_err(err)?)
+                .map_err(crate::out::io_error)?;
             n += 1;
         }
         match page.next {
@@ -874,7 +879,7 @@ pub async fn export(g: &Global, a: &ExportArgs) -> Result<(), String> {
             None => break,
         }
     }
-    out.flush().map_err(err)?;
+    out.flush().map_err(crate::out::io_error)?;
     if a.out.is_some() {
         eprintln!("exported {n} requests");
     }

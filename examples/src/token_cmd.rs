@@ -40,7 +40,7 @@ pub async fn run(g: &Global, cmd: &TokenCmd) -> Result<(), String> {
                         e => e.to_string(),
                     })?;
             if g.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({"id": token.id, "actor": token.actor, "tenant": token.tenant, "token": secret})
                 );
@@ -49,13 +49,13 @@ pub async fn run(g: &Global, cmd: &TokenCmd) -> Result<(), String> {
                     "token {} for {} (tenant {}); the secret is shown only now:",
                     token.id, token.actor, token.tenant
                 );
-                println!("{secret}");
+                outln!("{secret}");
             }
         }
         TokenCmd::List => {
             let tokens = store.tokens(&tenant).await.map_err(|e| e.to_string())?;
             if g.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string(
                         &tokens
@@ -66,9 +66,9 @@ pub async fn run(g: &Global, cmd: &TokenCmd) -> Result<(), String> {
                     .map_err(|e| e.to_string())?
                 );
             } else {
-                println!("{:<36}  {:<28} {:<25} NAME", "ID", "ACTOR", "REVOKED");
+                outln!("{:<36}  {:<28} {:<25} NAME", "ID", "ACTOR", "REVOKED");
                 for t in &tokens {
-                    println!(
+                    outln!(
                         "{:<36}  {:<28} {:<25} {}",
                         t.id,
                         t.actor,
@@ -85,7 +85,7 @@ pub async fn run(g: &Global, cmd: &TokenCmd) -> Result<(), String> {
                 .revoke_token(&tenant, *id, state_cmd::now())
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("token {id} revoked");
+            outln!("token {id} revoked");
         }
     }
     Ok(())

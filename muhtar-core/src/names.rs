@@ -1,7 +1,7 @@
 //! The one name table of every named enum: each variant's stable name (in JSON, TOML,
 //! URLs, the database, the CLI) and its Turkish display name, side by side.
 //!
-//! [`named_enum!`] turns one table into `ALL`, `NAMES`, `as_str`, `display_name`,
+//! `named_enum!` turns one table into `ALL`, `NAMES`, `as_str`, `display_name`,
 //! `FromStr` (an [`UnknownName`] lists the valid values) and serde through the stable
 //! name, for a fieldless enum defined as usual; or, for an enum whose variants carry data
 //! (events, commands), defines the fieldless tag enum of its variants and the method that

@@ -11,7 +11,7 @@
 //! `period` (e.g. `2025-Q1`), `unit_name`, `tenant_name` and an optional `url`.
 //! Missing optional fields are left out; every value is HTML-escaped in the HTML body.
 //!
-//! This module reads the payload into [`Data`], the values a template sees (dates
+//! This module reads the payload into `Data`, the values a template sees (dates
 //! formatted, status and outcome by their names), and decides which facts and text
 //! blocks a notice lists; the words are the templates'.
 //!

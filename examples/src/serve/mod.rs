@@ -82,6 +82,8 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, never into a log file or a pipe.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 
@@ -140,7 +142,7 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
             )
             .await
             .map_err(|e| e.to_string())?;
-            println!("token for {who}: {secret}");
+            outln!("token for {who}: {secret}");
         }
     }
     std::fs::create_dir_all(&a.uploads)
@@ -181,7 +183,7 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
     let stop_signal = shutdown_signal();
     tracing::info!(%addr, db = %crate::db::redact(&g.db), "muhtar serve listening");
     // Tests and scripts read this line to find the port (with --bind 127.0.0.1:0).
-    println!("listening on http://{addr}");
+    outln!("listening on http://{addr}");
     let limits = connections::Limits {
         max_connections: a
             .max_connections

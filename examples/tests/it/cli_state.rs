@@ -297,6 +297,39 @@ fn start_sets_up_the_embedded_default_in_one_step() {
     assert!(!again.contains("demo:"), "{again}");
 }
 
+/// A reader that stops early (`muhtar export | head -c 100`) closes the pipe: the
+/// command ends quietly with status 0, through a writer (export) and through printed
+/// lines (a large JSON listing), never with a panic or an error.
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    use std::io::Read;
+    let d = tempfile::tempdir().unwrap();
+    ok(d.path(), &["start"]);
+    for args in [&["export"][..], &["--json", "list", "--limit", "300"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_muhtar"))
+            .current_dir(d.path())
+            .env_remove("MUHTAR_DB")
+            .env_remove("MUHTAR_AS")
+            .env_remove("MUHTAR_TENANT")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Far less than the output (well over the 64 KiB a pipe holds), then close it.
+        let mut head = [0u8; 100];
+        child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+        let o = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            o.status.success(),
+            "muhtar {args:?}: {:?} {stderr}",
+            o.status
+        );
+        assert!(stderr.is_empty(), "muhtar {args:?} wrote: {stderr}");
+    }
+}
+
 /// A notice template that does not render is refused at install time with its notice
 /// kind, part and line; nothing is written.
 #[test]
