@@ -59,8 +59,23 @@ pub async fn notify(g: &Global, a: &NotifyArgs) -> Result<(), String> {
         dispatchers = dispatchers.only(t);
     }
     if a.once {
-        let pass = dispatchers.run_once().await.map_err(|e| e.to_string())?;
-        let r = &pass.report;
+        // Every notice that is due, not one batch: passes until one claims nothing (each
+        // claimed notice is sent, failed or moved to a later attempt, so this ends).
+        let mut pass = dispatchers.run_once().await.map_err(|e| e.to_string())?;
+        let mut r = pass.report.clone();
+        let mut problems: Vec<String> = pass.problems.iter().map(|p| p.to_string()).collect();
+        for _ in 0..MAX_ONCE_PASSES {
+            if pass.report.claimed == 0 {
+                break;
+            }
+            pass = dispatchers.run_once().await.map_err(|e| e.to_string())?;
+            r.claimed += pass.report.claimed;
+            r.sent += pass.report.sent;
+            r.retried += pass.report.retried;
+            r.deferred += pass.report.deferred;
+            r.failed += pass.report.failed;
+            problems.extend(pass.problems.iter().map(|p| p.to_string()));
+        }
         if g.json {
             outln!(
                 "{}",
@@ -76,8 +91,7 @@ pub async fn notify(g: &Global, a: &NotifyArgs) -> Result<(), String> {
                 r.failed
             );
         }
-        if !pass.problems.is_empty() {
-            let problems: Vec<String> = pass.problems.iter().map(|p| p.to_string()).collect();
+        if !problems.is_empty() {
             return Err(problems.join("; "));
         }
         return Ok(());
@@ -141,6 +155,9 @@ pub fn dispatchers(
         config,
     ))
 }
+
+/// Passes `muhtar notify --once` makes at most (each delivers up to a batch per tenant).
+const MAX_ONCE_PASSES: usize = 10_000;
 
 /// `muhtar sweep`: queues at-risk and breach notices, once per threshold.
 pub async fn sweep(g: &Global) -> Result<(), String> {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
-use muhtar_core::access::Actor;
+use muhtar_core::access::{Actor, Role};
 use muhtar_core::clock::ManualClock;
 use muhtar_core::demo;
 use muhtar_core::ids::{MuhtarlikCode, TenantId, UnitCode};
@@ -151,7 +151,11 @@ pub struct ListArgs {
     #[arg(long)]
     pub muhtarlik: Option<String>,
     /// Only this status (repeatable).
-    #[arg(long, help = format!("Only this status (repeatable): {}", Status::valid_values()))]
+    #[arg(long, help = format!(
+        "Only this status (repeatable, or comma-separated; `open` for every open status; \
+         default for unit staff: open): {}",
+        Status::valid_values()
+    ))]
     pub status: Vec<String>,
     /// Only open requests past their deadline.
     #[arg(long)]
@@ -706,12 +710,11 @@ pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
         q.muhtarlik = Some(MuhtarlikCode::new(m.clone()).map_err(err)?);
     }
     if !a.status.is_empty() {
-        q.statuses = Some(
-            a.status
-                .iter()
-                .map(|s| s.parse::<Status>().map_err(err))
-                .collect::<Result<_, _>>()?,
-        );
+        q.statuses =
+            Some(Status::parse_filter(&a.status.join(",")).map_err(|e| format!("--status: {e}"))?);
+    } else if matches!(actor.role, Role::UnitStaff(_)) {
+        // A unit's queue: what still waits for it.
+        q.statuses = Some(Status::open());
     }
     q.after = a.after.clone().map(Cursor);
     let page = if a.overdue {

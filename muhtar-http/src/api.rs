@@ -773,14 +773,8 @@ pub async fn list(
         return Err(ApiError::invalid("limit", "limit must be 1 to 1000"));
     }
     if let Some(st) = &p.status {
-        q.statuses = Some(if st == "open" {
-            Status::ALL.into_iter().filter(|s| s.is_open()).collect()
-        } else {
-            st.split(',')
-                .map(|x| x.trim().parse::<Status>())
-                .collect::<Result<_, _>>()
-                .map_err(|e| ApiError::invalid("status", e.to_string()))?
-        });
+        q.statuses =
+            Some(Status::parse_filter(st).map_err(|e| ApiError::invalid("status", e.to_string()))?);
     }
     if let Some(u) = &p.unit {
         let code =

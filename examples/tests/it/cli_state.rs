@@ -330,6 +330,58 @@ fn a_closed_pipe_ends_the_command_quietly() {
     }
 }
 
+/// `--status open` stands for every open status (as in REST); a unit's list shows what
+/// still waits for it unless asked otherwise; an unknown status lists the valid ones.
+#[test]
+fn list_reads_open_and_a_units_queue_is_open_only() {
+    let d = tempfile::tempdir().unwrap();
+    ok(d.path(), &["start"]);
+    let open = ["received", "routed", "in-progress", "paused"];
+    let statuses = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["state"]["status"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = json(&ok(d.path(), &["--json", "list", "--limit", "300"]));
+    assert!(statuses(&all).iter().any(|s| !open.contains(&s.as_str())));
+    let listed = json(&ok(
+        d.path(),
+        &["--json", "list", "--status", "open", "--limit", "300"],
+    ));
+    let listed = statuses(&listed);
+    assert!(!listed.is_empty());
+    assert!(
+        listed.iter().all(|s| open.contains(&s.as_str())),
+        "{listed:?}"
+    );
+    // The unit of a request that is no longer open: its queue still shows open ones only.
+    let unit = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| !open.contains(&r["state"]["status"].as_str().unwrap()))
+        .and_then(|r| r["state"]["unit"].as_str())
+        .unwrap()
+        .to_owned();
+    let queue = json(&ok(
+        d.path(),
+        &[
+            "--json",
+            "--as",
+            &format!("unit:{unit}"),
+            "list",
+            "--limit",
+            "300",
+        ],
+    ));
+    assert!(statuses(&queue).iter().all(|s| open.contains(&s.as_str())));
+    let e = fails(d.path(), &["list", "--status", "kapali"]);
+    assert!(e.contains("kapali") && e.contains("answered"), "{e}");
+}
+
 /// A notice template that does not render is refused at install time with its notice
 /// kind, part and line; nothing is written.
 #[test]
@@ -413,6 +465,59 @@ fn notify_delivers_through_a_real_smtp_server() {
             "{text}"
         );
     }
+}
+
+/// `muhtar notify --once` delivers every notice that is due, not one batch of 20: a
+/// second run finds nothing left.
+#[test]
+fn notify_once_delivers_everything_due() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    std::fs::write(
+        dir.join("settings.toml"),
+        "quiet_hours = { start = \"00:00\", end = \"00:00\" }\n",
+    )
+    .unwrap();
+    ok(dir, &["init", "--settings", "settings.toml"]);
+    for i in 0..15 {
+        let subject = format!("Sokak lambası yanmıyor {i}");
+        ok(
+            dir,
+            &[
+                "--as",
+                "muhtar:kuzguncuk",
+                "submit",
+                "--category",
+                "budama",
+                "--subject",
+                &subject,
+            ],
+        );
+    }
+    let mail = dir.join("mail");
+    std::fs::create_dir(&mail).unwrap();
+    let (mut child, port) = common::smtp_sink(&mail);
+    let once = || {
+        let o = Command::new(env!("CARGO_BIN_EXE_muhtar"))
+            .current_dir(dir)
+            .env("MUHTAR_SMTP_URL", format!("smtp://127.0.0.1:{port}"))
+            .env("MUHTAR_MAIL_FROM", "MBS <mbs@ibb.example.gov.tr>")
+            .args(["--json", "notify", "--once"])
+            .output()
+            .unwrap();
+        json(&String::from_utf8(o.stdout).unwrap())
+    };
+    let first = once();
+    let second = once();
+    let _ = child.kill();
+    let _ = child.wait();
+    // Every submission notifies at least the muhtar (e-mail and SMS) and the unit.
+    assert!(first["claimed"].as_u64().unwrap() > 40, "{first}");
+    assert!(first["sent"].as_u64().unwrap() >= 15, "{first}");
+    assert_eq!(
+        second["claimed"], 0,
+        "nothing left after the first run: {second}"
+    );
 }
 
 /// `muhtar report`: the draft in three formats, the sign-off by the official only, the

@@ -35,6 +35,32 @@ pub enum Status {
 }
 
 impl Status {
+    /// The word that stands for every open status in a status filter
+    /// ([`Status::parse_filter`]).
+    pub const OPEN: &'static str = "open";
+
+    /// The open statuses: those that still wait for an answer.
+    pub fn open() -> Vec<Status> {
+        Status::ALL.into_iter().filter(|s| s.is_open()).collect()
+    }
+
+    /// A status filter as people write it (CLI `--status`, REST `status=`): status names
+    /// separated by commas, where [`Status::OPEN`] stands for every open status. An
+    /// unknown name is refused, listing the valid ones.
+    pub fn parse_filter(text: &str) -> Result<Vec<Status>, crate::names::UnknownName> {
+        let mut out = Vec::new();
+        for name in text.split(',').map(str::trim) {
+            if name == Status::OPEN {
+                out.extend(Status::open());
+            } else {
+                out.push(name.parse::<Status>()?);
+            }
+        }
+        out.sort_by_key(|s| Status::ALL.iter().position(|x| x == s));
+        out.dedup();
+        Ok(out)
+    }
+
     /// Whether the request still waits for an answer.
     pub fn is_open(self) -> bool {
         matches!(

@@ -99,3 +99,20 @@ fn command_and_event_names_are_their_tags() {
     assert_eq!(serde_json::to_value(&e).unwrap()["type"], e.name());
     assert_eq!(e.display_name(), "kapatıldı");
 }
+
+#[test]
+fn a_status_filter_reads_names_and_open_and_lists_the_valid_names_when_wrong() {
+    use muhtar_core::request::Status;
+    assert_eq!(Status::parse_filter("open").unwrap(), Status::open());
+    assert!(Status::open().iter().all(|s| s.is_open()));
+    assert_eq!(
+        Status::parse_filter(" answered , open,answered").unwrap(),
+        Status::ALL
+            .into_iter()
+            .filter(|s| s.is_open() || *s == Status::Answered)
+            .collect::<Vec<_>>()
+    );
+    let e = Status::parse_filter("open,kapali").unwrap_err();
+    assert_eq!(e.value, "kapali");
+    assert!(e.to_string().contains("answered"), "{e}");
+}
