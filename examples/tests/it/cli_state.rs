@@ -6,15 +6,29 @@ use std::process::{Command, Output};
 
 use crate::common;
 
-fn muhtar(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_muhtar"))
-        .current_dir(dir)
+/// The `muhtar` binary run in `dir`, with no database, actor or tenant from the
+/// environment.
+fn command(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_muhtar"));
+    cmd.current_dir(dir)
         .env_remove("MUHTAR_DB")
         .env_remove("MUHTAR_AS")
-        .env_remove("MUHTAR_TENANT")
-        .args(args)
+        .env_remove("MUHTAR_TENANT");
+    cmd
+}
+
+fn muhtar(dir: &Path, args: &[&str]) -> Output {
+    command(dir).args(args).output().expect("run muhtar")
+}
+
+/// `muhtar --json notify --once` in `dir`, through the SMTP test server on `port`.
+fn notify_once(dir: &Path, port: u16) -> Output {
+    command(dir)
+        .env("MUHTAR_SMTP_URL", format!("smtp://127.0.0.1:{port}"))
+        .env("MUHTAR_MAIL_FROM", "MBS <mbs@ibb.example.gov.tr>")
+        .args(["--json", "notify", "--once"])
         .output()
-        .expect("run muhtar")
+        .unwrap()
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
@@ -306,11 +320,7 @@ fn a_closed_pipe_ends_the_command_quietly() {
     let d = tempfile::tempdir().unwrap();
     ok(d.path(), &["start"]);
     for args in [&["export"][..], &["--json", "list", "--limit", "300"][..]] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_muhtar"))
-            .current_dir(d.path())
-            .env_remove("MUHTAR_DB")
-            .env_remove("MUHTAR_AS")
-            .env_remove("MUHTAR_TENANT")
+        let mut child = command(d.path())
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -432,13 +442,7 @@ fn notify_delivers_through_a_real_smtp_server() {
     let mail = dir.join("mail");
     std::fs::create_dir(&mail).unwrap();
     let (mut child, port) = common::smtp_sink(&mail);
-    let o = Command::new(env!("CARGO_BIN_EXE_muhtar"))
-        .current_dir(dir)
-        .env("MUHTAR_SMTP_URL", format!("smtp://127.0.0.1:{port}"))
-        .env("MUHTAR_MAIL_FROM", "MBS <mbs@ibb.example.gov.tr>")
-        .args(["--json", "notify", "--once"])
-        .output()
-        .unwrap();
+    let o = notify_once(dir, port);
     let _ = child.kill();
     let _ = child.wait();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -497,16 +501,7 @@ fn notify_once_delivers_everything_due() {
     let mail = dir.join("mail");
     std::fs::create_dir(&mail).unwrap();
     let (mut child, port) = common::smtp_sink(&mail);
-    let once = || {
-        let o = Command::new(env!("CARGO_BIN_EXE_muhtar"))
-            .current_dir(dir)
-            .env("MUHTAR_SMTP_URL", format!("smtp://127.0.0.1:{port}"))
-            .env("MUHTAR_MAIL_FROM", "MBS <mbs@ibb.example.gov.tr>")
-            .args(["--json", "notify", "--once"])
-            .output()
-            .unwrap();
-        json(&String::from_utf8(o.stdout).unwrap())
-    };
+    let once = || json(&String::from_utf8(notify_once(dir, port).stdout).unwrap());
     let first = once();
     let second = once();
     let _ = child.kill();
