@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Starts or installs what the tests need: cargo-nextest (the test runner), PostgreSQL
-# (local cluster), Python's aiosmtpd (the real SMTP server process the e-mail tests start)
+# (local cluster), jq (the README's curl lines), Python's aiosmtpd (the real SMTP server process the e-mail tests start)
 # and schemathesis (property-based HTTP tests of the OpenAPI document,
 # examples/tests/it/hostile.rs). Exits non-zero if any is unavailable.
 set -euo pipefail
+
+# jq: the README's curl lines read a field of a JSON answer with it (the README test runs them).
+if ! command -v jq >/dev/null 2>&1; then
+  echo "installing jq"
+  apt-get install -y -qq jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq >/dev/null; }
+fi
+jq --version
 
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "installing cargo-nextest"

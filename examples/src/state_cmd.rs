@@ -139,6 +139,9 @@ pub struct SubmitArgs {
     /// signed (the signed report is then marked as needing a correction).
     #[arg(long)]
     pub force_reason: Option<String>,
+    /// Print only the tracking number, for scripts: `TR=$(muhtar submit ... --quiet)`.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// `muhtar list`.
@@ -658,6 +661,10 @@ pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
         None => mbs.submit(&actor, new).await,
     }
     .map_err(err)?;
+    if a.quiet {
+        outln!("{}", rec.state.tracking);
+        return Ok(());
+    }
     print_record(g, &rec, "submitted")
 }
 

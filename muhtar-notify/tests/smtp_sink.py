@@ -14,13 +14,15 @@ Recipients whose local part starts with `reject-` are refused in RCPT with
 `550 5.1.1`; `tempfail-` ones with `451 4.3.0`.
 
 Prints `READY <port>` on stdout once it accepts connections; stops on SIGTERM/SIGINT
-or when stdin closes.
+or, when stdin is a pipe (a test that started it), when that pipe closes. Started from a
+shell (`... &`, stdin a terminal or /dev/null) it runs until it is stopped.
 """
 
 import argparse
 import json
 import os
 import signal
+import stat
 import sys
 import threading
 
@@ -140,7 +142,10 @@ def main():
             pass
         stop.set()
 
-    threading.Thread(target=watch_stdin, daemon=True).start()
+    # Only a pipe: a background job reading its terminal would be stopped (SIGTTIN), and
+    # /dev/null ends at once.
+    if stat.S_ISFIFO(os.fstat(0).st_mode):
+        threading.Thread(target=watch_stdin, daemon=True).start()
     stop.wait()
     controller.stop()
 

@@ -15,6 +15,7 @@ mod law_4982;
 mod policy;
 mod portal;
 mod privacy;
+mod readme;
 mod resilience;
 mod serve;
 mod serve_deadlines;

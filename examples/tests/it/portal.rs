@@ -3,7 +3,6 @@
 //! of API tokens, and URLs that carry `/mbs`.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use common::{body, client, Server};
@@ -11,56 +10,8 @@ use serde_json::json;
 
 use crate::common;
 
-/// The example's executable, built first (`cargo test` builds examples, but not when
-/// only some tests are asked for; a fresh build is a no-op). Built for the whole
-/// workspace like the tests (`cargo nextest run --workspace`, `cargo test --workspace`):
-/// with `-p muhtar-examples` the features of shared dependencies differ (dev-dependencies
-/// of the other crates) and half the tree would be compiled again.
-fn portal_executable() -> PathBuf {
-    // target/<profile>/muhtar → target/<profile>/examples/portal
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_muhtar"));
-    let profile_dir = bin.parent().unwrap();
-    let mut build = Command::new(env!("CARGO"));
-    build.current_dir(env!("CARGO_MANIFEST_DIR")).args([
-        "build",
-        "--quiet",
-        "--workspace",
-        "--example",
-        "portal",
-    ]);
-    // Without the variables cargo sets for this test: build scripts that watch them
-    // (ring's watches CARGO_MANIFEST_DIR) would rebuild half the tree each time.
-    for (k, _) in std::env::vars_os() {
-        let k = k.to_string_lossy();
-        if k.starts_with("CARGO_PKG_")
-            || k.starts_with("CARGO_BIN_")
-            || matches!(
-                k.as_ref(),
-                "CARGO_MANIFEST_DIR"
-                    | "CARGO_MANIFEST_PATH"
-                    | "CARGO_CRATE_NAME"
-                    | "CARGO_PRIMARY_PACKAGE"
-                    | "CARGO_TARGET_TMPDIR"
-                    | "OUT_DIR"
-            )
-        {
-            build.env_remove(k.as_ref());
-        }
-    }
-    if profile_dir.ends_with("release") {
-        build.arg("--release");
-    }
-    assert!(
-        build.status().unwrap().success(),
-        "cargo build --example portal"
-    );
-    profile_dir
-        .join("examples")
-        .join(format!("portal{}", std::env::consts::EXE_SUFFIX))
-}
-
 fn start(dir: &std::path::Path) -> Server {
-    let mut child = Command::new(portal_executable())
+    let mut child = Command::new(common::example_executable("portal"))
         .env("PORTAL_DIR", dir)
         .env("PORTAL_BIND", "127.0.0.1:0")
         .stdout(Stdio::piped())

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -367,4 +367,52 @@ pub fn other_org(dir: &Path) -> String {
     let p = dir.join("other.toml");
     std::fs::write(&p, org).unwrap();
     p.to_str().unwrap().to_owned()
+}
+
+/// The executable of the example `name` (`examples/examples/<name>.rs`), built first (`cargo test` builds examples, but not when
+/// only some tests are asked for; a fresh build is a no-op). Built for the whole
+/// workspace like the tests (`cargo nextest run --workspace`, `cargo test --workspace`):
+/// with `-p muhtar-examples` the features of shared dependencies differ (dev-dependencies
+/// of the other crates) and half the tree would be compiled again.
+pub fn example_executable(name: &str) -> PathBuf {
+    // target/<profile>/muhtar → target/<profile>/examples/<name>
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_muhtar"));
+    let profile_dir = bin.parent().unwrap();
+    let mut build = Command::new(env!("CARGO"));
+    build.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+        "build",
+        "--quiet",
+        "--workspace",
+        "--example",
+        name,
+    ]);
+    // Without the variables cargo sets for this test: build scripts that watch them
+    // (ring's watches CARGO_MANIFEST_DIR) would rebuild half the tree each time.
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        if k.starts_with("CARGO_PKG_")
+            || k.starts_with("CARGO_BIN_")
+            || matches!(
+                k.as_ref(),
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+                    | "CARGO_TARGET_TMPDIR"
+                    | "OUT_DIR"
+            )
+        {
+            build.env_remove(k.as_ref());
+        }
+    }
+    if profile_dir.ends_with("release") {
+        build.arg("--release");
+    }
+    assert!(
+        build.status().unwrap().success(),
+        "cargo build --example {name}"
+    );
+    profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
