@@ -45,7 +45,7 @@ pub struct BulkSpec {
     pub until: DateTime<Utc>,
 }
 
-/// Reason codes of negative answers, as DOMAIN.md §4 lists them.
+/// Reason codes of negative answers, as docs/domain.md §4 lists them.
 const REASONS: &[&str] = &[
     "not-our-authority",
     "no-budget",

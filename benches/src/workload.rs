@@ -134,7 +134,7 @@ pub fn deadline_pairs(n: usize, seed: u64) -> Vec<(NaiveDate, u32)> {
 }
 
 /// The non-working weekdays of the calendar's legal view where half days count as
-/// working (the DOMAIN default): every full official holiday of
+/// working (the docs/domain.md §3 default): every full official holiday of
 /// `FIRST_YEAR..=LAST_YEAR`, from the public holiday listing.
 pub fn full_holidays(cal: &Calendar) -> Vec<NaiveDate> {
     (FIRST_YEAR..=LAST_YEAR)

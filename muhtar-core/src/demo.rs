@@ -1,7 +1,7 @@
 //! Demo data: a realistic, reproducible year of requests for an organisation.
 //!
 //! `requests` requests spread over the year before `until`, with the category mix of
-//! Ümraniye's 2022 activity report (DOMAIN.md section 2), a channel mix of muhtar
+//! Ümraniye's 2022 activity report (docs/domain.md section 2), a channel mix of muhtar
 //! channels, a skewed neighbourhood distribution (a few mahalle send most requests),
 //! routed by the tenant's rules, accepted, sometimes paused, transferred or withdrawn,
 //! answered positive or negative with reasons in realistic proportions, some late, the

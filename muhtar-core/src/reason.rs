@@ -1,6 +1,6 @@
 //! Reason codes (gerekçe) for requests that could not be fulfilled.
 //!
-//! The built-in list is DOMAIN.md section 4; a tenant can add its own codes in its
+//! The built-in list is docs/domain.md section 4; a tenant can add its own codes in its
 //! organisation file (`[[reason]]`). The code `other` (diğer) requires free text.
 //!
 //! The refusal grounds of Law 4982 (right to information: arts. 15–27, and art. 7, a
@@ -200,7 +200,7 @@ impl ReasonCode {
             })
     }
 
-    /// Every built-in reason: those of DOMAIN.md §4, then those of Law 4982.
+    /// Every built-in reason: those of docs/domain.md §4, then those of Law 4982.
     pub fn builtins() -> Vec<ReasonDef> {
         BUILTIN
             .iter()

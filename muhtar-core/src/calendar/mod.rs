@@ -102,12 +102,13 @@ pub struct CountMode {
     pub view: CalendarView,
     /// Whether a day with only some working time (an arife or 28 October, working
     /// until 13:00; or a day with a morning-only idari izin in the operational
-    /// view) counts as a business day. DOMAIN default: yes (the morning is working time).
+    /// view) counts as a business day. Default (docs/domain.md §3): yes, the morning
+    /// is working time.
     pub half_day_is_working: bool,
 }
 
 impl CountMode {
-    /// The DOMAIN default: legal view, half days count.
+    /// The default of docs/domain.md §3: legal view, half days count.
     pub const LEGAL: CountMode = CountMode {
         view: CalendarView::Legal,
         half_day_is_working: true,
@@ -746,7 +747,8 @@ impl Calendar {
         }
     }
 
-    /// [`BusinessDays::add_business_days`] with the DOMAIN defaults (legal view, half days count).
+    /// [`BusinessDays::add_business_days`] with the defaults of docs/domain.md §3 (legal
+    /// view, half days count).
     #[inline]
     pub fn add_business_days(&self, date: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
         self.business_days(CountMode::LEGAL)

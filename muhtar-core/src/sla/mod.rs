@@ -8,7 +8,7 @@
 //!   request from its [`ClockEvent`]s and a [`Calendar`](crate::calendar::Calendar),
 //!   evaluated at a `now` value, each with an [`Explanation`].
 //!
-//! # Counting rules (DOMAIN.md §3)
+//! # Counting rules (docs/domain.md §3)
 //!
 //! * The receipt day is not counted. Business-day deadlines end on the N-th
 //!   working day after the receipt day (a receipt on a non-working day thus

@@ -56,7 +56,7 @@ fn de_hhmm<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
 }
 
 /// A deadline policy. Deserialisable from TOML / JSON; omitted settings take the
-/// DOMAIN defaults.
+/// defaults of docs/domain.md §3.
 ///
 /// ```toml
 /// name = "imar-10-is-gunu"
@@ -97,7 +97,7 @@ pub struct SlaPolicy {
     /// the next working day (default **no**).
     ///
     /// By default a calendar-day period starts the day after receipt, always: holidays
-    /// inside a period count (HMK 92/93, DOMAIN.md §3), and only a last day that is not
+    /// inside a period count (HMK 92/93, docs/domain.md §3), and only a last day that is not
     /// a full working day moves. Law 3071, received Saturday 2024-04-20: day 1 is
     /// Sunday 21 April and the 30 days end Monday 2024-05-20 17:30. Kept as a setting
     /// for a tenant whose own practice defers the start to the first working day
@@ -132,7 +132,7 @@ pub struct SlaPolicy {
 }
 
 impl SlaPolicy {
-    /// A policy with the DOMAIN defaults.
+    /// A policy with the defaults of docs/domain.md §3.
     pub fn new(name: impl Into<String>, length: u32, unit: DayUnit) -> Self {
         SlaPolicy {
             name: name.into(),

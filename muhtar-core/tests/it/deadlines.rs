@@ -72,7 +72,7 @@ async fn listed(mbs: &Svc, who: &Actor) -> (BTreeSet<TrackingNumber>, BTreeSet<T
 #[tokio::test]
 async fn a_request_runs_then_is_at_risk_then_overdue_and_once_answered_is_neither() {
     // Given a request received on 2025-03-14 under Genelge 2015/8: due 2025-04-02 17:30
-    // (DOMAIN.md's worked example), at risk from three working days before.
+    // (docs/domain.md's worked example), at risk from three working days before.
     let (mbs, t) = setup().await;
     let coord = actor(&t, "coordinator");
     let rec = mbs

@@ -1,7 +1,7 @@
 //! Law 4982 (right to information) end to end through the façade: the one extension
 //! before the 15 business days run out, the fee that stops the clock, the payment that
 //! resumes it, the deemed withdrawal by the sweep (art. 12), and the refusal reasons.
-//! Time is a `ManualClock`; the worked dates are those of DOMAIN.md §3.
+//! Time is a `ManualClock`; the worked dates are those of docs/domain.md §3.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use muhtar_core::ids::SeededRandom;
@@ -85,7 +85,7 @@ async fn one_extension_to_30_business_days_before_the_15_run_out_notified_with_i
     let (mbs, t) = setup("bilgi-edinme-4982").await;
     let tr = submit(&mbs, &t).await;
     let rec = mbs.get(&actor(&t, "coordinator"), &tr).await.unwrap();
-    // DOMAIN.md §3: received 2026-05-15, 15 business days end 2026-06-11.
+    // docs/domain.md §3: received 2026-05-15, 15 business days end 2026-06-11.
     assert_eq!(
         rec.deadlines.resolution_due,
         Some(local(2026, 6, 11, 17, 30))
@@ -399,7 +399,7 @@ fn the_refusal_grounds_of_law_4982_are_built_in_reasons_marked_with_the_law() {
         ReasonCode::builtin("state-secret").unwrap().name,
         "Devlet sırrı (4982 md. 16)"
     );
-    // The general list has them too, after the DOMAIN.md ones, which carry no law.
+    // The general list has them too, after the docs/domain.md ones, which carry no law.
     let builtins = ReasonCode::builtins();
     assert!(builtins.iter().any(|d| d.code == "trade-secret"));
     assert_eq!(ReasonCode::builtin("no-budget").unwrap().law, None);

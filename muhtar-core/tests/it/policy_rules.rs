@@ -314,7 +314,7 @@ async fn submit(
 #[tokio::test]
 async fn submit_records_the_policy_and_why() {
     let (mbs, t) = setup().await;
-    // Received Friday 2025-03-14 12:00 (DOMAIN.md §3 examples).
+    // Received Friday 2025-03-14 12:00 (docs/domain.md §3 examples).
     let info = submit(&mbs, &t, Channel::Cimer, RequestKind::InformationRequest).await;
     assert_eq!(info.state.policy, "bilgi-edinme-4982");
     assert_eq!(info.state.policy_rule, "bilgi-edinme");

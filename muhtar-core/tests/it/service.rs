@@ -619,7 +619,7 @@ async fn services_with_different_sources_draw_different_ids() {
 async fn deadlines_follow_the_policy_and_move_with_the_calendar_only_while_open() {
     use chrono::{NaiveDate, TimeZone, Utc};
     use muhtar_core::calendar::{CalendarAddition, CalendarChange};
-    // DOMAIN.md worked example: Genelge 2015/8, received 2025-03-14 → 2025-04-02 17:30 +03:00.
+    // docs/domain.md worked example: Genelge 2015/8, received 2025-03-14 → 2025-04-02 17:30 +03:00.
     let (mbs, t) = setup().await;
     let muhtar = actor(&t, "muhtar:kuzguncuk");
     let open = mbs

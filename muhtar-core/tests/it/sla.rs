@@ -1,4 +1,4 @@
-//! SLA clock tests: DOMAIN worked examples, policies, pauses, extension, properties.
+//! SLA clock tests: docs/domain.md §3 worked examples, policies, pauses, extension, properties.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use muhtar_core::calendar::{Calendar, CalendarAddition, CalendarChange, CalendarView};
@@ -56,7 +56,7 @@ fn law_4982_worked_example() {
         .then_due_date("2026-06-12");
 }
 
-/// DOMAIN.md §3: a calendar-day period starts the day after receipt, always (HMK 92/93):
+/// docs/domain.md §3: a calendar-day period starts the day after receipt, always (HMK 92/93):
 /// the weekend of receipt is inside the period.
 #[test]
 fn law_3071_worked_example_saturday_receipt() {

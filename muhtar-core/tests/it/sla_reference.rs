@@ -2,12 +2,12 @@
 //! receipts, pauses (waiting on the muhtar), fee stops and extensions.
 //!
 //! The reference is a plain day-by-day walk over the legal calendar (asking only what
-//! kind of day a date is), written from DOMAIN.md §3 and the pause rule of `sla`'s
+//! kind of day a date is), written from docs/domain.md §3 and the pause rule of `sla`'s
 //! module docs, not from the production index arithmetic:
 //!
 //! * the day of receipt is not counted; business days count the working days after it
 //!   (an arife counts unless the policy says not); calendar days start the next day,
-//!   even after a receipt on a weekend or holiday (DOMAIN.md §3; the policies are set
+//!   even after a receipt on a weekend or holiday (docs/domain.md §3; the policies are set
 //!   so explicitly here);
 //! * a pause from local day P to local day R removes the days P < d <= R (working days
 //!   for business-day regimes, every day for calendar-day ones); a pause that starts
@@ -107,7 +107,7 @@ fn policy() -> impl Strategy<Value = SlaPolicy> {
         Just(SlaPolicy::bilgi_edinme_4982()),
     ]
     .prop_map(|p| SlaPolicy {
-        // DOMAIN.md §3: calendar-day periods start the day after receipt, always.
+        // docs/domain.md §3: calendar-day periods start the day after receipt, always.
         defer_start_after_non_working_receipt: false,
         ..p
     })
@@ -236,7 +236,7 @@ proptest! {
     }
 }
 
-/// The worked examples of DOMAIN.md §3 through the reference itself, so that the
+/// The worked examples of docs/domain.md §3 through the reference itself, so that the
 /// reference is known to say what the law says.
 #[test]
 fn the_reference_reproduces_the_worked_examples() {
