@@ -9,6 +9,7 @@ mod cli_rules;
 mod cli_state;
 mod cli_urgent;
 mod common;
+mod embed_example;
 mod faults;
 mod hostile;
 mod law_4982;
