@@ -44,9 +44,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }))?;
     let rec = mbs.submit(&muhtar, new).await?;
     let unit = rec.state.unit.clone().ok_or("not routed")?;
+    // People read Istanbul time: `local_time` writes an instant as they do.
     println!(
-        "takip no {} → {} (cevap süresi {:?})",
-        rec.state.tracking, unit, rec.deadlines.resolution_due
+        "takip no {} → {} (cevap süresi {})",
+        rec.state.tracking,
+        unit,
+        rec.deadlines
+            .resolution_due
+            .map(muhtar_core::calendar::local_time)
+            .unwrap_or_else(|| "-".into())
     );
 
     let staff = Actor::parse(&tenant, &format!("unit:{unit}"))?;
@@ -64,9 +70,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
     println!(
-        "{} is {}",
+        "{}: {}",
         answered.state.tracking,
-        answered.state.status.as_str()
+        answered.state.status.display_name()
     );
     std::fs::remove_dir_all(&dir)?;
     Ok(())

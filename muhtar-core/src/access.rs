@@ -44,6 +44,34 @@ pub enum Role {
     Public,
 }
 
+crate::names::named_enum! {
+    /// The kind of a role: the variant of [`Role`] without its code. Its stable name is
+    /// how an actor text starts (`unit:fen`, `coordinator`); its display name is how
+    /// people call the role.
+    pub enum RoleKind: "role" for Role::kind {
+        Muhtar => ("muhtar", "muhtar"),
+        UnitStaff => ("unit", "birim"),
+        Coordinator => ("coordinator", "koordinatör"),
+        ResponsibleOfficial => ("official", "sorumlu yetkili"),
+        Auditor => ("auditor", "denetçi"),
+        Administrator => ("admin", "yönetici"),
+        System => ("system", "sistem"),
+        Public => ("public", "kamu"),
+    }
+}
+
+impl Role {
+    /// The role as an actor text names it: `muhtar:kuzguncuk`, `unit:fen`, `coordinator`.
+    fn text(&self) -> String {
+        let kind = self.kind().as_str();
+        match self {
+            Role::Muhtar(c) => format!("{kind}:{c}"),
+            Role::UnitStaff(c) => format!("{kind}:{c}"),
+            _ => kind.to_owned(),
+        }
+    }
+}
+
 /// Who is acting: a person (or the system) in a role, in one tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Actor {
@@ -87,6 +115,45 @@ impl Actor {
     /// status by tracking number). May read public views only.
     pub fn public(tenant: TenantId) -> Self {
         Self::new(tenant, "public", Role::Public)
+    }
+
+    /// Who acted, as people read it (history lists): the muhtarlık's or the unit's name
+    /// with the role (`Kuzguncuk Mahallesi (muhtar)`, `Veteriner Hizmetleri Müdürlüğü
+    /// (birim)`), the role's name for the others (`koordinatör`, `sistem`), followed by
+    /// the user when one was named (`… — ayse.k`).
+    ///
+    /// ```
+    /// use muhtar_core::access::Actor;
+    /// use muhtar_core::ids::TenantId;
+    /// use muhtar_core::org::Organisation;
+    /// let org = Organisation::from_toml_str(include_str!("../../examples/data/org.toml")).unwrap();
+    /// let t = org.tenant.id.clone();
+    /// assert_eq!(Actor::system(t.clone()).display_name(&org), "sistem");
+    /// let kuzguncuk = Actor::parse(&t, "muhtar:kuzguncuk@ali").unwrap();
+    /// assert_eq!(kuzguncuk.display_name(&org), "Kuzguncuk Mahallesi (muhtar) — ali");
+    /// ```
+    pub fn display_name(&self, org: &Organisation) -> String {
+        let role = self.role.kind().display_name();
+        let who = match &self.role {
+            Role::Muhtar(m) => org.muhtarlik(m).map(|x| x.name.as_str()),
+            Role::UnitStaff(u) => org.unit(u).map(|x| x.name.as_str()),
+            _ => None,
+        };
+        let code = match &self.role {
+            Role::Muhtar(m) => Some(m.as_str()),
+            Role::UnitStaff(u) => Some(u.as_str()),
+            _ => None,
+        };
+        let mut out = match who.or(code) {
+            Some(name) => format!("{name} ({role})"),
+            None => role.to_owned(),
+        };
+        // `Actor::parse` without `@user` takes the role text as the user: not a name.
+        if !self.user.is_empty() && self.user != self.role.text() {
+            out.push_str(" — ");
+            out.push_str(&self.user);
+        }
+        out
     }
 
     /// The defaults a submission by this actor takes for the fields it leaves out
@@ -144,17 +211,7 @@ impl Actor {
 
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.role {
-            Role::Muhtar(c) => write!(f, "muhtar:{c}")?,
-            Role::UnitStaff(c) => write!(f, "unit:{c}")?,
-            Role::Coordinator => f.write_str("coordinator")?,
-            Role::ResponsibleOfficial => f.write_str("official")?,
-            Role::Auditor => f.write_str("auditor")?,
-            Role::Administrator => f.write_str("admin")?,
-            Role::System => f.write_str("system")?,
-            Role::Public => f.write_str("public")?,
-        }
-        write!(f, "@{}", self.user)
+        write!(f, "{}@{}", self.role.text(), self.user)
     }
 }
 

@@ -38,7 +38,7 @@ use muhtar_core::ids::{RequestId, TenantId};
 use muhtar_core::public::PublicView;
 use muhtar_core::request::{Outcome, Status};
 use muhtar_core::service::{ServiceError, TenantContext};
-use muhtar_core::store::{ConfigStore, Order, RequestQuery};
+use muhtar_core::store::{ConfigStore, Order, RequestQuery, RequestRecord};
 
 use self::documents::{
     Attribute, AttributeValue, CreatedRequest, Discovery, Document, Endpoint, List, MediaType,
@@ -327,9 +327,9 @@ fn service_request(app: &AppState, mount: &Mount, v: &PublicView) -> ServiceRequ
         description: v.description.clone(),
         agency_responsible: v.unit_name.clone(),
         service_notice: None,
-        requested_datetime: v.received_at.to_rfc3339(),
-        updated_datetime: v.updated_at.to_rfc3339(),
-        expected_datetime: v.resolution_due.map(|d| d.to_rfc3339()),
+        requested_datetime: datetime(v.received_at),
+        updated_datetime: datetime(v.updated_at),
+        expected_datetime: v.resolution_due.map(datetime),
         address: v.address.clone(),
         address_id: None,
         zipcode: None,
@@ -464,20 +464,32 @@ async fn root_post(State(s): St, parts: Parts, Path(file): Path<String>, body: B
         let created = List(vec![CreatedRequest {
             service_request_id: rec.state.tracking.to_string(),
             token: rec.state.id.to_string(),
-            service_notice: format!(
-                "takip numarası {}; cevap süresi {}",
-                rec.state.tracking,
-                rec.deadlines
-                    .resolution_due
-                    .map(|d| d.to_rfc3339())
-                    .unwrap_or_default()
-            ),
+            service_notice: service_notice(&rec),
             account_id: None,
         }]);
         Ok(respond(format, StatusCode::CREATED, &created))
     }
     .await;
     r.unwrap_or_else(|e| error_response(format, e))
+}
+
+/// An instant as Open311 writes it: RFC 3339 in Europe/Istanbul local time (`+03:00`),
+/// the offset the specification allows.
+fn datetime(at: DateTime<Utc>) -> String {
+    muhtar_core::calendar::to_istanbul(at).to_rfc3339()
+}
+
+/// What the client tells the person who filed a new request: the tracking number and
+/// the answer's deadline in Istanbul time.
+fn service_notice(rec: &RequestRecord) -> String {
+    match rec.deadlines.resolution_due {
+        Some(due) => format!(
+            "takip numarası {}; cevap süresi {} (İstanbul saati)",
+            rec.state.tracking,
+            muhtar_core::calendar::local_time(due)
+        ),
+        None => format!("takip numarası {}", rec.state.tracking),
+    }
 }
 
 fn date(p: &BTreeMap<String, String>, k: &str) -> Result<Option<DateTime<Utc>>, O311Error> {
@@ -989,6 +1001,41 @@ mod tests {
             .map(|v| v["name"].as_str().unwrap())
             .collect();
         assert_eq!(names, json_names);
+    }
+
+    /// Issue 20: people read Istanbul time. A new request's notice gives its deadline at
+    /// the end of office hours in Istanbul (17:30, not 14:30 UTC) and the request's
+    /// times carry the +03:00 offset.
+    #[test]
+    fn the_notice_and_the_times_are_istanbul_local_time() {
+        use muhtar_core::testkit::{block_on, fixtures};
+        block_on(async {
+            // Given a request submitted by a muhtar.
+            let (mbs, t) = fixtures::service("open311-times", 1).await;
+            let muhtar = Actor::parse(&t, "muhtar:kuzguncuk").unwrap();
+            let rec = mbs
+                .submit(&muhtar, fixtures::new_request("kuzguncuk"))
+                .await
+                .unwrap();
+            let due = rec.deadlines.resolution_due.unwrap();
+            // When Open311 writes its notice and its deadline.
+            let notice = service_notice(&rec);
+            let expected = datetime(due);
+            // Then both are Istanbul local time.
+            assert_eq!(
+                notice,
+                format!(
+                    "takip numarası {}; cevap süresi {} 17:30 (İstanbul saati)",
+                    rec.state.tracking,
+                    muhtar_core::calendar::local_date(due)
+                )
+            );
+            assert!(expected.ends_with("T17:30:00+03:00"), "{expected}");
+            assert_eq!(
+                DateTime::parse_from_rfc3339(&expected).unwrap().to_utc(),
+                due
+            );
+        });
     }
 
     proptest! {

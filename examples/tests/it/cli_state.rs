@@ -966,3 +966,100 @@ fn kvkk_export_and_erase() {
         "{export}"
     );
 }
+
+/// Issue 20: `muhtar show` prints what a person needs in Turkish: status, unit, the
+/// deadline with its explanation, the answer with outcome, reason and text, interim
+/// replies, messages and the history with who acted by name and role, Istanbul times;
+/// `--json` keeps the machine form.
+#[test]
+fn show_prints_the_answer_messages_and_the_deadline_explained() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ok(dir, &["init"]);
+    // Given a request answered negatively after an interim reply and two messages.
+    let sub = json(&ok(
+        dir,
+        &[
+            "--json",
+            "--as",
+            "muhtar:kuzguncuk",
+            "submit",
+            "--category",
+            "asfalt-onarim",
+            "--subject",
+            "Okul önünde çukur",
+        ],
+    ));
+    let tr = sub["state"]["tracking"].as_str().unwrap().to_owned();
+    let unit = sub["state"]["unit"].as_str().unwrap().to_owned();
+    let staff = format!("unit:{unit}");
+    let muhtar = "muhtar:kuzguncuk";
+    for (who, args) in [
+        (staff.as_str(), vec!["accept", &tr]),
+        (
+            staff.as_str(),
+            vec!["reply", &tr, "--text", "Ekip yönlendirildi"],
+        ),
+        (
+            staff.as_str(),
+            vec!["message", &tr, "--text", "Fotoğraf var mı?"],
+        ),
+        (muhtar, vec!["message", &tr, "--text", "Gönderdim"]),
+        (
+            staff.as_str(),
+            vec![
+                "answer",
+                &tr,
+                "--outcome",
+                "negative",
+                "--reason",
+                "no-budget",
+                "--text",
+                "Bu yıl bütçe yok",
+            ],
+        ),
+    ] {
+        ok(dir, &[&["--as", who][..], &args].concat());
+    }
+    // When the muhtar shows it.
+    let text = ok(dir, &["--as", muhtar, "show", &tr]);
+    let machine = json(&ok(dir, &["--json", "--as", muhtar, "show", &tr]));
+    // Then the sheet says it all in Turkish, with names rather than codes.
+    assert_eq!(unit, "uskudar-fen", "the example rules route it there");
+    let unit_name = "Üsküdar Belediyesi Fen İşleri Müdürlüğü";
+    for expected in [
+        "Kanal: MBS web".to_owned(),
+        "Tür: Talep".to_owned(),
+        format!("Durum        cevaplandı   Birim: {unit_name}"),
+        "Süre hesabı  politika genelge-2015-8: 15 takvim günü".to_owned(),
+        "             süre sonu ".to_owned(),
+        "Sonuç        olumsuz — gerekçe: Bütçe imkânı yok".to_owned(),
+        "             Bu yıl bütçe yok\n".to_owned(),
+        "Ara cevaplar:\n  ".to_owned(),
+        format!("  {unit_name} (birim):\n      Ekip yönlendirildi\n"),
+        format!("  {unit_name} (birim):\n      Fotoğraf var mı?\n"),
+        "  Kuzguncuk Mahallesi (muhtar):\n      Gönderdim\n".to_owned(),
+        "birime iletildi        sistem\n".to_owned(),
+    ] {
+        assert!(text.contains(&expected), "{expected:?} not in:\n{text}");
+    }
+    for code_form in ["@", "unit:", "system", "Negative", "no-budget", "UTC"] {
+        assert!(!text.contains(code_form), "{code_form} in:\n{text}");
+    }
+    // The times are Istanbul's: the receipt as the machine form has it, at +03:00.
+    let received = machine["request"]["state"]["content"]["received_at"]
+        .as_str()
+        .unwrap();
+    let local = chrono::DateTime::parse_from_rfc3339(received)
+        .unwrap()
+        .with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).unwrap())
+        .format("Alındı       %Y-%m-%d %H:%M")
+        .to_string();
+    assert!(text.contains(&local), "{local} not in:\n{text}");
+    // `--json` is the machine form, unchanged: the record, the history, the clocks.
+    let mut keys: Vec<&String> = machine.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["clocks", "history", "request"]);
+    assert_eq!(machine["request"]["state"]["answer"], "Bu yıl bütçe yok");
+    assert_eq!(machine["history"][1]["actor"]["user"], "system");
+}

@@ -10,6 +10,7 @@ mod cli_state;
 mod cli_urgent;
 mod common;
 mod docs_links;
+mod embed_example;
 mod faults;
 mod hostile;
 mod law_4982;

@@ -786,7 +786,14 @@ async fn open311(srv: &Server, c: &reqwest::Client, kuz: &str, coord: &str, fore
     assert_eq!(r["status"], "open");
     assert_eq!(r["service_code"], "yarali-hayvan");
     assert_eq!(r["media_url"], "https://foto.example.org/kedi.jpg");
-    assert!(r["expected_datetime"].is_string());
+    // Times people read are Istanbul's: the deadline ends office hours at 17:30 +03:00.
+    let expected = r["expected_datetime"].as_str().unwrap();
+    assert!(expected.ends_with("T17:30:00+03:00"), "{expected}");
+    let notice = created[0]["service_notice"].as_str().unwrap();
+    assert!(
+        notice.contains(&format!("{} 17:30", &expected[..10])),
+        "{notice}"
+    );
     assert!(r["agency_responsible"].is_string());
     assert_eq!(r["lat"], 41.0312);
     let public = one.to_string();

@@ -41,6 +41,19 @@ pub fn to_istanbul(at: DateTime<Utc>) -> DateTime<FixedOffset> {
     at.with_timezone(&istanbul_offset(at))
 }
 
+/// An instant as people read it: Europe/Istanbul local time, to the minute
+/// (`2026-01-01 00:00` for `2025-12-31T21:00:00Z`). Every time shown to a person
+/// (sheets, lists, error messages, notices) is written with it.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// let end_of_2026 = Utc.with_ymd_and_hms(2026, 12, 31, 21, 0, 0).unwrap();
+/// assert_eq!(muhtar_core::calendar::local_time(end_of_2026), "2027-01-01 00:00");
+/// ```
+pub fn local_time(at: DateTime<Utc>) -> String {
+    to_istanbul(at).format("%Y-%m-%d %H:%M").to_string()
+}
+
 /// The Europe/Istanbul local calendar date of an instant.
 pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
     to_istanbul(at).date_naive()

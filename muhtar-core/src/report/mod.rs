@@ -169,7 +169,7 @@ pub enum ReportError {
         max_years: i32,
     },
     /// Only quarters that have ended can be signed off.
-    #[error("quarter {quarter} has not ended yet (it ends {end}); only an ended quarter can be signed off")]
+    #[error("quarter {quarter} has not ended yet (it ends {}, Istanbul time); only an ended quarter can be signed off", crate::calendar::local_time(*.end))]
     QuarterNotOver {
         /// The quarter.
         quarter: Quarter,

@@ -258,7 +258,7 @@ fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Option<&SignedReport>) 
                 "{} sürüm {} {} sha256:{}",
                 s.signed_by,
                 s.version,
-                s.signed_at.to_rfc3339(),
+                crate::calendar::to_istanbul(s.signed_at).to_rfc3339(),
                 s.content_hash
             ),
         ]));

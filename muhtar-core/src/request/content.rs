@@ -643,13 +643,13 @@ impl NewRequest {
         if received_at > now + chrono::Duration::seconds(MAX_CLOCK_SKEW_SECONDS) {
             return Err(InputError::OutOfBounds {
                 field: "received_at",
-                value: received_at.to_rfc3339(),
+                value: crate::calendar::to_istanbul(received_at).to_rfc3339(),
             });
         }
         if received_at < now - chrono::Duration::days(3 * 366) {
             return Err(InputError::OutOfBounds {
                 field: "received_at",
-                value: received_at.to_rfc3339(),
+                value: crate::calendar::to_istanbul(received_at).to_rfc3339(),
             });
         }
         let received_at = received_at.min(now);
@@ -698,7 +698,10 @@ pub fn check_reply_by(r: ReplyBy, received_at: DateTime<Utc>) -> Result<(), Inpu
     if before {
         return Err(InputError::Invalid {
             field: "reply_by",
-            message: format!("{r} is before the receipt ({})", received_at.to_rfc3339()),
+            message: format!(
+                "{r} is before the receipt ({})",
+                crate::calendar::local_time(received_at)
+            ),
         });
     }
     if r.local_date() > received_day + chrono::Duration::days(MAX_REPLY_BY_DAYS) {

@@ -4,26 +4,24 @@
 
 use std::fmt::Write;
 
-use chrono::{DateTime, Utc};
-
 use crate::org::Organisation;
 use crate::regime::{DEFAULT_POLICY_RULE, SET_POLICY_RULE};
-use crate::sla::{DayUnit, SlaEvaluation};
+use crate::sla::SlaEvaluation;
 use crate::store::RequestRecord;
 
-use super::{Event, RequestState};
+use super::{Event, EventKind, RequestState};
 
-/// An instant as people read it: Europe/Istanbul, to the minute.
-pub fn local_time(t: DateTime<Utc>) -> String {
-    crate::calendar::to_istanbul(t)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
+pub use crate::calendar::local_time;
+
+/// Where a value starts on a sheet line: continuation lines are indented to it.
+const INDENT: &str = "             ";
 
 /// The sheet of a request: tracking number, priority, subject, muhtarlık, category,
-/// channel and kind, status and unit, receipt, deadlines with their state and policy,
-/// the first response, an extension, a fee, a reply-by date, a forced receipt, the
-/// outcome with its reason, and the history. One line per item, ending in a newline.
+/// channel and kind, status and unit, receipt, the resolution deadline with its state
+/// and its explanation (policy, length, days not counted, pauses, extension, policy
+/// changes, reply-by date), the first response, a fee, a forced receipt, the outcome
+/// with its reason and the answer text, interim replies, messages, and the history
+/// (who acted by name and role). One line per item, ending in a newline.
 pub fn sheet(
     s: &RequestState,
     history: &[Event],
@@ -32,21 +30,29 @@ pub fn sheet(
 ) -> String {
     let mut out = String::new();
     // Writing into a String cannot fail.
-    let mut line = |text: String| {
-        let _ = writeln!(out, "{text}");
+    let mut line = |label: &str, text: String| {
+        let mut lines = text.lines();
+        let _ = writeln!(out, "{label:<13}{}", lines.next().unwrap_or_default());
+        for more in lines {
+            let _ = writeln!(out, "{INDENT}{more}");
+        }
     };
-    line(format!("Takip No     {}", s.tracking));
+    line("Takip No", s.tracking.to_string());
     if s.content.priority.is_urgent() {
-        line(format!(
-            "Öncelik      {}",
-            s.content.priority.display_name()
-        ));
+        line("Öncelik", s.content.priority.display_name().to_owned());
     }
-    line(format!("Konu         {}", s.content.subject));
-    line(format!(
-        "Muhtarlık    {}  ({} / {})",
-        s.content.muhtarlik, s.content.district, s.content.province
-    ));
+    line("Konu", s.content.subject.clone());
+    let muhtarlik = org
+        .muhtarlik(&s.content.muhtarlik)
+        .map(|m| format!("{} ({})", m.name, s.content.muhtarlik))
+        .unwrap_or_else(|| s.content.muhtarlik.to_string());
+    line(
+        "Muhtarlık",
+        format!(
+            "{muhtarlik}  {} / {}",
+            s.content.district, s.content.province
+        ),
+    );
     let category = org
         .category(&s.content.category)
         .map(|c| c.name.clone())
@@ -56,96 +62,142 @@ pub fn sheet(
         .as_ref()
         .map(|u| org.unit(u).map(|x| x.name.clone()).unwrap_or(u.to_string()))
         .unwrap_or_else(|| "-".into());
-    line(format!(
-        "Kategori     {}   Kanal: {}   Tür: {}",
-        category,
-        s.content.channel.display_name(),
-        s.content.kind.display_name()
-    ));
-    line(format!(
-        "Durum        {}   Birim: {}",
-        s.status.display_name(),
-        unit
-    ));
-    line(format!(
-        "Alındı       {}",
-        local_time(s.content.received_at)
-    ));
-    line(format!(
-        "Süre sonu    {} ({}, politika {})",
-        local_time(clocks.resolution.due.to_utc()),
-        clocks.resolution.state.display_name(),
-        s.policy
-    ));
-    line(format!(
-        "Politika     {}   ({})",
-        s.policy,
-        match s.policy_rule.as_str() {
-            DEFAULT_POLICY_RULE => "kural yok: kurumun varsayılanı".to_owned(),
-            SET_POLICY_RULE => format!(
-                "elle belirlendi: {}",
-                s.policy_reason.as_deref().unwrap_or("-")
-            ),
-            rule => format!("politika kuralı {rule:?}"),
-        }
-    ));
+    line(
+        "Kategori",
+        format!(
+            "{}   Kanal: {}   Tür: {}",
+            category,
+            s.content.channel.display_name(),
+            s.content.kind.display_name()
+        ),
+    );
+    line(
+        "Durum",
+        format!(
+            "{}{}   Birim: {}",
+            s.status.display_name(),
+            s.pause
+                .map(|p| format!(" ({})", p.display_name()))
+                .unwrap_or_default(),
+            unit
+        ),
+    );
+    line("Alındı", local_time(s.content.received_at));
+    let r = &clocks.resolution;
+    line(
+        "Süre sonu",
+        format!(
+            "{} ({})",
+            local_time(r.due.to_utc()),
+            r.state.display_name()
+        ),
+    );
+    line(
+        "Politika",
+        format!(
+            "{}   ({})",
+            s.policy,
+            match s.policy_rule.as_str() {
+                DEFAULT_POLICY_RULE => "kural yok: kurumun varsayılanı".to_owned(),
+                SET_POLICY_RULE => format!(
+                    "elle belirlendi: {}",
+                    s.policy_reason.as_deref().unwrap_or("-")
+                ),
+                rule => format!("politika kuralı {rule:?}"),
+            }
+        ),
+    );
+    line("Süre hesabı", r.explanation.describe().join("\n"));
     let fr = &clocks.first_response;
-    line(format!(
-        "İlk yanıt    süre {}{}",
-        local_time(fr.due.to_utc()),
-        match s.first_response_at {
-            Some(at) => format!(" — yanıt {} ({})", local_time(at), fr.state.display_name()),
-            None => format!(" ({})", fr.state.display_name()),
-        }
-    ));
-    if let Some(x) = &clocks.resolution.explanation.extension {
-        line(format!(
-            "Uzatma       {} → {} {}, {}: {}",
-            x.from_length,
-            x.to_length,
-            match clocks.resolution.explanation.unit {
-                DayUnit::Business => "iş günü",
-                _ => "gün",
-            },
-            x.at.format("%Y-%m-%d %H:%M"),
-            x.reason
-        ));
-    }
+    line(
+        "İlk yanıt",
+        format!(
+            "süre {}{}",
+            local_time(fr.due.to_utc()),
+            match s.first_response_at {
+                Some(at) => format!(" — yanıt {} ({})", local_time(at), fr.state.display_name()),
+                None => format!(" ({})", fr.state.display_name()),
+            }
+        ),
+    );
     if let Some(f) = &s.fee {
-        line(format!(
-            "Ücret        {} bildirildi {} (ödenene kadar süre durur)",
-            f.amount.map(|a| a.to_string()).unwrap_or_default(),
-            local_time(f.notified_at)
-        ));
-    }
-    if let Some(r) = &clocks.resolution.explanation.reply_by {
-        line(format!("Cevap tarihi {}", r.note));
+        line(
+            "Ücret",
+            format!(
+                "{} bildirildi {} (ödenene kadar süre durur)",
+                f.amount.map(|a| a.to_string()).unwrap_or_default(),
+                local_time(f.notified_at)
+            ),
+        );
     }
     if let Some(f) = &s.content.received_at_forced {
-        line(format!(
-            "Zorlanan alınma: {} raporu imzalıydı — gerekçe: {}",
-            f.quarter, f.reason
-        ));
+        line(
+            "Zorlanan",
+            format!(
+                "alınma: {} raporu imzalıydı — gerekçe: {}",
+                f.quarter, f.reason
+            ),
+        );
     }
     if let Some(o) = s.outcome {
-        line(format!(
-            "Sonuç        {}{}",
-            o.display_name(),
-            s.reason
-                .as_ref()
-                .map(|r| format!(" — gerekçe: {}", r.display_name(org)))
-                .unwrap_or_default()
-        ));
+        line(
+            "Sonuç",
+            format!(
+                "{}{}",
+                o.display_name(),
+                s.reason
+                    .as_ref()
+                    .map(|r| format!(" — gerekçe: {}", r.display_name(org)))
+                    .unwrap_or_default()
+            ),
+        );
+        if let Some(t) = &s.reason_text {
+            line("Açıklama", t.clone());
+        }
     }
-    line("Geçmiş:".to_owned());
+    if let Some(text) = &s.answer {
+        let when = s.answered_at.map(local_time).unwrap_or_default();
+        line("Cevap", format!("{when}\n{text}"));
+    }
+    let mut notes = |title: &str, pick: fn(&EventKind) -> Option<&String>| {
+        let listed: Vec<(&Event, &String)> = history
+            .iter()
+            .filter_map(|e| pick(&e.kind).map(|t| (e, t)))
+            .collect();
+        if listed.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "{title}:");
+        for (e, text) in listed {
+            let _ = writeln!(
+                out,
+                "  {}  {}:",
+                local_time(e.at),
+                e.actor.display_name(org)
+            );
+            for l in text.lines() {
+                let _ = writeln!(out, "      {l}");
+            }
+        }
+    };
+    notes("Ara cevaplar", |k| match k {
+        EventKind::InterimReply { text } => Some(text),
+        _ => None,
+    });
+    notes("Mesajlar", |k| match k {
+        EventKind::Message { text, .. } => Some(text),
+        _ => None,
+    });
+    let _ = writeln!(out, "Geçmiş:");
     for e in history {
-        line(format!(
+        let _ = writeln!(
+            out,
             "  v{:<3} {}  {:<22} {}",
             e.version,
             local_time(e.at),
             e.kind.display_name(),
-            e.actor
-        ));
+            e.actor.display_name(org)
+        );
     }
     out
 }

@@ -184,7 +184,7 @@ pub enum LifecycleError {
     #[error("a positive answer takes no reason code")]
     ReasonNotAllowed,
     /// The reopen window has passed.
-    #[error("the reopen window of {days} days after {since} has passed")]
+    #[error("the reopen window of {days} days after {} has passed", crate::calendar::local_time(*.since))]
     ReopenWindowClosed {
         /// The window.
         days: u32,

@@ -103,7 +103,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
                 "policy changed from {} to {} at {} by {}: {}",
                 c.from,
                 c.to,
-                crate::calendar::to_istanbul(c.at).format("%Y-%m-%d %H:%M"),
+                crate::calendar::local_time(c.at),
                 c.by,
                 c.reason
             ));

@@ -83,14 +83,14 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         if given > now {
             return Err(refuse(format!(
                 "{} is in the future",
-                crate::calendar::to_istanbul(given).format("%Y-%m-%d %H:%M")
+                crate::calendar::local_time(given)
             )));
         }
         let days = ctx.settings.received_at_window_days();
         if given < now - chrono::Duration::days(i64::from(days)) {
             return Err(refuse(format!(
                 "{} is more than {days} days back (the tenant's received_at_window_days)",
-                crate::calendar::to_istanbul(given).format("%Y-%m-%d %H:%M")
+                crate::calendar::local_time(given)
             )));
         }
         let quarter = Quarter::containing(content.received_at);

@@ -44,6 +44,7 @@
 //! the clock is still stopped at the same instant.
 
 mod clock;
+mod describe;
 mod policy;
 pub mod scenario;
 
@@ -86,7 +87,7 @@ pub enum SlaError {
     #[error("no Received event: the clock has not started")]
     NotReceived,
     /// An event before the receipt.
-    #[error("event at {at} precedes the receipt at {received}")]
+    #[error("event at {} precedes the receipt at {}", crate::calendar::local_time(*.at), crate::calendar::local_time(*.received))]
     EventBeforeReceipt {
         /// The event instant.
         at: DateTime<Utc>,

@@ -11,6 +11,7 @@ mod fuzz_corpus;
 mod golden_events;
 mod law_4982;
 mod lifecycle;
+mod local_times;
 mod memory_store;
 mod names;
 mod notice_fixtures;

@@ -3,7 +3,7 @@
 
 use muhtar_core::prelude::*;
 use muhtar_core::reason::ReasonCode;
-use muhtar_core::request::sheet::{sheet, summary_line, table};
+use muhtar_core::request::sheet::{local_time, sheet, summary_line, table};
 use muhtar_core::request::{Command, Outcome};
 use muhtar_core::testkit::block_on;
 use muhtar_core::testkit::fixtures;
@@ -90,5 +90,171 @@ fn given_requests_the_table_and_summary_show_names_and_istanbul_deadlines() {
             "{line}"
         );
         assert_eq!(table(&[]).lines().nth(1), Some("(none)"));
+    });
+}
+
+/// Issue 20: the sheet says what a person needs — the answer's text, the reason's name
+/// and its explanation, interim replies and messages with who wrote them (by name and
+/// role) in Istanbul time, and why the deadline is what it is (policy, length, days not
+/// counted, the pause and the days it added).
+#[test]
+fn given_replies_messages_a_pause_and_an_answer_the_sheet_shows_them_all() {
+    block_on(async {
+        // Given a request received Friday 12:00 in Istanbul (09:00 UTC), accepted by the
+        // unit, replied to, paused on the muhtar until Tuesday, messaged both ways and
+        // answered negatively.
+        let (mbs, t) = fixtures::service("sheet-all", 3).await;
+        let muhtar = Actor::parse(&t, "muhtar:kuzguncuk").unwrap();
+        let rec = mbs
+            .submit(&muhtar, fixtures::new_request("kuzguncuk"))
+            .await
+            .unwrap();
+        let tr = rec.state.tracking;
+        let unit = rec.state.unit.clone().unwrap();
+        let staff = Actor::parse(&t, &format!("unit:{unit}@ayse.k")).unwrap();
+        let hours = |h| chrono::Duration::minutes((h * 60.0) as i64);
+        let steps = [
+            (0.0, &staff, Command::Accept),
+            (
+                1.0,
+                &staff,
+                Command::InterimReply {
+                    text: "Ekip yola çıktı".into(),
+                },
+            ),
+            (
+                1.0,
+                &staff,
+                Command::Message {
+                    text: "Fotoğraf gönderir misiniz?".into(),
+                },
+            ),
+            (
+                0.5,
+                &staff,
+                Command::Pause {
+                    reason: muhtar_core::request::PauseReason::Muhtar,
+                    note: "Fotoğraf".into(),
+                },
+            ),
+            // Tuesday 10:00.
+            (
+                91.5,
+                &muhtar,
+                Command::Message {
+                    text: "Fotoğraflar ekte".into(),
+                },
+            ),
+            (
+                0.0,
+                &staff,
+                Command::Resume {
+                    note: "Fotoğraflar geldi".into(),
+                },
+            ),
+            (
+                1.0,
+                &staff,
+                Command::Answer {
+                    outcome: Outcome::Negative,
+                    reason: Some(ReasonCode::new("no-budget")),
+                    reason_text: Some("2025 ödeneği tükendi".into()),
+                    text: "Bu yıl bütçe yok.\nGelecek yıl programa alınacak.".into(),
+                },
+            ),
+        ];
+        for (h, who, cmd) in steps {
+            mbs.clock().advance(hours(h));
+            mbs.execute(who, &tr, None, cmd)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        // When the sheet is made.
+        let rec = mbs.get(&muhtar, &tr).await.unwrap();
+        let history = mbs.history(&muhtar, &tr).await.unwrap();
+        let clocks = mbs.deadline(&muhtar, &tr).await.unwrap();
+        let ctx = mbs.context(&t).await.unwrap();
+        let org = &ctx.org;
+        let text = sheet(&rec.state, &history, &clocks, org);
+        let unit_name = &org.unit(&unit).unwrap().name;
+        let muhtarlik = &org.muhtarlik(&rec.state.content.muhtarlik).unwrap().name;
+        // Then the answer: outcome, the reason's name and explanation, the text (every line).
+        assert!(
+            text.contains(&format!(
+                "Sonuç        olumsuz — gerekçe: {}\nAçıklama     2025 ödeneği tükendi\n",
+                ReasonCode::new("no-budget").display_name(org)
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "Cevap        2025-03-18 11:00\n             Bu yıl bütçe yok.\n             \
+                 Gelecek yıl programa alınacak.\n"
+            ),
+            "{text}"
+        );
+        // The interim reply and the messages: Istanbul time, the author's name and role.
+        let staff_name = format!("{unit_name} (birim) — ayse.k");
+        assert!(
+            text.contains(&format!(
+                "Ara cevaplar:\n  2025-03-14 13:00  {staff_name}:\n      Ekip yola çıktı\n"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "Mesajlar:\n  2025-03-14 14:00  {staff_name}:\n      Fotoğraf gönderir misiniz?\n  \
+                 2025-03-18 10:00  {muhtarlik} (muhtar):\n      Fotoğraflar ekte\n"
+            )),
+            "{text}"
+        );
+        // The deadline with its explanation: policy, length and unit, the start, the
+        // pause and what it added, the last counted day, the due instant.
+        let x = &clocks.resolution.explanation;
+        assert!(
+            text.contains(&format!(
+                "Süre hesabı  politika {}: {} ",
+                x.policy, x.length
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("başlangıç 2025-03-14 12:00; o gün sayılmaz"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("son sayılan gün {}", x.last_counted_day)),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "bekleme 2025-03-14 14:30 – 2025-03-18 10:00 (muhtar bekleniyor): +{} ",
+                x.pauses[0].days_added
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "süre sonu {} (mesai bitimi)",
+                local_time(clocks.resolution.due.to_utc())
+            )),
+            "{text}"
+        );
+        // The history names who acted as people do, never the actor's code form.
+        assert!(
+            text.contains(&format!("{muhtarlik} (muhtar)\n")) && text.contains(" sistem\n"),
+            "{text}"
+        );
+        for code_form in [
+            "@",
+            "unit:",
+            "muhtar:",
+            "system",
+            "UTC",
+            "Negative",
+            "InProgress",
+        ] {
+            assert!(!text.contains(code_form), "{code_form} in {text}");
+        }
     });
 }
