@@ -1,30 +1,17 @@
 //! The embed example (`cargo run -p muhtar-examples --example embed`), run as a reader of
 //! the README would: it works and prints what people read (Istanbul time, Turkish names).
 
-use std::path::PathBuf;
 use std::process::Command;
 
-/// The example's binary: cargo builds the package's examples with its tests, into
-/// `target/<profile>/examples/`, beside the `deps/` folder of this test binary.
-fn embed_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let bin = profile
-        .join("examples")
-        .join(format!("embed{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: cargo test builds the examples with the tests",
-        bin.display()
-    );
-    bin
-}
+use crate::common;
 
 /// Issue 20: the example printed its deadline as `Some(2026-…T14:30:00Z)`, UTC and
 /// Debug output; it prints Istanbul time, and the status by its Turkish name.
 #[test]
 fn the_embed_example_prints_istanbul_time_and_turkish_names() {
-    let out = Command::new(embed_binary()).output().unwrap();
+    let out = Command::new(common::example_executable("embed"))
+        .output()
+        .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         out.status.success(),
