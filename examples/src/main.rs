@@ -23,7 +23,7 @@ mod serve;
 mod state_cmd;
 mod token_cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use state_cmd::Global;
 
 /// Muhtar Bilgi Sistemi: requests of muhtars, routed, timed and reported (Genelge 2015/8).
@@ -123,8 +123,39 @@ fn rules_text(file: Option<&std::path::Path>) -> Result<(String, String), String
     }
 }
 
+/// The global options each subcommand ignores, hidden from its help (still accepted, so
+/// `muhtar --as X cmd`, `muhtar cmd --as X` and `muhtar --json cmd` keep working):
+/// `serve` acts as every token's holder and logs, it neither acts `--as` anyone nor
+/// prints JSON; `holidays` and `deadline` need no database.
+const IGNORED_GLOBALS: &[(&str, &[&str])] = &[
+    ("serve", &["actor", "json"]),
+    ("holidays", &["db", "actor", "tenant", "json"]),
+    ("deadline", &["db", "actor", "tenant", "json"]),
+];
+
+/// The command line parser: [`Cli`] with [`IGNORED_GLOBALS`] hidden from the help of the
+/// subcommands they do not apply to.
+fn command() -> clap::Command {
+    let mut cmd = Cli::command();
+    // Global options are copied into the subcommands when the parser is built; only then
+    // can a subcommand's copy be hidden.
+    cmd.build();
+    for (sub, ids) in IGNORED_GLOBALS {
+        cmd = cmd.mut_subcommand(*sub, |mut s| {
+            for id in *ids {
+                s = s.mut_arg(*id, |a| a.hide(true));
+            }
+            s
+        });
+    }
+    cmd
+}
+
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let g = cli.global;
     let result = match cli.command {
         Cmd::Holidays(args) => calendar_cmd::run_holidays(args),

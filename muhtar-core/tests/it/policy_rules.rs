@@ -779,3 +779,39 @@ async fn policy_rules_that_no_longer_fit_fall_back_to_the_default_and_say_why() 
         ("genelge-2015-8", "default")
     );
 }
+
+/// The example settings list every setting commented out with its default; each of
+/// them, uncommented, is a valid setting (the example cannot drift from the parser).
+#[test]
+fn every_commented_setting_of_the_example_settings_parses_when_uncommented() {
+    let uncommented: String = SETTINGS
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest)
+                if rest.starts_with('[')
+                    || rest.starts_with(' ')
+                    || rest
+                        .split_once(" = ")
+                        .is_some_and(|(k, _)| k.chars().all(|c| c.is_ascii_lowercase() || c == '_')) =>
+            {
+                rest
+            }
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let s = TenantSettings::from_toml_str(&uncommented).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.received_at_window_days, Some(30));
+    assert!(s.quiet_hours.is_some() && s.sms.is_some());
+    assert!(!s.open311.private_reads);
+    assert_eq!(s.templates.kinds.len(), 1);
+    assert_eq!(s.policy.len(), 1);
+    assert_eq!(s.policy_rules.len(), 3);
+    let policies = s.policies().unwrap();
+    assert!(policies.get("ivedi-5-is-gunu").is_ok());
+    let (_, warnings) = s.policy_rules(&org()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    // Commented or not, the same defaults.
+    let plain = TenantSettings::from_toml_str(SETTINGS).unwrap();
+    assert_eq!(plain.received_at_window_days(), s.received_at_window_days());
+}
