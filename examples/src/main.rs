@@ -137,16 +137,16 @@ const IGNORED_GLOBALS: &[(&str, &[&str])] = &[
 /// subcommands they do not apply to.
 fn command() -> clap::Command {
     let mut cmd = Cli::command();
-    // Global options are copied into the subcommands when the parser is built; only then
-    // can a subcommand's copy be hidden.
-    cmd.build();
     for (sub, ids) in IGNORED_GLOBALS {
-        cmd = cmd.mut_subcommand(*sub, |mut s| {
-            for id in *ids {
-                s = s.mut_arg(*id, |a| a.hide(true));
-            }
-            s
-        });
+        // A subcommand's own copy of a global option keeps clap from adding the shown
+        // one; the copy is the same option (global, same default and environment
+        // variable), only hidden.
+        let hidden: Vec<clap::Arg> = cmd
+            .get_arguments()
+            .filter(|a| ids.contains(&a.get_id().as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect();
+        cmd = cmd.mut_subcommand(*sub, |s| s.args(hidden));
     }
     cmd
 }
