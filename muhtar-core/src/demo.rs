@@ -44,9 +44,9 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::access::{Actor, Role};
 use crate::ids::{RandomSource, SeededRandom, UnitCode};
+use crate::org::Centre;
 use crate::org::Organisation;
 use crate::reason::ReasonCode;
-use crate::org::Centre;
 use crate::request::{
     Channel, Command, Location, NewRequest, Outcome, PauseReason, Priority, RequestKind,
 };
@@ -367,7 +367,7 @@ pub fn plan(org: &Organisation, spec: &DemoSpec) -> Vec<DemoRequest> {
     }
     times.sort();
     // Places and photos from a generator of their own: the other choices stay as they were.
-    let mut place = Rng(SeededRandom::new(spec.seed ^ 0x91AC_E5));
+    let mut place = Rng(SeededRandom::new(spec.seed ^ 0x0091_ACE5));
     let photos = photos();
     let mut requests = Vec::with_capacity(times.len());
     for received in times {

@@ -43,7 +43,11 @@ fn start_makes_exactly_the_demo_with_photos_and_nothing_left_to_send() {
         .arg("start")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let after = chrono::Utc::now();
 
     // Exactly the 300 requests, none received after the demo ran.

@@ -17,14 +17,20 @@ fn help(args: &[&str]) -> String {
 #[test]
 fn serve_help_shows_only_its_options_and_the_global_ones_still_work() {
     let serve = help(&["serve", "--help"]);
-    assert!(serve.contains("--bind") && serve.contains("--db"), "{serve}");
+    assert!(
+        serve.contains("--bind") && serve.contains("--db"),
+        "{serve}"
+    );
     for other in ["--as", "MUHTAR_AS", "--json"] {
         assert!(!serve.contains(other), "{other} in serve --help: {serve}");
     }
     // Given before the subcommand, too.
     assert!(!help(&["--as", "coordinator", "--json", "serve", "--help"]).contains("--as"));
     let holidays = help(&["holidays", "--help"]);
-    assert!(!holidays.contains("--db") && !holidays.contains("--as"), "{holidays}");
+    assert!(
+        !holidays.contains("--db") && !holidays.contains("--as"),
+        "{holidays}"
+    );
     // Where they apply, they are shown.
     let list = help(&["list", "--help"]);
     assert!(list.contains("--as") && list.contains("--json"), "{list}");
@@ -60,9 +66,19 @@ fn serve_help_shows_only_its_options_and_the_global_ones_still_work() {
     // serve still accepts them (hidden, not refused): a wrong --as is no parse error.
     let o = Command::new(env!("CARGO_BIN_EXE_muhtar"))
         .current_dir(dir)
-        .args(["--db", "sqlite:///nonexistent/dir/x.db", "serve", "--as", "coordinator", "--json"])
+        .args([
+            "--db",
+            "sqlite:///nonexistent/dir/x.db",
+            "serve",
+            "--as",
+            "coordinator",
+            "--json",
+        ])
         .output()
         .unwrap();
     let e = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && !e.contains("unexpected argument"), "{e}");
+    assert!(
+        !o.status.success() && !e.contains("unexpected argument"),
+        "{e}"
+    );
 }

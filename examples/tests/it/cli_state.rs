@@ -652,8 +652,14 @@ fn the_quarterly_report_is_drafted_signed_and_frozen() {
         (&s1["signed_by"], &1.into(), &s1["content_hash"])
     );
     assert_eq!(sig["data_changed"], false);
-    assert!(sig["data_note"].as_str().unwrap().contains("imzalı sürümle aynı"));
-    assert!(sig["signed_at_local"].as_str().unwrap().len() == 16, "{sig}");
+    assert!(sig["data_note"]
+        .as_str()
+        .unwrap()
+        .contains("imzalı sürümle aynı"));
+    assert!(
+        sig["signed_at_local"].as_str().unwrap().len() == 16,
+        "{sig}"
+    );
     let page = ok(dir, &["report", "--quarter", "2026Q2", "--format", "html"]);
     assert!(!page.contains("TASLAK"), "{page}");
     for part in [
@@ -666,16 +672,28 @@ fn the_quarterly_report_is_drafted_signed_and_frozen() {
         assert!(page.contains(part), "{part}: {page}");
     }
     let csv = ok(dir, &["report", "--quarter", "2026Q2", "--format", "csv"]);
-    assert!(csv.contains("sürüm 1") && csv.contains("imzalı sürümle aynı"), "{csv}");
+    assert!(
+        csv.contains("sürüm 1") && csv.contains("imzalı sürümle aynı"),
+        "{csv}"
+    );
     // --draft: today's draft, explicitly.
     let draft_page = ok(
         dir,
-        &["report", "--quarter", "2026Q2", "--format", "html", "--draft"],
+        &[
+            "report",
+            "--quarter",
+            "2026Q2",
+            "--format",
+            "html",
+            "--draft",
+        ],
     );
     assert!(draft_page.contains("TASLAK"), "{draft_page}");
-    assert!(json(&ok(dir, &["report", "--quarter", "2026Q2", "--draft"]))
-        .get("signed")
-        .is_none());
+    assert!(
+        json(&ok(dir, &["report", "--quarter", "2026Q2", "--draft"]))
+            .get("signed")
+            .is_none()
+    );
 
     // New data for the quarter (back-office entry of a June request) is refused while
     // the quarter is signed, unless the coordinator forces it with a reason; then it

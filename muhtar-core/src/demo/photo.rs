@@ -94,7 +94,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         c ^= u32::from(b);
         for _ in 0..8 {
-            c = if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 == 1 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
     }
     !c
@@ -125,7 +129,10 @@ mod tests {
         let p = photos();
         assert_eq!(p.len(), 4);
         for x in &p {
-            assert!(x.bytes.starts_with(b"\x89PNG\r\n\x1a\n") && x.bytes.ends_with(&[0xAE, 0x42, 0x60, 0x82]));
+            assert!(
+                x.bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+                    && x.bytes.ends_with(&[0xAE, 0x42, 0x60, 0x82])
+            );
             assert_eq!(x.attachment.size, x.bytes.len() as u64);
             assert!(x.attachment.size < 10_000);
         }

@@ -3,9 +3,9 @@
 use crate::access::{Actor, Role};
 use crate::clock::ManualClock;
 use crate::ids::{TenantId, UnitCode};
+use crate::outbox::OutboxStatus;
 use crate::request::{Command, NewRequest, Outcome};
 use crate::service::{Mbs, ServiceError};
-use crate::outbox::OutboxStatus;
 use crate::store::Store;
 
 use super::{plan, DemoActor, DemoSpec, DemoSummary};

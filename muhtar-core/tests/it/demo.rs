@@ -10,12 +10,12 @@ use muhtar_core::clock::ManualClock;
 use muhtar_core::demo::{location_box, photos, plan, run, DemoActor, DemoRequest, DemoSpec};
 use muhtar_core::org::Organisation;
 use muhtar_core::outbox::OutboxStatus;
-use muhtar_core::store::OutboxStore;
-use proptest::prelude::*;
 use muhtar_core::request::{Channel, Command, Outcome, Status};
 use muhtar_core::service::Mbs;
+use muhtar_core::store::OutboxStore;
 use muhtar_core::store::{RequestQuery, RequestRecord, RequestStore};
 use muhtar_core::testkit::MemoryStore;
+use proptest::prelude::*;
 
 const ORG: &str = include_str!("../../../examples/data/org.toml");
 const RULES: &str = include_str!("../../../examples/data/rules.toml");
@@ -252,8 +252,14 @@ proptest! {
 #[test]
 fn most_demo_requests_are_placed_and_a_few_have_photos() {
     let requests = plan(&org(), &spec(42, 500));
-    let placed = requests.iter().filter(|r| r.request.location.is_some()).count();
-    let photos = requests.iter().filter(|r| !r.request.attachments.is_empty()).count();
+    let placed = requests
+        .iter()
+        .filter(|r| r.request.location.is_some())
+        .count();
+    let photos = requests
+        .iter()
+        .filter(|r| !r.request.attachments.is_empty())
+        .count();
     assert!(placed > 300, "{placed}");
     assert!((5..60).contains(&photos), "{photos}");
 }
@@ -274,9 +280,13 @@ async fn the_notices_of_the_demos_past_are_recorded_as_delivered() {
     mbs.install_rules(&admin, RULES).await.unwrap();
     let summary = run(&mbs, &org.tenant.id, &s, |_, _| {}).await.unwrap();
     let outbox = mbs.store().outbox(&org.tenant.id, None).await.unwrap();
-    assert!(outbox.len() > 100 && summary.notices == outbox.len(), "{summary:?}");
+    assert!(
+        outbox.len() > 100 && summary.notices == outbox.len(),
+        "{summary:?}"
+    );
     assert!(outbox.iter().all(|e| e.status == OutboxStatus::Sent
-        && e.sent_at.is_some_and(|t| t <= s.end() && t >= e.message.created_at)));
+        && e.sent_at
+            .is_some_and(|t| t <= s.end() && t >= e.message.created_at)));
     // Nothing is due: a sweep afterwards queues nothing new from the past.
     assert_eq!(mbs.sweep(&org.tenant.id).await.unwrap().queued, 0);
 }

@@ -790,9 +790,9 @@ fn every_commented_setting_of_the_example_settings_parses_when_uncommented() {
             Some(rest)
                 if rest.starts_with('[')
                     || rest.starts_with(' ')
-                    || rest
-                        .split_once(" = ")
-                        .is_some_and(|(k, _)| k.chars().all(|c| c.is_ascii_lowercase() || c == '_')) =>
+                    || rest.split_once(" = ").is_some_and(|(k, _)| {
+                        k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    }) =>
             {
                 rest
             }
