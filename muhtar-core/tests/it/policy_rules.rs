@@ -58,7 +58,7 @@ fn example_settings_choose_the_law_of_each_request() {
             (c.policy.as_str(), c.rule.as_str()),
             ("bilgi-edinme-4982", "bilgi-edinme")
         );
-        assert_eq!(c.explanation.applied.line, 15);
+        assert_eq!(c.explanation.applied.line, 119);
     }
     // Requests and complaints by CİMER or petition: Law 3071.
     for ch in [Channel::Cimer, Channel::Petition] {
@@ -70,11 +70,11 @@ fn example_settings_choose_the_law_of_each_request() {
             );
             let lines = c.explanation.lines();
             assert!(
-                lines[0].starts_with("rule \"bilgi-edinme\" (line 15) did not match: kind"),
+                lines[0].starts_with("rule \"bilgi-edinme\" (line 119) did not match: kind"),
                 "{lines:?}"
             );
             assert!(
-                lines[1].contains("rule \"dilekce\" (line 22) applied"),
+                lines[1].contains("rule \"dilekce\" (line 126) applied"),
                 "{lines:?}"
             );
             assert!(
