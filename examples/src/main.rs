@@ -23,7 +23,7 @@ mod serve;
 mod state_cmd;
 mod token_cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use state_cmd::Global;
 
 /// Muhtar Bilgi Sistemi: requests of muhtars, routed, timed and reported (Genelge 2015/8).
@@ -123,8 +123,39 @@ fn rules_text(file: Option<&std::path::Path>) -> Result<(String, String), String
     }
 }
 
+/// The global options each subcommand ignores, hidden from its help (still accepted, so
+/// `muhtar --as X cmd`, `muhtar cmd --as X` and `muhtar --json cmd` keep working):
+/// `serve` acts as every token's holder and logs, it neither acts `--as` anyone nor
+/// prints JSON; `holidays` and `deadline` need no database.
+const IGNORED_GLOBALS: &[(&str, &[&str])] = &[
+    ("serve", &["actor", "json"]),
+    ("holidays", &["db", "actor", "tenant", "json"]),
+    ("deadline", &["db", "actor", "tenant", "json"]),
+];
+
+/// The command line parser: [`Cli`] with [`IGNORED_GLOBALS`] hidden from the help of the
+/// subcommands they do not apply to.
+fn command() -> clap::Command {
+    let mut cmd = Cli::command();
+    for (sub, ids) in IGNORED_GLOBALS {
+        // A subcommand's own copy of a global option keeps clap from adding the shown
+        // one; the copy is the same option (global, same default and environment
+        // variable), only hidden.
+        let hidden: Vec<clap::Arg> = cmd
+            .get_arguments()
+            .filter(|a| ids.contains(&a.get_id().as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect();
+        cmd = cmd.mut_subcommand(*sub, |s| s.args(hidden));
+    }
+    cmd
+}
+
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let g = cli.global;
     let result = match cli.command {
         Cmd::Holidays(args) => calendar_cmd::run_holidays(args),

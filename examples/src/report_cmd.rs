@@ -35,6 +35,11 @@ pub struct DraftArgs {
     /// Narrow to this unit and the units below it.
     #[arg(long)]
     pub unit: Option<String>,
+    /// The draft computed from today's data even for a signed quarter (whose report is
+    /// otherwise the signed snapshot, with its signature and whether today's data
+    /// differs from it).
+    #[arg(long)]
+    pub draft: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -157,6 +162,28 @@ pub async fn run(g: &Global, a: &ReportArgs) -> Result<(), String> {
                 (None, None) => Quarter::containing(chrono::Utc::now()).previous().into(),
             };
             let unit = unit(d.unit.as_deref())?;
+            if let (false, Some(quarter)) = (d.draft, period.quarter()) {
+                let signed = mbs
+                    .signed_quarter(&actor, quarter, unit.as_ref())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if let Some(q) = signed {
+                    if d.output.out.is_some() {
+                        outln!("{}", q.signed.signature_line());
+                        outln!("{}", q.check.note());
+                    }
+                    return write(
+                        d.output.out.as_deref(),
+                        &render::render_signed_checked(
+                            &q.signed,
+                            &q.check,
+                            format,
+                            csv,
+                            &q.corrections,
+                        ),
+                    );
+                }
+            }
             let report = mbs
                 .report_period(&actor, period, unit.as_ref())
                 .await
@@ -225,7 +252,7 @@ pub async fn run(g: &Global, a: &ReportArgs) -> Result<(), String> {
                         s.quarter,
                         s.unit.as_ref().map(|u| u.as_str()).unwrap_or("(tenant)"),
                         s.version,
-                        s.signed_at.format("%Y-%m-%d %H:%M UTC"),
+                        muhtar_core::request::sheet::local_time(s.signed_at),
                         s.signed_by,
                         s.note,
                         if needs(s) { "  DÜZELTME GEREKLİ" } else { "" }

@@ -82,9 +82,41 @@ pub struct DemoArgs {
     /// Number of requests.
     #[arg(long, default_value_t = 500)]
     pub requests: usize,
-    /// Last day of the data (default: today).
+    /// Last day of the data (default: today); nothing is dated after now.
     #[arg(long)]
     pub until: Option<NaiveDate>,
+    /// Directory for uploaded photos and documents, where the demo's photos are stored
+    /// (as `muhtar serve --uploads`).
+    #[arg(long, env = "MUHTAR_UPLOADS", default_value = DEFAULT_UPLOADS)]
+    pub uploads: std::path::PathBuf,
+}
+
+/// The uploads directory `muhtar serve` and the demo use unless told otherwise.
+pub const DEFAULT_UPLOADS: &str = "muhtar-uploads";
+
+/// The uploads directory of a command without `--uploads` (`muhtar start`):
+/// `MUHTAR_UPLOADS`, else [`DEFAULT_UPLOADS`].
+pub fn uploads_dir() -> std::path::PathBuf {
+    std::env::var_os("MUHTAR_UPLOADS")
+        .filter(|v| !v.is_empty())
+        .map(Into::into)
+        .unwrap_or_else(|| DEFAULT_UPLOADS.into())
+}
+
+/// Stores the demo's photos ([`demo::photos`]) in the uploads directory `dir`, so the
+/// attachments of the demo requests can be served.
+async fn store_demo_photos(dir: &std::path::Path) -> Result<(), String> {
+    use muhtar_http::uploads::{Content, FsUploads, UploadStore};
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let store = FsUploads::new(dir.to_path_buf());
+    for p in demo::photos() {
+        let a = &p.attachment;
+        store
+            .put(&a.sha256, &a.media_type, &Content::from_bytes(p.bytes))
+            .await
+            .map_err(|e| format!("cannot store a demo photo in {}: {e}", dir.display()))?;
+    }
+    Ok(())
 }
 
 /// `muhtar submit`.
@@ -508,7 +540,9 @@ pub async fn demo(g: &Global, a: &DemoArgs) -> Result<(), String> {
         seed: a.seed,
         requests: a.requests,
         until: a.until.unwrap_or_else(|| Utc::now().date_naive()),
+        now: Some(Utc::now()),
     };
+    store_demo_photos(&a.uploads).await?;
     let mbs = Mbs::new(
         store,
         ManualClock::new(spec.start()),
@@ -529,12 +563,13 @@ pub async fn demo(g: &Global, a: &DemoArgs) -> Result<(), String> {
         outln!("{}", serde_json::to_string(&summary).map_err(err)?);
     } else {
         outln!(
-            "demo: {} requests, {} commands; {} positive, {} negative, {} open",
+            "demo: {} requests, {} commands; {} positive, {} negative, {} open; {} past notices recorded as delivered",
             summary.requests,
             summary.commands,
             summary.positive,
             summary.negative,
-            summary.open
+            summary.open,
+            summary.notices
         );
     }
     Ok(())
@@ -544,7 +579,8 @@ pub async fn demo(g: &Global, a: &DemoArgs) -> Result<(), String> {
 /// demo data) and shows where the work stands.
 /// On a new database: creates the schema, loads the example organisation and rules and a
 /// year of demo requests. Leaves a database that has a tenant alone.
-pub async fn setup_if_fresh(g: &Global) -> Result<(), String> {
+/// The demo's photos go to `uploads`.
+pub async fn setup_if_fresh(g: &Global, uploads: &std::path::Path) -> Result<(), String> {
     let fresh = match db::open(&g.db, false).await {
         Ok(store) => store.tenants().await.map_err(err)?.is_empty(),
         Err(_) => true,
@@ -566,6 +602,7 @@ pub async fn setup_if_fresh(g: &Global) -> Result<(), String> {
                 seed: 42,
                 requests: 300,
                 until: None,
+                uploads: uploads.to_path_buf(),
             },
         )
         .await?;
@@ -574,7 +611,7 @@ pub async fn setup_if_fresh(g: &Global) -> Result<(), String> {
 }
 
 pub async fn start(g: &Global) -> Result<(), String> {
-    setup_if_fresh(g).await?;
+    setup_if_fresh(g, &uploads_dir()).await?;
     let (mbs, tenant) = service(g).await?;
     let coordinator = Actor::parse(&tenant, "coordinator").map_err(err)?;
     let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();

@@ -9,6 +9,12 @@
 //! store: every random choice comes from one seeded generator and every instant from the
 //! plan.
 //!
+//! Requests of a muhtarlık with a centre (`centre = [lat, lon]` in the organisation)
+//! carry a location within a few hundred metres of it ([`location_box`]); a few carry a
+//! photo ([`photos`], small PNG images made here). [`run`] records the notices of this
+//! past as delivered, so a dispatcher started afterwards sends only what new activity
+//! causes.
+//!
 //! Two parts:
 //! - [`plan`] is pure: from the organisation and a [`DemoSpec`] it makes every request and
 //!   what happens to it ([`DemoRequest`]: who enters it and when, then each command with
@@ -27,9 +33,10 @@
 //!     seed: 42,
 //!     requests: 50,
 //!     until: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+//!     now: None,
 //! };
 //! let requests = plan(&org, &spec);
-//! assert!(!requests.is_empty() && requests.len() <= 50);
+//! assert_eq!(requests.len(), 50);
 //! assert_eq!(requests, plan(&org, &spec));
 //! ```
 
@@ -37,28 +44,49 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::access::{Actor, Role};
 use crate::ids::{RandomSource, SeededRandom, UnitCode};
+use crate::org::Centre;
 use crate::org::Organisation;
 use crate::reason::ReasonCode;
-use crate::request::{Channel, Command, NewRequest, Outcome, PauseReason, Priority, RequestKind};
+use crate::request::{
+    Channel, Command, Location, NewRequest, Outcome, PauseReason, Priority, RequestKind,
+};
 
+mod photo;
 mod write;
+pub use photo::{photos, DemoPhoto};
 pub use write::run;
+
+/// How far a demo location lies from its muhtarlık's centre at most, in degrees of
+/// latitude and longitude: about 330 metres each way in Istanbul.
+pub const LOCATION_JITTER: (f64, f64) = (0.003, 0.004);
+
+/// The box demo locations of a muhtarlık centred at `c` lie in: (south, north, west,
+/// east), [`LOCATION_JITTER`] around the centre.
+pub fn location_box(c: Centre) -> (f64, f64, f64, f64) {
+    let (dlat, dlon) = LOCATION_JITTER;
+    (c.lat - dlat, c.lat + dlat, c.lon - dlon, c.lon + dlon)
+}
 
 /// Demo size and span.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoSpec {
     /// Seed of every random choice.
     pub seed: u64,
-    /// Number of requests (fewer when some would be received after [`DemoSpec::end`]).
+    /// Number of requests: exactly this many.
     pub requests: usize,
-    /// The data ends at 18:00 Istanbul time on this date.
+    /// The data ends at 18:00 Istanbul time on this date (or at `now` if earlier).
     pub until: NaiveDate,
+    /// The demo's clock: nothing is received or done after it (`muhtar demo` gives the
+    /// time it runs at). `None`: only `until` bounds the data.
+    pub now: Option<DateTime<Utc>>,
 }
 
 impl DemoSpec {
-    /// The last instant of the data: 18:00 Istanbul time on [`DemoSpec::until`].
+    /// The last instant of the data: 18:00 Istanbul time on [`DemoSpec::until`], or
+    /// [`DemoSpec::now`] if earlier.
     pub fn end(&self) -> DateTime<Utc> {
-        istanbul(self.until, 18, 0)
+        let end = istanbul(self.until, 18, 0);
+        self.now.map_or(end, |now| now.min(end))
     }
 
     /// The first instant: a year (365 days) before [`DemoSpec::end`].
@@ -80,6 +108,8 @@ pub struct DemoSummary {
     pub negative: usize,
     /// Still open at the end.
     pub open: usize,
+    /// Notices of the demo's past recorded as delivered.
+    pub notices: usize,
 }
 
 /// Who gives a [`DemoStep`]'s command.
@@ -319,20 +349,26 @@ pub fn plan(org: &Organisation, spec: &DemoSpec) -> Vec<DemoRequest> {
         .map(|u| u.code.clone())
         .collect();
     let coordinator = Actor::new(tenant.clone(), "coordinator", Role::Coordinator);
-    // Receipt instants, sorted, mostly in office hours.
-    let mut times: Vec<DateTime<Utc>> = (0..spec.requests)
-        .map(|_| {
-            let day = start.date_naive() + Duration::days(rng.below(365) as i64 + 1);
-            let hour = if rng.chance(0.85) {
-                8 + rng.below(10) as u32
-            } else {
-                rng.below(24) as u32
-            };
-            istanbul(day, hour, rng.below(60) as u32)
-        })
-        .filter(|t| *t <= until)
-        .collect();
+    // Receipt instants, sorted, mostly in office hours; one drawn after the end is
+    // drawn again (only the last day has such instants), so there are exactly
+    // `spec.requests`.
+    let mut times: Vec<DateTime<Utc>> = Vec::with_capacity(spec.requests);
+    while times.len() < spec.requests {
+        let day = start.date_naive() + Duration::days(rng.below(365) as i64 + 1);
+        let hour = if rng.chance(0.85) {
+            8 + rng.below(10) as u32
+        } else {
+            rng.below(24) as u32
+        };
+        let t = istanbul(day, hour, rng.below(60) as u32);
+        if t <= until {
+            times.push(t);
+        }
+    }
     times.sort();
+    // Places and photos from a generator of their own: the other choices stay as they were.
+    let mut place = Rng(SeededRandom::new(spec.seed ^ 0x0091_ACE5));
+    let photos = photos();
     let mut requests = Vec::with_capacity(times.len());
     for received in times {
         let m = muhtarliklar[*rng.weighted(&mweights)];
@@ -382,6 +418,18 @@ pub fn plan(org: &Organisation, spec: &DemoSpec) -> Vec<DemoRequest> {
             )
             // Only back-office staff may say when a request arrived.
             .received_at(back_office.then_some(received))
+            .location(m.centre.filter(|_| place.chance(0.8)).map(|c| {
+                let (dlat, dlon) = LOCATION_JITTER;
+                Location {
+                    lat: c.lat + (place.u() * 2.0 - 1.0) * dlat,
+                    lon: c.lon + (place.u() * 2.0 - 1.0) * dlon,
+                }
+            }))
+            // A few muhtars send a photo from the app.
+            .attachments(
+                (!back_office && place.chance(0.05))
+                    .then(|| photos[place.below(photos.len())].attachment.clone()),
+            )
             .build();
         let i = requests.len();
         requests.push(DemoRequest {

@@ -140,6 +140,45 @@ pub struct Muhtarlik {
     /// Whether the muhtarlık can submit requests.
     #[serde(default = "yes")]
     pub active: bool,
+    /// Its centre, `[lat, lon]` (WGS 84, inside Turkey), e.g. for the demo's locations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centre: Option<Centre>,
+}
+
+/// A muhtarlık's centre: in TOML `centre = [41.0369, 29.0306]` (latitude, longitude,
+/// WGS 84). Only points inside Turkey's bounding box
+/// ([`crate::request::TURKEY_BOUNDS`]) are read.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "[f64; 2]", into = "[f64; 2]")]
+pub struct Centre {
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+// Never NaN: every centre is checked to lie inside Turkey.
+impl Eq for Centre {}
+
+impl TryFrom<[f64; 2]> for Centre {
+    type Error = String;
+    fn try_from([lat, lon]: [f64; 2]) -> Result<Self, String> {
+        let (lat_min, lat_max, lon_min, lon_max) = crate::request::TURKEY_BOUNDS;
+        if (lat_min..=lat_max).contains(&lat) && (lon_min..=lon_max).contains(&lon) {
+            Ok(Centre { lat, lon })
+        } else {
+            Err(format!(
+                "centre [{lat}, {lon}] is not in Turkey: expected [lat, lon] with lat \
+                 {lat_min}–{lat_max} and lon {lon_min}–{lon_max}"
+            ))
+        }
+    }
+}
+
+impl From<Centre> for [f64; 2] {
+    fn from(c: Centre) -> Self {
+        [c.lat, c.lon]
+    }
 }
 
 /// A request category (what Open311 calls a service).

@@ -55,6 +55,7 @@ mod setup;
 pub use crate::public::{PublicStatus, PublicView};
 pub use personal_data::{ContactQuery, PersonalData};
 pub use policy::{policy_rules_message, PolicyChange, PolicyExplanation};
+pub use reports::SignedQuarter;
 pub use setup::{SetupError, SetupOutcome, TenantSetup};
 
 /// Why a service call failed.

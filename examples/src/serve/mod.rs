@@ -44,7 +44,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub demo: bool,
     /// Directory for uploaded photos and documents (content-addressed by SHA-256).
-    #[arg(long, env = "MUHTAR_UPLOADS", default_value = "muhtar-uploads")]
+    #[arg(long, env = "MUHTAR_UPLOADS", default_value = state_cmd::DEFAULT_UPLOADS)]
     pub uploads: PathBuf,
     /// Failed authentications (unknown, revoked or malformed tokens or api_keys) allowed
     /// from one client address within `--auth-window`; after that the address gets 429
@@ -124,7 +124,7 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
     init_tracing();
     if a.demo {
-        state_cmd::setup_if_fresh(g).await?;
+        state_cmd::setup_if_fresh(g, &a.uploads).await?;
     }
     let mbs = state_cmd::open_service(g).await?;
     if a.demo {

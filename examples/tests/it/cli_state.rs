@@ -641,6 +641,60 @@ fn the_quarterly_report_is_drafted_signed_and_frozen() {
     assert_eq!(shown["content_hash"], s1["content_hash"]);
     assert_eq!(shown["report"]["totals"], r["totals"]);
 
+    // The report of a signed quarter is the signed snapshot: who signed, when, which
+    // version, its hash and whether today's data differs; never the draft's "TASLAK".
+    let signed = json(&ok(dir, &["report", "--quarter", "2026Q2"]));
+    assert_eq!(signed["format"], "muhtar-quarterly-report/1");
+    assert_eq!(signed["totals"], r["totals"]);
+    let sig = &signed["signed"];
+    assert_eq!(
+        (&sig["signed_by"], &sig["version"], &sig["content_hash"]),
+        (&s1["signed_by"], &1.into(), &s1["content_hash"])
+    );
+    assert_eq!(sig["data_changed"], false);
+    assert!(sig["data_note"]
+        .as_str()
+        .unwrap()
+        .contains("imzalı sürümle aynı"));
+    assert!(
+        sig["signed_at_local"].as_str().unwrap().len() == 16,
+        "{sig}"
+    );
+    let page = ok(dir, &["report", "--quarter", "2026Q2", "--format", "html"]);
+    assert!(!page.contains("TASLAK"), "{page}");
+    for part in [
+        "imzalı",
+        "sürüm 1",
+        s1["signed_by"].as_str().unwrap(),
+        s1["content_hash"].as_str().unwrap(),
+        "imzalı sürümle aynı",
+    ] {
+        assert!(page.contains(part), "{part}: {page}");
+    }
+    let csv = ok(dir, &["report", "--quarter", "2026Q2", "--format", "csv"]);
+    assert!(
+        csv.contains("sürüm 1") && csv.contains("imzalı sürümle aynı"),
+        "{csv}"
+    );
+    // --draft: today's draft, explicitly.
+    let draft_page = ok(
+        dir,
+        &[
+            "report",
+            "--quarter",
+            "2026Q2",
+            "--format",
+            "html",
+            "--draft",
+        ],
+    );
+    assert!(draft_page.contains("TASLAK"), "{draft_page}");
+    assert!(
+        json(&ok(dir, &["report", "--quarter", "2026Q2", "--draft"]))
+            .get("signed")
+            .is_none()
+    );
+
     // New data for the quarter (back-office entry of a June request) is refused while
     // the quarter is signed, unless the coordinator forces it with a reason; then it
     // changes the draft, not the signed report, which is marked as needing a correction.
@@ -681,8 +735,21 @@ fn the_quarterly_report_is_drafted_signed_and_frozen() {
     assert!(page.contains("DÜZELTME GEREKLİ") && page.contains("Evrak kayıtta unutulmuş"));
     let page = json(&ok(dir, &["report", "show", &id]));
     assert_eq!(page["needs_correction"], true);
-    let draft = json(&ok(dir, &["report", "--quarter", "2026Q2"]));
+    let draft = json(&ok(dir, &["report", "--quarter", "2026Q2", "--draft"]));
     assert_eq!(n(&draft["totals"]["received"]), n(&t["received"]) + 1);
+    // The signed quarter's report is still the snapshot, now saying the data changed.
+    let signed = json(&ok(dir, &["report", "--quarter", "2026Q2"]));
+    assert_eq!(signed["totals"], r["totals"]);
+    assert_eq!(signed["signed"]["data_changed"], true);
+    assert_eq!(signed["signed"]["needs_correction"], true);
+    assert_eq!(signed["signed"]["changes"][0]["field"], "received");
+    let note = signed["signed"]["data_note"].as_str().unwrap();
+    assert!(
+        note.contains("İmzalı sürümden sonra veriler değişti: düzeltme gerekebilir"),
+        "{note}"
+    );
+    let page = ok(dir, &["report", "--quarter", "2026Q2", "--format", "html"]);
+    assert!(page.contains("İmzalı sürümden sonra veriler değişti") && !page.contains("TASLAK"));
     let mut again = json(&ok(dir, &["report", "show", &id]));
     let o = again.as_object_mut().unwrap();
     o.remove("needs_correction");

@@ -3,6 +3,8 @@
 //! binary per crate instead of one per file). Add a test file here as `mod name;`.
 
 mod cli_calendar;
+mod cli_demo;
+mod cli_help;
 mod cli_postgres;
 mod cli_receipt;
 mod cli_rules;

@@ -140,7 +140,7 @@ fn cli_flow(dir: &Path, db: &str) {
     let summary = ex["summary"].to_string();
     assert!(summary.contains("did not match: kind"), "{summary}");
     assert!(
-        summary.contains("rule \\\"dilekce\\\" (line 22) applied"),
+        summary.contains("rule \\\"dilekce\\\" (line 126) applied"),
         "{summary}"
     );
 
@@ -323,7 +323,7 @@ async fn rest_flow(db: &str) {
     .await;
     assert_eq!(s, 200, "{ex}");
     assert_eq!(ex["received_rule"], "bilgi-edinme");
-    assert_eq!(ex["now"]["explanation"]["applied"]["line"], 15);
+    assert_eq!(ex["now"]["explanation"]["applied"]["line"], 119);
 
     let set = |tok: &str, v: Value| {
         c.post(srv.url(&format!("/api/v1/requests/{tr}/set-policy")))

@@ -3,6 +3,7 @@
 use crate::access::{Actor, Role};
 use crate::clock::ManualClock;
 use crate::ids::{TenantId, UnitCode};
+use crate::outbox::OutboxStatus;
 use crate::request::{Command, NewRequest, Outcome};
 use crate::service::{Mbs, ServiceError};
 use crate::store::Store;
@@ -39,6 +40,12 @@ impl DemoActor {
 /// A planned transfer to the unit the request is already with is skipped, and one the
 /// service refuses (a unit that cannot take it) is left out; any other refusal ends the
 /// run with its error.
+///
+/// At the end the clock is set to [`DemoSpec::end`] and the deadlines are swept (the
+/// at-risk and breach notices of the demo's past, a report awaiting sign-off); then
+/// every notice the run queued is recorded as delivered when it was due: the demo's
+/// past has been told, and a dispatcher started afterwards sends only what new activity
+/// causes.
 pub async fn run<S: Store>(
     mbs: &Mbs<S, ManualClock>,
     tenant: &TenantId,
@@ -48,6 +55,14 @@ pub async fn run<S: Store>(
     let ctx = mbs.context(tenant).await?;
     let requests = plan(&ctx.org, spec);
     let mut summary = DemoSummary::default();
+    // Notices queued before the demo are not its past.
+    let before: std::collections::HashSet<uuid::Uuid> = mbs
+        .store()
+        .outbox(tenant, None)
+        .await?
+        .into_iter()
+        .map(|e| e.message.id)
+        .collect();
     for (i, r) in requests.iter().enumerate() {
         mbs.clock().set(r.entered_at);
         let rec = mbs.submit(&r.submitter, r.request.clone()).await?;
@@ -88,6 +103,16 @@ pub async fn run<S: Store>(
             None => summary.open += 1,
         }
         progress(i + 1, requests.len());
+    }
+    let end = spec.end();
+    mbs.clock().set(end);
+    mbs.sweep(tenant).await?;
+    for e in mbs.store().outbox(tenant, None).await? {
+        if !before.contains(&e.message.id) && e.status == OutboxStatus::Pending {
+            let due = e.message.not_before.max(e.message.created_at).min(end);
+            mbs.store().mark_sent(e.message.id, due).await?;
+            summary.notices += 1;
+        }
     }
     Ok(summary)
 }

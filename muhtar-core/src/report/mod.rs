@@ -138,7 +138,9 @@ pub use build::{
     ReasonCount, Row, Scope,
 };
 pub use period::{ReportPeriod, MAX_PERIOD_YEARS};
-pub use signoff::{content_hash, SignedReport};
+pub use signoff::{
+    content_hash, FigureChange, SignedReport, SnapshotCheck, SNAPSHOT_CHANGED, SNAPSHOT_SAME,
+};
 
 /// What went wrong with a report.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

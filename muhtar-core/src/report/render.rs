@@ -14,7 +14,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Counts, QuarterlyReport, Row, SignedReport};
+use super::{Counts, QuarterlyReport, Row, SignedReport, SnapshotCheck};
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,8 +82,50 @@ pub fn render(r: &QuarterlyReport, format: Format, csv: CsvOptions) -> String {
 pub fn render_signed(s: &SignedReport, format: Format, csv: CsvOptions) -> String {
     match format {
         Format::Json => signed_json(s),
-        Format::Csv => csv_inner(&s.report, csv, Some(s)),
-        Format::Html => html_inner(&s.report, Some(s)),
+        Format::Csv => csv_inner(&s.report, csv, Some((s, None))),
+        Format::Html => html_inner(&s.report, Some((s, None))),
+    }
+}
+
+/// A signed quarter's report as `muhtar report --quarter` gives it: the frozen report
+/// with its sign-off and `check`, how today's data compares with it. JSON is the
+/// report's own JSON (the fields of [`json`]) with a `signed` object
+/// ([`SignedReport::signature_json`], and `needs_correction`/`corrections` when there
+/// are correction marks); CSV and HTML show the sign-off, the comparison
+/// ([`SnapshotCheck::note`]) and the marks as [`render_signed_marked`] does.
+pub fn render_signed_checked(
+    s: &SignedReport,
+    check: &SnapshotCheck,
+    format: Format,
+    csv: CsvOptions,
+    corrections: &[crate::store::ReportCorrection],
+) -> String {
+    match format {
+        Format::Json => {
+            let mut v = serde_json::to_value(&s.report).unwrap_or_default();
+            let mut signed = s.signature_json(Some(check));
+            if let (Some(o), false) = (signed.as_object_mut(), corrections.is_empty()) {
+                o.insert("needs_correction".into(), true.into());
+                o.insert(
+                    "corrections".into(),
+                    serde_json::to_value(corrections).unwrap_or_default(),
+                );
+            }
+            if let Some(o) = v.as_object_mut() {
+                o.insert("signed".into(), signed);
+            }
+            serde_json::to_string_pretty(&v).expect("a report always serialises")
+        }
+        Format::Csv => with_marks(
+            csv_inner(&s.report, csv, Some((s, Some(check)))),
+            format,
+            corrections,
+        ),
+        Format::Html => with_marks(
+            html_inner(&s.report, Some((s, Some(check)))),
+            format,
+            corrections,
+        ),
     }
 }
 
@@ -97,7 +139,16 @@ pub fn render_signed_marked(
     csv: CsvOptions,
     corrections: &[crate::store::ReportCorrection],
 ) -> String {
-    let out = render_signed(s, format, csv);
+    with_marks(render_signed(s, format, csv), format, corrections)
+}
+
+/// `out`, a signed report in `format`, with the correction marks of
+/// [`render_signed_marked`].
+fn with_marks(
+    out: String,
+    format: Format,
+    corrections: &[crate::store::ReportCorrection],
+) -> String {
     if corrections.is_empty() {
         return out;
     }
@@ -192,6 +243,16 @@ const COLUMNS: [(&str, &str); 17] = [
     ("first_response_late", "Gecikmeli ilk cevap"),
 ];
 
+/// The report's totals as (stable field name, Turkish label, value), in the CSV's
+/// column order.
+pub(super) fn total_figures(c: &Counts) -> Vec<(&'static str, &'static str, Option<f64>)> {
+    COLUMNS
+        .iter()
+        .zip(values(c))
+        .map(|((field, label), v)| (*field, *label, v))
+        .collect()
+}
+
 fn values(c: &Counts) -> [Option<f64>; 17] {
     let cal = c.calendar_days.as_ref();
     let fr = c.first_response.as_ref();
@@ -225,7 +286,11 @@ pub fn csv(r: &QuarterlyReport, o: CsvOptions) -> String {
     csv_inner(r, o, None)
 }
 
-fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Option<&SignedReport>) -> String {
+/// A signed report's sign-off and, for a signed quarter's report, how today's data
+/// compares with it.
+type Signature<'a> = Option<(&'a SignedReport, Option<&'a SnapshotCheck>)>;
+
+fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Signature<'_>) -> String {
     let (sep, dec) = match o.separator {
         Separator::Comma => (',', '.'),
         Separator::Semicolon => (';', ','),
@@ -251,7 +316,7 @@ fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Option<&SignedReport>) 
     if r.quarter.is_none() {
         line(text(vec!["Onay".into(), NOT_SIGNABLE.into()]));
     }
-    if let Some(s) = signed {
+    if let Some((s, check)) = signed {
         line(text(vec![
             "Onay".into(),
             format!(
@@ -262,6 +327,9 @@ fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Option<&SignedReport>) 
                 s.content_hash
             ),
         ]));
+        if let Some(c) = check {
+            line(text(vec!["Güncel veriler".into(), c.note()]));
+        }
     }
     let reasons: Vec<(String, String)> = r
         .totals
@@ -457,7 +525,7 @@ pub fn html(r: &QuarterlyReport) -> String {
     html_inner(r, None)
 }
 
-fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
+fn html_inner(r: &QuarterlyReport, signed: Signature<'_>) -> String {
     let mut h = String::new();
     let title = format!("{} – {} Muhtar Talepleri Raporu", r.tenant_name, r.label());
     let _ = write!(
@@ -494,10 +562,19 @@ fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
         esc(&official),
         crate::calendar::to_istanbul(r.generated_at).format("%d.%m.%Y %H:%M"),
         match signed {
-            Some(s) => format!(
-                "Onaylandı: sürüm {}{}",
+            Some((s, check)) => format!(
+                "Onaylandı (imzalı): sürüm {}{}, {} (İstanbul), {}{}",
                 s.version,
-                if s.supersedes.is_some() { " (düzeltme)" } else { "" }
+                if s.supersedes.is_some() { " (düzeltme)" } else { "" },
+                crate::request::sheet::local_time(s.signed_at),
+                esc(&s.signed_by),
+                check
+                    .map(|c| format!(
+                        "<br><span class=\"{}\">{}</span>",
+                        if c.unchanged { "small" } else { "draft" },
+                        esc(&c.note())
+                    ))
+                    .unwrap_or_default()
             ),
             None if r.quarter.is_none() => esc(NOT_SIGNABLE),
             None => "<span class=\"draft\">TASLAK – onaylanmamış</span>".into(),
@@ -582,7 +659,7 @@ fn html_inner(r: &QuarterlyReport, signed: Option<&SignedReport>) -> String {
 
     h.push_str("<div class=\"sig\"><h2>Onay</h2>");
     match signed {
-        Some(s) => {
+        Some((s, _)) => {
             let _ = write!(
                 h,
                 "<p>Bu rapor {} tarihinde {} tarafından onaylanmıştır (sürüm {}).</p><p>Not: {}</p><p class=\"small\">İçerik özeti (SHA-256): {}{}</p>",

@@ -3,8 +3,21 @@
 use super::*;
 use crate::report::{
     content_hash, scope_units, CubeQuery, Quarter, QuarterlyReport, ReportError, ReportPeriod,
-    SignedReport,
+    SignedReport, SnapshotCheck,
 };
+use crate::store::ReportCorrection;
+
+/// A signed quarter as it stands ([`Mbs::signed_quarter`]): its latest signed version,
+/// the correction marks on it, and how the report computed from today's data compares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedQuarter {
+    /// The latest signed version of the quarter and scope.
+    pub signed: SignedReport,
+    /// Its correction marks (requests entered later into the quarter).
+    pub corrections: Vec<ReportCorrection>,
+    /// Today's data against the signed snapshot.
+    pub check: SnapshotCheck,
+}
 
 impl<S: Store, C: Clock> Mbs<S, C> {
     fn authorize_report(
@@ -150,5 +163,34 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             .into_iter()
             .find(|r| r.id == id)
             .ok_or_else(|| ServiceError::NotFound(format!("signed report {id}")))
+    }
+
+    /// The latest signed version of `quarter`'s report for the whole tenant or `unit`,
+    /// if one is signed and the actor may read it, with its correction marks and the
+    /// comparison with the report computed now ([`SignedReport::compare`]): what
+    /// `muhtar report --quarter` shows instead of a draft.
+    pub async fn signed_quarter(
+        &self,
+        actor: &Actor,
+        quarter: Quarter,
+        unit: Option<&UnitCode>,
+    ) -> Result<Option<SignedQuarter>, ServiceError> {
+        let latest = self
+            .signed_reports_marked(actor)
+            .await?
+            .into_iter()
+            .filter(|(r, _)| r.quarter == quarter && r.unit.as_ref() == unit)
+            .max_by_key(|(r, _)| r.version);
+        let Some((signed, corrections)) = latest else {
+            return Ok(None);
+        };
+        signed.verify()?;
+        let current = self.report(actor, quarter, unit).await?;
+        let check = signed.compare(&current);
+        Ok(Some(SignedQuarter {
+            signed,
+            corrections,
+            check,
+        }))
     }
 }

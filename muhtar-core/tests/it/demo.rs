@@ -4,15 +4,18 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use muhtar_core::access::{Actor, Role};
 use muhtar_core::clock::ManualClock;
-use muhtar_core::demo::{plan, run, DemoActor, DemoRequest, DemoSpec};
+use muhtar_core::demo::{location_box, photos, plan, run, DemoActor, DemoRequest, DemoSpec};
 use muhtar_core::org::Organisation;
+use muhtar_core::outbox::OutboxStatus;
 use muhtar_core::request::{Channel, Command, Outcome, Status};
 use muhtar_core::service::Mbs;
+use muhtar_core::store::OutboxStore;
 use muhtar_core::store::{RequestQuery, RequestRecord, RequestStore};
 use muhtar_core::testkit::MemoryStore;
+use proptest::prelude::*;
 
 const ORG: &str = include_str!("../../../examples/data/org.toml");
 const RULES: &str = include_str!("../../../examples/data/rules.toml");
@@ -27,6 +30,7 @@ fn spec(seed: u64, requests: usize) -> DemoSpec {
         seed,
         requests,
         until: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+        now: None,
     }
 }
 
@@ -54,12 +58,7 @@ fn every_planned_request_is_valid_against_the_example_organisation() {
     let org = org();
     let s = spec(42, 500);
     let requests = plan(&org, &s);
-    // Only receipts after 18:00 on the last day are dropped.
-    assert!(
-        requests.len() <= 500 && requests.len() > 480,
-        "{}",
-        requests.len()
-    );
+    assert_eq!(requests.len(), 500);
     let mut previous = s.start();
     let mut by_muhtarlik: HashMap<String, usize> = HashMap::new();
     let (mut back_office, mut steps) = (0, 0);
@@ -213,4 +212,81 @@ async fn running_the_plan_writes_it_through_the_service_the_same_every_time() {
     let (again, stored_again) = demo(&s).await;
     assert_eq!(again, summary);
     assert_eq!(stored_again, stored);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Whatever the size, seed and time of day the demo runs at: exactly the requests
+    /// asked for, none received (or acted on) after the demo's clock, every location
+    /// within its muhtarlık's box, every photo one of the demo's.
+    #[test]
+    fn the_plan_has_exactly_n_requests_before_now_placed_in_their_muhtarlik(
+        n in 1usize..150,
+        seed in any::<u64>(),
+        minutes in 0i64..(24 * 60),
+    ) {
+        let org = org();
+        let now = Utc.with_ymd_and_hms(2026, 6, 29, 21, 0, 0).unwrap() + Duration::minutes(minutes);
+        let s = DemoSpec { now: Some(now), ..spec(seed, n) };
+        let requests = plan(&org, &s);
+        prop_assert_eq!(requests.len(), n);
+        let shipped: Vec<_> = photos().into_iter().map(|p| p.attachment).collect();
+        for r in &requests {
+            let received = r.request.received_at.unwrap_or(r.entered_at);
+            prop_assert!(received <= now && r.entered_at <= now);
+            prop_assert!(r.steps.iter().all(|x| x.at <= now));
+            let m = org.muhtarlik(&r.request.muhtarlik).unwrap();
+            if let Some(l) = &r.request.location {
+                let (south, north, west, east) = location_box(m.centre.unwrap());
+                prop_assert!(south <= l.lat && l.lat <= north && west <= l.lon && l.lon <= east,
+                    "{:?} outside {}", l, m.code);
+            }
+            for a in &r.request.attachments {
+                prop_assert!(shipped.contains(a));
+            }
+        }
+    }
+}
+
+#[test]
+fn most_demo_requests_are_placed_and_a_few_have_photos() {
+    let requests = plan(&org(), &spec(42, 500));
+    let placed = requests
+        .iter()
+        .filter(|r| r.request.location.is_some())
+        .count();
+    let photos = requests
+        .iter()
+        .filter(|r| !r.request.attachments.is_empty())
+        .count();
+    assert!(placed > 300, "{placed}");
+    assert!((5..60).contains(&photos), "{photos}");
+}
+
+#[tokio::test]
+async fn the_notices_of_the_demos_past_are_recorded_as_delivered() {
+    let s = spec(5, 60);
+    let org = org();
+    let mbs = Mbs::new(
+        MemoryStore::default(),
+        ManualClock::new(s.start()),
+        muhtar_core::ids::SeededRandom::new(s.seed),
+    );
+    let admin = Actor::new(org.tenant.id.clone(), "admin", Role::Administrator);
+    mbs.install_organisation(&Actor::system(org.tenant.id.clone()), org.clone())
+        .await
+        .unwrap();
+    mbs.install_rules(&admin, RULES).await.unwrap();
+    let summary = run(&mbs, &org.tenant.id, &s, |_, _| {}).await.unwrap();
+    let outbox = mbs.store().outbox(&org.tenant.id, None).await.unwrap();
+    assert!(
+        outbox.len() > 100 && summary.notices == outbox.len(),
+        "{summary:?}"
+    );
+    assert!(outbox.iter().all(|e| e.status == OutboxStatus::Sent
+        && e.sent_at
+            .is_some_and(|t| t <= s.end() && t >= e.message.created_at)));
+    // Nothing is due: a sweep afterwards queues nothing new from the past.
+    assert_eq!(mbs.sweep(&org.tenant.id).await.unwrap().queued, 0);
 }

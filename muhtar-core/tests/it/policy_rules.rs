@@ -58,7 +58,7 @@ fn example_settings_choose_the_law_of_each_request() {
             (c.policy.as_str(), c.rule.as_str()),
             ("bilgi-edinme-4982", "bilgi-edinme")
         );
-        assert_eq!(c.explanation.applied.line, 15);
+        assert_eq!(c.explanation.applied.line, 119);
     }
     // Requests and complaints by CİMER or petition: Law 3071.
     for ch in [Channel::Cimer, Channel::Petition] {
@@ -70,11 +70,11 @@ fn example_settings_choose_the_law_of_each_request() {
             );
             let lines = c.explanation.lines();
             assert!(
-                lines[0].starts_with("rule \"bilgi-edinme\" (line 15) did not match: kind"),
+                lines[0].starts_with("rule \"bilgi-edinme\" (line 119) did not match: kind"),
                 "{lines:?}"
             );
             assert!(
-                lines[1].contains("rule \"dilekce\" (line 22) applied"),
+                lines[1].contains("rule \"dilekce\" (line 126) applied"),
                 "{lines:?}"
             );
             assert!(
@@ -778,4 +778,40 @@ async fn policy_rules_that_no_longer_fit_fall_back_to_the_default_and_say_why() 
         (rec.state.policy.as_str(), rec.state.policy_rule.as_str()),
         ("genelge-2015-8", "default")
     );
+}
+
+/// The example settings list every setting commented out with its default; each of
+/// them, uncommented, is a valid setting (the example cannot drift from the parser).
+#[test]
+fn every_commented_setting_of_the_example_settings_parses_when_uncommented() {
+    let uncommented: String = SETTINGS
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest)
+                if rest.starts_with('[')
+                    || rest.starts_with(' ')
+                    || rest.split_once(" = ").is_some_and(|(k, _)| {
+                        k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    }) =>
+            {
+                rest
+            }
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let s = TenantSettings::from_toml_str(&uncommented).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.received_at_window_days, Some(30));
+    assert!(s.quiet_hours.is_some() && s.sms.is_some());
+    assert!(!s.open311.private_reads);
+    assert_eq!(s.templates.kinds.len(), 1);
+    assert_eq!(s.policy.len(), 1);
+    assert_eq!(s.policy_rules.len(), 3);
+    let policies = s.policies().unwrap();
+    assert!(policies.get("ivedi-5-is-gunu").is_ok());
+    let (_, warnings) = s.policy_rules(&org()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    // Commented or not, the same defaults.
+    let plain = TenantSettings::from_toml_str(SETTINGS).unwrap();
+    assert_eq!(plain.received_at_window_days(), s.received_at_window_days());
 }
