@@ -292,6 +292,8 @@ fn named_subcommand(span: &str) -> Option<&str> {
                 words.next();
             }
             w if w.starts_with('-') => {}
+            // A placeholder (`muhtar <command>`) names none.
+            w if w.starts_with('<') => return None,
             w => return Some(w),
         }
     }
