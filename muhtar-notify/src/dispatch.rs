@@ -644,6 +644,7 @@ mod tests {
             kind,
             channel,
             recipient: to.into(),
+            addressee: None,
             locale: Locale::Tr,
             payload: payload(kind, "7KM-3QX-9PA"),
             created_at: noon(),

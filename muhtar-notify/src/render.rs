@@ -350,6 +350,7 @@ impl Data {
             kind,
             channel: muhtar_core::outbox::DeliveryChannel::Email,
             recipient: String::new(),
+            addressee: None,
             locale,
             payload: NoticePayload::from_json(kind, payload)
                 .expect("the sample payload fits every kind"),
@@ -526,6 +527,7 @@ mod tests {
             kind,
             channel: DeliveryChannel::Email,
             recipient: "ali.demir@muhtar.example".into(),
+            addressee: None,
             locale,
             payload: NoticePayload::from_json(kind, payload).unwrap(),
             created_at: DateTime::<Utc>::default(),

@@ -481,6 +481,7 @@ mod tests {
             kind,
             channel: DeliveryChannel::Email,
             recipient: "ali.demir@muhtar.example".into(),
+            addressee: None,
             locale: Locale::Tr,
             payload: muhtar_core::outbox::NoticePayload::from_json(kind, payload).unwrap(),
             created_at: chrono::DateTime::<chrono::Utc>::default(),

@@ -189,6 +189,7 @@ fn custom(n: u128, kind: NoticeKind, to: &str, locale: Locale, payload: Value) -
         kind,
         channel: DeliveryChannel::Email,
         recipient: to.into(),
+        addressee: None,
         locale,
         payload: NoticePayload::from_json(kind, payload).unwrap(),
         created_at: start(),

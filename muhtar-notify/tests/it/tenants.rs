@@ -154,6 +154,7 @@ fn message(n: u128, tenant: &str, channel: DeliveryChannel, to: &str) -> OutboxM
         kind: NoticeKind::Received,
         channel,
         recipient: to.into(),
+        addressee: None,
         locale: Locale::Tr,
         payload: NoticePayload::from_json(
             NoticeKind::Received,
