@@ -114,7 +114,11 @@ pub async fn notify(g: &Global, a: &NotifyArgs) -> Result<(), String> {
                 r.failed,
                 r.skipped
             );
-            for line in skipped.iter().cloned().chain(waiting.iter().map(|w| w.describe(at))) {
+            for line in skipped
+                .iter()
+                .cloned()
+                .chain(waiting.iter().map(|w| w.describe(at)))
+            {
                 outln!("notify: {line}");
             }
         }

@@ -59,8 +59,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use muhtar_core::clock::Clock;
-use muhtar_core::outbox::waiting::{waiting, Conditions, Waiting};
 use muhtar_core::ids::TenantId;
+use muhtar_core::outbox::waiting::{waiting, Conditions, Waiting};
 use muhtar_core::settings::{SettingsError, SmsSettings, TemplateSettings, TenantSettings};
 use muhtar_core::store::{DocumentKind, Store, StoreError, StoreErrorKind};
 

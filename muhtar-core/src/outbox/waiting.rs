@@ -151,16 +151,15 @@ pub fn waiting(
 /// `07:00'ye`): by the last number word spoken, the minutes, or the hour on the hour.
 fn dative(hour: u32, minute: u32) -> &'static str {
     let n = if minute == 0 { hour } else { minute };
-    let word_ending = match (n % 10, n / 10 % 10) {
-        (0, 0) => "a",               // sıfır
-        (0, 1 | 3 | 4) => "a",       // on, otuz, kırk
-        (0, _) => "ye",              // yirmi, elli
+    match (n % 10, n / 10 % 10) {
+        (0, 0) => "a",                 // sıfır
+        (0, 1 | 3 | 4) => "a",         // on, otuz, kırk
+        (0, _) => "ye",                // yirmi, elli
         (1 | 3 | 4 | 5 | 8, _) => "e", // bir, üç, dört, beş, sekiz
-        (2 | 7, _) => "ye",          // iki, yedi
-        (6, _) => "ya",              // altı
-        _ => "a",                    // dokuz
-    };
-    word_ending
+        (2 | 7, _) => "ye",            // iki, yedi
+        (6, _) => "ya",                // altı
+        _ => "a",                      // dokuz
+    }
 }
 
 /// `at` in Istanbul local time: the time of day when it is less than a day after
@@ -197,7 +196,9 @@ impl Waiting {
                     .as_deref()
                     .map(|e| format!("; son hata: {e}"))
                     .unwrap_or_default();
-                format!("{n} bildirim gönderilemedi, tekrar denenecek: {first}{at} (kurum {t}{error})")
+                format!(
+                    "{n} bildirim gönderilemedi, tekrar denenecek: {first}{at} (kurum {t}{error})"
+                )
             }
             WaitReason::Later => {
                 format!("{n} bildirim ileri tarihli, gönderilecek: {first}{at} (kurum {t})")
@@ -261,7 +262,12 @@ mod tests {
             entry(1, DeliveryChannel::Email, morning, 0),
             entry(2, DeliveryChannel::Email, morning, 0),
             entry(3, DeliveryChannel::Sms, morning, 0),
-            entry(4, DeliveryChannel::Email, now + chrono::Duration::days(2), 1),
+            entry(
+                4,
+                DeliveryChannel::Email,
+                now + chrono::Duration::days(2),
+                1,
+            ),
             sent,
         ];
         let w = waiting(&entries, |_| c, now);
@@ -285,9 +291,17 @@ mod tests {
         assert_eq!(reason(&entries[2], &skip, now), WaitReason::QuietHours);
         // Outside quiet hours, a later start is just later.
         let noon = Utc.with_ymd_and_hms(2026, 12, 16, 9, 0, 0).unwrap();
-        let later = entry(5, DeliveryChannel::Email, noon + chrono::Duration::hours(1), 0);
+        let later = entry(
+            5,
+            DeliveryChannel::Email,
+            noon + chrono::Duration::hours(1),
+            0,
+        );
         let w = waiting(&[later], |_| c, noon);
-        assert_eq!(w[0].describe(noon), "1 bildirim ileri tarihli, gönderilecek: 13:00 (kurum ibb)");
+        assert_eq!(
+            w[0].describe(noon),
+            "1 bildirim ileri tarihli, gönderilecek: 13:00 (kurum ibb)"
+        );
     }
 
     #[test]

@@ -93,21 +93,42 @@ fn every_recipient_is_greeted_by_role_and_name_in_text_and_html() {
         assert_eq!(html, format!("<p>{expected}</p>"), "{kind:?}");
     }
     // In English.
-    let mut m = to(&all, NoticeKind::Received, DeliveryChannel::Email, "ali.demir@").clone();
+    let mut m = to(
+        &all,
+        NoticeKind::Received,
+        DeliveryChannel::Email,
+        "ali.demir@",
+    )
+    .clone();
     m.locale = Locale::En;
     assert_eq!(
         greeting(&m).0,
         "Dear Ali Demir (Muhtar of Kuzguncuk Mahallesi),"
     );
-    let mut m = to(&all, NoticeKind::UrgentReceived, DeliveryChannel::Email, "ayse.yilmaz@").clone();
+    let mut m = to(
+        &all,
+        NoticeKind::UrgentReceived,
+        DeliveryChannel::Email,
+        "ayse.yilmaz@",
+    )
+    .clone();
     m.locale = Locale::En;
-    assert_eq!(greeting(&m).0, "Dear Ayşe Yılmaz (Belediye Başkan Yardımcısı),");
+    assert_eq!(
+        greeting(&m).0,
+        "Dear Ayşe Yılmaz (Belediye Başkan Yardımcısı),"
+    );
 }
 
 #[test]
 fn without_a_name_the_greeting_names_the_office() {
     let all = queued();
-    let mut m = to(&all, NoticeKind::Received, DeliveryChannel::Email, "ali.demir@").clone();
+    let mut m = to(
+        &all,
+        NoticeKind::Received,
+        DeliveryChannel::Email,
+        "ali.demir@",
+    )
+    .clone();
     m.addressee.as_mut().unwrap().name = None;
     assert_eq!(greeting(&m).0, "Sayın Kuzguncuk Mahallesi Muhtarı,");
     m.locale = Locale::En;
@@ -130,7 +151,12 @@ fn without_a_name_the_greeting_names_the_office() {
 #[test]
 fn notices_show_the_category_name_and_istanbul_local_times_in_email_and_sms() {
     let all = queued();
-    let m = to(&all, NoticeKind::Received, DeliveryChannel::Email, "ali.demir@");
+    let m = to(
+        &all,
+        NoticeKind::Received,
+        DeliveryChannel::Email,
+        "ali.demir@",
+    );
     let facts = m.payload.request().unwrap();
     let due = facts.resolution_due.unwrap();
     let local = muhtar_core::calendar::to_istanbul(due)
@@ -147,8 +173,13 @@ fn notices_show_the_category_name_and_istanbul_local_times_in_email_and_sms() {
         assert!(body.contains(&local), "due {local}: {body}");
         assert!(!body.contains(&format!("{utc} ")), "no UTC time: {body}");
     }
-    let sms = render_sms_text(to(&all, NoticeKind::Received, DeliveryChannel::Sms, "+90532111"))
-        .unwrap();
+    let sms = render_sms_text(to(
+        &all,
+        NoticeKind::Received,
+        DeliveryChannel::Sms,
+        "+90532111",
+    ))
+    .unwrap();
     assert!(sms.contains(&local), "{sms}");
     let mut en = m.clone();
     en.locale = Locale::En;

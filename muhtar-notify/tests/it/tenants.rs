@@ -529,25 +529,45 @@ async fn sms_without_a_gateway_waits_or_is_skipped_as_the_tenant_says() {
     let pass = d.run_once().await.unwrap();
     assert!(pass.problems.is_empty(), "{:?}", pass.problems);
     assert_eq!(
-        (pass.report.sent, pass.report.deferred, pass.report.skipped, pass.report.failed),
+        (
+            pass.report.sent,
+            pass.report.deferred,
+            pass.report.skipped,
+            pass.report.failed
+        ),
         (1, 1, 1, 0),
         "{:?}",
         pass.report
     );
     assert_eq!(status(&store, "waits", 1).await, OutboxStatus::Pending);
-    let waiting = store.outbox(&fixtures::tenant("waits"), None).await.unwrap();
+    let waiting = store
+        .outbox(&fixtures::tenant("waits"), None)
+        .await
+        .unwrap();
     assert_eq!(waiting[0].failures, 0, "waiting is not a failure");
-    let skipped = store.outbox(&fixtures::tenant("skips"), None).await.unwrap();
+    let skipped = store
+        .outbox(&fixtures::tenant("skips"), None)
+        .await
+        .unwrap();
     assert!(
-        skipped[0].last_error.as_deref().unwrap().starts_with("skipped: "),
+        skipped[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .starts_with("skipped: "),
         "{skipped:?}"
     );
     // What waits, and why.
     let w = d.waiting(noon()).await.unwrap();
     assert_eq!(w.len(), 1, "{w:?}");
     assert_eq!(w[0].tenant.as_str(), "waits");
-    assert_eq!(w[0].reason, muhtar_core::outbox::waiting::WaitReason::NoSmsGateway);
-    assert!(w[0].describe(noon()).starts_with("1 SMS bildirimi bekliyor: SMS ağ geçidi ayarlı değil (kurum waits"));
+    assert_eq!(
+        w[0].reason,
+        muhtar_core::outbox::waiting::WaitReason::NoSmsGateway
+    );
+    assert!(w[0]
+        .describe(noon())
+        .starts_with("1 SMS bildirimi bekliyor: SMS ağ geçidi ayarlı değil (kurum waits"));
     // The next pass claims nothing: the waiting SMS is looked at again later.
     assert_eq!(d.run_once().await.unwrap().report.claimed, 0);
 }
