@@ -32,7 +32,8 @@ crate::names::named_enum! {
     }
 }
 
-/// The recipient of one notice as a person or body (see the [module docs](self)).
+/// The recipient of one notice as a person or body: the role they have for the request
+/// and how they are named.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Addressee {
     /// Their role.
