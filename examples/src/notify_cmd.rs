@@ -11,7 +11,8 @@ use crate::state_cmd::{self, Global};
 /// `muhtar notify`.
 #[derive(Debug, Clone, Args)]
 pub struct NotifyArgs {
-    /// Deliver what is due now and exit (default: keep running until Ctrl-C).
+    /// Deliver what is due now and exit, saying why the notices left wait and until when
+    /// (default: keep running until Ctrl-C).
     #[arg(long)]
     pub once: bool,
     /// Seconds before the first retry of a notice that could not be delivered (relay
@@ -74,22 +75,52 @@ pub async fn notify(g: &Global, a: &NotifyArgs) -> Result<(), String> {
             r.retried += pass.report.retried;
             r.deferred += pass.report.deferred;
             r.failed += pass.report.failed;
+            r.skipped += pass.report.skipped;
             problems.extend(pass.problems.iter().map(|p| p.to_string()));
         }
+        // What is left waits: say why and until when.
+        let at = now();
+        let waiting = dispatchers.waiting(at).await.map_err(|e| e.to_string())?;
+        let skipped = (r.skipped > 0).then(|| {
+            format!(
+                "{} SMS bildirimi atlandı: SMS ağ geçidi ayarlı değil (sms_without_gateway = \"skip\")",
+                r.skipped
+            )
+        });
         if g.json {
+            let waiting: Vec<_> = waiting
+                .iter()
+                .map(|w| {
+                    serde_json::json!({
+                        "tenant": w.tenant.as_str(),
+                        "reason": w.reason.as_str(),
+                        "count": w.count,
+                        "until": w.until,
+                        "text": w.describe(at),
+                    })
+                })
+                .collect();
             outln!(
                 "{}",
-                serde_json::json!({"claimed": r.claimed, "sent": r.sent, "retried": r.retried, "deferred": r.deferred, "failed": r.failed})
+                serde_json::json!({"claimed": r.claimed, "sent": r.sent, "retried": r.retried, "deferred": r.deferred, "failed": r.failed, "skipped": r.skipped, "waiting": waiting})
             );
         } else {
             outln!(
-                "notify: {} claimed, {} sent, {} retried, {} deferred, {} failed",
+                "notify: {} claimed, {} sent, {} retried, {} deferred, {} failed, {} skipped",
                 r.claimed,
                 r.sent,
                 r.retried,
                 r.deferred,
-                r.failed
+                r.failed,
+                r.skipped
             );
+            for line in skipped
+                .iter()
+                .cloned()
+                .chain(waiting.iter().map(|w| w.describe(at)))
+            {
+                outln!("notify: {line}");
+            }
         }
         if !problems.is_empty() {
             return Err(problems.join("; "));

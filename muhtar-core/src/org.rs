@@ -38,8 +38,7 @@ pub enum UnitKind {
 }
 
 /// The title of a responsible official (Genelge 2015/8 item 5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OfficialTitle {
     /// Vali yardımcısı: deputy governor, for a governorship.
     ValiYardimcisi,
@@ -47,6 +46,14 @@ pub enum OfficialTitle {
     GenelSekreterYardimcisi,
     /// Belediye başkan yardımcısı: for other municipalities.
     BelediyeBaskanYardimcisi,
+}
+
+crate::names::named_enum! {
+    impl OfficialTitle: "official title" {
+        ValiYardimcisi => ("vali-yardimcisi", "Vali Yardımcısı"),
+        GenelSekreterYardimcisi => ("genel-sekreter-yardimcisi", "Genel Sekreter Yardımcısı"),
+        BelediyeBaskanYardimcisi => ("belediye-baskan-yardimcisi", "Belediye Başkan Yardımcısı"),
+    }
 }
 
 /// A person the system writes to: liaison staff, officials, muhtars.

@@ -14,7 +14,10 @@ use crate::reason::ReasonCode;
 use crate::request::{EventKind, Outcome, PauseReason, Priority, ReplyBy, RequestState, Status};
 use crate::store::Deadlines;
 
+mod addressee;
 mod payload;
+pub mod waiting;
+pub use addressee::{Addressee, AddresseeRole};
 pub use payload::{
     CitizenUpdateFacts, EscalationFacts, FeeFacts, NoteFacts, NoticePayload, PausedFacts,
     ReportReadyFacts, RequestFacts,
@@ -169,6 +172,10 @@ pub struct OutboxMessage {
     pub channel: DeliveryChannel,
     /// E-mail address or `+90…` phone number.
     pub recipient: String,
+    /// Who the recipient is (role and name), for the greeting; `None` in messages
+    /// written before it was recorded (greeted by the kind's audience).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addressee: Option<Addressee>,
     /// Language.
     pub locale: Locale,
     /// The facts the template needs, typed per kind.
@@ -262,7 +269,14 @@ struct Planner<'a> {
 }
 
 impl Planner<'_> {
-    fn push(&mut self, tag: &str, channel: DeliveryChannel, to: &str, payload: &NoticePayload) {
+    fn push(
+        &mut self,
+        tag: &str,
+        channel: DeliveryChannel,
+        to: &str,
+        addressee: &Addressee,
+        payload: &NoticePayload,
+    ) {
         let kind = payload.kind();
         let key = format!(
             "{}:{}:{}:{}:{}",
@@ -283,6 +297,7 @@ impl Planner<'_> {
             kind,
             channel,
             recipient: to.to_owned(),
+            addressee: Some(addressee.clone()),
             locale: Locale::Tr,
             payload: payload.clone(),
             created_at: self.now,
@@ -295,12 +310,15 @@ impl Planner<'_> {
             return;
         };
         let (email, phone) = (m.muhtar.email.clone(), m.muhtar.phone.clone());
+        let to = Addressee::new(AddresseeRole::Muhtar)
+            .named(&m.muhtar.name)
+            .of(&m.name);
         if let Some(e) = email {
-            self.push(tag, DeliveryChannel::Email, &e, payload);
+            self.push(tag, DeliveryChannel::Email, &e, &to, payload);
         }
         if sms {
             if let Some(p) = phone {
-                self.push(tag, DeliveryChannel::Sms, &p, payload);
+                self.push(tag, DeliveryChannel::Sms, &p, &to, payload);
             }
         }
     }
@@ -312,11 +330,12 @@ impl Planner<'_> {
         let Some(c) = self.state.content.citizen.clone() else {
             return;
         };
+        let to = Addressee::new(AddresseeRole::Citizen).named(&c.name);
         if let Some(e) = c.email {
-            self.push(tag, DeliveryChannel::Email, &e, payload);
+            self.push(tag, DeliveryChannel::Email, &e, &to, payload);
         }
         if let Some(p) = c.phone {
-            self.push(tag, DeliveryChannel::Sms, &p, payload);
+            self.push(tag, DeliveryChannel::Sms, &p, &to, payload);
         }
     }
 
@@ -332,17 +351,32 @@ impl Planner<'_> {
         let Some(u) = self.org.unit(unit) else {
             return;
         };
-        let mut to: Vec<String> = u.email.iter().cloned().collect();
-        to.extend(u.liaison.iter().filter_map(|p| p.email.clone()));
+        // Each address once, as the first role listed for it (unit, liaison, official).
+        let unit_to = Addressee::new(AddresseeRole::Unit).of(&u.name);
+        let mut to: Vec<(String, Addressee)> = u
+            .email
+            .iter()
+            .map(|e| (e.clone(), unit_to.clone()))
+            .collect();
+        to.extend(u.liaison.iter().filter_map(|p| {
+            let a = Addressee::new(AddresseeRole::Liaison)
+                .named(&p.name)
+                .of(&u.name);
+            p.email.clone().map(|e| (e, a))
+        }));
         if official {
             if let Some(o) = self.org.official_for(unit) {
-                to.extend(o.person.email.clone());
+                let unit_name = (self.org.units.iter())
+                    .find(|u| u.official.as_ref() == Some(o))
+                    .map(|u| u.name.as_str());
+                let a = Addressee::official(o, unit_name);
+                to.extend(o.person.email.clone().map(|e| (e, a)));
             }
         }
-        to.sort();
-        to.dedup();
-        for t in to {
-            self.push(tag, DeliveryChannel::Email, &t, payload);
+        to.sort_by(|a, b| a.0.cmp(&b.0));
+        to.dedup_by(|a, b| a.0 == b.0);
+        for (t, a) in to {
+            self.push(tag, DeliveryChannel::Email, &t, &a, payload);
         }
     }
 
@@ -352,11 +386,16 @@ impl Planner<'_> {
             return;
         };
         let (email, phone) = (o.person.email.clone(), o.person.phone.clone());
+        let unit_name = self
+            .org
+            .unit(&self.org.tenant.reporting_unit)
+            .map(|u| u.name.as_str());
+        let to = Addressee::official(o, unit_name);
         if let Some(e) = email {
-            self.push(tag, DeliveryChannel::Email, &e, payload);
+            self.push(tag, DeliveryChannel::Email, &e, &to, payload);
         }
         if let Some(p) = phone {
-            self.push(tag, DeliveryChannel::Sms, &p, payload);
+            self.push(tag, DeliveryChannel::Sms, &p, &to, payload);
         }
     }
 }
@@ -425,6 +464,9 @@ pub fn request_facts(
         urgent: state.content.priority.is_urgent(),
         reply_by: state.content.reply_by,
         category: state.content.category.clone(),
+        category_name: org
+            .category(&state.content.category)
+            .map(|c| c.name.clone()),
         muhtarlik: state.content.muhtarlik.clone(),
         muhtarlik_name,
         unit: state.unit.clone(),
@@ -573,10 +615,12 @@ pub fn plan_report_ready(
     let Some(to) = official.person.email.clone() else {
         return Vec::new();
     };
+    let unit_name = org.unit(&org.tenant.reporting_unit).map(|u| u.name.clone());
+    let addressee = Addressee::official(official, unit_name.as_deref());
     let payload = NoticePayload::ReportReady(ReportReadyFacts {
         period: quarter.to_string(),
         tenant_name: org.tenant.name.clone(),
-        unit_name: org.unit(&org.tenant.reporting_unit).map(|u| u.name.clone()),
+        unit_name,
         url: None,
     });
     vec![OutboxMessage {
@@ -587,6 +631,7 @@ pub fn plan_report_ready(
         kind: payload.kind(),
         channel: DeliveryChannel::Email,
         recipient: to,
+        addressee: Some(addressee),
         locale: Locale::Tr,
         payload,
         created_at: now,

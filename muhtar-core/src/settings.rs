@@ -115,6 +115,30 @@ fn hhmm<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
         .map_err(|_| serde::de::Error::custom(format!("{s:?} is not a time of day (HH:MM)")))
 }
 
+/// What happens to a tenant's SMS notices while it has no SMS gateway (`[sms]`).
+/// The law says nothing; a setting (`sms_without_gateway`) with the default
+/// [`SmsWithoutGateway::Wait`]: a notice is not lost to a gateway not configured yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SmsWithoutGateway {
+    /// They wait (pending, not a failure) and go out once a gateway is configured; the
+    /// dispatcher looks again every [`SMS_GATEWAY_RECHECK_MINUTES`] minutes.
+    #[default]
+    Wait,
+    /// They are skipped: recorded as not delivered ("skipped"), never sent.
+    Skip,
+}
+
+crate::names::named_enum! {
+    impl SmsWithoutGateway: "sms_without_gateway" {
+        Wait => ("wait", "bekler"),
+        Skip => ("skip", "atlanır"),
+    }
+}
+
+/// How often SMS notices waiting for a gateway ([`SmsWithoutGateway::Wait`]) are
+/// looked at again, in minutes.
+pub const SMS_GATEWAY_RECHECK_MINUTES: i64 = 60;
+
 /// A generic HTTP SMS gateway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -155,9 +179,14 @@ pub struct TenantSettings {
     /// Quiet hours for notices (default: the dispatcher's, 22:00 to 08:00).
     #[serde(default)]
     pub quiet_hours: Option<QuietHours>,
-    /// SMS gateway (default: none; SMS notices then fail permanently with that reason).
+    /// SMS gateway (default: none; SMS notices then wait or are skipped, as
+    /// [`Self::sms_without_gateway`] says).
     #[serde(default)]
     pub sms: Option<SmsSettings>,
+    /// What happens to SMS notices while no `[sms]` gateway is configured (default
+    /// [`SmsWithoutGateway::Wait`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_without_gateway: Option<SmsWithoutGateway>,
     /// Open311 GeoReport v2 interface settings.
     #[serde(default)]
     pub open311: Open311Settings,
@@ -318,6 +347,11 @@ fn template_line(text: &str, kind: &str, key: &str) -> usize {
 pub const DEFAULT_RECEIVED_AT_WINDOW_DAYS: u32 = 30;
 
 impl TenantSettings {
+    /// What happens to SMS notices while no gateway is configured.
+    pub fn sms_without_gateway(&self) -> SmsWithoutGateway {
+        self.sms_without_gateway.unwrap_or_default()
+    }
+
     /// How many days back `received_at` may lie.
     pub fn received_at_window_days(&self) -> u32 {
         self.received_at_window_days

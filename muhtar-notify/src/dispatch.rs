@@ -37,6 +37,15 @@
 //! 22:00 to 08:00 for every tenant). A message whose kind respects quiet hours
 //! (`NoticeKind::respects_quiet_hours`) that comes due during them is not sent but
 //! deferred to their end with `defer`, without counting as a failure.
+//!
+//! # No SMS gateway
+//!
+//! A tenant without an SMS gateway ([`SmsGateway::configured`] is `false`) has its SMS
+//! notices wait ([`SmsWithoutGateway::Wait`], the default: deferred, not a failure, and
+//! looked at again every [`SMS_GATEWAY_RECHECK_MINUTES`] minutes) or skipped
+//! ([`SmsWithoutGateway::Skip`]: marked failed with a last error starting `skipped:`,
+//! counted as [`DispatchReport::skipped`]), as [`DispatcherConfig::sms_without_gateway`]
+//! (the tenant's `sms_without_gateway` setting) says.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -47,12 +56,13 @@ use muhtar_core::clock::Clock;
 use muhtar_core::ids::TenantId;
 use muhtar_core::outbox::{DeliveryChannel, DeliveryError, Notifier, OutboxMessage};
 pub use muhtar_core::settings::QuietHours;
+use muhtar_core::settings::{SmsWithoutGateway, SMS_GATEWAY_RECHECK_MINUTES};
 use muhtar_core::store::{OutboxStore, StoreError};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::email::{message_id, EmailTransport, OutgoingEmail, SMTP_TIMEOUT};
-use crate::sms::{normalize_phone, prepare_text, OutgoingSms, SmsConfig, SmsGateway};
+use crate::sms::{normalize_phone, prepare_text, OutgoingSms, SmsConfig, SmsGateway, NO_GATEWAY};
 use crate::templates::Templates;
 
 /// Quiet hours per tenant, with a default for tenants not listed.
@@ -200,6 +210,9 @@ pub struct DispatcherConfig {
     /// dispatcher built with one tenant's settings (its SMS gateway, its quiet hours);
     /// `None` (default): every tenant's.
     pub tenant: Option<TenantId>,
+    /// What SMS notices do while the SMS gateway is [`NoSmsGateway`](crate::NoSmsGateway)
+    /// (default: wait).
+    pub sms_without_gateway: SmsWithoutGateway,
     /// The notice templates (`None`, default: the built-in ones,
     /// [`Templates::builtin`]); a tenant's from its settings ([`Templates::from_settings`]).
     pub templates: Option<Arc<Templates>>,
@@ -224,6 +237,7 @@ impl Default for DispatcherConfig {
             sms: SmsConfig::default(),
             message_id_domain: "muhtar".into(),
             tenant: None,
+            sms_without_gateway: SmsWithoutGateway::Wait,
             templates: None,
         }
     }
@@ -248,6 +262,18 @@ pub enum Disposition {
     Deferred {
         /// The end of the quiet hours.
         until: DateTime<Utc>,
+    },
+    /// An SMS held back until `until` because there is no SMS gateway
+    /// ([`SmsWithoutGateway::Wait`]); not a failure.
+    AwaitingGateway {
+        /// When it is looked at again.
+        until: DateTime<Utc>,
+    },
+    /// An SMS not sent because there is no SMS gateway ([`SmsWithoutGateway::Skip`]):
+    /// marked failed with a last error starting `skipped:`, never retried.
+    Skipped {
+        /// Why.
+        reason: String,
     },
     /// Marked failed: a permanent failure, or too many transient ones.
     Failed {
@@ -275,10 +301,13 @@ pub struct DispatchReport {
     pub sent: usize,
     /// Put back for a retry after a transient failure.
     pub retried: usize,
-    /// Deferred for quiet hours.
+    /// Deferred for quiet hours, or held back for want of an SMS gateway.
     pub deferred: usize,
     /// Marked failed.
     pub failed: usize,
+    /// SMS skipped for want of a gateway (recorded as failed, `skipped: …`), not in
+    /// `failed`.
+    pub skipped: usize,
     /// Store errors while recording a result.
     pub store_errors: usize,
     /// Each claimed message and what happened to it, in order.
@@ -294,6 +323,7 @@ impl DispatchReport {
         self.retried += other.retried;
         self.deferred += other.deferred;
         self.failed += other.failed;
+        self.skipped += other.skipped;
         self.store_errors += other.store_errors;
         self.messages.extend(other.messages);
     }
@@ -471,6 +501,11 @@ where
                 report.messages.push((id, d));
                 continue;
             }
+            if entry.message.channel == DeliveryChannel::Sms && !self.sms.configured() {
+                let d = self.without_gateway(&mut report, id, now).await;
+                report.messages.push((id, d));
+                continue;
+            }
             if relay_timed_out && entry.message.channel == DeliveryChannel::Email {
                 let at = now
                     + self
@@ -539,6 +574,37 @@ where
             report.messages.push((id, d));
         }
         Ok(report)
+    }
+
+    /// An SMS with no gateway to go through: held back or skipped, as configured.
+    async fn without_gateway(
+        &self,
+        report: &mut DispatchReport,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Disposition {
+        match self.config.sms_without_gateway {
+            SmsWithoutGateway::Skip => {
+                let reason = format!("skipped: {NO_GATEWAY} (sms_without_gateway = \"skip\")");
+                match self.store.mark_failed(id, now, &reason).await {
+                    Ok(()) => {
+                        report.skipped += 1;
+                        Disposition::Skipped { reason }
+                    }
+                    Err(e) => store_error(report, e),
+                }
+            }
+            _ => {
+                let until = now + Duration::minutes(SMS_GATEWAY_RECHECK_MINUTES);
+                match self.store.defer(id, until, NO_GATEWAY).await {
+                    Ok(()) => {
+                        report.deferred += 1;
+                        Disposition::AwaitingGateway { until }
+                    }
+                    Err(e) => store_error(report, e),
+                }
+            }
+        }
     }
 
     async fn fail(
@@ -644,6 +710,7 @@ mod tests {
             kind,
             channel,
             recipient: to.into(),
+            addressee: None,
             locale: Locale::Tr,
             payload: payload(kind, "7KM-3QX-9PA"),
             created_at: noon(),

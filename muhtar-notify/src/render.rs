@@ -203,6 +203,37 @@ pub(crate) fn lang(locale: Locale) -> &'static str {
     }
 }
 
+/// The recipient as the greeting names them ([`Data::to`]).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct To {
+    pub role: &'static str,
+    pub name: Option<String>,
+    pub of: Option<String>,
+    pub title: Option<String>,
+}
+
+impl To {
+    /// `message`'s addressee; for a message stored without one, the kind's audience with
+    /// no name (the generic greeting).
+    fn of(message: &OutboxMessage) -> To {
+        let shown = |s: &Option<String>| s.as_deref().and_then(shown).map(str::to_owned);
+        match &message.addressee {
+            Some(a) => To {
+                role: a.role.as_str(),
+                name: shown(&a.name),
+                of: shown(&a.of),
+                title: shown(&a.title),
+            },
+            None => To {
+                role: audience(message.kind),
+                name: None,
+                of: None,
+                title: None,
+            },
+        }
+    }
+}
+
 /// The values a notice's templates see (every field is there; a missing one is none and
 /// prints as nothing). Dates are formatted in the notice's language, status and outcome
 /// are their names.
@@ -214,8 +245,13 @@ pub(crate) struct Data {
     pub kind: &'static str,
     /// The kind whose texts it carries: a `citizen-update`'s Law 4982 step, else `kind`.
     pub step: &'static str,
-    /// `muhtar`, `unit`, `official` or `citizen`.
+    /// `muhtar`, `unit`, `official` or `citizen`: the party the kind is addressed to.
     pub audience: &'static str,
+    /// Who this message's recipient is, for the greeting: `role` (`muhtar`, `unit`,
+    /// `liaison`, `official`, `citizen`; the audience when the message has no
+    /// addressee), `name` (a person's), `of` (the muhtarlık or unit) and `title` (an
+    /// official's).
+    pub to: To,
     pub tracking: Option<String>,
     pub subject: Option<String>,
     pub category: Option<String>,
@@ -267,9 +303,12 @@ impl Data {
             kind: kind.as_str(),
             step: step.as_str(),
             audience: audience(kind),
+            to: To::of(message),
             tracking,
             subject: p.text(|r| Some(&r.subject)),
-            category: p.text(|r| Some(&r.category)),
+            category: p
+                .text(|r| r.category_name.as_deref())
+                .or(p.text(|r| Some(&r.category))),
             muhtarlik_name: p.text(|r| r.muhtarlik_name.as_deref()),
             unit_name: message
                 .payload
@@ -321,6 +360,7 @@ impl Data {
             "due": "2025-04-02T14:30:00Z",
             "subject": "Okul önündeki çukur",
             "category": "asfalt-onarim",
+            "category_name": "Asfalt onarımı",
             "muhtarlik_name": "Kuzguncuk Mahallesi",
             "unit_name": "Fen İşleri Müdürlüğü",
             "status": "answered",
@@ -350,6 +390,12 @@ impl Data {
             kind,
             channel: muhtar_core::outbox::DeliveryChannel::Email,
             recipient: String::new(),
+            addressee: Some(
+                muhtar_core::outbox::Addressee::new(muhtar_core::outbox::AddresseeRole::Muhtar)
+                    .named("Ali Demir")
+                    .of("Kuzguncuk Mahallesi")
+                    .titled("Genel Sekreter Yardımcısı"),
+            ),
             locale,
             payload: NoticePayload::from_json(kind, payload)
                 .expect("the sample payload fits every kind"),
@@ -526,6 +572,7 @@ mod tests {
             kind,
             channel: DeliveryChannel::Email,
             recipient: "ali.demir@muhtar.example".into(),
+            addressee: None,
             locale,
             payload: NoticePayload::from_json(kind, payload).unwrap(),
             created_at: DateTime::<Utc>::default(),

@@ -246,6 +246,13 @@ pub fn normalize_phone(raw: &str) -> Option<String> {
 pub trait SmsGateway: Send + Sync {
     /// Sends one SMS.
     async fn send(&self, sms: &OutgoingSms) -> Result<(), DeliveryError>;
+
+    /// Whether there is a gateway at all (`false` only for [`NoSmsGateway`]): without
+    /// one the dispatcher does not try, and SMS notices wait or are skipped as the
+    /// tenant's `sms_without_gateway` setting says.
+    fn configured(&self) -> bool {
+        true
+    }
 }
 
 #[async_trait]
@@ -253,19 +260,31 @@ impl<T: SmsGateway + ?Sized> SmsGateway for std::sync::Arc<T> {
     async fn send(&self, sms: &OutgoingSms) -> Result<(), DeliveryError> {
         (**self).send(sms).await
     }
+
+    fn configured(&self) -> bool {
+        (**self).configured()
+    }
 }
 
-/// A gateway for deployments without SMS: every send fails permanently, so SMS notices
-/// are marked failed with a clear reason rather than retried.
+/// A gateway for deployments without SMS ([`SmsGateway::configured`] is `false`): a
+/// dispatcher does not send through it (its SMS notices wait or are skipped, see
+/// [`crate::DispatcherConfig::sms_without_gateway`]); a send fails permanently.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoSmsGateway;
 
 #[async_trait]
 impl SmsGateway for NoSmsGateway {
     async fn send(&self, _sms: &OutgoingSms) -> Result<(), DeliveryError> {
-        Err(DeliveryError::Permanent("no SMS gateway configured".into()))
+        Err(DeliveryError::Permanent(NO_GATEWAY.into()))
+    }
+
+    fn configured(&self) -> bool {
+        false
     }
 }
+
+/// The reason an SMS is not sent without a gateway.
+pub(crate) const NO_GATEWAY: &str = "no SMS gateway configured";
 
 /// How the HTTP gateway sends its parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -5,7 +5,7 @@
 //! # How a notice is written
 //!
 //! 1. `templates/<lang>/common.j2` sets the words every notice shares: `greeting` (by
-//!    the `audience`), `labels` (the facts' and blocks' labels, `İVEDİ`) and `footer`.
+//!    the recipient, `to`: role, name, muhtarlık or unit, title), `labels` (the facts' and blocks' labels, `İVEDİ`) and `footer`.
 //! 2. `templates/<lang>/<kind>.j2` (`other.j2` for a kind without one) sets the
 //!    notice's `title`, `lead` sentence and `sms` text.
 //! 3. The parts are rendered: `subject.j2`, `text.j2`, `html.html` and `sms.j2`, or the
@@ -481,6 +481,7 @@ mod tests {
             kind,
             channel: DeliveryChannel::Email,
             recipient: "ali.demir@muhtar.example".into(),
+            addressee: None,
             locale: Locale::Tr,
             payload: muhtar_core::outbox::NoticePayload::from_json(kind, payload).unwrap(),
             created_at: chrono::DateTime::<chrono::Utc>::default(),

@@ -57,8 +57,10 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use muhtar_core::clock::Clock;
 use muhtar_core::ids::TenantId;
+use muhtar_core::outbox::waiting::{waiting, Conditions, Waiting};
 use muhtar_core::settings::{SettingsError, SmsSettings, TemplateSettings, TenantSettings};
 use muhtar_core::store::{DocumentKind, Store, StoreError, StoreErrorKind};
 
@@ -330,6 +332,7 @@ where
         if settings.templates != TemplateSettings::default() {
             config.templates = Some(Arc::new(Templates::from_settings(&settings.templates)?));
         }
+        config.sms_without_gateway = settings.sms_without_gateway();
         if let Some(q) = settings.quiet_hours {
             config.quiet_hours = config.quiet_hours.with_tenant(tenant.clone(), Some(q));
         }
@@ -385,6 +388,27 @@ where
             }
         }
         Ok(pass)
+    }
+
+    /// Why the pending notices of the tenants served so far wait, at `now`
+    /// ([`muhtar_core::outbox::waiting`]): each tenant's conditions are those of its
+    /// dispatcher (quiet hours, SMS gateway, `sms_without_gateway`). For after a pass,
+    /// e.g. `muhtar notify --once`; reads each tenant's whole outbox.
+    pub async fn waiting(&self, now: DateTime<Utc>) -> Result<Vec<Waiting>, StoreError> {
+        let mut tenants: Vec<&TenantId> = self.built.keys().collect();
+        tenants.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        let mut out = Vec::new();
+        for t in tenants {
+            let d = &self.built[t].dispatcher;
+            let c = Conditions {
+                quiet_hours: d.config().quiet_hours.for_tenant(t),
+                sms_gateway: d.sms_gateway().configured(),
+                sms_without_gateway: d.config().sms_without_gateway,
+            };
+            let entries = self.store.outbox(t, None).await?;
+            out.extend(waiting(&entries, |_| c, now));
+        }
+        Ok(out)
     }
 
     /// Runs passes until `shutdown` completes: at once after a full batch, otherwise after

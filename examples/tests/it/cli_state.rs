@@ -447,8 +447,8 @@ fn notify_delivers_through_a_real_smtp_server() {
     let _ = child.wait();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = json(&String::from_utf8(o.stdout).unwrap());
-    // E-mails go out; the muhtar's SMS fails permanently (no gateway configured) or waits
-    // for the end of quiet hours, depending on the time of day the test runs.
+    // E-mails go out (or wait for the end of quiet hours, depending on the time of day
+    // the test runs); the muhtar's SMS waits for a gateway (none configured).
     let sent = r["sent"].as_u64().unwrap();
     assert!(sent >= 2 || r["deferred"].as_u64().unwrap() > 0, "{r}");
     if sent > 0 {
@@ -513,6 +513,116 @@ fn notify_once_delivers_everything_due() {
         second["claimed"], 0,
         "nothing left after the first run: {second}"
     );
+}
+
+/// Settings whose quiet hours (Istanbul time) began an hour ago and end in two hours,
+/// and their end as `HH:MM`.
+fn quiet_now() -> (String, String) {
+    let local = chrono::Utc::now() + chrono::Duration::hours(3); // +03:00 since 2016
+    let hm = |t: chrono::DateTime<chrono::Utc>| t.format("%H:%M").to_string();
+    let end = hm(local + chrono::Duration::hours(2));
+    let settings = format!(
+        "quiet_hours = {{ start = \"{}\", end = \"{end}\" }}\n",
+        hm(local - chrono::Duration::hours(1))
+    );
+    (settings, end)
+}
+
+/// A submission from Kuzguncuk (the muhtar has e-mail and a phone) in a database set up
+/// with `settings`, then `muhtar notify --once` through an SMTP sink: its JSON and, from
+/// a second run, its lines for people.
+fn notify_after_a_submission(settings: &str) -> (serde_json::Value, String) {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    std::fs::write(dir.join("settings.toml"), settings).unwrap();
+    ok(dir, &["init", "--settings", "settings.toml"]);
+    ok(
+        dir,
+        &[
+            "--as",
+            "muhtar:kuzguncuk",
+            "submit",
+            "--category",
+            "budama",
+            "--subject",
+            "Ağaç dalları tellere değiyor",
+        ],
+    );
+    let mail = dir.join("mail");
+    std::fs::create_dir(&mail).unwrap();
+    let (mut child, port) = common::smtp_sink(&mail);
+    let o = notify_once(dir, port);
+    let second = command(dir)
+        .env("MUHTAR_SMTP_URL", format!("smtp://127.0.0.1:{port}"))
+        .env("MUHTAR_MAIL_FROM", "MBS <mbs@ibb.example.gov.tr>")
+        .args(["notify", "--once"])
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    (
+        json(&String::from_utf8(o.stdout).unwrap()),
+        String::from_utf8(second.stdout).unwrap(),
+    )
+}
+
+/// `muhtar notify --once` in quiet hours: nothing goes out, and it says why and until
+/// when; the SMS waits for a gateway (none configured), which it says too.
+#[test]
+fn notify_once_says_why_notices_wait_and_until_when() {
+    let (settings, end) = quiet_now();
+    let (r, text) = notify_after_a_submission(&settings);
+    assert_eq!(r["sent"], 0, "{r}");
+    let waiting = r["waiting"].as_array().unwrap();
+    let quiet = waiting
+        .iter()
+        .find(|w| w["reason"] == "quiet-hours")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(quiet["count"].as_u64().unwrap() >= 2, "{r}");
+    let line = quiet["text"].as_str().unwrap();
+    assert!(
+        line.contains(&format!("bildirim sessiz saatler nedeniyle {end}'"))
+            && line.contains(" kadar bekliyor (kurum ibb)"),
+        "{line}"
+    );
+    let sms = waiting
+        .iter()
+        .find(|w| w["reason"] == "no-sms-gateway")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(sms["count"], 1, "{r}");
+    assert!(
+        sms["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 SMS bildirimi bekliyor: SMS ağ geçidi ayarlı değil (kurum ibb"),
+        "{r}"
+    );
+    // For people: the same lines after the counts.
+    assert!(text.contains(&format!("notify: {line}\n")), "{text}");
+    assert!(
+        text.contains("notify: 1 SMS bildirimi bekliyor: SMS ağ geçidi ayarlı değil"),
+        "{text}"
+    );
+}
+
+/// With `sms_without_gateway = "skip"`, the SMS is skipped and said to be; the e-mails go.
+#[test]
+fn notify_once_skips_sms_without_a_gateway_when_the_tenant_says_so() {
+    let settings =
+        "sms_without_gateway = \"skip\"\nquiet_hours = { start = \"00:00\", end = \"00:00\" }\n";
+    let (r, text) = notify_after_a_submission(settings);
+    assert_eq!(r["skipped"], 1, "{r}");
+    assert_eq!(r["failed"], 0, "{r}");
+    assert!(r["sent"].as_u64().unwrap() >= 2, "{r}");
+    assert_eq!(r["waiting"], serde_json::json!([]), "{r}");
+    // The second run has nothing left and nothing to say about it.
+    assert!(!text.contains("bekliyor"), "{text}");
 }
 
 /// `muhtar report`: the draft in three formats, the sign-off by the official only, the

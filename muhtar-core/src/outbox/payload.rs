@@ -27,6 +27,10 @@ pub struct RequestFacts {
     /// The category code.
     #[serde(default)]
     pub category: String,
+    /// The category's name (`Asfalt onarımı`); `None` in notices written before it was
+    /// recorded (the texts then show the code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_name: Option<String>,
     /// The muhtarlık's code.
     pub muhtarlik: MuhtarlikCode,
     /// The muhtarlık's name.
@@ -383,6 +387,8 @@ pub(super) struct StoredMessage {
     kind: NoticeKind,
     channel: DeliveryChannel,
     recipient: String,
+    #[serde(default)]
+    addressee: Option<Addressee>,
     locale: Locale,
     payload: serde_json::Value,
     created_at: DateTime<Utc>,
@@ -402,6 +408,7 @@ impl TryFrom<StoredMessage> for OutboxMessage {
             kind: m.kind,
             channel: m.channel,
             recipient: m.recipient,
+            addressee: m.addressee,
             locale: m.locale,
             created_at: m.created_at,
             not_before: m.not_before,

@@ -538,7 +538,7 @@ fn html_inner(r: &QuarterlyReport, signed: Signature<'_>) -> String {
     let official = r
         .responsible_official
         .as_ref()
-        .map(|o| format!("{} ({})", o.name, title_name(&super::serde_name(&o.title))))
+        .map(|o| format!("{} ({})", o.name, o.title.display_name()))
         .unwrap_or_else(|| "Belirtilmemiş".into());
     let _ = write!(
         h,
@@ -748,16 +748,6 @@ fn breakdown_table(h: &mut String, rows: &[Row]) {
         );
     }
     h.push_str("</tbody></table>");
-}
-
-fn title_name(t: &str) -> String {
-    match t {
-        "vali-yardimcisi" => "Vali Yardımcısı",
-        "genel-sekreter-yardimcisi" => "Genel Sekreter Yardımcısı",
-        "belediye-baskan-yardimcisi" => "Belediye Başkan Yardımcısı",
-        other => other,
-    }
-    .to_owned()
 }
 
 #[cfg(test)]

@@ -266,6 +266,7 @@ impl Spec {
             kind: NoticeKind::Received,
             channel: DeliveryChannel::Email,
             recipient: "ali.demir@muhtar.example".into(),
+            addressee: None,
             locale: Locale::Tr,
             payload,
             created_at: self.received_at,

@@ -7,11 +7,14 @@ use std::fmt::Write;
 
 use muhtar_core::access::RoleKind;
 use muhtar_core::calendar::CalendarView;
-use muhtar_core::outbox::{DeliveryChannel, Locale, NoticeKind, OutboxStatus};
+use muhtar_core::org::OfficialTitle;
+use muhtar_core::outbox::waiting::WaitReason;
+use muhtar_core::outbox::{AddresseeRole, DeliveryChannel, Locale, NoticeKind, OutboxStatus};
 use muhtar_core::request::{
     Channel, CommandName, EventType, Outcome, Party, PauseReason, Priority, RequestKind, Status,
 };
 use muhtar_core::routing::Relative;
+use muhtar_core::settings::SmsWithoutGateway;
 use muhtar_core::sla::ClockState;
 use muhtar_core::store::DocumentKind;
 
@@ -57,6 +60,10 @@ fn tables() -> String {
     table!(out, CalendarView);
     table!(out, ClockState);
     table!(out, RoleKind);
+    table!(out, OfficialTitle);
+    table!(out, AddresseeRole);
+    table!(out, SmsWithoutGateway);
+    table!(out, WaitReason);
     out
 }
 

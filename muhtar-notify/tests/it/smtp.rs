@@ -189,6 +189,7 @@ fn custom(n: u128, kind: NoticeKind, to: &str, locale: Locale, payload: Value) -
         kind,
         channel: DeliveryChannel::Email,
         recipient: to.into(),
+        addressee: None,
         locale,
         payload: NoticePayload::from_json(kind, payload).unwrap(),
         created_at: start(),
@@ -312,7 +313,10 @@ async fn delivers_several_notice_kinds_with_correct_mime() {
         format!("[Takip No: {tracking}] Talebiniz alındı")
     );
     let text = r["text"].as_str().unwrap();
-    assert!(text.contains("Sayın Muhtar,"));
+    assert!(
+        text.starts_with("Sayın Ali Demir (Kuzguncuk Mahallesi Muhtarı),"),
+        "{text}"
+    );
     assert!(text.contains("Fen İşleri Müdürlüğü"), "{text}");
     assert!(text.contains("Kuzguncuk Mahallesi"));
     assert!(text.contains("Okul önündeki çukur"));
@@ -333,18 +337,22 @@ async fn delivers_several_notice_kinds_with_correct_mime() {
         .unwrap()
         .contains("bildirim@ornek.bel.tr"));
 
-    // The unit and its liaison got the new-in-queue notice.
-    for rcpt in ["fen@ornek.bel.tr", "mehmet.kaya@ornek.bel.tr"] {
+    // The unit and its liaison got the new-in-queue notice, each greeted as who they are.
+    for (rcpt, greeting) in [
+        ("fen@ornek.bel.tr", "Sayın Fen İşleri Müdürlüğü yetkilisi,"),
+        (
+            "mehmet.kaya@ornek.bel.tr",
+            "Sayın Mehmet Kaya (Fen İşleri Müdürlüğü irtibat personeli),",
+        ),
+    ] {
         let got = by_rcpt(&mails, rcpt);
         assert_eq!(got.len(), 1, "{rcpt}");
         assert_eq!(
             got[0]["subject"],
             format!("[Takip No: {tracking}] Biriminize yeni talep")
         );
-        assert!(got[0]["text"]
-            .as_str()
-            .unwrap()
-            .starts_with("Sayın Yetkili,"));
+        let text = got[0]["text"].as_str().unwrap();
+        assert!(text.starts_with(greeting), "{text}");
     }
 
     // The answer: outcome, reason, answer text; the HTML is escaped.

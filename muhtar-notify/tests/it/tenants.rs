@@ -154,6 +154,7 @@ fn message(n: u128, tenant: &str, channel: DeliveryChannel, to: &str) -> OutboxM
         kind: NoticeKind::Received,
         channel,
         recipient: to.into(),
+        addressee: None,
         locale: Locale::Tr,
         payload: NoticePayload::from_json(
             NoticeKind::Received,
@@ -497,4 +498,76 @@ async fn run_serves_until_shutdown() {
     assert_eq!(passes.iter().sum::<usize>(), 1, "{passes:?}");
     assert_eq!(status(&store, "ilce-a", 1).await, OutboxStatus::Sent);
     assert_eq!(gateways.sent("ilce-a")[0].1, ["+905321112233"]);
+}
+
+/// A tenant without an SMS gateway: its SMS notices wait (the default: pending, not a
+/// failure, reported as waiting for a gateway) or, with `sms_without_gateway = "skip"`,
+/// are skipped (recorded, counted, never sent); its e-mails go out either way.
+#[tokio::test]
+async fn sms_without_a_gateway_waits_or_is_skipped_as_the_tenant_says() {
+    let store = Arc::new(MemoryStore::default());
+    let email = Arc::new(RecordingTransport::new());
+    let clock = Arc::new(ManualClock::new(noon()));
+    let mut config = DispatcherConfig::default();
+    config.quiet_hours = QuietHoursConfig::none();
+    let mut d: Dispatchers = TenantDispatchers::new(
+        store.clone(),
+        email.clone(),
+        SharedClock(clock.clone()),
+        config,
+    );
+    add_tenant(&store, "waits", "").await;
+    add_tenant(&store, "skips", "sms_without_gateway = \"skip\"\n").await;
+    store
+        .enqueue(&[
+            message(1, "waits", DeliveryChannel::Sms, "0532 111 22 33"),
+            message(2, "waits", DeliveryChannel::Email, "a@example.org"),
+            message(3, "skips", DeliveryChannel::Sms, "0532 111 22 33"),
+        ])
+        .await
+        .unwrap();
+    let pass = d.run_once().await.unwrap();
+    assert!(pass.problems.is_empty(), "{:?}", pass.problems);
+    assert_eq!(
+        (
+            pass.report.sent,
+            pass.report.deferred,
+            pass.report.skipped,
+            pass.report.failed
+        ),
+        (1, 1, 1, 0),
+        "{:?}",
+        pass.report
+    );
+    assert_eq!(status(&store, "waits", 1).await, OutboxStatus::Pending);
+    let waiting = store
+        .outbox(&fixtures::tenant("waits"), None)
+        .await
+        .unwrap();
+    assert_eq!(waiting[0].failures, 0, "waiting is not a failure");
+    let skipped = store
+        .outbox(&fixtures::tenant("skips"), None)
+        .await
+        .unwrap();
+    assert!(
+        skipped[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .starts_with("skipped: "),
+        "{skipped:?}"
+    );
+    // What waits, and why.
+    let w = d.waiting(noon()).await.unwrap();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].tenant.as_str(), "waits");
+    assert_eq!(
+        w[0].reason,
+        muhtar_core::outbox::waiting::WaitReason::NoSmsGateway
+    );
+    assert!(w[0]
+        .describe(noon())
+        .starts_with("1 SMS bildirimi bekliyor: SMS ağ geçidi ayarlı değil (kurum waits"));
+    // The next pass claims nothing: the waiting SMS is looked at again later.
+    assert_eq!(d.run_once().await.unwrap().report.claimed, 0);
 }
