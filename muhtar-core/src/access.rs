@@ -44,6 +44,113 @@ pub enum Role {
     Public,
 }
 
+/// The kind of a [`Role`], without its muhtarlık or unit: its stable name is how the role
+/// is written after `--as` (and in tokens), its display name what people read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RoleKind {
+    /// [`Role::Muhtar`].
+    Muhtar,
+    /// [`Role::UnitStaff`].
+    UnitStaff,
+    /// [`Role::Coordinator`].
+    Coordinator,
+    /// [`Role::ResponsibleOfficial`].
+    ResponsibleOfficial,
+    /// [`Role::Auditor`].
+    Auditor,
+    /// [`Role::Administrator`].
+    Administrator,
+    /// [`Role::System`].
+    System,
+    /// [`Role::Public`].
+    Public,
+}
+
+crate::names::named_enum! {
+    impl RoleKind: "role" {
+        Muhtar => ("muhtar", "muhtar"),
+        UnitStaff => ("unit", "birim personeli"),
+        Coordinator => ("coordinator", "koordinatör"),
+        ResponsibleOfficial => ("official", "sorumlu yetkili"),
+        Auditor => ("auditor", "denetçi"),
+        Administrator => ("admin", "yönetici"),
+        System => ("system", "sistem"),
+        Public => ("public", "kamu"),
+    }
+}
+
+impl RoleKind {
+    /// Whether the role names a muhtarlık or a unit (`muhtar:<kod>`, `unit:<kod>`).
+    pub fn has_code(self) -> bool {
+        matches!(self, RoleKind::Muhtar | RoleKind::UnitStaff)
+    }
+
+    /// How the role is written after `--as`: `muhtar:<kod>`, `unit:<kod>`, `coordinator`, …
+    pub fn form(self) -> String {
+        if self.has_code() {
+            format!("{}:<kod>", self.as_str())
+        } else {
+            self.as_str().to_owned()
+        }
+    }
+
+    /// Every role's form, comma-separated (for errors and help texts).
+    pub fn forms() -> String {
+        Self::ALL.map(Self::form).join(", ")
+    }
+}
+
+impl Role {
+    /// The kind of the role.
+    pub fn kind(&self) -> RoleKind {
+        match self {
+            Role::Muhtar(_) => RoleKind::Muhtar,
+            Role::UnitStaff(_) => RoleKind::UnitStaff,
+            Role::Coordinator => RoleKind::Coordinator,
+            Role::ResponsibleOfficial => RoleKind::ResponsibleOfficial,
+            Role::Auditor => RoleKind::Auditor,
+            Role::Administrator => RoleKind::Administrator,
+            Role::System => RoleKind::System,
+            Role::Public => RoleKind::Public,
+        }
+    }
+
+    /// The muhtarlık or unit code of a muhtar's or unit staff's role.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Role::Muhtar(m) => Some(m.as_str()),
+            Role::UnitStaff(u) => Some(u.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The role as people read it: its display name, and for a muhtar or unit staff the
+    /// name of the muhtarlık or unit in `org` (its code when `org` does not know it),
+    /// e.g. `muhtar Kuzguncuk`.
+    pub fn describe(&self, org: &Organisation) -> String {
+        let name = match self {
+            Role::Muhtar(m) => Some(org.muhtarlik(m).map_or(m.as_str(), |x| x.name.as_str())),
+            Role::UnitStaff(u) => Some(org.unit(u).map_or(u.as_str(), |x| x.name.as_str())),
+            _ => None,
+        };
+        match name {
+            Some(n) => format!("{} {n}", self.kind().display_name()),
+            None => self.kind().display_name().to_owned(),
+        }
+    }
+}
+
+/// The role as written after `--as`: `muhtar:kuzguncuk`, `unit:asfalt`, `coordinator`, …
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.code() {
+            Some(c) => write!(f, "{}:{c}", self.kind().as_str()),
+            None => f.write_str(self.kind().as_str()),
+        }
+    }
+}
+
 /// Who is acting: a person (or the system) in a role, in one tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Actor {
@@ -61,10 +168,10 @@ pub struct Actor {
 #[non_exhaustive]
 pub enum ActorParseError {
     /// The role is not one of the known roles.
-    #[error("unknown role {0:?}: expected muhtar:<code>, unit:<code>, coordinator, official, auditor, admin, system or public")]
+    #[error("unknown role {0:?}; valid roles: {forms}", forms = RoleKind::forms())]
     Role(String),
     /// The code after the role is missing or malformed.
-    #[error("bad code in actor {0:?}")]
+    #[error("bad code in actor {0:?}: expected muhtar:<kod> or unit:<kod> with a lowercase code such as kuzguncuk")]
     Code(String),
 }
 
@@ -125,17 +232,23 @@ impl Actor {
             None => (spec, None),
         };
         let code_err = || ActorParseError::Code(text.to_owned());
-        let role = match (role, code) {
-            ("muhtar", Some(c)) => Role::Muhtar(MuhtarlikCode::new(c).map_err(|_| code_err())?),
-            ("unit", Some(c)) => Role::UnitStaff(UnitCode::new(c).map_err(|_| code_err())?),
-            ("muhtar" | "unit", None) => return Err(code_err()),
-            ("coordinator", None) => Role::Coordinator,
-            ("official", None) => Role::ResponsibleOfficial,
-            ("auditor", None) => Role::Auditor,
-            ("admin", None) => Role::Administrator,
-            ("system", None) => Role::System,
-            ("public", None) => Role::Public,
-            _ => return Err(ActorParseError::Role(spec.to_owned())),
+        let kind = RoleKind::from_name(role)
+            .filter(|k| k.has_code() || code.is_none())
+            .ok_or_else(|| ActorParseError::Role(spec.to_owned()))?;
+        let role = match (kind, code) {
+            (RoleKind::Muhtar, Some(c)) => {
+                Role::Muhtar(MuhtarlikCode::new(c).map_err(|_| code_err())?)
+            }
+            (RoleKind::UnitStaff, Some(c)) => {
+                Role::UnitStaff(UnitCode::new(c).map_err(|_| code_err())?)
+            }
+            (RoleKind::Muhtar | RoleKind::UnitStaff, None) => return Err(code_err()),
+            (RoleKind::Coordinator, _) => Role::Coordinator,
+            (RoleKind::ResponsibleOfficial, _) => Role::ResponsibleOfficial,
+            (RoleKind::Auditor, _) => Role::Auditor,
+            (RoleKind::Administrator, _) => Role::Administrator,
+            (RoleKind::System, _) => Role::System,
+            (RoleKind::Public, _) => Role::Public,
         };
         let user = user.map(str::to_owned).unwrap_or_else(|| spec.to_owned());
         Ok(Self::new(tenant.clone(), user, role))
@@ -144,23 +257,12 @@ impl Actor {
 
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.role {
-            Role::Muhtar(c) => write!(f, "muhtar:{c}")?,
-            Role::UnitStaff(c) => write!(f, "unit:{c}")?,
-            Role::Coordinator => f.write_str("coordinator")?,
-            Role::ResponsibleOfficial => f.write_str("official")?,
-            Role::Auditor => f.write_str("auditor")?,
-            Role::Administrator => f.write_str("admin")?,
-            Role::System => f.write_str("system")?,
-            Role::Public => f.write_str("public")?,
-        }
-        write!(f, "@{}", self.user)
+        write!(f, "{}@{}", self.role, self.user)
     }
 }
 
 /// What an actor wants to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Action {
     /// Submit a new request (a muhtar for their muhtarlık; staff as back-office entry).
@@ -211,6 +313,33 @@ pub enum Action {
     ReadPublic,
 }
 
+crate::names::named_enum! {
+    impl Action: "action" {
+        Submit => ("submit", "başvuru girme"),
+        Read => ("read", "başvuruyu okuma"),
+        Accept => ("accept", "işleme alma"),
+        InterimReply => ("interim-reply", "ara cevap verme"),
+        Pause => ("pause", "bekletme"),
+        Resume => ("resume", "bekletmeyi bitirme"),
+        Answer => ("answer", "cevaplama"),
+        Close => ("close", "kapatma"),
+        Reopen => ("reopen", "yeniden açma"),
+        Transfer => ("transfer", "başka birime aktarma"),
+        Reroute => ("reroute", "yönlendirmeyi düzeltme"),
+        Withdraw => ("withdraw", "geri çekme"),
+        Merge => ("merge", "mükerrer başvuruyu birleştirme"),
+        Message => ("message", "mesaj gönderme"),
+        Extend => ("extend", "süre uzatma ve ücret (4982)"),
+        ReadQueue => ("read-queue", "birim kuyruğunu okuma"),
+        ReadReport => ("read-report", "raporları okuma"),
+        SignReport => ("sign-report", "raporu imzalama"),
+        Manage => ("manage", "yönetim (teşkilat, kurallar, takvim, kişisel veri)"),
+        Export => ("export", "dışa aktarma"),
+        SetPolicy => ("set-policy", "süre rejimini belirleme"),
+        ReadPublic => ("read-public", "kamuya açık görünümü okuma"),
+    }
+}
+
 /// What the action is aimed at.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
@@ -252,6 +381,27 @@ impl Target<'_> {
     }
 }
 
+/// A role that may take an action, as a refusal names it ([`AccessError::Forbidden`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedRole {
+    /// The kind of role.
+    pub kind: RoleKind,
+    /// The muhtarlık or unit, where the target decides it (the request's muhtarlık, the
+    /// unit it is routed to); `None` where any would do or for roles without one.
+    pub code: Option<String>,
+}
+
+/// `yönetici (--as admin)`, `muhtar (--as muhtar:kuzguncuk)`, `birim personeli (--as unit:<kod>)`.
+impl fmt::Display for AllowedRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.kind.display_name();
+        match &self.code {
+            Some(c) => write!(f, "{name} (--as {}:{c})", self.kind.as_str()),
+            None => write!(f, "{name} (--as {})", self.kind.form()),
+        }
+    }
+}
+
 /// Why access was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -260,13 +410,29 @@ pub enum AccessError {
     #[error("not found")]
     OtherTenant,
     /// The actor may not take this action on this target.
-    #[error("{actor} may not {action:?} here")]
+    #[error(
+        "{actor} bu işlemi yapamaz ({action}); {}",
+        allowed_text(allowed),
+        action = action.display_name()
+    )]
     Forbidden {
-        /// Who tried.
+        /// Who tried, as people read it ([`Role::describe`]: `muhtar Kuzguncuk`).
         actor: String,
         /// What they tried.
         action: Action,
+        /// The roles that may take the action on this target ([`allowed_roles`], from the
+        /// one permission table), people's roles only (not the system's, not the public's).
+        allowed: Vec<AllowedRole>,
     },
+}
+
+fn allowed_text(allowed: &[AllowedRole]) -> String {
+    if allowed.is_empty() {
+        "hiçbir kullanıcı rolü yapamaz".to_owned()
+    } else {
+        let roles: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+        format!("gerekli rol: {}", roles.join(" veya "))
+    }
 }
 
 impl AccessError {
@@ -274,9 +440,138 @@ impl AccessError {
     pub fn hides_target(&self) -> bool {
         matches!(self, AccessError::OtherTenant)
     }
+
+    /// The refusal of `action` on `target` to `actor`, naming the roles that may take it.
+    pub fn forbidden(
+        actor: &Actor,
+        action: Action,
+        target: &Target<'_>,
+        org: &Organisation,
+    ) -> Self {
+        AccessError::Forbidden {
+            actor: actor.role.describe(org),
+            action,
+            allowed: allowed_roles(action, target),
+        }
+    }
 }
 
-/// Decides whether `actor` may take `action` on `target`.
+/// The kind of a [`Target`], which the permission table looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TargetKind {
+    Request,
+    NewRequest,
+    Unit,
+    Tenant,
+}
+
+impl Target<'_> {
+    fn kind(&self) -> TargetKind {
+        match self {
+            Target::Request { .. } => TargetKind::Request,
+            Target::NewRequest { .. } => TargetKind::NewRequest,
+            Target::Unit { .. } => TargetKind::Unit,
+            Target::Tenant(_) => TargetKind::Tenant,
+        }
+    }
+}
+
+/// The one permission table: whether a role of this kind may take `action` on a target
+/// of this kind, before its scope (own muhtarlık, own unit or one below, [`in_scope`]).
+fn may(role: RoleKind, target: TargetKind, action: Action) -> bool {
+    use Action as A;
+    use RoleKind as R;
+    use TargetKind as T;
+    if action == A::ReadPublic && role != R::Public {
+        // The public view of what the role may read in full.
+        return may(role, target, A::Read);
+    }
+    match (role, target) {
+        (R::Public, _) => action == A::ReadPublic,
+        (R::System, _) => matches!(
+            action,
+            A::Read | A::ReadQueue | A::ReadReport | A::Close | A::Message
+        ),
+        (R::Administrator, _) => matches!(
+            action,
+            A::Manage | A::Read | A::ReadQueue | A::ReadReport | A::Export
+        ),
+        (R::Auditor, _) => matches!(action, A::Read | A::ReadQueue | A::ReadReport | A::Export),
+        (R::ResponsibleOfficial, _) => matches!(
+            action,
+            A::Read | A::ReadQueue | A::ReadReport | A::SignReport | A::Export
+        ),
+        (R::Coordinator, _) => !matches!(action, A::SignReport | A::Manage),
+        (R::Muhtar, T::Request) => matches!(
+            action,
+            A::Read | A::Resume | A::Reopen | A::Withdraw | A::Message | A::Close
+        ),
+        (R::Muhtar | R::UnitStaff, T::NewRequest) => action == A::Submit,
+        (R::Muhtar, _) => false,
+        (R::UnitStaff, T::Request) => matches!(
+            action,
+            A::Read
+                | A::Accept
+                | A::InterimReply
+                | A::Pause
+                | A::Resume
+                | A::Answer
+                | A::Close
+                | A::Transfer
+                | A::Message
+                | A::Extend
+        ),
+        (R::UnitStaff, T::Unit) => matches!(action, A::ReadQueue | A::ReadReport),
+        (R::UnitStaff, T::Tenant) => false,
+    }
+}
+
+/// Whether the target lies within the role's scope: a muhtar's own muhtarlık, a unit's
+/// own unit or one below it; every other role's scope is the whole tenant.
+fn in_scope(role: &Role, target: &Target<'_>, org: &Organisation) -> bool {
+    match (role, target) {
+        (Role::Muhtar(own), Target::Request { muhtarlik, .. })
+        | (Role::Muhtar(own), Target::NewRequest { muhtarlik, .. }) => own == *muhtarlik,
+        (Role::Muhtar(_), _) => false,
+        (Role::UnitStaff(own), Target::Request { unit, .. }) => {
+            unit.is_some_and(|u| org.is_within(u, own))
+        }
+        (Role::UnitStaff(own), Target::Unit { unit, .. }) => org.is_within(unit, own),
+        (Role::UnitStaff(_), Target::NewRequest { .. }) => true,
+        (Role::UnitStaff(_), Target::Tenant(_)) => false,
+        _ => true,
+    }
+}
+
+/// The people's roles that may take `action` on `target` by the permission table
+/// [`authorize`] decides by, with the muhtarlık
+/// or unit the target decides: the request's muhtarlık for a muhtar, the unit a request
+/// is routed to (or the unit asked about) for unit staff.
+pub fn allowed_roles(action: Action, target: &Target<'_>) -> Vec<AllowedRole> {
+    RoleKind::ALL
+        .into_iter()
+        .filter(|k| !matches!(k, RoleKind::System | RoleKind::Public))
+        .filter(|k| may(*k, target.kind(), action))
+        .map(|kind| {
+            let code = match (kind, target) {
+                (RoleKind::Muhtar, Target::Request { muhtarlik, .. })
+                | (RoleKind::Muhtar, Target::NewRequest { muhtarlik, .. }) => {
+                    Some(muhtarlik.to_string())
+                }
+                (RoleKind::UnitStaff, Target::Request { unit, .. }) => {
+                    unit.map(ToString::to_string)
+                }
+                (RoleKind::UnitStaff, Target::Unit { unit, .. }) => Some(unit.to_string()),
+                _ => None,
+            };
+            AllowedRole { kind, code }
+        })
+        .collect()
+}
+
+/// Decides whether `actor` may take `action` on `target`: the permission table for the
+/// actor's kind of role and the target's kind, and the target within the role's scope.
+/// A refusal names the roles that may ([`AccessError::Forbidden`]).
 ///
 /// `org` is the tenant's organisation, used to decide whether a unit lies below another.
 pub fn authorize(
@@ -288,70 +583,10 @@ pub fn authorize(
     if &actor.tenant != target.tenant() || org.tenant.id != actor.tenant {
         return Err(AccessError::OtherTenant);
     }
-    let forbidden = || AccessError::Forbidden {
-        actor: actor.to_string(),
-        action,
-    };
-    use Action as A;
-    if action == A::ReadPublic && actor.role != Role::Public {
-        // The public view of what the actor may read in full.
-        return authorize(actor, A::Read, target, org).map_err(|_| forbidden());
-    }
-    let allowed = match (&actor.role, target) {
-        (Role::Public, _) => action == A::ReadPublic,
-        (Role::System, _) => matches!(
-            action,
-            A::Read | A::ReadQueue | A::ReadReport | A::Close | A::Message
-        ),
-        (Role::Administrator, _) => matches!(
-            action,
-            A::Manage | A::Read | A::ReadQueue | A::ReadReport | A::Export
-        ),
-        (Role::Auditor, _) => matches!(action, A::Read | A::ReadQueue | A::ReadReport | A::Export),
-        (Role::ResponsibleOfficial, _) => {
-            matches!(
-                action,
-                A::Read | A::ReadQueue | A::ReadReport | A::SignReport | A::Export
-            )
-        }
-        (Role::Coordinator, _) => !matches!(action, A::SignReport | A::Manage),
-        (Role::Muhtar(own), Target::Request { muhtarlik, .. }) => {
-            own == *muhtarlik
-                && matches!(
-                    action,
-                    A::Read | A::Resume | A::Reopen | A::Withdraw | A::Message | A::Close
-                )
-        }
-        (Role::Muhtar(own), Target::NewRequest { muhtarlik, .. }) => {
-            own == *muhtarlik && action == A::Submit
-        }
-        (Role::Muhtar(_), _) => false,
-        (Role::UnitStaff(own), Target::Request { unit, .. }) => {
-            unit.is_some_and(|u| org.is_within(u, own))
-                && matches!(
-                    action,
-                    A::Read
-                        | A::Accept
-                        | A::InterimReply
-                        | A::Pause
-                        | A::Resume
-                        | A::Answer
-                        | A::Close
-                        | A::Transfer
-                        | A::Message
-                        | A::Extend
-                )
-        }
-        (Role::UnitStaff(_), Target::NewRequest { .. }) => action == A::Submit,
-        (Role::UnitStaff(own), Target::Unit { unit, .. }) => {
-            org.is_within(unit, own) && matches!(action, A::ReadQueue | A::ReadReport)
-        }
-        (Role::UnitStaff(_), Target::Tenant(_)) => false,
-    };
-    if allowed {
+    if may(actor.role.kind(), target.kind(), action) && in_scope(&actor.role, target, org) {
         Ok(())
     } else {
-        Err(forbidden())
+        Err(AccessError::forbidden(actor, action, target, org))
     }
 }
 

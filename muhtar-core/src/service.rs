@@ -457,13 +457,9 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             .store
             .document_version(&tenant, DocumentKind::Organisation)
             .await?;
-        let may = matches!(actor.role, Role::Administrator)
-            || (current == 0 && matches!(actor.role, Role::System));
-        if !may {
-            return Err(ServiceError::Forbidden(AccessError::Forbidden {
-                actor: actor.to_string(),
-                action: Action::Manage,
-            }));
+        // The system installs a tenant's first organisation; after that, whoever may manage.
+        if !(current == 0 && matches!(actor.role, Role::System)) {
+            authorize(actor, Action::Manage, &Target::Tenant(&tenant), &org)?;
         }
         if !force && current > 0 {
             self.check_rules_survive(&tenant, &org).await?;
