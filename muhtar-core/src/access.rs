@@ -635,3 +635,93 @@ impl SubmissionDefaults {
         given.unwrap_or(self.channel)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::fixtures::{organisation, tenant};
+
+    #[test]
+    fn a_refusal_names_the_action_and_the_roles_that_may_take_it() {
+        let org = organisation("a");
+        let t = tenant("a");
+        let muhtar = Actor::parse(&t, "muhtar:kuzguncuk").unwrap();
+        let e = authorize(&muhtar, Action::Manage, &Target::Tenant(&t), &org).unwrap_err();
+        let text = e.to_string();
+        assert_eq!(
+            text,
+            "muhtar Kuzguncuk Mahallesi bu işlemi yapamaz (yönetim (teşkilat, kurallar, takvim, kişisel \
+             veri)); gerekli rol: yönetici (--as admin)"
+        );
+        assert!(!text.contains("Manage"), "{text}");
+    }
+
+    #[test]
+    fn a_refused_request_command_names_the_unit_and_the_coordinator() {
+        let org = organisation("a");
+        let t = tenant("a");
+        let (m, u) = (
+            MuhtarlikCode::new("kuzguncuk").unwrap(),
+            UnitCode::new("asfalt").unwrap(),
+        );
+        let target = Target::Request {
+            tenant: &t,
+            muhtarlik: &m,
+            unit: Some(&u),
+        };
+        let muhtar = Actor::parse(&t, "muhtar:kuzguncuk").unwrap();
+        let e = authorize(&muhtar, Action::Answer, &target, &org).unwrap_err();
+        assert!(
+            e.to_string().ends_with(
+                "gerekli rol: birim personeli (--as unit:asfalt) veya koordinatör (--as coordinator)"
+            ),
+            "{e}"
+        );
+        // Every role named may indeed take the action.
+        let AccessError::Forbidden { allowed, .. } = e else {
+            panic!("{e:?}")
+        };
+        for a in allowed {
+            let spec = a.code.map_or(a.kind.as_str().to_owned(), |c| {
+                format!("{}:{c}", a.kind.as_str())
+            });
+            let actor = Actor::parse(&t, &spec).unwrap();
+            assert_eq!(authorize(&actor, Action::Answer, &target, &org), Ok(()), "{spec}");
+        }
+    }
+
+    #[test]
+    fn a_refused_submission_names_the_muhtar_of_the_muhtarlik_and_any_unit() {
+        let org = organisation("a");
+        let t = tenant("a");
+        let m = MuhtarlikCode::new("cengelkoy").unwrap();
+        let target = Target::NewRequest {
+            tenant: &t,
+            muhtarlik: &m,
+        };
+        let e = authorize(&Actor::parse(&t, "auditor").unwrap(), Action::Submit, &target, &org)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "denetçi bu işlemi yapamaz (başvuru girme); gerekli rol: muhtar (--as \
+             muhtar:cengelkoy) veya birim personeli (--as unit:<kod>) veya koordinatör (--as \
+             coordinator)"
+        );
+    }
+
+    #[test]
+    fn an_unknown_role_lists_every_form() {
+        let t = tenant("a");
+        let e = Actor::parse(&t, "boss").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown role \"boss\"; valid roles: muhtar:<kod>, unit:<kod>, coordinator, \
+             official, auditor, admin, system, public"
+        );
+        assert!(matches!(
+            Actor::parse(&t, "coordinator:x"),
+            Err(ActorParseError::Role(_))
+        ));
+        assert!(matches!(Actor::parse(&t, "muhtar"), Err(ActorParseError::Code(_))));
+    }
+}
