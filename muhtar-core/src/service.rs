@@ -832,10 +832,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
                 .load_by_tracking(&actor.tenant, into)
                 .await
                 .map_err(|_| {
-                    ServiceError::Input(InputError::Unknown {
-                        field: "into",
-                        value: into.to_string(),
-                    })
+                    ServiceError::Input(InputError::unknown("into", into.to_string(), [""; 0]))
                 })?;
             if other.state.id == state.id {
                 return Err(LifecycleError::SelfMerge.into());

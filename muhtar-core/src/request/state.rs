@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::content::{check_text, InputError, RequestContent, MAX_SHORT, MAX_TEXT};
+use super::content::{check_text, RequestContent, MAX_SHORT, MAX_TEXT};
+use super::input::InputError;
 use super::event::{Event, EventKind, Outcome, Party, PauseReason};
 use super::fee::{FeeAmount, PendingFee};
 use crate::access::{Action, Actor, Role};

@@ -1,0 +1,208 @@
+//! Bad input: [`InputError`], which names the field and says what would be valid, and
+//! the readers of the date and time fields people type ([`parse_instant`],
+//! [`parse_date`]).
+
+use chrono::format::ParseErrorKind;
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// How many valid values an [`InputError::Unknown`] names before it says how many more
+/// there are.
+pub const VALID_SHOWN: usize = 10;
+
+/// The form of an instant people type, with an example.
+pub const INSTANT_FORM: &str = "a date-time; expected RFC 3339, e.g. 2025-03-14T10:00:00+03:00";
+/// The form of a day people type, with an example.
+pub const DATE_FORM: &str = "a date; expected YYYY-MM-DD, e.g. 2025-03-14";
+
+/// A bad field in a request or command. Names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// A required text is empty.
+    #[error("{field} is required")]
+    Empty {
+        /// The field.
+        field: &'static str,
+    },
+    /// A text is too long.
+    #[error("{field} is {len} characters long, at most {max} are allowed")]
+    TooLong {
+        /// The field.
+        field: &'static str,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A number outside its allowed range.
+    #[error("{field} = {value} is out of bounds")]
+    OutOfBounds {
+        /// The field.
+        field: &'static str,
+        /// The value.
+        value: String,
+    },
+    /// A coordinate outside Turkey's bounding box
+    /// ([`crate::request::TURKEY_BOUNDS`]).
+    #[error("{field} = {value} is outside Turkey ({min}–{max} {axis})")]
+    OutsideTurkey {
+        /// The field (`location.lat`, `location.lon`).
+        field: &'static str,
+        /// The value given.
+        value: String,
+        /// The smallest value accepted.
+        min: String,
+        /// The largest value accepted.
+        max: String,
+        /// `N` for a latitude, `E` for a longitude.
+        axis: char,
+    },
+    /// An unknown code; `valid` lists the codes that are known (empty when they cannot
+    /// be listed, such as tracking numbers).
+    #[error("{field}: unknown {value:?}{}", valid_text(valid))]
+    Unknown {
+        /// The field.
+        field: &'static str,
+        /// The code.
+        value: String,
+        /// The valid codes, in the order of their definition.
+        valid: Vec<String>,
+    },
+    /// A date or time that is not in the form expected.
+    #[error("{field}: {value:?} is not {expected}")]
+    NotDateTime {
+        /// The field.
+        field: &'static str,
+        /// The text given.
+        value: String,
+        /// What was expected, with an example ([`INSTANT_FORM`], [`DATE_FORM`], …).
+        expected: &'static str,
+    },
+    /// A date or time in the right form that does not exist (`2026-02-30`, hour 25).
+    #[error("{field}: {value:?} is not a date that exists (no such month, day or time)")]
+    ImpossibleDate {
+        /// The field.
+        field: &'static str,
+        /// The text given.
+        value: String,
+    },
+    /// A value not accepted here.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// `; valid: a, b, c` or, past [`VALID_SHOWN`] values, the first of them and how to see
+/// all (the tenant's organisation lists its codes).
+fn valid_text(valid: &[String]) -> String {
+    match valid.len() {
+        0 => String::new(),
+        n if n <= VALID_SHOWN => format!("; valid: {}", valid.join(", ")),
+        n => format!(
+            "; valid: {} … and {} more (all of them: GET /api/v1/organisation)",
+            valid[..VALID_SHOWN].join(", "),
+            n - VALID_SHOWN
+        ),
+    }
+}
+
+impl InputError {
+    /// The field the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            InputError::Empty { field }
+            | InputError::TooLong { field, .. }
+            | InputError::OutOfBounds { field, .. }
+            | InputError::OutsideTurkey { field, .. }
+            | InputError::Unknown { field, .. }
+            | InputError::NotDateTime { field, .. }
+            | InputError::ImpossibleDate { field, .. }
+            | InputError::Invalid { field, .. } => field,
+        }
+    }
+
+    /// An unknown code of `field`, listing the valid ones.
+    pub fn unknown<S: ToString>(
+        field: &'static str,
+        value: impl Into<String>,
+        valid: impl IntoIterator<Item = S>,
+    ) -> Self {
+        InputError::Unknown {
+            field,
+            value: value.into(),
+            valid: valid.into_iter().map(|v| v.to_string()).collect(),
+        }
+    }
+
+    /// The error of a date or time that chrono could not read: impossible when the form
+    /// was right but the value does not exist, else not in the form `expected`.
+    fn of_chrono(
+        field: &'static str,
+        value: &str,
+        expected: &'static str,
+        e: chrono::ParseError,
+    ) -> Self {
+        let value = value.to_owned();
+        if e.kind() == ParseErrorKind::OutOfRange {
+            InputError::ImpossibleDate { field, value }
+        } else {
+            InputError::NotDateTime {
+                field,
+                value,
+                expected,
+            }
+        }
+    }
+}
+
+/// Reads an instant people type (RFC 3339, with its offset) for `field`: an error names
+/// the field and the form expected ([`INSTANT_FORM`]), or says the date does not exist.
+///
+/// ```
+/// use muhtar_core::request::parse_instant;
+/// let e = parse_instant("--received-at", "2025-03-14").unwrap_err();
+/// assert_eq!(
+///     e.to_string(),
+///     "--received-at: \"2025-03-14\" is not a date-time; expected RFC 3339, e.g. 2025-03-14T10:00:00+03:00"
+/// );
+/// assert!(parse_instant("received_at", "2026-02-30T10:00:00+03:00").is_err());
+/// ```
+pub fn parse_instant(field: &'static str, text: &str) -> Result<DateTime<Utc>, InputError> {
+    let t = text.trim();
+    DateTime::parse_from_rfc3339(t)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| InputError::of_chrono(field, t, INSTANT_FORM, e))
+}
+
+/// Reads a day people type (`YYYY-MM-DD`) for `field`: an error names the field and the
+/// form expected ([`DATE_FORM`]), or says the date does not exist.
+pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, InputError> {
+    parse_date_as(field, text, DATE_FORM)
+}
+
+/// [`parse_date`], saying `expected` when the form is wrong.
+pub(crate) fn parse_date_as(
+    field: &'static str,
+    text: &str,
+    expected: &'static str,
+) -> Result<NaiveDate, InputError> {
+    let t = text.trim();
+    NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|e| InputError::of_chrono(field, t, expected, e))
+}
+
+/// A request's `received_at` from JSON through [`parse_instant`], so that a malformed
+/// instant is refused naming the field and the form expected (serde's own message is
+/// "premature end of input").
+pub(crate) fn deserialize_received_at<'de, D>(d: D) -> Result<Option<DateTime<Utc>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let text: Option<String> = serde::Deserialize::deserialize(d)?;
+    text.map(|t| parse_instant("received_at", &t))
+        .transpose()
+        .map_err(serde::de::Error::custom)
+}
