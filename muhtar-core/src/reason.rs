@@ -165,9 +165,21 @@ const BUILTIN: &[(&str, &str, &str, bool)] = &[
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReasonError {
-    /// The code is neither built in nor defined by the tenant.
-    #[error("unknown reason code {0:?}")]
-    Unknown(String),
+    /// The code is neither built in nor defined by the tenant; every valid code is
+    /// listed, those of Law 4982 apart.
+    #[error(
+        "unknown reason code {code:?}; valid: {}; Law 4982 (information requests): {}",
+        general.join(", "),
+        law_4982.join(", ")
+    )]
+    Unknown {
+        /// The code given.
+        code: String,
+        /// The valid codes outside Law 4982: built-in, then the tenant's.
+        general: Vec<String>,
+        /// The valid codes of Law 4982: built-in, then the tenant's.
+        law_4982: Vec<String>,
+    },
     /// The code requires explanatory text and none was given.
     #[error("reason {0:?} requires an explanation")]
     TextRequired(String),
@@ -223,7 +235,18 @@ impl ReasonCode {
     pub fn definition(&self, org: &Organisation) -> Result<ReasonDef, ReasonError> {
         Self::builtin(&self.0)
             .or_else(|| org.reasons.iter().find(|r| r.code == self.0).cloned())
-            .ok_or_else(|| ReasonError::Unknown(self.0.clone()))
+            .ok_or_else(|| {
+                let (law_4982, general): (Vec<ReasonDef>, Vec<ReasonDef>) = Self::builtins()
+                    .into_iter()
+                    .chain(org.reasons.iter().cloned())
+                    .partition(|r| r.law.as_deref() == Some("4982"));
+                let codes = |v: Vec<ReasonDef>| v.into_iter().map(|r| r.code).collect();
+                ReasonError::Unknown {
+                    code: self.0.clone(),
+                    general: codes(general),
+                    law_4982: codes(law_4982),
+                }
+            })
     }
 
     /// The Turkish name people read; the code itself when `org` does not know it.

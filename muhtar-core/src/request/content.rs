@@ -473,15 +473,7 @@ impl NewRequest {
         org: &Organisation,
         now: DateTime<Utc>,
     ) -> Result<RequestContent, InputError> {
-        let m = org
-            .muhtarlik(&self.muhtarlik)
-            .ok_or_else(|| {
-                InputError::unknown(
-                    "muhtarlik",
-                    self.muhtarlik.as_str(),
-                    org.muhtarliklar.iter().map(|m| &m.code),
-                )
-            })?;
+        let m = org.known_muhtarlik("muhtarlik", self.muhtarlik.as_str())?;
         if !m.active {
             return Err(InputError::Invalid {
                 field: "muhtarlik",

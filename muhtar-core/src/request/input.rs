@@ -206,3 +206,39 @@ where
         .transpose()
         .map_err(serde::de::Error::custom)
 }
+
+impl crate::org::Organisation {
+    /// The unit with this code, or an [`InputError::Unknown`] naming `field` and listing
+    /// the organisation's units (a code that is not even well-formed is unknown too).
+    pub fn known_unit(
+        &self,
+        field: &'static str,
+        code: &str,
+    ) -> Result<&crate::org::Unit, InputError> {
+        self.units
+            .iter()
+            .find(|u| u.code.as_str() == code.trim())
+            .ok_or_else(|| {
+                InputError::unknown(field, code.trim(), self.units.iter().map(|u| &u.code))
+            })
+    }
+
+    /// The muhtarlık with this code, or an [`InputError::Unknown`] naming `field` and
+    /// listing the organisation's muhtarlıklar.
+    pub fn known_muhtarlik(
+        &self,
+        field: &'static str,
+        code: &str,
+    ) -> Result<&crate::org::Muhtarlik, InputError> {
+        self.muhtarliklar
+            .iter()
+            .find(|m| m.code.as_str() == code.trim())
+            .ok_or_else(|| {
+                InputError::unknown(
+                    field,
+                    code.trim(),
+                    self.muhtarliklar.iter().map(|m| &m.code),
+                )
+            })
+    }
+}
