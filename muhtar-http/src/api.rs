@@ -777,11 +777,12 @@ pub async fn list(
             Some(Status::parse_filter(st).map_err(|e| ApiError::invalid("status", e.to_string()))?);
     }
     if let Some(u) = &p.unit {
-        let code =
-            UnitCode::new(u.clone()).map_err(|e| ApiError::invalid("unit", e.to_string()))?;
-        if ctx.org.unit(&code).is_none() {
-            return Err(ApiError::invalid("unit", format!("unknown unit {u}")));
-        }
+        let code = ctx
+            .org
+            .known_unit("unit", u)
+            .map_err(|e| ApiError::invalid("unit", e.to_string()))?
+            .code
+            .clone();
         q.units = Some(ctx.org.subtree(&code));
     }
     if let Some(m) = &p.muhtarlik {

@@ -54,7 +54,10 @@ impl Status {
             if name == Status::OPEN {
                 out.extend(Status::open());
             } else {
-                out.push(name.parse::<Status>()?);
+                out.push(name.parse::<Status>().map_err(|e| crate::names::UnknownName {
+                    also: &[Status::OPEN],
+                    ..e
+                })?);
             }
         }
         out.sort_by_key(|s| Status::ALL.iter().position(|x| x == s));
@@ -903,6 +906,9 @@ impl RequestState {
         if self.unit.as_ref() == Some(to) {
             return Err(LifecycleError::SameUnit(to.to_string()));
         }
+        ctx.org
+            .known_unit("to", to.as_str())
+            .map_err(LifecycleError::Input)?;
         ctx.org
             .check_target(to)
             .map(|_| ())
