@@ -39,9 +39,13 @@ pub struct Global {
         global = true
     )]
     pub db: String,
-    /// Who acts: muhtar:CODE, unit:CODE, coordinator, official, auditor, admin.
+    /// Who acts (a role, optionally followed by @user).
     #[arg(
         long = "as",
+        help = format!(
+            "Who acts: {}, optionally followed by @user",
+            muhtar_core::access::RoleKind::forms()
+        ),
         env = "MUHTAR_AS",
         default_value = "coordinator",
         global = true

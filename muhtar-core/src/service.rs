@@ -840,14 +840,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         }
         if let Command::SetPolicy { policy, .. } = &command {
             if ctx.policies.get(policy).is_err() {
-                return Err(InputError::Invalid {
-                    field: "policy",
-                    message: format!(
-                        "unknown policy {policy:?} (known: {})",
-                        ctx.policies.names().collect::<Vec<_>>().join(", ")
-                    ),
-                }
-                .into());
+                return Err(InputError::unknown("policy", policy, ctx.policies.names()).into());
             }
         }
         let now = self.clock.now();
