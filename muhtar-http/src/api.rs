@@ -444,7 +444,10 @@ pub struct SubmitBody {
     pub registration_number: Option<String>,
     /// When it reached the body: back-office staff only (coordinator, unit staff), at
     /// most the tenant's window back (default 30 days), never in the future; default now.
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "muhtar_core::request::deserialize_received_at"
+    )]
     pub received_at: Option<DateTime<Utc>>,
     /// The coordinator's reason for a `received_at` inside a quarter whose report is
     /// signed; the signed report is then marked as needing a correction.

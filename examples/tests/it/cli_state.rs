@@ -602,11 +602,14 @@ fn the_quarterly_report_is_drafted_signed_and_frozen() {
         fails(dir, &["report", "--quarter", "2026Q2", "--format", "pdf"])
             .contains("unknown report format")
     );
-    assert!(fails(
+    let e = fails(
         dir,
-        &["report", "--quarter", "2026Q2", "--unit", "yok-boyle"]
-    )
-    .contains("not found"));
+        &["report", "--quarter", "2026Q2", "--unit", "yok-boyle"],
+    );
+    assert!(
+        e.contains("unit: unknown \"yok-boyle\"; valid: ibb, muhtarliklar-db"),
+        "{e}"
+    );
 
     // Only the responsible official signs.
     let e = fails(

@@ -3,6 +3,7 @@
 //! binary per crate instead of one per file). Add a test file here as `mod name;`.
 
 mod cli_calendar;
+mod cli_errors;
 mod cli_postgres;
 mod cli_receipt;
 mod cli_rules;

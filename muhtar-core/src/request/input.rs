@@ -197,7 +197,7 @@ pub(crate) fn parse_date_as(
 /// A request's `received_at` from JSON through [`parse_instant`], so that a malformed
 /// instant is refused naming the field and the form expected (serde's own message is
 /// "premature end of input").
-pub(crate) fn deserialize_received_at<'de, D>(d: D) -> Result<Option<DateTime<Utc>>, D::Error>
+pub fn deserialize_received_at<'de, D>(d: D) -> Result<Option<DateTime<Utc>>, D::Error>
 where
     D: serde::Deserializer<'de>,
 {
