@@ -271,3 +271,23 @@ impl std::fmt::Display for ReasonCode {
         f.write_str(&self.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_reason_lists_every_valid_code_with_law_4982_apart() {
+        let org = crate::testkit::fixtures::organisation("a");
+        let e = ReasonCode::new("yok").check(&org, None).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.starts_with("unknown reason code \"yok\"; valid: not-our-authority, no-budget, "),
+            "{text}"
+        );
+        let law = text.split("Law 4982 (information requests): ").nth(1).unwrap();
+        let law: Vec<&str> = law.split(", ").collect();
+        assert_eq!(law.len(), 15, "{law:?}");
+        assert_eq!(law.len(), ReasonCode::law_4982().len());
+    }
+}

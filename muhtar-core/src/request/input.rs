@@ -242,3 +242,92 @@ impl crate::org::Organisation {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{Location, ReplyBy};
+
+    #[test]
+    fn a_date_time_names_the_field_and_the_form_or_says_it_does_not_exist() {
+        let e = parse_instant("--received-at", "2025-03-14").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--received-at: \"2025-03-14\" is not a date-time; expected RFC 3339, e.g. \
+             2025-03-14T10:00:00+03:00"
+        );
+        assert_eq!(e.field(), "--received-at");
+        let e = parse_instant("received_at", "2026-02-30T10:00:00+03:00").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "received_at: \"2026-02-30T10:00:00+03:00\" is not a date that exists (no such \
+             month, day or time)"
+        );
+        let e = parse_date("first day", "2026-02-30").unwrap_err();
+        assert!(matches!(e, InputError::ImpossibleDate { field: "first day", .. }));
+        let e = parse_date("first day", "30.02.2026").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "first day: \"30.02.2026\" is not a date; expected YYYY-MM-DD, e.g. 2025-03-14"
+        );
+        assert!(matches!(
+            ReplyBy::parse_field("--reply-by", "2026-02-30"),
+            Err(InputError::ImpossibleDate { field: "--reply-by", .. })
+        ));
+        let e = ReplyBy::parse_field("reply_by", "yarın").unwrap_err();
+        assert!(
+            e.to_string().starts_with("reply_by: \"yarın\" is not a date or a date-time"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<crate::request::NewRequest>(
+            r#"{"muhtarlik": "kuzguncuk", "channel": "phone", "category": "x",
+                "subject": "y", "received_at": "2025-03-14"}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("received_at: \"2025-03-14\" is not a date-time"), "{e}");
+    }
+
+    #[test]
+    fn a_coordinate_outside_turkey_names_the_range() {
+        let at = |lat, lon| Location { lat, lon }.check().unwrap_err().to_string();
+        assert_eq!(
+            at(51.5, 29.0),
+            "location.lat = 51.5 is outside Turkey (35.7–42.2 N)"
+        );
+        assert_eq!(
+            at(41.0, -0.1),
+            "location.lon = -0.1 is outside Turkey (25.5–45 E)"
+        );
+        assert_eq!(
+            at(f64::NAN, 29.0),
+            "location.lat = NaN is outside Turkey (35.7–42.2 N)"
+        );
+    }
+
+    #[test]
+    fn an_unknown_code_lists_ten_valid_ones_and_says_how_many_more() {
+        let few = InputError::unknown("category", "yok", ["a", "b"]);
+        assert_eq!(few.to_string(), "category: unknown \"yok\"; valid: a, b");
+        let many = InputError::unknown("unit", "yok", (1..=13).map(|i| format!("u{i}")));
+        assert_eq!(
+            many.to_string(),
+            "unit: unknown \"yok\"; valid: u1, u2, u3, u4, u5, u6, u7, u8, u9, u10 … and 3 \
+             more (all of them: GET /api/v1/organisation)"
+        );
+        let none = InputError::unknown("into", "ABC", [""; 0]);
+        assert_eq!(none.to_string(), "into: unknown \"ABC\"");
+    }
+
+    #[test]
+    fn an_organisation_names_its_units_and_muhtarliklar_when_one_is_unknown() {
+        let org = crate::testkit::fixtures::organisation("a");
+        assert!(org.known_unit("unit", "asfalt").is_ok());
+        let e = org.known_unit("--unit", "yok").unwrap_err();
+        assert!(
+            e.to_string().starts_with("--unit: unknown \"yok\"; valid: belediye, muhtarliklar"),
+            "{e}"
+        );
+        let e = org.known_muhtarlik("muhtarlik", "yok").unwrap_err();
+        assert!(e.to_string().contains("kuzguncuk"), "{e}");
+    }
+}

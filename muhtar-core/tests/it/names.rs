@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use muhtar_core::access::{Action, RoleKind};
 use muhtar_core::calendar::CalendarView;
 use muhtar_core::outbox::{DeliveryChannel, Locale, NoticeKind, OutboxStatus};
 use muhtar_core::request::{
@@ -55,6 +56,8 @@ fn tables() -> String {
     table!(out, Relative);
     table!(out, CalendarView);
     table!(out, ClockState);
+    table!(out, RoleKind);
+    table!(out, Action);
     out
 }
 
