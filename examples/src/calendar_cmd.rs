@@ -137,7 +137,10 @@ pub fn run_deadline(args: DeadlineArgs) -> Result<(), String> {
         let (from, to) = p
             .split_once("..")
             .ok_or_else(|| format!("malformed pause {p:?}: expected FROM..TO"))?;
-        let (from, to) = (parse_instant("--pause", from)?, parse_instant("--pause", to)?);
+        let (from, to) = (
+            parse_instant("--pause", from)?,
+            parse_instant("--pause", to)?,
+        );
         if to < from {
             return Err(format!("malformed pause {p:?}: TO is before FROM"));
         }
@@ -193,8 +196,7 @@ pub fn run_deadline(args: DeadlineArgs) -> Result<(), String> {
             if line.trim().is_empty() {
                 continue;
             }
-            let at =
-                parse_instant("--received", &line).map_err(|e| format!("line {n}: {e}"))?;
+            let at = parse_instant("--received", &line).map_err(|e| format!("line {n}: {e}"))?;
             one(at, &mut out).map_err(|e| format!("line {n}: {e}"))?;
         }
     } else {

@@ -710,7 +710,13 @@ pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
         q.units = Some(ctx.org.subtree(&code));
     }
     if let Some(m) = &a.muhtarlik {
-        q.muhtarlik = Some(ctx.org.known_muhtarlik("--muhtarlik", m).map_err(err)?.code.clone());
+        q.muhtarlik = Some(
+            ctx.org
+                .known_muhtarlik("--muhtarlik", m)
+                .map_err(err)?
+                .code
+                .clone(),
+        );
     }
     if !a.status.is_empty() {
         q.statuses =

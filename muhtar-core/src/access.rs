@@ -686,7 +686,11 @@ mod tests {
                 format!("{}:{c}", a.kind.as_str())
             });
             let actor = Actor::parse(&t, &spec).unwrap();
-            assert_eq!(authorize(&actor, Action::Answer, &target, &org), Ok(()), "{spec}");
+            assert_eq!(
+                authorize(&actor, Action::Answer, &target, &org),
+                Ok(()),
+                "{spec}"
+            );
         }
     }
 
@@ -699,8 +703,13 @@ mod tests {
             tenant: &t,
             muhtarlik: &m,
         };
-        let e = authorize(&Actor::parse(&t, "auditor").unwrap(), Action::Submit, &target, &org)
-            .unwrap_err();
+        let e = authorize(
+            &Actor::parse(&t, "auditor").unwrap(),
+            Action::Submit,
+            &target,
+            &org,
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "denetçi bu işlemi yapamaz (başvuru girme); gerekli rol: muhtar (--as \
@@ -722,6 +731,9 @@ mod tests {
             Actor::parse(&t, "coordinator:x"),
             Err(ActorParseError::Role(_))
         ));
-        assert!(matches!(Actor::parse(&t, "muhtar"), Err(ActorParseError::Code(_))));
+        assert!(matches!(
+            Actor::parse(&t, "muhtar"),
+            Err(ActorParseError::Code(_))
+        ));
     }
 }

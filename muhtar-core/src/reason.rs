@@ -285,7 +285,10 @@ mod tests {
             text.starts_with("unknown reason code \"yok\"; valid: not-our-authority, no-budget, "),
             "{text}"
         );
-        let law = text.split("Law 4982 (information requests): ").nth(1).unwrap();
+        let law = text
+            .split("Law 4982 (information requests): ")
+            .nth(1)
+            .unwrap();
         let law: Vec<&str> = law.split(", ").collect();
         assert_eq!(law.len(), 15, "{law:?}");
         assert_eq!(law.len(), ReasonCode::law_4982().len());

@@ -39,7 +39,14 @@ fn a_refused_action_names_the_role_that_may_take_it() {
     let e = muhtar_fails(
         d.path(),
         &db,
-        &["--as", "muhtar:kuzguncuk", "kvkk", "export", "--email", "x@y.z"],
+        &[
+            "--as",
+            "muhtar:kuzguncuk",
+            "kvkk",
+            "export",
+            "--email",
+            "x@y.z",
+        ],
     );
     assert_eq!(
         e,
@@ -48,18 +55,26 @@ fn a_refused_action_names_the_role_that_may_take_it() {
     );
     assert!(!e.contains("Manage"), "{e}");
     // A request's command: the unit it is routed to and the coordinator.
-    let tr = muhtar(d.path(), &db, &["--json", "submit", "--muhtarlik", "kuzguncuk",
-        "--category", "asfalt-onarim", "--subject", "Yolda çukur"]);
+    let tr = muhtar(
+        d.path(),
+        &db,
+        &[
+            "--json",
+            "submit",
+            "--muhtarlik",
+            "kuzguncuk",
+            "--category",
+            "asfalt-onarim",
+            "--subject",
+            "Yolda çukur",
+        ],
+    );
     let tr: serde_json::Value = serde_json::from_str(&tr).unwrap();
     let (tr, unit) = (
         tr["state"]["tracking"].as_str().unwrap(),
         tr["state"]["unit"].as_str().unwrap(),
     );
-    let e = muhtar_fails(
-        d.path(),
-        &db,
-        &["--as", "muhtar:kuzguncuk", "accept", tr],
-    );
+    let e = muhtar_fails(d.path(), &db, &["--as", "muhtar:kuzguncuk", "accept", tr]);
     assert!(
         e.ends_with(&format!(
             "bu işlemi yapamaz (işleme alma); gerekli rol: birim personeli (--as unit:{unit}) \
@@ -102,7 +117,13 @@ fn a_malformed_or_impossible_date_names_the_flag_and_the_form() {
     let e = muhtar_fails(
         dir,
         &db,
-        &["deadline", "--policy", "genelge-2015-8", "--received", "2025-03-14"],
+        &[
+            "deadline",
+            "--policy",
+            "genelge-2015-8",
+            "--received",
+            "2025-03-14",
+        ],
     );
     assert_eq!(
         e,
@@ -177,7 +198,13 @@ fn an_unknown_value_lists_the_valid_ones() {
     let e = muhtar_fails(
         dir,
         &db,
-        &["deadline", "--policy", "yok", "--received", "2026-03-02T10:00:00+03:00"],
+        &[
+            "deadline",
+            "--policy",
+            "yok",
+            "--received",
+            "2026-03-02T10:00:00+03:00",
+        ],
     );
     assert_eq!(
         e,
@@ -196,7 +223,16 @@ fn an_unknown_value_lists_the_valid_ones() {
     let e = muhtar_fails(
         dir,
         &db,
-        &["answer", tr, "--outcome", "negative", "--reason", "yok", "--text", "x"],
+        &[
+            "answer",
+            tr,
+            "--outcome",
+            "negative",
+            "--reason",
+            "yok",
+            "--text",
+            "x",
+        ],
     );
     assert!(
         e.starts_with("error: unknown reason code \"yok\"; valid: not-our-authority, "),
@@ -204,7 +240,10 @@ fn an_unknown_value_lists_the_valid_ones() {
     );
     let law = e.split("Law 4982 (information requests): ").nth(1).unwrap();
     assert_eq!(law.split(", ").count(), 15, "{law}");
-    assert!(law.contains("fee-unpaid") && law.contains("state-secret"), "{law}");
+    assert!(
+        law.contains("fee-unpaid") && law.contains("state-secret"),
+        "{law}"
+    );
     let e = muhtar_fails(dir, &db, &["transfer", tr, "--to", "yok", "--reason", "x"]);
     assert!(
         e.starts_with("error: to: unknown \"yok\"; valid: ibb, muhtarliklar-db, "),

@@ -148,7 +148,10 @@ impl FromStr for ReportPeriod {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
         let bad = || ReportError::InvalidPeriod(s.to_owned());
-        if let Some((a, b)) = t.split_once("..").filter(|(a, b)| !a.is_empty() && !b.is_empty()) {
+        if let Some((a, b)) = t
+            .split_once("..")
+            .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        {
             let day = |field, x: &str| {
                 crate::request::parse_date(field, x).map_err(|error| {
                     ReportError::InvalidPeriodDay {

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::MuhtarlikCode;
 use super::input::InputError;
+use crate::ids::MuhtarlikCode;
 use crate::org::Organisation;
 
 /// How the request reached the body.
@@ -480,15 +480,13 @@ impl NewRequest {
                 message: format!("{} is inactive", m.code),
             });
         }
-        let category = org
-            .category(&self.category)
-            .ok_or_else(|| {
-                InputError::unknown(
-                    "category",
-                    self.category.as_str(),
-                    org.categories.iter().map(|c| &c.code),
-                )
-            })?;
+        let category = org.category(&self.category).ok_or_else(|| {
+            InputError::unknown(
+                "category",
+                self.category.as_str(),
+                org.categories.iter().map(|c| &c.code),
+            )
+        })?;
         let mut attributes = BTreeMap::new();
         for (k, v) in &self.attributes {
             let def = category

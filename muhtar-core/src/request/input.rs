@@ -191,7 +191,8 @@ pub(crate) fn parse_date_as(
     expected: &'static str,
 ) -> Result<NaiveDate, InputError> {
     let t = text.trim();
-    NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|e| InputError::of_chrono(field, t, expected, e))
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .map_err(|e| InputError::of_chrono(field, t, expected, e))
 }
 
 /// A request's `received_at` from JSON through [`parse_instant`], so that a malformed
@@ -264,7 +265,13 @@ mod tests {
              month, day or time)"
         );
         let e = parse_date("first day", "2026-02-30").unwrap_err();
-        assert!(matches!(e, InputError::ImpossibleDate { field: "first day", .. }));
+        assert!(matches!(
+            e,
+            InputError::ImpossibleDate {
+                field: "first day",
+                ..
+            }
+        ));
         let e = parse_date("first day", "30.02.2026").unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -272,11 +279,15 @@ mod tests {
         );
         assert!(matches!(
             ReplyBy::parse_field("--reply-by", "2026-02-30"),
-            Err(InputError::ImpossibleDate { field: "--reply-by", .. })
+            Err(InputError::ImpossibleDate {
+                field: "--reply-by",
+                ..
+            })
         ));
         let e = ReplyBy::parse_field("reply_by", "yarın").unwrap_err();
         assert!(
-            e.to_string().starts_with("reply_by: \"yarın\" is not a date or a date-time"),
+            e.to_string()
+                .starts_with("reply_by: \"yarın\" is not a date or a date-time"),
             "{e}"
         );
         let e = serde_json::from_str::<crate::request::NewRequest>(
@@ -284,7 +295,11 @@ mod tests {
                 "subject": "y", "received_at": "2025-03-14"}"#,
         )
         .unwrap_err();
-        assert!(e.to_string().contains("received_at: \"2025-03-14\" is not a date-time"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("received_at: \"2025-03-14\" is not a date-time"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -324,7 +339,8 @@ mod tests {
         assert!(org.known_unit("unit", "asfalt").is_ok());
         let e = org.known_unit("--unit", "yok").unwrap_err();
         assert!(
-            e.to_string().starts_with("--unit: unknown \"yok\"; valid: belediye, muhtarliklar"),
+            e.to_string()
+                .starts_with("--unit: unknown \"yok\"; valid: belediye, muhtarliklar"),
             "{e}"
         );
         let e = org.known_muhtarlik("muhtarlik", "yok").unwrap_err();

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::content::{check_text, RequestContent, MAX_SHORT, MAX_TEXT};
-use super::input::InputError;
 use super::event::{Event, EventKind, Outcome, Party, PauseReason};
 use super::fee::{FeeAmount, PendingFee};
+use super::input::InputError;
 use crate::access::{Action, Actor, Role};
 use crate::ids::{RequestId, TenantId, UnitCode};
 use crate::org::Organisation;
@@ -54,10 +54,13 @@ impl Status {
             if name == Status::OPEN {
                 out.extend(Status::open());
             } else {
-                out.push(name.parse::<Status>().map_err(|e| crate::names::UnknownName {
-                    also: &[Status::OPEN],
-                    ..e
-                })?);
+                out.push(
+                    name.parse::<Status>()
+                        .map_err(|e| crate::names::UnknownName {
+                            also: &[Status::OPEN],
+                            ..e
+                        })?,
+                );
             }
         }
         out.sort_by_key(|s| Status::ALL.iter().position(|x| x == s));

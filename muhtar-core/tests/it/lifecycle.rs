@@ -146,7 +146,8 @@ fn transfer_checks_target() {
         .then_error(|e| {
             // An unknown unit is named with the units there are.
             matches!(e, LifecycleError::Input(i) if i.field() == "to")
-                && e.to_string().contains("unknown \"yok-boyle-birim\"; valid: belediye, ")
+                && e.to_string()
+                    .contains("unknown \"yok-boyle-birim\"; valid: belediye, ")
         })
         .when(to("park-bahce"))
         .then_status(Status::Routed);

@@ -479,12 +479,24 @@ fn periods_parse_and_refuse_with_the_expected_forms() {
     }
     // A day that does not exist or is malformed: named, first or last.
     for (bad, day) in [
-        ("2026-13-01..2026-12-31", "first day: \"2026-13-01\" is not a date that exists"),
-        ("2026-02-01..2026-02-30", "last day: \"2026-02-30\" is not a date that exists"),
-        ("2026-02-01..2026-2-x", "last day: \"2026-2-x\" is not a date; expected YYYY-MM-DD"),
+        (
+            "2026-13-01..2026-12-31",
+            "first day: \"2026-13-01\" is not a date that exists",
+        ),
+        (
+            "2026-02-01..2026-02-30",
+            "last day: \"2026-02-30\" is not a date that exists",
+        ),
+        (
+            "2026-02-01..2026-2-x",
+            "last day: \"2026-2-x\" is not a date; expected YYYY-MM-DD",
+        ),
     ] {
         let e = p(bad).unwrap_err();
-        assert!(matches!(e, ReportError::InvalidPeriodDay { .. }), "{bad}: {e:?}");
+        assert!(
+            matches!(e, ReportError::InvalidPeriodDay { .. }),
+            "{bad}: {e:?}"
+        );
         assert!(e.to_string().contains(day), "{bad}: {e}");
     }
     assert!(matches!(
