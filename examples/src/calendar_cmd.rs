@@ -70,10 +70,10 @@ fn calendar_for(view: CalendarView) -> Calendar {
     }
 }
 
-fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .map(|d| d.with_timezone(&Utc))
-        .map_err(|e| format!("malformed instant {:?}: {e}", s.trim()))
+/// An instant given for `field`: the core's reader, whose error names the field and the
+/// form expected.
+fn parse_instant(field: &'static str, s: &str) -> Result<DateTime<Utc>, String> {
+    muhtar_core::request::parse_instant(field, s).map_err(|e| e.to_string())
 }
 
 fn csv_field(s: &str) -> String {
@@ -129,7 +129,7 @@ pub fn run_deadline(args: DeadlineArgs) -> Result<(), String> {
     let cal = calendar_for(policy.view);
     let clock = SlaClock::new(&policy, &cal);
     let now = match &args.now {
-        Some(s) => parse_instant(s).map_err(|e| format!("--now: {e}"))?,
+        Some(s) => parse_instant("--now", s)?,
         None => Utc::now(),
     };
     let mut pauses = Vec::new();
@@ -137,7 +137,10 @@ pub fn run_deadline(args: DeadlineArgs) -> Result<(), String> {
         let (from, to) = p
             .split_once("..")
             .ok_or_else(|| format!("malformed pause {p:?}: expected FROM..TO"))?;
-        let (from, to) = (parse_instant(from)?, parse_instant(to)?);
+        let (from, to) = (
+            parse_instant("--pause", from)?,
+            parse_instant("--pause", to)?,
+        );
         if to < from {
             return Err(format!("malformed pause {p:?}: TO is before FROM"));
         }
@@ -193,11 +196,11 @@ pub fn run_deadline(args: DeadlineArgs) -> Result<(), String> {
             if line.trim().is_empty() {
                 continue;
             }
-            let at = parse_instant(&line).map_err(|e| format!("line {n}: {e}"))?;
+            let at = parse_instant("--received", &line).map_err(|e| format!("line {n}: {e}"))?;
             one(at, &mut out).map_err(|e| format!("line {n}: {e}"))?;
         }
     } else {
-        let at = parse_instant(&args.received)?;
+        let at = parse_instant("--received", &args.received)?;
         one(at, &mut out)?;
     }
     out.flush().map_err(crate::out::io_error)

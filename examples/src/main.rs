@@ -88,17 +88,61 @@ const EXAMPLE_RULES: &str = include_str!("../data/rules.toml");
 /// The example tenant settings shipped with the binary (policy rules).
 const EXAMPLE_SETTINGS: &str = include_str!("../data/settings.toml");
 
-/// The settings file's name and text: `file`, or the shipped example.
 /// The clap parser of a muhtar-core named enum (`Channel`, `CalendarView`, …): the
-/// possible values (in help and errors) are the stable names of its one name table.
-fn named_arg<T>(names: &'static [&'static str]) -> impl clap::builder::TypedValueParser<Value = T>
+/// possible values shown in help are the stable names of its one name table; a value is
+/// read by the enum's `FromStr` (older names still read), and an unknown one is refused
+/// in one line listing the valid names ([`muhtar_core::names::UnknownName`]).
+fn named_arg<T>(names: &'static [&'static str]) -> NamedArg<T>
 where
     T: std::str::FromStr<Err = muhtar_core::names::UnknownName> + Clone + Send + Sync + 'static,
 {
-    use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(names).try_map(|s| s.parse::<T>())
+    NamedArg {
+        names,
+        value: std::marker::PhantomData,
+    }
 }
 
+/// The parser [`named_arg`] makes.
+#[derive(Clone)]
+struct NamedArg<T> {
+    names: &'static [&'static str],
+    value: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> clap::builder::TypedValueParser for NamedArg<T>
+where
+    T: std::str::FromStr<Err = muhtar_core::names::UnknownName> + Clone + Send + Sync + 'static,
+{
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let flag = arg.and_then(|a| a.get_long()).unwrap_or("value");
+        let text = value.to_string_lossy();
+        text.parse::<T>().map_err(|e| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("--{flag}: {e}\n"),
+            )
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.names
+                .iter()
+                .map(|n| clap::builder::PossibleValue::new(*n)),
+        ))
+    }
+}
+
+/// The settings file's name and text: `file`, or the shipped example.
 fn settings_text(file: Option<&std::path::Path>) -> Result<(String, String), String> {
     match file {
         Some(p) => Ok((

@@ -11,10 +11,13 @@ use clap::{Args, Subcommand};
 use muhtar_core::access::{Actor, Role};
 use muhtar_core::clock::ManualClock;
 use muhtar_core::demo;
-use muhtar_core::ids::{MuhtarlikCode, TenantId, UnitCode};
+use muhtar_core::ids::{TenantId, UnitCode};
 use muhtar_core::org::Organisation;
 use muhtar_core::reason::ReasonCode;
-use muhtar_core::request::{Command, CommandName, NewRequest, Outcome, PauseReason, Status};
+use muhtar_core::request::{
+    parse_instant, Channel, Command, CommandName, NewRequest, Outcome, PauseReason, ReplyBy,
+    RequestKind, Status,
+};
 use muhtar_core::service::{Mbs, ServiceError, SetupError, TenantSetup};
 use muhtar_core::store::{Cursor, Order, RequestQuery, RequestRecord, Store};
 use muhtar_core::tracking::TrackingNumber;
@@ -36,9 +39,13 @@ pub struct Global {
         global = true
     )]
     pub db: String,
-    /// Who acts: muhtar:CODE, unit:CODE, coordinator, official, auditor, admin.
+    /// Who acts (a role, optionally followed by @user).
     #[arg(
         long = "as",
+        help = format!(
+            "Who acts: {}, optionally followed by @user",
+            muhtar_core::access::RoleKind::forms()
+        ),
         env = "MUHTAR_AS",
         default_value = "coordinator",
         global = true
@@ -137,12 +144,12 @@ pub struct SubmitArgs {
     /// Description.
     #[arg(long)]
     pub description: Option<String>,
-    /// Channel (its stable name).
-    #[arg(long, help = format!("Channel: {}", muhtar_core::request::Channel::valid_values()))]
-    pub channel: Option<String>,
-    /// Kind (its stable name).
-    #[arg(long, help = format!("Kind: {}", muhtar_core::request::RequestKind::valid_values()))]
-    pub kind: Option<String>,
+    /// How it arrived (default: mbs-web for a muhtar, phone for back-office staff).
+    #[arg(long, value_parser = crate::named_arg::<Channel>(Channel::NAMES))]
+    pub channel: Option<Channel>,
+    /// What sort of request it is (default: request).
+    #[arg(long, value_parser = crate::named_arg::<RequestKind>(RequestKind::NAMES))]
+    pub kind: Option<RequestKind>,
     /// Mark urgent (İVEDİ): listed first, the responsible official is notified.
     #[arg(long)]
     pub urgent: bool,
@@ -664,13 +671,12 @@ pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
     set("category", a.category.clone().map(Into::into));
     set("subject", a.subject.clone().map(Into::into));
     set("description", a.description.clone().map(Into::into));
-    if let Some(c) = &a.channel {
-        c.parse::<muhtar_core::request::Channel>()
-            .map_err(|e| format!("--channel: {e}"))?;
+    set("channel", a.channel.map(|c| c.as_str().into()));
+    if let Some(r) = &a.received_at {
+        let at = parse_instant("--received-at", r).map_err(err)?;
+        set("received_at", Some(at.to_rfc3339().into()));
     }
-    set("channel", a.channel.clone().map(Into::into));
-    set("received_at", a.received_at.clone().map(Into::into));
-    set("kind", a.kind.clone().map(Into::into));
+    set("kind", a.kind.map(|k| k.as_str().into()));
     set("address", a.address.clone().map(Into::into));
     set(
         "registration_number",
@@ -680,7 +686,7 @@ pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
         set("priority", Some("urgent".into()));
     }
     if let Some(r) = &a.reply_by {
-        let r: muhtar_core::request::ReplyBy = r.parse().map_err(|e| format!("--reply-by: {e}"))?;
+        let r = ReplyBy::parse_field("--reply-by", r).map_err(err)?;
         set("reply_by", Some(r.to_string().into()));
     }
     if let (Some(lat), Some(lon)) = (a.lat, a.lon) {
@@ -744,14 +750,17 @@ pub async fn list(g: &Global, a: &ListArgs) -> Result<(), String> {
         ..RequestQuery::default()
     };
     if let Some(u) = &a.unit {
-        let code = UnitCode::new(u.clone()).map_err(err)?;
-        if ctx.org.unit(&code).is_none() {
-            return Err(format!("unknown unit {u}"));
-        }
+        let code = ctx.org.known_unit("--unit", u).map_err(err)?.code.clone();
         q.units = Some(ctx.org.subtree(&code));
     }
     if let Some(m) = &a.muhtarlik {
-        q.muhtarlik = Some(MuhtarlikCode::new(m.clone()).map_err(err)?);
+        q.muhtarlik = Some(
+            ctx.org
+                .known_muhtarlik("--muhtarlik", m)
+                .map_err(err)?
+                .code
+                .clone(),
+        );
     }
     if !a.status.is_empty() {
         q.statuses =

@@ -44,13 +44,33 @@ pub enum Role {
     Public,
 }
 
+/// The kind of a [`Role`], without its muhtarlık or unit: its stable name is how the role
+/// is written after `--as` (and in tokens), its display name what people read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RoleKind {
+    /// [`Role::Muhtar`].
+    Muhtar,
+    /// [`Role::UnitStaff`].
+    UnitStaff,
+    /// [`Role::Coordinator`].
+    Coordinator,
+    /// [`Role::ResponsibleOfficial`].
+    ResponsibleOfficial,
+    /// [`Role::Auditor`].
+    Auditor,
+    /// [`Role::Administrator`].
+    Administrator,
+    /// [`Role::System`].
+    System,
+    /// [`Role::Public`].
+    Public,
+}
+
 crate::names::named_enum! {
-    /// The kind of a role: the variant of [`Role`] without its code. Its stable name is
-    /// how an actor text starts (`unit:fen`, `coordinator`); its display name is how
-    /// people call the role.
-    pub enum RoleKind: "role" for Role::kind {
+    impl RoleKind: "role" {
         Muhtar => ("muhtar", "muhtar"),
-        UnitStaff => ("unit", "birim"),
+        UnitStaff => ("unit", "birim personeli"),
         Coordinator => ("coordinator", "koordinatör"),
         ResponsibleOfficial => ("official", "sorumlu yetkili"),
         Auditor => ("auditor", "denetçi"),
@@ -60,14 +80,78 @@ crate::names::named_enum! {
     }
 }
 
+impl RoleKind {
+    /// Whether the role names a muhtarlık or a unit (`muhtar:<kod>`, `unit:<kod>`).
+    pub fn has_code(self) -> bool {
+        matches!(self, RoleKind::Muhtar | RoleKind::UnitStaff)
+    }
+
+    /// How the role is written after `--as`: `muhtar:<kod>`, `unit:<kod>`, `coordinator`, …
+    pub fn form(self) -> String {
+        if self.has_code() {
+            format!("{}:<kod>", self.as_str())
+        } else {
+            self.as_str().to_owned()
+        }
+    }
+
+    /// Every role's form, comma-separated (for errors and help texts).
+    pub fn forms() -> String {
+        Self::ALL.map(Self::form).join(", ")
+    }
+}
+
 impl Role {
-    /// The role as an actor text names it: `muhtar:kuzguncuk`, `unit:fen`, `coordinator`.
-    fn text(&self) -> String {
-        let kind = self.kind().as_str();
+    /// The kind of the role.
+    pub fn kind(&self) -> RoleKind {
         match self {
-            Role::Muhtar(c) => format!("{kind}:{c}"),
-            Role::UnitStaff(c) => format!("{kind}:{c}"),
-            _ => kind.to_owned(),
+            Role::Muhtar(_) => RoleKind::Muhtar,
+            Role::UnitStaff(_) => RoleKind::UnitStaff,
+            Role::Coordinator => RoleKind::Coordinator,
+            Role::ResponsibleOfficial => RoleKind::ResponsibleOfficial,
+            Role::Auditor => RoleKind::Auditor,
+            Role::Administrator => RoleKind::Administrator,
+            Role::System => RoleKind::System,
+            Role::Public => RoleKind::Public,
+        }
+    }
+
+    /// The muhtarlık or unit code of a muhtar's or unit staff's role.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Role::Muhtar(m) => Some(m.as_str()),
+            Role::UnitStaff(u) => Some(u.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The name in `org` of a muhtar's muhtarlık or a unit staff's unit (its code when
+    /// `org` does not know it); `None` for the other roles.
+    pub fn name_in<'a>(&'a self, org: &'a Organisation) -> Option<&'a str> {
+        match self {
+            Role::Muhtar(m) => Some(org.muhtarlik(m).map_or(m.as_str(), |x| x.name.as_str())),
+            Role::UnitStaff(u) => Some(org.unit(u).map_or(u.as_str(), |x| x.name.as_str())),
+            _ => None,
+        }
+    }
+
+    /// The role as people read it: its display name, and for a muhtar or unit staff the
+    /// name of the muhtarlık or unit in `org` (its code when `org` does not know it),
+    /// e.g. `muhtar Kuzguncuk`.
+    pub fn describe(&self, org: &Organisation) -> String {
+        match self.name_in(org) {
+            Some(n) => format!("{} {n}", self.kind().display_name()),
+            None => self.kind().display_name().to_owned(),
+        }
+    }
+}
+
+/// The role as written after `--as`: `muhtar:kuzguncuk`, `unit:asfalt`, `coordinator`, …
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.code() {
+            Some(c) => write!(f, "{}:{c}", self.kind().as_str()),
+            None => f.write_str(self.kind().as_str()),
         }
     }
 }
@@ -89,10 +173,10 @@ pub struct Actor {
 #[non_exhaustive]
 pub enum ActorParseError {
     /// The role is not one of the known roles.
-    #[error("unknown role {0:?}: expected muhtar:<code>, unit:<code>, coordinator, official, auditor, admin, system or public")]
+    #[error("unknown role {0:?}; valid roles: {forms}", forms = RoleKind::forms())]
     Role(String),
     /// The code after the role is missing or malformed.
-    #[error("bad code in actor {0:?}")]
+    #[error("bad code in actor {0:?}: expected muhtar:<kod> or unit:<kod> with a lowercase code such as kuzguncuk")]
     Code(String),
 }
 
@@ -134,22 +218,12 @@ impl Actor {
     /// ```
     pub fn display_name(&self, org: &Organisation) -> String {
         let role = self.role.kind().display_name();
-        let who = match &self.role {
-            Role::Muhtar(m) => org.muhtarlik(m).map(|x| x.name.as_str()),
-            Role::UnitStaff(u) => org.unit(u).map(|x| x.name.as_str()),
-            _ => None,
-        };
-        let code = match &self.role {
-            Role::Muhtar(m) => Some(m.as_str()),
-            Role::UnitStaff(u) => Some(u.as_str()),
-            _ => None,
-        };
-        let mut out = match who.or(code) {
+        let mut out = match self.role.name_in(org) {
             Some(name) => format!("{name} ({role})"),
             None => role.to_owned(),
         };
         // `Actor::parse` without `@user` takes the role text as the user: not a name.
-        if !self.user.is_empty() && self.user != self.role.text() {
+        if !self.user.is_empty() && self.user != self.role.to_string() {
             out.push_str(" — ");
             out.push_str(&self.user);
         }
@@ -192,17 +266,23 @@ impl Actor {
             None => (spec, None),
         };
         let code_err = || ActorParseError::Code(text.to_owned());
-        let role = match (role, code) {
-            ("muhtar", Some(c)) => Role::Muhtar(MuhtarlikCode::new(c).map_err(|_| code_err())?),
-            ("unit", Some(c)) => Role::UnitStaff(UnitCode::new(c).map_err(|_| code_err())?),
-            ("muhtar" | "unit", None) => return Err(code_err()),
-            ("coordinator", None) => Role::Coordinator,
-            ("official", None) => Role::ResponsibleOfficial,
-            ("auditor", None) => Role::Auditor,
-            ("admin", None) => Role::Administrator,
-            ("system", None) => Role::System,
-            ("public", None) => Role::Public,
-            _ => return Err(ActorParseError::Role(spec.to_owned())),
+        let kind = RoleKind::from_name(role)
+            .filter(|k| k.has_code() || code.is_none())
+            .ok_or_else(|| ActorParseError::Role(spec.to_owned()))?;
+        let role = match (kind, code) {
+            (RoleKind::Muhtar, Some(c)) => {
+                Role::Muhtar(MuhtarlikCode::new(c).map_err(|_| code_err())?)
+            }
+            (RoleKind::UnitStaff, Some(c)) => {
+                Role::UnitStaff(UnitCode::new(c).map_err(|_| code_err())?)
+            }
+            (RoleKind::Muhtar | RoleKind::UnitStaff, None) => return Err(code_err()),
+            (RoleKind::Coordinator, _) => Role::Coordinator,
+            (RoleKind::ResponsibleOfficial, _) => Role::ResponsibleOfficial,
+            (RoleKind::Auditor, _) => Role::Auditor,
+            (RoleKind::Administrator, _) => Role::Administrator,
+            (RoleKind::System, _) => Role::System,
+            (RoleKind::Public, _) => Role::Public,
         };
         let user = user.map(str::to_owned).unwrap_or_else(|| spec.to_owned());
         Ok(Self::new(tenant.clone(), user, role))
@@ -211,13 +291,12 @@ impl Actor {
 
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.role.text(), self.user)
+        write!(f, "{}@{}", self.role, self.user)
     }
 }
 
 /// What an actor wants to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Action {
     /// Submit a new request (a muhtar for their muhtarlık; staff as back-office entry).
@@ -268,6 +347,33 @@ pub enum Action {
     ReadPublic,
 }
 
+crate::names::named_enum! {
+    impl Action: "action" {
+        Submit => ("submit", "başvuru girme"),
+        Read => ("read", "başvuruyu okuma"),
+        Accept => ("accept", "işleme alma"),
+        InterimReply => ("interim-reply", "ara cevap verme"),
+        Pause => ("pause", "bekletme"),
+        Resume => ("resume", "bekletmeyi bitirme"),
+        Answer => ("answer", "cevaplama"),
+        Close => ("close", "kapatma"),
+        Reopen => ("reopen", "yeniden açma"),
+        Transfer => ("transfer", "başka birime aktarma"),
+        Reroute => ("reroute", "yönlendirmeyi düzeltme"),
+        Withdraw => ("withdraw", "geri çekme"),
+        Merge => ("merge", "mükerrer başvuruyu birleştirme"),
+        Message => ("message", "mesaj gönderme"),
+        Extend => ("extend", "süre uzatma ve ücret (4982)"),
+        ReadQueue => ("read-queue", "birim kuyruğunu okuma"),
+        ReadReport => ("read-report", "raporları okuma"),
+        SignReport => ("sign-report", "raporu imzalama"),
+        Manage => ("manage", "yönetim (teşkilat, kurallar, takvim, kişisel veri)"),
+        Export => ("export", "dışa aktarma"),
+        SetPolicy => ("set-policy", "süre rejimini belirleme"),
+        ReadPublic => ("read-public", "kamuya açık görünümü okuma"),
+    }
+}
+
 /// What the action is aimed at.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
@@ -309,6 +415,27 @@ impl Target<'_> {
     }
 }
 
+/// A role that may take an action, as a refusal names it ([`AccessError::Forbidden`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedRole {
+    /// The kind of role.
+    pub kind: RoleKind,
+    /// The muhtarlık or unit, where the target decides it (the request's muhtarlık, the
+    /// unit it is routed to); `None` where any would do or for roles without one.
+    pub code: Option<String>,
+}
+
+/// `yönetici (--as admin)`, `muhtar (--as muhtar:kuzguncuk)`, `birim personeli (--as unit:<kod>)`.
+impl fmt::Display for AllowedRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.kind.display_name();
+        match &self.code {
+            Some(c) => write!(f, "{name} (--as {}:{c})", self.kind.as_str()),
+            None => write!(f, "{name} (--as {})", self.kind.form()),
+        }
+    }
+}
+
 /// Why access was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -317,13 +444,29 @@ pub enum AccessError {
     #[error("not found")]
     OtherTenant,
     /// The actor may not take this action on this target.
-    #[error("{actor} may not {action:?} here")]
+    #[error(
+        "{actor} bu işlemi yapamaz ({action}); {}",
+        allowed_text(allowed),
+        action = action.display_name()
+    )]
     Forbidden {
-        /// Who tried.
+        /// Who tried, as people read it ([`Role::describe`]: `muhtar Kuzguncuk`).
         actor: String,
         /// What they tried.
         action: Action,
+        /// The roles that may take the action on this target ([`allowed_roles`], from the
+        /// one permission table), people's roles only (not the system's, not the public's).
+        allowed: Vec<AllowedRole>,
     },
+}
+
+fn allowed_text(allowed: &[AllowedRole]) -> String {
+    if allowed.is_empty() {
+        "hiçbir kullanıcı rolü yapamaz".to_owned()
+    } else {
+        let roles: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+        format!("gerekli rol: {}", roles.join(" veya "))
+    }
 }
 
 impl AccessError {
@@ -331,9 +474,138 @@ impl AccessError {
     pub fn hides_target(&self) -> bool {
         matches!(self, AccessError::OtherTenant)
     }
+
+    /// The refusal of `action` on `target` to `actor`, naming the roles that may take it.
+    pub fn forbidden(
+        actor: &Actor,
+        action: Action,
+        target: &Target<'_>,
+        org: &Organisation,
+    ) -> Self {
+        AccessError::Forbidden {
+            actor: actor.role.describe(org),
+            action,
+            allowed: allowed_roles(action, target),
+        }
+    }
 }
 
-/// Decides whether `actor` may take `action` on `target`.
+/// The kind of a [`Target`], which the permission table looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TargetKind {
+    Request,
+    NewRequest,
+    Unit,
+    Tenant,
+}
+
+impl Target<'_> {
+    fn kind(&self) -> TargetKind {
+        match self {
+            Target::Request { .. } => TargetKind::Request,
+            Target::NewRequest { .. } => TargetKind::NewRequest,
+            Target::Unit { .. } => TargetKind::Unit,
+            Target::Tenant(_) => TargetKind::Tenant,
+        }
+    }
+}
+
+/// The one permission table: whether a role of this kind may take `action` on a target
+/// of this kind, before its scope (own muhtarlık, own unit or one below, [`in_scope`]).
+fn may(role: RoleKind, target: TargetKind, action: Action) -> bool {
+    use Action as A;
+    use RoleKind as R;
+    use TargetKind as T;
+    if action == A::ReadPublic && role != R::Public {
+        // The public view of what the role may read in full.
+        return may(role, target, A::Read);
+    }
+    match (role, target) {
+        (R::Public, _) => action == A::ReadPublic,
+        (R::System, _) => matches!(
+            action,
+            A::Read | A::ReadQueue | A::ReadReport | A::Close | A::Message
+        ),
+        (R::Administrator, _) => matches!(
+            action,
+            A::Manage | A::Read | A::ReadQueue | A::ReadReport | A::Export
+        ),
+        (R::Auditor, _) => matches!(action, A::Read | A::ReadQueue | A::ReadReport | A::Export),
+        (R::ResponsibleOfficial, _) => matches!(
+            action,
+            A::Read | A::ReadQueue | A::ReadReport | A::SignReport | A::Export
+        ),
+        (R::Coordinator, _) => !matches!(action, A::SignReport | A::Manage),
+        (R::Muhtar, T::Request) => matches!(
+            action,
+            A::Read | A::Resume | A::Reopen | A::Withdraw | A::Message | A::Close
+        ),
+        (R::Muhtar | R::UnitStaff, T::NewRequest) => action == A::Submit,
+        (R::Muhtar, _) => false,
+        (R::UnitStaff, T::Request) => matches!(
+            action,
+            A::Read
+                | A::Accept
+                | A::InterimReply
+                | A::Pause
+                | A::Resume
+                | A::Answer
+                | A::Close
+                | A::Transfer
+                | A::Message
+                | A::Extend
+        ),
+        (R::UnitStaff, T::Unit) => matches!(action, A::ReadQueue | A::ReadReport),
+        (R::UnitStaff, T::Tenant) => false,
+    }
+}
+
+/// Whether the target lies within the role's scope: a muhtar's own muhtarlık, a unit's
+/// own unit or one below it; every other role's scope is the whole tenant.
+fn in_scope(role: &Role, target: &Target<'_>, org: &Organisation) -> bool {
+    match (role, target) {
+        (Role::Muhtar(own), Target::Request { muhtarlik, .. })
+        | (Role::Muhtar(own), Target::NewRequest { muhtarlik, .. }) => own == *muhtarlik,
+        (Role::Muhtar(_), _) => false,
+        (Role::UnitStaff(own), Target::Request { unit, .. }) => {
+            unit.is_some_and(|u| org.is_within(u, own))
+        }
+        (Role::UnitStaff(own), Target::Unit { unit, .. }) => org.is_within(unit, own),
+        (Role::UnitStaff(_), Target::NewRequest { .. }) => true,
+        (Role::UnitStaff(_), Target::Tenant(_)) => false,
+        _ => true,
+    }
+}
+
+/// The people's roles that may take `action` on `target` by the permission table
+/// [`authorize`] decides by, with the muhtarlık
+/// or unit the target decides: the request's muhtarlık for a muhtar, the unit a request
+/// is routed to (or the unit asked about) for unit staff.
+pub fn allowed_roles(action: Action, target: &Target<'_>) -> Vec<AllowedRole> {
+    RoleKind::ALL
+        .into_iter()
+        .filter(|k| !matches!(k, RoleKind::System | RoleKind::Public))
+        .filter(|k| may(*k, target.kind(), action))
+        .map(|kind| {
+            let code = match (kind, target) {
+                (RoleKind::Muhtar, Target::Request { muhtarlik, .. })
+                | (RoleKind::Muhtar, Target::NewRequest { muhtarlik, .. }) => {
+                    Some(muhtarlik.to_string())
+                }
+                (RoleKind::UnitStaff, Target::Request { unit, .. }) => {
+                    unit.map(ToString::to_string)
+                }
+                (RoleKind::UnitStaff, Target::Unit { unit, .. }) => Some(unit.to_string()),
+                _ => None,
+            };
+            AllowedRole { kind, code }
+        })
+        .collect()
+}
+
+/// Decides whether `actor` may take `action` on `target`: the permission table for the
+/// actor's kind of role and the target's kind, and the target within the role's scope.
+/// A refusal names the roles that may ([`AccessError::Forbidden`]).
 ///
 /// `org` is the tenant's organisation, used to decide whether a unit lies below another.
 pub fn authorize(
@@ -345,70 +617,10 @@ pub fn authorize(
     if &actor.tenant != target.tenant() || org.tenant.id != actor.tenant {
         return Err(AccessError::OtherTenant);
     }
-    let forbidden = || AccessError::Forbidden {
-        actor: actor.to_string(),
-        action,
-    };
-    use Action as A;
-    if action == A::ReadPublic && actor.role != Role::Public {
-        // The public view of what the actor may read in full.
-        return authorize(actor, A::Read, target, org).map_err(|_| forbidden());
-    }
-    let allowed = match (&actor.role, target) {
-        (Role::Public, _) => action == A::ReadPublic,
-        (Role::System, _) => matches!(
-            action,
-            A::Read | A::ReadQueue | A::ReadReport | A::Close | A::Message
-        ),
-        (Role::Administrator, _) => matches!(
-            action,
-            A::Manage | A::Read | A::ReadQueue | A::ReadReport | A::Export
-        ),
-        (Role::Auditor, _) => matches!(action, A::Read | A::ReadQueue | A::ReadReport | A::Export),
-        (Role::ResponsibleOfficial, _) => {
-            matches!(
-                action,
-                A::Read | A::ReadQueue | A::ReadReport | A::SignReport | A::Export
-            )
-        }
-        (Role::Coordinator, _) => !matches!(action, A::SignReport | A::Manage),
-        (Role::Muhtar(own), Target::Request { muhtarlik, .. }) => {
-            own == *muhtarlik
-                && matches!(
-                    action,
-                    A::Read | A::Resume | A::Reopen | A::Withdraw | A::Message | A::Close
-                )
-        }
-        (Role::Muhtar(own), Target::NewRequest { muhtarlik, .. }) => {
-            own == *muhtarlik && action == A::Submit
-        }
-        (Role::Muhtar(_), _) => false,
-        (Role::UnitStaff(own), Target::Request { unit, .. }) => {
-            unit.is_some_and(|u| org.is_within(u, own))
-                && matches!(
-                    action,
-                    A::Read
-                        | A::Accept
-                        | A::InterimReply
-                        | A::Pause
-                        | A::Resume
-                        | A::Answer
-                        | A::Close
-                        | A::Transfer
-                        | A::Message
-                        | A::Extend
-                )
-        }
-        (Role::UnitStaff(_), Target::NewRequest { .. }) => action == A::Submit,
-        (Role::UnitStaff(own), Target::Unit { unit, .. }) => {
-            org.is_within(unit, own) && matches!(action, A::ReadQueue | A::ReadReport)
-        }
-        (Role::UnitStaff(_), Target::Tenant(_)) => false,
-    };
-    if allowed {
+    if may(actor.role.kind(), target.kind(), action) && in_scope(&actor.role, target, org) {
         Ok(())
     } else {
-        Err(forbidden())
+        Err(AccessError::forbidden(actor, action, target, org))
     }
 }
 
@@ -455,5 +667,107 @@ impl SubmissionDefaults {
     /// The channel of a submission: the one given, else the default.
     pub fn channel(&self, given: Option<Channel>) -> Channel {
         given.unwrap_or(self.channel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::fixtures::{organisation, tenant};
+
+    #[test]
+    fn a_refusal_names_the_action_and_the_roles_that_may_take_it() {
+        let org = organisation("a");
+        let t = tenant("a");
+        let muhtar = Actor::parse(&t, "muhtar:kuzguncuk").unwrap();
+        let e = authorize(&muhtar, Action::Manage, &Target::Tenant(&t), &org).unwrap_err();
+        let text = e.to_string();
+        assert_eq!(
+            text,
+            "muhtar Kuzguncuk Mahallesi bu işlemi yapamaz (yönetim (teşkilat, kurallar, takvim, kişisel \
+             veri)); gerekli rol: yönetici (--as admin)"
+        );
+        assert!(!text.contains("Manage"), "{text}");
+    }
+
+    #[test]
+    fn a_refused_request_command_names_the_unit_and_the_coordinator() {
+        let org = organisation("a");
+        let t = tenant("a");
+        let (m, u) = (
+            MuhtarlikCode::new("kuzguncuk").unwrap(),
+            UnitCode::new("asfalt").unwrap(),
+        );
+        let target = Target::Request {
+            tenant: &t,
+            muhtarlik: &m,
+            unit: Some(&u),
+        };
+        let muhtar = Actor::parse(&t, "muhtar:kuzguncuk").unwrap();
+        let e = authorize(&muhtar, Action::Answer, &target, &org).unwrap_err();
+        assert!(
+            e.to_string().ends_with(
+                "gerekli rol: birim personeli (--as unit:asfalt) veya koordinatör (--as coordinator)"
+            ),
+            "{e}"
+        );
+        // Every role named may indeed take the action.
+        let AccessError::Forbidden { allowed, .. } = e else {
+            panic!("{e:?}")
+        };
+        for a in allowed {
+            let spec = a.code.map_or(a.kind.as_str().to_owned(), |c| {
+                format!("{}:{c}", a.kind.as_str())
+            });
+            let actor = Actor::parse(&t, &spec).unwrap();
+            assert_eq!(
+                authorize(&actor, Action::Answer, &target, &org),
+                Ok(()),
+                "{spec}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refused_submission_names_the_muhtar_of_the_muhtarlik_and_any_unit() {
+        let org = organisation("a");
+        let t = tenant("a");
+        let m = MuhtarlikCode::new("cengelkoy").unwrap();
+        let target = Target::NewRequest {
+            tenant: &t,
+            muhtarlik: &m,
+        };
+        let e = authorize(
+            &Actor::parse(&t, "auditor").unwrap(),
+            Action::Submit,
+            &target,
+            &org,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "denetçi bu işlemi yapamaz (başvuru girme); gerekli rol: muhtar (--as \
+             muhtar:cengelkoy) veya birim personeli (--as unit:<kod>) veya koordinatör (--as \
+             coordinator)"
+        );
+    }
+
+    #[test]
+    fn an_unknown_role_lists_every_form() {
+        let t = tenant("a");
+        let e = Actor::parse(&t, "boss").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown role \"boss\"; valid roles: muhtar:<kod>, unit:<kod>, coordinator, \
+             official, auditor, admin, system, public"
+        );
+        assert!(matches!(
+            Actor::parse(&t, "coordinator:x"),
+            Err(ActorParseError::Role(_))
+        ));
+        assert!(matches!(
+            Actor::parse(&t, "muhtar"),
+            Err(ActorParseError::Code(_))
+        ));
     }
 }

@@ -10,7 +10,7 @@
 
 /// A name that is not in an enum's table.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{what}: unknown {value:?}; valid values: {}", valid.join(", "))]
+#[error("{what}: unknown {value:?}; valid values: {}", valid.iter().chain(also.iter()).copied().collect::<Vec<_>>().join(", "))]
 pub struct UnknownName {
     /// What was named (`channel`, `status`, …).
     pub what: &'static str,
@@ -18,6 +18,8 @@ pub struct UnknownName {
     pub value: String,
     /// The valid names.
     pub valid: &'static [&'static str],
+    /// Other words valid where the name was given (a filter's `open`), after `valid`.
+    pub also: &'static [&'static str],
 }
 
 impl UnknownName {
@@ -96,6 +98,7 @@ macro_rules! named_enum {
                     what: $what,
                     value: s.trim().to_owned(),
                     valid: $name::NAMES,
+                    also: &[],
                 })
             }
         }

@@ -165,9 +165,21 @@ const BUILTIN: &[(&str, &str, &str, bool)] = &[
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReasonError {
-    /// The code is neither built in nor defined by the tenant.
-    #[error("unknown reason code {0:?}")]
-    Unknown(String),
+    /// The code is neither built in nor defined by the tenant; every valid code is
+    /// listed, those of Law 4982 apart.
+    #[error(
+        "unknown reason code {code:?}; valid: {}; Law 4982 (information requests): {}",
+        general.join(", "),
+        law_4982.join(", ")
+    )]
+    Unknown {
+        /// The code given.
+        code: String,
+        /// The valid codes outside Law 4982: built-in, then the tenant's.
+        general: Vec<String>,
+        /// The valid codes of Law 4982: built-in, then the tenant's.
+        law_4982: Vec<String>,
+    },
     /// The code requires explanatory text and none was given.
     #[error("reason {0:?} requires an explanation")]
     TextRequired(String),
@@ -223,7 +235,18 @@ impl ReasonCode {
     pub fn definition(&self, org: &Organisation) -> Result<ReasonDef, ReasonError> {
         Self::builtin(&self.0)
             .or_else(|| org.reasons.iter().find(|r| r.code == self.0).cloned())
-            .ok_or_else(|| ReasonError::Unknown(self.0.clone()))
+            .ok_or_else(|| {
+                let (law_4982, general): (Vec<ReasonDef>, Vec<ReasonDef>) = Self::builtins()
+                    .into_iter()
+                    .chain(org.reasons.iter().cloned())
+                    .partition(|r| r.law.as_deref() == Some("4982"));
+                let codes = |v: Vec<ReasonDef>| v.into_iter().map(|r| r.code).collect();
+                ReasonError::Unknown {
+                    code: self.0.clone(),
+                    general: codes(general),
+                    law_4982: codes(law_4982),
+                }
+            })
     }
 
     /// The Turkish name people read; the code itself when `org` does not know it.
@@ -246,5 +269,28 @@ impl ReasonCode {
 impl std::fmt::Display for ReasonCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_reason_lists_every_valid_code_with_law_4982_apart() {
+        let org = crate::testkit::fixtures::organisation("a");
+        let e = ReasonCode::new("yok").check(&org, None).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.starts_with("unknown reason code \"yok\"; valid: not-our-authority, no-budget, "),
+            "{text}"
+        );
+        let law = text
+            .split("Law 4982 (information requests): ")
+            .nth(1)
+            .unwrap();
+        let law: Vec<&str> = law.split(", ").collect();
+        assert_eq!(law.len(), 15, "{law:?}");
+        assert_eq!(law.len(), ReasonCode::law_4982().len());
     }
 }

@@ -458,13 +458,9 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             .store
             .document_version(&tenant, DocumentKind::Organisation)
             .await?;
-        let may = matches!(actor.role, Role::Administrator)
-            || (current == 0 && matches!(actor.role, Role::System));
-        if !may {
-            return Err(ServiceError::Forbidden(AccessError::Forbidden {
-                actor: actor.to_string(),
-                action: Action::Manage,
-            }));
+        // The system installs a tenant's first organisation; after that, whoever may manage.
+        if !(current == 0 && matches!(actor.role, Role::System)) {
+            authorize(actor, Action::Manage, &Target::Tenant(&tenant), &org)?;
         }
         if !force && current > 0 {
             self.check_rules_survive(&tenant, &org).await?;
@@ -837,10 +833,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
                 .load_by_tracking(&actor.tenant, into)
                 .await
                 .map_err(|_| {
-                    ServiceError::Input(InputError::Unknown {
-                        field: "into",
-                        value: into.to_string(),
-                    })
+                    ServiceError::Input(InputError::unknown("into", into.to_string(), [""; 0]))
                 })?;
             if other.state.id == state.id {
                 return Err(LifecycleError::SelfMerge.into());
@@ -848,14 +841,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         }
         if let Command::SetPolicy { policy, .. } = &command {
             if ctx.policies.get(policy).is_err() {
-                return Err(InputError::Invalid {
-                    field: "policy",
-                    message: format!(
-                        "unknown policy {policy:?} (known: {})",
-                        ctx.policies.names().collect::<Vec<_>>().join(", ")
-                    ),
-                }
-                .into());
+                return Err(InputError::unknown("policy", policy, ctx.policies.names()).into());
             }
         }
         let now = self.clock.now();

@@ -444,7 +444,10 @@ pub struct SubmitBody {
     pub registration_number: Option<String>,
     /// When it reached the body: back-office staff only (coordinator, unit staff), at
     /// most the tenant's window back (default 30 days), never in the future; default now.
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "muhtar_core::request::deserialize_received_at"
+    )]
     pub received_at: Option<DateTime<Utc>>,
     /// The coordinator's reason for a `received_at` inside a quarter whose report is
     /// signed; the signed report is then marked as needing a correction.
@@ -777,11 +780,12 @@ pub async fn list(
             Some(Status::parse_filter(st).map_err(|e| ApiError::invalid("status", e.to_string()))?);
     }
     if let Some(u) = &p.unit {
-        let code =
-            UnitCode::new(u.clone()).map_err(|e| ApiError::invalid("unit", e.to_string()))?;
-        if ctx.org.unit(&code).is_none() {
-            return Err(ApiError::invalid("unit", format!("unknown unit {u}")));
-        }
+        let code = ctx
+            .org
+            .known_unit("unit", u)
+            .map_err(|e| ApiError::invalid("unit", e.to_string()))?
+            .code
+            .clone();
         q.units = Some(ctx.org.subtree(&code));
     }
     if let Some(m) = &p.muhtarlik {

@@ -167,6 +167,7 @@ impl From<ServiceError> for ApiError {
                 match r {
                     R::InvalidQuarter(_) => ApiError::invalid("quarter", r.to_string()),
                     R::InvalidPeriod(_)
+                    | R::InvalidPeriodDay { .. }
                     | R::PeriodEndsBeforeStart { .. }
                     | R::PeriodTooLong { .. } => ApiError::invalid("period", r.to_string()),
                     R::QuarterNotOver { .. } => {

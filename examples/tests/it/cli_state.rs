@@ -712,11 +712,14 @@ fn the_quarterly_report_is_drafted_signed_and_frozen() {
         fails(dir, &["report", "--quarter", "2026Q2", "--format", "pdf"])
             .contains("unknown report format")
     );
-    assert!(fails(
+    let e = fails(
         dir,
-        &["report", "--quarter", "2026Q2", "--unit", "yok-boyle"]
-    )
-    .contains("not found"));
+        &["report", "--quarter", "2026Q2", "--unit", "yok-boyle"],
+    );
+    assert!(
+        e.contains("unit: unknown \"yok-boyle\"; valid: ibb, muhtarliklar-db"),
+        "{e}"
+    );
 
     // Only the responsible official signs.
     let e = fails(
@@ -984,13 +987,19 @@ fn the_period_report_covers_a_year_a_quarter_and_dates() {
     assert!(qhtml.contains("TASLAK") && !qhtml.contains("İmzalanamaz"));
 
     // Bad periods: one line naming the expected forms.
-    for bad in ["26", "2026Q5", "2026-02-30..2026-03-01", "2026-01-01"] {
+    for bad in ["26", "2026Q5", "2026-01-01"] {
         let e = fails(dir, &["report", "--period", bad]);
         assert!(
             e.contains("--period") && e.contains("2026-01-01..2026-06-30") && e.contains("2026Q2"),
             "{bad}: {e}"
         );
     }
+    // A day that does not exist: named.
+    let e = fails(dir, &["report", "--period", "2026-02-30..2026-03-01"]);
+    assert!(
+        e.contains("--period") && e.contains("first day: \"2026-02-30\" is not a date that exists"),
+        "{e}"
+    );
     let e = fails(dir, &["report", "--period", "2026-06-30..2026-01-01"]);
     assert!(e.contains("before the first"), "{e}");
     let e = fails(dir, &["report", "--period", "2015-01-01..2026-01-01"]);

@@ -4,6 +4,7 @@
 
 mod cli_calendar;
 mod cli_demo;
+mod cli_errors;
 mod cli_help;
 mod cli_postgres;
 mod cli_receipt;

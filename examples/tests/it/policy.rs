@@ -165,7 +165,10 @@ fn cli_flow(dir: &Path, db: &str) {
         db,
         &["set-policy", &tr, "--policy", "yok", "--reason", "x"],
     );
-    assert!(e.contains("unknown policy \"yok\""), "{e}");
+    assert!(
+        e.contains("policy: unknown \"yok\"; valid: belediye-15-is-gunu, bilgi-edinme-4982"),
+        "{e}"
+    );
     assert_eq!(
         ok(dir, db, &["--json", "show", &tr])["history"]
             .as_array()

@@ -152,6 +152,14 @@ pub enum ReportError {
     /// A period could not be read, e.g. `2026-13-01..2026-14-01`.
     #[error("invalid period {0:?}: expected a year (2026), a quarter (2026Q2) or a range of dates (2026-01-01..2026-06-30), with years from 2000 to 2100")]
     InvalidPeriod(String),
+    /// A range of dates with a day that is malformed or does not exist (`2026-02-30`).
+    #[error("invalid period {period:?}: {error}")]
+    InvalidPeriodDay {
+        /// The period given.
+        period: String,
+        /// What is wrong with the day (names `first day` or `last day`).
+        error: crate::request::InputError,
+    },
     /// A range of dates whose last day is before its first.
     #[error("invalid period {first}..{last}: the last day is before the first")]
     PeriodEndsBeforeStart {

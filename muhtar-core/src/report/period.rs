@@ -148,9 +148,19 @@ impl FromStr for ReportPeriod {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
         let bad = || ReportError::InvalidPeriod(s.to_owned());
-        if let Some((a, b)) = t.split_once("..") {
-            let day = |x: &str| NaiveDate::parse_from_str(x.trim(), "%Y-%m-%d").map_err(|_| bad());
-            return ReportPeriod::dates(day(a)?, day(b)?);
+        if let Some((a, b)) = t
+            .split_once("..")
+            .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        {
+            let day = |field, x: &str| {
+                crate::request::parse_date(field, x).map_err(|error| {
+                    ReportError::InvalidPeriodDay {
+                        period: t.to_owned(),
+                        error,
+                    }
+                })
+            };
+            return ReportPeriod::dates(day("first day", a)?, day("last day", b)?);
         }
         if t.contains(['Q', 'q']) {
             return t

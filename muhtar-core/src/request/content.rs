@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::input::InputError;
 use crate::ids::MuhtarlikCode;
 use crate::org::Organisation;
 
@@ -148,22 +149,35 @@ impl std::fmt::Display for ReplyBy {
     }
 }
 
+/// The form of a reply-by date people type, with examples.
+const REPLY_BY_FORM: &str =
+    "a date or a date-time; expected 2026-12-15 or RFC 3339, e.g. 2026-12-15T12:00:00+03:00";
+
+impl ReplyBy {
+    /// Reads a date (`2026-12-15`) or an RFC 3339 instant for `field`: an error names the
+    /// field and the forms expected, or says the date does not exist.
+    pub fn parse_field(field: &'static str, s: &str) -> Result<Self, InputError> {
+        let s = s.trim();
+        if s.len() <= 10 {
+            return super::input::parse_date_as(field, s, REPLY_BY_FORM).map(ReplyBy::Date);
+        }
+        super::input::parse_instant(field, s)
+            .map(ReplyBy::Instant)
+            .map_err(|e| match e {
+                InputError::NotDateTime { field, value, .. } => InputError::NotDateTime {
+                    field,
+                    value,
+                    expected: REPLY_BY_FORM,
+                },
+                e => e,
+            })
+    }
+}
+
 impl std::str::FromStr for ReplyBy {
     type Err = InputError;
     fn from_str(s: &str) -> Result<Self, InputError> {
-        let s = s.trim();
-        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            return Ok(ReplyBy::Date(d));
-        }
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| ReplyBy::Instant(t.with_timezone(&Utc)))
-            .map_err(|_| InputError::Invalid {
-                field: "reply_by",
-                message: format!(
-                    "{s:?} is neither a date (2026-12-15) nor an RFC 3339 instant \
-                     (2026-12-15T12:00:00+03:00)"
-                ),
-            })
+        ReplyBy::parse_field("reply_by", s)
     }
 }
 
@@ -197,22 +211,25 @@ pub struct Location {
 pub const TURKEY_BOUNDS: (f64, f64, f64, f64) = (35.7, 42.2, 25.5, 45.0);
 
 impl Location {
-    /// Checks the coordinates lie inside Turkey's bounding box.
+    /// Checks the coordinates lie inside Turkey's bounding box: an error names the
+    /// coordinate and the range accepted.
     pub fn check(&self) -> Result<(), InputError> {
         let (lat_min, lat_max, lon_min, lon_max) = TURKEY_BOUNDS;
-        if !(self.lat.is_finite() && (lat_min..=lat_max).contains(&self.lat)) {
-            return Err(InputError::OutOfBounds {
-                field: "location.lat",
-                value: self.lat.to_string(),
-            });
-        }
-        if !(self.lon.is_finite() && (lon_min..=lon_max).contains(&self.lon)) {
-            return Err(InputError::OutOfBounds {
-                field: "location.lon",
-                value: self.lon.to_string(),
-            });
-        }
-        Ok(())
+        let within = |field, value: f64, min: f64, max: f64, axis| {
+            if value.is_finite() && (min..=max).contains(&value) {
+                Ok(())
+            } else {
+                Err(InputError::OutsideTurkey {
+                    field,
+                    value: value.to_string(),
+                    min: min.to_string(),
+                    max: max.to_string(),
+                    axis,
+                })
+            }
+        };
+        within("location.lat", self.lat, lat_min, lat_max, 'N')?;
+        within("location.lon", self.lon, lon_min, lon_max, 'E')
     }
 }
 
@@ -311,7 +328,11 @@ pub struct NewRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<String>,
     /// When it reached the body, for back-office entry of earlier requests; default: now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::input::deserialize_received_at"
+    )]
     pub received_at: Option<DateTime<Utc>>,
     /// Values of the category's extra fields, by attribute code.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -395,65 +416,6 @@ pub struct ForcedReceipt {
     pub reason: String,
 }
 
-/// A bad field in a request or command. Names the field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum InputError {
-    /// A required text is empty.
-    #[error("{field} is required")]
-    Empty {
-        /// The field.
-        field: &'static str,
-    },
-    /// A text is too long.
-    #[error("{field} is {len} characters long, at most {max} are allowed")]
-    TooLong {
-        /// The field.
-        field: &'static str,
-        /// Its length.
-        len: usize,
-        /// The limit.
-        max: usize,
-    },
-    /// A number outside its allowed range.
-    #[error("{field} = {value} is out of bounds")]
-    OutOfBounds {
-        /// The field.
-        field: &'static str,
-        /// The value.
-        value: String,
-    },
-    /// An unknown code.
-    #[error("{field}: unknown {value:?}")]
-    Unknown {
-        /// The field.
-        field: &'static str,
-        /// The code.
-        value: String,
-    },
-    /// A value not accepted here.
-    #[error("{field}: {message}")]
-    Invalid {
-        /// The field.
-        field: &'static str,
-        /// What is wrong.
-        message: String,
-    },
-}
-
-impl InputError {
-    /// The field the error is about.
-    pub fn field(&self) -> &'static str {
-        match self {
-            InputError::Empty { field }
-            | InputError::TooLong { field, .. }
-            | InputError::OutOfBounds { field, .. }
-            | InputError::Unknown { field, .. }
-            | InputError::Invalid { field, .. } => field,
-        }
-    }
-}
-
 /// Checks a text: its length, `required` rejects empty (after trimming), and no
 /// character [`is_forbidden_in_text`] (the error names `field` and the character).
 pub fn check_text(
@@ -511,33 +473,32 @@ impl NewRequest {
         org: &Organisation,
         now: DateTime<Utc>,
     ) -> Result<RequestContent, InputError> {
-        let m = org
-            .muhtarlik(&self.muhtarlik)
-            .ok_or_else(|| InputError::Unknown {
-                field: "muhtarlik",
-                value: self.muhtarlik.to_string(),
-            })?;
+        let m = org.known_muhtarlik("muhtarlik", self.muhtarlik.as_str())?;
         if !m.active {
             return Err(InputError::Invalid {
                 field: "muhtarlik",
                 message: format!("{} is inactive", m.code),
             });
         }
-        let category = org
-            .category(&self.category)
-            .ok_or_else(|| InputError::Unknown {
-                field: "category",
-                value: self.category.clone(),
-            })?;
+        let category = org.category(&self.category).ok_or_else(|| {
+            InputError::unknown(
+                "category",
+                self.category.as_str(),
+                org.categories.iter().map(|c| &c.code),
+            )
+        })?;
         let mut attributes = BTreeMap::new();
         for (k, v) in &self.attributes {
             let def = category
                 .attributes
                 .iter()
                 .find(|a| &a.code == k)
-                .ok_or_else(|| InputError::Unknown {
-                    field: "attributes",
-                    value: k.clone(),
+                .ok_or_else(|| {
+                    InputError::unknown(
+                        "attributes",
+                        k.as_str(),
+                        category.attributes.iter().map(|a| &a.code),
+                    )
                 })?;
             let v = check_text("attributes", v, MAX_SHORT, false)?;
             if v.is_empty() {

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::content::InputError;
+use super::input::InputError;
 
 /// A fee in Turkish lira, held in kuruş (1 TL = 100 kuruş). Written as `12`, `12.5`,
 /// `12.50` or `12,50`; shown as `12,50 TL`; serialised as the string `"12.50"`.

@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::content::{check_text, InputError, RequestContent, MAX_SHORT, MAX_TEXT};
+use super::content::{check_text, RequestContent, MAX_SHORT, MAX_TEXT};
 use super::event::{Event, EventKind, Outcome, Party, PauseReason};
 use super::fee::{FeeAmount, PendingFee};
+use super::input::InputError;
 use crate::access::{Action, Actor, Role};
 use crate::ids::{RequestId, TenantId, UnitCode};
 use crate::org::Organisation;
@@ -53,7 +54,13 @@ impl Status {
             if name == Status::OPEN {
                 out.extend(Status::open());
             } else {
-                out.push(name.parse::<Status>()?);
+                out.push(
+                    name.parse::<Status>()
+                        .map_err(|e| crate::names::UnknownName {
+                            also: &[Status::OPEN],
+                            ..e
+                        })?,
+                );
             }
         }
         out.sort_by_key(|s| Status::ALL.iter().position(|x| x == s));
@@ -902,6 +909,9 @@ impl RequestState {
         if self.unit.as_ref() == Some(to) {
             return Err(LifecycleError::SameUnit(to.to_string()));
         }
+        ctx.org
+            .known_unit("to", to.as_str())
+            .map_err(LifecycleError::Input)?;
         ctx.org
             .check_target(to)
             .map(|_| ())

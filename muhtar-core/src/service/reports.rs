@@ -29,9 +29,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
     ) -> Result<(), ServiceError> {
         match unit {
             Some(u) => {
-                if org.unit(u).is_none() {
-                    return Err(ServiceError::NotFound(format!("unit {u}")));
-                }
+                org.known_unit("unit", u.as_str())?;
                 authorize(
                     actor,
                     action,

@@ -64,10 +64,12 @@ use crate::calendar::CalendarError;
 #[non_exhaustive]
 pub enum SlaError {
     /// No policy with that name in the registry.
-    #[error("unknown SLA policy {name:?}")]
+    #[error("unknown SLA policy {name:?}; valid policies: {}", known.join(", "))]
     UnknownPolicy {
         /// The name asked for.
         name: String,
+        /// The names of the registry's policies.
+        known: Vec<String>,
     },
     /// A policy definition that does not make sense.
     #[error("invalid SLA policy {name:?}: {reason}")]

@@ -269,6 +269,7 @@ impl PolicyRegistry {
             .get(name)
             .ok_or_else(|| SlaError::UnknownPolicy {
                 name: name.to_owned(),
+                known: self.names().map(str::to_owned).collect(),
             })
     }
 

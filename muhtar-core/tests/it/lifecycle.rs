@@ -143,7 +143,12 @@ fn transfer_checks_target() {
         .when(to("fen-isleri"))
         .then_error(|e| matches!(e, LifecycleError::SameUnit(_)))
         .when(to("yok-boyle-birim"))
-        .then_error(|e| matches!(e, LifecycleError::Target(_)))
+        .then_error(|e| {
+            // An unknown unit is named with the units there are.
+            matches!(e, LifecycleError::Input(i) if i.field() == "to")
+                && e.to_string()
+                    .contains("unknown \"yok-boyle-birim\"; valid: belediye, ")
+        })
         .when(to("park-bahce"))
         .then_status(Status::Routed);
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use muhtar_core::access::RoleKind;
+use muhtar_core::access::{Action, RoleKind};
 use muhtar_core::calendar::CalendarView;
 use muhtar_core::org::OfficialTitle;
 use muhtar_core::outbox::waiting::WaitReason;
@@ -64,6 +64,7 @@ fn tables() -> String {
     table!(out, AddresseeRole);
     table!(out, SmsWithoutGateway);
     table!(out, WaitReason);
+    table!(out, Action);
     out
 }
 

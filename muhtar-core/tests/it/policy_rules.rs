@@ -454,7 +454,7 @@ async fn set_policy_recomputes_the_deadline_and_names_the_change() {
     assert!(
         matches!(
             &e,
-            ServiceError::Input(InputError::Invalid {
+            ServiceError::Input(InputError::Unknown {
                 field: "policy",
                 ..
             })

@@ -463,13 +463,11 @@ fn periods_parse_and_refuse_with_the_expected_forms() {
         "26",
         "20260",
         "2026Q5",
-        "2026-13-01..2026-12-31",
         "2026-01-01",
         "2026-01-01..",
         "..2026-01-01",
         "1999",
         "2101",
-        "2026-02-30..2026-03-01",
         "yıl",
     ] {
         let e = p(bad).unwrap_err();
@@ -478,6 +476,28 @@ fn periods_parse_and_refuse_with_the_expected_forms() {
         for form in ["2026", "2026Q2", "2026-01-01..2026-06-30"] {
             assert!(msg.contains(form), "{bad}: {msg}");
         }
+    }
+    // A day that does not exist or is malformed: named, first or last.
+    for (bad, day) in [
+        (
+            "2026-13-01..2026-12-31",
+            "first day: \"2026-13-01\" is not a date that exists",
+        ),
+        (
+            "2026-02-01..2026-02-30",
+            "last day: \"2026-02-30\" is not a date that exists",
+        ),
+        (
+            "2026-02-01..2026-2-x",
+            "last day: \"2026-2-x\" is not a date; expected YYYY-MM-DD",
+        ),
+    ] {
+        let e = p(bad).unwrap_err();
+        assert!(
+            matches!(e, ReportError::InvalidPeriodDay { .. }),
+            "{bad}: {e:?}"
+        );
+        assert!(e.to_string().contains(day), "{bad}: {e}");
     }
     assert!(matches!(
         p("2026-06-30..2026-01-01"),

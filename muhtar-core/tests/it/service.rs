@@ -113,7 +113,7 @@ async fn bad_input_is_refused_and_nothing_is_written() {
     });
     assert!(matches!(
         mbs.submit(&muhtar, r).await,
-        Err(ServiceError::Input(InputError::OutOfBounds {
+        Err(ServiceError::Input(InputError::OutsideTurkey {
             field: "location.lat",
             ..
         }))

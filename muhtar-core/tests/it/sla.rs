@@ -100,11 +100,12 @@ fn registry_resolves_and_rejects() {
     ] {
         assert_eq!(reg.get(n).unwrap().name, n);
     }
+    let e = reg.get("nope").unwrap_err();
+    assert!(matches!(&e, SlaError::UnknownPolicy { name, .. } if name == "nope"));
     assert_eq!(
-        reg.get("nope"),
-        Err(SlaError::UnknownPolicy {
-            name: "nope".into()
-        })
+        e.to_string(),
+        "unknown SLA policy \"nope\"; valid policies: belediye-15-is-gunu, bilgi-edinme-4982, \
+         dilekce-3071, genelge-2015-8"
     );
     assert_eq!(
         reg.get("belediye-15-is-gunu").unwrap().unit,

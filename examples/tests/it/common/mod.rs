@@ -38,6 +38,19 @@ pub fn muhtar(dir: &Path, db: &str, args: &[&str]) -> String {
     String::from_utf8(o.stdout).unwrap().trim().to_owned()
 }
 
+/// Runs the `muhtar` CLI in `dir` on the database `db`; panics unless it fails with one
+/// line on standard error; returns that line.
+pub fn muhtar_fails(dir: &Path, db: &str, args: &[&str]) -> String {
+    let o = muhtar_command(dir, db)
+        .args(args)
+        .output()
+        .expect("run muhtar");
+    let e = String::from_utf8(o.stderr).unwrap();
+    assert!(!o.status.success(), "muhtar {args:?} should fail: {e}");
+    assert_eq!(e.trim_end().lines().count(), 1, "one clear line: {e}");
+    e.trim_end().to_owned()
+}
+
 /// `muhtar init` with the example organisation and no quiet hours, so that notices go out
 /// whatever the time of day.
 pub fn init_without_quiet_hours(dir: &Path, db: &str) {
