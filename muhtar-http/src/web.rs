@@ -115,6 +115,15 @@ async fn home(mount: Mount) -> Response {
     Page::new("home.html", "Ana sayfa", &mount).render(context! {})
 }
 
+/// The home page's URL: `/` at the root, else the prefix itself (`/mbs`: a host's
+/// `Router::nest` routes `/mbs`, not `/mbs/`, to the nested root).
+fn home_url(mount: &Mount) -> &str {
+    match mount.prefix() {
+        "" => "/",
+        prefix => prefix,
+    }
+}
+
 /// A field the person must correct: shown in the error summary as a link to the field
 /// (`#id`) and beside the field.
 #[derive(Debug, Clone, Serialize)]
@@ -162,11 +171,13 @@ impl<'a> Page<'a> {
     }
 
     /// The page with `data` (the template's own context) beside the shared context:
-    /// `title`, `root` (the mount prefix), `css` (the style sheet's URL), `errors`.
+    /// `title`, `root` (the mount prefix: links are `{{ root }}/takip`), `home` (the
+    /// home page's URL), `css` (the style sheet's URL), `errors`.
     pub fn render(self, data: Value) -> Response {
         let shared = context! {
             title => self.title,
             root => self.mount.prefix(),
+            home => home_url(self.mount),
             css => self.mount.url(css_path()),
             errors => self.errors,
         };
@@ -225,7 +236,10 @@ mod tests {
     #[test]
     fn the_css_name_carries_its_content_hash() {
         let p = css_path();
-        assert!(p.starts_with("/static/muhtar.") && p.ends_with(".css"), "{p}");
+        assert!(
+            p.starts_with("/static/muhtar.") && p.ends_with(".css"),
+            "{p}"
+        );
         let hash = &p["/static/muhtar.".len()..p.len() - ".css".len()];
         assert_eq!(hash.len(), 16);
         assert!(hex::encode(Sha256::digest(CSS.as_bytes())).starts_with(hash));
