@@ -97,10 +97,12 @@ async fn browser(driver: &Chromedriver) -> WebDriver {
 
 /// axe-core's minified script, or a failure saying how to install it.
 fn axe_source() -> String {
-    let path = std::env::var("MUHTAR_AXE_JS").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default())
-            .join(".cache/muhtar-axe/node_modules/axe-core/axe.min.js")
-    });
+    let path = std::env::var("MUHTAR_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/muhtar-axe/node_modules/axe-core/axe.min.js")
+        });
     std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
             "axe-core is missing ({}: {e}): run `bash .ci/services.sh` \
@@ -151,7 +153,10 @@ async fn check_page(web: &WebDriver, axe: &str, name: &str) {
         "axe-core: serious or critical violations on {name} ({}):\n{}",
         web.current_url().await.unwrap(),
         bad.iter()
-            .map(|v| format!("- {} [{}] {}: {}", v["id"], v["impact"], v["help"], v["nodes"]))
+            .map(|v| format!(
+                "- {} [{}] {}: {}",
+                v["id"], v["impact"], v["help"], v["nodes"]
+            ))
             .collect::<Vec<_>>()
             .join("\n")
     );
@@ -264,7 +269,12 @@ async fn the_status_page_in_a_real_browser() {
     // The home page links to the status page.
     web.goto(srv.url("/")).await.unwrap();
     assert_eq!(
-        web.find(By::Tag("html")).await.unwrap().attr("lang").await.unwrap(),
+        web.find(By::Tag("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap(),
         Some("tr".into())
     );
     check_page(&web, &axe, "home").await;
@@ -279,9 +289,18 @@ async fn the_status_page_in_a_real_browser() {
 
     // A real number: the status of the JSON endpoint, as a person reads it.
     ask(&web, &tracking).await;
-    assert_eq!(value_of(&web, "Durum").await, json["status_name"].as_str().unwrap());
-    assert_eq!(value_of(&web, "Birim").await, json["unit_name"].as_str().unwrap());
-    assert_eq!(value_of(&web, "Sonuç").await, json["outcome_name"].as_str().unwrap());
+    assert_eq!(
+        value_of(&web, "Durum").await,
+        json["status_name"].as_str().unwrap()
+    );
+    assert_eq!(
+        value_of(&web, "Birim").await,
+        json["unit_name"].as_str().unwrap()
+    );
+    assert_eq!(
+        value_of(&web, "Sonuç").await,
+        json["outcome_name"].as_str().unwrap()
+    );
     let due = json["resolution_due"].as_str().unwrap();
     assert_eq!(
         value_of(&web, "Cevap süresi").await,
@@ -293,7 +312,10 @@ async fn the_status_page_in_a_real_browser() {
     ask(&web, "7KM-3QX").await;
     let (text, href) = error_summary(&web).await;
     assert!(text.contains("Takip numarası 9 karakterdir"), "{text}");
-    assert!(href.as_deref().is_some_and(|h| h.ends_with("#takip")), "{href:?}");
+    assert!(
+        href.as_deref().is_some_and(|h| h.ends_with("#takip")),
+        "{href:?}"
+    );
     assert!(web.title().await.unwrap().starts_with("Hata: "));
     check_page(&web, &axe, "takip-hata").await;
 
@@ -302,11 +324,18 @@ async fn the_status_page_in_a_real_browser() {
     ask(&web, typed).await;
     assert!(web.get_alert_text().await.is_err(), "an alert opened");
     let scripts = web
-        .execute("return document.getElementsByTagName('script').length;", Vec::new())
+        .execute(
+            "return document.getElementsByTagName('script').length;",
+            Vec::new(),
+        )
         .await
         .unwrap();
     assert_eq!(scripts.json(), &Value::from(0));
-    let shown = field(&web, "Takip numarası").await.prop("value").await.unwrap();
+    let shown = field(&web, "Takip numarası")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
     assert_eq!(shown.as_deref(), Some(typed));
     ask(&web, "<i>a</i>1").await;
     let (text, _) = error_summary(&web).await;
@@ -317,7 +346,13 @@ async fn the_status_page_in_a_real_browser() {
         .unwrap()
         .to_string();
     ask(&web, &unknown).await;
-    let h2 = web.find(By::Css("#sonuc h2")).await.unwrap().text().await.unwrap();
+    let h2 = web
+        .find(By::Css("#sonuc h2"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(h2, "Bulunamadı");
     check_page(&web, &axe, "takip-bulunamadi").await;
 
