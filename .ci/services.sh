@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Starts or installs what the tests need: cargo-nextest (the test runner), PostgreSQL
 # (local cluster), jq (the README's curl lines), Python's aiosmtpd (the real SMTP server process the e-mail tests start)
-# and schemathesis (property-based HTTP tests of the OpenAPI document,
-# examples/tests/it/hostile.rs). Exits non-zero if any is unavailable.
+# schemathesis (property-based HTTP tests of the OpenAPI document,
+# examples/tests/it/hostile.rs), and for the browser tests of the web pages
+# (examples/tests/it/web_browser.rs) Debian's chromium and chromium-driver and axe-core's
+# axe.min.js (in a cache folder outside the repository, MUHTAR_AXE_JS). Exits non-zero if
+# any is unavailable.
 set -euo pipefail
 
 # jq: the README's curl lines read a field of a JSON answer with it (the README test runs them).
@@ -46,3 +49,22 @@ if ! python3 -c "import schemathesis, sys; sys.exit(schemathesis.__version__ != 
   python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 python3 -c 'import schemathesis; print("schemathesis:", schemathesis.__version__)'
+
+# The browser tests: headless Chromium through chromedriver, axe-core injected into each page.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  echo "installing chromium and chromium-driver"
+  apt-get install -y -qq chromium chromium-driver >/dev/null \
+    || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+fi
+chromedriver --version
+AXE_PREFIX="${MUHTAR_AXE_PREFIX:-$HOME/.cache/muhtar-axe}"
+AXE_JS="$AXE_PREFIX/node_modules/axe-core/axe.min.js"
+if [ ! -f "$AXE_JS" ]; then
+  echo "installing axe-core into $AXE_PREFIX"
+  if ! command -v npm >/dev/null 2>&1; then
+    apt-get install -y -qq npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
+  fi
+  npm install --silent --no-audit --no-fund --prefix "$AXE_PREFIX" axe-core@4
+fi
+test -f "$AXE_JS" || { echo "axe-core was not installed: $AXE_JS is missing" >&2; exit 1; }
+echo "axe-core: $(node -p "require('$AXE_PREFIX/node_modules/axe-core/package.json').version" 2>/dev/null || echo "$AXE_JS")"

@@ -7,7 +7,9 @@
 //!   [`openapi`]),
 //! - Open311 GeoReport v2 under `/open311/v2` ([`open311`]),
 //! - `/healthz` (the process answers) and `/readyz` (the store answers and no background
-//!   task is failing, [`supervise`]).
+//!   task is failing, [`supervise`]),
+//! - with the `web` feature (on by default), the web pages in Turkish: `/` and the public
+//!   status page `/takip` (`web`).
 //!
 //! Modules: [`auth`] (pluggable authentication, bearer tokens, the limit on failed
 //! authentications as a layer), [`mount`] (the prefix the router is mounted under, in
@@ -57,6 +59,8 @@ pub mod status;
 pub mod supervise;
 pub mod tokens;
 pub mod uploads;
+#[cfg(feature = "web")]
+pub mod web;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -168,11 +172,14 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// under any prefix ([`mount`]). The limit on failed authentications is the host's
 /// choice: add [`auth::FailedAuthLimitLayer`] (one line, see [`auth`]).
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api::router())
-        .nest("/open311/v2", open311::router())
+        .nest("/open311/v2", open311::router());
+    #[cfg(feature = "web")]
+    let routes = routes.merge(web::router());
+    routes
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(mount::record))
         .layer(

@@ -27,7 +27,11 @@ impl Mount {
     /// The prefix of a request whose original path is `original` and whose path as the
     /// router sees it (the host's nesting stripped) is `seen`.
     pub fn derive(original: &str, seen: &str) -> Self {
-        let prefix = original.strip_suffix(seen).unwrap_or_default();
+        // The router's root seen as `/` at `/mbs`: the whole path is the prefix.
+        let prefix = original
+            .strip_suffix(seen)
+            .or_else(|| (seen == "/").then_some(original))
+            .unwrap_or_default();
         Mount(Arc::from(prefix.trim_end_matches('/')))
     }
 
@@ -75,6 +79,9 @@ mod tests {
         assert_eq!(m.url("/open311/v2"), "/mbs/open311/v2");
         let root = Mount::derive("/open311/v2/discovery.json", "/open311/v2/discovery.json");
         assert_eq!(root.url("/open311/v2"), "/open311/v2");
+        assert_eq!(Mount::derive("/mbs", "/").prefix(), "/mbs");
+        assert_eq!(Mount::derive("/mbs/", "/").prefix(), "/mbs");
+        assert_eq!(Mount::derive("/", "/").prefix(), "");
         // A path rewritten by something else: no prefix rather than a wrong one.
         assert_eq!(Mount::derive("/a/b", "/c").prefix(), "");
         assert_eq!(

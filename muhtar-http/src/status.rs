@@ -87,23 +87,33 @@ pub async fn public_status(
     Path(t): Path<String>,
     Params(p): Params<StatusParams>,
 ) -> Result<Json<StatusView>, Response> {
-    let tenants = match p.tenant {
+    match lookup(&s, p.tenant.as_deref(), &t).await {
+        Ok(Some(view)) => Ok(Json(view.into())),
+        Ok(None) => Err(FailedAttempt::mark(
+            ApiError::not_found("request").into_response(),
+        )),
+        Err(e) => Err(ApiError::from(e).into_response()),
+    }
+}
+
+/// The public status of the request numbered `tracking` in `tenant`, or in any tenant
+/// of the store when none is named: `None` when there is none (a malformed and an
+/// unknown number alike). The one lookup of the status endpoint and the `/takip` page.
+pub async fn lookup(
+    s: &AppState,
+    tenant: Option<&str>,
+    tracking: &str,
+) -> Result<Option<PublicStatus>, ServiceError> {
+    let tenants = match tenant {
         Some(t) => TenantId::new(t).map(|t| vec![t]).unwrap_or_default(),
-        None => s
-            .mbs
-            .store()
-            .tenants()
-            .await
-            .map_err(|e| ApiError::from(e).into_response())?,
+        None => s.mbs.store().tenants().await?,
     };
     for tenant in tenants {
-        match s.mbs.public_status(&tenant, &t).await {
-            Ok(view) => return Ok(Json(view.into())),
+        match s.mbs.public_status(&tenant, tracking).await {
+            Ok(view) => return Ok(Some(view)),
             Err(ServiceError::NotFound(_)) => continue,
-            Err(e) => return Err(ApiError::from(e).into_response()),
+            Err(e) => return Err(e),
         }
     }
-    Err(FailedAttempt::mark(
-        ApiError::not_found("request").into_response(),
-    ))
+    Ok(None)
 }

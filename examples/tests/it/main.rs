@@ -28,3 +28,4 @@ mod serve_limits;
 mod serve_receipt;
 mod serve_urgent;
 mod uploads;
+mod web_browser;

@@ -4,3 +4,4 @@
 
 mod mount;
 mod upload_store;
+mod web;

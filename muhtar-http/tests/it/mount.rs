@@ -19,11 +19,11 @@ use muhtar_http::auth::{
 use muhtar_http::{router, AppState, Service};
 use serde_json::{json, Value};
 
-const TENANT: &str = "ornek";
-const SECRET: &str = "mbs_kuzguncuk_secret";
+pub(crate) const TENANT: &str = "ornek";
+pub(crate) const SECRET: &str = "mbs_kuzguncuk_secret";
 
 /// A service on a memory store with the fixture organisation and a muhtar's API token.
-async fn service() -> Service {
+pub(crate) async fn service() -> Service {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(fixtures::t0()));
     let mbs = Mbs::new(store, clock, muhtar_core::ids::SeededRandom::new(7));
@@ -47,7 +47,7 @@ async fn service() -> Service {
 }
 
 /// Serves `app` on a free port of 127.0.0.1 with connection info; its base URL.
-async fn serve(app: Router) -> String {
+pub(crate) async fn serve(app: Router) -> String {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     tokio::spawn(async move {
@@ -67,7 +67,7 @@ async fn json_of(r: reqwest::Response) -> (u16, Value) {
     )
 }
 
-fn submission() -> Value {
+pub(crate) fn submission() -> Value {
     json!({"category": "asfalt-onarim", "subject": "Okul önünde çukur"})
 }
 

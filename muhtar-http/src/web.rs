@@ -1,0 +1,247 @@
+//! The web pages: server-rendered HTML in Turkish for the people who use the system
+//! (issue 21), merged into [`router`](crate::router) when the `web` feature is on (the
+//! default; a portal with pages of its own may switch it off).
+//!
+//! - `/`: the home page (links to the pages).
+//! - `/takip`: the public status page ([`takip`]): a tracking number in, the request's
+//!   status, unit, deadline, outcome and reason out — core's public view, the same as
+//!   `GET /api/v1/status/{tracking}`.
+//! - `/static/…`: the style sheet, served by the binary under a name carrying its
+//!   content hash ([`css_path`]), cached for a year.
+//!
+//! How the pages are made, for every page to come:
+//! - Templates are minijinja, compiled into the binary (`include_str!`, [`TEMPLATES`]),
+//!   with HTML escaping on for every `.html` template: data is text, never markup.
+//!   Each page extends `base.html` (language `tr`, skip link, header, the error summary)
+//!   and is rendered by [`Page::render`] with its own context beside the shared one
+//!   (`root`: the [`Mount`] prefix every link starts with; `css`).
+//! - Every response of these routes carries [`SECURITY_HEADERS`]: a Content-Security-Policy
+//!   allowing nothing but this server's own files (no inline script or style), no MIME
+//!   sniffing, no framing, the referrer only to this server.
+//! - Forms follow the GOV.UK Design System: a visible `<label for>` per field, its hint
+//!   under it (`aria-describedby`), and when the input is wrong an error summary at the
+//!   top ([`FieldError`]: a link to the field's `id`) and the message at the field.
+//!   Every form works without JavaScript.
+
+pub mod takip;
+
+use std::sync::{Arc, OnceLock};
+
+use axum::extract::{Path, Request};
+use axum::http::header::{self, HeaderName, HeaderValue};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use minijinja::{context, Environment, UndefinedBehavior, Value};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::mount::Mount;
+use crate::AppState;
+
+/// The templates (name, source), compiled into the binary.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../web/templates/base.html")),
+    ("home.html", include_str!("../web/templates/home.html")),
+    ("takip.html", include_str!("../web/templates/takip.html")),
+];
+
+/// The style sheet: hand-written, mobile first.
+pub const CSS: &str = include_str!("../web/static/muhtar.css");
+
+/// The headers of every page and file of these routes.
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    (
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    ("x-frame-options", "DENY"),
+];
+
+/// The routes of the pages, with [`SECURITY_HEADERS`] on every response.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(home))
+        .route("/takip", get(takip::page))
+        .route("/static/{file}", get(static_file))
+        .layer(axum::middleware::from_fn(security_headers))
+}
+
+/// Adds [`SECURITY_HEADERS`] to a response.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    res
+}
+
+/// The style sheet's path within the router: `/static/muhtar.<hash>.css`, the hash of
+/// its content, so that a browser may keep it for a year and still get a changed one.
+pub fn css_path() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let hash = hex::encode(Sha256::digest(CSS.as_bytes()));
+        format!("/static/muhtar.{}.css", &hash[..16])
+    })
+}
+
+/// `/static/{file}`: the style sheet under its hashed name, else 404.
+async fn static_file(Path(file): Path<String>) -> Response {
+    if css_path().strip_prefix("/static/") != Some(file.as_str()) {
+        return (StatusCode::NOT_FOUND, "Bulunamadı").into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+/// `/`: the home page.
+async fn home(mount: Mount) -> Response {
+    Page::new("home.html", "Ana sayfa", &mount).render(context! {})
+}
+
+/// The home page's URL: `/` at the root, else the prefix itself (`/mbs`: a host's
+/// `Router::nest` routes `/mbs`, not `/mbs/`, to the nested root).
+fn home_url(mount: &Mount) -> &str {
+    match mount.prefix() {
+        "" => "/",
+        prefix => prefix,
+    }
+}
+
+/// A field the person must correct: shown in the error summary as a link to the field
+/// (`#id`) and beside the field.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    /// The `id` of the field's input (its label's `for`).
+    pub field: &'static str,
+    /// What is wrong and how to put it right, in Turkish.
+    pub message: String,
+}
+
+/// A page to render: its template, title and the shared context.
+#[derive(Debug)]
+pub struct Page<'a> {
+    template: &'static str,
+    title: &'a str,
+    mount: &'a Mount,
+    status: StatusCode,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> Page<'a> {
+    /// The page of `template` (a name of [`TEMPLATES`]) titled `title`, linking under
+    /// `mount`.
+    pub fn new(template: &'static str, title: &'a str, mount: &'a Mount) -> Self {
+        Page {
+            template,
+            title,
+            mount,
+            status: StatusCode::OK,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The HTTP status of the response (default 200).
+    pub fn status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// The fields to correct: the error summary at the top lists them, and the title
+    /// starts with "Hata:".
+    pub fn errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    /// The page with `data` (the template's own context) beside the shared context:
+    /// `title`, `root` (the mount prefix: links are `{{ root }}/takip`), `home` (the
+    /// home page's URL), `css` (the style sheet's URL), `errors`.
+    pub fn render(self, data: Value) -> Response {
+        let shared = context! {
+            title => self.title,
+            root => self.mount.prefix(),
+            home => home_url(self.mount),
+            css => self.mount.url(css_path()),
+            errors => self.errors,
+        };
+        let html = environment()
+            .get_template(self.template)
+            .and_then(|t| t.render(context! { ..shared, ..data }));
+        match html {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(template = self.template, error = %e, "a page could not be rendered");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Sayfa gösterilemedi: sunucuda bir hata oluştu.",
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+/// The template environment: every template of [`TEMPLATES`], HTML escaping for `.html`
+/// (minijinja's default by file name), undefined values refused where printed (tested in `if`).
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .unwrap_or_else(|e| panic!("built-in template {name}: {e}"));
+        }
+        env
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles_and_escapes_html() {
+        let env = environment();
+        for (name, _) in TEMPLATES {
+            env.get_template(name).unwrap();
+        }
+        let t = env
+            .template_from_named_str("x.html", "<p>{{ v }}</p>")
+            .unwrap();
+        assert_eq!(
+            t.render(context! { v => "<script>alert(1)</script>" })
+                .unwrap(),
+            "<p>&lt;script&gt;alert(1)&lt;&#x2f;script&gt;</p>"
+        );
+    }
+
+    #[test]
+    fn the_css_name_carries_its_content_hash() {
+        let p = css_path();
+        assert!(
+            p.starts_with("/static/muhtar.") && p.ends_with(".css"),
+            "{p}"
+        );
+        let hash = &p["/static/muhtar.".len()..p.len() - ".css".len()];
+        assert_eq!(hash.len(), 16);
+        assert!(hex::encode(Sha256::digest(CSS.as_bytes())).starts_with(hash));
+    }
+}
