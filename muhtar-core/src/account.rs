@@ -548,7 +548,10 @@ mod tests {
 
     #[test]
     fn user_names_are_normalised_and_checked() {
-        assert_eq!(UserName::new(" AYSE ").unwrap(), UserName::new("ayse").unwrap());
+        assert_eq!(
+            UserName::new(" AYSE ").unwrap(),
+            UserName::new("ayse").unwrap()
+        );
         for bad in ["", "  ", "-ayse", "ay se", "ayşe", &"a".repeat(65)] {
             let e = UserName::new(bad).unwrap_err();
             assert_eq!(e.field(), "name", "{bad:?}");

@@ -311,12 +311,11 @@ fn every_command_the_documentation_names_exists() {
         .collect();
     for dir in ["docs", "examples/data"] {
         if let Ok(entries) = std::fs::read_dir(repo.join(dir)) {
-            files.extend(entries.map(|e| e.unwrap().path()).filter(|p| {
-                matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("md" | "toml")
-                )
-            }));
+            files.extend(
+                entries.map(|e| e.unwrap().path()).filter(|p| {
+                    matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "toml"))
+                }),
+            );
         }
     }
     let mut unknown = Vec::new();
@@ -334,5 +333,8 @@ fn every_command_the_documentation_names_exists() {
         }
     }
     assert!(unknown.is_empty(), "no such command: {unknown:#?}");
-    assert_eq!(named_subcommand("muhtar --as official report sign"), Some("report"));
+    assert_eq!(
+        named_subcommand("muhtar --as official report sign"),
+        Some("report")
+    );
 }

@@ -160,7 +160,8 @@ impl<S: Store, C: Clock> Mbs<S, C> {
     pub async fn add_user(&self, admin: &Actor, new: NewUser) -> Result<User, ServiceError> {
         let ctx = self.authorize_manage(admin).await?;
         let name = UserName::new(&new.name)?;
-        let mut actor = Actor::parse(&admin.tenant, new.actor.trim()).map_err(AccountError::from)?;
+        let mut actor =
+            Actor::parse(&admin.tenant, new.actor.trim()).map_err(AccountError::from)?;
         let not_allowed = |problem: String| AccountError::ActorNotAllowed {
             actor: new.actor.clone(),
             problem,
@@ -191,7 +192,12 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             Some(d) => d.to_owned(),
         };
         check_password(&name, &new.password)?;
-        if self.store.user_by_name(&admin.tenant, &name).await?.is_some() {
+        if self
+            .store
+            .user_by_name(&admin.tenant, &name)
+            .await?
+            .is_some()
+        {
             return Err(AccountError::NameTaken(name.to_string()).into());
         }
         let password_hash = self.hash_new_password(&new.password)?;

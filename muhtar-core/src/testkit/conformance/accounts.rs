@@ -52,11 +52,15 @@ pub async fn users_are_unique_by_name_per_tenant<S: Store>(s: &S) {
         s.create_user(u).await.unwrap();
     }
     assert_eq!(
-        s.user_by_name(&tenant("acc-a"), &name("AYSE")).await.unwrap(),
+        s.user_by_name(&tenant("acc-a"), &name("AYSE"))
+            .await
+            .unwrap(),
         Some(a1.clone())
     );
     assert_eq!(
-        s.user_by_name(&tenant("acc-b"), &name("ayse")).await.unwrap(),
+        s.user_by_name(&tenant("acc-b"), &name("ayse"))
+            .await
+            .unwrap(),
         Some(b1.clone())
     );
     assert_eq!(
@@ -65,7 +69,9 @@ pub async fn users_are_unique_by_name_per_tenant<S: Store>(s: &S) {
     );
     assert_eq!(s.user_by_id(&tenant("acc-b"), a2.id).await.unwrap(), None);
     assert_eq!(
-        s.user_by_name(&tenant("acc-a"), &name("yok")).await.unwrap(),
+        s.user_by_name(&tenant("acc-a"), &name("yok"))
+            .await
+            .unwrap(),
         None
     );
     assert_eq!(
@@ -164,7 +170,9 @@ pub async fn disabling_a_user_ends_their_sessions<S: Store>(s: &S) {
     }
     let at = t0() + Duration::minutes(10);
     assert!(matches!(
-        s.disable_user(&tenant("dis-b"), a.id, at).await.unwrap_err(),
+        s.disable_user(&tenant("dis-b"), a.id, at)
+            .await
+            .unwrap_err(),
         StoreError::NotFound { .. }
     ));
     s.disable_user(&tenant("dis-a"), a.id, at).await.unwrap();
@@ -175,10 +183,18 @@ pub async fn disabling_a_user_ends_their_sessions<S: Store>(s: &S) {
     assert_eq!(got.disabled_at, Some(at));
     assert!(!got.is_active());
     for secret in ["a1", "a2"] {
-        let got = s.session_by_hash(&hash_secret(secret)).await.unwrap().unwrap();
+        let got = s
+            .session_by_hash(&hash_secret(secret))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(got.ended_at, Some(at), "{secret}");
     }
-    let b1 = s.session_by_hash(&hash_secret("b1")).await.unwrap().unwrap();
+    let b1 = s
+        .session_by_hash(&hash_secret("b1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(b1.ended_at, None);
     // A new password ends b's sessions too.
     let later = at + Duration::hours(1);
@@ -195,7 +211,11 @@ pub async fn disabling_a_user_ends_their_sessions<S: Store>(s: &S) {
     assert_eq!(got.password_hash, "$argon2id$new");
     assert_eq!(got.password_changed_at, later);
     assert_eq!(got.created_at, t0());
-    let b1 = s.session_by_hash(&hash_secret("b1")).await.unwrap().unwrap();
+    let b1 = s
+        .session_by_hash(&hash_secret("b1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(b1.ended_at, Some(later));
 }
 
@@ -232,7 +252,9 @@ pub async fn failed_logins_are_counted_per_name<S: Store>(s: &S) {
     assert_eq!(s.login_failures(&t, &ayse, m(-100)).await.unwrap(), 0);
     assert_eq!(s.login_failures(&other, &ayse, m(-100)).await.unwrap(), 1);
     assert_eq!(
-        s.login_failures(&t, &name("mehmet"), m(-100)).await.unwrap(),
+        s.login_failures(&t, &name("mehmet"), m(-100))
+            .await
+            .unwrap(),
         1
     );
 }

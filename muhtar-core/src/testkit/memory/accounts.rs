@@ -109,7 +109,10 @@ impl AccountStore for MemoryStore {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut g = self.lock();
-        g.accounts.user_mut(tenant, id)?.disabled_at.get_or_insert(at);
+        g.accounts
+            .user_mut(tenant, id)?
+            .disabled_at
+            .get_or_insert(at);
         g.accounts.end_sessions(tenant, id, at);
         Ok(())
     }
