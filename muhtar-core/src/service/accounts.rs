@@ -245,7 +245,8 @@ impl<S: Store, C: Clock> Mbs<S, C> {
 
     /// Sets the password of user `name`: an administrator sets anyone's (`old` is not
     /// needed); a user changes their own by giving the `old` one
-    /// ([`AccountError::WrongPassword`] if it is wrong). Every session of the user ends.
+    /// ([`AccountError::WrongPassword`] if it is wrong). Every session of the user ends. A
+    /// disabled user's password may be set by an administrator (they stay disabled).
     pub async fn set_password(
         &self,
         actor: &Actor,
@@ -254,12 +255,10 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         new: &str,
     ) -> Result<(), ServiceError> {
         let name = UserName::new(name)?;
-        let user = self
-            .store
-            .user_by_name(&actor.tenant, &name)
-            .await?
-            .filter(User::is_active);
-        let own = user.as_ref().is_some_and(|u| u.actor == actor.to_string());
+        let user = self.store.user_by_name(&actor.tenant, &name).await?;
+        let own = user
+            .as_ref()
+            .is_some_and(|u| u.is_active() && u.actor == actor.to_string());
         if !own {
             self.authorize_manage(actor).await?;
         }

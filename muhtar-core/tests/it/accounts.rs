@@ -137,6 +137,15 @@ async fn disabling_a_user_ends_their_sessions_at_once_and_refuses_logins() {
         mbs.login(&t, "ayse", PW).await.unwrap_err(),
         LoginError::BadCredentials
     ));
+    // A new password does not enable her again.
+    mbs.set_password(&admin, "ayse", None, "yeni-parola-2026")
+        .await
+        .unwrap();
+    assert!(matches!(
+        mbs.login(&t, "ayse", "yeni-parola-2026").await.unwrap_err(),
+        LoginError::BadCredentials
+    ));
+    assert!(!mbs.user(&admin, "ayse").await.unwrap().is_active());
 }
 
 #[tokio::test]
