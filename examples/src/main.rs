@@ -22,6 +22,7 @@ mod rules_cmd;
 mod serve;
 mod state_cmd;
 mod token_cmd;
+mod user_cmd;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use state_cmd::Global;
@@ -80,6 +81,9 @@ enum Cmd {
     Token(token_cmd::TokenCmd),
     /// Personal data requests (KVKK): export or erase a citizen's contact data.
     Kvkk(kvkk_cmd::KvkkArgs),
+    /// Web page users: add (as `--as`, password on standard input), passwd, disable, list.
+    #[command(subcommand)]
+    User(user_cmd::UserCmd),
 }
 
 /// The example rule set shipped with the binary.
@@ -227,6 +231,7 @@ fn main() -> std::process::ExitCode {
                     Cmd::Serve(a) => serve::run(&g, &a).await,
                     Cmd::Token(t) => token_cmd::run(&g, &t).await,
                     Cmd::Kvkk(a) => kvkk_cmd::run(&g, &a).await,
+                    Cmd::User(u) => user_cmd::run(&g, &u).await,
                     Cmd::Rules(a) => rules_cmd::run_stored(&g, a).await,
                     Cmd::Policy(a) => policy_cmd::run_stored(&g, a).await,
                     Cmd::Holidays(_) | Cmd::Deadline(_) => Ok(()),

@@ -203,7 +203,7 @@ impl Actor {
 
     /// Who acted, as people read it (history lists): the muhtarlık's or the unit's name
     /// with the role (`Kuzguncuk Mahallesi (muhtar)`, `Veteriner Hizmetleri Müdürlüğü
-    /// (birim)`), the role's name for the others (`koordinatör`, `sistem`), followed by
+    /// (birim personeli)`), the role's name for the others (`koordinatör`, `sistem`), followed by
     /// the user when one was named (`… — ayse.k`).
     ///
     /// ```

@@ -44,6 +44,7 @@ use crate::store::{
 };
 use crate::tracking::TrackingNumber;
 
+mod accounts;
 mod deadlines;
 mod personal_data;
 mod policy;
@@ -53,6 +54,7 @@ mod reports;
 mod setup;
 
 pub use crate::public::{PublicStatus, PublicView};
+pub use accounts::{LoginAttempt, LoginError, NewSession, NewUser};
 pub use personal_data::{ContactQuery, PersonalData};
 pub use policy::{policy_rules_message, PolicyChange, PolicyExplanation};
 pub use reports::SignedQuarter;
@@ -118,6 +120,10 @@ pub enum ServiceError {
         /// Its problems under the new organisation.
         error: RoutingError,
     },
+    /// A user account operation was refused ([`crate::account`]): a bad name, a
+    /// password against the policy, a wrong old password, an actor no person can be.
+    #[error(transparent)]
+    Account(#[from] crate::account::AccountError),
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -310,6 +316,7 @@ pub struct Mbs<S, C> {
     cache: RwLock<HashMap<TenantId, Arc<TenantContext>>>,
     on_warning: Option<WarningHook>,
     settings_check: Option<SettingsCheck>,
+    accounts: crate::account::AccountSettings,
 }
 
 type WarningHook = Arc<dyn Fn(&ConfigWarning) + Send + Sync>;
@@ -373,6 +380,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             cache: RwLock::new(HashMap::new()),
             on_warning: None,
             settings_check: None,
+            accounts: crate::account::AccountSettings::default(),
         }
     }
 
@@ -410,6 +418,13 @@ impl<S: Store, C: Clock> Mbs<S, C> {
 
     fn ids(&self) -> std::sync::MutexGuard<'_, IdGenerator> {
         self.ids.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Logins and sessions under `settings` (session expiry, failed-login limit) instead
+    /// of [`crate::account::AccountSettings::default`].
+    pub fn account_settings(mut self, settings: crate::account::AccountSettings) -> Self {
+        self.accounts = settings;
+        self
     }
 
     /// Installs (or replaces) a tenant's organisation. The first installation may be done

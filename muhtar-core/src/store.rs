@@ -841,11 +841,22 @@ pub trait ReportStore: Send + Sync {
 
 /// A complete store.
 pub trait Store:
-    ConfigStore + RequestStore + OutboxStore + ReportStore + crate::token::TokenStore
+    ConfigStore
+    + RequestStore
+    + OutboxStore
+    + ReportStore
+    + crate::token::TokenStore
+    + crate::account::AccountStore
 {
 }
-impl<T: ConfigStore + RequestStore + OutboxStore + ReportStore + crate::token::TokenStore> Store
-    for T
+impl<
+        T: ConfigStore
+            + RequestStore
+            + OutboxStore
+            + ReportStore
+            + crate::token::TokenStore
+            + crate::account::AccountStore,
+    > Store for T
 {
 }
 

@@ -162,6 +162,10 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "lifecycle", s.to_string())
             }
             ServiceError::Store(s) => s.into(),
+            ServiceError::Account(a @ muhtar_core::account::AccountError::Hash(_)) => {
+                ApiError::internal(a)
+            }
+            ServiceError::Account(a) => ApiError::invalid(a.field(), a.to_string()),
             ServiceError::Report(r) => {
                 use muhtar_core::report::ReportError as R;
                 match r {

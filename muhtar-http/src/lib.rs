@@ -18,7 +18,8 @@
 //! [`connections`] (a hyper server with header and body timeouts, a connection cap and
 //! graceful shutdown, for hosts without their own server), [`supervise`] (background
 //! tasks: panics logged, restarted, shown by `/readyz`), [`random`] ([`OsRandom`], the
-//! unpredictable id source a deployment gives `Mbs::new`).
+//! unpredictable id source a deployment gives `Mbs::new`), [`session`] (logins and
+//! server-side sessions of the web pages' users).
 //!
 //! ## Mounting it in a portal
 //!
@@ -55,6 +56,7 @@ pub mod open311;
 pub mod openapi;
 pub mod organisation;
 pub mod random;
+pub mod session;
 pub mod status;
 pub mod supervise;
 pub mod tokens;

@@ -55,7 +55,9 @@
 //! `jsonb`, plus typed copies for queries and quarterly reports: status, outcome, reason,
 //! unit, muhtarlık, category, channel, received/answered/closed instants, deadlines, sort
 //! keys; tracking number unique per tenant), `outbox` (one row per notice, idempotency key
-//! unique) and `documents` (every version of every tenant configuration document).
+//! unique), `documents` (every version of every tenant configuration document) and, since
+//! `0011_users.sql`, `users` (argon2id hashes, name unique per tenant), `sessions` (the
+//! SHA-256 of the secret only) and `login_failures` (the per-account failed-login count).
 //!
 //! # KVKK erasure
 //!
@@ -82,6 +84,7 @@
 //! `DATABASE_URL` they are skipped with a notice, unless `MUHTAR_REQUIRE_POSTGRES=1`, in
 //! which case they fail.
 
+mod accounts;
 mod config;
 mod error;
 mod outbox;

@@ -56,6 +56,9 @@
 //! | `outbox` | notices to deliver: `id`, `tenant`, `request_id`, `idempotency_key` (unique), `status`, `attempts`, `failures` (failed deliveries), `next_attempt_at`, `claimed_until`, `last_error`, `sent_at`, `created_at`, `message` (JSON) | `id` |
 //! | `documents` | versioned tenant configuration: `tenant`, `kind`, `version`, `body`, `updated_at`, `updated_by` | `(tenant, kind, version)` |
 //! | `api_tokens` | API tokens: `id`, `tenant`, `actor`, `name`, `hash` (SHA-256 of the secret, unique), `created_at`, `revoked_at` | `id` |
+//! | `users` | people who log in: `id`, `tenant`, `name` (normalised), `actor`, `display_name`, `password_hash` (argon2id PHC), `created_at`, `password_changed_at`, `disabled_at` | `id`, unique `(tenant, name)` |
+//! | `sessions` | login sessions: `hash` (SHA-256 of the secret), `tenant`, `user_id`, `csrf`, `created_at`, `last_seen_at`, `expires_at`, `ended_at` | `hash` |
+//! | `login_failures` | failed logins per account: `tenant`, `name`, `at` | (none) |
 //!
 //! Conventions: ids are lowercase hyphenated UUIDs (they sort like the UUIDs); the
 //! instants of `requests` are INTEGER microseconds since the Unix epoch (the sort keys of
@@ -75,6 +78,7 @@
 //! | `0004_tokens.sql` | `api_tokens`: API tokens of the HTTP server (SHA-256 of the secret only) |
 //! | `0009_report_first_response.sql` | `requests.first_response_at`: the first interim reply or answer, the report's first-response fact (Law 3071), backfilled from the JSON |
 //! | `0010_outbox_failures.sql` | `outbox.failures`: the failed-delivery count, moved out of the `[failures=N] ` prefix older builds wrote into `last_error` |
+//! | `0011_users.sql` | `users`, `sessions`, `login_failures`: web accounts (argon2id hashes), server-side sessions (SHA-256 of the secret only), the per-account failed-login count |
 //!
 //! # Applying migrations by hand (for DBAs)
 //!
@@ -101,6 +105,7 @@
 
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod codec;
 mod error;
 mod migrate;

@@ -106,6 +106,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0010_outbox_failures.sql",
         sql: include_str!("../migrations/0010_outbox_failures.sql"),
     },
+    Migration {
+        version: 11,
+        name: "users",
+        file: "0011_users.sql",
+        sql: include_str!("../migrations/0011_users.sql"),
+    },
 ];
 
 /// The schema version this build needs.

@@ -1222,8 +1222,8 @@ fn show_prints_the_answer_messages_and_the_deadline_explained() {
         "Sonuç        olumsuz — gerekçe: Bütçe imkânı yok".to_owned(),
         "             Bu yıl bütçe yok\n".to_owned(),
         "Ara cevaplar:\n  ".to_owned(),
-        format!("  {unit_name} (birim):\n      Ekip yönlendirildi\n"),
-        format!("  {unit_name} (birim):\n      Fotoğraf var mı?\n"),
+        format!("  {unit_name} (birim personeli):\n      Ekip yönlendirildi\n"),
+        format!("  {unit_name} (birim personeli):\n      Fotoğraf var mı?\n"),
         "  Kuzguncuk Mahallesi (muhtar):\n      Gönderdim\n".to_owned(),
         "birime iletildi        sistem\n".to_owned(),
     ] {

@@ -11,6 +11,7 @@ mod cli_receipt;
 mod cli_rules;
 mod cli_state;
 mod cli_urgent;
+mod cli_users;
 mod common;
 mod docs_links;
 mod embed_example;

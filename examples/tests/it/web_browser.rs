@@ -178,12 +178,22 @@ async fn field(web: &WebDriver, label: &str) -> WebElement {
 
 /// Clicks the button reading `text`.
 async fn click_button(web: &WebDriver, text: &str) {
-    web.find(By::XPath(format!("//button[normalize-space()='{text}']")))
+    let button = web
+        .find(By::XPath(format!("//button[normalize-space()='{text}']")))
         .await
-        .unwrap_or_else(|e| panic!("no button {text:?}: {e}"))
-        .click()
+        .unwrap_or_else(|e| panic!("no button {text:?}: {e}"));
+    click_and_load(button).await;
+}
+
+/// Clicks `element` (a link or a submit button) and returns once the page it was on is
+/// gone: without the wait, the next lookup may still read the old page.
+async fn click_and_load(element: WebElement) {
+    element.click().await.unwrap();
+    element
+        .wait_until()
+        .stale()
         .await
-        .unwrap();
+        .unwrap_or_else(|e| panic!("the page did not change after the click: {e}"));
 }
 
 /// Types `number` into **Takip numarası** on `/takip` and clicks **Sorgula**.
@@ -278,12 +288,7 @@ async fn the_status_page_in_a_real_browser() {
         Some("tr".into())
     );
     check_page(&web, &axe, "home").await;
-    web.find(By::LinkText("Takip sorgula"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_load(web.find(By::LinkText("Takip sorgula")).await.unwrap()).await;
     assert!(web.current_url().await.unwrap().path().ends_with("/takip"));
     check_page(&web, &axe, "takip").await;
 

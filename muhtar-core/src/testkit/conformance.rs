@@ -17,6 +17,10 @@
 //! muhtar_core::store_conformance_tests!(skip_if: no_server(), async { fresh_store().await });
 //! ```
 
+mod accounts;
+
+pub use accounts::*;
+
 use std::collections::BTreeSet;
 
 use chrono::Duration;
@@ -59,6 +63,10 @@ macro_rules! store_conformance_tests {
             deadlines_update_checks_version,
             bad_cursor_is_refused,
             tokens_by_hash_list_and_revoke,
+            users_are_unique_by_name_per_tenant,
+            sessions_touch_end_and_expire,
+            disabling_a_user_ends_their_sessions,
+            failed_logins_are_counted_per_name,
             report_cube_equals_pure_aggregation,
             signed_reports_are_frozen_and_versioned,
             contact_erasure_redacts_the_history,

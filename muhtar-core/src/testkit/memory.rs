@@ -15,6 +15,8 @@ use crate::store::{
 };
 use crate::tracking::TrackingNumber;
 
+mod accounts;
+
 #[derive(Default)]
 struct Inner {
     docs: BTreeMap<(TenantId, DocumentKind), Vec<Document>>,
@@ -25,6 +27,7 @@ struct Inner {
     tokens: Vec<crate::token::ApiToken>,
     reports: Vec<crate::report::SignedReport>,
     corrections: Vec<crate::store::ReportCorrection>,
+    accounts: accounts::Accounts,
 }
 
 /// Everything in memory behind one mutex: each call is atomic, like a transaction.

@@ -194,7 +194,7 @@ fn given_replies_messages_a_pause_and_an_answer_the_sheet_shows_them_all() {
             "{text}"
         );
         // The interim reply and the messages: Istanbul time, the author's name and role.
-        let staff_name = format!("{unit_name} (birim) — ayse.k");
+        let staff_name = format!("{unit_name} (birim personeli) — ayse.k");
         assert!(
             text.contains(&format!(
                 "Ara cevaplar:\n  2025-03-14 13:00  {staff_name}:\n      Ekip yola çıktı\n"

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 /// The `muhtar` binary, run in `dir` on the database `db`, with no actor or tenant from
 /// the environment.
-fn muhtar_command(dir: &Path, db: &str) -> Command {
+pub fn muhtar_command(dir: &Path, db: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_muhtar"));
     cmd.current_dir(dir)
         .env("MUHTAR_DB", db)
