@@ -6,6 +6,9 @@
 //! - `/takip`: the public status page ([`takip`]): a tracking number in, the request's
 //!   status, unit, deadline, outcome and reason out — core's public view, the same as
 //!   `GET /api/v1/status/{tracking}`.
+//! - `/giris` and `/cikis`: log in and out ([`giris`]); who is signed in, the
+//!   [`session::SignedIn`] extractor of the pages that need a person, and the CSRF
+//!   check of every state-changing form ([`session`]).
 //! - `/static/…`: the style sheet, served by the binary under a name carrying its
 //!   content hash ([`css_path`]), cached for a year.
 //!
@@ -23,6 +26,8 @@
 //!   top ([`FieldError`]: a link to the field's `id`) and the message at the field.
 //!   Every form works without JavaScript.
 
+pub mod giris;
+pub mod session;
 pub mod takip;
 
 use std::sync::{Arc, OnceLock};
@@ -32,7 +37,7 @@ use axum::http::header::{self, HeaderName, HeaderValue};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use minijinja::{context, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
@@ -46,6 +51,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../web/templates/base.html")),
     ("home.html", include_str!("../web/templates/home.html")),
     ("takip.html", include_str!("../web/templates/takip.html")),
+    ("giris.html", include_str!("../web/templates/giris.html")),
+    ("hata.html", include_str!("../web/templates/hata.html")),
 ];
 
 /// The style sheet: hand-written, mobile first.
@@ -68,6 +75,8 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(home))
         .route("/takip", get(takip::page))
+        .route("/giris", get(giris::page).post(giris::submit))
+        .route("/cikis", post(giris::logout_submit))
         .route("/static/{file}", get(static_file))
         .layer(axum::middleware::from_fn(security_headers))
 }
@@ -110,9 +119,19 @@ async fn static_file(Path(file): Path<String>) -> Response {
         .into_response()
 }
 
-/// `/`: the home page.
-async fn home(mount: Mount) -> Response {
-    Page::new("home.html", "Ana sayfa", &mount).render(context! {})
+/// `/`: the home page (with a welcome, the name and the role of who is signed in).
+async fn home(
+    axum::extract::State(s): axum::extract::State<Arc<AppState>>,
+    mount: Mount,
+    session::MaybeSignedIn(user): session::MaybeSignedIn,
+) -> Response {
+    let role = match &user {
+        Some(u) => Some(u.role_name(&s).await),
+        None => None,
+    };
+    Page::new("home.html", "Ana sayfa", &mount)
+        .user(user.as_ref())
+        .render(context! { role => role })
 }
 
 /// The home page's URL: `/` at the root, else the prefix itself (`/mbs`: a host's
@@ -142,6 +161,7 @@ pub struct Page<'a> {
     mount: &'a Mount,
     status: StatusCode,
     errors: Vec<FieldError>,
+    user: Option<session::UserView>,
 }
 
 impl<'a> Page<'a> {
@@ -154,6 +174,7 @@ impl<'a> Page<'a> {
             mount,
             status: StatusCode::OK,
             errors: Vec::new(),
+            user: None,
         }
     }
 
@@ -170,9 +191,17 @@ impl<'a> Page<'a> {
         self
     }
 
+    /// Who is signed in: the header shows their name and the **Çıkış** button (a form
+    /// with the session's CSRF token), else a **Giriş yap** link.
+    pub fn user(mut self, user: Option<&session::SignedIn>) -> Self {
+        self.user = user.map(session::SignedIn::view);
+        self
+    }
+
     /// The page with `data` (the template's own context) beside the shared context:
     /// `title`, `root` (the mount prefix: links are `{{ root }}/takip`), `home` (the
-    /// home page's URL), `css` (the style sheet's URL), `errors`.
+    /// home page's URL), `css` (the style sheet's URL), `errors`, `user` (who is
+    /// signed in: `display_name`, `csrf`; undefined when nobody is).
     pub fn render(self, data: Value) -> Response {
         let shared = context! {
             title => self.title,
@@ -180,6 +209,7 @@ impl<'a> Page<'a> {
             home => home_url(self.mount),
             css => self.mount.url(css_path()),
             errors => self.errors,
+            user => self.user,
         };
         let html = environment()
             .get_template(self.template)

@@ -19,6 +19,7 @@ use muhtar_core::service::PublicStatus;
 use muhtar_core::tracking::{TrackingError, TrackingNumber};
 use serde::Serialize;
 
+use super::session::MaybeSignedIn;
 use super::{FieldError, Page};
 use crate::auth::FailedAttempt;
 use crate::mount::Mount;
@@ -76,13 +77,18 @@ pub fn problem(e: &TrackingError) -> String {
 }
 
 /// `GET /takip[?takip=…]`: the form, and the request's status once a number is given.
-pub async fn page(State(s): State<Arc<AppState>>, mount: Mount, RawQuery(q): RawQuery) -> Response {
+pub async fn page(
+    State(s): State<Arc<AppState>>,
+    mount: Mount,
+    MaybeSignedIn(user): MaybeSignedIn,
+    RawQuery(q): RawQuery,
+) -> Response {
     let typed = q.as_deref().and_then(|q| {
         form_urlencoded::parse(q.as_bytes())
             .find(|(k, _)| k == FIELD)
             .map(|(_, v)| v.into_owned())
     });
-    let page = Page::new("takip.html", "Başvuru sorgula", &mount);
+    let page = Page::new("takip.html", "Başvuru sorgula", &mount).user(user.as_ref());
     let Some(typed) = typed else {
         return page.render(context! { takip => "" });
     };
