@@ -62,6 +62,7 @@ pub(crate) struct UserView {
 impl SignedIn {
     /// Checks a form's CSRF token (`given`, the hidden `csrf` field) against the
     /// session's: `Err` is the 403 page to answer, before anything is changed.
+    #[allow(clippy::result_large_err)] // a response, answered at once
     pub fn check_csrf(&self, given: Option<&str>, mount: &Mount) -> Result<(), Response> {
         match given {
             Some(g) if csrf_matches(&self.csrf, g) => Ok(()),
