@@ -6,7 +6,8 @@
 //! - `/takip`: the public status page ([`takip`]): a tracking number in, the request's
 //!   status, unit, deadline, outcome and reason out — core's public view, the same as
 //!   `GET /api/v1/status/{tracking}`.
-//! - `/giris` and `/cikis`: log in and out ([`giris`]); who is signed in, the
+//! - `/giris` and `/cikis`: log in and out ([`giris`]); `/hesap`: who is signed in
+//!   (name, user name, role; `/giris` for nobody); who is signed in, the
 //!   [`session::SignedIn`] extractor of the pages that need a person, and the CSRF
 //!   check of every state-changing form ([`session`]).
 //! - `/static/…`: the style sheet, served by the binary under a name carrying its
@@ -53,6 +54,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("takip.html", include_str!("../web/templates/takip.html")),
     ("giris.html", include_str!("../web/templates/giris.html")),
     ("hata.html", include_str!("../web/templates/hata.html")),
+    ("hesap.html", include_str!("../web/templates/hesap.html")),
 ];
 
 /// The style sheet: hand-written, mobile first.
@@ -77,6 +79,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/takip", get(takip::page))
         .route("/giris", get(giris::page).post(giris::submit))
         .route("/cikis", post(giris::logout_submit))
+        .route("/hesap", get(account))
         .route("/static/{file}", get(static_file))
         .layer(axum::middleware::from_fn(security_headers))
 }
@@ -132,6 +135,18 @@ async fn home(
     Page::new("home.html", "Ana sayfa", &mount)
         .user(user.as_ref())
         .render(context! { role => role })
+}
+
+/// `/hesap`: the account of who is signed in (their name, user name and role).
+async fn account(
+    axum::extract::State(s): axum::extract::State<Arc<AppState>>,
+    mount: Mount,
+    user: session::SignedIn,
+) -> Response {
+    let role = user.role_name(&s).await;
+    Page::new("hesap.html", "Hesabım", &mount)
+        .user(Some(&user))
+        .render(context! { role => role, user_name => user.user.name.as_str() })
 }
 
 /// The home page's URL: `/` at the root, else the prefix itself (`/mbs`: a host's

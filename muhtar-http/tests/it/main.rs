@@ -5,3 +5,4 @@
 mod mount;
 mod upload_store;
 mod web;
+mod web_login;
