@@ -17,6 +17,8 @@ use tokio::sync::watch;
 
 use crate::state_cmd::{self, Global};
 
+mod demo;
+
 /// `muhtar serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -40,7 +42,8 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 300)]
     pub sweep_interval: u64,
     /// Try it out: on a new database, load the example organisation and a year of demo
-    /// requests first, and print two fresh API tokens (a muhtar's and the coordinator's).
+    /// requests first; print two fresh API tokens (a muhtar's and the coordinator's) and,
+    /// on first use, add one web user per role with a random password and print them.
     #[arg(long)]
     pub demo: bool,
     /// Directory for uploaded photos and documents (content-addressed by SHA-256).
@@ -129,21 +132,7 @@ pub async fn run(g: &Global, a: &ServeArgs) -> Result<(), String> {
     let mbs = state_cmd::open_service(g).await?;
     if a.demo {
         let tenant = state_cmd::resolve_tenant(mbs.store(), g).await?;
-        for who in ["muhtar:kuzguncuk", "coordinator"] {
-            let actor =
-                muhtar_core::access::Actor::parse(&tenant, who).map_err(|e| e.to_string())?;
-            let org = &mbs.context(&tenant).await.map_err(|e| e.to_string())?.org;
-            let (_, secret) = muhtar_http::tokens::issue(
-                mbs.store().as_ref(),
-                org,
-                &actor,
-                "demo",
-                chrono::Utc::now(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            outln!("token for {who}: {secret}");
-        }
+        demo::print_credentials(&mbs, &tenant).await?;
     }
     std::fs::create_dir_all(&a.uploads)
         .map_err(|e| format!("cannot create {}: {e}", a.uploads.display()))?;

@@ -2,9 +2,7 @@
 //! real SQLite file, passwords on standard input; a login through the library on the same
 //! file shows the stored hash is the password's.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Output, Stdio};
 
 use muhtar_core::clock::Clock;
 use muhtar_core::ids::{SeededRandom, TenantId};
@@ -12,23 +10,7 @@ use muhtar_core::service::{LoginError, Mbs};
 
 use crate::common;
 
-/// `muhtar ARGS` on `db` in `dir` with `stdin` as standard input.
-fn run(dir: &Path, db: &str, args: &[&str], stdin: &str) -> Output {
-    let mut child = common::muhtar_command(dir, db)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
+use common::muhtar_with_stdin as run;
 
 fn ok(dir: &Path, db: &str, args: &[&str], stdin: &str) -> String {
     let o = run(dir, db, args, stdin);

@@ -6,7 +6,10 @@
 //! label **Takip numarası** (the label's `for`), the button **Sorgula** clicked; the
 //! status shown is the JSON status endpoint's; a malformed number shows the error
 //! summary linking to the field; markup typed into the field is shown as text (no
-//! alert, no script element). axe-core checks every page and the test fails on any
+//! alert, no script element). Logging in as a user added with `muhtar user add`:
+//! **Kullanıcı adı**, **Parola**, **Giriş yap**; a wrong password shows the error
+//! summary, the right one the person's name and role, and **Çıkış** makes the pages
+//! anonymous again. axe-core checks every page and the test fails on any
 //! `serious` or `critical` violation. A screenshot of each page is written to
 //! `target/screenshots/` (not committed) for a person to look at.
 //!
@@ -25,7 +28,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use thirtyfour::prelude::*;
 
-use crate::common::{self, muhtar, token, App};
+use crate::common::{self, muhtar, muhtar_with_stdin, token, App};
+
+/// The password of the user the test adds with `muhtar user add`.
+const PASSWORD: &str = "uzun-bir-parola-42";
 
 /// A chromedriver process, ended when dropped.
 struct Chromedriver {
@@ -204,6 +210,27 @@ async fn ask(web: &WebDriver, number: &str) {
     click_button(web, "Sorgula").await;
 }
 
+/// Types `name` and `password` into **Kullanıcı adı** and **Parola** on `/giris` and
+/// clicks **Giriş yap**.
+async fn log_in(web: &WebDriver, name: &str, password: &str) {
+    for (label, value) in [("Kullanıcı adı", name), ("Parola", password)] {
+        let input = field(web, label).await;
+        input.clear().await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+    click_button(web, "Giriş yap").await;
+}
+
+/// The text of the element with `id`.
+async fn text_of(web: &WebDriver, id: &str) -> String {
+    web.find(By::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("no #{id}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
 /// The text of the `<dd>` after the `<dt>` reading `term`.
 async fn value_of(web: &WebDriver, term: &str) -> String {
     web.find(By::XPath(format!(
@@ -230,7 +257,7 @@ async fn error_summary(web: &WebDriver) -> (String, Option<String>) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_status_page_in_a_real_browser() {
+async fn the_status_and_login_pages_in_a_real_browser() {
     let started = Instant::now();
     let axe = axe_source();
     let chromedriver = Chromedriver::start();
@@ -254,6 +281,21 @@ async fn the_status_page_in_a_real_browser() {
         ],
     );
     let unit = token(dir, db, "ibb", "unit:uskudar-fen");
+    let added = muhtar_with_stdin(
+        dir,
+        db,
+        &[
+            "--as",
+            "muhtar:kuzguncuk",
+            "user",
+            "add",
+            "ayse",
+            "--display-name",
+            "Ayşe Yılmaz",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(added.status.success(), "{added:?}");
     let srv = App::start(dir, db);
     let c = common::client();
     let r = c
@@ -360,6 +402,41 @@ async fn the_status_page_in_a_real_browser() {
         .unwrap();
     assert_eq!(h2, "Bulunamadı");
     check_page(&web, &axe, "takip-bulunamadi").await;
+
+    // Logging in as the user `muhtar user add` made: from the header's link.
+    web.goto(srv.url("/")).await.unwrap();
+    click_and_load(web.find(By::LinkText("Giriş yap")).await.unwrap()).await;
+    assert!(web.current_url().await.unwrap().path().ends_with("/giris"));
+    check_page(&web, &axe, "giris").await;
+    // A wrong password: the error summary, linking to the user name.
+    log_in(&web, "ayse", "yanlis-parola-1").await;
+    let (text, href) = error_summary(&web).await;
+    assert!(text.contains("Kullanıcı adı veya parola hatalı"), "{text}");
+    assert!(
+        href.as_deref().is_some_and(|h| h.ends_with("#kullanici")),
+        "{href:?}"
+    );
+    check_page(&web, &axe, "giris-hata").await;
+    // The right one: home, greeted by name and role, the name in the header.
+    log_in(&web, "ayse", PASSWORD).await;
+    let greeting = text_of(&web, "hos-geldiniz").await;
+    assert!(
+        greeting.contains("Hoş geldiniz, Ayşe Yılmaz."),
+        "{greeting}"
+    );
+    assert!(
+        greeting.contains("Kuzguncuk Mahallesi (muhtar)"),
+        "{greeting}"
+    );
+    let header = web.find(By::ClassName("header-user")).await.unwrap();
+    assert_eq!(header.text().await.unwrap(), "Ayşe Yılmaz");
+    check_page(&web, &axe, "giris-sonrasi").await;
+    // Çıkış: anonymous again.
+    click_button(&web, "Çıkış").await;
+    assert!(web.find(By::ClassName("header-user")).await.is_err());
+    web.find(By::LinkText("Giriş yap")).await.unwrap();
+    web.goto(srv.url("/hesap")).await.unwrap();
+    assert!(web.current_url().await.unwrap().path().ends_with("/giris"));
 
     Arc::try_unwrap(web).unwrap().quit().await.unwrap();
     eprintln!(

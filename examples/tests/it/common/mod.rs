@@ -38,6 +38,25 @@ pub fn muhtar(dir: &Path, db: &str, args: &[&str]) -> String {
     String::from_utf8(o.stdout).unwrap().trim().to_owned()
 }
 
+/// `muhtar ARGS` on `db` in `dir` with `stdin` as standard input (a password).
+pub fn muhtar_with_stdin(dir: &Path, db: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = muhtar_command(dir, db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// Runs the `muhtar` CLI in `dir` on the database `db`; panics unless it fails with one
 /// line on standard error; returns that line.
 pub fn muhtar_fails(dir: &Path, db: &str, args: &[&str]) -> String {
