@@ -25,6 +25,7 @@ mod readme;
 mod resilience;
 mod serve;
 mod serve_deadlines;
+mod serve_demo;
 mod serve_limits;
 mod serve_receipt;
 mod serve_urgent;
