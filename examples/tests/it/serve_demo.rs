@@ -9,6 +9,7 @@ use crate::common;
 
 /// Starts `muhtar serve --demo` in `dir`; the process, the lines it printed before it
 /// listened, and its base URL.
+#[allow(clippy::zombie_processes)] // the caller waits for it: `stop`
 fn start(dir: &std::path::Path, db: &str) -> (Child, Vec<String>, String) {
     let mut child = common::muhtar_command(dir, db)
         .env("MUHTAR_LOG", "info")
@@ -28,10 +29,11 @@ fn start(dir: &std::path::Path, db: &str) -> (Child, Vec<String>, String) {
     let mut printed = Vec::new();
     loop {
         let mut line = String::new();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "no listening line: {printed:?}"
-        );
+        if out.read_line(&mut line).unwrap_or(0) == 0 {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no listening line: {printed:?}");
+        }
         if let Some(base) = line.trim().strip_prefix("listening on ") {
             return (child, printed, base.to_owned());
         }
