@@ -8,8 +8,8 @@
 //! - Open311 GeoReport v2 under `/open311/v2` ([`open311`]),
 //! - `/healthz` (the process answers) and `/readyz` (the store answers and no background
 //!   task is failing, [`supervise`]),
-//! - with the `web` feature (on by default), the web pages in Turkish: `/` and the public
-//!   status page `/takip` (`web`).
+//! - with the `web` feature (on by default), the web pages in Turkish: `/`, the public
+//!   status page `/takip`, logging in and out at `/giris` and `/cikis` (`web`).
 //!
 //! Modules: [`auth`] (pluggable authentication, bearer tokens, the limit on failed
 //! authentications as a layer), [`mount`] (the prefix the router is mounted under, in
