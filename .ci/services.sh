@@ -8,13 +8,6 @@
 # any is unavailable.
 set -euo pipefail
 
-# mold: a faster linker for CI's many test binaries (.ci/run links with it when present).
-if ! command -v mold >/dev/null 2>&1; then
-  echo "installing mold"
-  apt-get install -y -qq mold >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq mold >/dev/null; }
-fi
-mold --version
-
 # jq: the README's curl lines read a field of a JSON answer with it (the README test runs them).
 if ! command -v jq >/dev/null 2>&1; then
   echo "installing jq"
