@@ -53,6 +53,28 @@ fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
 }
 
+/// The muhtar of Kuzguncuk submits a request (`--json --as muhtar:kuzguncuk submit
+/// --category CATEGORY --subject SUBJECT EXTRA…`); its record as JSON.
+fn kuzguncuk_submits(
+    dir: &Path,
+    category: &str,
+    subject: &str,
+    extra: &[&str],
+) -> serde_json::Value {
+    let mut args = vec![
+        "--json",
+        "--as",
+        "muhtar:kuzguncuk",
+        "submit",
+        "--category",
+        category,
+        "--subject",
+        subject,
+    ];
+    args.extend_from_slice(extra);
+    json(&ok(dir, &args))
+}
+
 #[test]
 fn a_request_goes_through_its_life_from_the_command_line() {
     let d = tempfile::tempdir().unwrap();
@@ -69,23 +91,12 @@ fn a_request_goes_through_its_life_from_the_command_line() {
         1
     );
 
-    let sub = json(&ok(
+    let sub = kuzguncuk_submits(
         dir,
-        &[
-            "--json",
-            "--as",
-            "muhtar:kuzguncuk",
-            "submit",
-            "--category",
-            "asfalt-onarim",
-            "--subject",
-            "Okul önünde çukur",
-            "--lat",
-            "41.03",
-            "--lon",
-            "29.03",
-        ],
-    ));
+        "asfalt-onarim",
+        "Okul önünde çukur",
+        &["--lat", "41.03", "--lon", "29.03"],
+    );
     let tr = sub["state"]["tracking"].as_str().unwrap().to_owned();
     let unit = sub["state"]["unit"].as_str().unwrap().to_owned();
     assert_eq!(sub["state"]["status"], "routed");
@@ -427,18 +438,7 @@ fn notify_delivers_through_a_real_smtp_server() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     ok(dir, &["init"]);
-    ok(
-        dir,
-        &[
-            "--as",
-            "muhtar:kuzguncuk",
-            "submit",
-            "--category",
-            "budama",
-            "--subject",
-            "Ağaç dalları tellere değiyor",
-        ],
-    );
+    kuzguncuk_submits(dir, "budama", "Ağaç dalları tellere değiyor", &[]);
     let mail = dir.join("mail");
     std::fs::create_dir(&mail).unwrap();
     let (mut child, port) = common::smtp_sink(&mail);
@@ -485,18 +485,7 @@ fn notify_once_delivers_everything_due() {
     ok(dir, &["init", "--settings", "settings.toml"]);
     for i in 0..15 {
         let subject = format!("Sokak lambası yanmıyor {i}");
-        ok(
-            dir,
-            &[
-                "--as",
-                "muhtar:kuzguncuk",
-                "submit",
-                "--category",
-                "budama",
-                "--subject",
-                &subject,
-            ],
-        );
+        kuzguncuk_submits(dir, "budama", &subject, &[]);
     }
     let mail = dir.join("mail");
     std::fs::create_dir(&mail).unwrap();
@@ -536,18 +525,7 @@ fn notify_after_a_submission(settings: &str) -> (serde_json::Value, String) {
     let dir = d.path();
     std::fs::write(dir.join("settings.toml"), settings).unwrap();
     ok(dir, &["init", "--settings", "settings.toml"]);
-    ok(
-        dir,
-        &[
-            "--as",
-            "muhtar:kuzguncuk",
-            "submit",
-            "--category",
-            "budama",
-            "--subject",
-            "Ağaç dalları tellere değiyor",
-        ],
-    );
+    kuzguncuk_submits(dir, "budama", "Ağaç dalları tellere değiyor", &[]);
     let mail = dir.join("mail");
     std::fs::create_dir(&mail).unwrap();
     let (mut child, port) = common::smtp_sink(&mail);
@@ -1163,19 +1141,7 @@ fn show_prints_the_answer_messages_and_the_deadline_explained() {
     let dir = d.path();
     ok(dir, &["init"]);
     // Given a request answered negatively after an interim reply and two messages.
-    let sub = json(&ok(
-        dir,
-        &[
-            "--json",
-            "--as",
-            "muhtar:kuzguncuk",
-            "submit",
-            "--category",
-            "asfalt-onarim",
-            "--subject",
-            "Okul önünde çukur",
-        ],
-    ));
+    let sub = kuzguncuk_submits(dir, "asfalt-onarim", "Okul önünde çukur", &[]);
     let tr = sub["state"]["tracking"].as_str().unwrap().to_owned();
     let unit = sub["state"]["unit"].as_str().unwrap().to_owned();
     let staff = format!("unit:{unit}");
