@@ -28,6 +28,7 @@
 //!   Every form works without JavaScript.
 
 pub mod giris;
+pub mod problem;
 pub mod session;
 pub mod takip;
 
@@ -59,6 +60,17 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 
 /// The style sheet: hand-written, mobile first.
 pub const CSS: &str = include_str!("../web/static/muhtar.css");
+
+/// The progressive script of every page (photo preview, "use my location"): hand-written,
+/// small, and nothing depends on it (every form works without it).
+pub const JS: &str = include_str!("../web/static/muhtar.js");
+
+/// The files under `/static/`: (stem, extension, content type, content). Each is served
+/// under a name carrying its content hash ([`asset_path`]), cached for a year.
+pub const ASSETS: &[(&str, &str, &str, &str)] = &[
+    ("muhtar", "css", "text/css; charset=utf-8", CSS),
+    ("muhtar", "js", "text/javascript; charset=utf-8", JS),
+];
 
 /// The headers of every page and file of these routes.
 pub const SECURITY_HEADERS: &[(&str, &str)] = &[
@@ -97,32 +109,66 @@ async fn security_headers(req: Request, next: Next) -> Response {
     res
 }
 
-/// The style sheet's path within the router: `/static/muhtar.<hash>.css`, the hash of
-/// its content, so that a browser may keep it for a year and still get a changed one.
-pub fn css_path() -> &'static str {
-    static PATH: OnceLock<String> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let hash = hex::encode(Sha256::digest(CSS.as_bytes()));
-        format!("/static/muhtar.{}.css", &hash[..16])
+/// The paths of [`ASSETS`] within the router, in their order:
+/// `/static/<stem>.<hash>.<ext>`, the hash of the content, so that a browser may keep a
+/// file for a year and still get a changed one.
+fn asset_paths() -> &'static [String] {
+    static PATHS: OnceLock<Vec<String>> = OnceLock::new();
+    PATHS.get_or_init(|| {
+        ASSETS
+            .iter()
+            .map(|(stem, ext, _, content)| {
+                let hash = hex::encode(Sha256::digest(content.as_bytes()));
+                format!("/static/{stem}.{}.{ext}", &hash[..16])
+            })
+            .collect()
     })
 }
 
-/// `/static/{file}`: the style sheet under its hashed name, else 404.
+/// The path of the asset `stem.ext` of [`ASSETS`] (`asset_path("muhtar", "js")`).
+///
+/// # Panics
+/// When [`ASSETS`] has no such file: a programming error, caught by the tests.
+pub fn asset_path(stem: &str, ext: &str) -> &'static str {
+    let i = ASSETS
+        .iter()
+        .position(|(s, e, _, _)| *s == stem && *e == ext)
+        .unwrap_or_else(|| panic!("no built-in asset {stem}.{ext}"));
+    &asset_paths()[i]
+}
+
+/// The style sheet's path within the router: `/static/muhtar.<hash>.css`.
+pub fn css_path() -> &'static str {
+    asset_path("muhtar", "css")
+}
+
+/// The script's path within the router: `/static/muhtar.<hash>.js`.
+pub fn js_path() -> &'static str {
+    asset_path("muhtar", "js")
+}
+
+/// `/static/{file}`: an asset of [`ASSETS`] under its hashed name, else 404.
 async fn static_file(Path(file): Path<String>) -> Response {
-    if css_path().strip_prefix("/static/") != Some(file.as_str()) {
+    let found = asset_paths()
+        .iter()
+        .position(|p| p.strip_prefix("/static/") == Some(file.as_str()));
+    let Some(i) = found else {
         return (StatusCode::NOT_FOUND, "Bulunamadı").into_response();
-    }
+    };
+    let (_, _, content_type, content) = ASSETS[i];
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
-        CSS,
+        content,
     )
         .into_response()
 }
 
-/// `/`: the home page (with a welcome, the name and the role of who is signed in).
+/// `/`: the home page: a welcome with the name and the role of who is signed in, and
+/// the links to the pages of that role (`kind`: the role's stable name, `muhtar`,
+/// `unit`, `coordinator`, `official`, `auditor`, `admin`).
 async fn home(
     axum::extract::State(s): axum::extract::State<Arc<AppState>>,
     mount: Mount,
@@ -132,9 +178,10 @@ async fn home(
         Some(u) => Some(u.role_name(&s).await),
         None => None,
     };
+    let kind = user.as_ref().map(|u| u.actor.role.kind().as_str());
     Page::new("home.html", "Ana sayfa", &mount)
         .user(user.as_ref())
-        .render(context! { role => role })
+        .render(context! { role => role, kind => kind })
 }
 
 /// `/hesap`: the account of who is signed in (their name, user name and role).
@@ -215,7 +262,7 @@ impl<'a> Page<'a> {
 
     /// The page with `data` (the template's own context) beside the shared context:
     /// `title`, `root` (the mount prefix: links are `{{ root }}/takip`), `home` (the
-    /// home page's URL), `css` (the style sheet's URL), `errors`, `user` (who is
+    /// home page's URL), `css` and `js` (the style sheet's and the script's URLs), `errors`, `user` (who is
     /// signed in: `display_name`, `csrf`; undefined when nobody is).
     pub fn render(self, data: Value) -> Response {
         let shared = context! {
@@ -223,6 +270,7 @@ impl<'a> Page<'a> {
             root => self.mount.prefix(),
             home => home_url(self.mount),
             css => self.mount.url(css_path()),
+            js => self.mount.url(js_path()),
             errors => self.errors,
             user => self.user,
         };
@@ -288,5 +336,11 @@ mod tests {
         let hash = &p["/static/muhtar.".len()..p.len() - ".css".len()];
         assert_eq!(hash.len(), 16);
         assert!(hex::encode(Sha256::digest(CSS.as_bytes())).starts_with(hash));
+        let js = js_path();
+        assert!(
+            js.starts_with("/static/muhtar.") && js.ends_with(".js"),
+            "{js}"
+        );
+        assert!(hex::encode(Sha256::digest(JS.as_bytes())).starts_with(&js[15..31]));
     }
 }
