@@ -524,12 +524,13 @@ where
         let ip = client_ip(&req);
         let path = req.uri().path().to_owned();
         if let Some(wait) = ip.and_then(|ip| self.limiter.blocked(ip, Instant::now())) {
-            return Box::pin(std::future::ready(Ok(refusal(&path, wait))));
+            return Box::pin(std::future::ready(Ok(refusal(&req, &path, wait))));
         }
         // The clone that was made ready is the one that is called.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let limiter = self.limiter.clone();
+        let mount = request_mount(&req);
         Box::pin(async move {
             let mut response = inner.call(req).await?;
             // Counted once, however many layers there are.
@@ -541,7 +542,7 @@ where
                 if let Some(ip) = ip {
                     if let Some(wait) = limiter.failure(ip, Instant::now()) {
                         tracing::warn!(%ip, cooldown_s = wait.as_secs(), "too many failed authentications: address refused for a while");
-                        return Ok(refusal(&path, wait));
+                        return Ok(refusal_for(&mount, &path, wait));
                     }
                 }
             }
@@ -550,8 +551,30 @@ where
     }
 }
 
-/// The 429 of a limited address, in the error format of the API `path` belongs to.
-fn refusal(path: &str, wait: Duration) -> Response {
+/// The 429 of a limited address to `req`: [`refusal_for`] under the request's mount.
+fn refusal<B>(req: &Request<B>, path: &str, wait: Duration) -> Response {
+    refusal_for(&request_mount(req), path, wait)
+}
+
+/// Where the router that the layer wraps is mounted (the layer runs before the
+/// router's own [`crate::mount::record`]).
+fn request_mount<B>(req: &Request<B>) -> crate::mount::Mount {
+    match req.extensions().get::<axum::extract::OriginalUri>() {
+        Some(axum::extract::OriginalUri(original)) => {
+            crate::mount::Mount::derive(original.path(), req.uri().path())
+        }
+        None => crate::mount::Mount::default(),
+    }
+}
+
+/// The 429 of a limited address, in the error format of the API `path` belongs to: a
+/// page (with the `web` feature) on the pages' paths.
+fn refusal_for(mount: &crate::mount::Mount, path: &str, wait: Duration) -> Response {
+    #[cfg(feature = "web")]
+    if !crate::is_api_path(path) {
+        return crate::web::problem::too_many_page(mount, wait);
+    }
+    let _ = mount;
     crate::open311::too_many_for_path(path, wait).unwrap_or_else(|| too_many(wait).into_response())
 }
 

@@ -182,7 +182,9 @@ pub fn router(state: Arc<AppState>) -> Router {
     #[cfg(feature = "web")]
     let routes = routes.merge(web::router());
     routes
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(catch_panic))
         .layer(axum::middleware::from_fn(mount::record))
         .layer(
             TraceLayer::new_for_http().make_span_with(|r: &axum::http::Request<_>| {
@@ -190,6 +192,71 @@ pub fn router(state: Arc<AppState>) -> Router {
             }),
         )
         .with_state(state)
+}
+
+/// Whether `path` (as the router sees it) is one of the machine interfaces (REST,
+/// Open311, the probes), whose errors are JSON; every other path is a page's.
+pub fn is_api_path(path: &str) -> bool {
+    ["/api/", "/open311/"]
+        .iter()
+        .any(|p| path.starts_with(p) || path == p.trim_end_matches('/'))
+        || matches!(path, "/healthz" | "/readyz")
+}
+
+/// A path no route serves: `not_found` in the API's error format (Open311's on its
+/// paths), else (with the `web`
+/// feature) the page "Sayfa bulunamadı".
+async fn not_found(req: axum::extract::Request) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    #[cfg(feature = "web")]
+    if !is_api_path(req.uri().path()) {
+        let mount = req
+            .extensions()
+            .get::<mount::Mount>()
+            .cloned()
+            .unwrap_or_default();
+        return web::problem::not_found_page(&mount);
+    }
+    let path = req.uri().path();
+    let error = || error::ApiError::not_found(format!("path {path}"));
+    open311::error_for_path(path, error()).unwrap_or_else(|| error().into_response())
+}
+
+/// A handler that panicked answers 500 (a page on the pages' paths, JSON on the APIs)
+/// instead of dropping the connection; the panic is logged. Hand-written: tower-http's
+/// `CatchPanicLayer` cannot see the request, and the page needs its mount prefix.
+async fn catch_panic(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use futures_util::FutureExt;
+    let api = is_api_path(req.uri().path());
+    let mount = req
+        .extensions()
+        .get::<mount::Mount>()
+        .cloned()
+        .unwrap_or_default();
+    match std::panic::AssertUnwindSafe(next.run(req))
+        .catch_unwind()
+        .await
+    {
+        Ok(response) => response,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(panic = %what, "a handler panicked");
+            #[cfg(feature = "web")]
+            if !api {
+                return web::problem::internal_error_page(&mount);
+            }
+            let _ = (api, mount);
+            error::ApiError::internal("the server failed to answer this request").into_response()
+        }
+    }
 }
 
 /// Ready when no background task is restarting or panicked lately
@@ -214,3 +281,53 @@ async fn readyz(State(s): State<Arc<AppState>>) -> (StatusCode, String) {
 
 /// How long `/readyz` waits for the store: a probe must get its answer quickly.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    async fn panicking() -> &'static str {
+        panic!("boom")
+    }
+
+    /// A handler that panics answers 500 (a page, or JSON on the APIs), not a dropped
+    /// connection, and the server goes on.
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500() {
+        let app = Router::new()
+            .route("/takip", get(panicking))
+            .route("/api/v1/x", get(panicking))
+            .route("/ok", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn(catch_panic));
+        let call = |path: &'static str| {
+            let app = app.clone();
+            async move {
+                let res = app
+                    .oneshot(axum::http::Request::get(path).body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+                let status = res.status();
+                let kind = res.headers()["content-type"].to_str().unwrap().to_owned();
+                let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+                    .await
+                    .unwrap();
+                (status, kind, String::from_utf8(body.to_vec()).unwrap())
+            }
+        };
+        let (status, kind, body) = call("/api/v1/x").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(kind.starts_with("application/json"), "{kind}");
+        assert!(!body.contains("boom"), "{body}");
+        #[cfg(feature = "web")]
+        {
+            let (status, kind, body) = call("/takip").await;
+            assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+            assert!(kind.starts_with("text/html"), "{kind}");
+            assert!(body.contains("Bir hata oluştu"), "{body}");
+            assert!(!body.contains("boom"), "{body}");
+        }
+        assert_eq!(call("/ok").await.2, "ok");
+    }
+}

@@ -156,13 +156,16 @@ fn format_of(file: &str) -> Format {
 /// by the path's extension) when `path` is an Open311 path (`…/open311/v2/…`, under any
 /// prefix); `None` for any other path.
 pub(crate) fn too_many_for_path(path: &str, wait: std::time::Duration) -> Option<Response> {
+    error_for_path(path, crate::auth::too_many(wait))
+}
+
+/// `error` in Open311's error format (JSON or XML by the path's extension) when `path`
+/// is an Open311 path (`…/open311/v2/…`, under any prefix); `None` for any other path.
+pub(crate) fn error_for_path(path: &str, error: crate::error::ApiError) -> Option<Response> {
     let segments: Vec<&str> = path.split('/').collect();
     let at = segments.windows(2).position(|w| w == ["open311", "v2"])?;
     let last = segments.get(at + 2..).and_then(|s| s.last())?;
-    Some(error_response(
-        format_of(last),
-        crate::auth::too_many(wait).into(),
-    ))
+    Some(error_response(format_of(last), error.into()))
 }
 
 // ---------------------------------------------------------------------------------------

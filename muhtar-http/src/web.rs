@@ -98,7 +98,12 @@ pub fn router() -> Router<Arc<AppState>> {
 
 /// Adds [`SECURITY_HEADERS`] to a response.
 async fn security_headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
+    with_security_headers(next.run(req).await)
+}
+
+/// `res` with [`SECURITY_HEADERS`]: for the pages answered outside these routes (a path
+/// no route serves, a panic, the limit layer's refusal).
+pub(crate) fn with_security_headers(mut res: Response) -> Response {
     let headers = res.headers_mut();
     for (name, value) in SECURITY_HEADERS {
         headers.insert(

@@ -191,6 +191,49 @@ pub fn error_page(
         .render(context! { heading => heading, message => message })
 }
 
+/// The page of a path no route serves (404).
+pub fn not_found_page(mount: &Mount) -> Response {
+    super::with_security_headers(error_page(
+        mount,
+        None,
+        StatusCode::NOT_FOUND,
+        "Bu adreste bir sayfa yok. Adresi kontrol edin ya da ana sayfadan devam edin.",
+    ))
+}
+
+/// The page of a request the server failed to answer (500): nothing about the failure
+/// itself, which is in the server's log.
+pub fn internal_error_page(mount: &Mount) -> Response {
+    super::with_security_headers(error_page(
+        mount,
+        None,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Sunucuda beklenmeyen bir hata oluştu ve isteğiniz tamamlanamadı. Biraz sonra yeniden \
+         deneyin; sorun sürerse sistem yöneticisine bildirin.",
+    ))
+}
+
+/// The page of an address refused for a while after too many failed logins (429, with
+/// `Retry-After`): how many minutes to wait.
+pub fn too_many_page(mount: &Mount, wait: std::time::Duration) -> Response {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let minutes = secs.div_ceil(60).max(1);
+    let mut res = error_page(
+        mount,
+        None,
+        StatusCode::TOO_MANY_REQUESTS,
+        &format!(
+            "Bu adresten çok fazla başarısız giriş denemesi yapıldı. {minutes} dakika sonra \
+             yeniden deneyin."
+        ),
+    );
+    res.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(secs.max(1)),
+    );
+    super::with_security_headers(res)
+}
+
 /// The error page of a failed call whose fault is no field of a form.
 pub fn service_error_page(e: &ServiceError, mount: &Mount, user: Option<&SignedIn>) -> Response {
     let p = problem(e, |_| None);

@@ -222,3 +222,35 @@ async fn every_page_carries_the_security_headers_and_the_css_is_cached() {
     assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
     assert!(body.contains(".skip-link"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_path_is_a_page_on_the_pages_and_json_on_the_apis() {
+    let (base, _) = app(20).await;
+    let (s, h, html) = get(&format!("{base}/mbs/boyle-bir-sayfa-yok")).await;
+    assert_eq!(s, 404);
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        html.contains("<h1 class=\"heading-l\">Sayfa bulunamadı</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"&#x2f;mbs\""), "{html}");
+    assert!(h.contains_key("content-security-policy"));
+    for path in ["/mbs/api/v1/boyle-bir-yol", "/mbs/open311/v2/yok.json"] {
+        let (s, h, body) = get(&format!("{base}{path}")).await;
+        assert_eq!(s, 404, "{path}");
+        assert!(
+            h["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{path}: {h:?}"
+        );
+        let json: Value = serde_json::from_str(&body).unwrap();
+        // REST's `{"error": {code, …}}`, Open311's `[{code, description}]`.
+        let found = [&json["error"]["code"], &json[0]["code"]];
+        assert!(
+            found.contains(&&Value::from("not_found")) || found.contains(&&Value::from(404)),
+            "{path}: {body}"
+        );
+    }
+}

@@ -231,6 +231,20 @@ async fn a_wrong_password_is_401_with_the_error_summary_and_counts_as_a_failure(
     assert_eq!(r.status(), 429);
     let r = post_login_with(&base, &token, "ayse", PW, &[]).await;
     assert_eq!(r.status(), 429);
+    // A page saying how long to wait, under the mount, with Retry-After.
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=600).contains(&retry), "{retry}");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<h1 class=\"heading-l\">Çok fazla deneme</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("10 dakika sonra yeniden deneyin"), "{html}");
+    assert!(html.contains("href=\"&#x2f;mbs\""), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
