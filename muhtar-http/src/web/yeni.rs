@@ -473,7 +473,9 @@ async fn service_problem(
         message,
     };
     match e {
-        ServiceError::Input(InputError::Invalid { field, .. }) if *field == "received_at" => {
+        ServiceError::Input(i @ (InputError::Invalid { .. } | InputError::OutOfBounds { .. }))
+            if i.field() == "received_at" =>
+        {
             at("received_at", receipt_message(s, actor, received_at).await)
         }
         ServiceError::Input(InputError::Invalid { field, .. }) if *field == "citizen.phone" => at(
