@@ -63,7 +63,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("hata.html", include_str!("../web/templates/hata.html")),
     ("hesap.html", include_str!("../web/templates/hesap.html")),
     ("yeni.html", include_str!("../web/templates/yeni.html")),
-    ("yeni-sonuc.html", include_str!("../web/templates/yeni-sonuc.html")),
+    (
+        "yeni-sonuc.html",
+        include_str!("../web/templates/yeni-sonuc.html"),
+    ),
 ];
 
 /// The style sheet: hand-written, mobile first.
@@ -104,7 +107,9 @@ pub fn router() -> Router<Arc<AppState>> {
             yeni::PATH,
             get(yeni::page)
                 .post(yeni::submit)
-                .layer(axum::extract::DefaultBodyLimit::max(crate::api::MAX_UPLOAD_BODY)),
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::api::MAX_UPLOAD_BODY,
+                )),
         )
         .route("/talep/yeni/{tracking}", get(yeni::result))
         .route("/static/{file}", get(static_file))

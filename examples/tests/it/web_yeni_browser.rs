@@ -60,7 +60,11 @@ fn add_user(dir: &std::path::Path, db: &str, name: &str, actor: &str) {
 
 /// The request `tracking` as `muhtar --json show` prints it (the coordinator's view).
 fn shown(dir: &std::path::Path, db: &str, tracking: &str) -> Value {
-    let out = muhtar(dir, db, &["--json", "--as", "coordinator", "show", tracking]);
+    let out = muhtar(
+        dir,
+        db,
+        &["--json", "--as", "coordinator", "show", tracking],
+    );
     let v: Value = serde_json::from_str(&out).unwrap();
     v["request"]["state"]["content"].clone()
 }

@@ -324,8 +324,9 @@ pub async fn submit(
     };
     let received_at = body.received_at;
     match submit_received::<Failure>(&s, &user.actor, body, files).await {
-        Ok(rec) => Redirect::to(&mount.url(&format!("{PATH}/{}", rec.state.tracking)))
-            .into_response(),
+        Ok(rec) => {
+            Redirect::to(&mount.url(&format!("{PATH}/{}", rec.state.tracking))).into_response()
+        }
         Err(f) => {
             let label = label_for(&user.actor);
             let problem = match f {
@@ -373,7 +374,11 @@ fn body_of(typed: &Typed) -> Result<SubmitBody, FieldError> {
                     field: f,
                     message: format!(
                         "{label} bir sayı olmalı, örneğin {}",
-                        if f == "location.lat" { "41,0255" } else { "29,0330" }
+                        if f == "location.lat" {
+                            "41,0255"
+                        } else {
+                            "29,0330"
+                        }
                     ),
                 }),
         }
@@ -397,9 +402,7 @@ fn body_of(typed: &Typed) -> Result<SubmitBody, FieldError> {
             });
         }
     };
-    let received_at = given("received_at")
-        .map(|t| parse_local(&t))
-        .transpose()?;
+    let received_at = given("received_at").map(|t| parse_local(&t)).transpose()?;
     let citizen = if ["citizen.name", "citizen.phone", "citizen.email"]
         .iter()
         .any(|f| given(f).is_some())
@@ -441,16 +444,21 @@ fn parse_local(text: &str) -> Result<DateTime<Utc>, FieldError> {
         field: "received_at",
         message,
     };
-    let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .ok_or_else(|| {
-            error(
-                "Başvuru zamanı: tarih ve saati GG.AA.YYYY SS:DD biçiminde yazın (örneğin \
+    let local = [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%d.%m.%Y %H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .ok_or_else(|| {
+        error(
+            "Başvuru zamanı: tarih ve saati GG.AA.YYYY SS:DD biçiminde yazın (örneğin \
                  14.03.2026 10:00)"
-                    .into(),
-            )
-        })?;
+                .into(),
+        )
+    })?;
     from_istanbul_local(local).map_err(|_| {
         error(format!(
             "Başvuru zamanı: {text} takvimin kapsadığı yıllar dışında"
@@ -683,7 +691,12 @@ pub async fn result(
             .map(|l| format!("{:.5}, {:.5}", l.lat, l.lon)),
         status: rec.state.status.display_name(),
     };
-    Page::new("yeni-sonuc.html", "Talebiniz alındı", &mount)
+    let heading = if back_office(&user.actor) {
+        "Başvuru kaydedildi"
+    } else {
+        "Talebiniz alındı"
+    };
+    Page::new("yeni-sonuc.html", heading, &mount)
         .user(Some(&user))
-        .render(context! { r => recorded, new_url => PATH })
+        .render(context! { r => recorded, new_url => PATH, heading => heading })
 }

@@ -28,7 +28,9 @@ use crate::mount::{serve, service, SECRET, TENANT};
 const PW: &str = "uzun-bir-parola-42";
 
 /// A JPEG's first bytes (the type is checked by content) and a little more.
-const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 2, 3];
+const JPEG: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 2, 3,
+];
 
 struct App {
     state: Arc<AppState>,
@@ -289,7 +291,10 @@ async fn a_missing_subject_is_shown_at_the_field_and_the_typed_values_are_kept()
     );
     assert!(html.contains(r#"aria-describedby="subject-ipucu subject-hata""#));
     // The typed values, as text.
-    assert!(html.contains(r#"<option value="asfalt-onarim" selected>"#), "{html}");
+    assert!(
+        html.contains(r#"<option value="asfalt-onarim" selected>"#),
+        "{html}"
+    );
     assert!(
         html.contains("Okulun &lt;b&gt;önünde&lt;&#x2f;b&gt;\nbüyük bir çukur</textarea>"),
         "{html}"
@@ -314,7 +319,10 @@ async fn a_missing_subject_is_shown_at_the_field_and_the_typed_values_are_kept()
     )
     .await;
     assert_eq!(status, 400);
-    assert!(html.contains(r##"<a href="#location.lat">Enlem bir sayı olmalı"##), "{html}");
+    assert!(
+        html.contains(r##"<a href="#location.lat">Enlem bir sayı olmalı"##),
+        "{html}"
+    );
     // No category chosen: at the select, in Turkish.
     let (status, _, html) = post(
         &app,
@@ -399,8 +407,14 @@ async fn a_submission_with_a_photo_stores_it_as_the_requests_attachment() {
     );
     // (minijinja escapes `/` in attributes as `&#x2f;`.)
     let html = html.replace("&#x2f;", "/");
-    assert!(html.contains(&format!(r#"mbs/talepler/{tracking}">Talebi görüntüle</a>"#)), "{html}");
-    assert!(html.contains(r#"mbs/talep/yeni">Yeni bir talep daha</a>"#), "{html}");
+    assert!(
+        html.contains(&format!(r#"mbs/talepler/{tracking}">Talebi görüntüle</a>"#)),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"mbs/talep/yeni">Yeni bir talep daha</a>"#),
+        "{html}"
+    );
     assert!(html.contains("cukur.jpg (1 KB)"), "{html}");
     assert!(html.contains("<dd>MBS web</dd>"), "{html}");
     // The REST API sees the request with its attachment, and serves the photo.
@@ -461,7 +475,10 @@ async fn the_coordinator_enters_a_back_office_request_with_its_channel_time_and_
         "{html}"
     );
     assert!(html.contains(r#"value="2025-03-15T10:00""#), "{html}");
-    assert!(html.contains(r#"<option value="whatsapp" selected>"#), "{html}");
+    assert!(
+        html.contains(r#"<option value="whatsapp" selected>"#),
+        "{html}"
+    );
     assert!(html.contains(r#"value="Mehmet Kaya""#), "{html}");
     // A bad phone number: at the field, in Turkish.
     let mut phone = base.to_vec();
