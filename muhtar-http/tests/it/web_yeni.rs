@@ -4,7 +4,8 @@
 //! the error summary linking to `#subject` and the typed values kept; a muhtar may not
 //! say when a request arrived, nor submit for another muhtarlık (core refuses: nothing
 //! stored); a multipart submission with a photo stores it as the request's attachment
-//! (seen through the REST API); the coordinator's back-office entry records the channel,
+//! (seen through the REST API), a photo larger than a form body is taken, one too large
+//! or not an image is refused at the field; the coordinator's back-office entry records the channel,
 //! the receipt time typed in Istanbul local time, the muhtarlık, the registration number
 //! and the citizen's contact, and a receipt time in the future is refused at the field,
 //! in Turkish.
@@ -521,4 +522,53 @@ async fn the_coordinator_enters_a_back_office_request_with_its_channel_time_and_
     ] {
         assert!(html.contains(shown), "{shown} missing: {html}");
     }
+}
+
+/// Posts the muhtar's form with `photo` as the file part `name`.
+async fn post_photo(app: &App, session: &Session, name: &str, photo: Vec<u8>) -> (u16, String) {
+    let form = Form::new()
+        .text("csrf", session.csrf.clone())
+        .text("category", "asfalt-onarim")
+        .text("subject", "Okul önünde çukur")
+        .part("photo", Part::bytes(photo).file_name(name.to_owned()));
+    let r = client()
+        .post(format!("{}/mbs/talep/yeni", app.base))
+        .header(COOKIE, &session.cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_photo_is_taken_and_a_wrong_one_is_refused_at_the_field() {
+    let app = app().await;
+    let ayse = log_in(&app, "ayse").await;
+    // Larger than a JSON or form body may be (1 MiB): the form takes photos up to 10 MiB.
+    let mut big = JPEG.to_vec();
+    big.resize(3 * 1024 * 1024, 7);
+    let (status, html) = post_photo(&app, &ayse, "buyuk.jpg", big).await;
+    assert_eq!(status, 303, "{html}");
+    assert_eq!(stored(&app).await.len(), 1);
+    // Too large: at the field, the typed values kept.
+    let mut huge = JPEG.to_vec();
+    huge.resize(11 * 1024 * 1024, 7);
+    let (status, html) = post_photo(&app, &ayse, "dev.jpg", huge).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(
+        html.contains(r##"<a href="#photo">Fotoğraf en çok 10 MB olabilir"##),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="Okul önünde çukur""#), "{html}");
+    // Not an image: at the field.
+    let (status, html) = post_photo(&app, &ayse, "not.txt", b"merhaba".to_vec()).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(
+        html.contains(r##"<a href="#photo">Fotoğraf JPEG, PNG ya da WebP"##),
+        "{html}"
+    );
+    assert_eq!(stored(&app).await.len(), 1);
+    // Only the big photo is stored; no temporary file is left.
+    assert_eq!(files_in(app.uploads.path()), 1);
 }
