@@ -10,7 +10,10 @@
 //!   ([`back_office`]) it adds **Kanal**, **Başvuru zamanı** (Istanbul local time),
 //!   **Muhtarlık**, **Evrak no** and the citizen's contact, marked as personal data
 //!   (kişisel veri): a phone number or e-mail given is the citizen's consent to hear back
-//!   (core's outbox tells them the tracking number and the answer there). A role that
+//!   (core's outbox tells them the tracking number and the answer there). A receipt time
+//!   in a quarter whose report is signed is refused; the coordinator is then asked for
+//!   a **Düzeltme gerekçesi** (core's `submit_forced`: the signed report is marked as
+//!   needing a correction). A role that
 //!   may not submit (core's [`authorize`]) gets the 403 page.
 //! - `POST /talep/yeni`: the CSRF token first (a photo before it is refused, as is a body
 //!   without it: 403, nothing stored), then the photo through the [`AppState`]'s upload
@@ -71,6 +74,7 @@ const FIELDS: &[(&str, &str, bool)] = &[
     ("citizen.name", "Ad soyad", true),
     ("citizen.phone", "Telefon", true),
     ("citizen.email", "E-posta", true),
+    ("force_reason", "Düzeltme gerekçesi", true),
 ];
 
 /// Whether `actor` enters requests for the back office (the coordinator; unit staff
@@ -222,6 +226,8 @@ async fn form(
             muhtarliks => muhtarliks,
             channels => channels,
             window_days => ctx.settings.received_at_window_days(),
+            // Asked for once a receipt time falls in a signed quarter (coordinator only).
+            force => user.actor.role == Role::Coordinator && typed.contains_key("force_reason"),
             muhtarlik_name => match &user.actor.role {
                 Role::Muhtar(m) => org.muhtarlik(m).map(|m| m.name.clone()),
                 _ => None,
@@ -330,7 +336,14 @@ pub async fn submit(
         Err(f) => {
             let label = label_for(&user.actor);
             let problem = match f {
-                Failure::Service(e) => service_problem(&s, &user.actor, &e, received_at).await,
+                Failure::Service(e) => {
+                    let (problem, signed) = service_problem(&s, &user.actor, &e, received_at).await;
+                    if signed && user.actor.role == Role::Coordinator {
+                        // The coordinator may force it with a reason: the form asks.
+                        typed.entry("force_reason".into()).or_default();
+                    }
+                    problem
+                }
                 Failure::Api(e) => api_problem(&e, &label),
                 Failure::Upload(e) => {
                     let status = ApiError::from(e).status;
@@ -432,7 +445,7 @@ fn body_of(typed: &Typed) -> Result<SubmitBody, FieldError> {
         citizen,
         registration_number: given("registration_number"),
         received_at,
-        force_reason: None,
+        force_reason: given("force_reason"),
     })
 }
 
@@ -467,24 +480,26 @@ fn parse_local(text: &str) -> Result<DateTime<Utc>, FieldError> {
 }
 
 /// Core's refusal in Turkish: at its field when the form has it, with the messages core
-/// gives in English (who may backdate, a phone number, an e-mail address) said here.
+/// gives in English (who may backdate, a phone number, an e-mail address) said here;
+/// `true` beside it when the receipt time falls in a quarter whose report is signed.
 async fn service_problem(
     s: &AppState,
     actor: &Actor,
     e: &ServiceError,
     received_at: Option<DateTime<Utc>>,
-) -> Problem {
+) -> (Problem, bool) {
     let label = label_for(actor);
     let at = |field: &'static str, message: String| Problem {
         status: StatusCode::BAD_REQUEST,
         field: Some(field),
         message,
     };
-    match e {
+    let problem = match e {
         ServiceError::Input(i @ (InputError::Invalid { .. } | InputError::OutOfBounds { .. }))
             if i.field() == "received_at" =>
         {
-            at("received_at", receipt_message(s, actor, received_at).await)
+            let (message, signed) = receipt_message(s, actor, received_at).await;
+            return (at("received_at", message), signed);
         }
         ServiceError::Input(InputError::Invalid { field, .. }) if *field == "citizen.phone" => at(
             "citizen.phone",
@@ -504,15 +519,21 @@ async fn service_problem(
             at(field, format!("{name}: listeden birini seçin"))
         }
         other => problem(other, &label),
-    }
+    };
+    (problem, false)
 }
 
-/// Why a **Başvuru zamanı** was refused (core's backdating rules), in Turkish.
-async fn receipt_message(s: &AppState, actor: &Actor, given: Option<DateTime<Utc>>) -> String {
+/// Why a **Başvuru zamanı** was refused (core's backdating rules), in Turkish; `true`
+/// when it falls in a quarter whose report is signed (the coordinator may force it).
+async fn receipt_message(
+    s: &AppState,
+    actor: &Actor,
+    given: Option<DateTime<Utc>>,
+) -> (String, bool) {
     let Some(given) = given.filter(|_| back_office(actor)) else {
-        return "Başvuru zamanını yalnızca arka ofis (koordinatör ya da birim personeli) \
-                girebilir; boş bırakılırsa şimdiki zaman kaydedilir."
-            .into();
+        let message = "Başvuru zamanını yalnızca arka ofis (koordinatör ya da birim personeli) \
+                       girebilir; boş bırakılırsa şimdiki zaman kaydedilir.";
+        return (message.into(), false);
     };
     let now = muhtar_core::clock::Clock::now(s.mbs.clock());
     let days = match s.mbs.context(&actor.tenant).await {
@@ -520,21 +541,31 @@ async fn receipt_message(s: &AppState, actor: &Actor, given: Option<DateTime<Utc
         Err(_) => 30,
     };
     if given > now {
-        format!(
+        let message = format!(
             "Başvuru zamanı ileri bir tarih olamaz: {} henüz gelmedi",
             local_time(given)
-        )
+        );
+        (message, false)
     } else if given < now - chrono::Duration::days(i64::from(days)) {
-        format!(
+        let message = format!(
             "Başvuru zamanı en çok {days} gün öncesi olabilir; {} daha eski",
             local_time(given)
-        )
-    } else {
-        format!(
-            "Başvuru zamanı ({}) raporu onaylanmış bir çeyreğe düşüyor: bu kaydı yalnızca \
-             koordinatör, bir gerekçe yazarak komut satırından ya da API'den girebilir",
+        );
+        (message, false)
+    } else if actor.role == Role::Coordinator {
+        let message = format!(
+            "Başvuru zamanı ({}) raporu onaylanmış bir çeyreğe düşüyor: yine de kaydetmek \
+             için Düzeltme gerekçesi yazın (onaylanmış rapor düzeltme gerekli diye işaretlenir)",
             local_time(given)
-        )
+        );
+        (message, true)
+    } else {
+        let message = format!(
+            "Başvuru zamanı ({}) raporu onaylanmış bir çeyreğe düşüyor: bu kaydı yalnızca \
+             koordinatör, bir gerekçe yazarak girebilir",
+            local_time(given)
+        );
+        (message, true)
     }
 }
 
@@ -613,6 +644,7 @@ struct Recorded {
     muhtarlik: String,
     channel: &'static str,
     received_at: String,
+    forced: Option<String>,
     registration_number: Option<String>,
     citizen: Option<Citizen>,
     files: Vec<String>,
@@ -668,6 +700,7 @@ pub async fn result(
             .unwrap_or_else(|| c.muhtarlik.to_string()),
         channel: c.channel.display_name(),
         received_at: local_time(c.received_at),
+        forced: c.received_at_forced.as_ref().map(|f| f.reason.clone()),
         registration_number: c.registration_number.clone(),
         citizen: c.citizen.as_ref().map(|p| Citizen {
             name: p.name.clone(),

@@ -8,7 +8,8 @@
 //! or not an image is refused at the field; the coordinator's back-office entry records the channel,
 //! the receipt time typed in Istanbul local time, the muhtarlık, the registration number
 //! and the citizen's contact, and a receipt time in the future is refused at the field,
-//! in Turkish.
+//! in Turkish; one in a quarter whose report is signed asks the coordinator for a
+//! **Düzeltme gerekçesi** and is recorded with it.
 
 use std::sync::Arc;
 
@@ -571,4 +572,88 @@ async fn a_large_photo_is_taken_and_a_wrong_one_is_refused_at_the_field() {
     assert_eq!(stored(&app).await.len(), 1);
     // Only the big photo is stored; no temporary file is left.
     assert_eq!(files_in(app.uploads.path()), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_in_a_signed_quarter_needs_the_coordinators_reason() {
+    use muhtar_core::clock::{Clock, ManualClock};
+    use muhtar_core::report::Quarter;
+    use muhtar_core::testkit::MemoryStore;
+    let at = |m, d| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, m, d, 9, 0, 0).unwrap();
+    let clock = Arc::new(ManualClock::new(at(3, 20)));
+    let mbs = muhtar_core::service::Mbs::new(
+        Arc::new(MemoryStore::default()) as Arc<dyn muhtar_core::store::Store>,
+        clock.clone() as Arc<dyn Clock>,
+        muhtar_core::ids::SeededRandom::new(7),
+    );
+    let t = fixtures::tenant(TENANT);
+    let org = fixtures::organisation(TENANT);
+    mbs.install_organisation(&Actor::system(t.clone()), org)
+        .await
+        .unwrap();
+    let admin = Actor::parse(&t, "admin").unwrap();
+    mbs.add_user(&admin, NewUser::new("koord", "coordinator", PW))
+        .await
+        .unwrap();
+    clock.set(at(4, 3));
+    mbs.sign_report(
+        &Actor::parse(&t, "official").unwrap(),
+        Quarter::new(2025, 1).unwrap(),
+        None,
+        "Uygundur",
+    )
+    .await
+    .unwrap();
+    let uploads = tempfile::tempdir().unwrap();
+    let state = AppState::builder(mbs).uploads(uploads.path()).build();
+    let base = serve(Router::new().nest("/mbs", router(state.clone()))).await;
+    let app = App {
+        state,
+        base,
+        uploads,
+    };
+    let koord = log_in(&app, "koord").await;
+    let late = [
+        ("csrf", koord.csrf.as_str()),
+        ("channel", "petition"),
+        ("received_at", "2025-03-28T10:00"),
+        ("muhtarlik", "kuzguncuk"),
+        ("category", "asfalt-onarim"),
+        ("subject", "Geç taranan dilekçe"),
+    ];
+    // Refused at the field; the form now asks for the reason.
+    let (status, _, html) = post(&app, &koord, &late).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(
+        html.contains(r##"<a href="#received_at">Başvuru zamanı (2025-03-28 10:00) raporu onaylanmış bir çeyreğe düşüyor"##),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<label class="label" for="force_reason">Düzeltme gerekçesi</label>"#),
+        "{html}"
+    );
+    // With the reason: recorded, the receipt forced into the signed quarter.
+    let mut forced = late.to_vec();
+    forced.push(("force_reason", "Dilekçe geç tarandı"));
+    let (status, location, html) = post(&app, &koord, &forced).await;
+    assert_eq!(status, 303, "{html}");
+    let tracking: TrackingNumber = location
+        .strip_prefix("/mbs/talep/yeni/")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let rec = app
+        .state
+        .mbs
+        .get(&Actor::parse(&t, "coordinator").unwrap(), &tracking)
+        .await
+        .unwrap();
+    let f = rec.state.content.received_at_forced.as_ref().unwrap();
+    assert_eq!(f.reason, "Dilekçe geç tarandı");
+    assert_eq!(rec.state.content.channel, Channel::Petition);
+    let (_, _, html) = get(&app, &format!("/talep/yeni/{tracking}"), Some(&koord)).await;
+    assert!(
+        html.contains("<dt>Düzeltme gerekçesi</dt><dd>Dilekçe geç tarandı"),
+        "{html}"
+    );
 }
