@@ -17,6 +17,7 @@ use muhtar_core::ids::{MuhtarlikCode, UnitCode};
 use muhtar_core::request::{
     Attachment, Channel, Command, CommandName, NewRequest, Status, MAX_ATTACHMENTS,
 };
+use muhtar_core::service::ServiceError;
 use muhtar_core::store::{
     ConfigStore, Cursor, DocumentKind, Order, Page, RequestQuery, RequestRecord, StoreError,
 };
@@ -599,23 +600,42 @@ pub async fn submit(
     } else {
         JsonBody::<SubmitBody>::from_request(req, &()).await?.0
     };
+    let rec = submit_received::<ApiError>(&s, &actor, body, files).await?;
+    let location = mount.url(&format!("/api/v1/requests/{}", rec.state.tracking));
+    Ok(created(location, RequestView::from(&rec)))
+}
+
+/// Submits `body` as `actor` with the files received with it (checked and spooled by
+/// [`uploads::receive`]): the files become the request's attachments (a hash the body
+/// lists must be one of them, [`uploads::bind`]), are stored, and the request is
+/// submitted through `Mbs` ([`Mbs::submit`](muhtar_core::service::Mbs::submit), or
+/// `submit_forced` with the body's `force_reason`) while the files' locks are held
+/// ([`uploads::commit_with`]): a failed submission leaves no file it stored. Shared by
+/// `POST /api/v1/requests` and the new request page (`/talep/yeni`), which keeps core's
+/// own error (`E`) to say it in Turkish at the field.
+pub(crate) async fn submit_received<E>(
+    s: &AppState,
+    actor: &Actor,
+    mut body: SubmitBody,
+    files: Vec<uploads::Received>,
+) -> Result<RequestRecord, E>
+where
+    E: From<ApiError> + From<ServiceError> + From<uploads::UploadError>,
+{
     // An attachment belongs to the submission that uploaded it: a hash listed in the
     // JSON must be one of this body's files.
     let listed: Vec<String> = body.attachments.iter().map(|a| a.sha256.clone()).collect();
     let attachments = uploads::bind(&listed, &files)?;
-    let mut body = body;
     let force = body.force_reason.take();
-    let mut new = body.into_new(&actor)?;
+    let mut new = body.into_new(actor)?;
     new.attachments = attachments;
-    let rec = uploads::commit_with(s.uploads.as_ref(), files, async {
+    uploads::commit_with(s.uploads.as_ref(), files, async {
         Ok(match force {
-            Some(reason) => s.mbs.submit_forced(&actor, new, &reason).await?,
-            None => s.mbs.submit(&actor, new).await?,
+            Some(reason) => s.mbs.submit_forced(actor, new, &reason).await?,
+            None => s.mbs.submit(actor, new).await?,
         })
     })
-    .await?;
-    let location = mount.url(&format!("/api/v1/requests/{}", rec.state.tracking));
-    Ok(created(location, RequestView::from(&rec)))
+    .await
 }
 
 /// 201 with a `Location` header and the body.

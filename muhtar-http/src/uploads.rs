@@ -377,11 +377,14 @@ fn release(hashes: &[String]) {
 /// before, [`Put::Created`]) are removed before the locks are released. A file already
 /// there was referenced before, or is being stored by a submission that holds its lock:
 /// it is never removed here.
-pub async fn commit_with<T>(
+///
+/// Generic over the error so that the web form can keep core's own error (the REST API
+/// uses [`ApiError`]).
+pub async fn commit_with<T, E: From<UploadError>>(
     store: &dyn UploadStore,
     files: Vec<Received>,
-    commit: impl std::future::Future<Output = ApiResult<T>>,
-) -> ApiResult<T> {
+    commit: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
     let mut hashes: Vec<String> = files.iter().map(|f| f.attachment.sha256.clone()).collect();
     hashes.sort();
     hashes.dedup();

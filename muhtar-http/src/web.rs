@@ -10,6 +10,10 @@
 //!   (name, user name, role; `/giris` for nobody); who is signed in, the
 //!   [`session::SignedIn`] extractor of the pages that need a person, and the CSRF
 //!   check of every state-changing form ([`session`]).
+//! - `/talep/yeni`: the form that creates a request, a muhtar's (with a photo and the
+//!   location) and the back office's (channel, receipt time, muhtarlık, registration
+//!   number, the citizen's contact); `/talep/yeni/{tracking}` its result, the
+//!   **Takip numarası** ([`yeni`]).
 //! - `/static/…`: the style sheet, served by the binary under a name carrying its
 //!   content hash ([`css_path`]), cached for a year.
 //!
@@ -20,7 +24,8 @@
 //!   and is rendered by [`Page::render`] with its own context beside the shared one
 //!   (`root`: the [`Mount`] prefix every link starts with; `css`).
 //! - Every response of these routes carries [`SECURITY_HEADERS`]: a Content-Security-Policy
-//!   allowing nothing but this server's own files (no inline script or style), no MIME
+//!   allowing nothing but this server's own files (no inline script or style; images
+//!   also from `blob:`, the preview the script makes of a photo chosen in a form), no MIME
 //!   sniffing, no framing, the referrer only to this server.
 //! - Forms follow the GOV.UK Design System: a visible `<label for>` per field, its hint
 //!   under it (`aria-describedby`), and when the input is wrong an error summary at the
@@ -31,6 +36,7 @@ pub mod giris;
 pub mod problem;
 pub mod session;
 pub mod takip;
+pub mod yeni;
 
 use std::sync::{Arc, OnceLock};
 
@@ -56,6 +62,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("giris.html", include_str!("../web/templates/giris.html")),
     ("hata.html", include_str!("../web/templates/hata.html")),
     ("hesap.html", include_str!("../web/templates/hesap.html")),
+    ("yeni.html", include_str!("../web/templates/yeni.html")),
+    (
+        "yeni-sonuc.html",
+        include_str!("../web/templates/yeni-sonuc.html"),
+    ),
 ];
 
 /// The style sheet: hand-written, mobile first.
@@ -76,7 +87,7 @@ pub const ASSETS: &[(&str, &str, &str, &str)] = &[
 pub const SECURITY_HEADERS: &[(&str, &str)] = &[
     (
         "content-security-policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     ),
     ("x-content-type-options", "nosniff"),
@@ -92,6 +103,15 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/giris", get(giris::page).post(giris::submit))
         .route("/cikis", post(giris::logout_submit))
         .route("/hesap", get(account))
+        .route(
+            yeni::PATH,
+            get(yeni::page)
+                .post(yeni::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::api::MAX_UPLOAD_BODY,
+                )),
+        )
+        .route("/talep/yeni/{tracking}", get(yeni::result))
         .route("/static/{file}", get(static_file))
         .layer(axum::middleware::from_fn(security_headers))
 }
