@@ -10,6 +10,9 @@
 //!   (name, user name, role; `/giris` for nobody); who is signed in, the
 //!   [`session::SignedIn`] extractor of the pages that need a person, and the CSRF
 //!   check of every state-changing form ([`session`]).
+//! - `/talepler` and `/kuyruk`: the requests a person may see and a unit's work queue
+//!   ([`talepler`]); `/talepler/{tracking}`: the request page ([`talep_sayfasi`]) with
+//!   its actions, each a POST form to `/talepler/{tracking}/{verb}` ([`islem`]).
 //! - `/static/…`: the style sheet, served by the binary under a name carrying its
 //!   content hash ([`css_path`]), cached for a year.
 //!
@@ -28,9 +31,12 @@
 //!   Every form works without JavaScript.
 
 pub mod giris;
+pub mod islem;
 pub mod problem;
 pub mod session;
 pub mod takip;
+pub mod talep_sayfasi;
+pub mod talepler;
 
 use std::sync::{Arc, OnceLock};
 
@@ -56,6 +62,16 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("giris.html", include_str!("../web/templates/giris.html")),
     ("hata.html", include_str!("../web/templates/hata.html")),
     ("hesap.html", include_str!("../web/templates/hesap.html")),
+    (
+        "_satirlar.html",
+        include_str!("../web/templates/_satirlar.html"),
+    ),
+    (
+        "talepler.html",
+        include_str!("../web/templates/talepler.html"),
+    ),
+    ("kuyruk.html", include_str!("../web/templates/kuyruk.html")),
+    ("talep.html", include_str!("../web/templates/talep.html")),
 ];
 
 /// The style sheet: hand-written, mobile first.
@@ -92,6 +108,14 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/giris", get(giris::page).post(giris::submit))
         .route("/cikis", post(giris::logout_submit))
         .route("/hesap", get(account))
+        .route("/talepler", get(talepler::list))
+        .route("/kuyruk", get(talepler::queue))
+        .route("/talepler/{tracking}", get(talep_sayfasi::page))
+        .route(
+            "/talepler/{tracking}/ekler/{sha256}",
+            get(talep_sayfasi::attachment),
+        )
+        .route("/talepler/{tracking}/{verb}", post(islem::submit))
         .route("/static/{file}", get(static_file))
         .layer(axum::middleware::from_fn(security_headers))
 }

@@ -1,0 +1,384 @@
+//! The request lists, the queue and the request page over real HTTP (mounted at `/mbs`,
+//! memory store, a manual clock): a muhtar sees their own requests ("Taleplerim") and
+//! not another muhtar's (404); the unit's queue marks İVEDİ and overdue in words; every
+//! action form refuses a POST without the session's CSRF token (403, the request
+//! unchanged); an action the status no longer allows is a Turkish error on the page; a
+//! negative answer without **Gerekçe** is an error at that field with the typed text
+//! kept; an auditor's request page has no form; a done action redirects (303) to the
+//! page with a confirmation. (The same pages in a real browser:
+//! `examples/tests/it/web_talepler.rs`.)
+
+use std::sync::Arc;
+
+use axum::Router;
+use muhtar_core::access::Actor;
+use muhtar_core::clock::{Clock, ManualClock};
+use muhtar_core::request::Status;
+use muhtar_core::service::{Mbs, NewUser};
+use muhtar_core::store::Store;
+use muhtar_core::testkit::{fixtures, MemoryStore};
+use muhtar_core::tracking::TrackingNumber;
+use muhtar_http::{router, AppState, Service};
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+
+use crate::mount::{serve, TENANT};
+
+const PW: &str = "uzun-bir-parola-42";
+
+struct App {
+    base: String,
+    mbs: Arc<AppState>,
+    clock: Arc<ManualClock>,
+}
+
+impl App {
+    async fn start() -> App {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
+        let clock = Arc::new(ManualClock::new(fixtures::t0()));
+        let dyn_clock: Arc<dyn Clock> = clock.clone();
+        let mbs: Service = Mbs::new(store, dyn_clock, muhtar_core::ids::SeededRandom::new(7));
+        let org = fixtures::organisation(TENANT);
+        mbs.install_organisation(&Actor::system(org.tenant.id.clone()), org)
+            .await
+            .unwrap();
+        let admin = Actor::parse(&fixtures::tenant(TENANT), "admin").unwrap();
+        for (name, role) in [
+            ("ayse", "muhtar:kuzguncuk"),
+            ("mehmet", "muhtar:cengelkoy"),
+            ("birim", "unit:muhtarliklar"),
+            ("fen", "unit:fen-isleri"),
+            ("koord", "coordinator"),
+            ("denetci", "auditor"),
+        ] {
+            mbs.add_user(&admin, NewUser::new(name, role, PW))
+                .await
+                .unwrap();
+        }
+        let state = AppState::builder(mbs).build();
+        let base = serve(Router::new().nest("/mbs", router(state.clone()))).await;
+        App {
+            base,
+            mbs: state,
+            clock,
+        }
+    }
+
+    fn actor(&self, role: &str) -> Actor {
+        Actor::parse(&fixtures::tenant(TENANT), role).unwrap()
+    }
+
+    /// A request of Kuzguncuk (`urgent`: İVEDİ): its tracking number.
+    async fn submit(&self, subject: &str, urgent: bool) -> TrackingNumber {
+        let mut b = fixtures::request_builder("kuzguncuk").subject(subject);
+        if urgent {
+            b = b.priority(muhtar_core::request::Priority::Urgent);
+        }
+        let rec = self
+            .mbs
+            .mbs
+            .submit(&self.actor("muhtar:kuzguncuk"), b.build())
+            .await
+            .unwrap();
+        rec.state.tracking
+    }
+
+    async fn state(&self, t: &TrackingNumber) -> muhtar_core::request::RequestState {
+        self.mbs
+            .mbs
+            .get(&self.actor("admin"), t)
+            .await
+            .unwrap()
+            .state
+    }
+
+    /// Logs `name` in: the session cookie.
+    async fn log_in(&self, name: &str) -> Session {
+        let r = client()
+            .get(format!("{}/mbs/giris", self.base))
+            .send()
+            .await
+            .unwrap();
+        let token = cookie_of(&r, "muhtar_giris");
+        let r = client()
+            .post(format!("{}/mbs/giris", self.base))
+            .header(COOKIE, format!("muhtar_giris={token}"))
+            .form(&[("kullanici", name), ("parola", PW), ("csrf", &token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "login of {name}");
+        Session {
+            base: self.base.clone(),
+            cookie: cookie_of(&r, "muhtar_oturum"),
+        }
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn cookie_of(r: &reqwest::Response, name: &str) -> String {
+    r.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_else(|| panic!("no cookie {name}"))
+        .to_owned()
+}
+
+struct Session {
+    base: String,
+    cookie: String,
+}
+
+impl Session {
+    async fn get(&self, path: &str) -> (u16, String) {
+        let r = client()
+            .get(format!("{}/mbs{path}", self.base))
+            .header(COOKIE, format!("muhtar_oturum={}", self.cookie))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// The CSRF token of the session (every page's header form carries it).
+    async fn csrf(&self) -> String {
+        let (_, html) = self.get("").await;
+        html.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Posts `fields` to `path`: the status, the Location and the body.
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, Option<String>, String) {
+        let r = client()
+            .post(format!("{}/mbs{path}", self.base))
+            .header(COOKIE, format!("muhtar_oturum={}", self.cookie))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        let loc = r
+            .headers()
+            .get(LOCATION)
+            .map(|l| l.to_str().unwrap().to_owned());
+        (r.status().as_u16(), loc, r.text().await.unwrap())
+    }
+}
+
+/// The forms of a page that post to a request (not the header's **Çıkış**).
+fn action_forms(html: &str) -> usize {
+    html.matches("method=\"post\" action=\"&#x2f;mbs&#x2f;talepler")
+        .count()
+        + html
+            .matches("method=\"post\" action=\"&#x2f;mbs/talepler")
+            .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_muhtar_sees_their_own_requests_and_not_another_muhtars() {
+    let app = App::start().await;
+    let t = app.submit("Okul önünde <b>çukur</b>", true).await;
+    let ayse = app.log_in("ayse").await;
+    let (s, list) = ayse.get("/talepler").await;
+    assert_eq!(s, 200, "{list}");
+    assert!(
+        list.contains("<h1 class=\"heading-l\">Taleplerim</h1>"),
+        "{list}"
+    );
+    assert!(list.contains(&t.to_string()), "{list}");
+    assert!(
+        list.contains("Okul önünde &lt;b&gt;çukur&lt;&#x2f;b&gt;"),
+        "{list}"
+    );
+    assert!(list.contains(">İVEDİ</strong>"), "{list}");
+    // The home page links to the list.
+    let (_, home) = ayse.get("").await;
+    assert!(home.contains(">Taleplerim</a>"), "{home}");
+    let (s, page) = ayse.get(&format!("/talepler/{t}")).await;
+    assert_eq!(s, 200, "{page}");
+    for h in ["Durum", "Cevap süresi", "Geçmiş"] {
+        assert!(page.contains(&format!("\">{h}</h2>")), "{h}: {page}");
+    }
+    assert!(page.contains("Kuzguncuk"), "{page}");
+    // The muhtar may write and withdraw, but not answer.
+    assert!(page.contains(">Geri çek</button>"), "{page}");
+    assert!(page.contains(">Mesaj gönder</button>"), "{page}");
+    assert!(!page.contains(">Cevabı gönder</button>"), "{page}");
+
+    let mehmet = app.log_in("mehmet").await;
+    let (s, other) = mehmet.get(&format!("/talepler/{t}")).await;
+    assert_eq!(s, 404, "{other}");
+    assert!(!other.contains("çukur"), "{other}");
+    let (_, list) = mehmet.get("/talepler").await;
+    assert!(!list.contains(&t.to_string()), "{list}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_marks_urgent_and_overdue_requests_in_words() {
+    let app = App::start().await;
+    let late = app.submit("Eski talep", false).await;
+    app.clock.advance(chrono::Duration::days(40));
+    let urgent = app.submit("Acil talep", true).await;
+    let birim = app.log_in("birim").await;
+    let (s, q) = birim.get("/kuyruk").await;
+    assert_eq!(s, 200, "{q}");
+    assert!(q.contains("<h1 class=\"heading-l\">İş kuyruğu</h1>"), "{q}");
+    // Urgent first, then the earliest deadline; each marked in words.
+    let (iu, il) = (
+        q.find(&urgent.to_string()).unwrap(),
+        q.find(&late.to_string()).unwrap(),
+    );
+    assert!(iu < il, "{q}");
+    assert!(q.contains(">Süresi geçti</strong>"), "{q}");
+    assert!(q.contains(">İVEDİ</strong>"), "{q}");
+    let (_, only_late) = birim.get("/kuyruk?overdue=1").await;
+    assert!(only_late.contains(&late.to_string()), "{only_late}");
+    assert!(!only_late.contains(&urgent.to_string()), "{only_late}");
+    // Another unit's queue is not theirs.
+    let (s, _) = birim.get("/kuyruk?unit=fen-isleri").await;
+    assert_eq!(s, 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_action_refuses_a_post_without_the_csrf_token() {
+    let app = App::start().await;
+    let t = app.submit("Çukur", false).await;
+    let before = app.state(&t).await;
+    for (who, verbs) in [
+        (
+            "birim",
+            &[
+                "accept", "reply", "pause", "resume", "transfer", "answer", "extend", "close",
+            ][..],
+        ),
+        ("ayse", &["message", "reopen", "withdraw"][..]),
+        ("koord", &["reroute"][..]),
+    ] {
+        let s = app.log_in(who).await;
+        for verb in verbs {
+            for csrf in [None, Some("yanlis")] {
+                let mut fields = vec![
+                    ("text", "x"),
+                    ("note", "x"),
+                    ("reason", "x"),
+                    ("outcome", "positive"),
+                    ("to", "fen-isleri"),
+                ];
+                if let Some(c) = csrf {
+                    fields.push(("csrf", c));
+                }
+                let (status, _, body) = s.post(&format!("/talepler/{t}/{verb}"), &fields).await;
+                assert_eq!(status, 403, "{who} {verb}: {body}");
+                assert!(body.contains("Güvenlik doğrulaması"), "{body}");
+            }
+        }
+    }
+    assert_eq!(app.state(&t).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_redirect_with_a_confirmation_and_illegal_ones_are_turkish_errors() {
+    let app = App::start().await;
+    let t = app.submit("Çukur", false).await;
+    let birim = app.log_in("birim").await;
+    let csrf = birim.csrf().await;
+    let (_, page) = birim.get(&format!("/talepler/{t}")).await;
+    assert!(page.contains(">Kabul et</button>"), "{page}");
+    let (s, loc, _) = birim
+        .post(&format!("/talepler/{t}/accept"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(s, 303);
+    assert_eq!(loc.unwrap(), format!("/mbs/talepler/{t}?tamam=accept"));
+    assert_eq!(app.state(&t).await.status, Status::InProgress);
+    let (_, page) = birim.get(&format!("/talepler/{t}?tamam=accept")).await;
+    assert!(page.contains("Talep işleme alındı."), "{page}");
+    // Accepted: no second Kabul et; posting it anyway is a Turkish error.
+    assert!(!page.contains(">Kabul et</button>"), "{page}");
+    let (s, _, page) = birim
+        .post(&format!("/talepler/{t}/accept"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(s, 409, "{page}");
+    assert!(
+        page.contains("Bu işlem talebin şu anki durumunda (işlemde) yapılamaz")
+            || page.contains("Bu işlem talebin şu anki durumunda"),
+        "{page}"
+    );
+    assert!(page.contains("href=\"#islemler\""), "{page}");
+
+    // Negative without Gerekçe: the error at the field, the typed text kept.
+    let typed = "Bütçe <script>alert(1)</script> yok";
+    let (s, _, page) = birim
+        .post(
+            &format!("/talepler/{t}/answer"),
+            &[
+                ("csrf", &csrf),
+                ("outcome", "negative"),
+                ("reason", ""),
+                ("text", typed),
+            ],
+        )
+        .await;
+    assert_eq!(s, 400, "{page}");
+    assert!(page.contains("<title>Hata: "), "{page}");
+    assert!(page.contains("href=\"#answer-reason\""), "{page}");
+    assert!(page.contains("id=\"answer-reason-hata\""), "{page}");
+    assert!(
+        page.contains("Olumsuz cevap için bir gerekçe seçin"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Bütçe &lt;script&gt;alert(1)&lt;&#x2f;script&gt; yok</textarea>"),
+        "{page}"
+    );
+    assert!(!page.contains("<script>alert(1)"), "{page}");
+    assert_eq!(app.state(&t).await.status, Status::InProgress);
+    // With it: answered; the muhtar reads outcome, reason and text.
+    let (s, _, page) = birim
+        .post(
+            &format!("/talepler/{t}/answer"),
+            &[
+                ("csrf", &csrf),
+                ("outcome", "negative"),
+                ("reason", "no-budget"),
+                ("text", typed),
+            ],
+        )
+        .await;
+    assert_eq!(s, 303, "{page}");
+    let st = app.state(&t).await;
+    assert_eq!(st.status, Status::Answered);
+    let ayse = app.log_in("ayse").await;
+    let (_, page) = ayse.get(&format!("/talepler/{t}")).await;
+    assert!(
+        page.contains("<dt>Sonuç</dt><dd><strong>olumsuz</strong>"),
+        "{page}"
+    );
+    assert!(page.contains(">Yeniden aç</button>"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditors_request_page_has_no_forms() {
+    let app = App::start().await;
+    let t = app.submit("Çukur", false).await;
+    let denetci = app.log_in("denetci").await;
+    let (s, page) = denetci.get(&format!("/talepler/{t}")).await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(action_forms(&page), 0, "{page}");
+    assert!(!page.contains("İşlemler"), "{page}");
+    // The coordinator may reroute, with the routing explanation.
+    let koord = app.log_in("koord").await;
+    let (_, page) = koord.get(&format!("/talepler/{t}")).await;
+    assert!(page.contains(">Yeniden yönlendir</button>"), "{page}");
+    assert!(page.contains("id=\"yonlendirme-aciklamasi\""), "{page}");
+    assert!(action_forms(&page) >= 1, "{page}");
+}
