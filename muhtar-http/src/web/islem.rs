@@ -5,7 +5,8 @@
 //! nothing changes) and the request's version (a change meanwhile is a conflict, not a
 //! silent overwrite). The form becomes a core `Command` and goes through `Mbs::execute`,
 //! so authorization and the lifecycle rules are core's. Success: `303 See Other` back
-//! to the request page with a confirmation (`?tamam=verb`). Failure: the request page
+//! to the request page with a confirmation (`?tamam=verb`), or to `/talepler` when
+//! the person no longer sees the request (transferred out of their unit). Failure: the request page
 //! again with the error summary linking to the field at fault (`{verb}-{field}`, the
 //! field named after the API's: `text`, `note`, `reason`, `reason_text`, `outcome`,
 //! `to`), the message at the field and the typed text kept; an error of no field (the
@@ -254,7 +255,15 @@ pub async fn submit(
         }
     };
     match s.mbs.execute(&user.actor, &tr, form.version, cmd).await {
-        Ok(_) => Redirect::to(&mount.url(&format!("/talepler/{tr}?tamam={verb}"))).into_response(),
+        Ok(_) => {
+            // A transfer can take the request out of what its unit's staff see: then
+            // the confirmation is on their list.
+            let path = match s.mbs.get(&user.actor, &tr).await {
+                Err(ServiceError::NotFound(_)) => format!("/talepler?tamam={verb}&takip={tr}"),
+                _ => format!("/talepler/{tr}?tamam={verb}"),
+            };
+            Redirect::to(&mount.url(&path)).into_response()
+        }
         Err(e @ ServiceError::NotFound(_)) => service_error_page(&e, &mount, Some(&user)),
         Err(e) => {
             let (status, error) = refusal(&e, verb);

@@ -247,7 +247,7 @@ pub struct ActionIssue {
 }
 
 /// The confirmation of a done action (`?tamam=verb` after the redirect).
-fn confirmation(verb: &str) -> Option<&'static str> {
+pub fn confirmation(verb: &str) -> Option<&'static str> {
     Some(match CommandName::from_verb(verb)? {
         CommandName::Accept => "Talep işleme alındı.",
         CommandName::InterimReply => "Ara cevap gönderildi.",

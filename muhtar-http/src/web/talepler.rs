@@ -321,6 +321,11 @@ pub async fn list(
     };
     let mine = matches!(user.actor.role, Role::Muhtar(_));
     let title = if mine { "Taleplerim" } else { "Talepler" };
+    // After an action that took the request out of sight (a transfer): its confirmation.
+    let done = p
+        .get("tamam")
+        .and_then(|v| super::talep_sayfasi::confirmation(v))
+        .map(|text| context! { text => text, tracking => p.get("takip") });
     render_rows(
         &s,
         &mount,
@@ -332,6 +337,7 @@ pub async fn list(
         |after| f.next_link(&mount.url("/talepler"), after),
     )
     .render_with(context! {
+        done => done,
         filters => f,
         choices => choices(&ctx.org),
         mine => mine,
