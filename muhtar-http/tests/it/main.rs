@@ -6,4 +6,5 @@ mod mount;
 mod upload_store;
 mod web;
 mod web_login;
+mod web_queries;
 mod web_talepler;

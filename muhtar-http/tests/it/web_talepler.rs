@@ -25,7 +25,9 @@ use crate::mount::{serve, TENANT};
 
 const PW: &str = "uzun-bir-parola-42";
 
-struct App {
+/// The router at `/mbs` over a store with the fixture organisation and one user per
+/// role.
+pub(crate) struct App {
     base: String,
     mbs: Arc<AppState>,
     clock: Arc<ManualClock>,
@@ -33,7 +35,11 @@ struct App {
 
 impl App {
     async fn start() -> App {
-        let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
+        App::start_on(Arc::new(MemoryStore::default())).await
+    }
+
+    /// [`App`] over `store`.
+    pub(crate) async fn start_on(store: Arc<dyn Store>) -> App {
         let clock = Arc::new(ManualClock::new(fixtures::t0()));
         let dyn_clock: Arc<dyn Clock> = clock.clone();
         let mbs: Service = Mbs::new(store, dyn_clock, muhtar_core::ids::SeededRandom::new(7));
@@ -68,7 +74,7 @@ impl App {
     }
 
     /// A request of Kuzguncuk (`urgent`: İVEDİ): its tracking number.
-    async fn submit(&self, subject: &str, urgent: bool) -> TrackingNumber {
+    pub(crate) async fn submit(&self, subject: &str, urgent: bool) -> TrackingNumber {
         let mut b = fixtures::request_builder("kuzguncuk").subject(subject);
         if urgent {
             b = b.priority(muhtar_core::request::Priority::Urgent);
@@ -92,7 +98,7 @@ impl App {
     }
 
     /// Logs `name` in: the session cookie.
-    async fn log_in(&self, name: &str) -> Session {
+    pub(crate) async fn log_in(&self, name: &str) -> Session {
         let r = client()
             .get(format!("{}/mbs/giris", self.base))
             .send()
@@ -132,13 +138,13 @@ fn cookie_of(r: &reqwest::Response, name: &str) -> String {
         .to_owned()
 }
 
-struct Session {
+pub(crate) struct Session {
     base: String,
     cookie: String,
 }
 
 impl Session {
-    async fn get(&self, path: &str) -> (u16, String) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, String) {
         let r = client()
             .get(format!("{}/mbs{path}", self.base))
             .header(COOKIE, format!("muhtar_oturum={}", self.cookie))
