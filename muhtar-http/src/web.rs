@@ -67,6 +67,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../web/templates/_satirlar.html"),
     ),
     (
+        "_suzgec.html",
+        include_str!("../web/templates/_suzgec.html"),
+    ),
+    (
         "talepler.html",
         include_str!("../web/templates/talepler.html"),
     ),

@@ -300,10 +300,7 @@ pub async fn list(
         query.category = Some(f.category.clone());
     }
     if !f.unit.is_empty() {
-        match UnitCode::new(f.unit.clone())
-            .ok()
-            .filter(|u| ctx.org.unit(u).is_some())
-        {
+        match known_unit(&ctx.org, &f.unit) {
             Some(u) => query.units = Some(ctx.org.subtree(&u)),
             None => return bad_filter(&mount, &user, "birim"),
         }
@@ -395,6 +392,13 @@ fn render_rows<'a>(
     }
 }
 
+/// The unit of the organisation with the code `text`, if it has one.
+fn known_unit(org: &Organisation, text: &str) -> Option<UnitCode> {
+    UnitCode::new(text.to_owned())
+        .ok()
+        .filter(|u| org.unit(u).is_some())
+}
+
 /// The unit whose queue `actor` sees without choosing: their own (unit staff), else
 /// the tenant's coordinating unit.
 fn default_unit(actor: &Actor, org: &Organisation) -> UnitCode {
@@ -420,10 +424,7 @@ pub async fn queue(
     let unit = if f.unit.is_empty() {
         default_unit(&user.actor, &ctx.org)
     } else {
-        match UnitCode::new(f.unit.clone())
-            .ok()
-            .filter(|u| ctx.org.unit(u).is_some())
-        {
+        match known_unit(&ctx.org, &f.unit) {
             Some(u) => u,
             None => return bad_filter(&mount, &user, "birim"),
         }
