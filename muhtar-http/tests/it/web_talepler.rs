@@ -1,6 +1,7 @@
 //! The request lists, the queue and the request page over real HTTP (mounted at `/mbs`,
 //! memory store, a manual clock): a muhtar sees their own requests ("Taleplerim") and
-//! not another muhtar's (404); the unit's queue marks İVEDİ and overdue in words; every
+//! not another muhtar's (404), nor its photo; the unit's queue marks İVEDİ, overdue and
+//! at risk (exactly the requests `Mbs::list_at_risk` gives) in words; every
 //! action form refuses a POST without the session's CSRF token (403, the request
 //! unchanged); an action the status no longer allows is a Turkish error on the page; a
 //! negative answer without **Gerekçe** is an error at that field with the typed text
@@ -17,6 +18,7 @@ use muhtar_core::request::Status;
 use muhtar_core::service::{Mbs, NewUser};
 use muhtar_core::store::Store;
 use muhtar_core::testkit::{fixtures, MemoryStore};
+use muhtar_core::token::{hash_secret, ApiToken};
 use muhtar_core::tracking::TrackingNumber;
 use muhtar_http::{router, AppState, Service};
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -31,7 +33,11 @@ pub(crate) struct App {
     base: String,
     mbs: Arc<AppState>,
     clock: Arc<ManualClock>,
+    _uploads: tempfile::TempDir,
 }
+
+/// The API token of Kuzguncuk's muhtar (for submissions with a photo).
+const TOKEN: &str = "mbs_talepler_kuzguncuk";
 
 impl App {
     async fn start() -> App {
@@ -60,12 +66,26 @@ impl App {
                 .await
                 .unwrap();
         }
-        let state = AppState::builder(mbs).build();
+        mbs.store()
+            .create_token(&ApiToken {
+                id: uuid::Uuid::from_u128(2),
+                tenant: fixtures::tenant(TENANT),
+                actor: "muhtar:kuzguncuk".into(),
+                name: "test".into(),
+                hash: hash_secret(TOKEN),
+                created_at: fixtures::t0(),
+                revoked_at: None,
+            })
+            .await
+            .unwrap();
+        let uploads = tempfile::tempdir().unwrap();
+        let state = AppState::builder(mbs).uploads(uploads.path()).build();
         let base = serve(Router::new().nest("/mbs", router(state.clone()))).await;
         App {
             base,
             mbs: state,
             clock,
+            _uploads: uploads,
         }
     }
 
@@ -387,4 +407,104 @@ async fn an_auditors_request_page_has_no_forms() {
     assert!(page.contains(">Yeniden yönlendir</button>"), "{page}");
     assert!(page.contains("id=\"yonlendirme-aciklamasi\""), "{page}");
     assert!(action_forms(&page) >= 1, "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_page_shows_its_photo_to_those_who_may_see_it() {
+    use reqwest::multipart::{Form, Part};
+    let app = App::start().await;
+    let mut photo = vec![0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    photo.extend(b"Kuzguncuk".iter().cycle().take(300));
+    let form = Form::new()
+        .part(
+            "request",
+            Part::text(r#"{"category": "asfalt-onarim", "subject": "Fotoğraflı"}"#),
+        )
+        .part(
+            "photo",
+            Part::bytes(photo.clone()).file_name("foto.png".to_owned()),
+        );
+    let v: serde_json::Value = client()
+        .post(format!("{}/mbs/api/v1/requests", app.base))
+        .bearer_auth(TOKEN)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (t, sha) = (
+        v["tracking"].as_str().unwrap().to_owned(),
+        v["attachments"][0]["sha256"].as_str().unwrap().to_owned(),
+    );
+    let ayse = app.log_in("ayse").await;
+    let (s, page) = ayse.get(&format!("/talepler/{t}")).await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("\">Ekler</h2>"), "{page}");
+    let img = page
+        .split("<img src=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no photo: {page}"))
+        .replace("&#x2f;", "/");
+    assert_eq!(img, format!("/mbs/talepler/{t}/ekler/{sha}"));
+    let r = client()
+        .get(format!("{}{img}", app.base))
+        .header(COOKIE, format!("muhtar_oturum={}", ayse.cookie))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), photo.as_slice());
+    // Another muhtar, or a file the request does not have: not found.
+    let mehmet = app.log_in("mehmet").await;
+    let (s, _) = mehmet.get(&format!("/talepler/{t}/ekler/{sha}")).await;
+    assert_eq!(s, 404);
+    let (s, _) = ayse
+        .get(&format!("/talepler/{t}/ekler/{}", "0".repeat(64)))
+        .await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_marks_at_risk_the_requests_core_lists_at_risk() {
+    let app = App::start().await;
+    let risky = app.submit("Yaklaşan", false).await;
+    let due = app
+        .mbs
+        .mbs
+        .get(&app.actor("admin"), &risky)
+        .await
+        .unwrap()
+        .deadlines
+        .resolution_due
+        .unwrap();
+    app.clock.set(due - chrono::Duration::hours(2));
+    let fresh = app.submit("Yeni", false).await;
+    let core: Vec<String> = app
+        .mbs
+        .mbs
+        .list_at_risk(
+            &app.actor("unit:muhtarliklar"),
+            muhtar_core::store::RequestQuery::default(),
+        )
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|r| r.state.tracking.to_string())
+        .collect();
+    assert_eq!(core, vec![risky.to_string()]);
+    let birim = app.log_in("birim").await;
+    let (_, q) = birim.get("/kuyruk").await;
+    let card = |t: &TrackingNumber| {
+        q.split("<li class=\"request-card")
+            .find(|c| c.contains(&t.to_string()))
+            .unwrap_or_else(|| panic!("{t} not listed: {q}"))
+            .to_owned()
+    };
+    assert!(card(&risky).contains(">Süresi yaklaşıyor</strong>"), "{q}");
+    assert!(!card(&fresh).contains("Süresi"), "{q}");
 }
