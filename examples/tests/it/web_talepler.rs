@@ -193,6 +193,7 @@ async fn every_role_works_a_request_in_a_real_browser() {
     check_page(&web, &axe, "talep-beklet").await;
     click_button(&web, "Devam ettir").await;
     assert_eq!(confirmation(&web).await, "Talep yeniden işlemde.");
+    check_page(&web, &axe, "talep-devam").await;
 
     // Aktar: the target chosen from the unit tree (the hierarchy shown by indentation).
     let tree = field(&web, "Aktarılacak birim").await.text().await.unwrap();
@@ -227,6 +228,7 @@ async fn every_role_works_a_request_in_a_real_browser() {
     type_into(&web, "Aktarma nedeni", "Yol işi, Fen İşlerinin").await;
     click_button(&web, "Aktar").await;
     assert!(confirmation(&web).await.contains("Talep aktarıldı."));
+    check_page(&web, &axe, "talepler-geri-aktarildi").await;
 
     // Cevapla: Olumsuz without Gerekçe is an error at the field; the text is kept.
     switch_to(&web, &srv, "fen").await;
@@ -280,6 +282,7 @@ async fn every_role_works_a_request_in_a_real_browser() {
     assert_eq!(confirmation(&web).await, "Mesajınız gönderildi.");
     assert!(text_of(&web, "gecmis").await.contains(&message));
     assert_no_injected_script(&web).await;
+    check_page(&web, &axe, "talep-mesaj").await;
     let reopen = hostile("Yeniden");
     type_into(&web, "Yeniden açma nedeni", &reopen).await;
     click_button(&web, "Yeniden aç").await;
@@ -305,6 +308,7 @@ async fn every_role_works_a_request_in_a_real_browser() {
     assert_eq!(confirmation(&web).await, "Talep yeniden yönlendirildi.");
     assert!(text_of(&web, "gecmis").await.contains(&reroute));
     assert_no_injected_script(&web).await;
+    check_page(&web, &axe, "talep-yonlendirildi").await;
 
     // The auditor: everything shown, no form.
     switch_to(&web, &srv, "denetci").await;

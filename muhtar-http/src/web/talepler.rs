@@ -222,6 +222,23 @@ impl Filters {
     }
 }
 
+/// The list's links by status: every request, the open ones, the answered ones, the
+/// finished ones (closed, withdrawn, merged).
+fn status_links() -> Vec<Choice> {
+    [
+        ("", "Tümü"),
+        ("open", "Cevap bekleyenler"),
+        ("answered", "Cevaplananlar"),
+        ("closed,withdrawn,merged", "Kapananlar"),
+    ]
+    .into_iter()
+    .map(|(value, label)| Choice {
+        value: value.into(),
+        label: label.into(),
+    })
+    .collect()
+}
+
 /// The selects' options: statuses, categories, units (a tree) and muhtarlıklar.
 fn choices(org: &Organisation) -> minijinja::Value {
     let statuses: Vec<Choice> = std::iter::once(Choice {
@@ -335,6 +352,7 @@ pub async fn list(
     )
     .render_with(context! {
         done => done,
+        status_links => status_links(),
         filters => f,
         choices => choices(&ctx.org),
         mine => mine,

@@ -227,6 +227,16 @@ async fn a_muhtar_sees_their_own_requests_and_not_another_muhtars() {
         "{list}"
     );
     assert!(list.contains(">İVEDİ</strong>"), "{list}");
+    // By status: open, not answered.
+    assert!(list.contains(">Cevap bekleyenler</a>"), "{list}");
+    let (_, open) = ayse.get("/talepler?status=open").await;
+    assert!(open.contains(&t.to_string()), "{open}");
+    let (_, answered) = ayse.get("/talepler?status=answered").await;
+    assert!(!answered.contains(&t.to_string()), "{answered}");
+    assert!(
+        answered.contains("Bu ölçütlere uyan talep yok."),
+        "{answered}"
+    );
     // The home page links to the list.
     let (_, home) = ayse.get("").await;
     assert!(home.contains(">Taleplerim</a>"), "{home}");
