@@ -102,7 +102,8 @@ fn probe(name: CommandName, unit: &muhtar_core::ids::UnitCode) -> Option<Command
 
 /// The actions of [`ACTIONS`] `actor` may take on `state` now: the access table allows
 /// the role, and the status allows the command (a refusal by state: an illegal
-/// transition, a closed reopening window, a deadline extended already).
+/// transition, a closed reopening window, a deadline extended already); **Süreyi uzat**
+/// only under a policy with an extension.
 pub fn available(
     actor: &Actor,
     state: &RequestState,
@@ -120,9 +121,14 @@ pub fn available(
         actor,
         restart_clock_on_transfer: false,
     };
+    let policy = ctx.policies.get(&state.policy).ok();
     ACTIONS
         .iter()
         .filter(|name| authorize(actor, name.action(), &target, &ctx.org).is_ok())
+        // Only a policy with an extension (Law 4982) can be extended.
+        .filter(|name| {
+            **name != CommandName::Extend || policy.is_some_and(|p| p.extension_length.is_some())
+        })
         .filter(|name| {
             let unit = state
                 .unit
@@ -353,8 +359,14 @@ pub async fn render(
             label: r.name,
         })
         .collect();
+    // A fee pause only where the policy stops the clock for a fee (Law 4982).
+    let fee = ctx
+        .policies
+        .get(&state.policy)
+        .is_ok_and(|p| p.fee_stops_clock);
     let pause_reasons: Vec<Choice> = PauseReason::ALL
         .into_iter()
+        .filter(|p| fee || *p != PauseReason::Fee)
         .map(|p| Choice {
             value: p.as_str().into(),
             label: p.display_name().into(),

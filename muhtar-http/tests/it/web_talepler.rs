@@ -330,6 +330,8 @@ async fn actions_redirect_with_a_confirmation_and_illegal_ones_are_turkish_error
     let csrf = birim.csrf().await;
     let (_, page) = birim.get(&format!("/talepler/{t}")).await;
     assert!(page.contains(">Kabul et</button>"), "{page}");
+    // The fixture's policy has no extension (Law 4982 only): no form for it.
+    assert!(!page.contains(">Süreyi uzat</button>"), "{page}");
     let (s, loc, _) = birim
         .post(&format!("/talepler/{t}/accept"), &[("csrf", &csrf)])
         .await;
@@ -517,4 +519,43 @@ async fn the_queue_marks_at_risk_the_requests_core_lists_at_risk() {
     };
     assert!(card(&risky).contains(">Süresi yaklaşıyor</strong>"), "{q}");
     assert!(!card(&fresh).contains("Süresi"), "{q}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_are_paged_by_fifty_and_the_next_page_continues_after_the_last_row() {
+    let app = App::start().await;
+    let mut all = Vec::new();
+    for i in 0..55 {
+        all.push(app.submit(&format!("Çukur {i}"), false).await.to_string());
+        app.clock.advance(chrono::Duration::minutes(1));
+    }
+    let birim = app.log_in("birim").await;
+    for path in ["/kuyruk", "/talepler?category=asfalt-onarim"] {
+        let (s, first) = birim.get(path).await;
+        assert_eq!(s, 200, "{first}");
+        assert_eq!(
+            first.matches("<li class=\"request-card").count(),
+            50,
+            "{first}"
+        );
+        let next = first
+            .split("id=\"sonraki-sayfa\"")
+            .next()
+            .and_then(|h| h.rsplit("href=\"").next())
+            .and_then(|h| h.split('"').next())
+            .unwrap_or_else(|| panic!("no next page: {first}"))
+            .replace("&#x2f;", "/")
+            .replace("&amp;", "&");
+        let next = next.strip_prefix("/mbs").unwrap();
+        let (s, second) = birim.get(next).await;
+        assert_eq!(s, 200, "{next}: {second}");
+        assert_eq!(second.matches("<li class=\"request-card").count(), 5);
+        assert!(!second.contains("id=\"sonraki-sayfa\""), "{second}");
+        // Earliest deadline first: the first page the oldest 50, the second the rest.
+        for (i, t) in all.iter().enumerate() {
+            let (on_first, on_second) = (first.contains(t.as_str()), second.contains(t.as_str()));
+            assert!(on_first != on_second, "{t} on both or neither page");
+            assert_eq!(on_first, i < 50, "{path}: {t} (#{i})");
+        }
+    }
 }
