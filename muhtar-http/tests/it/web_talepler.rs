@@ -353,6 +353,17 @@ async fn actions_redirect_with_a_confirmation_and_illegal_ones_are_turkish_error
     );
     assert!(page.contains("href=\"#islemler\""), "{page}");
 
+    // An empty interim reply: core's input error, at the field by its label.
+    let (s, _, page) = birim
+        .post(
+            &format!("/talepler/{t}/reply"),
+            &[("csrf", &csrf), ("text", "  ")],
+        )
+        .await;
+    assert_eq!(s, 400, "{page}");
+    assert!(page.contains("href=\"#reply-text\""), "{page}");
+    assert!(page.contains("Ara cevap metni alanını doldurun"), "{page}");
+    assert!(page.contains("id=\"reply-text-hata\""), "{page}");
     // Negative without Gerekçe: the error at the field, the typed text kept.
     let typed = "Bütçe <script>alert(1)</script> yok";
     let (s, _, page) = birim
