@@ -267,7 +267,11 @@ pub async fn submit(
         Err(e @ ServiceError::NotFound(_)) => service_error_page(&e, &mount, Some(&user)),
         Err(e) => {
             let (status, error) = refusal(&e, verb);
-            if status == StatusCode::NOT_FOUND || status.is_server_error() {
+            // Not found, not theirs to do (the page offers no such form), or the server's
+            // fault: a page of its own.
+            if matches!(status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN)
+                || status.is_server_error()
+            {
                 return service_error_page(&e, &mount, Some(&user));
             }
             render(&s, &mount, &user, &t, None, failed(status, error)).await

@@ -5,7 +5,8 @@
 //! action form refuses a POST without the session's CSRF token (403, the request
 //! unchanged); an action the status no longer allows is a Turkish error on the page; a
 //! negative answer without **Gerekçe** is an error at that field with the typed text
-//! kept; an auditor's request page has no form; a done action redirects (303) to the
+//! kept; an auditor's request page has no form (and core refuses their post); a done
+//! action redirects (303) to the
 //! page with a confirmation. (The same pages in a real browser:
 //! `examples/tests/it/web_talepler.rs`.)
 
@@ -424,6 +425,15 @@ async fn an_auditors_request_page_has_no_forms() {
     assert_eq!(s, 200, "{page}");
     assert_eq!(action_forms(&page), 0, "{page}");
     assert!(!page.contains("İşlemler"), "{page}");
+    // Posting an action anyway (with the token): refused by core, nothing changed.
+    let before = app.state(&t).await;
+    let csrf = denetci.csrf().await;
+    let (s, _, refused) = denetci
+        .post(&format!("/talepler/{t}/accept"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(s, 403, "{refused}");
+    assert!(refused.contains("Bu işlem için yetkiniz yok"), "{refused}");
+    assert_eq!(app.state(&t).await, before);
     // The coordinator may reroute, with the routing explanation.
     let koord = app.log_in("koord").await;
     let (_, page) = koord.get(&format!("/talepler/{t}")).await;
