@@ -6,9 +6,8 @@
 //! unchanged); an action the status no longer allows is a Turkish error on the page; a
 //! negative answer without **Gerekçe** is an error at that field with the typed text
 //! kept; an auditor's request page has no form (and core refuses their post); a done
-//! action redirects (303) to the
-//! page with a confirmation. (The same pages in a real browser:
-//! `examples/tests/it/web_talepler.rs`.)
+//! action redirects (303) to the page with a confirmation; lists are paged by 50. (The
+//! same pages in a real browser: `examples/tests/it/web_talepler.rs`.)
 
 use std::sync::Arc;
 
