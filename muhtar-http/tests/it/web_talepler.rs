@@ -246,6 +246,25 @@ async fn a_muhtar_sees_their_own_requests_and_not_another_muhtars() {
         assert!(page.contains(&format!("\">{h}</h2>")), "{h}: {page}");
     }
     assert!(page.contains("Kuzguncuk"), "{page}");
+    // Cevap süresi: the deadline and its explanation, as Mbs::deadline gives them.
+    let clocks = app
+        .mbs
+        .mbs
+        .deadline(&app.actor("muhtar:kuzguncuk"), &t)
+        .await
+        .unwrap();
+    let due = muhtar_core::calendar::local_time(clocks.resolution.due.to_utc());
+    assert!(
+        page.contains(&format!("<strong>{due}</strong>")),
+        "{due}: {page}"
+    );
+    for line in clocks.resolution.explanation.describe() {
+        let line = line
+            .replace('/', "&#x2f;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#x27;");
+        assert!(page.contains(&format!("<li>{line}</li>")), "{line}: {page}");
+    }
     // The muhtar may write and withdraw, but not answer.
     assert!(page.contains(">Geri çek</button>"), "{page}");
     assert!(page.contains(">Mesaj gönder</button>"), "{page}");
