@@ -10,7 +10,8 @@
 //!   task is failing, [`supervise`]),
 //! - with the `web` feature (on by default), the web pages in Turkish: `/`, the public
 //!   status page `/takip`, logging in and out at `/giris` and `/cikis`, the new request
-//!   form `/talep/yeni` (`web`).
+//!   form `/talep/yeni`, the request lists `/talepler` and the queue `/kuyruk`, the
+//!   request page `/talepler/{tracking}` with its actions (`web`).
 //!
 //! Modules: [`auth`] (pluggable authentication, bearer tokens, the limit on failed
 //! authentications as a layer), [`mount`] (the prefix the router is mounted under, in

@@ -14,6 +14,9 @@
 //!   location) and the back office's (channel, receipt time, muhtarlık, registration
 //!   number, the citizen's contact); `/talep/yeni/{tracking}` its result, the
 //!   **Takip numarası** ([`yeni`]).
+//! - `/talepler` and `/kuyruk`: the requests a person may see and a unit's work queue
+//!   ([`talepler`]); `/talepler/{tracking}`: the request page ([`talep_sayfasi`]) with
+//!   its actions, each a POST form to `/talepler/{tracking}/{verb}` ([`islem`]).
 //! - `/static/…`: the style sheet, served by the binary under a name carrying its
 //!   content hash ([`css_path`]), cached for a year.
 //!
@@ -33,10 +36,13 @@
 //!   Every form works without JavaScript.
 
 pub mod giris;
+pub mod islem;
 pub mod problem;
 pub mod session;
 pub mod takip;
 pub mod yeni;
+pub mod talep_sayfasi;
+pub mod talepler;
 
 use std::sync::{Arc, OnceLock};
 
@@ -67,6 +73,20 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "yeni-sonuc.html",
         include_str!("../web/templates/yeni-sonuc.html"),
     ),
+    (
+        "_satirlar.html",
+        include_str!("../web/templates/_satirlar.html"),
+    ),
+    (
+        "_suzgec.html",
+        include_str!("../web/templates/_suzgec.html"),
+    ),
+    (
+        "talepler.html",
+        include_str!("../web/templates/talepler.html"),
+    ),
+    ("kuyruk.html", include_str!("../web/templates/kuyruk.html")),
+    ("talep.html", include_str!("../web/templates/talep.html")),
 ];
 
 /// The style sheet: hand-written, mobile first.
@@ -112,6 +132,14 @@ pub fn router() -> Router<Arc<AppState>> {
                 )),
         )
         .route("/talep/yeni/{tracking}", get(yeni::result))
+        .route("/talepler", get(talepler::list))
+        .route("/kuyruk", get(talepler::queue))
+        .route("/talepler/{tracking}", get(talep_sayfasi::page))
+        .route(
+            "/talepler/{tracking}/ekler/{sha256}",
+            get(talep_sayfasi::attachment),
+        )
+        .route("/talepler/{tracking}/{verb}", post(islem::submit))
         .route("/static/{file}", get(static_file))
         .layer(axum::middleware::from_fn(security_headers))
 }

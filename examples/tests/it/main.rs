@@ -33,3 +33,4 @@ mod serve_urgent;
 mod uploads;
 mod web_browser;
 mod web_yeni_browser;
+mod web_talepler;

@@ -7,3 +7,5 @@ mod upload_store;
 mod web;
 mod web_login;
 mod web_yeni;
+mod web_queries;
+mod web_talepler;

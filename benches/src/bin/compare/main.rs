@@ -10,7 +10,8 @@
 //! `routing` (indexed vs naive first-match), `store` (`Mbs::submit` vs a bare rusqlite loop
 //! and `pgbench`; `store-sqlite` and `store-postgres` run one half), `queue` (a unit's queue at 10 million requests, with the plan checked; `queue-sqlite` and
 //! `queue-postgres` run one half), `report` (the quarterly report at 1 and 10 million
-//! requests; `report-sqlite`, `report-postgres`).
+//! requests; `report-sqlite`, `report-postgres`), `web` (the unit queue page `/kuyruk`
+//! over 10,000 open requests through the router, p95, against the JSON queue endpoint).
 //! `--quick` uses smaller sizes and finishes in under two minutes. A failed check (an
 //! answer that differs from numpy's, a plan with a sequential scan) exits non-zero.
 //! See BENCHMARKS.md.
@@ -21,6 +22,7 @@ mod queue;
 mod report;
 mod routing;
 mod store;
+mod web;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -158,12 +160,13 @@ fn main() -> ExitCode {
         load_average()
     );
     let mut failed = Vec::new();
-    let sections: [Section<'_>; 5] = [
+    let sections: [Section<'_>; 6] = [
         ("deadlines", &|o| deadlines::run(o)),
         ("routing", &|o| routing::run(o)),
         ("store", &|o| rt.block_on(store::run(o))),
         ("queue", &|o| rt.block_on(queue::run(o))),
         ("report", &|o| rt.block_on(report::run(o))),
+        ("web", &|o| rt.block_on(web::run(o))),
     ];
     for (name, run) in sections {
         if !opts.wants(name) {

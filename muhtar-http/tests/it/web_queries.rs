@@ -1,0 +1,368 @@
+//! How many store queries a page issues (issue 21: "no page issues more than a
+//! handful of store queries"): the pages of `web_talepler` over a memory store wrapped in
+//! [`Counting`], which counts every call of a store method. A list or the queue: the
+//! session and its user (2), the tenant's document versions (the cached context: once
+//! by the page, once by `Mbs`), the listing (1). The request page: the session (2),
+//! `Mbs::history` (document versions, the request, its events) and the context (1).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use muhtar_core::account::*;
+use muhtar_core::ids::*;
+use muhtar_core::outbox::*;
+use muhtar_core::request::Event;
+use muhtar_core::store::*;
+use muhtar_core::testkit::MemoryStore;
+use muhtar_core::token::*;
+use muhtar_core::tracking::TrackingNumber;
+use uuid::Uuid;
+
+use crate::web_talepler::App;
+
+/// A store counting the calls of its methods, delegating to a memory store.
+#[derive(Default)]
+pub(crate) struct Counting {
+    inner: MemoryStore,
+    calls: std::sync::Mutex<Vec<&'static str>>,
+}
+
+impl Counting {
+    fn count(&self, method: &'static str) {
+        self.calls.lock().unwrap().push(method);
+    }
+
+    /// The methods called so far, forgotten.
+    fn take(&self) -> Vec<&'static str> {
+        std::mem::take(&mut *self.calls.lock().unwrap())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_queue_and_request_pages_issue_a_handful_of_store_queries() {
+    let store = Arc::new(Counting::default());
+    let app = App::start_on(store.clone()).await;
+    let mut last = None;
+    for i in 0..60 {
+        last = Some(app.submit(&format!("Çukur {i}"), i % 7 == 0).await);
+    }
+    let birim = app.log_in("birim").await;
+    let ayse = app.log_in("ayse").await;
+    let t = last.unwrap();
+    for (who, path, most) in [
+        (&birim, "/kuyruk".to_owned(), 5),
+        (&birim, "/kuyruk?overdue=1".to_owned(), 5),
+        (&ayse, "/talepler".to_owned(), 5),
+        (&birim, format!("/talepler/{t}"), 6),
+    ] {
+        // Once to fill the tenant's cached context, then counted.
+        let (s, html) = who.get(&path).await;
+        assert_eq!(s, 200, "{path}: {html}");
+        store.take();
+        let (s, _) = who.get(&path).await;
+        assert_eq!(s, 200);
+        let calls = store.take();
+        assert!(
+            calls.len() <= most,
+            "{path}: {} store queries (at most {most}): {calls:?}",
+            calls.len()
+        );
+    }
+}
+
+#[async_trait::async_trait]
+impl muhtar_core::store::ConfigStore for Counting {
+    async fn put_document(&self, doc: &Document) -> Result<(), StoreError> {
+        self.count("put_document");
+        self.inner.put_document(doc).await
+    }
+    async fn document(
+        &self,
+        tenant: &TenantId,
+        kind: DocumentKind,
+    ) -> Result<Option<Document>, StoreError> {
+        self.count("document");
+        self.inner.document(tenant, kind).await
+    }
+    async fn document_version(
+        &self,
+        tenant: &TenantId,
+        kind: DocumentKind,
+    ) -> Result<u32, StoreError> {
+        self.count("document_version");
+        self.inner.document_version(tenant, kind).await
+    }
+    async fn document_versions(&self, tenant: &TenantId) -> Result<DocumentVersions, StoreError> {
+        self.count("document_versions");
+        self.inner.document_versions(tenant).await
+    }
+    async fn tenants(&self) -> Result<Vec<TenantId>, StoreError> {
+        self.count("tenants");
+        self.inner.tenants().await
+    }
+}
+
+#[async_trait::async_trait]
+impl muhtar_core::store::RequestStore for Counting {
+    async fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
+        self.count("commit");
+        self.inner.commit(commit).await
+    }
+    async fn load(&self, tenant: &TenantId, id: RequestId) -> Result<RequestRecord, StoreError> {
+        self.count("load");
+        self.inner.load(tenant, id).await
+    }
+    async fn load_by_tracking(
+        &self,
+        tenant: &TenantId,
+        tracking: &TrackingNumber,
+    ) -> Result<RequestRecord, StoreError> {
+        self.count("load_by_tracking");
+        self.inner.load_by_tracking(tenant, tracking).await
+    }
+    async fn events(&self, tenant: &TenantId, id: RequestId) -> Result<Vec<Event>, StoreError> {
+        self.count("events");
+        self.inner.events(tenant, id).await
+    }
+    async fn query(
+        &self,
+        tenant: &TenantId,
+        query: &RequestQuery,
+    ) -> Result<Page<RequestRecord>, StoreError> {
+        self.count("query");
+        self.inner.query(tenant, query).await
+    }
+    async fn update_deadlines(
+        &self,
+        tenant: &TenantId,
+        id: RequestId,
+        version: u32,
+        deadlines: &Deadlines,
+    ) -> Result<(), StoreError> {
+        self.count("update_deadlines");
+        self.inner
+            .update_deadlines(tenant, id, version, deadlines)
+            .await
+    }
+}
+
+#[async_trait::async_trait]
+impl muhtar_core::store::OutboxStore for Counting {
+    async fn enqueue(&self, messages: &[OutboxMessage]) -> Result<usize, StoreError> {
+        self.count("enqueue");
+        self.inner.enqueue(messages).await
+    }
+    async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.count("claim");
+        self.inner.claim(now, limit, lease).await
+    }
+    async fn claim_tenant(
+        &self,
+        tenant: &TenantId,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.count("claim_tenant");
+        self.inner.claim_tenant(tenant, now, limit, lease).await
+    }
+    async fn mark_sent(&self, id: uuid::Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.count("mark_sent");
+        self.inner.mark_sent(id, at).await
+    }
+    async fn mark_retry(
+        &self,
+        id: uuid::Uuid,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.count("mark_retry");
+        self.inner.mark_retry(id, next_attempt_at, error).await
+    }
+    async fn defer(
+        &self,
+        id: uuid::Uuid,
+        next_attempt_at: DateTime<Utc>,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        self.count("defer");
+        self.inner.defer(id, next_attempt_at, note).await
+    }
+    async fn mark_failed(
+        &self,
+        id: uuid::Uuid,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.count("mark_failed");
+        self.inner.mark_failed(id, at, error).await
+    }
+    async fn outbox(
+        &self,
+        tenant: &TenantId,
+        request: Option<RequestId>,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.count("outbox");
+        self.inner.outbox(tenant, request).await
+    }
+}
+
+#[async_trait::async_trait]
+impl muhtar_core::store::ReportStore for Counting {
+    async fn report_cube(
+        &self,
+        tenant: &TenantId,
+        query: &muhtar_core::report::CubeQuery,
+    ) -> Result<muhtar_core::report::Cube, StoreError> {
+        self.count("report_cube");
+        self.inner.report_cube(tenant, query).await
+    }
+    async fn put_signed_report(
+        &self,
+        report: &muhtar_core::report::SignedReport,
+    ) -> Result<(), StoreError> {
+        self.count("put_signed_report");
+        self.inner.put_signed_report(report).await
+    }
+    async fn signed_reports(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<muhtar_core::report::SignedReport>, StoreError> {
+        self.count("signed_reports");
+        self.inner.signed_reports(tenant).await
+    }
+    async fn report_corrections(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<ReportCorrection>, StoreError> {
+        self.count("report_corrections");
+        self.inner.report_corrections(tenant).await
+    }
+}
+
+#[async_trait::async_trait]
+impl muhtar_core::token::TokenStore for Counting {
+    async fn create_token(&self, token: &ApiToken) -> Result<(), StoreError> {
+        self.count("create_token");
+        self.inner.create_token(token).await
+    }
+    async fn token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>, StoreError> {
+        self.count("token_by_hash");
+        self.inner.token_by_hash(hash).await
+    }
+    async fn tokens(&self, tenant: &TenantId) -> Result<Vec<ApiToken>, StoreError> {
+        self.count("tokens");
+        self.inner.tokens(tenant).await
+    }
+    async fn revoke_token(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.count("revoke_token");
+        self.inner.revoke_token(tenant, id, at).await
+    }
+}
+
+#[async_trait::async_trait]
+impl muhtar_core::account::AccountStore for Counting {
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        self.count("create_user");
+        self.inner.create_user(user).await
+    }
+    async fn user_by_name(
+        &self,
+        tenant: &TenantId,
+        name: &UserName,
+    ) -> Result<Option<User>, StoreError> {
+        self.count("user_by_name");
+        self.inner.user_by_name(tenant, name).await
+    }
+    async fn user_by_id(&self, tenant: &TenantId, id: Uuid) -> Result<Option<User>, StoreError> {
+        self.count("user_by_id");
+        self.inner.user_by_id(tenant, id).await
+    }
+    async fn users(&self, tenant: &TenantId) -> Result<Vec<User>, StoreError> {
+        self.count("users");
+        self.inner.users(tenant).await
+    }
+    async fn set_password(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.count("set_password");
+        self.inner.set_password(tenant, id, hash, at).await
+    }
+    async fn disable_user(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.count("disable_user");
+        self.inner.disable_user(tenant, id, at).await
+    }
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.count("create_session");
+        self.inner.create_session(session).await
+    }
+    async fn session_by_hash(&self, hash: &str) -> Result<Option<Session>, StoreError> {
+        self.count("session_by_hash");
+        self.inner.session_by_hash(hash).await
+    }
+    async fn touch_session(&self, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.count("touch_session");
+        self.inner.touch_session(hash, at).await
+    }
+    async fn end_session(&self, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.count("end_session");
+        self.inner.end_session(hash, at).await
+    }
+    async fn end_user_sessions(
+        &self,
+        tenant: &TenantId,
+        user: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        self.count("end_user_sessions");
+        self.inner.end_user_sessions(tenant, user, at).await
+    }
+    async fn record_login_failure(
+        &self,
+        tenant: &TenantId,
+        name: &UserName,
+        at: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        self.count("record_login_failure");
+        self.inner
+            .record_login_failure(tenant, name, at, since)
+            .await
+    }
+    async fn login_failures(
+        &self,
+        tenant: &TenantId,
+        name: &UserName,
+        since: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        self.count("login_failures");
+        self.inner.login_failures(tenant, name, since).await
+    }
+    async fn clear_login_failures(
+        &self,
+        tenant: &TenantId,
+        name: &UserName,
+    ) -> Result<(), StoreError> {
+        self.count("clear_login_failures");
+        self.inner.clear_login_failures(tenant, name).await
+    }
+}
