@@ -10,6 +10,11 @@
 //!   (name, user name, role; `/giris` for nobody); who is signed in, the
 //!   [`session::SignedIn`] extractor of the pages that need a person, and the CSRF
 //!   check of every state-changing form ([`session`]).
+//! - `/pano`: the dashboard of the back office, officials and auditors ([`pano`]).
+//! - `/rapor`: the quarterly report, its sign-off (**Onayla**) and signed versions
+//!   ([`rapor`]); its printable page keeps a stricter policy of its own.
+//! - `/yonetim`: the administrator's users, API tokens and organisation and rule files
+//!   ([`yonetim`]).
 //! - `/static/…`: the style sheet, served by the binary under a name carrying its
 //!   content hash ([`css_path`]), cached for a year.
 //!
@@ -28,9 +33,12 @@
 //!   Every form works without JavaScript.
 
 pub mod giris;
+pub mod pano;
 pub mod problem;
+pub mod rapor;
 pub mod session;
 pub mod takip;
+pub mod yonetim;
 
 use std::sync::{Arc, OnceLock};
 
@@ -56,6 +64,32 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("giris.html", include_str!("../web/templates/giris.html")),
     ("hata.html", include_str!("../web/templates/hata.html")),
     ("hesap.html", include_str!("../web/templates/hesap.html")),
+    ("pano.html", include_str!("../web/templates/pano.html")),
+    ("rapor.html", include_str!("../web/templates/rapor.html")),
+    (
+        "yonetim.html",
+        include_str!("../web/templates/yonetim.html"),
+    ),
+    (
+        "_rol_yer.html",
+        include_str!("../web/templates/_rol_yer.html"),
+    ),
+    (
+        "yonetim_kullanicilar.html",
+        include_str!("../web/templates/yonetim_kullanicilar.html"),
+    ),
+    (
+        "yonetim_parola.html",
+        include_str!("../web/templates/yonetim_parola.html"),
+    ),
+    (
+        "yonetim_anahtarlar.html",
+        include_str!("../web/templates/yonetim_anahtarlar.html"),
+    ),
+    (
+        "yonetim_dosyalar.html",
+        include_str!("../web/templates/yonetim_dosyalar.html"),
+    ),
 ];
 
 /// The style sheet: hand-written, mobile first.
@@ -92,6 +126,38 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/giris", get(giris::page).post(giris::submit))
         .route("/cikis", post(giris::logout_submit))
         .route("/hesap", get(account))
+        .route("/pano", get(pano::page))
+        .route("/rapor", get(rapor::page))
+        .route("/rapor/onayla", post(rapor::sign))
+        .route("/rapor/belge", get(rapor::document))
+        .route("/rapor/imzali/{id}", get(rapor::signed_document))
+        .route("/yonetim", get(yonetim::hub))
+        .route(
+            "/yonetim/kullanicilar",
+            get(yonetim::users).post(yonetim::add_user),
+        )
+        .route(
+            "/yonetim/kullanicilar/{name}/kapat",
+            post(yonetim::disable_user),
+        )
+        .route(
+            "/yonetim/kullanicilar/{name}/parola",
+            get(yonetim::password).post(yonetim::set_password),
+        )
+        .route(
+            "/yonetim/anahtarlar",
+            get(yonetim::anahtarlar::page).post(yonetim::anahtarlar::create),
+        )
+        .route(
+            "/yonetim/anahtarlar/{id}/iptal",
+            post(yonetim::anahtarlar::revoke),
+        )
+        .route("/yonetim/dosyalar", get(yonetim::dosyalar::page))
+        .route(
+            "/yonetim/dosyalar/denetle",
+            post(yonetim::dosyalar::check_upload),
+        )
+        .route("/yonetim/dosyalar/uygula", post(yonetim::dosyalar::apply))
         .route("/static/{file}", get(static_file))
         .layer(axum::middleware::from_fn(security_headers))
 }
@@ -101,6 +167,10 @@ async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
     for (name, value) in SECURITY_HEADERS {
+        // A page with a policy of its own keeps it (the printable report: rapor.rs).
+        if *name == "content-security-policy" && headers.contains_key(*name) {
+            continue;
+        }
         headers.insert(
             HeaderName::from_static(name),
             HeaderValue::from_static(value),
