@@ -6,3 +6,4 @@ mod mount;
 mod upload_store;
 mod web;
 mod web_login;
+mod web_yonetim;
