@@ -32,3 +32,4 @@ mod serve_receipt;
 mod serve_urgent;
 mod uploads;
 mod web_browser;
+mod web_yonetim_browser;

@@ -12,7 +12,9 @@
 //!   or too long note is an error at **Not**; whoever may not sign gets 403.
 //! - `GET /rapor/belge?ceyrek=…` and `GET /rapor/imzali/{id}`: core's printable HTML
 //!   report ([`render::html`], [`render::render_signed_marked`]: A4 print styles, charts,
-//!   definitions and the signature block), draft or as signed. It carries its own style
+//!   definitions and the signature block): the quarter's draft, or its latest signed
+//!   version compared with today's data once signed ([`render::render_signed_checked`],
+//!   as `muhtar report --quarter`); a signed version as signed. It carries its own style
 //!   sheet inline, so these two answers get a Content-Security-Policy of their own that
 //!   allows exactly those styles by their SHA-256 ([`document_csp`]) and nothing else: no
 //!   script, no other style, no image, no frame.
@@ -286,6 +288,20 @@ pub async fn document(
             )
         }
     };
+    // A signed quarter prints as signed, compared with today's data (as `muhtar report`).
+    match s.mbs.signed_quarter(&user.actor, quarter, None).await {
+        Ok(Some(q)) => {
+            return document_response(render::render_signed_checked(
+                &q.signed,
+                &q.check,
+                Format::Html,
+                CsvOptions::default(),
+                &q.corrections,
+            ))
+        }
+        Ok(None) => {}
+        Err(e) => return service_error_page(&e, &mount, Some(&user)),
+    }
     match s.mbs.report(&user.actor, quarter, None).await {
         Ok(r) => document_response(render::html(&r)),
         Err(e) => service_error_page(&e, &mount, Some(&user)),
