@@ -318,7 +318,10 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     check_page(&web, &axe, "yonetim-dosyalar-uygulandi").await;
     let after: serde_json::Value =
         serde_json::from_str(&muhtar(dir, db, &["--json", "rules", "show"])).unwrap();
-    assert_eq!(after["version"], "web-1");
+    assert!(
+        after["version"].as_str().unwrap().starts_with("web-1"),
+        "{after}"
+    );
     assert_eq!(
         after["document_version"].as_u64().unwrap(),
         before["document_version"].as_u64().unwrap() + 1
