@@ -9,7 +9,9 @@
 //! - `/healthz` (the process answers) and `/readyz` (the store answers and no background
 //!   task is failing, [`supervise`]),
 //! - with the `web` feature (on by default), the web pages in Turkish: `/`, the public
-//!   status page `/takip`, logging in and out at `/giris` and `/cikis` (`web`).
+//!   status page `/takip`, logging in and out at `/giris` and `/cikis`, the dashboard
+//!   `/pano`, the quarterly report and its sign-off `/rapor`, the administrator's
+//!   `/yonetim` (`web`).
 //!
 //! Modules: [`auth`] (pluggable authentication, bearer tokens, the limit on failed
 //! authentications as a layer), [`mount`] (the prefix the router is mounted under, in

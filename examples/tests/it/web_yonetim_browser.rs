@@ -84,7 +84,10 @@ async fn choose(web: &WebDriver, label: &str, text: &str) {
     )
     .await
     .unwrap();
-    assert_eq!(option.prop("selected").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(
+        option.prop("selected").await.unwrap().as_deref(),
+        Some("true")
+    );
 }
 
 /// Clicks the button reading `text` after scrolling it to the middle of the window.
@@ -153,7 +156,10 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     follow(&web, "Pano").await;
     assert_eq!(text_of(&web, "bugun").await, "3");
     assert_eq!(text_of(&web, "acik").await, "3");
-    let charts = web.find_all(By::Css("svg.chart[role='img']")).await.unwrap();
+    let charts = web
+        .find_all(By::Css("svg.chart[role='img']"))
+        .await
+        .unwrap();
     assert_eq!(charts.len(), 2);
     let title = web
         .find(By::Css("#grafik-birim-baslik"))
@@ -177,7 +183,13 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     follow(&web, "Rapor").await;
     check_page(&web, &axe, "rapor").await;
     follow(&web, "Yazdırılabilir raporu aç").await;
-    let body = web.find(By::Tag("body")).await.unwrap().text().await.unwrap();
+    let body = web
+        .find(By::Tag("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("TASLAK"), "{body}");
     check_page(&web, &axe, "rapor-belge").await;
     web.back().await.unwrap();
@@ -191,13 +203,22 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     type_into(&web, "Not", &note).await;
     press(&web, "Onayla").await;
     let done = text_of(&web, "onaylandi").await;
-    assert!(done.contains("Rapor onaylandı") && done.contains("sürüm 1"), "{done}");
+    assert!(
+        done.contains("Rapor onaylandı") && done.contains("sürüm 1"),
+        "{done}"
+    );
     assert_no_injected_script(&web).await;
     let listed = text_of(&web, "imzali").await;
     assert!(listed.contains(&note), "the note as text: {listed}");
     check_page(&web, &axe, "rapor-onaylandi").await;
     follow(&web, "İmzalı sürümü görüntüle").await;
-    let body = web.find(By::Tag("body")).await.unwrap().text().await.unwrap();
+    let body = web
+        .find(By::Tag("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("Onaylandı (imzalı): sürüm 1"), "{body}");
     assert!(body.contains(&note), "{body}");
     assert_no_injected_script(&web).await;
@@ -239,7 +260,9 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     choose(&web, "Muhtarlık veya birim", "Kuzguncuk Mahallesi").await;
     type_into(&web, "Parola", "yeni-kisinin-parolasi").await;
     press(&web, "Kullanıcı ekle").await;
-    assert!(text_of(&web, "bildirim").await.contains("yeni.kisi kullanıcısı eklendi"));
+    assert!(text_of(&web, "bildirim")
+        .await
+        .contains("yeni.kisi kullanıcısı eklendi"));
     let users = text_of(&web, "kullanicilar").await;
     assert!(users.contains(&display), "{users}");
     assert!(users.contains("Kuzguncuk Mahallesi (muhtar)"), "{users}");
@@ -292,7 +315,9 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     choose(&web, "Dosya türü", "Yönlendirme kuralları").await;
     type_into(&web, "Dosya içeriği", BAD_RULES).await;
     press(&web, "Denetle").await;
-    assert!(text_of(&web, "denetim-ozet").await.contains("1 hata bulundu"));
+    assert!(text_of(&web, "denetim-ozet")
+        .await
+        .contains("1 hata bulundu"));
     let problems = text_of(&web, "sorunlar").await;
     assert!(
         problems.contains("4 Hata") && problems.contains("olmayan-birim"),
@@ -308,7 +333,10 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     type_into(&web, "Dosya içeriği", RULES).await;
     press(&web, "Denetle").await;
     let summary = text_of(&web, "denetim-ozet").await;
-    assert!(summary.contains("Sorun bulunmadı. 1 kural, sürüm web-1"), "{summary}");
+    assert!(
+        summary.contains("Sorun bulunmadı. 1 kural, sürüm web-1"),
+        "{summary}"
+    );
     check_page(&web, &axe, "yonetim-dosyalar-denetlendi").await;
     let after_check: serde_json::Value =
         serde_json::from_str(&muhtar(dir, db, &["--json", "rules", "show"])).unwrap();

@@ -22,9 +22,12 @@ use crate::mount::Mount;
 use crate::AppState;
 
 /// The width of a chart's drawing (its `viewBox`; the page scales it).
-const CHART_WIDTH: f64 = 600.0;
+const CHART_WIDTH: f64 = 480.0;
 /// The height of one row of a chart: its label above, its bars below.
-const ROW: f64 = 56.0;
+const ROW: f64 = 72.0;
+
+/// The longest label a chart writes (longer ones are cut with "…").
+const LABEL_CHARS: usize = 42;
 
 /// One bar of a chart, placed.
 #[derive(Debug, Serialize)]
@@ -74,14 +77,14 @@ fn chart(rows: Vec<(String, Vec<(u64, &'static str)>)>) -> Chart {
         .enumerate()
         .map(|(i, (label, values))| {
             let top = ROW * i as f64;
-            let height = 28.0 / values.len().max(1) as f64;
+            let height = 36.0 / values.len().max(1) as f64;
             let bars = values
                 .into_iter()
                 .enumerate()
                 .map(|(j, (value, fill))| {
                     let width = (room * value as f64 / max).max(if value > 0 { 2.0 } else { 0.0 });
                     Bar {
-                        y: top + 22.0 + height * j as f64,
+                        y: top + 28.0 + height * j as f64,
                         width,
                         height: height - 2.0,
                         fill,
@@ -90,9 +93,15 @@ fn chart(rows: Vec<(String, Vec<(u64, &'static str)>)>) -> Chart {
                     }
                 })
                 .collect();
+            // The whole name is in the table beside the chart.
+            let label = if label.chars().count() > LABEL_CHARS {
+                label.chars().take(LABEL_CHARS - 1).collect::<String>() + "…"
+            } else {
+                label
+            };
             ChartRow {
                 label,
-                label_y: top + 16.0,
+                label_y: top + 20.0,
                 bars,
             }
         })

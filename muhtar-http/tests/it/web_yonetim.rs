@@ -715,3 +715,102 @@ async fn the_dashboard_counts_what_was_submitted_and_overdue_by_unit() {
     // The top category this week is pruning (the only one received this week).
     assert!(body.contains("<tr><th scope=\"row\">Budama ve ağaç kesimi</th><td class=\"num\">1</td><td class=\"num\">1</td></tr>"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_administrator_adds_disables_and_sets_passwords_through_the_pages() {
+    let a = app().await;
+    let (admin, csrf) = session(&a, "admin").await;
+    let (ali, _) = session(&a, "ali").await;
+    // A bad form: the errors at their fields, the typed values kept, nobody added.
+    let (s, body) = post(
+        &a,
+        "/yonetim/kullanicilar",
+        &admin,
+        &[
+            ("csrf", &csrf),
+            ("name", "yeni"),
+            ("display_name", "<b>Yeni</b>"),
+            ("rol", "muhtar"),
+            ("yer", ""),
+            ("password", "kisa"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 400, "{body}");
+    assert!(
+        body.contains("href=\"#yer\"") && body.contains("muhtar rolü için bir muhtarlık seçin"),
+        "{body}"
+    );
+    assert!(
+        body.contains("value=\"&lt;b&gt;Yeni&lt;&#x2f;b&gt;\""),
+        "{body}"
+    );
+    let (s, body) = post(
+        &a,
+        "/yonetim/kullanicilar",
+        &admin,
+        &[
+            ("csrf", &csrf),
+            ("name", "yeni"),
+            ("rol", "unit"),
+            ("yer", "u:fen-isleri"),
+            ("password", "kisa"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 400, "{body}");
+    assert!(
+        body.contains("href=\"#password\"") && body.contains("Parola en az 10 karakter olmalı"),
+        "{body}"
+    );
+    // A good one: the list shows the role by its display name.
+    let r = client()
+        .post(format!("{}/yonetim/kullanicilar", a.base))
+        .header(COOKIE, format!("muhtar_oturum={admin}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "yeni"),
+            ("display_name", "Yeni Kişi"),
+            ("rol", "unit"),
+            ("yer", "u:fen-isleri"),
+            ("password", PW),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, body) = get(&a, "/yonetim/kullanicilar?eklendi=yeni", &admin).await;
+    assert!(body.contains("yeni</strong> kullanıcısı eklendi"), "{body}");
+    assert!(
+        body.contains("<td>Fen İşleri Müdürlüğü (birim personeli)</td>"),
+        "{body}"
+    );
+    session(&a, "yeni").await;
+    // Disabling ends Ali's session at once.
+    assert_eq!(get(&a, "/hesap", &ali).await.0, 200);
+    let (s, _) = post(
+        &a,
+        "/yonetim/kullanicilar/ali/kapat",
+        &admin,
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(s, 303);
+    assert_eq!(get(&a, "/hesap", &ali).await.0, 303);
+    // A new password for the coordinator: the old one no longer logs in.
+    let (s, _) = post(
+        &a,
+        "/yonetim/kullanicilar/koord/parola",
+        &admin,
+        &[("csrf", &csrf), ("password", "yepyeni-parola-7")],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let t = fixtures::tenant(TENANT);
+    assert!(a.state.mbs.login(&t, "koord", PW).await.is_err());
+    a.state
+        .mbs
+        .login(&t, "koord", "yepyeni-parola-7")
+        .await
+        .unwrap();
+}
