@@ -131,7 +131,7 @@ async fn render_page(s: &AppState, mount: &Mount, user: &SignedIn, v: View<'_>) 
         Err(e) => return service_error_page(&e, mount, Some(user)),
     };
     signed.retain(|r| r.unit.is_none());
-    signed.sort_by(|a, b| (b.quarter, b.version).cmp(&(a.quarter, a.version)));
+    signed.sort_by_key(|r| std::cmp::Reverse((r.quarter, r.version)));
     let rows: Vec<SignedRow> = signed
         .iter()
         .map(|r| SignedRow {

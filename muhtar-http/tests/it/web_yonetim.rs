@@ -21,6 +21,9 @@ use reqwest::header::COOKIE;
 use crate::mount::serve;
 
 const TENANT: &str = "yonetim";
+
+/// A form's fields.
+type Form<'a> = Vec<(&'a str, &'a str)>;
 const PW: &str = "uzun-bir-parola-42";
 
 /// Rules for the fixture organisation: asphalt to Fen İşleri, litter to Park ve Bahçeler.
@@ -230,7 +233,7 @@ async fn every_post_without_its_csrf_token_is_refused_and_changes_nothing() {
         ("password", PW),
     ];
     let revoke = format!("/yonetim/anahtarlar/{token_id}/iptal");
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<(&str, &str, Form)> = vec![
         (
             "/rapor/onayla",
             &official,
