@@ -485,6 +485,47 @@ async fn a_rules_file_with_errors_is_shown_by_line_and_nothing_is_installed() {
         );
     }
     assert!(!body.contains(">Uygula</button>"), "{body}");
+    // The same as an uploaded file (the file input wins over the text area).
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("tur", "kurallar")
+        .text("metin", RULES)
+        .part(
+            "dosya",
+            reqwest::multipart::Part::bytes(BAD_RULES.as_bytes().to_vec())
+                .file_name("kurallar.toml"),
+        );
+    let r = client()
+        .post(format!("{}/yonetim/dosyalar/denetle", a.base))
+        .header(COOKIE, format!("muhtar_oturum={admin}"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let uploaded = r.text().await.unwrap();
+    assert!(uploaded.contains("2 hata bulundu"), "{uploaded}");
+    // A file that is not text: the error at the file input.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("tur", "kurallar")
+        .part(
+            "dosya",
+            reqwest::multipart::Part::bytes(vec![0xff, 0xfe, 0x00]).file_name("x.toml"),
+        );
+    let r = client()
+        .post(format!("{}/yonetim/dosyalar/denetle", a.base))
+        .header(COOKIE, format!("muhtar_oturum={admin}"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("href=\"#dosya\"") && page.contains("id=\"dosya-hata\""),
+        "{page}"
+    );
     // Applying it anyway (a hand-made POST) shows the same and installs nothing.
     let (s, body) = post(
         &a,

@@ -332,6 +332,7 @@ fn render(
     let field_errors = context! {
         tur => error_of(KIND_FIELD),
         metin => error_of(TEXT_FIELD),
+        dosya => error_of(FILE_FIELD),
     };
     Page::new("yonetim_dosyalar.html", "Teşkilat ve kurallar", mount)
         .status(status)
