@@ -45,6 +45,7 @@ use crate::store::{
 use crate::tracking::TrackingNumber;
 
 mod accounts;
+mod dashboard;
 mod deadlines;
 mod personal_data;
 mod policy;
@@ -55,6 +56,7 @@ mod setup;
 
 pub use crate::public::{PublicStatus, PublicView};
 pub use accounts::{LoginAttempt, LoginError, NewSession, NewUser};
+pub use dashboard::{CategoryLine, Dashboard, UnitLine, TOP_CATEGORIES};
 pub use personal_data::{ContactQuery, PersonalData};
 pub use policy::{policy_rules_message, PolicyChange, PolicyExplanation};
 pub use reports::SignedQuarter;

@@ -11,7 +11,8 @@
 //! - with the `web` feature (on by default), the web pages in Turkish: `/`, the public
 //!   status page `/takip`, logging in and out at `/giris` and `/cikis`, the new request
 //!   form `/talep/yeni`, the request lists `/talepler` and the queue `/kuyruk`, the
-//!   request page `/talepler/{tracking}` with its actions (`web`).
+//!   request page `/talepler/{tracking}` with its actions, the dashboard `/pano`, the
+//!   quarterly report and its sign-off `/rapor`, the administrator's `/yonetim` (`web`).
 //!
 //! Modules: [`auth`] (pluggable authentication, bearer tokens, the limit on failed
 //! authentications as a layer), [`mount`] (the prefix the router is mounted under, in

@@ -17,6 +17,11 @@
 //! - `/talepler` and `/kuyruk`: the requests a person may see and a unit's work queue
 //!   ([`talepler`]); `/talepler/{tracking}`: the request page ([`talep_sayfasi`]) with
 //!   its actions, each a POST form to `/talepler/{tracking}/{verb}` ([`islem`]).
+//! - `/pano`: the dashboard of the back office, officials and auditors ([`pano`]).
+//! - `/rapor`: the quarterly report, its sign-off (**Onayla**) and signed versions
+//!   ([`rapor`]); its printable page keeps a stricter policy of its own.
+//! - `/yonetim`: the administrator's users, API tokens and organisation and rule files
+//!   ([`yonetim`]).
 //! - `/static/…`: the style sheet, served by the binary under a name carrying its
 //!   content hash ([`css_path`]), cached for a year.
 //!
@@ -37,12 +42,15 @@
 
 pub mod giris;
 pub mod islem;
+pub mod pano;
 pub mod problem;
+pub mod rapor;
 pub mod session;
 pub mod takip;
 pub mod yeni;
 pub mod talep_sayfasi;
 pub mod talepler;
+pub mod yonetim;
 
 use std::sync::{Arc, OnceLock};
 
@@ -87,6 +95,32 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("kuyruk.html", include_str!("../web/templates/kuyruk.html")),
     ("talep.html", include_str!("../web/templates/talep.html")),
+    ("pano.html", include_str!("../web/templates/pano.html")),
+    ("rapor.html", include_str!("../web/templates/rapor.html")),
+    (
+        "yonetim.html",
+        include_str!("../web/templates/yonetim.html"),
+    ),
+    (
+        "_rol_yer.html",
+        include_str!("../web/templates/_rol_yer.html"),
+    ),
+    (
+        "yonetim_kullanicilar.html",
+        include_str!("../web/templates/yonetim_kullanicilar.html"),
+    ),
+    (
+        "yonetim_parola.html",
+        include_str!("../web/templates/yonetim_parola.html"),
+    ),
+    (
+        "yonetim_anahtarlar.html",
+        include_str!("../web/templates/yonetim_anahtarlar.html"),
+    ),
+    (
+        "yonetim_dosyalar.html",
+        include_str!("../web/templates/yonetim_dosyalar.html"),
+    ),
 ];
 
 /// The style sheet: hand-written, mobile first.
@@ -140,6 +174,38 @@ pub fn router() -> Router<Arc<AppState>> {
             get(talep_sayfasi::attachment),
         )
         .route("/talepler/{tracking}/{verb}", post(islem::submit))
+        .route("/pano", get(pano::page))
+        .route("/rapor", get(rapor::page))
+        .route("/rapor/onayla", post(rapor::sign))
+        .route("/rapor/belge", get(rapor::document))
+        .route("/rapor/imzali/{id}", get(rapor::signed_document))
+        .route("/yonetim", get(yonetim::hub))
+        .route(
+            "/yonetim/kullanicilar",
+            get(yonetim::users).post(yonetim::add_user),
+        )
+        .route(
+            "/yonetim/kullanicilar/{name}/kapat",
+            post(yonetim::disable_user),
+        )
+        .route(
+            "/yonetim/kullanicilar/{name}/parola",
+            get(yonetim::password).post(yonetim::set_password),
+        )
+        .route(
+            "/yonetim/anahtarlar",
+            get(yonetim::anahtarlar::page).post(yonetim::anahtarlar::create),
+        )
+        .route(
+            "/yonetim/anahtarlar/{id}/iptal",
+            post(yonetim::anahtarlar::revoke),
+        )
+        .route("/yonetim/dosyalar", get(yonetim::dosyalar::page))
+        .route(
+            "/yonetim/dosyalar/denetle",
+            post(yonetim::dosyalar::check_upload),
+        )
+        .route("/yonetim/dosyalar/uygula", post(yonetim::dosyalar::apply))
         .route("/static/{file}", get(static_file))
         .layer(axum::middleware::from_fn(security_headers))
 }
@@ -154,6 +220,10 @@ async fn security_headers(req: Request, next: Next) -> Response {
 pub(crate) fn with_security_headers(mut res: Response) -> Response {
     let headers = res.headers_mut();
     for (name, value) in SECURITY_HEADERS {
+        // A page with a policy of its own keeps it (the printable report: rapor.rs).
+        if *name == "content-security-policy" && headers.contains_key(*name) {
+            continue;
+        }
         headers.insert(
             HeaderName::from_static(name),
             HeaderValue::from_static(value),

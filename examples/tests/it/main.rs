@@ -34,3 +34,4 @@ mod uploads;
 mod web_browser;
 mod web_yeni_browser;
 mod web_talepler;
+mod web_yonetim_browser;

@@ -287,6 +287,33 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             .ok_or_else(user_not_found)
     }
 
+    /// The tenant's context after checking that `admin` may manage it (users, tokens,
+    /// the organisation and the rules): for the callers that issue API tokens, whose
+    /// secrets come from the operating system outside core (`muhtar_http::tokens`).
+    pub async fn manage_context(&self, admin: &Actor) -> Result<Arc<TenantContext>, ServiceError> {
+        self.authorize_manage(admin).await
+    }
+
+    /// The tenant's API tokens, oldest first, revoked ones included (administrators
+    /// only; the store keeps no secret, only its hash).
+    pub async fn tokens(&self, admin: &Actor) -> Result<Vec<crate::token::ApiToken>, ServiceError> {
+        self.authorize_manage(admin).await?;
+        Ok(self.store.tokens(&admin.tenant).await?)
+    }
+
+    /// Revokes the tenant's API token `id` now (administrators only); revoking again
+    /// keeps the first instant. [`ServiceError::NotFound`] if the tenant has no such token.
+    pub async fn revoke_token(&self, admin: &Actor, id: uuid::Uuid) -> Result<(), ServiceError> {
+        self.authorize_manage(admin).await?;
+        self.store
+            .revoke_token(&admin.tenant, id, self.now_micros())
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound { .. } => ServiceError::NotFound("token".into()),
+                e => e.into(),
+            })
+    }
+
     /// The first step of a login of `name` in `tenant`: refuses a locked-out name, and
     /// gives the hash to verify the password against ([`LoginAttempt::hash`]). A name
     /// that is not a valid user name is treated as one that does not exist.

@@ -9,3 +9,4 @@ mod web_login;
 mod web_yeni;
 mod web_queries;
 mod web_talepler;
+mod web_yonetim;
