@@ -47,9 +47,9 @@ pub mod problem;
 pub mod rapor;
 pub mod session;
 pub mod takip;
-pub mod yeni;
 pub mod talep_sayfasi;
 pub mod talepler;
+pub mod yeni;
 pub mod yonetim;
 
 use std::sync::{Arc, OnceLock};

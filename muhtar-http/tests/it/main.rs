@@ -6,7 +6,7 @@ mod mount;
 mod upload_store;
 mod web;
 mod web_login;
-mod web_yeni;
 mod web_queries;
 mod web_talepler;
+mod web_yeni;
 mod web_yonetim;
