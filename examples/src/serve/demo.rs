@@ -7,10 +7,15 @@ use muhtar_core::ids::{RandomSource, TenantId};
 use muhtar_core::service::NewUser;
 use muhtar_http::{OsRandom, Service};
 
-/// The demo's web users: user name, actor, display name.
+/// The demo's web users: user name, actor, display name. The unit is the one with the
+/// most open requests in the demo data, so that its queue has work to show.
 pub const USERS: [(&str, &str, &str); 6] = [
     ("muhtar", "muhtar:kuzguncuk", "Kuzguncuk Muhtarı"),
-    ("fen", "unit:uskudar-fen", "Fen İşleri Personeli"),
+    (
+        "veteriner",
+        "unit:veteriner-mud",
+        "Veteriner Hizmetleri Personeli",
+    ),
     ("koordinator", "coordinator", "Koordinatör"),
     ("amir", "official", "Sorumlu Amir"),
     ("denetci", "auditor", "Denetçi"),

@@ -69,13 +69,20 @@ impl Drop for Chromedriver {
 
 /// A headless Chromium session (a phone-sized window: the pages are mobile first).
 pub(crate) async fn browser(driver: &Chromedriver) -> WebDriver {
+    browser_sized(driver, 412, 915).await
+}
+
+/// A headless Chromium session with a window of `width` × `height` CSS pixels (820 ×
+/// 1180: a 10-inch tablet upright).
+pub(crate) async fn browser_sized(driver: &Chromedriver, width: u32, height: u32) -> WebDriver {
     let mut caps = DesiredCapabilities::chrome();
+    let size = format!("--window-size={width},{height}");
     for arg in [
         "--headless=new",
         "--no-sandbox",
         "--disable-dev-shm-usage",
         "--disable-gpu",
-        "--window-size=412,915",
+        size.as_str(),
     ] {
         caps.add_arg(arg).unwrap();
     }
@@ -180,6 +187,9 @@ pub(crate) async fn click_button(web: &WebDriver, text: &str) {
 /// Clicks `element` (a link or a submit button) and returns once the page it was on is
 /// gone: without the wait, the next lookup may still read the old page.
 pub(crate) async fn click_and_load(element: WebElement) {
+    // Whole in the window first: headless Chromium sends a click on a button partly
+    // below the window's edge to the form around it, and nothing is submitted.
+    element.scroll_into_view().await.unwrap();
     element.click().await.unwrap();
     element
         .wait_until()

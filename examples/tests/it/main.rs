@@ -32,6 +32,7 @@ mod serve_receipt;
 mod serve_urgent;
 mod uploads;
 mod web_browser;
+mod web_demo;
 mod web_talepler;
 mod web_yeni_browser;
 mod web_yonetim_browser;

@@ -10,7 +10,7 @@ use crate::common;
 /// Starts `muhtar serve --demo` in `dir`; the process, the lines it printed before it
 /// listened, and its base URL.
 #[allow(clippy::zombie_processes)] // the caller waits for it: `stop`
-fn start(dir: &std::path::Path, db: &str) -> (Child, Vec<String>, String) {
+pub(crate) fn start(dir: &std::path::Path, db: &str) -> (Child, Vec<String>, String) {
     let mut child = common::muhtar_command(dir, db)
         .env("MUHTAR_LOG", "info")
         .args([
@@ -41,8 +41,21 @@ fn start(dir: &std::path::Path, db: &str) -> (Child, Vec<String>, String) {
     }
 }
 
+/// The web users `serve --demo` printed: (actor, user name, password).
+pub(crate) fn users(printed: &[String]) -> Vec<(String, String, String)> {
+    printed
+        .iter()
+        .filter_map(|l| l.strip_prefix("user for "))
+        .map(|l| {
+            let (who, rest) = l.split_once(": ").unwrap();
+            let (name, pw) = rest.split_once(' ').unwrap();
+            (who.to_owned(), name.to_owned(), pw.to_owned())
+        })
+        .collect()
+}
+
 /// Ends the server; what it logged.
-fn stop(mut child: Child) -> String {
+pub(crate) fn stop(mut child: Child) -> String {
     child.kill().unwrap();
     let mut log = String::new();
     child
@@ -61,21 +74,13 @@ async fn serve_demo_prints_a_web_user_per_role_who_can_log_in() {
     let db = d.path().join("m.db");
     let db = db.to_str().unwrap();
     let (child, printed, base) = start(d.path(), db);
-    let users: Vec<(String, String, String)> = printed
-        .iter()
-        .filter_map(|l| l.strip_prefix("user for "))
-        .map(|l| {
-            let (who, rest) = l.split_once(": ").unwrap();
-            let (name, pw) = rest.split_once(' ').unwrap();
-            (who.to_owned(), name.to_owned(), pw.to_owned())
-        })
-        .collect();
+    let users = users(&printed);
     let roles: Vec<&str> = users.iter().map(|(w, _, _)| w.as_str()).collect();
     assert_eq!(
         roles,
         [
             "muhtar:kuzguncuk",
-            "unit:uskudar-fen",
+            "unit:veteriner-mud",
             "coordinator",
             "official",
             "auditor",

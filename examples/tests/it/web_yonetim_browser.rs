@@ -56,7 +56,7 @@ async fn sign_in(web: &WebDriver, srv: &App, name: &str, password: &str) {
 /// Goes home and clicks **Çıkış**.
 async fn sign_out(web: &WebDriver, srv: &App) {
     web.goto(srv.url("/")).await.unwrap();
-    press(web, "Çıkış").await;
+    click_button(web, "Çıkış").await;
 }
 
 /// Clicks the link reading `text`.
@@ -88,21 +88,6 @@ async fn choose(web: &WebDriver, label: &str, text: &str) {
         option.prop("selected").await.unwrap().as_deref(),
         Some("true")
     );
-}
-
-/// Clicks the button reading `text` after scrolling it to the middle of the window.
-async fn press(web: &WebDriver, text: &str) {
-    let button = web
-        .find(By::XPath(format!("//button[normalize-space()='{text}']")))
-        .await
-        .unwrap_or_else(|e| panic!("no button {text:?}: {e}"));
-    web.execute(
-        "arguments[0].scrollIntoView({block: 'center'});",
-        vec![button.to_json().unwrap()],
-    )
-    .await
-    .unwrap();
-    click_and_load(button).await;
 }
 
 /// Types `text` into the field labelled `label` (cleared first).
@@ -194,14 +179,14 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     check_page(&web, &axe, "rapor-belge").await;
     web.back().await.unwrap();
     // Without a note: the error summary links to **Not**.
-    press(&web, "Onayla").await;
+    click_button(&web, "Onayla").await;
     let (text, href) = error_summary(&web).await;
     assert!(text.contains("Not alanını doldurun"), "{text}");
     assert!(href.is_some_and(|h| h.ends_with("#not")));
     check_page(&web, &axe, "rapor-hata").await;
     let note = format!("{SCRIPT} Üçüncü çeyrek gözden geçirildi");
     type_into(&web, "Not", &note).await;
-    press(&web, "Onayla").await;
+    click_button(&web, "Onayla").await;
     let done = text_of(&web, "onaylandi").await;
     assert!(
         done.contains("Rapor onaylandı") && done.contains("sürüm 1"),
@@ -248,7 +233,7 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     check_page(&web, &axe, "yonetim").await;
     follow(&web, "Kullanıcılar").await;
     check_page(&web, &axe, "yonetim-kullanicilar").await;
-    press(&web, "Kullanıcı ekle").await;
+    click_button(&web, "Kullanıcı ekle").await;
     let (text, href) = error_summary(&web).await;
     assert!(text.contains("Kullanıcı adını yazın"), "{text}");
     assert!(href.is_some_and(|h| h.ends_with("#name")));
@@ -259,7 +244,7 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     choose(&web, "Rol", "muhtar").await;
     choose(&web, "Muhtarlık veya birim", "Kuzguncuk Mahallesi").await;
     type_into(&web, "Parola", "yeni-kisinin-parolasi").await;
-    press(&web, "Kullanıcı ekle").await;
+    click_button(&web, "Kullanıcı ekle").await;
     assert!(text_of(&web, "bildirim")
         .await
         .contains("yeni.kisi kullanıcısı eklendi"));
@@ -283,7 +268,7 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     let label = format!("{SCRIPT} tablet");
     type_into(&web, "Etiket", &label).await;
     choose(&web, "Rol", "koordinatör").await;
-    press(&web, "Anahtar oluştur").await;
+    click_button(&web, "Anahtar oluştur").await;
     let secret = text_of(&web, "anahtar").await;
     assert!(secret.starts_with("mbs_"), "{secret}");
     assert!(text_of(&web, "anahtarlar").await.contains(&label));
@@ -297,7 +282,7 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
         .unwrap();
     assert_eq!(r.status(), 200);
     // Revoked, it no longer works.
-    press(&web, "İptal et").await;
+    click_button(&web, "İptal et").await;
     assert!(text_of(&web, "bildirim").await.contains("iptal edildi"));
     check_page(&web, &axe, "yonetim-anahtar-iptal").await;
     let r = common::client()
@@ -314,7 +299,7 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     check_page(&web, &axe, "yonetim-dosyalar").await;
     choose(&web, "Dosya türü", "Yönlendirme kuralları").await;
     type_into(&web, "Dosya içeriği", BAD_RULES).await;
-    press(&web, "Denetle").await;
+    click_button(&web, "Denetle").await;
     assert!(text_of(&web, "denetim-ozet")
         .await
         .contains("1 hata bulundu"));
@@ -331,7 +316,7 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     let shown = muhtar(dir, db, &["--json", "rules", "show"]);
     let before: serde_json::Value = serde_json::from_str(&shown).unwrap();
     type_into(&web, "Dosya içeriği", RULES).await;
-    press(&web, "Denetle").await;
+    click_button(&web, "Denetle").await;
     let summary = text_of(&web, "denetim-ozet").await;
     assert!(
         summary.contains("Sorun bulunmadı. 1 kural, sürüm web-1"),
@@ -341,7 +326,7 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     let after_check: serde_json::Value =
         serde_json::from_str(&muhtar(dir, db, &["--json", "rules", "show"])).unwrap();
     assert_eq!(after_check, before, "checking applies nothing");
-    press(&web, "Uygula").await;
+    click_button(&web, "Uygula").await;
     assert!(text_of(&web, "uygulandi").await.contains("sürüm web-1"));
     check_page(&web, &axe, "yonetim-dosyalar-uygulandi").await;
     let after: serde_json::Value =
