@@ -123,7 +123,83 @@ pub struct Explanation {
     pub skipped_by_index: usize,
 }
 
+impl Condition {
+    /// The condition's name in Turkish, as people read it.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Condition::Category => "kategori",
+            Condition::Group => "kategori grubu",
+            Condition::Kind => "başvuru türü",
+            Condition::Channel => "kanal",
+            Condition::Priority => "öncelik",
+            Condition::Muhtarlik => "muhtarlık",
+            Condition::District => "ilçe",
+            Condition::Province => "il",
+            Condition::Keywords => "anahtar kelime",
+            Condition::Area => "konum alanı",
+            Condition::Unit => "birim",
+        }
+    }
+}
+
 impl Explanation {
+    /// The explanation in Turkish for the web pages: each rule by name and line, the
+    /// conditions by their Turkish names ([`Condition::display_name`]); `unit_name` gives
+    /// a target unit's name. The details of [`Self::lines`] (the values compared) are for
+    /// the CLI and the API.
+    pub fn describe(&self, unit_name: impl Fn(&str) -> String) -> Vec<String> {
+        let names = |checks: &[Check]| {
+            let names: Vec<&str> = checks.iter().map(|c| c.condition.display_name()).collect();
+            names.join(", ")
+        };
+        let mut out = Vec::with_capacity(self.tried.len() + 2);
+        for a in &self.tried {
+            out.push(match &a.outcome {
+                AttemptOutcome::NoMatch { failed } => format!(
+                    "“{}” kuralı (satır {}) uymadı: {} koşulu tutmadı",
+                    a.rule,
+                    a.line,
+                    failed.condition.display_name()
+                ),
+                AttemptOutcome::TargetUnavailable { target, .. } => format!(
+                    "“{}” kuralı (satır {}) uydu, ama hedefi ({}) kullanılamıyor: sonraki kurala geçildi",
+                    a.rule,
+                    a.line,
+                    unit_name(target)
+                ),
+            });
+        }
+        if self.skipped_by_index > 0 {
+            out.push(format!(
+                "{} kural kategori koşulu tutmadığı için denenmedi",
+                self.skipped_by_index
+            ));
+        }
+        let ap = &self.applied;
+        if ap.fallback {
+            out.push(format!(
+                "Hiçbir kural uymadı: talep varsayılan birime ({}) gider",
+                unit_name(&ap.target)
+            ));
+        } else if ap.held.is_empty() {
+            out.push(format!(
+                "“{}” kuralı (satır {}) uygulandı: hedef {}",
+                ap.rule,
+                ap.line,
+                unit_name(&ap.target)
+            ));
+        } else {
+            out.push(format!(
+                "“{}” kuralı (satır {}) uygulandı ({} koşulu tuttu): hedef {}",
+                ap.rule,
+                ap.line,
+                names(&ap.held),
+                unit_name(&ap.target)
+            ));
+        }
+        out
+    }
+
     /// The explanation as lines of text for people.
     pub fn lines(&self) -> Vec<String> {
         let mut out = Vec::with_capacity(self.tried.len() + 2);
@@ -162,5 +238,66 @@ impl Explanation {
             out.push(n.clone());
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::*;
+
+    fn check(condition: Condition) -> Check {
+        Check {
+            condition,
+            detail: "details for the API".into(),
+        }
+    }
+
+    #[test]
+    fn the_turkish_explanation_names_rules_lines_conditions_and_unit_names() {
+        let e = Explanation {
+            applied: Applied {
+                rule: "asfalt".into(),
+                line: 12,
+                fallback: false,
+                held: vec![check(Condition::Category), check(Condition::District)],
+                target: "uskudar-fen".into(),
+                note: None,
+            },
+            tried: vec![Attempt {
+                rule: "ivedi".into(),
+                line: 3,
+                outcome: AttemptOutcome::NoMatch {
+                    failed: check(Condition::Priority),
+                },
+            }],
+            skipped_by_index: 2,
+        };
+        let name = |u: &str| format!("<{u}>");
+        assert_eq!(
+            e.describe(name),
+            [
+                "“ivedi” kuralı (satır 3) uymadı: öncelik koşulu tutmadı",
+                "2 kural kategori koşulu tutmadığı için denenmedi",
+                "“asfalt” kuralı (satır 12) uygulandı (kategori, ilçe koşulu tuttu): hedef <uskudar-fen>",
+            ]
+        );
+        let fallback = Explanation {
+            applied: Applied {
+                rule: "fallback".into(),
+                line: 0,
+                fallback: true,
+                held: vec![],
+                target: "muhtarliklar-db".into(),
+                note: None,
+            },
+            tried: vec![],
+            skipped_by_index: 0,
+        };
+        assert_eq!(
+            fallback.describe(name),
+            ["Hiçbir kural uymadı: talep varsayılan birime (<muhtarliklar-db>) gider"]
+        );
+        // No English detail leaks into the Turkish lines.
+        assert!(e.describe(name).iter().all(|l| !l.contains("details")));
     }
 }

@@ -347,7 +347,12 @@ pub async fn render(
             rule => state.rule.clone(),
             unit_name => state.unit.as_ref().map(|u| unit_name(&ctx, u)),
             now_unit => unit_name(&ctx, &decision.unit),
-            lines => decision.explanation.lines(),
+            lines => decision.explanation.describe(|target| {
+                match muhtar_core::ids::UnitCode::new(target.to_owned()) {
+                    Ok(code) if org.unit(&code).is_some() => unit_name(&ctx, &code),
+                    _ => target.to_owned(),
+                }
+            }),
         }
     });
     let reasons: Vec<Choice> = muhtar_core::reason::ReasonCode::builtins()
