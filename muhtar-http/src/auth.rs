@@ -88,6 +88,11 @@ pub enum Api {
     Rest,
     /// Open311 GeoReport v2 under `/open311/v2`.
     Open311,
+    /// The web pages (the `web` feature), for a request without our own session cookie:
+    /// a portal's authenticator names the person of its own login (a cookie of its
+    /// own, a header its single sign-on proxy sets). [`TokenAuthenticator`] reads
+    /// nothing here: API tokens are for machines.
+    Web,
 }
 
 /// What an [`Authenticator`] sees of a request.
@@ -109,6 +114,15 @@ impl<'a> Credentials<'a> {
         Credentials {
             parts,
             api: Api::Rest,
+            api_key: None,
+        }
+    }
+
+    /// A web page's credentials ([`Api::Web`]).
+    pub fn web(parts: &'a Parts) -> Self {
+        Credentials {
+            parts,
+            api: Api::Web,
             api_key: None,
         }
     }
@@ -223,6 +237,7 @@ impl Authenticator for TokenAuthenticator {
     async fn authenticate(&self, c: &Credentials<'_>) -> Result<Actor, AuthError> {
         let secret = match c.api {
             Api::Open311 => c.api_key,
+            Api::Web => return Err(AuthError::Missing),
             _ => c.bearer()?,
         };
         let secret = secret.ok_or(AuthError::Missing)?;

@@ -97,6 +97,9 @@ pub struct AppState {
     pub uploads: Arc<dyn uploads::UploadStore>,
     /// The background tasks' health (panics, restarts), for `/readyz`.
     pub tasks: Arc<supervise::Supervisor>,
+    /// The key of the CSRF tokens of people a portal's authenticator signed in (the
+    /// pages' [`Api::Web`](auth::Api::Web)): random per process, never stored or logged.
+    pub(crate) csrf_key: [u8; 32],
 }
 
 impl AppState {
@@ -165,6 +168,7 @@ impl AppStateBuilder {
                 Arc::new(uploads::FsUploads::new(PathBuf::from("muhtar-uploads")))
             }),
             tasks: self.tasks.unwrap_or_default(),
+            csrf_key: random::key(),
             mbs: self.mbs,
         })
     }

@@ -24,6 +24,17 @@ impl OsRandom {
     }
 }
 
+/// 256 bits from the operating system, for a key that lives as long as the process.
+///
+/// # Panics
+/// When the operating system has no randomness to give (the server could not make an
+/// unpredictable id either).
+pub(crate) fn key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    getrandom::getrandom(&mut key).expect("the operating system gives no randomness");
+    key
+}
+
 impl std::fmt::Debug for OsRandom {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the state: it would tell the next ids.

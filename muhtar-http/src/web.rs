@@ -316,7 +316,10 @@ async fn account(
     let role = user.role_name(&s).await;
     Page::new("hesap.html", "Hesabım", &mount)
         .user(Some(&user))
-        .render(context! { role => role, user_name => user.user.name.as_str() })
+        .render(context! {
+            role => role,
+            user_name => user.user.as_ref().map(|u| u.name.as_str().to_owned()),
+        })
 }
 
 /// The home page's URL: `/` at the root, else the prefix itself (`/mbs`: a host's

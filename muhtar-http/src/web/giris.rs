@@ -350,7 +350,11 @@ pub async fn logout_submit(
     if let Err(refused) = user.check_csrf(f.csrf.as_deref(), &mount) {
         return refused;
     }
-    match logout(&s, &user.secret).await {
+    // A portal's person has no session of ours: the portal logs them out.
+    let Some(secret) = &user.secret else {
+        return gone(home_url(&mount));
+    };
+    match logout(&s, secret).await {
         Ok(()) => gone(home_url(&mount)),
         Err(e) => {
             tracing::error!(error = %e, "a session could not be ended");

@@ -13,6 +13,12 @@
 //!   rendered from the session's CSRF secret; [`SignedIn::check_csrf`] refuses a POST
 //!   without it or with a wrong one (403, Turkish, before anything changes). The login
 //!   form has no session yet: it uses a double-submit token, see [`super::giris`].
+//! - A portal with a login of its own: without our session cookie, the pages ask the
+//!   router's [`Authenticator`](crate::auth::Authenticator) with
+//!   [`Api::Web`](crate::auth::Api::Web) credentials; the actor it names is signed in
+//!   (no user account of ours, no **Çıkış**: the portal logs out). Its forms' CSRF token
+//!   is an HMAC-SHA256, under a key random per process ([`AppState`]), of the tenant and
+//!   the actor: a page of another site cannot read it, and another person's differs.
 
 use std::sync::Arc;
 
@@ -27,6 +33,7 @@ use muhtar_core::account::User;
 use serde::Serialize;
 
 use super::Page;
+use crate::auth::{AuthError, Credentials};
 use crate::mount::Mount;
 use crate::session::{csrf_matches, session_actor};
 use crate::AppState;
@@ -42,14 +49,17 @@ pub const CSRF_FIELD: &str = "csrf";
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SignedIn {
-    /// The user.
-    pub user: User,
+    /// The user account, when they logged in at `/giris`; `None` for a person a
+    /// portal's authenticator signed in.
+    pub user: Option<User>,
+    /// The name people read in the header.
+    pub display_name: String,
     /// The actor they act as (every service call takes it).
     pub actor: Actor,
     /// The session's CSRF secret: the value of the forms' hidden `csrf` field.
     pub csrf: String,
-    /// The session cookie's value (to end the session).
-    pub(crate) secret: String,
+    /// The session cookie's value (to end the session); `None` for a portal's person.
+    pub(crate) secret: Option<String>,
 }
 
 /// What the templates see of the person signed in (`user` in every page's context).
@@ -57,6 +67,8 @@ pub struct SignedIn {
 pub(crate) struct UserView {
     display_name: String,
     csrf: String,
+    /// Whether the session is ours (the header's **Çıkış** ends it), not a portal's.
+    own_session: bool,
 }
 
 impl SignedIn {
@@ -82,8 +94,9 @@ impl SignedIn {
 
     pub(crate) fn view(&self) -> UserView {
         UserView {
-            display_name: self.user.display_name.clone(),
+            display_name: self.display_name.clone(),
             csrf: self.csrf.clone(),
+            own_session: self.secret.is_some(),
         }
     }
 }
@@ -105,14 +118,15 @@ pub fn csrf_refused(mount: &Mount, user: Option<&SignedIn>) -> Response {
 /// and taken as `None` by [`MaybeSignedIn`], as 503 by [`SignedIn`].
 async fn signed_in(parts: &Parts, state: &AppState) -> Result<Option<SignedIn>, Response> {
     let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
-        return Ok(None);
+        return portal_person(parts, state).await;
     };
     match session_actor(state, secret).await {
         Ok(found) => Ok(found.map(|s| SignedIn {
-            user: s.user,
+            display_name: s.user.display_name.clone(),
+            user: Some(s.user),
             actor: s.actor,
             csrf: s.csrf,
-            secret: secret.to_owned(),
+            secret: Some(secret.to_owned()),
         })),
         Err(e) => {
             tracing::error!(error = %e, "the session could not be read from the store");
@@ -123,6 +137,51 @@ async fn signed_in(parts: &Parts, state: &AppState) -> Result<Option<SignedIn>, 
                 .into_response())
         }
     }
+}
+
+/// The person a portal's authenticator names for this request ([`Api::Web`]), if any:
+/// [`AuthError::Missing`] and [`AuthError::Invalid`] are nobody, an unavailable backend
+/// is 503.
+async fn portal_person(parts: &Parts, state: &AppState) -> Result<Option<SignedIn>, Response> {
+    let actor = match state
+        .authenticator
+        .authenticate(&Credentials::web(parts))
+        .await
+    {
+        Ok(actor) => actor,
+        Err(AuthError::Missing | AuthError::Invalid) => return Ok(None),
+        Err(e) => {
+            tracing::error!(error = %e, "the portal's authenticator could not decide");
+            return Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Oturum şu anda doğrulanamıyor; biraz sonra yeniden deneyin.",
+            )
+                .into_response());
+        }
+    };
+    let display_name = match state.mbs.context(&actor.tenant).await {
+        Ok(ctx) if actor.user.is_empty() => actor.display_name(&ctx.org),
+        _ if !actor.user.is_empty() => actor.user.clone(),
+        _ => actor.role.kind().display_name().to_owned(),
+    };
+    Ok(Some(SignedIn {
+        user: None,
+        display_name,
+        csrf: portal_csrf(&state.csrf_key, &actor),
+        actor,
+        secret: None,
+    }))
+}
+
+/// The CSRF token of a portal's person: HMAC-SHA256 under the process's key of the
+/// tenant and the actor, hex.
+fn portal_csrf(key: &[u8; 32], actor: &Actor) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(actor.tenant.as_str().as_bytes());
+    mac.update(&[0]);
+    mac.update(actor.to_string().as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
 
 fn mount_of(parts: &Parts) -> Mount {

@@ -245,6 +245,107 @@ async fn a_host_authenticator_replaces_the_tokens() {
     assert_eq!(s, 403, "{v}");
 }
 
+/// The pages sign in the person a host authenticator names ([`Api::Web`]): no login of
+/// ours, no **Çıkış** (the portal logs out), forms with a CSRF token of their own that a
+/// post without it lacks (403, nothing changed), and nobody without the portal's header.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_sign_in_the_person_of_a_host_authenticator() {
+    let state = AppState::builder(service().await)
+        .authenticator(PortalUsers)
+        .build();
+    let base = serve(Router::new().nest("/mbs", router(state))).await;
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (s, rec) = json_of(
+        c.post(format!("{base}/mbs/api/v1/requests"))
+            .header("x-portal-user", "ali")
+            .json(&submission())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{rec}");
+    let tracking = rec["tracking"].as_str().unwrap();
+    let page = |path: String, who: Option<&'static str>| {
+        let mut r = c.get(format!("{base}/mbs{path}"));
+        if let Some(who) = who {
+            r = r.header("x-portal-user", who);
+        }
+        r.send()
+    };
+
+    // Nobody without the portal's header; an unknown portal user neither.
+    for who in [None, Some("veli")] {
+        let r = page("/talepler".into(), who).await.unwrap();
+        assert_eq!(r.status(), 303, "{who:?}");
+        assert_eq!(r.headers()["location"], "/mbs/giris");
+    }
+    // Ali's list and request page, his name in the header, no Çıkış of ours.
+    let list = page("/talepler".into(), Some("ali")).await.unwrap();
+    assert_eq!(list.status(), 200);
+    let list = list.text().await.unwrap();
+    assert!(list.contains(tracking), "{list}");
+    assert!(
+        list.contains("<span class=\"header-user\">ali</span>"),
+        "{list}"
+    );
+    assert!(!list.contains("Çıkış"), "{list}");
+    let html = page(format!("/talepler/{tracking}"), Some("ali"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no csrf field: {html}"))
+        .to_owned();
+    assert_eq!(csrf.len(), 64, "{csrf}");
+    let version = html
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    let post = |csrf: Option<String>| {
+        let mut form = vec![
+            ("version", version.clone()),
+            ("text", "Portaldan bir mesaj".to_owned()),
+        ];
+        if let Some(csrf) = csrf {
+            form.push(("csrf", csrf));
+        }
+        c.post(format!("{base}/mbs/talepler/{tracking}/message"))
+            .header("x-portal-user", "ali")
+            .form(&form)
+            .send()
+    };
+    let history = || async {
+        json_of(
+            c.get(format!("{base}/mbs/api/v1/requests/{tracking}/history"))
+                .header("x-portal-user", "ali")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .1
+        .to_string()
+    };
+    for bad in [None, Some("0".repeat(64))] {
+        assert_eq!(post(bad).await.unwrap().status(), 403);
+    }
+    assert!(!history().await.contains("Portaldan bir mesaj"));
+    let r = post(Some(csrf)).await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    assert!(history().await.contains("Portaldan bir mesaj"));
+}
+
 fn limits(max_failures: u32) -> LimitSettings {
     LimitSettings {
         max_failures,
