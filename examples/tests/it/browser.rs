@@ -48,7 +48,13 @@ pub(crate) fn add_user(dir: &Path, db: &str, name: &str, role: &str, display: Op
 
 /// Submits a request of `category` with `subject` (and `extra` arguments) as the muhtar
 /// of Kuzguncuk with the CLI; returns its tracking number.
-pub(crate) fn submit(dir: &Path, db: &str, category: &str, subject: &str, extra: &[&str]) -> String {
+pub(crate) fn submit(
+    dir: &Path,
+    db: &str,
+    category: &str,
+    subject: &str,
+    extra: &[&str],
+) -> String {
     let mut args = vec![
         "--as",
         "muhtar:kuzguncuk",
