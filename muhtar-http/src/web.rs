@@ -341,6 +341,25 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    /// The message of the first error at `field` in `errors`, if any.
+    pub fn message_of(errors: &[FieldError], field: &str) -> Option<String> {
+        errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    }
+
+    /// A form page's status: 200 without errors, 400 with some.
+    pub fn status_of(errors: &[FieldError]) -> StatusCode {
+        if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        }
+    }
+}
+
 /// A page to render: its template, title and the shared context.
 #[derive(Debug)]
 pub struct Page<'a> {

@@ -10,14 +10,64 @@
 //! - `MUHTAR_AXE_JS`: axe-core's `axe.min.js` (default:
 //!   `~/.cache/muhtar-axe/node_modules/axe-core/axe.min.js`, where services.sh puts it).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 use thirtyfour::prelude::*;
 
-use crate::common;
+use crate::common::{self, muhtar, muhtar_with_stdin, App};
+
+/// The password of every user the browser tests add.
+pub(crate) const PASSWORD: &str = "uzun-bir-parola-42";
+/// Markup typed into text fields: it must be shown as text.
+pub(crate) const SCRIPT: &str = "<script>alert(1)</script>";
+/// Markup typed into text fields: it must be shown as text.
+pub(crate) const IMG: &str = "<img src=x onerror=alert(1)>";
+
+/// A fresh SQLite database `m.db` in a temporary folder, after `muhtar init`: the
+/// folder (removed when dropped) and the database's path.
+pub(crate) fn initialised_db() -> (tempfile::TempDir, String) {
+    let d = tempfile::tempdir().unwrap();
+    let db = d.path().join("m.db").to_str().unwrap().to_owned();
+    muhtar(d.path(), &db, &["init"]);
+    (d, db)
+}
+
+/// Adds the user `name` acting as `role` (`muhtar user add NAME --as ROLE`, with
+/// `--display-name` if given) with [`PASSWORD`] on standard input.
+pub(crate) fn add_user(dir: &Path, db: &str, name: &str, role: &str, display: Option<&str>) {
+    let mut args = vec!["--as", role, "user", "add", name];
+    if let Some(display) = display {
+        args.extend(["--display-name", display]);
+    }
+    let added = muhtar_with_stdin(dir, db, &args, &format!("{PASSWORD}\n"));
+    assert!(added.status.success(), "{added:?}");
+}
+
+/// Submits a request of `category` with `subject` (and `extra` arguments) as the muhtar
+/// of Kuzguncuk with the CLI; returns its tracking number.
+pub(crate) fn submit(
+    dir: &Path,
+    db: &str,
+    category: &str,
+    subject: &str,
+    extra: &[&str],
+) -> String {
+    let mut args = vec![
+        "--as",
+        "muhtar:kuzguncuk",
+        "submit",
+        "--category",
+        category,
+        "--subject",
+        subject,
+        "--quiet",
+    ];
+    args.extend(extra);
+    muhtar(dir, db, &args)
+}
 
 /// A chromedriver process, ended when dropped.
 pub(crate) struct Chromedriver {
@@ -198,15 +248,44 @@ pub(crate) async fn click_and_load(element: WebElement) {
         .unwrap_or_else(|e| panic!("the page did not change after the click: {e}"));
 }
 
+/// Types `text` into the field labelled `label` (cleared first).
+pub(crate) async fn type_into(web: &WebDriver, label: &str, text: &str) {
+    let input = field(web, label).await;
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
+}
+
+/// Clicks the link reading `text` and waits for the next page.
+pub(crate) async fn follow(web: &WebDriver, text: &str) {
+    let link = web
+        .find(By::LinkText(text))
+        .await
+        .unwrap_or_else(|e| panic!("no link {text:?}: {e}"));
+    click_and_load(link).await;
+}
+
 /// Types `name` and `password` into **Kullanıcı adı** and **Parola** on `/giris` and
 /// clicks **Giriş yap**.
 pub(crate) async fn log_in(web: &WebDriver, name: &str, password: &str) {
-    for (label, value) in [("Kullanıcı adı", name), ("Parola", password)] {
-        let input = field(web, label).await;
-        input.clear().await.unwrap();
-        input.send_keys(value).await.unwrap();
-    }
+    type_into(web, "Kullanıcı adı", name).await;
+    type_into(web, "Parola", password).await;
     click_button(web, "Giriş yap").await;
+}
+
+/// Opens `/giris` of `srv` and logs in as `name` with `password`.
+pub(crate) async fn log_in_at(web: &WebDriver, srv: &App, name: &str, password: &str) {
+    web.goto(srv.url("/giris")).await.unwrap();
+    log_in(web, name, password).await;
+}
+
+/// The page's text.
+pub(crate) async fn page_text(web: &WebDriver) -> String {
+    web.find(By::Tag("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// The text of the element with `id`.

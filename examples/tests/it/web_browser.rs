@@ -22,16 +22,11 @@ use serde_json::Value;
 use thirtyfour::prelude::*;
 
 use crate::browser::*;
-use crate::common::{self, muhtar, muhtar_with_stdin, token, App};
-
-/// The password of the user the test adds with `muhtar user add`.
-const PASSWORD: &str = "uzun-bir-parola-42";
+use crate::common::{self, token, App};
 
 /// Types `number` into **Takip numarası** on `/takip` and clicks **Sorgula**.
 async fn ask(web: &WebDriver, number: &str) {
-    let input = field(web, "Takip numarası").await;
-    input.clear().await.unwrap();
-    input.send_keys(number).await.unwrap();
+    type_into(web, "Takip numarası", number).await;
     click_button(web, "Sorgula").await;
 }
 
@@ -41,40 +36,11 @@ async fn the_status_and_login_pages_in_a_real_browser() {
     let axe = axe_source();
     let chromedriver = Chromedriver::start();
 
-    let d = tempfile::tempdir().unwrap();
-    let (dir, db) = (d.path(), d.path().join("m.db"));
-    let db = db.to_str().unwrap();
-    muhtar(dir, db, &["init"]);
-    let tracking = muhtar(
-        dir,
-        db,
-        &[
-            "--as",
-            "muhtar:kuzguncuk",
-            "submit",
-            "--category",
-            "asfalt-onarim",
-            "--subject",
-            "Okul önünde çukur",
-            "--quiet",
-        ],
-    );
+    let (d, db) = initialised_db();
+    let (dir, db) = (d.path(), db.as_str());
+    let tracking = submit(dir, db, "asfalt-onarim", "Okul önünde çukur", &[]);
     let unit = token(dir, db, "ibb", "unit:uskudar-fen");
-    let added = muhtar_with_stdin(
-        dir,
-        db,
-        &[
-            "--as",
-            "muhtar:kuzguncuk",
-            "user",
-            "add",
-            "ayse",
-            "--display-name",
-            "Ayşe Yılmaz",
-        ],
-        &format!("{PASSWORD}\n"),
-    );
-    assert!(added.status.success(), "{added:?}");
+    add_user(dir, db, "ayse", "muhtar:kuzguncuk", Some("Ayşe Yılmaz"));
     let srv = App::start(dir, db);
     let c = common::client();
     let r = c
@@ -109,7 +75,7 @@ async fn the_status_and_login_pages_in_a_real_browser() {
         Some("tr".into())
     );
     check_page(&web, &axe, "home").await;
-    click_and_load(web.find(By::LinkText("Takip sorgula")).await.unwrap()).await;
+    follow(&web, "Takip sorgula").await;
     assert!(web.current_url().await.unwrap().path().ends_with("/takip"));
     check_page(&web, &axe, "takip").await;
 
@@ -176,7 +142,7 @@ async fn the_status_and_login_pages_in_a_real_browser() {
 
     // Logging in as the user `muhtar user add` made: from the header's link.
     web.goto(srv.url("/")).await.unwrap();
-    click_and_load(web.find(By::LinkText("Giriş yap")).await.unwrap()).await;
+    follow(&web, "Giriş yap").await;
     assert!(web.current_url().await.unwrap().path().ends_with("/giris"));
     check_page(&web, &axe, "giris").await;
     // A wrong password: the error summary, linking to the user name.

@@ -22,22 +22,11 @@ use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
 use crate::browser::*;
-use crate::common::{muhtar, muhtar_with_stdin, App};
-
-const PASSWORD: &str = "uzun-bir-parola-42";
-const SCRIPT: &str = "<script>alert(1)</script>";
-const IMG: &str = "<img src=x onerror=alert(1)>";
+use crate::common::App;
 
 /// Text with both kinds of markup and `what` (to tell the fields apart).
 fn hostile(what: &str) -> String {
     format!("{what} {SCRIPT} {IMG}")
-}
-
-/// Types `text` into the field labelled `label`.
-async fn type_into(web: &WebDriver, label: &str, text: &str) {
-    let input = field(web, label).await;
-    input.clear().await.unwrap();
-    input.send_keys(text).await.unwrap();
 }
 
 /// Chooses the option of value `value` in the select labelled `label`.
@@ -51,21 +40,10 @@ async fn switch_to(web: &WebDriver, srv: &App, name: &str) {
     if web.find(By::ClassName("header-user")).await.is_ok() {
         click_button(web, "Çıkış").await;
     }
-    web.goto(srv.url("/giris")).await.unwrap();
-    log_in(web, name, PASSWORD).await;
+    log_in_at(web, srv, name, PASSWORD).await;
     web.find(By::ClassName("header-user"))
         .await
         .unwrap_or_else(|e| panic!("{name} is not logged in: {e}"));
-}
-
-/// The page's text.
-async fn page_text(web: &WebDriver) -> String {
-    web.find(By::Tag("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 /// The confirmation panel's text.
@@ -85,26 +63,15 @@ async fn action_forms(web: &WebDriver) -> usize {
 async fn every_role_works_a_request_in_a_real_browser() {
     let axe = axe_source();
     let chromedriver = Chromedriver::start();
-    let d = tempfile::tempdir().unwrap();
-    let (dir, db) = (d.path(), d.path().join("m.db"));
-    let db = db.to_str().unwrap();
-    muhtar(dir, db, &["init"]);
+    let (d, db) = initialised_db();
+    let (dir, db) = (d.path(), db.as_str());
     let (subject, description) = (hostile("Konu"), hostile("Açıklama"));
-    let tracking = muhtar(
+    let tracking = submit(
         dir,
         db,
-        &[
-            "--as",
-            "muhtar:kuzguncuk",
-            "submit",
-            "--category",
-            "asfalt-onarim",
-            "--subject",
-            &subject,
-            "--description",
-            &description,
-            "--quiet",
-        ],
+        "asfalt-onarim",
+        &subject,
+        &["--description", &description],
     );
     for (name, role) in [
         ("ayse", "muhtar:kuzguncuk"),
@@ -113,13 +80,7 @@ async fn every_role_works_a_request_in_a_real_browser() {
         ("koord", "coordinator"),
         ("denetci", "auditor"),
     ] {
-        let added = muhtar_with_stdin(
-            dir,
-            db,
-            &["--as", role, "user", "add", name],
-            &format!("{PASSWORD}\n"),
-        );
-        assert!(added.status.success(), "{added:?}");
+        add_user(dir, db, name, role, None);
     }
     let srv = App::start(dir, db);
     let web = Arc::new(browser(&chromedriver).await);
@@ -127,7 +88,7 @@ async fn every_role_works_a_request_in_a_real_browser() {
 
     // The muhtar: Taleplerim from the home page, then the request page.
     switch_to(&web, &srv, "ayse").await;
-    click_and_load(web.find(By::LinkText("Taleplerim")).await.unwrap()).await;
+    follow(&web, "Taleplerim").await;
     check_page(&web, &axe, "talepler-muhtar").await;
     let list = text_of(&web, "talep-listesi").await;
     assert!(list.contains(&tracking), "{list}");
@@ -157,7 +118,7 @@ async fn every_role_works_a_request_in_a_real_browser() {
 
     // Unit staff: the queue, then every action.
     switch_to(&web, &srv, "fen").await;
-    click_and_load(web.find(By::LinkText("İş kuyruğu")).await.unwrap()).await;
+    follow(&web, "İş kuyruğu").await;
     let queue = text_of(&web, "talep-listesi").await;
     assert!(queue.contains(&tracking), "{queue}");
     assert_no_injected_script(&web).await;
@@ -293,7 +254,7 @@ async fn every_role_works_a_request_in_a_real_browser() {
 
     // The coordinator reroutes, reading why it went where it did.
     switch_to(&web, &srv, "koord").await;
-    click_and_load(web.find(By::LinkText("Talepler")).await.unwrap()).await;
+    follow(&web, "Talepler").await;
     assert!(text_of(&web, "talep-listesi").await.contains(&tracking));
     check_page(&web, &axe, "talepler-koordinator").await;
     web.goto(&page_url).await.unwrap();

@@ -24,18 +24,7 @@ use thirtyfour::extensions::cdp::ChromeDevTools;
 use thirtyfour::prelude::*;
 
 use crate::browser::*;
-use crate::common::{muhtar, muhtar_with_stdin, App};
-
-const PASSWORD: &str = "uzun-bir-parola-42";
-const SCRIPT: &str = "<script>alert(1)</script>";
-const IMG: &str = "<img src=x onerror=alert(1)>";
-
-/// Types `text` into the input labelled `label` (after clearing it).
-async fn type_into(web: &WebDriver, label: &str, text: &str) {
-    let input = field(web, label).await;
-    input.clear().await.unwrap();
-    input.send_keys(text).await.unwrap();
-}
+use crate::common::{muhtar, App};
 
 /// Picks the option reading `text` of the select labelled `label`.
 async fn pick(web: &WebDriver, label: &str, text: &str) {
@@ -45,17 +34,6 @@ async fn pick(web: &WebDriver, label: &str, text: &str) {
         .select_by_exact_text(text)
         .await
         .unwrap_or_else(|e| panic!("{label}: no option {text:?}: {e}"));
-}
-
-/// Adds the user `name` acting as `actor` with [`PASSWORD`] (read from standard input).
-fn add_user(dir: &std::path::Path, db: &str, name: &str, actor: &str) {
-    let added = muhtar_with_stdin(
-        dir,
-        db,
-        &["--as", actor, "user", "add", name],
-        &format!("{PASSWORD}\n"),
-    );
-    assert!(added.status.success(), "{added:?}");
 }
 
 /// The request `tracking` as `muhtar --json show` prints it (the coordinator's view).
@@ -73,12 +51,10 @@ fn shown(dir: &std::path::Path, db: &str, tracking: &str) -> Value {
 async fn a_muhtar_and_the_coordinator_create_requests_in_a_real_browser() {
     let axe = axe_source();
     let chromedriver = Chromedriver::start();
-    let d = tempfile::tempdir().unwrap();
-    let (dir, db) = (d.path(), d.path().join("m.db"));
-    let db = db.to_str().unwrap();
-    muhtar(dir, db, &["init"]);
-    add_user(dir, db, "ayse", "muhtar:kuzguncuk");
-    add_user(dir, db, "koord", "coordinator");
+    let (d, db) = initialised_db();
+    let (dir, db) = (d.path(), db.as_str());
+    add_user(dir, db, "ayse", "muhtar:kuzguncuk", None);
+    add_user(dir, db, "koord", "coordinator", None);
     let srv = App::start(dir, db);
     let photo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/cukur.jpg");
     let photo_sha = hex::encode(Sha256::digest(std::fs::read(&photo).unwrap()));
@@ -102,9 +78,8 @@ async fn a_muhtar_and_the_coordinator_create_requests_in_a_real_browser() {
         .unwrap();
 
     // The muhtar: from the home page's link.
-    web.goto(srv.url("/giris")).await.unwrap();
-    log_in(&web, "ayse", PASSWORD).await;
-    click_and_load(web.find(By::LinkText("Yeni talep")).await.unwrap()).await;
+    log_in_at(&web, &srv, "ayse", PASSWORD).await;
+    follow(&web, "Yeni talep").await;
     assert!(web
         .current_url()
         .await
@@ -196,9 +171,8 @@ async fn a_muhtar_and_the_coordinator_create_requests_in_a_real_browser() {
 
     // The coordinator: back-office entry.
     click_button(&web, "Çıkış").await;
-    web.goto(srv.url("/giris")).await.unwrap();
-    log_in(&web, "koord", PASSWORD).await;
-    click_and_load(web.find(By::LinkText("Başvuru kaydı")).await.unwrap()).await;
+    log_in_at(&web, &srv, "koord", PASSWORD).await;
+    follow(&web, "Başvuru kaydı").await;
     check_page(&web, &axe, "yeni-talep-arka-ofis").await;
     let received = muhtar_core::calendar::to_istanbul(Utc::now() - Duration::days(2))
         .format("%Y-%m-%dT%H:%M")

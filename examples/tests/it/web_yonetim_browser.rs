@@ -21,32 +21,16 @@ use std::sync::Arc;
 use thirtyfour::prelude::*;
 
 use crate::browser::*;
-use crate::common::{self, muhtar, muhtar_with_stdin, App};
-
-const PASSWORD: &str = "uzun-bir-parola-42";
-const SCRIPT: &str = "<script>alert(1)</script>";
-const IMG: &str = "<img src=x onerror=alert(1)>";
+use crate::common::{self, muhtar, App};
 
 /// Good rules for the example organisation.
 const RULES: &str = "version = \"web-1\"\nfallback = \"muhtarliklar-db\"\n\n[[rule]]\nname = \"asfalt\"\ncategory = \"asfalt-onarim\"\ntarget = \"asfalt-mud\"\n";
 /// Rules with an unknown target unit (the rule starts on line 4).
 const BAD_RULES: &str = "version = \"web-2\"\nfallback = \"muhtarliklar-db\"\n\n[[rule]]\nname = \"asfalt\"\ncategory = \"asfalt-onarim\"\ntarget = \"olmayan-birim\"\n";
 
-/// Adds the user `name` acting as `role` with `muhtar user add`.
-fn add_user(dir: &std::path::Path, db: &str, name: &str, role: &str, display: &str) {
-    let out = muhtar_with_stdin(
-        dir,
-        db,
-        &["--as", role, "user", "add", name, "--display-name", display],
-        &format!("{PASSWORD}\n"),
-    );
-    assert!(out.status.success(), "{out:?}");
-}
-
 /// Logs `name` in from `/giris`.
 async fn sign_in(web: &WebDriver, srv: &App, name: &str, password: &str) {
-    web.goto(srv.url("/giris")).await.unwrap();
-    log_in(web, name, password).await;
+    log_in_at(web, srv, name, password).await;
     assert!(
         web.find(By::Id("hos-geldiniz")).await.is_ok(),
         "{name} is not logged in"
@@ -57,15 +41,6 @@ async fn sign_in(web: &WebDriver, srv: &App, name: &str, password: &str) {
 async fn sign_out(web: &WebDriver, srv: &App) {
     web.goto(srv.url("/")).await.unwrap();
     click_button(web, "Çıkış").await;
-}
-
-/// Clicks the link reading `text`.
-async fn follow(web: &WebDriver, text: &str) {
-    let link = web
-        .find(By::LinkText(text))
-        .await
-        .unwrap_or_else(|e| panic!("no link {text:?}: {e}"));
-    click_and_load(link).await;
 }
 
 /// Chooses the option reading `text` of the select labelled `label` (selected as the
@@ -90,13 +65,6 @@ async fn choose(web: &WebDriver, label: &str, text: &str) {
     );
 }
 
-/// Types `text` into the field labelled `label` (cleared first).
-async fn type_into(web: &WebDriver, label: &str, text: &str) {
-    let f = field(web, label).await;
-    f.clear().await.unwrap();
-    f.send_keys(text).await.unwrap();
-}
-
 /// The number of POST forms in the page's main content (the header's **Çıkış** is not).
 async fn main_forms(web: &WebDriver) -> usize {
     web.find_all(By::Css("main form[method='post']"))
@@ -109,30 +77,15 @@ async fn main_forms(web: &WebDriver) -> usize {
 async fn the_dashboard_report_and_administration_in_a_real_browser() {
     let axe = axe_source();
     let chromedriver = Chromedriver::start();
-    let d = tempfile::tempdir().unwrap();
-    let (dir, db) = (d.path(), d.path().join("m.db"));
-    let db = db.to_str().unwrap();
-    muhtar(dir, db, &["init"]);
+    let (d, db) = initialised_db();
+    let (dir, db) = (d.path(), db.as_str());
     for category in ["asfalt-onarim", "asfalt-onarim", "kar-buz"] {
-        muhtar(
-            dir,
-            db,
-            &[
-                "--as",
-                "muhtar:kuzguncuk",
-                "submit",
-                "--category",
-                category,
-                "--subject",
-                "Okul önünde çukur",
-                "--quiet",
-            ],
-        );
+        submit(dir, db, category, "Okul önünde çukur", &[]);
     }
-    add_user(dir, db, "koord", "coordinator", "Kemal Koordinatör");
-    add_user(dir, db, "resmi", "official", "Ayşe Yılmaz");
-    add_user(dir, db, "denetci", "auditor", "Deniz Denetçi");
-    add_user(dir, db, "yonetici", "admin", "Yıldız Yönetici");
+    add_user(dir, db, "koord", "coordinator", Some("Kemal Koordinatör"));
+    add_user(dir, db, "resmi", "official", Some("Ayşe Yılmaz"));
+    add_user(dir, db, "denetci", "auditor", Some("Deniz Denetçi"));
+    add_user(dir, db, "yonetici", "admin", Some("Yıldız Yönetici"));
     let srv = App::start(dir, db);
     let web = Arc::new(browser(&chromedriver).await);
 
@@ -168,13 +121,7 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     follow(&web, "Rapor").await;
     check_page(&web, &axe, "rapor").await;
     follow(&web, "Yazdırılabilir raporu aç").await;
-    let body = web
-        .find(By::Tag("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = page_text(&web).await;
     assert!(body.contains("TASLAK"), "{body}");
     check_page(&web, &axe, "rapor-belge").await;
     web.back().await.unwrap();
@@ -197,13 +144,7 @@ async fn the_dashboard_report_and_administration_in_a_real_browser() {
     assert!(listed.contains(&note), "the note as text: {listed}");
     check_page(&web, &axe, "rapor-onaylandi").await;
     follow(&web, "İmzalı sürümü görüntüle").await;
-    let body = web
-        .find(By::Tag("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = page_text(&web).await;
     assert!(body.contains("Onaylandı (imzalı): sürüm 1"), "{body}");
     assert!(body.contains(&note), "{body}");
     assert_no_injected_script(&web).await;

@@ -128,12 +128,7 @@ fn render(
     status: StatusCode,
     https: bool,
 ) -> Response {
-    let field_error = |f: &str| {
-        errors
-            .iter()
-            .find(|e| e.field == f)
-            .map(|e| e.message.clone())
-    };
+    let field_error = |f: &str| FieldError::message_of(&errors, f);
     let (user_error, tenant_error) = (field_error(USER_FIELD), field_error(TENANT_FIELD));
     let mut res = Page::new("giris.html", "Giriş yap", mount)
         .status(status)

@@ -169,12 +169,7 @@ async fn render_page(s: &AppState, mount: &Mount, user: &SignedIn, v: View<'_>) 
         ("Dönem sonunda süresi geçmiş", t.overdue_at_end),
         ("Önceki dönemden devreden", t.carried_over),
     ];
-    let field_error = |f: &str| {
-        v.errors
-            .iter()
-            .find(|e| e.field == f)
-            .map(|e| e.message.clone())
-    };
+    let field_error = |f: &str| FieldError::message_of(&v.errors, f);
     let note_error = field_error(NOTE_FIELD);
     let quarter_error = field_error(QUARTER_FIELD);
     Page::new("rapor.html", "Üç aylık rapor", mount)

@@ -285,6 +285,24 @@ fn bad_filter(mount: &Mount, user: &SignedIn, what: &str) -> Response {
     )
 }
 
+/// What a list page starts from: the query's parameters, the filters read from them and
+/// the tenant's context (or the error page).
+async fn listing(
+    s: &AppState,
+    mount: &Mount,
+    user: &SignedIn,
+    q: Option<&str>,
+) -> Result<(HashMap<String, String>, Filters, Arc<TenantContext>), Response> {
+    let p = params(q);
+    let f = Filters::of(&p);
+    let ctx = s
+        .mbs
+        .context(&user.actor.tenant)
+        .await
+        .map_err(|e| service_error_page(&e, mount, Some(user)))?;
+    Ok((p, f, ctx))
+}
+
 /// `GET /talepler`: the requests the person may see, filtered and paged.
 pub async fn list(
     State(s): State<Arc<AppState>>,
@@ -292,11 +310,9 @@ pub async fn list(
     user: SignedIn,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let p = params(q.as_deref());
-    let f = Filters::of(&p);
-    let ctx = match s.mbs.context(&user.actor.tenant).await {
-        Ok(c) => c,
-        Err(e) => return service_error_page(&e, &mount, Some(&user)),
+    let (p, f, ctx) = match listing(&s, &mount, &user, q.as_deref()).await {
+        Ok(l) => l,
+        Err(page) => return page,
     };
     let mut query = RequestQuery {
         limit: PAGE_SIZE,
@@ -433,11 +449,9 @@ pub async fn queue(
     user: SignedIn,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let p = params(q.as_deref());
-    let f = Filters::of(&p);
-    let ctx = match s.mbs.context(&user.actor.tenant).await {
-        Ok(c) => c,
-        Err(e) => return service_error_page(&e, &mount, Some(&user)),
+    let (p, f, ctx) = match listing(&s, &mount, &user, q.as_deref()).await {
+        Ok(l) => l,
+        Err(page) => return page,
     };
     let unit = if f.unit.is_empty() {
         default_unit(&user.actor, &ctx.org)

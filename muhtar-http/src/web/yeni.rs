@@ -206,11 +206,7 @@ async fn form(
         .iter()
         .map(|e| (e.field, e.message.as_str()))
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = FieldError::status_of(&errors);
     let v: HashMap<&str, String> = FIELDS.iter().map(|(f, _, _)| (*f, value(f))).collect();
     Page::new("yeni.html", "Yeni talep", mount)
         .status(status)

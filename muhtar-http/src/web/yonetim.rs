@@ -27,7 +27,7 @@ use muhtar_core::access::{Actor, RoleKind};
 use muhtar_core::account::{AccountError, PasswordRule, MIN_PASSWORD_CHARS};
 use muhtar_core::ids::TenantId;
 use muhtar_core::org::Organisation;
-use muhtar_core::service::{NewUser, ServiceError};
+use muhtar_core::service::{NewUser, ServiceError, TenantContext};
 use serde::{Deserialize, Serialize};
 
 use super::problem::{problem, service_error_page};
@@ -192,10 +192,35 @@ fn account_error(
     }
 }
 
+/// The organisation the signed-in administrator manages (core's `Mbs::manage_context`),
+/// or the error page refusing anyone else.
+async fn managed(
+    s: &AppState,
+    mount: &Mount,
+    user: &SignedIn,
+) -> Result<Arc<TenantContext>, Response> {
+    s.mbs
+        .manage_context(&user.actor)
+        .await
+        .map_err(|e| service_error_page(&e, mount, Some(user)))
+}
+
+/// The checks of an administrator's form post: its CSRF token (403 page), then
+/// [`managed`].
+async fn managed_post(
+    s: &AppState,
+    mount: &Mount,
+    user: &SignedIn,
+    csrf: Option<&str>,
+) -> Result<Arc<TenantContext>, Response> {
+    user.check_csrf(csrf, mount)?;
+    managed(s, mount, user).await
+}
+
 /// `GET /yonetim`: the administrator's pages.
 pub async fn hub(State(s): State<Arc<AppState>>, mount: Mount, user: SignedIn) -> Response {
-    if let Err(e) = s.mbs.manage_context(&user.actor).await {
-        return service_error_page(&e, &mount, Some(&user));
+    if let Err(page) = managed(&s, &mount, &user).await {
+        return page;
     }
     Page::new("yonetim.html", "Yönetim", &mount)
         .user(Some(&user))
@@ -245,9 +270,9 @@ async fn users_page(
     errors: Vec<FieldError>,
     done: UsersQuery,
 ) -> Response {
-    let ctx = match s.mbs.manage_context(&user.actor).await {
+    let ctx = match managed(s, mount, user).await {
         Ok(c) => c,
-        Err(e) => return service_error_page(&e, mount, Some(user)),
+        Err(page) => return page,
     };
     let users = match s.mbs.users(&user.actor).await {
         Ok(u) => u,
@@ -267,17 +292,8 @@ async fn users_page(
     // A notice only for a user that is there: the query cannot make the page say anything.
     let known = |n: Option<String>| n.filter(|n| rows.iter().any(|r| &r.name == n));
     let (muhtarliklar, units) = place_options(&ctx.org);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let error_of = |f: &str| {
-        errors
-            .iter()
-            .find(|e| e.field == f)
-            .map(|e| e.message.clone())
-    };
+    let status = FieldError::status_of(&errors);
+    let error_of = |f: &str| FieldError::message_of(&errors, f);
     let field_errors = context! {
         name => error_of("name"),
         display_name => error_of("display_name"),

@@ -88,12 +88,8 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-async fn get(app: &App, path: &str, session: Option<&Session>) -> (u16, String, String) {
-    let mut r = client().get(format!("{}/mbs{path}", app.base));
-    if let Some(s) = session {
-        r = r.header(COOKIE, &s.cookie);
-    }
-    let r = r.send().await.unwrap();
+/// The status, the `Location` (or "") and the page of `r`.
+async fn answer(r: reqwest::Response) -> (u16, String, String) {
     let status = r.status().as_u16();
     let location = r
         .headers()
@@ -101,6 +97,47 @@ async fn get(app: &App, path: &str, session: Option<&Session>) -> (u16, String, 
         .map(|l| l.to_str().unwrap().to_owned())
         .unwrap_or_default();
     (status, location, r.text().await.unwrap())
+}
+
+async fn get(app: &App, path: &str, session: Option<&Session>) -> (u16, String, String) {
+    let mut r = client().get(format!("{}/mbs{path}", app.base));
+    if let Some(s) = session {
+        r = r.header(COOKIE, &s.cookie);
+    }
+    answer(r.send().await.unwrap()).await
+}
+
+/// Posts the multipart `form` to `/talep/yeni` as `session`.
+async fn send_form(app: &App, session: &Session, form: Form) -> reqwest::Response {
+    client()
+        .post(format!("{}/mbs/talep/yeni", app.base))
+        .header(COOKIE, &session.cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The tracking number of the result page a submission redirected to.
+fn tracking_of(location: &str) -> TrackingNumber {
+    location
+        .strip_prefix("/mbs/talep/yeni/")
+        .unwrap_or_else(|| panic!("{location}"))
+        .parse()
+        .unwrap()
+}
+
+/// `path` of the REST API as the muhtar's API token reads it.
+async fn api_json(app: &App, path: &str) -> Value {
+    client()
+        .get(format!("{}/mbs/api/v1{path}", app.base))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 /// Posts the form `fields` (in order; `("photo", …)` is a file part) as `session`:
@@ -120,33 +157,12 @@ async fn post(app: &App, session: &Session, fields: &[(&str, &str)]) -> (u16, St
             form.text(k.to_string(), v.to_string())
         };
     }
-    let r = client()
-        .post(format!("{}/mbs/talep/yeni", app.base))
-        .header(COOKIE, &session.cookie)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get(LOCATION)
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, location, r.text().await.unwrap())
+    answer(send_form(app, session, form).await).await
 }
 
 /// The requests stored, as the muhtar's API token sees them.
 async fn stored(app: &App) -> Vec<Value> {
-    let v: Value = client()
-        .get(format!("{}/mbs/api/v1/requests", app.base))
-        .bearer_auth(SECRET)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = api_json(app, "/requests").await;
     v["items"].as_array().cloned().unwrap_or_default()
 }
 
@@ -393,11 +409,7 @@ async fn a_submission_with_a_photo_stores_it_as_the_requests_attachment() {
     )
     .await;
     assert_eq!(status, 303, "{html}");
-    let tracking = location
-        .strip_prefix("/mbs/talep/yeni/")
-        .unwrap_or_else(|| panic!("{location}"))
-        .parse::<TrackingNumber>()
-        .unwrap();
+    let tracking = tracking_of(&location);
     // The result page: the tracking number, links to the request and to a new one.
     let (status, _, html) = get(&app, &format!("/talep/yeni/{tracking}"), Some(&ayse)).await;
     assert_eq!(status, 200, "{html}");
@@ -420,15 +432,7 @@ async fn a_submission_with_a_photo_stores_it_as_the_requests_attachment() {
     assert!(html.contains("cukur.jpg (1 KB)"), "{html}");
     assert!(html.contains("<dd>MBS web</dd>"), "{html}");
     // The REST API sees the request with its attachment, and serves the photo.
-    let v: Value = client()
-        .get(format!("{}/mbs/api/v1/requests/{tracking}", app.base))
-        .bearer_auth(SECRET)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = api_json(&app, &format!("/requests/{tracking}")).await;
     let sha = hex::encode(Sha256::digest(JPEG));
     assert_eq!(v["attachments"][0]["sha256"], sha.as_str(), "{v}");
     assert_eq!(v["attachments"][0]["media_type"], "image/jpeg");
@@ -496,11 +500,7 @@ async fn the_coordinator_enters_a_back_office_request_with_its_channel_time_and_
     past.push(("received_at", "2025-03-13T15:30"));
     let (status, location, html) = post(&app, &koord, &past).await;
     assert_eq!(status, 303, "{html}");
-    let tracking: TrackingNumber = location
-        .strip_prefix("/mbs/talep/yeni/")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let tracking = tracking_of(&location);
     let coordinator = Actor::parse(&fixtures::tenant(TENANT), "coordinator").unwrap();
     let rec = app.state.mbs.get(&coordinator, &tracking).await.unwrap();
     let c = &rec.state.content;
@@ -532,13 +532,7 @@ async fn post_photo(app: &App, session: &Session, name: &str, photo: Vec<u8>) ->
         .text("category", "asfalt-onarim")
         .text("subject", "Okul önünde çukur")
         .part("photo", Part::bytes(photo).file_name(name.to_owned()));
-    let r = client()
-        .post(format!("{}/mbs/talep/yeni", app.base))
-        .header(COOKIE, &session.cookie)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let r = send_form(app, session, form).await;
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
@@ -637,11 +631,7 @@ async fn a_receipt_in_a_signed_quarter_needs_the_coordinators_reason() {
     forced.push(("force_reason", "Dilekçe geç tarandı"));
     let (status, location, html) = post(&app, &koord, &forced).await;
     assert_eq!(status, 303, "{html}");
-    let tracking: TrackingNumber = location
-        .strip_prefix("/mbs/talep/yeni/")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let tracking = tracking_of(&location);
     let rec = app
         .state
         .mbs

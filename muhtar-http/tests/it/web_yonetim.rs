@@ -116,25 +116,58 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-async fn get(a: &App, path: &str, cookie: &str) -> (u16, String) {
-    let r = client()
-        .get(format!("{}{path}", a.base))
+/// A request of `method` to `path` with the session cookie `cookie`.
+fn with_cookie(
+    a: &App,
+    method: reqwest::Method,
+    path: &str,
+    cookie: &str,
+) -> reqwest::RequestBuilder {
+    client()
+        .request(method, format!("{}{path}", a.base))
         .header(COOKIE, format!("muhtar_oturum={cookie}"))
-        .send()
-        .await
-        .unwrap();
+}
+
+/// The status and the page of `r`.
+async fn answer(r: reqwest::Response) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-async fn post(a: &App, path: &str, cookie: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let r = client()
-        .post(format!("{}{path}", a.base))
-        .header(COOKIE, format!("muhtar_oturum={cookie}"))
+async fn get(a: &App, path: &str, cookie: &str) -> (u16, String) {
+    answer(
+        with_cookie(a, reqwest::Method::GET, path, cookie)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// Posts the urlencoded `form` to `path` as `cookie`: the response itself.
+async fn send_form(a: &App, path: &str, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    with_cookie(a, reqwest::Method::POST, path, cookie)
         .form(form)
         .send()
         .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+        .unwrap()
+}
+
+/// Posts the multipart `form` to `path` as `cookie`: the response itself.
+async fn send_multipart(
+    a: &App,
+    path: &str,
+    cookie: &str,
+    form: reqwest::multipart::Form,
+) -> reqwest::Response {
+    with_cookie(a, reqwest::Method::POST, path, cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post(a: &App, path: &str, cookie: &str, form: &[(&str, &str)]) -> (u16, String) {
+    answer(send_form(a, path, cookie, form).await).await
 }
 
 async fn post_file(
@@ -151,14 +184,7 @@ async fn post_file(
     if let Some(c) = csrf {
         form = form.text("csrf", c.to_owned());
     }
-    let r = client()
-        .post(format!("{}{path}", a.base))
-        .header(COOKIE, format!("muhtar_oturum={cookie}"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+    answer(send_multipart(a, path, cookie, form).await).await
 }
 
 /// What the POSTs could change: users, tokens, signed reports, rule set and organisation
@@ -392,13 +418,13 @@ async fn the_official_signs_with_a_note_and_the_signed_version_is_listed_and_sho
         "{body}"
     );
     let note = "<script>alert(1)</script> gözden geçirildi";
-    let r = client()
-        .post(format!("{}/rapor/onayla", a.base))
-        .header(COOKIE, format!("muhtar_oturum={official}"))
-        .form(&[("csrf", csrf.as_str()), ("ceyrek", "2024Q4"), ("not", note)])
-        .send()
-        .await
-        .unwrap();
+    let r = send_form(
+        &a,
+        "/rapor/onayla",
+        &official,
+        &[("csrf", csrf.as_str()), ("ceyrek", "2024Q4"), ("not", note)],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_owned();
     let (s, body) = get(&a, &to, &official).await;
@@ -417,9 +443,8 @@ async fn the_official_signs_with_a_note_and_the_signed_version_is_listed_and_sho
         .unwrap();
     assert_eq!(signed.len(), 1);
     assert_eq!(signed[0].note, note.trim());
-    let r = client()
-        .get(format!("{}/rapor/imzali/{}", a.base, signed[0].id))
-        .header(COOKIE, format!("muhtar_oturum={official}"))
+    let path = format!("/rapor/imzali/{}", signed[0].id);
+    let r = with_cookie(&a, reqwest::Method::GET, &path, &official)
         .send()
         .await
         .unwrap();
@@ -495,13 +520,7 @@ async fn a_rules_file_with_errors_is_shown_by_line_and_nothing_is_installed() {
             reqwest::multipart::Part::bytes(BAD_RULES.as_bytes().to_vec())
                 .file_name("kurallar.toml"),
         );
-    let r = client()
-        .post(format!("{}/yonetim/dosyalar/denetle", a.base))
-        .header(COOKIE, format!("muhtar_oturum={admin}"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let r = send_multipart(&a, "/yonetim/dosyalar/denetle", &admin, form).await;
     assert_eq!(r.status(), 422);
     let uploaded = r.text().await.unwrap();
     assert!(uploaded.contains("2 hata bulundu"), "{uploaded}");
@@ -513,13 +532,7 @@ async fn a_rules_file_with_errors_is_shown_by_line_and_nothing_is_installed() {
             "dosya",
             reqwest::multipart::Part::bytes(vec![0xff, 0xfe, 0x00]).file_name("x.toml"),
         );
-    let r = client()
-        .post(format!("{}/yonetim/dosyalar/denetle", a.base))
-        .header(COOKIE, format!("muhtar_oturum={admin}"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let r = send_multipart(&a, "/yonetim/dosyalar/denetle", &admin, form).await;
     assert_eq!(r.status(), 400);
     let page = r.text().await.unwrap();
     assert!(
@@ -808,20 +821,20 @@ async fn the_administrator_adds_disables_and_sets_passwords_through_the_pages() 
         "{body}"
     );
     // A good one: the list shows the role by its display name.
-    let r = client()
-        .post(format!("{}/yonetim/kullanicilar", a.base))
-        .header(COOKIE, format!("muhtar_oturum={admin}"))
-        .form(&[
+    let r = send_form(
+        &a,
+        "/yonetim/kullanicilar",
+        &admin,
+        &[
             ("csrf", csrf.as_str()),
             ("name", "yeni"),
             ("display_name", "Yeni Kişi"),
             ("rol", "unit"),
             ("yer", "u:fen-isleri"),
             ("password", PW),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let (_, body) = get(&a, "/yonetim/kullanicilar?eklendi=yeni", &admin).await;
     assert!(body.contains("yeni</strong> kullanıcısı eklendi"), "{body}");

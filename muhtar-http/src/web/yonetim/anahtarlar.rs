@@ -20,7 +20,8 @@ use muhtar_core::calendar::local_time;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    actor_text, place_options, role_display, role_options, CsrfForm, PLACE_FIELD, ROLE_FIELD,
+    actor_text, managed, managed_post, place_options, role_display, role_options, CsrfForm,
+    PLACE_FIELD, ROLE_FIELD,
 };
 use crate::mount::Mount;
 use crate::tokens::{issue, IssueError};
@@ -78,9 +79,9 @@ async fn tokens_page(
     created: Option<Created>,
     revoked: Option<String>,
 ) -> Response {
-    let ctx = match s.mbs.manage_context(&user.actor).await {
+    let ctx = match managed(s, mount, user).await {
         Ok(c) => c,
-        Err(e) => return service_error_page(&e, mount, Some(user)),
+        Err(page) => return page,
     };
     let tokens = match s.mbs.tokens(&user.actor).await {
         Ok(t) => t,
@@ -100,17 +101,8 @@ async fn tokens_page(
         .collect();
     let revoked = revoked.and_then(|id| rows.iter().find(|r| r.id == id).map(|r| r.label.clone()));
     let (muhtarliklar, units) = place_options(&ctx.org);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let error_of = |f: &str| {
-        errors
-            .iter()
-            .find(|e| e.field == f)
-            .map(|e| e.message.clone())
-    };
+    let status = FieldError::status_of(&errors);
+    let error_of = |f: &str| FieldError::message_of(&errors, f);
     let field_errors = context! {
         etiket => error_of(LABEL_FIELD),
         rol => error_of(ROLE_FIELD),
@@ -158,12 +150,9 @@ pub async fn create(
     user: SignedIn,
     Form(f): Form<TokenForm>,
 ) -> Response {
-    if let Err(refused) = user.check_csrf(f.csrf.as_deref(), &mount) {
-        return refused;
-    }
-    let ctx = match s.mbs.manage_context(&user.actor).await {
+    let ctx = match managed_post(&s, &mount, &user, f.csrf.as_deref()).await {
         Ok(c) => c,
-        Err(e) => return service_error_page(&e, &mount, Some(&user)),
+        Err(page) => return page,
     };
     let mut errors = Vec::new();
     let label = f.etiket.trim();

@@ -27,6 +27,7 @@ use muhtar_core::service::ServiceError;
 use muhtar_core::store::DocumentKind;
 use serde::{Deserialize, Serialize};
 
+use super::managed;
 use crate::mount::Mount;
 use crate::web::problem::{error_page, service_error_page};
 use crate::web::session::SignedIn;
@@ -323,12 +324,7 @@ fn render(
     errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Response {
-    let error_of = |f: &str| {
-        errors
-            .iter()
-            .find(|e| e.field == f)
-            .map(|e| e.message.clone())
-    };
+    let error_of = |f: &str| FieldError::message_of(&errors, f);
     let field_errors = context! {
         tur => error_of(KIND_FIELD),
         metin => error_of(TEXT_FIELD),
@@ -348,10 +344,56 @@ fn render(
         })
 }
 
+/// The form again with the fields to correct (400), as the person sent it.
+fn form_again(
+    mount: &Mount,
+    user: &SignedIn,
+    kind: &str,
+    text: &str,
+    errors: Vec<FieldError>,
+) -> Response {
+    let kind = Kind::parse(kind);
+    render(
+        mount,
+        user,
+        kind,
+        text,
+        None,
+        None,
+        errors,
+        StatusCode::BAD_REQUEST,
+    )
+}
+
+/// A check's result: 422 when it found errors, else 200.
+fn checked_page(
+    mount: &Mount,
+    user: &SignedIn,
+    kind: Kind,
+    text: &str,
+    checked: &Checked,
+) -> Response {
+    let status = if checked.errors > 0 {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        mount,
+        user,
+        Some(kind),
+        text,
+        Some(checked),
+        None,
+        Vec::new(),
+        status,
+    )
+}
+
 /// `GET /yonetim/dosyalar`: the upload form.
 pub async fn page(State(s): State<Arc<AppState>>, mount: Mount, user: SignedIn) -> Response {
-    if let Err(e) = s.mbs.manage_context(&user.actor).await {
-        return service_error_page(&e, &mount, Some(&user));
+    if let Err(page) = managed(&s, &mount, &user).await {
+        return page;
     }
     render(
         &mount,
@@ -448,38 +490,10 @@ pub async fn check_upload(
     }
     let (kind, text) = match chosen(&upload.kind, upload.text.clone(), upload.file) {
         Ok(c) => c,
-        Err(errors) => {
-            let kind = Kind::parse(&upload.kind);
-            return render(
-                &mount,
-                &user,
-                kind,
-                &upload.text,
-                None,
-                None,
-                errors,
-                StatusCode::BAD_REQUEST,
-            );
-        }
+        Err(errors) => return form_again(&mount, &user, &upload.kind, &upload.text, errors),
     };
     match check(&s, &user, kind, &text).await {
-        Ok((checked, _)) => {
-            let status = if checked.errors > 0 {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::OK
-            };
-            render(
-                &mount,
-                &user,
-                Some(kind),
-                &text,
-                Some(&checked),
-                None,
-                Vec::new(),
-                status,
-            )
-        }
+        Ok((checked, _)) => checked_page(&mount, &user, kind, &text, &checked),
         Err(e) => service_error_page(&e, &mount, Some(&user)),
     }
 }
@@ -507,34 +521,14 @@ pub async fn apply(
     }
     let (kind, text) = match chosen(&f.tur, f.metin.clone(), Vec::new()) {
         Ok(c) => c,
-        Err(errors) => {
-            return render(
-                &mount,
-                &user,
-                Kind::parse(&f.tur),
-                &f.metin,
-                None,
-                None,
-                errors,
-                StatusCode::BAD_REQUEST,
-            )
-        }
+        Err(errors) => return form_again(&mount, &user, &f.tur, &f.metin, errors),
     };
     let (checked, org) = match check(&s, &user, kind, &text).await {
         Ok(c) => c,
         Err(e) => return service_error_page(&e, &mount, Some(&user)),
     };
     if checked.errors > 0 {
-        return render(
-            &mount,
-            &user,
-            Some(kind),
-            &text,
-            Some(&checked),
-            None,
-            Vec::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        return checked_page(&mount, &user, kind, &text, &checked);
     }
     let installed = match (kind, org) {
         (Kind::Rules, _) => s
