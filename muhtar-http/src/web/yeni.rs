@@ -18,7 +18,7 @@
 //! - `POST /talep/yeni`: the CSRF token first (a photo before it is refused, as is a body
 //!   without it: 403, nothing stored), then the photo through the [`AppState`]'s upload
 //!   store and the request through `Mbs::submit`, the REST submit's own code
-//!   ([`crate::api::submit_received`]): the inputs are named after the API's fields
+//!   (`api::submit_received`): the inputs are named after the API's fields
 //!   (`category`, `subject`, `location.lat`, `citizen.name`…), so core's
 //!   [`InputError::field`] is the id of the input to correct. A wrong field: 400, the
 //!   error summary and the message at the field ([`super::problem`], Turkish), the typed
