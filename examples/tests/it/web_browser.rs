@@ -112,7 +112,7 @@ async fn the_status_and_login_pages_in_a_real_browser() {
     check_page(&web, &axe, "takip-hata").await;
 
     // Markup typed into the field is text: no alert, no script element, the text shown.
-    let typed = "<script>alert(1)</script>";
+    let typed = SCRIPT;
     ask(&web, typed).await;
     assert_no_injected_script(&web).await;
     let shown = field(&web, "Takip numarası")
