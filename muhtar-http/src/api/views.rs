@@ -43,6 +43,9 @@ pub struct RequestView {
     pub location: Option<LocationBody>,
     /// Address text.
     pub address: Option<String>,
+    /// The official registration (evrak) number of a request that arrived on paper
+    /// (**Evrak no** of the back-office entry).
+    pub registration_number: Option<String>,
     /// Attachments (download: `attachments/{sha256}`).
     pub attachments: Vec<AttachmentBody>,
     /// The category's extra fields.
@@ -139,6 +142,7 @@ impl From<&RequestRecord> for RequestView {
                 lon: l.lon,
             }),
             address: c.address.clone(),
+            registration_number: c.registration_number.clone(),
             attachments: c
                 .attachments
                 .iter()

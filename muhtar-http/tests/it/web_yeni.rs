@@ -507,6 +507,9 @@ async fn the_coordinator_enters_a_back_office_request_with_its_channel_time_and_
     assert_eq!(c.channel, Channel::Whatsapp);
     assert_eq!(c.muhtarlik.as_str(), "cengelkoy");
     assert_eq!(c.registration_number.as_deref(), Some("E-2025/118"));
+    // The REST view shows the Evrak no too.
+    let view = muhtar_http::api::RequestView::from(&rec);
+    assert_eq!(view.registration_number.as_deref(), Some("E-2025/118"));
     assert_eq!(c.received_at.to_rfc3339(), "2025-03-13T12:30:00+00:00");
     let citizen = c.citizen.as_ref().unwrap();
     assert_eq!(citizen.name, "Mehmet Kaya");
