@@ -15,6 +15,7 @@ pub mod clock;
 pub mod demo;
 pub mod export;
 pub mod ids;
+pub mod map;
 pub mod names;
 pub mod open311;
 pub mod org;

@@ -280,6 +280,11 @@ pub struct Organisation {
     /// Extra reason codes (gerekçe) beyond the built-in list.
     #[serde(default, rename = "reason")]
     pub reasons: Vec<crate::reason::ReasonDef>,
+    /// The muhtarlıklar's boundaries (empty: none). In the organisation file a path,
+    /// `boundaries = "boundaries.geojson"`, to a GeoJSON FeatureCollection keyed by
+    /// muhtarlık code, read by the loader; stored inline.
+    #[serde(default, skip_serializing_if = "crate::map::Boundaries::is_empty")]
+    pub boundaries: crate::map::Boundaries,
 }
 
 /// One thing wrong with an organisation.
