@@ -4,6 +4,11 @@
 //! system) knows about itself. It is loaded whole from a human-editable TOML file and
 //! validated whole before anything is applied: [`Organisation::from_toml_str`] either
 //! returns a valid organisation or every problem it found.
+//!
+//! The muhtarlıklar's boundaries live in a GeoJSON file of their own, named by the
+//! organisation file (`boundaries = "boundaries.geojson"`, a path relative to the
+//! organisation file, before the first table). Core reads no files: a file that names one is loaded
+//! with [`Organisation::from_toml_str_with`], given a function that reads the file.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -359,6 +364,12 @@ pub enum OrgProblem {
         /// The unit.
         unit: String,
     },
+    /// A boundary for a muhtarlık the organisation does not have.
+    #[error("boundaries: muhtarlık {code} does not exist")]
+    BoundaryOfUnknownMuhtarlik {
+        /// The code.
+        code: String,
+    },
     /// A name or text holds a character it may not: a control character (line breaks
     /// and tabs included: these texts are one line, and end up in e-mail headers such as
     /// the sender's display name) or U+FFFE / U+FFFF (not allowed in XML).
@@ -400,6 +411,58 @@ pub enum OrgError {
         /// Every problem found.
         problems: Vec<OrgProblem>,
     },
+    /// The file names a boundaries file, but was loaded without a way to read it
+    /// ([`Organisation::from_toml_str`] instead of [`Organisation::from_toml_str_with`]).
+    #[error("organisation file, line {line}: boundaries = {path:?} names a file, but this organisation was loaded without reading files (load it with its boundaries file, Organisation::from_toml_str_with)")]
+    BoundariesNotRead {
+        /// 1-based line of `boundaries`.
+        line: usize,
+        /// The path as written.
+        path: String,
+    },
+    /// The boundaries file could not be read.
+    #[error("boundaries file {path}: {reason}")]
+    BoundariesUnreadable {
+        /// The path as written.
+        path: String,
+        /// Why (the reader's words).
+        reason: String,
+    },
+    /// The boundaries file has errors.
+    #[error("boundaries file {path}: {error}")]
+    Boundaries {
+        /// The path as written.
+        path: String,
+        /// Every problem found (warnings included).
+        error: crate::map::BoundariesError,
+    },
+}
+
+/// The `boundaries` key of an organisation file: the path, its line and the byte span of
+/// its value; `Ok(None)` without the key (or for text that is not TOML: the full parse
+/// reports that).
+#[allow(clippy::type_complexity)]
+fn boundaries_ref(text: &str) -> Result<Option<(String, usize, std::ops::Range<usize>)>, OrgError> {
+    #[derive(Deserialize)]
+    struct Peek {
+        #[serde(default)]
+        boundaries: Option<toml::Spanned<toml::Value>>,
+    }
+    let Ok(Peek {
+        boundaries: Some(value),
+    }) = toml::from_str::<Peek>(text)
+    else {
+        return Ok(None);
+    };
+    let span = value.span();
+    let line = line_of(text, span.start);
+    match value.into_inner() {
+        toml::Value::String(path) if !path.trim().is_empty() => Ok(Some((path, line, span))),
+        _ => Err(OrgError::Parse {
+            line,
+            message: "boundaries: expected the path of a GeoJSON file, e.g. boundaries = \"boundaries.geojson\"".into(),
+        }),
+    }
 }
 
 /// 1-based line of a byte offset in a text.
@@ -500,17 +563,95 @@ impl Organisation {
     /// assert_eq!(org.units.len(), 2);
     /// ```
     pub fn from_toml_str(text: &str) -> Result<Self, OrgError> {
-        let org: Organisation = toml::from_str(text).map_err(|e| OrgError::Parse {
-            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
+        Self::load(text, None).map(|(org, _)| org)
+    }
+
+    /// Parses and validates an organisation from TOML, with its boundaries: when the
+    /// file names one (`boundaries = "boundaries.geojson"`), `read` is given the path as
+    /// written (the caller resolves it, relative to the organisation file) and returns the
+    /// file's text or why it cannot. The boundaries are validated against the
+    /// organisation's muhtarlıklar ([`crate::map::Boundaries::from_geojson_str`]); their
+    /// warnings come back beside the organisation.
+    ///
+    /// ```
+    /// use muhtar_core::org::Organisation;
+    /// let org = include_str!("../../examples/data/org.toml");
+    /// let (org, warnings) = Organisation::from_toml_str_with(org, |path| {
+    ///     assert_eq!(path, "boundaries.geojson");
+    ///     Ok(include_str!("../../examples/data/boundaries.geojson").to_owned())
+    /// })
+    /// .unwrap();
+    /// assert!(warnings.is_empty());
+    /// assert_eq!(org.boundaries.len(), org.muhtarliklar.len());
+    /// ```
+    pub fn from_toml_str_with(
+        text: &str,
+        mut read: impl FnMut(&str) -> Result<String, String>,
+    ) -> Result<(Self, Vec<crate::map::BoundaryProblem>), OrgError> {
+        Self::load(text, Some(&mut read))
+    }
+
+    /// The path of the boundaries file an organisation file names, if any (and its
+    /// line); `None` also for text that is not TOML.
+    pub fn boundaries_path(text: &str) -> Option<(String, usize)> {
+        match boundaries_ref(text) {
+            Ok(Some((path, line, _))) => Some((path, line)),
+            _ => None,
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn load(
+        text: &str,
+        read: Option<&mut dyn FnMut(&str) -> Result<String, String>>,
+    ) -> Result<(Self, Vec<crate::map::BoundaryProblem>), OrgError> {
+        let reference = boundaries_ref(text)?;
+        // The path's place in the text holds an empty inline table while the rest is read:
+        // the stored (JSON) organisation keeps its boundaries inline.
+        let patched;
+        let source = match &reference {
+            Some((_, _, span)) => {
+                let newlines = text[span.clone()].matches('\n').count();
+                patched = format!(
+                    "{}{{}}{}{}",
+                    &text[..span.start],
+                    "\n".repeat(newlines),
+                    &text[span.end..]
+                );
+                patched.as_str()
+            }
+            None => text,
+        };
+        let org: Organisation = toml::from_str(source).map_err(|e| OrgError::Parse {
+            line: e.span().map(|s| line_of(source, s.start)).unwrap_or(0),
             message: e.message().to_owned(),
         })?;
-        Self::new(org).map_err(|e| match e {
+        let mut org = Self::new(org).map_err(|e| match e {
             OrgError::Invalid { mut problems } => {
                 forbidden_lines(text, &mut problems);
                 OrgError::Invalid { problems }
             }
             e => e,
-        })
+        })?;
+        let Some((path, line, _)) = reference else {
+            return Ok((org, Vec::new()));
+        };
+        let Some(read) = read else {
+            return Err(OrgError::BoundariesNotRead { line, path });
+        };
+        let geojson = read(&path).map_err(|reason| OrgError::BoundariesUnreadable {
+            path: path.clone(),
+            reason,
+        })?;
+        let known: BTreeSet<&MuhtarlikCode> = org.muhtarliklar.iter().map(|m| &m.code).collect();
+        let (boundaries, warnings) =
+            crate::map::Boundaries::from_geojson_str(&geojson, |c| known.contains(c))
+                .map_err(|error| OrgError::Boundaries {
+                    path: path.clone(),
+                    error,
+                })?;
+        org.boundaries = boundaries;
+        Ok((org, warnings))
     }
 
     /// The unit with this code.
@@ -723,6 +864,13 @@ impl Organisation {
                 });
             }
             check_person(&owner, &mut m.muhtar, &mut problems);
+        }
+        for code in self.boundaries.0.keys() {
+            if !seen_m.contains(code) {
+                problems.push(OrgProblem::BoundaryOfUnknownMuhtarlik {
+                    code: code.to_string(),
+                });
+            }
         }
         for (role, unit) in [
             ("tenant.coordinator_unit", &self.tenant.coordinator_unit),

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use super::BBox;
 
 /// A point, line or (multi)polygon in WGS 84 longitude/latitude. Serde reads and writes a
-/// GeoJSON geometry object (`{"type": "Polygon", "coordinates": [[[lon, lat], …]]}`).
+/// GeoJSON geometry object (`{"type": "Polygon", "coordinates": [[[lon, lat], …]]}`);
+/// polygons are written by RFC 7946's right-hand rule (exterior rings counterclockwise,
+/// holes clockwise), whatever their winding in memory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shape(pub geo::Geometry<f64>);
 
@@ -44,9 +46,10 @@ impl Shape {
         self.0.intersects(&other.0)
     }
 
-    /// The GeoJSON geometry object.
+    /// The GeoJSON geometry object, polygons by the right-hand rule (exterior rings
+    /// counterclockwise, holes clockwise: RFC 7946 §3.1.6).
     pub fn to_geojson(&self) -> geojson::Geometry {
-        geojson::Geometry::new(geojson::GeometryValue::from(&self.0))
+        geojson::Geometry::new(geojson::GeometryValue::from(&right_handed(&self.0)))
     }
 
     /// Reads a GeoJSON geometry object.
@@ -54,6 +57,26 @@ impl Shape {
         geo::Geometry::<f64>::try_from(&g.value)
             .map(Shape)
             .map_err(|e| ShapeError::NotGeometry(e.to_string()))
+    }
+}
+
+/// The geometry with every polygon's rings turned to the right-hand rule (rectangles and
+/// triangles become polygons).
+fn right_handed(g: &geo::Geometry<f64>) -> geo::Geometry<f64> {
+    use geo::orient::{Direction, Orient};
+    match g {
+        geo::Geometry::Polygon(p) => geo::Geometry::Polygon(p.orient(Direction::Default)),
+        geo::Geometry::MultiPolygon(m) => {
+            geo::Geometry::MultiPolygon(m.orient(Direction::Default))
+        }
+        geo::Geometry::Rect(r) => geo::Geometry::Polygon(r.to_polygon().orient(Direction::Default)),
+        geo::Geometry::Triangle(t) => {
+            geo::Geometry::Polygon(t.to_polygon().orient(Direction::Default))
+        }
+        geo::Geometry::GeometryCollection(c) => geo::Geometry::GeometryCollection(
+            c.iter().map(right_handed).collect(),
+        ),
+        other => other.clone(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! binary per crate instead of one per file). Add a test file here as `mod name;`.
 
 mod access;
+mod boundaries;
 mod accounts;
 mod calendar;
 mod deadlines;
