@@ -11,6 +11,8 @@ use muhtar_core::routing::RuleSet;
 pub const ORG_TOML: &str = include_str!("../../examples/data/org.toml");
 /// The example routing rules, as shipped in `examples/data`.
 pub const RULES_TOML: &str = include_str!("../../examples/data/rules.toml");
+/// The example organisation's boundaries (GeoJSON), as shipped in `examples/data`.
+pub const BOUNDARIES_GEOJSON: &str = include_str!("../../examples/data/boundaries.geojson");
 
 /// The instant every generated request is received at, unless said otherwise.
 pub fn epoch() -> DateTime<Utc> {
@@ -21,7 +23,9 @@ pub fn epoch() -> DateTime<Utc> {
 
 /// The example organisation.
 pub fn example_org() -> Organisation {
-    Organisation::from_toml_str(ORG_TOML).expect("the example organisation is valid")
+    Organisation::from_toml_str_with(ORG_TOML, |_| Ok(BOUNDARIES_GEOJSON.to_owned()))
+        .expect("the example organisation is valid")
+        .0
 }
 
 /// The example rule set, compiled against `org`.

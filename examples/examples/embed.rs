@@ -24,7 +24,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // operating system's randomness: a fixed seed (`muhtar_core::ids::SeededRandom`)
     // would let whoever sees one request id predict the next tracking numbers.
     let mbs = Mbs::new(store, chrono::Utc::now, OsRandom::new()?);
-    let org = Organisation::from_toml_str(include_str!("../data/org.toml"))?;
+    // The organisation file names its boundaries file; give core a way to read it.
+    let (org, _warnings) =
+        Organisation::from_toml_str_with(include_str!("../data/org.toml"), |_| {
+            Ok(include_str!("../data/boundaries.geojson").to_owned())
+        })?;
     let tenant = org.tenant.id.clone();
     mbs.install_organisation(&Actor::system(tenant.clone()), org)
         .await?;

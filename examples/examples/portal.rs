@@ -124,7 +124,10 @@ pub async fn open(dir: &Path) -> Result<(Service, TenantId), Box<dyn std::error:
     let clock: Arc<dyn Clock> = Arc::new(chrono::Utc::now);
     // Unpredictable tracking numbers and ids: a CSPRNG seeded by the operating system.
     let mbs = Mbs::new(store, clock, muhtar_http::OsRandom::new()?);
-    let org = Organisation::from_toml_str(include_str!("../data/org.toml"))?;
+    let (org, _warnings) =
+        Organisation::from_toml_str_with(include_str!("../data/org.toml"), |_| {
+            Ok(include_str!("../data/boundaries.geojson").to_owned())
+        })?;
     let tenant = org.tenant.id.clone();
     if mbs.store().tenants().await?.is_empty() {
         mbs.install_organisation(&Actor::system(tenant.clone()), org)

@@ -15,6 +15,7 @@ mod calendar_cmd;
 mod db;
 mod kvkk_cmd;
 mod notify_cmd;
+mod org_file;
 mod out;
 mod policy_cmd;
 mod report_cmd;

@@ -1,14 +1,15 @@
 //! `muhtar policy`: check the policy rules of a settings file (or the stored settings),
 //! and explain why a request runs under its SLA policy.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use muhtar_core::org::Organisation;
 use muhtar_core::routing::RoutingError;
 use muhtar_core::settings::TenantSettings;
 use muhtar_core::store::DocumentKind;
 
-use crate::state_cmd::{self, Global, EXAMPLE_ORG};
+use crate::org_file;
+use crate::state_cmd::{self, Global};
 
 /// Arguments of `muhtar policy`.
 #[derive(Debug, clap::Args)]
@@ -54,9 +55,8 @@ pub fn run(args: PolicyArgs) -> Result<(), String> {
             org,
         } => {
             let org = match org {
-                Some(p) => load_org(&p)?,
-                None => Organisation::from_toml_str(EXAMPLE_ORG)
-                    .map_err(|e| format!("example organisation: {e}"))?,
+                Some(p) => org_file::load(Some(&p))?,
+                None => org_file::load(None)?,
             };
             let text =
                 std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -78,7 +78,7 @@ pub async fn run_stored(g: &Global, args: PolicyArgs) -> Result<(), String> {
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("tenant {tenant} has no stored settings"))?;
             let org = match org {
-                Some(p) => load_org(&p)?,
+                Some(p) => org_file::load(Some(&p))?,
                 None => mbs
                     .context(&tenant)
                     .await
@@ -107,11 +107,6 @@ pub async fn run_stored(g: &Global, args: PolicyArgs) -> Result<(), String> {
         }
         other => run(PolicyArgs { command: other }),
     }
-}
-
-fn load_org(p: &Path) -> Result<Organisation, String> {
-    let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-    Organisation::from_toml_str(&text).map_err(|e| format!("{}: {e}", p.display()))
 }
 
 /// Checks the policy rules of the settings `text` (named `name`) against `org`.

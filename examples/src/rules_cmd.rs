@@ -10,7 +10,7 @@ use muhtar_core::routing::{Decision, RoutingError, RuleSet};
 use muhtar_core::store::DocumentKind;
 use serde::Serialize;
 
-use crate::state_cmd::{self, Global, EXAMPLE_ORG};
+use crate::state_cmd::{self, Global};
 
 /// Arguments of `muhtar rules`.
 #[derive(Debug, clap::Args)]
@@ -191,11 +191,7 @@ fn read(path: &Path) -> Result<String, String> {
 }
 
 fn load_org(path: Option<&Path>) -> Result<Organisation, String> {
-    let (name, text) = match path {
-        Some(p) => (p.display().to_string(), read(p)?),
-        None => ("example organisation".to_owned(), EXAMPLE_ORG.to_owned()),
-    };
-    Organisation::from_toml_str(&text).map_err(|e| format!("{name}: {e}"))
+    crate::org_file::load(path)
 }
 
 /// Checks the rule set `text` (named `name` in messages) against `org`.

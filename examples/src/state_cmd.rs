@@ -12,7 +12,6 @@ use muhtar_core::access::{Actor, Role};
 use muhtar_core::clock::ManualClock;
 use muhtar_core::demo;
 use muhtar_core::ids::{TenantId, UnitCode};
-use muhtar_core::org::Organisation;
 use muhtar_core::reason::ReasonCode;
 use muhtar_core::request::{
     parse_instant, Channel, Command, CommandName, NewRequest, Outcome, PauseReason, ReplyBy,
@@ -24,9 +23,6 @@ use muhtar_core::tracking::TrackingNumber;
 
 use crate::db;
 use muhtar_http::OsRandom;
-
-/// The example organisation shipped with the binary.
-pub const EXAMPLE_ORG: &str = include_str!("../data/org.toml");
 
 /// Options every stateful command shares.
 #[derive(Debug, Clone, Args)]
@@ -474,11 +470,7 @@ fn read_file(path: &std::path::Path) -> Result<String, String> {
 /// command, naming their problems, unless `--force` installs the organisation alone.
 pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
     let store = db::open(&g.db, true).await?;
-    let org_text = match &a.org {
-        Some(p) => read_file(p)?,
-        None => EXAMPLE_ORG.to_owned(),
-    };
-    let org = Organisation::from_toml_str(&org_text).map_err(err)?;
+    let org = crate::org_file::load(a.org.as_deref())?;
     let tenant = org.tenant.id.clone();
     let (rules_name, rules_text) = crate::rules_text(a.rules.as_deref())?;
     let (settings_name, settings_text) = crate::settings_text(a.settings.as_deref())?;

@@ -8,7 +8,10 @@ use muhtar_core::org::Organisation;
 pub fn org() -> &'static Organisation {
     static ORG: OnceLock<Organisation> = OnceLock::new();
     ORG.get_or_init(|| {
-        Organisation::from_toml_str(include_str!("../../examples/data/org.toml"))
-            .expect("the example organisation is valid")
+        Organisation::from_toml_str_with(include_str!("../../examples/data/org.toml"), |_| {
+            Ok(include_str!("../../examples/data/boundaries.geojson").to_owned())
+        })
+        .expect("the example organisation is valid")
+        .0
     })
 }

@@ -210,7 +210,10 @@ impl Actor {
     /// use muhtar_core::access::Actor;
     /// use muhtar_core::ids::TenantId;
     /// use muhtar_core::org::Organisation;
-    /// let org = Organisation::from_toml_str(include_str!("../../examples/data/org.toml")).unwrap();
+    /// let (org, _) = Organisation::from_toml_str_with(include_str!("../../examples/data/org.toml"), |_| {
+    ///     Ok(include_str!("../../examples/data/boundaries.geojson").to_owned())
+    /// })
+    /// .unwrap();
     /// let t = org.tenant.id.clone();
     /// assert_eq!(Actor::system(t.clone()).display_name(&org), "sistem");
     /// let kuzguncuk = Actor::parse(&t, "muhtar:kuzguncuk@ali").unwrap();

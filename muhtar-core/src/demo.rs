@@ -9,8 +9,10 @@
 //! store: every random choice comes from one seeded generator and every instant from the
 //! plan.
 //!
-//! Requests of a muhtarlık with a centre (`centre = [lat, lon]` in the organisation)
-//! carry a location within a few hundred metres of it ([`location_box`]); a few carry a
+//! Most requests of a muhtarlık with a boundary (the organisation's `boundaries`) carry a
+//! location inside it, drawn uniformly from its box until one falls inside; those of a
+//! muhtarlık with a centre but no boundary (`centre = [lat, lon]` in the organisation) a
+//! location within a few hundred metres of the centre ([`location_box`]); a few carry a
 //! photo ([`photos`], small PNG images made here). [`run`] records the notices of this
 //! past as delivered, so a dispatcher started afterwards sends only what new activity
 //! causes.
@@ -56,8 +58,8 @@ mod write;
 pub use photo::{photos, DemoPhoto};
 pub use write::run;
 
-/// How far a demo location lies from its muhtarlık's centre at most, in degrees of
-/// latitude and longitude: about 330 metres each way in Istanbul.
+/// How far a demo location of a muhtarlık without a boundary lies from its centre at most,
+/// in degrees of latitude and longitude: about 330 metres each way in Istanbul.
 pub const LOCATION_JITTER: (f64, f64) = (0.003, 0.004);
 
 /// The box demo locations of a muhtarlık centred at `c` lie in: (south, north, west,
@@ -226,6 +228,39 @@ const REASONS: &[(&str, f64)] = &[
     ("duplicate", 5.0),
     ("other", 10.0),
 ];
+
+/// Where a demo request of `m` lies (four in five of them): inside its boundary when it
+/// has one (uniform in the boundary's box until a point falls inside, at most
+/// [`BOUNDARY_TRIES`] draws), else [`LOCATION_JITTER`] around its centre; `None` for
+/// a muhtarlık with neither.
+fn location(org: &Organisation, m: &crate::org::Muhtarlik, place: &mut Rng) -> Option<Location> {
+    let boundary = org.boundaries.of(&m.code);
+    if m.centre.is_none() && boundary.is_none() {
+        return None;
+    }
+    if !place.chance(0.8) {
+        return None;
+    }
+    if let Some(b) = boundary.and_then(|s| s.bbox()) {
+        for _ in 0..BOUNDARY_TRIES {
+            let lon = b.min_lon + place.u() * (b.max_lon - b.min_lon);
+            let lat = b.min_lat + place.u() * (b.max_lat - b.min_lat);
+            if org.boundaries.contains(&m.code, lon, lat) == Some(true) {
+                return Some(Location { lat, lon });
+            }
+        }
+    }
+    let c = m.centre?;
+    let (dlat, dlon) = LOCATION_JITTER;
+    Some(Location {
+        lat: c.lat + (place.u() * 2.0 - 1.0) * dlat,
+        lon: c.lon + (place.u() * 2.0 - 1.0) * dlon,
+    })
+}
+
+/// How many points [`location`] draws from a boundary's box before it gives up (then the
+/// centre's box, or no location): enough for any boundary filling a tenth of its box.
+const BOUNDARY_TRIES: usize = 200;
 
 fn subject(category: &str, mahalle: &str) -> (String, String) {
     let (s, d) = match category {
@@ -418,13 +453,7 @@ pub fn plan(org: &Organisation, spec: &DemoSpec) -> Vec<DemoRequest> {
             )
             // Only back-office staff may say when a request arrived.
             .received_at(back_office.then_some(received))
-            .location(m.centre.filter(|_| place.chance(0.8)).map(|c| {
-                let (dlat, dlon) = LOCATION_JITTER;
-                Location {
-                    lat: c.lat + (place.u() * 2.0 - 1.0) * dlat,
-                    lon: c.lon + (place.u() * 2.0 - 1.0) * dlon,
-                }
-            }))
+            .location(location(org, m, &mut place))
             // A few muhtars send a photo from the app.
             .attachments(
                 (!back_office && place.chance(0.05))

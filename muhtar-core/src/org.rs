@@ -645,11 +645,12 @@ impl Organisation {
         })?;
         let known: BTreeSet<&MuhtarlikCode> = org.muhtarliklar.iter().map(|m| &m.code).collect();
         let (boundaries, warnings) =
-            crate::map::Boundaries::from_geojson_str(&geojson, |c| known.contains(c))
-                .map_err(|error| OrgError::Boundaries {
+            crate::map::Boundaries::from_geojson_str(&geojson, |c| known.contains(c)).map_err(
+                |error| OrgError::Boundaries {
                     path: path.clone(),
                     error,
-                })?;
+                },
+            )?;
         org.boundaries = boundaries;
         Ok((org, warnings))
     }

@@ -199,6 +199,11 @@ fn an_organisation_change_that_breaks_the_stored_rules_is_refused_or_reported() 
         1,
     );
     std::fs::write(&changed, org).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/data/boundaries.geojson"),
+        dir.path().join("boundaries.geojson"),
+    )
+    .unwrap();
     let changed = changed.to_str().unwrap();
 
     // Would the stored rules survive it? No, and why.

@@ -1307,7 +1307,11 @@ mod access {
             &format!("id = \"{tenant}\""),
             1,
         );
-        Organisation::from_toml_str(&text).unwrap()
+        Organisation::from_toml_str_with(&text, |_| {
+            Ok(include_str!("../../data/boundaries.geojson").to_owned())
+        })
+        .unwrap()
+        .0
     }
 
     pub fn endpoints() -> impl Strategy<Value = Endpoint> {

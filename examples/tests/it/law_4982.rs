@@ -36,8 +36,7 @@ fn org_4982(dir: &Path) -> String {
         text, ORG,
         "the example organisation names its default policy"
     );
-    let p = dir.join("org-4982.toml");
-    std::fs::write(&p, text).unwrap();
+    let p = common::write_org(dir, "org-4982.toml", &text);
     p.to_str().unwrap().to_owned()
 }
 
@@ -330,11 +329,15 @@ fn local(m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 async fn weeks_flow(store: Arc<dyn Store>) {
     use muhtar_core::outbox::NoticeKind;
     use muhtar_core::request::FeeAmount;
-    let org = muhtar_core::org::Organisation::from_toml_str(&ORG.replace(
-        "default_policy = \"genelge-2015-8\"",
-        "default_policy = \"bilgi-edinme-4982\"",
-    ))
-    .unwrap();
+    let org = muhtar_core::org::Organisation::from_toml_str_with(
+        &ORG.replace(
+            "default_policy = \"genelge-2015-8\"",
+            "default_policy = \"bilgi-edinme-4982\"",
+        ),
+        |_| Ok(include_str!("../../data/boundaries.geojson").to_owned()),
+    )
+    .unwrap()
+    .0;
     let t = org.tenant.id.clone();
     let clock = Arc::new(ManualClock::new(local(5, 15, 11, 0)));
     let mbs = Mbs::new(store, clock.clone(), SeededRandom::new(3));

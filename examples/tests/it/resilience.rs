@@ -136,8 +136,7 @@ fn a_line_break_in_the_tenants_name_is_refused_at_installation() {
         "the example's tenant name changed"
     );
     let line = org.lines().position(|l| l.contains("\\r\\nBcc")).unwrap() + 1;
-    let file = dir.join("bad.toml");
-    std::fs::write(&file, org).unwrap();
+    let file = common::write_org(dir, "bad.toml", &org);
     let o = Command::new(env!("CARGO_BIN_EXE_muhtar"))
         .current_dir(dir)
         .env("MUHTAR_DB", &db)

@@ -975,8 +975,7 @@ async fn rules_endpoint_reports_a_rule_set_not_in_force() {
         "code = \"igdas\"\nactive = false\n",
         1,
     );
-    let p = dir.join("org.toml");
-    std::fs::write(&p, org).unwrap();
+    let p = crate::common::write_org(dir, "org.toml", &org);
     muhtar(dir, &db, &["init", "--force", "--org", p.to_str().unwrap()]);
     let srv = App::start(dir, &db);
     let r = client()

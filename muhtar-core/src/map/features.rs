@@ -283,7 +283,10 @@ fn read_feature(
     first: &mut BTreeMap<String, usize>,
 ) -> Option<Shape> {
     let v: Value = serde_json::from_str(raw).ok()?;
-    let Some(obj) = v.as_object().filter(|o| o.get("type") == Some(&"Feature".into())) else {
+    let Some(obj) = v
+        .as_object()
+        .filter(|o| o.get("type") == Some(&"Feature".into()))
+    else {
         r.push(BoundaryProblemKind::NotFeature { found: what(&v) });
         return None;
     };
@@ -420,7 +423,9 @@ fn read_feature(
             }
             ls
         });
-        let exterior = rings.next().unwrap_or_else(|| geo::LineString::new(Vec::new()));
+        let exterior = rings
+            .next()
+            .unwrap_or_else(|| geo::LineString::new(Vec::new()));
         out.push(geo::Polygon::new(exterior, rings.collect()));
     }
     let geometry = if multi {
@@ -453,7 +458,9 @@ fn read_ring(ring: &Value, at: RingRef, r: &mut Reading) -> Option<Vec<(f64, f64
     };
     let mut out = Vec::with_capacity(items.len());
     for (k, p) in items.iter().enumerate() {
-        let nums = p.as_array().map(|a| a.iter().map(Value::as_f64).collect::<Vec<_>>());
+        let nums = p
+            .as_array()
+            .map(|a| a.iter().map(Value::as_f64).collect::<Vec<_>>());
         match nums.as_deref() {
             Some([Some(lon), Some(lat), rest @ ..]) if rest.iter().all(Option::is_some) => {
                 out.push((*lon, *lat));
@@ -517,7 +524,10 @@ pub(crate) fn polygons(shape: &Shape) -> geo::MultiPolygon<f64> {
 
 /// The overlap of two boundaries, if it is beyond the tolerance: (area in m², share of the
 /// smaller).
-pub(crate) fn overlap(a: &geo::MultiPolygon<f64>, b: &geo::MultiPolygon<f64>) -> Option<(f64, f64)> {
+pub(crate) fn overlap(
+    a: &geo::MultiPolygon<f64>,
+    b: &geo::MultiPolygon<f64>,
+) -> Option<(f64, f64)> {
     let (ra, rb) = (a.bounding_rect()?, b.bounding_rect()?);
     if !ra.intersects(&rb) {
         return None;

@@ -66,10 +66,7 @@ impl LocationWarning {
 /// ```
 pub fn location_warning(org: &Organisation, content: &RequestContent) -> Option<LocationWarning> {
     let l = content.location.as_ref()?;
-    if org
-        .boundaries
-        .contains(&content.muhtarlik, l.lon, l.lat)?
-    {
+    if org.boundaries.contains(&content.muhtarlik, l.lon, l.lat)? {
         return None;
     }
     let name = |code: &MuhtarlikCode| {

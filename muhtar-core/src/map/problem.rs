@@ -57,7 +57,9 @@ pub enum Fault {
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Fault::TooFewDistinctPositions(r) => write!(f, "{r} has fewer than 3 distinct positions"),
+            Fault::TooFewDistinctPositions(r) => {
+                write!(f, "{r} has fewer than 3 distinct positions")
+            }
             Fault::SelfIntersection(r) => write!(f, "{r} intersects itself"),
             Fault::HoleOutside(r) => write!(f, "{r} is not inside the exterior ring"),
             Fault::RingsIntersect(a, b) => write!(f, "{a} and {b} intersect"),

@@ -66,16 +66,14 @@ fn right_handed(g: &geo::Geometry<f64>) -> geo::Geometry<f64> {
     use geo::orient::{Direction, Orient};
     match g {
         geo::Geometry::Polygon(p) => geo::Geometry::Polygon(p.orient(Direction::Default)),
-        geo::Geometry::MultiPolygon(m) => {
-            geo::Geometry::MultiPolygon(m.orient(Direction::Default))
-        }
+        geo::Geometry::MultiPolygon(m) => geo::Geometry::MultiPolygon(m.orient(Direction::Default)),
         geo::Geometry::Rect(r) => geo::Geometry::Polygon(r.to_polygon().orient(Direction::Default)),
         geo::Geometry::Triangle(t) => {
             geo::Geometry::Polygon(t.to_polygon().orient(Direction::Default))
         }
-        geo::Geometry::GeometryCollection(c) => geo::Geometry::GeometryCollection(
-            c.iter().map(right_handed).collect(),
-        ),
+        geo::Geometry::GeometryCollection(c) => {
+            geo::Geometry::GeometryCollection(c.iter().map(right_handed).collect())
+        }
         other => other.clone(),
     }
 }

@@ -3,10 +3,10 @@
 //! writing by the right-hand rule, and a request's location checked against them.
 
 use muhtar_core::ids::MuhtarlikCode;
+use muhtar_core::map::Boundaries;
 use muhtar_core::map::{
     location_warning, BoundaryProblem, BoundaryProblemKind, Fault, RingRef, Shape,
 };
-use muhtar_core::map::Boundaries;
 use muhtar_core::org::{OrgError, OrgProblem, Organisation};
 use muhtar_core::request::Location;
 use muhtar_core::testkit::fixtures;
@@ -90,7 +90,10 @@ fn an_organisation_naming_boundaries_needs_a_reader() {
     match Organisation::from_toml_str(ORG) {
         Err(OrgError::BoundariesNotRead { line, path }) => {
             assert_eq!(path, "boundaries.geojson");
-            assert_eq!(ORG.lines().nth(line - 1).unwrap(), "boundaries = \"boundaries.geojson\"");
+            assert_eq!(
+                ORG.lines().nth(line - 1).unwrap(),
+                "boundaries = \"boundaries.geojson\""
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -109,10 +112,9 @@ fn an_organisation_naming_boundaries_needs_a_reader() {
     let (org, _) = Organisation::from_toml_str_with(&without, |_| panic!("not called")).unwrap();
     assert!(org.boundaries.is_empty());
     // Not a path: the line is named.
-    let e = Organisation::from_toml_str(&ORG.replace(
-        "boundaries = \"boundaries.geojson\"",
-        "boundaries = 3",
-    ))
+    let e = Organisation::from_toml_str(
+        &ORG.replace("boundaries = \"boundaries.geojson\"", "boundaries = 3"),
+    )
     .unwrap_err();
     assert!(matches!(e, OrgError::Parse { line: 9, .. }), "{e:?}");
     // Lines after a path written over several lines stay where they were.
@@ -121,7 +123,9 @@ fn an_organisation_naming_boundaries_needs_a_reader() {
         "boundaries = \"\"\"\nboundaries.geojson\"\"\"",
     );
     let bad = multi.replacen("id = \"ibb\"", "id = 5", 1);
-    let Err(OrgError::Parse { line, .. }) = Organisation::from_toml_str_with(&bad, |_| Ok(String::new())) else {
+    let Err(OrgError::Parse { line, .. }) =
+        Organisation::from_toml_str_with(&bad, |_| Ok(String::new()))
+    else {
         panic!()
     };
     assert_eq!(bad.lines().nth(line - 1).unwrap(), "id = 5");
@@ -138,7 +142,12 @@ fn the_boundaries_file_is_checked_against_the_organisation() {
     assert_eq!(error.problems.len(), 1);
     let p = &error.problems[0];
     assert_eq!(p.code.as_deref(), Some("modaa"));
-    assert_eq!(p.kind, BoundaryProblemKind::UnknownMuhtarlik { code: "modaa".into() });
+    assert_eq!(
+        p.kind,
+        BoundaryProblemKind::UnknownMuhtarlik {
+            code: "modaa".into()
+        }
+    );
     assert!(bad.lines().nth(p.line - 1).unwrap().contains("\"modaa\""));
     assert_eq!(p.feature, p.line - 1, "one feature a line after the first");
     assert!(p.describe().contains("teşkilatta yok"), "{}", p.describe());
@@ -193,9 +202,27 @@ fn every_problem_is_reported_with_its_line_feature_and_code() {
     assert_eq!(
         got,
         [
-            (3, 2, Some("cengelkoy"), &BoundaryProblemKind::TooFewPositions { ring: ext, count: 3 }),
-            (3, 2, Some("cengelkoy"), &BoundaryProblemKind::UnclosedRing { ring: ext }),
-            (4, 3, Some("yok"), &BoundaryProblemKind::UnknownMuhtarlik { code: "yok".into() }),
+            (
+                3,
+                2,
+                Some("cengelkoy"),
+                &BoundaryProblemKind::TooFewPositions {
+                    ring: ext,
+                    count: 3
+                }
+            ),
+            (
+                3,
+                2,
+                Some("cengelkoy"),
+                &BoundaryProblemKind::UnclosedRing { ring: ext }
+            ),
+            (
+                4,
+                3,
+                Some("yok"),
+                &BoundaryProblemKind::UnknownMuhtarlik { code: "yok".into() }
+            ),
             (
                 5,
                 4,
@@ -214,7 +241,15 @@ fn every_problem_is_reported_with_its_line_feature_and_code() {
                 }
             ),
             (7, 6, None, &BoundaryProblemKind::NoCode),
-            (7, 6, None, &BoundaryProblemKind::OutsideTurkey { lon: 41.0, lat: 29.0 }),
+            (
+                7,
+                6,
+                None,
+                &BoundaryProblemKind::OutsideTurkey {
+                    lon: 41.0,
+                    lat: 29.0
+                }
+            ),
             (
                 8,
                 7,
@@ -224,7 +259,14 @@ fn every_problem_is_reported_with_its_line_feature_and_code() {
                     first_feature: 2
                 }
             ),
-            (8, 7, Some("cengelkoy"), &BoundaryProblemKind::NotPolygon { found: "Point".into() }),
+            (
+                8,
+                7,
+                Some("cengelkoy"),
+                &BoundaryProblemKind::NotPolygon {
+                    found: "Point".into()
+                }
+            ),
             (
                 9,
                 8,
@@ -234,8 +276,22 @@ fn every_problem_is_reported_with_its_line_feature_and_code() {
                     first_feature: 5
                 }
             ),
-            (9, 8, Some("beylerbeyi"), &BoundaryProblemKind::NotPolygon { found: "null".into() }),
-            (10, 9, None, &BoundaryProblemKind::NotFeature { found: "type \"Polygon\"".into() }),
+            (
+                9,
+                8,
+                Some("beylerbeyi"),
+                &BoundaryProblemKind::NotPolygon {
+                    found: "null".into()
+                }
+            ),
+            (
+                10,
+                9,
+                None,
+                &BoundaryProblemKind::NotFeature {
+                    found: "type \"Polygon\"".into()
+                }
+            ),
         ]
     );
     assert!(ps.iter().all(BoundaryProblem::is_error));
@@ -253,7 +309,18 @@ fn every_problem_is_reported_with_its_line_feature_and_code() {
 #[test]
 fn a_file_that_is_not_a_feature_collection_says_what_it_is() {
     let p = problems("{\"type\": \"FeatureCollection\",\n \"features\": [\n}");
-    assert!(matches!(&p[..], [BoundaryProblem { line: 3, feature: 0, kind: BoundaryProblemKind::NotJson { .. }, .. }]), "{p:?}");
+    assert!(
+        matches!(
+            &p[..],
+            [BoundaryProblem {
+                line: 3,
+                feature: 0,
+                kind: BoundaryProblemKind::NotJson { .. },
+                ..
+            }]
+        ),
+        "{p:?}"
+    );
     let p = problems("[1, 2]");
     assert_eq!(
         p[0].kind,
@@ -269,11 +336,18 @@ fn a_file_that_is_not_a_feature_collection_says_what_it_is() {
         }
     );
     let p = problems(r#"{"type": "FeatureCollection"}"#);
-    assert!(matches!(p[0].kind, BoundaryProblemKind::NotFeatureCollection { .. }));
+    assert!(matches!(
+        p[0].kind,
+        BoundaryProblemKind::NotFeatureCollection { .. }
+    ));
     let p = problems(r#"{"type": "FeatureCollection", "features": {}}"#);
-    assert!(matches!(p[0].kind, BoundaryProblemKind::NotFeatureCollection { .. }));
+    assert!(matches!(
+        p[0].kind,
+        BoundaryProblemKind::NotFeatureCollection { .. }
+    ));
     // An empty collection is a valid file with no boundaries.
-    let (b, w) = Boundaries::from_geojson_str(&collection(&[]).replace("\n\n", "\n"), |_| true).unwrap();
+    let (b, w) =
+        Boundaries::from_geojson_str(&collection(&[]).replace("\n\n", "\n"), |_| true).unwrap();
     assert!(b.is_empty() && w.is_empty());
 }
 
@@ -285,21 +359,27 @@ fn holes_outside_and_overlapping_parts_are_invalid() {
     ]);
     let ps = problems(&text);
     let kinds: Vec<_> = ps.iter().map(|p| (p.feature, p.kind.clone())).collect();
-    assert!(kinds.contains(&(
-        1,
-        BoundaryProblemKind::InvalidPolygon {
-            fault: Fault::HoleOutside(RingRef {
-                polygon: None,
-                hole: Some(1)
-            })
-        }
-    )), "{kinds:?}");
-    assert!(kinds.contains(&(
-        2,
-        BoundaryProblemKind::InvalidPolygon {
-            fault: Fault::PolygonsIntersect(1, 2)
-        }
-    )), "{kinds:?}");
+    assert!(
+        kinds.contains(&(
+            1,
+            BoundaryProblemKind::InvalidPolygon {
+                fault: Fault::HoleOutside(RingRef {
+                    polygon: None,
+                    hole: Some(1)
+                })
+            }
+        )),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&(
+            2,
+            BoundaryProblemKind::InvalidPolygon {
+                fault: Fault::PolygonsIntersect(1, 2)
+            }
+        )),
+        "{kinds:?}"
+    );
 }
 
 #[test]
@@ -395,10 +475,12 @@ fn a_location_outside_its_muhtarlik_is_a_warning_naming_where_it_lies() {
         .validate(&org, fixtures::t0())
         .unwrap();
     let centre = |c: &str| org.muhtarlik(&code(c)).unwrap().centre.unwrap();
-    let at = |c: &str| Some(Location {
-        lat: centre(c).lat,
-        lon: centre(c).lon,
-    });
+    let at = |c: &str| {
+        Some(Location {
+            lat: centre(c).lat,
+            lon: centre(c).lon,
+        })
+    };
     content.location = at("kuzguncuk");
     assert_eq!(location_warning(&org, &content), None);
     content.location = None;
@@ -417,7 +499,11 @@ fn a_location_outside_its_muhtarlik_is_a_warning_naming_where_it_lies() {
     });
     let w = location_warning(&org, &content).unwrap();
     assert_eq!(w.inside, None);
-    assert!(w.describe().contains("hiçbir muhtarlığının"), "{}", w.describe());
+    assert!(
+        w.describe().contains("hiçbir muhtarlığının"),
+        "{}",
+        w.describe()
+    );
     // A muhtarlık without a boundary: nothing to check.
     let mut org = org;
     org.boundaries.0.remove(&code("kuzguncuk"));

@@ -17,12 +17,11 @@ use muhtar_core::store::{RequestQuery, RequestRecord, RequestStore};
 use muhtar_core::testkit::MemoryStore;
 use proptest::prelude::*;
 
-const ORG: &str = include_str!("../../../examples/data/org.toml");
 const RULES: &str = include_str!("../../../examples/data/rules.toml");
 const SETTINGS: &str = include_str!("../../../examples/data/settings.toml");
 
 fn org() -> Organisation {
-    Organisation::from_toml_str(ORG).unwrap()
+    crate::example_org()
 }
 
 fn spec(seed: u64, requests: usize) -> DemoSpec {
@@ -219,7 +218,7 @@ proptest! {
 
     /// Whatever the size, seed and time of day the demo runs at: exactly the requests
     /// asked for, none received (or acted on) after the demo's clock, every location
-    /// within its muhtarlık's box, every photo one of the demo's.
+    /// inside its muhtarlık's boundary, every photo one of the demo's.
     #[test]
     fn the_plan_has_exactly_n_requests_before_now_placed_in_their_muhtarlik(
         n in 1usize..150,
@@ -238,15 +237,35 @@ proptest! {
             prop_assert!(r.steps.iter().all(|x| x.at <= now));
             let m = org.muhtarlik(&r.request.muhtarlik).unwrap();
             if let Some(l) = &r.request.location {
-                let (south, north, west, east) = location_box(m.centre.unwrap());
-                prop_assert!(south <= l.lat && l.lat <= north && west <= l.lon && l.lon <= east,
-                    "{:?} outside {}", l, m.code);
+                prop_assert_eq!(org.boundaries.contains(&m.code, l.lon, l.lat), Some(true),
+                    "{:?} outside {}'s boundary", l, m.code);
             }
             for a in &r.request.attachments {
                 prop_assert!(shipped.contains(a));
             }
         }
     }
+}
+
+#[test]
+fn without_boundaries_demo_locations_lie_around_the_centre() {
+    let mut org = org();
+    org.boundaries = Default::default();
+    let requests = plan(&org, &spec(7, 200));
+    let mut placed = 0;
+    for r in &requests {
+        let m = org.muhtarlik(&r.request.muhtarlik).unwrap();
+        if let Some(l) = &r.request.location {
+            placed += 1;
+            let (south, north, west, east) = location_box(m.centre.unwrap());
+            assert!(
+                south <= l.lat && l.lat <= north && west <= l.lon && l.lon <= east,
+                "{l:?} outside {}",
+                m.code
+            );
+        }
+    }
+    assert!(placed > 100, "{placed}");
 }
 
 #[test]

@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use muhtar_core::org::Organisation;
 use muhtar_core::testkit::fuzz::TARGETS;
 
 fn fuzz_dir() -> PathBuf {
@@ -56,8 +55,7 @@ fn every_fuzz_target_has_a_check_and_a_corpus() {
 #[test]
 fn every_corpus_seed_passes_its_fuzz_check() {
     let fuzz = fuzz_dir();
-    let org = Organisation::from_toml_str(include_str!("../../../examples/data/org.toml"))
-        .expect("the example organisation is valid");
+    let org = crate::example_org();
     let mut failed = Vec::new();
     let mut replayed = 0;
     for (name, check) in TARGETS {

@@ -3,8 +3,8 @@
 //! binary per crate instead of one per file). Add a test file here as `mod name;`.
 
 mod access;
-mod boundaries;
 mod accounts;
+mod boundaries;
 mod calendar;
 mod deadlines;
 mod demo;
@@ -30,3 +30,13 @@ mod sheet;
 mod sla;
 mod sla_reference;
 mod urgent;
+
+/// The example organisation (`examples/data/org.toml`) with its boundaries file.
+pub fn example_org() -> muhtar_core::org::Organisation {
+    muhtar_core::org::Organisation::from_toml_str_with(
+        include_str!("../../../examples/data/org.toml"),
+        |_| Ok(include_str!("../../../examples/data/boundaries.geojson").to_owned()),
+    )
+    .unwrap_or_else(|e| panic!("the example organisation is valid: {e}"))
+    .0
+}

@@ -121,8 +121,7 @@ fn parse_errors_name_the_line() {
 
 #[test]
 fn example_organisation_is_valid() {
-    let text = include_str!("../../../examples/data/org.toml");
-    let org = Organisation::from_toml_str(text).unwrap();
+    let org = crate::example_org();
     assert!(org.muhtarliklar.len() >= 20);
     use muhtar_core::org::UnitKind as K;
     for k in [

@@ -9,11 +9,10 @@ use muhtar_core::routing::{
     FALLBACK_RULE,
 };
 
-const ORG: &str = include_str!("../../../examples/data/org.toml");
 const RULES: &str = include_str!("../../../examples/data/rules.toml");
 
 fn org() -> Organisation {
-    Organisation::from_toml_str(ORG).unwrap()
+    crate::example_org()
 }
 
 fn rules(org: &Organisation) -> RuleSet {

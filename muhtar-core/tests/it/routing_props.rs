@@ -11,10 +11,8 @@ use muhtar_core::routing::{
 };
 use proptest::prelude::*;
 
-const ORG: &str = include_str!("../../../examples/data/org.toml");
-
 fn org() -> Organisation {
-    Organisation::from_toml_str(ORG).unwrap()
+    crate::example_org()
 }
 
 const WORDS: &[&str] = &[

@@ -9,7 +9,6 @@ use muhtar_core::store::{ConfigStore, DocumentKind};
 use muhtar_core::testkit::fixtures;
 use muhtar_core::testkit::{block_on, MemoryStore};
 
-const ORG: &str = include_str!("../../../examples/data/org.toml");
 const RULES: &str = include_str!("../../../examples/data/rules.toml");
 const SETTINGS: &str = include_str!("../../../examples/data/settings.toml");
 
@@ -23,7 +22,7 @@ fn service() -> Mbs<MemoryStore, ManualClock> {
 
 fn setup<'a>(rules: &'a str, settings: &'a str) -> TenantSetup<'a> {
     TenantSetup {
-        organisation: Organisation::from_toml_str(ORG).unwrap(),
+        organisation: crate::example_org(),
         rules,
         settings,
         keep_stored_settings: false,

@@ -396,9 +396,21 @@ pub fn smtp_sink_on(mail: &Path, port: u16) -> Child {
 /// A second tenant: the example organisation under another id.
 pub fn other_org(dir: &Path) -> String {
     let org = include_str!("../../../data/org.toml").replacen("id = \"ibb\"", "id = \"other\"", 1);
-    let p = dir.join("other.toml");
-    std::fs::write(&p, org).unwrap();
+    let p = write_org(dir, "other.toml", &org);
     p.to_str().unwrap().to_owned()
+}
+
+/// Writes an organisation file (the example's text, changed) as `dir/name`, with the
+/// example's boundaries file beside it (the file it names, `boundaries.geojson`).
+pub fn write_org(dir: &Path, name: &str, text: &str) -> PathBuf {
+    std::fs::write(
+        dir.join("boundaries.geojson"),
+        include_str!("../../../data/boundaries.geojson"),
+    )
+    .unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
 }
 
 /// The executable of the example `name` (`examples/examples/<name>.rs`), built first (`cargo test` builds examples, but not when
