@@ -180,7 +180,7 @@ impl PolicyRules {
             .map(|r| Compiled {
                 name: r.name.trim().to_owned(),
                 line: r.line,
-                matcher: Matcher::new(&r.when),
+                matcher: Matcher::new(&r.when, org),
                 units: (!r.units.is_empty()).then(|| unit_set(org, &r.units)),
                 policy: r.policy.clone(),
             })

@@ -29,6 +29,8 @@ pub enum Condition {
     Keywords,
     /// The location inside an area.
     Area,
+    /// The location inside a muhtarlık's boundary (`inside_muhtarlik`).
+    InsideMuhtarlik,
     /// The unit the request was routed to (policy rules).
     Unit,
 }
@@ -46,6 +48,7 @@ impl fmt::Display for Condition {
             Condition::Province => "province",
             Condition::Keywords => "keywords",
             Condition::Area => "area",
+            Condition::InsideMuhtarlik => "inside_muhtarlik",
             Condition::Unit => "unit",
         })
     }
@@ -137,6 +140,7 @@ impl Condition {
             Condition::Province => "il",
             Condition::Keywords => "anahtar kelime",
             Condition::Area => "konum alanı",
+            Condition::InsideMuhtarlik => "muhtarlık sınırı",
             Condition::Unit => "birim",
         }
     }

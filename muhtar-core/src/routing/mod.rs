@@ -34,7 +34,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::ids::UnitCode;
+use crate::ids::{MuhtarlikCode, UnitCode};
 use crate::org::{Organisation, UnitKind};
 use crate::request::RequestContent;
 
@@ -86,6 +86,8 @@ pub(crate) struct Matcher {
     provinces: Vec<String>,
     keywords: Vec<String>,
     bbox: Option<(f64, f64, f64, f64)>,
+    /// The boundaries of `inside_muhtarlik`, from the organisation compiled against.
+    inside: crate::map::Boundaries,
 }
 
 /// A validated, compiled rule set.
@@ -205,7 +207,7 @@ impl RuleSet {
             rules.push(Compiled {
                 name: r.name.clone(),
                 line: r.line,
-                matcher: Matcher::new(&r.when),
+                matcher: Matcher::new(&r.when, org),
                 target_text: r.target.to_string(),
                 target: r.target.clone(),
             });
@@ -374,13 +376,21 @@ impl RuleSet {
 }
 
 impl Matcher {
-    /// Compiles conditions.
-    pub(crate) fn new(when: &spec::Conditions) -> Self {
+    /// Compiles conditions against the organisation (its boundaries).
+    pub(crate) fn new(when: &spec::Conditions, org: &Organisation) -> Self {
         Self {
             districts: when.districts.iter().map(|d| fold(d)).collect(),
             provinces: when.provinces.iter().map(|p| fold(p)).collect(),
             keywords: when.keywords.iter().map(|k| fold(k)).collect(),
             bbox: when.area.as_ref().map(Polygon::bbox),
+            inside: crate::map::Boundaries(
+                org.boundaries
+                    .0
+                    .iter()
+                    .filter(|(c, _)| when.inside_muhtarliklar.iter().any(|i| i == c.as_str()))
+                    .map(|(c, s)| (c.clone(), s.clone()))
+                    .collect(),
+            ),
             when: when.clone(),
         }
     }
@@ -485,6 +495,28 @@ impl Matcher {
                 Some(l) => format!("location ({}, {}) {} inside the area", l.lat, l.lon, is(ok)),
                 None => "the request has no location".into(),
             })?;
+        }
+        if !w.inside_muhtarliklar.is_empty() {
+            let found = req
+                .location
+                .as_ref()
+                .and_then(|l| r.inside.muhtarlik_at(l.lon, l.lat));
+            test(
+                found.is_some(),
+                Condition::InsideMuhtarlik,
+                &|_| match (&req.location, found) {
+                    (Some(l), Some(m)) => {
+                        format!("location ({}, {}) is inside muhtarlık {m}", l.lat, l.lon)
+                    }
+                    (Some(l), None) => format!(
+                        "location ({}, {}) is inside none of the muhtarlıklar {}",
+                        l.lat,
+                        l.lon,
+                        w.inside_muhtarliklar.join(", ")
+                    ),
+                    (None, _) => "the request has no location".into(),
+                },
+            )?;
         }
         Ok(held)
     }
@@ -832,6 +864,7 @@ pub(crate) fn covers(a: &Conditions, am: &Meaning, b: &Conditions, bm: &Meaning)
             (Some(_), None) => false,
             (Some(x), Some(y)) => x == y,
         }
+        && subset(&a.inside_muhtarliklar, &b.inside_muhtarliklar)
 }
 
 /// A rule's name: not empty, not `reserved`, not taken by an earlier rule (`names`: name
@@ -987,6 +1020,19 @@ pub(crate) fn check_conditions(
     let keywords: Vec<String> = w.keywords.iter().map(|k| fold(k)).collect();
     if keywords.iter().any(String::is_empty) {
         push(ProblemKind::EmptyKeyword);
+    }
+    // Inside a muhtarlık's boundary.
+    for m in &w.inside_muhtarliklar {
+        match MuhtarlikCode::new(m.as_str())
+            .ok()
+            .filter(|c| org.muhtarlik(c).is_some())
+        {
+            None => push(ProblemKind::UnknownMuhtarlik { code: m.clone() }),
+            Some(c) if org.boundaries.of(&c).is_none() => {
+                push(ProblemKind::NoBoundary { code: m.clone() })
+            }
+            Some(_) => {}
+        }
     }
     // Area.
     if let Some(p) = &w.area {

@@ -118,6 +118,12 @@ pub enum ProblemKind {
         /// Why.
         reason: String,
     },
+    /// `inside_muhtarlik` names a muhtarlık without a boundary.
+    #[error("muhtarlık {code:?} has no boundary (the organisation's boundaries file): `inside_muhtarlik` needs one")]
+    NoBoundary {
+        /// The code.
+        code: String,
+    },
     /// Every request this rule matches is taken by an earlier rule.
     #[error("shadowed by the earlier rule \"{by}\" (line {by_line}), which matches every request this one does")]
     Shadowed {

@@ -13,6 +13,11 @@
 //! name = "guvenlik"
 //! category = "guvenlik-asayis"
 //! target = { relative = "governorship" }   # ...or a target resolved per request
+//!
+//! [[rule]]
+//! name = "sahil"
+//! inside_muhtarlik = ["kuzguncuk", "beylerbeyi"]   # located inside one of these boundaries
+//! target = "sahil-mud"
 //! ```
 
 use std::fmt;
@@ -79,6 +84,12 @@ pub struct Conditions {
     /// The request's location lies inside this polygon; a request without a location
     /// does not match.
     pub area: Option<Polygon>,
+    /// Muhtarlık codes (`inside_muhtarlik`): the request's location lies inside the
+    /// boundary of one of them (the organisation's boundaries; the line counts as
+    /// inside), whatever the request's own muhtarlık; a request without a location does
+    /// not match.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inside_muhtarliklar: Vec<String>,
 }
 
 impl Conditions {
@@ -94,6 +105,7 @@ impl Conditions {
             && self.provinces.is_empty()
             && self.keywords.is_empty()
             && self.area.is_none()
+            && self.inside_muhtarliklar.is_empty()
     }
 }
 
@@ -211,7 +223,7 @@ struct RawFile {
 
 /// Declares the TOML table of a rule: `name`, the condition keys every rule shares
 /// (category, group, kind, channel, priority, muhtarlik, district, province, keywords,
-/// area) and the rule's own fields, with `conditions()` to read the shared ones. Routing
+/// area, inside_muhtarlik) and the rule's own fields, with `conditions()` to read the shared ones. Routing
 /// rules and policy rules ([`crate::regime`]) are declared with it.
 macro_rules! raw_rule {
     ($(#[$m:meta])* struct $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
@@ -240,6 +252,8 @@ macro_rules! raw_rule {
             keywords: Option<$crate::routing::spec::OneOrMany<String>>,
             #[serde(default)]
             area: Option<Vec<[f64; 2]>>,
+            #[serde(default)]
+            inside_muhtarlik: Option<$crate::routing::spec::OneOrMany<String>>,
             $($(#[$fm])* pub(crate) $field: $ty,)*
         }
 
@@ -259,6 +273,8 @@ macro_rules! raw_rule {
                 let kinds = Maybe::from(self.kind.take()).take("kind", &mut empty);
                 let channels = Maybe::from(self.channel.take()).take("channel", &mut empty);
                 let priorities = Maybe::from(self.priority.take()).take("priority", &mut empty);
+                let inside_muhtarliklar = Maybe::from(self.inside_muhtarlik.take())
+                    .take("inside_muhtarlik", &mut empty);
                 (
                     $crate::routing::Conditions {
                         categories,
@@ -271,6 +287,7 @@ macro_rules! raw_rule {
                         provinces,
                         keywords,
                         area: self.area.take().map($crate::routing::Polygon),
+                        inside_muhtarliklar,
                     },
                     empty,
                 )

@@ -23,6 +23,7 @@ mod public;
 mod receipt;
 mod report;
 mod routing;
+mod routing_boundaries;
 mod routing_props;
 mod service;
 mod setup;

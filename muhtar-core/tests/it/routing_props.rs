@@ -112,6 +112,7 @@ fn conditions() -> impl Strategy<Value = Conditions> {
                     provinces: vec![],
                     keywords,
                     area: area.map(|i| areas()[i].clone()),
+                    inside_muhtarliklar: vec![],
                 };
                 if c.is_empty() {
                     c.priorities = vec![Priority::Normal];
