@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod boundaries;
+mod boundaries_props;
 mod calendar;
 mod deadlines;
 mod demo;
