@@ -5,6 +5,7 @@
 //! neither cargo-fuzz nor a nightly toolchain.
 
 use crate::access::{Actor, Role};
+use crate::map::Boundaries;
 use crate::open311::{decode_request, parse_params, ECHO_MAX};
 use crate::org::Organisation;
 use crate::report::{Quarter, ReportPeriod};
@@ -18,13 +19,14 @@ pub type Check = fn(&Organisation, &[u8]);
 
 /// Every fuzz target by name (its file `fuzz/fuzz_targets/<name>.rs`, its corpus
 /// `fuzz/corpus/<name>/`) and its check.
-pub const TARGETS: [(&str, Check); 6] = [
+pub const TARGETS: [(&str, Check); 7] = [
     ("tracking", |_, data| tracking(data)),
     ("org_toml", |_, data| org_toml(data)),
     ("rules_toml", rules_toml),
     ("request_json", request_json),
     ("quarter", |_, data| quarter(data)),
     ("open311_form", open311_form),
+    ("boundaries_geojson", boundaries_geojson),
 ];
 
 /// The instant requests are validated at.
@@ -90,6 +92,37 @@ pub fn quarter(data: &[u8]) {
     if let Ok(p) = s.parse::<ReportPeriod>() {
         assert_eq!(p.to_string().parse::<ReportPeriod>().ok(), Some(p));
         assert!(p.start() < p.end());
+    }
+}
+
+/// A boundaries file (GeoJSON) against `org`'s muhtarlıklar: any text gives boundaries
+/// with their warnings or every problem, never a panic; every problem names a feature of
+/// the file (or the file) and a line in it; accepted boundaries are written and read back
+/// as the same shapes.
+pub fn boundaries_geojson(org: &Organisation, data: &[u8]) {
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
+    let known = |c: &crate::ids::MuhtarlikCode| org.muhtarlik(c).is_some();
+    let lines = s.split('\n').count();
+    let check = |problems: &[crate::map::BoundaryProblem]| {
+        for p in problems {
+            assert!(p.line <= lines, "line {} of {lines}: {p}", p.line);
+            let _ = p.describe();
+        }
+    };
+    match Boundaries::from_geojson_str(s, known) {
+        Err(e) => {
+            assert!(e.problems.iter().any(|p| p.is_error()));
+            check(&e.problems);
+        }
+        Ok((b, warnings)) => {
+            check(&warnings);
+            let text = b.to_geojson_string(|_| None);
+            let (back, _) = Boundaries::from_geojson_str(&text, known)
+                .unwrap_or_else(|e| panic!("written boundaries read back: {e}\n{text}"));
+            assert_eq!(back, b, "written and read back");
+        }
     }
 }
 

@@ -221,3 +221,57 @@ proptest! {
         prop_assert_eq!(unclosed, vec![(k + 1, k + 2)]);
     }
 }
+
+/// A feature line of random rings: often self-intersecting, unclosed, overlapping.
+fn random_feature() -> impl Strategy<Value = String> {
+    let position = (29.0f64..29.02, 41.0f64..41.02);
+    let ring = (prop::collection::vec(position, 0..7), any::<bool>()).prop_map(|(pts, close)| {
+        let mut ps: Vec<String> = pts.iter().map(|(x, y)| format!("[{x}, {y}]")).collect();
+        if close && !ps.is_empty() {
+            ps.push(ps[0].clone());
+        }
+        format!("[{}]", ps.join(", "))
+    });
+    let polygon = prop::collection::vec(ring, 1..3).prop_map(|rs| format!("[{}]", rs.join(", ")));
+    (
+        prop::collection::vec(polygon, 1..3),
+        any::<bool>(),
+        prop::sample::select(vec!["m0", "m1", "m2"]),
+    )
+        .prop_map(|(polys, multi, code)| {
+            let geometry = if multi {
+                format!(r#"{{"type": "MultiPolygon", "coordinates": [{}]}}"#, polys.join(", "))
+            } else {
+                format!(r#"{{"type": "Polygon", "coordinates": {}}}"#, polys[0])
+            };
+            format!(r#"{{"type": "Feature", "properties": {{"code": "{code}"}}, "geometry": {geometry}}}"#)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Random rings never make the reader panic; what it accepts is written and read back
+    /// as the same shapes, and every problem is at a feature of the file.
+    #[test]
+    fn random_rings_are_read_or_refused_never_a_panic(
+        features in prop::collection::vec(random_feature(), 0..4),
+    ) {
+        let text = format!(
+            "{{\"type\": \"FeatureCollection\", \"features\": [\n{}\n]}}",
+            features.join(",\n")
+        );
+        match Boundaries::from_geojson_str(&text, |_| true) {
+            Ok((b, _)) => {
+                let (back, _) = Boundaries::from_geojson_str(&b.to_geojson_string(|_| None), |_| true).unwrap();
+                prop_assert_eq!(back, b);
+            }
+            Err(e) => {
+                for p in &e.problems {
+                    prop_assert!((1..=features.len()).contains(&p.feature), "{}", p);
+                    prop_assert_eq!(p.line, p.feature + 1);
+                }
+            }
+        }
+    }
+}
