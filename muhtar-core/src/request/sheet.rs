@@ -16,7 +16,8 @@ pub use crate::calendar::local_time;
 /// Where a value starts on a sheet line: continuation lines are indented to it.
 const INDENT: &str = "             ";
 
-/// The sheet of a request: tracking number, priority, subject, muhtarlık, category,
+/// The sheet of a request: tracking number, priority, subject, muhtarlık, its location
+/// (with a warning when it lies outside the muhtarlık's boundary), category,
 /// channel and kind, status and unit, receipt, the resolution deadline with its state
 /// and its explanation (policy, length, days not counted, pauses, extension, policy
 /// changes, reply-by date), the first response, a fee, a forced receipt, the outcome
@@ -53,6 +54,13 @@ pub fn sheet(
             s.content.district, s.content.province
         ),
     );
+    if let Some(l) = &s.content.location {
+        let mut text = format!("{}, {}", l.lat, l.lon);
+        if let Some(w) = crate::map::location_warning(org, &s.content) {
+            text.push_str(&format!("\nUyarı: {}", w.describe()));
+        }
+        line("Konum", text);
+    }
     let category = org
         .category(&s.content.category)
         .map(|c| c.name.clone())

@@ -4,7 +4,7 @@
 use muhtar_core::prelude::*;
 use muhtar_core::reason::ReasonCode;
 use muhtar_core::request::sheet::{local_time, sheet, summary_line, table};
-use muhtar_core::request::{Command, Outcome};
+use muhtar_core::request::{Command, Location, Outcome};
 use muhtar_core::testkit::block_on;
 use muhtar_core::testkit::fixtures;
 
@@ -256,5 +256,59 @@ fn given_replies_messages_a_pause_and_an_answer_the_sheet_shows_them_all() {
         ] {
             assert!(!text.contains(code_form), "{code_form} in {text}");
         }
+    });
+}
+
+#[test]
+fn a_location_outside_the_muhtarliks_boundary_is_a_warning_on_the_sheet() {
+    block_on(async {
+        let org = crate::example_org();
+        let t = org.tenant.id.clone();
+        let mbs = muhtar_core::service::Mbs::new(
+            muhtar_core::testkit::MemoryStore::default(),
+            muhtar_core::clock::ManualClock::new(fixtures::t0()),
+            muhtar_core::ids::SeededRandom::new(1),
+        );
+        mbs.install_organisation(&Actor::system(t.clone()), org.clone())
+            .await
+            .unwrap();
+        let muhtar = Actor::parse(&t, "muhtar:kuzguncuk").unwrap();
+        let at = |m: &str| {
+            let c = org
+                .muhtarlik(&MuhtarlikCode::new(m).unwrap())
+                .unwrap()
+                .centre
+                .unwrap();
+            fixtures::request_builder("kuzguncuk")
+                .category("kar-buz")
+                .location(Some(Location {
+                    lat: c.lat,
+                    lon: c.lon,
+                }))
+                .build()
+        };
+        let sheet_of = |rec: muhtar_core::store::RequestRecord| {
+            let mbs = &mbs;
+            let t = t.clone();
+            async move {
+                let tr = rec.state.tracking;
+                let history = mbs.history(&Actor::system(t.clone()), &tr).await.unwrap();
+                let clocks = mbs.deadline(&Actor::system(t.clone()), &tr).await.unwrap();
+                let ctx = mbs.context(&t).await.unwrap();
+                sheet(&rec.state, &history, &clocks, &ctx.org)
+            }
+        };
+        let outside = mbs.submit(&muhtar, at("beylerbeyi")).await.unwrap();
+        let text = sheet_of(outside).await;
+        assert!(
+            text.contains(
+                "             Uyarı: Konum, Kuzguncuk Mahallesi sınırlarının dışında; nokta Beylerbeyi Mahallesi içinde."
+            ),
+            "{text}"
+        );
+        let inside = mbs.submit(&muhtar, at("kuzguncuk")).await.unwrap();
+        let text = sheet_of(inside).await;
+        assert!(text.contains("Konum        41.0369, 29.0306"), "{text}");
+        assert!(!text.contains("Uyarı"), "{text}");
     });
 }
