@@ -31,10 +31,12 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::mount::Mount;
 use crate::{uploads, AppState};
 
+mod map_where;
 mod reports;
 mod submit;
 mod views;
 
+pub use map_where::*;
 pub use reports::*;
 pub use submit::*;
 pub use views::*;
@@ -66,6 +68,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/reports/{quarter}", get(report))
         .route("/reports/{quarter}/sign", post(sign_report))
         .route("/status/{tracking}", get(crate::status::public_status))
+        .route("/map/where", get(map_where))
 }
 
 use crate::uploads::MAX_UPLOAD;
@@ -168,7 +171,8 @@ pub async fn get_request(
     Path(t): Path<String>,
 ) -> ApiResult<Json<RequestView>> {
     let rec = s.mbs.get(&actor, &tracking(&t)?).await?;
-    Ok(Json(RequestView::from(&rec)))
+    let ctx = s.mbs.context(&actor.tenant).await?;
+    Ok(Json(RequestView::of(&rec, &ctx.org)))
 }
 
 /// A request's history (its events, oldest first).
@@ -355,7 +359,7 @@ pub async fn list(
         (false, true) => s.mbs.list_at_risk(&actor, q).await?,
         (false, false) => s.mbs.list(&actor, q).await?,
     };
-    Ok(Json(page.into()))
+    Ok(Json(RequestPage::of(page, &ctx.org)))
 }
 
 /// Paging of a queue.
@@ -391,7 +395,9 @@ pub async fn queue(
     if let Some(c) = &after {
         c.decode().map_err(StoreError::from)?;
     }
-    Ok(Json(s.mbs.queue(&actor, &unit, limit, after).await?.into()))
+    let page = s.mbs.queue(&actor, &unit, limit, after).await?;
+    let ctx = s.mbs.context(&actor.tenant).await?;
+    Ok(Json(RequestPage::of(page, &ctx.org)))
 }
 
 /// The body of a lifecycle command: the fields the command needs.
@@ -459,7 +465,8 @@ pub async fn command(
     body.insert("command".into(), tag.into());
     let cmd = command_of(&body)?;
     let rec = s.mbs.execute(&actor, &tr, expected, cmd).await?;
-    Ok(Json(RequestView::from(&rec)))
+    let ctx = s.mbs.context(&actor.tenant).await?;
+    Ok(Json(RequestView::of(&rec, &ctx.org)))
 }
 
 /// A command from its JSON body, with errors that name the field. Core's `Command` is an

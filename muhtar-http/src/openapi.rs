@@ -23,12 +23,14 @@ use crate::mount::Mount;
         api::attachment, api::command, api::queue, api::organisation, api::rules,
         api::report, api::period_report, api::sign_report, api::signed_reports, api::signed_report,
         crate::status::public_status,
+        api::map_where,
     ),
     components(schemas(
-        api::RequestView, api::RequestPage, api::SubmitBody, api::LocationBody,
+        api::RequestView, api::LocationWarningView, api::RequestPage, api::SubmitBody, api::LocationBody,
         api::AttachmentBody, api::CitizenBody, api::CommandBody, api::RulesView,
         api::SignBody, api::SignedView, crate::status::StatusView,
         ErrorBody, ErrorDetail,
+        api::WhereView,
     )),
     modifiers(&Bearer),
     tags(
@@ -36,6 +38,7 @@ use crate::mount::Mount;
         (name = "configuration", description = "The tenant's organisation and rules"),
         (name = "reports", description = "The quarterly report of Genelge 2015/8 and its sign-off; the same statistics for any period"),
         (name = "public", description = "No token: a request's public status by tracking number"),
+        (name = "map", description = "Places: the muhtarlıklar's boundaries"),
     )
 )]
 pub struct ApiDoc;

@@ -215,7 +215,8 @@ pub async fn submit(
     };
     let rec = submit_received::<ApiError>(&s, &actor, body, files).await?;
     let location = mount.url(&format!("/api/v1/requests/{}", rec.state.tracking));
-    Ok(created(location, RequestView::from(&rec)))
+    let ctx = s.mbs.context(&actor.tenant).await?;
+    Ok(created(location, RequestView::of(&rec, &ctx.org)))
 }
 
 /// Submits `body` as `actor` with the files received with it (checked and spooled by

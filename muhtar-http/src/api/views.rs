@@ -1,6 +1,7 @@
 //! The API's views of requests, and the parts of a submission's body.
 
 use super::*;
+use muhtar_core::org::Organisation;
 
 /// A request as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -97,6 +98,48 @@ pub struct RequestView {
     pub kind_name: String,
     /// The outcome, in Turkish (olumlu / olumsuz), once answered.
     pub outcome_name: Option<String>,
+    /// A warning when the location lies outside the muhtarlık's boundary (never a
+    /// refusal); absent when it lies inside, or there is no location or no boundary.
+    pub location_warning: Option<LocationWarningView>,
+}
+
+/// A request located outside its muhtarlık's boundary
+/// ([`muhtar_core::map::location_warning`]).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LocationWarningView {
+    /// The request's muhtarlık.
+    pub muhtarlik: String,
+    /// The muhtarlık whose boundary holds the point, if any.
+    pub inside: Option<String>,
+    /// The warning in Turkish, e.g. "Konum, Kuzguncuk Mahallesi sınırlarının dışında;
+    /// nokta Beylerbeyi Mahallesi içinde."
+    pub message: String,
+}
+
+impl RequestView {
+    /// The view of a request, its location checked against the organisation's
+    /// boundaries.
+    pub fn of(r: &RequestRecord, org: &Organisation) -> Self {
+        let mut v = RequestView::from(r);
+        v.location_warning = muhtar_core::map::location_warning(org, &r.state.content).map(|w| {
+            LocationWarningView {
+                message: w.describe(),
+                muhtarlik: w.muhtarlik.to_string(),
+                inside: w.inside.map(|c| c.to_string()),
+            }
+        });
+        v
+    }
+}
+
+impl RequestPage {
+    /// A page of views ([`RequestView::of`]).
+    pub fn of(p: Page<RequestRecord>, org: &Organisation) -> Self {
+        RequestPage {
+            items: p.items.iter().map(|r| RequestView::of(r, org)).collect(),
+            next: p.next.map(|c| c.0),
+        }
+    }
 }
 
 /// A pending Law 4982 fee.
@@ -186,6 +229,7 @@ impl From<&RequestRecord> for RequestView {
             channel_name: c.channel.display_name().to_owned(),
             kind_name: c.kind.display_name().to_owned(),
             outcome_name: s.outcome.map(|o| o.display_name().to_owned()),
+            location_warning: None,
         }
     }
 }
