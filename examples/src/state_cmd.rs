@@ -696,6 +696,11 @@ pub async fn submit(g: &Global, a: &SubmitArgs) -> Result<(), String> {
         None => mbs.submit(&actor, new).await,
     }
     .map_err(err)?;
+    // Not a refusal: a location outside the muhtarlık's boundary is said, on standard error.
+    let ctx = mbs.context(&tenant).await.map_err(err)?;
+    if let Some(w) = muhtar_core::map::location_warning(&ctx.org, &rec.state.content) {
+        eprintln!("warning: {}", w.describe());
+    }
     if a.quiet {
         outln!("{}", rec.state.tracking);
         return Ok(());

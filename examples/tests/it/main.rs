@@ -3,6 +3,7 @@
 //! binary per crate instead of one per file). Add a test file here as `mod name;`.
 
 mod browser;
+mod cli_boundaries;
 mod cli_calendar;
 mod cli_demo;
 mod cli_errors;
