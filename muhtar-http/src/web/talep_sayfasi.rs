@@ -403,6 +403,8 @@ pub async fn render(
         pause_name => state.pause.map(|p| p.display_name()),
         unit_name => state.unit.as_ref().map(|u| unit_name(&ctx, u)),
         muhtarlik_name => org.muhtarlik(&c.muhtarlik).map_or(c.muhtarlik.to_string(), |m| m.name.clone()),
+        location => c.location.as_ref().map(|l| format!("{}, {}", l.lat, l.lon)),
+        location_warning => muhtar_core::map::location_warning(org, c).map(|w| w.describe()),
         category_name => org.category(&c.category).map_or(c.category.clone(), |x| x.name.clone()),
         channel_name => c.channel.display_name(),
         received_at => local_time(c.received_at),

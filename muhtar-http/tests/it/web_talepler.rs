@@ -598,3 +598,59 @@ async fn lists_are_paged_by_fifty_and_the_next_page_continues_after_the_last_row
         }
     }
 }
+
+/// The squares the boundaries test gives Kuzguncuk and Beylerbeyi: 0.01° at (29.0, 41.0)
+/// and at (29.01, 41.0).
+fn square_boundaries(org: &mut muhtar_core::org::Organisation) {
+    use muhtar_core::ids::MuhtarlikCode;
+    use muhtar_core::map::Shape;
+    let square = |x: f64| -> Shape {
+        serde_json::from_value(serde_json::json!({
+            "type": "Polygon",
+            "coordinates": [[[x, 41.0], [x + 0.01, 41.0], [x + 0.01, 41.01], [x, 41.01], [x, 41.0]]],
+        }))
+        .unwrap()
+    };
+    for (m, x) in [("kuzguncuk", 29.0), ("beylerbeyi", 29.01)] {
+        org.boundaries
+            .0
+            .insert(MuhtarlikCode::new(m).unwrap(), square(x));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_page_warns_of_a_location_outside_the_muhtarlik() {
+    let app = App::start().await;
+    let mut org = fixtures::organisation(TENANT);
+    square_boundaries(&mut org);
+    app.mbs
+        .mbs
+        .install_organisation(&app.actor("admin"), org)
+        .await
+        .unwrap();
+    let at = |lon: f64| {
+        fixtures::request_builder("kuzguncuk")
+            .location(muhtar_core::request::Location { lat: 41.005, lon })
+            .build()
+    };
+    let muhtar = app.actor("muhtar:kuzguncuk");
+    let outside = app.mbs.mbs.submit(&muhtar, at(29.015)).await.unwrap();
+    let inside = app.mbs.mbs.submit(&muhtar, at(29.005)).await.unwrap();
+    let koord = app.log_in("koord").await;
+    let (s, page) = koord
+        .get(&format!("/talepler/{}", outside.state.tracking))
+        .await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("<dt>Konum</dt><dd>41.005, 29.015"), "{page}");
+    assert!(
+        page.contains(
+            "<span id=\"konum-uyarisi\">Konum, Kuzguncuk Mahallesi sınırlarının dışında; nokta Beylerbeyi Mahallesi içinde.</span>"
+        ),
+        "{page}"
+    );
+    let (_, page) = koord
+        .get(&format!("/talepler/{}", inside.state.tracking))
+        .await;
+    assert!(page.contains("<dt>Konum</dt><dd>41.005, 29.005"), "{page}");
+    assert!(!page.contains("konum-uyarisi"), "{page}");
+}
