@@ -39,6 +39,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use minijinja::context;
 use muhtar_core::access::{authorize, Action, Actor, Role, Target};
 use muhtar_core::calendar::{from_istanbul_local, local_time};
+use muhtar_core::ids::MuhtarlikCode;
 use muhtar_core::request::{Channel, InputError, MAX_ATTACHMENTS};
 use muhtar_core::service::ServiceError;
 use muhtar_core::tracking::TrackingNumber;
@@ -80,8 +81,57 @@ const FIELDS: &[(&str, &str, bool)] = &[
 /// Whether `actor` enters requests for the back office (the coordinator; unit staff
 /// entering a paper letter): they name the muhtarlık, the channel and when it arrived.
 /// A muhtar submits for their own muhtarlık, now, through the MBS.
-pub fn back_office(actor: &Actor) -> bool {
-    matches!(actor.role, Role::Coordinator | Role::UnitStaff(_))
+pub use crate::api::back_office;
+
+/// The hidden input a back-office form carries once it named a muhtarlık other than the
+/// one whose boundary holds the location: the muhtarlık the person then chose. Sent back
+/// with the same choice, it confirms it.
+pub const CONFIRMED: &str = "muhtarlik_onay";
+
+/// The muhtarlık a back-office entry's location suggests: the muhtarlık whose boundary
+/// holds **Enlem**/**Boylam** (`None` without both, or in no boundary).
+fn suggested(org: &muhtar_core::org::Organisation, typed: &Typed) -> Option<MuhtarlikCode> {
+    let number = |f: &str| {
+        typed
+            .get(f)
+            .and_then(|v| v.trim().replace(',', ".").parse::<f64>().ok())
+            .filter(|x| x.is_finite())
+    };
+    let (lat, lon) = (number("location.lat")?, number("location.lon")?);
+    org.boundaries.muhtarlik_at(lon, lat).cloned()
+}
+
+/// What the location says of the chosen muhtarlık, before a back-office submission: with
+/// no muhtarlık chosen, the one found is used (put into `typed`); with another chosen and
+/// not yet confirmed ([`CONFIRMED`]), the hint to show (the form comes back, nothing
+/// recorded).
+fn check_muhtarlik(org: &muhtar_core::org::Organisation, typed: &mut Typed) -> Option<String> {
+    let found = suggested(org, typed)?;
+    let chosen = typed
+        .get("muhtarlik")
+        .map(|c| c.trim().to_owned())
+        .unwrap_or_default();
+    if chosen.is_empty() {
+        typed.insert("muhtarlik".into(), found.to_string());
+        return None;
+    }
+    if chosen == found.as_str() || typed.get(CONFIRMED) == Some(&chosen) {
+        return None;
+    }
+    let name = |code: &str| {
+        MuhtarlikCode::new(code)
+            .ok()
+            .and_then(|c| org.muhtarlik(&c).map(|m| m.name.clone()))
+            .unwrap_or_else(|| code.to_owned())
+    };
+    typed.insert(CONFIRMED.into(), chosen.clone());
+    Some(format!(
+        "Konum {} sınırları içinde; seçilen muhtarlık {}. Seçim doğruysa Gönder'e yeniden \
+         basın; değilse Muhtarlık olarak {} seçin.",
+        name(found.as_str()),
+        name(&chosen),
+        name(found.as_str())
+    ))
 }
 
 /// The visible label of the input `field` on `actor`'s form, if the form has it.
@@ -147,6 +197,18 @@ async fn form(
     user: &SignedIn,
     typed: &Typed,
     errors: Vec<FieldError>,
+) -> Response {
+    form_with(s, mount, user, typed, errors, None).await
+}
+
+/// [`form`], with the hint of a muhtarlık the location suggests ([`check_muhtarlik`]).
+async fn form_with(
+    s: &AppState,
+    mount: &Mount,
+    user: &SignedIn,
+    typed: &Typed,
+    errors: Vec<FieldError>,
+    suggestion: Option<String>,
 ) -> Response {
     let ctx = match s.mbs.context(&user.actor.tenant).await {
         Ok(ctx) => ctx,
@@ -228,6 +290,8 @@ async fn form(
                 Role::Muhtar(m) => org.muhtarlik(m).map(|m| m.name.clone()),
                 _ => None,
             },
+            suggestion => suggestion,
+            confirmed => typed.get(CONFIRMED),
         })
 }
 
@@ -319,6 +383,15 @@ pub async fn submit(
             message,
         };
         return form(&s, &mount, &user, &typed, vec![error]).await;
+    }
+    if back_office(&user.actor) {
+        let ctx = match s.mbs.context(&user.actor.tenant).await {
+            Ok(ctx) => ctx,
+            Err(e) => return service_error_page(&e, &mount, Some(&user)),
+        };
+        if let Some(hint) = check_muhtarlik(&ctx.org, &mut typed) {
+            return form_with(&s, &mount, &user, &typed, Vec::new(), Some(hint)).await;
+        }
     }
     let body = match body_of(&typed) {
         Ok(b) => b,

@@ -650,3 +650,109 @@ async fn a_receipt_in_a_signed_quarter_needs_the_coordinators_reason() {
         "{html}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_office_entry_takes_or_suggests_the_muhtarlik_of_the_location() {
+    let app = app().await;
+    // Kuzguncuk and Beylerbeyi get 0.01° squares side by side.
+    let mut org = fixtures::organisation(TENANT);
+    for (m, x) in [("kuzguncuk", 29.0), ("beylerbeyi", 29.01)] {
+        let square: muhtar_core::map::Shape = serde_json::from_value(serde_json::json!({
+            "type": "Polygon",
+            "coordinates": [[[x, 41.0], [x + 0.01, 41.0], [x + 0.01, 41.01], [x, 41.01], [x, 41.0]]],
+        }))
+        .unwrap();
+        org.boundaries
+            .0
+            .insert(muhtar_core::ids::MuhtarlikCode::new(m).unwrap(), square);
+    }
+    let admin = Actor::parse(&fixtures::tenant(TENANT), "admin").unwrap();
+    app.state
+        .mbs
+        .install_organisation(&admin, org)
+        .await
+        .unwrap();
+    let koord = log_in(&app, "koord").await;
+    let coordinator = Actor::parse(&fixtures::tenant(TENANT), "coordinator").unwrap();
+    let muhtarlik_of = |location: String| {
+        let app = &app;
+        let coordinator = coordinator.clone();
+        async move {
+            let rec = app
+                .state
+                .mbs
+                .get(&coordinator, &tracking_of(&location))
+                .await
+                .unwrap();
+            rec.state.content.muhtarlik.to_string()
+        }
+    };
+    let base = [
+        ("csrf", koord.csrf.as_str()),
+        ("channel", "phone"),
+        ("category", "asfalt-onarim"),
+        ("subject", "Sahil yolunda çukur"),
+        ("location.lat", "41,005"),
+        ("location.lon", "29,015"),
+    ];
+    // No muhtarlık chosen: the one whose boundary holds the point.
+    let mut none = base.to_vec();
+    none.push(("muhtarlik", ""));
+    let (status, location, html) = post(&app, &koord, &none).await;
+    assert_eq!(status, 303, "{html}");
+    assert_eq!(muhtarlik_of(location).await, "beylerbeyi");
+    // Another chosen: the form again, naming the suggestion, nothing recorded.
+    let before = app
+        .state
+        .mbs
+        .list(&coordinator, Default::default())
+        .await
+        .unwrap()
+        .items
+        .len();
+    let mut other = base.to_vec();
+    other.push(("muhtarlik", "cengelkoy"));
+    let (status, _, html) = post(&app, &koord, &other).await;
+    assert_eq!(status, 200, "{html}");
+    let hint = "Konum Beylerbeyi Mahallesi sınırları içinde; seçilen muhtarlık Çengelköy Mahallesi. Seçim doğruysa Gönder&#x27;e yeniden basın; değilse Muhtarlık olarak Beylerbeyi Mahallesi seçin.";
+    assert!(
+        html.contains(&format!(
+            r#"<div class="hint" id="muhtarlik-ipucu">{hint}</div>"#
+        )),
+        "{html}"
+    );
+    assert!(html.contains(r#"id="muhtarlik-onerisi""#), "{html}");
+    assert!(
+        html.contains(r#"<input type="hidden" name="muhtarlik_onay" value="cengelkoy">"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="Sahil yolunda çukur""#), "{html}");
+    assert!(
+        html.contains(r#"<option value="cengelkoy" selected>"#),
+        "{html}"
+    );
+    let after = app
+        .state
+        .mbs
+        .list(&coordinator, Default::default())
+        .await
+        .unwrap()
+        .items
+        .len();
+    assert_eq!(after, before);
+    // Another muhtarlık chosen after the hint: asked again about that one.
+    let mut changed = other.clone();
+    changed[6] = ("muhtarlik", "kuzguncuk");
+    changed.push(("muhtarlik_onay", "cengelkoy"));
+    let (status, _, html) = post(&app, &koord, &changed).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("seçilen muhtarlık Kuzguncuk Mahallesi"),
+        "{html}"
+    );
+    // Sent again confirming: recorded as chosen (a warning on the request, not a refusal).
+    other.push(("muhtarlik_onay", "cengelkoy"));
+    let (status, location, html) = post(&app, &koord, &other).await;
+    assert_eq!(status, 303, "{html}");
+    assert_eq!(muhtarlik_of(location).await, "cengelkoy");
+}
