@@ -203,9 +203,16 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/yonetim/dosyalar", get(yonetim::dosyalar::page))
         .route(
             "/yonetim/dosyalar/denetle",
-            post(yonetim::dosyalar::check_upload),
+            post(yonetim::dosyalar::check_upload).layer(axum::extract::DefaultBodyLimit::max(
+                yonetim::dosyalar::MAX_FORM,
+            )),
         )
-        .route("/yonetim/dosyalar/uygula", post(yonetim::dosyalar::apply))
+        .route(
+            "/yonetim/dosyalar/uygula",
+            post(yonetim::dosyalar::apply).layer(axum::extract::DefaultBodyLimit::max(
+                yonetim::dosyalar::MAX_FORM,
+            )),
+        )
         .route("/static/{file}", get(static_file))
         .layer(axum::middleware::from_fn(security_headers))
 }

@@ -871,3 +871,134 @@ async fn the_administrator_adds_disables_and_sets_passwords_through_the_pages() 
         .await
         .unwrap();
 }
+
+/// A boundaries file for the fixture organisation: a 0.01° square for Kuzguncuk and one
+/// for Beylerbeyi wound clockwise (a warning); `extra` features after them.
+fn geojson(extra: &[&str]) -> String {
+    let mut features = vec![
+        r#"{"type": "Feature", "properties": {"code": "kuzguncuk"}, "geometry": {"type": "Polygon", "coordinates": [[[29.0, 41.0], [29.01, 41.0], [29.01, 41.01], [29.0, 41.01], [29.0, 41.0]]]}}"#.to_owned(),
+        r#"{"type": "Feature", "properties": {"code": "beylerbeyi"}, "geometry": {"type": "Polygon", "coordinates": [[[29.01, 41.0], [29.01, 41.01], [29.02, 41.01], [29.02, 41.0], [29.01, 41.0]]]}}"#.to_owned(),
+    ];
+    features.extend(extra.iter().map(|f| f.to_string()));
+    format!(
+        "{{\"type\": \"FeatureCollection\", \"features\": [\n{}\n]}}\n",
+        features.join(",\n")
+    )
+}
+
+/// Posts an organisation file with a boundaries file (`None`: without one) for checking.
+async fn post_org_with_boundaries(
+    a: &App,
+    cookie: &str,
+    csrf: &str,
+    org: &str,
+    boundaries: Option<&str>,
+) -> (u16, String) {
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_owned())
+        .text("tur", "teskilat")
+        .text("metin", org.to_owned());
+    if let Some(b) = boundaries {
+        form = form.part(
+            "sinirlar",
+            reqwest::multipart::Part::bytes(b.as_bytes().to_vec()).file_name("sinirlar.geojson"),
+        );
+    }
+    answer(send_multipart(a, "/yonetim/dosyalar/denetle", cookie, form).await).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_file_is_checked_and_applied_with_its_boundaries_file() {
+    let a = app().await;
+    let (admin, csrf) = session(&a, "admin").await;
+    let before = state_of(&a).await;
+    let org = format!(
+        "boundaries = \"sinirlar.geojson\"\n\n{}",
+        toml_of(&fixtures::organisation(TENANT))
+    );
+    // The form offers the field.
+    let (_, page) = get(&a, "/yonetim/dosyalar", &admin).await;
+    assert!(
+        page.contains(r#"<label class="label" for="sinirlar">Sınırlar (GeoJSON)</label>"#),
+        "{page}"
+    );
+    // Named but not given: said at the line of `boundaries`.
+    let (s, body) = post_org_with_boundaries(&a, &admin, &csrf, &org, None).await;
+    assert_eq!(s, 422, "{body}");
+    assert!(
+        body.contains("<th scope=\"row\">1</th>")
+            && body.contains("Sınırlar (GeoJSON) alanında o dosyayı da seçin"),
+        "{body}"
+    );
+    // Given but not named: refused too.
+    let (s, body) = post_org_with_boundaries(
+        &a,
+        &admin,
+        &csrf,
+        &toml_of(&fixtures::organisation(TENANT)),
+        Some(&geojson(&[])),
+    )
+    .await;
+    assert_eq!(s, 422, "{body}");
+    assert!(
+        body.contains("teşkilat dosyası sınırlar dosyası göstermiyor"),
+        "{body}"
+    );
+    // A feature of a muhtarlık the organisation lacks: its line, feature and code.
+    let bad = geojson(&[
+        r#"{"type": "Feature", "properties": {"code": "yok"}, "geometry": {"type": "Polygon", "coordinates": [[[29.1, 41.0], [29.11, 41.0], [29.11, 41.01], [29.1, 41.0]]]}}"#,
+    ]);
+    let (s, body) = post_org_with_boundaries(&a, &admin, &csrf, &org, Some(&bad)).await;
+    assert_eq!(s, 422, "{body}");
+    assert!(
+        body.contains("<th scope=\"row\">4</th>")
+            && body.contains("Sınırlar: Öğe 3 (yok)")
+            && body.contains("&quot;yok&quot; kodlu muhtarlık teşkilatta yok"),
+        "{body}"
+    );
+    assert_eq!(state_of(&a).await, before, "checking applies nothing");
+    // A good one: its warning shown, the Uygula form carrying both files.
+    let good = geojson(&[]);
+    let (s, body) = post_org_with_boundaries(&a, &admin, &csrf, &org, Some(&good)).await;
+    assert_eq!(s, 200, "{body}");
+    assert!(
+        body.contains("Hata yok (1 uyarı)") && body.contains("2 muhtarlık sınırı"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Sınırlar: Öğe 2 (beylerbeyi)") && body.contains("ters yönde çizilmiş"),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"<input type="hidden" name="sinirlar""#),
+        "{body}"
+    );
+    let (s, body) = post(
+        &a,
+        "/yonetim/dosyalar/uygula",
+        &admin,
+        &[
+            ("csrf", &csrf),
+            ("tur", "teskilat"),
+            ("metin", &org),
+            ("sinirlar", &good),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    assert!(body.contains("Teşkilat dosyası uygulandı"), "{body}");
+    let ctx = a
+        .state
+        .mbs
+        .context(&fixtures::tenant(TENANT))
+        .await
+        .unwrap();
+    assert_eq!(ctx.org.boundaries.len(), 2);
+    assert_eq!(
+        ctx.org
+            .boundaries
+            .muhtarlik_at(29.015, 41.005)
+            .map(|c| c.as_str()),
+        Some("beylerbeyi")
+    );
+}

@@ -2,13 +2,15 @@
 //! that nothing is applied unseen and a file with errors is never applied.
 //!
 //! 1. `GET`: the upload form: **Dosya türü** (organisation or rules), **Dosya** (a file
-//!    input) or **Dosya içeriği** (a text area), button **Denetle**.
+//!    input) or **Dosya içeriği** (a text area), **Sınırlar (GeoJSON)** (the boundaries
+//!    file an organisation file names, `boundaries = "…"`), button **Denetle**.
 //! 2. `POST /yonetim/dosyalar/denetle` (multipart, CSRF): core's validation of the file
 //!    (`RuleSet::from_toml_str` against the tenant's organisation, as `muhtar rules check`;
 //!    `Organisation::from_toml_str`, and for an organisation also the rules in force
-//!    checked against it, as `Mbs::install_organisation` does): every problem with its
-//!    line, severity and a Turkish message ([`rule_message`], [`org_message`]), or "no
-//!    problems" and a summary. Only a file without errors gets the **Uygula** button (a
+//!    checked against it, as `Mbs::install_organisation` does; with its boundaries file,
+//!    `Organisation::from_toml_str_with`, every problem of that file by line and feature,
+//!    [`boundary_rows`]): every problem with its line, severity and a Turkish message
+//!    ([`rule_message`], [`org_message`]), or "no problems" and a summary. Only a file without errors gets the **Uygula** button (a
 //!    form carrying the checked text).
 //! 3. `POST /yonetim/dosyalar/uygula` (CSRF): checks the text again and installs it
 //!    (`Mbs::install_rules`, `Mbs::install_organisation`, which authorize and refuse
@@ -21,6 +23,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use minijinja::context;
+use muhtar_core::map::BoundaryProblem;
 use muhtar_core::org::{OrgError, OrgProblem, Organisation};
 use muhtar_core::routing::{Problem, ProblemKind, RoutingError, RuleSet};
 use muhtar_core::service::ServiceError;
@@ -40,9 +43,15 @@ pub const KIND_FIELD: &str = "tur";
 pub const TEXT_FIELD: &str = "metin";
 /// The `id` and `name` of the file input.
 pub const FILE_FIELD: &str = "dosya";
+/// The `id` and `name` of the boundaries file input (and of the apply form's hidden
+/// field carrying the checked boundaries).
+pub const BOUNDARIES_FIELD: &str = "sinirlar";
 
 /// The largest file accepted (bytes).
 const MAX_FILE: usize = 1024 * 1024;
+/// The largest body of the check and apply forms: both files, form-encoded (the routes'
+/// limit).
+pub const MAX_FORM: usize = 8 * MAX_FILE;
 
 /// Which file: the organisation or the routing rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +139,10 @@ pub fn rule_message(k: &ProblemKind) -> String {
         ),
         ProblemKind::NeverMatches { reason } => format!("kural hiçbir talebe uymaz: {reason}"),
         ProblemKind::InvalidPolygon { reason } => format!("alan (polygon) geçersiz: {reason}"),
+        ProblemKind::NoBoundary { code } => format!(
+            "muhtarlık {code:?} için sınır yok: inside_muhtarlik koşulu teşkilatın sınırlar \
+             dosyasında sınırı olan muhtarlıkları alır"
+        ),
         ProblemKind::Shadowed { by, by_line } => format!(
             "{by_line}. satırdaki \"{by}\" kuralı bu kuralın her talebini önce alıyor; bu kural hiç uygulanmaz"
         ),
@@ -167,8 +180,79 @@ pub fn org_message(p: &OrgProblem) -> String {
         OrgProblem::ForbiddenCharacter { owner, field, .. } => {
             format!("{owner}: {field} izin verilmeyen bir karakter (satır sonu, sekme…) içeriyor")
         }
+        OrgProblem::BoundaryOfUnknownMuhtarlik { code } => {
+            format!("sınırlar: {code} kodlu muhtarlık teşkilatta yok")
+        }
         other => other.to_string(),
     }
+}
+
+/// The rows of a boundaries file's problems: line, severity, the feature (`Sınırlar:
+/// Öğe 3 (kuzguncuk)`) and core's Turkish message.
+fn boundary_rows(problems: &[BoundaryProblem]) -> Vec<Row> {
+    problems
+        .iter()
+        .map(|p| Row {
+            line: (p.line > 0).then_some(p.line),
+            severity: if p.is_error() { "Hata" } else { "Uyarı" },
+            error: p.is_error(),
+            place: format!("Sınırlar: {}", p.place()),
+            message: p.kind.describe(),
+        })
+        .collect()
+}
+
+/// Reads an organisation file with the boundaries file it names (`boundaries`, the
+/// text of the **Sınırlar (GeoJSON)** field): the organisation and the boundaries'
+/// warnings, or the rows of what is wrong.
+fn load_organisation(
+    text: &str,
+    boundaries: &str,
+) -> Result<(Organisation, Vec<BoundaryProblem>), Vec<Row>> {
+    let named = Organisation::boundaries_path(text);
+    if let (None, false) = (&named, boundaries.trim().is_empty()) {
+        return Err(vec![error_row(
+            0,
+            "Sınırlar",
+            "bir sınırlar dosyası seçildi, ama teşkilat dosyası sınırlar dosyası göstermiyor: \
+             teşkilat dosyasının başına boundaries = \"dosya-adı.geojson\" satırını ekleyin \
+             ya da sınırlar dosyasını kaldırın"
+                .into(),
+        )]);
+    }
+    let loaded = Organisation::from_toml_str_with(text, |path| {
+        if boundaries.trim().is_empty() {
+            Err(format!(
+                "teşkilat dosyası {path:?} sınırlar dosyasını gösteriyor: Sınırlar (GeoJSON) \
+                 alanında o dosyayı da seçin"
+            ))
+        } else {
+            Ok(boundaries.to_owned())
+        }
+    });
+    loaded.map_err(|e| match e {
+        OrgError::Parse { line, message } => vec![error_row(
+            line,
+            "Dosya",
+            format!("dosya okunamadı (TOML): {message}"),
+        )],
+        OrgError::Invalid { problems } => problems
+            .iter()
+            .map(|p| {
+                let line = match p {
+                    OrgProblem::ForbiddenCharacter { line, .. } => *line,
+                    _ => 0,
+                };
+                error_row(line, "Teşkilat", org_message(p))
+            })
+            .collect(),
+        OrgError::BoundariesUnreadable { reason, .. } => {
+            let line = named.as_ref().map_or(0, |(_, line)| *line);
+            vec![error_row(line, "Sınırlar", reason)]
+        }
+        OrgError::Boundaries { error, .. } => boundary_rows(&error.problems),
+        other => vec![error_row(0, "Dosya", other.to_string())],
+    })
 }
 
 fn rule_rows(problems: &[Problem], place_of: impl Fn(&Problem) -> String) -> Vec<Row> {
@@ -222,6 +306,7 @@ async fn check(
     user: &SignedIn,
     kind: Kind,
     text: &str,
+    boundaries: &str,
 ) -> Result<(Checked, Option<Organisation>), ServiceError> {
     let ctx = s.mbs.manage_context(&user.actor).await?;
     let mut out = Checked::default();
@@ -243,8 +328,8 @@ async fn check(
             }
             Err(e) => out.rows = routing_rows(&e, rule_place),
         },
-        Kind::Organisation => match Organisation::from_toml_str(text) {
-            Ok(org) if org.tenant.id != user.actor.tenant => {
+        Kind::Organisation => match load_organisation(text, boundaries) {
+            Ok((org, _)) if org.tenant.id != user.actor.tenant => {
                 out.rows = vec![error_row(
                     0,
                     "[tenant] id",
@@ -254,7 +339,7 @@ async fn check(
                     ),
                 )];
             }
-            Ok(org) => {
+            Ok((org, warnings)) => {
                 // As Mbs::install_organisation: the rules in force must still validate.
                 let stored = s
                     .mbs
@@ -274,35 +359,21 @@ async fn check(
                         }
                     }
                 }
+                out.rows.extend(boundary_rows(&warnings));
                 out.summary = Some(format!(
-                    "{}: {} birim, {} muhtarlık, {} kategori",
+                    "{}: {} birim, {} muhtarlık, {} kategori{}",
                     org.tenant.name,
                     org.units.len(),
                     org.muhtarliklar.len(),
-                    org.categories.len()
+                    org.categories.len(),
+                    match org.boundaries.len() {
+                        0 => String::new(),
+                        n => format!(", {n} muhtarlık sınırı"),
+                    }
                 ));
                 parsed = Some(org);
             }
-            Err(OrgError::Parse { line, message }) => {
-                out.rows = vec![error_row(
-                    line,
-                    "Dosya",
-                    format!("dosya okunamadı (TOML): {message}"),
-                )];
-            }
-            Err(OrgError::Invalid { problems }) => {
-                out.rows = problems
-                    .iter()
-                    .map(|p| {
-                        let line = match p {
-                            OrgProblem::ForbiddenCharacter { line, .. } => *line,
-                            _ => 0,
-                        };
-                        error_row(line, "Teşkilat", org_message(p))
-                    })
-                    .collect();
-            }
-            Err(other) => out.rows = vec![error_row(0, "Dosya", other.to_string())],
+            Err(rows) => out.rows = rows,
         },
     }
     out.errors = out.rows.iter().filter(|r| r.error).count();
@@ -318,7 +389,7 @@ fn render(
     mount: &Mount,
     user: &SignedIn,
     kind: Option<Kind>,
-    text: &str,
+    (text, boundaries): (&str, &str),
     checked: Option<&Checked>,
     applied: Option<String>,
     errors: Vec<FieldError>,
@@ -329,6 +400,7 @@ fn render(
         tur => error_of(KIND_FIELD),
         metin => error_of(TEXT_FIELD),
         dosya => error_of(FILE_FIELD),
+        sinirlar => error_of(BOUNDARIES_FIELD),
     };
     Page::new("yonetim_dosyalar.html", "Teşkilat ve kurallar", mount)
         .status(status)
@@ -338,6 +410,7 @@ fn render(
             kind => kind.map(Kind::value),
             kind_name => kind.map(Kind::name),
             text => text,
+            boundaries => boundaries,
             checked => checked,
             applied => applied,
             field_errors => field_errors,
@@ -357,7 +430,7 @@ fn form_again(
         mount,
         user,
         kind,
-        text,
+        (text, ""),
         None,
         None,
         errors,
@@ -370,7 +443,7 @@ fn checked_page(
     mount: &Mount,
     user: &SignedIn,
     kind: Kind,
-    text: &str,
+    files: (&str, &str),
     checked: &Checked,
 ) -> Response {
     let status = if checked.errors > 0 {
@@ -382,7 +455,7 @@ fn checked_page(
         mount,
         user,
         Some(kind),
-        text,
+        files,
         Some(checked),
         None,
         Vec::new(),
@@ -399,7 +472,7 @@ pub async fn page(State(s): State<Arc<AppState>>, mount: Mount, user: SignedIn) 
         &mount,
         &user,
         None,
-        "",
+        ("", ""),
         None,
         None,
         Vec::new(),
@@ -414,6 +487,7 @@ struct Upload {
     kind: String,
     text: String,
     file: Vec<u8>,
+    boundaries: Vec<u8>,
 }
 
 async fn read_upload(mut m: Multipart) -> Result<Upload, String> {
@@ -430,6 +504,7 @@ async fn read_upload(mut m: Multipart) -> Result<Upload, String> {
             KIND_FIELD => u.kind = text(),
             TEXT_FIELD => u.text = text(),
             FILE_FIELD => u.file = bytes.to_vec(),
+            BOUNDARIES_FIELD => u.boundaries = bytes.to_vec(),
             _ => {}
         }
     }
@@ -488,17 +563,32 @@ pub async fn check_upload(
     if let Err(refused) = user.check_csrf(upload.csrf.as_deref(), &mount) {
         return refused;
     }
-    let (kind, text) = match chosen(&upload.kind, upload.text.clone(), upload.file) {
-        Ok(c) => c,
-        Err(errors) => return form_again(&mount, &user, &upload.kind, &upload.text, errors),
+    let boundaries = String::from_utf8(upload.boundaries);
+    let (kind, text) = match (
+        chosen(&upload.kind, upload.text.clone(), upload.file),
+        &boundaries,
+    ) {
+        (Ok(c), Ok(_)) => c,
+        (chosen, boundaries) => {
+            let mut errors = chosen.err().unwrap_or_default();
+            if boundaries.is_err() {
+                errors.push(FieldError {
+                    field: BOUNDARIES_FIELD,
+                    message: "Sınırlar dosyası UTF-8 metin değil: GeoJSON dosyası seçin".into(),
+                });
+            }
+            return form_again(&mount, &user, &upload.kind, &upload.text, errors);
+        }
     };
-    match check(&s, &user, kind, &text).await {
-        Ok((checked, _)) => checked_page(&mount, &user, kind, &text, &checked),
+    let boundaries = boundaries.unwrap_or_default();
+    match check(&s, &user, kind, &text, &boundaries).await {
+        Ok((checked, _)) => checked_page(&mount, &user, kind, (&text, &boundaries), &checked),
         Err(e) => service_error_page(&e, &mount, Some(&user)),
     }
 }
 
-/// What the apply form posts: the checked text.
+/// What the apply form posts: the checked text (and the boundaries file checked with an
+/// organisation file).
 #[derive(Debug, Default, Deserialize)]
 pub struct ApplyForm {
     csrf: Option<String>,
@@ -506,6 +596,8 @@ pub struct ApplyForm {
     tur: String,
     #[serde(default)]
     metin: String,
+    #[serde(default)]
+    sinirlar: String,
 }
 
 /// `POST /yonetim/dosyalar/uygula`: checks the text again and installs it if it has no
@@ -523,12 +615,13 @@ pub async fn apply(
         Ok(c) => c,
         Err(errors) => return form_again(&mount, &user, &f.tur, &f.metin, errors),
     };
-    let (checked, org) = match check(&s, &user, kind, &text).await {
+    let files = (text.as_str(), f.sinirlar.as_str());
+    let (checked, org) = match check(&s, &user, kind, &text, &f.sinirlar).await {
         Ok(c) => c,
         Err(e) => return service_error_page(&e, &mount, Some(&user)),
     };
     if checked.errors > 0 {
-        return checked_page(&mount, &user, kind, &text, &checked);
+        return checked_page(&mount, &user, kind, files, &checked);
     }
     let installed = match (kind, org) {
         (Kind::Rules, _) => s
@@ -555,7 +648,7 @@ pub async fn apply(
             &mount,
             &user,
             None,
-            "",
+            ("", ""),
             None,
             Some(message),
             Vec::new(),
@@ -573,7 +666,7 @@ pub async fn apply(
                 &mount,
                 &user,
                 Some(kind),
-                &text,
+                files,
                 Some(&checked),
                 None,
                 Vec::new(),
