@@ -1,22 +1,7 @@
 //! Boundaries as GeoJSON (RFC 7946): one FeatureCollection, each Feature a Polygon or
-//! MultiPolygon whose property `code` is the muhtarlık's code.
-//!
-//! [`Boundaries::from_geojson_str`] reads and validates a whole file, reporting every
-//! problem with its line, its feature (from 1) and its code ([`BoundaryProblem`]):
-//!
-//! - errors: not JSON (the JSON reader's line), not a FeatureCollection, a member that is
-//!   not a Feature, a feature without `code`, a code the organisation does not know or
-//!   given twice, a geometry that is not a Polygon or MultiPolygon, malformed
-//!   coordinates, a ring not closed (its last position must repeat its first) or with
-//!   fewer than 4 positions, an invalid polygon (`geo`'s validation: self-intersection,
-//!   holes outside the exterior, crossing rings, overlapping parts), a position outside
-//!   Turkey ([`crate::request::TURKEY_BOUNDS`]);
-//! - warnings: rings wound against the right-hand rule (turned round on reading), and
-//!   neighbours overlapping by more than [`OVERLAP_TOLERANCE_M2`] or
-//!   [`OVERLAP_TOLERANCE_SHARE`] of the smaller one, whichever is less (areas are
-//!   geodesic, on the WGS 84 ellipsoid).
-//!
-//! [`Boundaries::to_feature_collection`] writes them back, rings by the right-hand rule.
+//! MultiPolygon whose property `code` is the muhtarlık's code; read and validated whole
+//! ([`Boundaries::from_geojson_str`]), written back by the right-hand rule
+//! ([`Boundaries::to_feature_collection`]).
 
 use std::collections::BTreeMap;
 
@@ -30,13 +15,13 @@ use super::{Boundaries, Shape};
 use crate::ids::MuhtarlikCode;
 use crate::org::line_of;
 
-/// Two boundaries overlapping by more than this many square metres are reported (a
-/// warning), unless the overlap is within [`OVERLAP_TOLERANCE_SHARE`] being the smaller
-/// threshold: the warning comes when the overlap exceeds either.
+/// Two boundaries overlapping by more than this many square metres (geodesic) get a
+/// warning; so do overlaps beyond [`OVERLAP_TOLERANCE_SHARE`] of the smaller boundary.
+/// Less is taken for the slivers two hand-drawn neighbours leave along their shared line.
 pub const OVERLAP_TOLERANCE_M2: f64 = 1_000.0;
 
-/// Two boundaries overlapping by more than this share of the smaller one's area are
-/// reported (a warning), as are overlaps beyond [`OVERLAP_TOLERANCE_M2`].
+/// Two boundaries overlapping by more than this share of the smaller one's area get a
+/// warning, as do overlaps beyond [`OVERLAP_TOLERANCE_M2`].
 pub const OVERLAP_TOLERANCE_SHARE: f64 = 0.01;
 
 /// The top of the file: its type, and the features as raw text (for their lines).
@@ -112,8 +97,21 @@ fn offset_in(outer: &str, inner: &str) -> usize {
 }
 
 impl Boundaries {
-    /// Reads and validates a boundaries file (see the [module](self) for what is
-    /// checked). `known` says whether the organisation has a muhtarlık with a code.
+    /// Reads and validates a boundaries file, reporting every problem with its line, its
+    /// feature (from 1) and its code ([`BoundaryProblem`]). `known` says whether the
+    /// organisation has a muhtarlık with a code.
+    ///
+    /// - Errors: not JSON (the JSON reader's line), not a FeatureCollection, a member that
+    ///   is not a Feature, a feature without `code`, a code the organisation does not know
+    ///   or given twice, a geometry that is not a Polygon or MultiPolygon, malformed
+    ///   coordinates, a ring not closed (its last position must repeat its first) or with
+    ///   fewer than 4 positions, an invalid polygon (`geo`'s validation: self-intersection,
+    ///   holes outside the exterior, crossing rings, overlapping parts), a position outside
+    ///   Turkey ([`crate::request::TURKEY_BOUNDS`]).
+    /// - Warnings: rings wound against the right-hand rule (turned round on reading), and
+    ///   neighbours overlapping by more than [`OVERLAP_TOLERANCE_M2`] or
+    ///   [`OVERLAP_TOLERANCE_SHARE`] of the smaller one, whichever is less (areas are
+    ///   geodesic, on the WGS 84 ellipsoid).
     ///
     /// `Ok` holds the boundaries (rings turned to the right-hand rule) and the warnings;
     /// `Err` every problem found, warnings included, in the order of the file.

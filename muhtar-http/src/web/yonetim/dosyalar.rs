@@ -9,7 +9,7 @@
 //!    `Organisation::from_toml_str`, and for an organisation also the rules in force
 //!    checked against it, as `Mbs::install_organisation` does; with its boundaries file,
 //!    `Organisation::from_toml_str_with`, every problem of that file by line and feature,
-//!    [`boundary_rows`]): every problem with its line, severity and a Turkish message
+//!    `boundary_rows`): every problem with its line, severity and a Turkish message
 //!    ([`rule_message`], [`org_message`]), or "no problems" and a summary. Only a file without errors gets the **Uygula** button (a
 //!    form carrying the checked text).
 //! 3. `POST /yonetim/dosyalar/uygula` (CSRF): checks the text again and installs it
