@@ -6,6 +6,9 @@
 //!   GeoJSON geometry object.
 //! - [`Boundaries`]: the muhtarlıklar's boundary polygons of an organisation, keyed by code:
 //!   which muhtarlık a point lies in, which muhtarlıklar a shape touches.
+//! - [`MapPoint`]: a located request as the map endpoints read it from the stores'
+//!   columns; [`features`]: the GeoJSON documents of requests and muhtarlıklar (no
+//!   personal data); [`rfc7946`]: a checker of RFC 7946 documents, for tests.
 //! - [`work`]: works and announcements of the units ("which body does what, where") and
 //!   their clashes.
 //!
@@ -14,9 +17,13 @@
 
 mod bbox;
 mod boundaries;
+pub mod features;
+mod points;
+pub mod rfc7946;
 mod shape;
 pub mod work;
 
 pub use bbox::{BBox, BBoxError};
 pub use boundaries::Boundaries;
+pub use points::{MapPoint, MuhtarlikCounts};
 pub use shape::{Shape, ShapeError};

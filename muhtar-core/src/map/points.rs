@@ -1,0 +1,93 @@
+//! Requests as points on a map: the narrow read a city-wide map needs.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{MuhtarlikCode, UnitCode};
+use crate::request::Status;
+use crate::store::{Position, RequestQuery, RequestRecord};
+use crate::tracking::TrackingNumber;
+
+/// A located request as a map shows it: what the stores keep as columns
+/// ([`crate::store::RequestStore::map_points`]), so that a map of a whole city decodes no
+/// request's state. No field can hold personal data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapPoint {
+    /// Takip numarası.
+    pub tracking: TrackingNumber,
+    /// Category code.
+    pub category: String,
+    /// Status.
+    pub status: Status,
+    /// The unit it is with.
+    pub unit: Option<UnitCode>,
+    /// The muhtarlık it comes from.
+    pub muhtarlik: MuhtarlikCode,
+    /// The resolution deadline.
+    pub resolution_due: Option<DateTime<Utc>>,
+    /// İVEDİ (Genelge 2015/8 item 9).
+    pub urgent: bool,
+    /// Longitude, WGS 84.
+    pub lon: f64,
+    /// Latitude, WGS 84.
+    pub lat: f64,
+}
+
+impl MapPoint {
+    /// The point of a record, if it has a location.
+    pub fn of(r: &RequestRecord) -> Option<MapPoint> {
+        let s = &r.state;
+        let l = s.content.location.as_ref()?;
+        Some(MapPoint {
+            tracking: s.tracking,
+            category: s.content.category.clone(),
+            status: s.status,
+            unit: s.unit.clone(),
+            muhtarlik: s.content.muhtarlik.clone(),
+            resolution_due: r.deadlines.resolution_due,
+            urgent: s.content.priority.is_urgent(),
+            lon: l.lon,
+            lat: l.lat,
+        })
+    }
+
+    /// Whether the request is open and past its resolution deadline at `now` (the set of
+    /// [`crate::service::Mbs::list_overdue`]).
+    pub fn overdue(&self, now: DateTime<Utc>) -> bool {
+        self.status.is_open() && self.resolution_due.is_some_and(|d| d < now)
+    }
+
+    /// What [`crate::store::RequestStore::map_points`] answers over `records` (one
+    /// tenant's): the located ones `query` matches, in `query.order`, at most `limit`.
+    pub fn reference<'a>(
+        records: impl IntoIterator<Item = &'a RequestRecord>,
+        query: &RequestQuery,
+        limit: u32,
+    ) -> Vec<MapPoint> {
+        let mut rows: Vec<&RequestRecord> = records
+            .into_iter()
+            .filter(|r| r.state.content.location.is_some() && query.matches(r))
+            .collect();
+        rows.sort_by(|a, b| {
+            query.order.compare(
+                &Position::of(a, query.order),
+                &Position::of(b, query.order),
+            )
+        });
+        rows.into_iter()
+            .take(limit as usize)
+            .filter_map(MapPoint::of)
+            .collect()
+    }
+}
+
+/// A muhtarlık's open requests and, of those, the overdue ones, at one instant (the
+/// report's definitions: [`crate::report::Tally::open_at_end`] and `overdue_at_end` of a
+/// window ending then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MuhtarlikCounts {
+    /// Open requests.
+    pub open: u64,
+    /// Of those, past their resolution deadline.
+    pub overdue: u64,
+}
