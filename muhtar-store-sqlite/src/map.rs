@@ -7,10 +7,7 @@
 //! filters by; `lon` and `lat` are then compared exactly (the R*Tree's 32-bit floats are
 //! rounded outwards).
 
-use chrono::DateTime;
-use muhtar_core::ids::{MuhtarlikCode, UnitCode};
-use muhtar_core::map::{BBox, MapPoint};
-use muhtar_core::request::Status;
+use muhtar_core::map::{BBox, MapColumns, MapPoint};
 use muhtar_core::store::{Order, RequestQuery, StoreError};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
@@ -38,10 +35,6 @@ pub(crate) fn push_bbox(b: &BBox, sql: &mut String, args: &mut Vec<Value>) {
     ] {
         args.push(Value::Real(v));
     }
-}
-
-fn corrupt(what: &str, v: impl std::fmt::Debug) -> StoreError {
-    StoreError::corrupt(format!("{what} {v:?}"))
 }
 
 /// The map points of [`muhtar_core::store::RequestStore::map_points`]: one statement,
@@ -72,30 +65,21 @@ pub(crate) fn map_points_in(
     let mut rows = st.query(params_from_iter(args)).map_err(store_error)?;
     let mut out = Vec::new();
     while let Some(r) = rows.next().map_err(store_error)? {
-        let tracking: String = r.get(0).map_err(store_error)?;
-        let status: String = r.get(2).map_err(store_error)?;
-        let unit: Option<String> = r.get(3).map_err(store_error)?;
-        let muhtarlik: String = r.get(4).map_err(store_error)?;
-        let due: Option<i64> = r.get(5).map_err(store_error)?;
-        let rank: i64 = r.get(6).map_err(store_error)?;
-        out.push(MapPoint {
-            tracking: tracking
-                .parse()
-                .map_err(|_| corrupt("tracking number", &tracking))?,
-            category: r.get(1).map_err(store_error)?,
-            status: Status::from_name(&status).ok_or_else(|| corrupt("status", &status))?,
-            unit: unit
-                .map(|u| UnitCode::new(u.clone()).map_err(|_| corrupt("unit", u)))
-                .transpose()?,
-            muhtarlik: MuhtarlikCode::new(muhtarlik.clone())
-                .map_err(|_| corrupt("muhtarlık", muhtarlik))?,
-            resolution_due: due
-                .map(|d| DateTime::from_timestamp_micros(d).ok_or_else(|| corrupt("deadline", d)))
-                .transpose()?,
-            urgent: rank == 0,
-            lon: r.get(7).map_err(store_error)?,
-            lat: r.get(8).map_err(store_error)?,
-        });
+        let col = |e| store_error(e);
+        out.push(
+            MapColumns {
+                tracking: r.get(0).map_err(col)?,
+                category: r.get(1).map_err(col)?,
+                status: r.get(2).map_err(col)?,
+                unit: r.get(3).map_err(col)?,
+                muhtarlik: r.get(4).map_err(col)?,
+                due_micros: r.get(5).map_err(col)?,
+                priority_rank: r.get(6).map_err(col)?,
+                lon: r.get(7).map_err(col)?,
+                lat: r.get(8).map_err(col)?,
+            }
+            .point()?,
+        );
     }
     Ok(out)
 }

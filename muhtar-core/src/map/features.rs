@@ -269,9 +269,7 @@ pub fn right_hand(g: &geo::Geometry<f64>) -> geojson::Geometry {
 fn oriented(g: &geo::Geometry<f64>) -> geo::Geometry<f64> {
     match g {
         geo::Geometry::Polygon(p) => geo::Geometry::Polygon(p.orient(Direction::Default)),
-        geo::Geometry::MultiPolygon(p) => {
-            geo::Geometry::MultiPolygon(p.orient(Direction::Default))
-        }
+        geo::Geometry::MultiPolygon(p) => geo::Geometry::MultiPolygon(p.orient(Direction::Default)),
         geo::Geometry::Rect(r) => geo::Geometry::Polygon(r.to_polygon().orient(Direction::Default)),
         geo::Geometry::Triangle(t) => {
             geo::Geometry::Polygon(t.to_polygon().orient(Direction::Default))

@@ -25,5 +25,5 @@ pub mod work;
 
 pub use bbox::{BBox, BBoxError};
 pub use boundaries::Boundaries;
-pub use points::{MapPoint, MuhtarlikCounts};
+pub use points::{MapColumns, MapPoint, MuhtarlikCounts};
 pub use shape::{Shape, ShapeError};

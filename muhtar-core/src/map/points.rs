@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{MuhtarlikCode, UnitCode};
 use crate::request::Status;
-use crate::store::{Position, RequestQuery, RequestRecord};
+use crate::store::{Position, RequestQuery, RequestRecord, StoreError};
 use crate::tracking::TrackingNumber;
 
 /// A located request as a map shows it: what the stores keep as columns
@@ -23,7 +23,7 @@ pub struct MapPoint {
     pub unit: Option<UnitCode>,
     /// The muhtarlık it comes from.
     pub muhtarlik: MuhtarlikCode,
-    /// The resolution deadline.
+    /// The resolution deadline, to the microsecond (as the stores' columns keep it).
     pub resolution_due: Option<DateTime<Utc>>,
     /// İVEDİ (Genelge 2015/8 item 9).
     pub urgent: bool,
@@ -44,7 +44,10 @@ impl MapPoint {
             status: s.status,
             unit: s.unit.clone(),
             muhtarlik: s.content.muhtarlik.clone(),
-            resolution_due: r.deadlines.resolution_due,
+            resolution_due: r
+                .deadlines
+                .resolution_due
+                .and_then(|d| DateTime::from_timestamp_micros(d.timestamp_micros())),
             urgent: s.content.priority.is_urgent(),
             lon: l.lon,
             lat: l.lat,
@@ -69,15 +72,69 @@ impl MapPoint {
             .filter(|r| r.state.content.location.is_some() && query.matches(r))
             .collect();
         rows.sort_by(|a, b| {
-            query.order.compare(
-                &Position::of(a, query.order),
-                &Position::of(b, query.order),
-            )
+            query
+                .order
+                .compare(&Position::of(a, query.order), &Position::of(b, query.order))
         });
         rows.into_iter()
             .take(limit as usize)
             .filter_map(MapPoint::of)
             .collect()
+    }
+}
+
+/// A map point's columns as the stores keep them (migration 0012 of both), read back by
+/// [`MapColumns::point`]: stable names, codes, the deadline in microseconds since the
+/// epoch, the priority rank ([`crate::store::priority_rank`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapColumns {
+    /// `tracking`.
+    pub tracking: String,
+    /// `category`.
+    pub category: String,
+    /// `status`.
+    pub status: String,
+    /// `unit`.
+    pub unit: Option<String>,
+    /// `muhtarlik`.
+    pub muhtarlik: String,
+    /// `resolution_due` in microseconds.
+    pub due_micros: Option<i64>,
+    /// `priority_rank`.
+    pub priority_rank: i64,
+    /// `lon`.
+    pub lon: f64,
+    /// `lat`.
+    pub lat: f64,
+}
+
+impl MapColumns {
+    /// The point; [`StoreError::Corrupt`] naming a column that does not read back.
+    pub fn point(self) -> Result<MapPoint, StoreError> {
+        fn bad(what: &str, v: impl std::fmt::Debug) -> StoreError {
+            StoreError::corrupt(format!("{what} {v:?}"))
+        }
+        Ok(MapPoint {
+            tracking: self
+                .tracking
+                .parse()
+                .map_err(|_| bad("tracking number", &self.tracking))?,
+            category: self.category,
+            status: Status::from_name(&self.status).ok_or_else(|| bad("status", &self.status))?,
+            unit: self
+                .unit
+                .map(|u| UnitCode::new(u.clone()).map_err(|_| bad("unit", u)))
+                .transpose()?,
+            muhtarlik: MuhtarlikCode::new(self.muhtarlik.clone())
+                .map_err(|_| bad("muhtarlık", &self.muhtarlik))?,
+            resolution_due: self
+                .due_micros
+                .map(|d| DateTime::from_timestamp_micros(d).ok_or_else(|| bad("deadline", d)))
+                .transpose()?,
+            urgent: self.priority_rank == 0,
+            lon: self.lon,
+            lat: self.lat,
+        })
     }
 }
 

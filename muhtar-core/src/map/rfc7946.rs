@@ -436,18 +436,22 @@ mod tests {
         assert!(problems(&bad_id)[0].contains("id must be"));
         assert!(problems(&json!({"type": "FeatureCollection"}))[0].contains("features array"));
         assert!(problems(&json!([1, 2]))[0].contains("not a JSON object"));
-        assert!(problems(&fc(json!({"type": "Circle", "coordinates": [1, 2]})))[0]
-            .contains("not a geometry"));
         assert!(
-            problems(&fc(json!({"type": "LineString", "coordinates": [[29, 41]]})))[0]
-                .contains("two positions")
+            problems(&fc(json!({"type": "Circle", "coordinates": [1, 2]})))[0]
+                .contains("not a geometry")
         );
+        assert!(problems(&fc(
+            json!({"type": "LineString", "coordinates": [[29, 41]]})
+        ))[0]
+            .contains("two positions"));
         assert!(
             problems(&fc(json!({"type": "Point", "coordinates": [29, 41, 0, 0]})))[0]
                 .contains("2 or 3")
         );
-        assert!(problems(&fc(json!({"type": "Point", "coordinates": ["29", 41]})))[0]
-            .contains("numbers only"));
+        assert!(
+            problems(&fc(json!({"type": "Point", "coordinates": ["29", 41]})))[0]
+                .contains("numbers only")
+        );
         let mut bbox = ok.clone();
         bbox["bbox"] = json!([29, 42, 30, 41]);
         assert!(problems(&bbox)[0].contains("southern edge"));

@@ -86,14 +86,24 @@ async fn locations_of_old_rows_reach_the_spatial_index() {
             "{b}"
         );
     }
-    assert_eq!(in_box(&store, "old", bbox(29.04, 41.02, 29.04, 41.02)).await.len(), 1);
+    assert_eq!(
+        in_box(&store, "old", bbox(29.04, 41.02, 29.04, 41.02))
+            .await
+            .len(),
+        1
+    );
     // New requests, located or not, next to the old ones.
     for seed in 13..=16u64 {
         let c = spec("old", seed, (seed % 2 == 0).then_some((29.3, 41.3))).commit();
         store.commit(&c).await.unwrap();
     }
     assert_eq!(counts(&db), (10, 10));
-    assert_eq!(in_box(&store, "old", bbox(29.25, 41.25, 29.35, 41.35)).await.len(), 2);
+    assert_eq!(
+        in_box(&store, "old", bbox(29.25, 41.25, 29.35, 41.35))
+            .await
+            .len(),
+        2
+    );
 }
 
 /// The triggers keep the R*Tree in step with the table: a commit of a located request
@@ -119,7 +129,10 @@ async fn the_spatial_index_follows_every_write() {
     let all = bbox(28.0, 40.0, 30.0, 42.0);
     assert_eq!(in_box(&store, "trg", all).await.len(), 6);
     let first = recs[0].state.tracking.to_string();
-    assert_eq!(in_box(&store, "trg", bbox(29.05, 40.9, 29.15, 41.1)).await, vec![first.clone()]);
+    assert_eq!(
+        in_box(&store, "trg", bbox(29.05, 40.9, 29.15, 41.1)).await,
+        vec![first.clone()]
+    );
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute(
@@ -134,8 +147,13 @@ async fn the_spatial_index_follows_every_write() {
         conn.execute("DELETE FROM requests WHERE id = ?1", [&gone])
             .unwrap();
     }
-    assert!(in_box(&store, "trg", bbox(29.05, 40.9, 29.15, 41.1)).await.is_empty());
-    assert_eq!(in_box(&store, "trg", bbox(29.9, 40.9, 30.0, 41.1)).await, vec![first]);
+    assert!(in_box(&store, "trg", bbox(29.05, 40.9, 29.15, 41.1))
+        .await
+        .is_empty());
+    assert_eq!(
+        in_box(&store, "trg", bbox(29.9, 40.9, 30.0, 41.1)).await,
+        vec![first]
+    );
     assert_eq!(counts(&db), (5, 5));
     let before = in_box(&store, "trg", all).await;
     rusqlite::Connection::open(&db)
@@ -147,7 +165,12 @@ async fn the_spatial_index_follows_every_write() {
     let c = spec("trg", 8, Some((29.5, 41.5))).commit();
     store.commit(&c).await.unwrap();
     assert_eq!(counts(&db), (6, 6));
-    assert_eq!(in_box(&store, "trg", bbox(29.4, 41.4, 29.6, 41.6)).await.len(), 1);
+    assert_eq!(
+        in_box(&store, "trg", bbox(29.4, 41.4, 29.6, 41.6))
+            .await
+            .len(),
+        1
+    );
 }
 
 /// A box query searches the R*Tree first and looks up only what it returns (the

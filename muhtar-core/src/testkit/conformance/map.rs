@@ -137,7 +137,12 @@ fn inside(r: &RequestRecord, b: &BBox) -> bool {
 pub async fn bbox_listing_equals_brute_force<S: Store>(s: &S) {
     let all = located_data(s, "geo", 7, 90).await;
     located_data(s, "geo-x", 8, 20).await;
-    assert!(all.iter().filter(|r| r.state.content.location.is_some()).count() > 40);
+    assert!(
+        all.iter()
+            .filter(|r| r.state.content.location.is_some())
+            .count()
+            > 40
+    );
     let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
     let others = [
         RequestQuery::default(),
