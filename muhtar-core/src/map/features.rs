@@ -280,3 +280,135 @@ fn oriented(g: &geo::Geometry<f64>) -> geo::Geometry<f64> {
         other => other.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::map::{rfc7946, Shape};
+    use crate::request::Status;
+    use crate::testkit::fixtures;
+    use crate::tracking::TrackingNumber;
+    use proptest::prelude::*;
+
+    /// Every property a request's feature may have: none can hold personal data.
+    const PROPERTIES: [&str; 13] = [
+        "tracking",
+        "category",
+        "category_name",
+        "status",
+        "status_name",
+        "unit",
+        "unit_name",
+        "muhtarlik",
+        "muhtarlik_name",
+        "deadline",
+        "deadline_text",
+        "ivedi",
+        "overdue",
+    ];
+
+    fn point(i: u64, lon: f64, lat: f64, urgent: bool, due_hours: Option<i64>) -> MapPoint {
+        MapPoint {
+            tracking: TrackingNumber::from_value(i * 104_729 + 1).unwrap(),
+            category: ["asfalt-onarim", "budama", "silinmis"][i as usize % 3].into(),
+            status: Status::ALL[i as usize % Status::ALL.len()],
+            unit: (i % 4 != 0).then(|| "fen-isleri".parse().unwrap()),
+            muhtarlik: "kuzguncuk".parse().unwrap(),
+            resolution_due: due_hours.map(|h| fixtures::t0() + chrono::Duration::hours(h)),
+            urgent,
+            lon,
+            lat,
+        }
+    }
+
+    /// A regular polygon around (lon, lat), counterclockwise or not, with a hole or not.
+    fn polygon(lon: f64, lat: f64, r: f64, n: usize, ccw: bool, hole: bool) -> geo::Polygon {
+        let ring = |r: f64, ccw: bool| {
+            let mut v: Vec<(f64, f64)> = (0..n)
+                .map(|i| {
+                    let a = std::f64::consts::TAU * i as f64 / n as f64;
+                    (lon + r * a.cos(), lat + r * a.sin())
+                })
+                .collect();
+            if !ccw {
+                v.reverse();
+            }
+            geo::LineString::from(v)
+        };
+        let holes = if hole {
+            vec![ring(r / 4.0, ccw)]
+        } else {
+            vec![]
+        };
+        geo::Polygon::new(ring(r, ccw), holes)
+    }
+
+    proptest! {
+        /// A request's feature is an RFC 7946 point at `[lon, lat]`, its id the tracking
+        /// number, its properties from the fixed list (İVEDİ for staff only), the deadline
+        /// in Istanbul time both ways, `overdue` for open requests past it.
+        #[test]
+        fn request_features_are_rfc7946_points_with_only_the_listed_properties(
+            pts in prop::collection::vec(
+                (25.5f64..45.0, 35.7f64..42.2, any::<bool>(), prop::option::of(-200i64..200)),
+                0..30,
+            ),
+            public in any::<bool>(),
+        ) {
+            let org = fixtures::organisation("f");
+            let points: Vec<MapPoint> = pts
+                .iter()
+                .enumerate()
+                .map(|(i, (lon, lat, u, d))| point(i as u64, *lon, *lat, *u, *d))
+                .collect();
+            let audience = if public { Audience::Public } else { Audience::Staff };
+            let now = fixtures::t0();
+            let doc = serde_json::to_value(requests_feature_collection(&points, &org, now, audience, false)).unwrap();
+            prop_assert_eq!(rfc7946::check(&doc), Ok(()));
+            let features = doc["features"].as_array().unwrap();
+            prop_assert_eq!(features.len(), points.len());
+            for (f, p) in features.iter().zip(&points) {
+                prop_assert_eq!(&f["geometry"]["coordinates"], &serde_json::json!([p.lon, p.lat]));
+                prop_assert_eq!(&f["id"], &serde_json::json!(p.tracking.to_string()));
+                let props = f["properties"].as_object().unwrap();
+                prop_assert!(props.keys().all(|k| PROPERTIES.contains(&k.as_str())), "{:?}", props.keys());
+                prop_assert_eq!(props.contains_key("ivedi"), !public);
+                prop_assert_eq!(&props["overdue"], &serde_json::json!(p.status.is_open() && p.resolution_due.is_some_and(|d| d < now)));
+                prop_assert_eq!(&props["status_name"], &serde_json::json!(p.status.display_name()));
+                if let Some(d) = p.resolution_due {
+                    prop_assert!(props["deadline"].as_str().unwrap().ends_with("+03:00"));
+                    prop_assert_eq!(&props["deadline_text"], &serde_json::json!(local_time(d)));
+                }
+            }
+        }
+
+        /// Boundaries come out by the right-hand rule however their rings run in the
+        /// organisation, with the muhtarlık's code, name, district and counts.
+        #[test]
+        fn boundaries_follow_the_right_hand_rule_whatever_their_winding(
+            lon in 28.5f64..29.5, lat in 40.8f64..41.3, r in 0.001f64..0.05, n in 3usize..16,
+            ccw in any::<bool>(), hole in any::<bool>(), multi in any::<bool>(),
+        ) {
+            let mut org = fixtures::organisation("f");
+            let p = polygon(lon, lat, r, n, ccw, hole);
+            let g = if multi {
+                geo::Geometry::MultiPolygon(geo::MultiPolygon(vec![p, polygon(lon + 1.0, lat, r, n, !ccw, hole)]))
+            } else {
+                geo::Geometry::Polygon(p)
+            };
+            let code: MuhtarlikCode = "cengelkoy".parse().unwrap();
+            org.boundaries.0.insert(code.clone(), Shape(g));
+            let counts = BTreeMap::from([(code, MuhtarlikCounts { open: 5, overdue: 2 })]);
+            let doc = serde_json::to_value(muhtarliklar_feature_collection(&org, &counts, |_| true)).unwrap();
+            prop_assert_eq!(rfc7946::check(&doc), Ok(()));
+            let f = &doc["features"][0];
+            prop_assert_eq!(doc["features"].as_array().unwrap().len(), 1);
+            prop_assert_eq!(&f["properties"], &serde_json::json!({
+                "code": "cengelkoy", "name": "Çengelköy Mahallesi", "district": "Üsküdar",
+                "open": 5, "overdue": 2
+            }));
+            let hidden = muhtarliklar_feature_collection(&org, &counts, |m| m.as_str() != "cengelkoy");
+            prop_assert!(hidden.features.is_empty());
+        }
+    }
+}
