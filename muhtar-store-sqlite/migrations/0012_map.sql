@@ -13,6 +13,10 @@
 --    rowid: VACUUM may renumber the rowids of a table without an INTEGER PRIMARY KEY,
 --    which would point the index at other requests.
 --
+-- 4. `requests_map`: a whole tenant's map, in the map's order (urgent first, then the
+--    deadline), reads this index alone: no sort, and no table row (whose JSON state lies
+--    before `lon` and `lat` in the row, mostly on overflow pages).
+--
 -- The triggers keep the R*Tree in step with `requests` whoever writes the row: a commit
 -- (an upsert: its DO UPDATE fires the update trigger), this backfill, a DBA's UPDATE or
 -- DELETE. An update that leaves `lon`, `lat` and `place` as they were (every commit of a
@@ -33,6 +37,11 @@ WHERE json_extract(state, '$.content.location') IS NOT NULL;
 UPDATE requests SET place = rowid WHERE lon IS NOT NULL AND lat IS NOT NULL;
 
 CREATE UNIQUE INDEX requests_place ON requests (place) WHERE place IS NOT NULL;
+
+CREATE INDEX requests_map ON requests
+    (tenant, priority_rank, COALESCE(resolution_due, 9223372036854775807), id, tracking,
+     category, status, unit, muhtarlik, resolution_due, received_at, lon, lat)
+    WHERE lon IS NOT NULL AND lat IS NOT NULL;
 
 CREATE VIRTUAL TABLE request_places USING rtree (place_id, west, east, south, north);
 
@@ -60,4 +69,4 @@ END;
 
 -- muhtar:record (everything above this line is checksummed)
 INSERT INTO schema_migrations (version, name, checksum, applied_at)
-VALUES (12, 'map', '8ed63ad5b946c29602974b871b3bad96271124eedd7ece1b15ea37d03be96823', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+VALUES (12, 'map', '222a39e4317df31cb81cb36c55c2b8ba3fa7585814c4e24c9dfa60c8be91151d', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));

@@ -15,7 +15,7 @@ use geo::orient::{Direction, Orient};
 use serde::Serialize;
 
 use super::{MapPoint, MuhtarlikCounts};
-use crate::calendar::{local_time, to_istanbul};
+use crate::calendar::{local_time_of, to_istanbul};
 use crate::ids::MuhtarlikCode;
 use crate::org::Organisation;
 
@@ -161,9 +161,10 @@ impl<'a> Names<'a> {
 
 /// The deadline as RFC 3339 in Istanbul time and as people read it.
 fn deadline(d: DateTime<Utc>) -> (String, String) {
+    let ist = to_istanbul(d);
     (
-        to_istanbul(d).to_rfc3339_opts(SecondsFormat::AutoSi, false),
-        local_time(d),
+        ist.to_rfc3339_opts(SecondsFormat::AutoSi, false),
+        local_time_of(ist),
     )
 }
 
@@ -284,6 +285,7 @@ fn oriented(g: &geo::Geometry<f64>) -> geo::Geometry<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::local_time;
     use crate::map::{rfc7946, Shape};
     use crate::request::Status;
     use crate::testkit::fixtures;
@@ -312,7 +314,7 @@ mod tests {
             tracking: TrackingNumber::from_value(i * 104_729 + 1).unwrap(),
             category: ["asfalt-onarim", "budama", "silinmis"][i as usize % 3].into(),
             status: Status::ALL[i as usize % Status::ALL.len()],
-            unit: (i % 4 != 0).then(|| "fen-isleri".parse().unwrap()),
+            unit: (!i.is_multiple_of(4)).then(|| "fen-isleri".parse().unwrap()),
             muhtarlik: "kuzguncuk".parse().unwrap(),
             resolution_due: due_hours.map(|h| fixtures::t0() + chrono::Duration::hours(h)),
             urgent,

@@ -374,7 +374,7 @@ mod tests {
             let outer = ring(lon, lat, r, n);
             let mut hole = ring(lon, lat, r / 8.0, k);
             hole.reverse();
-            prop_assert_eq!(check(&fc(polygon(&[outer.clone()]))), Ok(()));
+            prop_assert_eq!(check(&fc(polygon(std::slice::from_ref(&outer)))), Ok(()));
             prop_assert_eq!(check(&fc(polygon(&[outer.clone(), hole.clone()]))), Ok(()));
             let mut cw = outer.clone();
             cw.reverse();

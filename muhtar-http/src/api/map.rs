@@ -110,9 +110,11 @@ async fn reader(s: &AppState, auth: Option<Actor>, tenant: Option<&str>) -> ApiR
     Ok(Actor::public(tenant))
 }
 
-/// A GeoJSON document as the response.
-fn geojson<T: Serialize>(doc: &T) -> ApiResult<Response> {
-    let body = serde_json::to_vec(doc).map_err(ApiError::internal)?;
+/// A GeoJSON document as the response, written into a buffer of `hint` bytes to begin
+/// with.
+fn geojson<T: Serialize>(doc: &T, hint: usize) -> ApiResult<Response> {
+    let mut body = Vec::with_capacity(hint);
+    serde_json::to_writer(&mut body, doc).map_err(ApiError::internal)?;
     Ok((StatusCode::OK, [(header::CONTENT_TYPE, GEOJSON)], body).into_response())
 }
 
@@ -214,7 +216,8 @@ pub async fn requests_geojson(
         )
         .await?;
     // Up to 100,000 features: written off the async workers.
-    tokio::task::spawn_blocking(move || geojson(&map.features()))
+    // About 500 bytes a feature.
+    tokio::task::spawn_blocking(move || geojson(&map.features(), 512 * (map.points.len() + 1)))
         .await
         .map_err(ApiError::internal)?
 }
@@ -246,7 +249,7 @@ pub async fn muhtarliklar_geojson(
 ) -> ApiResult<Response> {
     let actor = reader(&s, auth, p.tenant.as_deref()).await?;
     let map = s.mbs.muhtarlik_counts(&actor).await?;
-    geojson(&map.features())
+    geojson(&map.features(), 4096)
 }
 
 // ---------------------------------------------------------------------------------------

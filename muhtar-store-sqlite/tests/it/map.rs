@@ -60,7 +60,7 @@ async fn locations_of_old_rows_reach_the_spatial_index() {
     apply_first_migration_by_hand(&db);
     let mut records: Vec<RequestRecord> = Vec::new();
     for seed in 1..=12u64 {
-        let at = (seed % 3 != 0).then(|| (29.0 + seed as f64 * 0.01, 41.0 + seed as f64 * 0.005));
+        let at = (seed % 3 != 0).then_some((29.0 + seed as f64 * 0.01, 41.0 + seed as f64 * 0.005));
         let c = spec("old", seed, at).commit();
         insert_v1(&db, &c);
         records.push(c.record);
@@ -174,7 +174,8 @@ async fn the_spatial_index_follows_every_write() {
 }
 
 /// A box query searches the R*Tree first and looks up only what it returns (the
-/// statements `map_points_in` and `query_in` send), whatever the other filters.
+/// statements `map_points_in` and `query_in` send), whatever the other filters; a whole
+/// tenant's map reads one covering index.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn box_queries_search_the_rtree_first() {
     let dir = TempDir::new().unwrap();
@@ -213,4 +214,20 @@ async fn box_queries_search_the_rtree_first() {
             "{sql}: {plan:?}"
         );
     }
+    // A whole tenant's map reads the covering index alone, in order: no table, no sort.
+    let sql = "SELECT tracking, category, status, unit, muhtarlik, resolution_due, \
+               priority_rank, lon, lat FROM requests WHERE tenant = ? AND lon IS NOT NULL \
+               AND lat IS NOT NULL ORDER BY priority_rank ASC, \
+               COALESCE(resolution_due, 9223372036854775807) ASC, id ASC LIMIT ?";
+    let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let plan: Vec<String> = st
+        .query_map(rusqlite::params![1, 1], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        plan,
+        vec!["SEARCH requests USING COVERING INDEX requests_map (tenant=?)"],
+        "{sql}"
+    );
 }
