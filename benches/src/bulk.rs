@@ -10,7 +10,8 @@
 //! the queue and the quarterly report read); events and outbox rows are not generated.
 //!
 //! [`load_sqlite`] and [`load_postgres`] write the rows after the store's own migrations
-//! have created the schema: they drop the `requests` indexes, insert (prepared inserts in
+//! have created the schema (into an empty `requests` table: the SQLite loader numbers the
+//! located rows' R*Tree keys from 1): they drop the `requests` indexes, insert (prepared inserts in
 //! 100,000-row transactions on SQLite, `COPY ... FORMAT csv` on PostgreSQL), recreate the
 //! indexes from their stored definitions and `ANALYZE`. The column encodings are the
 //! stores' own (ids, instants in microseconds, serde names, the exact JSON records), and
@@ -54,12 +55,18 @@ const REASONS: &[&str] = &[
     "planned-later",
 ];
 
+/// A muhtarlık as the rows need it: code, district, province and centre `(lon, lat)`.
+type Place = (MuhtarlikCode, String, String, Option<(f64, f64)>);
+
 /// The generator of bulk rows (an iterator of records).
 pub struct Rows {
     spec: BulkSpec,
     template: RequestState,
     units: Vec<UnitCode>,
-    muhtarliklar: Vec<(MuhtarlikCode, String, String)>,
+    /// Each active muhtarlık.
+    muhtarliklar: Vec<Place>,
+    /// Whether every row gets a location ([`Rows::located`]).
+    located: bool,
     categories: Vec<String>,
     ids: IdGenerator,
     next: u64,
@@ -110,11 +117,19 @@ impl Rows {
                 .muhtarliklar
                 .iter()
                 .filter(|m| m.active)
-                .map(|m| (m.code.clone(), m.district.clone(), m.province.clone()))
+                .map(|m| {
+                    (
+                        m.code.clone(),
+                        m.district.clone(),
+                        m.province.clone(),
+                        m.centre.map(|c| (c.lon, c.lat)),
+                    )
+                })
                 .collect(),
             categories: org.categories.iter().map(|c| c.code.clone()).collect(),
             spec,
             template,
+            located: false,
             ids,
             next: 0,
             calendar: muhtar_core::calendar::Calendar::new(),
@@ -129,6 +144,14 @@ impl Rows {
     /// How many rows are left.
     pub fn remaining(&self) -> u64 {
         self.spec.rows - self.next
+    }
+
+    /// The same rows, each located within about 600 m of its muhtarlık's centre (around
+    /// Üsküdar's for a muhtarlık without one), as the map benchmark needs. The other
+    /// choices of the rows stay as they are.
+    pub fn located(mut self) -> Rows {
+        self.located = true;
+        self
     }
 }
 
@@ -150,8 +173,18 @@ impl Iterator for Rows {
         // Distinct and valid: one value per row, spread over the tracking space.
         s.tracking = TrackingNumber::from_value(i.wrapping_mul(48_271) % 852_891_037_441)
             .expect("a value below 31^8");
-        let (m, district, province) =
+        let (m, district, province, centre) =
             &self.muhtarliklar[(r % 4093) as usize % self.muhtarliklar.len()];
+        if self.located {
+            let (lon, lat) = centre.unwrap_or((29.03, 41.03));
+            let at = self.ids.next_u64();
+            // ±0.006° (about 500 to 650 m), in steps of a millionth of a degree.
+            let off = |bits: u64| (bits % 12_001) as f64 / 1e6 - 0.006;
+            s.content.location = Some(muhtar_core::request::Location {
+                lon: lon + off(at),
+                lat: lat + off(at >> 32),
+            });
+        }
         s.content.muhtarlik = m.clone();
         s.content.district = district.clone();
         s.content.province = province.clone();
@@ -275,6 +308,7 @@ pub fn load_sqlite(path: &std::path::Path, rows: Rows) -> rusqlite::Result<LoadR
     let tenant = rows.tenant().as_str().to_owned();
     let total = rows.remaining();
     let mut rows = rows.peekable();
+    let mut places: i64 = 0;
     while rows.peek().is_some() {
         let tx = conn.transaction()?;
         {
@@ -282,13 +316,19 @@ pub fn load_sqlite(path: &std::path::Path, rows: Rows) -> rusqlite::Result<LoadR
                 "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
                  category, channel, received_at, resolution_due, first_response_due, state, \
                  deadlines, kind, outcome, reason, concluded_at, answer_days, \
-                 answer_calendar_days, first_response_at) \
+                 answer_calendar_days, first_response_at, lon, lat, place) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-                 ?17, ?18, ?19, ?20, ?21)",
+                 ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
             )?;
             for rec in rows.by_ref().take(CHUNK as usize) {
                 let s = &rec.state;
                 let f = Facts::of(&rec);
+                let at = s.content.location.as_ref();
+                // The R*Tree key of a located row (a fresh data set: none taken yet).
+                let place = at.map(|_| {
+                    places += 1;
+                    places
+                });
                 st.execute(rusqlite::params![
                     tenant,
                     s.id.as_uuid().hyphenated().to_string(),
@@ -313,6 +353,9 @@ pub fn load_sqlite(path: &std::path::Path, rows: Rows) -> rusqlite::Result<LoadR
                     f.answer_working_days,
                     f.answer_calendar_days,
                     f.first_response_at.map(|t| t.timestamp_micros()),
+                    at.map(|l| l.lon),
+                    at.map(|l| l.lat),
+                    place,
                 ])?;
             }
         }
@@ -380,7 +423,7 @@ pub async fn load_postgres(pool: &PgPool, rows: Rows) -> Result<LoadReport, sqlx
             "COPY requests (tenant, id, tracking, version, status, outcome, reason, unit, \
              muhtarlik, category, channel, received_at, first_response_at, answered_at, \
              closed_at, first_response_due, resolution_due, due_key, received_key, updated_at, \
-             state, deadlines, kind, concluded_at, answer_days, answer_calendar_days) \
+             state, deadlines, kind, concluded_at, answer_days, answer_calendar_days, lon, lat) \
              FROM STDIN (FORMAT csv)",
         )
         .await?;
@@ -430,6 +473,9 @@ pub async fn load_postgres(pool: &PgPool, rows: Rows) -> Result<LoadReport, sqlx
         csv_opt(&mut buf, ts(f.concluded_at));
         csv_opt(&mut buf, f.answer_working_days.map(|n| n.to_string()));
         csv_opt(&mut buf, f.answer_calendar_days.map(|n| n.to_string()));
+        let at = s.content.location.as_ref();
+        csv_opt(&mut buf, at.map(|l| l.lon.to_string()));
+        csv_opt(&mut buf, at.map(|l| l.lat.to_string()));
         buf.pop();
         buf.push('\n');
         if (n as u64 + 1).is_multiple_of(CHUNK) {

@@ -47,6 +47,7 @@ use crate::tracking::TrackingNumber;
 mod accounts;
 mod dashboard;
 mod deadlines;
+mod map;
 mod personal_data;
 mod policy;
 mod public;
@@ -57,6 +58,7 @@ mod setup;
 pub use crate::public::{PublicStatus, PublicView};
 pub use accounts::{LoginAttempt, LoginError, NewSession, NewUser};
 pub use dashboard::{CategoryLine, Dashboard, UnitLine, TOP_CATEGORIES};
+pub use map::{MapQuery, MapRequests, MuhtarlikMap, MAX_MAP_POINTS};
 pub use personal_data::{ContactQuery, PersonalData};
 pub use policy::{policy_rules_message, PolicyChange, PolicyExplanation};
 pub use reports::SignedQuarter;
@@ -896,9 +898,29 @@ impl<S: Store, C: Clock> Mbs<S, C> {
     async fn query_for(
         &self,
         actor: &Actor,
-        mut query: RequestQuery,
+        query: RequestQuery,
         read: Action,
     ) -> Result<Page<RequestRecord>, ServiceError> {
+        let ctx = self.context(&actor.tenant).await?;
+        match Self::scoped(actor, &ctx, query, read)? {
+            Some(query) => Ok(self.store.query(&actor.tenant, &query).await?),
+            None => Ok(Page {
+                items: vec![],
+                next: None,
+            }),
+        }
+    }
+
+    /// `query` narrowed to what `actor` may see when it takes `read` (a reading action)
+    /// on the tenant: a muhtar's to their muhtarlık, unit staff's to their unit and those
+    /// below it; anyone else is authorized. `None`: the query asks for nothing they may
+    /// see (another muhtarlık, units outside theirs).
+    fn scoped(
+        actor: &Actor,
+        ctx: &TenantContext,
+        mut query: RequestQuery,
+        read: Action,
+    ) -> Result<Option<RequestQuery>, ServiceError> {
         // The one free-text filter: no category code holds a control character, and
         // PostgreSQL refuses a NUL in text outright.
         if query
@@ -912,14 +934,10 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             }
             .into());
         }
-        let ctx = self.context(&actor.tenant).await?;
         match &actor.role {
             Role::Muhtar(m) => {
                 if query.muhtarlik.as_ref().is_some_and(|q| q != m) {
-                    return Ok(Page {
-                        items: vec![],
-                        next: None,
-                    });
+                    return Ok(None);
                 }
                 query.muhtarlik = Some(m.clone());
             }
@@ -930,15 +948,12 @@ impl<S: Store, C: Clock> Mbs<S, C> {
                     Some(asked) => asked.into_iter().filter(|a| mine.contains(a)).collect(),
                 });
                 if query.units.as_ref().is_some_and(|u| u.is_empty()) {
-                    return Ok(Page {
-                        items: vec![],
-                        next: None,
-                    });
+                    return Ok(None);
                 }
             }
             _ => authorize(actor, read, &Target::Tenant(&actor.tenant), &ctx.org)?,
         }
-        Ok(self.store.query(&actor.tenant, &query).await?)
+        Ok(Some(query))
     }
 
     /// A unit's open requests, urgent (İVEDİ) first, then by deadline (its queue), the unit

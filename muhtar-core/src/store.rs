@@ -504,6 +504,10 @@ pub struct RequestQuery {
     /// Resolution deadline before this instant (with `statuses` = open: overdue).
     #[serde(default)]
     pub due_before: Option<DateTime<Utc>>,
+    /// Only requests located in this box (edges included); a request without a
+    /// location never matches. Stores answer it through a spatial index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<crate::map::BBox>,
     /// Order.
     #[serde(default)]
     pub order: Order,
@@ -556,6 +560,12 @@ impl RequestQuery {
             && self
                 .due_before
                 .is_none_or(|d| r.deadlines.resolution_due.is_some_and(|due| due < d))
+            && self.bbox.is_none_or(|b| {
+                s.content
+                    .location
+                    .as_ref()
+                    .is_some_and(|l| b.contains(l.lon, l.lat))
+            })
     }
 
     /// Whether `record` comes after the cursor in the query's order.
@@ -745,6 +755,18 @@ pub trait RequestStore: Send + Sync {
         version: u32,
         deadlines: &Deadlines,
     ) -> Result<(), StoreError>;
+    /// The located requests that pass `query`'s filters (its `bbox` through the store's
+    /// spatial index), as [`crate::map::MapPoint`]s read from columns, without decoding
+    /// any request's state: at most `limit`, in `query.order` (urgent first). The
+    /// query's cursor and page size are not used. Equal to
+    /// [`crate::map::MapPoint::reference`] over the tenant's records (the conformance
+    /// suite checks it).
+    async fn map_points(
+        &self,
+        tenant: &TenantId,
+        query: &RequestQuery,
+        limit: u32,
+    ) -> Result<Vec<crate::map::MapPoint>, StoreError>;
 }
 
 /// The notification outbox.
@@ -961,6 +983,14 @@ impl<T: RequestStore + ?Sized> RequestStore for std::sync::Arc<T> {
         (**self)
             .update_deadlines(tenant, id, version, deadlines)
             .await
+    }
+    async fn map_points(
+        &self,
+        tenant: &TenantId,
+        query: &RequestQuery,
+        limit: u32,
+    ) -> Result<Vec<crate::map::MapPoint>, StoreError> {
+        (**self).map_points(tenant, query, limit).await
     }
 }
 

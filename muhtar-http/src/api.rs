@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use muhtar_core::access::{authorize, Action, Actor, Role, Target};
 use muhtar_core::ids::{MuhtarlikCode, UnitCode};
+use muhtar_core::org::Organisation;
 use muhtar_core::request::{
     Attachment, Channel, Command, CommandName, NewRequest, Status, MAX_ATTACHMENTS,
 };
@@ -32,11 +33,13 @@ use crate::mount::Mount;
 use crate::{uploads, AppState};
 
 mod map_where;
+mod map;
 mod reports;
 mod submit;
 mod views;
 
 pub use map_where::*;
+pub use map::*;
 pub use reports::*;
 pub use submit::*;
 pub use views::*;
@@ -69,6 +72,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/reports/{quarter}/sign", post(sign_report))
         .route("/status/{tracking}", get(crate::status::public_status))
         .route("/map/where", get(map_where))
+        .merge(map::routes())
 }
 
 use crate::uploads::MAX_UPLOAD;
@@ -303,26 +307,16 @@ pub async fn list(
     if q.limit == 0 || q.limit > muhtar_core::store::MAX_PAGE {
         return Err(ApiError::invalid("limit", "limit must be 1 to 1000"));
     }
-    if let Some(st) = &p.status {
-        q.statuses =
-            Some(Status::parse_filter(st).map_err(|e| ApiError::invalid("status", e.to_string()))?);
-    }
-    if let Some(u) = &p.unit {
-        let code = ctx
-            .org
-            .known_unit("unit", u)
-            .map_err(|e| ApiError::invalid("unit", e.to_string()))?
-            .code
-            .clone();
-        q.units = Some(ctx.org.subtree(&code));
-    }
-    if let Some(m) = &p.muhtarlik {
-        q.muhtarlik = Some(
-            MuhtarlikCode::new(m.clone())
-                .map_err(|e| ApiError::invalid("muhtarlik", e.to_string()))?,
-        );
-    }
-    q.category = p.category.clone();
+    list_filters(
+        &mut q,
+        &ctx.org,
+        ListFilters {
+            status: p.status.as_deref(),
+            unit: p.unit.as_deref(),
+            muhtarlik: p.muhtarlik.as_deref(),
+            category: p.category.as_deref(),
+        },
+    )?;
     q.channel = p
         .channel
         .as_deref()
@@ -360,6 +354,42 @@ pub async fn list(
         (false, false) => s.mbs.list(&actor, q).await?,
     };
     Ok(Json(RequestPage::of(page, &ctx.org)))
+}
+
+/// The filters a listing and the map share, as given.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilters<'a> {
+    /// `status`: statuses, comma-separated, or `open`.
+    pub status: Option<&'a str>,
+    /// `unit`: this unit and those below it.
+    pub unit: Option<&'a str>,
+    /// `muhtarlik`.
+    pub muhtarlik: Option<&'a str>,
+    /// `category`.
+    pub category: Option<&'a str>,
+}
+
+/// Sets `q`'s filters from the parameters of a listing (`GET /requests`, the map), each
+/// checked against the organisation with an error naming it.
+pub fn list_filters(q: &mut RequestQuery, org: &Organisation, f: ListFilters<'_>) -> ApiResult<()> {
+    if let Some(st) = f.status {
+        q.statuses =
+            Some(Status::parse_filter(st).map_err(|e| ApiError::invalid("status", e.to_string()))?);
+    }
+    if let Some(u) = f.unit {
+        let code = org
+            .known_unit("unit", u)
+            .map_err(|e| ApiError::invalid("unit", e.to_string()))?
+            .code
+            .clone();
+        q.units = Some(org.subtree(&code));
+    }
+    if let Some(m) = f.muhtarlik {
+        q.muhtarlik =
+            Some(MuhtarlikCode::new(m).map_err(|e| ApiError::invalid("muhtarlik", e.to_string()))?);
+    }
+    q.category = f.category.map(str::to_owned);
+    Ok(())
 }
 
 /// Paging of a queue.

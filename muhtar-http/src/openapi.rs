@@ -24,11 +24,13 @@ use crate::mount::Mount;
         api::report, api::period_report, api::sign_report, api::signed_reports, api::signed_report,
         crate::status::public_status,
         api::map_where,
+        api::requests_geojson, api::muhtarliklar_geojson,
     ),
     components(schemas(
         api::RequestView, api::LocationWarningView, api::RequestPage, api::SubmitBody, api::LocationBody,
         api::AttachmentBody, api::CitizenBody, api::CommandBody, api::RulesView,
         api::SignBody, api::SignedView, crate::status::StatusView,
+        api::RequestFeatureCollection, api::MuhtarlikFeatureCollection,
         ErrorBody, ErrorDetail,
         api::WhereView,
     )),
@@ -38,7 +40,7 @@ use crate::mount::Mount;
         (name = "configuration", description = "The tenant's organisation and rules"),
         (name = "reports", description = "The quarterly report of Genelge 2015/8 and its sign-off; the same statistics for any period"),
         (name = "public", description = "No token: a request's public status by tracking number"),
-        (name = "map", description = "Places: the muhtarlıklar's boundaries"),
+        (name = "map", description = "GeoJSON (RFC 7946) for any map client: requests as points, muhtarlıklar with their counts, works; without a token the public view. `where`: the muhtarlık of a point, for the back office"),
     )
 )]
 pub struct ApiDoc;

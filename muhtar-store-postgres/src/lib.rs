@@ -87,6 +87,7 @@
 mod accounts;
 mod config;
 mod error;
+mod map;
 mod outbox;
 mod reports;
 mod requests;

@@ -106,7 +106,7 @@ impl Columns {
     }
 }
 
-/// Binds the state columns, `status` to `priority_rank` (`$5` to `$27`), in the order both
+/// Binds the state columns, `status` to `lat` (`$5` to `$29`), in the order both
 /// the INSERT and the UPDATE of a commit list them.
 trait BindColumns<'q> {
     fn bind_columns(self, cols: &'q Columns, r: &'q RequestRecord) -> Self;
@@ -138,6 +138,8 @@ impl<'q> BindColumns<'q> for sqlx::query::Query<'q, Postgres, sqlx::postgres::Pg
             .bind(cols.answer_days)
             .bind(cols.answer_calendar_days)
             .bind(muhtar_core::store::priority_rank(st.content.priority))
+            .bind(st.content.location.as_ref().map(|l| l.lon))
+            .bind(st.content.location.as_ref().map(|l| l.lat))
     }
 }
 
@@ -218,9 +220,9 @@ impl PgStore {
                      unit, muhtarlik, category, channel, received_at, first_response_at,
                      answered_at, closed_at, first_response_due, resolution_due, due_key,
                      received_key, updated_at, state, deadlines, kind, concluded_at,
-                     answer_days, answer_calendar_days, priority_rank)
+                     answer_days, answer_calendar_days, priority_rank, lon, lat)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                     $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
+                     $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
             )
             .bind(tenant)
             .bind(id)
@@ -238,7 +240,7 @@ impl PgStore {
                      closed_at = $15, first_response_due = $16, resolution_due = $17,
                      due_key = $18, received_key = $19, updated_at = $20, state = $21,
                      deadlines = $22, kind = $23, concluded_at = $24, answer_days = $25,
-                     answer_calendar_days = $26, priority_rank = $27
+                     answer_calendar_days = $26, priority_rank = $27, lon = $28, lat = $29
                  WHERE tenant = $1 AND id = $2 AND version = $3",
             )
             .bind(tenant)
@@ -347,6 +349,79 @@ impl PgStore {
             }
         }
     }
+}
+
+/// The SQL filters of a query (the cursor apart), after a `WHERE`.
+pub(crate) fn push_filters<'a>(
+    sql: &mut QueryBuilder<'a, Postgres>,
+    q: &'a RequestQuery,
+) -> Result<(), StoreError> {
+    if let Some(units) = &q.units {
+        let mut units: Vec<String> = units.iter().map(|u| u.as_str().to_owned()).collect();
+        if units.len() == 1 {
+            // `unit = $n` lets an index on (tenant, unit, priority_rank, due_key, id) return one
+            // unit's rows in deadline order; `= ANY(...)` would make them be sorted.
+            sql.push(" AND unit = ").push_bind(units.remove(0));
+        } else {
+            sql.push(" AND unit = ANY(").push_bind(units).push(")");
+        }
+    }
+    if let Some(m) = &q.muhtarlik {
+        sql.push(" AND muhtarlik = ").push_bind(m.as_str());
+    }
+    if let Some(statuses) = &q.statuses {
+        // Literals, not a parameter: the planner then proves that the query implies a
+        // partial index's condition (such as one on open requests) in every plan. The
+        // names are the fixed, quote-free names of `Status`.
+        if statuses.is_empty() {
+            sql.push(" AND false");
+        } else {
+            let names: Vec<String> = Status::ALL
+                .into_iter()
+                .filter(|s| statuses.contains(s))
+                .map(|s| format!("'{}'", s.as_str()))
+                .collect();
+            sql.push(format!(" AND status IN ({})", names.join(", ")));
+        }
+    }
+    if let Some(c) = &q.category {
+        sql.push(" AND category = ").push_bind(c.as_str());
+    }
+    if let Some(c) = &q.channel {
+        sql.push(" AND channel = ").push_bind(serde_name(c)?);
+    }
+    if let Some(f) = q.received_from {
+        sql.push(" AND received_key >= ")
+            .push_bind(f.timestamp_micros());
+    }
+    if let Some(u) = q.received_until {
+        sql.push(" AND received_key < ")
+            .push_bind(u.timestamp_micros());
+    }
+    if let Some(d) = q.due_before {
+        sql.push(" AND resolution_due IS NOT NULL AND due_key < ")
+            .push_bind(d.timestamp_micros());
+    }
+    if let Some(b) = &q.bbox {
+        // The GiST index answers the box (within its tolerance); the columns exactly.
+        sql.push(" AND place <@ box(point(")
+            .push_bind(b.min_lon)
+            .push(", ")
+            .push_bind(b.min_lat)
+            .push("), point(")
+            .push_bind(b.max_lon)
+            .push(", ")
+            .push_bind(b.max_lat)
+            .push(")) AND lon BETWEEN ")
+            .push_bind(b.min_lon)
+            .push(" AND ")
+            .push_bind(b.max_lon)
+            .push(" AND lat BETWEEN ")
+            .push_bind(b.min_lat)
+            .push(" AND ")
+            .push_bind(b.max_lat);
+    }
+    Ok(())
 }
 
 #[async_trait::async_trait]
@@ -467,52 +542,7 @@ impl RequestStore for PgStore {
         let mut sql: QueryBuilder<'_, Postgres> =
             QueryBuilder::new("SELECT state, deadlines FROM requests WHERE tenant = ");
         sql.push_bind(tenant.as_str());
-        if let Some(units) = &q.units {
-            let mut units: Vec<String> = units.iter().map(|u| u.as_str().to_owned()).collect();
-            if units.len() == 1 {
-                // `unit = $n` lets an index on (tenant, unit, priority_rank, due_key, id) return one
-                // unit's rows in deadline order; `= ANY(...)` would make them be sorted.
-                sql.push(" AND unit = ").push_bind(units.remove(0));
-            } else {
-                sql.push(" AND unit = ANY(").push_bind(units).push(")");
-            }
-        }
-        if let Some(m) = &q.muhtarlik {
-            sql.push(" AND muhtarlik = ").push_bind(m.as_str());
-        }
-        if let Some(statuses) = &q.statuses {
-            // Literals, not a parameter: the planner then proves that the query implies a
-            // partial index's condition (such as one on open requests) in every plan. The
-            // names are the fixed, quote-free names of `Status`.
-            if statuses.is_empty() {
-                sql.push(" AND false");
-            } else {
-                let names: Vec<String> = Status::ALL
-                    .into_iter()
-                    .filter(|s| statuses.contains(s))
-                    .map(|s| format!("'{}'", s.as_str()))
-                    .collect();
-                sql.push(format!(" AND status IN ({})", names.join(", ")));
-            }
-        }
-        if let Some(c) = &q.category {
-            sql.push(" AND category = ").push_bind(c.as_str());
-        }
-        if let Some(c) = &q.channel {
-            sql.push(" AND channel = ").push_bind(serde_name(c)?);
-        }
-        if let Some(f) = q.received_from {
-            sql.push(" AND received_key >= ")
-                .push_bind(f.timestamp_micros());
-        }
-        if let Some(u) = q.received_until {
-            sql.push(" AND received_key < ")
-                .push_bind(u.timestamp_micros());
-        }
-        if let Some(d) = q.due_before {
-            sql.push(" AND resolution_due IS NOT NULL AND due_key < ")
-                .push_bind(d.timestamp_micros());
-        }
+        push_filters(&mut sql, q)?;
         // Urgent first (`priority_rank` 0) in both orders; newest first sorts by
         // `-priority_rank DESC` so that the whole order runs one way (one index).
         match q.order {
@@ -554,6 +584,15 @@ impl RequestStore for PgStore {
             None
         };
         Ok(Page { items, next })
+    }
+
+    async fn map_points(
+        &self,
+        tenant: &TenantId,
+        query: &RequestQuery,
+        limit: u32,
+    ) -> Result<Vec<muhtar_core::map::MapPoint>, StoreError> {
+        crate::map::map_points(&self.pool, tenant, query, limit).await
     }
 
     async fn update_deadlines(

@@ -52,7 +52,8 @@
 //! |---|---|---|
 //! | `schema_migrations` | applied migrations: `version`, `name`, `checksum` (SHA-256 of the file above its record line), `applied_at` | `version` |
 //! | `events` | **the source of truth**: `tenant`, `request_id`, `version`, `at`, `actor` (JSON), `type`, `payload` (JSON of the event) | `(tenant, request_id, version)` |
-//! | `requests` | the query table: `tenant`, `id`, `tracking`, `version`, `status`, `unit`, `muhtarlik`, `category`, `channel`, `received_at`, `resolution_due`, `first_response_due`, `state` (JSON), `deadlines` (JSON) | `(tenant, id)`, unique `(tenant, tracking)` |
+//! | `requests` | the query table: `tenant`, `id`, `tracking`, `version`, `status`, `unit`, `muhtarlik`, `category`, `channel`, `received_at`, `resolution_due`, `first_response_due`, `state` (JSON), `deadlines` (JSON), the report facts, `priority_rank`, `lon`, `lat` (the location), `place` (its key in `request_places`) | `(tenant, id)`, unique `(tenant, tracking)` |
+//! | `request_places` | the spatial index (an R*Tree, kept in step by triggers, migration 0012): `place_id`, `west`, `east`, `south`, `north` | `place_id` |
 //! | `outbox` | notices to deliver: `id`, `tenant`, `request_id`, `idempotency_key` (unique), `status`, `attempts`, `failures` (failed deliveries), `next_attempt_at`, `claimed_until`, `last_error`, `sent_at`, `created_at`, `message` (JSON) | `id` |
 //! | `documents` | versioned tenant configuration: `tenant`, `kind`, `version`, `body`, `updated_at`, `updated_by` | `(tenant, kind, version)` |
 //! | `api_tokens` | API tokens: `id`, `tenant`, `actor`, `name`, `hash` (SHA-256 of the secret, unique), `created_at`, `revoked_at` | `id` |
@@ -108,6 +109,7 @@
 mod accounts;
 mod codec;
 mod error;
+mod map;
 mod migrate;
 mod pool;
 mod store;

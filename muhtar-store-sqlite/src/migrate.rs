@@ -112,6 +112,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0011_users.sql",
         sql: include_str!("../migrations/0011_users.sql"),
     },
+    Migration {
+        version: 12,
+        name: "map",
+        file: "0012_map.sql",
+        sql: include_str!("../migrations/0012_map.sql"),
+    },
 ];
 
 /// The schema version this build needs.

@@ -23,7 +23,7 @@ use crate::error::store_error;
 use crate::pool::{begin_error, SqliteStore};
 
 /// The deadline sort key in SQL: the resolution deadline, none last.
-const DUE_KEY: &str = "COALESCE(resolution_due, 9223372036854775807)";
+pub(crate) const DUE_KEY: &str = "COALESCE(resolution_due, 9223372036854775807)";
 
 fn not_found(what: &str) -> StoreError {
     StoreError::NotFound {
@@ -206,6 +206,8 @@ struct EncodedRequest {
     answer_calendar_days: Option<u32>,
     first_response_at: Option<i64>,
     priority_rank: i16,
+    lon: Option<f64>,
+    lat: Option<f64>,
 }
 
 fn encode_request(rec: &RequestRecord) -> Result<EncodedRequest, StoreError> {
@@ -234,6 +236,8 @@ fn encode_request(rec: &RequestRecord) -> Result<EncodedRequest, StoreError> {
         state: to_json("request state", &Stored(&rec.state))?,
         deadlines: to_json("deadlines", &rec.deadlines)?,
         priority_rank: muhtar_core::store::priority_rank(s.content.priority),
+        lon: s.content.location.as_ref().map(|l| l.lon),
+        lat: s.content.location.as_ref().map(|l| l.lat),
     })
 }
 
@@ -361,8 +365,10 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
         "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
          category, channel, received_at, resolution_due, first_response_due, state, deadlines, \
          kind, outcome, reason, concluded_at, answer_days, answer_calendar_days, priority_rank, \
-         first_response_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) \
+         first_response_at, lon, lat, place) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
+         ?23, ?24, CASE WHEN ?23 IS NOT NULL AND ?24 IS NOT NULL \
+         THEN (SELECT COALESCE(MAX(place), 0) + 1 FROM requests WHERE place IS NOT NULL) END) \
          ON CONFLICT (tenant, id) DO UPDATE SET \
          tracking = excluded.tracking, version = excluded.version, status = excluded.status, \
          unit = excluded.unit, muhtarlik = excluded.muhtarlik, category = excluded.category, \
@@ -373,7 +379,8 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
          outcome = excluded.outcome, reason = excluded.reason, \
          concluded_at = excluded.concluded_at, answer_days = excluded.answer_days, \
          answer_calendar_days = excluded.answer_calendar_days, \
-         priority_rank = excluded.priority_rank, first_response_at = excluded.first_response_at",
+         priority_rank = excluded.priority_rank, first_response_at = excluded.first_response_at, \
+         lon = excluded.lon, lat = excluded.lat, place = COALESCE(requests.place, excluded.place)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -398,7 +405,9 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
             req.answer_days,
             req.answer_calendar_days,
             req.priority_rank,
-            req.first_response_at
+            req.first_response_at,
+            req.lon,
+            req.lat
         ])
     })
     .map_err(|e| match store_error(e) {
@@ -511,7 +520,7 @@ fn read_events(conn: &Connection, tenant: &str, id: &str) -> Result<Vec<Event>, 
 /// The SQL filters of a query (the cursor apart). Instants that are not whole
 /// microseconds are compared conservatively; the exact check is [`RequestQuery::matches`]
 /// on each row read.
-fn push_filters(
+pub(crate) fn push_filters(
     q: &RequestQuery,
     sql: &mut String,
     args: &mut Vec<Value>,
@@ -586,6 +595,9 @@ fn push_filters(
         sql.push_str(" AND resolution_due IS NOT NULL");
         before("resolution_due", d, sql, args);
     }
+    if let Some(b) = &q.bbox {
+        crate::map::push_bbox(b, sql, args);
+    }
     Ok(())
 }
 
@@ -623,7 +635,8 @@ fn query_in(
     // sub-microsecond digits, and then the few extra rows are dropped and refilled.
     loop {
         let mut sql = format!(
-            "SELECT state, deadlines, priority_rank, {key}, id FROM requests WHERE tenant = ?"
+            "SELECT state, deadlines, priority_rank, {key}, id FROM {} WHERE tenant = ?",
+            crate::map::source(q)
         );
         let mut args = vec![Value::Text(tenant.to_owned())];
         push_filters(q, &mut sql, &mut args)?;
@@ -790,6 +803,17 @@ impl RequestStore for SqliteStore {
     ) -> Result<Page<RequestRecord>, StoreError> {
         let (tenant, q) = (tenant.as_str().to_owned(), query.clone());
         self.read(move |conn| query_in(conn, &tenant, &q)).await
+    }
+
+    async fn map_points(
+        &self,
+        tenant: &TenantId,
+        query: &RequestQuery,
+        limit: u32,
+    ) -> Result<Vec<muhtar_core::map::MapPoint>, StoreError> {
+        let (tenant, q) = (tenant.as_str().to_owned(), query.clone());
+        self.read(move |conn| crate::map::map_points_in(conn, &tenant, &q, limit))
+            .await
     }
 
     async fn update_deadlines(

@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use data::{builtin_idari_izin, BuiltinIdariIzin, HolidayKind, HolidaySource};
-pub use tz::{from_istanbul_local, istanbul_offset, local_date, local_time, to_istanbul};
+pub use tz::{
+    from_istanbul_local, istanbul_offset, local_date, local_time, local_time_of, to_istanbul,
+};
 
 use data::{base_holidays, is_weekend, BaseHoliday};
 

@@ -1,577 +1,416 @@
-//! Boundaries as GeoJSON (RFC 7946): one FeatureCollection, each Feature a Polygon or
-//! MultiPolygon whose property `code` is the muhtarlık's code; read and validated whole
-//! ([`Boundaries::from_geojson_str`]), written back by the right-hand rule
-//! ([`Boundaries::to_feature_collection`]).
+//! The GeoJSON (RFC 7946) documents of the map endpoints, built from what the stores give
+//! and the organisation's names: requests as points ([`requests_feature_collection`]) and
+//! the muhtarlıklar's boundaries with their counts ([`muhtarliklar_feature_collection`]).
+//! Typed, so that a city's 100,000 points are written straight to JSON.
+//!
+//! **No personal data**: a request's feature carries its tracking number, category,
+//! status, unit, muhtarlık, deadline, İVEDİ and whether it is overdue, nothing else (no
+//! subject, description, answer, contact, or anyone's name). For the public
+//! ([`Audience::Public`]) only what [`crate::public::PublicView`] publishes: not İVEDİ.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use geo::{BooleanOps, BoundingRect, GeodesicArea, Intersects, Validation};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use chrono::{DateTime, SecondsFormat, Utc};
+use geo::orient::{Direction, Orient};
+use serde::Serialize;
 
-use super::problem::{BoundariesError, BoundaryProblem, BoundaryProblemKind, Fault, RingRef};
-use super::{Boundaries, Shape};
+use super::{MapPoint, MuhtarlikCounts};
+use crate::calendar::{local_time_of, to_istanbul};
 use crate::ids::MuhtarlikCode;
-use crate::org::line_of;
+use crate::org::Organisation;
 
-/// Two boundaries overlapping by more than this many square metres (geodesic) get a
-/// warning; so do overlaps beyond [`OVERLAP_TOLERANCE_SHARE`] of the smaller boundary.
-/// Less is taken for the slivers two hand-drawn neighbours leave along their shared line.
-pub const OVERLAP_TOLERANCE_M2: f64 = 1_000.0;
-
-/// Two boundaries overlapping by more than this share of the smaller one's area get a
-/// warning, as do overlaps beyond [`OVERLAP_TOLERANCE_M2`].
-pub const OVERLAP_TOLERANCE_SHARE: f64 = 0.01;
-
-/// The top of the file: its type, and the features as raw text (for their lines).
-#[derive(Deserialize)]
-struct Top<'a> {
-    #[serde(rename = "type", default)]
-    kind: Option<Value>,
-    #[serde(borrow, default)]
-    features: Option<&'a RawValue>,
+/// Who a document is for: what its features may say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Audience {
+    /// No credentials: what [`crate::public::PublicView`] publishes.
+    Public,
+    /// Someone signed in, within their role's scope: also İVEDİ.
+    Staff,
 }
 
-/// A feature being read.
-struct Reading {
-    line: usize,
-    feature: usize,
-    code: Option<String>,
-    problems: Vec<BoundaryProblem>,
+/// A GeoJSON FeatureCollection (RFC 7946 §3.3). `truncated` is a foreign member (§6.1):
+/// whether features were left out at the limit.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeatureCollection<G, P> {
+    /// Always `FeatureCollection`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The features.
+    pub features: Vec<Feature<G, P>>,
+    /// Whether more features matched than were given.
+    pub truncated: bool,
 }
 
-impl Reading {
-    fn push(&mut self, kind: BoundaryProblemKind) {
-        self.problems.push(BoundaryProblem {
-            line: self.line,
-            feature: self.feature,
-            code: self.code.clone(),
-            kind,
-        });
-    }
-
-    fn errors(&self) -> bool {
-        self.problems.iter().any(BoundaryProblem::is_error)
-    }
+/// A GeoJSON Feature (RFC 7946 §3.2).
+#[derive(Debug, Clone, Serialize)]
+pub struct Feature<G, P> {
+    /// Always `Feature`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The tracking number or muhtarlık code.
+    pub id: String,
+    /// The geometry.
+    pub geometry: G,
+    /// The properties.
+    pub properties: P,
 }
 
-fn file_problem(line: usize, kind: BoundaryProblemKind) -> BoundariesError {
-    BoundariesError {
-        problems: vec![BoundaryProblem {
-            line,
-            feature: 0,
-            code: None,
-            kind,
-        }],
-    }
+/// A GeoJSON Point (RFC 7946 §3.1.2): `[lon, lat]`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Point {
+    /// Always `Point`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Longitude, latitude.
+    pub coordinates: [f64; 2],
 }
 
-/// serde_json's message without its ` at line L column C` (the line is given apart).
-fn json_message(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_owned(),
-        None => text,
-    }
-}
-
-/// What a JSON value is, for messages: `an array`, `type "Feature"`.
-fn what(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(_) => "a boolean".into(),
-        Value::Number(_) => "a number".into(),
-        Value::String(s) => format!("the text {s:?}"),
-        Value::Array(_) => "an array".into(),
-        Value::Object(o) => match o.get("type") {
-            Some(Value::String(t)) => format!("type {t:?}"),
-            _ => "an object without a type".into(),
-        },
-    }
-}
-
-/// Byte offset of `inner` (a slice of `outer`) in `outer`.
-fn offset_in(outer: &str, inner: &str) -> usize {
-    (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize)
-}
-
-impl Boundaries {
-    /// Reads and validates a boundaries file, reporting every problem with its line, its
-    /// feature (from 1) and its code ([`BoundaryProblem`]). `known` says whether the
-    /// organisation has a muhtarlık with a code.
-    ///
-    /// - Errors: not JSON (the JSON reader's line), not a FeatureCollection, a member that
-    ///   is not a Feature, a feature without `code`, a code the organisation does not know
-    ///   or given twice, a geometry that is not a Polygon or MultiPolygon, malformed
-    ///   coordinates, a ring not closed (its last position must repeat its first) or with
-    ///   fewer than 4 positions, an invalid polygon (`geo`'s validation: self-intersection,
-    ///   holes outside the exterior, crossing rings, overlapping parts), a position outside
-    ///   Turkey ([`crate::request::TURKEY_BOUNDS`]).
-    /// - Warnings: rings wound against the right-hand rule (turned round on reading), and
-    ///   neighbours overlapping by more than [`OVERLAP_TOLERANCE_M2`] or
-    ///   [`OVERLAP_TOLERANCE_SHARE`] of the smaller one, whichever is less (areas are
-    ///   geodesic, on the WGS 84 ellipsoid).
-    ///
-    /// `Ok` holds the boundaries (rings turned to the right-hand rule) and the warnings;
-    /// `Err` every problem found, warnings included, in the order of the file.
-    ///
-    /// ```
-    /// use muhtar_core::map::Boundaries;
-    /// let text = r#"{"type": "FeatureCollection", "features": [
-    /// {"type": "Feature", "properties": {"code": "kuzguncuk"},
-    ///  "geometry": {"type": "Polygon", "coordinates":
-    ///    [[[29.02, 41.03], [29.04, 41.03], [29.04, 41.04], [29.02, 41.04], [29.02, 41.03]]]}}
-    /// ]}"#;
-    /// let (b, warnings) = Boundaries::from_geojson_str(text, |c| c.as_str() == "kuzguncuk").unwrap();
-    /// assert!(warnings.is_empty());
-    /// assert_eq!(b.muhtarlik_at(29.03, 41.035).map(|c| c.as_str()), Some("kuzguncuk"));
-    ///
-    /// let unclosed = text.replace("[29.02, 41.03]]]", "[29.02, 41.035]]]");
-    /// let e = Boundaries::from_geojson_str(&unclosed, |_| true).unwrap_err();
-    /// assert_eq!((e.problems[0].line, e.problems[0].feature), (2, 1));
-    /// ```
-    pub fn from_geojson_str(
-        text: &str,
-        known: impl Fn(&MuhtarlikCode) -> bool,
-    ) -> Result<(Boundaries, Vec<BoundaryProblem>), BoundariesError> {
-        if !text.trim_start().starts_with('{') {
-            // Not an object (serde would read an array as a struct's fields).
-            return Err(match serde_json::from_str::<Value>(text) {
-                Ok(v) => file_problem(
-                    1,
-                    BoundaryProblemKind::NotFeatureCollection { found: what(&v) },
-                ),
-                Err(e) => file_problem(
-                    e.line(),
-                    BoundaryProblemKind::NotJson {
-                        message: json_message(&e),
-                    },
-                ),
-            });
-        }
-        let top: Top = serde_json::from_str(text).map_err(|e| {
-            let kind = match e.classify() {
-                serde_json::error::Category::Data => BoundaryProblemKind::NotFeatureCollection {
-                    found: serde_json::from_str::<Value>(text)
-                        .map(|v| what(&v))
-                        .unwrap_or_else(|_| json_message(&e)),
-                },
-                _ => BoundaryProblemKind::NotJson {
-                    message: json_message(&e),
-                },
-            };
-            file_problem(e.line(), kind)
-        })?;
-        match &top.kind {
-            Some(Value::String(t)) if t == "FeatureCollection" => {}
-            Some(v) => {
-                return Err(file_problem(
-                    1,
-                    BoundaryProblemKind::NotFeatureCollection {
-                        found: format!("its type is {}", what(v)),
-                    },
-                ))
-            }
-            None => {
-                return Err(file_problem(
-                    1,
-                    BoundaryProblemKind::NotFeatureCollection {
-                        found: "no \"type\": \"FeatureCollection\"".into(),
-                    },
-                ))
-            }
-        }
-        let features: Vec<&RawValue> = match top.features {
-            None => {
-                return Err(file_problem(
-                    1,
-                    BoundaryProblemKind::NotFeatureCollection {
-                        found: "no \"features\" array".into(),
-                    },
-                ))
-            }
-            Some(raw) => serde_json::from_str(raw.get()).map_err(|_| {
-                file_problem(
-                    line_of(text, offset_in(text, raw.get())),
-                    BoundaryProblemKind::NotFeatureCollection {
-                        found: "\"features\" is not an array".into(),
-                    },
-                )
-            })?,
-        };
-        let mut problems = Vec::new();
-        let mut shapes: BTreeMap<MuhtarlikCode, (usize, Shape)> = BTreeMap::new();
-        let mut first: BTreeMap<String, usize> = BTreeMap::new();
-        for (i, raw) in features.iter().enumerate() {
-            let mut r = Reading {
-                line: line_of(text, offset_in(text, raw.get())),
-                feature: i + 1,
-                code: None,
-                problems: Vec::new(),
-            };
-            let shape = read_feature(raw.get(), &mut r, &known, &mut first);
-            if let (Some(shape), Some(code), false) = (shape, &r.code, r.errors()) {
-                if let Ok(code) = MuhtarlikCode::new(code.as_str()) {
-                    shapes.insert(code, (i + 1, shape));
-                }
-            }
-            problems.extend(r.problems);
-        }
-        overlaps(&shapes, &mut problems, &features, text);
-        problems.sort_by_key(|p| (p.feature, p.line));
-        if problems.iter().any(BoundaryProblem::is_error) {
-            return Err(BoundariesError { problems });
-        }
-        let boundaries = Boundaries(shapes.into_iter().map(|(c, (_, s))| (c, s)).collect());
-        Ok((boundaries, problems))
-    }
-
-    /// The boundaries as a GeoJSON FeatureCollection: one Feature per muhtarlık, in code
-    /// order, its properties `code` and those `properties` gives; rings by the right-hand
-    /// rule (exterior counterclockwise, holes clockwise).
-    pub fn to_feature_collection(
-        &self,
-        properties: impl Fn(&MuhtarlikCode) -> Map<String, Value>,
-    ) -> geojson::FeatureCollection {
-        self.0
-            .iter()
-            .map(|(code, shape)| {
-                let mut props = Map::new();
-                props.insert("code".into(), Value::String(code.to_string()));
-                props.extend(properties(code));
-                geojson::Feature {
-                    bbox: None,
-                    geometry: Some(shape.to_geojson()),
-                    id: None,
-                    properties: Some(props),
-                    foreign_members: None,
-                }
-            })
-            .collect()
-    }
-
-    /// The boundaries as GeoJSON text, one feature a line (so a reader's line numbers
-    /// point at a feature), with the properties `code` and `name` (the muhtarlık's name
-    /// from `name`, when it gives one); what [`Self::from_geojson_str`] reads back.
-    pub fn to_geojson_string(&self, name: impl Fn(&MuhtarlikCode) -> Option<String>) -> String {
-        let fc = self.to_feature_collection(|code| {
-            let mut m = Map::new();
-            if let Some(n) = name(code) {
-                m.insert("name".into(), Value::String(n));
-            }
-            m
-        });
-        let mut out = String::from("{\"type\": \"FeatureCollection\", \"features\": [\n");
-        let n = fc.features.len();
-        for (i, f) in fc.features.iter().enumerate() {
-            out.push_str(&serde_json::to_string(f).unwrap_or_default());
-            out.push_str(if i + 1 < n { ",\n" } else { "\n" });
-        }
-        out.push_str("]}\n");
-        out
-    }
-}
-
-/// Reads one feature: its code (noted in `r`) and its shape, or the problems.
-fn read_feature(
-    raw: &str,
-    r: &mut Reading,
-    known: &impl Fn(&MuhtarlikCode) -> bool,
-    first: &mut BTreeMap<String, usize>,
-) -> Option<Shape> {
-    let v: Value = serde_json::from_str(raw).ok()?;
-    let Some(obj) = v
-        .as_object()
-        .filter(|o| o.get("type") == Some(&"Feature".into()))
-    else {
-        r.push(BoundaryProblemKind::NotFeature { found: what(&v) });
-        return None;
-    };
-    match obj
-        .get("properties")
-        .and_then(|p| p.get("code"))
-        .and_then(Value::as_str)
-    {
-        None => r.push(BoundaryProblemKind::NoCode),
-        Some(code) => {
-            r.code = Some(code.to_owned());
-            if !MuhtarlikCode::new(code).is_ok_and(|c| known(&c)) {
-                r.push(BoundaryProblemKind::UnknownMuhtarlik { code: code.into() });
-            } else if let Some(&first_feature) = first.get(code) {
-                r.push(BoundaryProblemKind::DuplicateCode {
-                    code: code.into(),
-                    first_feature,
-                });
-            } else {
-                first.insert(code.to_owned(), r.feature);
-            }
-        }
-    }
-    let geometry = obj.get("geometry").unwrap_or(&Value::Null);
-    let (kind, coordinates) = match (
-        geometry.get("type").and_then(Value::as_str),
-        geometry.get("coordinates"),
-    ) {
-        (Some(k @ ("Polygon" | "MultiPolygon")), Some(c)) => (k, c),
-        (Some("Polygon" | "MultiPolygon"), None) => {
-            r.push(BoundaryProblemKind::BadCoordinates {
-                reason: "the geometry has no \"coordinates\"".into(),
-            });
-            return None;
-        }
-        (Some(other), _) => {
-            r.push(BoundaryProblemKind::NotPolygon {
-                found: other.to_owned(),
-            });
-            return None;
-        }
-        (None, _) => {
-            r.push(BoundaryProblemKind::NotPolygon {
-                found: match geometry {
-                    Value::Null => "null".into(),
-                    other => what(other),
-                },
-            });
-            return None;
-        }
-    };
-    let polygons: Vec<&Value> = if kind == "Polygon" {
-        vec![coordinates]
-    } else {
-        match coordinates.as_array() {
-            Some(ps) if !ps.is_empty() => ps.iter().collect(),
-            _ => {
-                r.push(BoundaryProblemKind::BadCoordinates {
-                    reason: "a MultiPolygon needs an array of polygons".into(),
-                });
-                return None;
-            }
-        }
-    };
-    let multi = kind == "MultiPolygon";
-    let mut outside_reported = false;
-    let mut built = Vec::with_capacity(polygons.len());
-    for (pi, p) in polygons.iter().enumerate() {
-        let polygon = multi.then_some(pi + 1);
-        let Some(rings) = p.as_array().filter(|rs| !rs.is_empty()) else {
-            r.push(BoundaryProblemKind::BadCoordinates {
-                reason: match polygon {
-                    Some(n) => format!("polygon {n} needs an array of rings"),
-                    None => "a Polygon needs an array of rings".into(),
-                },
-            });
-            continue;
-        };
-        let mut lines = Vec::with_capacity(rings.len());
-        for (ri, ring) in rings.iter().enumerate() {
-            let at = RingRef {
-                polygon,
-                hole: (ri > 0).then_some(ri),
-            };
-            let Some(positions) = read_ring(ring, at, r) else {
-                continue;
-            };
-            if positions.len() < 4 {
-                r.push(BoundaryProblemKind::TooFewPositions {
-                    ring: at,
-                    count: positions.len(),
-                });
-            }
-            if positions.first() != positions.last() {
-                r.push(BoundaryProblemKind::UnclosedRing { ring: at });
-            }
-            if !outside_reported {
-                let (lat_min, lat_max, lon_min, lon_max) = crate::request::TURKEY_BOUNDS;
-                if let Some(&(lon, lat)) = positions.iter().find(|(lon, lat)| {
-                    !((lat_min..=lat_max).contains(lat) && (lon_min..=lon_max).contains(lon))
-                }) {
-                    outside_reported = true;
-                    r.push(BoundaryProblemKind::OutsideTurkey { lon, lat });
-                }
-            }
-            lines.push((at, geo::LineString::from(positions)));
-        }
-        if lines.len() == rings.len() {
-            built.push(lines);
-        }
-    }
-    if r.errors() {
-        return None;
-    }
-    // The rings are well-formed: build, turn to the right-hand rule, validate.
-    let mut out = Vec::with_capacity(built.len());
-    for lines in built {
-        let mut rings = lines.into_iter().map(|(at, mut ls)| {
-            use geo::winding_order::{Winding, WindingOrder};
-            let want = if at.hole.is_none() {
-                WindingOrder::CounterClockwise
-            } else {
-                WindingOrder::Clockwise
-            };
-            if let Some(found) = ls.winding_order().filter(|w| *w != want) {
-                r.push(BoundaryProblemKind::Winding {
-                    ring: at,
-                    found: match found {
-                        WindingOrder::Clockwise => "clockwise",
-                        WindingOrder::CounterClockwise => "counterclockwise",
-                    },
-                });
-                ls.0.reverse();
-            }
-            ls
-        });
-        let exterior = rings
-            .next()
-            .unwrap_or_else(|| geo::LineString::new(Vec::new()));
-        out.push(geo::Polygon::new(exterior, rings.collect()));
-    }
-    let geometry = if multi {
-        let mp = geo::MultiPolygon::new(out);
-        for e in mp.validation_errors() {
-            r.push(BoundaryProblemKind::InvalidPolygon {
-                fault: multi_fault(e),
-            });
-        }
-        geo::Geometry::MultiPolygon(mp)
-    } else {
-        let p = out.pop()?;
-        for e in p.validation_errors() {
-            r.push(BoundaryProblemKind::InvalidPolygon {
-                fault: polygon_fault(e, None),
-            });
-        }
-        geo::Geometry::Polygon(p)
-    };
-    (!r.errors()).then_some(Shape(geometry))
-}
-
-/// A ring's positions as (lon, lat), or `None` after reporting what is malformed.
-fn read_ring(ring: &Value, at: RingRef, r: &mut Reading) -> Option<Vec<(f64, f64)>> {
-    let Some(items) = ring.as_array() else {
-        r.push(BoundaryProblemKind::BadCoordinates {
-            reason: format!("{at} is not an array of positions"),
-        });
-        return None;
-    };
-    let mut out = Vec::with_capacity(items.len());
-    for (k, p) in items.iter().enumerate() {
-        let nums = p
-            .as_array()
-            .map(|a| a.iter().map(Value::as_f64).collect::<Vec<_>>());
-        match nums.as_deref() {
-            Some([Some(lon), Some(lat), rest @ ..]) if rest.iter().all(Option::is_some) => {
-                out.push((*lon, *lat));
-            }
-            _ => {
-                r.push(BoundaryProblemKind::BadCoordinates {
-                    reason: format!("{at}, position {}: expected [longitude, latitude]", k + 1),
-                });
-                return None;
-            }
-        }
-    }
-    Some(out)
-}
-
-fn ring_of(role: &geo::algorithm::validation::RingRole, polygon: Option<usize>) -> RingRef {
-    use geo::algorithm::validation::RingRole;
-    RingRef {
-        polygon,
-        hole: match role {
-            RingRole::Exterior => None,
-            RingRole::Interior(i) => Some(i + 1),
-        },
-    }
-}
-
-fn polygon_fault(e: geo::algorithm::validation::InvalidPolygon, polygon: Option<usize>) -> Fault {
-    use geo::algorithm::validation::InvalidPolygon as P;
-    match e {
-        P::TooFewPointsInRing(r) => Fault::TooFewDistinctPositions(ring_of(&r, polygon)),
-        P::SelfIntersection(r) | P::NonFiniteCoord(r, _) => {
-            Fault::SelfIntersection(ring_of(&r, polygon))
-        }
-        P::InteriorRingNotContainedInExteriorRing(r) => Fault::HoleOutside(ring_of(&r, polygon)),
-        P::IntersectingRingsOnALine(a, b) | P::IntersectingRingsOnAnArea(a, b) => {
-            Fault::RingsIntersect(ring_of(&a, polygon), ring_of(&b, polygon))
+impl Point {
+    /// The point at `lon`, `lat`.
+    pub fn new(lon: f64, lat: f64) -> Point {
+        Point {
+            kind: "Point",
+            coordinates: [lon, lat],
         }
     }
 }
 
-fn multi_fault(e: geo::algorithm::validation::InvalidMultiPolygon) -> Fault {
-    use geo::algorithm::validation::InvalidMultiPolygon as M;
-    match e {
-        M::InvalidPolygon(i, p) => polygon_fault(p, Some(i.0 + 1)),
-        M::ElementsOverlaps(a, b) | M::ElementsTouchOnALine(a, b) => {
-            Fault::PolygonsIntersect(a.0 + 1, b.0 + 1)
+/// What a request's feature says.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestProperties<'a> {
+    /// Takip numarası.
+    pub tracking: String,
+    /// Category code.
+    pub category: &'a str,
+    /// Category name (the code when the organisation no longer has it).
+    pub category_name: &'a str,
+    /// Status (stable name).
+    pub status: &'static str,
+    /// Status, in Turkish.
+    pub status_name: &'static str,
+    /// The unit's code.
+    pub unit: Option<&'a str>,
+    /// The unit's name.
+    pub unit_name: Option<&'a str>,
+    /// The muhtarlık's code.
+    pub muhtarlik: &'a str,
+    /// The muhtarlık's name.
+    pub muhtarlik_name: &'a str,
+    /// The resolution deadline, RFC 3339 in Europe/Istanbul time (`+03:00`).
+    pub deadline: Option<String>,
+    /// The resolution deadline as people read it (`2025-03-28 17:30`, Istanbul).
+    pub deadline_text: Option<String>,
+    /// İVEDİ; left out for the public.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ivedi: Option<bool>,
+    /// Open and past the deadline.
+    pub overdue: bool,
+}
+
+/// What a muhtarlık's feature says.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MuhtarlikProperties<'a> {
+    /// Code.
+    pub code: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// District (ilçe).
+    pub district: &'a str,
+    /// Open requests now (within the reader's scope).
+    pub open: u64,
+    /// Of those, overdue.
+    pub overdue: u64,
+}
+
+/// The requests' FeatureCollection.
+pub type RequestFeatures<'a> = FeatureCollection<Point, RequestProperties<'a>>;
+
+/// The muhtarlıklar's FeatureCollection.
+pub type MuhtarlikFeatures<'a> = FeatureCollection<geojson::Geometry, MuhtarlikProperties<'a>>;
+
+/// The names of the organisation's units, muhtarlıklar and categories by code, looked
+/// up once per document rather than once per point.
+struct Names<'a> {
+    units: HashMap<&'a str, &'a str>,
+    muhtarliklar: HashMap<&'a str, &'a str>,
+    categories: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Names<'a> {
+    fn of(org: &'a Organisation) -> Self {
+        Names {
+            units: org
+                .units
+                .iter()
+                .map(|u| (u.code.as_str(), u.name.as_str()))
+                .collect(),
+            muhtarliklar: org
+                .muhtarliklar
+                .iter()
+                .map(|m| (m.code.as_str(), m.name.as_str()))
+                .collect(),
+            categories: org
+                .categories
+                .iter()
+                .map(|c| (c.code.as_str(), c.name.as_str()))
+                .collect(),
         }
     }
 }
 
-/// A shape's polygons, for areas and intersections.
-pub(crate) fn polygons(shape: &Shape) -> geo::MultiPolygon<f64> {
-    match &shape.0 {
-        geo::Geometry::Polygon(p) => geo::MultiPolygon::new(vec![p.clone()]),
-        geo::Geometry::MultiPolygon(m) => m.clone(),
-        geo::Geometry::Rect(r) => geo::MultiPolygon::new(vec![r.to_polygon()]),
-        geo::Geometry::Triangle(t) => geo::MultiPolygon::new(vec![t.to_polygon()]),
-        _ => geo::MultiPolygon::new(Vec::new()),
-    }
+/// The deadline as RFC 3339 in Istanbul time and as people read it.
+fn deadline(d: DateTime<Utc>) -> (String, String) {
+    let ist = to_istanbul(d);
+    (
+        ist.to_rfc3339_opts(SecondsFormat::AutoSi, false),
+        local_time_of(ist),
+    )
 }
 
-/// The overlap of two boundaries, if it is beyond the tolerance: (area in m², share of the
-/// smaller).
-pub(crate) fn overlap(
-    a: &geo::MultiPolygon<f64>,
-    b: &geo::MultiPolygon<f64>,
-) -> Option<(f64, f64)> {
-    let (ra, rb) = (a.bounding_rect()?, b.bounding_rect()?);
-    if !ra.intersects(&rb) {
-        return None;
-    }
-    let area = a.intersection(b).geodesic_area_unsigned();
-    let smaller = a.geodesic_area_unsigned().min(b.geodesic_area_unsigned());
-    let share = if smaller > 0.0 { area / smaller } else { 0.0 };
-    (area > OVERLAP_TOLERANCE_M2 || share > OVERLAP_TOLERANCE_SHARE).then_some((area, share))
-}
-
-/// Warns of every pair of boundaries overlapping beyond the tolerance, at the later one.
-fn overlaps(
-    shapes: &BTreeMap<MuhtarlikCode, (usize, Shape)>,
-    problems: &mut Vec<BoundaryProblem>,
-    features: &[&RawValue],
-    text: &str,
-) {
-    let polys: Vec<(&MuhtarlikCode, usize, geo::MultiPolygon<f64>)> = shapes
+/// The requests as a FeatureCollection of points, names from `org`, `overdue` at `now`;
+/// `truncated` says that more matched than `points` holds.
+pub fn requests_feature_collection<'a>(
+    points: &'a [MapPoint],
+    org: &'a Organisation,
+    now: DateTime<Utc>,
+    audience: Audience,
+    truncated: bool,
+) -> RequestFeatures<'a> {
+    let names = Names::of(org);
+    let features = points
         .iter()
-        .map(|(c, (n, s))| (c, *n, polygons(s)))
-        .collect();
-    for (i, (ca, na, pa)) in polys.iter().enumerate() {
-        for (cb, nb, pb) in &polys[i + 1..] {
-            let Some((area, share)) = overlap(pa, pb) else {
-                continue;
-            };
-            let (later, later_code, earlier, earlier_code) = if na < nb {
-                (*nb, cb, *na, ca)
-            } else {
-                (*na, ca, *nb, cb)
-            };
-            let line = features
-                .get(later - 1)
-                .map(|raw| line_of(text, offset_in(text, raw.get())))
-                .unwrap_or(0);
-            problems.push(BoundaryProblem {
-                line,
-                feature: later,
-                code: Some(later_code.to_string()),
-                kind: BoundaryProblemKind::Overlap {
-                    other: earlier_code.to_string(),
-                    other_feature: earlier,
-                    area_m2: area.round() as u64,
-                    share_permille: (share * 1000.0).round().min(u32::MAX as f64) as u32,
+        .map(|p| {
+            let (deadline, deadline_text) = p.resolution_due.map(deadline).unzip();
+            let unit = p.unit.as_ref().map(|u| u.as_str());
+            let tracking = p.tracking.to_string();
+            Feature {
+                kind: "Feature",
+                id: tracking.clone(),
+                geometry: Point::new(p.lon, p.lat),
+                properties: RequestProperties {
+                    tracking,
+                    category: &p.category,
+                    category_name: names
+                        .categories
+                        .get(p.category.as_str())
+                        .copied()
+                        .unwrap_or(&p.category),
+                    status: p.status.as_str(),
+                    status_name: p.status.display_name(),
+                    unit,
+                    unit_name: unit.map(|u| names.units.get(u).copied().unwrap_or(u)),
+                    muhtarlik: p.muhtarlik.as_str(),
+                    muhtarlik_name: names
+                        .muhtarliklar
+                        .get(p.muhtarlik.as_str())
+                        .copied()
+                        .unwrap_or(p.muhtarlik.as_str()),
+                    deadline,
+                    deadline_text,
+                    ivedi: match audience {
+                        Audience::Public => None,
+                        Audience::Staff => Some(p.urgent),
+                    },
+                    overdue: p.overdue(now),
                 },
-            });
+            }
+        })
+        .collect();
+    FeatureCollection {
+        kind: "FeatureCollection",
+        features,
+        truncated,
+    }
+}
+
+/// The muhtarlıklar with a boundary in `org` whose code `shown` accepts, each as its
+/// boundary polygon with its code, name, district and `counts` (zero when absent). Rings
+/// are written by the right-hand rule (exterior counterclockwise, holes clockwise) whatever
+/// their order in the organisation.
+pub fn muhtarliklar_feature_collection<'a>(
+    org: &'a Organisation,
+    counts: &BTreeMap<MuhtarlikCode, MuhtarlikCounts>,
+    shown: impl Fn(&MuhtarlikCode) -> bool,
+) -> MuhtarlikFeatures<'a> {
+    let features = org
+        .muhtarliklar
+        .iter()
+        .filter(|m| shown(&m.code))
+        .filter_map(|m| {
+            let shape = org.boundaries.of(&m.code)?;
+            let c = counts.get(&m.code).copied().unwrap_or_default();
+            Some(Feature {
+                kind: "Feature",
+                id: m.code.to_string(),
+                geometry: right_hand(&shape.0),
+                properties: MuhtarlikProperties {
+                    code: m.code.as_str(),
+                    name: &m.name,
+                    district: &m.district,
+                    open: c.open,
+                    overdue: c.overdue,
+                },
+            })
+        })
+        .collect();
+    FeatureCollection {
+        kind: "FeatureCollection",
+        features,
+        truncated: false,
+    }
+}
+
+/// The GeoJSON geometry of `g` with its polygons' rings in RFC 7946's winding.
+pub fn right_hand(g: &geo::Geometry<f64>) -> geojson::Geometry {
+    geojson::Geometry::new(geojson::GeometryValue::from(&oriented(g)))
+}
+
+/// `g` with every polygon's exterior ring counterclockwise and its holes clockwise.
+fn oriented(g: &geo::Geometry<f64>) -> geo::Geometry<f64> {
+    match g {
+        geo::Geometry::Polygon(p) => geo::Geometry::Polygon(p.orient(Direction::Default)),
+        geo::Geometry::MultiPolygon(p) => geo::Geometry::MultiPolygon(p.orient(Direction::Default)),
+        geo::Geometry::Rect(r) => geo::Geometry::Polygon(r.to_polygon().orient(Direction::Default)),
+        geo::Geometry::Triangle(t) => {
+            geo::Geometry::Polygon(t.to_polygon().orient(Direction::Default))
+        }
+        geo::Geometry::GeometryCollection(c) => {
+            geo::Geometry::GeometryCollection(c.iter().map(oriented).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::local_time;
+    use crate::map::{rfc7946, Shape};
+    use crate::request::Status;
+    use crate::testkit::fixtures;
+    use crate::tracking::TrackingNumber;
+    use proptest::prelude::*;
+
+    /// Every property a request's feature may have: none can hold personal data.
+    const PROPERTIES: [&str; 13] = [
+        "tracking",
+        "category",
+        "category_name",
+        "status",
+        "status_name",
+        "unit",
+        "unit_name",
+        "muhtarlik",
+        "muhtarlik_name",
+        "deadline",
+        "deadline_text",
+        "ivedi",
+        "overdue",
+    ];
+
+    fn point(i: u64, lon: f64, lat: f64, urgent: bool, due_hours: Option<i64>) -> MapPoint {
+        MapPoint {
+            tracking: TrackingNumber::from_value(i * 104_729 + 1).unwrap(),
+            category: ["asfalt-onarim", "budama", "silinmis"][i as usize % 3].into(),
+            status: Status::ALL[i as usize % Status::ALL.len()],
+            unit: (!i.is_multiple_of(4)).then(|| "fen-isleri".parse().unwrap()),
+            muhtarlik: "kuzguncuk".parse().unwrap(),
+            resolution_due: due_hours.map(|h| fixtures::t0() + chrono::Duration::hours(h)),
+            urgent,
+            lon,
+            lat,
+        }
+    }
+
+    /// A regular polygon around (lon, lat), counterclockwise or not, with a hole or not.
+    fn polygon(lon: f64, lat: f64, r: f64, n: usize, ccw: bool, hole: bool) -> geo::Polygon {
+        let ring = |r: f64, ccw: bool| {
+            let mut v: Vec<(f64, f64)> = (0..n)
+                .map(|i| {
+                    let a = std::f64::consts::TAU * i as f64 / n as f64;
+                    (lon + r * a.cos(), lat + r * a.sin())
+                })
+                .collect();
+            if !ccw {
+                v.reverse();
+            }
+            geo::LineString::from(v)
+        };
+        let holes = if hole {
+            vec![ring(r / 4.0, ccw)]
+        } else {
+            vec![]
+        };
+        geo::Polygon::new(ring(r, ccw), holes)
+    }
+
+    proptest! {
+        /// A request's feature is an RFC 7946 point at `[lon, lat]`, its id the tracking
+        /// number, its properties from the fixed list (İVEDİ for staff only), the deadline
+        /// in Istanbul time both ways, `overdue` for open requests past it.
+        #[test]
+        fn request_features_are_rfc7946_points_with_only_the_listed_properties(
+            pts in prop::collection::vec(
+                (25.5f64..45.0, 35.7f64..42.2, any::<bool>(), prop::option::of(-200i64..200)),
+                0..30,
+            ),
+            public in any::<bool>(),
+        ) {
+            let org = fixtures::organisation("f");
+            let points: Vec<MapPoint> = pts
+                .iter()
+                .enumerate()
+                .map(|(i, (lon, lat, u, d))| point(i as u64, *lon, *lat, *u, *d))
+                .collect();
+            let audience = if public { Audience::Public } else { Audience::Staff };
+            let now = fixtures::t0();
+            let doc = serde_json::to_value(requests_feature_collection(&points, &org, now, audience, false)).unwrap();
+            prop_assert_eq!(rfc7946::check(&doc), Ok(()));
+            let features = doc["features"].as_array().unwrap();
+            prop_assert_eq!(features.len(), points.len());
+            for (f, p) in features.iter().zip(&points) {
+                prop_assert_eq!(&f["geometry"]["coordinates"], &serde_json::json!([p.lon, p.lat]));
+                prop_assert_eq!(&f["id"], &serde_json::json!(p.tracking.to_string()));
+                let props = f["properties"].as_object().unwrap();
+                prop_assert!(props.keys().all(|k| PROPERTIES.contains(&k.as_str())), "{:?}", props.keys());
+                prop_assert_eq!(props.contains_key("ivedi"), !public);
+                prop_assert_eq!(&props["overdue"], &serde_json::json!(p.status.is_open() && p.resolution_due.is_some_and(|d| d < now)));
+                prop_assert_eq!(&props["status_name"], &serde_json::json!(p.status.display_name()));
+                if let Some(d) = p.resolution_due {
+                    prop_assert!(props["deadline"].as_str().unwrap().ends_with("+03:00"));
+                    prop_assert_eq!(&props["deadline_text"], &serde_json::json!(local_time(d)));
+                }
+            }
+        }
+
+        /// Boundaries come out by the right-hand rule however their rings run in the
+        /// organisation, with the muhtarlık's code, name, district and counts.
+        #[test]
+        fn boundaries_follow_the_right_hand_rule_whatever_their_winding(
+            lon in 28.5f64..29.5, lat in 40.8f64..41.3, r in 0.001f64..0.05, n in 3usize..16,
+            ccw in any::<bool>(), hole in any::<bool>(), multi in any::<bool>(),
+        ) {
+            let mut org = fixtures::organisation("f");
+            let p = polygon(lon, lat, r, n, ccw, hole);
+            let g = if multi {
+                geo::Geometry::MultiPolygon(geo::MultiPolygon(vec![p, polygon(lon + 1.0, lat, r, n, !ccw, hole)]))
+            } else {
+                geo::Geometry::Polygon(p)
+            };
+            let code: MuhtarlikCode = "cengelkoy".parse().unwrap();
+            org.boundaries.0.insert(code.clone(), Shape(g));
+            let counts = BTreeMap::from([(code, MuhtarlikCounts { open: 5, overdue: 2 })]);
+            let doc = serde_json::to_value(muhtarliklar_feature_collection(&org, &counts, |_| true)).unwrap();
+            prop_assert_eq!(rfc7946::check(&doc), Ok(()));
+            let f = &doc["features"][0];
+            prop_assert_eq!(doc["features"].as_array().unwrap().len(), 1);
+            prop_assert_eq!(&f["properties"], &serde_json::json!({
+                "code": "cengelkoy", "name": "Çengelköy Mahallesi", "district": "Üsküdar",
+                "open": 5, "overdue": 2
+            }));
+            let hidden = muhtarliklar_feature_collection(&org, &counts, |m| m.as_str() != "cengelkoy");
+            prop_assert!(hidden.features.is_empty());
         }
     }
 }

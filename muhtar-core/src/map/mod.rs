@@ -10,6 +10,9 @@
 //!   [`BoundaryProblem`]), written back ([`Boundaries::to_feature_collection`]).
 //! - [`location_warning`]: a request whose location lies outside its muhtarlık's boundary
 //!   (a warning on the request, never a refusal).
+//! - [`MapPoint`]: a located request as the map endpoints read it from the stores'
+//!   columns; [`features`]: the GeoJSON documents of requests and muhtarlıklar (no
+//!   personal data); [`rfc7946`]: a checker of RFC 7946 documents, for tests.
 //! - [`work`]: works and announcements of the units ("which body does what, where") and
 //!   their clashes.
 //!
@@ -18,15 +21,19 @@
 
 mod bbox;
 mod boundaries;
-mod features;
+mod boundaries_file;
+pub mod features;
 mod location;
+mod points;
 mod problem;
+pub mod rfc7946;
 mod shape;
 pub mod work;
 
 pub use bbox::{BBox, BBoxError};
 pub use boundaries::Boundaries;
-pub use features::{OVERLAP_TOLERANCE_M2, OVERLAP_TOLERANCE_SHARE};
+pub use boundaries_file::{OVERLAP_TOLERANCE_M2, OVERLAP_TOLERANCE_SHARE};
 pub use location::{location_warning, LocationWarning};
 pub use problem::{BoundariesError, BoundaryProblem, BoundaryProblemKind, Fault, RingRef};
+pub use points::{MapColumns, MapPoint, MuhtarlikCounts};
 pub use shape::{Shape, ShapeError};

@@ -77,7 +77,7 @@ fn day_start(d: chrono::NaiveDate) -> Result<DateTime<Utc>, ServiceError> {
 }
 
 /// Where counting starts for "now": before any request can have been received.
-fn beginning() -> DateTime<Utc> {
+pub(super) fn beginning() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
         .single()
         .unwrap_or_default()

@@ -21,7 +21,7 @@ use crate::store::{Cursor, MAX_PAGE};
 
 /// `query` narrowed to open requests (the statuses it names that are open; every open
 /// status when it names none).
-fn open_only(mut query: RequestQuery) -> RequestQuery {
+pub(super) fn open_only(mut query: RequestQuery) -> RequestQuery {
     query.statuses = Some(match query.statuses.take() {
         Some(s) => s.into_iter().filter(|x| x.is_open()).collect(),
         None => Status::ALL.into_iter().filter(|s| s.is_open()).collect(),
@@ -30,7 +30,7 @@ fn open_only(mut query: RequestQuery) -> RequestQuery {
 }
 
 /// `query` narrowed to deadlines before `t`.
-fn due_before(mut query: RequestQuery, t: DateTime<Utc>) -> RequestQuery {
+pub(super) fn due_before(mut query: RequestQuery, t: DateTime<Utc>) -> RequestQuery {
     query.due_before = Some(query.due_before.map_or(t, |d| d.min(t)));
     query
 }

@@ -18,8 +18,10 @@
 //! ```
 
 mod accounts;
+mod map;
 
 pub use accounts::*;
+pub use map::*;
 
 use std::collections::BTreeSet;
 
@@ -72,6 +74,9 @@ macro_rules! store_conformance_tests {
             contact_erasure_redacts_the_history,
             contact_erasure_drops_citizen_notices,
             forced_receipt_marks_report_correction,
+            bbox_listing_equals_brute_force,
+            map_points_equal_the_reference,
+            requests_without_location_never_match_a_bbox,
         );
     };
     ($make:expr) => {

@@ -188,6 +188,8 @@ pub struct Spec {
     pub kind: RequestKind,
     /// Priority.
     pub priority: Priority,
+    /// Where (none by default).
+    pub location: Option<crate::request::Location>,
 }
 
 impl Spec {
@@ -204,6 +206,7 @@ impl Spec {
             due: Some(t0() + chrono::Duration::days(15)),
             kind: RequestKind::Request,
             priority: Priority::Normal,
+            location: None,
         }
     }
 
@@ -220,6 +223,7 @@ impl Spec {
         req.channel = self.channel;
         req.kind = self.kind;
         req.priority = Some(self.priority);
+        req.location = self.location.clone();
         req.received_at = Some(self.received_at);
         let content = req
             .validate(&org, self.received_at)

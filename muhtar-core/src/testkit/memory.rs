@@ -313,6 +313,21 @@ impl RequestStore for MemoryStore {
         r.deadlines = deadlines.clone();
         Ok(())
     }
+
+    async fn map_points(
+        &self,
+        tenant: &TenantId,
+        q: &RequestQuery,
+        limit: u32,
+    ) -> Result<Vec<crate::map::MapPoint>, StoreError> {
+        let g = self.lock();
+        let mine = g
+            .requests
+            .iter()
+            .filter(|((t, _), _)| t == tenant)
+            .map(|(_, (r, _))| r);
+        Ok(crate::map::MapPoint::reference(mine, q, limit))
+    }
 }
 
 fn entry_mut(g: &mut Inner, id: Uuid) -> Result<&mut OutboxEntry, StoreError> {

@@ -3,6 +3,7 @@
 //! binary per crate instead of one per file). Add a test file here as `mod name;`.
 
 mod map_where;
+mod map;
 mod mount;
 mod upload_store;
 mod web;

@@ -144,6 +144,15 @@ impl muhtar_core::store::RequestStore for Counting {
             .update_deadlines(tenant, id, version, deadlines)
             .await
     }
+    async fn map_points(
+        &self,
+        tenant: &TenantId,
+        query: &RequestQuery,
+        limit: u32,
+    ) -> Result<Vec<muhtar_core::map::MapPoint>, StoreError> {
+        self.count("map_points");
+        self.inner.map_points(tenant, query, limit).await
+    }
 }
 
 #[async_trait::async_trait]

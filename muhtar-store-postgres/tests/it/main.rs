@@ -5,5 +5,6 @@
 mod common;
 mod concurrency;
 mod conformance;
+mod map;
 mod migration;
 mod unavailable;

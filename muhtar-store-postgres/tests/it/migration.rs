@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 /// Applies the first migration file by hand (its text, in one transaction), as
 /// `psql -v ON_ERROR_STOP=1 -1 -f migrations/0001_init.sql` would.
-async fn apply_first_migration_by_hand(pool: &PgPool) {
+pub(crate) async fn apply_first_migration_by_hand(pool: &PgPool) {
     let m = migrator();
     let first = m.iter().next().expect("migration 0001");
     assert_eq!(first.version, 1);
@@ -32,7 +32,7 @@ async fn apply_first_migration_by_hand(pool: &PgPool) {
 /// Writes a request (its whole history in one commit) the way the store did before
 /// migration 0002: the state row with the 0001 columns, its events and its outbox (events
 /// and state of schema 1: read back through upcasting).
-async fn insert_v1(pool: &PgPool, c: &Commit) {
+pub(crate) async fn insert_v1(pool: &PgPool, c: &Commit) {
     let (st, d) = (&c.record.state, &c.record.deadlines);
     let mut tx = pool.begin().await.unwrap();
     sqlx::query(

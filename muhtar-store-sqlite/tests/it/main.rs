@@ -3,4 +3,5 @@
 //! binary per crate instead of one per file). Add a test file here as `mod name;`.
 
 mod conformance;
+mod map;
 mod sqlite_specific;

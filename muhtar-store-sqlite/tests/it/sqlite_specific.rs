@@ -19,7 +19,7 @@ use muhtar_store_sqlite::{
 };
 use tempfile::TempDir;
 
-async fn store_in(dir: &Path, options: SqliteOptions) -> SqliteStore {
+pub(crate) async fn store_in(dir: &Path, options: SqliteOptions) -> SqliteStore {
     let store = SqliteStore::open(dir.join("muhtar.db"), options)
         .await
         .expect("open");
@@ -191,7 +191,7 @@ fn time_text(t: DateTime<Utc>) -> String {
 
 /// Applies migration 0001 the way a DBA would: `sqlite3 db < migrations/0001_init.sql`
 /// (or, without the `sqlite3` shell, the same file through rusqlite).
-fn apply_first_migration_by_hand(db: &Path) {
+pub(crate) fn apply_first_migration_by_hand(db: &Path) {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations/0001_init.sql");
     let shell = std::process::Command::new("sqlite3")
         .arg("-bail")
@@ -213,7 +213,7 @@ fn apply_first_migration_by_hand(db: &Path) {
 
 /// Writes a commit the way a build that knew only migration 0001 did (events and state of
 /// schema 1: read back through upcasting).
-fn insert_v1(db: &Path, c: &Commit) {
+pub(crate) fn insert_v1(db: &Path, c: &Commit) {
     let (st, d) = (&c.record.state, &c.record.deadlines);
     {
         let conn = rusqlite::Connection::open(db).unwrap();

@@ -11,13 +11,16 @@
 //! and `pgbench`; `store-sqlite` and `store-postgres` run one half), `queue` (a unit's queue at 10 million requests, with the plan checked; `queue-sqlite` and
 //! `queue-postgres` run one half), `report` (the quarterly report at 1 and 10 million
 //! requests; `report-sqlite`, `report-postgres`), `web` (the unit queue page `/kuyruk`
-//! over 10,000 open requests through the router, p95, against the JSON queue endpoint).
+//! over 10,000 open requests through the router, p95, against the JSON queue endpoint),
+//! `map` (`GET /api/v1/map/requests.geojson` over 100,000 located requests, under 1 s,
+//! against the bare SQL read plus JSON writing; `map-sqlite`, `map-postgres`).
 //! `--quick` uses smaller sizes and finishes in under two minutes. A failed check (an
 //! answer that differs from numpy's, a plan with a sequential scan) exits non-zero.
 //! See BENCHMARKS.md.
 
 mod data;
 mod deadlines;
+mod map;
 mod queue;
 mod report;
 mod routing;
@@ -73,7 +76,7 @@ impl Opts {
                     });
                 }
                 "-h" | "--help" => {
-                    return Err("usage: compare [--quick] [--only deadlines,routing,store,queue] [--queue-rows N]".into())
+                    return Err("usage: compare [--quick] [--only deadlines,routing,store,queue,report,web,map] [--queue-rows N]".into())
                 }
                 other => return Err(format!("unknown argument {other:?} (try --help)")),
             }
@@ -160,13 +163,14 @@ fn main() -> ExitCode {
         load_average()
     );
     let mut failed = Vec::new();
-    let sections: [Section<'_>; 6] = [
+    let sections: [Section<'_>; 7] = [
         ("deadlines", &|o| deadlines::run(o)),
         ("routing", &|o| routing::run(o)),
         ("store", &|o| rt.block_on(store::run(o))),
         ("queue", &|o| rt.block_on(queue::run(o))),
         ("report", &|o| rt.block_on(report::run(o))),
         ("web", &|o| rt.block_on(web::run(o))),
+        ("map", &|o| rt.block_on(map::run(o))),
     ];
     for (name, run) in sections {
         if !opts.wants(name) {
