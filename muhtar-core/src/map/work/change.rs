@@ -232,7 +232,10 @@ mod tests {
                 later,
             )
             .unwrap_err();
-        assert!(matches!(e, WorkError::Input(ref i) if i.field() == "change"), "{e}");
+        assert!(
+            matches!(e, WorkError::Input(ref i) if i.field() == "change"),
+            "{e}"
+        );
         // An end before the start names the end.
         let e = w
             .change(
@@ -241,7 +244,10 @@ mod tests {
                 later,
             )
             .unwrap_err();
-        assert!(matches!(e, WorkError::Input(ref i) if i.field() == "ends_at"), "{e}");
+        assert!(
+            matches!(e, WorkError::Input(ref i) if i.field() == "ends_at"),
+            "{e}"
+        );
     }
 
     #[test]

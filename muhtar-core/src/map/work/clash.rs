@@ -51,14 +51,18 @@ pub fn areas_meet(a: &Shape, b: &Shape) -> bool {
     }
     let k = lat0.to_radians().cos();
     let metres = |s: &Shape| {
-        s.0.map_coords(|c| geo::coord! {
-            x: c.x * k * METRES_PER_DEGREE,
-            y: c.y * METRES_PER_DEGREE,
+        s.0.map_coords(|c| {
+            geo::coord! {
+                x: c.x * k * METRES_PER_DEGREE,
+                y: c.y * METRES_PER_DEGREE,
+            }
         })
     };
     // The same order whichever way round the pair is given.
     let (pa, pb) = (metres(a), metres(b));
-    let d = Euclidean.distance(&pa, &pb).min(Euclidean.distance(&pb, &pa));
+    let d = Euclidean
+        .distance(&pa, &pb)
+        .min(Euclidean.distance(&pb, &pa));
     d <= CLASH_TOLERANCE_M
 }
 
@@ -117,14 +121,7 @@ mod tests {
     use chrono::{DateTime, Duration, Utc};
     use proptest::prelude::*;
 
-    fn work(
-        n: u128,
-        unit: &str,
-        area: Shape,
-        from_h: i64,
-        hours: i64,
-        status: WorkStatus,
-    ) -> Work {
+    fn work(n: u128, unit: &str, area: Shape, from_h: i64, hours: i64, status: WorkStatus) -> Work {
         let at = |h: i64| -> DateTime<Utc> { t0() + Duration::hours(h) };
         Work {
             id: WorkId(uuid::Uuid::from_u128(n)),
@@ -172,7 +169,14 @@ mod tests {
             24 * 60,
             WorkStatus::Ongoing,
         );
-        let dig = work(2, "iski", line(&street), 24 * 30, 24 * 10, WorkStatus::Planned);
+        let dig = work(
+            2,
+            "iski",
+            line(&street),
+            24 * 30,
+            24 * 10,
+            WorkStatus::Planned,
+        );
         let c = clashes(&[dig.clone(), asphalt.clone()]);
         assert_eq!(c.len(), 1);
         assert_eq!((c[0].first, c[0].second), (asphalt.id, dig.id));

@@ -351,12 +351,22 @@ mod tests {
         let e = publish(w).unwrap_err();
         assert_eq!(e.field(), "ends_at");
         assert!(e.to_string().contains("Istanbul"), "{e}");
-        assert_eq!(field(new(p.clone()).with_status(WorkStatus::Closed)), "status");
-        assert_eq!(field(new(p.clone()).with_contact("x".repeat(201))), "contact");
+        assert_eq!(
+            field(new(p.clone()).with_status(WorkStatus::Closed)),
+            "status"
+        );
+        assert_eq!(
+            field(new(p.clone()).with_contact("x".repeat(201))),
+            "contact"
+        );
         // Paris is not in Turkey.
         assert!(matches!(
             publish(new(Shape::point(2.35, 48.85))),
-            Err(InputError::OutsideTurkey { field: "area", axis: 'N', .. })
+            Err(InputError::OutsideTurkey {
+                field: "area",
+                axis: 'N',
+                ..
+            })
         ));
         let multipoint = shape(r#"{"type":"MultiPoint","coordinates":[[29.0,41.0]]}"#);
         let e = publish(new(multipoint)).unwrap_err();
