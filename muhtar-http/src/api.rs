@@ -34,10 +34,12 @@ use crate::{uploads, AppState};
 mod reports;
 mod submit;
 mod views;
+mod works;
 
 pub use reports::*;
 pub use submit::*;
 pub use views::*;
+pub use works::*;
 
 type St = State<Arc<AppState>>;
 
@@ -66,6 +68,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/reports/{quarter}", get(report))
         .route("/reports/{quarter}/sign", post(sign_report))
         .route("/status/{tracking}", get(crate::status::public_status))
+        .merge(works::router())
 }
 
 use crate::uploads::MAX_UPLOAD;

@@ -23,12 +23,16 @@ use crate::mount::Mount;
         api::attachment, api::command, api::queue, api::organisation, api::rules,
         api::report, api::period_report, api::sign_report, api::signed_reports, api::signed_report,
         crate::status::public_status,
+        api::create_work, api::list_works, api::get_work, api::change_work, api::close_work,
+        api::work_clashes, api::works_geojson,
     ),
     components(schemas(
         api::RequestView, api::RequestPage, api::SubmitBody, api::LocationBody,
         api::AttachmentBody, api::CitizenBody, api::CommandBody, api::RulesView,
         api::SignBody, api::SignedView, crate::status::StatusView,
         ErrorBody, ErrorDetail,
+        api::WorkView, api::WorkList, api::NewWorkBody, api::WorkChangeBody, api::CloseWorkBody,
+        api::ClashView,
     )),
     modifiers(&Bearer),
     tags(
@@ -36,6 +40,7 @@ use crate::mount::Mount;
         (name = "configuration", description = "The tenant's organisation and rules"),
         (name = "reports", description = "The quarterly report of Genelge 2015/8 and its sign-off; the same statistics for any period"),
         (name = "public", description = "No token: a request's public status by tracking number"),
+        (name = "works", description = "Works and announcements of the units (which body does what, where; public, no token needed to read), their clashes, and the map layer works.geojson"),
     )
 )]
 pub struct ApiDoc;

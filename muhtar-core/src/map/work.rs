@@ -35,7 +35,7 @@ mod new;
 
 pub use change::{WorkChange, WorkField};
 pub use clash::{areas_meet, clashes, CLASH_TOLERANCE_M};
-pub use new::{check_area, NewWork, MAX_AREA_POINTS, MAX_CONTACT, MAX_TITLE};
+pub use new::{check_area, oriented, NewWork, MAX_AREA_POINTS, MAX_CONTACT, MAX_TITLE};
 
 /// The most works one listing returns (`WorkStore::works`' `limit` is capped to it).
 pub const MAX_WORKS: u32 = 10_000;

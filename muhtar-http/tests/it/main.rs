@@ -10,3 +10,4 @@ mod web_queries;
 mod web_talepler;
 mod web_yeni;
 mod web_yonetim;
+mod works;

@@ -247,6 +247,9 @@ pub fn check_area(area: &Shape) -> Result<Shape, InputError> {
         )));
     }
     let n = area.0.coords_count();
+    if n == 0 {
+        return Err(invalid("an empty geometry: no coordinates".into()));
+    }
     if n > MAX_AREA_POINTS {
         return Err(invalid(format!(
             "{n} coordinates; at most {MAX_AREA_POINTS} are accepted"
@@ -270,11 +273,19 @@ pub fn check_area(area: &Shape) -> Result<Shape, InputError> {
     if let Err(e) = area.0.check_validation() {
         return Err(invalid(format!("not a valid geometry: {e}")));
     }
-    Ok(Shape(match &area.0 {
-        G::Polygon(p) => G::Polygon(p.orient(geo::orient::Direction::Default)),
-        G::MultiPolygon(p) => G::MultiPolygon(p.orient(geo::orient::Direction::Default)),
+    Ok(oriented(area))
+}
+
+/// The shape with every polygon's exterior ring counterclockwise and its holes clockwise,
+/// as RFC 7946 (§3.1.6) writes them; other shapes as they are. Works are stored so
+/// ([`check_area`]); writers of GeoJSON apply it to whatever they write.
+pub fn oriented(shape: &Shape) -> Shape {
+    use geo::orient::Direction;
+    Shape(match &shape.0 {
+        geo::Geometry::Polygon(p) => geo::Geometry::Polygon(p.orient(Direction::Default)),
+        geo::Geometry::MultiPolygon(p) => geo::Geometry::MultiPolygon(p.orient(Direction::Default)),
         other => other.clone(),
-    }))
+    })
 }
 
 #[cfg(test)]
@@ -323,6 +334,30 @@ mod tests {
         };
         use geo::Winding;
         assert!(p.exterior().is_ccw());
+    }
+
+    /// Hostile GeoJSON never panics: it is refused when read or when checked.
+    #[test]
+    fn degenerate_geometries_are_refused_not_panics() {
+        for json in [
+            r#"{"type":"Point","coordinates":[29]}"#,
+            r#"{"type":"Point","coordinates":[]}"#,
+            r#"{"type":"LineString","coordinates":[]}"#,
+            r#"{"type":"LineString","coordinates":[[29.0,41.0]]}"#,
+            r#"{"type":"Polygon","coordinates":[]}"#,
+            r#"{"type":"Polygon","coordinates":[[]]}"#,
+            r#"{"type":"Polygon","coordinates":[[[29.0,41.0],[29.0,41.0],[29.0,41.0]]]}"#,
+            r#"{"type":"MultiPolygon","coordinates":[]}"#,
+            r#"{"type":"MultiPolygon","coordinates":[[]]}"#,
+            r#"{"type":"MultiPolygon","coordinates":[[[]]]}"#,
+            r#"{"type":"GeometryCollection","geometries":[]}"#,
+            r#"{"type":"Point","coordinates":[1e308,-1e308]}"#,
+            r#"{"type":"Polygon","coordinates":[[[29.0,41.0],[29.1,41.0],[29.1,41.1],[29.0,41.1]],[[29.5,41.5],[29.6,41.5],[29.6,41.6],[29.5,41.5]]]}"#,
+        ] {
+            if let Ok(shape) = serde_json::from_str::<Shape>(json) {
+                assert!(check_area(&shape).is_err(), "{json}");
+            }
+        }
     }
 
     #[test]
@@ -380,8 +415,7 @@ mod tests {
         assert!(e.to_string().contains("valid"), "{e}");
         let line = shape(r#"{"type":"LineString","coordinates":[[29.0,41.0],[29.0,41.0]]}"#);
         assert_eq!(field(new(line)), "area");
-        let far = new(p).clone();
-        let mut far = far;
+        let mut far = new(p);
         far.ends_at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2200, 1, 1, 0, 0, 0).unwrap();
         assert_eq!(field(far), "ends_at");
     }
