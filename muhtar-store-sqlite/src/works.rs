@@ -15,7 +15,7 @@ use crate::store::{encode_message, immediate, insert_message};
 
 /// A list of names as the JSON array `json_each` reads.
 fn json_list<T>(items: &[T], name: impl Fn(&T) -> &str) -> String {
-    serde_json::Value::from(items.iter().map(|i| name(i)).collect::<Vec<_>>()).to_string()
+    serde_json::Value::from(items.iter().map(name).collect::<Vec<_>>()).to_string()
 }
 
 /// The listing of [`WorkStore::works`]: the SQL and its arguments.

@@ -7,7 +7,7 @@
 //! A work is a record with a version (each change writes the next version); the store keeps
 //! every version's notices idempotent by `(work, version, recipient)`.
 //!
-//! - [`NewWork`]: what a unit publishes, checked whole by [`NewWork::validate`] (the unit,
+//! - [`NewWork`]: what a unit publishes, checked whole by [`NewWork::publish`] (the unit,
 //!   a one-line title of at most [`MAX_TITLE`] characters, the area: a point, line, polygon
 //!   or multipolygon that is valid and inside Turkey, start before end) into a [`Work`];
 //! - [`WorkChange`]: a later change (title, kind, area, times, status, contact), applied by

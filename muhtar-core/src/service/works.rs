@@ -162,9 +162,11 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             &Target::Works(&actor.tenant),
             &ctx.org,
         )?;
-        let mut q = WorkQuery::default();
-        q.statuses = Some(vec![WorkStatus::Planned, WorkStatus::Ongoing]);
-        q.active_from = Some(self.clock.now());
+        let q = WorkQuery {
+            statuses: Some(vec![WorkStatus::Planned, WorkStatus::Ongoing]),
+            active_from: Some(self.clock.now()),
+            ..WorkQuery::default()
+        };
         let works = self.store.works(&actor.tenant, &q, MAX_WORKS).await?;
         let find = |id: WorkId| works.iter().find(|w| w.id == id).cloned();
         Ok(clashes(&works)

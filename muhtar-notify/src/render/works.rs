@@ -51,17 +51,21 @@ fn field_name(field: WorkField, locale: Locale) -> &'static str {
     }
 }
 
+/// A text as shown: trimmed, `None` when empty.
+fn text(s: &str) -> Option<String> {
+    super::shown(s).map(str::to_owned)
+}
+
 impl Data {
     /// The values of a work's notice.
     pub(super) fn with_work(mut self, w: &WorkFacts, locale: Locale) -> Data {
-        let shown = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned);
-        self.subject = shown(&w.title);
-        self.muhtarlik_name = w.muhtarlik_name.as_deref().and_then(shown);
+        self.subject = text(&w.title);
+        self.muhtarlik_name = w.muhtarlik_name.as_deref().and_then(text);
         self.status = Some(status_name(w.work_status, locale));
         self.work_kind = Some(kind_name(w.work_kind, locale));
         self.starts_at = Some(format_instant(w.starts_at, locale));
         self.ends_at = Some(format_instant(w.ends_at, locale));
-        self.contact = w.contact.as_deref().and_then(shown);
+        self.contact = w.contact.as_deref().and_then(text);
         self.changed = Some(
             w.changed
                 .iter()

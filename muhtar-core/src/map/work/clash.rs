@@ -88,7 +88,7 @@ pub fn clashes(works: &[Work]) -> Vec<Clash> {
         .iter()
         .filter(|w| w.status != WorkStatus::Closed && w.starts_at < w.ends_at)
         .collect();
-    open.sort_by(|a, b| (a.starts_at, a.id).cmp(&(b.starts_at, b.id)));
+    open.sort_by_key(|w| (w.starts_at, w.id));
     let mut out = Vec::new();
     for (i, a) in open.iter().enumerate() {
         for b in &open[i + 1..] {
@@ -109,7 +109,7 @@ pub fn clashes(works: &[Work]) -> Vec<Clash> {
             }
         }
     }
-    out.sort_by(|x, y| (x.from, x.first, x.second).cmp(&(y.from, y.first, y.second)));
+    out.sort_by_key(|c| (c.from, c.first, c.second));
     out
 }
 

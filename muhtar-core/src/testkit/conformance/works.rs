@@ -275,8 +275,10 @@ pub async fn work_listings_agree_with_a_brute_force_filter<S: Store>(s: &S) {
         assert_eq!(got, want, "round {round}");
     }
     // A box around everything and no other filter: every work of the tenant, in order.
-    let mut q = WorkQuery::default();
-    q.bbox = Some(BBox::new(28.0, 40.0, 30.0, 42.0).unwrap_or_else(|e| panic!("{e}")));
+    let q = WorkQuery {
+        bbox: Some(BBox::new(28.0, 40.0, 30.0, 42.0).unwrap_or_else(|e| panic!("{e}"))),
+        ..WorkQuery::default()
+    };
     let got = s.works(&t, &q, MAX_WORKS).await.unwrap();
     assert_eq!(got.len(), mine.len());
     // A changed area moves the work in the index.
@@ -284,8 +286,10 @@ pub async fn work_listings_agree_with_a_brute_force_filter<S: Store>(s: &S) {
     moved.version = 2;
     moved.area = Shape::point(29.5, 41.5);
     s.put_work(&moved, 1, &[]).await.unwrap();
-    let mut q = WorkQuery::default();
-    q.bbox = Some(BBox::new(29.49, 41.49, 29.51, 41.51).unwrap_or_else(|e| panic!("{e}")));
+    let mut q = WorkQuery {
+        bbox: Some(BBox::new(29.49, 41.49, 29.51, 41.51).unwrap_or_else(|e| panic!("{e}"))),
+        ..WorkQuery::default()
+    };
     let got = s.works(&t, &q, 10).await.unwrap();
     assert_eq!(got, vec![moved.clone()]);
     q.bbox = mine[0].area.bbox();
