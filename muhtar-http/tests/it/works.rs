@@ -114,6 +114,13 @@ impl Call {
         (s, v)
     }
 
+    /// The length of the array `key` of a public GET's answer, which must be 200.
+    async fn count(&self, path: &str, key: &str) -> usize {
+        let (s, v) = self.get(path, None).await;
+        assert_eq!(s, 200, "{path}: {v}");
+        v[key].as_array().unwrap().len()
+    }
+
     async fn post(&self, path: &str, who: Option<&str>, body: Value) -> (u16, Value) {
         let (s, v, _) = self
             .send(reqwest::Method::POST, path, who, Some(body))
@@ -231,32 +238,23 @@ async fn a_unit_publishes_changes_and_closes_a_work_and_anyone_reads_it() {
         .get(&format!("/api/v1/works/{id}?tenant={TENANT}"), None)
         .await;
     assert_eq!(s, 200);
-    for path in [
-        "/api/v1/works?bbox=29.1,41.1,29.2,41.2",
-        "/api/v1/works?status=closed",
-        "/api/v1/works?muhtarlik=cengelkoy",
-        "/api/v1/works?unit=park-bahce",
-        "/api/v1/works?active_from=2025-04-01T00:00:00Z",
+    // Each filter keeps the work or leaves it out.
+    for (q, n) in [
+        ("bbox=29.1,41.1,29.2,41.2", 0),
+        ("status=closed", 0),
+        ("muhtarlik=cengelkoy", 0),
+        ("unit=park-bahce", 0),
+        ("active_from=2025-04-01T00:00:00Z", 0),
+        ("bbox=29.0,41.0,29.003,41.003", 1),
+        ("status=planned,ongoing", 1),
+        ("muhtarlik=kuzguncuk", 1),
+        ("unit=belediye", 1),
+        ("active_until=2025-03-15T07:00:00Z&limit=1", 1),
     ] {
-        let (s, list) = c.get(path, None).await;
         assert_eq!(
-            (s, list["works"].as_array().unwrap().len()),
-            (200, 0),
-            "{path}"
-        );
-    }
-    for path in [
-        "/api/v1/works?bbox=29.0,41.0,29.003,41.003",
-        "/api/v1/works?status=planned,ongoing",
-        "/api/v1/works?muhtarlik=kuzguncuk",
-        "/api/v1/works?unit=belediye",
-        "/api/v1/works?active_until=2025-03-15T07:00:00Z&limit=1",
-    ] {
-        let (s, list) = c.get(path, None).await;
-        assert_eq!(
-            (s, list["works"].as_array().unwrap().len()),
-            (200, 1),
-            "{path}"
+            c.count(&format!("/api/v1/works?{q}"), "works").await,
+            n,
+            "{q}"
         );
     }
 
@@ -310,26 +308,15 @@ async fn a_unit_publishes_changes_and_closes_a_work_and_anyone_reads_it() {
             .await;
         assert_eq!(s, 403, "{who}");
     }
-    // Closed, once.
-    let (s, closed) = c
-        .post(
-            &format!("/api/v1/works/{id}/close"),
-            Some("unit:fen-isleri"),
-            json!({}),
-        )
-        .await;
+    // Closed, once: the second closing is refused.
+    let close = format!("/api/v1/works/{id}/close");
+    let (s, closed) = c.post(&close, Some("unit:fen-isleri"), json!({})).await;
     assert_eq!(
         (s, closed["status"].as_str()),
         (200, Some("closed")),
         "{closed}"
     );
-    let (s, e) = c
-        .post(
-            &format!("/api/v1/works/{id}/close"),
-            Some("unit:fen-isleri"),
-            json!({}),
-        )
-        .await;
+    let (s, e) = c.post(&close, Some("unit:fen-isleri"), json!({})).await;
     assert_eq!(
         (s, e["error"]["code"].as_str()),
         (409, Some("lifecycle")),
@@ -566,12 +553,8 @@ async fn the_geojson_layer_is_rfc_7946_public_and_filtered() {
         ("status=closed", 0),
         ("bbox=29.0045,41.0045,29.0055,41.0055", 2),
     ] {
-        let (s, fc) = c.get(&format!("/api/v1/map/works.geojson?{q}"), None).await;
-        assert_eq!(
-            (s, fc["features"].as_array().unwrap().len()),
-            (200, n),
-            "{q}"
-        );
+        let path = format!("/api/v1/map/works.geojson?{q}");
+        assert_eq!(c.count(&path, "features").await, n, "{q}");
     }
     // With a token: the same layer.
     let (s, fc) = c
