@@ -24,6 +24,7 @@ mod serve;
 mod state_cmd;
 mod token_cmd;
 mod user_cmd;
+mod works_cmd;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use state_cmd::Global;
@@ -85,6 +86,10 @@ enum Cmd {
     /// Web page users: add (as `--as`, password on standard input), passwd, disable, list.
     #[command(subcommand)]
     User(user_cmd::UserCmd),
+    /// Works and announcements of the units (which body does what, where): add, list,
+    /// close, clashes.
+    #[command(subcommand)]
+    Works(works_cmd::WorksCmd),
 }
 
 /// The example rule set shipped with the binary.
@@ -233,6 +238,7 @@ fn main() -> std::process::ExitCode {
                     Cmd::Token(t) => token_cmd::run(&g, &t).await,
                     Cmd::Kvkk(a) => kvkk_cmd::run(&g, &a).await,
                     Cmd::User(u) => user_cmd::run(&g, &u).await,
+                    Cmd::Works(w) => works_cmd::run(&g, &w).await,
                     Cmd::Rules(a) => rules_cmd::run_stored(&g, a).await,
                     Cmd::Policy(a) => policy_cmd::run_stored(&g, a).await,
                     Cmd::Holidays(_) | Cmd::Deadline(_) => Ok(()),

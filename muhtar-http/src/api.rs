@@ -32,17 +32,19 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::mount::Mount;
 use crate::{uploads, AppState};
 
-mod map_where;
 mod map;
+mod map_where;
 mod reports;
 mod submit;
 mod views;
+mod works;
 
-pub use map_where::*;
 pub use map::*;
+pub use map_where::*;
 pub use reports::*;
 pub use submit::*;
 pub use views::*;
+pub use works::*;
 
 type St = State<Arc<AppState>>;
 
@@ -73,6 +75,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/status/{tracking}", get(crate::status::public_status))
         .route("/map/where", get(map_where))
         .merge(map::routes())
+        .merge(works::router())
 }
 
 use crate::uploads::MAX_UPLOAD;

@@ -162,6 +162,9 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "lifecycle", s.to_string())
             }
             ServiceError::Store(s) => s.into(),
+            ServiceError::Work(w) => {
+                ApiError::new(StatusCode::CONFLICT, "lifecycle", w.to_string())
+            }
             ServiceError::Account(a @ muhtar_core::account::AccountError::Hash(_)) => {
                 ApiError::internal(a)
             }

@@ -25,6 +25,8 @@ use crate::mount::Mount;
         crate::status::public_status,
         api::map_where,
         api::requests_geojson, api::muhtarliklar_geojson,
+        api::create_work, api::list_works, api::get_work, api::change_work, api::close_work,
+        api::work_clashes, api::works_geojson,
     ),
     components(schemas(
         api::RequestView, api::LocationWarningView, api::RequestPage, api::SubmitBody, api::LocationBody,
@@ -33,6 +35,8 @@ use crate::mount::Mount;
         api::RequestFeatureCollection, api::MuhtarlikFeatureCollection,
         ErrorBody, ErrorDetail,
         api::WhereView,
+        api::WorkView, api::WorkList, api::NewWorkBody, api::WorkChangeBody, api::CloseWorkBody,
+        api::ClashView,
     )),
     modifiers(&Bearer),
     tags(

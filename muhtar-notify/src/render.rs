@@ -8,7 +8,10 @@
 //! `tenant_name`, `urgent`, `reply_by`, and per event `note`, `pause_reason`). An urgent
 //! request's notices (`urgent: true`) carry **İVEDİ** (`URGENT` in English) at the start
 //! of the subject and the SMS text (Genelge 2015/8 item 9). A report-ready notice reads
-//! `period` (e.g. `2025-Q1`), `unit_name`, `tenant_name` and an optional `url`.
+//! `period` (e.g. `2025-Q1`), `unit_name`, `tenant_name` and an optional `url`. A work's
+//! notice (`work-published`, `work-changed`, `work-closed`: `render/works.rs`) is tagged
+//! with the work's kind (`[Çalışma: Su kesintisi]`) and lists its title (as `subject`),
+//! kind, unit, muhtarlık, start and end, status, contact and what changed.
 //! Missing optional fields are left out; every value is HTML-escaped in the HTML body.
 //!
 //! This module reads the payload into `Data`, the values a template sees (dates
@@ -29,6 +32,8 @@ use muhtar_core::request::ReplyBy;
 use serde::Serialize;
 
 use crate::templates::Templates;
+
+mod works;
 
 /// A notice rendered for e-mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,6 +276,13 @@ pub(crate) struct Data {
     pub fee_amount: Option<String>,
     pub reply_by: Option<String>,
     pub tenant_name: Option<String>,
+    /// A work's kind, its start and end, whom to ask and what changed (the notices of
+    /// `muhtar_core::outbox::NoticeKind::WORK`; their title is `subject`).
+    pub work_kind: Option<String>,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub contact: Option<String>,
+    pub changed: Option<String>,
     pub urgent: bool,
     /// The subject's tag: the label's key (`tracking`, `report`) and the value.
     #[serde(skip)]
@@ -293,12 +305,14 @@ impl Data {
         };
         let tracking = p.text(|r| Some(&r.tracking));
         let period = p.report().and_then(|r| shown(&r.period)).map(str::to_owned);
-        let tag = match (step, &tracking) {
-            (_, Some(tn)) => ("tracking", tn.clone()),
-            (NoticeKind::ReportReady, None) => ("report", period.clone().unwrap_or("-".into())),
-            (_, None) => return Err(RenderError::MissingField("tracking")),
+        let work = message.payload.work();
+        let tag = match (step, &tracking, work) {
+            (_, Some(tn), _) => ("tracking", tn.clone()),
+            (NoticeKind::ReportReady, None, _) => ("report", period.clone().unwrap_or("-".into())),
+            (_, None, Some(w)) => ("work", works::kind_name(w.work_kind, locale)),
+            (_, None, None) => return Err(RenderError::MissingField("tracking")),
         };
-        Ok(Data {
+        let data = Data {
             lang: lang(locale),
             kind: kind.as_str(),
             step: step.as_str(),
@@ -344,9 +358,18 @@ impl Data {
                 date => date.to_string(),
             }),
             tenant_name: shown(message.payload.tenant_name()).map(str::to_owned),
+            work_kind: None,
+            starts_at: None,
+            ends_at: None,
+            contact: None,
+            changed: None,
             urgent: p.urgent(),
             tag,
             step_kind: step,
+        };
+        Ok(match work {
+            Some(w) => data.with_work(w, locale),
+            None => data,
         })
     }
 
@@ -378,6 +401,18 @@ impl Data {
             "fee_amount": "12,50 TL",
             "reply_by": "2025-03-20",
             "urgent": true,
+            "work": "019593e1-be80-770d-b259-e4e1cb631c66",
+            "version": 2,
+            "title": "Şebeke bakımı nedeniyle su kesintisi",
+            "work_kind": "water-cut",
+            "work_kind_name": "Su kesintisi",
+            "work_status": "ongoing",
+            "work_status_name": "Devam ediyor",
+            "unit": "fen-isleri",
+            "starts_at": "2025-03-15T09:00:00Z",
+            "ends_at": "2025-03-15T15:00:00Z",
+            "contact": "Alo 185",
+            "changed": ["ends-at"],
         });
         if kind == NoticeKind::CitizenUpdate {
             payload["update"] = NoticeKind::Extended.as_str().into();
@@ -409,6 +444,9 @@ impl Data {
     /// priority's value for an urgent request (İVEDİ).
     pub fn facts(&self, urgent_word: &str) -> Vec<(&'static str, String)> {
         let kind = self.step_kind;
+        if kind.is_about_work() {
+            return self.work_facts();
+        }
         let mut facts = Vec::new();
         let mut fact = |key: &'static str, v: &Option<String>| {
             if let Some(v) = v {

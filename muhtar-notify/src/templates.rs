@@ -172,6 +172,30 @@ const BUILTIN: &[(&str, &str)] = &[
         "en/citizen-answered.j2",
         include_str!("../templates/en/citizen-answered.j2"),
     ),
+    (
+        "tr/work-published.j2",
+        include_str!("../templates/tr/work-published.j2"),
+    ),
+    (
+        "tr/work-changed.j2",
+        include_str!("../templates/tr/work-changed.j2"),
+    ),
+    (
+        "tr/work-closed.j2",
+        include_str!("../templates/tr/work-closed.j2"),
+    ),
+    (
+        "en/work-published.j2",
+        include_str!("../templates/en/work-published.j2"),
+    ),
+    (
+        "en/work-changed.j2",
+        include_str!("../templates/en/work-changed.j2"),
+    ),
+    (
+        "en/work-closed.j2",
+        include_str!("../templates/en/work-closed.j2"),
+    ),
 ];
 
 /// The template a part is rendered with by default.

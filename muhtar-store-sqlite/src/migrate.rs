@@ -118,6 +118,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0012_map.sql",
         sql: include_str!("../migrations/0012_map.sql"),
     },
+    Migration {
+        version: 13,
+        name: "works",
+        file: "0013_works.sql",
+        sql: include_str!("../migrations/0013_works.sql"),
+    },
 ];
 
 /// The schema version this build needs.

@@ -14,6 +14,7 @@ mod cli_rules;
 mod cli_state;
 mod cli_urgent;
 mod cli_users;
+mod cli_works;
 mod common;
 mod docs_links;
 mod embed_example;

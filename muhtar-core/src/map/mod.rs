@@ -34,6 +34,6 @@ pub use bbox::{BBox, BBoxError};
 pub use boundaries::Boundaries;
 pub use boundaries_file::{OVERLAP_TOLERANCE_M2, OVERLAP_TOLERANCE_SHARE};
 pub use location::{location_warning, LocationWarning};
-pub use problem::{BoundariesError, BoundaryProblem, BoundaryProblemKind, Fault, RingRef};
 pub use points::{MapColumns, MapPoint, MuhtarlikCounts};
+pub use problem::{BoundariesError, BoundaryProblem, BoundaryProblemKind, Fault, RingRef};
 pub use shape::{Shape, ShapeError};

@@ -19,9 +19,11 @@
 
 mod accounts;
 mod map;
+mod works;
 
 pub use accounts::*;
 pub use map::*;
+pub use works::*;
 
 use std::collections::BTreeSet;
 
@@ -77,6 +79,9 @@ macro_rules! store_conformance_tests {
             bbox_listing_equals_brute_force,
             map_points_equal_the_reference,
             requests_without_location_never_match_a_bbox,
+            works_are_versioned_and_conflicts_write_nothing,
+            work_notices_are_written_with_the_work,
+            work_listings_agree_with_a_brute_force_filter,
         );
     };
     ($make:expr) => {

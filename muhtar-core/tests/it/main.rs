@@ -42,3 +42,4 @@ pub fn example_org() -> muhtar_core::org::Organisation {
     .unwrap_or_else(|e| panic!("the example organisation is valid: {e}"))
     .0
 }
+mod works;

@@ -72,7 +72,11 @@ impl FromRequestParts<Arc<AppState>> for MaybeAuth {
 /// Who reads: the token's actor (in its own tenant), or the public of the tenant named by
 /// `tenant` (default: the server's only one), refused where the tenant keeps its reads
 /// private.
-async fn reader(s: &AppState, auth: Option<Actor>, tenant: Option<&str>) -> ApiResult<Actor> {
+pub(crate) async fn reader(
+    s: &AppState,
+    auth: Option<Actor>,
+    tenant: Option<&str>,
+) -> ApiResult<Actor> {
     if let Some(a) = auth {
         if tenant.is_some_and(|t| t != a.tenant.as_str()) {
             return Err(ApiError::invalid(

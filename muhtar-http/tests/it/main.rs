@@ -2,8 +2,8 @@
 //! One test binary for the crate: each file of this folder is a module (CI links one
 //! binary per crate instead of one per file). Add a test file here as `mod name;`.
 
-mod map_where;
 mod map;
+mod map_where;
 mod mount;
 mod upload_store;
 mod web;
@@ -12,3 +12,4 @@ mod web_queries;
 mod web_talepler;
 mod web_yeni;
 mod web_yonetim;
+mod works;

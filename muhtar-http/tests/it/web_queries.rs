@@ -375,3 +375,33 @@ impl muhtar_core::account::AccountStore for Counting {
         self.inner.clear_login_failures(tenant, name).await
     }
 }
+
+#[async_trait::async_trait]
+impl WorkStore for Counting {
+    async fn put_work(
+        &self,
+        work: &muhtar_core::map::work::Work,
+        expected_version: u32,
+        outbox: &[OutboxMessage],
+    ) -> Result<(), StoreError> {
+        self.count("put_work");
+        self.inner.put_work(work, expected_version, outbox).await
+    }
+    async fn work(
+        &self,
+        tenant: &TenantId,
+        id: muhtar_core::map::work::WorkId,
+    ) -> Result<muhtar_core::map::work::Work, StoreError> {
+        self.count("work");
+        self.inner.work(tenant, id).await
+    }
+    async fn works(
+        &self,
+        tenant: &TenantId,
+        query: &muhtar_core::map::work::WorkQuery,
+        limit: u32,
+    ) -> Result<Vec<muhtar_core::map::work::Work>, StoreError> {
+        self.count("works");
+        self.inner.works(tenant, query, limit).await
+    }
+}
