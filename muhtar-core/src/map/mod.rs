@@ -6,6 +6,7 @@
 //!   GeoJSON geometry object.
 //! - [`Boundaries`]: the muhtarlıklar's boundary polygons of an organisation, keyed by code:
 //!   which muhtarlık a point lies in, which muhtarlıklar a shape touches.
+//! - [`MapSettings`]: the map page's tile server (`[map]` in a tenant's settings).
 //! - [`work`]: works and announcements of the units ("which body does what, where") and
 //!   their clashes.
 //!
@@ -15,8 +16,10 @@
 mod bbox;
 mod boundaries;
 mod shape;
+mod tiles;
 pub mod work;
 
 pub use bbox::{BBox, BBoxError};
 pub use boundaries::Boundaries;
 pub use shape::{Shape, ShapeError};
+pub use tiles::{MapSettings, TilesError, OSM_ATTRIBUTION, OSM_TILES};
