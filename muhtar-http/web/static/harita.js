@@ -51,6 +51,7 @@
 
   var bounds = L.latLngBounds([]);
   var overlays = {};
+  var order = ['Mahalle sınırları', 'Talepler', 'Çalışmalar'];
   var problems = [];
 
   var areas = load(d.areas).then(function (fc) {
@@ -117,7 +118,9 @@
   }).catch(function () { problems.push('çalışmalar'); return 0; });
 
   Promise.all([areas, requests, works]).then(function (n) {
-    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    var shown = {};
+    order.forEach(function (k) { if (overlays[k]) { shown[k] = overlays[k]; } });
+    L.control.layers(null, shown, { collapsed: false }).addTo(map);
     if (bounds.isValid()) { map.fitBounds(bounds, { padding: [16, 16], maxZoom: 16 }); }
     var text = n[0] + ' mahalle sınırı, ' + n[1] + ' talep, ' + n[2] + ' çalışma gösteriliyor.';
     if (problems.length) { text += ' Yüklenemeyen: ' + problems.join(', ') + '.'; }
