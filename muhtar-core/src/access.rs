@@ -345,6 +345,16 @@ pub enum Action {
     /// ([`crate::public::PublicView`]: no personal data). The only action of
     /// [`Role::Public`]; any other role may take it where it may [`Action::Read`].
     ReadPublic,
+    /// Publish a work or announcement of a unit ([`crate::map::work`]).
+    PublishWork,
+    /// Change a unit's work (its end, status, area, …).
+    ChangeWork,
+    /// Close a unit's work (finished or called off).
+    CloseWork,
+    /// Read works: public announcements, so every role may, the public included.
+    ReadWorks,
+    /// Read the clashes between works of different units (the coordinator's list).
+    ReadClashes,
 }
 
 crate::names::named_enum! {
@@ -371,6 +381,11 @@ crate::names::named_enum! {
         Export => ("export", "dışa aktarma"),
         SetPolicy => ("set-policy", "süre rejimini belirleme"),
         ReadPublic => ("read-public", "kamuya açık görünümü okuma"),
+        PublishWork => ("publish-work", "çalışma duyurma"),
+        ChangeWork => ("change-work", "çalışmayı değiştirme"),
+        CloseWork => ("close-work", "çalışmayı kapatma"),
+        ReadWorks => ("read-works", "çalışmaları okuma"),
+        ReadClashes => ("read-clashes", "çalışma çakışmalarını okuma"),
     }
 }
 
@@ -402,6 +417,15 @@ pub enum Target<'a> {
     },
     /// The tenant as a whole.
     Tenant(&'a TenantId),
+    /// A unit's work or announcement, published or to be published.
+    Work {
+        /// Its tenant.
+        tenant: &'a TenantId,
+        /// The unit doing it.
+        unit: &'a UnitCode,
+    },
+    /// The tenant's works: listings, the map, their clashes.
+    Works(&'a TenantId),
 }
 
 impl Target<'_> {
@@ -410,7 +434,9 @@ impl Target<'_> {
             Target::Request { tenant, .. }
             | Target::NewRequest { tenant, .. }
             | Target::Unit { tenant, .. }
-            | Target::Tenant(tenant) => tenant,
+            | Target::Tenant(tenant)
+            | Target::Work { tenant, .. }
+            | Target::Works(tenant) => tenant,
         }
     }
 }
@@ -497,6 +523,8 @@ enum TargetKind {
     NewRequest,
     Unit,
     Tenant,
+    Work,
+    Works,
 }
 
 impl Target<'_> {
@@ -506,6 +534,8 @@ impl Target<'_> {
             Target::NewRequest { .. } => TargetKind::NewRequest,
             Target::Unit { .. } => TargetKind::Unit,
             Target::Tenant(_) => TargetKind::Tenant,
+            Target::Work { .. } => TargetKind::Work,
+            Target::Works(_) => TargetKind::Works,
         }
     }
 }
@@ -521,6 +551,8 @@ fn may(role: RoleKind, target: TargetKind, action: Action) -> bool {
         return may(role, target, A::Read);
     }
     match (role, target) {
+        // Works are public announcements: anyone reads them.
+        (_, T::Work | T::Works) if action == A::ReadWorks => true,
         (R::Public, _) => action == A::ReadPublic,
         (R::System, _) => matches!(
             action,
@@ -530,10 +562,13 @@ fn may(role: RoleKind, target: TargetKind, action: Action) -> bool {
             action,
             A::Manage | A::Read | A::ReadQueue | A::ReadReport | A::Export
         ),
-        (R::Auditor, _) => matches!(action, A::Read | A::ReadQueue | A::ReadReport | A::Export),
+        (R::Auditor, _) => matches!(
+            action,
+            A::Read | A::ReadQueue | A::ReadReport | A::Export | A::ReadClashes
+        ),
         (R::ResponsibleOfficial, _) => matches!(
             action,
-            A::Read | A::ReadQueue | A::ReadReport | A::SignReport | A::Export
+            A::Read | A::ReadQueue | A::ReadReport | A::SignReport | A::Export | A::ReadClashes
         ),
         (R::Coordinator, _) => !matches!(action, A::SignReport | A::Manage),
         (R::Muhtar, T::Request) => matches!(
@@ -556,14 +591,20 @@ fn may(role: RoleKind, target: TargetKind, action: Action) -> bool {
                 | A::Extend
         ),
         (R::UnitStaff, T::Unit) => matches!(action, A::ReadQueue | A::ReadReport),
-        (R::UnitStaff, T::Tenant) => false,
+        (R::UnitStaff, T::Work) => {
+            matches!(action, A::PublishWork | A::ChangeWork | A::CloseWork)
+        }
+        (R::UnitStaff, T::Tenant | T::Works) => false,
     }
 }
 
 /// Whether the target lies within the role's scope: a muhtar's own muhtarlık, a unit's
-/// own unit or one below it; every other role's scope is the whole tenant.
-fn in_scope(role: &Role, target: &Target<'_>, org: &Organisation) -> bool {
+/// own unit or one below it (its works too); every other role's scope is the whole
+/// tenant. Works are public announcements: reading them is in everyone's scope.
+fn in_scope(role: &Role, action: Action, target: &Target<'_>, org: &Organisation) -> bool {
     match (role, target) {
+        _ if action == Action::ReadWorks => true,
+        (Role::UnitStaff(own), Target::Work { unit, .. }) => org.is_within(unit, own),
         (Role::Muhtar(own), Target::Request { muhtarlik, .. })
         | (Role::Muhtar(own), Target::NewRequest { muhtarlik, .. }) => own == *muhtarlik,
         (Role::Muhtar(_), _) => false,
@@ -595,7 +636,8 @@ pub fn allowed_roles(action: Action, target: &Target<'_>) -> Vec<AllowedRole> {
                 (RoleKind::UnitStaff, Target::Request { unit, .. }) => {
                     unit.map(ToString::to_string)
                 }
-                (RoleKind::UnitStaff, Target::Unit { unit, .. }) => Some(unit.to_string()),
+                (RoleKind::UnitStaff, Target::Unit { unit, .. })
+                | (RoleKind::UnitStaff, Target::Work { unit, .. }) => Some(unit.to_string()),
                 _ => None,
             };
             AllowedRole { kind, code }
@@ -617,7 +659,7 @@ pub fn authorize(
     if &actor.tenant != target.tenant() || org.tenant.id != actor.tenant {
         return Err(AccessError::OtherTenant);
     }
-    if may(actor.role.kind(), target.kind(), action) && in_scope(&actor.role, target, org) {
+    if may(actor.role.kind(), target.kind(), action) && in_scope(&actor.role, action, target, org) {
         Ok(())
     } else {
         Err(AccessError::forbidden(actor, action, target, org))

@@ -17,11 +17,13 @@ use crate::store::Deadlines;
 mod addressee;
 mod payload;
 pub mod waiting;
+mod works;
 pub use addressee::{Addressee, AddresseeRole};
 pub use payload::{
     CitizenUpdateFacts, EscalationFacts, FeeFacts, NoteFacts, NoticePayload, PausedFacts,
-    ReportReadyFacts, RequestFacts,
+    ReportReadyFacts, RequestFacts, WorkFacts,
 };
+pub use works::plan_work;
 
 /// What a notice is about; each has a template in `muhtar-notify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,6 +71,15 @@ pub enum NoticeKind {
     /// To the citizen (applicant): a Law 4982 step (extension with its reason, fee, payment,
     /// deemed withdrawal); the payload's `update` names the step's notice kind.
     CitizenUpdate,
+    /// To the muhtar of every muhtarlık a work's area touches: a unit published a work
+    /// or announcement ([`crate::map::work`]).
+    WorkPublished,
+    /// To the muhtars of the muhtarlıklar the work touched or touches now: it changed
+    /// (the payload's `changed` names what).
+    WorkChanged,
+    /// To the muhtars of the muhtarlıklar the work touches: it was closed (finished or
+    /// called off).
+    WorkClosed,
 }
 
 crate::names::named_enum! {
@@ -93,10 +104,25 @@ crate::names::named_enum! {
         CitizenReceived => ("citizen-received", "başvurunuz alındı"),
         CitizenAnswered => ("citizen-answered", "başvurunuz cevaplandı"),
         CitizenUpdate => ("citizen-update", "başvurunuzda gelişme"),
+        WorkPublished => ("work-published", "çalışma duyurusu"),
+        WorkChanged => ("work-changed", "çalışma değişikliği"),
+        WorkClosed => ("work-closed", "çalışma kapandı"),
     }
 }
 
 impl NoticeKind {
+    /// The kinds about a work rather than a request ([`NoticePayload::work`]).
+    pub const WORK: [NoticeKind; 3] = [
+        NoticeKind::WorkPublished,
+        NoticeKind::WorkChanged,
+        NoticeKind::WorkClosed,
+    ];
+
+    /// Whether the notice is about a work ([`Self::WORK`]).
+    pub fn is_about_work(self) -> bool {
+        Self::WORK.contains(&self)
+    }
+
     /// The kinds addressed to the citizen ([`Self::is_for_citizen`]).
     pub const CITIZEN: [NoticeKind; 3] = [
         NoticeKind::CitizenReceived,

@@ -53,6 +53,7 @@ mod public;
 mod receipt;
 mod reports;
 mod setup;
+mod works;
 
 pub use crate::public::{PublicStatus, PublicView};
 pub use accounts::{LoginAttempt, LoginError, NewSession, NewUser};
@@ -61,6 +62,7 @@ pub use personal_data::{ContactQuery, PersonalData};
 pub use policy::{policy_rules_message, PolicyChange, PolicyExplanation};
 pub use reports::SignedQuarter;
 pub use setup::{SetupError, SetupOutcome, TenantSetup};
+pub use works::WorkClash;
 
 /// Why a service call failed.
 #[derive(Debug, thiserror::Error)]
@@ -126,9 +128,22 @@ pub enum ServiceError {
     /// password against the policy, a wrong old password, an actor no person can be.
     #[error(transparent)]
     Account(#[from] crate::account::AccountError),
+    /// A work cannot change: it is closed ([`crate::map::work::WorkError::Closed`]; a
+    /// work's bad fields are [`ServiceError::Input`]).
+    #[error(transparent)]
+    Work(crate::map::work::WorkError),
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
+}
+
+impl From<crate::map::work::WorkError> for ServiceError {
+    fn from(e: crate::map::work::WorkError) -> Self {
+        match e {
+            crate::map::work::WorkError::Input(i) => ServiceError::Input(i),
+            other => ServiceError::Work(other),
+        }
+    }
 }
 
 impl From<StoreError> for ServiceError {

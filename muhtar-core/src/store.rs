@@ -16,6 +16,9 @@ use crate::outbox::{OutboxEntry, OutboxMessage};
 use crate::request::{Channel, Event, RequestState, Status};
 use crate::tracking::TrackingNumber;
 
+mod works;
+pub use works::{check_work, WorkStore};
+
 /// The cause of a [`StoreError`]: the adapter's own error (rusqlite's, sqlx's, serde's…),
 /// boxed so that core names no adapter type. Read it through
 /// [`std::error::Error::source`] (and downcast it where the adapter is known); never
@@ -847,6 +850,7 @@ pub trait Store:
     + ReportStore
     + crate::token::TokenStore
     + crate::account::AccountStore
+    + WorkStore
 {
 }
 impl<
@@ -855,7 +859,8 @@ impl<
             + OutboxStore
             + ReportStore
             + crate::token::TokenStore
-            + crate::account::AccountStore,
+            + crate::account::AccountStore
+            + WorkStore,
     > Store for T
 {
 }

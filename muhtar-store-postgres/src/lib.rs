@@ -57,7 +57,10 @@
 //! keys; tracking number unique per tenant), `outbox` (one row per notice, idempotency key
 //! unique), `documents` (every version of every tenant configuration document) and, since
 //! `0011_users.sql`, `users` (argon2id hashes, name unique per tenant), `sessions` (the
-//! SHA-256 of the secret only) and `login_failures` (the per-account failed-login count).
+//! SHA-256 of the secret only) and `login_failures` (the per-account failed-login count);
+//! since `0013_works.sql`, `works` (the units' works: the latest version as `jsonb`, the
+//! area's bounding box as a `box` under a GiST index for `bbox` queries, the muhtarlıklar it
+//! touches as a `text[]` under a GIN index).
 //!
 //! # KVKK erasure
 //!
@@ -91,6 +94,7 @@ mod outbox;
 mod reports;
 mod requests;
 mod tokens;
+mod works;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use muhtar_core::store::StoreError;

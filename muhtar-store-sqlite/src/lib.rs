@@ -59,6 +59,9 @@
 //! | `users` | people who log in: `id`, `tenant`, `name` (normalised), `actor`, `display_name`, `password_hash` (argon2id PHC), `created_at`, `password_changed_at`, `disabled_at` | `id`, unique `(tenant, name)` |
 //! | `sessions` | login sessions: `hash` (SHA-256 of the secret), `tenant`, `user_id`, `csrf`, `created_at`, `last_seen_at`, `expires_at`, `ended_at` | `hash` |
 //! | `login_failures` | failed logins per account: `tenant`, `name`, `at` | (none) |
+//! | `works` | works and announcements of the units, the latest version: `seq` (the R*Tree's id), `tenant`, `id`, `version`, `unit`, `status`, `starts_at`, `ends_at` (microseconds), the area's box `min_lon`, `min_lat`, `max_lon`, `max_lat`, `work` (JSON) | `seq`, unique `(tenant, id)` |
+//! | `works_area` | R*Tree over the works' boxes (32-bit, rounded outwards: it narrows, the exact box decides) | `seq` |
+//! | `work_muhtarliklar` | the muhtarlıklar a work's area touches: `tenant`, `muhtarlik`, `seq` | `(tenant, muhtarlik, seq)` |
 //!
 //! Conventions: ids are lowercase hyphenated UUIDs (they sort like the UUIDs); the
 //! instants of `requests` are INTEGER microseconds since the Unix epoch (the sort keys of
@@ -79,6 +82,7 @@
 //! | `0009_report_first_response.sql` | `requests.first_response_at`: the first interim reply or answer, the report's first-response fact (Law 3071), backfilled from the JSON |
 //! | `0010_outbox_failures.sql` | `outbox.failures`: the failed-delivery count, moved out of the `[failures=N] ` prefix older builds wrote into `last_error` |
 //! | `0011_users.sql` | `users`, `sessions`, `login_failures`: web accounts (argon2id hashes), server-side sessions (SHA-256 of the secret only), the per-account failed-login count |
+//! | `0013_works.sql` | `works`, `works_area` (R*Tree), `work_muhtarliklar`: the units' works and announcements |
 //!
 //! # Applying migrations by hand (for DBAs)
 //!
@@ -112,6 +116,7 @@ mod migrate;
 mod pool;
 mod store;
 mod tokens;
+mod works;
 
 pub use error::{MigrateError, OpenError, SchemaError};
 pub use migrate::{latest_version, Migration, SchemaStatus, MIGRATIONS, RECORD_MARKER};

@@ -112,6 +112,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0011_users.sql",
         sql: include_str!("../migrations/0011_users.sql"),
     },
+    Migration {
+        version: 13,
+        name: "works",
+        file: "0013_works.sql",
+        sql: include_str!("../migrations/0013_works.sql"),
+    },
 ];
 
 /// The schema version this build needs.

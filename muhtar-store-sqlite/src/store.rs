@@ -255,7 +255,7 @@ fn encode_event(e: &Event) -> Result<EncodedEvent, StoreError> {
     })
 }
 
-struct EncodedMessage {
+pub(crate) struct EncodedMessage {
     id: String,
     tenant: String,
     request: Option<String>,
@@ -265,7 +265,7 @@ struct EncodedMessage {
     message: String,
 }
 
-fn encode_message(m: &OutboxMessage) -> Result<EncodedMessage, StoreError> {
+pub(crate) fn encode_message(m: &OutboxMessage) -> Result<EncodedMessage, StoreError> {
     Ok(EncodedMessage {
         id: uuid_text(m.id),
         tenant: m.tenant.as_str().to_owned(),
@@ -278,7 +278,7 @@ fn encode_message(m: &OutboxMessage) -> Result<EncodedMessage, StoreError> {
 }
 
 /// Inserts a message unless its idempotency key is taken; whether it was inserted.
-fn insert_message(conn: &Connection, m: &EncodedMessage) -> Result<bool, StoreError> {
+pub(crate) fn insert_message(conn: &Connection, m: &EncodedMessage) -> Result<bool, StoreError> {
     let n = conn
         .prepare_cached(
             "INSERT INTO outbox (id, tenant, request_id, idempotency_key, status, attempts, \

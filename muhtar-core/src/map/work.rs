@@ -6,6 +6,20 @@
 //!
 //! A work is a record with a version (each change writes the next version); the store keeps
 //! every version's notices idempotent by `(work, version, recipient)`.
+//!
+//! - [`NewWork`]: what a unit publishes, checked whole by [`NewWork::validate`] (the unit,
+//!   a one-line title of at most [`MAX_TITLE`] characters, the area: a point, line, polygon
+//!   or multipolygon that is valid and inside Turkey, start before end) into a [`Work`];
+//! - [`WorkChange`]: a later change (title, kind, area, times, status, contact), applied by
+//!   [`Work::change`], and [`Work::close`]; each gives the next version and names the
+//!   fields that changed ([`WorkField`]);
+//! - [`clashes`]: the pairs of works of different units that overlap in place (within
+//!   [`CLASH_TOLERANCE_M`] for points and lines) and time, for the coordinator;
+//! - [`WorkQuery`]: the filters of a listing; [`WorkQuery::matches`] is their meaning,
+//!   which every store's listing agrees with (the conformance suite checks it).
+//!
+//! Errors are [`InputError`]s naming the field (`unit`, `title`, `area`, `starts_at`,
+//! `ends_at`, `status`, `contact`) or [`WorkError::Closed`].
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,6 +27,33 @@ use uuid::Uuid;
 
 use super::{BBox, Shape};
 use crate::ids::{MuhtarlikCode, TenantId, UnitCode};
+use crate::request::InputError;
+
+mod change;
+mod clash;
+mod new;
+
+pub use change::{WorkChange, WorkField};
+pub use clash::{areas_meet, clashes, CLASH_TOLERANCE_M};
+pub use new::{check_area, NewWork, MAX_AREA_POINTS, MAX_CONTACT, MAX_TITLE};
+
+/// The most works one listing returns (`WorkStore::works`' `limit` is capped to it).
+pub const MAX_WORKS: u32 = 10_000;
+
+/// Why a work cannot be published or changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkError {
+    /// A field is invalid (names the field).
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The work is closed: it can no longer change or be closed again.
+    #[error("work {id} is closed: it can no longer change")]
+    Closed {
+        /// The work.
+        id: WorkId,
+    },
+}
 
 /// What kind of work or announcement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,6 +121,14 @@ impl std::fmt::Display for WorkId {
     }
 }
 
+impl std::str::FromStr for WorkId {
+    type Err = uuid::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim().parse().map(WorkId)
+    }
+}
+
 /// A work or announcement, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -140,6 +189,36 @@ pub struct WorkQuery {
     /// Only works started before this instant.
     #[serde(default)]
     pub active_until: Option<DateTime<Utc>>,
+}
+
+impl WorkQuery {
+    /// Whether `work` passes every filter: what a store's listing means (the conformance
+    /// suite compares every store's listing with it).
+    ///
+    /// `bbox` compares the area's bounding box ([`Shape::bbox`]) with the box, edges
+    /// included; `active_from` keeps works with `ends_at >= active_from`, `active_until`
+    /// those with `starts_at < active_until`.
+    pub fn matches(&self, work: &Work) -> bool {
+        self.units.as_ref().is_none_or(|u| u.contains(&work.unit))
+            && self
+                .muhtarlik
+                .as_ref()
+                .is_none_or(|m| work.muhtarliklar.contains(m))
+            && self
+                .statuses
+                .as_ref()
+                .is_none_or(|s| s.contains(&work.status))
+            && self
+                .bbox
+                .is_none_or(|b| work.area.bbox().is_some_and(|a| a.intersects(&b)))
+            && self.active_from.is_none_or(|t| work.ends_at >= t)
+            && self.active_until.is_none_or(|t| work.starts_at < t)
+    }
+
+    /// The order of every listing: earliest start first, then by id.
+    pub fn order(a: &Work, b: &Work) -> std::cmp::Ordering {
+        (a.starts_at, a.id).cmp(&(b.starts_at, b.id))
+    }
 }
 
 /// Two works of different units overlapping in place and time.

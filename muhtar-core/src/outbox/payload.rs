@@ -5,6 +5,7 @@
 //! kind as first written.
 
 use super::*;
+use crate::map::work::{WorkField, WorkId, WorkKind, WorkStatus};
 
 /// The facts every request notice carries ([`super::request_facts`]): the request's
 /// codes and state, with the display names the texts use.
@@ -164,6 +165,50 @@ pub struct ReportReadyFacts {
     pub url: Option<String>,
 }
 
+/// A work or announcement told to the muhtar of a muhtarlık it touches
+/// ([`super::plan_work`]): the work's facts with the display names the texts use, and
+/// the muhtarlık of the recipient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkFacts {
+    /// The work.
+    pub work: WorkId,
+    /// Its version this notice is about (1: published).
+    pub version: u32,
+    /// Its title.
+    pub title: String,
+    /// Its kind.
+    pub work_kind: WorkKind,
+    /// The kind's Turkish display name.
+    pub work_kind_name: String,
+    /// Its status.
+    pub work_status: WorkStatus,
+    /// The status's Turkish display name.
+    pub work_status_name: String,
+    /// The unit doing it.
+    pub unit: UnitCode,
+    /// Its name.
+    #[serde(default)]
+    pub unit_name: Option<String>,
+    /// From.
+    pub starts_at: DateTime<Utc>,
+    /// Until.
+    pub ends_at: DateTime<Utc>,
+    /// Whom to ask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// The recipient's muhtarlık.
+    pub muhtarlik: MuhtarlikCode,
+    /// Its name.
+    #[serde(default)]
+    pub muhtarlik_name: Option<String>,
+    /// What changed ([`NoticeKind::WorkChanged`]; empty for the others).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<WorkField>,
+    /// The tenant's name (the sender).
+    #[serde(default)]
+    pub tenant_name: String,
+}
+
 /// The facts a notice's texts are made from, one variant per [`NoticeKind`].
 ///
 /// Serialised without a tag (the kind is the message's own field); read with
@@ -212,6 +257,12 @@ pub enum NoticePayload {
     CitizenAnswered(RequestFacts),
     /// [`NoticeKind::CitizenUpdate`].
     CitizenUpdate(CitizenUpdateFacts),
+    /// [`NoticeKind::WorkPublished`].
+    WorkPublished(WorkFacts),
+    /// [`NoticeKind::WorkChanged`].
+    WorkChanged(WorkFacts),
+    /// [`NoticeKind::WorkClosed`].
+    WorkClosed(WorkFacts),
 }
 
 impl NoticePayload {
@@ -239,6 +290,9 @@ impl NoticePayload {
             NoticeKind::CitizenReceived => Self::CitizenReceived(v(json)?),
             NoticeKind::CitizenAnswered => Self::CitizenAnswered(v(json)?),
             NoticeKind::CitizenUpdate => Self::CitizenUpdate(v(json)?),
+            NoticeKind::WorkPublished => Self::WorkPublished(v(json)?),
+            NoticeKind::WorkChanged => Self::WorkChanged(v(json)?),
+            NoticeKind::WorkClosed => Self::WorkClosed(v(json)?),
         })
     }
 
@@ -265,6 +319,9 @@ impl NoticePayload {
             Self::CitizenReceived(_) => NoticeKind::CitizenReceived,
             Self::CitizenAnswered(_) => NoticeKind::CitizenAnswered,
             Self::CitizenUpdate(_) => NoticeKind::CitizenUpdate,
+            Self::WorkPublished(_) => NoticeKind::WorkPublished,
+            Self::WorkChanged(_) => NoticeKind::WorkChanged,
+            Self::WorkClosed(_) => NoticeKind::WorkClosed,
         }
     }
 
@@ -288,7 +345,18 @@ impl NoticePayload {
             Self::FeeNotified(f) => Some(&f.request),
             Self::AtRisk(e) | Self::Breached(e) => Some(&e.request),
             Self::CitizenUpdate(c) => Some(&c.request),
-            Self::ReportReady(_) => None,
+            Self::ReportReady(_)
+            | Self::WorkPublished(_)
+            | Self::WorkChanged(_)
+            | Self::WorkClosed(_) => None,
+        }
+    }
+
+    /// The work's facts (the kinds of [`NoticeKind::WORK`]).
+    pub fn work(&self) -> Option<&WorkFacts> {
+        match self {
+            Self::WorkPublished(w) | Self::WorkChanged(w) | Self::WorkClosed(w) => Some(w),
+            _ => None,
         }
     }
 
@@ -312,7 +380,10 @@ impl NoticePayload {
             Self::FeeNotified(f) => Some(&mut f.request),
             Self::AtRisk(e) | Self::Breached(e) => Some(&mut e.request),
             Self::CitizenUpdate(c) => Some(&mut c.request),
-            Self::ReportReady(_) => None,
+            Self::ReportReady(_)
+            | Self::WorkPublished(_)
+            | Self::WorkChanged(_)
+            | Self::WorkClosed(_) => None,
         }
     }
 
@@ -342,14 +413,19 @@ impl NoticePayload {
     pub fn tenant_name(&self) -> &str {
         match self {
             Self::ReportReady(r) => &r.tenant_name,
+            Self::WorkPublished(w) | Self::WorkChanged(w) | Self::WorkClosed(w) => &w.tenant_name,
             _ => self.request().map_or("", |r| &r.tenant_name),
         }
     }
 
-    /// The unit's name: the request's unit, or the reporting unit of a report.
+    /// The unit's name: the request's unit, the reporting unit of a report, the unit doing
+    /// a work.
     pub fn unit_name(&self) -> Option<&str> {
         match self {
             Self::ReportReady(r) => r.unit_name.as_deref(),
+            Self::WorkPublished(w) | Self::WorkChanged(w) | Self::WorkClosed(w) => {
+                w.unit_name.as_deref()
+            }
             _ => self.request().and_then(|r| r.unit_name.as_deref()),
         }
     }

@@ -18,8 +18,10 @@
 //! ```
 
 mod accounts;
+mod works;
 
 pub use accounts::*;
+pub use works::*;
 
 use std::collections::BTreeSet;
 
@@ -72,6 +74,9 @@ macro_rules! store_conformance_tests {
             contact_erasure_redacts_the_history,
             contact_erasure_drops_citizen_notices,
             forced_receipt_marks_report_correction,
+            works_are_versioned_and_conflicts_write_nothing,
+            work_notices_are_written_with_the_work,
+            work_listings_agree_with_a_brute_force_filter,
         );
     };
     ($make:expr) => {

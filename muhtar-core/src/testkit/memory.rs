@@ -16,6 +16,7 @@ use crate::store::{
 use crate::tracking::TrackingNumber;
 
 mod accounts;
+mod works;
 
 #[derive(Default)]
 struct Inner {
@@ -28,6 +29,7 @@ struct Inner {
     reports: Vec<crate::report::SignedReport>,
     corrections: Vec<crate::store::ReportCorrection>,
     accounts: accounts::Accounts,
+    works: BTreeMap<(TenantId, crate::map::work::WorkId), crate::map::work::Work>,
 }
 
 /// Everything in memory behind one mutex: each call is atomic, like a transaction.

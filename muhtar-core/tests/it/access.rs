@@ -245,3 +245,65 @@ fn actor_text_round_trips() {
     assert_eq!(Actor::public(t.clone()).role, Role::Public);
     assert_eq!(Actor::parse(&t, "public").unwrap(), Actor::public(t));
 }
+
+/// The actions on works ([`muhtar_core::map::work`]).
+const WORK_ACTIONS: [Action; 5] = [
+    Action::PublishWork,
+    Action::ChangeWork,
+    Action::CloseWork,
+    Action::ReadWorks,
+    Action::ReadClashes,
+];
+
+proptest! {
+    /// Works are public announcements: every role reads them, the public included. A
+    /// unit's works are published, changed and closed by its staff (or staff of a unit
+    /// above it) and the coordinator, nobody else; the clashes are read by the
+    /// coordinator, the responsible official and the auditor. Nothing crosses tenants.
+    #[test]
+    fn works_are_read_by_all_and_written_by_their_unit_and_the_coordinator(
+        role in arb_role(),
+        action in prop::sample::select(WORK_ACTIONS.to_vec()),
+        u in prop::sample::select(UNITS.to_vec()),
+    ) {
+        let org = organisation("a");
+        let t = tenant("a");
+        let u = UnitCode::new(u).unwrap();
+        let actor = Actor::new(t.clone(), "x", role.clone());
+        let one = Target::Work { tenant: &t, unit: &u };
+        let all = Target::Works(&t);
+        let write = matches!(action, Action::PublishWork | Action::ChangeWork | Action::CloseWork);
+        let on_one = authorize(&actor, action, &one, &org).is_ok();
+        let on_all = authorize(&actor, action, &all, &org).is_ok();
+        match action {
+            Action::ReadWorks => prop_assert!(on_one && on_all),
+            Action::ReadClashes => prop_assert_eq!(
+                on_all,
+                matches!(role, Role::Coordinator | Role::ResponsibleOfficial | Role::Auditor)
+            ),
+            _ => {
+                let may = match &role {
+                    Role::Coordinator => true,
+                    Role::UnitStaff(own) => org.is_within(&u, own),
+                    _ => false,
+                };
+                prop_assert_eq!(on_one, may, "{:?} {:?}", role, action);
+                prop_assert!(!on_all || role == Role::Coordinator);
+            }
+        }
+        // A refusal names roles that may indeed take the action.
+        if let Err(AccessError::Forbidden { allowed, .. }) = authorize(&actor, action, &one, &org) {
+            for a in allowed {
+                let spec = a.code.map_or(a.kind.as_str().to_owned(), |c| format!("{}:{c}", a.kind.as_str()));
+                let other = Actor::parse(&t, &spec).unwrap();
+                prop_assert!(authorize(&other, action, &one, &org).is_ok(), "{}", spec);
+            }
+        }
+        let other = tenant("b");
+        prop_assert_eq!(
+            authorize(&actor, action, &Target::Work { tenant: &other, unit: &u }, &org),
+            Err(AccessError::OtherTenant)
+        );
+        prop_assert!(write || action == Action::ReadWorks || action == Action::ReadClashes);
+    }
+}

@@ -29,3 +29,4 @@ mod sheet;
 mod sla;
 mod sla_reference;
 mod urgent;
+mod works;

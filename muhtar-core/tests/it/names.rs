@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use muhtar_core::access::{Action, RoleKind};
 use muhtar_core::calendar::CalendarView;
+use muhtar_core::map::work::{WorkField, WorkKind, WorkStatus};
 use muhtar_core::org::OfficialTitle;
 use muhtar_core::outbox::waiting::WaitReason;
 use muhtar_core::outbox::{AddresseeRole, DeliveryChannel, Locale, NoticeKind, OutboxStatus};
@@ -65,6 +66,9 @@ fn tables() -> String {
     table!(out, SmsWithoutGateway);
     table!(out, WaitReason);
     table!(out, Action);
+    table!(out, WorkKind);
+    table!(out, WorkStatus);
+    table!(out, WorkField);
     out
 }
 

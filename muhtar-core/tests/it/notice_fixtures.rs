@@ -3,6 +3,7 @@
 //! variant with the facts it was written with, and writes back as the same JSON.
 
 use chrono::{TimeZone, Utc};
+use muhtar_core::map::work::{WorkField, WorkKind, WorkStatus};
 use muhtar_core::outbox::{NoticeKind, NoticePayload, OutboxMessage};
 use muhtar_core::request::{Outcome, PauseReason, Priority, Status};
 
@@ -59,6 +60,9 @@ fn every_stored_notice_reads_into_its_typed_payload_and_writes_back_the_same_jso
         NoticeKind::CitizenReceived,
         NoticeKind::CitizenAnswered,
         NoticeKind::CitizenUpdate,
+        NoticeKind::WorkPublished,
+        NoticeKind::WorkChanged,
+        NoticeKind::WorkClosed,
     ];
     assert_eq!(kinds, all.into_iter().collect(), "a fixture for every kind");
 }
@@ -106,6 +110,28 @@ fn stored_facts_keep_their_meaning() {
     };
     assert_eq!(r.period, "2026Q2");
     assert_eq!(r.tenant_name, "Örnek İlçe Belediyesi");
+    let NoticePayload::WorkChanged(w) = read("work-changed").payload else {
+        panic!("work-changed")
+    };
+    assert_eq!((w.version, w.work_kind), (2, WorkKind::WaterCut));
+    assert_eq!(w.work_status, WorkStatus::Ongoing);
+    assert_eq!(w.changed, vec![WorkField::EndsAt, WorkField::Status]);
+    assert_eq!(w.unit_name.as_deref(), Some("Fen İşleri Müdürlüğü"));
+    assert_eq!(w.muhtarlik_name.as_deref(), Some("Kuzguncuk Mahallesi"));
+    assert_eq!(
+        w.ends_at,
+        Utc.with_ymd_and_hms(2025, 3, 15, 19, 0, 0).unwrap()
+    );
+    for kind in ["work-published", "work-closed"] {
+        let m = read(kind);
+        let w = m.payload.work().unwrap();
+        assert!(w.changed.is_empty() && m.request.is_none(), "{kind}");
+        assert_eq!(w.contact.as_deref(), Some("Alo 185"));
+    }
+    assert_eq!(
+        read("work-closed").payload.work().unwrap().work_status,
+        WorkStatus::Closed
+    );
 }
 
 #[test]
