@@ -19,6 +19,8 @@
 //!   its actions, each a POST form to `/talepler/{tracking}/{verb}` ([`islem`]).
 //! - `/harita`: the map ([`harita`]): boundaries, requests and works over the tenant's
 //!   tile server, drawn by Leaflet (vendored) with a page policy allowing the tiles.
+//! - `/isler`: the units' works, publishing and closing them, and the coordinator's
+//!   clashes ([`isler`]).
 //! - `/pano`: the dashboard of the back office, officials and auditors ([`pano`]).
 //! - `/rapor`: the quarterly report, its sign-off (**Onayla**) and signed versions
 //!   ([`rapor`]); its printable page keeps a stricter policy of its own.
@@ -45,6 +47,7 @@
 pub mod giris;
 pub mod harita;
 pub mod islem;
+pub mod isler;
 pub mod pano;
 pub mod problem;
 pub mod rapor;
@@ -100,6 +103,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("talep.html", include_str!("../web/templates/talep.html")),
     ("pano.html", include_str!("../web/templates/pano.html")),
     ("harita.html", include_str!("../web/templates/harita.html")),
+    ("_alan.html", include_str!("../web/templates/_alan.html")),
+    ("_isler.html", include_str!("../web/templates/_isler.html")),
+    ("isler.html", include_str!("../web/templates/isler.html")),
+    ("is.html", include_str!("../web/templates/is.html")),
+    (
+        "is_yeni.html",
+        include_str!("../web/templates/is_yeni.html"),
+    ),
+    (
+        "cakismalar.html",
+        include_str!("../web/templates/cakismalar.html"),
+    ),
     ("rapor.html", include_str!("../web/templates/rapor.html")),
     (
         "yonetim.html",
@@ -228,6 +243,11 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/talepler/{tracking}/{verb}", post(islem::submit))
         .route("/pano", get(pano::page))
         .route("/harita", get(harita::page))
+        .route("/isler", get(isler::list))
+        .route("/isler/yeni", get(isler::new_page).post(isler::create))
+        .route("/isler/cakismalar", get(isler::clashes))
+        .route("/isler/{id}", get(isler::page))
+        .route("/isler/{id}/kapat", post(isler::close))
         .route("/rapor", get(rapor::page))
         .route("/rapor/onayla", post(rapor::sign))
         .route("/rapor/belge", get(rapor::document))

@@ -5,6 +5,7 @@
 mod mount;
 mod upload_store;
 mod web;
+mod web_isler;
 mod web_login;
 mod web_queries;
 mod web_talepler;

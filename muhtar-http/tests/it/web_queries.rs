@@ -246,6 +246,36 @@ impl muhtar_core::store::ReportStore for Counting {
 }
 
 #[async_trait::async_trait]
+impl muhtar_core::store::WorkStore for Counting {
+    async fn put_work(
+        &self,
+        work: &muhtar_core::map::work::Work,
+        expected_version: u32,
+        outbox: &[OutboxMessage],
+    ) -> Result<(), StoreError> {
+        self.count("put_work");
+        self.inner.put_work(work, expected_version, outbox).await
+    }
+    async fn work(
+        &self,
+        tenant: &TenantId,
+        id: muhtar_core::map::work::WorkId,
+    ) -> Result<muhtar_core::map::work::Work, StoreError> {
+        self.count("work");
+        self.inner.work(tenant, id).await
+    }
+    async fn works(
+        &self,
+        tenant: &TenantId,
+        query: &muhtar_core::map::work::WorkQuery,
+        limit: u32,
+    ) -> Result<Vec<muhtar_core::map::work::Work>, StoreError> {
+        self.count("works");
+        self.inner.works(tenant, query, limit).await
+    }
+}
+
+#[async_trait::async_trait]
 impl muhtar_core::token::TokenStore for Counting {
     async fn create_token(&self, token: &ApiToken) -> Result<(), StoreError> {
         self.count("create_token");
