@@ -206,6 +206,13 @@ pub struct TenantSettings {
     /// Notice texts: the language and per notice kind overrides (`[templates]`).
     #[serde(default)]
     pub templates: TemplateSettings,
+    /// The map page's background tiles (`[map]`; default OpenStreetMap's standard tiles).
+    #[serde(default, skip_serializing_if = "crate::settings::is_default_map")]
+    pub map: crate::map::MapSettings,
+}
+
+fn is_default_map(m: &crate::map::MapSettings) -> bool {
+    *m == crate::map::MapSettings::default()
 }
 
 /// The tenant's notice texts (`[templates]`): the language notices are written in and,
@@ -383,6 +390,14 @@ pub enum SettingsError {
     /// A policy is invalid.
     #[error(transparent)]
     Policy(#[from] SlaError),
+    /// `[map] tiles` is not a usable tile URL.
+    #[error("settings, line {line}: {source}")]
+    Map {
+        /// 1-based line of `tiles` (0 if unknown).
+        line: usize,
+        /// What is wrong.
+        source: crate::map::TilesError,
+    },
     /// A notice template does not render (a syntax error, an unknown variable).
     #[error("settings, line {line}: the {part} template of notice `{}` does not render: {message}", kind.as_str())]
     Template {
@@ -409,6 +424,13 @@ impl TenantSettings {
         })?;
         for p in &s.policy {
             p.validate()?;
+        }
+        if let Err(source) = s.map.check() {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("tiles"))
+                .map_or(0, |i| i + 1);
+            return Err(SettingsError::Map { line, source });
         }
         let mut s = s;
         let headers = crate::routing::spec::table_header_lines(text, "policy_rule");
@@ -455,6 +477,24 @@ impl TenantSettings {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn map_tiles_are_checked_with_their_line() {
+        let s = TenantSettings::from_toml_str(
+            "[map]\ntiles = \"https://t.example.org/{z}/{x}/{y}.png\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.map.csp_source().as_deref(), Some("https://t.example.org"));
+        assert_eq!(
+            TenantSettings::default().map.tile_url(),
+            Some(crate::map::OSM_TILES)
+        );
+        let err =
+            TenantSettings::from_toml_str("# x\n[map]\ntiles = \"https://a.org; script-src *\"\n")
+                .unwrap_err();
+        assert!(matches!(err, SettingsError::Map { line: 3, .. }), "{err:?}");
+        assert!(err.to_string().contains("map.tiles"), "{err}");
+    }
 
     #[test]
     fn quiet_hours_over_midnight() {

@@ -17,6 +17,10 @@
 //! - `/talepler` and `/kuyruk`: the requests a person may see and a unit's work queue
 //!   ([`talepler`]); `/talepler/{tracking}`: the request page ([`talep_sayfasi`]) with
 //!   its actions, each a POST form to `/talepler/{tracking}/{verb}` ([`islem`]).
+//! - `/harita`: the map ([`harita`]): boundaries, requests and works over the tenant's
+//!   tile server, drawn by Leaflet (vendored) with a page policy allowing the tiles.
+//! - `/isler`: the units' works, publishing and closing them, and the coordinator's
+//!   clashes ([`isler`]).
 //! - `/pano`: the dashboard of the back office, officials and auditors ([`pano`]).
 //! - `/rapor`: the quarterly report, its sign-off (**Onayla**) and signed versions
 //!   ([`rapor`]); its printable page keeps a stricter policy of its own.
@@ -41,7 +45,9 @@
 //!   Every form works without JavaScript.
 
 pub mod giris;
+pub mod harita;
 pub mod islem;
+pub mod isler;
 pub mod pano;
 pub mod problem;
 pub mod rapor;
@@ -96,6 +102,19 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("kuyruk.html", include_str!("../web/templates/kuyruk.html")),
     ("talep.html", include_str!("../web/templates/talep.html")),
     ("pano.html", include_str!("../web/templates/pano.html")),
+    ("harita.html", include_str!("../web/templates/harita.html")),
+    ("_alan.html", include_str!("../web/templates/_alan.html")),
+    ("_isler.html", include_str!("../web/templates/_isler.html")),
+    ("isler.html", include_str!("../web/templates/isler.html")),
+    ("is.html", include_str!("../web/templates/is.html")),
+    (
+        "is_yeni.html",
+        include_str!("../web/templates/is_yeni.html"),
+    ),
+    (
+        "cakismalar.html",
+        include_str!("../web/templates/cakismalar.html"),
+    ),
     ("rapor.html", include_str!("../web/templates/rapor.html")),
     (
         "yonetim.html",
@@ -132,9 +151,57 @@ pub const JS: &str = include_str!("../web/static/muhtar.js");
 
 /// The files under `/static/`: (stem, extension, content type, content). Each is served
 /// under a name carrying its content hash ([`asset_path`]), cached for a year.
+///
+/// Besides our own style sheet and script: the map page's script and the map libraries
+/// vendored from npm with their licences (`web/static/vendor/README.md`).
 pub const ASSETS: &[(&str, &str, &str, &str)] = &[
     ("muhtar", "css", "text/css; charset=utf-8", CSS),
     ("muhtar", "js", "text/javascript; charset=utf-8", JS),
+    (
+        "harita",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_str!("../web/static/harita.js"),
+    ),
+    (
+        "leaflet",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_str!("../web/static/vendor/leaflet/leaflet.js"),
+    ),
+    (
+        "leaflet",
+        "css",
+        "text/css; charset=utf-8",
+        include_str!("../web/static/vendor/leaflet/leaflet.css"),
+    ),
+    (
+        "leaflet-license",
+        "txt",
+        "text/plain; charset=utf-8",
+        include_str!("../web/static/vendor/leaflet/LICENSE"),
+    ),
+    (
+        "markercluster",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_str!("../web/static/vendor/leaflet.markercluster/leaflet.markercluster.js"),
+    ),
+    (
+        "markercluster",
+        "css",
+        "text/css; charset=utf-8",
+        concat!(
+            include_str!("../web/static/vendor/leaflet.markercluster/MarkerCluster.css"),
+            include_str!("../web/static/vendor/leaflet.markercluster/MarkerCluster.Default.css")
+        ),
+    ),
+    (
+        "markercluster-license",
+        "txt",
+        "text/plain; charset=utf-8",
+        include_str!("../web/static/vendor/leaflet.markercluster/MIT-LICENCE.txt"),
+    ),
 ];
 
 /// The headers of every page and file of these routes.
@@ -175,6 +242,12 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         .route("/talepler/{tracking}/{verb}", post(islem::submit))
         .route("/pano", get(pano::page))
+        .route("/harita", get(harita::page))
+        .route("/isler", get(isler::list))
+        .route("/isler/yeni", get(isler::new_page).post(isler::create))
+        .route("/isler/cakismalar", get(isler::clashes))
+        .route("/isler/{id}", get(isler::page))
+        .route("/isler/{id}/kapat", post(isler::close))
         .route("/rapor", get(rapor::page))
         .route("/rapor/onayla", post(rapor::sign))
         .route("/rapor/belge", get(rapor::document))

@@ -13,6 +13,7 @@
 //! - [`MapPoint`]: a located request as the map endpoints read it from the stores'
 //!   columns; [`features`]: the GeoJSON documents of requests and muhtarlıklar (no
 //!   personal data); [`rfc7946`]: a checker of RFC 7946 documents, for tests.
+//! - [`MapSettings`]: the map page's tile server (`[map]` in a tenant's settings).
 //! - [`work`]: works and announcements of the units ("which body does what, where") and
 //!   their clashes.
 //!
@@ -28,6 +29,7 @@ mod points;
 mod problem;
 pub mod rfc7946;
 mod shape;
+mod tiles;
 pub mod work;
 
 pub use bbox::{BBox, BBoxError};
@@ -37,3 +39,4 @@ pub use location::{location_warning, LocationWarning};
 pub use points::{MapColumns, MapPoint, MuhtarlikCounts};
 pub use problem::{BoundariesError, BoundaryProblem, BoundaryProblemKind, Fault, RingRef};
 pub use shape::{Shape, ShapeError};
+pub use tiles::{MapSettings, TilesError, OSM_ATTRIBUTION, OSM_TILES};

@@ -169,7 +169,7 @@ impl Row {
 }
 
 /// The query string's parameters, in order (later ones win).
-fn params(q: Option<&str>) -> HashMap<String, String> {
+pub(crate) fn params(q: Option<&str>) -> HashMap<String, String> {
     q.map(|q| {
         form_urlencoded::parse(q.as_bytes())
             .into_owned()
@@ -181,7 +181,7 @@ fn params(q: Option<&str>) -> HashMap<String, String> {
 
 /// The filters of a listing as typed (kept in the form) and the link of the next page.
 #[derive(Debug, Default, Serialize)]
-struct Filters {
+pub(crate) struct Filters {
     status: String,
     category: String,
     unit: String,
@@ -190,7 +190,7 @@ struct Filters {
 }
 
 impl Filters {
-    fn of(p: &HashMap<String, String>) -> Filters {
+    pub(crate) fn of(p: &HashMap<String, String>) -> Filters {
         let get = |k: &str| p.get(k).cloned().unwrap_or_default();
         Filters {
             status: get("status"),
@@ -240,7 +240,7 @@ fn status_links() -> Vec<Choice> {
 }
 
 /// The selects' options: statuses, categories, units (a tree) and muhtarlıklar.
-fn choices(org: &Organisation) -> minijinja::Value {
+pub(crate) fn choices(org: &Organisation) -> minijinja::Value {
     let statuses: Vec<Choice> = std::iter::once(Choice {
         value: Status::OPEN.into(),
         label: "Açık (cevap bekleyen)".into(),

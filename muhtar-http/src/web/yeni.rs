@@ -518,14 +518,20 @@ fn body_of(typed: &Typed) -> Result<SubmitBody, FieldError> {
     })
 }
 
-/// A **Başvuru zamanı** as typed: the `datetime-local` input's `2026-03-14T10:00` (or
-/// what a person types where the browser has no such input, `14.03.2026 10:00`),
-/// Istanbul local time.
+/// A **Başvuru zamanı** as typed (see [`parse_local_at`]).
 fn parse_local(text: &str) -> Result<DateTime<Utc>, FieldError> {
-    let error = |message: String| FieldError {
-        field: "received_at",
-        message,
-    };
+    parse_local_at(text, "received_at", "Başvuru zamanı")
+}
+
+/// A date and time field as typed, Istanbul local time: the `datetime-local` input's
+/// `2026-03-14T10:00` (or what a person types where the browser has no such input,
+/// `14.03.2026 10:00`); an error at `field` names its `label`.
+pub(crate) fn parse_local_at(
+    text: &str,
+    field: &'static str,
+    label: &str,
+) -> Result<DateTime<Utc>, FieldError> {
+    let error = |message: String| FieldError { field, message };
     let local = [
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%dT%H:%M:%S",
@@ -535,17 +541,12 @@ fn parse_local(text: &str) -> Result<DateTime<Utc>, FieldError> {
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
     .ok_or_else(|| {
-        error(
-            "Başvuru zamanı: tarih ve saati GG.AA.YYYY SS:DD biçiminde yazın (örneğin \
-                 14.03.2026 10:00)"
-                .into(),
-        )
-    })?;
-    from_istanbul_local(local).map_err(|_| {
         error(format!(
-            "Başvuru zamanı: {text} takvimin kapsadığı yıllar dışında"
+            "{label}: tarih ve saati GG.AA.YYYY SS:DD biçiminde yazın (örneğin 14.03.2026 10:00)"
         ))
-    })
+    })?;
+    from_istanbul_local(local)
+        .map_err(|_| error(format!("{label}: {text} takvimin kapsadığı yıllar dışında")))
 }
 
 /// Core's refusal in Turkish: at its field when the form has it, with the messages core

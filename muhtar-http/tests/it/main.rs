@@ -7,6 +7,7 @@ mod map_where;
 mod mount;
 mod upload_store;
 mod web;
+mod web_isler;
 mod web_login;
 mod web_queries;
 mod web_talepler;
