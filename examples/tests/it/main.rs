@@ -35,6 +35,7 @@ mod serve_urgent;
 mod uploads;
 mod web_browser;
 mod web_demo;
+mod web_harita;
 mod web_talepler;
 mod web_yeni_browser;
 mod web_yonetim_browser;

@@ -271,10 +271,24 @@ pub async fn works_geojson(
     Params(p): Params<WorkParams>,
 ) -> ApiResult<Response> {
     let (ctx, works) = read_works(&s, actor, &p).await?;
-    let features: Vec<serde_json::Value> = works
-        .iter()
-        .map(|w| WorkView::of(w, &ctx.org).feature())
-        .collect();
+    feature_collection(
+        works
+            .iter()
+            .map(|w| WorkView::of(w, &ctx.org).feature())
+            .collect(),
+    )
+}
+
+/// One work as a GeoJSON FeatureCollection of one feature (the web work page's download).
+pub(crate) async fn work_geojson(s: &AppState, actor: Actor, id: &str) -> ApiResult<Response> {
+    let id = work_id(id)?;
+    let ctx = s.mbs.context(&actor.tenant).await?;
+    let w = s.mbs.work(&actor, id).await?;
+    feature_collection(vec![WorkView::of(&w, &ctx.org).feature()])
+}
+
+/// Features as an `application/geo+json` FeatureCollection.
+fn feature_collection(features: Vec<serde_json::Value>) -> ApiResult<Response> {
     let body = serde_json::json!({"type": "FeatureCollection", "features": features});
     Ok((
         [(header::CONTENT_TYPE, "application/geo+json")],

@@ -17,13 +17,16 @@
 //!   installed (`MapSettings::check`), so nothing else can enter the policy. With no tile
 //!   server reachable, or `tiles = ""`, the layers still show on a plain background.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::http::header::{self, HeaderValue};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use muhtar_core::access::Role;
+
+use crate::api::{MapParams, MaybeAuth, Params, WorkParams};
 
 use super::problem::service_error_page;
 use super::session::SignedIn;
@@ -109,6 +112,81 @@ pub async fn page(
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
     }
     res
+}
+
+/// The map page's filters as the API's parameters: the form's empty choices dropped,
+/// the checkbox's `overdue=1` as `true`, anything else ignored.
+fn filters(q: Option<&str>) -> HashMap<String, String> {
+    params(q)
+        .into_iter()
+        .filter(|(k, _)| {
+            matches!(
+                k.as_str(),
+                "status" | "category" | "unit" | "muhtarlik" | "overdue" | "id"
+            )
+        })
+        .collect()
+}
+
+/// `GET /harita/talepler.geojson`: `GET /api/v1/map/requests.geojson` as the signed-in
+/// person (their role's scope), with the page's filters.
+pub async fn requests_layer(
+    State(s): State<Arc<AppState>>,
+    user: SignedIn,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let f = filters(q.as_deref());
+    let p = MapParams {
+        status: f.get("status").cloned(),
+        category: f.get("category").cloned(),
+        unit: f.get("unit").cloned(),
+        muhtarlik: f.get("muhtarlik").cloned(),
+        overdue: f.contains_key("overdue").then_some(true),
+        ..MapParams::default()
+    };
+    crate::api::requests_geojson(State(s), MaybeAuth(Some(user.actor)), Params(p))
+        .await
+        .into_response()
+}
+
+/// `GET /harita/muhtarliklar.geojson`: the boundaries with the counts the person's role
+/// sees (a muhtar: their own muhtarlık).
+pub async fn areas_layer(State(s): State<Arc<AppState>>, user: SignedIn) -> Response {
+    crate::api::muhtarliklar_geojson(
+        State(s),
+        MaybeAuth(Some(user.actor)),
+        Params(crate::api::TenantParams::default()),
+    )
+    .await
+    .into_response()
+}
+
+/// `GET /harita/isler.geojson`: the works not closed (a muhtar: those touching their
+/// muhtarlık; with the page's **Birim**, that unit's), or with `id` one work whatever its
+/// status (the work page's download).
+pub async fn works_layer(
+    State(s): State<Arc<AppState>>,
+    user: SignedIn,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let f = filters(q.as_deref());
+    if let Some(id) = f.get("id") {
+        return crate::api::work_geojson(&s, user.actor, id)
+            .await
+            .into_response();
+    }
+    let p = WorkParams {
+        unit: f.get("unit").cloned(),
+        muhtarlik: match &user.actor.role {
+            Role::Muhtar(m) => Some(m.to_string()),
+            _ => f.get("muhtarlik").cloned(),
+        },
+        status: Some("planned,ongoing".into()),
+        ..WorkParams::default()
+    };
+    crate::api::works_geojson(State(s), MaybeAuth(Some(user.actor)), Params(p))
+        .await
+        .into_response()
 }
 
 #[cfg(test)]

@@ -41,6 +41,9 @@
     return box;
   }
 
+  /* `2026-03-14T10:00:00+03:00` (Istanbul, as the layers write it) as `2026-03-14 10:00`. */
+  function when(t) { return t ? String(t).slice(0, 16).replace('T', ' ') : ''; }
+
   function load(url) {
     return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/geo+json' } })
       .then(function (r) {
@@ -58,7 +61,7 @@
     var layer = L.geoJSON(fc, {
       style: function (f) {
         var overdue = f.properties && f.properties.overdue > 0;
-        return { color: overdue ? '#d4351c' : '#1d70b8', weight: 2, fillOpacity: 0.06 };
+        return { color: overdue ? '#d4351c' : '#1d70b8', weight: 2, fillOpacity: 0.06, className: 'map-area' };
       },
       onEachFeature: function (f, l) {
         var p = f.properties || {};
@@ -79,7 +82,7 @@
       pointToLayer: function (f, latlng) {
         var p = f.properties || {};
         return L.circleMarker(latlng, {
-          radius: 8, weight: 2, color: '#0b0c0c',
+          radius: 8, weight: 2, color: '#0b0c0c', className: 'map-request',
           fillColor: p.overdue ? '#d4351c' : (p.ivedi ? '#f47738' : '#1d70b8'),
           fillOpacity: 0.9
         });
@@ -101,14 +104,15 @@
 
   var works = load(d.works).then(function (fc) {
     var layer = L.geoJSON(fc, {
-      style: function () { return { color: '#4c2c92', weight: 4, dashArray: '6 4', fillOpacity: 0.15 }; },
+      style: function () { return { color: '#4c2c92', weight: 4, dashArray: '6 4', fillOpacity: 0.15, className: 'map-work' }; },
       pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, { radius: 9, weight: 3, color: '#4c2c92', fillColor: '#ffffff', fillOpacity: 1 });
+        return L.circleMarker(latlng, { radius: 9, weight: 3, color: '#4c2c92', fillColor: '#ffffff', fillOpacity: 1, className: 'map-work' });
       },
       onEachFeature: function (f, l) {
         var p = f.properties || {};
         l.bindPopup(popup(p.title, d.workLink + encodeURIComponent(p.id), [
-          p.kind_name || p.kind, p.unit_name || p.unit, p.period_text, p.status_name || p.status
+          p.kind_name || p.kind, p.unit_name || p.unit,
+          when(p.starts_at) + ' – ' + when(p.ends_at), p.status_name || p.status
         ]));
       }
     }).addTo(map);
