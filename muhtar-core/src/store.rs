@@ -415,6 +415,23 @@ pub fn priority_rank(p: crate::request::Priority) -> i16 {
     }
 }
 
+/// The SQL condition of a status filter, as both stores write it: `status IN
+/// ('routed', 'in-progress')` with the names as literals in the order of [`Status::ALL`]
+/// (a database uses a partial index, such as one on open requests, only when the query
+/// states its condition in the same words; the names are fixed and quote-free), or
+/// `false` when no status is allowed.
+pub fn status_condition(statuses: &[Status]) -> String {
+    let names: Vec<String> = Status::ALL
+        .into_iter()
+        .filter(|s| statuses.contains(s))
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    match names.is_empty() {
+        true => "false".to_owned(),
+        false => format!("status IN ({})", names.join(", ")),
+    }
+}
+
 /// A record's place in a listing: its priority rank, its sort key in the order and its
 /// id. Compared with [`Order::compare`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use muhtar_core::ids::{RequestId, TenantId};
 use muhtar_core::report::Facts;
-use muhtar_core::request::{Event, EventKind, RequestState, Status, Stored};
+use muhtar_core::request::{Event, EventKind, RequestState, Stored};
 use muhtar_core::store::{
     Commit, Cursor, Deadlines, Order, Page, RequestQuery, RequestRecord, RequestStore, StoreError,
     UnavailableReason,
@@ -371,18 +371,9 @@ pub(crate) fn push_filters<'a>(
     }
     if let Some(statuses) = &q.statuses {
         // Literals, not a parameter: the planner then proves that the query implies a
-        // partial index's condition (such as one on open requests) in every plan. The
-        // names are the fixed, quote-free names of `Status`.
-        if statuses.is_empty() {
-            sql.push(" AND false");
-        } else {
-            let names: Vec<String> = Status::ALL
-                .into_iter()
-                .filter(|s| statuses.contains(s))
-                .map(|s| format!("'{}'", s.as_str()))
-                .collect();
-            sql.push(format!(" AND status IN ({})", names.join(", ")));
-        }
+        // partial index's condition (such as one on open requests) in every plan.
+        sql.push(" AND ")
+            .push(muhtar_core::store::status_condition(statuses));
     }
     if let Some(c) = &q.category {
         sql.push(" AND category = ").push_bind(c.as_str());

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use muhtar_core::ids::{RequestId, TenantId};
 use muhtar_core::outbox::{OutboxEntry, OutboxMessage, OutboxStatus};
 use muhtar_core::report::{serde_name, Class, Cube, CubeQuery, Dimension, Facts, SignedReport};
-use muhtar_core::request::{Event, EventKind, RequestState, Status, Stored};
+use muhtar_core::request::{Event, EventKind, RequestState, Stored};
 use muhtar_core::store::{
     Commit, ConfigStore, Cursor, Deadlines, Document, DocumentKind, DocumentVersions, Order,
     OutboxStore, Page, ReportCorrection, ReportStore, RequestQuery, RequestRecord, RequestStore,
@@ -561,19 +561,10 @@ pub(crate) fn push_filters(
         args.push(Value::Text(m.as_str().to_owned()));
     }
     if let Some(st) = &q.statuses {
-        // Literals in the order of `Status::ALL`, not parameters: SQLite uses a partial
-        // index (such as one on open requests) only when the query states its condition
-        // in the same words. The names are the fixed, quote-free names of `Status`.
-        if st.is_empty() {
-            sql.push_str(" AND 0");
-        } else {
-            let names: Vec<String> = Status::ALL
-                .into_iter()
-                .filter(|s| st.contains(s))
-                .map(|s| format!("'{}'", s.as_str()))
-                .collect();
-            sql.push_str(&format!(" AND status IN ({})", names.join(", ")));
-        }
+        // Literals, not parameters: SQLite uses a partial index (such as one on open
+        // requests) only when the query states its condition in the same words.
+        sql.push_str(" AND ");
+        sql.push_str(&muhtar_core::store::status_condition(st));
     }
     if let Some(c) = &q.category {
         sql.push_str(" AND category = ?");

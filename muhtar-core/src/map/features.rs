@@ -76,6 +76,24 @@ impl Point {
     }
 }
 
+/// The names of every property a request's feature may have ([`RequestProperties`]): none
+/// can hold personal data.
+pub const REQUEST_PROPERTIES: [&str; 13] = [
+    "tracking",
+    "category",
+    "category_name",
+    "status",
+    "status_name",
+    "unit",
+    "unit_name",
+    "muhtarlik",
+    "muhtarlik_name",
+    "deadline",
+    "deadline_text",
+    "ivedi",
+    "overdue",
+];
+
 /// What a request's feature says.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestProperties<'a> {
@@ -292,23 +310,6 @@ mod tests {
     use crate::tracking::TrackingNumber;
     use proptest::prelude::*;
 
-    /// Every property a request's feature may have: none can hold personal data.
-    const PROPERTIES: [&str; 13] = [
-        "tracking",
-        "category",
-        "category_name",
-        "status",
-        "status_name",
-        "unit",
-        "unit_name",
-        "muhtarlik",
-        "muhtarlik_name",
-        "deadline",
-        "deadline_text",
-        "ivedi",
-        "overdue",
-    ];
-
     fn point(i: u64, lon: f64, lat: f64, urgent: bool, due_hours: Option<i64>) -> MapPoint {
         MapPoint {
             tracking: TrackingNumber::from_value(i * 104_729 + 1).unwrap(),
@@ -345,6 +346,26 @@ mod tests {
         geo::Polygon::new(ring(r, ccw), holes)
     }
 
+    #[test]
+    fn the_property_list_is_the_struct_s_fields() {
+        let p = point(1, 29.0, 41.0, true, Some(3));
+        let org = fixtures::organisation("f");
+        let doc = requests_feature_collection(
+            std::slice::from_ref(&p),
+            &org,
+            fixtures::t0(),
+            Audience::Staff,
+            false,
+        );
+        let v = serde_json::to_value(&doc.features[0].properties).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut want = REQUEST_PROPERTIES.to_vec();
+        want.sort();
+        let mut keys = keys;
+        keys.sort();
+        assert_eq!(keys, want);
+    }
+
     proptest! {
         /// A request's feature is an RFC 7946 point at `[lon, lat]`, its id the tracking
         /// number, its properties from the fixed list (İVEDİ for staff only), the deadline
@@ -373,7 +394,7 @@ mod tests {
                 prop_assert_eq!(&f["geometry"]["coordinates"], &serde_json::json!([p.lon, p.lat]));
                 prop_assert_eq!(&f["id"], &serde_json::json!(p.tracking.to_string()));
                 let props = f["properties"].as_object().unwrap();
-                prop_assert!(props.keys().all(|k| PROPERTIES.contains(&k.as_str())), "{:?}", props.keys());
+                prop_assert!(props.keys().all(|k| REQUEST_PROPERTIES.contains(&k.as_str())), "{:?}", props.keys());
                 prop_assert_eq!(props.contains_key("ivedi"), !public);
                 prop_assert_eq!(&props["overdue"], &serde_json::json!(p.status.is_open() && p.resolution_due.is_some_and(|d| d < now)));
                 prop_assert_eq!(&props["status_name"], &serde_json::json!(p.status.display_name()));

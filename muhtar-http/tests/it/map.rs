@@ -10,6 +10,7 @@ use chrono::Duration;
 use muhtar_core::access::Actor;
 use muhtar_core::clock::{Clock, ManualClock};
 use muhtar_core::ids::SeededRandom;
+use muhtar_core::map::features::REQUEST_PROPERTIES;
 use muhtar_core::map::{rfc7946, Shape};
 use muhtar_core::request::{CitizenContact, Location, Priority};
 use muhtar_core::service::Mbs;
@@ -423,22 +424,7 @@ async fn each_role_sees_its_scope() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_map_holds_no_personal_data() {
     let w = World::new().await;
-    let allowed: BTreeSet<&str> = [
-        "tracking",
-        "category",
-        "category_name",
-        "status",
-        "status_name",
-        "unit",
-        "unit_name",
-        "muhtarlik",
-        "muhtarlik_name",
-        "deadline",
-        "deadline_text",
-        "ivedi",
-        "overdue",
-    ]
-    .into();
+    let allowed: BTreeSet<&str> = REQUEST_PROPERTIES.into();
     for who in [None, Some("coordinator"), Some("muhtar:kuzguncuk")] {
         for path in ["requests.geojson", "muhtarliklar.geojson"] {
             let doc = w.geojson(path, who).await;

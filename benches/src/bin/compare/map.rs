@@ -30,6 +30,7 @@ use muhtar_core::store::{RequestQuery, Store};
 use muhtar_core::token::{hash_secret, ApiToken};
 use muhtar_store_postgres::PgStore;
 use muhtar_store_sqlite::{SqliteOptions, SqliteStore};
+use sqlx::Row as _;
 use tower::ServiceExt;
 
 use crate::queue::spec;
@@ -274,22 +275,27 @@ async fn postgres(rows: u64, reps: usize) -> Outcome {
     let bare = move || {
         let (pool, tenant) = (pool.clone(), tenant.clone());
         async move {
-            type Row = (
-                String,
-                String,
-                String,
-                Option<String>,
-                String,
-                Option<i64>,
-                i16,
-                f64,
-                f64,
-            );
-            let rows: Vec<Row> = sqlx::query_as(&pg_map(""))
+            let rows = sqlx::query(&pg_map(""))
                 .bind(tenant)
                 .fetch_all(&pool)
                 .await
                 .map_err(|e| e.to_string())?;
+            // Every column decoded, as the store decodes them.
+            for r in &rows {
+                let _: (String, String, String, Option<String>, String) = (
+                    r.try_get(0).map_err(|e| e.to_string())?,
+                    r.try_get(1).map_err(|e| e.to_string())?,
+                    r.try_get(2).map_err(|e| e.to_string())?,
+                    r.try_get(3).map_err(|e| e.to_string())?,
+                    r.try_get(4).map_err(|e| e.to_string())?,
+                );
+                let _: (Option<i64>, i16, f64, f64) = (
+                    r.try_get(5).map_err(|e| e.to_string())?,
+                    r.try_get(6).map_err(|e| e.to_string())?,
+                    r.try_get(7).map_err(|e| e.to_string())?,
+                    r.try_get(8).map_err(|e| e.to_string())?,
+                );
+            }
             Ok(rows.len())
         }
     };
