@@ -612,7 +612,7 @@ async fn report_columns_of_old_rows_are_backfilled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_refuses_the_commit_and_corrupts_nothing() {
     let dir = TempDir::new().unwrap();
-    let store = store_in(dir.path(), SqliteOptions::default().max_size(256 * 1024)).await;
+    let store = store_in(dir.path(), SqliteOptions::default().max_size(512 * 1024)).await;
     let t = tenant("full");
     let mut acked = Vec::new();
     let mut refused = None;
