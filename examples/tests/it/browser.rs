@@ -248,6 +248,26 @@ pub(crate) async fn click_and_load(element: WebElement) {
         .unwrap_or_else(|e| panic!("the page did not change after the click: {e}"));
 }
 
+/// Picks the option reading `text` of the select labelled `label`.
+pub(crate) async fn pick(web: &WebDriver, label: &str, text: &str) {
+    thirtyfour::components::SelectElement::new(&field(web, label).await)
+        .await
+        .unwrap()
+        .select_by_exact_text(text)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: no option {text:?}: {e}"));
+}
+
+/// Picks the option of value `value` of the select labelled `label`.
+pub(crate) async fn pick_value(web: &WebDriver, label: &str, value: &str) {
+    thirtyfour::components::SelectElement::new(&field(web, label).await)
+        .await
+        .unwrap()
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: no option of value {value:?}: {e}"));
+}
+
 /// Types `text` into the field labelled `label` (cleared first).
 pub(crate) async fn type_into(web: &WebDriver, label: &str, text: &str) {
     let input = field(web, label).await;

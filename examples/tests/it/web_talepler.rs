@@ -18,7 +18,6 @@
 
 use std::sync::Arc;
 
-use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
 use crate::browser::*;
@@ -27,12 +26,6 @@ use crate::common::App;
 /// Text with both kinds of markup and `what` (to tell the fields apart).
 fn hostile(what: &str) -> String {
     format!("{what} {SCRIPT} {IMG}")
-}
-
-/// Chooses the option of value `value` in the select labelled `label`.
-async fn choose(web: &WebDriver, label: &str, value: &str) {
-    let select = SelectElement::new(&field(web, label).await).await.unwrap();
-    select.select_by_value(value).await.unwrap();
 }
 
 /// Logs out (the header's **Çıkış**) and in as `name`.
@@ -144,7 +137,7 @@ async fn every_role_works_a_request_in_a_real_browser() {
     check_page(&web, &axe, "talep-ara-cevap").await;
 
     let note = hostile("Bekletme");
-    choose(&web, "Bekletme nedeni", "muhtar").await;
+    pick_value(&web, "Bekletme nedeni", "muhtar").await;
     type_into(&web, "Muhtardan istenen", &note).await;
     click_button(&web, "Bekletmeye al").await;
     assert_eq!(confirmation(&web).await, "Talep bekletmeye alındı.");
@@ -163,7 +156,7 @@ async fn every_role_works_a_request_in_a_real_browser() {
         "{tree}"
     );
     let why = hostile("Aktarma");
-    choose(&web, "Aktarılacak birim", "uskudar-temizlik").await;
+    pick_value(&web, "Aktarılacak birim", "uskudar-temizlik").await;
     type_into(&web, "Aktarma nedeni", &why).await;
     click_button(&web, "Aktar").await;
     // Out of Fen İşleri's sight: the confirmation on their list.
@@ -185,7 +178,7 @@ async fn every_role_works_a_request_in_a_real_browser() {
     assert!(text_of(&web, "gecmis").await.contains(&why));
     assert_no_injected_script(&web).await;
     check_page(&web, &axe, "talep-aktarilan").await;
-    choose(&web, "Aktarılacak birim", "uskudar-fen").await;
+    pick_value(&web, "Aktarılacak birim", "uskudar-fen").await;
     type_into(&web, "Aktarma nedeni", "Yol işi, Fen İşlerinin").await;
     click_button(&web, "Aktar").await;
     assert!(confirmation(&web).await.contains("Talep aktarıldı."));
@@ -216,7 +209,7 @@ async fn every_role_works_a_request_in_a_real_browser() {
     assert_no_injected_script(&web).await;
     check_page(&web, &axe, "talep-cevap-hata").await;
     field(&web, "Olumsuz").await.click().await.unwrap();
-    choose(&web, "Gerekçe", "no-budget").await;
+    pick_value(&web, "Gerekçe", "no-budget").await;
     type_into(&web, "Gerekçe açıklaması", &reason_text).await;
     click_button(&web, "Cevabı gönder").await;
     assert_eq!(confirmation(&web).await, "Cevap gönderildi.");
@@ -263,7 +256,7 @@ async fn every_role_works_a_request_in_a_real_browser() {
     assert_no_injected_script(&web).await;
     check_page(&web, &axe, "talep-koordinator").await;
     let reroute = hostile("Yönlendirme");
-    choose(&web, "Yeni birim", "uskudar-temizlik").await;
+    pick_value(&web, "Yeni birim", "uskudar-temizlik").await;
     type_into(&web, "Yönlendirme nedeni", &reroute).await;
     click_button(&web, "Yeniden yönlendir").await;
     assert_eq!(confirmation(&web).await, "Talep yeniden yönlendirildi.");

@@ -19,22 +19,11 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use thirtyfour::components::SelectElement;
 use thirtyfour::extensions::cdp::ChromeDevTools;
 use thirtyfour::prelude::*;
 
 use crate::browser::*;
 use crate::common::{muhtar, App};
-
-/// Picks the option reading `text` of the select labelled `label`.
-async fn pick(web: &WebDriver, label: &str, text: &str) {
-    SelectElement::new(&field(web, label).await)
-        .await
-        .unwrap()
-        .select_by_exact_text(text)
-        .await
-        .unwrap_or_else(|e| panic!("{label}: no option {text:?}: {e}"));
-}
 
 /// The request `tracking` as `muhtar --json show` prints it (the coordinator's view).
 fn shown(dir: &std::path::Path, db: &str, tracking: &str) -> Value {
