@@ -28,7 +28,6 @@ use muhtar_core::access::Role;
 
 use crate::api::{MapParams, MaybeAuth, Params, WorkParams};
 
-use super::problem::service_error_page;
 use super::session::SignedIn;
 use super::talepler::{choices, params, Filters};
 use super::{asset_path, Page, SECURITY_HEADERS};
@@ -60,9 +59,9 @@ pub async fn page(
     user: SignedIn,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let ctx = match s.mbs.context(&user.actor.tenant).await {
+    let ctx = match user.context(&s, &mount).await {
         Ok(c) => c,
-        Err(e) => return service_error_page(&e, &mount, Some(&user)),
+        Err(page) => return page,
     };
     let f = Filters::of(&params(q.as_deref()));
     let query = q.as_deref().unwrap_or("");

@@ -153,9 +153,9 @@ pub async fn list(
     user: SignedIn,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let ctx = match s.mbs.context(&user.actor.tenant).await {
+    let ctx = match user.context(&s, &mount).await {
         Ok(c) => c,
-        Err(e) => return service_error_page(&e, &mount, Some(&user)),
+        Err(page) => return page,
     };
     let p = super::talepler::params(q.as_deref());
     let status = p.get("status").cloned().unwrap_or_default();
@@ -228,9 +228,9 @@ async fn form(
     typed: &HashMap<String, String>,
     errors: Vec<FieldError>,
 ) -> Response {
-    let ctx = match s.mbs.context(&user.actor.tenant).await {
+    let ctx = match user.context(s, mount).await {
         Ok(c) => c,
-        Err(e) => return service_error_page(&e, mount, Some(user)),
+        Err(page) => return page,
     };
     let units = publishable_units(&user.actor, &ctx.org);
     if units.is_empty() {
@@ -482,9 +482,9 @@ pub async fn close(
 
 /// `GET /isler/cakismalar`.
 pub async fn clashes(State(s): State<Arc<AppState>>, mount: Mount, user: SignedIn) -> Response {
-    let ctx = match s.mbs.context(&user.actor.tenant).await {
+    let ctx = match user.context(&s, &mount).await {
         Ok(c) => c,
-        Err(e) => return service_error_page(&e, &mount, Some(&user)),
+        Err(page) => return page,
     };
     let found = match s.mbs.clashes(&user.actor).await {
         Ok(c) => c,

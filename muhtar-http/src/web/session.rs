@@ -82,6 +82,21 @@ impl SignedIn {
         }
     }
 
+    /// The person's tenant's context (organisation, rules, settings), or the error page
+    /// to answer when it cannot be read.
+    #[allow(clippy::result_large_err)] // a response, answered at once
+    pub async fn context(
+        &self,
+        state: &AppState,
+        mount: &Mount,
+    ) -> Result<Arc<muhtar_core::service::TenantContext>, Response> {
+        state
+            .mbs
+            .context(&self.actor.tenant)
+            .await
+            .map_err(|e| super::problem::service_error_page(&e, mount, Some(self)))
+    }
+
     /// The role as people read it: `Kuzguncuk Mahallesi (muhtar)`, `koordinatör`.
     pub async fn role_name(&self, state: &AppState) -> String {
         let mut role = self.actor.clone();

@@ -320,9 +320,9 @@ pub async fn render(
         Err(ServiceError::NotFound(_)) => return not_found(mount, user),
         Err(e) => return service_error_page(&e, mount, Some(user)),
     };
-    let ctx = match s.mbs.context(&user.actor.tenant).await {
+    let ctx = match user.context(s, mount).await {
         Ok(c) => c,
-        Err(e) => return service_error_page(&e, mount, Some(user)),
+        Err(page) => return page,
     };
     let state = match RequestState::fold(&events) {
         Ok(st) => st,

@@ -210,9 +210,9 @@ async fn form_with(
     errors: Vec<FieldError>,
     suggestion: Option<String>,
 ) -> Response {
-    let ctx = match s.mbs.context(&user.actor.tenant).await {
-        Ok(ctx) => ctx,
-        Err(e) => return service_error_page(&e, mount, Some(user)),
+    let ctx = match user.context(s, mount).await {
+        Ok(c) => c,
+        Err(page) => return page,
     };
     let org = &ctx.org;
     // Whether the role may submit at all: core's table (a muhtar for their own
@@ -385,9 +385,9 @@ pub async fn submit(
         return form(&s, &mount, &user, &typed, vec![error]).await;
     }
     if back_office(&user.actor) {
-        let ctx = match s.mbs.context(&user.actor.tenant).await {
-            Ok(ctx) => ctx,
-            Err(e) => return service_error_page(&e, &mount, Some(&user)),
+        let ctx = match user.context(&s, &mount).await {
+            Ok(c) => c,
+            Err(page) => return page,
         };
         if let Some(hint) = check_muhtarlik(&ctx.org, &mut typed) {
             return form_with(&s, &mount, &user, &typed, Vec::new(), Some(hint)).await;
@@ -749,9 +749,9 @@ pub async fn result(
         Ok(r) => r,
         Err(e) => return service_error_page(&e, &mount, Some(&user)),
     };
-    let ctx = match s.mbs.context(&user.actor.tenant).await {
-        Ok(ctx) => ctx,
-        Err(e) => return service_error_page(&e, &mount, Some(&user)),
+    let ctx = match user.context(&s, &mount).await {
+        Ok(c) => c,
+        Err(page) => return page,
     };
     let c = &rec.state.content;
     let recorded = Recorded {
