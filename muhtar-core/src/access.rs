@@ -358,6 +358,10 @@ pub enum Action {
     ReadWorks,
     /// Read the clashes between works of different units (the coordinator's list).
     ReadClashes,
+    /// Register a request as an incoming official document (gelen evrak).
+    RegisterDocument,
+    /// Issue a request's answer as an official letter (giden evrak).
+    IssueLetter,
 }
 
 crate::names::named_enum! {
@@ -389,6 +393,8 @@ crate::names::named_enum! {
         CloseWork => ("close-work", "çalışmayı kapatma"),
         ReadWorks => ("read-works", "çalışmaları okuma"),
         ReadClashes => ("read-clashes", "çalışma çakışmalarını okuma"),
+        RegisterDocument => ("register-document", "gelen evrak kaydı"),
+        IssueLetter => ("issue-letter", "cevabı resmî yazı olarak düzenleme"),
     }
 }
 
@@ -559,7 +565,7 @@ fn may(role: RoleKind, target: TargetKind, action: Action) -> bool {
         (R::Public, _) => action == A::ReadPublic,
         (R::System, _) => matches!(
             action,
-            A::Read | A::ReadQueue | A::ReadReport | A::Close | A::Message
+            A::Read | A::ReadQueue | A::ReadReport | A::Close | A::Message | A::RegisterDocument
         ),
         (R::Administrator, _) => matches!(
             action,
@@ -592,6 +598,8 @@ fn may(role: RoleKind, target: TargetKind, action: Action) -> bool {
                 | A::Transfer
                 | A::Message
                 | A::Extend
+                | A::RegisterDocument
+                | A::IssueLetter
         ),
         (R::UnitStaff, T::Unit) => matches!(action, A::ReadQueue | A::ReadReport),
         (R::UnitStaff, T::Work) => {

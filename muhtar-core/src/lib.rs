@@ -13,6 +13,7 @@ pub mod account;
 pub mod calendar;
 pub mod clock;
 pub mod demo;
+pub mod document;
 pub mod export;
 pub mod ids;
 pub mod map;

@@ -117,6 +117,10 @@ pub struct Unit {
     /// The responsible official, if this unit has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub official: Option<Official>,
+    /// Its DETSİS number, if it keeps a document registry (evrak kayıt): documents of its
+    /// requests, and of the units below it without one, are numbered in its registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detsis: Option<crate::document::Detsis>,
 }
 
 fn yes() -> bool {
@@ -658,6 +662,41 @@ impl Organisation {
     /// The unit with this code.
     pub fn unit(&self, code: &UnitCode) -> Option<&Unit> {
         self.units.iter().find(|u| &u.code == code)
+    }
+
+    /// The registry that numbers a unit's documents: the unit itself if it has a DETSİS
+    /// number, else the nearest unit above it that has one.
+    pub fn registry_of(&self, unit: &UnitCode) -> Option<&Unit> {
+        let mut cur = self.unit(unit);
+        let mut steps = 0;
+        while let Some(u) = cur {
+            if u.detsis.is_some() {
+                return Some(u);
+            }
+            steps += 1;
+            if steps > self.units.len() {
+                return None;
+            }
+            cur = u.parent.as_ref().and_then(|p| self.unit(p));
+        }
+        None
+    }
+
+    /// The responsible official nearest a unit: its own, else the nearest above it.
+    pub fn official_of(&self, unit: &UnitCode) -> Option<&Official> {
+        let mut cur = self.unit(unit);
+        let mut steps = 0;
+        while let Some(u) = cur {
+            if let Some(o) = &u.official {
+                return Some(o);
+            }
+            steps += 1;
+            if steps > self.units.len() {
+                return None;
+            }
+            cur = u.parent.as_ref().and_then(|p| self.unit(p));
+        }
+        None
     }
 
     /// The muhtarlık with this code.

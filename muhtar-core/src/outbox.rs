@@ -547,7 +547,9 @@ pub fn plan(
             | EventKind::ContactErased
             | EventKind::Accepted
             | EventKind::Resumed { .. }
-            | EventKind::PolicyChanged { .. } => {}
+            | EventKind::PolicyChanged { .. }
+            | EventKind::DocumentRegistered { .. }
+            | EventKind::LetterIssued { .. } => {}
             EventKind::Extended { reason } => {
                 let payload = NoticePayload::Extended(with_note(reason));
                 p.for_muhtar(v, &payload, false);

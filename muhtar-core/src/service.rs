@@ -47,6 +47,7 @@ use crate::tracking::TrackingNumber;
 mod accounts;
 mod dashboard;
 mod deadlines;
+mod documents;
 mod map;
 mod personal_data;
 mod policy;
@@ -59,6 +60,7 @@ mod works;
 pub use crate::public::{PublicStatus, PublicView};
 pub use accounts::{LoginAttempt, LoginError, NewSession, NewUser};
 pub use dashboard::{CategoryLine, Dashboard, UnitLine, TOP_CATEGORIES};
+pub use documents::{DocumentSearch, NUMBERING_ATTEMPTS};
 pub use map::{MapQuery, MapRequests, MuhtarlikMap, MAX_MAP_POINTS};
 pub use personal_data::{ContactQuery, PersonalData};
 pub use policy::{policy_rules_message, PolicyChange, PolicyExplanation};
@@ -134,6 +136,9 @@ pub enum ServiceError {
     /// work's bad fields are [`ServiceError::Input`]).
     #[error(transparent)]
     Work(crate::map::work::WorkError),
+    /// An official document cannot be registered or issued ([`crate::document`]).
+    #[error(transparent)]
+    Document(#[from] crate::document::DocumentError),
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -336,6 +341,7 @@ pub struct Mbs<S, C> {
     on_warning: Option<WarningHook>,
     settings_check: Option<SettingsCheck>,
     accounts: crate::account::AccountSettings,
+    document_keys: Arc<Vec<crate::document::DocumentKey>>,
 }
 
 type WarningHook = Arc<dyn Fn(&ConfigWarning) + Send + Sync>;
@@ -400,7 +406,16 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             on_warning: None,
             settings_check: None,
             accounts: crate::account::AccountSettings::default(),
+            document_keys: Arc::new(Vec::new()),
         }
+    }
+
+    /// The private keys this server signs documents with (key files given to it). A
+    /// tenant's documents are signed with the one its `[[documents.keys]]` lists in force
+    /// ([`crate::document::DocumentSettings::signing_key`]); with none, unsigned.
+    pub fn document_keys(mut self, keys: Vec<crate::document::DocumentKey>) -> Self {
+        self.document_keys = Arc::new(keys);
+        self
     }
 
     /// Checks every settings document with `check` before [`Self::install_settings`]
@@ -680,8 +695,13 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         let choice = ctx.policy_rules.choose(&content, &decision.unit);
         ctx.policies.get(&choice.policy)?;
         let system = Actor::system(actor.tenant.clone());
+        let register = ctx.settings.documents.registers(content.channel);
         let mut last_err = None;
-        for _ in 0..TRACKING_ATTEMPTS {
+        let mut tracking_taken = 0;
+        for _ in 0..documents::NUMBERING_ATTEMPTS {
+            if tracking_taken == TRACKING_ATTEMPTS {
+                break;
+            }
             let (id, tracking) = {
                 let mut g = self.ids();
                 let id = g.request_id(now);
@@ -712,9 +732,34 @@ impl<S: Store, C: Clock> Mbs<S, C> {
                     },
                 ),
             ];
-            let state = RequestState::fold(&events)?;
-            match self.write(&ctx, 0, events, state, now).await {
+            let mut events = events;
+            let mut state = RequestState::fold(&events)?;
+            let mut documents = Vec::new();
+            // Registration on receipt, in the submission's transaction, for the channels
+            // the settings list. A request whose unit has no registry is received
+            // unregistered (registration then names the missing DETSİS number).
+            if register && ctx.org.registry_of(&decision.unit).is_some() {
+                let doc = self.incoming_document(&ctx, &state, now).await?;
+                let e = self.event(
+                    3,
+                    now,
+                    &system,
+                    EventKind::DocumentRegistered {
+                        document: doc.reference(),
+                    },
+                );
+                state.apply(&e)?;
+                events.push(e);
+                documents.push(doc);
+            }
+            match self
+                .write_with(&ctx, 0, events, state, now, documents)
+                .await
+            {
                 Err(ServiceError::Store(StoreError::Duplicate { what })) => {
+                    if what != crate::store::SEQUENCE_TAKEN {
+                        tracking_taken += 1;
+                    }
                     last_err = Some(StoreError::Duplicate { what });
                 }
                 other => return other,
@@ -734,6 +779,20 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         new_events: Vec<Event>,
         state: RequestState,
         now: DateTime<Utc>,
+    ) -> Result<RequestRecord, ServiceError> {
+        self.write_with(ctx, expected_version, new_events, state, now, Vec::new())
+            .await
+    }
+
+    /// [`Self::write`] with the official documents the command numbers.
+    async fn write_with(
+        &self,
+        ctx: &TenantContext,
+        expected_version: u32,
+        new_events: Vec<Event>,
+        state: RequestState,
+        now: DateTime<Utc>,
+        documents: Vec<crate::document::Document>,
     ) -> Result<RequestRecord, ServiceError> {
         let all_events = if expected_version == 0 {
             new_events.clone()
@@ -757,6 +816,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             events: new_events,
             record: record.clone(),
             outbox,
+            documents,
         };
         self.store.commit(&commit).await?;
         Ok(record)

@@ -209,6 +209,13 @@ pub struct TenantSettings {
     /// The map page's background tiles (`[map]`; default OpenStreetMap's standard tiles).
     #[serde(default, skip_serializing_if = "crate::settings::is_default_map")]
     pub map: crate::map::MapSettings,
+    /// Official documents: automatic registration, SDP codes, signing keys (`[documents]`).
+    #[serde(default, skip_serializing_if = "crate::settings::is_default_documents")]
+    pub documents: crate::document::DocumentSettings,
+}
+
+fn is_default_documents(d: &crate::document::DocumentSettings) -> bool {
+    *d == crate::document::DocumentSettings::default()
 }
 
 fn is_default_map(m: &crate::map::MapSettings) -> bool {
@@ -398,6 +405,14 @@ pub enum SettingsError {
         /// What is wrong.
         source: crate::map::TilesError,
     },
+    /// A `[[documents.keys]]` entry is not a usable public key.
+    #[error("settings, line {line}: {source}")]
+    Documents {
+        /// 1-based line of the first `[[documents.keys]]` (0 if unknown).
+        line: usize,
+        /// What is wrong.
+        source: crate::document::KeyError,
+    },
     /// A notice template does not render (a syntax error, an unknown variable).
     #[error("settings, line {line}: the {part} template of notice `{}` does not render: {message}", kind.as_str())]
     Template {
@@ -431,6 +446,13 @@ impl TenantSettings {
                 .position(|l| l.trim_start().starts_with("tiles"))
                 .map_or(0, |i| i + 1);
             return Err(SettingsError::Map { line, source });
+        }
+        if let Err(source) = s.documents.check() {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("[[documents.keys]]"))
+                .map_or(0, |i| i + 1);
+            return Err(SettingsError::Documents { line, source });
         }
         let mut s = s;
         let headers = crate::routing::spec::table_header_lines(text, "policy_rule");

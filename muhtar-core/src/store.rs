@@ -16,7 +16,9 @@ use crate::outbox::{OutboxEntry, OutboxMessage};
 use crate::request::{Channel, Event, RequestState, Status};
 use crate::tracking::TrackingNumber;
 
+mod documents;
 mod works;
+pub use documents::{check_documents, DocumentStore, SEQUENCE_TAKEN};
 pub use works::{check_work, WorkStore};
 
 /// The cause of a [`StoreError`]: the adapter's own error (rusqlite's, sqlx's, serde's…),
@@ -314,6 +316,9 @@ pub struct Commit {
     pub record: RequestRecord,
     /// Notices caused by the events.
     pub outbox: Vec<OutboxMessage>,
+    /// Official documents the command registers or issues, each its registry's next
+    /// number (see [`DocumentStore`]): written in the same transaction, or nothing is.
+    pub documents: Vec<crate::document::Document>,
 }
 
 impl Commit {
@@ -890,6 +895,7 @@ pub trait Store:
     + crate::token::TokenStore
     + crate::account::AccountStore
     + WorkStore
+    + DocumentStore
 {
 }
 impl<
@@ -899,7 +905,8 @@ impl<
             + ReportStore
             + crate::token::TokenStore
             + crate::account::AccountStore
-            + WorkStore,
+            + WorkStore
+            + DocumentStore,
     > Store for T
 {
 }

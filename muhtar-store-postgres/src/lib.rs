@@ -89,6 +89,7 @@
 
 mod accounts;
 mod config;
+mod documents;
 mod error;
 mod map;
 mod outbox;

@@ -112,6 +112,7 @@
 
 mod accounts;
 mod codec;
+mod documents;
 mod error;
 mod map;
 mod migrate;

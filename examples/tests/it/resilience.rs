@@ -499,6 +499,7 @@ async fn stored_xml_forbidden_characters(dir: &Path, db: &str) {
                 events: vec![event],
                 record: next,
                 outbox: vec![],
+                documents: vec![],
             })
             .await
             .unwrap();

@@ -149,11 +149,21 @@ async fn the_map_draws_boundaries_requests_and_works_without_a_tile_server() {
         .await
         .expect("a request's point is drawn once its cluster opens");
     point.click().await.unwrap();
+    // The popup fades in: WebDriver reads no text from it until it is shown.
     let link = web
-        .find(By::Css("#harita .leaflet-popup-content a"))
+        .query(By::Css("#harita .leaflet-popup-content a"))
+        .and_displayed()
+        .first()
         .await
         .expect("the point's popup");
-    let tracking = link.text().await.unwrap();
+    let mut tracking = link.text().await.unwrap();
+    for _ in 0..20 {
+        if !tracking.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        tracking = link.text().await.unwrap();
+    }
     assert!(
         located.contains(&tracking),
         "{tracking} is one of {located:?}"

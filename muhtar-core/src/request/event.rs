@@ -214,6 +214,16 @@ pub enum EventKind {
         /// Why.
         reason: String,
     },
+    /// The request was registered as an incoming official document (gelen evrak).
+    DocumentRegistered {
+        /// The document.
+        document: crate::document::DocumentRef,
+    },
+    /// The answer was issued as an official letter (giden evrak).
+    LetterIssued {
+        /// The letter.
+        document: crate::document::DocumentRef,
+    },
 }
 
 crate::names::named_enum! {
@@ -239,6 +249,8 @@ crate::names::named_enum! {
         FeePaid => ("fee-paid", "ücret ödendi"),
         DeemedWithdrawn => ("deemed-withdrawn", "başvurudan vazgeçilmiş sayıldı"),
         PolicyChanged => ("policy-changed", "süre rejimi değiştirildi"),
+        DocumentRegistered => ("document-registered", "gelen evrak olarak kaydedildi"),
+        LetterIssued => ("letter-issued", "cevap resmî yazı olarak düzenlendi"),
     }
 }
 

@@ -162,6 +162,9 @@ pub struct RequestState {
     /// The duplicate it was merged into.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<TrackingNumber>,
+    /// Its official documents: the registration (gelen evrak) and letters (giden evrak).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<crate::document::DocumentRef>,
     /// When the last event was recorded.
     pub updated_at: DateTime<Utc>,
 }
@@ -476,8 +479,26 @@ impl RequestState {
             transfers: 0,
             reopened: 0,
             merged_into: None,
+            documents: Vec::new(),
             updated_at: event.at,
         })
+    }
+
+    /// Its registration as an incoming document, if registered.
+    pub fn registration(&self) -> Option<&crate::document::DocumentRef> {
+        self.documents
+            .iter()
+            .find(|d| d.direction == crate::document::Direction::Incoming)
+    }
+
+    /// The letter issued for its current answer, if any (a reopened request answered
+    /// again may get another).
+    pub fn letter(&self) -> Option<&crate::document::DocumentRef> {
+        let answered = self.answered_at?;
+        self.documents
+            .iter()
+            .rev()
+            .find(|d| d.direction == crate::document::Direction::Outgoing && d.date >= answered)
     }
 
     fn illegal(&self, command: &'static str) -> LifecycleError {
@@ -684,6 +705,18 @@ impl RequestState {
                 self.policy = to.clone();
                 self.policy_rule = crate::regime::SET_POLICY_RULE.to_owned();
                 self.policy_reason = Some(reason.clone());
+            }
+            EventKind::DocumentRegistered { document } => {
+                if self.registration().is_some() {
+                    return Err(self.illegal(name));
+                }
+                self.documents.push(document.clone());
+            }
+            EventKind::LetterIssued { document } => {
+                if self.answer.is_none() || self.letter().is_some() {
+                    return Err(self.illegal(name));
+                }
+                self.documents.push(document.clone());
             }
         }
         // A fee is pending exactly while the request waits on it.

@@ -281,6 +281,7 @@ impl Spec {
             events,
             record: RequestRecord { state, deadlines },
             outbox,
+            documents: Vec::new(),
         }
     }
 }
@@ -305,6 +306,7 @@ pub fn next_commit(record: &RequestRecord, kind: EventKind, at: DateTime<Utc>) -
             deadlines: record.deadlines.clone(),
         },
         outbox: vec![],
+        documents: Vec::new(),
     }
 }
 
@@ -452,6 +454,7 @@ pub fn squash(history: &[Commit]) -> Commit {
         events: history.iter().flat_map(|c| c.events.clone()).collect(),
         record: last.record.clone(),
         outbox: history.iter().flat_map(|c| c.outbox.clone()).collect(),
+        documents: history.iter().flat_map(|c| c.documents.clone()).collect(),
     }
 }
 

@@ -16,6 +16,7 @@ use crate::store::{
 use crate::tracking::TrackingNumber;
 
 mod accounts;
+mod documents;
 mod works;
 
 #[derive(Default)]
@@ -30,6 +31,7 @@ struct Inner {
     corrections: Vec<crate::store::ReportCorrection>,
     accounts: accounts::Accounts,
     works: BTreeMap<(TenantId, crate::map::work::WorkId), crate::map::work::Work>,
+    documents: Vec<crate::document::Document>,
 }
 
 /// Everything in memory behind one mutex: each call is atomic, like a transaction.
@@ -195,6 +197,7 @@ impl RequestStore for MemoryStore {
                 }
             }
         }
+        documents::check_commit(&g, c)?;
         // All checks passed: apply everything.
         if c.expected_version == 0 {
             g.tracking.insert((st.tenant.clone(), st.tracking), st.id);
@@ -210,6 +213,7 @@ impl RequestStore for MemoryStore {
             }
         }
         entry.1.extend(c.events.iter().cloned());
+        g.documents.extend(c.documents.iter().cloned());
         for m in &c.outbox {
             if g.keys.insert(m.idempotency_key.clone()) {
                 g.outbox.push(new_entry(m));

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use muhtar_core::document::{Direction, DocumentId, DocumentRef, RegistryNumber, VerificationCode};
 use muhtar_core::ids::{MuhtarlikCode, RequestId, TenantId, UnitCode};
 use muhtar_core::reason::ReasonCode;
 use muhtar_core::request::schema::{upcast, Versioned};
@@ -158,7 +159,32 @@ fn expected_events() -> Vec<EventKind> {
             to: "bilgi-edinme-4982".into(),
             reason: "Başvuru bilgi edinme başvurusudur.".into(),
         },
+        EventKind::DocumentRegistered {
+            document: document_ref(Direction::Incoming, 4467, at(9, 20), "7KQ2M9XA4T0B"),
+        },
+        EventKind::LetterIssued {
+            document: document_ref(Direction::Outgoing, 4521, at(15, 5), "R2J8E8GJ38MV"),
+        },
     ]
+}
+
+fn document_ref(
+    direction: Direction,
+    sequence: u32,
+    date: DateTime<Utc>,
+    code: &str,
+) -> DocumentRef {
+    DocumentRef {
+        id: DocumentId(
+            format!("01958001-9c00-7000-8000-00000000{sequence:04}")
+                .parse()
+                .unwrap(),
+        ),
+        direction,
+        number: RegistryNumber::parse(&format!("E-13316537-349-{sequence}")).unwrap(),
+        date,
+        code: VerificationCode::parse(code).unwrap(),
+    }
 }
 
 /// A request state of every field set: what each state fixture file means.
@@ -192,6 +218,7 @@ fn expected_state() -> RequestState {
         transfers: 1,
         reopened: 0,
         merged_into: None,
+        documents: Vec::new(),
         updated_at: at(11, 0),
     }
 }
@@ -275,6 +302,10 @@ fn every_event_fixture_of_every_version_reads_as_its_meaning() {
     for (n, dir) in vs {
         for want in &expected {
             let path = dir.join(format!("{}.json", want.name()));
+            // A kind newer than an old schema version has no fixture of it.
+            if n != CURRENT && !path.exists() {
+                continue;
+            }
             let got: EventKind = decode(&path);
             assert_eq!(&got, want, "{path:?} (schema v{n}) reads differently");
         }

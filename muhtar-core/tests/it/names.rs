@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use muhtar_core::access::{Action, RoleKind};
 use muhtar_core::calendar::CalendarView;
+use muhtar_core::document::Direction;
 use muhtar_core::map::work::{WorkField, WorkKind, WorkStatus};
 use muhtar_core::org::OfficialTitle;
 use muhtar_core::outbox::waiting::WaitReason;
@@ -69,6 +70,7 @@ fn tables() -> String {
     table!(out, WorkKind);
     table!(out, WorkStatus);
     table!(out, WorkField);
+    table!(out, Direction);
     out
 }
 

@@ -405,3 +405,69 @@ impl WorkStore for Counting {
         self.inner.works(tenant, query, limit).await
     }
 }
+
+#[async_trait::async_trait]
+impl DocumentStore for Counting {
+    async fn last_sequence(
+        &self,
+        tenant: &TenantId,
+        registry: &UnitCode,
+        year: i32,
+    ) -> Result<u32, StoreError> {
+        self.count("last_sequence");
+        self.inner.last_sequence(tenant, registry, year).await
+    }
+    async fn official_document(
+        &self,
+        tenant: &TenantId,
+        id: muhtar_core::document::DocumentId,
+    ) -> Result<muhtar_core::document::Document, StoreError> {
+        self.count("official_document");
+        self.inner.official_document(tenant, id).await
+    }
+    async fn document_by_code(
+        &self,
+        code: &muhtar_core::document::VerificationCode,
+    ) -> Result<muhtar_core::document::Document, StoreError> {
+        self.count("document_by_code");
+        self.inner.document_by_code(code).await
+    }
+    async fn documents_of_request(
+        &self,
+        tenant: &TenantId,
+        request: RequestId,
+    ) -> Result<Vec<muhtar_core::document::Document>, StoreError> {
+        self.count("documents_of_request");
+        self.inner.documents_of_request(tenant, request).await
+    }
+    async fn documents_by_number(
+        &self,
+        tenant: &TenantId,
+        number: &muhtar_core::document::RegistryNumber,
+    ) -> Result<Vec<muhtar_core::document::Document>, StoreError> {
+        self.count("documents_by_number");
+        self.inner.documents_by_number(tenant, number).await
+    }
+    async fn documents_by_external_number(
+        &self,
+        tenant: &TenantId,
+        external: &str,
+    ) -> Result<Vec<muhtar_core::document::Document>, StoreError> {
+        self.count("documents_by_external_number");
+        self.inner
+            .documents_by_external_number(tenant, external)
+            .await
+    }
+    async fn document_counts(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        registries: Option<&[UnitCode]>,
+    ) -> Result<muhtar_core::document::DocumentCounts, StoreError> {
+        self.count("document_counts");
+        self.inner
+            .document_counts(tenant, from, to, registries)
+            .await
+    }
+}
