@@ -798,6 +798,19 @@ impl Organisation {
                 });
             }
         }
+        // A DETSİS number names one unit: two registries under one number would share
+        // (and collide in) one sequence as printed.
+        let mut seen_d = BTreeSet::new();
+        for u in &self.units {
+            if let Some(d) = &u.detsis {
+                if !seen_d.insert(d.clone()) {
+                    problems.push(OrgProblem::DuplicateCode {
+                        what: "DETSİS",
+                        code: d.to_string(),
+                    });
+                }
+            }
+        }
         let mut seen_m = BTreeSet::new();
         for m in &self.muhtarliklar {
             if !seen_m.insert(m.code.clone()) {

@@ -1167,6 +1167,21 @@ impl<S: Store, C: Clock> Mbs<S, C> {
                 what: "settings",
                 message: policy_rules_message(&e),
             })?;
+        if let Some(unknown) = settings
+            .documents
+            .sdp
+            .keys()
+            .find(|c| ctx.org.category(c).is_none())
+        {
+            let valid: Vec<&str> = ctx.org.categories.iter().map(|c| c.code.as_str()).collect();
+            return Err(ServiceError::Config {
+                what: "settings",
+                message: format!(
+                    "[documents.sdp]: unknown category `{unknown}`; valid: {}",
+                    valid.join(", ")
+                ),
+            });
+        }
         self.put_doc(actor, DocumentKind::Settings, toml_text.to_owned())
             .await
     }

@@ -9,6 +9,7 @@ mod boundaries_props;
 mod calendar;
 mod deadlines;
 mod demo;
+mod documents;
 mod export;
 mod fuzz_corpus;
 mod golden_events;
