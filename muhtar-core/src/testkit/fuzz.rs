@@ -19,7 +19,7 @@ pub type Check = fn(&Organisation, &[u8]);
 
 /// Every fuzz target by name (its file `fuzz/fuzz_targets/<name>.rs`, its corpus
 /// `fuzz/corpus/<name>/`) and its check.
-pub const TARGETS: [(&str, Check); 7] = [
+pub const TARGETS: [(&str, Check); 8] = [
     ("tracking", |_, data| tracking(data)),
     ("org_toml", |_, data| org_toml(data)),
     ("rules_toml", rules_toml),
@@ -27,7 +27,43 @@ pub const TARGETS: [(&str, Check); 7] = [
     ("quarter", |_, data| quarter(data)),
     ("open311_form", open311_form),
     ("boundaries_geojson", boundaries_geojson),
+    ("documents", |_, data| documents(data)),
 ];
+
+/// The readers of official documents' texts (issue 23): a registry number, a verification
+/// code, a key file and the `[documents]` settings. Never a panic; an accepted number or
+/// code prints and reads back as itself; accepted settings write and read back the same.
+pub fn documents(data: &[u8]) {
+    use crate::document::{DocumentKey, RegistryNumber, VerificationCode};
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(n) = RegistryNumber::parse(s) {
+        let printed = n.to_string();
+        assert_eq!(
+            RegistryNumber::parse(&printed).expect("a printed number parses"),
+            n
+        );
+        assert!(n.sequence > 0, "{printed}");
+    }
+    if let Ok(c) = VerificationCode::parse(s) {
+        assert_eq!(
+            VerificationCode::parse(&c.to_string()).expect("a printed code parses"),
+            c
+        );
+        assert_eq!(c.as_str().len(), crate::document::CODE_LEN);
+    }
+    if let Ok(k) = DocumentKey::from_file_text(s) {
+        let back = DocumentKey::from_file_text(&k.to_file_text()).expect("a written key reads");
+        assert_eq!(back.public_key_hex(), k.public_key_hex());
+    }
+    if let Ok(settings) = crate::settings::TenantSettings::from_toml_str(s) {
+        let written = toml::to_string(&settings).expect("accepted settings serialise");
+        let back = crate::settings::TenantSettings::from_toml_str(&written)
+            .expect("written settings read back");
+        assert_eq!(back.documents, settings.documents);
+    }
+}
 
 /// The instant requests are validated at.
 fn now() -> chrono::DateTime<chrono::Utc> {
