@@ -60,6 +60,15 @@ fn tr_upper(s: &str) -> String {
         .collect()
 }
 
+/// The body, and the unit when it is not the body itself.
+fn issuer(body: &str, unit: &str) -> String {
+    if body == unit {
+        body.to_owned()
+    } else {
+        format!("{body}, {unit}")
+    }
+}
+
 fn date_tr(at: DateTime<Utc>) -> String {
     crate::calendar::local_date(at)
         .format("%d.%m.%Y")
@@ -132,7 +141,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             year,
             number,
             date: now,
-            issuer: format!("{}, {}", ctx.org.tenant.name, unit.name),
+            issuer: issuer(&ctx.org.tenant.name, &unit.name),
             subject: format!("{category} talebi"),
             request: state.id,
             tracking: state.tracking,
@@ -334,7 +343,10 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         let category = org
             .category(&state.content.category)
             .map_or(state.content.category.as_str(), |c| c.name.as_str());
-        let heading = vec!["T.C.".to_owned(), tr_upper(&org.tenant.name), unit_name];
+        let mut heading = vec!["T.C.".to_owned(), tr_upper(&org.tenant.name)];
+        if unit_name != org.tenant.name {
+            heading.push(unit_name);
+        }
         let subject = format!("{category} talebi");
         let addressee = tr_upper(&format!("{muhtarlik} Muhtarlığına"));
         let action = vec![format!("{muhtarlik} Muhtarlığı")];
