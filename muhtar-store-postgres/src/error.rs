@@ -177,5 +177,13 @@ mod tests {
             "tracking number"
         );
         assert_eq!(constraint_words("other"), "other");
+        assert_eq!(
+            constraint_words("official_documents_sequence_key"),
+            muhtar_core::store::SEQUENCE_TAKEN
+        );
+        assert_eq!(
+            constraint_words("official_documents_code_key"),
+            "verification code"
+        );
     }
 }
