@@ -62,8 +62,8 @@ pub(crate) async fn write_documents(tx: &mut PgConnection, c: &Commit) -> Result
                 d.number
             ))));
         }
-        let json = serde_json::to_string(d)
-            .map_err(|e| StoreError::invalid_because("document", e))?;
+        let json =
+            serde_json::to_string(d).map_err(|e| StoreError::invalid_because("document", e))?;
         let (date, date_nanos) = split_nanos(d.date);
         // A concurrent writer of the same number makes this wait, then fail on
         // SEQUENCE_KEY (mapped by the constraint's name in `RequestStore::commit`).
@@ -113,9 +113,12 @@ impl PgStore {
 }
 
 fn one(found: Vec<Document>) -> Result<Document, StoreError> {
-    found.into_iter().next().ok_or_else(|| StoreError::NotFound {
-        what: "document".into(),
-    })
+    found
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::NotFound {
+            what: "document".into(),
+        })
 }
 
 fn select(tenant: &TenantId) -> QueryBuilder<'static, Postgres> {
@@ -228,7 +231,8 @@ impl DocumentStore for PgStore {
         for row in rows {
             let direction: String = row.try_get(0).map_err(map)?;
             let n: i64 = row.try_get(1).map_err(map)?;
-            let n = u64::try_from(n).map_err(|e| StoreError::corrupt_because("document count", e))?;
+            let n =
+                u64::try_from(n).map_err(|e| StoreError::corrupt_because("document count", e))?;
             match Direction::from_name(&direction) {
                 Some(Direction::Incoming) => c.incoming += n,
                 Some(Direction::Outgoing) => c.letters += n,

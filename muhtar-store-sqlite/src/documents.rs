@@ -122,9 +122,12 @@ fn documents_where(
 }
 
 fn one(found: Vec<Document>) -> Result<Document, StoreError> {
-    found.into_iter().next().ok_or_else(|| StoreError::NotFound {
-        what: "document".into(),
-    })
+    found
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::NotFound {
+            what: "document".into(),
+        })
 }
 
 #[async_trait::async_trait]

@@ -82,14 +82,28 @@ pub async fn documents_round_trip_and_are_found_every_way<S: Store>(s: &S) {
     let early_2026 = istanbul(2026, 1, 1, 0, 30);
 
     let r1 = request(s, "doc-a", 1).await;
-    let mut d1 = document(&r1.state, Direction::Incoming, "fen-isleri", 1, late_2025, 11);
+    let mut d1 = document(
+        &r1.state,
+        Direction::Incoming,
+        "fen-isleri",
+        1,
+        late_2025,
+        11,
+    );
     d1.external_number = Some(" Evrak-7/A ".into());
     let key = DocumentKey::from_secret("2025-1", [7; 32]).unwrap_or_else(|e| panic!("{e}"));
     d1.signature = Some(key.sign(&d1));
     register(s, &r1, d1.clone()).await;
 
     let r2 = request(s, "doc-a", 2).await;
-    let d2 = document(&r2.state, Direction::Incoming, "fen-isleri", 1, early_2026, 12);
+    let d2 = document(
+        &r2.state,
+        Direction::Incoming,
+        "fen-isleri",
+        1,
+        early_2026,
+        12,
+    );
     let r2 = register(s, &r2, d2.clone()).await;
     let r2 = answer(s, &r2, early_2026 + Duration::hours(1)).await;
     let mut d2_letter = document(
@@ -117,7 +131,14 @@ pub async fn documents_round_trip_and_are_found_every_way<S: Store>(s: &S) {
 
     // Another tenant: the same number as d1, the same external number.
     let rb = request(s, "doc-b", 101).await;
-    let mut db = document(&rb.state, Direction::Incoming, "fen-isleri", 1, late_2025, 15);
+    let mut db = document(
+        &rb.state,
+        Direction::Incoming,
+        "fen-isleri",
+        1,
+        late_2025,
+        15,
+    );
     db.external_number = Some("evrak-7/a".into());
     register(s, &rb, db.clone()).await;
     assert_eq!(db.number, d1.number);
@@ -226,7 +247,12 @@ pub async fn documents_round_trip_and_are_found_every_way<S: Store>(s: &S) {
         (&ta, y2026, None, counts(1, 1)),
         (&ta, y2025, Some(vec![bel.clone()]), counts(1, 0)),
         (&ta, y2025, Some(vec![fen.clone()]), counts(1, 0)),
-        (&ta, y2026, Some(vec![fen.clone(), bel.clone()]), counts(1, 1)),
+        (
+            &ta,
+            y2026,
+            Some(vec![fen.clone(), bel.clone()]),
+            counts(1, 1),
+        ),
         (&ta, y2026, Some(vec![]), counts(0, 0)),
         (&tb, y2025, None, counts(1, 0)),
         (&tb, y2026, None, counts(0, 0)),
@@ -250,7 +276,10 @@ pub async fn documents_round_trip_and_are_found_every_way<S: Store>(s: &S) {
 
 /// A message to go out with `rec`'s next commit (to see that a refused commit writes none).
 fn notice(rec: &RequestRecord, key: &str) -> OutboxMessage {
-    let mut m = Spec::new(rec.state.tenant.as_str(), 77).commit().outbox.remove(0);
+    let mut m = Spec::new(rec.state.tenant.as_str(), 77)
+        .commit()
+        .outbox
+        .remove(0);
     m.idempotency_key = key.into();
     m.request = Some(rec.state.id);
     m
@@ -279,7 +308,8 @@ pub async fn a_taken_sequence_writes_nothing<S: Store>(s: &S) {
             seed,
         );
         let mut c = document_commit(&r2, doc);
-        c.outbox.push(notice(&r2, &format!("doc-taken-{seq}-{seed}")));
+        c.outbox
+            .push(notice(&r2, &format!("doc-taken-{seq}-{seed}")));
         c
     };
     let same_code = {
@@ -481,7 +511,12 @@ pub async fn document_numbers_are_gapless_under_concurrent_registration<S: Store
             );
         }
         let counts = s
-            .document_counts(&t, new_year - Duration::hours(1), new_year + Duration::hours(1), None)
+            .document_counts(
+                &t,
+                new_year - Duration::hours(1),
+                new_year + Duration::hours(1),
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(counts.incoming, n, "round {round}");
