@@ -83,7 +83,7 @@ fn submit_and_kill(dir: &Path, db: &str, seed: u64) -> (BTreeSet<String>, usize,
             started += 1;
             // Two processes in three, at random, are killed after 0 to 250 ms: before
             // they open the database, inside their transaction, or after it committed.
-            let kill_after = (rng.next_u64() % 3 != 0).then(|| rng.next_u64() % 250);
+            let kill_after = (!rng.next_u64().is_multiple_of(3)).then(|| rng.next_u64() % 250);
             children.push((child, kill_after));
         }
         let start = std::time::Instant::now();

@@ -465,7 +465,7 @@ pub async fn document_numbers_are_gapless_under_concurrent_registration<S: Store
             for _ in 0..1 + rng.next_u64() % 6 {
                 n += 1;
                 let record = request(s, &name, n).await;
-                let registry = if rng.next_u64() % 2 == 0 {
+                let registry = if rng.next_u64().is_multiple_of(2) {
                     "fen-isleri"
                 } else {
                     "belediye"
