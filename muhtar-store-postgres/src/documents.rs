@@ -11,10 +11,10 @@
 
 use chrono::{DateTime, Utc};
 use muhtar_core::document::{
-    Direction, Document, DocumentCounts, DocumentId, RegistryNumber, VerificationCode,
+    Document, DocumentCounts, DocumentId, RegistryNumber, VerificationCode,
 };
 use muhtar_core::ids::{RequestId, TenantId, UnitCode};
-use muhtar_core::store::{Commit, DocumentStore, StoreError, SEQUENCE_TAKEN};
+use muhtar_core::store::{add_count, Commit, DocumentStore, StoreError, SEQUENCE_TAKEN};
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use crate::error::map;
@@ -231,17 +231,7 @@ impl DocumentStore for PgStore {
         for row in rows {
             let direction: String = row.try_get(0).map_err(map)?;
             let n: i64 = row.try_get(1).map_err(map)?;
-            let n =
-                u64::try_from(n).map_err(|e| StoreError::corrupt_because("document count", e))?;
-            match Direction::from_name(&direction) {
-                Some(Direction::Incoming) => c.incoming += n,
-                Some(Direction::Outgoing) => c.letters += n,
-                _ => {
-                    return Err(StoreError::corrupt(format!(
-                        "unknown document direction {direction:?}"
-                    )))
-                }
-            }
+            add_count(&mut c, &direction, n)?;
         }
         Ok(c)
     }

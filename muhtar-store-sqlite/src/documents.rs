@@ -8,10 +8,10 @@
 
 use chrono::{DateTime, Utc};
 use muhtar_core::document::{
-    Direction, Document, DocumentCounts, DocumentId, RegistryNumber, VerificationCode,
+    Document, DocumentCounts, DocumentId, RegistryNumber, VerificationCode,
 };
 use muhtar_core::ids::{RequestId, TenantId, UnitCode};
-use muhtar_core::store::{Commit, DocumentStore, StoreError, SEQUENCE_TAKEN};
+use muhtar_core::store::{add_count, Commit, DocumentStore, StoreError, SEQUENCE_TAKEN};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection};
 
@@ -253,17 +253,7 @@ impl DocumentStore for SqliteStore {
             while let Some(r) = rows.next().map_err(store_error)? {
                 let direction: String = r.get(0).map_err(store_error)?;
                 let n: i64 = r.get(1).map_err(store_error)?;
-                let n = u64::try_from(n)
-                    .map_err(|e| StoreError::corrupt_because("document count", e))?;
-                match Direction::from_name(&direction) {
-                    Some(Direction::Incoming) => c.incoming += n,
-                    Some(Direction::Outgoing) => c.letters += n,
-                    _ => {
-                        return Err(StoreError::corrupt(format!(
-                            "unknown document direction {direction:?}"
-                        )))
-                    }
-                }
+                add_count(&mut c, &direction, n)?;
             }
             Ok(c)
         })

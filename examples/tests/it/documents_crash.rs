@@ -12,13 +12,12 @@ use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use muhtar_core::document::Direction;
 use muhtar_core::ids::{RandomSource, SeededRandom, TenantId, UnitCode};
-use muhtar_core::store::{RequestQuery, Store};
+use muhtar_core::store::RequestQuery;
 
 use crate::common;
 
@@ -30,22 +29,6 @@ const PROCESSES: usize = 6;
 const SIGKILL: i32 = 9;
 /// Categories of the example organisation routed to different units (so registries).
 const CATEGORIES: [&str; 4] = ["asfalt-onarim", "moloz", "kar-buz", "yarali-hayvan"];
-
-async fn open(db: &str) -> Arc<dyn Store> {
-    if db.starts_with("postgres") {
-        Arc::new(
-            muhtar_store_postgres::PgStore::connect(db)
-                .await
-                .expect("open the PostgreSQL store"),
-        )
-    } else {
-        Arc::new(
-            muhtar_store_sqlite::SqliteStore::open(db, Default::default())
-                .await
-                .expect("open the SQLite store"),
-        )
-    }
-}
 
 /// Runs the rounds; returns the tracking numbers the submissions printed, how many
 /// processes were started and how many died by SIGKILL.
@@ -151,7 +134,7 @@ async fn crash_rounds(db: &str, what: &str) {
     let seed = u64::from(std::process::id());
     let (printed, started, killed) = submit_and_kill(dir, db, seed);
 
-    let store = open(db).await;
+    let store = common::open_store(db).await;
     let t = TenantId::new("ibb").unwrap();
     let mut requests = Vec::new();
     let mut q = RequestQuery {
