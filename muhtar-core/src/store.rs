@@ -18,7 +18,7 @@ use crate::tracking::TrackingNumber;
 
 mod documents;
 mod works;
-pub use documents::{check_documents, DocumentStore, SEQUENCE_TAKEN};
+pub use documents::{add_count, check_documents, DocumentStore, SEQUENCE_TAKEN};
 pub use works::{check_work, WorkStore};
 
 /// The cause of a [`StoreError`]: the adapter's own error (rusqlite's, sqlx's, serde's…),

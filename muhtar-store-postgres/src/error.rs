@@ -52,6 +52,10 @@ pub(crate) fn constraint_words(name: &str) -> String {
         "outbox_pkey" => "outbox message id".to_owned(),
         "outbox_idempotency_key_key" => "outbox idempotency key".to_owned(),
         "documents_pkey" => "document version".to_owned(),
+        // A registry's number taken by a concurrent writer: the service numbers again.
+        crate::documents::SEQUENCE_KEY => muhtar_core::store::SEQUENCE_TAKEN.to_owned(),
+        crate::documents::CODE_KEY => "verification code".to_owned(),
+        "official_documents_pkey" => "document id".to_owned(),
         other => other.to_owned(),
     }
 }
@@ -173,5 +177,13 @@ mod tests {
             "tracking number"
         );
         assert_eq!(constraint_words("other"), "other");
+        assert_eq!(
+            constraint_words("official_documents_sequence_key"),
+            muhtar_core::store::SEQUENCE_TAKEN
+        );
+        assert_eq!(
+            constraint_words("official_documents_code_key"),
+            "verification code"
+        );
     }
 }

@@ -60,7 +60,10 @@
 //! SHA-256 of the secret only) and `login_failures` (the per-account failed-login count);
 //! since `0013_works.sql`, `works` (the units' works: the latest version as `jsonb`, the
 //! area's bounding box as a `box` under a GiST index for `bbox` queries, the muhtarlıklar it
-//! touches as a `text[]` under a GIN index).
+//! touches as a `text[]` under a GIN index); since `0014_documents.sql`,
+//! `official_documents` (registered requests and letters: the document as JSON text with
+//! typed copies, numbered gaplessly per registry and year, unique
+//! `(tenant, registry, year, sequence)` and `code`, frozen by a trigger).
 //!
 //! # KVKK erasure
 //!

@@ -21,7 +21,7 @@ use crate::{from_json, join_nanos, serde_name, split_nanos, to_i32, to_json, to_
 const COMMIT_TRIES: u32 = 5;
 
 /// Why one try of a commit failed.
-enum Failed {
+pub(crate) enum Failed {
     /// A business answer (conflict, duplicate, invalid) or a mapped error.
     Store(StoreError),
     /// A unique violation: which constraint, decided after the rollback.
@@ -210,6 +210,8 @@ impl PgStore {
                 }));
             }
         }
+        // Checked and written first: a taken number rolls back before anything else is done.
+        crate::documents::write_documents(&mut tx, c).await?;
 
         // The state row.
         let cols = Columns::of(&c.record)?;

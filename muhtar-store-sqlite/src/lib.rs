@@ -63,6 +63,7 @@
 //! | `works` | works and announcements of the units, the latest version: `seq` (the R*Tree's id), `tenant`, `id`, `version`, `unit`, `status`, `starts_at`, `ends_at` (microseconds), the area's box `min_lon`, `min_lat`, `max_lon`, `max_lat`, `work` (JSON) | `seq`, unique `(tenant, id)` |
 //! | `works_area` | R*Tree over the works' boxes (32-bit, rounded outwards: it narrows, the exact box decides) | `seq` |
 //! | `work_muhtarliklar` | the muhtarlıklar a work's area touches: `tenant`, `muhtarlik`, `seq` | `(tenant, muhtarlik, seq)` |
+//! | `official_documents` | official documents (resmî evrak), never updated or deleted (triggers): `id`, `tenant`, `direction`, `registry`, `year`, `sequence`, `number`, `date`, `code`, `request_id`, `tracking`, `external_number`, `external_key` (trimmed, lower-cased), `document` (JSON) | `id`, unique `(tenant, registry, year, sequence)`, unique `code` |
 //!
 //! Conventions: ids are lowercase hyphenated UUIDs (they sort like the UUIDs); the
 //! instants of `requests` are INTEGER microseconds since the Unix epoch (the sort keys of
@@ -84,6 +85,7 @@
 //! | `0010_outbox_failures.sql` | `outbox.failures`: the failed-delivery count, moved out of the `[failures=N] ` prefix older builds wrote into `last_error` |
 //! | `0011_users.sql` | `users`, `sessions`, `login_failures`: web accounts (argon2id hashes), server-side sessions (SHA-256 of the secret only), the per-account failed-login count |
 //! | `0013_works.sql` | `works`, `works_area` (R*Tree), `work_muhtarliklar`: the units' works and announcements |
+//! | `0014_documents.sql` | `official_documents`: registered requests and letters, numbered gaplessly per registry and year, frozen by triggers |
 //!
 //! # Applying migrations by hand (for DBAs)
 //!

@@ -124,6 +124,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0013_works.sql",
         sql: include_str!("../migrations/0013_works.sql"),
     },
+    Migration {
+        version: 14,
+        name: "official_documents",
+        file: "0014_documents.sql",
+        sql: include_str!("../migrations/0014_documents.sql"),
+    },
 ];
 
 /// The schema version this build needs.

@@ -361,6 +361,8 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
             });
         }
     }
+    // Checked and written first: a taken number rolls back before anything else is done.
+    crate::documents::write_documents(&tx, c)?;
     tx.prepare_cached(
         "INSERT INTO requests (tenant, id, tracking, version, status, unit, muhtarlik, \
          category, channel, received_at, resolution_due, first_response_due, state, deadlines, \

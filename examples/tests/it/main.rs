@@ -17,6 +17,7 @@ mod cli_users;
 mod cli_works;
 mod common;
 mod docs_links;
+mod documents_crash;
 mod embed_example;
 mod faults;
 mod hostile;

@@ -92,6 +92,22 @@ pub fn check_documents(commit: &super::Commit) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Adds `n` documents of the direction stored by its stable name to `counts`: how the
+/// database stores read back their counts grouped by direction.
+pub fn add_count(counts: &mut DocumentCounts, direction: &str, n: i64) -> Result<(), StoreError> {
+    let n = u64::try_from(n).map_err(|e| StoreError::corrupt_because("document count", e))?;
+    match crate::document::Direction::from_name(direction) {
+        Some(crate::document::Direction::Incoming) => counts.incoming += n,
+        Some(crate::document::Direction::Outgoing) => counts.letters += n,
+        None => {
+            return Err(StoreError::corrupt(format!(
+                "unknown document direction {direction:?}"
+            )))
+        }
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl<T: DocumentStore + ?Sized> DocumentStore for std::sync::Arc<T> {
     async fn last_sequence(

@@ -18,10 +18,12 @@
 //! ```
 
 mod accounts;
+mod documents;
 mod map;
 mod works;
 
 pub use accounts::*;
+pub use documents::*;
 pub use map::*;
 pub use works::*;
 
@@ -82,6 +84,9 @@ macro_rules! store_conformance_tests {
             works_are_versioned_and_conflicts_write_nothing,
             work_notices_are_written_with_the_work,
             work_listings_agree_with_a_brute_force_filter,
+            documents_round_trip_and_are_found_every_way,
+            a_taken_sequence_writes_nothing,
+            document_numbers_are_gapless_under_concurrent_registration,
         );
     };
     ($make:expr) => {

@@ -475,3 +475,105 @@ pub fn as_schema_v1<T: crate::request::schema::Versioned>(v: &T) -> serde_json::
     }
     json
 }
+
+/// A valid official document of the request `state` (of a fixture [`organisation`]):
+/// numbered `sequence` in the registry of unit `registry` (which must have a DETSİS
+/// number: `belediye` or `fen-isleri`), dated `at` (its year is `at`'s Istanbul year),
+/// its content hashed, its id and verification code drawn from `SeededRandom::new(seed)`,
+/// the request's paper number as its external number; unsigned. Put it in a commit whose
+/// event records it (`DocumentRegistered` or `LetterIssued` with
+/// [`crate::document::Document::reference`]).
+pub fn document(
+    state: &RequestState,
+    direction: crate::document::Direction,
+    registry: &str,
+    sequence: u32,
+    at: DateTime<Utc>,
+    seed: u64,
+) -> crate::document::Document {
+    use crate::document::{
+        sha256_hex, Content, Direction, Document, DocumentId, IncomingContent, Letter,
+        RegistryNumber, SdpCode, VerificationCode,
+    };
+    use chrono::Datelike;
+    let org = organisation(state.tenant.as_str());
+    let registry = UnitCode::new(registry).unwrap_or_else(|e| panic!("{e}"));
+    let unit = org
+        .unit(&registry)
+        .unwrap_or_else(|| panic!("no unit {registry} in the fixture organisation"));
+    let number = RegistryNumber {
+        detsis: unit
+            .detsis
+            .clone()
+            .unwrap_or_else(|| panic!("unit {registry} has no DETSİS number")),
+        sdp: SdpCode::new(crate::document::DEFAULT_SDP).unwrap_or_else(|e| panic!("{e}")),
+        sequence,
+    };
+    let mut ids = IdGenerator::new(SeededRandom::new(seed));
+    let id = DocumentId(ids.uuid_v7(at));
+    let code = VerificationCode::from_random(|| ids.next_u64());
+    let c = &state.content;
+    let content = match direction {
+        Direction::Outgoing => Content::Letter(Letter {
+            heading: vec!["T.C.".into(), org.tenant.name.clone(), unit.name.clone()],
+            number: number.clone(),
+            date: crate::calendar::local_date(at),
+            subject: format!("{} talebi", c.category),
+            addressee: "KUZGUNCUK MAHALLESİ MUHTARLIĞINA".into(),
+            related: Vec::new(),
+            body: "Talebiniz yerine getirilmiştir. ğüşıöç İ".into(),
+            signatory_name: "Ayşe Yılmaz".into(),
+            signatory_title: "Belediye Başkan Yardımcısı".into(),
+            distribution_action: vec!["Kuzguncuk Mahallesi Muhtarlığı".into()],
+            distribution_information: Vec::new(),
+            code: code.clone(),
+        }),
+        _ => Content::Incoming(IncomingContent {
+            tracking: state.tracking,
+            muhtarlik: c.muhtarlik.to_string(),
+            channel: c.channel.display_name().to_owned(),
+            category: c.category.clone(),
+            received_at: c.received_at,
+            subject: c.subject.clone(),
+            description: c.description.clone(),
+            external_number: c.registration_number.clone(),
+            attachments: Vec::new(),
+        }),
+    }
+    .to_json();
+    Document {
+        id,
+        tenant: state.tenant.clone(),
+        direction,
+        registry: registry.clone(),
+        year: crate::calendar::local_date(at).year(),
+        number,
+        date: at,
+        issuer: format!("{}, {}", org.tenant.name, unit.name),
+        subject: format!("{} talebi", c.category),
+        request: state.id,
+        tracking: state.tracking,
+        external_number: c.registration_number.clone(),
+        related: None,
+        code,
+        sha256: sha256_hex(content.as_bytes()),
+        content,
+        signature: None,
+    }
+}
+
+/// The commit that registers `doc` on `record` (a `DocumentRegistered` event for an
+/// incoming document, `LetterIssued` for a letter) at the document's date.
+pub fn document_commit(record: &RequestRecord, doc: crate::document::Document) -> Commit {
+    let kind = match doc.direction {
+        crate::document::Direction::Outgoing => EventKind::LetterIssued {
+            document: doc.reference(),
+        },
+        _ => EventKind::DocumentRegistered {
+            document: doc.reference(),
+        },
+    };
+    let mut c = next_commit(record, kind, doc.date);
+    c.documents.push(doc);
+    c
+}

@@ -5,6 +5,7 @@
 mod common;
 mod concurrency;
 mod conformance;
+mod documents;
 mod map;
 mod migration;
 mod unavailable;

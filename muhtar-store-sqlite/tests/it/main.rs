@@ -3,5 +3,6 @@
 //! binary per crate instead of one per file). Add a test file here as `mod name;`.
 
 mod conformance;
+mod documents;
 mod map;
 mod sqlite_specific;

@@ -460,3 +460,21 @@ pub fn example_executable(name: &str) -> PathBuf {
         .join("examples")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
+
+/// The store of `db` (a PostgreSQL URL, else an SQLite file or URL), opened directly, for
+/// checking what the binary wrote.
+pub async fn open_store(db: &str) -> std::sync::Arc<dyn muhtar_core::store::Store> {
+    if db.starts_with("postgres") {
+        std::sync::Arc::new(
+            muhtar_store_postgres::PgStore::connect(db)
+                .await
+                .expect("open the PostgreSQL store"),
+        )
+    } else {
+        std::sync::Arc::new(
+            muhtar_store_sqlite::SqliteStore::open(db, Default::default())
+                .await
+                .expect("open the SQLite store"),
+        )
+    }
+}
