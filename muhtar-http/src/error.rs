@@ -391,7 +391,11 @@ mod tests {
                 "already_registered",
             ),
             (DocumentError::NotAnswered, 409, "not_answered"),
-            (DocumentError::LetterIssued { number: n }, 409, "letter_issued"),
+            (
+                DocumentError::LetterIssued { number: n },
+                409,
+                "letter_issued",
+            ),
             (
                 DocumentError::NoRegistry { unit: "x".into() },
                 422,

@@ -86,7 +86,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("takip.html", include_str!("../web/templates/takip.html")),
     ("giris.html", include_str!("../web/templates/giris.html")),
     ("hata.html", include_str!("../web/templates/hata.html")),
-    ("dogrula.html", include_str!("../web/templates/dogrula.html")),
+    (
+        "dogrula.html",
+        include_str!("../web/templates/dogrula.html"),
+    ),
     ("hesap.html", include_str!("../web/templates/hesap.html")),
     ("yeni.html", include_str!("../web/templates/yeni.html")),
     (

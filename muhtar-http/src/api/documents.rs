@@ -207,7 +207,10 @@ pub async fn register_document(
     mount: Mount,
     JsonBody(b): JsonBody<DocumentBody>,
 ) -> ApiResult<Response> {
-    let d = s.mbs.register_document(&actor, &tracking(&b.tracking)?).await?;
+    let d = s
+        .mbs
+        .register_document(&actor, &tracking(&b.tracking)?)
+        .await?;
     Ok(created(&d, &mount))
 }
 
@@ -295,7 +298,10 @@ pub async fn get_document(
     mount: Mount,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DocumentView>> {
-    Ok(Json(DocumentView::of(&readable(&s, &actor, &id).await?, &mount)))
+    Ok(Json(DocumentView::of(
+        &readable(&s, &actor, &id).await?,
+        &mount,
+    )))
 }
 
 /// A letter as A4 HTML in the official layout, printable from a browser (its one

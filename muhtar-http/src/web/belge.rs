@@ -172,8 +172,10 @@ pub async fn submit(
         s.mbs.issue_letter(&user.actor, &tr).await
     };
     match done {
-        Ok(_) => Redirect::to(&mount.url(&format!("/talepler/{tr}?tamam=evrak-{kind}#{SECTION_ID}")))
-            .into_response(),
+        Ok(_) => {
+            Redirect::to(&mount.url(&format!("/talepler/{tr}?tamam=evrak-{kind}#{SECTION_ID}")))
+                .into_response()
+        }
         Err(e) => {
             // What the request's state does not allow: the request page again, the
             // error linking to the documents' section.

@@ -329,5 +329,3 @@ pub async fn signed_document(
         ),
     }
 }
-
-
