@@ -79,6 +79,18 @@ pub struct PublicView {
     pub updated_at: DateTime<Utc>,
     /// The resolution deadline (Open311 `expected_datetime`).
     pub resolution_due: Option<DateTime<Utc>>,
+    /// Its official documents (resmî evrak), oldest first: numbers and directions only.
+    pub documents: Vec<PublicDocumentRef>,
+}
+
+/// An official document of a request as the public may know it: its number and
+/// direction (the verification code is not public: it is for the holder of the paper).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicDocumentRef {
+    /// Sayı.
+    pub number: crate::document::RegistryNumber,
+    /// Incoming (the request, registered) or outgoing (the answer's letter).
+    pub direction: crate::document::Direction,
 }
 
 /// An attached file as the public may know it: its content address and type.
@@ -127,6 +139,14 @@ impl PublicView {
             received_at: c.received_at,
             updated_at: s.updated_at,
             resolution_due: rec.deadlines.resolution_due,
+            documents: s
+                .documents
+                .iter()
+                .map(|d| PublicDocumentRef {
+                    number: d.number.clone(),
+                    direction: d.direction,
+                })
+                .collect(),
         }
     }
 

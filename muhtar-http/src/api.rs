@@ -32,6 +32,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::mount::Mount;
 use crate::{uploads, AppState};
 
+mod documents;
 mod map;
 mod map_where;
 mod reports;
@@ -39,6 +40,7 @@ mod submit;
 mod views;
 mod works;
 
+pub use documents::*;
 pub use map::*;
 pub use map_where::*;
 pub use reports::*;
@@ -74,6 +76,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/reports/{quarter}/sign", post(sign_report))
         .route("/status/{tracking}", get(crate::status::public_status))
         .route("/map/where", get(map_where))
+        .merge(documents::document_routes())
         .merge(map::routes())
         .merge(works::router())
 }

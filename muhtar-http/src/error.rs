@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use muhtar_core::document::DocumentError;
 use muhtar_core::request::LifecycleError;
 use muhtar_core::service::ServiceError;
 use muhtar_core::store::StoreError;
@@ -23,7 +24,9 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// A stable code: `unauthorized`, `forbidden`, `not_found`, `invalid_input`,
     /// `malformed`, `too_large`, `unsupported_media_type`, `conflict`, `lifecycle`,
-    /// `too_many_requests`, `insufficient_storage`, `unavailable`, `internal`.
+    /// `too_many_requests`, `insufficient_storage`, `unavailable`, `internal`; for
+    /// official documents `not_routed`, `already_registered`, `not_answered`,
+    /// `letter_issued` (409) and `no_registry`, `no_signing_key` (422).
     pub code: &'static str,
     /// A human-readable explanation.
     pub message: String,
@@ -162,6 +165,7 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "lifecycle", s.to_string())
             }
             ServiceError::Store(s) => s.into(),
+            ServiceError::Document(d) => document_error(d),
             ServiceError::Work(w) => {
                 ApiError::new(StatusCode::CONFLICT, "lifecycle", w.to_string())
             }
@@ -190,6 +194,21 @@ impl From<ServiceError> for ApiError {
             other => ApiError::internal(other),
         }
     }
+}
+
+/// A refused document command, by variant: what the request's state does not allow yet
+/// or any more is a 409, what the configuration lacks a 422, each with its own code.
+fn document_error(d: DocumentError) -> ApiError {
+    let (status, code) = match &d {
+        DocumentError::NotRouted => (StatusCode::CONFLICT, "not_routed"),
+        DocumentError::AlreadyRegistered { .. } => (StatusCode::CONFLICT, "already_registered"),
+        DocumentError::NotAnswered => (StatusCode::CONFLICT, "not_answered"),
+        DocumentError::LetterIssued { .. } => (StatusCode::CONFLICT, "letter_issued"),
+        DocumentError::NoRegistry { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "no_registry"),
+        DocumentError::NoSigningKey => (StatusCode::UNPROCESSABLE_ENTITY, "no_signing_key"),
+        _ => (StatusCode::CONFLICT, "document"),
+    };
+    ApiError::new(status, code, d.to_string())
 }
 
 impl From<StoreError> for ApiError {
@@ -357,6 +376,37 @@ mod tests {
         // The store's detail is logged, not sent.
         let down = ApiError::from(UploadError::Unavailable("s3://secret-bucket".into()));
         assert!(!down.detail.message.contains("secret"));
+    }
+
+    /// Each refused document command has its own status and code, by variant.
+    #[test]
+    fn document_errors_map_by_variant() {
+        use muhtar_core::document::RegistryNumber;
+        let n = RegistryNumber::parse("E-13316537-349-4467").unwrap();
+        let cases = [
+            (DocumentError::NotRouted, 409, "not_routed"),
+            (
+                DocumentError::AlreadyRegistered { number: n.clone() },
+                409,
+                "already_registered",
+            ),
+            (DocumentError::NotAnswered, 409, "not_answered"),
+            (
+                DocumentError::LetterIssued { number: n },
+                409,
+                "letter_issued",
+            ),
+            (
+                DocumentError::NoRegistry { unit: "x".into() },
+                422,
+                "no_registry",
+            ),
+            (DocumentError::NoSigningKey, 422, "no_signing_key"),
+        ];
+        for (d, status, code) in cases {
+            let e = ApiError::from(ServiceError::Document(d));
+            assert_eq!((e.status.as_u16(), e.detail.code), (status, code));
+        }
     }
 
     #[test]

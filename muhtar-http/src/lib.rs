@@ -52,6 +52,7 @@
 pub mod api;
 pub mod auth;
 pub mod connections;
+pub mod csp;
 pub mod error;
 pub mod json;
 pub mod mount;

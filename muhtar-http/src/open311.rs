@@ -34,6 +34,7 @@ use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use muhtar_core::access::{Actor, Role};
 use muhtar_core::clock::Clock;
+use muhtar_core::document::Direction;
 use muhtar_core::ids::{RequestId, TenantId};
 use muhtar_core::public::PublicView;
 use muhtar_core::request::{Outcome, Status};
@@ -329,7 +330,7 @@ fn service_request(app: &AppState, mount: &Mount, v: &PublicView) -> ServiceRequ
         service_code: v.category.clone(),
         description: v.description.clone(),
         agency_responsible: v.unit_name.clone(),
-        service_notice: None,
+        service_notice: documents_notice(v.documents.iter().map(|d| (d.direction, &d.number))),
         requested_datetime: datetime(v.received_at),
         updated_datetime: datetime(v.updated_at),
         expected_datetime: v.resolution_due.map(datetime),
@@ -482,17 +483,38 @@ fn datetime(at: DateTime<Utc>) -> String {
     muhtar_core::calendar::to_istanbul(at).to_rfc3339()
 }
 
-/// What the client tells the person who filed a new request: the tracking number and
-/// the answer's deadline in Istanbul time.
+/// What the client tells the person who filed a new request: the tracking number, the
+/// answer's deadline in Istanbul time and, when the request was registered on receipt,
+/// its document number.
 fn service_notice(rec: &RequestRecord) -> String {
-    match rec.deadlines.resolution_due {
+    let mut notice = match rec.deadlines.resolution_due {
         Some(due) => format!(
             "takip numarası {}; cevap süresi {} (İstanbul saati)",
             rec.state.tracking,
             muhtar_core::calendar::local_time(due)
         ),
         None => format!("takip numarası {}", rec.state.tracking),
+    };
+    let docs = rec.state.documents.iter().map(|d| (d.direction, &d.number));
+    if let Some(d) = documents_notice(docs) {
+        notice.push_str("; ");
+        notice.push_str(&d);
     }
+    notice
+}
+
+/// A request's official document numbers as its `service_notice` shows them
+/// (`Evrak: E-…; Cevap yazısı: E-…`), or none.
+fn documents_notice<'a>(
+    docs: impl Iterator<Item = (Direction, &'a muhtar_core::document::RegistryNumber)>,
+) -> Option<String> {
+    let parts: Vec<String> = docs
+        .map(|(direction, number)| match direction {
+            Direction::Incoming => format!("Evrak: {number}"),
+            _ => format!("Cevap yazısı: {number}"),
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 fn date(p: &BTreeMap<String, String>, k: &str) -> Result<Option<DateTime<Utc>>, O311Error> {

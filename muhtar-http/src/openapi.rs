@@ -27,6 +27,8 @@ use crate::mount::Mount;
         api::requests_geojson, api::muhtarliklar_geojson,
         api::create_work, api::list_works, api::get_work, api::change_work, api::close_work,
         api::work_clashes, api::works_geojson,
+        api::register_document, api::issue_letter, api::find_documents, api::get_document,
+        api::letter_html, api::verify_document, api::verify_copy,
     ),
     components(schemas(
         api::RequestView, api::LocationWarningView, api::RequestPage, api::SubmitBody, api::LocationBody,
@@ -37,13 +39,15 @@ use crate::mount::Mount;
         api::WhereView,
         api::WorkView, api::WorkList, api::NewWorkBody, api::WorkChangeBody, api::CloseWorkBody,
         api::ClashView,
+        api::DocumentView, api::DocumentList, api::DocumentBody, api::VerificationView, api::CopyMatch,
     )),
     modifiers(&Bearer),
     tags(
         (name = "requests", description = "Submit, read, list and act on requests"),
         (name = "configuration", description = "The tenant's organisation and rules"),
         (name = "reports", description = "The quarterly report of Genelge 2015/8 and its sign-off; the same statistics for any period"),
-        (name = "public", description = "No token: a request's public status by tracking number"),
+        (name = "public", description = "No token: a request's public status by tracking number; an official document's verification by its code"),
+        (name = "documents", description = "Official documents (resmî evrak): a request registered as an incoming document, its answer issued as a letter, their numbers and verification codes"),
         (name = "map", description = "GeoJSON (RFC 7946) for any map client: requests as points, muhtarlıklar with their counts, works; without a token the public view. `where`: the muhtarlık of a point, for the back office"),
     )
 )]

@@ -17,6 +17,10 @@
 //! - `/talepler` and `/kuyruk`: the requests a person may see and a unit's work queue
 //!   ([`talepler`]); `/talepler/{tracking}`: the request page ([`talep_sayfasi`]) with
 //!   its actions, each a POST form to `/talepler/{tracking}/{verb}` ([`islem`]).
+//! - `/dogrula` and `/dogrula/{code}`: the public verification of an official document
+//!   by its code; the request page's **Resmî evrak**, its forms
+//!   (`/talepler/{tracking}/evrak/{kind}`) and `/belgeler/{id}/yazi`, a letter as A4
+//!   HTML under a policy of its own ([`belge`]).
 //! - `/harita`: the map ([`harita`]): boundaries, requests and works over the tenant's
 //!   tile server, drawn by Leaflet (vendored) with a page policy allowing the tiles.
 //! - `/isler`: the units' works, publishing and closing them, and the coordinator's
@@ -44,6 +48,7 @@
 //!   top ([`FieldError`]: a link to the field's `id`) and the message at the field.
 //!   Every form works without JavaScript.
 
+pub mod belge;
 pub mod giris;
 pub mod harita;
 pub mod islem;
@@ -81,6 +86,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("takip.html", include_str!("../web/templates/takip.html")),
     ("giris.html", include_str!("../web/templates/giris.html")),
     ("hata.html", include_str!("../web/templates/hata.html")),
+    (
+        "dogrula.html",
+        include_str!("../web/templates/dogrula.html"),
+    ),
     ("hesap.html", include_str!("../web/templates/hesap.html")),
     ("yeni.html", include_str!("../web/templates/yeni.html")),
     (
@@ -241,6 +250,10 @@ pub fn router() -> Router<Arc<AppState>> {
             get(talep_sayfasi::attachment),
         )
         .route("/talepler/{tracking}/{verb}", post(islem::submit))
+        .route("/talepler/{tracking}/evrak/{kind}", post(belge::submit))
+        .route("/belgeler/{id}/yazi", get(belge::letter))
+        .route("/dogrula", get(belge::form))
+        .route("/dogrula/{code}", get(belge::page))
         .route("/pano", get(pano::page))
         .route("/harita", get(harita::page))
         .route("/harita/talepler.geojson", get(harita::requests_layer))

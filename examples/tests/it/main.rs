@@ -34,6 +34,7 @@ mod serve_limits;
 mod serve_receipt;
 mod serve_urgent;
 mod uploads;
+mod web_belge;
 mod web_browser;
 mod web_demo;
 mod web_harita;

@@ -150,6 +150,11 @@ pub fn problem(e: &ServiceError, label: impl Fn(&str) -> Option<&'static str>) -
                 message: "Talep siz bakarken değişti: sayfayı yenileyip yeniden deneyin.".into(),
             }
         }
+        ServiceError::Document(d) => Problem {
+            status: StatusCode::CONFLICT,
+            field: None,
+            message: super::belge::document_message(d),
+        },
         ServiceError::Store(StoreError::NotFound { .. }) => Problem {
             status: StatusCode::NOT_FOUND,
             field: None,

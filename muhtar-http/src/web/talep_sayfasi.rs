@@ -18,6 +18,9 @@
 //! why the request went where it did (the routed event's rule and how the rules in
 //! force decide for it, `RuleSet::decide`'s explanation).
 //!
+//! **Resmî evrak** ([`super::belge`]): the request's official documents, from its state
+//! (no query), and the forms that register it and issue its answer as a letter.
+//!
 //! Store queries: the session, `Mbs::history` (the tenant's document versions, the
 //! request, its events) and `Mbs::context` (document versions; the context is cached).
 //! The state is folded from the events (events are the source of truth) and the clocks
@@ -254,6 +257,9 @@ pub struct ActionIssue {
 
 /// The confirmation of a done action (`?tamam=verb` after the redirect).
 pub fn confirmation(verb: &str) -> Option<&'static str> {
+    if let Some(done) = super::belge::confirmation(verb) {
+        return Some(done);
+    }
     Some(match CommandName::from_verb(verb)? {
         CommandName::Accept => "Talep işleme alındı.",
         CommandName::InterimReply => "Ara cevap gönderildi.",
@@ -417,6 +423,7 @@ pub async fn render(
         first_response => clock(&clocks.first_response),
         overdue => state.status.is_open() && clocks.resolution.due.to_utc() < now,
     };
+    let documents = super::belge::section(&user.actor, &state, &ctx, mount);
     let mut typed = issue.typed.clone();
     typed.entry("verb").or_default();
     let title = format!("Talep {}", state.tracking);
@@ -440,6 +447,7 @@ pub async fn render(
             reasons => reasons,
             pause_reasons => pause_reasons,
             routing => routing,
+            documents => documents,
         })
 }
 

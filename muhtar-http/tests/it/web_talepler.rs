@@ -30,9 +30,9 @@ const PW: &str = "uzun-bir-parola-42";
 /// The router at `/mbs` over a store with the fixture organisation and one user per
 /// role.
 pub(crate) struct App {
-    base: String,
-    mbs: Arc<AppState>,
-    clock: Arc<ManualClock>,
+    pub(crate) base: String,
+    pub(crate) mbs: Arc<AppState>,
+    pub(crate) clock: Arc<ManualClock>,
     _uploads: tempfile::TempDir,
 }
 
@@ -46,9 +46,18 @@ impl App {
 
     /// [`App`] over `store`.
     pub(crate) async fn start_on(store: Arc<dyn Store>) -> App {
+        App::start_with(store, Vec::new()).await
+    }
+
+    /// [`App`] over `store`, the server holding the document signing `keys`.
+    pub(crate) async fn start_with(
+        store: Arc<dyn Store>,
+        keys: Vec<muhtar_core::document::DocumentKey>,
+    ) -> App {
         let clock = Arc::new(ManualClock::new(fixtures::t0()));
         let dyn_clock: Arc<dyn Clock> = clock.clone();
-        let mbs: Service = Mbs::new(store, dyn_clock, muhtar_core::ids::SeededRandom::new(7));
+        let mbs: Service =
+            Mbs::new(store, dyn_clock, muhtar_core::ids::SeededRandom::new(7)).document_keys(keys);
         let org = fixtures::organisation(TENANT);
         mbs.install_organisation(&Actor::system(org.tenant.id.clone()), org)
             .await
@@ -89,7 +98,7 @@ impl App {
         }
     }
 
-    fn actor(&self, role: &str) -> Actor {
+    pub(crate) fn actor(&self, role: &str) -> Actor {
         Actor::parse(&fixtures::tenant(TENANT), role).unwrap()
     }
 
@@ -108,7 +117,7 @@ impl App {
         rec.state.tracking
     }
 
-    async fn state(&self, t: &TrackingNumber) -> muhtar_core::request::RequestState {
+    pub(crate) async fn state(&self, t: &TrackingNumber) -> muhtar_core::request::RequestState {
         self.mbs
             .mbs
             .get(&self.actor("admin"), t)
@@ -164,6 +173,11 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    /// The `Cookie` header of the session.
+    pub(crate) fn cookie_header(&self) -> String {
+        format!("muhtar_oturum={}", self.cookie)
+    }
+
     pub(crate) async fn get(&self, path: &str) -> (u16, String) {
         let r = client()
             .get(format!("{}/mbs{path}", self.base))
@@ -175,7 +189,7 @@ impl Session {
     }
 
     /// The CSRF token of the session (every page's header form carries it).
-    async fn csrf(&self) -> String {
+    pub(crate) async fn csrf(&self) -> String {
         let (_, html) = self.get("").await;
         html.split("name=\"csrf\" value=\"")
             .nth(1)
@@ -185,7 +199,11 @@ impl Session {
     }
 
     /// Posts `fields` to `path`: the status, the Location and the body.
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, Option<String>, String) {
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, Option<String>, String) {
         let r = client()
             .post(format!("{}/mbs{path}", self.base))
             .header(COOKIE, format!("muhtar_oturum={}", self.cookie))
