@@ -682,6 +682,21 @@ impl Organisation {
         None
     }
 
+    /// The body a unit belongs to: the top of its tree (the unit itself if it has no
+    /// parent). A tenant's organisation may hold several bodies (a metropolitan
+    /// municipality, district municipalities, utilities): official documents are headed
+    /// with the body's name.
+    pub fn body_of(&self, unit: &UnitCode) -> Option<&Unit> {
+        let mut cur = self.unit(unit)?;
+        for _ in 0..self.units.len() {
+            match cur.parent.as_ref().and_then(|p| self.unit(p)) {
+                Some(up) => cur = up,
+                None => return Some(cur),
+            }
+        }
+        Some(cur)
+    }
+
     /// The responsible official nearest a unit: its own, else the nearest above it.
     pub fn official_of(&self, unit: &UnitCode) -> Option<&Official> {
         let mut cur = self.unit(unit);

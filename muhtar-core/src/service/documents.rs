@@ -60,6 +60,12 @@ fn tr_upper(s: &str) -> String {
         .collect()
 }
 
+/// The name of the body a unit belongs to (the top of its tree), else the tenant's.
+fn body_name<'o>(org: &'o crate::org::Organisation, unit: &UnitCode) -> &'o str {
+    org.body_of(unit)
+        .map_or(org.tenant.name.as_str(), |b| b.name.as_str())
+}
+
 /// The body, and the unit when it is not the body itself.
 fn issuer(body: &str, unit: &str) -> String {
     if body == unit {
@@ -141,7 +147,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             year,
             number,
             date: now,
-            issuer: issuer(&ctx.org.tenant.name, &unit.name),
+            issuer: issuer(body_name(&ctx.org, &registry), &unit.name),
             subject: format!("{category} talebi"),
             request: state.id,
             tracking: state.tracking,
@@ -343,8 +349,9 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         let category = org
             .category(&state.content.category)
             .map_or(state.content.category.as_str(), |c| c.name.as_str());
-        let mut heading = vec!["T.C.".to_owned(), tr_upper(&org.tenant.name)];
-        if unit_name != org.tenant.name {
+        let body_of_unit = body_name(org, unit);
+        let mut heading = vec!["T.C.".to_owned(), tr_upper(body_of_unit)];
+        if unit_name != body_of_unit {
             heading.push(unit_name);
         }
         let subject = format!("{category} talebi");
