@@ -13,6 +13,7 @@ macro_rules! out {
 
 mod calendar_cmd;
 mod db;
+mod document_cmd;
 mod kvkk_cmd;
 mod notify_cmd;
 mod org_file;
@@ -90,6 +91,10 @@ enum Cmd {
     /// close, clashes.
     #[command(subcommand)]
     Works(works_cmd::WorksCmd),
+    /// Official documents (resmî evrak): register a request, issue its answer as a
+    /// letter, show and verify documents, make signing keys.
+    #[command(subcommand)]
+    Document(document_cmd::DocumentCmd),
 }
 
 /// The example rule set shipped with the binary.
@@ -183,8 +188,14 @@ fn rules_text(file: Option<&std::path::Path>) -> Result<(String, String), String
 /// prints JSON; `holidays` and `deadline` need no database.
 const IGNORED_GLOBALS: &[(&str, &[&str])] = &[
     ("serve", &["actor", "json"]),
-    ("holidays", &["db", "actor", "tenant", "json"]),
-    ("deadline", &["db", "actor", "tenant", "json"]),
+    (
+        "holidays",
+        &["db", "actor", "tenant", "json", "signing_key"],
+    ),
+    (
+        "deadline",
+        &["db", "actor", "tenant", "json", "signing_key"],
+    ),
 ];
 
 /// The command line parser: [`Cli`] with [`IGNORED_GLOBALS`] hidden from the help of the
@@ -216,6 +227,7 @@ fn main() -> std::process::ExitCode {
         Cmd::Deadline(args) => calendar_cmd::run_deadline(args),
         Cmd::Rules(args) if !args.uses_database() => rules_cmd::run(args),
         Cmd::Policy(args) if !args.uses_database() => policy_cmd::run(args),
+        Cmd::Document(document_cmd::DocumentCmd::Key(k)) => document_cmd::key(&g, &k),
         other => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -239,6 +251,7 @@ fn main() -> std::process::ExitCode {
                     Cmd::Kvkk(a) => kvkk_cmd::run(&g, &a).await,
                     Cmd::User(u) => user_cmd::run(&g, &u).await,
                     Cmd::Works(w) => works_cmd::run(&g, &w).await,
+                    Cmd::Document(d) => document_cmd::run(&g, &d).await,
                     Cmd::Rules(a) => rules_cmd::run_stored(&g, a).await,
                     Cmd::Policy(a) => policy_cmd::run_stored(&g, a).await,
                     Cmd::Holidays(_) | Cmd::Deadline(_) => Ok(()),

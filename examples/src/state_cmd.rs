@@ -53,6 +53,10 @@ pub struct Global {
     /// Print results as JSON.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The document signing key file (`muhtar document key new`): documents are signed
+    /// with it while the tenant's `[[documents.keys]]` lists it in force.
+    #[arg(long, env = "MUHTAR_SIGNING_KEY", global = true, value_name = "FILE")]
+    pub signing_key: Option<std::path::PathBuf>,
 }
 
 /// `muhtar init`.
@@ -408,19 +412,25 @@ pub async fn service(g: &Global) -> Result<(Service, TenantId), String> {
 /// Opens the database named by `--db` (it must be migrated: `muhtar init`) and the
 /// service on it, for every tenant it holds. The one place the service is built.
 pub async fn open_service(g: &Global) -> Result<Service, String> {
-    service_on(db::open(&g.db, false).await?)
+    let keys = crate::document_cmd::signing_keys(g.signing_key.as_deref())?;
+    service_on(db::open(&g.db, false).await?, keys)
 }
 
 /// The service on an open store: wall clock, ids from the operating system's randomness
 /// ([`OsRandom`]: unpredictable, fresh in every process), configuration warnings logged,
-/// settings' notice templates checked when installed.
-fn service_on(store: Arc<dyn Store>) -> Result<Service, String> {
+/// settings' notice templates checked when installed, documents signed with `keys`
+/// (`--signing-key`).
+fn service_on(
+    store: Arc<dyn Store>,
+    keys: Vec<muhtar_core::document::DocumentKey>,
+) -> Result<Service, String> {
     let clock: Arc<dyn muhtar_core::clock::Clock> = Arc::new(now);
     let random =
         OsRandom::new().map_err(|e| format!("no randomness from the operating system: {e}"))?;
     Ok(Mbs::new(store, clock, random)
         .on_warning(log_config_warning)
-        .check_settings_with(muhtar_notify::check_templates))
+        .check_settings_with(muhtar_notify::check_templates)
+        .document_keys(keys))
 }
 
 /// Logs a configuration warning (a stored rule set that no longer validates, …):
@@ -474,7 +484,10 @@ pub async fn init(g: &Global, a: &InitArgs) -> Result<(), String> {
     let tenant = org.tenant.id.clone();
     let (rules_name, rules_text) = crate::rules_text(a.rules.as_deref())?;
     let (settings_name, settings_text) = crate::settings_text(a.settings.as_deref())?;
-    let mbs = service_on(store)?;
+    let mbs = service_on(
+        store,
+        crate::document_cmd::signing_keys(g.signing_key.as_deref())?,
+    )?;
     let setup = TenantSetup {
         organisation: org.clone(),
         rules: &rules_text,

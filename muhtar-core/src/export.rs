@@ -8,13 +8,15 @@
 //! responsible official, auditors, administrators).
 //!
 //! Its fields are declared (and so serialised) in alphabetical order, the order of
-//! every export written so far: exports of equal data stay byte-equal across versions.
+//! every export written so far: exports of equal data stay byte-equal across versions,
+//! except where a version adds a column (`document_number`, `letter_numbers`: issue 23).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{authorize, Action, Actor, Target};
 use crate::clock::Clock;
+use crate::document::{Direction, RegistryNumber};
 use crate::ids::{MuhtarlikCode, RequestId, UnitCode};
 use crate::reason::ReasonCode;
 use crate::request::{Channel, CitizenContact, Outcome, Priority, ReplyBy, RequestKind, Status};
@@ -35,6 +37,8 @@ pub struct ExportRow {
     pub citizen: Option<CitizenContact>,
     /// District of the muhtarlık.
     pub district: String,
+    /// Its number as an incoming official document (gelen evrak), if registered.
+    pub document_number: Option<RegistryNumber>,
     /// The first response (interim reply or answer).
     pub first_response_at: Option<DateTime<Utc>>,
     /// When the first response is due.
@@ -43,6 +47,9 @@ pub struct ExportRow {
     pub id: RequestId,
     /// What sort of request it is.
     pub kind: RequestKind,
+    /// The numbers of the letters (giden evrak) its answers were issued as, oldest first
+    /// (a request reopened and answered again may have more than one).
+    pub letter_numbers: Vec<RegistryNumber>,
     /// The muhtarlık it comes from.
     pub muhtarlik: MuhtarlikCode,
     /// Olumlu / olumsuz, once answered.
@@ -84,10 +91,17 @@ impl ExportRow {
             channel: c.channel,
             citizen: c.citizen.clone(),
             district: c.district.clone(),
+            document_number: s.registration().map(|d| d.number.clone()),
             first_response_at: s.first_response_at,
             first_response_due: r.deadlines.first_response_due,
             id: s.id,
             kind: c.kind,
+            letter_numbers: s
+                .documents
+                .iter()
+                .filter(|d| d.direction == Direction::Outgoing)
+                .map(|d| d.number.clone())
+                .collect(),
             muhtarlik: c.muhtarlik.clone(),
             outcome: s.outcome,
             priority: c.priority,

@@ -42,6 +42,10 @@ pub struct QuarterlyReport {
     pub responsible_official: Option<OfficialRef>,
     /// The counts of the whole scope.
     pub totals: Counts,
+    /// Official documents dated in the period (absent in reports signed before they were
+    /// counted, and in reports built without them: [`QuarterlyReport::with_documents`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents: Option<DocumentFigures>,
     /// Per unit.
     pub by_unit: Vec<Row>,
     /// Per category, most requests first.
@@ -56,6 +60,30 @@ pub struct QuarterlyReport {
     pub by_kind: Vec<Row>,
     /// What every count means.
     pub definitions: Vec<Definition>,
+}
+
+/// Official documents of the period (issue 23): see the module docs' definitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentFigures {
+    /// Requests registered as incoming documents (gelen evrak), dated in the period.
+    pub registered: u64,
+    /// Answers issued as official letters (giden evrak), dated in the period.
+    pub letters: u64,
+}
+
+/// The Turkish label of [`DocumentFigures::registered`].
+pub const REGISTERED_LABEL: &str = "Gelen evrak olarak kaydedilen talepler";
+/// The Turkish label of [`DocumentFigures::letters`].
+pub const LETTERS_LABEL: &str = "Resmî yazıyla cevaplanan talepler";
+
+impl DocumentFigures {
+    /// The figures as (stable field name, Turkish label, value), in report order.
+    pub fn figures(&self) -> [(&'static str, &'static str, u64); 2] {
+        [
+            ("registered", REGISTERED_LABEL, self.registered),
+            ("letters", LETTERS_LABEL, self.letters),
+        ]
+    }
 }
 
 /// A period's bounds in local time.
@@ -397,6 +425,7 @@ impl QuarterlyReport {
                 name: o.person.name.clone(),
             }),
             totals: Counts::of(&cube.total, org),
+            documents: None,
             by_unit,
             by_category,
             top_categories,
@@ -405,6 +434,20 @@ impl QuarterlyReport {
             by_kind,
             definitions: definitions(),
         }
+    }
+
+    /// The report with the period's official documents ([`DocumentFigures`], from
+    /// [`crate::store::DocumentStore::document_counts`]) and their definition.
+    pub fn with_documents(mut self, counts: crate::document::DocumentCounts) -> Self {
+        self.documents = Some(DocumentFigures {
+            registered: counts.incoming,
+            letters: counts.letters,
+        });
+        self.definitions.push(Definition {
+            field: "documents".into(),
+            text: "Resmî evrak: dönem içinde gelen evrak olarak kaydedilen talepler (kayıt tarihine göre; alınma anı daha önce olabilir) ve cevabı dönem içinde resmî yazı (giden evrak) olarak düzenlenen talepler. Birim raporunda kapsamdaki birimlerin evrak kayıt birimlerinin (DETSİS numaralı birim; numarası olmayan birim en yakın üst birimin kaydını kullanır) evrakı sayılır.".into(),
+        });
+        self
     }
 
     /// The period's name: its label, or the quarter of a report signed before labels.

@@ -79,6 +79,14 @@
 //!   builds before the report columns), so `answered_with_calendar_days` can be larger.
 //! - **Scope**: the tenant, or a unit and every unit below it (a request counts for the
 //!   unit it is with now; unrouted requests count only for the whole tenant).
+//! - **Documents** (`documents`: `registered`, `letters`): requests registered as
+//!   incoming official documents (gelen evrak) and answers issued as official letters
+//!   (giden evrak), counted by the document's date in the period (a request received
+//!   earlier and registered in the period counts in the period). Counted per registry
+//!   (the unit with a DETSİS number that numbered it): a unit's report counts the
+//!   documents of the registries of its units, so a unit without its own DETSİS number
+//!   counts the documents of the registry it shares with the units around it. Not broken
+//!   down.
 //! - **Breakdowns** (`by_unit`, `by_category`, `top_categories`, `by_channel`,
 //!   `by_muhtarlik`, `by_kind`): the same counts per unit, category, channel,
 //!   neighbourhood and request kind; every breakdown sums to the totals.
@@ -106,7 +114,8 @@
 //! no answer), `answered_with_calendar_days`, `median_calendar_days`,
 //! `mean_calendar_days` (the same; absent only in reports signed before they existed,
 //! whose content hash must not change, like `period.label`), `first_response_on_time`,
-//! `first_response_late` (absent likewise in reports signed before them).
+//! `first_response_late` (absent likewise in reports signed before them). `documents`
+//! (`registered`, `letters`) follows `totals`, absent in reports signed before it.
 //!
 //! ```
 //! use muhtar_core::report::Quarter;
@@ -134,8 +143,8 @@ use crate::request::Outcome;
 use crate::store::RequestRecord;
 
 pub use build::{
-    CalendarDayFigures, Counts, FirstResponseFigures, OfficialRef, Period, QuarterlyReport,
-    ReasonCount, Row, Scope,
+    CalendarDayFigures, Counts, DocumentFigures, FirstResponseFigures, OfficialRef, Period,
+    QuarterlyReport, ReasonCount, Row, Scope, LETTERS_LABEL, REGISTERED_LABEL,
 };
 pub use period::{ReportPeriod, MAX_PERIOD_YEARS};
 pub use signoff::{

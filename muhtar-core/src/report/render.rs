@@ -217,6 +217,9 @@ impl std::str::FromStr for Separator {
     }
 }
 
+/// The section of the documents' figures in CSV and HTML.
+pub const DOCUMENTS_SECTION: &str = "Resmî evrak";
+
 const COLUMNS: [(&str, &str); 17] = [
     ("received", "Alınan"),
     ("positive", "Olumlu"),
@@ -280,7 +283,8 @@ fn values(c: &Counts) -> [Option<f64>; 17] {
 
 /// The report as CSV: UTF-8 with a byte-order mark (so spreadsheets read the Turkish
 /// letters), CRLF line ends, one row per total and breakdown row with a column per
-/// count and one per reason code (`Gerekçe: <text>`), Turkish headers. Text cells are
+/// count and one per reason code (`Gerekçe: <text>`), Turkish headers; then, if counted,
+/// a `Resmî evrak` row per document figure (its count in the first figure's column). Text cells are
 /// quoted and defused ([`csv_text`]); numbers are not quoted.
 pub fn csv(r: &QuarterlyReport, o: CsvOptions) -> String {
     csv_inner(r, o, None)
@@ -363,6 +367,15 @@ fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Signature<'_>) -> Strin
     for (_, title, rows) in r.breakdowns() {
         for x in rows {
             line(row(title, &x.key, &x.name, &x.counts));
+        }
+    }
+    // The documents are not broken down: a row each after the breakdowns, the count in
+    // the first figure's column.
+    if let Some(d) = &r.documents {
+        for (field, label, n) in d.figures() {
+            let mut cells = text(vec![DOCUMENTS_SECTION.into(), field.into(), label.into()]);
+            cells.push(n.to_string());
+            line(cells);
         }
     }
     out
@@ -586,6 +599,21 @@ fn html_inner(r: &QuarterlyReport, signed: Signature<'_>) -> String {
         let _ = write!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(label), cell(v));
     }
     h.push_str("</tbody></table>");
+    if let Some(d) = &r.documents {
+        let _ = write!(
+            h,
+            "<h2>{DOCUMENTS_SECTION}</h2><table><thead><tr><th>Gösterge</th><th>Sayı</th></tr></thead><tbody>"
+        );
+        for (_, label, n) in d.figures() {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td></tr>",
+                esc(label),
+                tr_num(n as f64)
+            );
+        }
+        h.push_str("</tbody></table>");
+    }
 
     h.push_str("<h2>Yerine getirilemeyen talepler ve gerekçeleri</h2>");
     if r.totals.not_fulfilled.is_empty() {

@@ -134,8 +134,13 @@ impl SignedReport {
     pub fn compare(&self, current: &QuarterlyReport) -> SnapshotCheck {
         let mut now = current.clone();
         now.generated_at = self.report.generated_at;
+        // A snapshot signed before documents were counted is compared without them: their
+        // count and definition are not a change of the data.
+        if self.report.documents.is_none() && now.documents.take().is_some() {
+            now.definitions.retain(|d| d.field != "documents");
+        }
         let current_hash = content_hash(&now);
-        let changes = super::render::total_figures(&self.report.totals)
+        let mut changes: Vec<FigureChange> = super::render::total_figures(&self.report.totals)
             .into_iter()
             .zip(super::render::total_figures(&now.totals))
             .filter(|((_, _, a), (_, _, b))| a != b)
@@ -146,6 +151,20 @@ impl SignedReport {
                 current,
             })
             .collect();
+        if let (Some(a), Some(b)) = (self.report.documents, now.documents) {
+            changes.extend(
+                a.figures()
+                    .into_iter()
+                    .zip(b.figures())
+                    .filter(|((_, _, x), (_, _, y))| x != y)
+                    .map(|((field, label, x), (_, _, y))| FigureChange {
+                        field,
+                        label,
+                        signed: Some(x as f64),
+                        current: Some(y as f64),
+                    }),
+            );
+        }
         SnapshotCheck {
             unchanged: current_hash == self.content_hash,
             current_hash,

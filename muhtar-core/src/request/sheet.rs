@@ -167,6 +167,24 @@ pub fn sheet(
         let when = s.answered_at.map(local_time).unwrap_or_default();
         line("Cevap", format!("{when}\n{text}"));
     }
+    if let Some(n) = &s.content.registration_number {
+        line("Dilekçe no", n.clone());
+    }
+    for d in &s.documents {
+        let label = match d.direction {
+            crate::document::Direction::Incoming => "Gelen evrak",
+            _ => "Cevap yazısı",
+        };
+        line(
+            label,
+            format!(
+                "{} ({})  doğrulama kodu {}",
+                d.number,
+                local_time(d.date),
+                d.code
+            ),
+        );
+    }
     let mut notes = |title: &str, pick: fn(&EventKind) -> Option<&String>| {
         let listed: Vec<(&Event, &String)> = history
             .iter()

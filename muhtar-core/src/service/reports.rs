@@ -74,13 +74,31 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             units: unit.map(|u| scope_units(&ctx.org, u)),
         };
         let cube = self.store.report_cube(&actor.tenant, &query).await?;
-        Ok(QuarterlyReport::build_period(
-            &cube,
-            &ctx.org,
-            period,
-            unit,
-            self.clock.now(),
-        ))
+        // Documents count per registry: a unit's report counts those of its units'
+        // registries (see the definitions in `crate::report`).
+        let registries: Option<Vec<UnitCode>> = query.units.as_ref().map(|units| {
+            let mut r: Vec<UnitCode> = units
+                .iter()
+                .filter_map(|u| ctx.org.registry_of(u))
+                .map(|u| u.code.clone())
+                .collect();
+            r.sort();
+            r.dedup();
+            r
+        });
+        let documents = self
+            .store
+            .document_counts(
+                &actor.tenant,
+                query.window.start,
+                query.window.end,
+                registries.as_deref(),
+            )
+            .await?;
+        Ok(
+            QuarterlyReport::build_period(&cube, &ctx.org, period, unit, self.clock.now())
+                .with_documents(documents),
+        )
     }
 
     /// Signs off the report of an ended `quarter` (whole tenant or `unit`): computes it

@@ -11,16 +11,18 @@ use muhtar_core::testkit::MemoryStore;
 use proptest::prelude::*;
 
 /// The keys of an exported line, in the order every export has written them.
-const KEYS: [&str; 23] = [
+const KEYS: [&str; 25] = [
     "answered_at",
     "category",
     "channel",
     "citizen",
     "district",
+    "document_number",
     "first_response_at",
     "first_response_due",
     "id",
     "kind",
+    "letter_numbers",
     "muhtarlik",
     "outcome",
     "priority",
@@ -159,4 +161,60 @@ async fn the_export_holds_every_request_with_its_answer_and_contact_for_those_wh
             "{who}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_export_names_the_incoming_document_and_the_letters_of_a_request() {
+    // Given a request registered as incoming document and its answer issued as a letter,
+    // and one with no documents.
+    let (mbs, t) = fixtures::service("expdoc", 9).await;
+    let coord = Actor::parse(&t, "coordinator").unwrap();
+    let with = mbs
+        .submit(&coord, fixtures::new_request("kuzguncuk"))
+        .await
+        .unwrap()
+        .state
+        .tracking;
+    let without = mbs
+        .submit(&coord, fixtures::new_request("cengelkoy"))
+        .await
+        .unwrap()
+        .state
+        .tracking;
+    let incoming = mbs.register_document(&coord, &with).await.unwrap();
+    mbs.execute(
+        &coord,
+        &with,
+        None,
+        Command::Answer {
+            outcome: Outcome::Positive,
+            reason: None,
+            reason_text: None,
+            text: "Yapıldı".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let letter = mbs.issue_letter(&coord, &with).await.unwrap();
+
+    // When the coordinator exports.
+    let page = mbs.export_page(&coord, None).await.unwrap();
+
+    // Then the registered one names its numbers, as text, and the other empty columns.
+    let row = |tr| {
+        page.items
+            .iter()
+            .find(|r| r.tracking == tr)
+            .map(|r| serde_json::to_value(r).unwrap())
+            .unwrap()
+    };
+    let r = row(with);
+    assert_eq!(r["document_number"], incoming.number.to_string());
+    assert_eq!(
+        r["letter_numbers"],
+        serde_json::json!([letter.number.to_string()])
+    );
+    let r = row(without);
+    assert_eq!(r["document_number"], serde_json::Value::Null);
+    assert_eq!(r["letter_numbers"], serde_json::json!([]));
 }

@@ -24,6 +24,7 @@ mod policy_rules;
 mod public;
 mod receipt;
 mod report;
+mod report_documents;
 mod routing;
 mod routing_boundaries;
 mod routing_props;

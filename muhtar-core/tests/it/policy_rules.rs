@@ -832,6 +832,10 @@ fn every_commented_setting_of_the_example_settings_parses_when_uncommented() {
     assert_eq!(s.templates.kinds.len(), 1);
     assert_eq!(s.policy.len(), 1);
     assert_eq!(s.policy_rules.len(), 3);
+    assert_eq!(s.documents.auto_register, [Channel::Petition]);
+    assert_eq!(s.documents.keys.len(), 1);
+    assert_eq!(s.documents.sdp_of("diger").as_str(), "010");
+    assert_eq!(s.documents.sdp_of("asfalt-onarim").as_str(), "754.01");
     let policies = s.policies().unwrap();
     assert!(policies.get("ivedi-5-is-gunu").is_ok());
     let (_, warnings) = s.policy_rules(&org()).unwrap();

@@ -312,3 +312,60 @@ fn a_location_outside_the_muhtarliks_boundary_is_a_warning_on_the_sheet() {
         assert!(!text.contains("Uyarı"), "{text}");
     });
 }
+
+#[test]
+fn given_a_registered_paper_petition_answered_by_letter_the_sheet_lists_its_documents() {
+    block_on(async {
+        // Given a paper petition with its own number, registered and answered by letter.
+        let (mbs, t) = fixtures::service("sheetdoc", 3).await;
+        let coordinator = Actor::parse(&t, "coordinator").unwrap();
+        let req = fixtures::request_builder("kuzguncuk")
+            .registration_number("2025/145".to_owned())
+            .build();
+        let tr = mbs.submit(&coordinator, req).await.unwrap().state.tracking;
+        let incoming = mbs.register_document(&coordinator, &tr).await.unwrap();
+        let ctx = mbs.context(&t).await.unwrap();
+        let show = || async {
+            let rec = mbs.get(&coordinator, &tr).await.unwrap();
+            let history = mbs.history(&coordinator, &tr).await.unwrap();
+            let clocks = mbs.deadline(&coordinator, &tr).await.unwrap();
+            sheet(&rec.state, &history, &clocks, &ctx.org)
+        };
+        // Registered, not yet answered: the incoming document only.
+        let text = show().await;
+        assert!(text.contains("Dilekçe no   2025/145"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "Gelen evrak  {} ({})  doğrulama kodu {}",
+                incoming.number,
+                local_time(incoming.date),
+                incoming.code
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("Cevap yazısı"), "{text}");
+        // When it is answered and the answer issued as a letter.
+        mbs.execute(
+            &coordinator,
+            &tr,
+            None,
+            Command::Answer {
+                outcome: Outcome::Positive,
+                reason: None,
+                reason_text: None,
+                text: "Yol onarıldı".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let letter = mbs.issue_letter(&coordinator, &tr).await.unwrap();
+        // Then the sheet lists both, the letter after the incoming document.
+        let text = show().await;
+        let at = |needle: &str| {
+            text.find(needle)
+                .unwrap_or_else(|| panic!("{needle} in {text}"))
+        };
+        assert!(at("Gelen evrak ") < at(&format!("Cevap yazısı {} (", letter.number)));
+        assert_ne!(incoming.number, letter.number);
+    });
+}
