@@ -33,7 +33,7 @@ pub enum DocumentCmd {
     Letter(LetterArgs),
     /// Show a document by its number (E-…) or a paper petition's own number.
     Show {
-        /// E-<DETSİS>-<SDP>-<sequence>, or the number the petition came with.
+        /// `E-<DETSİS>-<SDP>-<sequence>`, or the number the petition came with.
         number: String,
     },
     /// Verify a document by its verification code: anyone holding the code may (no

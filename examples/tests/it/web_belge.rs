@@ -18,12 +18,9 @@ use thirtyfour::prelude::*;
 use crate::browser::*;
 use crate::common::{muhtar, App};
 
-/// The shipped settings with `[documents]`.
+/// The shipped settings (their `[documents]` give SDP codes per category).
 fn settings() -> String {
-    format!(
-        "{}\n[documents]\ndefault_sdp = \"010\"\n",
-        include_str!("../../data/settings.toml")
-    )
+    include_str!("../../data/settings.toml").to_owned()
 }
 
 /// How many pages a PDF has: its `/Type /Page` objects (not `/Pages`).
@@ -138,7 +135,7 @@ async fn a_request_becomes_official_documents_and_its_letter_prints_on_one_a4_pa
     let letter = page_text(&web).await;
     for part in [
         "T.C.",
-        "İSTANBUL BÜYÜKŞEHİR BELEDİYESİ",
+        "ÜSKÜDAR BELEDİYESİ",
         "Sayı",
         "Konu",
         "İlgi",
