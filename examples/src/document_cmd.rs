@@ -23,7 +23,7 @@ use crate::state_cmd::{self, Global};
 #[derive(Debug, Clone, Subcommand)]
 pub enum DocumentCmd {
     /// Register a request as an incoming official document (gelen evrak) and print its
-    /// number, E-<DETSİS>-<SDP>-<sequence> (its unit's staff or the coordinator).
+    /// number, `E-<DETSİS>-<SDP>-<sequence>` (its unit's staff or the coordinator).
     Register {
         /// Tracking number.
         tracking: String,
