@@ -478,6 +478,11 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// The 1-based line a TOML parser's error points at (0 if it points nowhere).
+pub(crate) fn toml_error_line(text: &str, e: &toml::de::Error) -> usize {
+    e.span().map(|sp| line_of(text, sp.start)).unwrap_or(0)
+}
+
 /// Checks an e-mail address: one `@`, a non-empty local part, a dotted domain, no spaces.
 pub fn is_valid_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
@@ -667,19 +672,16 @@ impl Organisation {
     /// The registry that numbers a unit's documents: the unit itself if it has a DETSİS
     /// number, else the nearest unit above it that has one.
     pub fn registry_of(&self, unit: &UnitCode) -> Option<&Unit> {
-        let mut cur = self.unit(unit);
-        let mut steps = 0;
-        while let Some(u) = cur {
-            if u.detsis.is_some() {
-                return Some(u);
-            }
-            steps += 1;
-            if steps > self.units.len() {
-                return None;
-            }
-            cur = u.parent.as_ref().and_then(|p| self.unit(p));
-        }
-        None
+        self.unit_and_above(unit).find(|u| u.detsis.is_some())
+    }
+
+    /// A unit, then the units above it up to the top of its tree (bounded by the number
+    /// of units, so a parent cycle in an unvalidated organisation ends).
+    fn unit_and_above<'o>(&'o self, unit: &UnitCode) -> impl Iterator<Item = &'o Unit> + 'o {
+        std::iter::successors(self.unit(unit), |u| {
+            u.parent.as_ref().and_then(|p| self.unit(p))
+        })
+        .take(self.units.len())
     }
 
     /// The body a unit belongs to: the top of its tree (the unit itself if it has no
@@ -687,31 +689,12 @@ impl Organisation {
     /// municipality, district municipalities, utilities): official documents are headed
     /// with the body's name.
     pub fn body_of(&self, unit: &UnitCode) -> Option<&Unit> {
-        let mut cur = self.unit(unit)?;
-        for _ in 0..self.units.len() {
-            match cur.parent.as_ref().and_then(|p| self.unit(p)) {
-                Some(up) => cur = up,
-                None => return Some(cur),
-            }
-        }
-        Some(cur)
+        self.unit_and_above(unit).last()
     }
 
     /// The responsible official nearest a unit: its own, else the nearest above it.
     pub fn official_of(&self, unit: &UnitCode) -> Option<&Official> {
-        let mut cur = self.unit(unit);
-        let mut steps = 0;
-        while let Some(u) = cur {
-            if let Some(o) = &u.official {
-                return Some(o);
-            }
-            steps += 1;
-            if steps > self.units.len() {
-                return None;
-            }
-            cur = u.parent.as_ref().and_then(|p| self.unit(p));
-        }
-        None
+        self.unit_and_above(unit).find_map(|u| u.official.as_ref())
     }
 
     /// The muhtarlık with this code.

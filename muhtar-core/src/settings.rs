@@ -431,10 +431,7 @@ impl TenantSettings {
     /// Parses and checks settings.
     pub fn from_toml_str(text: &str) -> Result<Self, SettingsError> {
         let s: TenantSettings = toml::from_str(text).map_err(|e| SettingsError::Parse {
-            line: e
-                .span()
-                .map(|sp| crate::org::line_of(text, sp.start))
-                .unwrap_or(0),
+            line: crate::org::toml_error_line(text, &e),
             message: e.message().to_owned(),
         })?;
         for p in &s.policy {

@@ -101,10 +101,7 @@ impl DocumentKey {
     /// Reads a key file: TOML with `id` and `secret` (64 hexadecimal digits).
     pub fn from_file_text(text: &str) -> Result<Self, KeyError> {
         let f: KeyFile = toml::from_str(text).map_err(|e| KeyError::File {
-            line: e
-                .span()
-                .map(|sp| crate::org::line_of(text, sp.start))
-                .unwrap_or(0),
+            line: crate::org::toml_error_line(text, &e),
             message: e.message().to_owned(),
         })?;
         check_id(&f.id)?;
