@@ -224,6 +224,9 @@ impl HistoryRow {
             EventKind::PolicyChanged { from, to, reason } => {
                 (Some(format!("{from} → {to}")), Some(reason.clone()))
             }
+            EventKind::DocumentRegistered { document } | EventKind::LetterIssued { document } => {
+                (Some(document.number.to_string()), None)
+            }
             _ => (None, None),
         };
         HistoryRow {

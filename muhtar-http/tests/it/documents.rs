@@ -571,6 +571,14 @@ async fn the_request_page_registers_and_issues_letters_through_csrf_checked_form
     );
     assert!(page.contains(&reg.number.to_string()), "{page}");
     assert!(page.contains("Gelen evrak (başvuru)"), "{page}");
+    // The history names the number too.
+    assert!(
+        page.contains(&format!(
+            "<strong>gelen evrak olarak kaydedildi</strong>: {}",
+            reg.number
+        )),
+        "{page}"
+    );
     assert!(
         page.contains(&format!(
             "href=\"&#x2f;mbs&#x2f;dogrula&#x2f;{}\"",
