@@ -362,6 +362,14 @@ pub enum Action {
     RegisterDocument,
     /// Issue a request's answer as an official letter (giden evrak).
     IssueLetter,
+    /// Run a muhtarlık's neighbourhood council (mahalle meclisi): its member roll and
+    /// votes (the muhtar of the muhtarlık).
+    ManageCouncil,
+    /// Record a member's ballot in a council vote (the muhtar, for a member who votes in
+    /// person or on paper).
+    CastBallot,
+    /// Read a council: its members, votes and results.
+    ReadCouncil,
 }
 
 crate::names::named_enum! {
@@ -395,6 +403,9 @@ crate::names::named_enum! {
         ReadClashes => ("read-clashes", "çalışma çakışmalarını okuma"),
         RegisterDocument => ("register-document", "gelen evrak kaydı"),
         IssueLetter => ("issue-letter", "cevabı resmî yazı olarak düzenleme"),
+        ManageCouncil => ("manage-council", "mahalle meclisini yönetme"),
+        CastBallot => ("cast-ballot", "oy pusulası kaydetme"),
+        ReadCouncil => ("read-council", "mahalle meclisini görme"),
     }
 }
 
@@ -435,6 +446,13 @@ pub enum Target<'a> {
     },
     /// The tenant's works: listings, the map, their clashes.
     Works(&'a TenantId),
+    /// A muhtarlık's neighbourhood council (mahalle meclisi).
+    Council {
+        /// Its tenant.
+        tenant: &'a TenantId,
+        /// Its muhtarlık.
+        muhtarlik: &'a MuhtarlikCode,
+    },
 }
 
 impl Target<'_> {
@@ -445,7 +463,8 @@ impl Target<'_> {
             | Target::Unit { tenant, .. }
             | Target::Tenant(tenant)
             | Target::Work { tenant, .. }
-            | Target::Works(tenant) => tenant,
+            | Target::Works(tenant)
+            | Target::Council { tenant, .. } => tenant,
         }
     }
 }
@@ -534,6 +553,7 @@ enum TargetKind {
     Tenant,
     Work,
     Works,
+    Council,
 }
 
 impl Target<'_> {
@@ -545,6 +565,7 @@ impl Target<'_> {
             Target::Tenant(_) => TargetKind::Tenant,
             Target::Work { .. } => TargetKind::Work,
             Target::Works(_) => TargetKind::Works,
+            Target::Council { .. } => TargetKind::Council,
         }
     }
 }
@@ -565,7 +586,14 @@ fn may(role: RoleKind, target: TargetKind, action: Action) -> bool {
         (R::Public, _) => action == A::ReadPublic,
         (R::System, _) => matches!(
             action,
-            A::Read | A::ReadQueue | A::ReadReport | A::Close | A::Message | A::RegisterDocument
+            A::Read
+                | A::ReadQueue
+                | A::ReadReport
+                | A::Close
+                | A::Message
+                | A::RegisterDocument
+                | A::ReadCouncil
+                | A::ManageCouncil
         ),
         (R::Administrator, _) => matches!(
             action,
@@ -573,13 +601,27 @@ fn may(role: RoleKind, target: TargetKind, action: Action) -> bool {
         ),
         (R::Auditor, _) => matches!(
             action,
-            A::Read | A::ReadQueue | A::ReadReport | A::Export | A::ReadClashes
+            A::Read | A::ReadQueue | A::ReadReport | A::Export | A::ReadClashes | A::ReadCouncil
         ),
         (R::ResponsibleOfficial, _) => matches!(
             action,
-            A::Read | A::ReadQueue | A::ReadReport | A::SignReport | A::Export | A::ReadClashes
+            A::Read
+                | A::ReadQueue
+                | A::ReadReport
+                | A::SignReport
+                | A::Export
+                | A::ReadClashes
+                | A::ReadCouncil
         ),
-        (R::Coordinator, _) => !matches!(action, A::SignReport | A::Manage),
+        // The council is the muhtar's: the coordinator sees it, and runs nothing of it.
+        (R::Coordinator, T::Council) => action == A::ReadCouncil,
+        (R::Coordinator, _) => !matches!(
+            action,
+            A::SignReport | A::Manage | A::ManageCouncil | A::CastBallot
+        ),
+        (R::Muhtar, T::Council) => {
+            matches!(action, A::ManageCouncil | A::CastBallot | A::ReadCouncil)
+        }
         (R::Muhtar, T::Request) => matches!(
             action,
             A::Read | A::Resume | A::Reopen | A::Withdraw | A::Message | A::Close
@@ -605,7 +647,7 @@ fn may(role: RoleKind, target: TargetKind, action: Action) -> bool {
         (R::UnitStaff, T::Work) => {
             matches!(action, A::PublishWork | A::ChangeWork | A::CloseWork)
         }
-        (R::UnitStaff, T::Tenant | T::Works) => false,
+        (R::UnitStaff, T::Tenant | T::Works | T::Council) => false,
     }
 }
 
@@ -617,7 +659,8 @@ fn in_scope(role: &Role, action: Action, target: &Target<'_>, org: &Organisation
         _ if action == Action::ReadWorks => true,
         (Role::UnitStaff(own), Target::Work { unit, .. }) => org.is_within(unit, own),
         (Role::Muhtar(own), Target::Request { muhtarlik, .. })
-        | (Role::Muhtar(own), Target::NewRequest { muhtarlik, .. }) => own == *muhtarlik,
+        | (Role::Muhtar(own), Target::NewRequest { muhtarlik, .. })
+        | (Role::Muhtar(own), Target::Council { muhtarlik, .. }) => own == *muhtarlik,
         (Role::Muhtar(_), _) => false,
         (Role::UnitStaff(own), Target::Request { unit, .. }) => {
             unit.is_some_and(|u| org.is_within(u, own))
@@ -641,7 +684,8 @@ pub fn allowed_roles(action: Action, target: &Target<'_>) -> Vec<AllowedRole> {
         .map(|kind| {
             let code = match (kind, target) {
                 (RoleKind::Muhtar, Target::Request { muhtarlik, .. })
-                | (RoleKind::Muhtar, Target::NewRequest { muhtarlik, .. }) => {
+                | (RoleKind::Muhtar, Target::NewRequest { muhtarlik, .. })
+                | (RoleKind::Muhtar, Target::Council { muhtarlik, .. }) => {
                     Some(muhtarlik.to_string())
                 }
                 (RoleKind::UnitStaff, Target::Request { unit, .. }) => {

@@ -12,6 +12,7 @@ pub mod access;
 pub mod account;
 pub mod calendar;
 pub mod clock;
+pub mod council;
 pub mod demo;
 pub mod document;
 pub mod export;

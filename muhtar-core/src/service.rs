@@ -45,6 +45,7 @@ use crate::store::{
 use crate::tracking::TrackingNumber;
 
 mod accounts;
+mod council;
 mod dashboard;
 mod deadlines;
 mod documents;
@@ -59,6 +60,7 @@ mod works;
 
 pub use crate::public::{PublicStatus, PublicView};
 pub use accounts::{LoginAttempt, LoginError, NewSession, NewUser};
+pub use council::Cast;
 pub use dashboard::{CategoryLine, Dashboard, UnitLine, TOP_CATEGORIES};
 pub use documents::{DocumentSearch, NUMBERING_ATTEMPTS};
 pub use map::{MapQuery, MapRequests, MuhtarlikMap, MAX_MAP_POINTS};
@@ -136,6 +138,9 @@ pub enum ServiceError {
     /// work's bad fields are [`ServiceError::Input`]).
     #[error(transparent)]
     Work(crate::map::work::WorkError),
+    /// A council command does not fit (a closed vote, a member who voted, …).
+    #[error(transparent)]
+    Council(#[from] crate::council::CouncilError),
     /// An official document cannot be registered or issued ([`crate::document`]).
     #[error(transparent)]
     Document(#[from] crate::document::DocumentError),

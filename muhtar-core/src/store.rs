@@ -16,8 +16,10 @@ use crate::outbox::{OutboxEntry, OutboxMessage};
 use crate::request::{Channel, Event, RequestState, Status};
 use crate::tracking::TrackingNumber;
 
+mod council;
 mod documents;
 mod works;
+pub use council::{BallotKey, CouncilStore, BALLOT_CAST};
 pub use documents::{add_count, check_documents, DocumentStore, SEQUENCE_TAKEN};
 pub use works::{check_work, WorkStore};
 
@@ -83,6 +85,13 @@ pub enum StoreError {
         /// The driver's or the database's error, if there is one.
         #[source]
         source: Option<Cause>,
+    },
+    /// What no longer changes was asked to change: a closed vote took a ballot, a
+    /// change or a second close.
+    #[error("{what} is closed and no longer changes")]
+    Frozen {
+        /// What.
+        what: String,
     },
     /// A listing's `after` is not a cursor a listing gave out: the caller's input, not
     /// stored data (every store refuses it through [`Cursor::decode`]).
@@ -158,6 +167,8 @@ pub enum StoreErrorKind {
     Unavailable(UnavailableReason),
     /// [`StoreError::BadCursor`].
     BadCursor,
+    /// [`StoreError::Frozen`].
+    Frozen,
 }
 
 impl StoreError {
@@ -220,6 +231,7 @@ impl StoreError {
             StoreError::Corrupt { .. } => StoreErrorKind::Corrupt,
             StoreError::Unavailable { reason, .. } => StoreErrorKind::Unavailable(*reason),
             StoreError::BadCursor(_) => StoreErrorKind::BadCursor,
+            StoreError::Frozen { .. } => StoreErrorKind::Frozen,
         }
     }
 }
@@ -896,6 +908,7 @@ pub trait Store:
     + crate::account::AccountStore
     + WorkStore
     + DocumentStore
+    + CouncilStore
 {
 }
 impl<
@@ -906,7 +919,8 @@ impl<
             + crate::token::TokenStore
             + crate::account::AccountStore
             + WorkStore
-            + DocumentStore,
+            + DocumentStore
+            + CouncilStore,
     > Store for T
 {
 }

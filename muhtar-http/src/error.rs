@@ -166,6 +166,14 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Store(s) => s.into(),
             ServiceError::Document(d) => document_error(d),
+            ServiceError::Council(c) => {
+                use muhtar_core::council::CouncilError as C;
+                match c {
+                    C::NotEligible { .. } => ApiError::invalid("member", c.to_string()),
+                    C::UnknownReceipt => ApiError::not_found("receipt"),
+                    other => ApiError::new(StatusCode::CONFLICT, "council", other.to_string()),
+                }
+            }
             ServiceError::Work(w) => {
                 ApiError::new(StatusCode::CONFLICT, "lifecycle", w.to_string())
             }
@@ -226,6 +234,9 @@ impl From<StoreError> for ApiError {
             // The caller's `after`, by its variant (stored data that cannot be read is
             // `Corrupt`: a 500).
             StoreError::BadCursor(c) => ApiError::invalid("after", c.to_string()),
+            e @ StoreError::Frozen { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "frozen", e.to_string())
+            }
             other => ApiError::internal(other),
         }
     }

@@ -92,6 +92,7 @@
 
 mod accounts;
 mod config;
+mod council;
 mod documents;
 mod error;
 mod map;

@@ -114,6 +114,7 @@
 
 mod accounts;
 mod codec;
+mod council;
 mod documents;
 mod error;
 mod map;

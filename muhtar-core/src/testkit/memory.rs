@@ -16,6 +16,7 @@ use crate::store::{
 use crate::tracking::TrackingNumber;
 
 mod accounts;
+mod council;
 mod documents;
 mod works;
 
@@ -32,6 +33,7 @@ struct Inner {
     accounts: accounts::Accounts,
     works: BTreeMap<(TenantId, crate::map::work::WorkId), crate::map::work::Work>,
     documents: Vec<crate::document::Document>,
+    councils: council::Councils,
 }
 
 /// Everything in memory behind one mutex: each call is atomic, like a transaction.

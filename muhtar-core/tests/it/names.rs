@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use muhtar_core::access::{Action, RoleKind};
 use muhtar_core::calendar::CalendarView;
+use muhtar_core::council::{Majority, MemberRole, VoteStatus};
 use muhtar_core::document::Direction;
 use muhtar_core::map::work::{WorkField, WorkKind, WorkStatus};
 use muhtar_core::org::OfficialTitle;
@@ -71,6 +72,9 @@ fn tables() -> String {
     table!(out, WorkStatus);
     table!(out, WorkField);
     table!(out, Direction);
+    table!(out, MemberRole);
+    table!(out, Majority);
+    table!(out, VoteStatus);
     out
 }
 

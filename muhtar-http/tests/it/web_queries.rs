@@ -471,3 +471,92 @@ impl DocumentStore for Counting {
             .await
     }
 }
+
+#[async_trait::async_trait]
+impl CouncilStore for Counting {
+    async fn put_member(&self, m: &muhtar_core::council::Member) -> Result<(), StoreError> {
+        self.count("put_member");
+        self.inner.put_member(m).await
+    }
+    async fn member(
+        &self,
+        t: &TenantId,
+        id: muhtar_core::council::MemberId,
+    ) -> Result<muhtar_core::council::Member, StoreError> {
+        self.count("member");
+        self.inner.member(t, id).await
+    }
+    async fn members(
+        &self,
+        t: &TenantId,
+        m: &MuhtarlikCode,
+    ) -> Result<Vec<muhtar_core::council::Member>, StoreError> {
+        self.count("members");
+        self.inner.members(t, m).await
+    }
+    async fn put_vote(&self, v: &muhtar_core::council::Vote) -> Result<(), StoreError> {
+        self.count("put_vote");
+        self.inner.put_vote(v).await
+    }
+    async fn vote(
+        &self,
+        t: &TenantId,
+        id: muhtar_core::council::VoteId,
+    ) -> Result<muhtar_core::council::Vote, StoreError> {
+        self.count("vote");
+        self.inner.vote(t, id).await
+    }
+    async fn votes(
+        &self,
+        t: &TenantId,
+        m: &MuhtarlikCode,
+    ) -> Result<Vec<muhtar_core::council::Vote>, StoreError> {
+        self.count("votes");
+        self.inner.votes(t, m).await
+    }
+    async fn cast_ballot(
+        &self,
+        t: &TenantId,
+        v: muhtar_core::council::VoteId,
+        m: muhtar_core::council::MemberId,
+        b: &muhtar_core::council::BallotRecord,
+    ) -> Result<(), StoreError> {
+        self.count("cast_ballot");
+        self.inner.cast_ballot(t, v, m, b).await
+    }
+    async fn change_ballot(
+        &self,
+        t: &TenantId,
+        v: muhtar_core::council::VoteId,
+        k: &BallotKey,
+        c: u8,
+    ) -> Result<(), StoreError> {
+        self.count("change_ballot");
+        self.inner.change_ballot(t, v, k, c).await
+    }
+    async fn ballots(
+        &self,
+        t: &TenantId,
+        v: muhtar_core::council::VoteId,
+    ) -> Result<Vec<muhtar_core::council::BallotRecord>, StoreError> {
+        self.count("ballots");
+        self.inner.ballots(t, v).await
+    }
+    async fn participants(
+        &self,
+        t: &TenantId,
+        v: muhtar_core::council::VoteId,
+    ) -> Result<Vec<muhtar_core::council::MemberId>, StoreError> {
+        self.count("participants");
+        self.inner.participants(t, v).await
+    }
+    async fn close_vote(
+        &self,
+        t: &TenantId,
+        v: muhtar_core::council::VoteId,
+        r: &muhtar_core::council::Tally,
+    ) -> Result<(), StoreError> {
+        self.count("close_vote");
+        self.inner.close_vote(t, v, r).await
+    }
+}

@@ -1,0 +1,72 @@
+//! Neighbourhood councils (mahalle meclisleri, issue 24): a council per muhtarlık, led
+//! by its muhtar. This first part is the member roll and the votes; proposals, meetings,
+//! residents' own logins and decisions becoming requests come next (see ARCHITECTURE.md).
+//!
+//! - **Members** (`member.rs`): residents the muhtar registers, with a contact (personal
+//!   data) and a role; removed members stay on record.
+//! - **Votes** (`vote.rs`): an agenda item with options (Kabul / Ret / Çekimser, or a list),
+//!   opening and closing instants, a quorum and a majority rule; the eligible members are
+//!   fixed from the roll when the vote opens.
+//! - **Ballots**: one per eligible member, enforced by the store with a unique key on
+//!   (vote, member) in the same transaction as the ballot, never by a check before the
+//!   insert. A **secret** vote stores who took part and what was chosen apart: the
+//!   participation (vote, member) and the ballot (vote, random id, choice, receipt hash)
+//!   share no key, no time and no order. Every voter gets a receipt code; its SHA-256 is
+//!   stored with the ballot, so the voter (and nobody from the database alone) can check
+//!   that the ballot is counted as cast.
+//! - **Tally** (`tally.rs`, pure): counts per option, turnout, the quorum verdict, the
+//!   outcome by the majority rule and a SHA-256 over the sorted ballots. Closing freezes it
+//!   on the vote; a recount from the stored ballots must reproduce it.
+
+mod member;
+mod tally;
+mod vote;
+
+pub use member::{Member, MemberId, MemberRole, NewMember};
+pub use tally::{recount, result_hash, tally, Decision, Tally};
+pub use vote::{
+    BallotRecord, Majority, NewVote, ReceiptCode, Vote, VoteId, VoteOptions, VoteStatus,
+    DEFAULT_QUORUM_PERCENT, MAX_OPTIONS,
+};
+
+/// Why a council command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CouncilError {
+    /// The vote has not opened yet.
+    #[error("the vote opens at {opens_at}")]
+    NotOpenYet {
+        /// When it opens (Istanbul time).
+        opens_at: String,
+    },
+    /// The vote's time is over (or it was closed).
+    #[error("the vote is closed")]
+    Closed,
+    /// The vote may be closed only once its time is over.
+    #[error("the vote closes at {closes_at}; it cannot be closed earlier")]
+    StillRunning {
+        /// When it closes (Istanbul time).
+        closes_at: String,
+    },
+    /// The member is not among the vote's eligible members.
+    #[error("member {member} may not vote in this vote (not on the roll when it opened)")]
+    NotEligible {
+        /// The member.
+        member: String,
+    },
+    /// The member has voted, and the vote does not allow changing a ballot.
+    #[error("member {member} has voted already")]
+    AlreadyVoted {
+        /// The member.
+        member: String,
+    },
+    /// No ballot has this receipt.
+    #[error("no ballot of this vote has that receipt code")]
+    UnknownReceipt,
+    /// The council has no member to vote.
+    #[error("the council of {muhtarlik} has no members: add members before opening a vote")]
+    NoMembers {
+        /// The muhtarlık.
+        muhtarlik: String,
+    },
+}

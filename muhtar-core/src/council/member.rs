@@ -1,0 +1,171 @@
+//! The council's member roll.
+
+use crate::ids::{MuhtarlikCode, TenantId};
+use crate::request::InputError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A member id: a random UUID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MemberId(pub Uuid);
+
+impl std::fmt::Display for MemberId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for MemberId {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim().parse().map(MemberId)
+    }
+}
+
+/// A member's place in the council.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum MemberRole {
+    /// A resident (mahalle sakini): every resident is a natural member.
+    Resident,
+    /// The muhtar, who leads the council.
+    Muhtar,
+    /// An official the muhtar invited.
+    Official,
+}
+
+crate::names::named_enum! {
+    impl MemberRole: "member role" {
+        Resident => ("resident", "mahalle sakini"),
+        Muhtar => ("muhtar", "muhtar"),
+        Official => ("official", "davetli yetkili"),
+    }
+}
+
+/// A member as stored. The contact is personal data: it is shown to the muhtar and used
+/// for login codes, never on public pages or in results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Member {
+    /// Id.
+    pub id: MemberId,
+    /// Tenant.
+    pub tenant: TenantId,
+    /// The council's muhtarlık.
+    pub muhtarlik: MuhtarlikCode,
+    /// Full name.
+    pub name: String,
+    /// Role.
+    pub role: MemberRole,
+    /// E-mail address, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Phone, normalised to `+90XXXXXXXXXX`, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// When the muhtar registered them.
+    pub added_at: DateTime<Utc>,
+    /// When they left the roll (kept on record: past votes name them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed_at: Option<DateTime<Utc>>,
+}
+
+impl Member {
+    /// On the roll at `at`.
+    pub fn active_at(&self, at: DateTime<Utc>) -> bool {
+        self.added_at <= at && self.removed_at.is_none_or(|r| at < r)
+    }
+}
+
+/// What the muhtar gives to register a member.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewMember {
+    /// Full name (1 to 200 characters, one line).
+    pub name: String,
+    /// Role (default resident).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<MemberRole>,
+    /// E-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Phone number (Turkish: `05xx …`, `+90 …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+impl NewMember {
+    /// Checks the fields and makes the member: a name, and an e-mail address or a phone
+    /// for login codes. Errors name the field.
+    pub fn validate(
+        self,
+        id: MemberId,
+        tenant: TenantId,
+        muhtarlik: MuhtarlikCode,
+        now: DateTime<Utc>,
+    ) -> Result<Member, InputError> {
+        let name = self.name.trim().to_owned();
+        if name.is_empty() {
+            return Err(InputError::Empty { field: "name" });
+        }
+        let len = name.chars().count();
+        if len > 200 {
+            return Err(InputError::TooLong {
+                field: "name",
+                len,
+                max: 200,
+            });
+        }
+        if name.contains(['\n', '\r']) {
+            return Err(InputError::Invalid {
+                field: "name",
+                message: "one line".into(),
+            });
+        }
+        let email = self
+            .email
+            .map(|e| e.trim().to_owned())
+            .filter(|e| !e.is_empty());
+        if let Some(e) = &email {
+            if !crate::org::is_valid_email(e) {
+                return Err(InputError::Invalid {
+                    field: "email",
+                    message: format!("{e:?} is not an e-mail address"),
+                });
+            }
+        }
+        let phone = match self
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            None => None,
+            Some(p) => Some(
+                crate::org::normalize_phone(p).ok_or_else(|| InputError::Invalid {
+                    field: "phone",
+                    message: format!("{p:?} is not a Turkish phone number (05xx xxx xx xx)"),
+                })?,
+            ),
+        };
+        if email.is_none() && phone.is_none() {
+            return Err(InputError::Invalid {
+                field: "email",
+                message: "an e-mail address or a phone is needed for login codes".into(),
+            });
+        }
+        Ok(Member {
+            id,
+            tenant,
+            muhtarlik,
+            name,
+            role: self.role.unwrap_or(MemberRole::Resident),
+            email,
+            phone,
+            added_at: now,
+            removed_at: None,
+        })
+    }
+}

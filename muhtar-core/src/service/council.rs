@@ -1,0 +1,344 @@
+//! Neighbourhood councils through the service: the member roll and votes (issue 24's
+//! first part). Every call authorizes on [`Target::Council`] first: the muhtar of the
+//! muhtarlık runs the council (`ManageCouncil`, `CastBallot`); the coordinator, the
+//! responsible official and auditors read it (`ReadCouncil`).
+
+use super::{Mbs, ServiceError};
+use crate::access::{authorize, Action, Actor, Target};
+use crate::clock::Clock;
+use crate::council::{
+    recount, tally, BallotRecord, CouncilError, Member, MemberId, NewMember, NewVote, ReceiptCode,
+    Tally, Vote, VoteId, VoteStatus,
+};
+use crate::ids::MuhtarlikCode;
+use crate::request::InputError;
+use crate::store::{BallotKey, Store, StoreError, BALLOT_CAST};
+
+impl<S: Store, C: Clock> Mbs<S, C> {
+    /// Checks the actor may take `action` on the council of `muhtarlik` (a muhtarlık of
+    /// the tenant's organisation, else an input error listing them).
+    async fn council_access(
+        &self,
+        actor: &Actor,
+        muhtarlik: &MuhtarlikCode,
+        action: Action,
+    ) -> Result<(), ServiceError> {
+        let ctx = self.context(&actor.tenant).await?;
+        if ctx.org.muhtarlik(muhtarlik).is_none() {
+            return Err(InputError::unknown(
+                "muhtarlik",
+                muhtarlik.as_str(),
+                ctx.org.muhtarliklar.iter().map(|m| m.code.to_string()),
+            )
+            .into());
+        }
+        authorize(
+            actor,
+            action,
+            &Target::Council {
+                tenant: &actor.tenant,
+                muhtarlik,
+            },
+            &ctx.org,
+        )?;
+        Ok(())
+    }
+
+    /// Registers a member of the council of `muhtarlik` (the muhtar).
+    pub async fn add_member(
+        &self,
+        actor: &Actor,
+        muhtarlik: &MuhtarlikCode,
+        new: NewMember,
+    ) -> Result<Member, ServiceError> {
+        self.council_access(actor, muhtarlik, Action::ManageCouncil)
+            .await?;
+        let now = self.clock.now();
+        let id = MemberId(self.ids().uuid_v7(now));
+        let member = new.validate(id, actor.tenant.clone(), muhtarlik.clone(), now)?;
+        self.store.put_member(&member).await?;
+        Ok(member)
+    }
+
+    /// Takes a member off the roll (kept on record; votes opened later leave them out).
+    pub async fn remove_member(&self, actor: &Actor, id: MemberId) -> Result<Member, ServiceError> {
+        let mut m = self.member_for(actor, id, Action::ManageCouncil).await?;
+        if m.removed_at.is_none() {
+            m.removed_at = Some(self.clock.now());
+            self.store.put_member(&m).await?;
+        }
+        Ok(m)
+    }
+
+    async fn member_for(
+        &self,
+        actor: &Actor,
+        id: MemberId,
+        action: Action,
+    ) -> Result<Member, ServiceError> {
+        let m = self.store.member(&actor.tenant, id).await?;
+        self.council_access(actor, &m.muhtarlik, action)
+            .await
+            .map_err(|e| match e {
+                ServiceError::Forbidden(_) => ServiceError::NotFound("member".into()),
+                e => e,
+            })?;
+        Ok(m)
+    }
+
+    /// The council's members (removed ones included, marked).
+    pub async fn members(
+        &self,
+        actor: &Actor,
+        muhtarlik: &MuhtarlikCode,
+    ) -> Result<Vec<Member>, ServiceError> {
+        self.council_access(actor, muhtarlik, Action::ReadCouncil)
+            .await?;
+        Ok(self.store.members(&actor.tenant, muhtarlik).await?)
+    }
+
+    /// Opens a vote of the council; the eligible members are the roll now.
+    pub async fn open_vote(
+        &self,
+        actor: &Actor,
+        muhtarlik: &MuhtarlikCode,
+        new: NewVote,
+    ) -> Result<Vote, ServiceError> {
+        self.council_access(actor, muhtarlik, Action::ManageCouncil)
+            .await?;
+        let now = self.clock.now();
+        let eligible: Vec<MemberId> = self
+            .store
+            .members(&actor.tenant, muhtarlik)
+            .await?
+            .into_iter()
+            .filter(|m| m.active_at(now))
+            .map(|m| m.id)
+            .collect();
+        if eligible.is_empty() {
+            return Err(CouncilError::NoMembers {
+                muhtarlik: muhtarlik.to_string(),
+            }
+            .into());
+        }
+        let id = VoteId(self.ids().uuid_v7(now));
+        let vote = new.validate(id, actor.tenant.clone(), muhtarlik.clone(), eligible, now)?;
+        self.store.put_vote(&vote).await?;
+        Ok(vote)
+    }
+
+    async fn vote_for(
+        &self,
+        actor: &Actor,
+        id: VoteId,
+        action: Action,
+    ) -> Result<Vote, ServiceError> {
+        let v = self.store.vote(&actor.tenant, id).await?;
+        self.council_access(actor, &v.muhtarlik, action)
+            .await
+            .map_err(|e| match e {
+                ServiceError::Forbidden(_) => ServiceError::NotFound("vote".into()),
+                e => e,
+            })?;
+        Ok(v)
+    }
+
+    /// A vote, if the actor may read its council.
+    pub async fn vote(&self, actor: &Actor, id: VoteId) -> Result<Vote, ServiceError> {
+        self.vote_for(actor, id, Action::ReadCouncil).await
+    }
+
+    /// The council's votes, newest first.
+    pub async fn votes(
+        &self,
+        actor: &Actor,
+        muhtarlik: &MuhtarlikCode,
+    ) -> Result<Vec<Vote>, ServiceError> {
+        self.council_access(actor, muhtarlik, Action::ReadCouncil)
+            .await?;
+        Ok(self.store.votes(&actor.tenant, muhtarlik).await?)
+    }
+
+    fn check_running(vote: &Vote, now: chrono::DateTime<chrono::Utc>) -> Result<(), CouncilError> {
+        if vote.status == VoteStatus::Closed || now >= vote.closes_at {
+            return Err(CouncilError::Closed);
+        }
+        if now < vote.opens_at {
+            return Err(CouncilError::NotOpenYet {
+                opens_at: crate::calendar::local_time(vote.opens_at),
+            });
+        }
+        Ok(())
+    }
+
+    /// Records `member`'s ballot (`choice`: an option's name) and returns the receipt
+    /// code. In a vote that allows changes, a member who voted already has their open
+    /// ballot changed and keeps their first receipt (a secret one is changed with its
+    /// receipt: [`Self::change_ballot`]).
+    pub async fn cast_ballot(
+        &self,
+        actor: &Actor,
+        vote: VoteId,
+        member: MemberId,
+        choice: &str,
+    ) -> Result<Cast, ServiceError> {
+        let v = self.vote_for(actor, vote, Action::CastBallot).await?;
+        let now = self.clock.now();
+        Self::check_running(&v, now)?;
+        if !v.eligible.contains(&member) {
+            return Err(CouncilError::NotEligible {
+                member: member.to_string(),
+            }
+            .into());
+        }
+        let index = v.options.choice(choice)?;
+        let receipt = {
+            let mut g = self.ids();
+            ReceiptCode::from_random(|| g.next_u64())
+        };
+        let ballot = BallotRecord {
+            receipt_hash: receipt.hash(),
+            choice: index as u8,
+            member: None,
+        };
+        match self
+            .store
+            .cast_ballot(&actor.tenant, vote, member, &ballot)
+            .await
+        {
+            Ok(()) => Ok(Cast::New(receipt)),
+            Err(StoreError::Duplicate { what }) if what == BALLOT_CAST => {
+                if v.changeable && !v.secret {
+                    self.store
+                        .change_ballot(&actor.tenant, vote, &BallotKey::Member(member), index as u8)
+                        .await
+                        .map_err(frozen)?;
+                    Ok(Cast::Changed)
+                } else {
+                    Err(CouncilError::AlreadyVoted {
+                        member: member.to_string(),
+                    }
+                    .into())
+                }
+            }
+            Err(e) => Err(frozen(e)),
+        }
+    }
+
+    /// Changes a secret ballot by its receipt (votes that allow changes, until closing).
+    pub async fn change_ballot(
+        &self,
+        actor: &Actor,
+        vote: VoteId,
+        receipt: &ReceiptCode,
+        choice: &str,
+    ) -> Result<(), ServiceError> {
+        let v = self.vote_for(actor, vote, Action::CastBallot).await?;
+        Self::check_running(&v, self.clock.now())?;
+        if !v.changeable {
+            return Err(CouncilError::Closed.into());
+        }
+        let index = v.options.choice(choice)?;
+        self.store
+            .change_ballot(
+                &actor.tenant,
+                vote,
+                &BallotKey::Receipt(receipt.hash()),
+                index as u8,
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound { .. } => CouncilError::UnknownReceipt.into(),
+                e => frozen(e),
+            })
+    }
+
+    /// Closes a vote once its time is over: counts the ballots and freezes the result.
+    pub async fn close_vote(&self, actor: &Actor, vote: VoteId) -> Result<Tally, ServiceError> {
+        let v = self.vote_for(actor, vote, Action::ManageCouncil).await?;
+        let now = self.clock.now();
+        if v.status == VoteStatus::Closed {
+            return Err(CouncilError::Closed.into());
+        }
+        if now < v.closes_at {
+            return Err(CouncilError::StillRunning {
+                closes_at: crate::calendar::local_time(v.closes_at),
+            }
+            .into());
+        }
+        let ballots = self.store.ballots(&actor.tenant, vote).await?;
+        let result = tally(&v, &ballots);
+        self.store
+            .close_vote(&actor.tenant, vote, &result)
+            .await
+            .map_err(frozen)?;
+        Ok(result)
+    }
+
+    /// A closed vote's frozen result, checked by a recount of the stored ballots: a
+    /// recount that differs is [`ServiceError::Store`] `Corrupt`.
+    pub async fn vote_result(&self, actor: &Actor, vote: VoteId) -> Result<Tally, ServiceError> {
+        let v = self.vote_for(actor, vote, Action::ReadCouncil).await?;
+        if v.status != VoteStatus::Closed {
+            return Err(CouncilError::StillRunning {
+                closes_at: crate::calendar::local_time(v.closes_at),
+            }
+            .into());
+        }
+        let ballots = self.store.ballots(&actor.tenant, vote).await?;
+        recount(&v, &ballots).map_err(|t| {
+            ServiceError::Store(StoreError::Corrupt {
+                what: format!(
+                    "vote {vote}: the recount ({}) differs from the frozen result",
+                    t.hash
+                ),
+                source: None,
+            })
+        })
+    }
+
+    /// What a receipt's ballot chose, and whether it is counted: anyone holding the
+    /// receipt may ask (it names no member).
+    pub async fn verify_receipt(
+        &self,
+        actor: &Actor,
+        vote: VoteId,
+        receipt: &ReceiptCode,
+    ) -> Result<(String, bool), ServiceError> {
+        let v = self.store.vote(&actor.tenant, vote).await?;
+        let hash = receipt.hash();
+        let ballots = self.store.ballots(&actor.tenant, vote).await?;
+        let b = ballots
+            .iter()
+            .find(|b| b.receipt_hash == hash)
+            .ok_or(CouncilError::UnknownReceipt)?;
+        let name = v
+            .options
+            .names()
+            .get(usize::from(b.choice))
+            .cloned()
+            .unwrap_or_default();
+        let counted = match &v.result {
+            Some(r) => r.hash == crate::council::result_hash(v.id, &ballots),
+            None => true,
+        };
+        Ok((name, counted))
+    }
+}
+
+/// What casting a ballot did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cast {
+    /// A new ballot, with the voter's receipt (shown once: only its hash is stored).
+    New(ReceiptCode),
+    /// The member's ballot was changed (a vote that allows it); the first receipt holds.
+    Changed,
+}
+
+/// A closed vote in the store is the council's "closed".
+fn frozen(e: StoreError) -> ServiceError {
+    match e {
+        StoreError::Frozen { .. } => CouncilError::Closed.into(),
+        e => e.into(),
+    }
+}
