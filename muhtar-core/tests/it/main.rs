@@ -7,6 +7,7 @@ mod accounts;
 mod boundaries;
 mod boundaries_props;
 mod calendar;
+mod council;
 mod deadlines;
 mod demo;
 mod documents;
