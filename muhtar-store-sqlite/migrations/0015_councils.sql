@@ -59,32 +59,32 @@ CREATE TABLE council_ballots (
 ) WITHOUT ROWID;
 
 CREATE TRIGGER council_votes_closed_no_update BEFORE UPDATE ON council_votes FOR EACH ROW
-    WHEN OLD.status = 'closed'
-    BEGIN SELECT RAISE(ABORT, 'a closed vote is never changed'); END;
+    WHEN OLD.status = 'closed' BEGIN
+    SELECT RAISE(ABORT, 'a closed vote is never changed'); END;
 CREATE TRIGGER council_votes_closed_no_delete BEFORE DELETE ON council_votes FOR EACH ROW
-    WHEN OLD.status = 'closed'
-    BEGIN SELECT RAISE(ABORT, 'a closed vote is never deleted'); END;
+    WHEN OLD.status = 'closed' BEGIN
+    SELECT RAISE(ABORT, 'a closed vote is never deleted'); END;
 
 CREATE TRIGGER council_participation_no_update BEFORE UPDATE ON council_participation
-    FOR EACH ROW WHEN 1
-    BEGIN SELECT RAISE(ABORT, 'participation is never changed'); END;
+    FOR EACH ROW WHEN 1 BEGIN
+    SELECT RAISE(ABORT, 'participation is never changed'); END;
 CREATE TRIGGER council_participation_no_delete BEFORE DELETE ON council_participation
-    FOR EACH ROW WHEN 1
-    BEGIN SELECT RAISE(ABORT, 'participation is never deleted'); END;
+    FOR EACH ROW WHEN 1 BEGIN
+    SELECT RAISE(ABORT, 'participation is never deleted'); END;
 
 CREATE TRIGGER council_ballots_no_delete BEFORE DELETE ON council_ballots FOR EACH ROW
     WHEN 1 BEGIN SELECT RAISE(ABORT, 'ballots are never deleted'); END;
 CREATE TRIGGER council_ballots_choice_only BEFORE UPDATE ON council_ballots FOR EACH ROW
     WHEN NEW.tenant IS NOT OLD.tenant OR NEW.vote IS NOT OLD.vote OR NEW.id IS NOT OLD.id
-        OR NEW.receipt_hash IS NOT OLD.receipt_hash OR NEW.member IS NOT OLD.member
-    BEGIN SELECT RAISE(ABORT, 'only the choice of a ballot is changed'); END;
+        OR NEW.receipt_hash IS NOT OLD.receipt_hash OR NEW.member IS NOT OLD.member BEGIN
+    SELECT RAISE(ABORT, 'only the choice of a ballot is changed'); END;
 CREATE TRIGGER council_ballots_closed_no_update BEFORE UPDATE ON council_ballots FOR EACH ROW
-    WHEN (SELECT status FROM council_votes WHERE tenant = OLD.tenant AND id = OLD.vote) = 'closed'
-    BEGIN SELECT RAISE(ABORT, 'the ballots of a closed vote are never changed'); END;
+    WHEN (SELECT status FROM council_votes WHERE tenant = OLD.tenant AND id = OLD.vote) = 'closed' BEGIN
+    SELECT RAISE(ABORT, 'the ballots of a closed vote are never changed'); END;
 CREATE TRIGGER council_ballots_closed_no_insert BEFORE INSERT ON council_ballots FOR EACH ROW
-    WHEN (SELECT status FROM council_votes WHERE tenant = NEW.tenant AND id = NEW.vote) = 'closed'
-    BEGIN SELECT RAISE(ABORT, 'a closed vote takes no ballot'); END;
+    WHEN (SELECT status FROM council_votes WHERE tenant = NEW.tenant AND id = NEW.vote) = 'closed' BEGIN
+    SELECT RAISE(ABORT, 'a closed vote takes no ballot'); END;
 
 -- muhtar:record (everything above this line is checksummed)
 INSERT INTO schema_migrations (version, name, checksum, applied_at)
-VALUES (15, 'councils', 'b8d2734a77d3b081199699485095ab7927c2130a783a00da5bbda4ecea8c2335', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+VALUES (15, 'councils', '34e6cd2a1620a8c10a6fc740615566b95c72bb0307621da2d4b349b16a0d4848', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));

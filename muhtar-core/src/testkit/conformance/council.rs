@@ -220,7 +220,7 @@ pub async fn council_members_and_votes_round_trip<S: Store>(s: &S) {
 /// stored and every other attempt is `Duplicate { what: BALLOT_CAST }`, writing nothing.
 pub async fn council_one_ballot_per_member_under_concurrency<S: Store>(s: &S) {
     for round in 0..6u64 {
-        let mut rng = SeededRandom::new(0xBA11_07 + round);
+        let mut rng = SeededRandom::new(0xBA11 + round);
         let t = format!("meclis-bir-{round}");
         let members: Vec<Member> = (0..3 + rng.next_u64() % 6)
             .map(|i| council_member(&t, "kuzguncuk", u128::from(100 + i), t0()))
