@@ -130,6 +130,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0014_documents.sql",
         sql: include_str!("../migrations/0014_documents.sql"),
     },
+    Migration {
+        version: 15,
+        name: "councils",
+        file: "0015_councils.sql",
+        sql: include_str!("../migrations/0015_councils.sql"),
+    },
 ];
 
 /// The schema version this build needs.

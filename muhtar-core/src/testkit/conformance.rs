@@ -18,11 +18,13 @@
 //! ```
 
 mod accounts;
+mod council;
 mod documents;
 mod map;
 mod works;
 
 pub use accounts::*;
+pub use council::*;
 pub use documents::*;
 pub use map::*;
 pub use works::*;
@@ -87,6 +89,10 @@ macro_rules! store_conformance_tests {
             documents_round_trip_and_are_found_every_way,
             a_taken_sequence_writes_nothing,
             document_numbers_are_gapless_under_concurrent_registration,
+            council_members_and_votes_round_trip,
+            council_one_ballot_per_member_under_concurrency,
+            council_closing_is_final,
+            council_secret_ballots_carry_no_member,
         );
     };
     ($make:expr) => {

@@ -5,6 +5,7 @@
 mod common;
 mod concurrency;
 mod conformance;
+mod council;
 mod documents;
 mod map;
 mod migration;

@@ -3,6 +3,7 @@
 //! binary per crate instead of one per file). Add a test file here as `mod name;`.
 
 mod conformance;
+mod council;
 mod documents;
 mod map;
 mod sqlite_specific;

@@ -371,7 +371,7 @@ pub async fn a_taken_sequence_writes_nothing<S: Store>(s: &S) {
 
 /// Runs futures concurrently on the current task and returns their outputs in order: a
 /// small join for futures that borrow the store (which `tokio::spawn` cannot take).
-async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+pub(super) async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
     let mut out: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {

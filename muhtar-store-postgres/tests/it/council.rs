@@ -1,0 +1,238 @@
+//! What only PostgreSQL proves of councils: a ballot and a close serialize on the vote's
+//! row (the close's `FOR UPDATE` against the ballot's `FOR SHARE`), so a ballot waiting
+//! for a close finds the vote closed and writes nothing, and a close waits for a ballot
+//! in progress; a secret vote's ballot rows name no member; triggers refuse deleting
+//! ballots or participation and changing a closed vote. Skipped without `DATABASE_URL`.
+
+use crate::common;
+
+use muhtar_core::council::{tally, MemberId, Vote, VoteStatus};
+use muhtar_core::ids::SeededRandom;
+use muhtar_core::store::{CouncilStore, StoreError};
+use muhtar_core::testkit::conformance::{council_ballot, council_member, council_vote};
+use muhtar_core::testkit::fixtures::{t0, tenant};
+use muhtar_store_postgres::PgStore;
+
+/// Two stores (pools) on one fresh schema, and a vote of tenant `t` with three members.
+async fn setup(t: &str, secret: bool) -> (PgStore, PgStore, Vote, Vec<MemberId>) {
+    let schema = common::fresh_schema().await;
+    let a = PgStore::from_pool(common::pool_in(&schema, 3).await);
+    a.migrate().await.unwrap();
+    let b = PgStore::from_pool(common::pool_in(&schema, 2).await);
+    let mut ids = Vec::new();
+    for i in 1..=3u128 {
+        let m = council_member(t, "kuzguncuk", i, t0());
+        a.put_member(&m).await.unwrap();
+        ids.push(m.id);
+    }
+    let vote = council_vote(t, "kuzguncuk", 1, secret, &ids, t0());
+    a.put_vote(&vote).await.unwrap();
+    (a, b, vote, ids)
+}
+
+/// Locks the vote's row in a transaction left open, as a concurrent close (`FOR UPDATE`)
+/// or ballot (`FOR SHARE`) would hold it.
+async fn hold_vote(
+    s: &PgStore,
+    t: &str,
+    vote: &Vote,
+    lock: &str,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = s.pool().begin().await.unwrap();
+    sqlx::query(&format!(
+        "SELECT 1 FROM council_votes WHERE tenant = $1 AND id = $2 {lock}"
+    ))
+    .bind(t)
+    .bind(vote.id.0)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx
+}
+
+/// Waits until a statement starting with `prefix` waits for a lock.
+async fn wait_for_lock(s: &PgStore, prefix: &str) {
+    for _ in 0..200 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE wait_event_type = 'Lock' AND query LIKE $1 || '%'",
+        )
+        .bind(prefix)
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+        if waiting > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("{prefix}… never waited for a lock");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ballot_waits_for_a_close_holding_the_vote_and_finds_it_closed() {
+    if common::skip() {
+        return;
+    }
+    let t = "yaris-kapanis";
+    let (a, b, vote, ids) = setup(t, false).await;
+    let tid = tenant(t);
+    let mut rng = SeededRandom::new(1);
+
+    // A close in progress: the vote's row held FOR UPDATE, then closed.
+    let mut tx = hold_vote(&a, t, &vote, "FOR UPDATE").await;
+    let task = {
+        let (b, tid, ballot) = (b.clone(), tid.clone(), council_ballot(&mut rng, 0));
+        let (v, m) = (vote.id, ids[0]);
+        tokio::spawn(async move { b.cast_ballot(&tid, v, m, &ballot).await })
+    };
+    wait_for_lock(&a, "SELECT status, secret FROM council_votes").await;
+    assert!(!task.is_finished());
+    let mut closed = vote.clone();
+    closed.status = VoteStatus::Closed;
+    closed.result = Some(tally(&vote, &[]));
+    sqlx::query(
+        "UPDATE council_votes SET status = 'closed', vote = $3 WHERE tenant = $1 AND id = $2",
+    )
+    .bind(t)
+    .bind(vote.id.0)
+    .bind(serde_json::to_string(&closed).unwrap())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let err = task.await.unwrap().unwrap_err();
+    assert!(matches!(err, StoreError::Frozen { .. }), "{err:?}");
+    assert!(a.ballots(&tid, vote.id).await.unwrap().is_empty());
+    assert!(a.participants(&tid, vote.id).await.unwrap().is_empty());
+    assert_eq!(a.vote(&tid, vote.id).await.unwrap(), closed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_close_waits_for_a_ballot_in_progress_and_a_released_close_lets_it_in() {
+    if common::skip() {
+        return;
+    }
+    let t = "yaris-oy";
+    let (a, b, vote, ids) = setup(t, true).await;
+    let tid = tenant(t);
+    let mut rng = SeededRandom::new(2);
+
+    // A close that gives up (rolls back) lets the waiting ballot in.
+    let tx = hold_vote(&a, t, &vote, "FOR UPDATE").await;
+    let first = council_ballot(&mut rng, 1);
+    let task = {
+        let (b, tid, ballot) = (b.clone(), tid.clone(), first.clone());
+        let (v, m) = (vote.id, ids[0]);
+        tokio::spawn(async move { b.cast_ballot(&tid, v, m, &ballot).await })
+    };
+    wait_for_lock(&a, "SELECT status, secret FROM council_votes").await;
+    tx.rollback().await.unwrap();
+    task.await.unwrap().unwrap();
+
+    // A ballot in progress (the vote's row FOR SHARE, its rows written, not committed):
+    // the store's close waits for it, and the ballot is in before the vote closes.
+    let mut tx = hold_vote(&a, t, &vote, "FOR SHARE").await;
+    let second = council_ballot(&mut rng, 0);
+    sqlx::query("INSERT INTO council_participation (tenant, vote, member) VALUES ($1, $2, $3)")
+        .bind(t)
+        .bind(vote.id.0)
+        .bind(ids[1].0)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO council_ballots (tenant, vote, receipt_hash, choice) VALUES ($1, $2, $3, 0)",
+    )
+    .bind(t)
+    .bind(vote.id.0)
+    .bind(&second.receipt_hash)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let result = tally(&vote, std::slice::from_ref(&first));
+    let task = {
+        let (b, tid, r, v) = (b.clone(), tid.clone(), result.clone(), vote.id);
+        tokio::spawn(async move { b.close_vote(&tid, v, &r).await })
+    };
+    wait_for_lock(&a, "SELECT status, secret FROM council_votes").await;
+    assert!(!task.is_finished());
+    tx.commit().await.unwrap();
+    task.await.unwrap().unwrap();
+    let stored = a.ballots(&tid, vote.id).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().all(|b| b.member.is_none()), "{stored:?}");
+    let late = council_ballot(&mut rng, 2);
+    let err = a
+        .cast_ballot(&tid, vote.id, ids[2], &late)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Frozen { .. }), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ballots_are_kept_and_a_closed_vote_never_changes() {
+    if common::skip() {
+        return;
+    }
+    let t = "kalici";
+    let (a, _b, vote, ids) = setup(t, true).await;
+    let tid = tenant(t);
+    let mut rng = SeededRandom::new(3);
+    for m in &ids[..2] {
+        a.cast_ballot(&tid, vote.id, *m, &council_ballot(&mut rng, 0))
+            .await
+            .unwrap();
+    }
+    // A secret vote's ballot rows: no member, nothing in common with participation but
+    // tenant and vote.
+    let members: Vec<Option<uuid::Uuid>> = sqlx::query_scalar("SELECT member FROM council_ballots")
+        .fetch_all(a.pool())
+        .await
+        .unwrap();
+    assert_eq!(members, vec![None, None]);
+    let shared: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM council_ballots b JOIN council_participation p
+             ON b.id = p.member OR b.member = p.member OR b.receipt_hash = p.member::text",
+    )
+    .fetch_one(a.pool())
+    .await
+    .unwrap();
+    assert_eq!(shared, 0);
+
+    let refused = |sql: &'static str| {
+        let pool = a.pool().clone();
+        async move {
+            let err = sqlx::query(sql).execute(&pool).await.unwrap_err();
+            let code = err
+                .as_database_error()
+                .and_then(|d| d.code())
+                .map(|c| c.into_owned());
+            assert_eq!(code.as_deref(), Some("P0001"), "{sql}: {err}");
+        }
+    };
+    for sql in [
+        "DELETE FROM council_ballots",
+        "DELETE FROM council_participation",
+        "UPDATE council_participation SET member = gen_random_uuid()",
+        "UPDATE council_ballots SET receipt_hash = 'x'",
+        "UPDATE council_ballots SET member = gen_random_uuid()",
+    ] {
+        refused(sql).await;
+    }
+    let ballots = a.ballots(&tid, vote.id).await.unwrap();
+    let result = tally(&vote, &ballots);
+    a.close_vote(&tid, vote.id, &result).await.unwrap();
+    let closed = a.vote(&tid, vote.id).await.unwrap();
+    for sql in [
+        "UPDATE council_votes SET status = 'open'",
+        "UPDATE council_votes SET vote = replace(vote, '\"closed\"', '\"open\"')",
+        "DELETE FROM council_votes",
+        "UPDATE council_ballots SET choice = 2",
+    ] {
+        refused(sql).await;
+    }
+    assert_eq!(a.vote(&tid, vote.id).await.unwrap(), closed);
+    assert_eq!(closed.result, Some(result));
+    assert_eq!(a.ballots(&tid, vote.id).await.unwrap(), ballots);
+}
