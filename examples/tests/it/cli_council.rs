@@ -276,25 +276,23 @@ fn flow(dir: &Path, db: &str) {
     let cast = |v: &str, m: &str, c: &str| {
         council(dir, db, &["vote", "cast", v, "--member", m, "--choice", c])
     };
+    let cast_refused = |v: &str, m: &str, c: &str| {
+        refused(dir, db, &["vote", "cast", v, "--member", m, "--choice", c])
+    };
+    let change_refused = |v: &str, r: &str, c: &str| {
+        refused(
+            dir,
+            db,
+            &["vote", "change", v, "--receipt", r, "--choice", c],
+        )
+    };
     let r1 = cast(&v1, &m1, "Kabul");
     assert_eq!(r1.replace('-', "").len(), 12, "a receipt code: {r1}");
-    let e = refused(
-        dir,
-        db,
-        &["vote", "cast", &v1, "--member", &m1, "--choice", "Ret"],
-    );
+    let e = cast_refused(&v1, &m1, "Ret");
     assert!(e.contains("zaten oy kullandı"), "{e}");
-    let e = refused(
-        dir,
-        db,
-        &["vote", "cast", &v1, "--member", &m4, "--choice", "Ret"],
-    );
+    let e = cast_refused(&v1, &m4, "Ret");
     assert!(e.contains("oy kullanamaz"), "{e}");
-    let e = refused(
-        dir,
-        db,
-        &["vote", "cast", &v1, "--member", &m2, "--choice", "Belki"],
-    );
+    let e = cast_refused(&v1, &m2, "Belki");
     assert!(
         e.starts_with("--choice:") && e.contains("Kabul, Ret, Çekimser"),
         "{e}"
@@ -315,19 +313,7 @@ fn flow(dir: &Path, db: &str) {
     let s1 = cast(&v2, &m1, "Park");
     let s2 = cast(&v2, &m2, "otopark");
     let s3 = cast(&v2, &m3, "Park");
-    let e = refused(
-        dir,
-        db,
-        &[
-            "vote",
-            "cast",
-            &v2,
-            "--member",
-            &m1,
-            "--choice",
-            "Pazar yeri",
-        ],
-    );
+    let e = cast_refused(&v2, &m1, "Pazar yeri");
     assert!(e.contains("zaten oy kullandı"), "{e}");
     let changed = council(
         dir,
@@ -335,25 +321,9 @@ fn flow(dir: &Path, db: &str) {
         &["vote", "change", &v2, "--receipt", &s2, "--choice", "Park"],
     );
     assert!(changed.contains("oy değiştirildi"), "{changed}");
-    let e = refused(
-        dir,
-        db,
-        &[
-            "vote",
-            "change",
-            &v2,
-            "--receipt",
-            "7KQ2-M9XA-4T0B",
-            "--choice",
-            "Park",
-        ],
-    );
+    let e = change_refused(&v2, "7KQ2-M9XA-4T0B", "Park");
     assert!(e.contains("makbuz koduyla bir oy yok"), "{e}");
-    let e = refused(
-        dir,
-        db,
-        &["vote", "change", &v1, "--receipt", &r1, "--choice", "Ret"],
-    );
+    let e = change_refused(&v1, &r1, "Ret");
     assert!(e.contains("oy değiştirilemez"), "{e}");
     let e = refused(dir, db, &["vote", "verify", &v2, "--receipt", "bozuk"]);
     assert!(e.contains("bir makbuz kodu değil"), "{e}");
@@ -368,11 +338,7 @@ fn flow(dir: &Path, db: &str) {
 
     // Time over: no more ballots; the vote closes once, with its result.
     wait_until(closes_at);
-    let e = refused(
-        dir,
-        db,
-        &["vote", "cast", &v1, "--member", &m3, "--choice", "Kabul"],
-    );
+    let e = cast_refused(&v1, &m3, "Kabul");
     assert!(e.contains("oylama kapandı"), "{e}");
     let text = council(dir, db, &["vote", "close", &v1]);
     assert!(
@@ -398,19 +364,7 @@ fn flow(dir: &Path, db: &str) {
         hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
         "{hash}"
     );
-    let e = refused(
-        dir,
-        db,
-        &[
-            "vote",
-            "change",
-            &v2,
-            "--receipt",
-            &s1,
-            "--choice",
-            "Pazar yeri",
-        ],
-    );
+    let e = change_refused(&v2, &s1, "Pazar yeri");
     assert!(e.contains("oylama kapandı"), "{e}");
 
     // The result, recounted, is the same for every reader; the open vote's too.
