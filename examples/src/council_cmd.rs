@@ -621,8 +621,15 @@ fn turkish(e: ServiceError, actor: &Actor) -> String {
             "--muhtarlik: {value:?} adında bir muhtarlık yok; geçerli olanlar: {}",
             valid.join(", ")
         ),
+        // Core's messages lead with the field's name: the flag stands in its place.
         ServiceError::Input(i) => match FLAGS.iter().find(|(f, _)| *f == i.field()) {
-            Some((_, flag)) => format!("{flag}: {i}"),
+            Some((_, flag)) => {
+                let text = i.to_string();
+                match text.strip_prefix(i.field()) {
+                    Some(rest) => format!("{flag}{rest}"),
+                    None => format!("{flag}: {text}"),
+                }
+            }
             None => i.to_string(),
         },
         ServiceError::NotFound(what) if what.starts_with("vote") => {

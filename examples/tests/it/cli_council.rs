@@ -171,7 +171,7 @@ fn flow(dir: &Path, db: &str) {
             "İletişimsiz",
         ],
     );
-    assert!(e.starts_with("--email:"), "{e}");
+    assert!(e.starts_with("error: --email: an e-mail address or a phone"), "{e}");
     let removed = json(&council(dir, db, &["--json", "member", "remove", &m4]));
     assert!(removed["removed_at"].is_string(), "{removed}");
     let list = json(&muhtar(
@@ -294,7 +294,7 @@ fn flow(dir: &Path, db: &str) {
     assert!(e.contains("oy kullanamaz"), "{e}");
     let e = cast_refused(&v1, &m2, "Belki");
     assert!(
-        e.starts_with("--choice:") && e.contains("Kabul, Ret, Çekimser"),
+        e.starts_with("error: --choice:") && e.contains("Kabul, Ret, Çekimser"),
         "{e}"
     );
     let r2 = json(&council(
