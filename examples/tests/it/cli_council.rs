@@ -171,7 +171,10 @@ fn flow(dir: &Path, db: &str) {
             "İletişimsiz",
         ],
     );
-    assert!(e.starts_with("error: --email: an e-mail address or a phone"), "{e}");
+    assert!(
+        e.starts_with("error: --email: an e-mail address or a phone"),
+        "{e}"
+    );
     let removed = json(&council(dir, db, &["--json", "member", "remove", &m4]));
     assert!(removed["removed_at"].is_string(), "{removed}");
     let list = json(&muhtar(
