@@ -12,6 +12,7 @@ macro_rules! out {
 }
 
 mod calendar_cmd;
+mod council_cmd;
 mod db;
 mod document_cmd;
 mod kvkk_cmd;
@@ -95,6 +96,10 @@ enum Cmd {
     /// letter, show and verify documents, make signing keys.
     #[command(subcommand)]
     Document(document_cmd::DocumentCmd),
+    /// The neighbourhood council (mahalle meclisi) of a muhtarlık: its member roll and
+    /// its votes, secret ballots with receipts, results recounted.
+    #[command(subcommand)]
+    Council(council_cmd::CouncilCmd),
 }
 
 /// The example rule set shipped with the binary.
@@ -252,6 +257,7 @@ fn main() -> std::process::ExitCode {
                     Cmd::User(u) => user_cmd::run(&g, &u).await,
                     Cmd::Works(w) => works_cmd::run(&g, &w).await,
                     Cmd::Document(d) => document_cmd::run(&g, &d).await,
+                    Cmd::Council(c) => council_cmd::run(&g, &c).await,
                     Cmd::Rules(a) => rules_cmd::run_stored(&g, a).await,
                     Cmd::Policy(a) => policy_cmd::run_stored(&g, a).await,
                     Cmd::Holidays(_) | Cmd::Deadline(_) => Ok(()),

@@ -329,7 +329,8 @@ fn area_file(path: &Path) -> Result<Shape, String> {
 
 /// An instant given as `YYYY-MM-DD` (the day's start, or with `end` the next day's:
 /// the whole day), `YYYY-MM-DD HH:MM` / `YYYY-MM-DDTHH:MM` in Istanbul time, or RFC 3339.
-fn instant(flag: &str, text: &str, end: bool) -> Result<DateTime<Utc>, String> {
+/// The CLI's reader of the times people type (`works add`, `council vote open`).
+pub(crate) fn instant(flag: &str, text: &str, end: bool) -> Result<DateTime<Utc>, String> {
     let t = text.trim();
     let bad = || {
         format!(
