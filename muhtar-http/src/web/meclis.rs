@@ -246,6 +246,43 @@ fn known(
         })
 }
 
+/// The start of a council's page: the tenant's context and the muhtarlık's code and
+/// name, or the page to answer instead (the chooser, a 404).
+async fn council_page(
+    s: &AppState,
+    mount: &Mount,
+    user: &SignedIn,
+    muhtarlik: Option<String>,
+    path: &str,
+) -> Result<
+    (
+        Arc<muhtar_core::service::TenantContext>,
+        MuhtarlikCode,
+        String,
+    ),
+    Response,
+> {
+    let ctx = user.context(s, mount).await?;
+    let Some(m) = muhtarlik else {
+        return Err(chooser(mount, user, &ctx.org, path));
+    };
+    let (code, name) = known(&m, &ctx.org, mount, user)?;
+    Ok((ctx, code, name))
+}
+
+/// The choices of a named enum's values (stable name, Turkish name).
+fn choices<T: Copy>(all: &[T], name: fn(T) -> (&'static str, &'static str)) -> Vec<Choice> {
+    all.iter()
+        .map(|x| {
+            let (value, label) = name(*x);
+            Choice {
+                value: value.into(),
+                label: label.into(),
+            }
+        })
+        .collect()
+}
+
 /// `GET /meclis`.
 pub async fn members_page(
     State(s): State<Arc<AppState>>,
@@ -279,14 +316,7 @@ async fn members_form(
     errors: Vec<FieldError>,
     done: Option<&str>,
 ) -> Response {
-    let ctx = match user.context(s, mount).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
-    let Some(m) = muhtarlik else {
-        return chooser(mount, user, &ctx.org, "/meclis");
-    };
-    let (code, name) = match known(&m, &ctx.org, mount, user) {
+    let (ctx, code, name) = match council_page(s, mount, user, muhtarlik, "/meclis").await {
         Ok(x) => x,
         Err(page) => return page,
     };
@@ -294,13 +324,7 @@ async fn members_form(
         Ok(m) => m,
         Err(e) => return service_error_page(&e, mount, Some(user)),
     };
-    let roles: Vec<Choice> = MemberRole::ALL
-        .into_iter()
-        .map(|r| Choice {
-            value: r.as_str().into(),
-            label: r.display_name().into(),
-        })
-        .collect();
+    let roles = choices(&MemberRole::ALL, |r| (r.as_str(), r.display_name()));
     let e: HashMap<&str, String> = errors
         .iter()
         .map(|x| (x.field, x.message.clone()))
@@ -473,14 +497,8 @@ async fn votes_form(
     typed: &HashMap<String, String>,
     errors: Vec<FieldError>,
 ) -> Response {
-    let ctx = match user.context(s, mount).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
-    let Some(m) = muhtarlik else {
-        return chooser(mount, user, &ctx.org, "/meclis/oylamalar");
-    };
-    let (code, name) = match known(&m, &ctx.org, mount, user) {
+    let (ctx, code, name) = match council_page(s, mount, user, muhtarlik, "/meclis/oylamalar").await
+    {
         Ok(x) => x,
         Err(page) => return page,
     };
@@ -488,13 +506,7 @@ async fn votes_form(
         Ok(v) => v,
         Err(e) => return service_error_page(&e, mount, Some(user)),
     };
-    let majorities: Vec<Choice> = Majority::ALL
-        .into_iter()
-        .map(|r| Choice {
-            value: r.as_str().into(),
-            label: r.display_name().into(),
-        })
-        .collect();
+    let majorities = choices(&Majority::ALL, |r| (r.as_str(), r.display_name()));
     let e: HashMap<&str, String> = errors
         .iter()
         .map(|x| (x.field, x.message.clone()))

@@ -13,36 +13,13 @@ use muhtar_core::testkit::MemoryStore;
 use reqwest::header::{COOKIE, LOCATION};
 use serde_json::{json, Value};
 
+use crate::documents::token;
 use crate::web_talepler::App;
 
 const SCRIPT: &str = "<script>alert(1)</script>";
 
 async fn app() -> App {
     App::start_on(Arc::new(MemoryStore::default())).await
-}
-
-/// A bearer token acting as `role`.
-async fn token(app: &App, role: &str) -> String {
-    use muhtar_core::testkit::fixtures;
-    use muhtar_core::token::{hash_secret, ApiToken};
-    let secret = format!("mbs_meclis_{}", role.replace(':', "_"));
-    app.mbs
-        .mbs
-        .store()
-        .create_token(&ApiToken {
-            id: uuid::Uuid::from_u128(
-                u128::from_str_radix(&hash_secret(&secret)[..32], 16).unwrap(),
-            ),
-            tenant: fixtures::tenant(crate::mount::TENANT),
-            actor: role.into(),
-            name: "meclis".into(),
-            hash: hash_secret(&secret),
-            created_at: fixtures::t0(),
-            revoked_at: None,
-        })
-        .await
-        .unwrap();
-    secret
 }
 
 async fn call(
