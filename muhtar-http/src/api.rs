@@ -32,6 +32,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::mount::Mount;
 use crate::{uploads, AppState};
 
+mod councils;
 mod documents;
 mod map;
 mod map_where;
@@ -40,6 +41,7 @@ mod submit;
 mod views;
 mod works;
 
+pub use councils::*;
 pub use documents::*;
 pub use map::*;
 pub use map_where::*;
@@ -79,6 +81,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .merge(documents::document_routes())
         .merge(map::routes())
         .merge(works::router())
+        .merge(councils::router())
 }
 
 use crate::uploads::MAX_UPLOAD;

@@ -26,7 +26,9 @@ pub struct ErrorDetail {
     /// `malformed`, `too_large`, `unsupported_media_type`, `conflict`, `lifecycle`,
     /// `too_many_requests`, `insufficient_storage`, `unavailable`, `internal`; for
     /// official documents `not_routed`, `already_registered`, `not_answered`,
-    /// `letter_issued` (409) and `no_registry`, `no_signing_key` (422).
+    /// `letter_issued` (409) and `no_registry`, `no_signing_key` (422); for councils
+    /// `council` (409: not open yet, closed, still running, voted already, no members) and
+    /// `frozen` (409: a closed vote's ballots).
     pub code: &'static str,
     /// A human-readable explanation.
     pub message: String,

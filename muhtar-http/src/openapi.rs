@@ -29,6 +29,9 @@ use crate::mount::Mount;
         api::work_clashes, api::works_geojson,
         api::register_document, api::issue_letter, api::find_documents, api::get_document,
         api::letter_html, api::verify_document, api::verify_copy,
+        api::list_members, api::add_member, api::remove_member, api::list_votes, api::open_vote,
+        api::get_vote, api::cast_ballot, api::change_ballot, api::close_vote, api::vote_result,
+        api::verify_receipt,
     ),
     components(schemas(
         api::RequestView, api::LocationWarningView, api::RequestPage, api::SubmitBody, api::LocationBody,
@@ -40,6 +43,9 @@ use crate::mount::Mount;
         api::WorkView, api::WorkList, api::NewWorkBody, api::WorkChangeBody, api::CloseWorkBody,
         api::ClashView,
         api::DocumentView, api::DocumentList, api::DocumentBody, api::VerificationView, api::CopyMatch,
+        api::MemberView, api::MemberContactView, api::MemberList, api::NewMemberBody,
+        api::EligibleView, api::VoteView, api::VoteList, api::ResultView, api::NewVoteBody,
+        api::BallotBody, api::ChangeBody, api::ReceiptView, api::ChangedView, api::ReceiptCheckView,
     )),
     modifiers(&Bearer),
     tags(
@@ -48,6 +54,7 @@ use crate::mount::Mount;
         (name = "reports", description = "The quarterly report of Genelge 2015/8 and its sign-off; the same statistics for any period"),
         (name = "public", description = "No token: a request's public status by tracking number; an official document's verification by its code"),
         (name = "documents", description = "Official documents (resmî evrak): a request registered as an incoming document, its answer issued as a letter, their numbers and verification codes"),
+        (name = "councils", description = "Neighbourhood councils (mahalle meclisleri): a muhtarlık's member roll and votes, run by its muhtar, read by the back office; secret ballots name no member"),
         (name = "map", description = "GeoJSON (RFC 7946) for any map client: requests as points, muhtarlıklar with their counts, works; without a token the public view. `where`: the muhtarlık of a point, for the back office"),
     )
 )]

@@ -25,6 +25,8 @@
 //!   tile server, drawn by Leaflet (vendored) with a page policy allowing the tiles.
 //! - `/isler`: the units' works, publishing and closing them, and the coordinator's
 //!   clashes ([`isler`]).
+//! - `/meclis`: the muhtar's neighbourhood council: its members, votes, ballots with
+//!   their receipts and results; read-only for the back office's readers ([`meclis`]).
 //! - `/pano`: the dashboard of the back office, officials and auditors ([`pano`]).
 //! - `/rapor`: the quarterly report, its sign-off (**Onayla**) and signed versions
 //!   ([`rapor`]); its printable page keeps a stricter policy of its own.
@@ -53,6 +55,7 @@ pub mod giris;
 pub mod harita;
 pub mod islem;
 pub mod isler;
+pub mod meclis;
 pub mod pano;
 pub mod problem;
 pub mod rapor;
@@ -124,6 +127,12 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "cakismalar.html",
         include_str!("../web/templates/cakismalar.html"),
     ),
+    ("meclis.html", include_str!("../web/templates/meclis.html")),
+    (
+        "oylamalar.html",
+        include_str!("../web/templates/oylamalar.html"),
+    ),
+    ("oylama.html", include_str!("../web/templates/oylama.html")),
     ("rapor.html", include_str!("../web/templates/rapor.html")),
     (
         "yonetim.html",
@@ -264,6 +273,17 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/isler/cakismalar", get(isler::clashes))
         .route("/isler/{id}", get(isler::page))
         .route("/isler/{id}/kapat", post(isler::close))
+        .route("/meclis", get(meclis::members_page))
+        .route("/meclis/uyeler", post(meclis::add_member))
+        .route("/meclis/uyeler/{id}/cikar", post(meclis::remove_member))
+        .route(
+            "/meclis/oylamalar",
+            get(meclis::votes_page).post(meclis::open_vote),
+        )
+        .route("/meclis/oylamalar/{id}", get(meclis::vote_page))
+        .route("/meclis/oylamalar/{id}/oy", post(meclis::cast))
+        .route("/meclis/oylamalar/{id}/kapat", post(meclis::close))
+        .route("/meclis/oylamalar/{id}/makbuz", post(meclis::verify))
         .route("/rapor", get(rapor::page))
         .route("/rapor/onayla", post(rapor::sign))
         .route("/rapor/belge", get(rapor::document))

@@ -106,6 +106,27 @@ pub fn lifecycle_message(e: &LifecycleError) -> String {
     }
 }
 
+/// The Turkish message of a council's refusal (`muhtar_core::council::CouncilError`).
+pub fn council_message(e: &muhtar_core::council::CouncilError) -> String {
+    use muhtar_core::council::CouncilError as C;
+    match e {
+        C::NotOpenYet { opens_at } => format!("Oylama henüz açılmadı: {opens_at} tarihinde açılacak."),
+        C::Closed => "Oylama kapandı ya da buna izin vermiyor: oy kaydedilemez, değiştirilemez.".into(),
+        C::StillRunning { closes_at } => format!(
+            "Oylama {closes_at} tarihine kadar sürüyor: ancak ondan sonra kapatılabilir ve sonucu görülebilir."
+        ),
+        C::NotEligible { .. } => {
+            "Bu üye bu oylamada oy kullanamaz: oylama açıldığında meclisin üyesi değildi.".into()
+        }
+        C::AlreadyVoted { .. } => "Bu üye bu oylamada oyunu kullandı.".into(),
+        C::UnknownReceipt => "Bu makbuz kodu bu oylamanın hiçbir oyuna ait değil.".into(),
+        C::NoMembers { .. } => {
+            "Meclisin hiç üyesi yok: oylama açmadan önce üye ekleyin.".into()
+        }
+        _ => "Meclis işlemi yapılamadı.".into(),
+    }
+}
+
 /// The problem of a failed call of `Mbs`: a field at fault (status 400) when core names
 /// one, `label(field)` giving its visible label; else a whole-page problem.
 pub fn problem(e: &ServiceError, label: impl Fn(&str) -> Option<&'static str>) -> Problem {
@@ -155,6 +176,24 @@ pub fn problem(e: &ServiceError, label: impl Fn(&str) -> Option<&'static str>) -
             field: None,
             message: super::belge::document_message(d),
         },
+        ServiceError::Council(c) => {
+            use muhtar_core::council::CouncilError as C;
+            let field = match c {
+                C::NotEligible { .. } | C::AlreadyVoted { .. } => Some("member"),
+                C::UnknownReceipt => Some("receipt"),
+                _ => None,
+            }
+            .filter(|f| label(f).is_some());
+            Problem {
+                status: if field.is_some() {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::CONFLICT
+                },
+                field,
+                message: council_message(c),
+            }
+        }
         ServiceError::Store(StoreError::NotFound { .. }) => Problem {
             status: StatusCode::NOT_FOUND,
             field: None,

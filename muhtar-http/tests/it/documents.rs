@@ -23,7 +23,7 @@ use crate::mount::{serve, TENANT};
 use crate::web_talepler::App;
 
 /// A bearer token acting as `role`.
-async fn token(app: &App, role: &str) -> String {
+pub(crate) async fn token(app: &App, role: &str) -> String {
     let secret = format!("mbs_belge_{}", role.replace(':', "_"));
     app.mbs
         .mbs
