@@ -19,7 +19,7 @@ use crate::tracking::TrackingNumber;
 mod council;
 mod documents;
 mod works;
-pub use council::{BallotKey, CouncilStore, BALLOT_CAST};
+pub use council::{check_close, BallotKey, CouncilStore, BALLOT_CAST};
 pub use documents::{add_count, check_documents, DocumentStore, SEQUENCE_TAKEN};
 pub use works::{check_work, WorkStore};
 

@@ -11,7 +11,7 @@
 
 use muhtar_core::council::{BallotRecord, Member, MemberId, Tally, Vote, VoteId, VoteStatus};
 use muhtar_core::ids::{MuhtarlikCode, TenantId};
-use muhtar_core::store::{BallotKey, CouncilStore, StoreError, BALLOT_CAST};
+use muhtar_core::store::{check_close, BallotKey, CouncilStore, StoreError, BALLOT_CAST};
 use sqlx::PgConnection;
 
 use crate::error::{constraint, is_unique_violation, map};
@@ -267,26 +267,7 @@ impl CouncilStore for PgStore {
         tenant: &TenantId,
         vote: VoteId,
     ) -> Result<Vec<BallotRecord>, StoreError> {
-        let rows: Vec<(String, i16, Option<uuid::Uuid>)> = sqlx::query_as(
-            "SELECT receipt_hash, choice, member FROM council_ballots
-             WHERE tenant = $1 AND vote = $2 ORDER BY receipt_hash COLLATE \"C\"",
-        )
-        .bind(tenant.as_str())
-        .bind(vote.0)
-        .fetch_all(self.pool())
-        .await
-        .map_err(map)?;
-        rows.into_iter()
-            .map(|(receipt_hash, choice, member)| {
-                Ok(BallotRecord {
-                    receipt_hash,
-                    choice: u8::try_from(choice).map_err(|e| {
-                        StoreError::corrupt_because(format!("ballot choice {choice}"), e)
-                    })?,
-                    member: member.map(MemberId),
-                })
-            })
-            .collect()
+        read_ballots(self.pool(), tenant, vote).await
     }
 
     async fn participants(
@@ -314,6 +295,7 @@ impl CouncilStore for PgStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await.map_err(map)?;
         lock_open_vote(&mut tx, tenant, vote, true).await?;
+        check_close(vote, result, &read_ballots(&mut *tx, tenant, vote).await?)?;
         let json: String =
             sqlx::query_scalar("SELECT vote FROM council_votes WHERE tenant = $1 AND id = $2")
                 .bind(tenant.as_str())
@@ -337,4 +319,33 @@ impl CouncilStore for PgStore {
         .map_err(map)?;
         tx.commit().await.map_err(map)
     }
+}
+
+/// A vote's ballots sorted by receipt hash (byte order, as core sorts): what `ballots`
+/// lists and a close is checked against, inside its transaction.
+async fn read_ballots<'e, E: sqlx::PgExecutor<'e>>(
+    executor: E,
+    tenant: &TenantId,
+    vote: VoteId,
+) -> Result<Vec<BallotRecord>, StoreError> {
+    let rows: Vec<(String, i16, Option<uuid::Uuid>)> = sqlx::query_as(
+        "SELECT receipt_hash, choice, member FROM council_ballots
+         WHERE tenant = $1 AND vote = $2 ORDER BY receipt_hash COLLATE \"C\"",
+    )
+    .bind(tenant.as_str())
+    .bind(vote.0)
+    .fetch_all(executor)
+    .await
+    .map_err(map)?;
+    rows.into_iter()
+        .map(|(receipt_hash, choice, member)| {
+            Ok(BallotRecord {
+                receipt_hash,
+                choice: u8::try_from(choice).map_err(|e| {
+                    StoreError::corrupt_because(format!("ballot choice {choice}"), e)
+                })?,
+                member: member.map(MemberId),
+            })
+        })
+        .collect()
 }

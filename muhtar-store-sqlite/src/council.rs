@@ -11,7 +11,7 @@
 
 use muhtar_core::council::{BallotRecord, Member, MemberId, Tally, Vote, VoteId, VoteStatus};
 use muhtar_core::ids::{MuhtarlikCode, TenantId};
-use muhtar_core::store::{BallotKey, CouncilStore, StoreError, BALLOT_CAST};
+use muhtar_core::store::{check_close, BallotKey, CouncilStore, StoreError, BALLOT_CAST};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::codec::{from_json, time_text, to_json, uuid_text};
@@ -281,26 +281,7 @@ impl CouncilStore for SqliteStore {
         vote: VoteId,
     ) -> Result<Vec<BallotRecord>, StoreError> {
         let (t, v) = (tenant.as_str().to_owned(), uuid_text(vote.0));
-        self.read(move |conn| {
-            let mut st = conn
-                .prepare_cached(
-                    "SELECT receipt_hash, choice, member FROM council_ballots \
-                     WHERE tenant = ?1 AND vote = ?2 ORDER BY receipt_hash",
-                )
-                .map_err(store_error)?;
-            let mut rows = st.query(params![t, v]).map_err(store_error)?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next().map_err(store_error)? {
-                let member: Option<String> = r.get(2).map_err(store_error)?;
-                out.push(BallotRecord {
-                    receipt_hash: r.get(0).map_err(store_error)?,
-                    choice: r.get(1).map_err(store_error)?,
-                    member: member.as_deref().map(parse_member).transpose()?,
-                });
-            }
-            Ok(out)
-        })
-        .await
+        self.read(move |conn| read_ballots(conn, &t, &v)).await
     }
 
     async fn participants(
@@ -338,6 +319,7 @@ impl CouncilStore for SqliteStore {
         self.write(move |conn| {
             let tx = immediate(conn)?;
             open_vote(&tx, &t, vote)?;
+            check_close(vote, &result, &read_ballots(&tx, &t, &v)?)?;
             let json: String = tx
                 .query_row(
                     "SELECT vote FROM council_votes WHERE tenant = ?1 AND id = ?2",
@@ -364,4 +346,30 @@ impl CouncilStore for SqliteStore {
 fn parse_member(s: &str) -> Result<MemberId, StoreError> {
     s.parse()
         .map_err(|e| StoreError::corrupt_because(format!("member id {s:?}"), e))
+}
+
+/// A vote's ballots sorted by receipt hash (what `ballots` lists and a close is checked
+/// against, inside its transaction).
+fn read_ballots(
+    conn: &rusqlite::Connection,
+    t: &str,
+    v: &str,
+) -> Result<Vec<BallotRecord>, StoreError> {
+    let mut st = conn
+        .prepare_cached(
+            "SELECT receipt_hash, choice, member FROM council_ballots \
+             WHERE tenant = ?1 AND vote = ?2 ORDER BY receipt_hash",
+        )
+        .map_err(store_error)?;
+    let mut rows = st.query(params![t, v]).map_err(store_error)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(store_error)? {
+        let member: Option<String> = r.get(2).map_err(store_error)?;
+        out.push(BallotRecord {
+            receipt_hash: r.get(0).map_err(store_error)?,
+            choice: r.get(1).map_err(store_error)?,
+            member: member.as_deref().map(parse_member).transpose()?,
+        });
+    }
+    Ok(out)
 }

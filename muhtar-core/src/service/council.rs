@@ -266,13 +266,18 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             }
             .into());
         }
-        let ballots = self.store.ballots(&actor.tenant, vote).await?;
-        let result = tally(&v, &ballots);
-        self.store
-            .close_vote(&actor.tenant, vote, &result)
-            .await
-            .map_err(frozen)?;
-        Ok(result)
+        // A ballot committed between the count and the close (its deadline just passed)
+        // makes the store refuse the close: count again.
+        let mut attempts = 0;
+        loop {
+            let ballots = self.store.ballots(&actor.tenant, vote).await?;
+            let result = tally(&v, &ballots);
+            match self.store.close_vote(&actor.tenant, vote, &result).await {
+                Ok(()) => return Ok(result),
+                Err(StoreError::Conflict { .. }) if attempts < 8 => attempts += 1,
+                Err(e) => return Err(frozen(e)),
+            }
+        }
     }
 
     /// A closed vote's frozen result, checked by a recount of the stored ballots: a

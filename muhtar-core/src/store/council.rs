@@ -19,6 +19,24 @@ use crate::ids::{MuhtarlikCode, TenantId};
 /// [`StoreError::Duplicate`]'s `what` when the member has a ballot in the vote already.
 pub const BALLOT_CAST: &str = "ballot";
 
+/// The check a store makes inside the close's transaction: the result was counted from
+/// exactly the ballots stored now (its hash is theirs). A ballot committed between the
+/// count and the close makes it [`StoreError::Conflict`] (expected: the ballots counted,
+/// actual: those stored), nothing is written, and the service counts again.
+pub fn check_close(
+    vote: VoteId,
+    result: &Tally,
+    stored: &[BallotRecord],
+) -> Result<(), StoreError> {
+    if crate::council::result_hash(vote, stored) == result.hash {
+        return Ok(());
+    }
+    Err(StoreError::Conflict {
+        expected: u32::try_from(result.cast).unwrap_or(u32::MAX),
+        actual: u32::try_from(stored.len()).unwrap_or(u32::MAX),
+    })
+}
+
 /// Which ballot a change is about: an open vote's by its member, a secret vote's by its
 /// receipt (the store cannot tell a secret ballot's member).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +104,9 @@ pub trait CouncilStore: Send + Sync {
         tenant: &TenantId,
         vote: VoteId,
     ) -> Result<Vec<MemberId>, StoreError>;
-    /// Closes a vote with its result, once: [`StoreError::Frozen`] if it is closed already.
+    /// Closes a vote with its result, once: [`StoreError::Frozen`] if it is closed already,
+    /// [`StoreError::Conflict`] if the result was not counted from the ballots stored now
+    /// ([`check_close`], in the same transaction).
     async fn close_vote(
         &self,
         tenant: &TenantId,

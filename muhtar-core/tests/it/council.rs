@@ -382,6 +382,32 @@ async fn a_vote_runs_closes_once_and_its_result_recounts() {
         mbs.verify_receipt(&coord, v.id, &stranger).await,
         Err(ServiceError::Council(CouncilError::UnknownReceipt))
     ));
+    // A result counted before a ballot came in is refused by the store, nothing written.
+    let open = mbs
+        .open_vote(
+            &muhtar,
+            &kuzguncuk(),
+            NewVote::new("Yol", closes + Duration::hours(1)),
+        )
+        .await
+        .unwrap();
+    let stale = tally(&open, &[]);
+    receipt(
+        mbs.cast_ballot(&muhtar, open.id, ids[0], "Ret")
+            .await
+            .unwrap(),
+    );
+    assert!(matches!(
+        mbs.store().close_vote(&t, open.id, &stale).await,
+        Err(muhtar_core::store::StoreError::Conflict {
+            expected: 0,
+            actual: 1
+        })
+    ));
+    assert_eq!(
+        mbs.store().vote(&t, open.id).await.unwrap().status,
+        muhtar_core::council::VoteStatus::Open
+    );
     // The store refuses what the service would: closing is final there too.
     assert!(matches!(
         mbs.store().close_vote(&t, v.id, &result).await,

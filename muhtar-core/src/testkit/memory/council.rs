@@ -194,6 +194,14 @@ impl CouncilStore for MemoryStore {
     ) -> Result<(), StoreError> {
         let mut g = self.lock();
         g.councils.open_vote(tenant, vote)?;
+        let stored: Vec<BallotRecord> = g
+            .councils
+            .ballots
+            .iter()
+            .filter(|((t, v, _), _)| t == tenant && *v == vote)
+            .map(|(_, b)| b.clone())
+            .collect();
+        crate::store::check_close(vote, result, &stored)?;
         if let Some(v) = g.councils.votes.get_mut(&(tenant.clone(), vote)) {
             v.status = VoteStatus::Closed;
             v.result = Some(result.clone());
