@@ -158,8 +158,27 @@ async fn a_close_waits_for_a_ballot_in_progress_and_a_released_close_lets_it_in(
     wait_for_lock(&a, "SELECT status, secret FROM council_votes").await;
     assert!(!task.is_finished());
     tx.commit().await.unwrap();
-    task.await.unwrap().unwrap();
+    // The close counted one ballot; two are stored when it gets the lock: refused,
+    // nothing written (check_close), and a close counting both goes through.
+    let refused = task.await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            StoreError::Conflict {
+                expected: 1,
+                actual: 2
+            }
+        ),
+        "{refused:?}"
+    );
     let stored = a.ballots(&tid, vote.id).await.unwrap();
+    assert_eq!(
+        a.vote(&tid, vote.id).await.unwrap().status,
+        VoteStatus::Open
+    );
+    b.close_vote(&tid, vote.id, &tally(&vote, &stored))
+        .await
+        .unwrap();
     assert_eq!(stored.len(), 2);
     assert!(stored.iter().all(|b| b.member.is_none()), "{stored:?}");
     let late = council_ballot(&mut rng, 2);

@@ -434,12 +434,19 @@ async fn closing_races_ballots<S: Store>(s: &S, round: u64) {
     let wait = rng.next_u64() % 6;
     jobs.push(Box::pin(async move {
         yields(wait).await;
-        let counted = s.ballots(tid, vote.id).await.unwrap();
-        s.close_vote(tid, vote.id, &tally(vote, &counted))
-            .await
-            .unwrap_or_else(|e| panic!("closing: {e}"));
-        closed.set(true);
-        Raced::Closed { counted }
+        // A ballot committed between the count and the close makes the close a
+        // conflict (check_close): count again, as the service does.
+        loop {
+            let counted = s.ballots(tid, vote.id).await.unwrap();
+            match s.close_vote(tid, vote.id, &tally(vote, &counted)).await {
+                Ok(()) => {
+                    closed.set(true);
+                    return Raced::Closed { counted };
+                }
+                Err(StoreError::Conflict { .. }) => {}
+                Err(e) => panic!("closing: {e}"),
+            }
+        }
     }));
 
     let mut acknowledged = BTreeSet::new();
