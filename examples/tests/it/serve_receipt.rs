@@ -168,7 +168,9 @@ async fn scenario(db: &str) {
     for personal in [
         "Fatma",
         "fatma@example.com",
-        "555",
+        // The phone as given and as stored (a bare "555" could be digits of a timestamp).
+        "0555 111 22 33",
+        "5551112233",
         "Kapı önündeki çınar",
         "kuzguncuk",
         "Ali Demir",
