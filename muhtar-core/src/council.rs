@@ -19,10 +19,17 @@
 //!   on the vote; a recount from the stored ballots must reproduce it.
 
 mod member;
+mod proposal;
+mod settings;
 mod tally;
 mod vote;
 
 pub use member::{Member, MemberId, MemberRole, NewMember};
+pub use proposal::{
+    AgendaReason, Author, Comment, CommentId, Hidden, NewProposal, Proposal, ProposalId,
+    ProposalStatus, MAX_COMMENT, MAX_HIDE_REASON, MAX_TEXT, MAX_TITLE,
+};
+pub use settings::{CouncilSettings, DEFAULT_SUPPORT_THRESHOLD};
 pub use tally::{recount, result_hash, tally, Decision, Tally};
 pub use vote::{
     BallotRecord, Majority, NewVote, ReceiptCode, Vote, VoteId, VoteOptions, VoteStatus,
@@ -69,4 +76,19 @@ pub enum CouncilError {
         /// The muhtarlık.
         muhtarlik: String,
     },
+    /// The member has supported the proposal already.
+    #[error("member {member} supports this proposal already")]
+    AlreadySupported {
+        /// The member.
+        member: String,
+    },
+    /// The member is not on the council's roll (removed, or of another council).
+    #[error("member {member} is not on this council's roll")]
+    NotOnRoll {
+        /// The member.
+        member: String,
+    },
+    /// The proposal is on the agenda already.
+    #[error("the proposal is on the agenda already")]
+    OnAgendaAlready,
 }

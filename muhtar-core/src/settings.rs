@@ -212,6 +212,13 @@ pub struct TenantSettings {
     /// Official documents: automatic registration, SDP codes, signing keys (`[documents]`).
     #[serde(default, skip_serializing_if = "crate::settings::is_default_documents")]
     pub documents: crate::document::DocumentSettings,
+    /// Neighbourhood councils: the support threshold of proposals (`[council]`).
+    #[serde(default, skip_serializing_if = "crate::settings::is_default_council")]
+    pub council: crate::council::CouncilSettings,
+}
+
+fn is_default_council(c: &crate::council::CouncilSettings) -> bool {
+    *c == crate::council::CouncilSettings::default()
 }
 
 fn is_default_documents(d: &crate::document::DocumentSettings) -> bool {

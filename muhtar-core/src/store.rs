@@ -18,9 +18,11 @@ use crate::tracking::TrackingNumber;
 
 mod council;
 mod documents;
+mod proposals;
 mod works;
 pub use council::{check_close, BallotKey, CouncilStore, BALLOT_CAST};
 pub use documents::{add_count, check_documents, DocumentStore, SEQUENCE_TAKEN};
+pub use proposals::{ProposalStore, SupportOutcome, SUPPORT_GIVEN};
 pub use works::{check_work, WorkStore};
 
 /// The cause of a [`StoreError`]: the adapter's own error (rusqlite's, sqlx's, serde's…),
@@ -909,6 +911,7 @@ pub trait Store:
     + WorkStore
     + DocumentStore
     + CouncilStore
+    + ProposalStore
 {
 }
 impl<
@@ -920,7 +923,8 @@ impl<
             + crate::account::AccountStore
             + WorkStore
             + DocumentStore
-            + CouncilStore,
+            + CouncilStore
+            + ProposalStore,
     > Store for T
 {
 }

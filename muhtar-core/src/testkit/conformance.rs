@@ -21,12 +21,14 @@ mod accounts;
 mod council;
 mod documents;
 mod map;
+mod proposals;
 mod works;
 
 pub use accounts::*;
 pub use council::*;
 pub use documents::*;
 pub use map::*;
+pub use proposals::*;
 pub use works::*;
 
 use std::collections::BTreeSet;
@@ -93,6 +95,9 @@ macro_rules! store_conformance_tests {
             council_one_ballot_per_member_under_concurrency,
             council_closing_is_final,
             council_secret_ballots_carry_no_member,
+            council_proposal_round_trips,
+            council_proposal_one_support_per_member_under_concurrency,
+            council_proposal_hidden_comments_are_kept,
         );
     };
     ($make:expr) => {

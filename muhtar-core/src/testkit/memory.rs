@@ -18,6 +18,7 @@ use crate::tracking::TrackingNumber;
 mod accounts;
 mod council;
 mod documents;
+mod proposals;
 mod works;
 
 #[derive(Default)]
@@ -34,6 +35,7 @@ struct Inner {
     works: BTreeMap<(TenantId, crate::map::work::WorkId), crate::map::work::Work>,
     documents: Vec<crate::document::Document>,
     councils: council::Councils,
+    proposals: proposals::Proposals,
 }
 
 /// Everything in memory behind one mutex: each call is atomic, like a transaction.

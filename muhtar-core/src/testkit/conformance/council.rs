@@ -98,7 +98,7 @@ impl Future for YieldNow {
     }
 }
 
-async fn yields(n: u64) {
+pub(super) async fn yields(n: u64) {
     for _ in 0..n {
         YieldNow(false).await;
     }
