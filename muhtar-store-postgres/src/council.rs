@@ -34,11 +34,14 @@ fn frozen(vote: VoteId) -> StoreError {
     }
 }
 
-fn from_text<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StoreError> {
+pub(crate) fn from_text<T: serde::de::DeserializeOwned>(
+    what: &str,
+    s: &str,
+) -> Result<T, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::corrupt_because(what, e))
 }
 
-fn to_text<T: serde::Serialize>(what: &str, v: &T) -> Result<String, StoreError> {
+pub(crate) fn to_text<T: serde::Serialize>(what: &str, v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::invalid_because(what, e))
 }
 

@@ -97,6 +97,7 @@ mod documents;
 mod error;
 mod map;
 mod outbox;
+mod proposals;
 mod reports;
 mod requests;
 mod tokens;

@@ -32,14 +32,14 @@ fn frozen(vote: VoteId) -> StoreError {
 }
 
 /// Whether an error is a unique or primary key violation, by SQLite's extended code.
-fn is_key_violation(e: &rusqlite::Error) -> bool {
+pub(crate) fn is_key_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _)
         if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
             || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
 /// JSON values of one query's single column, decoded.
-fn json_rows<T: serde::de::DeserializeOwned>(
+pub(crate) fn json_rows<T: serde::de::DeserializeOwned>(
     conn: &Connection,
     what: &str,
     sql: &str,

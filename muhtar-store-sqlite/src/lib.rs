@@ -120,6 +120,7 @@ mod error;
 mod map;
 mod migrate;
 mod pool;
+mod proposals;
 mod store;
 mod tokens;
 mod works;

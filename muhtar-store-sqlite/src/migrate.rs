@@ -136,6 +136,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0015_councils.sql",
         sql: include_str!("../migrations/0015_councils.sql"),
     },
+    Migration {
+        version: 16,
+        name: "council_proposals",
+        file: "0016_council_proposals.sql",
+        sql: include_str!("../migrations/0016_council_proposals.sql"),
+    },
 ];
 
 /// The schema version this build needs.

@@ -9,4 +9,5 @@ mod council;
 mod documents;
 mod map;
 mod migration;
+mod proposals;
 mod unavailable;
