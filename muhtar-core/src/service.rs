@@ -46,6 +46,7 @@ use crate::tracking::TrackingNumber;
 
 mod accounts;
 mod council;
+mod council_proposals;
 mod dashboard;
 mod deadlines;
 mod documents;
@@ -61,6 +62,7 @@ mod works;
 pub use crate::public::{PublicStatus, PublicView};
 pub use accounts::{LoginAttempt, LoginError, NewSession, NewUser};
 pub use council::Cast;
+pub use council_proposals::Supported;
 pub use dashboard::{CategoryLine, Dashboard, UnitLine, TOP_CATEGORIES};
 pub use documents::{DocumentSearch, NUMBERING_ATTEMPTS};
 pub use map::{MapQuery, MapRequests, MuhtarlikMap, MAX_MAP_POINTS};

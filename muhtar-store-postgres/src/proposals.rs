@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use muhtar_core::council::{
-    AgendaReason, Comment, CommentId, Hidden, MemberId, Proposal, ProposalId, ProposalStatus,
+    AgendaReason, Comment, CommentId, Hidden, MemberId, Proposal, ProposalId,
 };
 use muhtar_core::ids::{MuhtarlikCode, TenantId};
 use muhtar_core::store::{ProposalStore, StoreError, SupportOutcome, SUPPORT_GIVEN};
@@ -91,12 +91,9 @@ async fn agenda(
     reason: AgendaReason,
     at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    if p.status != ProposalStatus::Open {
+    if !p.put_on_agenda(reason, at) {
         return Ok(false);
     }
-    p.status = ProposalStatus::OnAgenda;
-    p.on_agenda_at = Some(at);
-    p.agenda_reason = Some(reason);
     p.supports = 0;
     sqlx::query(
         "UPDATE council_proposals SET status = $3, proposal = $4 WHERE tenant = $1 AND id = $2",

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 use muhtar_core::council::{
-    AgendaReason, Comment, CommentId, Hidden, MemberId, Proposal, ProposalId, ProposalStatus,
+    AgendaReason, Comment, CommentId, Hidden, MemberId, Proposal, ProposalId,
 };
 use muhtar_core::ids::{MuhtarlikCode, TenantId};
 use muhtar_core::store::{ProposalStore, StoreError, SupportOutcome, SUPPORT_GIVEN};
@@ -81,12 +81,9 @@ fn agenda(
     at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let mut p = one_proposal(conn, tenant, id)?;
-    if p.status != ProposalStatus::Open {
+    if !p.put_on_agenda(reason, at) {
         return Ok(false);
     }
-    p.status = ProposalStatus::OnAgenda;
-    p.on_agenda_at = Some(at);
-    p.agenda_reason = Some(reason);
     p.supports = 0;
     conn.execute(
         "UPDATE council_proposals SET status = ?3, proposal = ?4 WHERE tenant = ?1 AND id = ?2",

@@ -122,6 +122,20 @@ pub struct Proposal {
     pub agenda_reason: Option<AgendaReason>,
 }
 
+impl Proposal {
+    /// Moves an open proposal onto the agenda (`true`); one on it already stays as it
+    /// was (`false`). The stores call it inside their transaction.
+    pub fn put_on_agenda(&mut self, reason: AgendaReason, at: DateTime<Utc>) -> bool {
+        if self.status != ProposalStatus::Open {
+            return false;
+        }
+        self.status = ProposalStatus::OnAgenda;
+        self.on_agenda_at = Some(at);
+        self.agenda_reason = Some(reason);
+        true
+    }
+}
+
 /// Longest proposal title, in characters.
 pub const MAX_TITLE: usize = 200;
 /// Longest proposal text, in characters.

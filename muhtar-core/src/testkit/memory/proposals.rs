@@ -3,9 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{not_found, MemoryStore};
-use crate::council::{
-    AgendaReason, Comment, CommentId, Hidden, MemberId, Proposal, ProposalId, ProposalStatus,
-};
+use crate::council::{AgendaReason, Comment, CommentId, Hidden, MemberId, Proposal, ProposalId};
 use crate::ids::{MuhtarlikCode, TenantId};
 use crate::store::{ProposalStore, StoreError, SupportOutcome, SUPPORT_GIVEN};
 use std::collections::BTreeMap;
@@ -46,13 +44,7 @@ impl Proposals {
             .proposals
             .get_mut(&(tenant.clone(), id))
             .ok_or_else(|| not_found("proposal"))?;
-        if p.status != ProposalStatus::Open {
-            return Ok(false);
-        }
-        p.status = ProposalStatus::OnAgenda;
-        p.on_agenda_at = Some(at);
-        p.agenda_reason = Some(reason);
-        Ok(true)
+        Ok(p.put_on_agenda(reason, at))
     }
 }
 
