@@ -28,6 +28,9 @@ pub enum CouncilCmd {
     /// The council's votes: open, cast, change, close, result, verify, list.
     #[command(subcommand)]
     Vote(VoteCmd),
+    /// The council's agenda: proposals, supports, comments (council_proposal_cmd.rs).
+    #[command(subcommand)]
+    Proposal(crate::council_proposal_cmd::ProposalCmd),
 }
 
 /// `muhtar council member`.
@@ -230,6 +233,7 @@ pub async fn run(g: &Global, cmd: &CouncilCmd) -> Result<(), String> {
             }
         }
         CouncilCmd::Vote(v) => vote(g, &mbs, &actor, v).await,
+        CouncilCmd::Proposal(p) => crate::council_proposal_cmd::run(g, &mbs, &actor, p).await,
     }
 }
 
@@ -535,12 +539,12 @@ fn vote_view(v: &Vote) -> serde_json::Value {
     })
 }
 
-fn print_json(v: &impl serde::Serialize) -> Result<(), String> {
+pub(crate) fn print_json(v: &impl serde::Serialize) -> Result<(), String> {
     outln!("{}", serde_json::to_string(v).map_err(|e| e.to_string())?);
     Ok(())
 }
 
-fn muhtarlik(code: &str) -> Result<MuhtarlikCode, String> {
+pub(crate) fn muhtarlik(code: &str) -> Result<MuhtarlikCode, String> {
     MuhtarlikCode::new(code.trim()).map_err(|e| format!("--muhtarlik: {e}"))
 }
 
@@ -584,7 +588,7 @@ const FLAGS: [(&str, &str); 9] = [
 ];
 
 /// A council command's refusal in Turkish, naming what was refused and what would do.
-fn turkish(e: ServiceError, actor: &Actor) -> String {
+pub(crate) fn turkish(e: ServiceError, actor: &Actor) -> String {
     match e {
         ServiceError::Council(c) => match c {
             CouncilError::NotOpenYet { opens_at } => {
