@@ -171,7 +171,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::Council(c) => {
                 use muhtar_core::council::CouncilError as C;
                 match c {
-                    C::NotEligible { .. } => ApiError::invalid("member", c.to_string()),
+                    C::NotEligible { .. } | C::NotOnRoll { .. } => {
+                        ApiError::invalid("member", c.to_string())
+                    }
                     C::UnknownReceipt => ApiError::not_found("receipt"),
                     other => ApiError::new(StatusCode::CONFLICT, "council", other.to_string()),
                 }

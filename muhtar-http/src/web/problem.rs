@@ -123,6 +123,9 @@ pub fn council_message(e: &muhtar_core::council::CouncilError) -> String {
         C::NoMembers { .. } => {
             "Meclisin hiç üyesi yok: oylama açmadan önce üye ekleyin.".into()
         }
+        C::AlreadySupported { .. } => "Bu üye bu öneriyi zaten destekledi.".into(),
+        C::NotOnRoll { .. } => "Bu kişi meclisin üye listesinde değil.".into(),
+        C::OnAgendaAlready => "Öneri zaten gündemde.".into(),
         _ => "Meclis işlemi yapılamadı.".into(),
     }
 }
@@ -179,7 +182,10 @@ pub fn problem(e: &ServiceError, label: impl Fn(&str) -> Option<&'static str>) -
         ServiceError::Council(c) => {
             use muhtar_core::council::CouncilError as C;
             let field = match c {
-                C::NotEligible { .. } | C::AlreadyVoted { .. } => Some("member"),
+                C::NotEligible { .. }
+                | C::AlreadyVoted { .. }
+                | C::AlreadySupported { .. }
+                | C::NotOnRoll { .. } => Some("member"),
                 C::UnknownReceipt => Some("receipt"),
                 _ => None,
             }

@@ -560,3 +560,76 @@ impl CouncilStore for Counting {
         self.inner.close_vote(t, v, r).await
     }
 }
+#[async_trait::async_trait]
+impl ProposalStore for Counting {
+    async fn put_proposal(&self, p: &muhtar_core::council::Proposal) -> Result<(), StoreError> {
+        self.count("put_proposal");
+        self.inner.put_proposal(p).await
+    }
+    async fn proposal(
+        &self,
+        t: &TenantId,
+        id: muhtar_core::council::ProposalId,
+    ) -> Result<muhtar_core::council::Proposal, StoreError> {
+        self.count("proposal");
+        self.inner.proposal(t, id).await
+    }
+    async fn proposals(
+        &self,
+        t: &TenantId,
+        m: &MuhtarlikCode,
+    ) -> Result<Vec<muhtar_core::council::Proposal>, StoreError> {
+        self.count("proposals");
+        self.inner.proposals(t, m).await
+    }
+    async fn support(
+        &self,
+        t: &TenantId,
+        p: muhtar_core::council::ProposalId,
+        m: muhtar_core::council::MemberId,
+        threshold: u32,
+        at: DateTime<Utc>,
+    ) -> Result<SupportOutcome, StoreError> {
+        self.count("support");
+        self.inner.support(t, p, m, threshold, at).await
+    }
+    async fn supporters(
+        &self,
+        t: &TenantId,
+        p: muhtar_core::council::ProposalId,
+    ) -> Result<Vec<muhtar_core::council::MemberId>, StoreError> {
+        self.count("supporters");
+        self.inner.supporters(t, p).await
+    }
+    async fn put_on_agenda(
+        &self,
+        t: &TenantId,
+        p: muhtar_core::council::ProposalId,
+        r: muhtar_core::council::AgendaReason,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.count("put_on_agenda");
+        self.inner.put_on_agenda(t, p, r, at).await
+    }
+    async fn put_comment(&self, c: &muhtar_core::council::Comment) -> Result<(), StoreError> {
+        self.count("put_comment");
+        self.inner.put_comment(c).await
+    }
+    async fn comments(
+        &self,
+        t: &TenantId,
+        p: muhtar_core::council::ProposalId,
+    ) -> Result<Vec<muhtar_core::council::Comment>, StoreError> {
+        self.count("comments");
+        self.inner.comments(t, p).await
+    }
+    async fn hide_comment(
+        &self,
+        t: &TenantId,
+        c: muhtar_core::council::CommentId,
+        h: &muhtar_core::council::Hidden,
+    ) -> Result<muhtar_core::council::Comment, StoreError> {
+        self.count("hide_comment");
+        self.inner.hide_comment(t, c, h).await
+    }
+}
