@@ -18,9 +18,11 @@ use crate::tracking::TrackingNumber;
 
 mod council;
 mod documents;
+mod meetings;
 mod works;
 pub use council::{check_close, BallotKey, CouncilStore, BALLOT_CAST};
 pub use documents::{add_count, check_documents, DocumentStore, SEQUENCE_TAKEN};
+pub use meetings::{meeting_frozen, MeetingStore};
 pub use works::{check_work, WorkStore};
 
 /// The cause of a [`StoreError`]: the adapter's own error (rusqlite's, sqlx's, serde's…),
@@ -87,7 +89,7 @@ pub enum StoreError {
         source: Option<Cause>,
     },
     /// What no longer changes was asked to change: a closed vote took a ballot, a
-    /// change or a second close.
+    /// change or a second close; a held meeting's minutes or attendance.
     #[error("{what} is closed and no longer changes")]
     Frozen {
         /// What.
@@ -909,6 +911,7 @@ pub trait Store:
     + WorkStore
     + DocumentStore
     + CouncilStore
+    + MeetingStore
 {
 }
 impl<
@@ -920,7 +923,8 @@ impl<
             + crate::account::AccountStore
             + WorkStore
             + DocumentStore
-            + CouncilStore,
+            + CouncilStore
+            + MeetingStore,
     > Store for T
 {
 }

@@ -136,6 +136,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0015_councils.sql",
         sql: include_str!("../migrations/0015_councils.sql"),
     },
+    Migration {
+        version: 17,
+        name: "council_meetings",
+        file: "0017_council_meetings.sql",
+        sql: include_str!("../migrations/0017_council_meetings.sql"),
+    },
 ];
 
 /// The schema version this build needs.

@@ -17,7 +17,7 @@ use crate::store::{BallotKey, Store, StoreError, BALLOT_CAST};
 impl<S: Store, C: Clock> Mbs<S, C> {
     /// Checks the actor may take `action` on the council of `muhtarlik` (a muhtarlık of
     /// the tenant's organisation, else an input error listing them).
-    async fn council_access(
+    pub(super) async fn council_access(
         &self,
         actor: &Actor,
         muhtarlik: &MuhtarlikCode,

@@ -21,12 +21,14 @@ mod accounts;
 mod council;
 mod documents;
 mod map;
+mod meetings;
 mod works;
 
 pub use accounts::*;
 pub use council::*;
 pub use documents::*;
 pub use map::*;
+pub use meetings::*;
 pub use works::*;
 
 use std::collections::BTreeSet;
@@ -93,6 +95,9 @@ macro_rules! store_conformance_tests {
             council_one_ballot_per_member_under_concurrency,
             council_closing_is_final,
             council_secret_ballots_carry_no_member,
+            council_meeting_round_trips_and_order,
+            council_meeting_minutes_freeze_the_meeting,
+            council_meeting_one_minutes_under_concurrency,
         );
     };
     ($make:expr) => {

@@ -18,6 +18,7 @@ use crate::tracking::TrackingNumber;
 mod accounts;
 mod council;
 mod documents;
+mod meetings;
 mod works;
 
 #[derive(Default)]
@@ -34,6 +35,7 @@ struct Inner {
     works: BTreeMap<(TenantId, crate::map::work::WorkId), crate::map::work::Work>,
     documents: Vec<crate::document::Document>,
     councils: council::Councils,
+    meetings: BTreeMap<(TenantId, crate::council::MeetingId), crate::council::Meeting>,
 }
 
 /// Everything in memory behind one mutex: each call is atomic, like a transaction.

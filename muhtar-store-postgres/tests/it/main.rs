@@ -8,5 +8,6 @@ mod conformance;
 mod council;
 mod documents;
 mod map;
+mod meetings;
 mod migration;
 mod unavailable;

@@ -6,4 +6,5 @@ mod conformance;
 mod council;
 mod documents;
 mod map;
+mod meetings;
 mod sqlite_specific;
