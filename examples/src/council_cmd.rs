@@ -28,6 +28,9 @@ pub enum CouncilCmd {
     /// The council's votes: open, cast, change, close, result, verify, list.
     #[command(subcommand)]
     Vote(VoteCmd),
+    /// The council's meetings: add, attendance, minutes, list, show.
+    #[command(subcommand)]
+    Meeting(crate::council_meeting_cmd::MeetingCmd),
 }
 
 /// `muhtar council member`.
@@ -230,6 +233,7 @@ pub async fn run(g: &Global, cmd: &CouncilCmd) -> Result<(), String> {
             }
         }
         CouncilCmd::Vote(v) => vote(g, &mbs, &actor, v).await,
+        CouncilCmd::Meeting(m) => crate::council_meeting_cmd::run(g, &mbs, &actor, m).await,
     }
 }
 
@@ -584,7 +588,7 @@ const FLAGS: [(&str, &str); 9] = [
 ];
 
 /// A council command's refusal in Turkish, naming what was refused and what would do.
-fn turkish(e: ServiceError, actor: &Actor) -> String {
+pub(crate) fn turkish(e: ServiceError, actor: &Actor) -> String {
     match e {
         ServiceError::Council(c) => match c {
             CouncilError::NotOpenYet { opens_at } => {
