@@ -539,7 +539,7 @@ fn vote_view(v: &Vote) -> serde_json::Value {
     })
 }
 
-fn print_json(v: &impl serde::Serialize) -> Result<(), String> {
+pub(crate) fn print_json(v: &impl serde::Serialize) -> Result<(), String> {
     outln!("{}", serde_json::to_string(v).map_err(|e| e.to_string())?);
     Ok(())
 }

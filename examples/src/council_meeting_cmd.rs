@@ -11,6 +11,7 @@ use muhtar_core::council::{Meeting, MeetingError, MeetingId, MemberId, NewMeetin
 use muhtar_core::ids::MuhtarlikCode;
 use muhtar_core::service::ServiceError;
 
+use crate::council_cmd::print_json;
 use crate::state_cmd::{self, Global};
 
 /// `muhtar council meeting`.
@@ -242,11 +243,6 @@ fn view(m: &Meeting) -> serde_json::Value {
         })),
         "created_at": m.created_at,
     })
-}
-
-fn print_json(v: &impl serde::Serialize) -> Result<(), String> {
-    outln!("{}", serde_json::to_string(v).map_err(|e| e.to_string())?);
-    Ok(())
 }
 
 fn meeting_id(text: &str) -> Result<MeetingId, String> {

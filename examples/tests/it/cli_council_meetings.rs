@@ -11,23 +11,8 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+use crate::cli_council::{council, json, refused};
 use crate::common::{muhtar, muhtar_fails};
-
-const MUHTAR: &str = "muhtar:kuzguncuk";
-
-fn json(s: &str) -> serde_json::Value {
-    serde_json::from_str(s.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
-}
-
-/// `muhtar --as muhtar:kuzguncuk council ARGS`.
-fn council(dir: &Path, db: &str, args: &[&str]) -> String {
-    muhtar(dir, db, &[&["--as", MUHTAR, "council"], args].concat())
-}
-
-/// `muhtar --as muhtar:kuzguncuk council ARGS`, which must fail; its one line.
-fn refused(dir: &Path, db: &str, args: &[&str]) -> String {
-    muhtar_fails(dir, db, &[&["--as", MUHTAR, "council"], args].concat())
-}
 
 fn member(dir: &Path, db: &str, name: &str, email: &str) -> String {
     let args = ["member", "add", "--muhtarlik", "kuzguncuk", "--name", name];
@@ -52,11 +37,7 @@ fn add_meeting(dir: &Path, db: &str, at: &str, json_out: bool) -> String {
         "Pazar yeri düzeni",
     ];
     if json_out {
-        return muhtar(
-            dir,
-            db,
-            &[&["--json", "--as", MUHTAR, "council"], &args[..]].concat(),
-        );
+        return council(dir, db, &[&["--json"], &args[..]].concat());
     }
     council(dir, db, &args).trim().to_owned()
 }
@@ -169,11 +150,8 @@ fn a_meeting_from_the_agenda_to_frozen_minutes_on_sqlite() {
     );
     let sha = hex::encode(Sha256::digest(text.trim().as_bytes()));
     assert!(out.contains(&sha), "{out}");
-    let shown = json(&muhtar(
-        dir,
-        db,
-        &["--json", "--as", MUHTAR, "council", "meeting", "show", &id],
-    ));
+    let show = || json(&council(dir, db, &["--json", "meeting", "show", &id]));
+    let shown = show();
     assert_eq!(shown["held"], true);
     assert_eq!(shown["minutes"]["text"], text.trim());
     assert_eq!(shown["minutes"]["sha256"], sha);
@@ -201,12 +179,7 @@ fn a_meeting_from_the_agenda_to_frozen_minutes_on_sqlite() {
         let e = refused(dir, db, &args);
         assert!(e.contains("artık değiştirilemez"), "{args:?}: {e}");
     }
-    let again = json(&muhtar(
-        dir,
-        db,
-        &["--json", "--as", MUHTAR, "council", "meeting", "show", &id],
-    ));
-    assert_eq!(again, shown);
+    assert_eq!(show(), shown);
     let page = council(dir, db, &["meeting", "show", &id]);
     for want in [
         "Ayşe Yılmaz",
