@@ -31,6 +31,9 @@ pub enum CouncilCmd {
     /// The council's agenda: proposals, supports, comments (council_proposal_cmd.rs).
     #[command(subcommand)]
     Proposal(crate::council_proposal_cmd::ProposalCmd),
+    /// The council's meetings: add, attendance, minutes, list, show.
+    #[command(subcommand)]
+    Meeting(crate::council_meeting_cmd::MeetingCmd),
 }
 
 /// `muhtar council member`.
@@ -234,6 +237,7 @@ pub async fn run(g: &Global, cmd: &CouncilCmd) -> Result<(), String> {
         }
         CouncilCmd::Vote(v) => vote(g, &mbs, &actor, v).await,
         CouncilCmd::Proposal(p) => crate::council_proposal_cmd::run(g, &mbs, &actor, p).await,
+        CouncilCmd::Meeting(m) => crate::council_meeting_cmd::run(g, &mbs, &actor, m).await,
     }
 }
 

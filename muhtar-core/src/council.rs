@@ -17,13 +17,21 @@
 //! - **Tally** (`tally.rs`, pure): counts per option, turnout, the quorum verdict, the
 //!   outcome by the majority rule and a SHA-256 over the sorted ballots. Closing freezes it
 //!   on the vote; a recount from the stored ballots must reproduce it.
+//! - **Meetings** (`meeting.rs`): a time, a place, an agenda, the attendance and the
+//!   minutes; recording the minutes marks the meeting held and freezes minutes and
+//!   attendance (their SHA-256 kept).
 
+mod meeting;
 mod member;
 mod proposal;
 mod settings;
 mod tally;
 mod vote;
 
+pub use meeting::{
+    attendance, Meeting, MeetingError, MeetingId, Minutes, NewMeeting, MAX_AGENDA_ITEMS,
+    MAX_MINUTES_CHARS,
+};
 pub use member::{Member, MemberId, MemberRole, NewMember};
 pub use proposal::{
     AgendaReason, Author, Comment, CommentId, Hidden, NewProposal, Proposal, ProposalId,

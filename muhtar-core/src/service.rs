@@ -46,6 +46,7 @@ use crate::tracking::TrackingNumber;
 
 mod accounts;
 mod council;
+mod council_meetings;
 mod council_proposals;
 mod dashboard;
 mod deadlines;
@@ -143,6 +144,10 @@ pub enum ServiceError {
     /// A council command does not fit (a closed vote, a member who voted, …).
     #[error(transparent)]
     Council(#[from] crate::council::CouncilError),
+    /// A council meeting command does not fit (its minutes are recorded, an attendee
+    /// was not on the roll, minutes before the meeting).
+    #[error(transparent)]
+    Meeting(#[from] crate::council::MeetingError),
     /// An official document cannot be registered or issued ([`crate::document`]).
     #[error(transparent)]
     Document(#[from] crate::document::DocumentError),

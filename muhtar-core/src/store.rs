@@ -18,10 +18,12 @@ use crate::tracking::TrackingNumber;
 
 mod council;
 mod documents;
+mod meetings;
 mod proposals;
 mod works;
 pub use council::{check_close, BallotKey, CouncilStore, BALLOT_CAST};
 pub use documents::{add_count, check_documents, DocumentStore, SEQUENCE_TAKEN};
+pub use meetings::{meeting_frozen, MeetingStore};
 pub use proposals::{ProposalStore, SupportOutcome, SUPPORT_GIVEN};
 pub use works::{check_work, WorkStore};
 
@@ -89,7 +91,7 @@ pub enum StoreError {
         source: Option<Cause>,
     },
     /// What no longer changes was asked to change: a closed vote took a ballot, a
-    /// change or a second close.
+    /// change or a second close; a held meeting's minutes or attendance.
     #[error("{what} is closed and no longer changes")]
     Frozen {
         /// What.
@@ -912,6 +914,7 @@ pub trait Store:
     + DocumentStore
     + CouncilStore
     + ProposalStore
+    + MeetingStore
 {
 }
 impl<
@@ -924,7 +927,8 @@ impl<
             + WorkStore
             + DocumentStore
             + CouncilStore
-            + ProposalStore,
+            + ProposalStore
+            + MeetingStore,
     > Store for T
 {
 }

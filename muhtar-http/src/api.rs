@@ -32,6 +32,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::mount::Mount;
 use crate::{uploads, AppState};
 
+mod council_meetings;
 mod councils;
 mod documents;
 mod map;
@@ -41,6 +42,7 @@ mod submit;
 mod views;
 mod works;
 
+pub use council_meetings::*;
 pub use councils::*;
 pub use documents::*;
 pub use map::*;
@@ -82,6 +84,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .merge(map::routes())
         .merge(works::router())
         .merge(councils::router())
+        .merge(council_meetings::router())
 }
 
 use crate::uploads::MAX_UPLOAD;

@@ -178,6 +178,19 @@ impl From<ServiceError> for ApiError {
                     other => ApiError::new(StatusCode::CONFLICT, "council", other.to_string()),
                 }
             }
+            ServiceError::Meeting(m) => {
+                use muhtar_core::council::MeetingError as M;
+                match m {
+                    M::NotOnRoll { .. } => ApiError::invalid("members", m.to_string()),
+                    M::Held { .. } => {
+                        ApiError::new(StatusCode::CONFLICT, "meeting_held", m.to_string())
+                    }
+                    M::NotYet { .. } => {
+                        ApiError::new(StatusCode::CONFLICT, "meeting_not_yet", m.to_string())
+                    }
+                    other => ApiError::new(StatusCode::CONFLICT, "council", other.to_string()),
+                }
+            }
             ServiceError::Work(w) => {
                 ApiError::new(StatusCode::CONFLICT, "lifecycle", w.to_string())
             }

@@ -32,6 +32,8 @@ use crate::mount::Mount;
         api::list_members, api::add_member, api::remove_member, api::list_votes, api::open_vote,
         api::get_vote, api::cast_ballot, api::change_ballot, api::close_vote, api::vote_result,
         api::verify_receipt,
+        api::list_meetings, api::add_meeting, api::get_meeting, api::set_attendance,
+        api::record_minutes,
     ),
     components(schemas(
         api::RequestView, api::LocationWarningView, api::RequestPage, api::SubmitBody, api::LocationBody,
@@ -46,6 +48,8 @@ use crate::mount::Mount;
         api::MemberView, api::MemberContactView, api::MemberList, api::NewMemberBody,
         api::EligibleView, api::VoteView, api::VoteList, api::ResultView, api::NewVoteBody,
         api::BallotBody, api::ChangeBody, api::ReceiptView, api::ChangedView, api::ReceiptCheckView,
+        api::MeetingView, api::MinutesView, api::MeetingList, api::NewMeetingBody,
+        api::AttendanceBody, api::MinutesBody,
     )),
     modifiers(&Bearer),
     tags(

@@ -96,6 +96,7 @@ mod council;
 mod documents;
 mod error;
 mod map;
+mod meetings;
 mod outbox;
 mod proposals;
 mod reports;

@@ -118,6 +118,7 @@ mod council;
 mod documents;
 mod error;
 mod map;
+mod meetings;
 mod migrate;
 mod pool;
 mod proposals;

@@ -142,6 +142,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0016_council_proposals.sql",
         sql: include_str!("../migrations/0016_council_proposals.sql"),
     },
+    Migration {
+        version: 17,
+        name: "council_meetings",
+        file: "0017_council_meetings.sql",
+        sql: include_str!("../migrations/0017_council_meetings.sql"),
+    },
 ];
 
 /// The schema version this build needs.

@@ -23,17 +23,17 @@ use crate::common::{self, muhtar, muhtar_fails};
 
 const MUHTAR: &str = "muhtar:kuzguncuk";
 
-fn json(s: &str) -> serde_json::Value {
+pub(crate) fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
 }
 
 /// `muhtar --as muhtar:kuzguncuk council ARGS`.
-fn council(dir: &Path, db: &str, args: &[&str]) -> String {
+pub(crate) fn council(dir: &Path, db: &str, args: &[&str]) -> String {
     muhtar(dir, db, &[&["--as", MUHTAR, "council"], args].concat())
 }
 
 /// `muhtar --as muhtar:kuzguncuk council ARGS`, which must fail; its one line.
-fn refused(dir: &Path, db: &str, args: &[&str]) -> String {
+pub(crate) fn refused(dir: &Path, db: &str, args: &[&str]) -> String {
     muhtar_fails(dir, db, &[&["--as", MUHTAR, "council"], args].concat())
 }
 

@@ -17,12 +17,12 @@ use crate::store::{BallotKey, Store, StoreError, BALLOT_CAST};
 impl<S: Store, C: Clock> Mbs<S, C> {
     /// Checks the actor may take `action` on the council of `muhtarlik` (a muhtarlık of
     /// the tenant's organisation, else an input error listing them).
-    async fn council_access(
+    pub(super) async fn council_access(
         &self,
         actor: &Actor,
         muhtarlik: &MuhtarlikCode,
         action: Action,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<std::sync::Arc<super::TenantContext>, ServiceError> {
         let ctx = self.context(&actor.tenant).await?;
         if ctx.org.muhtarlik(muhtarlik).is_none() {
             return Err(InputError::unknown(
@@ -41,7 +41,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             },
             &ctx.org,
         )?;
-        Ok(())
+        Ok(ctx)
     }
 
     /// Registers a member of the council of `muhtarlik` (the muhtar).

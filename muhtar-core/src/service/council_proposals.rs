@@ -5,14 +5,13 @@
 //! The support threshold is the tenant's `[council] support_threshold`.
 
 use super::{Mbs, ServiceError, TenantContext};
-use crate::access::{authorize, Action, Actor, Target};
+use crate::access::{Action, Actor};
 use crate::clock::Clock;
 use crate::council::{
     AgendaReason, Author, Comment, CommentId, CouncilError, Hidden, MemberId, NewProposal,
     Proposal, ProposalId,
 };
 use crate::ids::MuhtarlikCode;
-use crate::request::InputError;
 use crate::store::{Store, StoreError, SUPPORT_GIVEN};
 
 /// What a support did.
@@ -28,31 +27,6 @@ pub struct Supported {
 }
 
 impl<S: Store, C: Clock> Mbs<S, C> {
-    /// Checks the actor may take `action` on the council of `muhtarlik` (a muhtarlık of
-    /// the tenant's organisation, else an input error listing them); the tenant's context.
-    async fn agenda_access(
-        &self,
-        actor: &Actor,
-        muhtarlik: &MuhtarlikCode,
-        action: Action,
-    ) -> Result<std::sync::Arc<TenantContext>, ServiceError> {
-        let ctx = self.context(&actor.tenant).await?;
-        if ctx.org.muhtarlik(muhtarlik).is_none() {
-            return Err(InputError::unknown(
-                "muhtarlik",
-                muhtarlik.as_str(),
-                ctx.org.muhtarliklar.iter().map(|m| m.code.to_string()),
-            )
-            .into());
-        }
-        let target = Target::Council {
-            tenant: &actor.tenant,
-            muhtarlik,
-        };
-        authorize(actor, action, &target, &ctx.org)?;
-        Ok(ctx)
-    }
-
     /// The proposal, if the actor may take `action` on its council, with the tenant's
     /// context: forbidden to one who may read the council, else not found (as if it did
     /// not exist).
@@ -63,12 +37,12 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         action: Action,
     ) -> Result<(Proposal, std::sync::Arc<TenantContext>), ServiceError> {
         let p = self.store.proposal(&actor.tenant, id).await?;
-        match self.agenda_access(actor, &p.muhtarlik, action).await {
+        match self.council_access(actor, &p.muhtarlik, action).await {
             Ok(ctx) => Ok((p, ctx)),
             // Who may read the council learns they may not write; others see nothing.
             Err(ServiceError::Forbidden(f)) => {
                 let reads = self
-                    .agenda_access(actor, &p.muhtarlik, Action::ReadCouncil)
+                    .council_access(actor, &p.muhtarlik, Action::ReadCouncil)
                     .await
                     .is_ok();
                 Err(if reads {
@@ -124,7 +98,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         muhtarlik: &MuhtarlikCode,
         new: NewProposal,
     ) -> Result<Proposal, ServiceError> {
-        self.agenda_access(actor, muhtarlik, Action::ManageCouncil)
+        self.council_access(actor, muhtarlik, Action::ManageCouncil)
             .await?;
         self.author_on_roll(actor, muhtarlik, new.author).await?;
         let now = self.clock.now();
@@ -245,7 +219,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         actor: &Actor,
         muhtarlik: &MuhtarlikCode,
     ) -> Result<Vec<Proposal>, ServiceError> {
-        self.agenda_access(actor, muhtarlik, Action::ReadCouncil)
+        self.council_access(actor, muhtarlik, Action::ReadCouncil)
             .await?;
         Ok(self.store.proposals(&actor.tenant, muhtarlik).await?)
     }

@@ -21,6 +21,7 @@ mod accounts;
 mod council;
 mod documents;
 mod map;
+mod meetings;
 mod proposals;
 mod works;
 
@@ -28,6 +29,7 @@ pub use accounts::*;
 pub use council::*;
 pub use documents::*;
 pub use map::*;
+pub use meetings::*;
 pub use proposals::*;
 pub use works::*;
 
@@ -98,6 +100,9 @@ macro_rules! store_conformance_tests {
             council_proposal_round_trips,
             council_proposal_one_support_per_member_under_concurrency,
             council_proposal_hidden_comments_are_kept,
+            council_meeting_round_trips_and_order,
+            council_meeting_minutes_freeze_the_meeting,
+            council_meeting_one_minutes_under_concurrency,
         );
     };
     ($make:expr) => {

@@ -18,6 +18,7 @@ use crate::tracking::TrackingNumber;
 mod accounts;
 mod council;
 mod documents;
+mod meetings;
 mod proposals;
 mod works;
 
@@ -36,6 +37,7 @@ struct Inner {
     documents: Vec<crate::document::Document>,
     councils: council::Councils,
     proposals: proposals::Proposals,
+    meetings: BTreeMap<(TenantId, crate::council::MeetingId), crate::council::Meeting>,
 }
 
 /// Everything in memory behind one mutex: each call is atomic, like a transaction.

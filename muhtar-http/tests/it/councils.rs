@@ -18,11 +18,11 @@ use crate::web_talepler::App;
 
 const SCRIPT: &str = "<script>alert(1)</script>";
 
-async fn app() -> App {
+pub(crate) async fn app() -> App {
     App::start_on(Arc::new(MemoryStore::default())).await
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &App,
     method: reqwest::Method,
     path: &str,
@@ -44,20 +44,20 @@ async fn call(
     )
 }
 
-async fn get(app: &App, path: &str, token: &str) -> (u16, Value) {
+pub(crate) async fn get(app: &App, path: &str, token: &str) -> (u16, Value) {
     call(app, reqwest::Method::GET, path, token, None).await
 }
 
-async fn post(app: &App, path: &str, token: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(app: &App, path: &str, token: &str, body: Value) -> (u16, Value) {
     call(app, reqwest::Method::POST, path, token, Some(body)).await
 }
 
-fn code(v: &Value) -> &str {
+pub(crate) fn code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("")
 }
 
 /// Kuzguncuk's council with `names` as members: their ids.
-async fn members(app: &App, muhtar: &str, names: &[&str]) -> Vec<String> {
+pub(crate) async fn members(app: &App, muhtar: &str, names: &[&str]) -> Vec<String> {
     let mut ids = Vec::new();
     for (i, n) in names.iter().enumerate() {
         let (s, m) = post(
@@ -74,7 +74,7 @@ async fn members(app: &App, muhtar: &str, names: &[&str]) -> Vec<String> {
 }
 
 /// The clock's instant plus `hours`, as RFC 3339.
-fn at(app: &App, hours: i64) -> String {
+pub(crate) fn at(app: &App, hours: i64) -> String {
     use muhtar_core::clock::Clock;
     (app.clock.now() + chrono::Duration::hours(hours)).to_rfc3339()
 }

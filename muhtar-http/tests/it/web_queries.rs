@@ -560,6 +560,7 @@ impl CouncilStore for Counting {
         self.inner.close_vote(t, v, r).await
     }
 }
+
 #[async_trait::async_trait]
 impl ProposalStore for Counting {
     async fn put_proposal(&self, p: &muhtar_core::council::Proposal) -> Result<(), StoreError> {
@@ -631,5 +632,47 @@ impl ProposalStore for Counting {
     ) -> Result<muhtar_core::council::Comment, StoreError> {
         self.count("hide_comment");
         self.inner.hide_comment(t, c, h).await
+    }
+}
+
+#[async_trait::async_trait]
+impl MeetingStore for Counting {
+    async fn put_meeting(&self, m: &muhtar_core::council::Meeting) -> Result<(), StoreError> {
+        self.count("put_meeting");
+        self.inner.put_meeting(m).await
+    }
+    async fn meeting(
+        &self,
+        t: &TenantId,
+        id: muhtar_core::council::MeetingId,
+    ) -> Result<muhtar_core::council::Meeting, StoreError> {
+        self.count("meeting");
+        self.inner.meeting(t, id).await
+    }
+    async fn meetings(
+        &self,
+        t: &TenantId,
+        m: &MuhtarlikCode,
+    ) -> Result<Vec<muhtar_core::council::Meeting>, StoreError> {
+        self.count("meetings");
+        self.inner.meetings(t, m).await
+    }
+    async fn set_attendance(
+        &self,
+        t: &TenantId,
+        id: muhtar_core::council::MeetingId,
+        members: &[muhtar_core::council::MemberId],
+    ) -> Result<(), StoreError> {
+        self.count("set_attendance");
+        self.inner.set_attendance(t, id, members).await
+    }
+    async fn record_minutes(
+        &self,
+        t: &TenantId,
+        id: muhtar_core::council::MeetingId,
+        minutes: &muhtar_core::council::Minutes,
+    ) -> Result<(), StoreError> {
+        self.count("record_minutes");
+        self.inner.record_minutes(t, id, minutes).await
     }
 }

@@ -8,6 +8,7 @@ mod conformance;
 mod council;
 mod documents;
 mod map;
+mod meetings;
 mod migration;
 mod proposals;
 mod unavailable;

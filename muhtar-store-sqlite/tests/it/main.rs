@@ -6,5 +6,6 @@ mod conformance;
 mod council;
 mod documents;
 mod map;
+mod meetings;
 mod proposals;
 mod sqlite_specific;
