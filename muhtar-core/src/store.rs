@@ -21,7 +21,7 @@ mod documents;
 mod meetings;
 mod proposals;
 mod works;
-pub use council::{check_close, BallotKey, CouncilStore, BALLOT_CAST};
+pub use council::{check_close, vote_frozen, vote_open, BallotKey, CouncilStore, BALLOT_CAST};
 pub use documents::{add_count, check_documents, DocumentStore, SEQUENCE_TAKEN};
 pub use meetings::{meeting_frozen, MeetingStore};
 pub use proposals::{ProposalStore, SupportOutcome, SUPPORT_GIVEN};

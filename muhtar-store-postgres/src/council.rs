@@ -11,7 +11,9 @@
 
 use muhtar_core::council::{BallotRecord, Member, MemberId, Tally, Vote, VoteId, VoteStatus};
 use muhtar_core::ids::{MuhtarlikCode, TenantId};
-use muhtar_core::store::{check_close, BallotKey, CouncilStore, StoreError, BALLOT_CAST};
+use muhtar_core::store::{
+    check_close, vote_open, BallotKey, CouncilStore, StoreError, BALLOT_CAST,
+};
 use sqlx::PgConnection;
 
 use crate::error::{constraint, is_unique_violation, map};
@@ -25,12 +27,6 @@ pub(crate) const RECEIPT_KEY: &str = "council_ballots_receipt_key";
 fn not_found(what: &str) -> StoreError {
     StoreError::NotFound {
         what: what.to_owned(),
-    }
-}
-
-fn frozen(vote: VoteId) -> StoreError {
-    StoreError::Frozen {
-        what: format!("vote {vote}"),
     }
 }
 
@@ -64,11 +60,7 @@ async fn lock_open_vote(
         .fetch_optional(&mut *tx)
         .await
         .map_err(map)?;
-    match row {
-        None => Err(not_found("vote")),
-        Some((status, _)) if status != VoteStatus::Open.as_str() => Err(frozen(vote)),
-        Some((_, secret)) => Ok(secret),
-    }
+    vote_open(vote, row.as_ref().map(|(s, secret)| (s.as_str(), *secret)))
 }
 
 #[async_trait::async_trait]

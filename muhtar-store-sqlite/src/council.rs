@@ -11,7 +11,9 @@
 
 use muhtar_core::council::{BallotRecord, Member, MemberId, Tally, Vote, VoteId, VoteStatus};
 use muhtar_core::ids::{MuhtarlikCode, TenantId};
-use muhtar_core::store::{check_close, BallotKey, CouncilStore, StoreError, BALLOT_CAST};
+use muhtar_core::store::{
+    check_close, vote_open, BallotKey, CouncilStore, StoreError, BALLOT_CAST,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::codec::{from_json, time_text, to_json, uuid_text};
@@ -22,12 +24,6 @@ use crate::store::immediate;
 fn not_found(what: &str) -> StoreError {
     StoreError::NotFound {
         what: what.to_owned(),
-    }
-}
-
-fn frozen(vote: VoteId) -> StoreError {
-    StoreError::Frozen {
-        what: format!("vote {vote}"),
     }
 }
 
@@ -67,11 +63,7 @@ fn open_vote(conn: &Connection, tenant: &str, vote: VoteId) -> Result<bool, Stor
             .optional()
         })
         .map_err(store_error)?;
-    match row {
-        None => Err(not_found("vote")),
-        Some((status, _)) if status != VoteStatus::Open.as_str() => Err(frozen(vote)),
-        Some((_, secret)) => Ok(secret),
-    }
+    vote_open(vote, row.as_ref().map(|(s, secret)| (s.as_str(), *secret)))
 }
 
 #[async_trait::async_trait]

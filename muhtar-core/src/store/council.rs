@@ -37,6 +37,28 @@ pub fn check_close(
     })
 }
 
+/// [`StoreError::Frozen`] for a closed vote.
+pub fn vote_frozen(vote: VoteId) -> StoreError {
+    StoreError::Frozen {
+        what: format!("vote {vote}"),
+    }
+}
+
+/// What the row a store locks for a ballot, a change or a close says: the vote's stored
+/// status name and whether it is secret, or no row. Open: whether it is secret; closed:
+/// [`StoreError::Frozen`]; none: [`StoreError::NotFound`]. The stores' one reading of it.
+pub fn vote_open(vote: VoteId, row: Option<(&str, bool)>) -> Result<bool, StoreError> {
+    match row {
+        None => Err(StoreError::NotFound {
+            what: "vote".into(),
+        }),
+        Some((status, _)) if status != crate::council::VoteStatus::Open.as_str() => {
+            Err(vote_frozen(vote))
+        }
+        Some((_, secret)) => Ok(secret),
+    }
+}
+
 /// Which ballot a change is about: an open vote's by its member, a secret vote's by its
 /// receipt (the store cannot tell a secret ballot's member).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,12 +17,6 @@ pub(super) struct Councils {
     ballots: BTreeMap<(TenantId, VoteId, String), BallotRecord>,
 }
 
-fn frozen(vote: VoteId) -> StoreError {
-    StoreError::Frozen {
-        what: format!("vote {vote}"),
-    }
-}
-
 impl Councils {
     fn open_vote(&self, tenant: &TenantId, vote: VoteId) -> Result<&Vote, StoreError> {
         let v = self
@@ -30,7 +24,7 @@ impl Councils {
             .get(&(tenant.clone(), vote))
             .ok_or_else(|| not_found("vote"))?;
         if v.status == VoteStatus::Closed {
-            return Err(frozen(vote));
+            return Err(crate::store::vote_frozen(vote));
         }
         Ok(v)
     }
