@@ -42,6 +42,10 @@ pub enum Role {
     /// Anyone, without credentials: reads public views ([`crate::public::PublicView`]:
     /// no personal data) and nothing else.
     Public,
+    /// A member of a muhtarlık's neighbourhood council (a resident logged in with a
+    /// one-time code): the actor's `user` is the member id ([`Actor::member_id`]). Reads
+    /// the council, proposes, supports, comments and casts their own ballot; nothing else.
+    Member(MuhtarlikCode),
 }
 
 /// The kind of a [`Role`], without its muhtarlık or unit: its stable name is how the role
@@ -65,6 +69,8 @@ pub enum RoleKind {
     System,
     /// [`Role::Public`].
     Public,
+    /// [`Role::Member`].
+    Member,
 }
 
 crate::names::named_enum! {
@@ -77,13 +83,17 @@ crate::names::named_enum! {
         Administrator => ("admin", "yönetici"),
         System => ("system", "sistem"),
         Public => ("public", "kamu"),
+        Member => ("member", "meclis üyesi"),
     }
 }
 
 impl RoleKind {
     /// Whether the role names a muhtarlık or a unit (`muhtar:<kod>`, `unit:<kod>`).
     pub fn has_code(self) -> bool {
-        matches!(self, RoleKind::Muhtar | RoleKind::UnitStaff)
+        matches!(
+            self,
+            RoleKind::Muhtar | RoleKind::UnitStaff | RoleKind::Member
+        )
     }
 
     /// How the role is written after `--as`: `muhtar:<kod>`, `unit:<kod>`, `coordinator`, …
@@ -113,13 +123,14 @@ impl Role {
             Role::Administrator => RoleKind::Administrator,
             Role::System => RoleKind::System,
             Role::Public => RoleKind::Public,
+            Role::Member(_) => RoleKind::Member,
         }
     }
 
     /// The muhtarlık or unit code of a muhtar's or unit staff's role.
     pub fn code(&self) -> Option<&str> {
         match self {
-            Role::Muhtar(m) => Some(m.as_str()),
+            Role::Muhtar(m) | Role::Member(m) => Some(m.as_str()),
             Role::UnitStaff(u) => Some(u.as_str()),
             _ => None,
         }
@@ -129,7 +140,9 @@ impl Role {
     /// `org` does not know it); `None` for the other roles.
     pub fn name_in<'a>(&'a self, org: &'a Organisation) -> Option<&'a str> {
         match self {
-            Role::Muhtar(m) => Some(org.muhtarlik(m).map_or(m.as_str(), |x| x.name.as_str())),
+            Role::Muhtar(m) | Role::Member(m) => {
+                Some(org.muhtarlik(m).map_or(m.as_str(), |x| x.name.as_str()))
+            }
             Role::UnitStaff(u) => Some(org.unit(u).map_or(u.as_str(), |x| x.name.as_str())),
             _ => None,
         }
@@ -193,6 +206,24 @@ impl Actor {
     /// The system actor of a tenant.
     pub fn system(tenant: TenantId) -> Self {
         Self::new(tenant, "system", Role::System)
+    }
+
+    /// A council member of `muhtarlik` acting for themselves (`member:<kod>@<member id>`).
+    pub fn member(
+        tenant: TenantId,
+        muhtarlik: MuhtarlikCode,
+        id: crate::council::MemberId,
+    ) -> Self {
+        Self::new(tenant, id.to_string(), Role::Member(muhtarlik))
+    }
+
+    /// The member id of a council member's actor ([`Role::Member`]); `None` for every other
+    /// role or a user that is not a member id.
+    pub fn member_id(&self) -> Option<crate::council::MemberId> {
+        match self.role {
+            Role::Member(_) => self.user.parse().ok(),
+            _ => None,
+        }
     }
 
     /// The public of a tenant: who reads without credentials (Open311 reads, a request's
@@ -279,7 +310,12 @@ impl Actor {
             (RoleKind::UnitStaff, Some(c)) => {
                 Role::UnitStaff(UnitCode::new(c).map_err(|_| code_err())?)
             }
-            (RoleKind::Muhtar | RoleKind::UnitStaff, None) => return Err(code_err()),
+            (RoleKind::Member, Some(c)) => {
+                Role::Member(MuhtarlikCode::new(c).map_err(|_| code_err())?)
+            }
+            (RoleKind::Muhtar | RoleKind::UnitStaff | RoleKind::Member, None) => {
+                return Err(code_err())
+            }
             (RoleKind::Coordinator, _) => Role::Coordinator,
             (RoleKind::ResponsibleOfficial, _) => Role::ResponsibleOfficial,
             (RoleKind::Auditor, _) => Role::Auditor,
@@ -370,6 +406,10 @@ pub enum Action {
     CastBallot,
     /// Read a council: its members, votes and results.
     ReadCouncil,
+    /// Take part in a council as a member: propose, support a proposal, comment, cast
+    /// one's own ballot (a council member, [`Role::Member`]; the muhtar records these for
+    /// members with [`Action::ManageCouncil`] and [`Action::CastBallot`]).
+    Participate,
 }
 
 crate::names::named_enum! {
@@ -406,6 +446,7 @@ crate::names::named_enum! {
         ManageCouncil => ("manage-council", "mahalle meclisini yönetme"),
         CastBallot => ("cast-ballot", "oy pusulası kaydetme"),
         ReadCouncil => ("read-council", "mahalle meclisini görme"),
+        Participate => ("participate", "mahalle meclisine katılma"),
     }
 }
 
@@ -622,6 +663,10 @@ fn may(role: RoleKind, target: TargetKind, action: Action) -> bool {
         (R::Muhtar, T::Council) => {
             matches!(action, A::ManageCouncil | A::CastBallot | A::ReadCouncil)
         }
+        // A member takes part in their own council, as themselves (the service checks the
+        // ballot, proposal or comment is the member's own), and does nothing else.
+        (R::Member, T::Council) => matches!(action, A::ReadCouncil | A::Participate),
+        (R::Member, _) => false,
         (R::Muhtar, T::Request) => matches!(
             action,
             A::Read | A::Resume | A::Reopen | A::Withdraw | A::Message | A::Close
@@ -660,8 +705,9 @@ fn in_scope(role: &Role, action: Action, target: &Target<'_>, org: &Organisation
         (Role::UnitStaff(own), Target::Work { unit, .. }) => org.is_within(unit, own),
         (Role::Muhtar(own), Target::Request { muhtarlik, .. })
         | (Role::Muhtar(own), Target::NewRequest { muhtarlik, .. })
-        | (Role::Muhtar(own), Target::Council { muhtarlik, .. }) => own == *muhtarlik,
-        (Role::Muhtar(_), _) => false,
+        | (Role::Muhtar(own), Target::Council { muhtarlik, .. })
+        | (Role::Member(own), Target::Council { muhtarlik, .. }) => own == *muhtarlik,
+        (Role::Muhtar(_) | Role::Member(_), _) => false,
         (Role::UnitStaff(own), Target::Request { unit, .. }) => {
             unit.is_some_and(|u| org.is_within(u, own))
         }
@@ -685,7 +731,8 @@ pub fn allowed_roles(action: Action, target: &Target<'_>) -> Vec<AllowedRole> {
             let code = match (kind, target) {
                 (RoleKind::Muhtar, Target::Request { muhtarlik, .. })
                 | (RoleKind::Muhtar, Target::NewRequest { muhtarlik, .. })
-                | (RoleKind::Muhtar, Target::Council { muhtarlik, .. }) => {
+                | (RoleKind::Muhtar, Target::Council { muhtarlik, .. })
+                | (RoleKind::Member, Target::Council { muhtarlik, .. }) => {
                     Some(muhtarlik.to_string())
                 }
                 (RoleKind::UnitStaff, Target::Request { unit, .. }) => {

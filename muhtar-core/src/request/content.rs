@@ -48,6 +48,9 @@ pub enum Channel {
     BilgiEdinme,
     /// The call centre (çağrı merkezi).
     CallCentre,
+    /// A neighbourhood council's decision sent to a public body
+    /// ([`crate::council`]): submitted for the council by its muhtar.
+    MahalleMeclisi,
 }
 
 crate::names::named_enum! {
@@ -69,6 +72,7 @@ crate::names::named_enum! {
         Web => ("web", "Belediye web sitesi"),
         BilgiEdinme => ("bilgi-edinme", "Bilgi Edinme"),
         CallCentre => ("call-centre", "Çağrı merkezi"),
+        MahalleMeclisi => ("mahalle-meclisi", "Mahalle meclisi"),
     }
 }
 
