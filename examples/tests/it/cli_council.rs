@@ -472,12 +472,9 @@ const SIGKILL: i32 = 9;
 /// once, two processes in three killed at a random moment; then every member's ballot
 /// cast once more. Afterwards every receipt printed verifies, every member has exactly
 /// one ballot (the result counts one per member), and a receipt printed is never lost.
-#[test]
-fn ballots_survive_sigkill_and_stay_one_per_member() {
+fn ballots_survive_sigkill(dir: &Path, db: &str, what: &str) {
     const MEMBERS: usize = 8;
-    let d = tempfile::tempdir().unwrap();
-    let dir = d.path();
-    let db = format!("sqlite://{}", dir.join("meclis.db").display());
+    let db = db.to_owned();
     muhtar(dir, &db, &["init"]);
     let members: Vec<String> = (0..MEMBERS)
         .map(|i| {
@@ -601,10 +598,27 @@ fn ballots_survive_sigkill_and_stay_one_per_member() {
         }
     }
     eprintln!(
-        "FIGURES council crash: {} casts, {killed} killed, {} receipts printed",
+        "FIGURES council crash ({what}): {} casts, {killed} killed, {} receipts printed",
         2 * MEMBERS,
         printed.values().map(Vec::len).sum::<usize>()
     );
+}
+
+#[test]
+fn ballots_survive_sigkill_and_stay_one_per_member_on_sqlite() {
+    let d = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", d.path().join("meclis.db").display());
+    ballots_survive_sigkill(d.path(), &db, "SQLite");
+}
+
+#[test]
+fn ballots_survive_sigkill_and_stay_one_per_member_on_postgres() {
+    let Some(base) = common::pg_server("council ballots under SIGKILL on PostgreSQL") else {
+        return;
+    };
+    let d = tempfile::tempdir().unwrap();
+    let db = common::fresh_pg_db(&base, "meclis_kill");
+    ballots_survive_sigkill(d.path(), &db, "PostgreSQL");
 }
 
 /// What a finished process printed: standard output and standard error.
