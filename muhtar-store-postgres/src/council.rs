@@ -8,6 +8,13 @@
 //! ([`StoreError::Frozen`]). The participation's primary key
 //! ([`PARTICIPATION_KEY`]) refuses a member's second ballot, recognised by SQLSTATE 23505
 //! and the constraint's name; the transaction then rolls back with nothing written.
+//!
+//! A **secret** vote's ballots are not rows but entries of one row per vote,
+//! `council_secret_urns` (migration `0021_council_secret_urns.sql`): a JSON array sorted by
+//! receipt hash, rewritten whole by each ballot under `FOR UPDATE`. As separate rows a
+//! ballot carried the same transaction id (`xmin`) as its participation row and sat in
+//! cast order (`ctid`), so the raw table linked who voted to what; the urn's one live row
+//! carries neither.
 
 use muhtar_core::council::{BallotRecord, Member, MemberId, Tally, Vote, VoteId, VoteStatus};
 use muhtar_core::ids::{MuhtarlikCode, TenantId};
@@ -116,6 +123,7 @@ impl CouncilStore for PgStore {
 
     async fn put_vote(&self, vote: &Vote) -> Result<(), StoreError> {
         let (created, nanos) = split_nanos(vote.created_at);
+        let mut tx = self.pool().begin().await.map_err(map)?;
         sqlx::query(
             "INSERT INTO council_votes (tenant, id, muhtarlik, status, secret, created_at,
                  created_nanos, vote)
@@ -129,7 +137,7 @@ impl CouncilStore for PgStore {
         .bind(created)
         .bind(nanos)
         .bind(to_text("vote", vote)?)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
@@ -140,7 +148,15 @@ impl CouncilStore for PgStore {
                 map(e)
             }
         })?;
-        Ok(())
+        if vote.secret {
+            sqlx::query("INSERT INTO council_secret_urns (tenant, vote) VALUES ($1, $2)")
+                .bind(vote.tenant.as_str())
+                .bind(vote.id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map)?;
+        }
+        tx.commit().await.map_err(map)
     }
 
     async fn vote(&self, tenant: &TenantId, id: VoteId) -> Result<Vote, StoreError> {
@@ -197,6 +213,20 @@ impl CouncilStore for PgStore {
                     map(e)
                 }
             })?;
+        if secret {
+            let mut urn = lock_urn(&mut tx, tenant, vote).await?;
+            if urn.iter().any(|b| b.receipt_hash == ballot.receipt_hash) {
+                return Err(StoreError::Duplicate {
+                    what: "receipt".into(),
+                });
+            }
+            urn.push(BallotRecord {
+                member: None,
+                ..ballot.clone()
+            });
+            write_urn(&mut tx, tenant, vote, urn).await?;
+            return tx.commit().await.map_err(map);
+        }
         sqlx::query(
             "INSERT INTO council_ballots (tenant, vote, receipt_hash, choice, member)
              VALUES ($1, $2, $3, $4, $5)",
@@ -205,7 +235,7 @@ impl CouncilStore for PgStore {
         .bind(vote.0)
         .bind(&ballot.receipt_hash)
         .bind(i16::from(ballot.choice))
-        .bind((!secret).then_some(member.0))
+        .bind(member.0)
         .execute(&mut *tx)
         .await
         .map_err(|e| {
@@ -228,7 +258,20 @@ impl CouncilStore for PgStore {
         choice: u8,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await.map_err(map)?;
-        lock_open_vote(&mut tx, tenant, vote, false).await?;
+        if lock_open_vote(&mut tx, tenant, vote, false).await? {
+            // A secret vote's ballot is found by its receipt only (the urn has no member).
+            let mut urn = lock_urn(&mut tx, tenant, vote).await?;
+            let found = match key {
+                BallotKey::Receipt(h) => urn.iter_mut().find(|b| b.receipt_hash == *h),
+                BallotKey::Member(_) => None,
+            };
+            let Some(b) = found else {
+                return Err(not_found("ballot"));
+            };
+            b.choice = choice;
+            write_urn(&mut tx, tenant, vote, urn).await?;
+            return tx.commit().await.map_err(map);
+        }
         let q = match key {
             BallotKey::Member(m) => sqlx::query(
                 "UPDATE council_ballots SET choice = $4
@@ -324,8 +367,14 @@ async fn read_ballots<'e, E: sqlx::PgExecutor<'e>>(
     vote: VoteId,
 ) -> Result<Vec<BallotRecord>, StoreError> {
     let rows: Vec<(String, i16, Option<uuid::Uuid>)> = sqlx::query_as(
-        "SELECT receipt_hash, choice, member FROM council_ballots
-         WHERE tenant = $1 AND vote = $2 ORDER BY receipt_hash COLLATE \"C\"",
+        "SELECT receipt_hash, choice, member FROM (
+             SELECT receipt_hash, choice, member FROM council_ballots
+             WHERE tenant = $1 AND vote = $2
+             UNION ALL
+             SELECT e->>'r', (e->>'c')::smallint, NULL::uuid FROM council_secret_urns u,
+                 jsonb_array_elements(u.ballots) e
+             WHERE u.tenant = $1 AND u.vote = $2
+         ) b ORDER BY receipt_hash COLLATE \"C\"",
     )
     .bind(tenant.as_str())
     .bind(vote.0)
@@ -343,4 +392,67 @@ async fn read_ballots<'e, E: sqlx::PgExecutor<'e>>(
             })
         })
         .collect()
+}
+
+/// Locks a secret vote's urn (`FOR UPDATE`: ballots of one secret vote queue here) and
+/// reads its ballots.
+async fn lock_urn(
+    tx: &mut PgConnection,
+    tenant: &TenantId,
+    vote: VoteId,
+) -> Result<Vec<BallotRecord>, StoreError> {
+    let json: Option<sqlx::types::Json<Vec<UrnEntry>>> = sqlx::query_scalar(
+        "SELECT ballots FROM council_secret_urns WHERE tenant = $1 AND vote = $2 FOR UPDATE",
+    )
+    .bind(tenant.as_str())
+    .bind(vote.0)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(map)?;
+    let Some(sqlx::types::Json(entries)) = json else {
+        return Err(StoreError::corrupt(format!(
+            "secret vote {vote} without its urn"
+        )));
+    };
+    Ok(entries
+        .into_iter()
+        .map(|e| BallotRecord {
+            receipt_hash: e.r,
+            choice: e.c,
+            member: None,
+        })
+        .collect())
+}
+
+/// Writes a secret vote's urn back whole, its ballots sorted by receipt hash: the one
+/// row keeps no order of casting.
+async fn write_urn(
+    tx: &mut PgConnection,
+    tenant: &TenantId,
+    vote: VoteId,
+    mut ballots: Vec<BallotRecord>,
+) -> Result<(), StoreError> {
+    ballots.sort_by(|a, b| a.receipt_hash.cmp(&b.receipt_hash));
+    let entries: Vec<UrnEntry> = ballots
+        .into_iter()
+        .map(|b| UrnEntry {
+            r: b.receipt_hash,
+            c: b.choice,
+        })
+        .collect();
+    sqlx::query("UPDATE council_secret_urns SET ballots = $3 WHERE tenant = $1 AND vote = $2")
+        .bind(tenant.as_str())
+        .bind(vote.0)
+        .bind(sqlx::types::Json(entries))
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+    Ok(())
+}
+
+/// A ballot in a secret vote's urn: the receipt hash and the choice, nothing else.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct UrnEntry {
+    r: String,
+    c: u8,
 }

@@ -1,13 +1,14 @@
 //! What only PostgreSQL proves of councils: a ballot and a close serialize on the vote's
 //! row (the close's `FOR UPDATE` against the ballot's `FOR SHARE`), so a ballot waiting
 //! for a close finds the vote closed and writes nothing, and a close waits for a ballot
-//! in progress; a secret vote's ballot rows name no member; triggers refuse deleting
-//! ballots or participation and changing a closed vote. Skipped without `DATABASE_URL`.
+//! in progress; a secret vote's ballots live in one urn row that links no member to a
+//! choice, system columns included; triggers refuse deleting ballots, urns or
+//! participation and changing a closed vote. Skipped without `DATABASE_URL`.
 
 use crate::common;
 
 use muhtar_core::council::{tally, MemberId, Vote, VoteStatus};
-use muhtar_core::ids::SeededRandom;
+use muhtar_core::ids::{RandomSource, SeededRandom};
 use muhtar_core::store::{CouncilStore, StoreError};
 use muhtar_core::testkit::conformance::{council_ballot, council_member, council_vote};
 use muhtar_core::testkit::fixtures::{t0, tenant};
@@ -142,7 +143,9 @@ async fn a_close_waits_for_a_ballot_in_progress_and_a_released_close_lets_it_in(
         .await
         .unwrap();
     sqlx::query(
-        "INSERT INTO council_ballots (tenant, vote, receipt_hash, choice) VALUES ($1, $2, $3, 0)",
+        "UPDATE council_secret_urns
+         SET ballots = ballots || jsonb_build_array(jsonb_build_object('r', $3::text, 'c', 0))
+         WHERE tenant = $1 AND vote = $2",
     )
     .bind(t)
     .bind(vote.id.0)
@@ -194,64 +197,152 @@ async fn ballots_are_kept_and_a_closed_vote_never_changes() {
     if common::skip() {
         return;
     }
-    let t = "kalici";
-    let (a, _b, vote, ids) = setup(t, true).await;
-    let tid = tenant(t);
-    let mut rng = SeededRandom::new(3);
-    for m in &ids[..2] {
-        a.cast_ballot(&tid, vote.id, *m, &council_ballot(&mut rng, 0))
-            .await
-            .unwrap();
+    for secret in [false, true] {
+        let t = if secret { "kalici-gizli" } else { "kalici" };
+        let (a, _b, vote, ids) = setup(t, secret).await;
+        let tid = tenant(t);
+        let mut rng = SeededRandom::new(3);
+        for m in &ids[..2] {
+            a.cast_ballot(&tid, vote.id, *m, &council_ballot(&mut rng, 0))
+                .await
+                .unwrap();
+        }
+        let refused = |sql: &'static str| {
+            let pool = a.pool().clone();
+            async move {
+                let err = sqlx::query(sql).execute(&pool).await.unwrap_err();
+                let code = err
+                    .as_database_error()
+                    .and_then(|d| d.code())
+                    .map(|c| c.into_owned());
+                assert_eq!(code.as_deref(), Some("P0001"), "{sql}: {err}");
+            }
+        };
+        let (kept, after_close): (&[&'static str], &[&'static str]) = if secret {
+            (
+                &[
+                    "DELETE FROM council_secret_urns",
+                    "DELETE FROM council_participation",
+                    "UPDATE council_participation SET member = gen_random_uuid()",
+                    "UPDATE council_secret_urns SET vote = gen_random_uuid()",
+                ],
+                &["UPDATE council_secret_urns SET ballots = '[]'"],
+            )
+        } else {
+            (
+                &[
+                    "DELETE FROM council_ballots",
+                    "DELETE FROM council_participation",
+                    "UPDATE council_participation SET member = gen_random_uuid()",
+                    "UPDATE council_ballots SET receipt_hash = 'x'",
+                    "UPDATE council_ballots SET member = gen_random_uuid()",
+                ],
+                &["UPDATE council_ballots SET choice = 2"],
+            )
+        };
+        for sql in kept {
+            refused(sql).await;
+        }
+        let ballots = a.ballots(&tid, vote.id).await.unwrap();
+        assert_eq!(ballots.len(), 2);
+        let result = tally(&vote, &ballots);
+        a.close_vote(&tid, vote.id, &result).await.unwrap();
+        let closed = a.vote(&tid, vote.id).await.unwrap();
+        for sql in [
+            "UPDATE council_votes SET status = 'open'",
+            "UPDATE council_votes SET vote = replace(vote, '\"closed\"', '\"open\"')",
+            "DELETE FROM council_votes",
+        ]
+        .iter()
+        .chain(after_close)
+        {
+            refused(sql).await;
+        }
+        assert_eq!(a.vote(&tid, vote.id).await.unwrap(), closed);
+        assert_eq!(closed.result, Some(result));
+        assert_eq!(a.ballots(&tid, vote.id).await.unwrap(), ballots);
     }
-    // A secret vote's ballot rows: no member, nothing in common with participation but
-    // tenant and vote.
-    let members: Vec<Option<uuid::Uuid>> = sqlx::query_scalar("SELECT member FROM council_ballots")
-        .fetch_all(a.pool())
+}
+
+/// A secret vote read straight from the tables, system columns included: no ballot row
+/// at all in `council_ballots`; one urn row whose ballots are sorted by receipt hash (not
+/// the cast order) and name no member; and no participation row shares its transaction
+/// id (`xmin`) with a ballot but the last one, which shares it with the whole urn. So no
+/// participation row can be linked to a choice. The same votes' ballots as the store
+/// lists them are every ballot cast.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_votes_tables_cannot_link_a_member_to_a_choice() {
+    if common::skip() {
+        return;
+    }
+    let t = "gizli-pg";
+    let schema = common::fresh_schema().await;
+    let a = PgStore::from_pool(common::pool_in(&schema, 3).await);
+    a.migrate().await.unwrap();
+    let tid = tenant(t);
+    let mut ids = Vec::new();
+    for i in 1..=20u128 {
+        let m = council_member(t, "kuzguncuk", i, t0());
+        a.put_member(&m).await.unwrap();
+        ids.push(m.id);
+    }
+    let vote = council_vote(t, "kuzguncuk", 1, true, &ids, t0());
+    a.put_vote(&vote).await.unwrap();
+    let mut rng = SeededRandom::new(21);
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
+    }
+    let mut cast = Vec::new();
+    for &i in &order {
+        let b = council_ballot(&mut rng, (i % 3) as u8);
+        a.cast_ballot(&tid, vote.id, ids[i], &b).await.unwrap();
+        cast.push(b.receipt_hash);
+    }
+
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM council_ballots")
+        .fetch_one(a.pool())
         .await
         .unwrap();
-    assert_eq!(members, vec![None, None]);
-    let shared: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM council_ballots b JOIN council_participation p
-             ON b.id = p.member OR b.member = p.member OR b.receipt_hash = p.member::text",
-    )
-    .fetch_one(a.pool())
-    .await
-    .unwrap();
-    assert_eq!(shared, 0);
+    assert_eq!(rows, 0, "a secret ballot stored as a row of its own");
+    let urns: Vec<(String, serde_json::Value)> =
+        sqlx::query_as("SELECT xmin::text, ballots FROM council_secret_urns")
+            .fetch_all(a.pool())
+            .await
+            .unwrap();
+    assert_eq!(urns.len(), 1);
+    let (urn_xmin, ballots) = &urns[0];
+    let entries = ballots.as_array().unwrap();
+    assert_eq!(entries.len(), 20);
+    for e in entries {
+        let keys: Vec<&String> = e.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["c", "r"],
+            "an urn entry holds more than receipt and choice"
+        );
+    }
+    let stored: Vec<String> = entries
+        .iter()
+        .map(|e| e["r"].as_str().unwrap().to_owned())
+        .collect();
+    let mut sorted = cast.clone();
+    sorted.sort();
+    assert_eq!(stored, sorted, "the urn is not sorted by receipt hash");
+    assert_ne!(stored, cast, "the urn keeps the cast order");
 
-    let refused = |sql: &'static str| {
-        let pool = a.pool().clone();
-        async move {
-            let err = sqlx::query(sql).execute(&pool).await.unwrap_err();
-            let code = err
-                .as_database_error()
-                .and_then(|d| d.code())
-                .map(|c| c.into_owned());
-            assert_eq!(code.as_deref(), Some("P0001"), "{sql}: {err}");
-        }
-    };
-    for sql in [
-        "DELETE FROM council_ballots",
-        "DELETE FROM council_participation",
-        "UPDATE council_participation SET member = gen_random_uuid()",
-        "UPDATE council_ballots SET receipt_hash = 'x'",
-        "UPDATE council_ballots SET member = gen_random_uuid()",
-    ] {
-        refused(sql).await;
-    }
-    let ballots = a.ballots(&tid, vote.id).await.unwrap();
-    let result = tally(&vote, &ballots);
-    a.close_vote(&tid, vote.id, &result).await.unwrap();
-    let closed = a.vote(&tid, vote.id).await.unwrap();
-    for sql in [
-        "UPDATE council_votes SET status = 'open'",
-        "UPDATE council_votes SET vote = replace(vote, '\"closed\"', '\"open\"')",
-        "DELETE FROM council_votes",
-        "UPDATE council_ballots SET choice = 2",
-    ] {
-        refused(sql).await;
-    }
-    assert_eq!(a.vote(&tid, vote.id).await.unwrap(), closed);
-    assert_eq!(closed.result, Some(result));
-    assert_eq!(a.ballots(&tid, vote.id).await.unwrap(), ballots);
+    let participation: Vec<String> =
+        sqlx::query_scalar("SELECT xmin::text FROM council_participation ORDER BY ctid")
+            .fetch_all(a.pool())
+            .await
+            .unwrap();
+    assert_eq!(participation.len(), 20);
+    let sharing = participation.iter().filter(|x| *x == urn_xmin).count();
+    assert_eq!(
+        sharing, 1,
+        "only the last voter's transaction wrote the urn's live row"
+    );
+    let listed = a.ballots(&tid, vote.id).await.unwrap();
+    let listed: Vec<String> = listed.into_iter().map(|b| b.receipt_hash).collect();
+    assert_eq!(listed, sorted);
 }
