@@ -346,3 +346,121 @@ async fn a_secret_votes_tables_cannot_link_a_member_to_a_choice() {
     let listed: Vec<String> = listed.into_iter().map(|b| b.receipt_hash).collect();
     assert_eq!(listed, sorted);
 }
+
+/// Migration 0021 over a database holding secret ballots as rows (as 0015 to 0020 wrote
+/// them): applied by hand, it moves them into their vote's urn, sorted, leaves the open
+/// vote's rows where they are, and the store then lists the same ballots and takes more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_0021_moves_secret_ballots_into_their_urn() {
+    if common::skip() {
+        return;
+    }
+    let t = "urn-goc";
+    let schema = common::fresh_schema().await;
+    let pool = common::pool_in(&schema, 2).await;
+    let by_hand = |version: i64| {
+        let pool = pool.clone();
+        async move {
+            let m = muhtar_store_postgres::migrator();
+            let mut tx = pool.begin().await.unwrap();
+            for mig in m.iter().filter(|m| version_matches(m.version, version)) {
+                sqlx::raw_sql(&mig.sql).execute(&mut *tx).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+    };
+    by_hand(-21).await; // every migration before 0021
+    let s = PgStore::from_pool(pool.clone());
+    let tid = tenant(t);
+    let mut ids = Vec::new();
+    for i in 1..=4u128 {
+        let m = council_member(t, "kuzguncuk", i, t0());
+        s.put_member(&m).await.unwrap();
+        ids.push(m.id);
+    }
+    let mut rng = SeededRandom::new(22);
+    let mut votes = Vec::new();
+    for (n, secret) in [(1u128, true), (2, false)] {
+        let vote = council_vote(t, "kuzguncuk", n, secret, &ids, t0());
+        sqlx::query(
+            "INSERT INTO council_votes (tenant, id, muhtarlik, status, secret, created_at, vote)
+             VALUES ($1, $2, 'kuzguncuk', 'open', $3, $4, $5)",
+        )
+        .bind(t)
+        .bind(vote.id.0)
+        .bind(secret)
+        .bind(t0())
+        .bind(serde_json::to_string(&vote).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+        let mut cast = Vec::new();
+        for m in &ids[..3] {
+            let b = council_ballot(&mut rng, (cast.len() % 2) as u8);
+            sqlx::query(
+                "INSERT INTO council_participation (tenant, vote, member) VALUES ($1, $2, $3)",
+            )
+            .bind(t)
+            .bind(vote.id.0)
+            .bind(m.0)
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO council_ballots (tenant, vote, receipt_hash, choice, member)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(t)
+            .bind(vote.id.0)
+            .bind(&b.receipt_hash)
+            .bind(i16::from(b.choice))
+            .bind((!secret).then_some(m.0))
+            .execute(&pool)
+            .await
+            .unwrap();
+            cast.push(b.receipt_hash);
+        }
+        cast.sort();
+        votes.push((vote, cast));
+    }
+    by_hand(21).await;
+
+    let rows: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT DISTINCT vote FROM council_ballots")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![votes[1].0.id.0],
+        "only the open vote keeps ballot rows"
+    );
+    for (vote, cast) in &votes {
+        let listed: Vec<String> = s
+            .ballots(&tid, vote.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|b| b.receipt_hash)
+            .collect();
+        assert_eq!(&listed, cast);
+    }
+    // The moved urn takes the fourth member's ballot and closes with all four.
+    let (secret, _) = &votes[0];
+    s.cast_ballot(&tid, secret.id, ids[3], &council_ballot(&mut rng, 1))
+        .await
+        .unwrap();
+    let ballots = s.ballots(&tid, secret.id).await.unwrap();
+    assert_eq!(ballots.len(), 4);
+    s.close_vote(&tid, secret.id, &tally(secret, &ballots))
+        .await
+        .unwrap();
+}
+
+/// `version` of a migration is `want` (positive) or below `-want` (negative).
+fn version_matches(version: i64, want: i64) -> bool {
+    if want < 0 {
+        version < -want
+    } else {
+        version == want
+    }
+}
