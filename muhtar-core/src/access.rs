@@ -189,7 +189,7 @@ pub enum ActorParseError {
     #[error("unknown role {0:?}; valid roles: {forms}", forms = RoleKind::forms())]
     Role(String),
     /// The code after the role is missing or malformed.
-    #[error("bad code in actor {0:?}: expected muhtar:<kod> or unit:<kod> with a lowercase code such as kuzguncuk")]
+    #[error("bad code in actor {0:?}: expected muhtar:<kod>, unit:<kod> or member:<kod> with a lowercase code such as kuzguncuk")]
     Code(String),
 }
 
@@ -903,7 +903,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "unknown role \"boss\"; valid roles: muhtar:<kod>, unit:<kod>, coordinator, \
-             official, auditor, admin, system, public"
+             official, auditor, admin, system, public, member:<kod>"
         );
         assert!(matches!(
             Actor::parse(&t, "coordinator:x"),
