@@ -100,7 +100,7 @@ pub async fn list(
     RawQuery(q): RawQuery,
 ) -> Response {
     let p = params(q.as_deref());
-    let done = p.get("tamam").is_some().then_some("Toplantı eklendi.");
+    let done = p.contains_key("tamam").then_some("Toplantı eklendi.");
     list_form(
         &s,
         &mount,
