@@ -32,7 +32,7 @@ pub use meeting::{
     attendance, Meeting, MeetingError, MeetingId, Minutes, NewMeeting, MAX_AGENDA_ITEMS,
     MAX_MINUTES_CHARS,
 };
-pub use member::{Member, MemberId, MemberRole, NewMember};
+pub use member::{Member, MemberId, MemberRole, NewMember, PublicMember};
 pub use proposal::{
     AgendaReason, Author, Comment, CommentId, Hidden, NewProposal, Proposal, ProposalId,
     ProposalStatus, MAX_COMMENT, MAX_HIDE_REASON, MAX_TEXT, MAX_TITLE,

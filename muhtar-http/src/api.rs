@@ -33,6 +33,7 @@ use crate::mount::Mount;
 use crate::{uploads, AppState};
 
 mod council_meetings;
+mod council_proposals;
 mod councils;
 mod documents;
 mod map;
@@ -43,6 +44,7 @@ mod views;
 mod works;
 
 pub use council_meetings::*;
+pub use council_proposals::*;
 pub use councils::*;
 pub use documents::*;
 pub use map::*;
@@ -85,6 +87,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .merge(works::router())
         .merge(councils::router())
         .merge(council_meetings::router())
+        .merge(council_proposals::router())
 }
 
 use crate::uploads::MAX_UPLOAD;

@@ -34,6 +34,8 @@ use crate::mount::Mount;
         api::verify_receipt,
         api::list_meetings, api::add_meeting, api::get_meeting, api::set_attendance,
         api::record_minutes,
+        api::list_proposals, api::add_proposal, api::get_proposal, api::support_proposal,
+        api::put_on_agenda, api::list_comments, api::add_comment, api::hide_comment,
     ),
     components(schemas(
         api::RequestView, api::LocationWarningView, api::RequestPage, api::SubmitBody, api::LocationBody,
@@ -50,6 +52,9 @@ use crate::mount::Mount;
         api::BallotBody, api::ChangeBody, api::ReceiptView, api::ChangedView, api::ReceiptCheckView,
         api::MeetingView, api::MinutesView, api::MeetingList, api::NewMeetingBody,
         api::AttendanceBody, api::MinutesBody,
+        api::AuthorView, api::ProposalView, api::ProposalList, api::NewProposalBody,
+        api::SupportBody, api::SupportedView, api::CommentView, api::CommentList,
+        api::NewCommentBody, api::HideBody,
     )),
     modifiers(&Bearer),
     tags(

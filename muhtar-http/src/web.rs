@@ -26,7 +26,9 @@
 //! - `/isler`: the units' works, publishing and closing them, and the coordinator's
 //!   clashes ([`isler`]).
 //! - `/meclis`: the muhtar's neighbourhood council: its members, votes, ballots with
-//!   their receipts and results; read-only for the back office's readers ([`meclis`]).
+//!   their receipts and results; read-only for the back office's readers ([`meclis`]);
+//!   a council member's home, own ballot and receipt check ([`meclis_uye`]); proposals
+//!   ([`meclis_oneri`]) and meetings with their minutes ([`meclis_toplanti`]).
 //! - `/pano`: the dashboard of the back office, officials and auditors ([`pano`]).
 //! - `/rapor`: the quarterly report, its sign-off (**Onayla**) and signed versions
 //!   ([`rapor`]); its printable page keeps a stricter policy of its own.
@@ -56,6 +58,9 @@ pub mod harita;
 pub mod islem;
 pub mod isler;
 pub mod meclis;
+pub mod meclis_oneri;
+pub mod meclis_toplanti;
+pub mod meclis_uye;
 pub mod pano;
 pub mod problem;
 pub mod rapor;
@@ -133,6 +138,31 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../web/templates/oylamalar.html"),
     ),
     ("oylama.html", include_str!("../web/templates/oylama.html")),
+    (
+        "meclis_uye.html",
+        include_str!("../web/templates/meclis_uye.html"),
+    ),
+    (
+        "makbuz_kontrol.html",
+        include_str!("../web/templates/makbuz_kontrol.html"),
+    ),
+    (
+        "oneriler.html",
+        include_str!("../web/templates/oneriler.html"),
+    ),
+    (
+        "oneri_yeni.html",
+        include_str!("../web/templates/oneri_yeni.html"),
+    ),
+    ("oneri.html", include_str!("../web/templates/oneri.html")),
+    (
+        "toplantilar.html",
+        include_str!("../web/templates/toplantilar.html"),
+    ),
+    (
+        "toplanti.html",
+        include_str!("../web/templates/toplanti.html"),
+    ),
     ("rapor.html", include_str!("../web/templates/rapor.html")),
     (
         "yonetim.html",
@@ -284,6 +314,28 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/meclis/oylamalar/{id}/oy", post(meclis::cast))
         .route("/meclis/oylamalar/{id}/kapat", post(meclis::close))
         .route("/meclis/oylamalar/{id}/makbuz", post(meclis::verify))
+        .route(
+            "/meclis/oylamalar/{id}/kontrol",
+            get(meclis_uye::check_page).post(meclis_uye::check),
+        )
+        .route(
+            "/meclis/oneriler",
+            get(meclis_oneri::list).post(meclis_oneri::create),
+        )
+        .route("/meclis/oneriler/yeni", get(meclis_oneri::new_page))
+        .route("/meclis/oneriler/{id}", get(meclis_oneri::page))
+        .route("/meclis/oneriler/{id}/destek", post(meclis_oneri::support))
+        .route("/meclis/oneriler/{id}/yorum", post(meclis_oneri::comment))
+        .route("/meclis/oneriler/{id}/gundem", post(meclis_oneri::agenda))
+        .route("/meclis/oneriler/{id}/gizle", post(meclis_oneri::hide))
+        .route(
+            "/meclis/toplantilar",
+            get(meclis_toplanti::list).post(meclis_toplanti::create),
+        )
+        .route(
+            "/meclis/toplantilar/{id}",
+            get(meclis_toplanti::page).post(meclis_toplanti::record),
+        )
         .route("/rapor", get(rapor::page))
         .route("/rapor/onayla", post(rapor::sign))
         .route("/rapor/belge", get(rapor::document))

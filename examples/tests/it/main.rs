@@ -42,6 +42,7 @@ mod web_belge;
 mod web_browser;
 mod web_demo;
 mod web_harita;
+mod web_meclis_browser;
 mod web_talepler;
 mod web_yeni_browser;
 mod web_yonetim_browser;

@@ -79,6 +79,42 @@ impl Member {
     }
 }
 
+/// A member as other members see them: the name and role, never the contact (personal
+/// data for the muhtar and the back office only: [`crate::service::Mbs::members`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PublicMember {
+    /// Id.
+    pub id: MemberId,
+    /// Full name.
+    pub name: String,
+    /// Role.
+    pub role: MemberRole,
+    /// When the muhtar registered them.
+    pub added_at: DateTime<Utc>,
+    /// When they left the roll, if they did.
+    pub removed_at: Option<DateTime<Utc>>,
+}
+
+impl PublicMember {
+    /// On the roll at `at`.
+    pub fn active_at(&self, at: DateTime<Utc>) -> bool {
+        self.added_at <= at && self.removed_at.is_none_or(|r| at < r)
+    }
+}
+
+impl From<&Member> for PublicMember {
+    fn from(m: &Member) -> Self {
+        PublicMember {
+            id: m.id,
+            name: m.name.clone(),
+            role: m.role,
+            added_at: m.added_at,
+            removed_at: m.removed_at,
+        }
+    }
+}
+
 /// What the muhtar gives to register a member.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

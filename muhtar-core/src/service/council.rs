@@ -1,14 +1,18 @@
 //! Neighbourhood councils through the service: the member roll and votes (issue 24's
 //! first part). Every call authorizes on [`Target::Council`] first: the muhtar of the
 //! muhtarlık runs the council (`ManageCouncil`, `CastBallot`); the coordinator, the
-//! responsible official and auditors read it (`ReadCouncil`).
+//! responsible official and auditors read it (`ReadCouncil`). A council member
+//! ([`crate::access::Role::Member`]) reads it and takes part as themselves
+//! (`Participate`): their own ballot, proposals, supports and comments
+//! ([`Mbs::acting_for`]); acting for another member is the muhtar's action, refused.
+//! Members see each other's names only ([`Mbs::roll`]), never the contacts.
 
 use super::{Mbs, ServiceError};
-use crate::access::{authorize, Action, Actor, Target};
+use crate::access::{authorize, AccessError, Action, Actor, Role, Target};
 use crate::clock::Clock;
 use crate::council::{
-    recount, tally, BallotRecord, CouncilError, Member, MemberId, NewMember, NewVote, ReceiptCode,
-    Tally, Vote, VoteId, VoteStatus,
+    recount, tally, BallotRecord, CouncilError, Member, MemberId, NewMember, NewVote, PublicMember,
+    ReceiptCode, Tally, Vote, VoteId, VoteStatus,
 };
 use crate::ids::MuhtarlikCode;
 use crate::request::InputError;
@@ -42,6 +46,28 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             &ctx.org,
         )?;
         Ok(ctx)
+    }
+
+    /// Checks the actor may act on the council of `muhtarlik` for `member` (`None`: for
+    /// the muhtar or nobody in particular): a council member acting for themselves takes
+    /// part (`Participate`); anyone else, a member acting for another included, needs
+    /// `manage` (the muhtar's `ManageCouncil` or `CastBallot`), and is refused without it.
+    pub(super) async fn acting_for(
+        &self,
+        actor: &Actor,
+        muhtarlik: &MuhtarlikCode,
+        manage: Action,
+        member: Option<MemberId>,
+    ) -> Result<std::sync::Arc<super::TenantContext>, ServiceError> {
+        let themselves = matches!(actor.role, Role::Member(_))
+            && member.is_some()
+            && actor.member_id() == member;
+        let action = if themselves {
+            Action::Participate
+        } else {
+            manage
+        };
+        self.council_access(actor, muhtarlik, action).await
     }
 
     /// Registers a member of the council of `muhtarlik` (the muhtar).
@@ -86,15 +112,43 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         Ok(m)
     }
 
-    /// The council's members (removed ones included, marked).
+    /// The council's members (removed ones included, marked) with their contacts: for
+    /// the muhtar and the back office's readers. A council member is refused (they read
+    /// [`Self::roll`], names without contacts).
     pub async fn members(
         &self,
         actor: &Actor,
         muhtarlik: &MuhtarlikCode,
     ) -> Result<Vec<Member>, ServiceError> {
+        let ctx = self
+            .council_access(actor, muhtarlik, Action::ReadCouncil)
+            .await?;
+        if matches!(actor.role, Role::Member(_)) {
+            let target = Target::Council {
+                tenant: &actor.tenant,
+                muhtarlik,
+            };
+            return Err(ServiceError::Forbidden(AccessError::forbidden(
+                actor,
+                Action::ManageCouncil,
+                &target,
+                &ctx.org,
+            )));
+        }
+        Ok(self.store.members(&actor.tenant, muhtarlik).await?)
+    }
+
+    /// The council's roll as members see it: names and roles, no contact (removed
+    /// members included, marked). Anyone who may read the council.
+    pub async fn roll(
+        &self,
+        actor: &Actor,
+        muhtarlik: &MuhtarlikCode,
+    ) -> Result<Vec<PublicMember>, ServiceError> {
         self.council_access(actor, muhtarlik, Action::ReadCouncil)
             .await?;
-        Ok(self.store.members(&actor.tenant, muhtarlik).await?)
+        let members = self.store.members(&actor.tenant, muhtarlik).await?;
+        Ok(members.iter().map(PublicMember::from).collect())
     }
 
     /// Opens a vote of the council; the eligible members are the roll now.
@@ -134,13 +188,23 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         action: Action,
     ) -> Result<Vote, ServiceError> {
         let v = self.store.vote(&actor.tenant, id).await?;
-        self.council_access(actor, &v.muhtarlik, action)
-            .await
-            .map_err(|e| match e {
-                ServiceError::Forbidden(_) => ServiceError::NotFound("vote".into()),
-                e => e,
-            })?;
-        Ok(v)
+        match self.council_access(actor, &v.muhtarlik, action).await {
+            Ok(_) => Ok(v),
+            // Who may read the council (a member) learns they may not; others see nothing.
+            Err(ServiceError::Forbidden(f)) => {
+                let readable = action != Action::ReadCouncil
+                    && self
+                        .council_access(actor, &v.muhtarlik, Action::ReadCouncil)
+                        .await
+                        .is_ok();
+                Err(if readable {
+                    ServiceError::Forbidden(f)
+                } else {
+                    ServiceError::NotFound("vote".into())
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// A vote, if the actor may read its council.
@@ -172,9 +236,10 @@ impl<S: Store, C: Clock> Mbs<S, C> {
     }
 
     /// Records `member`'s ballot (`choice`: an option's name) and returns the receipt
-    /// code. In a vote that allows changes, a member who voted already has their open
-    /// ballot changed and keeps their first receipt (a secret one is changed with its
-    /// receipt: [`Self::change_ballot`]).
+    /// code: the muhtar records any member's, a council member casts their own only. In a
+    /// vote that allows changes, a member who voted already has their open ballot changed
+    /// and keeps their first receipt (a secret one is changed with its receipt:
+    /// [`Self::change_ballot`]).
     pub async fn cast_ballot(
         &self,
         actor: &Actor,
@@ -182,7 +247,9 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         member: MemberId,
         choice: &str,
     ) -> Result<Cast, ServiceError> {
-        let v = self.vote_for(actor, vote, Action::CastBallot).await?;
+        let v = self.vote_for(actor, vote, Action::ReadCouncil).await?;
+        self.acting_for(actor, &v.muhtarlik, Action::CastBallot, Some(member))
+            .await?;
         let now = self.clock.now();
         Self::check_running(&v, now)?;
         if !v.eligible.contains(&member) {
@@ -225,7 +292,9 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         }
     }
 
-    /// Changes a secret ballot by its receipt (votes that allow changes, until closing).
+    /// Changes a secret ballot by its receipt (votes that allow changes, until closing):
+    /// the muhtar, or a council member holding the receipt (a secret ballot names no
+    /// member: the receipt is what makes it theirs).
     pub async fn change_ballot(
         &self,
         actor: &Actor,
@@ -233,7 +302,9 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         receipt: &ReceiptCode,
         choice: &str,
     ) -> Result<(), ServiceError> {
-        let v = self.vote_for(actor, vote, Action::CastBallot).await?;
+        let v = self.vote_for(actor, vote, Action::ReadCouncil).await?;
+        self.acting_for(actor, &v.muhtarlik, Action::CastBallot, actor.member_id())
+            .await?;
         Self::check_running(&v, self.clock.now())?;
         if !v.changeable {
             return Err(CouncilError::Closed.into());

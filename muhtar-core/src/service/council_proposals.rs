@@ -1,7 +1,9 @@
 //! The council's agenda through the service (issue 24, second part): the muhtar records
 //! proposals (their own or a member's), members' supports and comments, puts proposals on
 //! the agenda and hides comments with a reason. Every call authorizes on
-//! [`Target::Council`] first: writes are `ManageCouncil` (the muhtar), reads `ReadCouncil`.
+//! [`Target::Council`] first: writes are `ManageCouncil` (the muhtar), reads `ReadCouncil`;
+//! a council member proposes, supports and comments as themselves (`Participate`, see
+//! `Mbs::acting_for`), and never puts on the agenda or hides.
 //! The support threshold is the tenant's `[council] support_threshold`.
 
 use super::{Mbs, ServiceError, TenantContext};
@@ -90,16 +92,21 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         }
     }
 
-    /// Records a proposal to the council of `muhtarlik` (the muhtar, as theirs or for a
-    /// member on the roll).
+    /// Records a proposal to the council of `muhtarlik`: the muhtar, as theirs or for a
+    /// member on the roll; a council member, as its author.
     pub async fn propose(
         &self,
         actor: &Actor,
         muhtarlik: &MuhtarlikCode,
         new: NewProposal,
     ) -> Result<Proposal, ServiceError> {
-        self.council_access(actor, muhtarlik, Action::ManageCouncil)
-            .await?;
+        self.acting_for(
+            actor,
+            muhtarlik,
+            Action::ManageCouncil,
+            member_of(new.author),
+        )
+        .await?;
         self.author_on_roll(actor, muhtarlik, new.author).await?;
         let now = self.clock.now();
         let id = ProposalId(self.ids().uuid_v7(now));
@@ -108,16 +115,20 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         Ok(p)
     }
 
-    /// Records a member's support (the muhtar, for a member on the roll): once per member;
-    /// the support that reaches the council's threshold puts the proposal on the agenda.
+    /// Records a member's support (the muhtar, for a member on the roll; a council member,
+    /// their own): once per member; the support that reaches the council's threshold puts
+    /// the proposal on the agenda.
     pub async fn support(
         &self,
         actor: &Actor,
         proposal: ProposalId,
         member: MemberId,
     ) -> Result<Supported, ServiceError> {
-        let (p, ctx) = self
-            .proposal_for(actor, proposal, Action::ManageCouncil)
+        let (p, _) = self
+            .proposal_for(actor, proposal, Action::ReadCouncil)
+            .await?;
+        let ctx = self
+            .acting_for(actor, &p.muhtarlik, Action::ManageCouncil, Some(member))
             .await?;
         self.on_roll(actor, &p.muhtarlik, member).await?;
         let threshold = ctx.settings.council.support_threshold();
@@ -161,7 +172,8 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         Ok(self.store.proposal(&actor.tenant, proposal).await?)
     }
 
-    /// Records a comment on a proposal (the muhtar, as theirs or for a member on the roll).
+    /// Records a comment on a proposal (the muhtar, as theirs or for a member on the
+    /// roll; a council member, as its author).
     pub async fn comment(
         &self,
         actor: &Actor,
@@ -170,8 +182,15 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         text: &str,
     ) -> Result<Comment, ServiceError> {
         let (p, _) = self
-            .proposal_for(actor, proposal, Action::ManageCouncil)
+            .proposal_for(actor, proposal, Action::ReadCouncil)
             .await?;
+        self.acting_for(
+            actor,
+            &p.muhtarlik,
+            Action::ManageCouncil,
+            member_of(author),
+        )
+        .await?;
         self.author_on_roll(actor, &p.muhtarlik, author).await?;
         let now = self.clock.now();
         let id = CommentId(self.ids().uuid_v7(now));
@@ -234,5 +253,13 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         self.proposal_for(actor, proposal, Action::ReadCouncil)
             .await?;
         Ok(self.store.comments(&actor.tenant, proposal).await?)
+    }
+}
+
+/// The member an author is, if one.
+fn member_of(author: Author) -> Option<MemberId> {
+    match author {
+        Author::Member(m) => Some(m),
+        _ => None,
     }
 }

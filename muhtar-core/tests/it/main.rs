@@ -9,6 +9,7 @@ mod boundaries_props;
 mod calendar;
 mod council;
 mod council_meetings;
+mod council_members_act;
 mod council_proposals;
 mod deadlines;
 mod demo;

@@ -76,8 +76,12 @@ fn member_id(s: &str) -> ApiResult<MemberId> {
 }
 
 /// Whether `actor` may see the contacts of the members of `muhtarlik`'s council: those
-/// who may manage or read it.
+/// who may manage or read it, but for the council's members (they see names only: core's
+/// `Mbs::members` refuses them too).
 pub fn may_see_contacts(actor: &Actor, muhtarlik: &MuhtarlikCode, org: &Organisation) -> bool {
+    if matches!(actor.role, muhtar_core::access::Role::Member(_)) {
+        return false;
+    }
     let target = Target::Council {
         tenant: &actor.tenant,
         muhtarlik,

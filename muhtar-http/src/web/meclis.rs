@@ -12,6 +12,10 @@
 //!   **Makbuz doğrula** (`…/makbuz`, a POST so the code stays out of addresses and logs;
 //!   the muhtar's form, as readers see no forms).
 //!
+//! A council member (`member:<kod>@<member id>`) has `/meclis` as their home (open votes,
+//! proposals, meetings: [`super::meclis_uye`]) and casts their own ballot on a vote's page
+//! (**Oyumu kullan**); they see the members' names, never their contacts.
+//!
 //! The muhtar sees their own council. The coordinator, the responsible official and
 //! auditors read any council without forms: `?muhtarlik=<code>`, else a chooser. No page
 //! shows who chose what.
@@ -137,7 +141,7 @@ impl MemberRow {
 
 /// A vote as the pages show it.
 #[derive(Debug, Serialize)]
-struct VoteRow {
+pub(super) struct VoteRow {
     id: String,
     title: String,
     status_name: &'static str,
@@ -152,7 +156,7 @@ struct VoteRow {
 }
 
 impl VoteRow {
-    fn of(v: &Vote) -> Self {
+    pub(super) fn of(v: &Vote) -> Self {
         VoteRow {
             id: v.id.to_string(),
             title: v.title.clone(),
@@ -171,14 +175,14 @@ impl VoteRow {
 
 /// Whose council a page shows: the muhtar's own; for the others `?muhtarlik=`, or
 /// `None` (the chooser).
-fn council_of(user: &SignedIn, p: &HashMap<String, String>) -> Option<String> {
+pub(super) fn council_of(user: &SignedIn, p: &HashMap<String, String>) -> Option<String> {
     match &user.actor.role {
-        Role::Muhtar(m) => Some(m.to_string()),
+        Role::Muhtar(m) | Role::Member(m) => Some(m.to_string()),
         _ => p.get("muhtarlik").cloned(),
     }
 }
 
-fn may(actor: &Actor, action: Action, m: &MuhtarlikCode, org: &Organisation) -> bool {
+pub(super) fn may(actor: &Actor, action: Action, m: &MuhtarlikCode, org: &Organisation) -> bool {
     authorize(
         actor,
         action,
@@ -248,7 +252,7 @@ fn known(
 
 /// The start of a council's page: the tenant's context and the muhtarlık's code and
 /// name, or the page to answer instead (the chooser, a 404).
-async fn council_page(
+pub(super) async fn council_page(
     s: &AppState,
     mount: &Mount,
     user: &SignedIn,
@@ -271,7 +275,10 @@ async fn council_page(
 }
 
 /// The choices of a named enum's values (stable name, Turkish name).
-fn choices<T: Copy>(all: &[T], name: fn(T) -> (&'static str, &'static str)) -> Vec<Choice> {
+pub(super) fn choices<T: Copy>(
+    all: &[T],
+    name: fn(T) -> (&'static str, &'static str),
+) -> Vec<Choice> {
     all.iter()
         .map(|x| {
             let (value, label) = name(*x);
@@ -290,6 +297,9 @@ pub async fn members_page(
     user: SignedIn,
     RawQuery(q): RawQuery,
 ) -> Response {
+    if matches!(user.actor.role, Role::Member(_)) {
+        return super::meclis_uye::home(&s, &mount, &user).await;
+    }
     let p = params(q.as_deref());
     let done = p.get("tamam").map(|v| match v.as_str() {
         "eklendi" => "Üye eklendi.",
@@ -356,16 +366,16 @@ async fn members_form(
 }
 
 /// The query a reader's links keep (`?muhtarlik=…`); none for the muhtar.
-fn query_of(user: &SignedIn, m: &MuhtarlikCode) -> String {
+pub(super) fn query_of(user: &SignedIn, m: &MuhtarlikCode) -> String {
     match user.actor.role {
-        Role::Muhtar(_) => String::new(),
+        Role::Muhtar(_) | Role::Member(_) => String::new(),
         _ => format!("?muhtarlik={m}"),
     }
 }
 
 /// The muhtar's own muhtarlık, for the forms (the others have none).
 #[allow(clippy::result_large_err)] // a response, answered at once
-fn own(user: &SignedIn, mount: &Mount) -> Result<MuhtarlikCode, Response> {
+pub(super) fn own(user: &SignedIn, mount: &Mount) -> Result<MuhtarlikCode, Response> {
     match &user.actor.role {
         Role::Muhtar(m) => Ok(m.clone()),
         _ => Err(error_page(
@@ -466,7 +476,7 @@ pub async fn remove_member(
     }
 }
 
-fn not_found(mount: &Mount, user: &SignedIn, message: &str) -> Response {
+pub(super) fn not_found(mount: &Mount, user: &SignedIn, message: &str) -> Response {
     error_page(mount, Some(user), StatusCode::NOT_FOUND, message)
 }
 
@@ -671,8 +681,10 @@ pub async fn vote_page(
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
+    let member = user.actor.member_id().is_some();
     let done = params(q.as_deref()).get("tamam").map(|v| match v.as_str() {
         "acildi" => "Oylama açıldı.",
+        "degisti" if member => "Oyunuz değiştirildi; ilk makbuz kodunuz geçerli.",
         "degisti" => "Üyenin oyu değiştirildi; ilk makbuzu geçerli.",
         _ => "Oylama kapandı; sonuç donduruldu.",
     });
@@ -713,7 +725,8 @@ async fn show_vote(
         Err(ServiceError::NotFound(_)) => return not_found(mount, user, MISSING),
         Err(e) => return service_error_page(&e, mount, Some(user)),
     };
-    let members = match s.mbs.members(&user.actor, &vote.muhtarlik).await {
+    // Names only: a member reads the roll, never the contacts.
+    let members = match s.mbs.roll(&user.actor, &vote.muhtarlik).await {
         Ok(m) => m,
         Err(e) => return service_error_page(&e, mount, Some(user)),
     };
@@ -745,6 +758,13 @@ async fn show_vote(
         &ctx.org,
     );
     let cast = may(&user.actor, Action::CastBallot, &vote.muhtarlik, &ctx.org);
+    // A member casts their own ballot, if they are eligible.
+    let own_ballot = user
+        .actor
+        .member_id()
+        .filter(|m| vote.eligible.contains(m))
+        .is_some()
+        && may(&user.actor, Action::Participate, &vote.muhtarlik, &ctx.org);
     let eligible: Vec<Choice> = vote
         .eligible
         .iter()
@@ -790,6 +810,8 @@ async fn show_vote(
             options => options,
             result => result,
             can_cast => cast && running,
+            can_cast_own => own_ballot && running,
+            member => user.actor.member_id().is_some(),
             can_verify => cast,
             can_close => manage && vote.status == VoteStatus::Open && now >= vote.closes_at,
             not_yet => vote.status == VoteStatus::Open && now < vote.opens_at,
@@ -826,7 +848,12 @@ pub async fn cast(
         }],
         ..Shown::default()
     };
-    let Ok(member) = get("member").parse::<MemberId>() else {
+    // A member casts their own ballot: the form names nobody.
+    let Some(member) = user
+        .actor
+        .member_id()
+        .or_else(|| get("member").parse::<MemberId>().ok())
+    else {
         let shown = errors("member", "Üye: listeden birini seçin");
         return show_vote(&s, &mount, &user, &id, shown).await;
     };

@@ -130,6 +130,23 @@ pub fn council_message(e: &muhtar_core::council::CouncilError) -> String {
     }
 }
 
+/// The Turkish message of a meeting's refusal (`muhtar_core::council::MeetingError`).
+pub fn meeting_message(e: &muhtar_core::council::MeetingError) -> String {
+    use muhtar_core::council::MeetingError as M;
+    match e {
+        M::Held { .. } => {
+            "Toplantının tutanağı kaydedildi: tutanak ve katılım artık değişmez.".into()
+        }
+        M::NotYet { at } => {
+            format!("Toplantı {at} tarihinde: tutanak ancak o zamandan sonra kaydedilebilir.")
+        }
+        M::NotOnRoll { .. } => {
+            "Katılan olarak işaretlenen biri toplantı zamanında meclisin üyesi değildi.".into()
+        }
+        _ => "Toplantı işlemi yapılamadı.".into(),
+    }
+}
+
 /// The problem of a failed call of `Mbs`: a field at fault (status 400) when core names
 /// one, `label(field)` giving its visible label; else a whole-page problem.
 pub fn problem(e: &ServiceError, label: impl Fn(&str) -> Option<&'static str>) -> Problem {
@@ -200,6 +217,11 @@ pub fn problem(e: &ServiceError, label: impl Fn(&str) -> Option<&'static str>) -
                 message: council_message(c),
             }
         }
+        ServiceError::Meeting(m) => Problem {
+            status: StatusCode::CONFLICT,
+            field: None,
+            message: meeting_message(m),
+        },
         ServiceError::Store(StoreError::NotFound { .. }) => Problem {
             status: StatusCode::NOT_FOUND,
             field: None,

@@ -499,7 +499,7 @@ async fn another_muhtar_is_refused_and_the_auditor_only_reads() {
         json!({"member": ids[0], "choice": "Kabul"}),
     )
     .await;
-    assert_eq!(s, 404);
+    assert_eq!(s, 403);
     app.clock.advance(chrono::Duration::hours(2));
     let (s, _) = post(
         &app,
@@ -508,7 +508,7 @@ async fn another_muhtar_is_refused_and_the_auditor_only_reads() {
         json!({}),
     )
     .await;
-    assert_eq!(s, 404);
+    assert_eq!(s, 403);
     let (_, list) = get(&app, "/councils/kuzguncuk/members", &auditor).await;
     assert_eq!(list["members"].as_array().unwrap().len(), 1);
 }
@@ -900,7 +900,7 @@ async fn readers_see_the_pages_without_forms_and_other_muhtars_are_refused() {
             ],
         )
         .await;
-        assert_eq!(s, 404);
+        assert_eq!(s, 403);
     }
     assert_eq!(roll(&app).await.len(), 1);
 

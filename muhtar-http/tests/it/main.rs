@@ -3,6 +3,7 @@
 //! binary per crate instead of one per file). Add a test file here as `mod name;`.
 
 mod council_meetings;
+mod council_proposals;
 mod councils;
 mod documents;
 mod map;
