@@ -58,6 +58,10 @@ pub struct MeetingAddArgs {
     /// An agenda item (one line, at most 300 characters); repeat for each, 1 to 30.
     #[arg(long = "agenda", value_name = "ITEM")]
     pub agenda: Vec<String>,
+    /// A proposal on the council's agenda to discuss (its id); repeat for each. Each
+    /// becomes an item `Öneri: <title>` ahead of the `--agenda` items.
+    #[arg(long = "proposal", value_name = "ID")]
+    pub proposals: Vec<String>,
 }
 
 /// `muhtar council meeting minutes`.
@@ -94,6 +98,15 @@ pub async fn run(
                 at: crate::works_cmd::instant("--at", &a.at, false)?,
                 place: a.place.clone(),
                 agenda: a.agenda.clone(),
+                proposals: a
+                    .proposals
+                    .iter()
+                    .map(|p| {
+                        p.parse().map_err(|_| {
+                            format!("--proposal: {p:?} bir öneri numarası değil (muhtar council proposal list)")
+                        })
+                    })
+                    .collect::<Result<_, String>>()?,
             };
             let meeting = mbs.add_meeting(actor, &m, new).await.map_err(t)?;
             if !g.json {
@@ -267,10 +280,13 @@ fn turkish(e: ServiceError, actor: &Actor) -> String {
             ),
             m => m.to_string(),
         },
-        ServiceError::Input(i) if ["place", "agenda", "minutes"].contains(&i.field()) => {
+        ServiceError::Input(i)
+            if ["place", "agenda", "proposals", "minutes"].contains(&i.field()) =>
+        {
             let flag = match i.field() {
                 "place" => "--place",
                 "agenda" => "--agenda",
+                "proposals" => "--proposal",
                 _ => "tutanak (--file/--text)",
             };
             let text = i.to_string();

@@ -241,12 +241,22 @@ async fn a_resident_proposes_supports_votes_and_checks_the_receipt_and_the_muhta
     let local = (meeting_at + chrono::TimeDelta::hours(3)).format("%Y-%m-%dT%H:%M");
     set_value(&web, "Tarih ve saat", &local.to_string()).await;
     type_into(&web, "Yer", "Kuzguncuk muhtarlığı").await;
-    type_into(&web, "Gündem maddeleri", "Parka bank\nSahil yolu").await;
+    // The proposal on the council's agenda is ticked: it becomes the first item.
+    web.find(By::Css("input[id^='oneri-']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_into(&web, "Gündem maddeleri", "Sahil yolu").await;
     if let Ok(rest) = (meeting_at - chrono::Utc::now()).to_std() {
         tokio::time::sleep(rest + Duration::from_secs(1)).await;
     }
     click_button(&web, "Toplantı ekle").await;
     assert_eq!(text_of(&web, "onay").await, "Toplantı eklendi.");
+    let linked = web.find(By::Css("#gundem li:first-child a")).await.unwrap();
+    assert_eq!(linked.text().await.unwrap(), format!("Öneri: {title}"));
+    assert!(text_of(&web, "gundem").await.ends_with("Sahil yolu"));
     check_page(&web, &axe, "meclis-toplanti").await;
     web.find(By::XPath("//label[normalize-space()='Zeynep Sakin']"))
         .await

@@ -6,7 +6,7 @@
 //! attendance change ([`MeetingError::Held`]; the stores refuse it too, with
 //! `StoreError::Frozen`, inside the write's transaction).
 
-use super::MemberId;
+use super::{MemberId, Proposal, ProposalId, ProposalStatus};
 use crate::ids::{MuhtarlikCode, TenantId};
 use crate::request::InputError;
 use chrono::{DateTime, Utc};
@@ -93,8 +93,13 @@ pub struct Meeting {
     pub at: DateTime<Utc>,
     /// Where (1–200 characters, one line).
     pub place: String,
-    /// The agenda items, in order (1–30 items of 1–300 characters).
+    /// The agenda items, in order (1–30 items of 1–300 characters). An item for a
+    /// proposal (see `proposals`) reads `Öneri: <its title>`.
     pub agenda: Vec<String>,
+    /// The council's proposals on this meeting's agenda, in the order of their items
+    /// (first on the agenda).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proposals: Vec<ProposalId>,
     /// The members who attended, sorted by id, each once.
     pub attendance: Vec<MemberId>,
     /// The minutes, once recorded.
@@ -148,8 +153,14 @@ pub struct NewMeeting {
     pub at: DateTime<Utc>,
     /// Where (1–200 characters, one line).
     pub place: String,
-    /// The agenda items (1 to [`MAX_AGENDA_ITEMS`], each 1–300 characters, one line).
+    /// The agenda items (1 to [`MAX_AGENDA_ITEMS`] with the proposals, each 1–300
+    /// characters, one line).
     pub agenda: Vec<String>,
+    /// Proposals of the council on its agenda ([`super::ProposalStatus::OnAgenda`]) to
+    /// discuss: each becomes an item `Öneri: <title>` ahead of the others
+    /// ([`NewMeeting::with_proposals`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proposals: Vec<ProposalId>,
 }
 
 /// A one-line text of 1 to `max` characters, trimmed.
@@ -172,8 +183,49 @@ fn line(field: &'static str, text: &str, max: usize) -> Result<String, InputErro
 }
 
 impl NewMeeting {
+    /// Puts `proposals` (those named in [`NewMeeting::proposals`], as the store holds
+    /// them) on the agenda: an item `Öneri: <title>` each, in the order named, ahead of
+    /// the other items. Each must be a proposal of `muhtarlik`'s council, on the agenda,
+    /// named once; otherwise an error naming the field `proposals`.
+    pub fn with_proposals(
+        mut self,
+        muhtarlik: &MuhtarlikCode,
+        proposals: &[Proposal],
+    ) -> Result<Self, InputError> {
+        let mut items = Vec::with_capacity(self.proposals.len() + self.agenda.len());
+        for (i, id) in self.proposals.iter().enumerate() {
+            if self.proposals[..i].contains(id) {
+                return Err(InputError::Invalid {
+                    field: "proposals",
+                    message: format!("proposal {id} is named twice"),
+                });
+            }
+            let p = proposals
+                .iter()
+                .find(|p| p.id == *id && p.muhtarlik == *muhtarlik)
+                .ok_or_else(|| InputError::Invalid {
+                    field: "proposals",
+                    message: format!("{id} is not a proposal of this council"),
+                })?;
+            if p.status != ProposalStatus::OnAgenda {
+                return Err(InputError::Invalid {
+                    field: "proposals",
+                    message: format!(
+                        "proposal {:?} is not on the agenda; put it on the agenda first",
+                        p.title
+                    ),
+                });
+            }
+            items.push(format!("Öneri: {}", p.title));
+        }
+        items.append(&mut self.agenda);
+        self.agenda = items;
+        Ok(self)
+    }
+
     /// Checks the fields and makes the meeting (not held, nobody recorded as attending).
-    /// Errors name the field.
+    /// Errors name the field. Proposals are checked by [`NewMeeting::with_proposals`]
+    /// first.
     pub fn validate(
         self,
         id: MeetingId,
@@ -203,6 +255,7 @@ impl NewMeeting {
             at: self.at,
             place,
             agenda,
+            proposals: self.proposals,
             attendance: Vec::new(),
             minutes: None,
             held: false,
@@ -244,6 +297,7 @@ mod tests {
             at: crate::testkit::fixtures::t0(),
             place: " Muhtarlık binası ".into(),
             agenda: vec!["Park".into(), "Otopark".into()],
+            proposals: Vec::new(),
         }
     }
 

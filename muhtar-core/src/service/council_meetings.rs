@@ -11,7 +11,8 @@ use crate::ids::MuhtarlikCode;
 use crate::store::{Store, StoreError};
 
 impl<S: Store, C: Clock> Mbs<S, C> {
-    /// Schedules a meeting of the council of `muhtarlik` (the muhtar).
+    /// Schedules a meeting of the council of `muhtarlik` (the muhtar), with the
+    /// proposals it names on its agenda ([`NewMeeting::with_proposals`]).
     pub async fn add_meeting(
         &self,
         actor: &Actor,
@@ -20,6 +21,16 @@ impl<S: Store, C: Clock> Mbs<S, C> {
     ) -> Result<Meeting, ServiceError> {
         self.council_access(actor, muhtarlik, Action::ManageCouncil)
             .await?;
+        let mut named = Vec::with_capacity(new.proposals.len());
+        for id in &new.proposals {
+            match self.store.proposal(&actor.tenant, *id).await {
+                Ok(p) => named.push(p),
+                // Not found: `with_proposals` names it as not the council's.
+                Err(StoreError::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let new = new.with_proposals(muhtarlik, &named)?;
         let now = self.clock.now();
         let id = MeetingId(self.ids().uuid_v7(now));
         let meeting = new.validate(id, actor.tenant.clone(), muhtarlik.clone(), now)?;

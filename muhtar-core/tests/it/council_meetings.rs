@@ -60,6 +60,7 @@ fn new_meeting(days: i64) -> NewMeeting {
         at: fixtures::t0() + Duration::days(days),
         place: "Kuzguncuk muhtarlığı".into(),
         agenda: vec!["Parkın bakımı".into(), "Pazar yeri".into()],
+        proposals: Vec::new(),
     }
 }
 
@@ -293,4 +294,109 @@ proptest! {
             Ok(())
         })?;
     }
+}
+
+/// Given proposals of two councils, one of Kuzguncuk's put on the agenda: when the muhtar
+/// schedules a meeting naming it, then it is the meeting's first agenda item, linked;
+/// a proposal still open, another council's, an unknown one or one named twice is
+/// refused by the field `proposals`, and nothing is written.
+#[tokio::test]
+async fn agenda_items_link_the_proposals_on_the_councils_agenda() {
+    use muhtar_core::council::{Author, NewProposal, ProposalId};
+    let (mbs, t, _, first) = given(0).await;
+    let muhtar = actor(&t, "muhtar:kuzguncuk");
+    let propose = |who: Actor, m: MuhtarlikCode, title: &str| {
+        let mbs = &mbs;
+        let title = title.to_owned();
+        async move {
+            mbs.propose(
+                &who,
+                &m,
+                NewProposal {
+                    author: Author::Muhtar,
+                    title,
+                    text: "Gerekçesi".into(),
+                    location: None,
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let park = propose(muhtar.clone(), kuzguncuk(), "Parka bank konulsun").await;
+    let open = propose(muhtar.clone(), kuzguncuk(), "Sokak lambaları").await;
+    let other = propose(
+        actor(&t, "muhtar:cengelkoy"),
+        MuhtarlikCode::new("cengelkoy").unwrap(),
+        "Çengelköy'ün önerisi",
+    )
+    .await;
+    mbs.put_on_agenda(&muhtar, park.id).await.unwrap();
+    mbs.put_on_agenda(&actor(&t, "muhtar:cengelkoy"), other.id)
+        .await
+        .unwrap();
+
+    let meeting = mbs
+        .add_meeting(
+            &muhtar,
+            &kuzguncuk(),
+            NewMeeting {
+                agenda: vec![],
+                proposals: vec![park.id],
+                ..new_meeting(3)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        meeting.agenda,
+        vec!["Öneri: Parka bank konulsun".to_owned()]
+    );
+    assert_eq!(meeting.proposals, vec![park.id]);
+    let with_items = mbs
+        .add_meeting(
+            &muhtar,
+            &kuzguncuk(),
+            NewMeeting {
+                proposals: vec![park.id],
+                ..new_meeting(4)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        with_items.agenda,
+        ["Öneri: Parka bank konulsun", "Parkın bakımı", "Pazar yeri"]
+    );
+    assert_eq!(mbs.meeting(&muhtar, meeting.id).await.unwrap(), meeting);
+
+    let before = mbs.meetings(&muhtar, &kuzguncuk()).await.unwrap();
+    for (named, says) in [
+        (vec![open.id], "not on the agenda"),
+        (vec![other.id], "not a proposal of this council"),
+        (
+            vec![ProposalId(uuid::Uuid::from_u128(7))],
+            "not a proposal of this council",
+        ),
+        (vec![park.id, park.id], "named twice"),
+    ] {
+        let e = mbs
+            .add_meeting(
+                &muhtar,
+                &kuzguncuk(),
+                NewMeeting {
+                    proposals: named,
+                    ..new_meeting(5)
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, ServiceError::Input(i) if i.field() == "proposals"),
+            "{e}"
+        );
+        assert!(e.to_string().contains(says), "{e}");
+    }
+    assert_eq!(mbs.meetings(&muhtar, &kuzguncuk()).await.unwrap(), before);
+    assert!(before.iter().any(|m| m.id == first));
 }

@@ -205,6 +205,7 @@ async fn a_member_reads_their_council_with_names_only_and_no_other_council() {
                 at: fixtures::t0() + Duration::days(3),
                 place: "Muhtarlık".into(),
                 agenda: vec!["Park".into()],
+                proposals: Vec::new(),
             },
         )
         .await

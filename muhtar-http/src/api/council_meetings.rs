@@ -12,7 +12,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use muhtar_core::calendar::to_istanbul;
-use muhtar_core::council::{Meeting, MeetingId, MemberId, NewMeeting};
+use muhtar_core::council::{Meeting, MeetingId, MemberId, NewMeeting, ProposalId};
 use muhtar_core::ids::MuhtarlikCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -82,6 +82,8 @@ pub struct MeetingView {
     pub place: String,
     /// The agenda items, in order.
     pub agenda: Vec<String>,
+    /// The proposals of the first agenda items (ids), in order.
+    pub proposals: Vec<String>,
     /// The members who attended (ids, sorted).
     pub attendance: Vec<String>,
     /// Held: the minutes are recorded; minutes and attendance no longer change.
@@ -100,6 +102,7 @@ impl MeetingView {
             at: to_istanbul(m.at).to_rfc3339(),
             place: m.place.clone(),
             agenda: m.agenda.clone(),
+            proposals: m.proposals.iter().map(ToString::to_string).collect(),
             attendance: m.attendance.iter().map(ToString::to_string).collect(),
             held: m.held,
             minutes: m.minutes.as_ref().map(|x| MinutesView {
@@ -126,8 +129,15 @@ pub struct NewMeetingBody {
     pub at: DateTime<Utc>,
     /// Where: one line, 1 to 200 characters.
     pub place: String,
-    /// The agenda items: 1 to 30, each one line of 1 to 300 characters.
+    /// The agenda items: 1 to 30 with the proposals, each one line of 1 to 300
+    /// characters; may be empty when `proposals` are given.
+    #[serde(default)]
     pub agenda: Vec<String>,
+    /// Proposals of the council on its agenda (ids) to discuss: each becomes an item
+    /// `Öneri: <title>` ahead of the others.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub proposals: Vec<ProposalId>,
 }
 
 /// Who attended.
@@ -182,6 +192,7 @@ pub async fn add_meeting(
         at: b.at,
         place: b.place,
         agenda: b.agenda,
+        proposals: b.proposals,
     };
     let meeting = s.mbs.add_meeting(&actor, &muhtarlik(&m)?, new).await?;
     Ok((StatusCode::CREATED, Json(MeetingView::of(&meeting))).into_response())

@@ -349,9 +349,10 @@ async fn show(
         Err(ServiceError::NotFound(_)) => return not_found(mount, user, MISSING),
         Err(e) => return service_error_page(&e, mount, Some(user)),
     };
-    let (comments, roll) = match tokio::try_join!(
+    let (comments, roll, meetings) = match tokio::try_join!(
         s.mbs.comments(&user.actor, pid),
         s.mbs.roll(&user.actor, &p.muhtarlik),
+        s.mbs.meetings(&user.actor, &p.muhtarlik),
     ) {
         Ok(x) => x,
         Err(e) => return service_error_page(&e, mount, Some(user)),
@@ -388,6 +389,12 @@ async fn show(
                 format!("Enlem {}, Boylam {}", n(l.lat), n(l.lon))
             }),
             comments => comments.iter().map(|c| CommentRow::of(c, &roll)).collect::<Vec<_>>(),
+            // The meetings with this proposal on their agenda.
+            meetings => meetings
+                .iter()
+                .filter(|m| m.proposals.contains(&pid))
+                .map(|m| super::meclis_toplanti::MeetingRow::of(m, s.mbs.clock().now()))
+                .collect::<Vec<_>>(),
             visible => visible,
             can_support => participate,
             can_comment => participate || manage,

@@ -16,7 +16,7 @@ use minijinja::context;
 use muhtar_core::access::Action;
 use muhtar_core::calendar::local_time;
 use muhtar_core::clock::Clock;
-use muhtar_core::council::{Meeting, MeetingId, MemberId, NewMeeting};
+use muhtar_core::council::{Meeting, MeetingId, MemberId, NewMeeting, ProposalId, ProposalStatus};
 use muhtar_core::service::ServiceError;
 use serde::Serialize;
 
@@ -34,6 +34,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("at", "Tarih ve saat"),
     ("place", "Yer"),
     ("agenda", "Gündem maddeleri"),
+    ("proposals", "Gündemdeki öneriler"),
     ("minutes", "Tutanak"),
 ];
 
@@ -50,6 +51,8 @@ pub(super) struct MeetingRow {
     held: bool,
     status_name: &'static str,
     agenda: Vec<String>,
+    /// The proposals of the first agenda items, in order.
+    proposals: Vec<String>,
 }
 
 impl MeetingRow {
@@ -67,6 +70,7 @@ impl MeetingRow {
                 "Tutanak bekleniyor"
             },
             agenda: m.agenda.clone(),
+            proposals: m.proposals.iter().map(ToString::to_string).collect(),
         }
     }
 }
@@ -127,10 +131,22 @@ async fn list_form(
             Ok(x) => x,
             Err(page) => return page,
         };
-    let meetings = match s.mbs.meetings(&user.actor, &code).await {
-        Ok(m) => m,
+    let (meetings, proposals) = match tokio::try_join!(
+        s.mbs.meetings(&user.actor, &code),
+        s.mbs.proposals(&user.actor, &code),
+    ) {
+        Ok(x) => x,
         Err(e) => return service_error_page(&e, mount, Some(user)),
     };
+    // The proposals on the council's agenda, to put on a meeting's.
+    let agenda_proposals: Vec<_> = proposals
+        .iter()
+        .filter(|p| p.status == ProposalStatus::OnAgenda)
+        .map(|p| {
+            let key = format!("oneri-{}", p.id);
+            context! { id => p.id.to_string(), title => p.title.clone(), checked => typed.contains_key(&key) }
+        })
+        .collect();
     let now = s.mbs.clock().now();
     let v: HashMap<&str, String> = ["at", "place", "agenda"]
         .into_iter()
@@ -145,6 +161,7 @@ async fn list_form(
             query => query_of(user, &code),
             can_manage => may(&user.actor, Action::ManageCouncil, &code, &ctx.org),
             meetings => meetings.iter().map(|m| MeetingRow::of(m, now)).collect::<Vec<_>>(),
+            agenda_proposals => agenda_proposals,
             csrf => user.csrf.as_str(),
             done => done,
             e => errors_by_field(&errors),
@@ -180,7 +197,14 @@ fn new_meeting(f: &HashMap<String, String>) -> Result<NewMeeting, Vec<FieldError
         .filter(|l| !l.is_empty())
         .map(str::to_owned)
         .collect();
-    if agenda.is_empty() {
+    // The proposals ticked (`oneri-<id>`), in the order they were made (ids are v7).
+    let mut proposals: Vec<ProposalId> = f
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .filter_map(|(k, _)| k.strip_prefix("oneri-")?.parse().ok())
+        .collect();
+    proposals.sort();
+    if agenda.is_empty() && proposals.is_empty() {
         errors.push(FieldError {
             field: "agenda",
             message: "Gündem maddeleri: en az bir madde yazın, her satıra bir madde".into(),
@@ -191,6 +215,7 @@ fn new_meeting(f: &HashMap<String, String>) -> Result<NewMeeting, Vec<FieldError
             at,
             place: get("place").into(),
             agenda,
+            proposals,
         }),
         _ => Err(errors),
     }

@@ -20,6 +20,7 @@ pub fn council_meeting(t: &str, muhtarlik: &str, n: u128, at: DateTime<Utc>) -> 
         at,
         place: format!("Muhtarlık binası, salon {n}"),
         agenda: vec![format!("Gündem {n}: park"), "Çöp toplama saatleri".into()],
+        proposals: Vec::new(),
     }
     .validate(
         MeetingId(Uuid::from_u128(n)),
