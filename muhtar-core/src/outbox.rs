@@ -15,6 +15,7 @@ use crate::request::{EventKind, Outcome, PauseReason, Priority, ReplyBy, Request
 use crate::store::Deadlines;
 
 mod addressee;
+mod council;
 mod payload;
 pub mod waiting;
 mod works;
@@ -23,6 +24,7 @@ pub use payload::{
     CitizenUpdateFacts, EscalationFacts, FeeFacts, NoteFacts, NoticePayload, PausedFacts,
     ReportReadyFacts, RequestFacts, WorkFacts,
 };
+pub use council::plan_council;
 pub use works::plan_work;
 
 /// What a notice is about; each has a template in `muhtar-notify`.
