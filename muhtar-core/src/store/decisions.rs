@@ -9,7 +9,8 @@
 
 use super::{Commit, StoreError};
 use crate::council::{DecisionLink, VoteId};
-use crate::ids::{RequestId, TenantId};
+use crate::ids::{RequestId, TenantId, UnitCode};
+use chrono::{DateTime, Utc};
 
 /// [`StoreError::Duplicate`]'s `what` when the vote's decision was sent already.
 pub const DECISION_SENT: &str = "council decision sent";
@@ -30,6 +31,17 @@ pub trait DecisionStore: Send + Sync {
         tenant: &TenantId,
         request: RequestId,
     ) -> Result<Option<DecisionLink>, StoreError>;
+    /// How many of the tenant's requests for the municipal council's agenda
+    /// ([`crate::request::RequestContent::municipal_council`]) were received in
+    /// `[from, to)`; with `units`, only those whose unit now is one of them (the report's
+    /// scope).
+    async fn municipal_council_count(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        units: Option<&[UnitCode]>,
+    ) -> Result<u64, StoreError>;
 }
 
 /// Checks a commit's link fits it: only with a new request (`expected_version` 0), of
@@ -77,5 +89,16 @@ impl<T: DecisionStore + ?Sized> DecisionStore for std::sync::Arc<T> {
         request: RequestId,
     ) -> Result<Option<DecisionLink>, StoreError> {
         (**self).decision_of_request(tenant, request).await
+    }
+    async fn municipal_council_count(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        units: Option<&[UnitCode]>,
+    ) -> Result<u64, StoreError> {
+        (**self)
+            .municipal_council_count(tenant, from, to, units)
+            .await
     }
 }

@@ -3,7 +3,8 @@
 
 use super::{Inner, MemoryStore};
 use crate::council::{DecisionLink, VoteId};
-use crate::ids::{RequestId, TenantId};
+use crate::ids::{RequestId, TenantId, UnitCode};
+use chrono::{DateTime, Utc};
 use crate::store::{check_decision, decision_sent, Commit, DecisionStore, StoreError};
 
 /// Refuses a commit whose decision's vote has a link already (the unique key).
@@ -42,5 +43,24 @@ impl DecisionStore for MemoryStore {
             .values()
             .find(|d| &d.tenant == tenant && d.request == request)
             .cloned())
+    }
+    async fn municipal_council_count(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        units: Option<&[UnitCode]>,
+    ) -> Result<u64, StoreError> {
+        let g = self.lock();
+        Ok(g.requests
+            .iter()
+            .filter(|((t, _), (r, _))| {
+                let st = &r.state;
+                t == tenant
+                    && st.content.municipal_council
+                    && (from..to).contains(&st.content.received_at)
+                    && units.is_none_or(|us| st.unit.as_ref().is_some_and(|u| us.contains(u)))
+            })
+            .count() as u64)
     }
 }
