@@ -85,7 +85,7 @@ pub async fn council_decision_link_must_name_the_new_request<S: Store>(s: &S) {
             .unwrap(),
         None
     );
-    assert_eq!(s.load(&t, c.record.state.id).await.unwrap().state.version, 1);
+    assert_eq!(s.load(&t, c.record.state.id).await.unwrap().state, c.record.state);
 }
 
 /// Concurrent sends of one vote's decision: exactly one request is written with its link
