@@ -247,25 +247,32 @@ fn pdf_byte(c: char) -> u8 {
     }
 }
 
-/// Lines wrapped at `width` characters (at spaces where there are any).
+/// Lines wrapped at `width` characters (at spaces where there are any), each keeping
+/// the line's indentation (continuations four spaces more).
 fn wrap(line: &str, width: usize) -> Vec<String> {
+    let rest = line.trim_start_matches(' ');
+    let indent = line.len() - rest.len();
     let mut out = Vec::new();
-    let mut cur = String::new();
-    for word in line.split(' ') {
+    let mut cur = " ".repeat(indent);
+    let mut empty = true;
+    for word in rest.split(' ') {
         let n = cur.chars().count();
-        if n > 0 && n + 1 + word.chars().count() > width {
+        if !empty && n + 1 + word.chars().count() > width {
             out.push(std::mem::take(&mut cur));
-            cur.push_str("    ");
-        } else if n > 0 {
+            cur = " ".repeat(indent + 4);
+        } else if !empty {
             cur.push(' ');
         }
         let mut w = word;
-        while w.chars().count() > width {
-            let cut = w.char_indices().nth(width).map_or(w.len(), |(i, _)| i);
-            out.push(w[..cut].to_owned());
+        while cur.chars().count() + w.chars().count() > width && !w.is_empty() {
+            let room = width.saturating_sub(cur.chars().count()).max(1);
+            let cut = w.char_indices().nth(room).map_or(w.len(), |(i, _)| i);
+            cur.push_str(&w[..cut]);
+            out.push(std::mem::replace(&mut cur, " ".repeat(indent + 4)));
             w = &w[cut..];
         }
         cur.push_str(w);
+        empty = false;
     }
     out.push(cur);
     out
@@ -347,7 +354,11 @@ mod tests {
     fn long_lines_wrap_and_the_pdf_has_a_cross_reference_table() {
         let long = "kelime ".repeat(40);
         let parts = wrap(long.trim(), 90);
-        assert!(parts.len() > 2 && parts.iter().all(|p| p.chars().count() <= 94));
+        assert!(parts.len() > 2 && parts.iter().all(|p| p.chars().count() <= 90));
+        assert_eq!(wrap("    Kabul: 2", 90), vec!["    Kabul: 2"]);
+        let hash = wrap(&format!("  {}", "x".repeat(100)), 90);
+        assert_eq!(hash.len(), 2);
+        assert_eq!(hash.concat().matches('x').count(), 100);
         let p = pdf(&["Başlık".into(), long, "a(b)c\\".into()]);
         assert!(p.starts_with(b"%PDF-1.4"));
         assert!(p.ends_with(b"%%EOF\n"));
