@@ -32,6 +32,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::mount::Mount;
 use crate::{uploads, AppState};
 
+mod council_decisions;
 mod council_meetings;
 mod councils;
 mod documents;
@@ -42,6 +43,7 @@ mod submit;
 mod views;
 mod works;
 
+pub use council_decisions::*;
 pub use council_meetings::*;
 pub use councils::*;
 pub use documents::*;
@@ -85,6 +87,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .merge(works::router())
         .merge(councils::router())
         .merge(council_meetings::router())
+        .merge(council_decisions::router())
 }
 
 use crate::uploads::MAX_UPLOAD;

@@ -34,6 +34,7 @@ use crate::mount::Mount;
         api::verify_receipt,
         api::list_meetings, api::add_meeting, api::get_meeting, api::set_attendance,
         api::record_minutes,
+        api::send_decision,
     ),
     components(schemas(
         api::RequestView, api::LocationWarningView, api::RequestPage, api::SubmitBody, api::LocationBody,
@@ -50,6 +51,7 @@ use crate::mount::Mount;
         api::BallotBody, api::ChangeBody, api::ReceiptView, api::ChangedView, api::ReceiptCheckView,
         api::MeetingView, api::MinutesView, api::MeetingList, api::NewMeetingBody,
         api::AttendanceBody, api::MinutesBody,
+        api::DecisionBody, api::DecisionView,
     )),
     modifiers(&Bearer),
     tags(
