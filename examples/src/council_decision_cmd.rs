@@ -84,9 +84,18 @@ pub async fn run(
         Ok(sent) => {
             let at = &sent.document.attachment;
             store
-                .put(&at.sha256, &at.media_type, &Content::from_bytes(sent.document.bytes))
+                .put(
+                    &at.sha256,
+                    &at.media_type,
+                    &Content::from_bytes(sent.document.bytes),
+                )
                 .await
-                .map_err(|e| format!("karar belgesi {} içine yazılamadı: {e}", a.uploads.display()))?;
+                .map_err(|e| {
+                    format!(
+                        "karar belgesi {} içine yazılamadı: {e}",
+                        a.uploads.display()
+                    )
+                })?;
             if g.json {
                 let status = mbs.decision_status(actor, vote).await.map_err(turkish)?;
                 return print_json(&status);

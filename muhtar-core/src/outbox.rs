@@ -20,11 +20,11 @@ mod payload;
 pub mod waiting;
 mod works;
 pub use addressee::{Addressee, AddresseeRole};
+pub use council::plan_council;
 pub use payload::{
     CitizenUpdateFacts, EscalationFacts, FeeFacts, NoteFacts, NoticePayload, PausedFacts,
     ReportReadyFacts, RequestFacts, WorkFacts,
 };
-pub use council::plan_council;
 pub use works::plan_work;
 
 /// What a notice is about; each has a template in `muhtar-notify`.

@@ -828,8 +828,16 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         now: DateTime<Utc>,
         documents: Vec<crate::document::Document>,
     ) -> Result<RequestRecord, ServiceError> {
-        self.write_full(ctx, expected_version, new_events, state, now, documents, None)
-            .await
+        self.write_full(
+            ctx,
+            expected_version,
+            new_events,
+            state,
+            now,
+            documents,
+            None,
+        )
+        .await
     }
 
     /// [`Self::write_with`] with the council decision a new request carries.
@@ -861,10 +869,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             &mut self.ids(),
             now,
         );
-        outbox.extend(
-            self.council_notices(ctx, &record, &new_events, now)
-                .await?,
-        );
+        outbox.extend(self.council_notices(ctx, &record, &new_events, now).await?);
         let commit = Commit {
             expected_version,
             events: new_events,

@@ -24,7 +24,10 @@ fn an_adopted_decision_is_sent_once_as_a_request_on_sqlite() {
     let db = db.as_str();
     muhtar(dir, db, &["init"]);
     let mut members = Vec::new();
-    for (name, email) in [("Ayşe", "ayse@example.org"), ("Mehmet", "mehmet@example.org")] {
+    for (name, email) in [
+        ("Ayşe", "ayse@example.org"),
+        ("Mehmet", "mehmet@example.org"),
+    ] {
         let args = ["member", "add", "--muhtarlik", "kuzguncuk", "--name", name];
         members.push(council(dir, db, &[&args[..], &["--email", email]].concat()));
     }
@@ -35,27 +38,53 @@ fn an_adopted_decision_is_sent_once_as_a_request_on_sqlite() {
         dir,
         db,
         &[
-            "vote", "open", "--muhtarlik", "kuzguncuk", "--title", "Parka bank konsun",
-            "--closes", &closes_text,
+            "vote",
+            "open",
+            "--muhtarlik",
+            "kuzguncuk",
+            "--title",
+            "Parka bank konsun",
+            "--closes",
+            &closes_text,
         ],
     );
     for m in &members {
-        council(dir, db, &["vote", "cast", &vote, "--member", m, "--choice", "Kabul"]);
+        council(
+            dir,
+            db,
+            &["vote", "cast", &vote, "--member", m, "--choice", "Kabul"],
+        );
     }
     // Before closing: nothing to send.
-    let e = refused(dir, db, &["decision", "send", &vote, "--category", "asfalt-onarim"]);
+    let e = refused(
+        dir,
+        db,
+        &["decision", "send", &vote, "--category", "asfalt-onarim"],
+    );
     assert!(e.contains("oylama sürüyor"), "{e}");
-    if let Some(w) = (closes_at + Duration::from_millis(300)).checked_duration_since(Instant::now()) {
+    if let Some(w) = (closes_at + Duration::from_millis(300)).checked_duration_since(Instant::now())
+    {
         std::thread::sleep(w);
     }
     council(dir, db, &["vote", "close", &vote]);
     // Refusals name what would do.
     let e = refused(dir, db, &["decision", "send", &vote, "--category", "yok"]);
-    assert!(e.contains("--category") && e.contains("asfalt-onarim"), "{e}");
+    assert!(
+        e.contains("--category") && e.contains("asfalt-onarim"),
+        "{e}"
+    );
     let e = refused(
         dir,
         db,
-        &["decision", "send", &vote, "--category", "asfalt-onarim", "--kind", "complaint"],
+        &[
+            "decision",
+            "send",
+            &vote,
+            "--category",
+            "asfalt-onarim",
+            "--kind",
+            "complaint",
+        ],
     );
     assert!(e.contains("suggestion"), "{e}");
 
@@ -66,15 +95,30 @@ fn an_adopted_decision_is_sent_once_as_a_request_on_sqlite() {
         dir,
         db,
         &[
-            "decision", "send", &vote, "--category", "asfalt-onarim", "--kind", "suggestion",
-            "--belediye-meclisi", "--uploads", up,
+            "decision",
+            "send",
+            &vote,
+            "--category",
+            "asfalt-onarim",
+            "--kind",
+            "suggestion",
+            "--belediye-meclisi",
+            "--uploads",
+            up,
         ],
     );
-    let shown = json(&muhtar(dir, db, &["--as", "coordinator", "--json", "show", &tracking]));
+    let shown = json(&muhtar(
+        dir,
+        db,
+        &["--as", "coordinator", "--json", "show", &tracking],
+    ));
     assert_eq!(shown["channel"], "mahalle-meclisi");
     assert_eq!(shown["kind"], "suggestion");
     assert_eq!(shown["municipal_council"], true);
-    let sha = shown["attachments"][0]["sha256"].as_str().unwrap().to_owned();
+    let sha = shown["attachments"][0]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let pdf = std::fs::read(uploads.join(&sha[..2]).join(&sha)).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     assert_eq!(hex::encode(Sha256::digest(&pdf)), sha);
@@ -83,13 +127,27 @@ fn an_adopted_decision_is_sent_once_as_a_request_on_sqlite() {
     let e = refused(
         dir,
         db,
-        &["decision", "send", &vote, "--category", "asfalt-onarim", "--uploads", up],
+        &[
+            "decision",
+            "send",
+            &vote,
+            "--category",
+            "asfalt-onarim",
+            "--uploads",
+            up,
+        ],
     );
-    assert!(e.contains("zaten gönderildi") && e.contains(&tracking), "{e}");
+    assert!(
+        e.contains("zaten gönderildi") && e.contains(&tracking),
+        "{e}"
+    );
 
     // The vote's result names the request and its status.
     let text = council(dir, db, &["vote", "result", &vote]);
-    assert!(text.contains(&tracking) && text.contains("belediye meclisi"), "{text}");
+    assert!(
+        text.contains(&tracking) && text.contains("belediye meclisi"),
+        "{text}"
+    );
     let r = json(&council(dir, db, &["--json", "vote", "result", &vote]));
     assert_eq!(r["request"]["tracking"], tracking.as_str());
     assert_eq!(r["request"]["request"]["status"], "routed");

@@ -11,7 +11,6 @@
 use super::*;
 use crate::council::Member;
 
-
 /// The notices of `events` (a request's new events) to the council's `members`: only
 /// members active at `now`; only for `answered` and `closed`.
 pub fn plan_council(

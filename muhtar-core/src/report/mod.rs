@@ -149,7 +149,8 @@ use crate::store::RequestRecord;
 
 pub use build::{
     CalendarDayFigures, Counts, DocumentFigures, FirstResponseFigures, OfficialRef, Period,
-    QuarterlyReport, ReasonCount, Row, Scope, LETTERS_LABEL, MUNICIPAL_COUNCIL_LABEL, REGISTERED_LABEL,
+    QuarterlyReport, ReasonCount, Row, Scope, LETTERS_LABEL, MUNICIPAL_COUNCIL_LABEL,
+    REGISTERED_LABEL,
 };
 pub use period::{ReportPeriod, MAX_PERIOD_YEARS};
 pub use signoff::{

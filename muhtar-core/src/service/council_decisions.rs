@@ -11,8 +11,8 @@ use super::{Mbs, ServiceError, TenantContext};
 use crate::access::{Action, Actor};
 use crate::clock::Clock;
 use crate::council::{
-    adopted, decision_document, default_description, CouncilError, DecisionDocument,
-    DecisionLink, DecisionSpec, Tally, Vote, VoteId, VoteStatus,
+    adopted, decision_document, default_description, CouncilError, DecisionDocument, DecisionLink,
+    DecisionSpec, Tally, Vote, VoteId, VoteStatus,
 };
 use crate::ids::{MuhtarlikCode, RequestId, TenantId};
 use crate::outbox::OutboxMessage;
@@ -154,10 +154,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             muhtarlik: v.muhtarlik.clone(),
             document_sha256: document.attachment.sha256.clone(),
         };
-        match self
-            .submit_carrying(actor, new, None, Some(&carried))
-            .await
-        {
+        match self.submit_carrying(actor, new, None, Some(&carried)).await {
             Ok(record) => Ok(SentDecision {
                 link: carried.link(
                     &actor.tenant,

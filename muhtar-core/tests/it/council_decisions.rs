@@ -4,9 +4,7 @@
 //! the answer comes back to the council and its members hear of it through the outbox.
 
 use chrono::Duration;
-use muhtar_core::council::{
-    CouncilError, DecisionSpec, MemberId, NewMember, NewVote, VoteId,
-};
+use muhtar_core::council::{CouncilError, DecisionSpec, MemberId, NewMember, NewVote, VoteId};
 use muhtar_core::ids::{MuhtarlikCode, SeededRandom};
 use muhtar_core::outbox::{DeliveryChannel, NoticeKind};
 use muhtar_core::prelude::*;
@@ -65,7 +63,11 @@ async fn given_closed_vote(choices: &[&str]) -> (Svc, TenantId, VoteId, Vec<Memb
     }
     let closes = fixtures::t0() + Duration::days(1);
     let v = mbs
-        .open_vote(&muhtar, &kuzguncuk(), NewVote::new("Parka bank konsun", closes))
+        .open_vote(
+            &muhtar,
+            &kuzguncuk(),
+            NewVote::new("Parka bank konsun", closes),
+        )
         .await
         .unwrap();
     for (m, c) in members.iter().zip(choices) {
@@ -101,8 +103,15 @@ async fn an_adopted_decision_becomes_a_request_of_the_muhtarlik_with_the_decisio
     assert_eq!(st.status, Status::Routed);
     assert!(sent.record.deadlines.resolution_due.is_some());
     assert_eq!(st.content.subject, "Parka bank konsun");
-    assert!(st.content.description.contains("Karar: Kabul (2 oy"), "{}", st.content.description);
-    assert_eq!(st.content.attachments, vec![sent.document.attachment.clone()]);
+    assert!(
+        st.content.description.contains("Karar: Kabul (2 oy"),
+        "{}",
+        st.content.description
+    );
+    assert_eq!(
+        st.content.attachments,
+        vec![sent.document.attachment.clone()]
+    );
     let a = &sent.document.attachment;
     assert_eq!(a.media_type, "application/pdf");
     assert_eq!(a.size as usize, sent.document.bytes.len());
@@ -110,7 +119,13 @@ async fn an_adopted_decision_becomes_a_request_of_the_muhtarlik_with_the_decisio
     assert!(sent.document.bytes.starts_with(b"%PDF-"));
     let text = String::from_utf8_lossy(&sent.document.bytes);
     // Turkish letters are in the PDF's own font encoding: ASCII parts compared.
-    for part in ["(    Kabul: 2) Tj", "(    Ret: 1) Tj", ": 3 / 3 ", "Parka bank konsun", "\\(%100\\)"] {
+    for part in [
+        "(    Kabul: 2) Tj",
+        "(    Ret: 1) Tj",
+        ": 3 / 3 ",
+        "Parka bank konsun",
+        "\\(%100\\)",
+    ] {
         assert!(text.contains(part), "{part}");
     }
     let tally = mbs.vote_result(&muhtar, vote).await.unwrap();
@@ -216,7 +231,10 @@ async fn what_is_not_an_adopted_decision_is_refused() {
         .unwrap_err()
     {
         ServiceError::Input(InputError::Unknown { field, valid, .. }) => {
-            assert_eq!((field, valid), ("kind", vec!["request".into(), "suggestion".into()]));
+            assert_eq!(
+                (field, valid),
+                ("kind", vec!["request".into(), "suggestion".into()])
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -329,16 +347,14 @@ async fn the_answer_returns_to_the_council_and_its_members_hear_of_it_once() {
         ]
     );
     // And the council's view shows the answer from the public view.
-    let status = mbs
-        .decision_status(&muhtar, vote)
-        .await
-        .unwrap()
-        .unwrap();
+    let status = mbs.decision_status(&muhtar, vote).await.unwrap().unwrap();
     assert_eq!(status.request.status, Status::Answered);
     assert_eq!(status.request.status_name, "cevaplandı");
     assert_eq!(status.answer.as_deref(), Some("Bank konuldu."));
     // When it is closed, they hear once more; nothing else repeats.
-    mbs.execute(&muhtar, &tr, None, Command::Close).await.unwrap();
+    mbs.execute(&muhtar, &tr, None, Command::Close)
+        .await
+        .unwrap();
     assert_eq!(council_notices(NoticeKind::CitizenUpdate).await.len(), 2);
     assert_eq!(council_notices(NoticeKind::CitizenAnswered).await.len(), 2);
     // A request of another channel never notifies the council.

@@ -102,8 +102,7 @@ pub async fn decision_view(
     actor: &Actor,
     vote: VoteId,
 ) -> ApiResult<Option<DecisionView>> {
-    Ok(s
-        .mbs
+    Ok(s.mbs
         .decision_status(actor, vote)
         .await?
         .as_ref()
@@ -158,7 +157,11 @@ pub async fn send_decision(
         Ok(sent) => {
             let a = &sent.document.attachment;
             s.uploads
-                .put(&a.sha256, &a.media_type, &Content::from_bytes(sent.document.bytes.clone()))
+                .put(
+                    &a.sha256,
+                    &a.media_type,
+                    &Content::from_bytes(sent.document.bytes.clone()),
+                )
                 .await?;
             let view = decision_view(&s, &actor, vote).await?;
             let location = mount.url(&format!("/api/v1/requests/{}", sent.link.tracking));

@@ -60,7 +60,11 @@ pub async fn council_decision_links_round_trip<S: Store>(s: &S) {
         None
     );
     // A later commit of the request keeps the link.
-    let later = next_commit(&c.record, EventKind::Accepted, t0() + chrono::Duration::hours(3));
+    let later = next_commit(
+        &c.record,
+        EventKind::Accepted,
+        t0() + chrono::Duration::hours(3),
+    );
     s.commit(&later).await.unwrap();
     assert_eq!(s.decision_of_vote(&t, link.vote).await.unwrap(), Some(link));
 }
@@ -69,7 +73,11 @@ pub async fn council_decision_links_round_trip<S: Store>(s: &S) {
 pub async fn council_decision_link_must_name_the_new_request<S: Store>(s: &S) {
     let c = Spec::new("karar-bag", 1).commit();
     s.commit(&c).await.unwrap();
-    let mut later = next_commit(&c.record, EventKind::Accepted, t0() + chrono::Duration::hours(3));
+    let mut later = next_commit(
+        &c.record,
+        EventKind::Accepted,
+        t0() + chrono::Duration::hours(3),
+    );
     later.decision = decision_commit("karar-bag", 1, 9).decision;
     let e = s.commit(&later).await.unwrap_err();
     assert_eq!(e.kind(), StoreErrorKind::Invalid, "{e:?}");
@@ -85,7 +93,10 @@ pub async fn council_decision_link_must_name_the_new_request<S: Store>(s: &S) {
             .unwrap(),
         None
     );
-    assert_eq!(s.load(&t, c.record.state.id).await.unwrap().state, c.record.state);
+    assert_eq!(
+        s.load(&t, c.record.state.id).await.unwrap().state,
+        c.record.state
+    );
 }
 
 /// Concurrent sends of one vote's decision: exactly one request is written with its link
@@ -166,7 +177,10 @@ pub async fn council_municipal_council_requests_are_counted<S: Store>(s: &S) {
     assert!(stored.state.content.municipal_council);
     // Spec's requests are received `seed` hours after t0.
     let (from, to) = (t0(), t0() + chrono::Duration::hours(10));
-    assert_eq!(s.municipal_council_count(&t, from, to, None).await.unwrap(), 2);
+    assert_eq!(
+        s.municipal_council_count(&t, from, to, None).await.unwrap(),
+        2
+    );
     let fen = ["fen-isleri".parse().unwrap()];
     assert_eq!(
         s.municipal_council_count(&t, from, to, Some(&fen))
@@ -181,10 +195,18 @@ pub async fn council_municipal_council_requests_are_counted<S: Store>(s: &S) {
         0
     );
     let all = t0() + chrono::Duration::hours(40);
-    assert_eq!(s.municipal_council_count(&t, from, all, None).await.unwrap(), 3);
+    assert_eq!(
+        s.municipal_council_count(&t, from, all, None)
+            .await
+            .unwrap(),
+        3
+    );
     // The window's end is excluded, its start included.
     let one = t0() + chrono::Duration::hours(1);
-    assert_eq!(s.municipal_council_count(&t, one, one, None).await.unwrap(), 0);
+    assert_eq!(
+        s.municipal_council_count(&t, one, one, None).await.unwrap(),
+        0
+    );
     assert_eq!(
         s.municipal_council_count(&t, one, one + chrono::Duration::seconds(1), None)
             .await

@@ -4,8 +4,8 @@
 use super::{Inner, MemoryStore};
 use crate::council::{DecisionLink, VoteId};
 use crate::ids::{RequestId, TenantId, UnitCode};
-use chrono::{DateTime, Utc};
 use crate::store::{check_decision, decision_sent, Commit, DecisionStore, StoreError};
+use chrono::{DateTime, Utc};
 
 /// Refuses a commit whose decision's vote has a link already (the unique key).
 pub(super) fn check_commit(g: &Inner, c: &Commit) -> Result<(), StoreError> {
