@@ -112,10 +112,11 @@ fn an_adopted_decision_is_sent_once_as_a_request_on_sqlite() {
         db,
         &["--as", "coordinator", "--json", "show", &tracking],
     ));
-    assert_eq!(shown["channel"], "mahalle-meclisi");
-    assert_eq!(shown["kind"], "suggestion");
-    assert_eq!(shown["municipal_council"], true);
-    let sha = shown["attachments"][0]["sha256"]
+    let content = &shown["request"]["state"]["content"];
+    assert_eq!(content["channel"], "mahalle-meclisi", "{shown}");
+    assert_eq!(content["kind"], "suggestion");
+    assert_eq!(content["municipal_council"], true);
+    let sha = content["attachments"][0]["sha256"]
         .as_str()
         .unwrap()
         .to_owned();
