@@ -107,7 +107,7 @@ async fn a_decision_becomes_a_request_and_its_answer_returns_over_rest() {
     let sha = r["attachments"][0]["sha256"].as_str().unwrap().to_owned();
     let file = reqwest::Client::new()
         .get(format!(
-            "{}/api/v1/requests/{tracking}/attachments/{sha}",
+            "{}/mbs/api/v1/requests/{tracking}/attachments/{sha}",
             app.base
         ))
         .bearer_auth(&muhtar)
