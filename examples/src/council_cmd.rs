@@ -34,6 +34,9 @@ pub enum CouncilCmd {
     /// The council's meetings: add, attendance, minutes, list, show.
     #[command(subcommand)]
     Meeting(crate::council_meeting_cmd::MeetingCmd),
+    /// A vote's adopted decision sent as a request: send (council_decision_cmd.rs).
+    #[command(subcommand)]
+    Decision(crate::council_decision_cmd::DecisionCmd),
 }
 
 /// `muhtar council member`.
@@ -238,6 +241,7 @@ pub async fn run(g: &Global, cmd: &CouncilCmd) -> Result<(), String> {
         CouncilCmd::Vote(v) => vote(g, &mbs, &actor, v).await,
         CouncilCmd::Proposal(p) => crate::council_proposal_cmd::run(g, &mbs, &actor, p).await,
         CouncilCmd::Meeting(m) => crate::council_meeting_cmd::run(g, &mbs, &actor, m).await,
+        CouncilCmd::Decision(d) => crate::council_decision_cmd::run(g, &mbs, &actor, d).await,
     }
 }
 
@@ -357,7 +361,17 @@ async fn vote(
                 .vote_result(actor, id)
                 .await
                 .map_err(|e| vote_error(e, &v, actor))?;
-            print_result(g, &v, &tally)
+            let decision = mbs.decision_status(actor, id).await.map_err(t)?;
+            if g.json {
+                let mut view = result_view(&v, &tally);
+                view["request"] = serde_json::to_value(&decision).map_err(|e| e.to_string())?;
+                return print_json(&view);
+            }
+            print_result(g, &v, &tally)?;
+            if let Some(d) = &decision {
+                crate::council_decision_cmd::print_status(d);
+            }
+            Ok(())
         }
         VoteCmd::Verify { vote, receipt } => {
             let id = vote_id(vote)?;

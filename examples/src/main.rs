@@ -13,6 +13,7 @@ macro_rules! out {
 
 mod calendar_cmd;
 mod council_cmd;
+mod council_decision_cmd;
 mod council_meeting_cmd;
 mod council_proposal_cmd;
 mod db;

@@ -20,7 +20,11 @@
 //! - **Meetings** (`meeting.rs`): a time, a place, an agenda, the attendance and the
 //!   minutes; recording the minutes marks the meeting held and freezes minutes and
 //!   attendance (their SHA-256 kept).
+//! - **Decisions** (`decision.rs`): an adopted result sent to a public body becomes a
+//!   request of channel `mahalle-meclisi` with the decision attached as a PDF; the link
+//!   vote → request is kept once per vote.
 
+mod decision;
 mod meeting;
 mod member;
 mod proposal;
@@ -28,6 +32,10 @@ mod settings;
 mod tally;
 mod vote;
 
+pub use decision::{
+    adopted, decision_document, default_description, document_lines, DecisionDocument,
+    DecisionLink, DecisionSpec, DECISION_KINDS,
+};
 pub use meeting::{
     attendance, Meeting, MeetingError, MeetingId, Minutes, NewMeeting, MAX_AGENDA_ITEMS,
     MAX_MINUTES_CHARS,
@@ -99,4 +107,16 @@ pub enum CouncilError {
     /// The proposal is on the agenda already.
     #[error("the proposal is on the agenda already")]
     OnAgendaAlready,
+    /// Only an adopted result can be sent as a decision.
+    #[error("the vote adopted nothing ({result}): there is no decision to send")]
+    NotAdopted {
+        /// The result in Turkish.
+        result: String,
+    },
+    /// The vote's decision was sent already.
+    #[error("the vote's decision was sent already: request {tracking}")]
+    DecisionSent {
+        /// The tracking number of the request it became.
+        tracking: String,
+    },
 }

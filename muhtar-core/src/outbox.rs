@@ -15,10 +15,12 @@ use crate::request::{EventKind, Outcome, PauseReason, Priority, ReplyBy, Request
 use crate::store::Deadlines;
 
 mod addressee;
+mod council;
 mod payload;
 pub mod waiting;
 mod works;
 pub use addressee::{Addressee, AddresseeRole};
+pub use council::plan_council;
 pub use payload::{
     CitizenUpdateFacts, EscalationFacts, FeeFacts, NoteFacts, NoticePayload, PausedFacts,
     ReportReadyFacts, RequestFacts, WorkFacts,

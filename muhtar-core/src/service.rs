@@ -46,6 +46,7 @@ use crate::tracking::TrackingNumber;
 
 mod accounts;
 mod council;
+mod council_decisions;
 mod council_meetings;
 mod council_proposals;
 mod dashboard;
@@ -63,6 +64,7 @@ mod works;
 pub use crate::public::{PublicStatus, PublicView};
 pub use accounts::{LoginAttempt, LoginError, NewSession, NewUser};
 pub use council::Cast;
+pub use council_decisions::{DecisionStatus, SentDecision};
 pub use council_proposals::Supported;
 pub use dashboard::{CategoryLine, Dashboard, UnitLine, TOP_CATEGORIES};
 pub use documents::{DocumentSearch, NUMBERING_ATTEMPTS};
@@ -688,6 +690,18 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         new: NewRequest,
         force: Option<&str>,
     ) -> Result<RequestRecord, ServiceError> {
+        self.submit_carrying(actor, new, force, None).await
+    }
+
+    /// [`Self::submit_with`], the new request carrying a council's decision when
+    /// `decision` is given (its link written in the submission's commit).
+    async fn submit_carrying(
+        &self,
+        actor: &Actor,
+        new: NewRequest,
+        force: Option<&str>,
+        carried: Option<&council_decisions::Carried>,
+    ) -> Result<RequestRecord, ServiceError> {
         let ctx = self.context(&actor.tenant).await?;
         let org = &ctx.org;
         authorize(
@@ -765,7 +779,15 @@ impl<S: Store, C: Clock> Mbs<S, C> {
                 documents.push(doc);
             }
             match self
-                .write_with(&ctx, 0, events, state, now, documents)
+                .write_full(
+                    &ctx,
+                    0,
+                    events,
+                    state,
+                    now,
+                    documents,
+                    carried.map(|d| d.link(&actor.tenant, id, tracking, now)),
+                )
                 .await
             {
                 Err(ServiceError::Store(StoreError::Duplicate { what })) => {
@@ -806,6 +828,30 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         now: DateTime<Utc>,
         documents: Vec<crate::document::Document>,
     ) -> Result<RequestRecord, ServiceError> {
+        self.write_full(
+            ctx,
+            expected_version,
+            new_events,
+            state,
+            now,
+            documents,
+            None,
+        )
+        .await
+    }
+
+    /// [`Self::write_with`] with the council decision a new request carries.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_full(
+        &self,
+        ctx: &TenantContext,
+        expected_version: u32,
+        new_events: Vec<Event>,
+        state: RequestState,
+        now: DateTime<Utc>,
+        documents: Vec<crate::document::Document>,
+        decision: Option<crate::council::DecisionLink>,
+    ) -> Result<RequestRecord, ServiceError> {
         let all_events = if expected_version == 0 {
             new_events.clone()
         } else {
@@ -815,7 +861,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         };
         let deadlines = ctx.deadlines(&state, &all_events, now)?;
         let record = RequestRecord { state, deadlines };
-        let outbox = plan(
+        let mut outbox = plan(
             &ctx.org,
             &record.state,
             &record.deadlines,
@@ -823,12 +869,14 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             &mut self.ids(),
             now,
         );
+        outbox.extend(self.council_notices(ctx, &record, &new_events, now).await?);
         let commit = Commit {
             expected_version,
             events: new_events,
             record: record.clone(),
             outbox,
             documents,
+            decision,
         };
         self.store.commit(&commit).await?;
         Ok(record)

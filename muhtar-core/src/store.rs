@@ -17,11 +17,13 @@ use crate::request::{Channel, Event, RequestState, Status};
 use crate::tracking::TrackingNumber;
 
 mod council;
+mod decisions;
 mod documents;
 mod meetings;
 mod proposals;
 mod works;
 pub use council::{check_close, vote_frozen, vote_open, BallotKey, CouncilStore, BALLOT_CAST};
+pub use decisions::{check_decision, decision_sent, DecisionStore, DECISION_SENT};
 pub use documents::{add_count, check_documents, DocumentStore, SEQUENCE_TAKEN};
 pub use meetings::{meeting_frozen, MeetingStore};
 pub use proposals::{ProposalStore, SupportOutcome, SUPPORT_GIVEN};
@@ -335,6 +337,9 @@ pub struct Commit {
     /// Official documents the command registers or issues, each its registry's next
     /// number (see [`DocumentStore`]): written in the same transaction, or nothing is.
     pub documents: Vec<crate::document::Document>,
+    /// The council decision this new request carries ([`DecisionStore`]): written in the
+    /// same transaction, once per vote ([`DECISION_SENT`]), or nothing is.
+    pub decision: Option<crate::council::DecisionLink>,
 }
 
 impl Commit {
@@ -915,6 +920,7 @@ pub trait Store:
     + CouncilStore
     + ProposalStore
     + MeetingStore
+    + DecisionStore
 {
 }
 impl<
@@ -928,7 +934,8 @@ impl<
             + DocumentStore
             + CouncilStore
             + ProposalStore
-            + MeetingStore,
+            + MeetingStore
+            + DecisionStore,
     > Store for T
 {
 }

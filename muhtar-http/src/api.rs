@@ -32,6 +32,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::mount::Mount;
 use crate::{uploads, AppState};
 
+mod council_decisions;
 mod council_meetings;
 mod council_proposals;
 mod councils;
@@ -43,6 +44,7 @@ mod submit;
 mod views;
 mod works;
 
+pub use council_decisions::*;
 pub use council_meetings::*;
 pub use council_proposals::*;
 pub use councils::*;
@@ -88,6 +90,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .merge(councils::router())
         .merge(council_meetings::router())
         .merge(council_proposals::router())
+        .merge(council_decisions::router())
 }
 
 use crate::uploads::MAX_UPLOAD;

@@ -175,6 +175,12 @@ impl From<ServiceError> for ApiError {
                         ApiError::invalid("member", c.to_string())
                     }
                     C::UnknownReceipt => ApiError::not_found("receipt"),
+                    C::DecisionSent { .. } => {
+                        ApiError::new(StatusCode::CONFLICT, "decision_sent", c.to_string())
+                    }
+                    C::NotAdopted { .. } => {
+                        ApiError::new(StatusCode::CONFLICT, "not_adopted", c.to_string())
+                    }
                     other => ApiError::new(StatusCode::CONFLICT, "council", other.to_string()),
                 }
             }

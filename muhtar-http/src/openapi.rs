@@ -36,6 +36,7 @@ use crate::mount::Mount;
         api::record_minutes,
         api::list_proposals, api::add_proposal, api::get_proposal, api::support_proposal,
         api::put_on_agenda, api::list_comments, api::add_comment, api::hide_comment,
+        api::send_decision,
     ),
     components(schemas(
         api::RequestView, api::LocationWarningView, api::RequestPage, api::SubmitBody, api::LocationBody,
@@ -55,6 +56,7 @@ use crate::mount::Mount;
         api::AuthorView, api::ProposalView, api::ProposalList, api::NewProposalBody,
         api::SupportBody, api::SupportedView, api::CommentView, api::CommentList,
         api::NewCommentBody, api::HideBody,
+        api::DecisionBody, api::DecisionView,
     )),
     modifiers(&Bearer),
     tags(

@@ -56,6 +56,8 @@ pub(crate) fn constraint_words(name: &str) -> String {
         crate::documents::SEQUENCE_KEY => muhtar_core::store::SEQUENCE_TAKEN.to_owned(),
         crate::documents::CODE_KEY => "verification code".to_owned(),
         "official_documents_pkey" => "document id".to_owned(),
+        // A vote's decision sent by a concurrent writer.
+        crate::decisions::DECISION_KEY => muhtar_core::store::DECISION_SENT.to_owned(),
         other => other.to_owned(),
     }
 }

@@ -93,6 +93,7 @@
 mod accounts;
 mod config;
 mod council;
+mod decisions;
 mod documents;
 mod error;
 mod map;

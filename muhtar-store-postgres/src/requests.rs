@@ -258,6 +258,8 @@ impl PgStore {
             }
         }
 
+        crate::decisions::write_decision(&mut tx, c).await?;
+
         // The events.
         for e in &c.events {
             let (at, at_nanos) = split_nanos(e.at);

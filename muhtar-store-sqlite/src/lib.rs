@@ -64,6 +64,7 @@
 //! | `works_area` | R*Tree over the works' boxes (32-bit, rounded outwards: it narrows, the exact box decides) | `seq` |
 //! | `work_muhtarliklar` | the muhtarlıklar a work's area touches: `tenant`, `muhtarlik`, `seq` | `(tenant, muhtarlik, seq)` |
 //! | `official_documents` | official documents (resmî evrak), never updated or deleted (triggers): `id`, `tenant`, `direction`, `registry`, `year`, `sequence`, `number`, `date`, `code`, `request_id`, `tracking`, `external_number`, `external_key` (trimmed, lower-cased), `document` (JSON) | `id`, unique `(tenant, registry, year, sequence)`, unique `code` |
+//! | `council_decisions` | council decisions sent as requests, never changed or deleted (triggers): `tenant`, `vote_id`, `muhtarlik`, `request_id`, `tracking`, `sent_at`, `document_sha256` | `(tenant, vote_id)`, unique `(tenant, request_id)` |
 //!
 //! Conventions: ids are lowercase hyphenated UUIDs (they sort like the UUIDs); the
 //! instants of `requests` are INTEGER microseconds since the Unix epoch (the sort keys of
@@ -86,6 +87,7 @@
 //! | `0011_users.sql` | `users`, `sessions`, `login_failures`: web accounts (argon2id hashes), server-side sessions (SHA-256 of the secret only), the per-account failed-login count |
 //! | `0013_works.sql` | `works`, `works_area` (R*Tree), `work_muhtarliklar`: the units' works and announcements |
 //! | `0014_documents.sql` | `official_documents`: registered requests and letters, numbered gaplessly per registry and year, frozen by triggers |
+//! | `0019_council_decisions.sql` | `council_decisions`: a council's decision sent as a request, once per vote (primary key `(tenant, vote_id)`), never changed (triggers); `requests.municipal_council`, the flag of requests for the municipal council's agenda |
 //!
 //! # Applying migrations by hand (for DBAs)
 //!
@@ -115,6 +117,7 @@
 mod accounts;
 mod codec;
 mod council;
+mod decisions;
 mod documents;
 mod error;
 mod map;

@@ -148,6 +148,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0017_council_meetings.sql",
         sql: include_str!("../migrations/0017_council_meetings.sql"),
     },
+    Migration {
+        version: 19,
+        name: "council_decisions",
+        file: "0019_council_decisions.sql",
+        sql: include_str!("../migrations/0019_council_decisions.sql"),
+    },
 ];
 
 /// The schema version this build needs.

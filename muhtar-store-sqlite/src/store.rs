@@ -418,6 +418,7 @@ fn commit_in(conn: &mut Connection, c: &Commit) -> Result<(), StoreError> {
         },
         other => other,
     })?;
+    crate::decisions::write_decision(&tx, c)?;
     {
         let mut st = tx
             .prepare_cached(

@@ -6,6 +6,7 @@ mod browser;
 mod cli_boundaries;
 mod cli_calendar;
 mod cli_council;
+mod cli_council_decisions;
 mod cli_council_meetings;
 mod cli_council_proposals;
 mod cli_demo;

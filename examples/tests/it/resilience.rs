@@ -500,6 +500,7 @@ async fn stored_xml_forbidden_characters(dir: &Path, db: &str) {
                 record: next,
                 outbox: vec![],
                 documents: vec![],
+                decision: None,
             })
             .await
             .unwrap();

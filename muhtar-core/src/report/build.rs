@@ -46,6 +46,11 @@ pub struct QuarterlyReport {
     /// counted, and in reports built without them: [`QuarterlyReport::with_documents`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documents: Option<DocumentFigures>,
+    /// Requests for the municipal council's agenda (belediye meclisi gündemi) received in
+    /// the period (absent in reports signed before they were counted, and in reports
+    /// built without them: [`QuarterlyReport::with_municipal_council`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub municipal_council: Option<u64>,
     /// Per unit.
     pub by_unit: Vec<Row>,
     /// Per category, most requests first.
@@ -70,6 +75,9 @@ pub struct DocumentFigures {
     /// Answers issued as official letters (giden evrak), dated in the period.
     pub letters: u64,
 }
+
+/// The Turkish label of [`QuarterlyReport::municipal_council`].
+pub const MUNICIPAL_COUNCIL_LABEL: &str = "Belediye meclisi gündemi için gelen talepler";
 
 /// The Turkish label of [`DocumentFigures::registered`].
 pub const REGISTERED_LABEL: &str = "Gelen evrak olarak kaydedilen talepler";
@@ -426,6 +434,7 @@ impl QuarterlyReport {
             }),
             totals: Counts::of(&cube.total, org),
             documents: None,
+            municipal_council: None,
             by_unit,
             by_category,
             top_categories,
@@ -446,6 +455,18 @@ impl QuarterlyReport {
         self.definitions.push(Definition {
             field: "documents".into(),
             text: "Resmî evrak: dönem içinde gelen evrak olarak kaydedilen talepler (kayıt tarihine göre; alınma anı daha önce olabilir) ve cevabı dönem içinde resmî yazı (giden evrak) olarak düzenlenen talepler. Birim raporunda kapsamdaki birimlerin evrak kayıt birimlerinin (DETSİS numaralı birim; numarası olmayan birim en yakın üst birimin kaydını kullanır) evrakı sayılır.".into(),
+        });
+        self
+    }
+
+    /// The report with the count of requests for the municipal council's agenda received
+    /// in the period ([`crate::store::DecisionStore::municipal_council_count`]) and its
+    /// definition.
+    pub fn with_municipal_council(mut self, n: u64) -> Self {
+        self.municipal_council = Some(n);
+        self.definitions.push(Definition {
+            field: "municipal_council".into(),
+            text: format!("{MUNICIPAL_COUNCIL_LABEL}: dönem içinde alınan ve belediye meclisinin gündemi için gönderildiği işaretlenen talepler (mahalle meclisi kararları dahil). Birim raporunda talebin şu an bulunduğu birim kapsamdaysa sayılır."),
         });
         self
     }

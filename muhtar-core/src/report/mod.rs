@@ -87,6 +87,10 @@
 //!   documents of the registries of its units, so a unit without its own DETSİS number
 //!   counts the documents of the registry it shares with the units around it. Not broken
 //!   down.
+//! - **Municipal council** (`municipal_council`): requests received in the period that
+//!   are marked for the municipal council's agenda (belediye meclisi gündemi), the
+//!   neighbourhood councils' decisions sent so included; a unit's report counts those
+//!   with its units now. Not broken down.
 //! - **Breakdowns** (`by_unit`, `by_category`, `top_categories`, `by_channel`,
 //!   `by_muhtarlik`, `by_kind`): the same counts per unit, category, channel,
 //!   neighbourhood and request kind; every breakdown sums to the totals.
@@ -115,7 +119,8 @@
 //! `mean_calendar_days` (the same; absent only in reports signed before they existed,
 //! whose content hash must not change, like `period.label`), `first_response_on_time`,
 //! `first_response_late` (absent likewise in reports signed before them). `documents`
-//! (`registered`, `letters`) follows `totals`, absent in reports signed before it.
+//! (`registered`, `letters`) follows `totals`, absent in reports signed before it;
+//! `municipal_council` (a count) follows it, absent likewise.
 //!
 //! ```
 //! use muhtar_core::report::Quarter;
@@ -144,7 +149,8 @@ use crate::store::RequestRecord;
 
 pub use build::{
     CalendarDayFigures, Counts, DocumentFigures, FirstResponseFigures, OfficialRef, Period,
-    QuarterlyReport, ReasonCount, Row, Scope, LETTERS_LABEL, REGISTERED_LABEL,
+    QuarterlyReport, ReasonCount, Row, Scope, LETTERS_LABEL, MUNICIPAL_COUNCIL_LABEL,
+    REGISTERED_LABEL,
 };
 pub use period::{ReportPeriod, MAX_PERIOD_YEARS};
 pub use signoff::{

@@ -217,6 +217,9 @@ impl std::str::FromStr for Separator {
     }
 }
 
+/// The section of the municipal council's count in CSV and HTML.
+pub const MUNICIPAL_COUNCIL_SECTION: &str = "Belediye meclisi";
+
 /// The section of the documents' figures in CSV and HTML.
 pub const DOCUMENTS_SECTION: &str = "Resmî evrak";
 
@@ -377,6 +380,15 @@ fn csv_inner(r: &QuarterlyReport, o: CsvOptions, signed: Signature<'_>) -> Strin
             cells.push(n.to_string());
             line(cells);
         }
+    }
+    if let Some(n) = r.municipal_council {
+        let mut cells = text(vec![
+            MUNICIPAL_COUNCIL_SECTION.into(),
+            "municipal_council".into(),
+            super::MUNICIPAL_COUNCIL_LABEL.into(),
+        ]);
+        cells.push(n.to_string());
+        line(cells);
     }
     out
 }
@@ -613,6 +625,14 @@ fn html_inner(r: &QuarterlyReport, signed: Signature<'_>) -> String {
             );
         }
         h.push_str("</tbody></table>");
+    }
+    if let Some(n) = r.municipal_council {
+        let _ = write!(
+            h,
+            "<h2>{MUNICIPAL_COUNCIL_SECTION}</h2><table><thead><tr><th>Gösterge</th><th>Sayı</th></tr></thead><tbody><tr><td>{}</td><td>{}</td></tr></tbody></table>",
+            esc(super::MUNICIPAL_COUNCIL_LABEL),
+            tr_num(n as f64)
+        );
     }
 
     h.push_str("<h2>Yerine getirilemeyen talepler ve gerekçeleri</h2>");

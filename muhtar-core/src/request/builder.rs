@@ -67,6 +67,7 @@ impl NewRequest {
                 attributes: BTreeMap::new(),
                 media_url: None,
                 reply_by: None,
+                municipal_council: false,
             },
         }
     }
@@ -188,6 +189,12 @@ impl NewRequestBuilder {
         self
     }
 
+    /// For the municipal council's agenda (belediye meclisi gündemi).
+    pub fn municipal_council(mut self, yes: bool) -> Self {
+        self.request.municipal_council = yes;
+        self
+    }
+
     /// The request.
     pub fn build(self) -> NewRequest {
         self.request
@@ -263,6 +270,7 @@ mod tests {
                 .into(),
             media_url: Some("https://example.org/a.jpg".into()),
             reply_by: Some(reply_by),
+            municipal_council: false,
         };
         assert_eq!(built, expected);
     }

@@ -349,6 +349,15 @@ pub struct NewRequest {
     /// [`MAX_REPLY_BY_DAYS`] after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_by: Option<ReplyBy>,
+    /// For the municipal council's agenda (belediye meclisi gündemi): flagged in the
+    /// unit's queue and counted in the report.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub municipal_council: bool,
+}
+
+/// Whether a flag is unset (serde skips writing it: old JSON reads unchanged).
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn default_kind() -> RequestKind {
@@ -406,6 +415,10 @@ pub struct RequestContent {
     /// The date the letter asks the answer by (günlü yazı), if it names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_by: Option<ReplyBy>,
+    /// For the municipal council's agenda (belediye meclisi gündemi). Absent in JSON
+    /// written before the flag: `false`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub municipal_council: bool,
 }
 
 /// A receipt instant the coordinator forced into a quarter whose report is signed, with
@@ -648,6 +661,7 @@ impl NewRequest {
             attributes,
             media_url,
             reply_by: self.reply_by,
+            municipal_council: self.municipal_council,
         })
     }
 }

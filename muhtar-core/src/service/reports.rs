@@ -95,9 +95,19 @@ impl<S: Store, C: Clock> Mbs<S, C> {
                 registries.as_deref(),
             )
             .await?;
+        let municipal_council = self
+            .store
+            .municipal_council_count(
+                &actor.tenant,
+                query.window.start,
+                query.window.end,
+                query.units.as_deref(),
+            )
+            .await?;
         Ok(
             QuarterlyReport::build_period(&cube, &ctx.org, period, unit, self.clock.now())
-                .with_documents(documents),
+                .with_documents(documents)
+                .with_municipal_council(municipal_council),
         )
     }
 

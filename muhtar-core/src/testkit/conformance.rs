@@ -19,6 +19,7 @@
 
 mod accounts;
 mod council;
+mod decisions;
 mod documents;
 mod map;
 mod meetings;
@@ -27,6 +28,7 @@ mod works;
 
 pub use accounts::*;
 pub use council::*;
+pub use decisions::*;
 pub use documents::*;
 pub use map::*;
 pub use meetings::*;
@@ -103,6 +105,10 @@ macro_rules! store_conformance_tests {
             council_meeting_round_trips_and_order,
             council_meeting_minutes_freeze_the_meeting,
             council_meeting_one_minutes_under_concurrency,
+            council_decision_links_round_trip,
+            council_decision_link_must_name_the_new_request,
+            council_decision_sent_once_under_concurrency,
+            council_municipal_council_requests_are_counted,
         );
     };
     ($make:expr) => {

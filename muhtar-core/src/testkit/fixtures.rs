@@ -284,6 +284,7 @@ impl Spec {
             record: RequestRecord { state, deadlines },
             outbox,
             documents: Vec::new(),
+            decision: None,
         }
     }
 }
@@ -309,6 +310,7 @@ pub fn next_commit(record: &RequestRecord, kind: EventKind, at: DateTime<Utc>) -
         },
         outbox: vec![],
         documents: Vec::new(),
+        decision: None,
     }
 }
 
@@ -457,6 +459,7 @@ pub fn squash(history: &[Commit]) -> Commit {
         record: last.record.clone(),
         outbox: history.iter().flat_map(|c| c.outbox.clone()).collect(),
         documents: history.iter().flat_map(|c| c.documents.clone()).collect(),
+        decision: history.iter().find_map(|c| c.decision.clone()),
     }
 }
 

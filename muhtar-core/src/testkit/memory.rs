@@ -17,6 +17,7 @@ use crate::tracking::TrackingNumber;
 
 mod accounts;
 mod council;
+mod decisions;
 mod documents;
 mod meetings;
 mod proposals;
@@ -38,6 +39,7 @@ struct Inner {
     councils: council::Councils,
     proposals: proposals::Proposals,
     meetings: BTreeMap<(TenantId, crate::council::MeetingId), crate::council::Meeting>,
+    decisions: BTreeMap<(TenantId, crate::council::VoteId), crate::council::DecisionLink>,
 }
 
 /// Everything in memory behind one mutex: each call is atomic, like a transaction.
@@ -204,6 +206,7 @@ impl RequestStore for MemoryStore {
             }
         }
         documents::check_commit(&g, c)?;
+        decisions::check_commit(&g, c)?;
         // All checks passed: apply everything.
         if c.expected_version == 0 {
             g.tracking.insert((st.tenant.clone(), st.tracking), st.id);
@@ -220,6 +223,7 @@ impl RequestStore for MemoryStore {
         }
         entry.1.extend(c.events.iter().cloned());
         g.documents.extend(c.documents.iter().cloned());
+        decisions::apply(&mut g, c);
         for m in &c.outbox {
             if g.keys.insert(m.idempotency_key.clone()) {
                 g.outbox.push(new_entry(m));

@@ -78,6 +78,7 @@ fn content() -> RequestContent {
         attributes: BTreeMap::from([("derinlik-cm".to_owned(), "15".to_owned())]),
         media_url: Some("https://foto.example.org/cukur.jpg".into()),
         reply_by: Some(ReplyBy::Date(NaiveDate::from_ymd_opt(2025, 3, 24).unwrap())),
+        municipal_council: false,
     }
 }
 

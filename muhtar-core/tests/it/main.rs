@@ -8,6 +8,7 @@ mod boundaries;
 mod boundaries_props;
 mod calendar;
 mod council;
+mod council_decisions;
 mod council_meetings;
 mod council_members_act;
 mod council_proposals;

@@ -304,6 +304,9 @@ pub struct VoteView {
     /// The frozen result, once closed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<ResultView>,
+    /// The decision sent as a request, once sent (`GET /councils/votes/{id}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<super::council_decisions::DecisionView>,
 }
 
 impl VoteView {
@@ -336,6 +339,7 @@ impl VoteView {
             status_name: v.status.display_name().to_owned(),
             created_at: istanbul(v.created_at),
             result: v.result.as_ref().map(ResultView::of),
+            decision: None,
         }
     }
 }
@@ -499,7 +503,9 @@ pub async fn get_vote(
 ) -> ApiResult<Json<VoteView>> {
     let v = s.mbs.vote(&actor, vote_id(&id)?).await?;
     let members = s.mbs.members(&actor, &v.muhtarlik).await?;
-    Ok(Json(VoteView::of(&v, &members)))
+    let mut view = VoteView::of(&v, &members);
+    view.decision = super::council_decisions::decision_view(&s, &actor, v.id).await?;
+    Ok(Json(view))
 }
 
 /// A member's ballot, recorded by the muhtar.

@@ -67,6 +67,10 @@ pub struct SubmitBody {
     /// signed; the signed report is then marked as needing a correction.
     #[serde(default)]
     pub force_reason: Option<String>,
+    /// For the municipal council's agenda (belediye meclisi gündemi): flagged in the
+    /// unit's queue and counted in the report. Default false.
+    #[serde(default)]
+    pub municipal_council: bool,
 }
 
 impl SubmitBody {
@@ -133,6 +137,7 @@ impl SubmitBody {
                         .transpose()
                         .map_err(|e| ApiError::invalid("reply_by", e.to_string()))?,
                 )
+                .municipal_council(self.municipal_council)
                 .build(),
         )
     }

@@ -36,6 +36,9 @@ pub struct RequestView {
     pub urgent: bool,
     /// The date the letter asks the answer by (günlü yazı): `2026-12-15` or an instant.
     pub reply_by: Option<String>,
+    /// For the municipal council's agenda (belediye meclisi gündemi): the unit's queue
+    /// flags it.
+    pub municipal_council: bool,
     /// Subject.
     pub subject: String,
     /// Description.
@@ -178,6 +181,7 @@ impl From<&RequestRecord> for RequestView {
             priority: name_of(&c.priority),
             urgent: c.priority.is_urgent(),
             reply_by: c.reply_by.map(|r| r.to_string()),
+            municipal_council: c.municipal_council,
             subject: c.subject.clone(),
             description: c.description.clone(),
             location: c.location.as_ref().map(|l| LocationBody {

@@ -749,6 +749,20 @@ async fn show_vote(
     } else {
         None
     };
+    let decision = match s.mbs.decision_status(&user.actor, id).await {
+        Ok(d) => d.map(|d| {
+            context! {
+                tracking => d.tracking.to_string(),
+                sent_at => local_time(d.sent_at),
+                status_name => d.request.status_name.clone(),
+                outcome_name => d.request.outcome_name.clone(),
+                unit_name => d.request.unit_name.clone(),
+                answer => d.answer.clone(),
+                municipal_council => d.municipal_council,
+            }
+        }),
+        Err(e) => return service_error_page(&e, mount, Some(user)),
+    };
     let now: DateTime<Utc> = s.mbs.clock().now();
     let running = vote.status == VoteStatus::Open && vote.opens_at <= now && now < vote.closes_at;
     let manage = may(
@@ -809,6 +823,7 @@ async fn show_vote(
             eligible => eligible,
             options => options,
             result => result,
+            decision => decision,
             can_cast => cast && running,
             can_cast_own => own_ballot && running,
             member => user.actor.member_id().is_some(),

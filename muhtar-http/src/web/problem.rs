@@ -126,6 +126,12 @@ pub fn council_message(e: &muhtar_core::council::CouncilError) -> String {
         C::AlreadySupported { .. } => "Bu üye bu öneriyi zaten destekledi.".into(),
         C::NotOnRoll { .. } => "Bu kişi meclisin üye listesinde değil.".into(),
         C::OnAgendaAlready => "Öneri zaten gündemde.".into(),
+        C::NotAdopted { result } => {
+            format!("Oylamada kabul edilen bir karar yok, gönderilemez. {result}")
+        }
+        C::DecisionSent { tracking } => {
+            format!("Bu oylamanın kararı zaten gönderildi: {tracking} takip numaralı talep.")
+        }
         _ => "Meclis işlemi yapılamadı.".into(),
     }
 }

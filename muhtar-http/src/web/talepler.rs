@@ -139,6 +139,7 @@ pub struct Row {
     urgent: bool,
     overdue: bool,
     at_risk: bool,
+    municipal_council: bool,
 }
 
 impl Row {
@@ -164,6 +165,7 @@ impl Row {
             urgent: s.content.priority.is_urgent(),
             overdue: risk.overdue(r),
             at_risk: risk.at_risk(r),
+            municipal_council: s.content.municipal_council,
         }
     }
 }

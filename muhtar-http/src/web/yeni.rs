@@ -513,6 +513,7 @@ fn body_of(typed: &Typed) -> Result<SubmitBody, FieldError> {
         media_url: None,
         citizen,
         registration_number: given("registration_number"),
+        municipal_council: false,
         received_at,
         force_reason: given("force_reason"),
     })

@@ -2,6 +2,7 @@
 //! One test binary for the crate: each file of this folder is a module (CI links one
 //! binary per crate instead of one per file). Add a test file here as `mod name;`.
 
+mod council_decisions;
 mod council_meetings;
 mod council_proposals;
 mod councils;

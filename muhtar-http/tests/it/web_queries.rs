@@ -676,3 +676,33 @@ impl MeetingStore for Counting {
         self.inner.record_minutes(t, id, minutes).await
     }
 }
+
+#[async_trait::async_trait]
+impl DecisionStore for Counting {
+    async fn decision_of_vote(
+        &self,
+        t: &TenantId,
+        v: muhtar_core::council::VoteId,
+    ) -> Result<Option<muhtar_core::council::DecisionLink>, StoreError> {
+        self.count("decision_of_vote");
+        self.inner.decision_of_vote(t, v).await
+    }
+    async fn decision_of_request(
+        &self,
+        t: &TenantId,
+        r: RequestId,
+    ) -> Result<Option<muhtar_core::council::DecisionLink>, StoreError> {
+        self.count("decision_of_request");
+        self.inner.decision_of_request(t, r).await
+    }
+    async fn municipal_council_count(
+        &self,
+        t: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        units: Option<&[UnitCode]>,
+    ) -> Result<u64, StoreError> {
+        self.count("municipal_council_count");
+        self.inner.municipal_council_count(t, from, to, units).await
+    }
+}
