@@ -20,8 +20,8 @@ pub mod waiting;
 mod works;
 pub use addressee::{Addressee, AddresseeRole};
 pub use payload::{
-    CitizenUpdateFacts, EscalationFacts, FeeFacts, NoteFacts, NoticePayload, PausedFacts,
-    ReportReadyFacts, RequestFacts, WorkFacts,
+    CitizenUpdateFacts, EscalationFacts, FeeFacts, LoginCodeFacts, NoteFacts, NoticePayload,
+    PausedFacts, ReportReadyFacts, RequestFacts, WorkFacts,
 };
 pub use works::plan_work;
 
@@ -80,6 +80,9 @@ pub enum NoticeKind {
     /// To the muhtars of the muhtarlıklar the work touches: it was closed (finished or
     /// called off).
     WorkClosed,
+    /// To a council member: their one-time login code ([`crate::council::LoginCode`]),
+    /// sent at once (never held for quiet hours).
+    CouncilLoginCode,
 }
 
 crate::names::named_enum! {
@@ -107,6 +110,7 @@ crate::names::named_enum! {
         WorkPublished => ("work-published", "çalışma duyurusu"),
         WorkChanged => ("work-changed", "çalışma değişikliği"),
         WorkClosed => ("work-closed", "çalışma kapandı"),
+        CouncilLoginCode => ("council-login-code", "meclis giriş kodu"),
     }
 }
 
@@ -138,7 +142,7 @@ impl NoticeKind {
 
     /// Whether the notice may wait for the end of the tenant's quiet hours.
     pub fn respects_quiet_hours(self) -> bool {
-        true
+        self != NoticeKind::CouncilLoginCode
     }
 }
 

@@ -19,11 +19,13 @@ use crate::tracking::TrackingNumber;
 mod council;
 mod documents;
 mod meetings;
+mod member_login;
 mod proposals;
 mod works;
 pub use council::{check_close, vote_frozen, vote_open, BallotKey, CouncilStore, BALLOT_CAST};
 pub use documents::{add_count, check_documents, DocumentStore, SEQUENCE_TAKEN};
 pub use meetings::{meeting_frozen, MeetingStore};
+pub use member_login::{MemberLoginStore, IDENTITY_TAKEN};
 pub use proposals::{ProposalStore, SupportOutcome, SUPPORT_GIVEN};
 pub use works::{check_work, WorkStore};
 
@@ -915,6 +917,7 @@ pub trait Store:
     + CouncilStore
     + ProposalStore
     + MeetingStore
+    + MemberLoginStore
 {
 }
 impl<
@@ -928,7 +931,8 @@ impl<
             + DocumentStore
             + CouncilStore
             + ProposalStore
-            + MeetingStore,
+            + MeetingStore
+            + MemberLoginStore,
     > Store for T
 {
 }

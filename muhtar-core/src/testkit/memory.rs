@@ -19,6 +19,7 @@ mod accounts;
 mod council;
 mod documents;
 mod meetings;
+mod member_login;
 mod proposals;
 mod works;
 
@@ -38,6 +39,8 @@ struct Inner {
     councils: council::Councils,
     proposals: proposals::Proposals,
     meetings: BTreeMap<(TenantId, crate::council::MeetingId), crate::council::Meeting>,
+    /// Login codes by (tenant, contact key).
+    login_codes: BTreeMap<(TenantId, String), crate::council::LoginCode>,
 }
 
 /// Everything in memory behind one mutex: each call is atomic, like a transaction.
