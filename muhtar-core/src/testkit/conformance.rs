@@ -22,6 +22,7 @@ mod council;
 mod documents;
 mod map;
 mod meetings;
+mod member_login;
 mod proposals;
 mod works;
 
@@ -30,6 +31,7 @@ pub use council::*;
 pub use documents::*;
 pub use map::*;
 pub use meetings::*;
+pub use member_login::*;
 pub use proposals::*;
 pub use works::*;
 
@@ -103,6 +105,9 @@ macro_rules! store_conformance_tests {
             council_meeting_round_trips_and_order,
             council_meeting_minutes_freeze_the_meeting,
             council_meeting_one_minutes_under_concurrency,
+            council_login_codes_are_used_once,
+            council_login_code_logs_in_once_under_concurrency,
+            council_members_by_contact_and_identity,
         );
     };
     ($make:expr) => {
