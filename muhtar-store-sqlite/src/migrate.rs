@@ -148,6 +148,12 @@ pub const MIGRATIONS: &[Migration] = &[
         file: "0017_council_meetings.sql",
         sql: include_str!("../migrations/0017_council_meetings.sql"),
     },
+    Migration {
+        version: 18,
+        name: "council_logins",
+        file: "0018_council_logins.sql",
+        sql: include_str!("../migrations/0018_council_logins.sql"),
+    },
 ];
 
 /// The schema version this build needs.
