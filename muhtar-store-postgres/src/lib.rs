@@ -97,6 +97,7 @@ mod documents;
 mod error;
 mod map;
 mod meetings;
+mod member_login;
 mod outbox;
 mod proposals;
 mod reports;
