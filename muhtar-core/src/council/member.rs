@@ -107,7 +107,7 @@ pub struct NewMember {
 
 /// The message of an identity number given where no identity key is configured.
 pub const NO_IDENTITY_KEY: &str = "no identity key is configured for this tenant, so identity \
-     numbers cannot be kept: make one with `muhtar council identity-key new --tenant T --out FILE` \
+     numbers cannot be kept: make one with `muhtar council identity-key new --for-tenant T --out FILE` \
      and give it with --identity-key FILE (or MUHTAR_IDENTITY_KEY=FILE)";
 
 impl NewMember {
