@@ -10,9 +10,8 @@ use clap::{Args, Subcommand};
 use muhtar_core::access::Actor;
 use muhtar_core::calendar::local_time;
 use muhtar_core::council::{
-    IdentityKey,
-    CouncilError, Decision, Majority, Member, MemberId, MemberRole, NewMember, NewVote,
-    ReceiptCode, Tally, Vote, VoteId, VoteOptions, VoteStatus,
+    CouncilError, Decision, IdentityKey, Majority, Member, MemberId, MemberRole, NewMember,
+    NewVote, ReceiptCode, Tally, Vote, VoteId, VoteOptions, VoteStatus,
 };
 use muhtar_core::ids::MuhtarlikCode;
 use muhtar_core::request::InputError;
@@ -65,8 +64,8 @@ pub fn identity_keys(file: Option<&std::path::Path>) -> Result<Vec<IdentityKey>,
     let name = path.display();
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("--identity-key: {name} okunamadı: {e}"))?;
-    let key = IdentityKey::from_file_text(&text)
-        .map_err(|e| format!("--identity-key {name}: {e}"))?;
+    let key =
+        IdentityKey::from_file_text(&text).map_err(|e| format!("--identity-key {name}: {e}"))?;
     Ok(vec![key])
 }
 

@@ -34,13 +34,13 @@ mod settings;
 mod tally;
 mod vote;
 
-pub use meeting::{
-    attendance, Meeting, MeetingError, MeetingId, Minutes, NewMeeting, MAX_AGENDA_ITEMS,
-    MAX_MINUTES_CHARS,
-};
 pub use identity::{IdentityKey, IdentityKeyError, IdentityNumber};
 pub use login::{
     check_code, code_hash, CodeCheck, Contact, IssuedCode, LoginCode, LoginCodeError, CODE_DIGITS,
+};
+pub use meeting::{
+    attendance, Meeting, MeetingError, MeetingId, Minutes, NewMeeting, MAX_AGENDA_ITEMS,
+    MAX_MINUTES_CHARS,
 };
 pub use member::{Member, MemberId, MemberRole, NewMember, NO_IDENTITY_KEY};
 pub use proposal::{
@@ -48,7 +48,8 @@ pub use proposal::{
     ProposalStatus, MAX_COMMENT, MAX_HIDE_REASON, MAX_TEXT, MAX_TITLE,
 };
 pub use settings::{
-    CouncilSettings, DEFAULT_LOGIN_CODE_MINUTES, DEFAULT_LOGIN_CODE_TRIES, DEFAULT_SUPPORT_THRESHOLD,
+    CouncilSettings, DEFAULT_LOGIN_CODE_MINUTES, DEFAULT_LOGIN_CODE_TRIES,
+    DEFAULT_SUPPORT_THRESHOLD,
 };
 pub use tally::{recount, result_hash, tally, Decision, Tally};
 pub use vote::{

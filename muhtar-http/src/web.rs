@@ -52,11 +52,11 @@
 
 pub mod belge;
 pub mod giris;
-pub mod meclis_giris;
 pub mod harita;
 pub mod islem;
 pub mod isler;
 pub mod meclis;
+pub mod meclis_giris;
 pub mod pano;
 pub mod problem;
 pub mod rapor;

@@ -64,7 +64,11 @@ impl MemberLoginStore for SqliteStore {
         now: DateTime<Utc>,
         max_tries: u32,
     ) -> Result<CodeCheck, StoreError> {
-        let (t, c, given) = (tenant.as_str().to_owned(), contact.to_owned(), code.to_owned());
+        let (t, c, given) = (
+            tenant.as_str().to_owned(),
+            contact.to_owned(),
+            code.to_owned(),
+        );
         self.write(move |conn| {
             let tx = immediate(conn)?;
             let json: Option<String> = tx

@@ -63,7 +63,10 @@ impl IdentityNumber {
         let even = d[1] + d[3] + d[5] + d[7];
         let tenth = (odd * 7 + 100 - even) % 10;
         let eleventh = (d.iter().sum::<u32>() + tenth) % 10;
-        let mut s: String = d.iter().map(|x| char::from_digit(*x, 10).unwrap_or('0')).collect();
+        let mut s: String = d
+            .iter()
+            .map(|x| char::from_digit(*x, 10).unwrap_or('0'))
+            .collect();
         s.push(char::from_digit(tenth, 10).unwrap_or('0'));
         s.push(char::from_digit(eleventh, 10).unwrap_or('0'));
         IdentityNumber::parse(&s).ok()
@@ -131,7 +134,8 @@ impl IdentityKey {
             line: crate::org::toml_error_line(text, &e),
             message: e.message().to_owned(),
         })?;
-        let tenant = TenantId::new(f.tenant.clone()).map_err(|_| IdentityKeyError::Tenant(f.tenant))?;
+        let tenant =
+            TenantId::new(f.tenant.clone()).map_err(|_| IdentityKeyError::Tenant(f.tenant))?;
         let bytes = hex::decode(f.secret.trim()).map_err(|_| IdentityKeyError::Secret)?;
         let secret: [u8; 32] = bytes.try_into().map_err(|_| IdentityKeyError::Secret)?;
         Ok(Self::from_secret(tenant, secret))
@@ -212,7 +216,10 @@ mod tests {
         assert!(IdentityNumber::parse("1000000014").is_err());
         assert!(IdentityNumber::parse("00000000000").is_err());
         assert!(IdentityNumber::parse("1000000014a").is_err());
-        assert_eq!(format!("{:?}", IdentityNumber::parse("10000000146").unwrap()), "IdentityNumber(…)");
+        assert_eq!(
+            format!("{:?}", IdentityNumber::parse("10000000146").unwrap()),
+            "IdentityNumber(…)"
+        );
     }
 
     #[test]

@@ -249,7 +249,11 @@ mod tests {
     #[test]
     fn wrong_expired_and_missing_codes() {
         let c = issue(1);
-        let wrong = if c.code == "000000" { "000001" } else { "000000" };
+        let wrong = if c.code == "000000" {
+            "000001"
+        } else {
+            "000000"
+        };
         assert_eq!(
             check_code(Some(&c.record), wrong, t0(), 5),
             CodeCheck::Wrong { tries_left: 4 }

@@ -148,12 +148,12 @@ impl NewMember {
                         field: "identity_number",
                         message: format!("not a valid T.C. identity number: {problem}"),
                     })?;
-                let key = key.filter(|k| *k.tenant() == tenant).ok_or_else(|| {
-                    InputError::Invalid {
-                        field: "identity_number",
-                        message: NO_IDENTITY_KEY.into(),
-                    }
-                })?;
+                let key =
+                    key.filter(|k| *k.tenant() == tenant)
+                        .ok_or_else(|| InputError::Invalid {
+                            field: "identity_number",
+                            message: NO_IDENTITY_KEY.into(),
+                        })?;
                 Some(key.hash(&number))
             }
         };

@@ -55,7 +55,10 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             .await?;
         let now = self.clock.now();
         let id = MemberId(self.ids().uuid_v7(now));
-        let key = self.identity_keys.iter().find(|k| *k.tenant() == actor.tenant);
+        let key = self
+            .identity_keys
+            .iter()
+            .find(|k| *k.tenant() == actor.tenant);
         let member = new.validate_with(id, actor.tenant.clone(), muhtarlik.clone(), now, key)?;
         self.store.put_member(&member).await.map_err(|e| match e {
             StoreError::Duplicate { what } if what == crate::store::IDENTITY_TAKEN => {

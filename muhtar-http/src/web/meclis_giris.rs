@@ -133,11 +133,13 @@ async fn tenant_of(s: &AppState, given: Option<&str>) -> Result<Option<TenantId>
     let tenants = s.mbs.store().tenants().await.map_err(|e| {
         tracing::error!(error = %e, "the council login could not list the tenants");
     })?;
-    Ok(match (given.filter(|t| !t.is_empty()), tenants.as_slice()) {
-        (Some(t), _) => tenants.iter().find(|x| x.as_str() == t).cloned(),
-        (None, [only]) => Some(only.clone()),
-        (None, _) => None,
-    })
+    Ok(
+        match (given.filter(|t| !t.is_empty()), tenants.as_slice()) {
+            (Some(t), _) => tenants.iter().find(|x| x.as_str() == t).cloned(),
+            (None, [only]) => Some(only.clone()),
+            (None, _) => None,
+        },
+    )
 }
 
 /// Turkish for a refused code login, its status, and whether it counts as a failed
@@ -194,14 +196,26 @@ pub async fn send_code(State(s): State<Arc<AppState>>, mount: Mount, req: Reques
             field: CONTACT_FIELD,
             message: "Belediye belirlenemedi: bağlantıyı belediyenizin sayfasından açın".into(),
         };
-        return render(&mount, view("iletisim", 0), vec![e], StatusCode::BAD_REQUEST, https);
+        return render(
+            &mount,
+            view("iletisim", 0),
+            vec![e],
+            StatusCode::BAD_REQUEST,
+            https,
+        );
     };
     if contact.trim().is_empty() {
         let e = FieldError {
             field: CONTACT_FIELD,
             message: "E-posta adresinizi ya da cep telefonunuzu yazın".into(),
         };
-        return render(&mount, view("iletisim", 0), vec![e], StatusCode::BAD_REQUEST, https);
+        return render(
+            &mount,
+            view("iletisim", 0),
+            vec![e],
+            StatusCode::BAD_REQUEST,
+            https,
+        );
     }
     match s.mbs.request_member_code(&tenant, &contact).await {
         Ok(()) => {
@@ -209,7 +223,13 @@ pub async fn send_code(State(s): State<Arc<AppState>>, mount: Mount, req: Reques
                 Ok(ctx) => ctx.settings.council.login_code_minutes(),
                 Err(_) => muhtar_core::council::DEFAULT_LOGIN_CODE_MINUTES,
             };
-            render(&mount, view("kod", minutes), Vec::new(), StatusCode::OK, https)
+            render(
+                &mount,
+                view("kod", minutes),
+                Vec::new(),
+                StatusCode::OK,
+                https,
+            )
         }
         Err(e) => match refusal(&e) {
             Some((field, message, status, failed)) => {
@@ -249,13 +269,23 @@ pub async fn log_in(State(s): State<Arc<AppState>>, mount: Mount, req: Request) 
     let minutes = muhtar_core::council::DEFAULT_LOGIN_CODE_MINUTES;
     let again = |field, message: String, status| {
         let v = View {
-            step: if field == CODE_FIELD { "kod" } else { "iletisim" },
+            step: if field == CODE_FIELD {
+                "kod"
+            } else {
+                "iletisim"
+            },
             contact: contact.trim(),
             token: &token,
             tenant: tenant_given.as_deref(),
             minutes,
         };
-        render(&mount, v, vec![FieldError { field, message }], status, https)
+        render(
+            &mount,
+            v,
+            vec![FieldError { field, message }],
+            status,
+            https,
+        )
     };
     let Some(tenant) = tenant else {
         return again(

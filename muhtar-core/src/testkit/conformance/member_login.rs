@@ -78,7 +78,9 @@ pub async fn council_login_codes_are_used_once<S: Store>(s: &S) {
     );
     // Another tenant, another contact: no code.
     assert_eq!(
-        s.use_login_code(&tb, &key, &c1.code, t0(), 5).await.unwrap(),
+        s.use_login_code(&tb, &key, &c1.code, t0(), 5)
+            .await
+            .unwrap(),
         CodeCheck::NoCode
     );
     assert_eq!(
@@ -92,7 +94,9 @@ pub async fn council_login_codes_are_used_once<S: Store>(s: &S) {
     assert_ne!(c1.code, c2.code);
     s.put_login_code(&c2.record, &[notice(&c2)]).await.unwrap();
     assert!(matches!(
-        s.use_login_code(&ta, &key, &c1.code, t0(), 5).await.unwrap(),
+        s.use_login_code(&ta, &key, &c1.code, t0(), 5)
+            .await
+            .unwrap(),
         CodeCheck::Wrong { tries_left: 4 }
     ));
     assert_eq!(
@@ -102,7 +106,9 @@ pub async fn council_login_codes_are_used_once<S: Store>(s: &S) {
         CodeCheck::Accepted
     );
     assert_eq!(
-        s.use_login_code(&ta, &key, &c2.code, t0(), 5).await.unwrap(),
+        s.use_login_code(&ta, &key, &c2.code, t0(), 5)
+            .await
+            .unwrap(),
         CodeCheck::NoCode,
         "a used code is gone"
     );
@@ -125,7 +131,9 @@ pub async fn council_login_codes_are_used_once<S: Store>(s: &S) {
         );
     }
     assert_eq!(
-        s.use_login_code(&ta, &key, &c4.code, t0(), 2).await.unwrap(),
+        s.use_login_code(&ta, &key, &c4.code, t0(), 2)
+            .await
+            .unwrap(),
         CodeCheck::Expired
     );
 }
@@ -163,7 +171,10 @@ pub async fn council_login_code_logs_in_once_under_concurrency<S: Store>(s: &S) 
             .filter(|r| matches!(r, Ok(CodeCheck::Accepted)))
             .count();
         assert_eq!(accepted, 1, "round {round}: {results:?}");
-        assert!(results.iter().all(|r| r.is_ok()), "round {round}: {results:?}");
+        assert!(
+            results.iter().all(|r| r.is_ok()),
+            "round {round}: {results:?}"
+        );
     }
 }
 
@@ -189,8 +200,14 @@ pub async fn council_members_by_contact_and_identity<S: Store>(s: &S) {
     }
     let ids = |v: Vec<crate::council::Member>| v.into_iter().map(|m| m.id).collect::<Vec<_>>();
     let email = Contact::Email("ayse@example.org".into());
-    assert_eq!(ids(s.members_by_contact(&ta, &email).await.unwrap()), vec![m1.id]);
-    assert_eq!(ids(s.members_by_contact(&tb, &email).await.unwrap()), vec![other.id]);
+    assert_eq!(
+        ids(s.members_by_contact(&ta, &email).await.unwrap()),
+        vec![m1.id]
+    );
+    assert_eq!(
+        ids(s.members_by_contact(&tb, &email).await.unwrap()),
+        vec![other.id]
+    );
     let phone = Contact::Phone("+905321234567".into());
     assert_eq!(
         ids(s.members_by_contact(&ta, &phone).await.unwrap()),
