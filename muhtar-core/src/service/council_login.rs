@@ -112,7 +112,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             given: contact.to_owned(),
         })?;
         let now = self.now_micros();
-        let limits = self.accounts.clone();
+        let limits = self.accounts;
         let failures = UserName::contact_counter("giris", &contact.key());
         let since = now - limits.failed_login_window;
         if self.store.login_failures(tenant, &failures, since).await? >= limits.max_failed_logins {
