@@ -10,8 +10,8 @@ use clap::{Args, Subcommand};
 use muhtar_core::access::Actor;
 use muhtar_core::calendar::local_time;
 use muhtar_core::council::{
-    CouncilError, Decision, Majority, Member, MemberId, MemberRole, NewMember, NewVote,
-    ReceiptCode, Tally, Vote, VoteId, VoteOptions, VoteStatus,
+    CouncilError, Decision, IdentityKey, Majority, Member, MemberId, MemberRole, NewMember,
+    NewVote, ReceiptCode, Tally, Vote, VoteId, VoteOptions, VoteStatus,
 };
 use muhtar_core::ids::MuhtarlikCode;
 use muhtar_core::request::InputError;
@@ -37,6 +37,57 @@ pub enum CouncilCmd {
     /// A vote's adopted decision sent as a request: send (council_decision_cmd.rs).
     #[command(subcommand)]
     Decision(crate::council_decision_cmd::DecisionCmd),
+    /// The tenant's identity-number key: `new` writes one (needs no database).
+    #[command(subcommand, name = "identity-key")]
+    IdentityKey(IdentityKeyCmd),
+}
+
+/// `muhtar council identity-key`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum IdentityKeyCmd {
+    /// Write a new random identity-number key for a tenant to FILE (mode 0600, never
+    /// overwritten); give it with --identity-key FILE (MUHTAR_IDENTITY_KEY). Losing it
+    /// means stored identity numbers can no longer be matched.
+    New {
+        /// The tenant (as in the organisation file).
+        #[arg(long = "for-tenant", value_name = "TENANT")]
+        for_tenant: String,
+        /// The key file to write.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+}
+
+/// The identity keys of `--identity-key FILE` (none without it): what the service hashes
+/// members' identity numbers with ([`muhtar_core::service::Mbs::identity_keys`]).
+pub fn identity_keys(file: Option<&std::path::Path>) -> Result<Vec<IdentityKey>, String> {
+    let Some(path) = file.filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let name = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--identity-key: {name} okunamadı: {e}"))?;
+    let key =
+        IdentityKey::from_file_text(&text).map_err(|e| format!("--identity-key {name}: {e}"))?;
+    Ok(vec![key])
+}
+
+fn identity_key_new(g: &Global, cmd: &IdentityKeyCmd) -> Result<(), String> {
+    let IdentityKeyCmd::New { for_tenant, out } = cmd;
+    let tenant = muhtar_core::ids::TenantId::new(for_tenant.clone())
+        .map_err(|e| format!("--for-tenant: {e}"))?;
+    let mut secret = [0u8; 32];
+    getrandom::getrandom(&mut secret)
+        .map_err(|e| format!("işletim sisteminden rastgele sayı alınamadı: {e}"))?;
+    let key = IdentityKey::from_secret(tenant, secret);
+    secret.fill(0);
+    crate::document_cmd::write_secret_file(out, &key.to_file_text())?;
+    if g.json {
+        print_json(&serde_json::json!({ "tenant": for_tenant, "file": out }))
+    } else {
+        outln!("{}", out.display());
+        Ok(())
+    }
 }
 
 /// `muhtar council member`.
@@ -75,6 +126,10 @@ pub struct MemberAddArgs {
     /// Role (default resident).
     #[arg(long, value_parser = crate::named_arg::<MemberRole>(MemberRole::NAMES))]
     pub role: Option<MemberRole>,
+    /// Identity number (T.C. kimlik no, 11 digits), kept only as a keyed hash so the roll
+    /// refuses the same person twice: needs --identity-key FILE.
+    #[arg(long, value_name = "N")]
+    pub identity_number: Option<String>,
 }
 
 /// `muhtar council vote`.
@@ -167,6 +222,9 @@ pub struct OpenArgs {
 
 /// Runs a `muhtar council` command.
 pub async fn run(g: &Global, cmd: &CouncilCmd) -> Result<(), String> {
+    if let CouncilCmd::IdentityKey(k) = cmd {
+        return identity_key_new(g, k);
+    }
     let (mbs, tenant) = state_cmd::service(g).await?;
     let actor = state_cmd::actor(g, &tenant)?;
     let t = |e| turkish(e, &actor);
@@ -178,6 +236,7 @@ pub async fn run(g: &Global, cmd: &CouncilCmd) -> Result<(), String> {
                 role: a.role,
                 email: a.email.clone(),
                 phone: a.phone.clone(),
+                identity_number: a.identity_number.clone(),
             };
             let member = mbs.add_member(&actor, &m, new).await.map_err(t)?;
             match g.json {
@@ -242,6 +301,7 @@ pub async fn run(g: &Global, cmd: &CouncilCmd) -> Result<(), String> {
         CouncilCmd::Proposal(p) => crate::council_proposal_cmd::run(g, &mbs, &actor, p).await,
         CouncilCmd::Meeting(m) => crate::council_meeting_cmd::run(g, &mbs, &actor, m).await,
         CouncilCmd::Decision(d) => crate::council_decision_cmd::run(g, &mbs, &actor, d).await,
+        CouncilCmd::IdentityKey(k) => identity_key_new(g, k),
     }
 }
 

@@ -264,14 +264,8 @@ fn verdict(p: &PublicDocument) -> String {
     }
 }
 
-/// `muhtar document key new`: needs no database.
-pub fn key(g: &Global, cmd: &KeyCmd) -> Result<(), String> {
-    let KeyCmd::New { id, out } = cmd;
-    let mut secret = [0u8; 32];
-    getrandom::getrandom(&mut secret)
-        .map_err(|e| format!("işletim sisteminden rastgele sayı alınamadı: {e}"))?;
-    let key = DocumentKey::from_secret(id, secret).map_err(|e| format!("--id: {e}"))?;
-    secret.fill(0);
+/// Writes a new secret key file `out` (mode 0600, never over an existing file).
+pub fn write_secret_file(out: &Path, text: &str) -> Result<(), String> {
     let name = out.display();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -283,9 +277,21 @@ pub fn key(g: &Global, cmd: &KeyCmd) -> Result<(), String> {
         }
         _ => format!("--out: {name} yazılamıyor: {e}"),
     })?;
-    f.write_all(key.to_file_text().as_bytes())
+    f.write_all(text.as_bytes())
         .and_then(|()| f.sync_all())
-        .map_err(|e| format!("--out: {name} yazılamadı: {e}"))?;
+        .map_err(|e| format!("--out: {name} yazılamadı: {e}"))
+}
+
+/// `muhtar document key new`: needs no database.
+pub fn key(g: &Global, cmd: &KeyCmd) -> Result<(), String> {
+    let KeyCmd::New { id, out } = cmd;
+    let mut secret = [0u8; 32];
+    getrandom::getrandom(&mut secret)
+        .map_err(|e| format!("işletim sisteminden rastgele sayı alınamadı: {e}"))?;
+    let key = DocumentKey::from_secret(id, secret).map_err(|e| format!("--id: {e}"))?;
+    secret.fill(0);
+    write_secret_file(out, &key.to_file_text())?;
+    let name = out.display();
     let entry = key.public_entry();
     if g.json {
         print_json(&serde_json::json!({

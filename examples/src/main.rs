@@ -198,11 +198,25 @@ const IGNORED_GLOBALS: &[(&str, &[&str])] = &[
     ("serve", &["actor", "json"]),
     (
         "holidays",
-        &["db", "actor", "tenant", "json", "signing_key"],
+        &[
+            "db",
+            "actor",
+            "tenant",
+            "json",
+            "signing_key",
+            "identity_key",
+        ],
     ),
     (
         "deadline",
-        &["db", "actor", "tenant", "json", "signing_key"],
+        &[
+            "db",
+            "actor",
+            "tenant",
+            "json",
+            "signing_key",
+            "identity_key",
+        ],
     ),
 ];
 

@@ -57,6 +57,10 @@ pub struct Global {
     /// with it while the tenant's `[[documents.keys]]` lists it in force.
     #[arg(long, env = "MUHTAR_SIGNING_KEY", global = true, value_name = "FILE")]
     pub signing_key: Option<std::path::PathBuf>,
+    /// The identity-number key file (`muhtar council identity-key new`): council members'
+    /// identity numbers are kept as a keyed hash under it; without it they are refused.
+    #[arg(long, env = "MUHTAR_IDENTITY_KEY", global = true, value_name = "FILE")]
+    pub identity_key: Option<std::path::PathBuf>,
 }
 
 /// `muhtar init`.
@@ -413,7 +417,8 @@ pub async fn service(g: &Global) -> Result<(Service, TenantId), String> {
 /// service on it, for every tenant it holds. The one place the service is built.
 pub async fn open_service(g: &Global) -> Result<Service, String> {
     let keys = crate::document_cmd::signing_keys(g.signing_key.as_deref())?;
-    service_on(db::open(&g.db, false).await?, keys)
+    let identity = crate::council_cmd::identity_keys(g.identity_key.as_deref())?;
+    Ok(service_on(db::open(&g.db, false).await?, keys)?.identity_keys(identity))
 }
 
 /// The service on an open store: wall clock, ids from the operating system's randomness

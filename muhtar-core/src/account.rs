@@ -100,6 +100,21 @@ impl UserName {
         Ok(Self(name))
     }
 
+    /// The user name of a council member's account (`uye.<member id>`), made at their
+    /// first code login ([`crate::service::Mbs::member_login`]).
+    pub fn of_member(id: crate::council::MemberId) -> Self {
+        Self(format!("uye.{id}"))
+    }
+
+    /// The name a count of tries about a council member's contact is kept under (code
+    /// requests, wrong codes): `-<what>.` and 32 hex digits of the contact key's SHA-256,
+    /// which no valid name equals and which does not keep the contact in clear.
+    pub(crate) fn contact_counter(what: &str, contact_key: &str) -> Self {
+        use sha2::Digest;
+        let h = hex::encode(sha2::Sha256::digest(contact_key.as_bytes()));
+        Self(format!("-{what}.{}", &h[..32]))
+    }
+
     /// The name failed logins of invalid names are counted under: `-`, which no valid
     /// name equals.
     pub(crate) fn invalid() -> Self {

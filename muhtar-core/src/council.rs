@@ -23,8 +23,14 @@
 //! - **Decisions** (`decision.rs`): an adopted result sent to a public body becomes a
 //!   request of channel `mahalle-meclisi` with the decision attached as a PDF; the link
 //!   vote → request is kept once per vote.
+//! - **Logins** (`login.rs`): a member logs in with a one-time code sent to the e-mail
+//!   address or phone on the roll; only a salted hash of the code is stored.
+//! - **Identity numbers** (`identity.rs`): optional, checked, kept only as an HMAC under
+//!   the tenant's identity key, so the roll refuses the same person twice.
 
 mod decision;
+mod identity;
+mod login;
 mod meeting;
 mod member;
 mod proposal;
@@ -36,16 +42,23 @@ pub use decision::{
     adopted, decision_document, default_description, document_lines, DecisionDocument,
     DecisionLink, DecisionSpec, DECISION_KINDS,
 };
+pub use identity::{IdentityKey, IdentityKeyError, IdentityNumber};
+pub use login::{
+    check_code, code_hash, CodeCheck, Contact, IssuedCode, LoginCode, LoginCodeError, CODE_DIGITS,
+};
 pub use meeting::{
     attendance, Meeting, MeetingError, MeetingId, Minutes, NewMeeting, MAX_AGENDA_ITEMS,
     MAX_MINUTES_CHARS,
 };
-pub use member::{Member, MemberId, MemberRole, NewMember, PublicMember};
+pub use member::{Member, MemberId, MemberRole, NewMember, PublicMember, NO_IDENTITY_KEY};
 pub use proposal::{
     AgendaReason, Author, Comment, CommentId, Hidden, NewProposal, Proposal, ProposalId,
     ProposalStatus, MAX_COMMENT, MAX_HIDE_REASON, MAX_TEXT, MAX_TITLE,
 };
-pub use settings::{CouncilSettings, DEFAULT_SUPPORT_THRESHOLD};
+pub use settings::{
+    CouncilSettings, DEFAULT_LOGIN_CODE_MINUTES, DEFAULT_LOGIN_CODE_TRIES,
+    DEFAULT_SUPPORT_THRESHOLD,
+};
 pub use tally::{recount, result_hash, tally, Decision, Tally};
 pub use vote::{
     BallotRecord, Majority, NewVote, ReceiptCode, Vote, VoteId, VoteOptions, VoteStatus,

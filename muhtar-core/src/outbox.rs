@@ -22,8 +22,8 @@ mod works;
 pub use addressee::{Addressee, AddresseeRole};
 pub use council::plan_council;
 pub use payload::{
-    CitizenUpdateFacts, EscalationFacts, FeeFacts, NoteFacts, NoticePayload, PausedFacts,
-    ReportReadyFacts, RequestFacts, WorkFacts,
+    CitizenUpdateFacts, EscalationFacts, FeeFacts, LoginCodeFacts, NoteFacts, NoticePayload,
+    PausedFacts, ReportReadyFacts, RequestFacts, WorkFacts,
 };
 pub use works::plan_work;
 
@@ -82,6 +82,9 @@ pub enum NoticeKind {
     /// To the muhtars of the muhtarlıklar the work touches: it was closed (finished or
     /// called off).
     WorkClosed,
+    /// To a council member: their one-time login code ([`crate::council::LoginCode`]),
+    /// sent at once (never held for quiet hours).
+    CouncilLoginCode,
 }
 
 crate::names::named_enum! {
@@ -109,6 +112,7 @@ crate::names::named_enum! {
         WorkPublished => ("work-published", "çalışma duyurusu"),
         WorkChanged => ("work-changed", "çalışma değişikliği"),
         WorkClosed => ("work-closed", "çalışma kapandı"),
+        CouncilLoginCode => ("council-login-code", "meclis giriş kodu"),
     }
 }
 
@@ -140,7 +144,7 @@ impl NoticeKind {
 
     /// Whether the notice may wait for the end of the tenant's quiet hours.
     pub fn respects_quiet_hours(self) -> bool {
-        true
+        self != NoticeKind::CouncilLoginCode
     }
 }
 

@@ -47,6 +47,7 @@ use crate::tracking::TrackingNumber;
 mod accounts;
 mod council;
 mod council_decisions;
+mod council_login;
 mod council_meetings;
 mod council_proposals;
 mod dashboard;
@@ -153,6 +154,10 @@ pub enum ServiceError {
     /// An official document cannot be registered or issued ([`crate::document`]).
     #[error(transparent)]
     Document(#[from] crate::document::DocumentError),
+    /// A member's login with a one-time code was refused (wrong or expired code, too
+    /// many tries).
+    #[error(transparent)]
+    LoginCode(#[from] crate::council::LoginCodeError),
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -356,6 +361,7 @@ pub struct Mbs<S, C> {
     settings_check: Option<SettingsCheck>,
     accounts: crate::account::AccountSettings,
     document_keys: Arc<Vec<crate::document::DocumentKey>>,
+    identity_keys: Arc<Vec<crate::council::IdentityKey>>,
 }
 
 type WarningHook = Arc<dyn Fn(&ConfigWarning) + Send + Sync>;
@@ -421,7 +427,16 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             settings_check: None,
             accounts: crate::account::AccountSettings::default(),
             document_keys: Arc::new(Vec::new()),
+            identity_keys: Arc::new(Vec::new()),
         }
+    }
+
+    /// The tenants' identity keys (key files given to this server or command): a member's
+    /// identity number is kept as its HMAC under its tenant's key
+    /// ([`crate::council::IdentityKey`]); a tenant without one refuses identity numbers.
+    pub fn identity_keys(mut self, keys: Vec<crate::council::IdentityKey>) -> Self {
+        self.identity_keys = Arc::new(keys);
+        self
     }
 
     /// The private keys this server signs documents with (key files given to it). A

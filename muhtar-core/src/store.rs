@@ -20,12 +20,14 @@ mod council;
 mod decisions;
 mod documents;
 mod meetings;
+mod member_login;
 mod proposals;
 mod works;
 pub use council::{check_close, vote_frozen, vote_open, BallotKey, CouncilStore, BALLOT_CAST};
 pub use decisions::{check_decision, decision_sent, DecisionStore, DECISION_SENT};
 pub use documents::{add_count, check_documents, DocumentStore, SEQUENCE_TAKEN};
 pub use meetings::{meeting_frozen, MeetingStore};
+pub use member_login::{MemberLoginStore, IDENTITY_TAKEN};
 pub use proposals::{ProposalStore, SupportOutcome, SUPPORT_GIVEN};
 pub use works::{check_work, WorkStore};
 
@@ -921,6 +923,7 @@ pub trait Store:
     + ProposalStore
     + MeetingStore
     + DecisionStore
+    + MemberLoginStore
 {
 }
 impl<
@@ -935,7 +938,8 @@ impl<
             + CouncilStore
             + ProposalStore
             + MeetingStore
-            + DecisionStore,
+            + DecisionStore
+            + MemberLoginStore,
     > Store for T
 {
 }

@@ -58,6 +58,7 @@ pub mod harita;
 pub mod islem;
 pub mod isler;
 pub mod meclis;
+pub mod meclis_giris;
 pub mod meclis_oneri;
 pub mod meclis_toplanti;
 pub mod meclis_uye;
@@ -93,6 +94,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("../web/templates/home.html")),
     ("takip.html", include_str!("../web/templates/takip.html")),
     ("giris.html", include_str!("../web/templates/giris.html")),
+    (
+        "meclis_giris.html",
+        include_str!("../web/templates/meclis_giris.html"),
+    ),
     ("hata.html", include_str!("../web/templates/hata.html")),
     (
         "dogrula.html",
@@ -271,6 +276,11 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/takip", get(takip::page))
         .route("/giris", get(giris::page).post(giris::submit))
         .route("/cikis", post(giris::logout_submit))
+        .route(
+            "/meclis/giris",
+            get(meclis_giris::page).post(meclis_giris::send_code),
+        )
+        .route("/meclis/giris/kod", post(meclis_giris::log_in))
         .route("/hesap", get(account))
         .route(
             yeni::PATH,

@@ -284,6 +284,9 @@ pub(crate) struct Data {
     pub contact: Option<String>,
     pub changed: Option<String>,
     pub urgent: bool,
+    /// A council member's login code and the minutes it is valid (`council-login-code`).
+    pub login_code: Option<String>,
+    pub minutes: Option<u32>,
     /// The subject's tag: the label's key (`tracking`, `report`) and the value.
     #[serde(skip)]
     pub tag: (&'static str, String),
@@ -306,8 +309,13 @@ impl Data {
         let tracking = p.text(|r| Some(&r.tracking));
         let period = p.report().and_then(|r| shown(&r.period)).map(str::to_owned);
         let work = message.payload.work();
+        let login = message.payload.login_code();
         let tag = match (step, &tracking, work) {
             (_, Some(tn), _) => ("tracking", tn.clone()),
+            (NoticeKind::CouncilLoginCode, None, _) => (
+                "login_code",
+                login.map_or_else(|| "-".into(), |c| c.code.clone()),
+            ),
             (NoticeKind::ReportReady, None, _) => ("report", period.clone().unwrap_or("-".into())),
             (_, None, Some(w)) => ("work", works::kind_name(w.work_kind, locale)),
             (_, None, None) => return Err(RenderError::MissingField("tracking")),
@@ -364,6 +372,8 @@ impl Data {
             contact: None,
             changed: None,
             urgent: p.urgent(),
+            login_code: login.map(|c| c.code.clone()),
+            minutes: login.map(|c| c.minutes),
             tag,
             step_kind: step,
         };
@@ -413,6 +423,8 @@ impl Data {
             "ends_at": "2025-03-15T15:00:00Z",
             "contact": "Alo 185",
             "changed": ["ends-at"],
+            "code": "123456",
+            "minutes": 10,
         });
         if kind == NoticeKind::CitizenUpdate {
             payload["update"] = NoticeKind::Extended.as_str().into();

@@ -10,7 +10,7 @@
 //! and the constraint's name; the transaction then rolls back with nothing written.
 //!
 //! A **secret** vote's ballots are not rows but entries of one row per vote,
-//! `council_secret_urns` (migration `0021_council_secret_urns.sql`): a JSON array sorted by
+//! `council_secret_urns` (migration `0020_council_secret_urns.sql`): a JSON array sorted by
 //! receipt hash, rewritten whole by each ballot under `FOR UPDATE`. As separate rows a
 //! ballot carried the same transaction id (`xmin`) as its participation row and sat in
 //! cast order (`ctid`), so the raw table linked who voted to what; the urn's one live row
@@ -19,7 +19,7 @@
 use muhtar_core::council::{BallotRecord, Member, MemberId, Tally, Vote, VoteId, VoteStatus};
 use muhtar_core::ids::{MuhtarlikCode, TenantId};
 use muhtar_core::store::{
-    check_close, vote_open, BallotKey, CouncilStore, StoreError, BALLOT_CAST,
+    check_close, vote_open, BallotKey, CouncilStore, StoreError, BALLOT_CAST, IDENTITY_TAKEN,
 };
 use sqlx::PgConnection;
 
@@ -28,6 +28,8 @@ use crate::{split_nanos, PgStore};
 
 /// The one-ballot-per-member key: (tenant, vote, member).
 pub(crate) const PARTICIPATION_KEY: &str = "council_participation_pkey";
+/// One member per identity number on a tenant's roll (migration 0018).
+pub(crate) const IDENTITY_KEY: &str = "council_members_identity";
 /// A receipt hash is unique within its vote.
 pub(crate) const RECEIPT_KEY: &str = "council_ballots_receipt_key";
 
@@ -75,11 +77,14 @@ impl CouncilStore for PgStore {
     async fn put_member(&self, member: &Member) -> Result<(), StoreError> {
         let (added, nanos) = split_nanos(member.added_at);
         sqlx::query(
-            "INSERT INTO council_members (tenant, id, muhtarlik, added_at, added_nanos, member)
-             VALUES ($1, $2, $3, $4, $5, $6)
+            "INSERT INTO council_members (tenant, id, muhtarlik, added_at, added_nanos, member,
+                 removed, email_key, phone, identity_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (tenant, id) DO UPDATE SET muhtarlik = excluded.muhtarlik,
                  added_at = excluded.added_at, added_nanos = excluded.added_nanos,
-                 member = excluded.member",
+                 member = excluded.member, removed = excluded.removed,
+                 email_key = excluded.email_key, phone = excluded.phone,
+                 identity_hash = excluded.identity_hash",
         )
         .bind(member.tenant.as_str())
         .bind(member.id.0)
@@ -87,9 +92,21 @@ impl CouncilStore for PgStore {
         .bind(added)
         .bind(nanos)
         .bind(to_text("member", member)?)
+        .bind(member.removed_at.is_some())
+        .bind(member.email.as_deref().map(str::to_lowercase))
+        .bind(member.phone.as_deref())
+        .bind(member.identity_hash.as_deref())
         .execute(self.pool())
         .await
-        .map_err(map)?;
+        .map_err(|e| {
+            if is_unique_violation(&e) && constraint(&e).as_deref() == Some(IDENTITY_KEY) {
+                StoreError::Duplicate {
+                    what: IDENTITY_TAKEN.into(),
+                }
+            } else {
+                map(e)
+            }
+        })?;
         Ok(())
     }
 

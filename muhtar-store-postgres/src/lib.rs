@@ -98,6 +98,7 @@ mod documents;
 mod error;
 mod map;
 mod meetings;
+mod member_login;
 mod outbox;
 mod proposals;
 mod reports;

@@ -12,7 +12,7 @@
 use muhtar_core::council::{BallotRecord, Member, MemberId, Tally, Vote, VoteId, VoteStatus};
 use muhtar_core::ids::{MuhtarlikCode, TenantId};
 use muhtar_core::store::{
-    check_close, vote_open, BallotKey, CouncilStore, StoreError, BALLOT_CAST,
+    check_close, vote_open, BallotKey, CouncilStore, StoreError, BALLOT_CAST, IDENTITY_TAKEN,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -72,15 +72,33 @@ impl CouncilStore for SqliteStore {
         let (tenant, id) = (member.tenant.as_str().to_owned(), uuid_text(member.id.0));
         let muhtarlik = member.muhtarlik.as_str().to_owned();
         let (added, json) = (time_text(member.added_at)?, to_json("member", member)?);
+        let removed = member.removed_at.is_some();
+        let email_key = member.email.as_deref().map(str::to_lowercase);
+        let (phone, identity) = (member.phone.clone(), member.identity_hash.clone());
         self.write(move |conn| {
             conn.prepare_cached(
-                "INSERT INTO council_members (tenant, id, muhtarlik, added_at, member) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (tenant, id) DO UPDATE SET \
+                "INSERT INTO council_members (tenant, id, muhtarlik, added_at, member, removed, \
+                 email_key, phone, identity_hash) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (tenant, id) DO UPDATE SET \
                  muhtarlik = excluded.muhtarlik, added_at = excluded.added_at, \
-                 member = excluded.member",
+                 member = excluded.member, removed = excluded.removed, \
+                 email_key = excluded.email_key, phone = excluded.phone, \
+                 identity_hash = excluded.identity_hash",
             )
-            .and_then(|mut st| st.execute(params![tenant, id, muhtarlik, added, json]))
-            .map_err(store_error)?;
+            .and_then(|mut st| {
+                st.execute(params![
+                    tenant, id, muhtarlik, added, json, removed, email_key, phone, identity
+                ])
+            })
+            .map_err(|e| {
+                if is_key_violation(&e) {
+                    StoreError::Duplicate {
+                        what: IDENTITY_TAKEN.into(),
+                    }
+                } else {
+                    store_error(e)
+                }
+            })?;
             Ok(())
         })
         .await

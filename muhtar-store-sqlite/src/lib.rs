@@ -122,6 +122,7 @@ mod documents;
 mod error;
 mod map;
 mod meetings;
+mod member_login;
 mod migrate;
 mod pool;
 mod proposals;

@@ -149,6 +149,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0017_council_meetings.sql"),
     },
     Migration {
+        version: 18,
+        name: "council_logins",
+        file: "0018_council_logins.sql",
+        sql: include_str!("../migrations/0018_council_logins.sql"),
+    },
+    Migration {
         version: 19,
         name: "council_decisions",
         file: "0019_council_decisions.sql",

@@ -70,6 +70,11 @@ pub struct Member {
     /// When they left the roll (kept on record: past votes name them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed_at: Option<DateTime<Utc>>,
+    /// HMAC-SHA256 (hex) of the identity number under the tenant's identity key
+    /// ([`super::IdentityKey::hash`]), if one was given; never the number. Two members on
+    /// the roll of a tenant never share one (the store's unique key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_hash: Option<String>,
 }
 
 impl Member {
@@ -130,11 +135,21 @@ pub struct NewMember {
     /// Phone number (Turkish: `05xx …`, `+90 …`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// Identity number (T.C. kimlik no), optional: checked, then kept only as a keyed hash
+    /// ([`Self::validate_with`]), so the roll refuses the same person twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_number: Option<String>,
 }
+
+/// The message of an identity number given where no identity key is configured.
+pub const NO_IDENTITY_KEY: &str = "no identity key is configured for this tenant, so identity \
+     numbers cannot be kept: make one with `muhtar council identity-key new --for-tenant T --out FILE` \
+     and give it with --identity-key FILE (or MUHTAR_IDENTITY_KEY=FILE)";
 
 impl NewMember {
     /// Checks the fields and makes the member: a name, and an e-mail address or a phone
-    /// for login codes. Errors name the field.
+    /// for login codes. Errors name the field. An identity number is refused here (no
+    /// key): see [`Self::validate_with`].
     pub fn validate(
         self,
         id: MemberId,
@@ -142,6 +157,42 @@ impl NewMember {
         muhtarlik: MuhtarlikCode,
         now: DateTime<Utc>,
     ) -> Result<Member, InputError> {
+        self.validate_with(id, tenant, muhtarlik, now, None)
+    }
+
+    /// [`Self::validate`] with the tenant's identity key: an identity number given is
+    /// checked ([`super::IdentityNumber::parse`]) and kept only as its HMAC under `key`;
+    /// without a key it is refused (field `identity_number`, saying how to configure one).
+    pub fn validate_with(
+        self,
+        id: MemberId,
+        tenant: TenantId,
+        muhtarlik: MuhtarlikCode,
+        now: DateTime<Utc>,
+        key: Option<&super::IdentityKey>,
+    ) -> Result<Member, InputError> {
+        let identity_hash = match self
+            .identity_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            None => None,
+            Some(n) => {
+                let number =
+                    super::IdentityNumber::parse(n).map_err(|problem| InputError::Invalid {
+                        field: "identity_number",
+                        message: format!("not a valid T.C. identity number: {problem}"),
+                    })?;
+                let key =
+                    key.filter(|k| *k.tenant() == tenant)
+                        .ok_or_else(|| InputError::Invalid {
+                            field: "identity_number",
+                            message: NO_IDENTITY_KEY.into(),
+                        })?;
+                Some(key.hash(&number))
+            }
+        };
         let name = self.name.trim().to_owned();
         if name.is_empty() {
             return Err(InputError::Empty { field: "name" });
@@ -202,6 +253,7 @@ impl NewMember {
             phone,
             added_at: now,
             removed_at: None,
+            identity_hash,
         })
     }
 }

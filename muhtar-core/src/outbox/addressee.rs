@@ -20,6 +20,8 @@ pub enum AddresseeRole {
     Official,
     /// The citizen behind the request (applicant).
     Citizen,
+    /// A member of a neighbourhood council (their login code).
+    Member,
 }
 
 crate::names::named_enum! {
@@ -29,6 +31,7 @@ crate::names::named_enum! {
         Liaison => ("liaison", "irtibat personeli"),
         Official => ("official", "sorumlu yetkili"),
         Citizen => ("citizen", "başvuru sahibi"),
+        Member => ("member", "meclis üyesi"),
     }
 }
 

@@ -209,6 +209,21 @@ pub struct WorkFacts {
     pub tenant_name: String,
 }
 
+/// A council member's one-time login code ([`NoticeKind::CouncilLoginCode`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginCodeFacts {
+    /// The 6 digits.
+    pub code: String,
+    /// Minutes it is accepted.
+    pub minutes: u32,
+    /// The council's muhtarlık name, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muhtarlik_name: Option<String>,
+    /// The tenant's name (the sender).
+    #[serde(default)]
+    pub tenant_name: String,
+}
+
 /// The facts a notice's texts are made from, one variant per [`NoticeKind`].
 ///
 /// Serialised without a tag (the kind is the message's own field); read with
@@ -263,6 +278,8 @@ pub enum NoticePayload {
     WorkChanged(WorkFacts),
     /// [`NoticeKind::WorkClosed`].
     WorkClosed(WorkFacts),
+    /// [`NoticeKind::CouncilLoginCode`].
+    CouncilLoginCode(LoginCodeFacts),
 }
 
 impl NoticePayload {
@@ -291,6 +308,7 @@ impl NoticePayload {
             NoticeKind::CitizenAnswered => Self::CitizenAnswered(v(json)?),
             NoticeKind::CitizenUpdate => Self::CitizenUpdate(v(json)?),
             NoticeKind::WorkPublished => Self::WorkPublished(v(json)?),
+            NoticeKind::CouncilLoginCode => Self::CouncilLoginCode(v(json)?),
             NoticeKind::WorkChanged => Self::WorkChanged(v(json)?),
             NoticeKind::WorkClosed => Self::WorkClosed(v(json)?),
         })
@@ -322,6 +340,7 @@ impl NoticePayload {
             Self::WorkPublished(_) => NoticeKind::WorkPublished,
             Self::WorkChanged(_) => NoticeKind::WorkChanged,
             Self::WorkClosed(_) => NoticeKind::WorkClosed,
+            Self::CouncilLoginCode(_) => NoticeKind::CouncilLoginCode,
         }
     }
 
@@ -348,7 +367,16 @@ impl NoticePayload {
             Self::ReportReady(_)
             | Self::WorkPublished(_)
             | Self::WorkChanged(_)
-            | Self::WorkClosed(_) => None,
+            | Self::WorkClosed(_)
+            | Self::CouncilLoginCode(_) => None,
+        }
+    }
+
+    /// The login code's facts ([`NoticeKind::CouncilLoginCode`]).
+    pub fn login_code(&self) -> Option<&LoginCodeFacts> {
+        match self {
+            Self::CouncilLoginCode(c) => Some(c),
+            _ => None,
         }
     }
 
@@ -383,7 +411,8 @@ impl NoticePayload {
             Self::ReportReady(_)
             | Self::WorkPublished(_)
             | Self::WorkChanged(_)
-            | Self::WorkClosed(_) => None,
+            | Self::WorkClosed(_)
+            | Self::CouncilLoginCode(_) => None,
         }
     }
 
@@ -414,6 +443,7 @@ impl NoticePayload {
         match self {
             Self::ReportReady(r) => &r.tenant_name,
             Self::WorkPublished(w) | Self::WorkChanged(w) | Self::WorkClosed(w) => &w.tenant_name,
+            Self::CouncilLoginCode(c) => &c.tenant_name,
             _ => self.request().map_or("", |r| &r.tenant_name),
         }
     }

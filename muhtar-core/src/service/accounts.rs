@@ -128,7 +128,16 @@ impl<S: Store, C: Clock> Mbs<S, C> {
     }
 
     /// The clock's instant as the stores keep it (microseconds).
-    fn now_micros(&self) -> DateTime<Utc> {
+    /// A random (version 4) UUID from the service's source.
+    pub(super) fn random_uuid(&self) -> uuid::Uuid {
+        let mut ids = self.ids();
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&ids.next_u64().to_le_bytes());
+        b[8..].copy_from_slice(&ids.next_u64().to_le_bytes());
+        uuid::Builder::from_random_bytes(b).into_uuid()
+    }
+
+    pub(super) fn now_micros(&self) -> DateTime<Utc> {
         self.clock.now().trunc_subsecs(6)
     }
 
@@ -202,13 +211,7 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         }
         let password_hash = self.hash_new_password(&new.password)?;
         let now = self.now_micros();
-        let id = {
-            let mut ids = self.ids();
-            let mut b = [0u8; 16];
-            b[..8].copy_from_slice(&ids.next_u64().to_le_bytes());
-            b[8..].copy_from_slice(&ids.next_u64().to_le_bytes());
-            uuid::Builder::from_random_bytes(b).into_uuid()
-        };
+        let id = self.random_uuid();
         let user = User {
             id,
             tenant: admin.tenant.clone(),
@@ -368,6 +371,17 @@ impl<S: Store, C: Clock> Mbs<S, C> {
         self.store
             .clear_login_failures(&attempt.tenant, &attempt.name)
             .await?;
+        Ok(self.start_session(user, actor).await?)
+    }
+
+    /// Starts a session of `user` acting as `actor` now: a password login's last step,
+    /// and a council member's code login's ([`Mbs::member_login`]).
+    pub(super) async fn start_session(
+        &self,
+        user: User,
+        actor: Actor,
+    ) -> Result<NewSession, StoreError> {
+        let now = self.now_micros();
         let (secret, csrf) = {
             let mut ids = self.ids();
             (secret_hex(&mut ids), secret_hex(&mut ids))

@@ -81,18 +81,35 @@ impl<S: Store, C: Clock> Mbs<S, C> {
             .await?;
         let now = self.clock.now();
         let id = MemberId(self.ids().uuid_v7(now));
-        let member = new.validate(id, actor.tenant.clone(), muhtarlik.clone(), now)?;
-        self.store.put_member(&member).await?;
+        let key = self
+            .identity_keys
+            .iter()
+            .find(|k| *k.tenant() == actor.tenant);
+        let member = new.validate_with(id, actor.tenant.clone(), muhtarlik.clone(), now, key)?;
+        self.store.put_member(&member).await.map_err(|e| match e {
+            StoreError::Duplicate { what } if what == crate::store::IDENTITY_TAKEN => {
+                ServiceError::Input(InputError::Invalid {
+                    field: "identity_number",
+                    message: "a member on the tenant's roll has this identity number already"
+                        .into(),
+                })
+            }
+            e => e.into(),
+        })?;
         Ok(member)
     }
 
-    /// Takes a member off the roll (kept on record; votes opened later leave them out).
+    /// Takes a member off the roll (kept on record; votes opened later leave them out),
+    /// ends the sessions of their code logins and refuses further ones (their account is
+    /// disabled; removing again does it again, should the first attempt have stopped
+    /// between the two writes).
     pub async fn remove_member(&self, actor: &Actor, id: MemberId) -> Result<Member, ServiceError> {
         let mut m = self.member_for(actor, id, Action::ManageCouncil).await?;
         if m.removed_at.is_none() {
             m.removed_at = Some(self.clock.now());
             self.store.put_member(&m).await?;
         }
+        self.end_member_logins(&m).await?;
         Ok(m)
     }
 

@@ -23,6 +23,7 @@ mod decisions;
 mod documents;
 mod map;
 mod meetings;
+mod member_login;
 mod proposals;
 mod works;
 
@@ -32,6 +33,7 @@ pub use decisions::*;
 pub use documents::*;
 pub use map::*;
 pub use meetings::*;
+pub use member_login::*;
 pub use proposals::*;
 pub use works::*;
 
@@ -109,6 +111,9 @@ macro_rules! store_conformance_tests {
             council_decision_link_must_name_the_new_request,
             council_decision_sent_once_under_concurrency,
             council_municipal_council_requests_are_counted,
+            council_login_codes_are_used_once,
+            council_login_code_logs_in_once_under_concurrency,
+            council_members_by_contact_and_identity,
         );
     };
     ($make:expr) => {

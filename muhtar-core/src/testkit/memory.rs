@@ -20,6 +20,7 @@ mod council;
 mod decisions;
 mod documents;
 mod meetings;
+mod member_login;
 mod proposals;
 mod works;
 
@@ -40,6 +41,8 @@ struct Inner {
     proposals: proposals::Proposals,
     meetings: BTreeMap<(TenantId, crate::council::MeetingId), crate::council::Meeting>,
     decisions: BTreeMap<(TenantId, crate::council::VoteId), crate::council::DecisionLink>,
+    /// Login codes by (tenant, contact key).
+    login_codes: BTreeMap<(TenantId, String), crate::council::LoginCode>,
 }
 
 /// Everything in memory behind one mutex: each call is atomic, like a transaction.

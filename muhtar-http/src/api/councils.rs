@@ -174,6 +174,10 @@ pub struct NewMemberBody {
     pub email: Option<String>,
     /// Phone, Turkish (`05xx xxx xx xx`, `+90 …`).
     pub phone: Option<String>,
+    /// Identity number (T.C. kimlik no, 11 digits), optional: kept only as a keyed hash
+    /// (the server needs `--identity-key`), so the roll refuses the same person twice.
+    /// Never returned.
+    pub identity_number: Option<String>,
 }
 
 async fn contacts_allowed(s: &AppState, actor: &Actor, m: &MuhtarlikCode) -> ApiResult<()> {
@@ -234,6 +238,7 @@ pub async fn add_member(
         role: b.role,
         email: b.email,
         phone: b.phone,
+        identity_number: b.identity_number,
     };
     let member = s.mbs.add_member(&actor, &m, new).await?;
     Ok((

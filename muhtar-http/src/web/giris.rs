@@ -80,14 +80,14 @@ struct LoginView<'a> {
 }
 
 /// A fresh double-submit token: 256 bits of the operating system's randomness, hex.
-fn new_token() -> Option<String> {
+pub(super) fn new_token() -> Option<String> {
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes).ok()?;
     Some(hex::encode(bytes))
 }
 
 /// Whether `t` looks like a token this server made (64 hex digits).
-fn well_formed(t: &str) -> bool {
+pub(super) fn well_formed(t: &str) -> bool {
     t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
@@ -110,7 +110,7 @@ async fn tenant_choices(s: &AppState, tenants: &[TenantId]) -> Vec<TenantChoice>
     out
 }
 
-fn unavailable(mount: &Mount) -> Response {
+pub(super) fn unavailable(mount: &Mount) -> Response {
     Page::new("hata.html", "Giriş", mount)
         .status(StatusCode::SERVICE_UNAVAILABLE)
         .render(context! {

@@ -435,6 +435,7 @@ pub async fn add_member(
         role,
         email: some("email"),
         phone: some("phone"),
+        ..NewMember::default()
     };
     match s.mbs.add_member(&user.actor, &m, new).await {
         Ok(_) => Redirect::to(&mount.url("/meclis?tamam=eklendi")).into_response(),

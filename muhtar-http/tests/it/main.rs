@@ -14,6 +14,7 @@ mod upload_store;
 mod web;
 mod web_isler;
 mod web_login;
+mod web_meclis_giris;
 mod web_queries;
 mod web_talepler;
 mod web_yeni;

@@ -706,3 +706,36 @@ impl DecisionStore for Counting {
         self.inner.municipal_council_count(t, from, to, units).await
     }
 }
+
+#[async_trait::async_trait]
+impl MemberLoginStore for Counting {
+    async fn put_login_code(
+        &self,
+        code: &muhtar_core::council::LoginCode,
+        outbox: &[OutboxMessage],
+    ) -> Result<(), StoreError> {
+        self.count("put_login_code");
+        self.inner.put_login_code(code, outbox).await
+    }
+    async fn use_login_code(
+        &self,
+        t: &TenantId,
+        contact: &str,
+        code: &str,
+        now: DateTime<Utc>,
+        max_tries: u32,
+    ) -> Result<muhtar_core::council::CodeCheck, StoreError> {
+        self.count("use_login_code");
+        self.inner
+            .use_login_code(t, contact, code, now, max_tries)
+            .await
+    }
+    async fn members_by_contact(
+        &self,
+        t: &TenantId,
+        contact: &muhtar_core::council::Contact,
+    ) -> Result<Vec<muhtar_core::council::Member>, StoreError> {
+        self.count("members_by_contact");
+        self.inner.members_by_contact(t, contact).await
+    }
+}

@@ -18,6 +18,12 @@ pub(super) struct Councils {
 }
 
 impl Councils {
+    /// The tenant's members (for the login lookups).
+    pub(super) fn tenant_members(&self, tenant: &TenantId) -> impl Iterator<Item = &Member> + '_ {
+        let tenant = tenant.clone();
+        self.members.values().filter(move |m| m.tenant == tenant)
+    }
+
     fn open_vote(&self, tenant: &TenantId, vote: VoteId) -> Result<&Vote, StoreError> {
         let v = self
             .votes
@@ -33,8 +39,23 @@ impl Councils {
 #[async_trait::async_trait]
 impl CouncilStore for MemoryStore {
     async fn put_member(&self, member: &Member) -> Result<(), StoreError> {
-        self.lock()
-            .councils
+        let mut g = self.lock();
+        if member.removed_at.is_none() {
+            if let Some(hash) = &member.identity_hash {
+                let taken = g.councils.members.values().any(|m| {
+                    m.tenant == member.tenant
+                        && m.id != member.id
+                        && m.removed_at.is_none()
+                        && m.identity_hash.as_ref() == Some(hash)
+                });
+                if taken {
+                    return Err(StoreError::Duplicate {
+                        what: crate::store::IDENTITY_TAKEN.into(),
+                    });
+                }
+            }
+        }
+        g.councils
             .members
             .insert((member.tenant.clone(), member.id), member.clone());
         Ok(())

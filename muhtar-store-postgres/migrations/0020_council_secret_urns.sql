@@ -1,4 +1,4 @@
--- muhtar PostgreSQL schema, version 21: a secret vote's ballots in one urn row.
+-- muhtar PostgreSQL schema, version 20: a secret vote's ballots in one urn row.
 --
 -- PostgreSQL stamps every row a transaction writes with its id (`xmin`) and keeps rows in
 -- the order they were written (`ctid`). A ballot and its participation row are written
@@ -19,7 +19,7 @@
 -- Existing secret ballots move into their urns here (the `council_ballots_kept` trigger
 -- is set aside for that one statement).
 --
--- Apply by hand with `psql -v ON_ERROR_STOP=1 -1 -d DBNAME -f 0021_council_secret_urns.sql`
+-- Apply by hand with `psql -v ON_ERROR_STOP=1 -1 -d DBNAME -f 0020_council_secret_urns.sql`
 -- (in one transaction: -1).
 
 CREATE TABLE IF NOT EXISTS council_secret_urns (
