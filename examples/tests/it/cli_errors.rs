@@ -193,7 +193,7 @@ fn an_unknown_value_lists_the_valid_ones() {
     assert_eq!(
         e,
         "error: --as patron: unknown role \"patron\"; valid roles: muhtar:<kod>, unit:<kod>, \
-         coordinator, official, auditor, admin, system, public"
+         coordinator, official, auditor, admin, system, public, member:<kod>"
     );
     let e = muhtar_fails(
         dir,
