@@ -15,9 +15,9 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRequest, RawQuery, Request, State};
-use axum::http::header::{self, HeaderValue};
+use axum::http::header;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use minijinja::context;
 use muhtar_core::council::LoginCodeError;
@@ -25,8 +25,8 @@ use muhtar_core::ids::TenantId;
 use muhtar_core::service::ServiceError;
 use serde::Deserialize;
 
-use super::giris::{new_token, unavailable, well_formed, LOGIN_COOKIE};
-use super::session::{cookie, csrf_refused, is_https, set_cookie, SESSION_COOKIE};
+use super::giris::{logged_in, new_token, unavailable, well_formed, LOGIN_COOKIE};
+use super::session::{cookie, csrf_refused, is_https, set_cookie};
 use super::{FieldError, Page};
 use crate::auth::FailedAttempt;
 use crate::mount::Mount;
@@ -172,6 +172,31 @@ fn refusal(e: &ServiceError) -> Option<(&'static str, String, StatusCode, bool)>
     })
 }
 
+/// The answer to a refused code request or login: the form `again` shows with the
+/// field's error (marked as a [`FailedAttempt`] when it counts as one), or 503 logging
+/// `what` for a failure of the service itself.
+fn refused(
+    e: &ServiceError,
+    mount: &Mount,
+    what: &str,
+    again: impl FnOnce(&'static str, String, StatusCode) -> Response,
+) -> Response {
+    match refusal(e) {
+        Some((field, message, status, failed)) => {
+            let res = again(field, message, status);
+            if failed {
+                FailedAttempt::mark(res)
+            } else {
+                res
+            }
+        }
+        None => {
+            tracing::error!(error = %e, "{what}");
+            unavailable(mount)
+        }
+    }
+}
+
 /// `POST /meclis/giris`: sends a code (if a member has the contact) and shows the code
 /// page.
 pub async fn send_code(State(s): State<Arc<AppState>>, mount: Mount, req: Request) -> Response {
@@ -231,26 +256,20 @@ pub async fn send_code(State(s): State<Arc<AppState>>, mount: Mount, req: Reques
                 https,
             )
         }
-        Err(e) => match refusal(&e) {
-            Some((field, message, status, failed)) => {
-                let res = render(
+        Err(e) => refused(
+            &e,
+            &mount,
+            "a council login code could not be sent",
+            |field, message, status| {
+                render(
                     &mount,
                     view("iletisim", 0),
                     vec![FieldError { field, message }],
                     status,
                     https,
-                );
-                if failed {
-                    FailedAttempt::mark(res)
-                } else {
-                    res
-                }
-            }
-            None => {
-                tracing::error!(error = %e, "a council login code could not be sent");
-                unavailable(&mount)
-            }
-        },
+                )
+            },
+        ),
     }
 }
 
@@ -302,33 +321,12 @@ pub async fn log_in(State(s): State<Arc<AppState>>, mount: Mount, req: Request) 
         );
     }
     match s.mbs.member_login(&tenant, &contact, code.trim()).await {
-        Ok(session) => {
-            let mut res = Redirect::to(&mount.url("/meclis")).into_response();
-            let h = res.headers_mut();
-            h.append(
-                header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, &session.secret, &mount, https),
-            );
-            h.append(
-                header::SET_COOKIE,
-                set_cookie(LOGIN_COOKIE, "", &mount, https),
-            );
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            res
-        }
-        Err(e) => match refusal(&e) {
-            Some((field, message, status, failed)) => {
-                let res = again(field, message, status);
-                if failed {
-                    FailedAttempt::mark(res)
-                } else {
-                    res
-                }
-            }
-            None => {
-                tracing::error!(error = %e, "a council code login could not be checked");
-                unavailable(&mount)
-            }
-        },
+        Ok(session) => logged_in(&mount, &mount.url("/meclis"), &session.secret, https),
+        Err(e) => refused(
+            &e,
+            &mount,
+            "a council code login could not be checked",
+            again,
+        ),
     }
 }
