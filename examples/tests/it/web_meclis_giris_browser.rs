@@ -14,7 +14,6 @@ use std::sync::Arc;
 use muhtar_core::ids::TenantId;
 use muhtar_core::outbox::NoticeKind;
 use muhtar_core::store::Store;
-use thirtyfour::prelude::*;
 
 use crate::browser::*;
 use crate::cli_council::{council, json};
