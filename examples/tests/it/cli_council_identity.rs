@@ -9,7 +9,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::cli_council::json;
+use crate::cli_council::{council, json};
 use crate::common::{muhtar, muhtar_command, muhtar_fails};
 
 /// A valid T.C. identity number (its two check digits right).
@@ -54,6 +54,25 @@ fn add_with(
         .unwrap()
 }
 
+/// `muhtar council identity-key new --for-tenant TENANT --out FILE`, which must succeed
+/// (its output) or fail (its one line) as `ok` says.
+fn key_new(dir: &Path, db: &str, tenant: &str, file: &str, ok: bool) -> String {
+    let args = [
+        "council",
+        "identity-key",
+        "new",
+        "--for-tenant",
+        tenant,
+        "--out",
+        file,
+    ];
+    if ok {
+        muhtar(dir, db, &args)
+    } else {
+        muhtar_fails(dir, db, &args)
+    }
+}
+
 /// The one line of a refused command's standard error.
 fn one_line(o: &std::process::Output) -> String {
     assert!(!o.status.success(), "should be refused: {o:?}");
@@ -86,19 +105,7 @@ fn the_identity_key_file_is_private_and_never_overwritten() {
     let dir = d.path();
     let db = dir.join("m.db").to_str().unwrap().to_owned();
     // Needs no database.
-    let out = muhtar(
-        dir,
-        &db,
-        &[
-            "council",
-            "identity-key",
-            "new",
-            "--for-tenant",
-            "ibb",
-            "--out",
-            "kimlik.key",
-        ],
-    );
+    let out = key_new(dir, &db, "ibb", "kimlik.key", true);
     assert_eq!(out, "kimlik.key");
     let key = dir.join("kimlik.key");
     let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
@@ -106,38 +113,14 @@ fn the_identity_key_file_is_private_and_never_overwritten() {
     let text = std::fs::read_to_string(&key).unwrap();
     assert!(text.contains("tenant = \"ibb\""), "{text}");
 
-    let e = muhtar_fails(
-        dir,
-        &db,
-        &[
-            "council",
-            "identity-key",
-            "new",
-            "--for-tenant",
-            "ibb",
-            "--out",
-            "kimlik.key",
-        ],
-    );
+    let e = key_new(dir, &db, "ibb", "kimlik.key", false);
     assert!(e.contains("--out") && e.contains("zaten var"), "{e}");
     assert_eq!(
         std::fs::read_to_string(&key).unwrap(),
         text,
         "the key is kept"
     );
-    let e = muhtar_fails(
-        dir,
-        &db,
-        &[
-            "council",
-            "identity-key",
-            "new",
-            "--for-tenant",
-            "",
-            "--out",
-            "bos.key",
-        ],
-    );
+    let e = key_new(dir, &db, "", "bos.key", false);
     assert!(e.contains("--for-tenant"), "{e}");
     assert!(!dir.join("bos.key").exists());
 }
@@ -148,19 +131,7 @@ fn identity_numbers_refuse_the_same_person_twice_and_are_never_stored_or_shown()
     let dir = d.path();
     let db = dir.join("m.db").to_str().unwrap().to_owned();
     muhtar(dir, &db, &["init"]);
-    muhtar(
-        dir,
-        &db,
-        &[
-            "council",
-            "identity-key",
-            "new",
-            "--for-tenant",
-            "ibb",
-            "--out",
-            "kimlik.key",
-        ],
-    );
+    key_new(dir, &db, "ibb", "kimlik.key", true);
 
     // Without a key: refused, saying how to configure one; nobody added.
     let e = one_line(&add_with(
@@ -245,19 +216,7 @@ fn identity_numbers_refuse_the_same_person_twice_and_are_never_stored_or_shown()
     }
 
     // A key for another tenant is no key for this one.
-    muhtar(
-        dir,
-        &db,
-        &[
-            "council",
-            "identity-key",
-            "new",
-            "--for-tenant",
-            "baska",
-            "--out",
-            "baska.key",
-        ],
-    );
+    key_new(dir, &db, "baska", "baska.key", true);
     let e = one_line(&add_with(
         dir,
         &db,
@@ -269,19 +228,10 @@ fn identity_numbers_refuse_the_same_person_twice_and_are_never_stored_or_shown()
     assert!(e.contains("identity_number"), "{e}");
 
     // Only Ayşe is on the roll; the number is neither listed nor stored.
-    let list = muhtar(
+    let list = council(
         dir,
         &db,
-        &[
-            "--as",
-            "muhtar:kuzguncuk",
-            "--json",
-            "council",
-            "member",
-            "list",
-            "--muhtarlik",
-            "kuzguncuk",
-        ],
+        &["--json", "member", "list", "--muhtarlik", "kuzguncuk"],
     );
     let listed = json(&list);
     let members = listed["members"]
@@ -296,17 +246,10 @@ fn identity_numbers_refuse_the_same_person_twice_and_are_never_stored_or_shown()
     assert!(contains(&bytes, "Ayşe Yılmaz"), "the reading finds text");
 
     // Removing Ayşe frees the number.
-    muhtar(
+    council(
         dir,
         &db,
-        &[
-            "--as",
-            "muhtar:kuzguncuk",
-            "council",
-            "member",
-            "remove",
-            ayse["id"].as_str().unwrap(),
-        ],
+        &["member", "remove", ayse["id"].as_str().unwrap()],
     );
     let again = add_with(
         dir,
