@@ -216,30 +216,28 @@ pub async fn send_code(State(s): State<Arc<AppState>>, mount: Mount, req: Reques
     let Ok(tenant) = tenant_of(&s, f.tenant.as_deref()).await else {
         return unavailable(&mount);
     };
-    let Some(tenant) = tenant else {
-        let e = FieldError {
-            field: CONTACT_FIELD,
-            message: "Belediye belirlenemedi: bağlantıyı belediyenizin sayfasından açın".into(),
-        };
-        return render(
+    // The contact form again, with one field's error.
+    let again = |field, message: String, status| {
+        render(
             &mount,
             view("iletisim", 0),
-            vec![e],
-            StatusCode::BAD_REQUEST,
+            vec![FieldError { field, message }],
+            status,
             https,
+        )
+    };
+    let Some(tenant) = tenant else {
+        return again(
+            CONTACT_FIELD,
+            "Belediye belirlenemedi: bağlantıyı belediyenizin sayfasından açın".into(),
+            StatusCode::BAD_REQUEST,
         );
     };
     if contact.trim().is_empty() {
-        let e = FieldError {
-            field: CONTACT_FIELD,
-            message: "E-posta adresinizi ya da cep telefonunuzu yazın".into(),
-        };
-        return render(
-            &mount,
-            view("iletisim", 0),
-            vec![e],
+        return again(
+            CONTACT_FIELD,
+            "E-posta adresinizi ya da cep telefonunuzu yazın".into(),
             StatusCode::BAD_REQUEST,
-            https,
         );
     }
     match s.mbs.request_member_code(&tenant, &contact).await {
@@ -256,20 +254,7 @@ pub async fn send_code(State(s): State<Arc<AppState>>, mount: Mount, req: Reques
                 https,
             )
         }
-        Err(e) => refused(
-            &e,
-            &mount,
-            "a council login code could not be sent",
-            |field, message, status| {
-                render(
-                    &mount,
-                    view("iletisim", 0),
-                    vec![FieldError { field, message }],
-                    status,
-                    https,
-                )
-            },
-        ),
+        Err(e) => refused(&e, &mount, "a council login code could not be sent", again),
     }
 }
 
