@@ -195,7 +195,7 @@ fn the_readme_test_leaves_out_only_the_ci_and_install_lines() {
         .filter(|c| c.expect == Expect::Refusal)
         .map(|c| c.line)
         .collect();
-    assert_eq!(refused.len(), 8, "{refused:?}");
+    assert_eq!(refused.len(), 9, "{refused:?}");
     assert_eq!(
         without_comment("a \"b # c\" 'd # e' # f"),
         "a \"b # c\" 'd # e' "

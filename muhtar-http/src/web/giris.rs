@@ -110,6 +110,23 @@ async fn tenant_choices(s: &AppState, tenants: &[TenantId]) -> Vec<TenantChoice>
     out
 }
 
+/// A successful login: `303 See Other` to `to` with the session cookie of `secret`, the
+/// login form's CSRF cookie cleared, never cached. `/giris` and `/meclis/giris` both end so.
+pub(super) fn logged_in(mount: &Mount, to: &str, secret: &str, https: bool) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    let h = res.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, secret, mount, https),
+    );
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(LOGIN_COOKIE, "", mount, https),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
 pub(super) fn unavailable(mount: &Mount) -> Response {
     Page::new("hata.html", "Giriş", mount)
         .status(StatusCode::SERVICE_UNAVAILABLE)
@@ -260,20 +277,7 @@ pub async fn submit(State(s): State<Arc<AppState>>, mount: Mount, req: Request) 
         return again(errors, StatusCode::BAD_REQUEST, choices);
     };
     match login(&s, &tenant, user_name.trim(), &password, client).await {
-        Ok(session) => {
-            let mut res = Redirect::to(home_url(&mount)).into_response();
-            let h = res.headers_mut();
-            h.append(
-                header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, &session.secret, &mount, https),
-            );
-            h.append(
-                header::SET_COOKIE,
-                set_cookie(LOGIN_COOKIE, "", &mount, https),
-            );
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            res
-        }
+        Ok(session) => logged_in(&mount, home_url(&mount), &session.secret, https),
         Err(e) => {
             let (message, status) = match &e {
                 LoginError::BadCredentials => {

@@ -15,9 +15,9 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRequest, RawQuery, Request, State};
-use axum::http::header::{self, HeaderValue};
+use axum::http::header;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use minijinja::context;
 use muhtar_core::council::LoginCodeError;
@@ -25,8 +25,8 @@ use muhtar_core::ids::TenantId;
 use muhtar_core::service::ServiceError;
 use serde::Deserialize;
 
-use super::giris::{new_token, unavailable, well_formed, LOGIN_COOKIE};
-use super::session::{cookie, csrf_refused, is_https, set_cookie, SESSION_COOKIE};
+use super::giris::{logged_in, new_token, unavailable, well_formed, LOGIN_COOKIE};
+use super::session::{cookie, csrf_refused, is_https, set_cookie};
 use super::{FieldError, Page};
 use crate::auth::FailedAttempt;
 use crate::mount::Mount;
@@ -172,6 +172,31 @@ fn refusal(e: &ServiceError) -> Option<(&'static str, String, StatusCode, bool)>
     })
 }
 
+/// The answer to a refused code request or login: the form `again` shows with the
+/// field's error (marked as a [`FailedAttempt`] when it counts as one), or 503 logging
+/// `what` for a failure of the service itself.
+fn refused(
+    e: &ServiceError,
+    mount: &Mount,
+    what: &str,
+    again: impl FnOnce(&'static str, String, StatusCode) -> Response,
+) -> Response {
+    match refusal(e) {
+        Some((field, message, status, failed)) => {
+            let res = again(field, message, status);
+            if failed {
+                FailedAttempt::mark(res)
+            } else {
+                res
+            }
+        }
+        None => {
+            tracing::error!(error = %e, "{what}");
+            unavailable(mount)
+        }
+    }
+}
+
 /// `POST /meclis/giris`: sends a code (if a member has the contact) and shows the code
 /// page.
 pub async fn send_code(State(s): State<Arc<AppState>>, mount: Mount, req: Request) -> Response {
@@ -191,30 +216,28 @@ pub async fn send_code(State(s): State<Arc<AppState>>, mount: Mount, req: Reques
     let Ok(tenant) = tenant_of(&s, f.tenant.as_deref()).await else {
         return unavailable(&mount);
     };
-    let Some(tenant) = tenant else {
-        let e = FieldError {
-            field: CONTACT_FIELD,
-            message: "Belediye belirlenemedi: bağlantıyı belediyenizin sayfasından açın".into(),
-        };
-        return render(
+    // The contact form again, with one field's error.
+    let again = |field, message: String, status| {
+        render(
             &mount,
             view("iletisim", 0),
-            vec![e],
-            StatusCode::BAD_REQUEST,
+            vec![FieldError { field, message }],
+            status,
             https,
+        )
+    };
+    let Some(tenant) = tenant else {
+        return again(
+            CONTACT_FIELD,
+            "Belediye belirlenemedi: bağlantıyı belediyenizin sayfasından açın".into(),
+            StatusCode::BAD_REQUEST,
         );
     };
     if contact.trim().is_empty() {
-        let e = FieldError {
-            field: CONTACT_FIELD,
-            message: "E-posta adresinizi ya da cep telefonunuzu yazın".into(),
-        };
-        return render(
-            &mount,
-            view("iletisim", 0),
-            vec![e],
+        return again(
+            CONTACT_FIELD,
+            "E-posta adresinizi ya da cep telefonunuzu yazın".into(),
             StatusCode::BAD_REQUEST,
-            https,
         );
     }
     match s.mbs.request_member_code(&tenant, &contact).await {
@@ -231,26 +254,7 @@ pub async fn send_code(State(s): State<Arc<AppState>>, mount: Mount, req: Reques
                 https,
             )
         }
-        Err(e) => match refusal(&e) {
-            Some((field, message, status, failed)) => {
-                let res = render(
-                    &mount,
-                    view("iletisim", 0),
-                    vec![FieldError { field, message }],
-                    status,
-                    https,
-                );
-                if failed {
-                    FailedAttempt::mark(res)
-                } else {
-                    res
-                }
-            }
-            None => {
-                tracing::error!(error = %e, "a council login code could not be sent");
-                unavailable(&mount)
-            }
-        },
+        Err(e) => refused(&e, &mount, "a council login code could not be sent", again),
     }
 }
 
@@ -302,33 +306,12 @@ pub async fn log_in(State(s): State<Arc<AppState>>, mount: Mount, req: Request) 
         );
     }
     match s.mbs.member_login(&tenant, &contact, code.trim()).await {
-        Ok(session) => {
-            let mut res = Redirect::to(&mount.url("/meclis")).into_response();
-            let h = res.headers_mut();
-            h.append(
-                header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, &session.secret, &mount, https),
-            );
-            h.append(
-                header::SET_COOKIE,
-                set_cookie(LOGIN_COOKIE, "", &mount, https),
-            );
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            res
-        }
-        Err(e) => match refusal(&e) {
-            Some((field, message, status, failed)) => {
-                let res = again(field, message, status);
-                if failed {
-                    FailedAttempt::mark(res)
-                } else {
-                    res
-                }
-            }
-            None => {
-                tracing::error!(error = %e, "a council code login could not be checked");
-                unavailable(&mount)
-            }
-        },
+        Ok(session) => logged_in(&mount, &mount.url("/meclis"), &session.secret, https),
+        Err(e) => refused(
+            &e,
+            &mount,
+            "a council code login could not be checked",
+            again,
+        ),
     }
 }
